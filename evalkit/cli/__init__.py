@@ -1,0 +1,71 @@
+"""The ``evalkit`` command line. Each subcommand lives in its own module of this package.
+
+Exit codes: 0 success, 1 a gate or threshold failed, 2 bad input or usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from evalkit.errors import EvalkitError, InputError
+
+__all__ = ["EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+# name -> module in this package; each module defines add_parser(subparsers) and run(args) -> int
+COMMANDS = {
+    "validate": "validate",
+    "inventory": "inventory",
+    "run": "run",
+    "compare": "compare",
+    "report": "report",
+    "cache": "cache",
+    "demo": "demo",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from evalkit import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="evalkit", description="Offline evaluation of LLM applications: run eval sets "
+        "against candidates, score them, compare baseline with candidate.")
+    parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(f"evalkit.cli.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"evalkit.cli.{module}":
+                continue  # command not built yet in this checkout
+            raise
+        mod.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_INPUT
+    try:
+        return int(args.handler(args))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except EvalkitError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted; finished results are kept (resume with 'evalkit run --resume RUN_DIR')",
+              file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

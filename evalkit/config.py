@@ -1,0 +1,480 @@
+"""Candidates and suites: what is evaluated, and how it is judged.
+
+A *candidate* is every setting that changes behaviour (provider, model, params, system
+instructions, prompt template, tools); its :meth:`Candidate.fingerprint` hashes exactly those,
+so two runs with equal fingerprints asked the same thing of the same model. Operational
+settings (concurrency, rate limits, timeouts, the API-key variable name) are kept apart and
+never change the fingerprint. A *suite* names an eval set, candidates, scorers and gates.
+
+Both are declared in ``evalkit.toml`` (or ``[tool.evalkit]`` in ``pyproject.toml``) and can
+be built in Python. Unknown keys are rejected with a did-you-mean; every problem is collected
+before :class:`~evalkit.errors.ConfigError` is raised.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalkit.dataset import ToolSpec
+from evalkit.errors import ConfigError, Problem, did_you_mean
+from evalkit.hashing import sha256_json, sha256_text
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+__all__ = [
+    "CACHE_MODES",
+    "Candidate",
+    "Gate",
+    "Project",
+    "ScorerSpec",
+    "Suite",
+    "find_config",
+    "load_config",
+]
+
+CACHE_MODES = ("use", "refresh", "off", "require")
+_SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A behaviour-changing configuration of the system under evaluation."""
+
+    name: str
+    provider: str
+    model: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Sampling parameters: temperature, max_tokens, seed, top_p, stop, ..."""
+    system: str | None = None
+    """System instructions (a Jinja2 template over the case's vars), inline."""
+    system_file: str | None = None
+    prompt: str | None = None
+    """The prompt template (Jinja2), inline. Without one, the case's ``input`` is sent as is."""
+    prompt_file: str | None = None
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str | Mapping[str, Any] | None = None
+    base_url: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Provider-specific, behaviour-relevant options (replay ``path``, callable ``target``)."""
+    # --- operational: not part of the fingerprint -------------------------------------
+    api_key_env: str | None = None
+    """Name of the environment variable with the API key (the key is never stored)."""
+    concurrency: int = 16
+    rpm: float | None = None
+    tpm: float | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 6
+    metadata: Mapping[str, str] = field(default_factory=lambda: {"source": "evalkit"})
+    """Tags sent with each request to mark it as evaluation traffic, where the API allows."""
+    base_dir: str = "."
+    """Folder that relative paths (prompt_file, system_file, option paths) resolve against."""
+
+    # --------------------------------------------------------------------- derived
+    def resolve(self, path: str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    @property
+    def prompt_source(self) -> str | None:
+        """The template text, read from ``prompt_file`` when there is one."""
+        if self.prompt_file:
+            return self.resolve(self.prompt_file).read_text(encoding="utf-8")
+        return self.prompt
+
+    @property
+    def system_source(self) -> str | None:
+        if self.system_file:
+            return self.resolve(self.system_file).read_text(encoding="utf-8")
+        return self.system
+
+    def behaviour(self) -> dict[str, Any]:
+        """Exactly the fields that change what the model is asked: the fingerprint's input."""
+        return {
+            "provider": self.provider, "model": self.model, "params": dict(self.params),
+            "system": self.system_source, "prompt": self.prompt_source,
+            "tools": [t.to_dict() for t in self.tools], "tool_choice": self.tool_choice,
+            "base_url": self.base_url, "options": dict(self.options),
+        }
+
+    def fingerprint(self) -> str:
+        """sha256 of :meth:`behaviour`; equal fingerprints mean equal behaviour settings."""
+        return sha256_json(self.behaviour())
+
+    def summary(self) -> dict[str, Any]:
+        """A short, readable description: what an operator asks first."""
+        prompt, system = self.prompt_source, self.system_source
+        return {
+            "name": self.name, "provider": self.provider, "model": self.model,
+            "base_url": self.base_url, "params": dict(self.params),
+            "prompt_file": self.prompt_file, "prompt_sha256": sha256_text(prompt) if prompt else None,
+            "system_sha256": sha256_text(system) if system else None,
+            "tools": [t.name for t in self.tools], "tool_choice": self.tool_choice,
+            "fingerprint": self.fingerprint(),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything, with prompt and system sources inlined: what the manifest stores."""
+        d = self.behaviour()
+        d.update(
+            name=self.name, fingerprint=self.fingerprint(), prompt_file=self.prompt_file,
+            system_file=self.system_file, api_key_env=self.api_key_env,
+            concurrency=self.concurrency, rpm=self.rpm, tpm=self.tpm, timeout_s=self.timeout_s,
+            max_retries=self.max_retries, metadata=dict(self.metadata),
+        )
+        return d
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping[str, Any], *, base_dir: str | Path = ".",
+                  where: str = "candidate") -> Candidate:
+        problems: list[Problem] = []
+        cand = _parse_candidate(name, data, str(base_dir), f"{where}: [candidates.{name}]", problems)
+        if problems or cand is None:
+            raise ConfigError(problems)
+        return cand
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """A scorer as named in a suite: registered name or reference, arguments, threshold."""
+
+    name: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    threshold: float | None = None
+
+    def build(self, where: str = "scorer") -> Any:
+        from evalkit.scoring import build_scorer
+        return build_scorer(self.name, self.args, self.threshold, where=where)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "args": dict(self.args), "threshold": self.threshold}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A rule that can fail CI. ``metric`` is ``<scorer>.<stat>`` or a run metric.
+
+    Stats: ``mean``, ``pass_rate``, ``<outcome>_rate`` (from ``details["outcome"]``),
+    ``<metric>`` (from ``details["metrics"]``); run metrics: ``cost.total``, ``cost.per_case``,
+    ``latency.p50``, ``latency.p95``, ``latency.max``, ``errors.rate``. Absolute bounds
+    (``min``, ``max``) apply to one run; the others compare candidate with baseline.
+    """
+
+    metric: str
+    name: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_drop: float | None = None
+    """Candidate may be at most this much below baseline (absolute)."""
+    max_rise: float | None = None
+    """Candidate may be at most this much above baseline (absolute)."""
+    max_rise_pct: float | None = None
+    """Candidate may be at most this many percent above baseline."""
+    alpha: float | None = None
+    """When set, a delta rule fails only if the change is significant at this level."""
+    tag: str | None = None
+    """Apply the rule to cases with this tag only."""
+    no_new_failures: bool = False
+    """Fail when any case that passed in the baseline fails in the candidate."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.metric + (f" [{self.tag}]" if self.tag else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in _GATE_KEYS}
+
+
+_GATE_KEYS = ("metric", "name", "min", "max", "max_drop", "max_rise", "max_rise_pct", "alpha",
+              "tag", "no_new_failures")
+
+
+@dataclass(frozen=True)
+class Suite:
+    """An eval set, the candidates to run on it, how to score them and which gates apply."""
+
+    name: str
+    dataset: str
+    candidates: tuple[str, ...]
+    scorers: tuple[ScorerSpec, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    baseline: str | None = None
+    """The candidate others are compared against (default: the first)."""
+    repeats: int = 1
+    cache: str = "use"
+    max_cost_usd: float | None = None
+    """Stop sending new requests once the run has spent this much (a budget, not a gate)."""
+    base_dir: str = "."
+
+    @property
+    def dataset_path(self) -> Path:
+        p = Path(self.dataset)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    @property
+    def baseline_name(self) -> str:
+        return self.baseline or self.candidates[0]
+
+
+@dataclass(frozen=True)
+class Project:
+    """A loaded configuration file."""
+
+    path: Path | None
+    candidates: Mapping[str, Candidate]
+    suites: Mapping[str, Suite]
+    runs_dir: Path
+    cache_dir: Path
+    reports_dir: Path
+    prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Price overrides: model → {input, output, cached_input} USD per million tokens."""
+
+    def suite(self, name: str) -> Suite:
+        if name not in self.suites:
+            raise ConfigError.single(str(self.path), f"no suite {name!r};"
+                                     f"{did_you_mean(name, self.suites)} suites: {sorted(self.suites)}")
+        return self.suites[name]
+
+    def candidate(self, name: str) -> Candidate:
+        if name not in self.candidates:
+            raise ConfigError.single(str(self.path), f"no candidate {name!r};"
+                                     f"{did_you_mean(name, self.candidates)} candidates: {sorted(self.candidates)}")
+        return self.candidates[name]
+
+
+def find_config(start: str | Path = ".") -> Path | None:
+    """The nearest ``evalkit.toml``, or ``pyproject.toml`` with ``[tool.evalkit]``, upwards."""
+    here = Path(start).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "evalkit.toml").is_file():
+            return folder / "evalkit.toml"
+        py = folder / "pyproject.toml"
+        if py.is_file() and "[tool.evalkit" in py.read_text(encoding="utf-8"):
+            return py
+    return None
+
+
+def load_config(path: str | Path | None = None) -> Project:
+    """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
+    found = Path(path) if path else find_config()
+    if found is None:
+        raise ConfigError.single(".", "no evalkit.toml (or [tool.evalkit] in pyproject.toml) "
+                                 "found here or above; create one or pass --config PATH")
+    if not found.is_file():
+        raise ConfigError.single(str(found), "config file not found; check --config")
+    try:
+        data = tomllib.loads(found.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError.single(str(found), f"invalid TOML: {exc}") from exc
+    if found.name == "pyproject.toml":
+        data = data.get("tool", {}).get("evalkit", {})
+    return parse_project(data, base_dir=found.parent, where=str(found), path=found)
+
+
+_TOP_KEYS = ("candidates", "suites", "runs_dir", "cache_dir", "reports_dir", "prices")
+_CAND_KEYS = ("provider", "model", "params", "system", "system_file", "prompt", "prompt_file",
+              "tools", "tools_file", "tool_choice", "base_url", "options", "api_key_env",
+              "concurrency", "rpm", "tpm", "timeout_s", "max_retries", "metadata")
+_SUITE_KEYS = ("dataset", "candidates", "scorers", "gates", "baseline", "repeats", "cache",
+               "max_cost_usd")
+
+
+def parse_project(data: Mapping[str, Any], *, base_dir: Path, where: str,
+                  path: Path | None = None) -> Project:
+    problems: list[Problem] = []
+    _unknown(data, _TOP_KEYS, where, "", problems)
+    cands: dict[str, Candidate] = {}
+    for name, body in _table(data, "candidates", where, problems).items():
+        c = _parse_candidate(name, body, str(base_dir), f"{where}: [candidates.{name}]", problems)
+        if c is not None:
+            cands[name] = c
+    suites: dict[str, Suite] = {}
+    for name, body in _table(data, "suites", where, problems).items():
+        s = _parse_suite(name, body, str(base_dir), f"{where}: [suites.{name}]", problems, cands)
+        if s is not None:
+            suites[name] = s
+    prices = data.get("prices", {})
+    if not isinstance(prices, dict):
+        problems.append(Problem(f"{where}: prices", "must be a table of model = {input, output, cached_input}"))
+        prices = {}
+    if problems:
+        raise ConfigError(problems)
+
+    def folder(key: str, default: str) -> Path:
+        p = Path(str(data.get(key, default)))
+        return p if p.is_absolute() else base_dir / p
+
+    return Project(path=path, candidates=cands, suites=suites,
+                   runs_dir=folder("runs_dir", ".evalkit/runs"),
+                   cache_dir=folder("cache_dir", ".evalkit/cache"),
+                   reports_dir=folder("reports_dir", "reports"), prices=prices)
+
+
+def _parse_candidate(name: str, body: Any, base_dir: str, where: str,
+                     problems: list[Problem]) -> Candidate | None:
+    if not isinstance(body, Mapping):
+        problems.append(Problem(where, "must be a table"))
+        return None
+    start = len(problems)
+    _unknown(body, _CAND_KEYS, where, "", problems)
+    for key in ("provider", "model"):
+        if not isinstance(body.get(key), str) or not body.get(key):
+            problems.append(Problem(f"{where} {key}", f'is required (a string), e.g. {key} = "'
+                                    + ("openai" if key == "provider" else "gpt-4o-mini") + '"'))
+    for key in ("prompt_file", "system_file", "tools_file"):
+        if body.get(key) is not None:
+            p = Path(str(body[key]))
+            if not (p if p.is_absolute() else Path(base_dir) / p).is_file():
+                problems.append(Problem(f"{where} {key}", f"file {body[key]!r} does not exist "
+                                        f"(relative to {base_dir}); fix the path"))
+    if body.get("prompt") is not None and body.get("prompt_file") is not None:
+        problems.append(Problem(where, "set prompt or prompt_file, not both"))
+    if body.get("system") is not None and body.get("system_file") is not None:
+        problems.append(Problem(where, "set system or system_file, not both"))
+    for key in ("params", "options", "metadata"):
+        if key in body and not isinstance(body[key], Mapping):
+            problems.append(Problem(f"{where} {key}", "must be a table"))
+    for key in body.get("options", {}) if isinstance(body.get("options"), Mapping) else ():
+        if any(w in key.lower() for w in _SECRET_WORDS):
+            problems.append(Problem(f"{where} options.{key}", "looks like a secret; never put keys "
+                                    "in config: set an environment variable and name it with api_key_env"))
+    for key in ("concurrency", "max_retries"):
+        if key in body and (not isinstance(body[key], int) or body[key] < (1 if key == "concurrency" else 0)):
+            problems.append(Problem(f"{where} {key}", f"must be a whole number >= {1 if key == 'concurrency' else 0}, got {body[key]!r}"))
+    for key in ("rpm", "tpm", "timeout_s"):
+        if body.get(key) is not None and (not isinstance(body[key], (int, float)) or body[key] <= 0):
+            problems.append(Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}"))
+    tools = _parse_tools(body, base_dir, where, problems)
+    if len(problems) > start:
+        return None
+    kwargs = {k: body[k] for k in _CAND_KEYS if k in body and k not in ("tools", "tools_file")}
+    return Candidate(name=name, tools=tools, base_dir=base_dir, **kwargs)
+
+
+def _parse_tools(body: Mapping[str, Any], base_dir: str, where: str,
+                 problems: list[Problem]) -> tuple[ToolSpec, ...]:
+    import json
+    raw = body.get("tools")
+    if body.get("tools_file"):
+        p = Path(str(body["tools_file"]))
+        p = p if p.is_absolute() else Path(base_dir) / p
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            problems.append(Problem(f"{where} tools_file", f"cannot read {p}: {exc}"))
+            return ()
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append(Problem(f"{where} tools", "must be a list of {name, description, parameters}"))
+        return ()
+    out = []
+    for i, t in enumerate(raw, start=1):
+        try:
+            out.append(ToolSpec.from_dict(t))
+        except (KeyError, TypeError, AttributeError):
+            problems.append(Problem(f"{where} tools", f'tool {i} must be {{"name", "description", "parameters"}}'))
+    return tuple(out)
+
+
+def _parse_suite(name: str, body: Any, base_dir: str, where: str, problems: list[Problem],
+                 cands: Mapping[str, Candidate]) -> Suite | None:
+    if not isinstance(body, Mapping):
+        problems.append(Problem(where, "must be a table"))
+        return None
+    start = len(problems)
+    _unknown(body, _SUITE_KEYS, where, "", problems)
+    if not isinstance(body.get("dataset"), str):
+        problems.append(Problem(f"{where} dataset", 'is required: the eval set path, e.g. "datasets/support.jsonl"'))
+    elif not (Path(base_dir) / body["dataset"]).is_file() and not Path(body["dataset"]).is_file():
+        problems.append(Problem(f"{where} dataset", f"file {body['dataset']!r} does not exist; fix the path"))
+    names = body.get("candidates")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        problems.append(Problem(f"{where} candidates", "must be a non-empty list of candidate names"))
+        names = []
+    for n in names:
+        if n not in cands:
+            problems.append(Problem(f"{where} candidates", f"unknown candidate {n!r};"
+                                    f"{did_you_mean(n, cands) or ' defined: ' + str(sorted(cands))}"))
+    baseline = body.get("baseline")
+    if baseline is not None and baseline not in names:
+        problems.append(Problem(f"{where} baseline", f"{baseline!r} is not one of the suite's candidates {names}"))
+    repeats = body.get("repeats", 1)
+    if not isinstance(repeats, int) or repeats < 1:
+        problems.append(Problem(f"{where} repeats", f"must be a whole number >= 1, got {repeats!r}"))
+    cache = body.get("cache", "use")
+    if cache not in CACHE_MODES:
+        problems.append(Problem(f"{where} cache", f"must be one of {list(CACHE_MODES)}, got {cache!r}"))
+    scorers = _parse_scorers(body.get("scorers", []), where, problems)
+    gates = _parse_gates(body.get("gates", []), where, problems)
+    if len(problems) > start:
+        return None
+    return Suite(name=name, dataset=body["dataset"], candidates=tuple(names), scorers=scorers,
+                 gates=gates, baseline=baseline, repeats=repeats, cache=cache,
+                 max_cost_usd=body.get("max_cost_usd"), base_dir=base_dir)
+
+
+def _parse_scorers(raw: Any, where: str, problems: list[Problem]) -> tuple[ScorerSpec, ...]:
+    if not isinstance(raw, list):
+        problems.append(Problem(f"{where} scorers", "must be a list of names or {name, args, threshold} tables"))
+        return ()
+    out = []
+    for i, item in enumerate(raw, start=1):
+        if isinstance(item, str):
+            out.append(ScorerSpec(item))
+            continue
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            problems.append(Problem(f"{where} scorers[{i}]", "must be a name or a table with a name"))
+            continue
+        _unknown(item, ("name", "args", "threshold"), f"{where} scorers[{i}]", "", problems)
+        thr = item.get("threshold")
+        if thr is not None and not isinstance(thr, (int, float)):
+            problems.append(Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}"))
+        out.append(ScorerSpec(item["name"], dict(item.get("args", {})), thr))
+    return tuple(out)
+
+
+def _parse_gates(raw: Any, where: str, problems: list[Problem]) -> tuple[Gate, ...]:
+    if not isinstance(raw, list):
+        problems.append(Problem(f"{where} gates", "must be a list of gate tables ([[suites.NAME.gates]])"))
+        return ()
+    out = []
+    for i, item in enumerate(raw, start=1):
+        loc = f"{where} gates[{i}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("metric"), str):
+            problems.append(Problem(loc, 'needs metric = "<scorer>.<stat>", e.g. "groundedness.mean"'))
+            continue
+        start = len(problems)
+        _unknown(item, _GATE_KEYS, loc, "", problems)
+        rules = [k for k in ("min", "max", "max_drop", "max_rise", "max_rise_pct") if item.get(k) is not None]
+        if not rules and not item.get("no_new_failures"):
+            problems.append(Problem(loc, "sets no rule; give min, max, max_drop, max_rise, "
+                                    "max_rise_pct or no_new_failures = true"))
+        for k in rules + (["alpha"] if item.get("alpha") is not None else []):
+            if not isinstance(item[k], (int, float)) or isinstance(item[k], bool):
+                problems.append(Problem(f"{loc} {k}", f"must be a number, got {item[k]!r}"))
+        if len(problems) == start:
+            out.append(Gate(**{k: item[k] for k in _GATE_KEYS if k in item}))
+    return tuple(out)
+
+
+def _table(data: Mapping[str, Any], key: str, where: str, problems: list[Problem]) -> Mapping[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        problems.append(Problem(f"{where}: {key}", "must be a table"))
+        return {}
+    return value
+
+
+def _unknown(body: Mapping[str, Any], allowed: tuple[str, ...], where: str, prefix: str,
+             problems: list[Problem]) -> None:
+    for key in body:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed) or f" valid keys: {', '.join(allowed)}"
+            problems.append(Problem(f"{where} {prefix}{key}".rstrip(), f"unknown key;{hint}"))

@@ -1,0 +1,219 @@
+"""The provider interface: one normalised :class:`Request` in, one :class:`Response` out.
+
+A provider makes exactly one call. Policy (retries, backoff, rate limits, caching, timeouts
+above the SDK's) belongs to the engine, so SDK clients are built with their own retries off
+and evalkit alone counts attempts. A provider signals a failed call by raising
+:class:`~evalkit.errors.ProviderError` with a ``kind`` from :data:`ERROR_KINDS` and says
+whether it is ``retryable``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from evalkit.dataset import Message, ToolSpec
+from evalkit.hashing import sha256_json
+from evalkit.registry import Registry
+
+__all__ = [
+    "ERROR_KINDS",
+    "FINISH_REASONS",
+    "PROVIDERS",
+    "Provider",
+    "ProviderSettings",
+    "Request",
+    "Response",
+    "ToolCall",
+    "Usage",
+]
+
+ERROR_KINDS = (
+    "rate_limit", "server", "timeout", "connection", "bad_request", "auth", "not_found",
+    "malformed_response", "cache_miss", "replay_missing", "provider", "unknown",
+)
+"""Closed set of provider error kinds, counted by kind in every run summary."""
+
+FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown"]
+FINISH_REASONS: tuple[str, ...] = (
+    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown")
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What is sent for one case and repeat, after rendering, in provider-neutral form."""
+
+    case_id: str
+    repeat: int
+    model: str
+    messages: tuple[Message, ...]
+    """The conversation; a system message, when there is one, comes first."""
+    params: Mapping[str, Any] = field(default_factory=dict)
+    """Sampling parameters passed through (temperature, max_tokens, seed, top_p, stop, ...)."""
+    tools: tuple[ToolSpec, ...] = ()
+    tool_choice: str | Mapping[str, Any] | None = None
+    """``"auto"``, ``"none"``, ``"required"`` or ``{"name": ...}``."""
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    """Traffic tags (``{"evalkit": "eval", ...}``) the provider forwards where its API allows."""
+
+    @property
+    def system(self) -> str | None:
+        return self.messages[0].content if self.messages and self.messages[0].role == "system" else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The request as stored in ``results.jsonl`` (``request``)."""
+        return {
+            "model": self.model,
+            "messages": [m.to_dict() for m in self.messages],
+            "params": dict(self.params),
+            "tools": [t.to_dict() for t in self.tools],
+            "tool_choice": self.tool_choice,
+            "metadata": dict(self.metadata),
+        }
+
+    def cache_key(self, provider: str, base_url: str | None) -> str:
+        """sha256 of the canonical JSON of everything that determines the answer.
+
+        ``{"provider", "base_url", "model", "messages", "params", "tools", "tool_choice",
+        "repeat"}``: the repeat index is part of it so that K repeats are K real samples;
+        metadata and the case id are not, so renaming a case reuses its cached answers.
+        """
+        d = self.to_dict()
+        del d["metadata"]
+        d.update(provider=provider, base_url=base_url, repeat=self.repeat)
+        return sha256_json(d)
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One tool call the model made. A malformed argument string is kept raw and flagged."""
+
+    name: str
+    arguments: Mapping[str, Any] | None
+    """Parsed arguments; ``None`` when ``raw_arguments`` was not a JSON object."""
+    raw_arguments: str | None = None
+    """The argument string exactly as the provider sent it (when it sent a string)."""
+    id: str | None = None
+    parse_error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"name": self.name, "arguments": self.arguments}
+        if self.id is not None:
+            d["id"] = self.id
+        if self.parse_error is not None:
+            d["raw_arguments"] = self.raw_arguments
+            d["parse_error"] = self.parse_error
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ToolCall:
+        return cls(name=d["name"], arguments=d.get("arguments"), raw_arguments=d.get("raw_arguments"),
+                   id=d.get("id"), parse_error=d.get("parse_error"))
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts. ``estimated`` marks counts evalkit guessed because the provider sent none."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    """Input tokens served from the provider's prompt cache (a subset of ``input_tokens``)."""
+    estimated: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
+                "cached_tokens": self.cached_tokens, "estimated": self.estimated}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> Usage:
+        d = d or {}
+        return cls(d.get("input_tokens"), d.get("output_tokens"), d.get("cached_tokens"),
+                   bool(d.get("estimated", False)))
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A provider's answer, normalised across providers."""
+
+    text: str = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: FinishReason = "unknown"
+    finish_reason_raw: str | None = None
+    """The provider's own stop reason (``end_turn``, ``tool_use``, ...)."""
+    usage: Usage = field(default_factory=Usage)
+    model: str | None = None
+    """The model ID the provider reports having used (may differ from the one asked for)."""
+    request_id: str | None = None
+    latency_ms: float | None = None
+    raw: Mapping[str, Any] | None = None
+    """The provider's raw body, for debugging; not used for scoring."""
+    cached: bool = False
+    """Served from evalkit's response cache rather than the provider."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "text": self.text, "tool_calls": [t.to_dict() for t in self.tool_calls],
+            "finish_reason": self.finish_reason, "finish_reason_raw": self.finish_reason_raw,
+            "usage": self.usage.to_dict(), "model": self.model, "request_id": self.request_id,
+            "latency_ms": self.latency_ms, "raw": self.raw,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Response:
+        fr = d.get("finish_reason", "unknown")
+        return cls(
+            text=d.get("text") or "",
+            tool_calls=tuple(ToolCall.from_dict(t) for t in d.get("tool_calls") or ()),
+            finish_reason=fr if fr in FINISH_REASONS else "unknown",
+            finish_reason_raw=d.get("finish_reason_raw"),
+            usage=Usage.from_dict(d.get("usage")),
+            model=d.get("model"), request_id=d.get("request_id"),
+            latency_ms=d.get("latency_ms"), raw=d.get("raw"),
+        )
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    """How to reach a provider: from the candidate; never part of its fingerprint but ``base_url``."""
+
+    model: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    """Name of the environment variable holding the key; the key itself is never stored."""
+    timeout_s: float = 60.0
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Provider-specific options from the candidate (e.g. replay ``path``, callable ``target``)."""
+    base_dir: str | None = None
+    """Folder of the config file, for resolving relative paths in ``options``."""
+
+
+class Provider(abc.ABC):
+    """Makes one model call. Subclasses are registered in :data:`PROVIDERS` by name."""
+
+    name: str = "provider"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+
+    @abc.abstractmethod
+    async def complete(self, request: Request) -> Response:
+        """Send ``request`` once; raise :class:`~evalkit.errors.ProviderError` on failure."""
+
+    async def aclose(self) -> None:
+        """Release connections; the engine calls it once when the run ends."""
+        return None
+
+
+PROVIDERS: Registry[type[Provider]] = Registry(
+    "provider", "evalkit.providers",
+    {
+        "openai": "evalkit.providers.openai:OpenAIProvider",
+        "anthropic": "evalkit.providers.anthropic:AnthropicProvider",
+        "callable": "evalkit.providers.callable:CallableProvider",
+        "replay": "evalkit.providers.replay:ReplayProvider",
+    },
+)
+"""Provider registry. Third parties add ``[project.entry-points."evalkit.providers"]``."""

@@ -1,0 +1,249 @@
+"""The scorer interface: a scorer turns one case and one response into a :class:`Score`.
+
+A scorer is a dataclass whose fields are its configuration (so it serialises as name plus
+arguments into the run's manifest). It gets one :class:`ScoreContext`, may be sync or async,
+and declares the case fields it ``requires``. A scorer that raises does not crash the run:
+:func:`score_all` turns the exception into a :class:`Score` with ``error`` set.
+
+Two conventions in ``Score.details`` are aggregated generically, so that comparisons and
+reports need no knowledge of any particular scorer:
+
+- ``details["outcome"]``: a categorical label (``"over_refusal"``, ...); aggregated as
+  ``<scorer>.<outcome>_rate``.
+- ``details["metrics"]``: ``{name: float}`` per case; averaged as ``<scorer>.<name>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import inspect
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from evalkit.dataset import Case
+from evalkit.errors import ScorerError
+from evalkit.providers.base import Request, Response
+from evalkit.registry import Registry
+
+__all__ = [
+    "SCORERS",
+    "FunctionScorer",
+    "Score",
+    "ScoreContext",
+    "Scorer",
+    "build_scorer",
+    "score_all",
+    "scorer",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Score:
+    """One scorer's verdict on one record; stored as ``scores[name]`` in ``results.jsonl``."""
+
+    value: float | None
+    """In [0, 1], higher is better; ``None`` when the scorer failed."""
+    passed: bool | None
+    """``value >= threshold`` unless the scorer decides otherwise; ``None`` when it failed."""
+    reason: str = ""
+    """One or two sentences a reviewer can read."""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """Structured evidence for the report (claims, per-argument verdicts, verdict labels)."""
+    error: str | None = None
+    """Why the scorer could not score this case (the case is then neither passed nor failed)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d = {"value": self.value, "passed": self.passed, "reason": self.reason,
+             "details": dict(self.details)}
+        if self.error is not None:
+            d["error"] = self.error
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Score:
+        return cls(d.get("value"), d.get("passed"), d.get("reason", ""), d.get("details") or {},
+                   d.get("error"))
+
+    @classmethod
+    def failure(cls, error: str) -> Score:
+        return cls(None, None, f"scorer error: {error}", {}, error)
+
+
+@dataclass(frozen=True)
+class ScoreContext:
+    """Everything a scorer may look at for one record."""
+
+    case: Case
+    response: Response
+    request: Request | None = None
+    candidate: Mapping[str, Any] = field(default_factory=dict)
+    """The candidate's summary (name, provider, model, fingerprint, ...)."""
+    cost_usd: float | None = None
+    """The record's cost as priced by the engine (``None`` when the model has no price)."""
+
+
+class Scorer:
+    """Base class of scorers. Subclass as a ``@dataclass`` and register with ``@SCORERS.register``.
+
+    ``name`` is the key in ``Record.scores``. ``threshold`` turns a value into ``passed``.
+    ``requires`` names case fields (``"context"``, ``"expected"``, ``"should_refuse"``, ...)
+    that must be set, checked by :meth:`check_case` before :meth:`score` runs.
+    """
+
+    name: ClassVar[str] = "scorer"
+    requires: ClassVar[tuple[str, ...]] = ()
+    cpu_bound: ClassVar[bool] = False
+    """Hint for the engine to run :meth:`score` in a process pool (the scorer must pickle)."""
+    threshold: float = 0.5
+
+    def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:
+        raise ScorerError(f"scorer {self.name!r} does not implement score()")
+
+    def check_case(self, case: Case) -> None:
+        missing = [f for f in self.requires if not case.has(f)]
+        if missing:
+            raise ScorerError(
+                f"case {case.id!r}: scorer {self.name!r} needs field(s) {missing} which the case "
+                f"does not set; add them to the eval set or remove the scorer from this suite")
+
+    def spec(self) -> dict[str, Any]:
+        """Name and arguments as recorded in the run's manifest."""
+        args = ({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+                if dataclasses.is_dataclass(self) else {})
+        return {"name": self.name, "args": _jsonable(args)}
+
+
+@dataclass
+class FunctionScorer(Scorer):
+    """Adapts a plain function ``(ctx) -> Score | float | bool`` (sync or async) to a scorer."""
+
+    fn: Callable[..., Any] = field(default=lambda ctx: None, repr=False)
+    scorer_name: str = "function"
+    needs: tuple[str, ...] = ()
+    threshold: float = 0.5
+    kwargs: Mapping[str, Any] = field(default_factory=dict)
+
+    @property  # type: ignore[override]
+    def name(self) -> str:  # noqa: D401
+        return self.scorer_name
+
+    @property  # type: ignore[override]
+    def requires(self) -> tuple[str, ...]:
+        return self.needs
+
+    def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:
+        result = self.fn(ctx, **self.kwargs)
+        if inspect.isawaitable(result):
+            return self._await(result)
+        return self._coerce(result)
+
+    async def _await(self, result: Awaitable[Any]) -> Score:
+        return self._coerce(await result)
+
+    def _coerce(self, result: Any) -> Score:
+        if isinstance(result, Score):
+            return result
+        if isinstance(result, bool):
+            return Score(float(result), result)
+        if isinstance(result, (int, float)):
+            return Score(float(result), float(result) >= self.threshold)
+        raise ScorerError(f"scorer {self.scorer_name!r} returned {type(result).__name__}; "
+                          "return a Score, a float in [0, 1] or a bool")
+
+    def spec(self) -> dict[str, Any]:
+        return {"name": self.scorer_name, "args": _jsonable(dict(self.kwargs)),
+                "function": f"{self.fn.__module__}:{self.fn.__qualname__}"}
+
+
+SCORERS: Registry[Callable[..., Scorer]] = Registry(
+    "scorer", "evalkit.scorers",
+    {
+        "groundedness": "evalkit.scorers.groundedness:Groundedness",
+        "refusal": "evalkit.scorers.refusal:Refusal",
+        "tool_calls": "evalkit.scorers.tool_calls:ToolCalls",
+        "cost": "evalkit.scorers.cost:Cost",
+        "latency": "evalkit.scorers.cost:Latency",
+        "exact_match": "evalkit.scorers.text:ExactMatch",
+        "contains": "evalkit.scorers.text:Contains",
+        "contains_all": "evalkit.scorers.text:ContainsAll",
+        "contains_any": "evalkit.scorers.text:ContainsAny",
+        "regex": "evalkit.scorers.text:Regex",
+        "fuzzy": "evalkit.scorers.text:Fuzzy",
+        "json_valid": "evalkit.scorers.json:JsonValid",
+        "json_schema": "evalkit.scorers.json:JsonSchema",
+        "judge": "evalkit.scorers.judge:Judge",
+    },
+)
+"""Scorer registry. Third parties add ``[project.entry-points."evalkit.scorers"]``."""
+
+
+def scorer(name: str | None = None, *, requires: Sequence[str] = (), threshold: float = 0.5,
+           register: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Scorer]]:
+    """Decorate a function ``(ctx, **kwargs)`` to make it a registered scorer factory."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Scorer]:
+        scorer_name = name or fn.__name__
+
+        def factory(threshold: float = threshold, **kwargs: Any) -> Scorer:
+            return FunctionScorer(fn=fn, scorer_name=scorer_name, needs=tuple(requires),
+                                  threshold=threshold, kwargs=kwargs)
+
+        factory.__doc__ = fn.__doc__
+        factory.__wrapped__ = fn  # type: ignore[attr-defined]
+        if register:
+            SCORERS.register(scorer_name, factory)
+        return factory
+
+    return decorate
+
+
+def build_scorer(name: str, args: Mapping[str, Any] | None = None,
+                 threshold: float | None = None, *, where: str = "scorer") -> Scorer:
+    """Instantiate a scorer by registered name or ``module:attr`` / ``file.py:attr`` reference."""
+    factory = SCORERS.get(name)
+    kwargs = dict(args or {})
+    if threshold is not None:
+        kwargs["threshold"] = threshold
+    try:
+        obj = factory(**kwargs)
+    except TypeError as exc:
+        from evalkit.errors import ConfigError
+        raise ConfigError.single(where, f"scorer {name!r} rejected its arguments {kwargs}: {exc}; "
+                                 "check the scorer's documented fields") from exc
+    if isinstance(obj, Scorer):
+        return obj
+    if callable(obj):  # a bare function referenced by path: wrap it
+        return FunctionScorer(fn=obj, scorer_name=name.rpartition(":")[2] or name,
+                              threshold=threshold if threshold is not None else 0.5)
+    raise ScorerError(f"{where}: {name!r} did not produce a scorer; it must be a Scorer "
+                      "subclass, a factory returning one, or a function (ctx) -> Score")
+
+
+async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, Score]:
+    """Run every scorer on one record; a scorer's failure becomes that score's ``error``."""
+    out: dict[str, Score] = {}
+    for s in scorers:
+        try:
+            s.check_case(ctx.case)
+            result = s.score(ctx)
+            if inspect.isawaitable(result):
+                result = await result
+            out[s.name] = result
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a scorer fault belongs to its case
+            msg = str(exc) if isinstance(exc, ScorerError) else f"{type(exc).__name__}: {exc}"
+            out[s.name] = Score.failure(msg)
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)
