@@ -97,10 +97,15 @@ class Candidate:
     def behaviour(self) -> dict[str, Any]:
         """Exactly the fields that change what the model is asked: the fingerprint's input."""
         return {
-            "provider": self.provider, "model": self.model, "params": dict(self.params),
-            "system": self.system_source, "prompt": self.prompt_source,
-            "tools": [t.to_dict() for t in self.tools], "tool_choice": self.tool_choice,
-            "base_url": self.base_url, "options": dict(self.options),
+            "provider": self.provider,
+            "model": self.model,
+            "params": dict(self.params),
+            "system": self.system_source,
+            "prompt": self.prompt_source,
+            "tools": [t.to_dict() for t in self.tools],
+            "tool_choice": self.tool_choice,
+            "base_url": self.base_url,
+            "options": dict(self.options),
         }
 
     def fingerprint(self) -> str:
@@ -111,11 +116,16 @@ class Candidate:
         """A short, readable description: what an operator asks first."""
         prompt, system = self.prompt_source, self.system_source
         return {
-            "name": self.name, "provider": self.provider, "model": self.model,
-            "base_url": self.base_url, "params": dict(self.params),
-            "prompt_file": self.prompt_file, "prompt_sha256": sha256_text(prompt) if prompt else None,
+            "name": self.name,
+            "provider": self.provider,
+            "model": self.model,
+            "base_url": self.base_url,
+            "params": dict(self.params),
+            "prompt_file": self.prompt_file,
+            "prompt_sha256": sha256_text(prompt) if prompt else None,
             "system_sha256": sha256_text(system) if system else None,
-            "tools": [t.name for t in self.tools], "tool_choice": self.tool_choice,
+            "tools": [t.name for t in self.tools],
+            "tool_choice": self.tool_choice,
             "fingerprint": self.fingerprint(),
         }
 
@@ -123,18 +133,33 @@ class Candidate:
         """Everything, with prompt and system sources inlined: what the manifest stores."""
         d = self.behaviour()
         d.update(
-            name=self.name, fingerprint=self.fingerprint(), prompt_file=self.prompt_file,
-            system_file=self.system_file, api_key_env=self.api_key_env,
-            concurrency=self.concurrency, rpm=self.rpm, tpm=self.tpm, timeout_s=self.timeout_s,
-            max_retries=self.max_retries, metadata=dict(self.metadata),
+            name=self.name,
+            fingerprint=self.fingerprint(),
+            prompt_file=self.prompt_file,
+            system_file=self.system_file,
+            api_key_env=self.api_key_env,
+            concurrency=self.concurrency,
+            rpm=self.rpm,
+            tpm=self.tpm,
+            timeout_s=self.timeout_s,
+            max_retries=self.max_retries,
+            metadata=dict(self.metadata),
         )
         return d
 
     @classmethod
-    def from_dict(cls, name: str, data: Mapping[str, Any], *, base_dir: str | Path = ".",
-                  where: str = "candidate") -> Candidate:
+    def from_dict(
+        cls,
+        name: str,
+        data: Mapping[str, Any],
+        *,
+        base_dir: str | Path = ".",
+        where: str = "candidate",
+    ) -> Candidate:
         problems: list[Problem] = []
-        cand = _parse_candidate(name, data, str(base_dir), f"{where}: [candidates.{name}]", problems)
+        cand = _parse_candidate(
+            name, data, str(base_dir), f"{where}: [candidates.{name}]", problems
+        )
         if problems or cand is None:
             raise ConfigError(problems)
         return cand
@@ -150,6 +175,7 @@ class ScorerSpec:
 
     def build(self, where: str = "scorer") -> Any:
         from evalkit.scoring import build_scorer
+
         return build_scorer(self.name, self.args, self.threshold, where=where)
 
     def to_dict(self) -> dict[str, Any]:
@@ -191,8 +217,18 @@ class Gate:
         return {k: getattr(self, k) for k in _GATE_KEYS}
 
 
-_GATE_KEYS = ("metric", "name", "min", "max", "max_drop", "max_rise", "max_rise_pct", "alpha",
-              "tag", "no_new_failures")
+_GATE_KEYS = (
+    "metric",
+    "name",
+    "min",
+    "max",
+    "max_drop",
+    "max_rise",
+    "max_rise_pct",
+    "alpha",
+    "tag",
+    "no_new_failures",
+)
 
 
 @dataclass(frozen=True)
@@ -237,14 +273,20 @@ class Project:
 
     def suite(self, name: str) -> Suite:
         if name not in self.suites:
-            raise ConfigError.single(str(self.path), f"no suite {name!r};"
-                                     f"{did_you_mean(name, self.suites)} suites: {sorted(self.suites)}")
+            raise ConfigError.single(
+                str(self.path),
+                f"no suite {name!r};"
+                f"{did_you_mean(name, self.suites)} suites: {sorted(self.suites)}",
+            )
         return self.suites[name]
 
     def candidate(self, name: str) -> Candidate:
         if name not in self.candidates:
-            raise ConfigError.single(str(self.path), f"no candidate {name!r};"
-                                     f"{did_you_mean(name, self.candidates)} candidates: {sorted(self.candidates)}")
+            raise ConfigError.single(
+                str(self.path),
+                f"no candidate {name!r};"
+                f"{did_you_mean(name, self.candidates)} candidates: {sorted(self.candidates)}",
+            )
         return self.candidates[name]
 
 
@@ -264,8 +306,11 @@ def load_config(path: str | Path | None = None) -> Project:
     """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
     found = Path(path) if path else find_config()
     if found is None:
-        raise ConfigError.single(".", "no evalkit.toml (or [tool.evalkit] in pyproject.toml) "
-                                 "found here or above; create one or pass --config PATH")
+        raise ConfigError.single(
+            ".",
+            "no evalkit.toml (or [tool.evalkit] in pyproject.toml) "
+            "found here or above; create one or pass --config PATH",
+        )
     if not found.is_file():
         raise ConfigError.single(str(found), "config file not found; check --config")
     try:
@@ -278,15 +323,42 @@ def load_config(path: str | Path | None = None) -> Project:
 
 
 _TOP_KEYS = ("candidates", "suites", "runs_dir", "cache_dir", "reports_dir", "prices")
-_CAND_KEYS = ("provider", "model", "params", "system", "system_file", "prompt", "prompt_file",
-              "tools", "tools_file", "tool_choice", "base_url", "options", "api_key_env",
-              "concurrency", "rpm", "tpm", "timeout_s", "max_retries", "metadata")
-_SUITE_KEYS = ("dataset", "candidates", "scorers", "gates", "baseline", "repeats", "cache",
-               "max_cost_usd")
+_CAND_KEYS = (
+    "provider",
+    "model",
+    "params",
+    "system",
+    "system_file",
+    "prompt",
+    "prompt_file",
+    "tools",
+    "tools_file",
+    "tool_choice",
+    "base_url",
+    "options",
+    "api_key_env",
+    "concurrency",
+    "rpm",
+    "tpm",
+    "timeout_s",
+    "max_retries",
+    "metadata",
+)
+_SUITE_KEYS = (
+    "dataset",
+    "candidates",
+    "scorers",
+    "gates",
+    "baseline",
+    "repeats",
+    "cache",
+    "max_cost_usd",
+)
 
 
-def parse_project(data: Mapping[str, Any], *, base_dir: Path, where: str,
-                  path: Path | None = None) -> Project:
+def parse_project(
+    data: Mapping[str, Any], *, base_dir: Path, where: str, path: Path | None = None
+) -> Project:
     problems: list[Problem] = []
     _unknown(data, _TOP_KEYS, where, "", problems)
     cands: dict[str, Candidate] = {}
@@ -301,7 +373,9 @@ def parse_project(data: Mapping[str, Any], *, base_dir: Path, where: str,
             suites[name] = s
     prices = data.get("prices", {})
     if not isinstance(prices, dict):
-        problems.append(Problem(f"{where}: prices", "must be a table of model = {input, output, cached_input}"))
+        problems.append(
+            Problem(f"{where}: prices", "must be a table of model = {input, output, cached_input}")
+        )
         prices = {}
     if problems:
         raise ConfigError(problems)
@@ -310,14 +384,20 @@ def parse_project(data: Mapping[str, Any], *, base_dir: Path, where: str,
         p = Path(str(data.get(key, default)))
         return p if p.is_absolute() else base_dir / p
 
-    return Project(path=path, candidates=cands, suites=suites,
-                   runs_dir=folder("runs_dir", ".evalkit/runs"),
-                   cache_dir=folder("cache_dir", ".evalkit/cache"),
-                   reports_dir=folder("reports_dir", "reports"), prices=prices)
+    return Project(
+        path=path,
+        candidates=cands,
+        suites=suites,
+        runs_dir=folder("runs_dir", ".evalkit/runs"),
+        cache_dir=folder("cache_dir", ".evalkit/cache"),
+        reports_dir=folder("reports_dir", "reports"),
+        prices=prices,
+    )
 
 
-def _parse_candidate(name: str, body: Any, base_dir: str, where: str,
-                     problems: list[Problem]) -> Candidate | None:
+def _parse_candidate(
+    name: str, body: Any, base_dir: str, where: str, problems: list[Problem]
+) -> Candidate | None:
     if not isinstance(body, Mapping):
         problems.append(Problem(where, "must be a table"))
         return None
@@ -325,14 +405,24 @@ def _parse_candidate(name: str, body: Any, base_dir: str, where: str,
     _unknown(body, _CAND_KEYS, where, "", problems)
     for key in ("provider", "model"):
         if not isinstance(body.get(key), str) or not body.get(key):
-            problems.append(Problem(f"{where} {key}", f'is required (a string), e.g. {key} = "'
-                                    + ("openai" if key == "provider" else "gpt-4o-mini") + '"'))
+            problems.append(
+                Problem(
+                    f"{where} {key}",
+                    f'is required (a string), e.g. {key} = "'
+                    + ("openai" if key == "provider" else "gpt-4o-mini")
+                    + '"',
+                )
+            )
     for key in ("prompt_file", "system_file", "tools_file"):
         if body.get(key) is not None:
             p = Path(str(body[key]))
             if not (p if p.is_absolute() else Path(base_dir) / p).is_file():
-                problems.append(Problem(f"{where} {key}", f"file {body[key]!r} does not exist "
-                                        f"(relative to {base_dir}); fix the path"))
+                problems.append(
+                    Problem(
+                        f"{where} {key}",
+                        f"file {body[key]!r} does not exist (relative to {base_dir}); fix the path",
+                    )
+                )
     if body.get("prompt") is not None and body.get("prompt_file") is not None:
         problems.append(Problem(where, "set prompt or prompt_file, not both"))
     if body.get("system") is not None and body.get("system_file") is not None:
@@ -342,14 +432,30 @@ def _parse_candidate(name: str, body: Any, base_dir: str, where: str,
             problems.append(Problem(f"{where} {key}", "must be a table"))
     for key in body.get("options", {}) if isinstance(body.get("options"), Mapping) else ():
         if any(w in key.lower() for w in _SECRET_WORDS):
-            problems.append(Problem(f"{where} options.{key}", "looks like a secret; never put keys "
-                                    "in config: set an environment variable and name it with api_key_env"))
+            problems.append(
+                Problem(
+                    f"{where} options.{key}",
+                    "looks like a secret; never put keys "
+                    "in config: set an environment variable and name it with api_key_env",
+                )
+            )
     for key in ("concurrency", "max_retries"):
-        if key in body and (not isinstance(body[key], int) or body[key] < (1 if key == "concurrency" else 0)):
-            problems.append(Problem(f"{where} {key}", f"must be a whole number >= {1 if key == 'concurrency' else 0}, got {body[key]!r}"))
+        if key in body and (
+            not isinstance(body[key], int) or body[key] < (1 if key == "concurrency" else 0)
+        ):
+            problems.append(
+                Problem(
+                    f"{where} {key}",
+                    f"must be a whole number >= {1 if key == 'concurrency' else 0}, got {body[key]!r}",
+                )
+            )
     for key in ("rpm", "tpm", "timeout_s"):
-        if body.get(key) is not None and (not isinstance(body[key], (int, float)) or body[key] <= 0):
-            problems.append(Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}"))
+        if body.get(key) is not None and (
+            not isinstance(body[key], (int, float)) or body[key] <= 0
+        ):
+            problems.append(
+                Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}")
+            )
     tools = _parse_tools(body, base_dir, where, problems)
     if len(problems) > start:
         return None
@@ -357,9 +463,11 @@ def _parse_candidate(name: str, body: Any, base_dir: str, where: str,
     return Candidate(name=name, tools=tools, base_dir=base_dir, **kwargs)
 
 
-def _parse_tools(body: Mapping[str, Any], base_dir: str, where: str,
-                 problems: list[Problem]) -> tuple[ToolSpec, ...]:
+def _parse_tools(
+    body: Mapping[str, Any], base_dir: str, where: str, problems: list[Problem]
+) -> tuple[ToolSpec, ...]:
     import json
+
     raw = body.get("tools")
     if body.get("tools_file"):
         p = Path(str(body["tools_file"]))
@@ -372,57 +480,101 @@ def _parse_tools(body: Mapping[str, Any], base_dir: str, where: str,
     if raw is None:
         return ()
     if not isinstance(raw, list):
-        problems.append(Problem(f"{where} tools", "must be a list of {name, description, parameters}"))
+        problems.append(
+            Problem(f"{where} tools", "must be a list of {name, description, parameters}")
+        )
         return ()
     out = []
     for i, t in enumerate(raw, start=1):
         try:
             out.append(ToolSpec.from_dict(t))
         except (KeyError, TypeError, AttributeError):
-            problems.append(Problem(f"{where} tools", f'tool {i} must be {{"name", "description", "parameters"}}'))
+            problems.append(
+                Problem(
+                    f"{where} tools", f'tool {i} must be {{"name", "description", "parameters"}}'
+                )
+            )
     return tuple(out)
 
 
-def _parse_suite(name: str, body: Any, base_dir: str, where: str, problems: list[Problem],
-                 cands: Mapping[str, Candidate]) -> Suite | None:
+def _parse_suite(
+    name: str,
+    body: Any,
+    base_dir: str,
+    where: str,
+    problems: list[Problem],
+    cands: Mapping[str, Candidate],
+) -> Suite | None:
     if not isinstance(body, Mapping):
         problems.append(Problem(where, "must be a table"))
         return None
     start = len(problems)
     _unknown(body, _SUITE_KEYS, where, "", problems)
     if not isinstance(body.get("dataset"), str):
-        problems.append(Problem(f"{where} dataset", 'is required: the eval set path, e.g. "datasets/support.jsonl"'))
+        problems.append(
+            Problem(
+                f"{where} dataset", 'is required: the eval set path, e.g. "datasets/support.jsonl"'
+            )
+        )
     elif not (Path(base_dir) / body["dataset"]).is_file() and not Path(body["dataset"]).is_file():
-        problems.append(Problem(f"{where} dataset", f"file {body['dataset']!r} does not exist; fix the path"))
+        problems.append(
+            Problem(f"{where} dataset", f"file {body['dataset']!r} does not exist; fix the path")
+        )
     names = body.get("candidates")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-        problems.append(Problem(f"{where} candidates", "must be a non-empty list of candidate names"))
+        problems.append(
+            Problem(f"{where} candidates", "must be a non-empty list of candidate names")
+        )
         names = []
     for n in names:
         if n not in cands:
-            problems.append(Problem(f"{where} candidates", f"unknown candidate {n!r};"
-                                    f"{did_you_mean(n, cands) or ' defined: ' + str(sorted(cands))}"))
+            problems.append(
+                Problem(
+                    f"{where} candidates",
+                    f"unknown candidate {n!r};"
+                    f"{did_you_mean(n, cands) or ' defined: ' + str(sorted(cands))}",
+                )
+            )
     baseline = body.get("baseline")
     if baseline is not None and baseline not in names:
-        problems.append(Problem(f"{where} baseline", f"{baseline!r} is not one of the suite's candidates {names}"))
+        problems.append(
+            Problem(
+                f"{where} baseline", f"{baseline!r} is not one of the suite's candidates {names}"
+            )
+        )
     repeats = body.get("repeats", 1)
     if not isinstance(repeats, int) or repeats < 1:
-        problems.append(Problem(f"{where} repeats", f"must be a whole number >= 1, got {repeats!r}"))
+        problems.append(
+            Problem(f"{where} repeats", f"must be a whole number >= 1, got {repeats!r}")
+        )
     cache = body.get("cache", "use")
     if cache not in CACHE_MODES:
-        problems.append(Problem(f"{where} cache", f"must be one of {list(CACHE_MODES)}, got {cache!r}"))
+        problems.append(
+            Problem(f"{where} cache", f"must be one of {list(CACHE_MODES)}, got {cache!r}")
+        )
     scorers = _parse_scorers(body.get("scorers", []), where, problems)
     gates = _parse_gates(body.get("gates", []), where, problems)
     if len(problems) > start:
         return None
-    return Suite(name=name, dataset=body["dataset"], candidates=tuple(names), scorers=scorers,
-                 gates=gates, baseline=baseline, repeats=repeats, cache=cache,
-                 max_cost_usd=body.get("max_cost_usd"), base_dir=base_dir)
+    return Suite(
+        name=name,
+        dataset=body["dataset"],
+        candidates=tuple(names),
+        scorers=scorers,
+        gates=gates,
+        baseline=baseline,
+        repeats=repeats,
+        cache=cache,
+        max_cost_usd=body.get("max_cost_usd"),
+        base_dir=base_dir,
+    )
 
 
 def _parse_scorers(raw: Any, where: str, problems: list[Problem]) -> tuple[ScorerSpec, ...]:
     if not isinstance(raw, list):
-        problems.append(Problem(f"{where} scorers", "must be a list of names or {name, args, threshold} tables"))
+        problems.append(
+            Problem(f"{where} scorers", "must be a list of names or {name, args, threshold} tables")
+        )
         return ()
     out = []
     for i, item in enumerate(raw, start=1):
@@ -430,32 +582,49 @@ def _parse_scorers(raw: Any, where: str, problems: list[Problem]) -> tuple[Score
             out.append(ScorerSpec(item))
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
-            problems.append(Problem(f"{where} scorers[{i}]", "must be a name or a table with a name"))
+            problems.append(
+                Problem(f"{where} scorers[{i}]", "must be a name or a table with a name")
+            )
             continue
         _unknown(item, ("name", "args", "threshold"), f"{where} scorers[{i}]", "", problems)
         thr = item.get("threshold")
         if thr is not None and not isinstance(thr, (int, float)):
-            problems.append(Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}"))
+            problems.append(
+                Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}")
+            )
         out.append(ScorerSpec(item["name"], dict(item.get("args", {})), thr))
     return tuple(out)
 
 
 def _parse_gates(raw: Any, where: str, problems: list[Problem]) -> tuple[Gate, ...]:
     if not isinstance(raw, list):
-        problems.append(Problem(f"{where} gates", "must be a list of gate tables ([[suites.NAME.gates]])"))
+        problems.append(
+            Problem(f"{where} gates", "must be a list of gate tables ([[suites.NAME.gates]])")
+        )
         return ()
     out = []
     for i, item in enumerate(raw, start=1):
         loc = f"{where} gates[{i}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("metric"), str):
-            problems.append(Problem(loc, 'needs metric = "<scorer>.<stat>", e.g. "groundedness.mean"'))
+            problems.append(
+                Problem(loc, 'needs metric = "<scorer>.<stat>", e.g. "groundedness.mean"')
+            )
             continue
         start = len(problems)
         _unknown(item, _GATE_KEYS, loc, "", problems)
-        rules = [k for k in ("min", "max", "max_drop", "max_rise", "max_rise_pct") if item.get(k) is not None]
+        rules = [
+            k
+            for k in ("min", "max", "max_drop", "max_rise", "max_rise_pct")
+            if item.get(k) is not None
+        ]
         if not rules and not item.get("no_new_failures"):
-            problems.append(Problem(loc, "sets no rule; give min, max, max_drop, max_rise, "
-                                    "max_rise_pct or no_new_failures = true"))
+            problems.append(
+                Problem(
+                    loc,
+                    "sets no rule; give min, max, max_drop, max_rise, "
+                    "max_rise_pct or no_new_failures = true",
+                )
+            )
         for k in rules + (["alpha"] if item.get("alpha") is not None else []):
             if not isinstance(item[k], (int, float)) or isinstance(item[k], bool):
                 problems.append(Problem(f"{loc} {k}", f"must be a number, got {item[k]!r}"))
@@ -464,7 +633,9 @@ def _parse_gates(raw: Any, where: str, problems: list[Problem]) -> tuple[Gate, .
     return tuple(out)
 
 
-def _table(data: Mapping[str, Any], key: str, where: str, problems: list[Problem]) -> Mapping[str, Any]:
+def _table(
+    data: Mapping[str, Any], key: str, where: str, problems: list[Problem]
+) -> Mapping[str, Any]:
     value = data.get(key, {})
     if not isinstance(value, Mapping):
         problems.append(Problem(f"{where}: {key}", "must be a table"))
@@ -472,8 +643,13 @@ def _table(data: Mapping[str, Any], key: str, where: str, problems: list[Problem
     return value
 
 
-def _unknown(body: Mapping[str, Any], allowed: tuple[str, ...], where: str, prefix: str,
-             problems: list[Problem]) -> None:
+def _unknown(
+    body: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    where: str,
+    prefix: str,
+    problems: list[Problem],
+) -> None:
     for key in body:
         if key not in allowed:
             hint = did_you_mean(key, allowed) or f" valid keys: {', '.join(allowed)}"

@@ -35,8 +35,17 @@ MAX_PROBLEMS = 50
 """Problems reported per file before the rest are only counted."""
 
 CASE_FIELDS = (
-    "id", "input", "vars", "context", "expected", "expected_tool_calls", "tool_call_order",
-    "tools", "should_refuse", "tags", "metadata",
+    "id",
+    "input",
+    "vars",
+    "context",
+    "expected",
+    "expected_tool_calls",
+    "tool_call_order",
+    "tools",
+    "should_refuse",
+    "tags",
+    "metadata",
 )
 ROLES = ("system", "user", "assistant", "tool")
 
@@ -75,16 +84,22 @@ class ToolSpec:
     """A JSON Schema object (``{"type": "object", "properties": ..., "required": ...}``)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description,
-                "parameters": dict(self.parameters)}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "parameters": dict(self.parameters),
+        }
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ToolSpec:
         """Accept evalkit's form and OpenAI's ``{"type": "function", "function": {...}}``."""
         if data.get("type") == "function" and isinstance(data.get("function"), Mapping):
             data = data["function"]
-        return cls(name=str(data["name"]), description=str(data.get("description") or ""),
-                   parameters=dict(data.get("parameters") or {}))
+        return cls(
+            name=str(data["name"]),
+            description=str(data.get("description") or ""),
+            parameters=dict(data.get("parameters") or {}),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +115,11 @@ class ExpectedToolCall:
     optional: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "arguments": dict(self.arguments),
-                "optional": list(self.optional)}
+        return {
+            "name": self.name,
+            "arguments": dict(self.arguments),
+            "optional": list(self.optional),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +157,9 @@ class Case:
         """The case as a JSONL object (only fields that are set)."""
         out: dict[str, Any] = {"id": self.id}
         if self.input is not None:
-            out["input"] = (self.input if isinstance(self.input, str)
-                            else [m.to_dict() for m in self.input])
+            out["input"] = (
+                self.input if isinstance(self.input, str) else [m.to_dict() for m in self.input]
+            )
         if self.vars:
             out["vars"] = dict(self.vars)
         if self.context:
@@ -205,7 +224,11 @@ def iter_cases(path: str | Path) -> Iterator[Case]:
         problems: list[Problem] = []
         case = parse_case(obj, f"{path}:{lineno}", problems, line=lineno)
         if case is not None and case.id in seen:
-            problems.append(Problem(f"{path}:{lineno}", f'duplicate id "{case.id}"; ids must be unique in a file'))
+            problems.append(
+                Problem(
+                    f"{path}:{lineno}", f'duplicate id "{case.id}"; ids must be unique in a file'
+                )
+            )
         if problems:
             raise DatasetError(problems)
         assert case is not None
@@ -223,8 +246,13 @@ def _read_lines(path: Path) -> Iterator[tuple[int, Any]]:
             try:
                 yield lineno, json.loads(raw)
             except json.JSONDecodeError as exc:
-                yield lineno, _BadJSON(f"invalid JSON ({exc.msg} at column {exc.colno}); "
-                                       "each line must be one JSON object")
+                yield (
+                    lineno,
+                    _BadJSON(
+                        f"invalid JSON ({exc.msg} at column {exc.colno}); "
+                        "each line must be one JSON object"
+                    ),
+                )
 
 
 @dataclass(frozen=True)
@@ -232,8 +260,9 @@ class _BadJSON:
     message: str
 
 
-def _collect(rows: Iterable[tuple[int, Any]], *, where: str, name: str,
-             path: Path | None = None) -> EvalSet:
+def _collect(
+    rows: Iterable[tuple[int, Any]], *, where: str, name: str, path: Path | None = None
+) -> EvalSet:
     cases: list[Case] = []
     problems: list[Problem] = []
     truncated = 0
@@ -247,14 +276,18 @@ def _collect(rows: Iterable[tuple[int, Any]], *, where: str, name: str,
         case = parse_case(obj, loc, line_problems, line=lineno)
         if case is not None:
             if case.id in first_line:
-                line_problems.append(Problem(
-                    loc, f'duplicate id "{case.id}" (first on line {first_line[case.id]}); '
-                    "ids must be unique in a file"))
+                line_problems.append(
+                    Problem(
+                        loc,
+                        f'duplicate id "{case.id}" (first on line {first_line[case.id]}); '
+                        "ids must be unique in a file",
+                    )
+                )
             else:
                 first_line[case.id] = lineno
         if line_problems:
             room = MAX_PROBLEMS - len(problems)
-            problems.extend(line_problems[:max(room, 0)])
+            problems.extend(line_problems[: max(room, 0)])
             truncated += max(len(line_problems) - max(room, 0), 0)
             continue
         assert case is not None
@@ -265,7 +298,9 @@ def _collect(rows: Iterable[tuple[int, Any]], *, where: str, name: str,
     if problems:
         raise DatasetError(problems, truncated=truncated)
     if not cases:
-        raise DatasetError([Problem(where, "the eval set has no cases; add one JSON object per line")])
+        raise DatasetError(
+            [Problem(where, "the eval set has no cases; add one JSON object per line")]
+        )
     return EvalSet(name=name, cases=tuple(cases), version=digest.hexdigest(), path=path)
 
 
@@ -322,9 +357,18 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     if len(problems) > start:
         return None
     return Case(
-        id=case_id, input=inp, vars=variables, context=context, expected=expected,
-        expected_tool_calls=calls, tool_call_order=order, tools=tools, should_refuse=refuse,
-        tags=tuple(tags), metadata=metadata, line=line,
+        id=case_id,
+        input=inp,
+        vars=variables,
+        context=context,
+        expected=expected,
+        expected_tool_calls=calls,
+        tool_call_order=order,
+        tools=tools,
+        should_refuse=refuse,
+        tags=tuple(tags),
+        metadata=metadata,
+        line=line,
     )
 
 
@@ -340,7 +384,7 @@ def _parse_input(value: Any, bad: Any) -> str | tuple[Message, ...] | None:
             bad("input", f'message {i + 1} must be {{"role", "content"}}, got {m!r}'[:200])
             return None
         if m["role"] not in ROLES:
-            bad("input", f'message {i + 1} has role {m["role"]!r}; use one of {list(ROLES)}')
+            bad("input", f"message {i + 1} has role {m['role']!r}; use one of {list(ROLES)}")
             return None
         if not isinstance(m.get("content"), str):
             bad("input", f"message {i + 1} content must be a string")
@@ -355,13 +399,20 @@ def _parse_context(value: Any, bad: Any) -> tuple[ContextPassage, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list):
-        bad("context", f"must be a list of strings or of {{id, text, source}} objects, got {_kind(value)}")
+        bad(
+            "context",
+            f"must be a list of strings or of {{id, text, source}} objects, got {_kind(value)}",
+        )
         return ()
     passages = []
     for i, p in enumerate(value, start=1):
         if isinstance(p, str):
             passages.append(ContextPassage(str(i), p))
-        elif isinstance(p, dict) and isinstance(p.get("text"), str) and not set(p) - {"id", "text", "source"}:
+        elif (
+            isinstance(p, dict)
+            and isinstance(p.get("text"), str)
+            and not set(p) - {"id", "text", "source"}
+        ):
             pid = p.get("id", str(i))
             passages.append(ContextPassage(str(pid), p["text"], p.get("source")))
         else:
@@ -385,7 +436,9 @@ def _parse_expected_calls(value: Any, bad: Any) -> tuple[ExpectedToolCall, ...] 
     if value is None:
         return None
     if not isinstance(value, list):
-        bad("expected_tool_calls", f"must be a list of calls ([] means no call), got {_kind(value)}")
+        bad(
+            "expected_tool_calls", f"must be a list of calls ([] means no call), got {_kind(value)}"
+        )
         return None
     calls = []
     for i, c in enumerate(value, start=1):
@@ -396,8 +449,11 @@ def _parse_expected_calls(value: Any, bad: Any) -> tuple[ExpectedToolCall, ...] 
         unknown = set(c) - {"name", "arguments", "optional"}
         if unknown:
             key = sorted(unknown)[0]
-            bad("expected_tool_calls", f'{where} has unknown key "{key}";'
-                f"{did_you_mean(key, ['name', 'arguments', 'optional']) or ' use name, arguments, optional'}")
+            bad(
+                "expected_tool_calls",
+                f'{where} has unknown key "{key}";'
+                f"{did_you_mean(key, ['name', 'arguments', 'optional']) or ' use name, arguments, optional'}",
+            )
             return None
         if not isinstance(c.get("name"), str) or not c["name"]:
             bad("expected_tool_calls", f'{where} needs a "name" string')
@@ -407,10 +463,15 @@ def _parse_expected_calls(value: Any, bad: Any) -> tuple[ExpectedToolCall, ...] 
             bad("expected_tool_calls", f'{where} "arguments" must be an object')
             return None
         for arg, v in args.items():
-            if isinstance(v, dict) and "$any" in v and (
-                    len(v) != 1 or not isinstance(v["$any"], list) or not v["$any"]):
-                bad("expected_tool_calls",
-                    f'{where} argument "{arg}": "$any" must be the only key and a non-empty list')
+            if (
+                isinstance(v, dict)
+                and "$any" in v
+                and (len(v) != 1 or not isinstance(v["$any"], list) or not v["$any"])
+            ):
+                bad(
+                    "expected_tool_calls",
+                    f'{where} argument "{arg}": "$any" must be the only key and a non-empty list',
+                )
                 return None
         optional = c.get("optional", [])
         if not isinstance(optional, list) or not all(isinstance(o, str) for o in optional):
@@ -418,8 +479,11 @@ def _parse_expected_calls(value: Any, bad: Any) -> tuple[ExpectedToolCall, ...] 
             return None
         missing = [o for o in optional if o not in args]
         if missing:
-            bad("expected_tool_calls", f'{where} lists optional argument "{missing[0]}" that is not '
-                'in "arguments"; give its acceptable value(s) there')
+            bad(
+                "expected_tool_calls",
+                f'{where} lists optional argument "{missing[0]}" that is not '
+                'in "arguments"; give its acceptable value(s) there',
+            )
             return None
         calls.append(ExpectedToolCall(c["name"], args, tuple(optional)))
     return tuple(calls)
@@ -445,5 +509,12 @@ def _parse_tools(value: Any, bad: Any) -> tuple[ToolSpec, ...] | None:
 
 
 def _kind(value: Any) -> str:
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean",
-            int: "a number", float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)

@@ -16,7 +16,11 @@ __all__ = ["canonical_json", "sha256_bytes", "sha256_json", "sha256_text"]
 def canonical_json(value: Any) -> str:
     """Serialise ``value`` deterministically (sorted keys, compact, UTF-8)."""
     return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False,
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
         default=_default,
     )
 

@@ -44,15 +44,18 @@ class PromptRenderer:
             return env.from_string(source)
         except jinja2.TemplateSyntaxError as exc:
             where = file or f"candidate {self.candidate.name!r} {what}"
-            raise TemplateError(f"{where}:{exc.lineno}: template syntax error: {exc.message}; "
-                                "fix the template") from exc
+            raise TemplateError(
+                f"{where}:{exc.lineno}: template syntax error: {exc.message}; fix the template"
+            ) from exc
 
     def render(self, case: Case, repeat: int = 0) -> Request:
         c = self.candidate
         variables = _variables(case)
         messages: list[Message] = []
         if self._system is not None:
-            messages.append(Message("system", self._render(self._system, variables, case, "system")))
+            messages.append(
+                Message("system", self._render(self._system, variables, case, "system"))
+            )
         history, last = _split_input(case)
         messages.extend(history)
         if self._prompt is not None:
@@ -60,30 +63,44 @@ class PromptRenderer:
         elif last is not None:
             messages.append(last)
         if not messages or messages[-1].role == "system":
-            raise TemplateError(f"case {case.id!r}: nothing to send (no input and no prompt "
-                                f"template on candidate {c.name!r}); add input or a prompt")
+            raise TemplateError(
+                f"case {case.id!r}: nothing to send (no input and no prompt "
+                f"template on candidate {c.name!r}); add input or a prompt"
+            )
         tools = case.tools if case.tools is not None else c.tools
-        return Request(case_id=case.id, repeat=repeat, model=c.model, messages=tuple(messages),
-                       params=c.params, tools=tuple(tools), tool_choice=c.tool_choice,
-                       metadata=c.metadata)
+        return Request(
+            case_id=case.id,
+            repeat=repeat,
+            model=c.model,
+            messages=tuple(messages),
+            params=c.params,
+            tools=tuple(tools),
+            tool_choice=c.tool_choice,
+            metadata=c.metadata,
+        )
 
-    def _render(self, template: jinja2.Template, variables: dict[str, Any], case: Case,
-                what: str) -> str:
+    def _render(
+        self, template: jinja2.Template, variables: dict[str, Any], case: Case, what: str
+    ) -> str:
         try:
             return template.render(variables)
         except jinja2.UndefinedError as exc:
             raise TemplateError(
                 f"case {case.id!r} (line {case.line}): {what} template of candidate "
                 f"{self.candidate.name!r} uses an undefined variable: {exc.message}; add it to "
-                "the case's vars or fix the template") from exc
+                "the case's vars or fix the template"
+            ) from exc
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(
                 f"{what} template of candidate {self.candidate.name!r}: included template "
                 f"{exc.name!r} not found in the template's folder (templates cannot reach "
-                "outside it)") from exc
+                "outside it)"
+            ) from exc
         except jinja2.exceptions.SecurityError as exc:
-            raise TemplateError(f"{what} template of candidate {self.candidate.name!r}: "
-                                f"unsafe operation refused ({exc})") from exc
+            raise TemplateError(
+                f"{what} template of candidate {self.candidate.name!r}: "
+                f"unsafe operation refused ({exc})"
+            ) from exc
 
 
 def render(case: Case, candidate: Candidate, repeat: int = 0) -> Request:

@@ -52,15 +52,23 @@ class ErrorInfo:
     attempts: int = 1
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "message": self.message, "status": self.status,
-                "attempts": self.attempts}
+        return {
+            "kind": self.kind,
+            "message": self.message,
+            "status": self.status,
+            "attempts": self.attempts,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> ErrorInfo | None:
         if not d:
             return None
-        return cls(d.get("kind", "unknown"), d.get("message", ""), d.get("status"),
-                   int(d.get("attempts", 1)))
+        return cls(
+            d.get("kind", "unknown"),
+            d.get("message", ""),
+            d.get("status"),
+            int(d.get("attempts", 1)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,52 +112,100 @@ class Record:
 
     def response(self) -> Response:
         """The response as scorers saw it (for re-scoring a stored run)."""
-        return Response(text=self.output, tool_calls=self.tool_calls,
-                        finish_reason=self.finish_reason if self.finish_reason in _FR else "unknown",  # type: ignore[arg-type]
-                        usage=self.usage, model=self.model, request_id=self.request_id,
-                        latency_ms=self.latency_ms, cached=self.cached)
+        return Response(
+            text=self.output,
+            tool_calls=self.tool_calls,
+            finish_reason=self.finish_reason if self.finish_reason in _FR else "unknown",  # type: ignore[arg-type]
+            usage=self.usage,
+            model=self.model,
+            request_id=self.request_id,
+            latency_ms=self.latency_ms,
+            cached=self.cached,
+        )
 
     @classmethod
-    def from_response(cls, *, request: Request, candidate: str, fingerprint: str,
-                      response: Response | None, error: ErrorInfo | None,
-                      scores: Mapping[str, Score], tags: tuple[str, ...], cost: float | None,
-                      attempts: int, timestamp: str) -> Record:
+    def from_response(
+        cls,
+        *,
+        request: Request,
+        candidate: str,
+        fingerprint: str,
+        response: Response | None,
+        error: ErrorInfo | None,
+        scores: Mapping[str, Score],
+        tags: tuple[str, ...],
+        cost: float | None,
+        attempts: int,
+        timestamp: str,
+    ) -> Record:
         r = response or Response(finish_reason="error")
         return cls(
-            case_id=request.case_id, repeat=request.repeat, candidate=candidate,
-            fingerprint=fingerprint, request=request.to_dict(), output=r.text,
-            tool_calls=r.tool_calls, finish_reason=r.finish_reason, usage=r.usage,
-            model=r.model, request_id=r.request_id, latency_ms=r.latency_ms, cost=cost,
-            error=error, scores=dict(scores), tags=tags, cached=r.cached, attempts=attempts,
+            case_id=request.case_id,
+            repeat=request.repeat,
+            candidate=candidate,
+            fingerprint=fingerprint,
+            request=request.to_dict(),
+            output=r.text,
+            tool_calls=r.tool_calls,
+            finish_reason=r.finish_reason,
+            usage=r.usage,
+            model=r.model,
+            request_id=r.request_id,
+            latency_ms=r.latency_ms,
+            cost=cost,
+            error=error,
+            scores=dict(scores),
+            tags=tags,
+            cached=r.cached,
+            attempts=attempts,
             timestamp=timestamp,
         )
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "case_id": self.case_id, "repeat": self.repeat, "candidate": self.candidate,
-            "fingerprint": self.fingerprint, "request": self.request, "output": self.output,
+            "case_id": self.case_id,
+            "repeat": self.repeat,
+            "candidate": self.candidate,
+            "fingerprint": self.fingerprint,
+            "request": self.request,
+            "output": self.output,
             "tool_calls": [t.to_dict() for t in self.tool_calls],
-            "finish_reason": self.finish_reason, "usage": self.usage.to_dict(),
-            "model": self.model, "request_id": self.request_id, "latency_ms": self.latency_ms,
-            "cost": self.cost, "error": self.error.to_dict() if self.error else None,
+            "finish_reason": self.finish_reason,
+            "usage": self.usage.to_dict(),
+            "model": self.model,
+            "request_id": self.request_id,
+            "latency_ms": self.latency_ms,
+            "cost": self.cost,
+            "error": self.error.to_dict() if self.error else None,
             "scores": {k: v.to_dict() for k, v in self.scores.items()},
-            "tags": list(self.tags), "cached": self.cached, "attempts": self.attempts,
+            "tags": list(self.tags),
+            "cached": self.cached,
+            "attempts": self.attempts,
             "timestamp": self.timestamp,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Record:
         return cls(
-            case_id=str(d["case_id"]), repeat=int(d.get("repeat", 0)),
-            candidate=d.get("candidate", ""), fingerprint=d.get("fingerprint", ""),
-            request=d.get("request") or {}, output=d.get("output") or "",
+            case_id=str(d["case_id"]),
+            repeat=int(d.get("repeat", 0)),
+            candidate=d.get("candidate", ""),
+            fingerprint=d.get("fingerprint", ""),
+            request=d.get("request") or {},
+            output=d.get("output") or "",
             tool_calls=tuple(ToolCall.from_dict(t) for t in d.get("tool_calls") or ()),
-            finish_reason=d.get("finish_reason", "unknown"), usage=Usage.from_dict(d.get("usage")),
-            model=d.get("model"), request_id=d.get("request_id"), latency_ms=d.get("latency_ms"),
-            cost=d.get("cost"), error=ErrorInfo.from_dict(d.get("error")),
+            finish_reason=d.get("finish_reason", "unknown"),
+            usage=Usage.from_dict(d.get("usage")),
+            model=d.get("model"),
+            request_id=d.get("request_id"),
+            latency_ms=d.get("latency_ms"),
+            cost=d.get("cost"),
+            error=ErrorInfo.from_dict(d.get("error")),
             scores={k: Score.from_dict(v) for k, v in (d.get("scores") or {}).items()},
-            tags=tuple(d.get("tags") or ()), cached=bool(d.get("cached", False)),
-            attempts=int(d.get("attempts", 1)), timestamp=d.get("timestamp", ""),
+            tags=tuple(d.get("tags") or ()),
+            cached=bool(d.get("cached", False)),
+            attempts=int(d.get("attempts", 1)),
+            timestamp=d.get("timestamp", ""),
         )
 
 
@@ -175,10 +231,12 @@ class Run:
     def to_frame(self) -> Any:
         """A pandas DataFrame, one row per record (see :func:`evalkit.frames.records_frame`)."""
         from evalkit.frames import records_frame
+
         return records_frame(self.records)
 
     def _repr_html_(self) -> str:
         from evalkit.frames import run_html
+
         return run_html(self)
 
 
@@ -273,8 +331,10 @@ def read_records(path: str | Path) -> Iterator[Record]:
             except json.JSONDecodeError as exc:
                 if not raw.endswith("\n"):
                     return  # torn last line from a killed run: it will be re-run on resume
-                raise RunError(f"{path}:{lineno}: invalid JSON in a results file ({exc.msg}); "
-                               "the file was edited or corrupted; restore it or re-run") from exc
+                raise RunError(
+                    f"{path}:{lineno}: invalid JSON in a results file ({exc.msg}); "
+                    "the file was edited or corrupted; restore it or re-run"
+                ) from exc
             yield Record.from_dict(obj)
 
 
@@ -291,8 +351,10 @@ def read_run(run_dir: str | Path) -> Run:
     run_dir = Path(run_dir)
     mpath = run_dir / MANIFEST
     if not mpath.is_file():
-        raise RunError(f"{run_dir}: not a run directory (no {MANIFEST}); pass the folder "
-                       "'evalkit run' wrote (its --out)")
+        raise RunError(
+            f"{run_dir}: not a run directory (no {MANIFEST}); pass the folder "
+            "'evalkit run' wrote (its --out)"
+        )
     try:
         manifest = json.loads(mpath.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:

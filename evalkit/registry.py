@@ -39,9 +39,11 @@ class Registry(Generic[T]):
     def register(self, name: str, factory: T | None = None) -> Any:
         """Register ``factory`` under ``name``; without ``factory``, return a decorator."""
         if factory is None:
+
             def decorator(obj: T) -> T:
                 self._factories[name] = obj
                 return obj
+
             return decorator
         self._factories[name] = factory
         return factory
@@ -124,4 +126,3 @@ def load_reference(ref: str, *, base_dir: Path | None = None) -> Any:
                 f"{ref!r}: module {module_part!r} has no attribute {attr!r}; check the name"
             ) from None
     return obj
-

@@ -55,16 +55,25 @@ class Score:
     """Why the scorer could not score this case (the case is then neither passed nor failed)."""
 
     def to_dict(self) -> dict[str, Any]:
-        d = {"value": self.value, "passed": self.passed, "reason": self.reason,
-             "details": dict(self.details)}
+        d = {
+            "value": self.value,
+            "passed": self.passed,
+            "reason": self.reason,
+            "details": dict(self.details),
+        }
         if self.error is not None:
             d["error"] = self.error
         return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Score:
-        return cls(d.get("value"), d.get("passed"), d.get("reason", ""), d.get("details") or {},
-                   d.get("error"))
+        return cls(
+            d.get("value"),
+            d.get("passed"),
+            d.get("reason", ""),
+            d.get("details") or {},
+            d.get("error"),
+        )
 
     @classmethod
     def failure(cls, error: str) -> Score:
@@ -106,12 +115,16 @@ class Scorer:
         if missing:
             raise ScorerError(
                 f"case {case.id!r}: scorer {self.name!r} needs field(s) {missing} which the case "
-                f"does not set; add them to the eval set or remove the scorer from this suite")
+                f"does not set; add them to the eval set or remove the scorer from this suite"
+            )
 
     def spec(self) -> dict[str, Any]:
         """Name and arguments as recorded in the run's manifest."""
-        args = ({f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
-                if dataclasses.is_dataclass(self) else {})
+        args = (
+            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+            if dataclasses.is_dataclass(self)
+            else {}
+        )
         return {"name": self.name, "args": _jsonable(args)}
 
 
@@ -126,7 +139,7 @@ class FunctionScorer(Scorer):
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
     @property  # type: ignore[override]
-    def name(self) -> str:  # noqa: D401
+    def name(self) -> str:
         return self.scorer_name
 
     @property  # type: ignore[override]
@@ -149,16 +162,22 @@ class FunctionScorer(Scorer):
             return Score(float(result), result)
         if isinstance(result, (int, float)):
             return Score(float(result), float(result) >= self.threshold)
-        raise ScorerError(f"scorer {self.scorer_name!r} returned {type(result).__name__}; "
-                          "return a Score, a float in [0, 1] or a bool")
+        raise ScorerError(
+            f"scorer {self.scorer_name!r} returned {type(result).__name__}; "
+            "return a Score, a float in [0, 1] or a bool"
+        )
 
     def spec(self) -> dict[str, Any]:
-        return {"name": self.scorer_name, "args": _jsonable(dict(self.kwargs)),
-                "function": f"{self.fn.__module__}:{self.fn.__qualname__}"}
+        return {
+            "name": self.scorer_name,
+            "args": _jsonable(dict(self.kwargs)),
+            "function": f"{self.fn.__module__}:{self.fn.__qualname__}",
+        }
 
 
 SCORERS: Registry[Callable[..., Scorer]] = Registry(
-    "scorer", "evalkit.scorers",
+    "scorer",
+    "evalkit.scorers",
     {
         "groundedness": "evalkit.scorers.groundedness:Groundedness",
         "refusal": "evalkit.scorers.refusal:Refusal",
@@ -179,16 +198,26 @@ SCORERS: Registry[Callable[..., Scorer]] = Registry(
 """Scorer registry. Third parties add ``[project.entry-points."evalkit.scorers"]``."""
 
 
-def scorer(name: str | None = None, *, requires: Sequence[str] = (), threshold: float = 0.5,
-           register: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Scorer]]:
+def scorer(
+    name: str | None = None,
+    *,
+    requires: Sequence[str] = (),
+    threshold: float = 0.5,
+    register: bool = True,
+) -> Callable[[Callable[..., Any]], Callable[..., Scorer]]:
     """Decorate a function ``(ctx, **kwargs)`` to make it a registered scorer factory."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Scorer]:
         scorer_name = name or fn.__name__
 
         def factory(threshold: float = threshold, **kwargs: Any) -> Scorer:
-            return FunctionScorer(fn=fn, scorer_name=scorer_name, needs=tuple(requires),
-                                  threshold=threshold, kwargs=kwargs)
+            return FunctionScorer(
+                fn=fn,
+                scorer_name=scorer_name,
+                needs=tuple(requires),
+                threshold=threshold,
+                kwargs=kwargs,
+            )
 
         factory.__doc__ = fn.__doc__
         factory.__wrapped__ = fn  # type: ignore[attr-defined]
@@ -199,8 +228,13 @@ def scorer(name: str | None = None, *, requires: Sequence[str] = (), threshold: 
     return decorate
 
 
-def build_scorer(name: str, args: Mapping[str, Any] | None = None,
-                 threshold: float | None = None, *, where: str = "scorer") -> Scorer:
+def build_scorer(
+    name: str,
+    args: Mapping[str, Any] | None = None,
+    threshold: float | None = None,
+    *,
+    where: str = "scorer",
+) -> Scorer:
     """Instantiate a scorer by registered name or ``module:attr`` / ``file.py:attr`` reference."""
     factory = SCORERS.get(name)
     kwargs = dict(args or {})
@@ -210,15 +244,24 @@ def build_scorer(name: str, args: Mapping[str, Any] | None = None,
         obj = factory(**kwargs)
     except TypeError as exc:
         from evalkit.errors import ConfigError
-        raise ConfigError.single(where, f"scorer {name!r} rejected its arguments {kwargs}: {exc}; "
-                                 "check the scorer's documented fields") from exc
+
+        raise ConfigError.single(
+            where,
+            f"scorer {name!r} rejected its arguments {kwargs}: {exc}; "
+            "check the scorer's documented fields",
+        ) from exc
     if isinstance(obj, Scorer):
         return obj
     if callable(obj):  # a bare function referenced by path: wrap it
-        return FunctionScorer(fn=obj, scorer_name=name.rpartition(":")[2] or name,
-                              threshold=threshold if threshold is not None else 0.5)
-    raise ScorerError(f"{where}: {name!r} did not produce a scorer; it must be a Scorer "
-                      "subclass, a factory returning one, or a function (ctx) -> Score")
+        return FunctionScorer(
+            fn=obj,
+            scorer_name=name.rpartition(":")[2] or name,
+            threshold=threshold if threshold is not None else 0.5,
+        )
+    raise ScorerError(
+        f"{where}: {name!r} did not produce a scorer; it must be a Scorer "
+        "subclass, a factory returning one, or a function (ctx) -> Score"
+    )
 
 
 async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, Score]:
@@ -233,7 +276,7 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
             out[s.name] = result
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # noqa: BLE001 - a scorer fault belongs to its case
+        except Exception as exc:
             msg = str(exc) if isinstance(exc, ScorerError) else f"{type(exc).__name__}: {exc}"
             out[s.name] = Score.failure(msg)
     return out

@@ -16,27 +16,22 @@ __all__ = ["EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
-# name -> module in this package; each module defines add_parser(subparsers) and run(args) -> int
-COMMANDS = {
-    "validate": "validate",
-    "inventory": "inventory",
-    "run": "run",
-    "compare": "compare",
-    "report": "report",
-    "cache": "cache",
-    "demo": "demo",
-}
+# Modules of this package, one per subcommand. Each defines ``add_parser(subparsers)``, which
+# registers the subcommand and sets ``handler`` (``args -> exit code``) with set_defaults.
+COMMANDS = ("validate", "inventory", "run", "compare", "report", "cache", "demo")
 
 
 def build_parser() -> argparse.ArgumentParser:
     from evalkit import __version__
 
     parser = argparse.ArgumentParser(
-        prog="evalkit", description="Offline evaluation of LLM applications: run eval sets "
-        "against candidates, score them, compare baseline with candidate.")
+        prog="evalkit",
+        description="Offline evaluation of LLM applications: run eval sets "
+        "against candidates, score them, compare baseline with candidate.",
+    )
     parser.add_argument("--version", action="version", version=f"evalkit {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, module in COMMANDS.items():
+    for module in COMMANDS:
         try:
             mod = importlib.import_module(f"evalkit.cli.{module}")
         except ModuleNotFoundError as exc:
@@ -62,8 +57,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print("interrupted; finished results are kept (resume with 'evalkit run --resume RUN_DIR')",
-              file=sys.stderr)
+        print(
+            "interrupted; finished results are kept (resume with 'evalkit run --resume RUN_DIR')",
+            file=sys.stderr,
+        )
         return 130
 
 

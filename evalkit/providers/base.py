@@ -31,14 +31,33 @@ __all__ = [
 ]
 
 ERROR_KINDS = (
-    "rate_limit", "server", "timeout", "connection", "bad_request", "auth", "not_found",
-    "malformed_response", "cache_miss", "replay_missing", "provider", "unknown",
+    "rate_limit",
+    "server",
+    "timeout",
+    "connection",
+    "bad_request",
+    "auth",
+    "not_found",
+    "malformed_response",
+    "cache_miss",
+    "replay_missing",
+    "provider",
+    "unknown",
 )
 """Closed set of provider error kinds, counted by kind in every run summary."""
 
-FinishReason = Literal["stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown"]
+FinishReason = Literal[
+    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown"
+]
 FINISH_REASONS: tuple[str, ...] = (
-    "stop", "length", "tool_calls", "content_filter", "refusal", "error", "unknown")
+    "stop",
+    "length",
+    "tool_calls",
+    "content_filter",
+    "refusal",
+    "error",
+    "unknown",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +79,11 @@ class Request:
 
     @property
     def system(self) -> str | None:
-        return self.messages[0].content if self.messages and self.messages[0].role == "system" else None
+        return (
+            self.messages[0].content
+            if self.messages and self.messages[0].role == "system"
+            else None
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The request as stored in ``results.jsonl`` (``request``)."""
@@ -109,8 +132,13 @@ class ToolCall:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> ToolCall:
-        return cls(name=d["name"], arguments=d.get("arguments"), raw_arguments=d.get("raw_arguments"),
-                   id=d.get("id"), parse_error=d.get("parse_error"))
+        return cls(
+            name=d["name"],
+            arguments=d.get("arguments"),
+            raw_arguments=d.get("raw_arguments"),
+            id=d.get("id"),
+            parse_error=d.get("parse_error"),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,14 +152,22 @@ class Usage:
     estimated: bool = False
 
     def to_dict(self) -> dict[str, Any]:
-        return {"input_tokens": self.input_tokens, "output_tokens": self.output_tokens,
-                "cached_tokens": self.cached_tokens, "estimated": self.estimated}
+        return {
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cached_tokens": self.cached_tokens,
+            "estimated": self.estimated,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Usage:
         d = d or {}
-        return cls(d.get("input_tokens"), d.get("output_tokens"), d.get("cached_tokens"),
-                   bool(d.get("estimated", False)))
+        return cls(
+            d.get("input_tokens"),
+            d.get("output_tokens"),
+            d.get("cached_tokens"),
+            bool(d.get("estimated", False)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,10 +191,15 @@ class Response:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "text": self.text, "tool_calls": [t.to_dict() for t in self.tool_calls],
-            "finish_reason": self.finish_reason, "finish_reason_raw": self.finish_reason_raw,
-            "usage": self.usage.to_dict(), "model": self.model, "request_id": self.request_id,
-            "latency_ms": self.latency_ms, "raw": self.raw,
+            "text": self.text,
+            "tool_calls": [t.to_dict() for t in self.tool_calls],
+            "finish_reason": self.finish_reason,
+            "finish_reason_raw": self.finish_reason_raw,
+            "usage": self.usage.to_dict(),
+            "model": self.model,
+            "request_id": self.request_id,
+            "latency_ms": self.latency_ms,
+            "raw": self.raw,
         }
 
     @classmethod
@@ -170,8 +211,10 @@ class Response:
             finish_reason=fr if fr in FINISH_REASONS else "unknown",
             finish_reason_raw=d.get("finish_reason_raw"),
             usage=Usage.from_dict(d.get("usage")),
-            model=d.get("model"), request_id=d.get("request_id"),
-            latency_ms=d.get("latency_ms"), raw=d.get("raw"),
+            model=d.get("model"),
+            request_id=d.get("request_id"),
+            latency_ms=d.get("latency_ms"),
+            raw=d.get("raw"),
         )
 
 
@@ -208,7 +251,8 @@ class Provider(abc.ABC):
 
 
 PROVIDERS: Registry[type[Provider]] = Registry(
-    "provider", "evalkit.providers",
+    "provider",
+    "evalkit.providers",
     {
         "openai": "evalkit.providers.openai:OpenAIProvider",
         "anthropic": "evalkit.providers.anthropic:AnthropicProvider",
