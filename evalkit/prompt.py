@@ -77,6 +77,7 @@ class PromptRenderer:
             tools=tuple(tools),
             tool_choice=c.tool_choice,
             metadata=c.metadata,
+            case=case,
         )
 
     def _render(

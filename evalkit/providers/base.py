@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from evalkit.dataset import Message, ToolSpec
+from evalkit.dataset import Case, Message, ToolSpec
 from evalkit.hashing import sha256_json
 from evalkit.registry import Registry
 
@@ -75,7 +75,10 @@ class Request:
     tool_choice: str | Mapping[str, Any] | None = None
     """``"auto"``, ``"none"``, ``"required"`` or ``{"name": ...}``."""
     metadata: Mapping[str, str] = field(default_factory=dict)
-    """Traffic tags (``{"evalkit": "eval", ...}``) the provider forwards where its API allows."""
+    """Traffic tags (``{"source": "evalkit"}``) the provider forwards where its API allows."""
+    case: Case | None = field(default=None, compare=False, repr=False)
+    """The case itself, for providers that run a team's own pipeline (``callable``); never
+    sent to a model API, stored or hashed."""
 
     @property
     def system(self) -> str | None:
@@ -237,6 +240,8 @@ class Provider(abc.ABC):
     """Makes one model call. Subclasses are registered in :data:`PROVIDERS` by name."""
 
     name: str = "provider"
+    cacheable: bool = True
+    """Whether the engine may cache this provider's responses (replay: no point)."""
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
