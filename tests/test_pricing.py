@@ -1,0 +1,162 @@
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+import pytest
+
+from evalkit.dataset import Message, ToolSpec
+from evalkit.errors import ConfigError
+from evalkit.pricing import (
+    Price,
+    cost_of,
+    estimate_tokens,
+    estimate_usage,
+    load_prices,
+    price_for,
+    usage_or_estimate,
+)
+from evalkit.providers.base import Request, Response, ToolCall, Usage
+
+
+def _request(*contents: str, tools: tuple[ToolSpec, ...] = ()) -> Request:
+    msgs = tuple(Message("user", c) for c in contents)
+    return Request(case_id="c1", repeat=0, model="gpt-4o", messages=msgs, tools=tools)
+
+
+def test_shipped_table_has_dates_sources_and_sane_rates() -> None:
+    raw = json.loads(resources.files("evalkit").joinpath("data/prices.json").read_text("utf-8"))
+    assert "verified" in raw["_note"]
+    table = load_prices()
+    assert {"gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", "claude-sonnet-4"} <= set(table.prices)
+    for name, p in table.prices.items():
+        assert p.as_of and len(p.as_of) == 10, name
+        assert p.source, name
+        assert 0 < p.input <= p.output, name
+        assert p.cached_input is None or p.cached_input <= p.input, name
+    for alias, target in raw["aliases"].items():
+        assert target in table.prices, alias
+
+
+@pytest.mark.parametrize(
+    ("model", "entry"),
+    [
+        ("gpt-4o", "gpt-4o"),
+        ("gpt-4o-2024-08-06", "gpt-4o"),
+        ("gpt-4o-mini-2024-07-18", "gpt-4o-mini"),
+        ("claude-3-5-sonnet-20241022", "claude-3-5-sonnet"),
+        ("claude-3-5-sonnet-latest", "claude-3-5-sonnet"),
+        ("claude-sonnet-4-20250514", "claude-sonnet-4"),
+        ("claude-opus-4-0", "claude-opus-4"),
+        ("us.anthropic.claude-3-5-sonnet-20241022-v2:0", "claude-3-5-sonnet"),
+        ("openai/gpt-4.1-mini", "gpt-4.1-mini"),
+        ("GPT-4o", "gpt-4o"),
+        ("gpt-4-1106-preview", "gpt-4-turbo"),
+    ],
+)
+def test_dated_and_aliased_ids_resolve(model: str, entry: str) -> None:
+    price = price_for(model)
+    assert price is not None
+    assert price.model == entry
+
+
+@pytest.mark.parametrize(
+    "model", ["gpt-4o-audio-preview", "o1-pro", "my-finetune", "gpt-4o-mini-tts", ""]
+)
+def test_unknown_models_have_no_price_not_zero(model: str) -> None:
+    assert price_for(model) is None
+    assert cost_of(model, Usage(1000, 1000)) is None
+
+
+def test_cost_bills_cached_tokens_as_subset_of_input() -> None:
+    # gpt-4o: 2.50 in, 1.25 cached, 10.00 out per million
+    assert cost_of("gpt-4o-2024-08-06", Usage(1000, 500)) == pytest.approx(0.0075)
+    assert cost_of("gpt-4o", Usage(1000, 500, cached_tokens=200)) == pytest.approx(0.00725)
+    # more cached than input is clamped to the input
+    assert cost_of("gpt-4o", Usage(100, 0, cached_tokens=500)) == pytest.approx(100 * 1.25 / 1e6)
+
+
+def test_no_cache_discount_bills_cached_at_input_rate() -> None:
+    p = Price("m", input=1.0, output=2.0, cached_input=None)
+    assert p.cost(Usage(1_000_000, 0, cached_tokens=1_000_000)) == pytest.approx(1.0)
+
+
+def test_missing_counts_give_unknown_cost() -> None:
+    assert cost_of("gpt-4o", Usage(None, 10)) is None
+    assert cost_of("gpt-4o", Usage(10, None)) is None
+    assert cost_of("gpt-4o", Usage(0, 0)) == 0.0
+
+
+def test_overrides_replace_and_extend() -> None:
+    overrides = {
+        "gpt-4o": {"input": 1.0, "output": 2.0},
+        "local-llama": {"input": 0, "output": 0, "as_of": "2025-01-01"},
+        "my-deployment": {"same_as": "gpt-4o-mini"},
+    }
+    table = load_prices(overrides)
+    gpt = table.price_for("gpt-4o-2024-08-06")
+    assert gpt is not None and (gpt.input, gpt.output, gpt.source) == (1.0, 2.0, "config [prices]")
+    assert cost_of("local-llama", Usage(10, 10), overrides) == 0.0
+    dep = table.price_for("my-deployment")
+    assert dep is not None and dep.input == 0.15 and "same_as gpt-4o-mini" in dep.source
+    # the shipped table is untouched
+    assert price_for("gpt-4o") is not None and price_for("gpt-4o").input == 2.5  # type: ignore[union-attr]
+
+
+def test_bad_overrides_list_every_problem() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_prices(
+            {
+                "a": {"input": -1, "output": 1},
+                "b": {"output": 1, "cachd_input": 1},
+                "c": {"same_as": "nonexistent"},
+                "d": "cheap",
+            }
+        )
+    text = str(info.value)
+    assert len(info.value.problems) == 5
+    assert "[prices] a: 'input' = -1 must be a number >= 0" in text
+    assert "'input' is missing" in text
+    assert 'did you mean "cached_input"?' in text
+    assert "same_as 'nonexistent' has no price" in text
+    assert "[prices] d: must be a table" in text
+
+
+def test_price_round_trips() -> None:
+    p = price_for("claude-3-5-haiku-20241022")
+    assert p is not None
+    assert Price.from_dict(p.to_dict()) == p
+
+
+def test_estimate_usage_heuristic() -> None:
+    assert estimate_tokens("") == 0
+    assert estimate_tokens("abcd") == 1
+    assert estimate_tokens("abcde") == 2
+    req = _request("x" * 40, "y" * 8)
+    resp = Response(text="z" * 21)
+    u = estimate_usage(req, resp)
+    assert u.estimated is True
+    assert u.input_tokens == 3 + (10 + 4) + (2 + 4)
+    assert u.output_tokens == 6
+    assert u.cached_tokens == 0
+
+
+def test_estimate_counts_tools_and_tool_calls() -> None:
+    tool = ToolSpec("get_weather", "Weather for a city", {"type": "object"})
+    bare = estimate_usage(_request("hi"), Response())
+    with_tools = estimate_usage(
+        _request("hi", tools=(tool,)),
+        Response(tool_calls=(ToolCall("get_weather", {"city": "Paris"}),)),
+    )
+    assert with_tools.input_tokens is not None and bare.input_tokens is not None
+    assert with_tools.input_tokens > bare.input_tokens
+    assert bare.output_tokens == 0
+    assert with_tools.output_tokens and with_tools.output_tokens > 4
+
+
+def test_usage_or_estimate_keeps_reported_and_flags_filled() -> None:
+    req = _request("hello there")
+    reported = Usage(12, 3, 0)
+    assert usage_or_estimate(req, Response(text="ok", usage=reported)) is reported
+    partial = usage_or_estimate(req, Response(text="abcdefgh", usage=Usage(12, None)))
+    assert (partial.input_tokens, partial.output_tokens, partial.estimated) == (12, 2, True)
