@@ -362,13 +362,14 @@ def parse_project(
     problems: list[Problem] = []
     _unknown(data, _TOP_KEYS, where, "", problems)
     cands: dict[str, Candidate] = {}
-    for name, body in _table(data, "candidates", where, problems).items():
+    declared = _table(data, "candidates", where, problems)
+    for name, body in declared.items():
         c = _parse_candidate(name, body, str(base_dir), f"{where}: [candidates.{name}]", problems)
         if c is not None:
             cands[name] = c
     suites: dict[str, Suite] = {}
     for name, body in _table(data, "suites", where, problems).items():
-        s = _parse_suite(name, body, str(base_dir), f"{where}: [suites.{name}]", problems, cands)
+        s = _parse_suite(name, body, str(base_dir), f"{where}: [suites.{name}]", problems, declared)
         if s is not None:
             suites[name] = s
     prices = data.get("prices", {})
@@ -503,7 +504,7 @@ def _parse_suite(
     base_dir: str,
     where: str,
     problems: list[Problem],
-    cands: Mapping[str, Candidate],
+    cands: Mapping[str, Any],
 ) -> Suite | None:
     if not isinstance(body, Mapping):
         problems.append(Problem(where, "must be a table"))

@@ -149,8 +149,8 @@ class Case:
     def has(self, name: str) -> bool:
         """Whether the case provides field ``name`` (what scorers check before scoring)."""
         value = getattr(self, name)
-        if name == "context":
-            return bool(value)
+        if name == "expected_tool_calls":
+            return value is not None  # () is a real expectation: no tool may be called
         return value is not None and value != {} and value != ()
 
     def to_dict(self) -> dict[str, Any]:

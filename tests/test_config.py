@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from evalkit.config import Candidate, find_config, load_config
+from evalkit.dataset import ToolSpec
+from evalkit.errors import ConfigError
+
+GOOD = """
+runs_dir = "out/runs"
+
+[candidates.base]
+provider = "openai"
+model = "gpt-4o-mini"
+params = { temperature = 0.0, max_tokens = 200 }
+system = "You are a support agent for {{ company }}."
+prompt_file = "prompts/answer.j2"
+api_key_env = "OPENAI_API_KEY"
+
+[candidates.next]
+provider = "anthropic"
+model = "claude-sonnet-4-5"
+prompt = "{{ input }}"
+tools = [{ name = "lookup", description = "find an order", parameters = { type = "object" } }]
+
+[suites.support]
+dataset = "data.jsonl"
+candidates = ["base", "next"]
+scorers = ["groundedness", { name = "refusal", threshold = 1.0 }]
+
+[[suites.support.gates]]
+metric = "groundedness.mean"
+max_drop = 0.02
+alpha = 0.05
+"""
+
+
+def project_dir(tmp_path: Path, text: str = GOOD) -> Path:
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "answer.j2").write_text("Q: {{ input }}")
+    (tmp_path / "data.jsonl").write_text('{"id": "a", "input": "x"}\n')
+    (tmp_path / "evalkit.toml").write_text(text)
+    return tmp_path
+
+
+def test_loads_candidates_suites_and_gates(tmp_path: Path) -> None:
+    project = load_config(project_dir(tmp_path) / "evalkit.toml")
+    base = project.candidate("base")
+    assert base.prompt_source == "Q: {{ input }}"
+    assert base.params == {"temperature": 0.0, "max_tokens": 200}
+    assert project.candidate("next").tools[0].name == "lookup"
+    suite = project.suite("support")
+    assert [s.name for s in suite.scorers] == ["groundedness", "refusal"]
+    assert suite.scorers[1].threshold == 1.0
+    assert suite.gates[0].max_drop == 0.02 and suite.baseline_name == "base"
+    assert project.runs_dir == tmp_path / "out/runs"
+    assert suite.dataset_path == tmp_path / "data.jsonl"
+
+
+def test_pyproject_tool_evalkit_is_found(tmp_path: Path) -> None:
+    root = project_dir(tmp_path, "")
+    (root / "evalkit.toml").unlink()
+    body = (
+        GOOD.replace("[candidates.", "[tool.evalkit.candidates.")
+        .replace("[suites.", "[tool.evalkit.suites.")
+        .replace("[[suites.", "[[tool.evalkit.suites.")
+    )
+    body = body.replace('runs_dir = "out/runs"', "")
+    (root / "pyproject.toml").write_text('[project]\nname = "x"\n' + body)
+    (root / "sub").mkdir()
+    found = find_config(root / "sub")
+    assert found == root / "pyproject.toml"
+    assert set(load_config(found).candidates) == {"base", "next"}
+
+
+def test_every_problem_is_reported_with_its_key(tmp_path: Path) -> None:
+    bad = """
+[candidates.a]
+provider = "openai"
+modle = "x"
+options = { api_key = "sk-123" }
+concurrency = 0
+
+[suites.s]
+dataset = "missing.jsonl"
+candidates = ["a", "b"]
+cache = "sometimes"
+scorers = [{ name = "refusal", treshold = 1 }]
+
+[[suites.s.gates]]
+metric = "refusal.mean"
+"""
+    path = project_dir(tmp_path, bad) / "evalkit.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    got = [str(p).replace(str(path), "CFG") for p in info.value.problems]
+    assert got == [
+        'CFG: [candidates.a] modle: unknown key; did you mean "model"?',
+        'CFG: [candidates.a] model: is required (a string), e.g. model = "gpt-4o-mini"',
+        "CFG: [candidates.a] options.api_key: looks like a secret; never put keys in config: "
+        "set an environment variable and name it with api_key_env",
+        "CFG: [candidates.a] concurrency: must be a whole number >= 1, got 0",
+        "CFG: [suites.s] dataset: file 'missing.jsonl' does not exist; fix the path",
+        "CFG: [suites.s] candidates: unknown candidate 'b'; defined: ['a']",
+        "CFG: [suites.s] cache: must be one of ['use', 'refresh', 'off', 'require'], got 'sometimes'",
+        'CFG: [suites.s] scorers[1] treshold: unknown key; did you mean "threshold"?',
+        "CFG: [suites.s] gates[1]: sets no rule; give min, max, max_drop, max_rise, max_rise_pct "
+        "or no_new_failures = true",
+    ]
+    assert "sk-123" not in str(info.value)
+
+
+def test_invalid_toml_names_file(tmp_path: Path) -> None:
+    path = tmp_path / "evalkit.toml"
+    path.write_text("[candidates.a\n")
+    with pytest.raises(ConfigError, match="invalid TOML"):
+        load_config(path)
+
+
+def test_unknown_suite_suggests(tmp_path: Path) -> None:
+    project = load_config(project_dir(tmp_path) / "evalkit.toml")
+    with pytest.raises(ConfigError, match='did you mean "support"'):
+        project.suite("suport")
+
+
+BEHAVIOUR_CHANGES = {
+    "provider": "anthropic",
+    "model": "gpt-4o",
+    "params": {"temperature": 0.7},
+    "system": "Be terse.",
+    "prompt": "Answer: {{ input }}",
+    "tools": (ToolSpec("lookup", "find", {"type": "object"}),),
+    "tool_choice": "required",
+    "base_url": "http://127.0.0.1:8000/v1",
+    "options": {"path": "other.jsonl"},
+}
+OPERATIONAL_CHANGES = {
+    "name": "renamed",
+    "api_key_env": "OTHER_KEY",
+    "concurrency": 64,
+    "rpm": 100.0,
+    "tpm": 10000.0,
+    "timeout_s": 5.0,
+    "max_retries": 0,
+    "metadata": {"team": "x"},
+}
+
+
+@pytest.mark.parametrize("field,value", BEHAVIOUR_CHANGES.items())
+def test_fingerprint_changes_with_behaviour(field: str, value: object) -> None:
+    base = Candidate(
+        "c", "openai", "gpt-4o-mini", params={"temperature": 0.0}, prompt="{{ input }}"
+    )
+    assert dataclasses.replace(base, **{field: value}).fingerprint() != base.fingerprint()
+
+
+@pytest.mark.parametrize("field,value", OPERATIONAL_CHANGES.items())
+def test_fingerprint_ignores_operational_settings(field: str, value: object) -> None:
+    base = Candidate(
+        "c", "openai", "gpt-4o-mini", params={"temperature": 0.0}, prompt="{{ input }}"
+    )
+    assert dataclasses.replace(base, **{field: value}).fingerprint() == base.fingerprint()
+
+
+def test_fingerprint_follows_prompt_file_content(tmp_path: Path) -> None:
+    (tmp_path / "p.j2").write_text("v1 {{ input }}")
+    cand = Candidate("c", "openai", "m", prompt_file="p.j2", base_dir=str(tmp_path))
+    inline = Candidate("c", "openai", "m", prompt="v1 {{ input }}")
+    before = cand.fingerprint()
+    assert before == inline.fingerprint()  # same text, same behaviour, wherever it lives
+    (tmp_path / "p.j2").write_text("v2 {{ input }}")
+    assert cand.fingerprint() != before
+
+
+def test_summary_is_readable_and_has_hashes() -> None:
+    c = Candidate(
+        "c", "openai", "m", prompt="{{ input }}", system="sys", tools=(ToolSpec("a"), ToolSpec("b"))
+    )
+    s = c.summary()
+    assert s["tools"] == ["a", "b"] and len(s["prompt_sha256"]) == 64
+    assert s["fingerprint"] == c.fingerprint()
