@@ -23,7 +23,7 @@ belong to their case: the engine records them and goes on.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = [
@@ -113,7 +113,9 @@ class ProviderError(EvalkitError):
     """One provider call failed. The engine retries it if ``retryable`` and records it otherwise.
 
     ``kind`` is one of :data:`evalkit.records.ERROR_KINDS`; ``status`` is the HTTP status
-    when there was one; ``retry_after`` (seconds) is what the provider asked us to wait.
+    when there was one; ``retry_after`` (seconds) is what the provider asked us to wait;
+    ``headers`` holds the provider's rate-limit headers (``x-ratelimit-*``,
+    ``anthropic-ratelimit-*``, ``retry-after``), lower-cased, so the engine can adapt.
     """
 
     def __init__(
@@ -124,6 +126,7 @@ class ProviderError(EvalkitError):
         status: int | None = None,
         retryable: bool = False,
         retry_after: float | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.kind = kind
@@ -131,6 +134,7 @@ class ProviderError(EvalkitError):
         self.status = status
         self.retryable = retryable
         self.retry_after = retry_after
+        self.headers: Mapping[str, str] = dict(headers or {})
 
 
 class CacheMissError(ProviderError):
