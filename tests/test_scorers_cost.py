@@ -1,0 +1,205 @@
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from evalkit.dataset import Case, Message
+from evalkit.providers.base import Request, Response, Usage
+from evalkit.records import ErrorInfo, Record
+from evalkit.scorers.cost import (
+    Cost,
+    Latency,
+    cost_summary,
+    latency_percentiles,
+    percentile,
+    run_metrics,
+)
+from evalkit.scoring import ScoreContext, build_scorer, score_all
+
+CASE = Case(id="c1", input="hi")
+USAGE = Usage(1000, 500)
+
+
+def _ctx(
+    *,
+    usage: Usage = USAGE,
+    model: str | None = "gpt-4o-2024-08-06",
+    cost: float | None = None,
+    latency: float | None = 120.0,
+    request: bool = True,
+    cached: bool = False,
+) -> ScoreContext:
+    req = Request("c1", 0, "gpt-4o", (Message("user", "x" * 40),)) if request else None
+    resp = Response(text="abcd" * 5, usage=usage, model=model, latency_ms=latency, cached=cached)
+    return ScoreContext(CASE, resp, req, {"model": "gpt-4o"}, cost)
+
+
+def test_registered_names_build() -> None:
+    assert isinstance(build_scorer("cost", {"max_usd_per_case": 0.01}), Cost)
+    assert isinstance(build_scorer("latency", {"max_ms": 500}), Latency)
+
+
+def test_cost_priced_from_usage_when_engine_gave_none() -> None:
+    s = Cost().score(_ctx())
+    assert (s.value, s.passed) == (1.0, True)
+    assert s.details["cost_usd"] == pytest.approx(0.0075)
+    assert s.details["priced"] is True
+    assert s.details["estimated"] is False
+    assert s.details["price_source"] == "gpt-4o: OpenAI API pricing page"
+    assert s.details["price_as_of"]
+    assert s.details["metrics"] == {
+        "input_tokens": 1000.0,
+        "output_tokens": 500.0,
+        "cost_usd": pytest.approx(0.0075),
+    }
+    assert s.reason == "$0.007500"
+
+
+def test_engine_cost_wins_over_table() -> None:
+    s = Cost().score(_ctx(cost=0.5))
+    assert s.details["cost_usd"] == 0.5
+
+
+def test_budget_exceeded_fails_with_message() -> None:
+    s = Cost(max_usd_per_case=0.005).score(_ctx())
+    assert (s.value, s.passed) == (0.0, False)
+    assert s.reason == "$0.007500 exceeds the budget of $0.005000 per case"
+    assert s.details["outcome"] == "over_budget"
+    within = Cost(max_usd_per_case=0.01).score(_ctx())
+    assert within.passed is True and within.reason == "$0.007500 within $0.010000"
+
+
+def test_zero_budget_is_a_budget() -> None:
+    assert Cost(max_usd_per_case=0.0).score(_ctx()).passed is False
+
+
+def test_unknown_price_is_unknown_never_zero() -> None:
+    ctx = ScoreContext(
+        CASE,
+        Response(text="x", usage=Usage(10, 10), model="my-local-model"),
+        Request("c1", 0, "my-local-model", (Message("user", "x"),)),
+    )
+    s = Cost(max_usd_per_case=1.0).score(ctx)
+    assert s.value is None and s.passed is None and s.error is None
+    assert s.reason == (
+        "unknown price for model 'my-local-model'; add it to the config's [prices] table"
+    )
+    assert s.details["priced"] is False and s.details["cost_usd"] is None
+    assert s.details["outcome"] == "unpriced"
+    assert "cost_usd" not in s.details["metrics"]
+
+
+def test_prices_override_argument() -> None:
+    ctx = ScoreContext(CASE, Response(text="x", usage=Usage(10**6, 0), model="my-local-model"))
+    s = Cost(prices={"my-local-model": {"input": 0.2, "output": 0.4}}).score(ctx)
+    assert s.details["cost_usd"] == pytest.approx(0.2)
+    assert s.details["price_source"] == "my-local-model: config [prices]"
+
+
+def test_missing_usage_is_estimated_and_flagged() -> None:
+    s = Cost().score(_ctx(usage=Usage()))
+    assert s.details["estimated"] is True
+    assert s.details["input_tokens"] == 3 + 10 + 4
+    assert s.details["output_tokens"] == 5
+    assert "(estimated tokens)" in s.reason
+
+
+def test_missing_usage_without_request_is_unknown() -> None:
+    s = Cost().score(_ctx(usage=Usage(), request=False))
+    assert s.value is None
+    assert s.reason.startswith("unknown token usage")
+
+
+def test_cached_tokens_in_details() -> None:
+    s = Cost().score(_ctx(usage=Usage(1000, 500, 200)))
+    assert s.details["cached_tokens"] == 200
+    assert s.details["cost_usd"] == pytest.approx(0.00725)
+
+
+def test_latency_scorer() -> None:
+    assert Latency().score(_ctx(latency=120.4)).reason == "120 ms"
+    slow = Latency(max_ms=100).score(_ctx(latency=120.4))
+    assert (slow.value, slow.passed, slow.details["outcome"]) == (0.0, False, "slow")
+    assert slow.reason == "120 ms exceeds the maximum of 100 ms"
+    ok = Latency(max_ms=200).score(_ctx(latency=120.4, cached=True))
+    assert ok.passed is True and ok.reason == "120 ms (served from cache) within 200 ms"
+    assert ok.details["metrics"] == {"latency_ms": 120.4}
+    none = Latency(max_ms=200).score(_ctx(latency=None))
+    assert none.value is None and none.passed is None and none.details["outcome"] == "unmeasured"
+
+
+def test_scorers_run_through_score_all() -> None:
+    out = asyncio.run(score_all([Cost(), Latency(max_ms=50)], _ctx()))
+    assert out["cost"].passed is True and out["latency"].passed is False
+
+
+def test_percentile_matches_numpy() -> None:
+    data = [12.0, 5.0, 7.5, 100.0, 33.0, 2.0, 8.0]
+    for q in (0, 25, 50, 90, 95, 99, 100):
+        assert percentile(data, q) == pytest.approx(float(np.percentile(data, q)))
+    assert percentile([], 50) is None
+    assert percentile([3.0], 95) == 3.0
+
+
+def test_latency_percentiles_skip_missing() -> None:
+    out = latency_percentiles([100.0, None, 300.0, 200.0])
+    assert out["n"] == 3
+    assert out["p50"] == 200.0 and out["max"] == 300.0 and out["mean"] == 200.0
+    assert out["p95"] == pytest.approx(290.0)
+    empty = latency_percentiles([None])
+    assert empty["n"] == 0 and empty["p95"] is None
+
+
+def _rec(
+    cid: str,
+    cost: float | None,
+    tags: tuple[str, ...] = (),
+    *,
+    error: bool = False,
+    latency: float | None = 100.0,
+    estimated: bool = False,
+) -> Record:
+    return Record(
+        case_id=cid,
+        repeat=0,
+        candidate="a",
+        fingerprint="f",
+        request={},
+        usage=Usage(100, 10, 5, estimated) if not error else Usage(),
+        cost=cost,
+        latency_ms=latency,
+        tags=tags,
+        error=ErrorInfo("server", "boom") if error else None,
+    )
+
+
+def test_cost_summary_total_unknown_when_any_unpriced() -> None:
+    recs = [
+        _rec("a", 0.01, ("x",)),
+        _rec("b", 0.03, ("x", "y")),
+        _rec("c", None, ("y",), estimated=True),
+        _rec("d", None, error=True),
+    ]
+    s = cost_summary(recs)
+    assert (s.records, s.failed, s.priced, s.unpriced) == (3, 1, 2, 1)
+    assert s.total_usd is None
+    assert s.priced_total_usd == pytest.approx(0.04)
+    assert s.per_case_usd == pytest.approx(0.02)
+    assert (s.input_tokens, s.output_tokens, s.cached_tokens, s.estimated) == (300, 30, 15, 1)
+    assert s.by_tag["x"].total_usd == pytest.approx(0.04)
+    assert s.by_tag["y"].total_usd is None and s.by_tag["y"].unpriced == 1
+    assert s.to_dict()["by_tag"]["x"]["priced"] == 2
+
+
+def test_run_metrics_names_and_values() -> None:
+    recs = [_rec("a", 0.01, latency=100.0), _rec("b", 0.03, latency=300.0)]
+    recs.append(_rec("c", None, error=True, latency=9999.0))
+    m = run_metrics(recs)
+    assert m["cost.total"] == pytest.approx(0.04)
+    assert m["cost.per_case"] == pytest.approx(0.02)
+    assert m["latency.max"] == 300.0  # failed requests do not count
+    assert m["latency.p50"] == 200.0
+    assert m["tokens.input"] == 200.0
+    assert m["cost.unpriced"] == 0.0
