@@ -172,11 +172,15 @@ class ScorerSpec:
     name: str
     args: Mapping[str, Any] = field(default_factory=dict)
     threshold: float | None = None
+    base_dir: str = "."
+    """Folder that a ``file.py:attr`` reference resolves against (the config's folder)."""
 
     def build(self, where: str = "scorer") -> Any:
         from evalkit.scoring import build_scorer
 
-        return build_scorer(self.name, self.args, self.threshold, where=where)
+        return build_scorer(
+            self.name, self.args, self.threshold, where=where, base_dir=self.base_dir
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "args": dict(self.args), "threshold": self.threshold}
@@ -553,7 +557,7 @@ def _parse_suite(
         problems.append(
             Problem(f"{where} cache", f"must be one of {list(CACHE_MODES)}, got {cache!r}")
         )
-    scorers = _parse_scorers(body.get("scorers", []), where, problems)
+    scorers = _parse_scorers(body.get("scorers", []), where, problems, base_dir)
     gates = _parse_gates(body.get("gates", []), where, problems)
     if len(problems) > start:
         return None
@@ -571,7 +575,9 @@ def _parse_suite(
     )
 
 
-def _parse_scorers(raw: Any, where: str, problems: list[Problem]) -> tuple[ScorerSpec, ...]:
+def _parse_scorers(
+    raw: Any, where: str, problems: list[Problem], base_dir: str = "."
+) -> tuple[ScorerSpec, ...]:
     if not isinstance(raw, list):
         problems.append(
             Problem(f"{where} scorers", "must be a list of names or {name, args, threshold} tables")
@@ -580,7 +586,7 @@ def _parse_scorers(raw: Any, where: str, problems: list[Problem]) -> tuple[Score
     out = []
     for i, item in enumerate(raw, start=1):
         if isinstance(item, str):
-            out.append(ScorerSpec(item))
+            out.append(ScorerSpec(item, base_dir=base_dir))
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
             problems.append(
@@ -593,7 +599,7 @@ def _parse_scorers(raw: Any, where: str, problems: list[Problem]) -> tuple[Score
             problems.append(
                 Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}")
             )
-        out.append(ScorerSpec(item["name"], dict(item.get("args", {})), thr))
+        out.append(ScorerSpec(item["name"], dict(item.get("args", {})), thr, base_dir))
     return tuple(out)
 
 

@@ -20,6 +20,7 @@ import dataclasses
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from evalkit.dataset import Case
@@ -234,8 +235,16 @@ def build_scorer(
     threshold: float | None = None,
     *,
     where: str = "scorer",
+    base_dir: str | None = None,
 ) -> Scorer:
-    """Instantiate a scorer by registered name or ``module:attr`` / ``file.py:attr`` reference."""
+    """Instantiate a scorer by registered name or ``module:attr`` / ``file.py:attr`` reference.
+
+    A relative ``file.py:attr`` resolves against ``base_dir`` (the config's folder), so a
+    project's ``scorers/`` plugins work whatever the current directory is.
+    """
+    module_part, _, attr = name.rpartition(":")
+    if module_part.endswith(".py") and base_dir and not Path(module_part).is_absolute():
+        name = f"{Path(base_dir) / module_part}:{attr}"
     factory = SCORERS.get(name)
     kwargs = dict(args or {})
     if threshold is not None:

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+
+CONFIG = """
+[candidates.base]
+provider = "replay"
+model = "m1"
+prompt_file = "prompts/p.j2"
+options = { path = "replay.jsonl" }
+
+[candidates.next]
+provider = "replay"
+model = "m2"
+prompt = "{{ input }} ({{ customer }})"
+tools = [{ name = "lookup", parameters = { type = "object" } }]
+
+[suites.support]
+dataset = "support.jsonl"
+candidates = ["base", "next"]
+scorers = ["check.py:Check"]
+"""
+
+
+SCORER = """
+from dataclasses import dataclass
+from evalkit.scoring import Score, Scorer
+
+
+@dataclass
+class Check(Scorer):
+    name = "check"
+    requires = ("expected",)
+
+    def score(self, ctx):
+        return Score(1.0, True)
+"""
+
+
+def make_project(tmp_path: Path) -> Path:
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "p.j2").write_text("Q: {{ input }}")
+    rows = [
+        {"id": "a", "input": "x", "vars": {"customer": "Ada"}, "expected": "x", "tags": ["t1"]},
+        {
+            "id": "b",
+            "input": "y",
+            "vars": {"customer": "Bo"},
+            "expected": "y",
+            "tags": ["t1", "t2"],
+        },
+    ]
+    (tmp_path / "support.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (tmp_path / "evalkit.toml").write_text(CONFIG)
+    (tmp_path / "check.py").write_text(SCORER)
+    return tmp_path
+
+
+def test_validate_ok_dataset(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path)
+    assert main(["validate", str(root / "support.jsonl")]) == 0
+    assert "support.jsonl: 2 cases" in capsys.readouterr().out
+
+
+def test_validate_prints_every_problem_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "input": "x", "expectd": 1}\n{"id": "a", "input": "y"}\n')
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"input": "x"}\n')
+    assert main(["validate", str(bad), str(other)]) == 2
+    err = capsys.readouterr().err
+    assert f'{bad}:1: field "expectd" is unknown; did you mean "expected"?' in err
+    assert f'{other}:1: field "id" is required' in err
+    assert "2 problem(s) found" in err
+
+
+def test_validate_config_renders_every_case(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)
+    assert main(["validate", "--config", str(root / "evalkit.toml")]) == 0
+    (root / "evalkit.toml").write_text(CONFIG.replace("({{ customer }})", "({{ custmer }})"))
+    assert main(["validate", "--config", str(root / "evalkit.toml")]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "case 'a' (line 1): prompt template of candidate 'next' uses an undefined variable" in err
+    )
+
+
+def test_validate_config_checks_scorer_requirements(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)
+    (root / "evalkit.toml").write_text(CONFIG.replace('["check.py:Check"]', '["no_such_scorer"]'))
+    assert main(["validate", "--config", str(root / "evalkit.toml")]) == 2
+    assert "unknown scorer 'no_such_scorer'" in capsys.readouterr().err
+    (root / "support.jsonl").write_text('{"id": "a", "input": "x", "vars": {"customer": "A"}}\n')
+    (root / "evalkit.toml").write_text(CONFIG)
+    assert main(["validate", "--config", str(root / "evalkit.toml")]) == 2
+    assert "scorer 'check.py:Check' needs ['expected'] but 1 case(s) lack them (first: 'a')" in (
+        capsys.readouterr().err
+    )
+
+
+def test_inventory_lists_moving_parts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_project(tmp_path)
+    assert main(["inventory", "--config", str(root / "evalkit.toml"), "--json"]) == 0
+    inv = json.loads(capsys.readouterr().out)
+    by_name = {c["name"]: c for c in inv["candidates"]}
+    assert by_name["base"]["prompt_file"] == "prompts/p.j2" and by_name["base"]["model"] == "m1"
+    assert by_name["next"]["tools"] == ["lookup"] and by_name["next"]["suites"] == ["support"]
+    assert inv["datasets"][0]["cases"] == 2 and inv["datasets"][0]["tags"] == {"t1": 2, "t2": 1}
+    assert main(["inventory", "--config", str(root / "evalkit.toml")]) == 0
+    text = capsys.readouterr().out
+    assert "base: replay / m1" in text and "support.jsonl: 2 cases" in text
+
+
+def test_no_command_and_help_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    with pytest.raises(SystemExit) as info:
+        main(["validate", "--help"])
+    assert info.value.code == 0
+    assert "Validate JSONL eval sets" in capsys.readouterr().out

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from evalkit.errors import InputError, UnknownNameError
+from evalkit.registry import Registry, load_reference
+from evalkit.scoring import SCORERS
+
+
+def test_unknown_name_suggests_and_lists_choices() -> None:
+    reg: Registry[object] = Registry("widget", "evalkit.test-widgets", {"alpha": "json:dumps"})
+    reg.register("beta", object)
+    with pytest.raises(UnknownNameError) as info:
+        reg.get("alpah")
+    assert (
+        str(info.value)
+        == "unknown widget 'alpah'; did you mean \"alpha\"? valid choices: ['alpha', 'beta']"
+    )
+
+
+def test_builtins_are_lazy_references() -> None:
+    import json
+
+    reg: Registry[object] = Registry("widget", "evalkit.test-widgets", {"dumps": "json:dumps"})
+    assert reg.get("dumps") is json.dumps
+    assert "refusal" in SCORERS.names() and "groundedness" in SCORERS.names()
+
+
+def test_decorator_registration() -> None:
+    reg: Registry[object] = Registry("widget", "evalkit.test-widgets", {})
+
+    @reg.register("mine")
+    class Mine:
+        pass
+
+    assert reg.get("mine") is Mine
+
+
+def test_file_reference_loads_project_plugins(tmp_path: Path) -> None:
+    (tmp_path / "plug.py").write_text(
+        textwrap.dedent("""
+        VALUE = 41
+        def answer():
+            return VALUE + 1
+    """)
+    )
+    fn = load_reference("plug.py:answer", base_dir=tmp_path)
+    assert fn() == 42
+
+
+def test_module_reference_and_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert load_reference("os.path:join") is __import__("os").path.join
+    with pytest.raises(InputError, match="cannot import module 'no_such_mod'"):
+        load_reference("no_such_mod:x")
+    with pytest.raises(InputError, match="has no attribute 'nope'"):
+        load_reference("os:nope")
+    with pytest.raises(InputError, match="does not exist"):
+        load_reference("missing.py:x", base_dir=tmp_path)
+    with pytest.raises(InputError, match="not a reference"):
+        load_reference("plain")
+
+
+def test_entry_points_are_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dist = tmp_path / "thirdparty_widgets-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: thirdparty-widgets\nVersion: 1.0\n"
+    )
+    (dist / "entry_points.txt").write_text(
+        "[evalkit.test-widgets]\nfancy = thirdparty_widgets:Fancy\n"
+    )
+    (tmp_path / "thirdparty_widgets.py").write_text("class Fancy:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg: Registry[object] = Registry("widget", "evalkit.test-widgets", {})
+    assert "fancy" in reg.names()
+    assert reg.get("fancy").__name__ == "Fancy"  # type: ignore[attr-defined]
+    sys.modules.pop("thirdparty_widgets", None)
