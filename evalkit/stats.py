@@ -1,0 +1,163 @@
+"""Small, seeded statistics for comparing runs: bootstrap intervals, Wilson intervals, a paired
+bootstrap for score differences and McNemar's test for paired pass/fail.
+
+Everything here is deterministic for a given seed, so the same two runs always produce the
+same report and the same gate verdict. Bootstraps resample *cases*; one :class:`Bootstrap`
+draws its resampling weights once and reuses them for every metric of a slice, which keeps
+10,000 cases × many metrics cheap. Missing values (``nan``) are left out of each resample
+(a ratio estimator), so one weight matrix serves metrics measured on different subsets.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from evalkit.aggregate import Estimate
+
+__all__ = [
+    "Bootstrap",
+    "McNemar",
+    "PairedResult",
+    "mcnemar",
+    "paired_bootstrap",
+    "wilson",
+]
+
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class PairedResult:
+    """Mean of ``b - a`` over pairs with both values, its interval and a two-sided p-value."""
+
+    delta: float | None
+    low: float | None
+    high: float | None
+    p_value: float | None
+    n: int
+
+
+@dataclass(frozen=True)
+class McNemar:
+    """McNemar's test on paired verdicts: ``b`` pairs went pass→fail, ``c`` fail→pass."""
+
+    b: int
+    c: int
+    p_exact: float
+    """Two-sided exact binomial p-value (conservative)."""
+    p_mid: float
+    """Mid-p variant (the exact p minus the observed point probability): closer to the
+    nominal size, recommended by Fagerland et al. (2013); the one comparisons report."""
+
+
+class Bootstrap:
+    """Case-resampling weights for ``n`` cases, drawn once: ``n_boot`` rows of counts."""
+
+    def __init__(self, n: int, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95):
+        self.n, self.n_boot, self.level = n, n_boot, level
+        rng = np.random.default_rng(seed)
+        if n == 0:
+            self.weights = np.zeros((n_boot, 0), dtype=np.float32)
+            return
+        idx = rng.integers(0, n, size=(n_boot, n))
+        idx += (np.arange(n_boot) * n)[:, None]
+        counts = np.bincount(idx.ravel(), minlength=n_boot * n)
+        self.weights = counts.reshape(n_boot, n).astype(np.float32)
+
+    def _means(self, x: np.ndarray) -> tuple[float, np.ndarray, int]:
+        mask = ~np.isnan(x)
+        k = int(mask.sum())
+        if k == 0:
+            return math.nan, np.empty(0), 0
+        xm = np.where(mask, x, 0.0)
+        num = self.weights @ xm
+        den = self.weights @ mask.astype(np.float32)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            boots = num / den
+        return float(x[mask].mean()), boots[den > 0], k
+
+    def _interval(self, boots: np.ndarray) -> tuple[float | None, float | None]:
+        if boots.size == 0:
+            return None, None
+        tail = (1 - self.level) / 2 * 100
+        lo, hi = np.percentile(boots, [tail, 100 - tail])
+        return float(lo), float(hi)
+
+    def mean_ci(self, values: Sequence[float] | np.ndarray) -> Estimate:
+        """Mean of the non-nan values with a percentile bootstrap interval."""
+        from evalkit.aggregate import Estimate
+
+        x = np.asarray(values, dtype=float)
+        if x.size != self.n:
+            raise ValueError(f"bootstrap: expected {self.n} values, got {x.size}")
+        mean, boots, k = self._means(x)
+        if k == 0:
+            return Estimate(None, None, None, 0)
+        lo, hi = self._interval(boots)
+        return Estimate(mean, lo, hi, k)
+
+    def paired(
+        self, a: Sequence[float] | np.ndarray, b: Sequence[float] | np.ndarray
+    ) -> PairedResult:
+        """Mean of ``b - a`` over cases where both are present, with interval and p-value.
+
+        The p-value is two-sided: twice the smaller share of resampled means on either side
+        of zero (with the +1 correction, so it is never exactly 0).
+        """
+        d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
+        if d.size != self.n:
+            raise ValueError(f"bootstrap: expected {self.n} pairs, got {d.size}")
+        mean, boots, k = self._means(d)
+        if k == 0:
+            return PairedResult(None, None, None, None, 0)
+        lo, hi = self._interval(boots)
+        if np.allclose(d[~np.isnan(d)], 0.0):
+            return PairedResult(0.0, 0.0, 0.0, 1.0, k)
+        m = boots.size
+        below = (int((boots <= 0).sum()) + 1) / (m + 1)
+        above = (int((boots >= 0).sum()) + 1) / (m + 1)
+        return PairedResult(mean, lo, hi, min(1.0, 2 * min(below, above)), k)
+
+
+def paired_bootstrap(
+    a: Sequence[float], b: Sequence[float], *, n_boot: int = 1000, seed: int = 0
+) -> PairedResult:
+    """One-off :meth:`Bootstrap.paired` (``nan`` marks a missing value)."""
+    return Bootstrap(len(a), n_boot=n_boot, seed=seed).paired(a, b)
+
+
+def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float | None, float | None]:
+    """Wilson score interval for a binomial proportion (good near 0 and 1, unlike Wald)."""
+    if n <= 0:
+        return None, None
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def mcnemar(b: int, c: int) -> McNemar:
+    """Exact and mid-p McNemar tests: binomial(b + c, 1/2) on the discordant pairs."""
+    n = b + c
+    if n == 0:
+        return McNemar(b, c, 1.0, 1.0)
+    k = min(b, c)
+    # Sum binomial point probabilities in log space: comb(n, i) / 2**n underflows for large n.
+    logs = [_log_binom_half(n, i) for i in range(k + 1)]
+    top = max(logs)
+    tail = math.exp(top) * sum(math.exp(v - top) for v in logs)
+    point = math.exp(logs[-1])
+    p_exact = min(1.0, 2 * tail)
+    p_mid = min(1.0, 2 * tail - point) if b != c else 1.0
+    return McNemar(b, c, p_exact, max(0.0, p_mid))
+
+
+def _log_binom_half(n: int, k: int) -> float:
+    return math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2)
