@@ -1,0 +1,264 @@
+"""The on-disk response cache: one SQLite file shared by every run (and every process).
+
+Key: :meth:`evalkit.providers.base.Request.cache_key` of the request as sent, i.e. the sha256
+of the canonical JSON of ``{"provider", "base_url", "model", "messages", "params", "tools",
+"tool_choice", "repeat"}``. The repeat index is in it so that K repeats are K real samples;
+the case id and the traffic metadata are not, so renaming a case reuses its answers. Value:
+:meth:`Response.to_dict` as JSON. Errors are never stored.
+
+Why SQLite: one file, atomic writes, and WAL mode lets many readers and one writer share it
+across processes (pytest-xdist workers, two terminals) with a busy timeout instead of
+corruption. Two processes missing the same key would both pay for the call, so a miss first
+takes a short *claim* (a lease row naming its owner); a second process that finds a live
+claim waits for the owner's answer instead of calling too. A claim whose owner died (same
+host, pid gone) or whose lease ran out is taken over.
+
+Hit times are batched in memory and written when the cache closes, so a fully cached re-run
+does no writes per case.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sqlite3
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+__all__ = ["CACHE_FILE", "ResponseCache"]
+
+CACHE_FILE = "responses.sqlite3"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS responses (
+    key TEXT PRIMARY KEY,
+    provider TEXT,
+    model TEXT,
+    body TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    created REAL NOT NULL,
+    accessed REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS responses_accessed ON responses(accessed);
+CREATE TABLE IF NOT EXISTS claims (
+    key TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    expires REAL NOT NULL
+);
+"""
+ClaimState = Literal["owned", "busy", "hit"]
+
+
+class ResponseCache:
+    """A process's handle on the shared cache folder."""
+
+    def __init__(self, folder: str | Path, *, lease_s: float = 300.0) -> None:
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / CACHE_FILE
+        self.lease_s = lease_s
+        self._host = socket.gethostname()
+        self.owner = f"{self._host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._db = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA busy_timeout=30000")
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL + NORMAL: a commit is durable once checkpointed; a crash loses at most the last
+        # few cache writes, never the file. The cache is a convenience, results are not here.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._touched: list[str] = []
+
+    # ------------------------------------------------------------------ read/write
+    def get(self, key: str) -> dict[str, Any] | None:
+        row = self._db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
+        if row is None:
+            return None
+        self._touched.append(key)
+        body: dict[str, Any] = json.loads(row[0])
+        return body
+
+    def put(
+        self, key: str, body: Mapping[str, Any], *, provider: str = "", model: str = ""
+    ) -> None:
+        """Store a successful response and drop this process's claim on the key."""
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+        now = time.time()
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?,?,?,?,?,?,?)",
+                (key, provider, model, text, len(text), now, now),
+            )
+            db.execute("DELETE FROM claims WHERE key=? AND owner=?", (key, self.owner))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    # ------------------------------------------------------------------ claims
+    def claim(self, key: str) -> tuple[ClaimState, dict[str, Any] | None]:
+        """Take the lease on a missing key: ``owned`` (call the provider), ``busy`` (someone
+        else is calling it: :meth:`wait`), or ``hit`` (the answer landed meanwhile)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            row = db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
+            if row is not None:
+                db.execute("COMMIT")
+                self._touched.append(key)
+                return "hit", json.loads(row[0])
+            now = time.time()
+            held = db.execute("SELECT owner, expires FROM claims WHERE key=?", (key,)).fetchone()
+            if (
+                held is not None
+                and held[0] != self.owner
+                and held[1] > now
+                and self._alive(held[0])
+            ):
+                db.execute("COMMIT")
+                return "busy", None
+            db.execute(
+                "INSERT OR REPLACE INTO claims VALUES (?,?,?)",
+                (key, self.owner, now + self.lease_s),
+            )
+            db.execute("COMMIT")
+            return "owned", None
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+    def release(self, key: str) -> None:
+        """Give up a claim without an answer (the call failed; errors are not cached)."""
+        self._db.execute("DELETE FROM claims WHERE key=? AND owner=?", (key, self.owner))
+
+    async def wait(self, key: str, *, max_wait_s: float | None = None) -> dict[str, Any] | None:
+        """Poll until another process's answer lands; ``None`` when its claim went away."""
+        deadline = time.monotonic() + (max_wait_s if max_wait_s is not None else self.lease_s)
+        delay = 0.02
+        while time.monotonic() < deadline:
+            await asyncio.sleep(delay)
+            delay = min(delay * 1.5, 0.25)
+            body = self.get(key)
+            if body is not None:
+                return body
+            row = self._db.execute(
+                "SELECT owner, expires FROM claims WHERE key=?", (key,)
+            ).fetchone()
+            if row is None or row[1] <= time.time() or not self._alive(row[0]):
+                return None
+        return None
+
+    def _alive(self, owner: str) -> bool:
+        host, _, rest = owner.partition(":")
+        if host != self._host:
+            return True  # another machine on a shared folder: trust its lease
+        pid = int(rest.partition(":")[0] or 0)
+        if pid == os.getpid():
+            return True
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    # ------------------------------------------------------------------ maintenance
+    def info(self) -> dict[str, Any]:
+        """Entries, stored bytes, file size on disk and the age range, for ``evalkit cache info``."""
+        n, stored, oldest, newest = self._db.execute(
+            "SELECT COUNT(*), COALESCE(SUM(size),0), MIN(created), MAX(created) FROM responses"
+        ).fetchone()
+        by_model = self._db.execute(
+            "SELECT provider, model, COUNT(*) FROM responses GROUP BY provider, model "
+            "ORDER BY COUNT(*) DESC"
+        ).fetchall()
+        disk = sum(
+            p.stat().st_size
+            for p in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm"))
+            if p.exists()
+        )
+        return {
+            "path": str(self.path),
+            "entries": n,
+            "stored_bytes": stored,
+            "disk_bytes": disk,
+            "oldest": oldest,
+            "newest": newest,
+            "by_model": [{"provider": p, "model": m, "entries": c} for p, m, c in by_model],
+        }
+
+    def prune(
+        self, *, older_than_days: float | None = None, max_size_mb: float | None = None
+    ) -> int:
+        """Delete entries unused for ``older_than_days``, then the least recently used until the
+        stored size is under ``max_size_mb``. Returns how many entries were deleted."""
+        self.flush()
+        removed = 0
+        if older_than_days is not None:
+            cutoff = time.time() - older_than_days * 86400
+            removed += self._db.execute(
+                "DELETE FROM responses WHERE accessed < ?", (cutoff,)
+            ).rowcount
+        if max_size_mb is not None:
+            limit = int(max_size_mb * 1024 * 1024)
+            total = self._db.execute("SELECT COALESCE(SUM(size),0) FROM responses").fetchone()[0]
+            if total > limit:
+                doomed: list[tuple[str]] = []
+                for key, size in self._db.execute(
+                    "SELECT key, size FROM responses ORDER BY accessed ASC"
+                ):
+                    if total <= limit:
+                        break
+                    doomed.append((key,))
+                    total -= size
+                self._db.executemany("DELETE FROM responses WHERE key=?", doomed)
+                removed += len(doomed)
+        self._db.execute("DELETE FROM claims WHERE expires < ?", (time.time(),))
+        self._vacuum()
+        return removed
+
+    def clear(self) -> int:
+        removed = self._db.execute("DELETE FROM responses").rowcount
+        self._db.execute("DELETE FROM claims")
+        self._vacuum()
+        return int(removed)
+
+    def _vacuum(self) -> None:
+        try:
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            self._db.execute("VACUUM")
+        except sqlite3.OperationalError:
+            pass  # another process has it open; the space is reused, just not returned
+
+    def flush(self) -> None:
+        """Write the batched hit times (used by ``prune --older-than``)."""
+        if not self._touched:
+            return
+        now = time.time()
+        touched, self._touched = self._touched, []
+        self._db.execute("BEGIN IMMEDIATE")
+        self._db.executemany(
+            "UPDATE responses SET accessed=? WHERE key=?", ((now, k) for k in touched)
+        )
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self._db.execute("DELETE FROM claims WHERE owner=?", (self.owner,))
+        finally:
+            self._db.close()
+
+    def __enter__(self) -> ResponseCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
