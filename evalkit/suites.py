@@ -1,0 +1,279 @@
+"""Suites: an eval set, the candidates to run on it, the scorers that judge them, the gates.
+
+A *gate* is a rule that can fail CI; a *scorer spec* names a scorer and its arguments. These are
+declared under ``[suites.NAME]`` in ``evalkit.toml`` (parsed here, collecting every problem) and
+can be built in Python.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import Problem, did_you_mean
+
+__all__ = ["CACHE_MODES", "Gate", "ScorerSpec", "Suite", "parse_suite", "unknown_keys"]
+
+CACHE_MODES = ("use", "refresh", "off", "require")
+
+
+@dataclass(frozen=True)
+class ScorerSpec:
+    """A scorer as named in a suite: registered name or reference, arguments, threshold."""
+
+    name: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+    threshold: float | None = None
+    base_dir: str = "."
+    """Folder that a ``file.py:attr`` reference resolves against (the config's folder)."""
+
+    def build(self, where: str = "scorer") -> Any:
+        from evalkit.scoring import build_scorer
+
+        return build_scorer(
+            self.name, self.args, self.threshold, where=where, base_dir=self.base_dir
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "args": dict(self.args), "threshold": self.threshold}
+
+
+@dataclass(frozen=True)
+class Gate:
+    """A rule that can fail CI. ``metric`` is ``<scorer>.<stat>`` or a run metric.
+
+    Stats: ``mean``, ``pass_rate``, ``<outcome>_rate`` (from ``details["outcome"]``),
+    ``<metric>`` (from ``details["metrics"]``); run metrics: ``cost.total``, ``cost.per_case``,
+    ``latency.p50``, ``latency.p95``, ``latency.max``, ``errors.rate``. Absolute bounds
+    (``min``, ``max``) apply to one run; the others compare candidate with baseline.
+    """
+
+    metric: str
+    name: str | None = None
+    min: float | None = None
+    max: float | None = None
+    max_drop: float | None = None
+    """Candidate may be at most this much below baseline (absolute)."""
+    max_rise: float | None = None
+    """Candidate may be at most this much above baseline (absolute)."""
+    max_rise_pct: float | None = None
+    """Candidate may be at most this many percent above baseline."""
+    alpha: float | None = None
+    """When set, a delta rule fails only if the change is significant at this level."""
+    tag: str | None = None
+    """Apply the rule to cases with this tag only."""
+    no_new_failures: bool = False
+    """Fail when any case that passed in the baseline fails in the candidate."""
+
+    @property
+    def label(self) -> str:
+        return self.name or self.metric + (f" [{self.tag}]" if self.tag else "")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in _GATE_KEYS}
+
+
+_GATE_KEYS = (
+    "metric",
+    "name",
+    "min",
+    "max",
+    "max_drop",
+    "max_rise",
+    "max_rise_pct",
+    "alpha",
+    "tag",
+    "no_new_failures",
+)
+
+
+@dataclass(frozen=True)
+class Suite:
+    """An eval set, the candidates to run on it, how to score them and which gates apply."""
+
+    name: str
+    dataset: str
+    candidates: tuple[str, ...]
+    scorers: tuple[ScorerSpec, ...] = ()
+    gates: tuple[Gate, ...] = ()
+    baseline: str | None = None
+    """The candidate others are compared against (default: the first)."""
+    repeats: int = 1
+    cache: str = "use"
+    max_cost_usd: float | None = None
+    """Stop sending new requests once the run has spent this much (a budget, not a gate)."""
+    base_dir: str = "."
+
+    @property
+    def dataset_path(self) -> Path:
+        p = Path(self.dataset)
+        return p if p.is_absolute() else Path(self.base_dir) / p
+
+    @property
+    def baseline_name(self) -> str:
+        return self.baseline or self.candidates[0]
+
+
+_SUITE_KEYS = (
+    "dataset",
+    "candidates",
+    "scorers",
+    "gates",
+    "baseline",
+    "repeats",
+    "cache",
+    "max_cost_usd",
+)
+
+
+def parse_suite(
+    name: str,
+    body: Any,
+    base_dir: str,
+    where: str,
+    problems: list[Problem],
+    cands: Mapping[str, Any],
+) -> Suite | None:
+    if not isinstance(body, Mapping):
+        problems.append(Problem(where, "must be a table"))
+        return None
+    start = len(problems)
+    unknown_keys(body, _SUITE_KEYS, where, "", problems)
+    if not isinstance(body.get("dataset"), str):
+        problems.append(
+            Problem(
+                f"{where} dataset", 'is required: the eval set path, e.g. "datasets/support.jsonl"'
+            )
+        )
+    elif not (Path(base_dir) / body["dataset"]).is_file() and not Path(body["dataset"]).is_file():
+        problems.append(
+            Problem(f"{where} dataset", f"file {body['dataset']!r} does not exist; fix the path")
+        )
+    names = body.get("candidates")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        problems.append(
+            Problem(f"{where} candidates", "must be a non-empty list of candidate names")
+        )
+        names = []
+    for n in names:
+        if n not in cands:
+            problems.append(
+                Problem(
+                    f"{where} candidates",
+                    f"unknown candidate {n!r};"
+                    f"{did_you_mean(n, cands) or ' defined: ' + str(sorted(cands))}",
+                )
+            )
+    baseline = body.get("baseline")
+    if baseline is not None and baseline not in names:
+        problems.append(
+            Problem(
+                f"{where} baseline", f"{baseline!r} is not one of the suite's candidates {names}"
+            )
+        )
+    repeats = body.get("repeats", 1)
+    if not isinstance(repeats, int) or repeats < 1:
+        problems.append(
+            Problem(f"{where} repeats", f"must be a whole number >= 1, got {repeats!r}")
+        )
+    cache = body.get("cache", "use")
+    if cache not in CACHE_MODES:
+        problems.append(
+            Problem(f"{where} cache", f"must be one of {list(CACHE_MODES)}, got {cache!r}")
+        )
+    scorers = _parse_scorers(body.get("scorers", []), where, problems, base_dir)
+    gates = _parse_gates(body.get("gates", []), where, problems)
+    if len(problems) > start:
+        return None
+    return Suite(
+        name=name,
+        dataset=body["dataset"],
+        candidates=tuple(names),
+        scorers=scorers,
+        gates=gates,
+        baseline=baseline,
+        repeats=repeats,
+        cache=cache,
+        max_cost_usd=body.get("max_cost_usd"),
+        base_dir=base_dir,
+    )
+
+
+def _parse_scorers(
+    raw: Any, where: str, problems: list[Problem], base_dir: str = "."
+) -> tuple[ScorerSpec, ...]:
+    if not isinstance(raw, list):
+        problems.append(
+            Problem(f"{where} scorers", "must be a list of names or {name, args, threshold} tables")
+        )
+        return ()
+    out = []
+    for i, item in enumerate(raw, start=1):
+        if isinstance(item, str):
+            out.append(ScorerSpec(item, base_dir=base_dir))
+            continue
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
+            problems.append(
+                Problem(f"{where} scorers[{i}]", "must be a name or a table with a name")
+            )
+            continue
+        unknown_keys(item, ("name", "args", "threshold"), f"{where} scorers[{i}]", "", problems)
+        thr = item.get("threshold")
+        if thr is not None and not isinstance(thr, (int, float)):
+            problems.append(
+                Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}")
+            )
+        out.append(ScorerSpec(item["name"], dict(item.get("args", {})), thr, base_dir))
+    return tuple(out)
+
+
+def _parse_gates(raw: Any, where: str, problems: list[Problem]) -> tuple[Gate, ...]:
+    if not isinstance(raw, list):
+        problems.append(
+            Problem(f"{where} gates", "must be a list of gate tables ([[suites.NAME.gates]])")
+        )
+        return ()
+    out = []
+    for i, item in enumerate(raw, start=1):
+        loc = f"{where} gates[{i}]"
+        if not isinstance(item, Mapping) or not isinstance(item.get("metric"), str):
+            problems.append(
+                Problem(loc, 'needs metric = "<scorer>.<stat>", e.g. "groundedness.mean"')
+            )
+            continue
+        start = len(problems)
+        unknown_keys(item, _GATE_KEYS, loc, "", problems)
+        rules = [
+            k
+            for k in ("min", "max", "max_drop", "max_rise", "max_rise_pct")
+            if item.get(k) is not None
+        ]
+        if not rules and not item.get("no_new_failures"):
+            problems.append(
+                Problem(
+                    loc,
+                    "sets no rule; give min, max, max_drop, max_rise, "
+                    "max_rise_pct or no_new_failures = true",
+                )
+            )
+        for k in rules + (["alpha"] if item.get("alpha") is not None else []):
+            if not isinstance(item[k], (int, float)) or isinstance(item[k], bool):
+                problems.append(Problem(f"{loc} {k}", f"must be a number, got {item[k]!r}"))
+        if len(problems) == start:
+            out.append(Gate(**{k: item[k] for k in _GATE_KEYS if k in item}))
+    return tuple(out)
+
+
+def unknown_keys(
+    body: Mapping[str, Any],
+    allowed: tuple[str, ...],
+    where: str,
+    prefix: str,
+    problems: list[Problem],
+) -> None:
+    for key in body:
+        if key not in allowed:
+            hint = did_you_mean(key, allowed) or f" valid keys: {', '.join(allowed)}"
+            problems.append(Problem(f"{where} {prefix}{key}".rstrip(), f"unknown key;{hint}"))
