@@ -191,6 +191,9 @@ class Response:
     """The provider's raw body, for debugging; not used for scoring."""
     cached: bool = False
     """Served from evalkit's response cache rather than the provider."""
+    headers: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    """The provider's rate-limit headers (``x-ratelimit-*``, ``anthropic-ratelimit-*``),
+    lower-cased, for adaptive concurrency; never stored or cached."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
