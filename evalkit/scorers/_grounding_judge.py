@@ -1,0 +1,123 @@
+"""The optional LLM-judge mode of the groundedness scorer: rubric, request and verdict parsing.
+
+The judge is asked for per-claim verdicts in JSON rather than a single grade, so that its
+output fills the same ``details["claims"]`` the offline mode produces and the report can
+highlight the same way. Anything that is not a well-formed verdict raises
+:class:`~evalkit.errors.ScorerError`: the score becomes an error on that case, never a crash
+and never a silent pass.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from evalkit.dataset import ContextPassage, Message
+from evalkit.errors import ScorerError
+from evalkit.providers.base import Request
+from evalkit.scorers._grounding_support import ClaimResult
+
+__all__ = ["RUBRIC", "build_request", "parse_verdict"]
+
+RUBRIC = """\
+You check whether an answer is grounded in the numbered source passages below.
+
+1. Split the answer into its factual claims (sentences or clauses). Ignore greetings,
+   hedges such as "I hope this helps", and questions back to the user.
+2. For each claim decide "supported": true only if one passage states it or directly
+   implies it. Background knowledge does not count, even when true. A claim is NOT
+   supported if any number, date, amount or name in it differs from the passage, if it
+   negates or reverses the passage, or if it cites a passage ([n]) that does not support it.
+3. Give the id of the passage that supports it (or the closest one) and, for an
+   unsupported claim, a reason of at most ten words (e.g. "number mismatch: 45 not in
+   passage 2", "no support", "wrong citation [3]").
+
+Reply with JSON only, no prose, exactly in this shape:
+{"claims": [{"claim": "<text copied from the answer>", "supported": true,
+             "passage": "<id or null>", "reason": "<empty when supported>"}]}
+"""
+"""The documented judge rubric (also in docs/scorers/groundedness.md)."""
+
+
+def build_request(
+    case_id: str,
+    passages: Sequence[ContextPassage],
+    answer: str,
+    model: str,
+    params: Mapping[str, Any],
+) -> Request:
+    """The judge request: rubric as system message, passages and answer as the user turn."""
+    sources = "\n\n".join(
+        f"[{p.id}]" + (f" (source: {p.source})" if p.source else "") + f"\n{p.text}"
+        for p in passages
+    )
+    user = f"SOURCE PASSAGES\n\n{sources}\n\nANSWER TO CHECK\n\n{answer}"
+    return Request(
+        case_id=case_id,
+        repeat=0,
+        model=model,
+        messages=(Message("system", RUBRIC), Message("user", user)),
+        params=dict(params),
+        metadata={"source": "evalkit", "purpose": "groundedness-judge"},
+    )
+
+
+def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
+    """Turn the judge's reply into claim results; raise :class:`ScorerError` if malformed."""
+    data = _load_json(text, where)
+    claims = data.get("claims") if isinstance(data, dict) else None
+    if not isinstance(claims, list):
+        raise ScorerError(
+            f"{where}: judge verdict has no 'claims' list (got {text[:80]!r}); use a model "
+            "that follows JSON instructions or the offline mode"
+        )
+    out: list[ClaimResult] = []
+    cursor = 0
+    for n, item in enumerate(claims, start=1):
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("claim"), str)
+            or not isinstance(item.get("supported"), bool)
+        ):
+            raise ScorerError(
+                f"{where}: judge verdict claim {n} must be an object with a string 'claim' "
+                f"and a boolean 'supported', got {str(item)[:80]!r}; check the judge model"
+            )
+        start = answer.find(item["claim"], cursor)
+        if start < 0:
+            start = answer.find(item["claim"])
+        end = start + len(item["claim"]) if start >= 0 else -1
+        if start >= 0:
+            cursor = end
+        passage = item.get("passage")
+        reason = str(item.get("reason") or "").strip() or None
+        supported = item["supported"]
+        out.append(
+            ClaimResult(
+                text=item["claim"],
+                start=start,
+                end=end,
+                passage=None if passage is None else str(passage),
+                support=1.0 if supported else 0.0,
+                supported=supported,
+                reason=None if supported else (reason or "no support")[:120],
+            )
+        )
+    return out
+
+
+def _load_json(text: str, where: str) -> Any:
+    """Accept bare JSON or JSON in a Markdown code fence; nothing looser."""
+    body = text.strip()
+    fence = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", body, re.DOTALL)
+    if fence:
+        body = fence.group(1)
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise ScorerError(
+            f"{where}: judge verdict is not valid JSON ({exc.msg}; got {text[:80]!r}); "
+            "use a model that follows JSON instructions or the offline mode"
+        ) from exc

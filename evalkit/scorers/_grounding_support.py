@@ -1,0 +1,300 @@
+"""Finding a claim's best supporting passage and checking it against that passage.
+
+Support is measured three ways because each alone fails somewhere: TF-IDF cosine (from
+scikit-learn) rewards shared rare words, rapidfuzz's ``partial_ratio`` rewards a claim
+copied nearly verbatim from part of a long passage, and ``token_set_ratio`` tolerates
+reordering. On top of the blended score come the checks that similarity cannot make: every
+number, date, amount and name in the claim must occur in the chosen passage, the claim's
+content words must mostly occur there, and a cited passage must exist and be the support.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from evalkit.dataset import ContextPassage
+from evalkit.scorers._grounding_text import (
+    NEGATIONS,
+    Claim,
+    content_words,
+    entities,
+    fold,
+    number_keys,
+    numbers,
+    stem,
+    words,
+)
+
+__all__ = ["ClaimResult", "PassageIndex", "SupportOptions", "check_claim"]
+
+
+@dataclass(frozen=True)
+class SupportOptions:
+    """Thresholds of the offline check; defaults were chosen with grouped cross-validation
+    (see ``benchmarks/bench_groundedness.py``), not per example."""
+
+    min_support: float = 0.35
+    """Blended similarity below which a claim has no supporting passage at all."""
+    min_coverage: float = 0.75
+    """Share of the claim's content words that must occur in the passage."""
+    check_negation: bool = True
+    """Flag a claim whose negation disagrees with the passage sentence closest to it."""
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    """The verdict on one claim, as stored in ``details["claims"]``."""
+
+    text: str
+    start: int
+    end: int
+    passage: str | None
+    """Id of the best supporting passage (``None`` when there is no context)."""
+    support: float
+    """Blended similarity in [0, 1] between the claim and that passage."""
+    supported: bool
+    reason: str | None = None
+    """Why the claim is unsupported: ``no support``, ``number mismatch: 45 not in passage 2``,
+    ``wrong citation [3]``, ..."""
+    citations: tuple[str, ...] = ()
+    features: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "text": self.text,
+            "span": [self.start, self.end],
+            "passage": self.passage,
+            "support": round(self.support, 4),
+            "supported": self.supported,
+        }
+        if self.reason:
+            d["reason"] = self.reason
+        if self.citations:
+            d["citations"] = list(self.citations)
+        if self.features:
+            d["features"] = {k: round(v, 4) for k, v in self.features.items()}
+        return d
+
+
+class PassageIndex:
+    """Everything about a case's passages that every claim needs, computed once per case."""
+
+    def __init__(self, passages: Sequence[ContextPassage]) -> None:
+        self.passages = tuple(passages)
+        self.texts = [fold(p.text) for p in self.passages]
+        self.words = [set(words(p.text)) for p in self.passages]
+        self.stems = [{stem(w) for w in ws} for ws in self.words]
+        self.prefixes = [_prefix_map(s) for s in self.stems]
+        self.numbers = [number_keys(p.text) for p in self.passages]
+        self.sentences = [_sentences(t) for t in self.texts]
+        self.vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
+        try:
+            self.matrix = self.vectorizer.fit_transform(self.texts)
+        except ValueError:  # passages without a single content word
+            self.matrix = None
+
+    def resolve(self, citation: str) -> int | None:
+        """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2."""
+        key = fold(citation).strip()
+        for i, p in enumerate(self.passages):
+            if fold(p.id) == key or (p.source and fold(p.source) == key):
+                return i
+        digits = re.fullmatch(r"(?:[a-z]+[\s_-]*)?(\d+)", key)
+        if digits:
+            for i, p in enumerate(self.passages):
+                if p.id == digits.group(1):
+                    return i
+        return None
+
+    def named_sources(self, claim: str) -> list[int]:
+        """Passages whose source name the claim mentions ("according to the Handbook")."""
+        folded = fold(claim)
+        return [
+            i
+            for i, p in enumerate(self.passages)
+            if p.source and len(p.source) >= 3 and fold(p.source) in folded
+        ]
+
+
+def check_claim(claim: Claim, index: PassageIndex, options: SupportOptions) -> ClaimResult:
+    """Score ``claim`` against every passage, pick the best one and run the hard checks."""
+    cited = [c for c in claim.citations if c]
+    targets = [index.resolve(c) for c in cited]
+    unknown = [c for c, t in zip(cited, targets, strict=True) if t is None]
+    candidates = sorted(
+        {t for t in targets if t is not None} | set(index.named_sources(claim.text))
+    )
+    vector = index.vectorizer.transform([claim.text]) if index.matrix is not None else None
+    sims = (vector @ index.matrix.T).toarray()[0] if vector is not None else None
+    cwords = content_words(claim.text)
+    checked = [
+        _judge(claim, i, index, options, cwords, float(sims[i]) if sims is not None else 0.0)
+        for i in range(len(index.passages))
+    ]
+    best_any = max(checked, key=_rank)
+    if unknown:
+        return _with(best_any, False, f"citation [{unknown[0]}] matches no passage")
+    if candidates:
+        best_cited = max((checked[i] for i in candidates), key=_rank)
+        if best_cited.supported:
+            return best_cited
+        if best_any.supported:
+            return _with(best_any, False, f"wrong citation [{cited[0] if cited else ''}]")
+        return best_cited
+    return best_any
+
+
+def _rank(r: ClaimResult) -> tuple[bool, float]:
+    return (r.supported, r.support)
+
+
+def _with(r: ClaimResult, supported: bool, reason: str) -> ClaimResult:
+    return ClaimResult(
+        r.text, r.start, r.end, r.passage, r.support, supported, reason, r.citations, r.features
+    )
+
+
+def _judge(
+    claim: Claim,
+    i: int,
+    index: PassageIndex,
+    options: SupportOptions,
+    cwords: list[str],
+    tfidf: float,
+) -> ClaimResult:
+    pid = index.passages[i].id
+    text = fold(claim.text)
+    partial = fuzz.partial_ratio(text, index.texts[i]) / 100.0 if text else 0.0
+    tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
+    found = [_has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
+    coverage = sum(found) / len(found) if found else 1.0
+    local = _local_coverage(cwords, index.sentences[i])
+    support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
+    features = {
+        "tfidf": tfidf,
+        "partial": partial,
+        "token_set": tset,
+        "coverage": coverage,
+        "local": local,
+    }
+    reason = _mismatch(claim.text, i, index)
+    if reason is None and options.check_negation:
+        reason = _negation_mismatch(claim.text, index.sentences[i], cwords)
+    if reason is None and (support < options.min_support or coverage < options.min_coverage):
+        novel = [w for w, ok in zip(cwords, found, strict=True) if not ok]
+        reason = "no support" + (f": {', '.join(novel[:3])} not in passage {pid}" if novel else "")
+    return ClaimResult(
+        claim.text,
+        claim.start,
+        claim.end,
+        pid,
+        support,
+        reason is None,
+        reason,
+        claim.citations,
+        features,
+    )
+
+
+def _mismatch(text: str, i: int, index: PassageIndex) -> str | None:
+    """The first number, date, amount or name of the claim that passage ``i`` lacks."""
+    pid = index.passages[i].id
+    for m in numbers(text):
+        if not all(k in index.numbers[i] for k in m.keys):
+            return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}"
+    for e in entities(text):
+        for key in e.keys:
+            if key not in index.words[i] and not _has_stem(
+                stem(key), index.stems[i], index.prefixes[i]
+            ):
+                return f"entity mismatch: {e.text.strip(' .,;')} not in passage {pid}"
+    return None
+
+
+def _negation_mismatch(text: str, sentences: list[list[str]], cwords: list[str]) -> str | None:
+    """A negation next to a shared word on one side only: "did not win" against "won".
+
+    The passage sentence compared is the one sharing most of the claim's words; only a
+    negation within three words before a word both sides share counts, so an unrelated
+    "not" elsewhere in a long sentence does not flag the claim.
+    """
+    if not sentences or len(cwords) < 3:
+        return None
+    target = set(cwords)
+    best = max(sentences, key=lambda s: len(target & set(s)))
+    shared = target & set(best)
+    if len(shared) < max(3, 0.6 * len(target)):
+        return None
+    claim_neg = _negated(_stems(text), shared)
+    passage_neg = _negated(best, shared)
+    if claim_neg and not passage_neg:
+        return "negation mismatch: the claim negates what the passage states"
+    if passage_neg and not claim_neg:
+        return "negation mismatch: the passage negates what the claim states"
+    return None
+
+
+def _stems(text: str) -> list[str]:
+    return [w if w in NEGATIONS or w.endswith("n't") else stem(w) for w in words(text)]
+
+
+def _negated(tokens: list[str], shared: set[str]) -> bool:
+    for j, t in enumerate(tokens):
+        if (t in NEGATIONS or t.endswith("n't")) and shared & set(tokens[j + 1 : j + 4]):
+            return True
+    return False
+
+
+def _has_stem(word: str, stems: set[str], prefixes: dict[str, list[str]]) -> bool:
+    """Exact stem, or an inflection/derivation sharing all but the last letter of the
+    shorter form (``Italy``/``Italian``, ``direct``/``director``) but not ``Austria``/
+    ``Australia``."""
+    if word in stems:
+        return True
+    if len(word) < 4 or word.isdigit():
+        return False
+    for other in prefixes.get(word[:4], ()):
+        shorter = min(len(word), len(other))
+        common = 0
+        for a, b in zip(word, other, strict=False):
+            if a != b:
+                break
+            common += 1
+        if common >= max(4, shorter - 1):
+            return True
+    return False
+
+
+def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in stems:
+        if len(s) >= 4 and not s.isdigit():
+            out.setdefault(s[:4], []).append(s)
+    return out
+
+
+_SENT = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def _sentences(text: str) -> list[list[str]]:
+    """Each passage sentence as its stems in order (negation words kept as they are)."""
+    return [toks for toks in (_stems(s) for s in _SENT.split(text)) if toks]
+
+
+def _local_coverage(cwords: list[str], sentences: list[list[str]]) -> float:
+    """Best share of the claim's content words found within two adjacent passage sentences."""
+    if not cwords or not sentences:
+        return 1.0 if not cwords else 0.0
+    target = set(cwords)
+    best = 0
+    sets = [set(s) for s in sentences]
+    for j, s in enumerate(sets):
+        window = s | sets[j + 1] if j + 1 < len(sets) else s
+        best = max(best, len(target & window))
+    return best / len(target)

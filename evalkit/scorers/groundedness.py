@@ -1,0 +1,148 @@
+"""``groundedness``: does the answer stay within the case's approved ``context``?
+
+The default, offline mode splits the response into claims, finds each claim's best
+supporting passage and checks its numbers, dates, amounts, names and citations against it
+(see :mod:`evalkit.scorers._grounding_support`). The value is the supported fraction of
+claims. The optional judge mode asks any registered provider the same question with a
+documented rubric, for teams that can afford a model call per case.
+
+Accuracy and speed are measured by ``benchmarks/bench_groundedness.py`` on HaluEval-QA and
+FaithBench; the figures and the reasoning behind the defaults are in
+``docs/scorers/groundedness.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from evalkit.errors import ProviderError, ScorerError
+from evalkit.scorers._grounding_support import (
+    ClaimResult,
+    PassageIndex,
+    SupportOptions,
+    check_claim,
+)
+from evalkit.scorers._grounding_text import split_claims
+from evalkit.scoring import Score, ScoreContext, Scorer
+
+__all__ = ["Groundedness", "claim_results"]
+
+
+@dataclass
+class Groundedness(Scorer):
+    """Supported fraction of the response's claims; ``passed`` when it reaches ``threshold``.
+
+    ``details["claims"]`` lists every claim with its ``span`` in the response, best
+    ``passage``, ``support`` and, when unsupported, ``reason``; ``details["metrics"]`` holds
+    ``claims``, ``supported_claims`` and ``unsupported_claims`` for generic averaging.
+    """
+
+    name = "groundedness"
+    requires = ("context",)
+
+    threshold: float = 1.0
+    """Every claim must be supported by default: one invented number is a failed answer."""
+    mode: Literal["offline", "judge"] = "offline"
+    min_support: float = SupportOptions.min_support
+    """Blended similarity (TF-IDF, partial and token-set ratios, word coverage) a claim needs."""
+    min_coverage: float = SupportOptions.min_coverage
+    """Share of a claim's content words that must occur in its passage."""
+    check_negation: bool = True
+    judge_provider: str | None = None
+    """Judge mode: a registered provider name (``openai``, ``anthropic``, ...)."""
+    judge_model: str | None = None
+    judge_base_url: str | None = None
+    judge_api_key_env: str | None = None
+    """Name of the environment variable holding the judge's key (never the key itself)."""
+    judge_params: Mapping[str, Any] = field(default_factory=lambda: {"temperature": 0})
+    judge_options: Mapping[str, Any] = field(default_factory=dict)
+    judge_timeout_s: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("offline", "judge"):
+            raise ScorerError(
+                f"scorer 'groundedness': mode {self.mode!r} is unknown; use 'offline' or 'judge'"
+            )
+        if self.mode == "judge" and not (self.judge_provider and self.judge_model):
+            raise ScorerError(
+                "scorer 'groundedness': mode 'judge' needs judge_provider and judge_model; "
+                "set both, or use the default offline mode"
+            )
+
+    @property  # type: ignore[override]
+    def cpu_bound(self) -> bool:
+        """Offline scoring is pure CPU work worth a process pool; the judge waits on I/O."""
+        return self.mode == "offline"
+
+    def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:
+        self.check_case(ctx.case)
+        if self.mode == "judge":
+            return self._judge(ctx)
+        options = SupportOptions(self.min_support, self.min_coverage, self.check_negation)
+        results = claim_results(ctx.response.text, ctx.case.context, options)
+        return self._summarise(results, mode="offline")
+
+    async def _judge(self, ctx: ScoreContext) -> Score:
+        from evalkit.providers.base import PROVIDERS, ProviderSettings
+        from evalkit.scorers._grounding_judge import build_request, parse_verdict
+
+        where = f"case {ctx.case.id!r}: groundedness judge"
+        if not ctx.response.text.strip():
+            return self._summarise([], mode="judge")
+        settings = ProviderSettings(
+            model=str(self.judge_model),
+            base_url=self.judge_base_url,
+            api_key_env=self.judge_api_key_env,
+            timeout_s=self.judge_timeout_s,
+            options=dict(self.judge_options),
+        )
+        provider = PROVIDERS.get(str(self.judge_provider))(settings)
+        request = build_request(
+            ctx.case.id, ctx.case.context, ctx.response.text, settings.model, self.judge_params
+        )
+        try:
+            reply = await provider.complete(request)
+        except ProviderError as exc:
+            raise ScorerError(f"{where}: the judge call failed ({exc.kind}: {exc})") from exc
+        finally:
+            await provider.aclose()
+        return self._summarise(parse_verdict(reply.text, ctx.response.text, where), mode="judge")
+
+    def _summarise(self, results: Sequence[ClaimResult], *, mode: str) -> Score:
+        total = len(results)
+        good = sum(r.supported for r in results)
+        value = good / total if total else 1.0
+        bad = [r for r in results if not r.supported]
+        if not total:
+            reason = "no checkable claims in the response"
+        elif not bad:
+            reason = f"all {total} claim(s) supported by the context"
+        else:
+            first = bad[0]
+            snippet = first.text if len(first.text) <= 60 else first.text[:57] + "..."
+            more = f" (+{len(bad) - 1} more)" if len(bad) > 1 else ""
+            reason = f"{good}/{total} claims supported; {snippet!r}: {first.reason}{more}"
+        details = {
+            "mode": mode,
+            "claims": [r.to_dict() for r in results],
+            "metrics": {
+                "claims": float(total),
+                "supported_claims": float(good),
+                "unsupported_claims": float(total - good),
+            },
+        }
+        return Score(value, value >= self.threshold, reason, details)
+
+
+def claim_results(
+    text: str, passages: Sequence[Any], options: SupportOptions | None = None
+) -> list[ClaimResult]:
+    """Check every claim of ``text`` against ``passages`` (the offline mode's core)."""
+    claims = split_claims(text)
+    if not claims:
+        return []
+    index = PassageIndex(passages)
+    opts = options or SupportOptions()
+    return [check_claim(c, index, opts) for c in claims]
