@@ -42,7 +42,10 @@ __all__ = [
     "ScorerAggregate",
     "aggregate",
     "aggregate_by_tag",
+    "aggregate_cases",
     "all_tags",
+    "run_metrics",
+    "scorer_aggregate",
     "scorer_names",
     "summarise_cases",
 ]
@@ -441,11 +444,12 @@ def aggregate_cases(
 ) -> RunAggregate:
     """Aggregate already summarised cases (``records`` are theirs, for the run metrics)."""
     boot = Bootstrap(len(cases), n_boot=n_boot, seed=seed)
-    aggs = tuple(_scorer_aggregate(name, cases, boot) for name in scorers)
+    aggs = tuple(scorer_aggregate(name, cases, boot) for name in scorers)
     return RunAggregate(tag=tag, scorers=aggs, run=run_metrics(records, cases=len(cases)))
 
 
-def _scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -> ScorerAggregate:
+def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -> ScorerAggregate:
+    """Aggregate one scorer over cases, resampling with ``boot`` (sized to ``cases``)."""
     per = [c.scorers.get(name) for c in cases]
     values = np.array([np.nan if p is None or p.value is None else p.value for p in per])
     rates = np.array([np.nan if p is None or p.pass_rate is None else p.pass_rate for p in per])

@@ -1,23 +1,60 @@
-"""Comparisons: is the candidate run safe to promote over the baseline run?
+"""Compare runs: is the candidate run safe to promote over the baseline run?
 
-:func:`compare` pairs two runs case by case and returns a :class:`Comparison`: per-scorer
-aggregates with 95% intervals, paired differences with intervals and p-values, per-case
-status (regression, improvement, unchanged), the same per tag, cost/token/latency deltas,
-errors by kind, what changed in the configuration, and the gate verdict.
-
-The :class:`Comparison` is the one data model every view renders (terminal and Markdown
-summaries, the HTML report, ``--json``, notebooks). ``to_dict`` / ``from_dict`` are its JSON
-schema (``schema_version`` :data:`SCHEMA_VERSION`, documented in ``docs/compare.md``); readers
-ignore unknown keys. Per-case rows omit empty fields to stay compact at 10,000 cases.
+:func:`compare` pairs two runs case by case and returns a
+:class:`~evalkit.comparison.Comparison` (the data model lives in :mod:`evalkit.comparison` and
+is re-exported here): per-scorer aggregates with 95% intervals, paired differences with
+intervals and p-values (paired bootstrap for values, McNemar mid-p for pass/fail), per-case
+status, the same per tag, cost/token/latency deltas, errors by kind, the configuration diff
+and the gate verdict. Definitions are in :mod:`evalkit.aggregate` and ``docs/compare.md``.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
-from evalkit.aggregate import RunMetrics, ScorerAggregate
+import numpy as np
+
+from evalkit.aggregate import (
+    RUN_METRICS,
+    CaseScorer,
+    CaseSummary,
+    RunMetrics,
+    ScorerAggregate,
+    run_metrics,
+    scorer_aggregate,
+    scorer_names,
+    summarise_cases,
+)
+from evalkit.changes import config_diff
+from evalkit.comparison import (
+    SCHEMA_VERSION,
+    STATUSES,
+    CaseRow,
+    CaseSide,
+    Comparison,
+    ConfigDiff,
+    DatasetMatch,
+    Delta,
+    FieldChange,
+    GateResult,
+    RunInfo,
+    ScoreCell,
+    ScorerComparison,
+    SliceComparison,
+    Status,
+    StatusCounts,
+    TextDiff,
+    Verdict,
+)
+from evalkit.errors import InputError
+from evalkit.records import Run
+from evalkit.stats import Bootstrap, mcnemar
+
+if TYPE_CHECKING:
+    from evalkit.config import Gate
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -34,710 +71,436 @@ __all__ = [
     "ScoreCell",
     "ScorerComparison",
     "SliceComparison",
+    "Status",
     "StatusCounts",
     "TextDiff",
     "Verdict",
     "compare",
     "compare_many",
+    "status_of",
 ]
 
-SCHEMA_VERSION = 1
-
-Status = Literal[
-    "regression",
-    "improvement",
-    "unchanged_pass",
-    "unchanged_fail",
-    "unscored",
-    "baseline_only",
-    "candidate_only",
-]
-STATUSES: tuple[str, ...] = (
-    "regression",
-    "improvement",
-    "unchanged_pass",
-    "unchanged_fail",
-    "unscored",
-    "baseline_only",
-    "candidate_only",
-)
-"""Case status: ``regression`` passed in the baseline and fails now, ``improvement`` the
-reverse, ``unchanged_pass`` / ``unchanged_fail`` same verdict, ``unscored`` no verdict on a side,
-``baseline_only`` / ``candidate_only`` the case is in one run only (allowed dataset mismatch)."""
-
-Test = Literal["paired_bootstrap", "mcnemar", "none"]
+# ------------------------------------------------------------------------------ compute
 
 
-# ------------------------------------------------------------------------------ headline
+def compare(
+    baseline: Run,
+    candidate: Run,
+    *,
+    gates: Sequence[Gate] = (),
+    allow_dataset_mismatch: bool = False,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> Comparison:
+    """Compare a candidate run with a baseline run, case by case, and apply ``gates``.
+
+    Raises :class:`~evalkit.errors.InputError` when the runs used different eval set versions
+    (unless ``allow_dataset_mismatch``; then only shared case ids are compared and
+    ``Comparison.dataset`` says how many) or share no case at all.
+    """
+    match = _dataset_match(baseline, candidate, allow_dataset_mismatch)
+    names = tuple(
+        sorted(set(scorer_names(baseline.records)) | set(scorer_names(candidate.records)))
+    )
+    base = summarise_cases(baseline.records, names)
+    cand = summarise_cases(candidate.records, names)
+    shared = [cid for cid in base if cid in cand]
+    tags = {cid: tuple(dict.fromkeys(base[cid].tags + cand[cid].tags)) for cid in shared}
+    build = _SliceBuilder(base, cand, names, n_boot=n_boot, seed=seed)
+    overall = build(None, shared)
+    tag_slices = tuple(
+        build(t, [cid for cid in shared if t in tags[cid]])
+        for t in sorted({t for ts in tags.values() for t in ts})
+    )
+    rows = [_row(cid, base.get(cid), cand.get(cid)) for cid in base]
+    rows += [_row(cid, None, cand[cid]) for cid in cand if cid not in base]
+    comparison = Comparison(
+        baseline=_run_info(baseline),
+        candidate=_run_info(candidate),
+        dataset=match,
+        config=config_diff(baseline.candidate, candidate.candidate),
+        overall=overall,
+        tags=tag_slices,
+        cases=tuple(rows),
+        verdict=Verdict(()),
+        settings={"confidence": 0.95, "n_boot": n_boot, "seed": seed},
+    )
+    if gates:
+        from evalkit.gates import evaluate_gates
+
+        comparison = replace(comparison, verdict=evaluate_gates(comparison, gates))
+    return comparison
 
 
-@dataclass(frozen=True)
-class Delta:
-    """One metric, baseline against candidate, paired over the shared cases."""
+def compare_many(
+    baseline: Run,
+    candidates: Sequence[Run],
+    *,
+    gates: Sequence[Gate] = (),
+    allow_dataset_mismatch: bool = False,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> list[Comparison]:
+    """One :class:`Comparison` per candidate run, each against the same baseline."""
+    return [
+        compare(
+            baseline,
+            c,
+            gates=gates,
+            allow_dataset_mismatch=allow_dataset_mismatch,
+            n_boot=n_boot,
+            seed=seed,
+        )
+        for c in candidates
+    ]
 
-    metric: str
-    """``<scorer>.mean``, ``<scorer>.pass_rate``, ``<scorer>.<outcome>_rate``,
-    ``<scorer>.<metric>`` or a run metric such as ``cost.per_case``."""
-    baseline: float | None
-    candidate: float | None
-    delta: float | None
-    """``candidate - baseline`` (for paired tests: the mean paired difference)."""
-    low: float | None = None
-    """95% interval of ``delta``; ``None`` when no paired test applies (totals, quantiles)."""
-    high: float | None = None
-    p_value: float | None = None
-    """Two-sided p-value of the paired test; ``None`` when no test applies."""
-    test: Test = "none"
-    n: int = 0
-    """Paired cases the test used."""
-    higher_is_better: bool | None = None
-    """Direction: scores up is good, cost/latency/errors up is bad, ``None`` unknown."""
-    baseline_ci: tuple[float | None, float | None] = (None, None)
-    """95% interval of the baseline value alone (scorer means and pass rates)."""
-    candidate_ci: tuple[float | None, float | None] = (None, None)
 
-    @property
-    def rel_pct(self) -> float | None:
-        """Relative change in percent of the baseline; ``None`` when the baseline is 0."""
-        if self.baseline in (None, 0) or self.candidate is None:
-            return None
-        assert self.baseline is not None
-        return (self.candidate - self.baseline) / abs(self.baseline) * 100
+def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch:
+    vb, vc = baseline.dataset.get("version"), candidate.dataset.get("version")
+    ids_b = {r.case_id for r in baseline.records}
+    ids_c = {r.case_id for r in candidate.records}
+    shared = len(ids_b & ids_c)
+    same = vb == vc
+    if not same and not allowed:
+        name = baseline.dataset.get("name") or "the eval set"
+        raise InputError(
+            f"compare: {baseline.path} ran {name} version {str(vb)[:12]} but {candidate.path} "
+            f"ran {candidate.dataset.get('name') or 'an eval set'} version {str(vc)[:12]} "
+            f"({shared} case ids shared); re-run both on the same eval set, or allow the "
+            "mismatch (--allow-dataset-mismatch) to compare only the shared cases"
+        )
+    if shared == 0:
+        raise InputError(
+            f"compare: {baseline.path} and {candidate.path} have no case id in common; "
+            "check that both runs are of the same eval set and finished"
+        )
+    notes = []
+    if not same:
+        notes.append(
+            f"Eval set versions differ ({str(vb)[:12]} vs {str(vc)[:12]}); mismatch allowed, "
+            f"so only the {shared} shared cases are compared"
+        )
+    if len(ids_b) != shared or len(ids_c) != shared:
+        notes.append(
+            f"{len(ids_b - ids_c)} case(s) only in the baseline and {len(ids_c - ids_b)} only "
+            "in the candidate are listed but not counted in the statistics"
+        )
+    return DatasetMatch(
+        same_version=same,
+        baseline_version=vb,
+        candidate_version=vc,
+        shared=shared,
+        baseline_only=len(ids_b - ids_c),
+        candidate_only=len(ids_c - ids_b),
+        note="; ".join(notes) + ("." if notes else ""),
+    )
 
-    @property
-    def worse(self) -> bool:
-        """The value moved in the bad direction (any amount, significant or not)."""
-        if self.delta is None or self.higher_is_better is None or self.delta == 0:
-            return False
-        return (self.delta < 0) == self.higher_is_better
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "baseline": self.baseline,
-            "candidate": self.candidate,
-            "delta": self.delta,
-            "rel_pct": self.rel_pct,
-            "low": self.low,
-            "high": self.high,
-            "p_value": self.p_value,
-            "test": self.test,
-            "n": self.n,
-            "higher_is_better": self.higher_is_better,
-            "baseline_ci": list(self.baseline_ci),
-            "candidate_ci": list(self.candidate_ci),
-        }
+def _run_info(run: Run) -> RunInfo:
+    cand = run.candidate
+    per_case: dict[str, int] = {}
+    for r in run.records:
+        per_case[r.case_id] = per_case.get(r.case_id, 0) + 1
+    return RunInfo(
+        path=str(run.path),
+        candidate=str(cand.get("name") or (run.records[0].candidate if run.records else "")),
+        provider=cand.get("provider"),
+        model=cand.get("model"),
+        fingerprint=cand.get("fingerprint"),
+        dataset=run.dataset.get("name"),
+        dataset_version=run.dataset.get("version"),
+        cases=len(per_case),
+        records=len(run.records),
+        repeats=int(run.manifest.get("repeats") or max(per_case.values(), default=1)),
+        reported_models=tuple(sorted({r.model for r in run.records if r.model})),
+    )
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Delta:
-        bci, cci = d.get("baseline_ci") or (None, None), d.get("candidate_ci") or (None, None)
-        return cls(
-            metric=d["metric"],
-            baseline=d.get("baseline"),
-            candidate=d.get("candidate"),
-            delta=d.get("delta"),
-            low=d.get("low"),
-            high=d.get("high"),
-            p_value=d.get("p_value"),
-            test=d.get("test", "none"),
-            n=int(d.get("n", 0)),
-            higher_is_better=d.get("higher_is_better"),
-            baseline_ci=(bci[0], bci[1]),
-            candidate_ci=(cci[0], cci[1]),
+
+def status_of(baseline: bool | None, candidate: bool | None) -> Status:
+    """The status of a pair of verdicts (see :data:`STATUSES`)."""
+    if baseline is None or candidate is None:
+        return "unscored"
+    if baseline and not candidate:
+        return "regression"
+    if candidate and not baseline:
+        return "improvement"
+    return "unchanged_pass" if candidate else "unchanged_fail"
+
+
+def _count(statuses: Sequence[str]) -> StatusCounts:
+    return StatusCounts(**{s: sum(1 for x in statuses if x == s) for s in STATUSES})
+
+
+_NAN = float("nan")
+
+
+class _SliceBuilder:
+    """Builds :class:`SliceComparison` for a list of shared case ids."""
+
+    def __init__(
+        self,
+        base: Mapping[str, CaseSummary],
+        cand: Mapping[str, CaseSummary],
+        names: Sequence[str],
+        *,
+        n_boot: int,
+        seed: int,
+    ) -> None:
+        self.base, self.cand, self.names = base, cand, names
+        self.n_boot, self.seed = n_boot, seed
+        self.present_b = {n for c in base.values() for n in c.scorers}
+        self.present_c = {n for c in cand.values() for n in c.scorers}
+
+    def __call__(self, tag: str | None, ids: Sequence[str]) -> SliceComparison:
+        # A seed per slice, independent of which other tags exist, keeps results stable.
+        boot = Bootstrap(
+            len(ids), n_boot=self.n_boot, seed=self.seed + zlib.crc32(str(tag).encode())
+        )
+        b = [self.base[i] for i in ids]
+        c = [self.cand[i] for i in ids]
+        metrics: list[Delta] = []
+        scorers: list[ScorerComparison] = []
+        for name in self.names:
+            agg_b = scorer_aggregate(name, b, boot) if name in self.present_b else None
+            agg_c = scorer_aggregate(name, c, boot) if name in self.present_c else None
+            pairs = [(x.scorers.get(name), y.scorers.get(name)) for x, y in zip(b, c, strict=True)]
+            statuses = [
+                status_of(p.passed if p else None, q.passed if q else None) for p, q in pairs
+            ]
+            scorers.append(ScorerComparison(name, agg_b, agg_c, _count(statuses)))
+            metrics += _scorer_deltas(name, pairs, agg_b, agg_c, boot)
+        run_b = run_metrics([r for x in b for r in x.records], cases=len(b))
+        run_c = run_metrics([r for x in c for r in x.records], cases=len(c))
+        metrics += _run_deltas(b, c, run_b, run_c, boot)
+        return SliceComparison(
+            tag=tag,
+            cases=len(ids),
+            metrics=tuple(metrics),
+            scorers=tuple(scorers),
+            counts=_count([status_of(x.passed, y.passed) for x, y in zip(b, c, strict=True)]),
+            baseline_run=run_b,
+            candidate_run=run_c,
         )
 
 
-@dataclass(frozen=True)
-class StatusCounts:
-    """How many cases fall in each :data:`STATUSES` bucket."""
-
-    regression: int = 0
-    improvement: int = 0
-    unchanged_pass: int = 0
-    unchanged_fail: int = 0
-    unscored: int = 0
-    baseline_only: int = 0
-    candidate_only: int = 0
-
-    def to_dict(self) -> dict[str, int]:
-        return {s: getattr(self, s) for s in STATUSES}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any] | None) -> StatusCounts:
-        d = d or {}
-        return cls(**{s: int(d.get(s, 0)) for s in STATUSES})
+Pair = tuple[CaseScorer | None, CaseScorer | None]
 
 
-@dataclass(frozen=True)
-class ScorerComparison:
-    """One scorer in one slice: both aggregates and the case status counts for it."""
+def _scorer_deltas(
+    name: str,
+    pairs: Sequence[Pair],
+    agg_b: ScorerAggregate | None,
+    agg_c: ScorerAggregate | None,
+    boot: Bootstrap,
+) -> list[Delta]:
+    def col(side: int, get: Any) -> np.ndarray:
+        out = []
+        for p in pairs:
+            cs = p[side]
+            v = get(cs) if cs is not None else None
+            out.append(_NAN if v is None else float(v))
+        return np.array(out, dtype=float)
 
-    name: str
-    baseline: ScorerAggregate | None
-    """``None`` when the baseline run has no such scorer."""
-    candidate: ScorerAggregate | None
-    counts: StatusCounts
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "baseline": self.baseline.to_dict() if self.baseline else None,
-            "candidate": self.candidate.to_dict() if self.candidate else None,
-            "counts": self.counts.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ScorerComparison:
-        b, c = d.get("baseline"), d.get("candidate")
-        return cls(
-            name=d["name"],
-            baseline=ScorerAggregate.from_dict(b) if b else None,
-            candidate=ScorerAggregate.from_dict(c) if c else None,
-            counts=StatusCounts.from_dict(d.get("counts")),
+    def delta(
+        metric: str,
+        vb: float | None,
+        vc: float | None,
+        get: Any,
+        better: bool | None,
+        *,
+        ci_b: Any = None,
+        ci_c: Any = None,
+    ) -> Delta:
+        res = boot.paired(col(0, get), col(1, get))
+        return Delta(
+            metric=metric,
+            baseline=vb,
+            candidate=vc,
+            delta=None if vb is None or vc is None else vc - vb,
+            low=res.low,
+            high=res.high,
+            p_value=res.p_value,
+            test="paired_bootstrap" if res.n else "none",
+            n=res.n,
+            higher_is_better=better,
+            baseline_ci=(ci_b.low, ci_b.high) if ci_b else (None, None),
+            candidate_ci=(ci_c.low, ci_c.high) if ci_c else (None, None),
         )
 
-
-@dataclass(frozen=True)
-class SliceComparison:
-    """The comparison restricted to one tag (or the whole run when ``tag`` is ``None``)."""
-
-    tag: str | None
-    cases: int
-    """Shared cases in the slice (the ones paired tests use)."""
-    metrics: tuple[Delta, ...]
-    """Every metric: per scorer ``mean``, ``pass_rate``, outcome rates and detail metrics,
-    then the run metrics (:data:`evalkit.aggregate.RUN_METRICS`)."""
-    scorers: tuple[ScorerComparison, ...]
-    counts: StatusCounts
-    """Case-level status counts (a case passes when it passes every scorer)."""
-    baseline_run: RunMetrics
-    """Cost, tokens, latency, errors by kind of the baseline's shared cases in the slice."""
-    candidate_run: RunMetrics
-
-    def metric(self, name: str) -> Delta | None:
-        return next((m for m in self.metrics if m.metric == name), None)
-
-    def scorer(self, name: str) -> ScorerComparison | None:
-        return next((s for s in self.scorers if s.name == name), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "tag": self.tag,
-            "cases": self.cases,
-            "metrics": [m.to_dict() for m in self.metrics],
-            "scorers": [s.to_dict() for s in self.scorers],
-            "counts": self.counts.to_dict(),
-            "baseline_run": self.baseline_run.to_dict(),
-            "candidate_run": self.candidate_run.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SliceComparison:
-        return cls(
-            tag=d.get("tag"),
-            cases=int(d.get("cases", 0)),
-            metrics=tuple(Delta.from_dict(m) for m in d.get("metrics") or ()),
-            scorers=tuple(ScorerComparison.from_dict(s) for s in d.get("scorers") or ()),
-            counts=StatusCounts.from_dict(d.get("counts")),
-            baseline_run=RunMetrics.from_dict(d.get("baseline_run") or {}),
-            candidate_run=RunMetrics.from_dict(d.get("candidate_run") or {}),
+    out = [
+        delta(
+            f"{name}.mean",
+            agg_b.mean.value if agg_b else None,
+            agg_c.mean.value if agg_c else None,
+            lambda s: s.value,
+            True,
+            ci_b=agg_b.mean if agg_b else None,
+            ci_c=agg_c.mean if agg_c else None,
+        ),
+    ]
+    pr = delta(
+        f"{name}.pass_rate",
+        agg_b.pass_rate.value if agg_b else None,
+        agg_c.pass_rate.value if agg_c else None,
+        lambda s: s.pass_rate,
+        True,
+        ci_b=agg_b.pass_rate if agg_b else None,
+        ci_c=agg_c.pass_rate if agg_c else None,
+    )
+    flips = [(p.passed, q.passed) for p, q in pairs if p and q and None not in (p.passed, q.passed)]
+    if flips:
+        test = mcnemar(
+            sum(1 for x, y in flips if x and not y), sum(1 for x, y in flips if y and not x)
         )
-
-
-# ------------------------------------------------------------------------------ per case
-
-
-@dataclass(frozen=True)
-class ScoreCell:
-    """One scorer on one case of one run. Reason and details come from the first repeat."""
-
-    value: float | None
-    """Mean over repeats."""
-    passed: bool | None
-    """Majority verdict over repeats (a tie fails); errors count as failures."""
-    pass_rate: float | None = None
-    """Share of repeats that passed (only stored when there are repeats)."""
-    reason: str = ""
-    details: Mapping[str, Any] = field(default_factory=dict)
-    """The scorer's evidence as it wrote it: groundedness ``claims`` (text, span, supported),
-    refusal ``verdict`` / ``outcome``, tool-call per-call verdicts, ``metrics``."""
-    error: str | None = None
-    """The scorer error, or ``"provider error: <kind>"`` when there was no response."""
-    outcomes: tuple[str, ...] = ()
-    """Distinct ``details["outcome"]`` labels over repeats."""
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"value": self.value, "passed": self.passed}
-        if self.pass_rate is not None:
-            d["pass_rate"] = self.pass_rate
-        if self.reason:
-            d["reason"] = self.reason
-        if self.details:
-            d["details"] = dict(self.details)
-        if self.error is not None:
-            d["error"] = self.error
-        if self.outcomes:
-            d["outcomes"] = list(self.outcomes)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ScoreCell:
-        return cls(
-            value=d.get("value"),
-            passed=d.get("passed"),
-            pass_rate=d.get("pass_rate"),
-            reason=d.get("reason", ""),
-            details=d.get("details") or {},
-            error=d.get("error"),
-            outcomes=tuple(d.get("outcomes") or ()),
+        pr = replace(pr, p_value=test.p_mid, test="mcnemar", n=len(flips))
+    out.append(pr)
+    labels = sorted(set(agg_b.outcomes if agg_b else ()) | set(agg_c.outcomes if agg_c else ()))
+    for label in labels:
+        out.append(
+            delta(
+                f"{name}.{label}_rate",
+                agg_b.outcomes.get(label, 0.0) if agg_b else None,
+                agg_c.outcomes.get(label, 0.0) if agg_c else None,
+                lambda s, k=label: s.outcomes.get(k, 0) / s.scored if s.scored else None,
+                None,
+            )
         )
-
-
-@dataclass(frozen=True)
-class CaseSide:
-    """One case in one run. Output and tool calls are the first repeat's."""
-
-    output: str
-    passed: bool | None
-    """Passes every scorer that gave a verdict (see ``docs/compare.md``)."""
-    scores: Mapping[str, ScoreCell] = field(default_factory=dict)
-    tool_calls: tuple[Mapping[str, Any], ...] = ()
-    """:meth:`ToolCall.to_dict` of each call."""
-    cost: float | None = None
-    """USD, mean over repeats with a known price."""
-    latency_ms: float | None = None
-    """Mean over repeats."""
-    error: Mapping[str, Any] | None = None
-    """:meth:`ErrorInfo.to_dict` of the first errored repeat."""
-    model: str | None = None
-    """The model ID the provider reported."""
-    repeats: int = 1
-    verdicts: tuple[bool | None, ...] = ()
-    """Case-level verdict per repeat (only stored when there are repeats)."""
-
-    @property
-    def flaky(self) -> bool:
-        return len({v for v in self.verdicts if v is not None}) > 1
-
-    @property
-    def pass_rate(self) -> float | None:
-        v = [x for x in self.verdicts if x is not None]
-        return sum(v) / len(v) if v else None
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "output": self.output,
-            "passed": self.passed,
-            "scores": {k: v.to_dict() for k, v in self.scores.items()},
-        }
-        optional = {
-            "tool_calls": [dict(t) for t in self.tool_calls],
-            "cost": self.cost,
-            "latency_ms": self.latency_ms,
-            "error": dict(self.error) if self.error else None,
-            "model": self.model,
-        }
-        d.update({k: v for k, v in optional.items() if v not in (None, [])})
-        if self.repeats != 1:
-            d["repeats"] = self.repeats
-            d["verdicts"] = list(self.verdicts)
-            d["flaky"] = self.flaky
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CaseSide:
-        return cls(
-            output=d.get("output", ""),
-            passed=d.get("passed"),
-            scores={k: ScoreCell.from_dict(v) for k, v in (d.get("scores") or {}).items()},
-            tool_calls=tuple(d.get("tool_calls") or ()),
-            cost=d.get("cost"),
-            latency_ms=d.get("latency_ms"),
-            error=d.get("error"),
-            model=d.get("model"),
-            repeats=int(d.get("repeats", 1)),
-            verdicts=tuple(d.get("verdicts") or ()),
+    extra = sorted(set(agg_b.metrics if agg_b else ()) | set(agg_c.metrics if agg_c else ()))
+    for m in extra:
+        out.append(
+            delta(
+                f"{name}.{m}",
+                agg_b.metrics.get(m) if agg_b else None,
+                agg_c.metrics.get(m) if agg_c else None,
+                lambda s, k=m: s.metrics.get(k),
+                None,
+            )
         )
+    return out
 
 
-@dataclass(frozen=True)
-class CaseRow:
-    """One case, baseline beside candidate: what the report's case table shows."""
+def _case_mean(values: Sequence[float | None]) -> float:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else _NAN
 
-    case_id: str
-    tags: tuple[str, ...]
-    input: str
-    """The request's non-system message text, joined by blank lines."""
-    status: Status
-    """Case-level status (see :data:`STATUSES`)."""
-    scorer_status: Mapping[str, Status]
-    """The same status per scorer."""
-    baseline: CaseSide | None
-    """``None`` for a ``candidate_only`` case."""
-    candidate: CaseSide | None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "case_id": self.case_id,
-            "tags": list(self.tags),
-            "input": self.input,
-            "status": self.status,
-            "scorer_status": dict(self.scorer_status),
-            "baseline": self.baseline.to_dict() if self.baseline else None,
-            "candidate": self.candidate.to_dict() if self.candidate else None,
-        }
+_PER_CASE: dict[str, Any] = {
+    "cost.per_case": lambda r: r.cost,
+    "tokens.input_per_case": lambda r: r.usage.input_tokens,
+    "tokens.output_per_case": lambda r: r.usage.output_tokens,
+    "errors.rate": lambda r: 1.0 if r.error else 0.0,
+}
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CaseRow:
-        b, c = d.get("baseline"), d.get("candidate")
-        return cls(
-            case_id=str(d["case_id"]),
-            tags=tuple(d.get("tags") or ()),
-            input=d.get("input", ""),
-            status=d.get("status", "unscored"),
-            scorer_status=dict(d.get("scorer_status") or {}),
-            baseline=CaseSide.from_dict(b) if b else None,
-            candidate=CaseSide.from_dict(c) if c else None,
+
+def _run_deltas(
+    b: Sequence[CaseSummary],
+    c: Sequence[CaseSummary],
+    run_b: RunMetrics,
+    run_c: RunMetrics,
+    boot: Bootstrap,
+) -> list[Delta]:
+    mb, mc = run_b.metrics(), run_c.metrics()
+    out = []
+    for metric in RUN_METRICS:
+        vb, vc = mb[metric], mc[metric]
+        d = Delta(
+            metric=metric,
+            baseline=vb,
+            candidate=vc,
+            delta=None if vb is None or vc is None else vc - vb,
+            higher_is_better=False,
         )
+        get = _PER_CASE.get(metric)
+        if get is not None:
+            xb = np.array([_case_mean([get(r) for r in s.records]) for s in b])
+            xc = np.array([_case_mean([get(r) for r in s.records]) for s in c])
+            res = boot.paired(xb, xc)
+            if res.n:
+                d = replace(
+                    d,
+                    low=res.low,
+                    high=res.high,
+                    p_value=res.p_value,
+                    test="paired_bootstrap",
+                    n=res.n,
+                )
+        out.append(d)
+    return out
 
 
-# ------------------------------------------------------------------------------ context
+# ------------------------------------------------------------------------------ rows
 
 
-@dataclass(frozen=True)
-class RunInfo:
-    """Which run a side of the comparison is."""
-
-    path: str
-    candidate: str
-    """The candidate's name."""
-    provider: str | None
-    model: str | None
-    """The model ID asked for."""
-    fingerprint: str | None
-    dataset: str | None
-    dataset_version: str | None
-    cases: int
-    records: int
-    repeats: int
-    reported_models: tuple[str, ...] = ()
-    """Model IDs the provider reported in this run's responses (sorted)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "candidate": self.candidate,
-            "provider": self.provider,
-            "model": self.model,
-            "fingerprint": self.fingerprint,
-            "dataset": self.dataset,
-            "dataset_version": self.dataset_version,
-            "cases": self.cases,
-            "records": self.records,
-            "repeats": self.repeats,
-            "reported_models": list(self.reported_models),
+def _row(case_id: str, b: CaseSummary | None, c: CaseSummary | None) -> CaseRow:
+    if b is not None and c is not None:
+        status = status_of(b.passed, c.passed)
+        names = sorted(set(b.scorers) | set(c.scorers))
+        per = {
+            n: status_of(
+                b.scorers[n].passed if n in b.scorers else None,
+                c.scorers[n].passed if n in c.scorers else None,
+            )
+            for n in names
         }
+    else:
+        one = b or c
+        assert one is not None
+        status = "baseline_only" if c is None else "candidate_only"
+        per = {n: status for n in one.scorers}
+    first = (b or c).records[0]  # type: ignore[union-attr]
+    return CaseRow(
+        case_id=case_id,
+        tags=tuple(dict.fromkeys((b.tags if b else ()) + (c.tags if c else ()))),
+        input=_input_text(first.request),
+        status=status,  # type: ignore[arg-type]
+        scorer_status=per,  # type: ignore[arg-type]
+        baseline=_side(b) if b else None,
+        candidate=_side(c) if c else None,
+    )
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> RunInfo:
-        return cls(
-            path=d.get("path", ""),
-            candidate=d.get("candidate", ""),
-            provider=d.get("provider"),
-            model=d.get("model"),
-            fingerprint=d.get("fingerprint"),
-            dataset=d.get("dataset"),
-            dataset_version=d.get("dataset_version"),
-            cases=int(d.get("cases", 0)),
-            records=int(d.get("records", 0)),
-            repeats=int(d.get("repeats", 1)),
-            reported_models=tuple(d.get("reported_models") or ()),
+
+def _input_text(request: Mapping[str, Any]) -> str:
+    msgs = request.get("messages") or ()
+    parts = [
+        str(m.get("content", ""))
+        for m in msgs
+        if isinstance(m, Mapping) and m.get("role") != "system"
+    ]
+    return "\n\n".join(parts)
+
+
+def _side(s: CaseSummary) -> CaseSide:
+    recs = s.records
+    first = recs[0]
+    repeats = len(recs)
+    scores: dict[str, ScoreCell] = {}
+    for name, cs in s.scorers.items():
+        src = next((r.scores[name] for r in recs if name in r.scores), None)
+        err_rec = next((r for r in recs if r.error is not None), None)
+        error = src.error if src is not None else None
+        if error is None and src is None and err_rec is not None and err_rec.error is not None:
+            error = f"provider error: {err_rec.error.kind}"
+        scores[name] = ScoreCell(
+            value=cs.value,
+            passed=cs.passed,
+            pass_rate=cs.pass_rate if repeats > 1 else None,
+            reason=src.reason if src is not None else "",
+            details=src.details if src is not None else {},
+            error=error,
+            outcomes=tuple(sorted(cs.outcomes)),
         )
-
-
-@dataclass(frozen=True)
-class DatasetMatch:
-    """Whether both runs used the same eval set version, and which cases were paired."""
-
-    same_version: bool
-    baseline_version: str | None
-    candidate_version: str | None
-    shared: int
-    """Cases present in both runs: the only ones compared."""
-    baseline_only: int
-    candidate_only: int
-    note: str = ""
-    """A sentence for the report when something is off (mismatch allowed, missing cases)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "same_version": self.same_version,
-            "baseline_version": self.baseline_version,
-            "candidate_version": self.candidate_version,
-            "shared": self.shared,
-            "baseline_only": self.baseline_only,
-            "candidate_only": self.candidate_only,
-            "note": self.note,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> DatasetMatch:
-        return cls(
-            same_version=bool(d.get("same_version", True)),
-            baseline_version=d.get("baseline_version"),
-            candidate_version=d.get("candidate_version"),
-            shared=int(d.get("shared", 0)),
-            baseline_only=int(d.get("baseline_only", 0)),
-            candidate_only=int(d.get("candidate_only", 0)),
-            note=d.get("note", ""),
-        )
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    """One configuration value that differs (``key`` is dotted: ``params.temperature``)."""
-
-    key: str
-    baseline: Any
-    """JSON value; ``None`` when absent."""
-    candidate: Any
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "baseline": self.baseline, "candidate": self.candidate}
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> FieldChange:
-        return cls(d["key"], d.get("baseline"), d.get("candidate"))
-
-
-@dataclass(frozen=True)
-class TextDiff:
-    """A line diff of a prompt template or system instructions."""
-
-    name: str
-    """``prompt`` or ``system``."""
-    baseline: str | None
-    candidate: str | None
-    unified: str
-    """``difflib.unified_diff`` output; empty when unchanged."""
-
-    @property
-    def changed(self) -> bool:
-        return self.baseline != self.candidate
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "changed": self.changed,
-            "baseline": self.baseline,
-            "candidate": self.candidate,
-            "unified": self.unified,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> TextDiff:
-        return cls(d["name"], d.get("baseline"), d.get("candidate"), d.get("unified", ""))
-
-
-@dataclass(frozen=True)
-class ConfigDiff:
-    """What changed between the two candidates' behaviour settings."""
-
-    changes: tuple[FieldChange, ...]
-    """Model, provider, params, tools, tool_choice, base_url, options: one row per value."""
-    prompt: TextDiff
-    system: TextDiff
-    same_fingerprint: bool
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.changes) or self.prompt.changed or self.system.changed
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "changes": [c.to_dict() for c in self.changes],
-            "prompt": self.prompt.to_dict(),
-            "system": self.system.to_dict(),
-            "same_fingerprint": self.same_fingerprint,
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ConfigDiff:
-        return cls(
-            changes=tuple(FieldChange.from_dict(c) for c in d.get("changes") or ()),
-            prompt=TextDiff.from_dict(d.get("prompt") or {"name": "prompt"}),
-            system=TextDiff.from_dict(d.get("system") or {"name": "system"}),
-            same_fingerprint=bool(d.get("same_fingerprint", False)),
-        )
-
-
-# ------------------------------------------------------------------------------ verdict
-
-
-@dataclass(frozen=True)
-class GateResult:
-    """One rule of one gate (a gate with ``min`` and ``max_drop`` gives two results)."""
-
-    gate: str
-    """The gate's label (its name, or ``metric [tag]``)."""
-    metric: str
-    tag: str | None
-    rule: str
-    """``min``, ``max``, ``max_drop``, ``max_rise``, ``max_rise_pct`` or ``no_new_failures``."""
-    threshold: float | None
-    status: Literal["pass", "fail", "skip"]
-    """``skip`` only for a delta rule checked without a baseline (:func:`check_thresholds`)."""
-    reason: str
-    """Plain words with the numbers, e.g. ``groundedness.mean dropped 0.041 (0.913 → 0.872,
-    95% CI −0.060…−0.020, p=0.003) > allowed 0.02``."""
-    observed: float | None = None
-    """The candidate value (absolute rules), the change (delta rules) or the count of new
-    failures."""
-    p_value: float | None = None
-    cases: tuple[str, ...] = ()
-    """Case ids behind a failure (new failures; at most 50)."""
-
-    @property
-    def passed(self) -> bool:
-        return self.status != "fail"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "gate": self.gate,
-            "metric": self.metric,
-            "tag": self.tag,
-            "rule": self.rule,
-            "threshold": self.threshold,
-            "status": self.status,
-            "reason": self.reason,
-            "observed": self.observed,
-            "p_value": self.p_value,
-            "cases": list(self.cases),
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> GateResult:
-        return cls(
-            gate=d.get("gate", d.get("metric", "")),
-            metric=d.get("metric", ""),
-            tag=d.get("tag"),
-            rule=d.get("rule", ""),
-            threshold=d.get("threshold"),
-            status=d.get("status", "fail"),
-            reason=d.get("reason", ""),
-            observed=d.get("observed"),
-            p_value=d.get("p_value"),
-            cases=tuple(d.get("cases") or ()),
-        )
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """PASS when no gate rule failed (no gates at all is a PASS with no reasons)."""
-
-    results: tuple[GateResult, ...]
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.results)
-
-    @property
-    def status(self) -> Literal["PASS", "FAIL"]:
-        return "PASS" if self.passed else "FAIL"
-
-    @property
-    def failures(self) -> tuple[GateResult, ...]:
-        return tuple(r for r in self.results if not r.passed)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "passed": self.passed,
-            "results": [r.to_dict() for r in self.results],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Verdict:
-        return cls(tuple(GateResult.from_dict(r) for r in d.get("results") or ()))
-
-
-# ------------------------------------------------------------------------------ comparison
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """Baseline run against candidate run: everything a reviewer needs to decide."""
-
-    baseline: RunInfo
-    candidate: RunInfo
-    dataset: DatasetMatch
-    config: ConfigDiff
-    overall: SliceComparison
-    tags: tuple[SliceComparison, ...]
-    """One slice per tag that occurs in the shared cases, sorted by tag."""
-    cases: tuple[CaseRow, ...]
-    """Every case of either run: shared ones in baseline order, then candidate-only ones."""
-    verdict: Verdict
-    """The gates' verdict (``PASS`` with no results when no gates were given)."""
-    settings: Mapping[str, Any] = field(default_factory=dict)
-    """How statistics were computed: ``confidence``, ``n_boot``, ``seed``."""
-    schema_version: int = SCHEMA_VERSION
-
-    @property
-    def passed(self) -> bool:
-        return self.verdict.passed
-
-    def slice(self, tag: str | None) -> SliceComparison | None:
-        """The overall slice for ``None``, else the tag's slice (``None`` if absent)."""
-        if tag is None:
-            return self.overall
-        return next((s for s in self.tags if s.tag == tag), None)
-
-    def rows(self, status: str | None = None, tag: str | None = None) -> list[CaseRow]:
-        """Case rows, optionally only one status and/or one tag."""
-        return [
-            r
-            for r in self.cases
-            if (status is None or r.status == status) and (tag is None or tag in r.tags)
-        ]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": self.schema_version,
-            "kind": "evalkit.comparison",
-            "baseline": self.baseline.to_dict(),
-            "candidate": self.candidate.to_dict(),
-            "dataset": self.dataset.to_dict(),
-            "config": self.config.to_dict(),
-            "verdict": self.verdict.to_dict(),
-            "overall": self.overall.to_dict(),
-            "tags": [t.to_dict() for t in self.tags],
-            "settings": dict(self.settings),
-            "cases": [c.to_dict() for c in self.cases],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Comparison:
-        return cls(
-            baseline=RunInfo.from_dict(d.get("baseline") or {}),
-            candidate=RunInfo.from_dict(d.get("candidate") or {}),
-            dataset=DatasetMatch.from_dict(d.get("dataset") or {}),
-            config=ConfigDiff.from_dict(d.get("config") or {}),
-            overall=SliceComparison.from_dict(d.get("overall") or {}),
-            tags=tuple(SliceComparison.from_dict(t) for t in d.get("tags") or ()),
-            cases=tuple(CaseRow.from_dict(c) for c in d.get("cases") or ()),
-            verdict=Verdict.from_dict(d.get("verdict") or {}),
-            settings=dict(d.get("settings") or {}),
-            schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
-        )
-
-
-def compare(*args: Any, **kwargs: Any) -> Comparison:  # replaced below once implemented
-    raise NotImplementedError
-
-
-def compare_many(*args: Any, **kwargs: Any) -> list[Comparison]:
-    raise NotImplementedError
-
-
-_ = Sequence  # used by the implementation
+    costs = [r.cost for r in recs if r.cost is not None]
+    lats = [r.latency_ms for r in recs if r.latency_ms is not None]
+    err = next((r.error for r in recs if r.error is not None), None)
+    return CaseSide(
+        output=first.output,
+        passed=s.passed,
+        scores=scores,
+        tool_calls=tuple(t.to_dict() for t in first.tool_calls),
+        cost=sum(costs) / len(costs) if costs else None,
+        latency_ms=sum(lats) / len(lats) if lats else None,
+        error=err.to_dict() if err else None,
+        model=next((r.model for r in recs if r.model), None),
+        repeats=repeats,
+        verdicts=s.verdicts if repeats > 1 else (),
+    )

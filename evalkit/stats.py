@@ -117,7 +117,7 @@ class Bootstrap:
         if k == 0:
             return PairedResult(None, None, None, None, 0)
         lo, hi = self._interval(boots)
-        if np.allclose(d[~np.isnan(d)], 0.0):
+        if np.all(np.abs(d[~np.isnan(d)]) <= 1e-12):
             return PairedResult(0.0, 0.0, 0.0, 1.0, k)
         m = boots.size
         below = (int((boots <= 0).sum()) + 1) / (m + 1)

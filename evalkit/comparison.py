@@ -1,0 +1,653 @@
+"""The comparison data model: what :func:`evalkit.compare.compare` returns.
+
+:func:`~evalkit.compare.compare` pairs two runs case by case and returns a :class:`Comparison`: per-scorer
+aggregates with 95% intervals, paired differences with intervals and p-values, per-case
+status (regression, improvement, unchanged), the same per tag, cost/token/latency deltas,
+errors by kind, what changed in the configuration, and the gate verdict.
+
+The :class:`Comparison` is the one data model every view renders (terminal and Markdown
+summaries, the HTML report, ``--json``, notebooks). ``to_dict`` / ``from_dict`` are its JSON
+schema (``schema_version`` :data:`SCHEMA_VERSION`, documented in ``docs/compare.md``); readers
+ignore unknown keys. Per-case rows omit empty fields to stay compact at 10,000 cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from evalkit.aggregate import RunMetrics, ScorerAggregate
+from evalkit.changes import ConfigDiff, FieldChange, TextDiff
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "CaseRow",
+    "CaseSide",
+    "Comparison",
+    "ConfigDiff",
+    "DatasetMatch",
+    "Delta",
+    "FieldChange",
+    "GateResult",
+    "RunInfo",
+    "ScoreCell",
+    "ScorerComparison",
+    "SliceComparison",
+    "StatusCounts",
+    "TextDiff",
+    "Verdict",
+]
+
+SCHEMA_VERSION = 1
+
+Status = Literal[
+    "regression",
+    "improvement",
+    "unchanged_pass",
+    "unchanged_fail",
+    "unscored",
+    "baseline_only",
+    "candidate_only",
+]
+STATUSES: tuple[str, ...] = (
+    "regression",
+    "improvement",
+    "unchanged_pass",
+    "unchanged_fail",
+    "unscored",
+    "baseline_only",
+    "candidate_only",
+)
+"""Case status: ``regression`` passed in the baseline and fails now, ``improvement`` the
+reverse, ``unchanged_pass`` / ``unchanged_fail`` same verdict, ``unscored`` no verdict on a side,
+``baseline_only`` / ``candidate_only`` the case is in one run only (allowed dataset mismatch)."""
+
+Test = Literal["paired_bootstrap", "mcnemar", "none"]
+
+
+# ------------------------------------------------------------------------------ headline
+
+
+@dataclass(frozen=True)
+class Delta:
+    """One metric, baseline against candidate, paired over the shared cases."""
+
+    metric: str
+    """``<scorer>.mean``, ``<scorer>.pass_rate``, ``<scorer>.<outcome>_rate``,
+    ``<scorer>.<metric>`` or a run metric such as ``cost.per_case``."""
+    baseline: float | None
+    candidate: float | None
+    delta: float | None
+    """``candidate - baseline`` (for paired tests: the mean paired difference)."""
+    low: float | None = None
+    """95% interval of ``delta``; ``None`` when no paired test applies (totals, quantiles)."""
+    high: float | None = None
+    p_value: float | None = None
+    """Two-sided p-value of the paired test; ``None`` when no test applies."""
+    test: Test = "none"
+    n: int = 0
+    """Paired cases the test used."""
+    higher_is_better: bool | None = None
+    """Direction: scores up is good, cost/latency/errors up is bad, ``None`` unknown."""
+    baseline_ci: tuple[float | None, float | None] = (None, None)
+    """95% interval of the baseline value alone (scorer means and pass rates)."""
+    candidate_ci: tuple[float | None, float | None] = (None, None)
+
+    @property
+    def rel_pct(self) -> float | None:
+        """Relative change in percent of the baseline; ``None`` when the baseline is 0."""
+        if self.baseline in (None, 0) or self.candidate is None:
+            return None
+        assert self.baseline is not None
+        return (self.candidate - self.baseline) / abs(self.baseline) * 100
+
+    @property
+    def worse(self) -> bool:
+        """The value moved in the bad direction (any amount, significant or not)."""
+        if self.delta is None or self.higher_is_better is None or self.delta == 0:
+            return False
+        return (self.delta < 0) == self.higher_is_better
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "metric": self.metric,
+            "baseline": self.baseline,
+            "candidate": self.candidate,
+            "delta": self.delta,
+            "rel_pct": self.rel_pct,
+            "low": self.low,
+            "high": self.high,
+            "p_value": self.p_value,
+            "test": self.test,
+            "n": self.n,
+            "higher_is_better": self.higher_is_better,
+            "baseline_ci": list(self.baseline_ci),
+            "candidate_ci": list(self.candidate_ci),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Delta:
+        bci, cci = d.get("baseline_ci") or (None, None), d.get("candidate_ci") or (None, None)
+        return cls(
+            metric=d["metric"],
+            baseline=d.get("baseline"),
+            candidate=d.get("candidate"),
+            delta=d.get("delta"),
+            low=d.get("low"),
+            high=d.get("high"),
+            p_value=d.get("p_value"),
+            test=d.get("test", "none"),
+            n=int(d.get("n", 0)),
+            higher_is_better=d.get("higher_is_better"),
+            baseline_ci=(bci[0], bci[1]),
+            candidate_ci=(cci[0], cci[1]),
+        )
+
+
+@dataclass(frozen=True)
+class StatusCounts:
+    """How many cases fall in each :data:`STATUSES` bucket."""
+
+    regression: int = 0
+    improvement: int = 0
+    unchanged_pass: int = 0
+    unchanged_fail: int = 0
+    unscored: int = 0
+    baseline_only: int = 0
+    candidate_only: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return {s: getattr(self, s) for s in STATUSES}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> StatusCounts:
+        d = d or {}
+        return cls(**{s: int(d.get(s, 0)) for s in STATUSES})
+
+
+@dataclass(frozen=True)
+class ScorerComparison:
+    """One scorer in one slice: both aggregates and the case status counts for it."""
+
+    name: str
+    baseline: ScorerAggregate | None
+    """``None`` when the baseline run has no such scorer."""
+    candidate: ScorerAggregate | None
+    counts: StatusCounts
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "baseline": self.baseline.to_dict() if self.baseline else None,
+            "candidate": self.candidate.to_dict() if self.candidate else None,
+            "counts": self.counts.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScorerComparison:
+        b, c = d.get("baseline"), d.get("candidate")
+        return cls(
+            name=d["name"],
+            baseline=ScorerAggregate.from_dict(b) if b else None,
+            candidate=ScorerAggregate.from_dict(c) if c else None,
+            counts=StatusCounts.from_dict(d.get("counts")),
+        )
+
+
+@dataclass(frozen=True)
+class SliceComparison:
+    """The comparison restricted to one tag (or the whole run when ``tag`` is ``None``)."""
+
+    tag: str | None
+    cases: int
+    """Shared cases in the slice (the ones paired tests use)."""
+    metrics: tuple[Delta, ...]
+    """Every metric: per scorer ``mean``, ``pass_rate``, outcome rates and detail metrics,
+    then the run metrics (:data:`evalkit.aggregate.RUN_METRICS`)."""
+    scorers: tuple[ScorerComparison, ...]
+    counts: StatusCounts
+    """Case-level status counts (a case passes when it passes every scorer)."""
+    baseline_run: RunMetrics
+    """Cost, tokens, latency, errors by kind of the baseline's shared cases in the slice."""
+    candidate_run: RunMetrics
+
+    def metric(self, name: str) -> Delta | None:
+        return next((m for m in self.metrics if m.metric == name), None)
+
+    def scorer(self, name: str) -> ScorerComparison | None:
+        return next((s for s in self.scorers if s.name == name), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "tag": self.tag,
+            "cases": self.cases,
+            "metrics": [m.to_dict() for m in self.metrics],
+            "scorers": [s.to_dict() for s in self.scorers],
+            "counts": self.counts.to_dict(),
+            "baseline_run": self.baseline_run.to_dict(),
+            "candidate_run": self.candidate_run.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SliceComparison:
+        return cls(
+            tag=d.get("tag"),
+            cases=int(d.get("cases", 0)),
+            metrics=tuple(Delta.from_dict(m) for m in d.get("metrics") or ()),
+            scorers=tuple(ScorerComparison.from_dict(s) for s in d.get("scorers") or ()),
+            counts=StatusCounts.from_dict(d.get("counts")),
+            baseline_run=RunMetrics.from_dict(d.get("baseline_run") or {}),
+            candidate_run=RunMetrics.from_dict(d.get("candidate_run") or {}),
+        )
+
+
+# ------------------------------------------------------------------------------ per case
+
+
+@dataclass(frozen=True)
+class ScoreCell:
+    """One scorer on one case of one run. Reason and details come from the first repeat."""
+
+    value: float | None
+    """Mean over repeats."""
+    passed: bool | None
+    """Majority verdict over repeats (a tie fails); errors count as failures."""
+    pass_rate: float | None = None
+    """Share of repeats that passed (only stored when there are repeats)."""
+    reason: str = ""
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """The scorer's evidence as it wrote it: groundedness ``claims`` (text, span, supported),
+    refusal ``verdict`` / ``outcome``, tool-call per-call verdicts, ``metrics``."""
+    error: str | None = None
+    """The scorer error, or ``"provider error: <kind>"`` when there was no response."""
+    outcomes: tuple[str, ...] = ()
+    """Distinct ``details["outcome"]`` labels over repeats."""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"value": self.value, "passed": self.passed}
+        if self.pass_rate is not None:
+            d["pass_rate"] = self.pass_rate
+        if self.reason:
+            d["reason"] = self.reason
+        if self.details:
+            d["details"] = dict(self.details)
+        if self.error is not None:
+            d["error"] = self.error
+        if self.outcomes:
+            d["outcomes"] = list(self.outcomes)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ScoreCell:
+        return cls(
+            value=d.get("value"),
+            passed=d.get("passed"),
+            pass_rate=d.get("pass_rate"),
+            reason=d.get("reason", ""),
+            details=d.get("details") or {},
+            error=d.get("error"),
+            outcomes=tuple(d.get("outcomes") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class CaseSide:
+    """One case in one run. Output and tool calls are the first repeat's."""
+
+    output: str
+    passed: bool | None
+    """Passes every scorer that gave a verdict (see ``docs/compare.md``)."""
+    scores: Mapping[str, ScoreCell] = field(default_factory=dict)
+    tool_calls: tuple[Mapping[str, Any], ...] = ()
+    """:meth:`ToolCall.to_dict` of each call."""
+    cost: float | None = None
+    """USD, mean over repeats with a known price."""
+    latency_ms: float | None = None
+    """Mean over repeats."""
+    error: Mapping[str, Any] | None = None
+    """:meth:`ErrorInfo.to_dict` of the first errored repeat."""
+    model: str | None = None
+    """The model ID the provider reported."""
+    repeats: int = 1
+    verdicts: tuple[bool | None, ...] = ()
+    """Case-level verdict per repeat (only stored when there are repeats)."""
+
+    @property
+    def flaky(self) -> bool:
+        return len({v for v in self.verdicts if v is not None}) > 1
+
+    @property
+    def pass_rate(self) -> float | None:
+        v = [x for x in self.verdicts if x is not None]
+        return sum(v) / len(v) if v else None
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "output": self.output,
+            "passed": self.passed,
+            "scores": {k: v.to_dict() for k, v in self.scores.items()},
+        }
+        optional = {
+            "tool_calls": [dict(t) for t in self.tool_calls],
+            "cost": self.cost,
+            "latency_ms": self.latency_ms,
+            "error": dict(self.error) if self.error else None,
+            "model": self.model,
+        }
+        d.update({k: v for k, v in optional.items() if v not in (None, [])})
+        if self.repeats != 1:
+            d["repeats"] = self.repeats
+            d["verdicts"] = list(self.verdicts)
+            d["flaky"] = self.flaky
+        return d
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CaseSide:
+        return cls(
+            output=d.get("output", ""),
+            passed=d.get("passed"),
+            scores={k: ScoreCell.from_dict(v) for k, v in (d.get("scores") or {}).items()},
+            tool_calls=tuple(d.get("tool_calls") or ()),
+            cost=d.get("cost"),
+            latency_ms=d.get("latency_ms"),
+            error=d.get("error"),
+            model=d.get("model"),
+            repeats=int(d.get("repeats", 1)),
+            verdicts=tuple(d.get("verdicts") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    """One case, baseline beside candidate: what the report's case table shows."""
+
+    case_id: str
+    tags: tuple[str, ...]
+    input: str
+    """The request's non-system message text, joined by blank lines."""
+    status: Status
+    """Case-level status (see :data:`STATUSES`)."""
+    scorer_status: Mapping[str, Status]
+    """The same status per scorer."""
+    baseline: CaseSide | None
+    """``None`` for a ``candidate_only`` case."""
+    candidate: CaseSide | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "case_id": self.case_id,
+            "tags": list(self.tags),
+            "input": self.input,
+            "status": self.status,
+            "scorer_status": dict(self.scorer_status),
+            "baseline": self.baseline.to_dict() if self.baseline else None,
+            "candidate": self.candidate.to_dict() if self.candidate else None,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CaseRow:
+        b, c = d.get("baseline"), d.get("candidate")
+        return cls(
+            case_id=str(d["case_id"]),
+            tags=tuple(d.get("tags") or ()),
+            input=d.get("input", ""),
+            status=d.get("status", "unscored"),
+            scorer_status=dict(d.get("scorer_status") or {}),
+            baseline=CaseSide.from_dict(b) if b else None,
+            candidate=CaseSide.from_dict(c) if c else None,
+        )
+
+
+# ------------------------------------------------------------------------------ context
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Which run a side of the comparison is."""
+
+    path: str
+    candidate: str
+    """The candidate's name."""
+    provider: str | None
+    model: str | None
+    """The model ID asked for."""
+    fingerprint: str | None
+    dataset: str | None
+    dataset_version: str | None
+    cases: int
+    records: int
+    repeats: int
+    reported_models: tuple[str, ...] = ()
+    """Model IDs the provider reported in this run's responses (sorted)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "candidate": self.candidate,
+            "provider": self.provider,
+            "model": self.model,
+            "fingerprint": self.fingerprint,
+            "dataset": self.dataset,
+            "dataset_version": self.dataset_version,
+            "cases": self.cases,
+            "records": self.records,
+            "repeats": self.repeats,
+            "reported_models": list(self.reported_models),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RunInfo:
+        return cls(
+            path=d.get("path", ""),
+            candidate=d.get("candidate", ""),
+            provider=d.get("provider"),
+            model=d.get("model"),
+            fingerprint=d.get("fingerprint"),
+            dataset=d.get("dataset"),
+            dataset_version=d.get("dataset_version"),
+            cases=int(d.get("cases", 0)),
+            records=int(d.get("records", 0)),
+            repeats=int(d.get("repeats", 1)),
+            reported_models=tuple(d.get("reported_models") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class DatasetMatch:
+    """Whether both runs used the same eval set version, and which cases were paired."""
+
+    same_version: bool
+    baseline_version: str | None
+    candidate_version: str | None
+    shared: int
+    """Cases present in both runs: the only ones compared."""
+    baseline_only: int
+    candidate_only: int
+    note: str = ""
+    """A sentence for the report when something is off (mismatch allowed, missing cases)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "same_version": self.same_version,
+            "baseline_version": self.baseline_version,
+            "candidate_version": self.candidate_version,
+            "shared": self.shared,
+            "baseline_only": self.baseline_only,
+            "candidate_only": self.candidate_only,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DatasetMatch:
+        return cls(
+            same_version=bool(d.get("same_version", True)),
+            baseline_version=d.get("baseline_version"),
+            candidate_version=d.get("candidate_version"),
+            shared=int(d.get("shared", 0)),
+            baseline_only=int(d.get("baseline_only", 0)),
+            candidate_only=int(d.get("candidate_only", 0)),
+            note=d.get("note", ""),
+        )
+
+
+# ------------------------------------------------------------------------------ verdict
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One rule of one gate (a gate with ``min`` and ``max_drop`` gives two results)."""
+
+    gate: str
+    """The gate's label (its name, or ``metric [tag]``)."""
+    metric: str
+    tag: str | None
+    rule: str
+    """``min``, ``max``, ``max_drop``, ``max_rise``, ``max_rise_pct`` or ``no_new_failures``."""
+    threshold: float | None
+    status: Literal["pass", "fail", "skip"]
+    """``skip`` only for a delta rule checked without a baseline (:func:`check_thresholds`)."""
+    reason: str
+    """Plain words with the numbers, e.g. ``groundedness.mean dropped 0.041 (0.913 → 0.872,
+    95% CI −0.060…−0.020, p=0.003) > allowed 0.02``."""
+    observed: float | None = None
+    """The candidate value (absolute rules), the change (delta rules) or the count of new
+    failures."""
+    p_value: float | None = None
+    cases: tuple[str, ...] = ()
+    """Case ids behind a failure (new failures; at most 50)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "fail"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gate": self.gate,
+            "metric": self.metric,
+            "tag": self.tag,
+            "rule": self.rule,
+            "threshold": self.threshold,
+            "status": self.status,
+            "reason": self.reason,
+            "observed": self.observed,
+            "p_value": self.p_value,
+            "cases": list(self.cases),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GateResult:
+        return cls(
+            gate=d.get("gate", d.get("metric", "")),
+            metric=d.get("metric", ""),
+            tag=d.get("tag"),
+            rule=d.get("rule", ""),
+            threshold=d.get("threshold"),
+            status=d.get("status", "fail"),
+            reason=d.get("reason", ""),
+            observed=d.get("observed"),
+            p_value=d.get("p_value"),
+            cases=tuple(d.get("cases") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """PASS when no gate rule failed (no gates at all is a PASS with no reasons)."""
+
+    results: tuple[GateResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def status(self) -> Literal["PASS", "FAIL"]:
+        return "PASS" if self.passed else "FAIL"
+
+    @property
+    def failures(self) -> tuple[GateResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "passed": self.passed,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Verdict:
+        return cls(tuple(GateResult.from_dict(r) for r in d.get("results") or ()))
+
+
+# ------------------------------------------------------------------------------ comparison
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Baseline run against candidate run: everything a reviewer needs to decide."""
+
+    baseline: RunInfo
+    candidate: RunInfo
+    dataset: DatasetMatch
+    config: ConfigDiff
+    overall: SliceComparison
+    tags: tuple[SliceComparison, ...]
+    """One slice per tag that occurs in the shared cases, sorted by tag."""
+    cases: tuple[CaseRow, ...]
+    """Every case of either run: shared ones in baseline order, then candidate-only ones."""
+    verdict: Verdict
+    """The gates' verdict (``PASS`` with no results when no gates were given)."""
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """How statistics were computed: ``confidence``, ``n_boot``, ``seed``."""
+    schema_version: int = SCHEMA_VERSION
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict.passed
+
+    def slice(self, tag: str | None) -> SliceComparison | None:
+        """The overall slice for ``None``, else the tag's slice (``None`` if absent)."""
+        if tag is None:
+            return self.overall
+        return next((s for s in self.tags if s.tag == tag), None)
+
+    def rows(self, status: str | None = None, tag: str | None = None) -> list[CaseRow]:
+        """Case rows, optionally only one status and/or one tag."""
+        return [
+            r
+            for r in self.cases
+            if (status is None or r.status == status) and (tag is None or tag in r.tags)
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "kind": "evalkit.comparison",
+            "baseline": self.baseline.to_dict(),
+            "candidate": self.candidate.to_dict(),
+            "dataset": self.dataset.to_dict(),
+            "config": self.config.to_dict(),
+            "verdict": self.verdict.to_dict(),
+            "overall": self.overall.to_dict(),
+            "tags": [t.to_dict() for t in self.tags],
+            "settings": dict(self.settings),
+            "cases": [c.to_dict() for c in self.cases],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Comparison:
+        return cls(
+            baseline=RunInfo.from_dict(d.get("baseline") or {}),
+            candidate=RunInfo.from_dict(d.get("candidate") or {}),
+            dataset=DatasetMatch.from_dict(d.get("dataset") or {}),
+            config=ConfigDiff.from_dict(d.get("config") or {}),
+            overall=SliceComparison.from_dict(d.get("overall") or {}),
+            tags=tuple(SliceComparison.from_dict(t) for t in d.get("tags") or ()),
+            cases=tuple(CaseRow.from_dict(c) for c in d.get("cases") or ()),
+            verdict=Verdict.from_dict(d.get("verdict") or {}),
+            settings=dict(d.get("settings") or {}),
+            schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
+        )
