@@ -1,0 +1,236 @@
+"""The ``openai`` provider: Chat Completions through the official ``openai`` SDK.
+
+``base_url`` makes any OpenAI-compatible server work (vLLM, Ollama, llama.cpp server,
+LiteLLM proxy). The API key is read from the environment variable named by
+``api_key_env`` (default ``OPENAI_API_KEY``) when the first request is sent, kept only in
+the SDK client, and scrubbed from every error message. A ``base_url`` server that needs no
+key gets a placeholder.
+
+Options (``[candidates.options]``):
+
+* ``send_metadata`` (default ``true``): forward the request's traffic tags; ``false`` for
+  servers that reject unknown fields.
+* ``metadata_field`` (default ``"user"``): ``"user"`` sends the tags as the ``user`` string
+  (``k=v;k=v``, accepted by OpenAI and the compatible servers), ``"metadata"`` as the
+  ``metadata`` object (OpenAI requires ``store: true`` with it), ``"both"`` sends both.
+* ``headers``: extra HTTP headers for every request (e.g. a LiteLLM tenant header).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from evalkit.errors import InputError, ProviderError
+from evalkit.providers._errors import classify_exception, malformed, post_json, tool_call
+from evalkit.providers.base import (
+    FinishReason,
+    Provider,
+    ProviderSettings,
+    Request,
+    Response,
+    ToolCall,
+    Usage,
+)
+
+__all__ = ["OpenAIProvider"]
+
+PLACEHOLDER_KEY = "evalkit-no-key"
+"""Sent to a ``base_url`` server when the key variable is unset; the SDK insists on a key."""
+
+_FINISH: dict[str, FinishReason] = {
+    "stop": "stop",
+    "eos": "stop",
+    "stop_sequence": "stop",
+    "end_turn": "stop",
+    "length": "length",
+    "max_tokens": "length",
+    "tool_calls": "tool_calls",
+    "function_call": "tool_calls",
+    "content_filter": "content_filter",
+    "refusal": "refusal",
+    "error": "error",
+    "abort": "error",
+}
+
+
+class OpenAIProvider(Provider):
+    """One Chat Completions call per :meth:`complete`, SDK retries off."""
+
+    name = "openai"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        super().__init__(settings)
+        self._key_env = settings.api_key_env or "OPENAI_API_KEY"
+        opts = settings.options
+        self._send_metadata = bool(opts.get("send_metadata", True))
+        self._metadata_field = str(opts.get("metadata_field", "user"))
+        if self._metadata_field not in ("user", "metadata", "both"):
+            raise InputError(
+                f"openai options: metadata_field {self._metadata_field!r} is not one of "
+                "'user', 'metadata', 'both'; fix the candidate's options"
+            )
+        self._client: Any = None
+        self._secret: str | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenAIProvider(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
+
+    def _get_client(self) -> Any:
+        if self._client is not None:
+            return self._client
+        key = os.environ.get(self._key_env)
+        if not key:
+            if not self.settings.base_url:
+                raise ProviderError(
+                    "auth",
+                    f"openai: environment variable {self._key_env} is not set; set it to your "
+                    "OpenAI API key, or set base_url for a server that needs none",
+                )
+            key = PLACEHOLDER_KEY
+        from openai import AsyncOpenAI
+
+        self._secret = key
+        self._client = AsyncOpenAI(
+            api_key=key,
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout_s,
+            max_retries=0,
+            default_headers=dict(self.settings.options.get("headers") or {}) or None,
+        )
+        return self._client
+
+    def build_body(self, request: Request) -> dict[str, Any]:
+        """The Chat Completions request body for ``request`` (public for inspection)."""
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        }
+        for k, v in request.params.items():
+            if v is not None:
+                body[k] = v
+        if request.tools:
+            body["tools"] = [
+                {
+                    "type": "function",
+                    "function": {
+                        "name": t.name,
+                        "description": t.description,
+                        "parameters": dict(t.parameters) or {"type": "object", "properties": {}},
+                    },
+                }
+                for t in request.tools
+            ]
+        if request.tool_choice is not None:
+            body["tool_choice"] = _tool_choice(request.tool_choice)
+        if request.metadata and self._send_metadata:
+            if self._metadata_field in ("user", "both") and "user" not in body:
+                body["user"] = ";".join(f"{k}={v}" for k, v in request.metadata.items())[:256]
+            if self._metadata_field in ("metadata", "both") and "metadata" not in body:
+                body["metadata"] = {str(k): str(v)[:512] for k, v in request.metadata.items()}
+        return body
+
+    async def complete(self, request: Request) -> Response:
+        where = f"openai {request.model}"
+        client = self._get_client()
+        try:
+            data, headers, request_id, latency_ms = await post_json(
+                client,
+                "openai",
+                "/chat/completions",
+                self.build_body(request),
+                where=where,
+                secret=self._secret,
+            )
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise classify_exception(
+                exc,
+                where=where,
+                key_env=self._key_env,
+                secret=self._secret,
+                timeout_s=self.settings.timeout_s,
+                base_url=self.settings.base_url,
+            ) from None
+        return parse_response(data, headers, request_id, latency_ms, where)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _tool_choice(choice: str | Mapping[str, Any]) -> Any:
+    if isinstance(choice, str):
+        return choice
+    if "type" in choice:  # already in OpenAI's own form
+        return dict(choice)
+    return {"type": "function", "function": {"name": choice["name"]}}
+
+
+def parse_response(
+    data: Mapping[str, Any],
+    headers: Mapping[str, str],
+    request_id: str | None,
+    latency_ms: float,
+    where: str,
+) -> Response:
+    """Normalise a Chat Completions body; a body without choices is an error, not a crash."""
+    choices = data.get("choices")
+    if not choices or not isinstance(choices, list) or not isinstance(choices[0], Mapping):
+        err = data.get("error")
+        if err:
+            msg = err.get("message") if isinstance(err, Mapping) else err
+            raise ProviderError(
+                "server",
+                f"{where}: the server answered 200 with an error: {str(msg)[:500]}; evalkit "
+                "retries it",
+                retryable=True,
+            )
+        raise malformed(where, "no choices in the response body")
+    choice = choices[0]
+    message = choice.get("message") or {}
+    text = _text(message.get("content"))
+    calls: list[ToolCall] = []
+    for tc in message.get("tool_calls") or ():
+        fn = tc.get("function") or {}
+        calls.append(tool_call(str(fn.get("name", "")), fn.get("arguments"), tc.get("id")))
+    legacy = message.get("function_call")
+    if legacy and not calls:
+        calls.append(tool_call(str(legacy.get("name", "")), legacy.get("arguments")))
+    raw_finish = choice.get("finish_reason")
+    finish: FinishReason = _FINISH.get(raw_finish or "", "unknown")
+    refusal = message.get("refusal")
+    if refusal:
+        finish = "refusal"
+        text = text or str(refusal)
+    usage = data.get("usage") or {}
+    details = usage.get("prompt_tokens_details") or {}
+    return Response(
+        text=text,
+        tool_calls=tuple(calls),
+        finish_reason=finish,
+        finish_reason_raw=raw_finish,
+        usage=Usage(
+            input_tokens=usage.get("prompt_tokens"),
+            output_tokens=usage.get("completion_tokens"),
+            cached_tokens=details.get("cached_tokens") if isinstance(details, Mapping) else None,
+        ),
+        model=data.get("model"),
+        request_id=request_id or data.get("id"),
+        latency_ms=latency_ms,
+        raw=data,
+        headers=headers,
+    )
+
+
+def _text(content: Any) -> str:
+    if content is None:
+        return ""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content parts, as some compatible servers send
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, Mapping))
+    return str(content)
