@@ -34,12 +34,10 @@ class Progress:
         self._next_draw = 0.0
         self._skipped = 0
 
-    def start(self, already_done: int = 0) -> None:
-        """Begin timing; ``already_done`` counts records kept from an earlier (resumed) run."""
-        self._skipped = already_done
-        self.done = already_done
-        self._start = time.monotonic()
-        self.draw()
+    def skip(self, already_done: int) -> None:
+        """Count records kept from an earlier (resumed) run as done, outside the rate."""
+        self._skipped += already_done
+        self.done += already_done
 
     def update(self, *, error: bool, cached: bool, tokens: int, cost: float | None) -> None:
         self.done += 1

@@ -1,0 +1,188 @@
+"""One request's way to an answer: the cache first, then the provider under limits and retries.
+
+:class:`Dispatcher` is the engine's single seam to a provider. It owns, per candidate, the
+cache mode, the in-flight/RPM/TPM limits, the retry loop and the per-request timeout, and it
+turns every failure into an :class:`~evalkit.records.ErrorInfo`: a provider error is data on
+its case, never an exception out of the run. Cache modes:
+
+- ``use``: serve a stored answer; on a miss take the cross-process claim, call, store.
+- ``refresh``: always call, then store (overwrite).
+- ``off``: never read nor write.
+- ``require``: serve a stored answer; a miss is a ``cache_miss`` error naming the case, so
+  offline CI never calls a provider by surprise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from evalkit.cache import ResponseCache
+from evalkit.errors import CacheMissError, ProviderError
+from evalkit.limits import Limits, rate_limit_wait
+from evalkit.providers.base import ERROR_KINDS, Provider, Request, Response
+from evalkit.records import ErrorInfo
+from evalkit.retry import RetryPolicy
+
+__all__ = ["Dispatcher", "Outcome"]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What one request ended with: a response or an error, and how many attempts it took."""
+
+    response: Response | None
+    error: ErrorInfo | None
+    attempts: int = 0
+    cached: bool = False
+
+
+class Dispatcher:
+    """Gets answers for one candidate's requests (see the module docstring)."""
+
+    def __init__(
+        self,
+        provider: Provider,
+        *,
+        provider_name: str,
+        limits: Limits,
+        policy: RetryPolicy,
+        cache: ResponseCache | None,
+        cache_mode: str,
+        timeout_s: float,
+        secrets: Iterable[str] = (),
+    ) -> None:
+        self.provider = provider
+        self.provider_name = provider_name
+        self.base_url = provider.settings.base_url
+        self.limits = limits
+        self.policy = policy
+        self.cache = cache if (cache is not None and provider.cacheable) else None
+        self.mode = cache_mode if self.cache is not None else "off"
+        # The provider enforces the candidate's timeout itself; this guard only catches a
+        # provider that hangs past it, and gives a clear "timeout" instead of a stuck run.
+        self.guard_s = timeout_s * 1.25 + 1.0
+        self.secrets = tuple(s for s in secrets if s and len(s) >= 6)
+        self.cache_hits = 0
+        self.cache_misses = 0
+        self.retries = 0
+
+    async def obtain(self, request: Request, *, allow_call: bool = True) -> Outcome | None:
+        """The answer for ``request``; ``None`` if it needs a call and ``allow_call`` is off."""
+        if self.mode == "off":
+            return await self._call(request) if allow_call else None
+        cache = self.cache
+        assert cache is not None
+        key = request.cache_key(self.provider_name, self.base_url)
+        if self.mode != "refresh":
+            body = cache.get(key)
+            if body is not None:
+                self.cache_hits += 1
+                return Outcome(_cached(body), None, 0, True)
+            self.cache_misses += 1
+            if self.mode == "require":
+                err = CacheMissError(request.case_id, request.repeat, key)
+                return Outcome(None, ErrorInfo(err.kind, err.message, None, 0))
+        if not allow_call:
+            return None
+        if self.mode == "refresh":
+            out = await self._call(request)
+            self._store(key, out)
+            return out
+        while True:
+            state, body = cache.claim(key)
+            if state == "hit":
+                assert body is not None
+                self.cache_hits += 1
+                return Outcome(_cached(body), None, 0, True)
+            if state == "owned":
+                try:
+                    out = await self._call(request)
+                finally:
+                    cache.release(key)  # no-op once stored
+                self._store(key, out)
+                return out
+            body = await cache.wait(key)  # another process is calling it: share its answer
+            if body is not None:
+                self.cache_hits += 1
+                return Outcome(_cached(body), None, 0, True)
+
+    def _store(self, key: str, out: Outcome) -> None:
+        if out.response is not None and self.cache is not None:
+            self.cache.put(
+                key,
+                out.response.to_dict(),
+                provider=self.provider_name,
+                model=out.response.model or "",
+            )
+
+    async def _call(self, request: Request) -> Outcome:
+        limits, policy = self.limits, self.policy
+        est = _estimate_tokens(request) if limits.tpm is not None else 0.0
+        attempt = 0
+        while True:
+            attempt += 1
+            await limits.acquire(est)
+            try:
+                response = await _with_timeout(self.provider.complete(request), self.guard_s)
+            except ProviderError as exc:
+                error = exc
+            except (asyncio.TimeoutError, TimeoutError):
+                error = ProviderError(
+                    "timeout",
+                    f"case {request.case_id!r}: no answer within {self.guard_s:.0f}s",
+                    retryable=True,
+                )
+            except asyncio.CancelledError:
+                limits.release(est)
+                raise
+            except Exception as exc:  # a bug in a pipeline (callable): its case's error
+                error = ProviderError("provider", f"{type(exc).__name__}: {exc}")
+            else:
+                u = response.usage
+                used = (u.input_tokens or 0) + (u.output_tokens or 0) if limits.tpm else None
+                limits.release(est, used)
+                limits.concurrency.on_success()
+                return Outcome(response, None, attempt)
+            limits.release(est)
+            if error.kind == "rate_limit" or error.status == 429:
+                wait = error.retry_after
+                if wait is None and error.headers:
+                    wait = rate_limit_wait(error.headers)
+                limits.concurrency.on_rate_limit(min(wait, 60.0) if wait else None)
+            if not policy.should_retry(error, attempt):
+                kind = error.kind if error.kind in ERROR_KINDS else "provider"
+                info = ErrorInfo(kind, self._scrub(error.message), error.status, attempt)
+                return Outcome(None, info, attempt)
+            self.retries += 1
+            await asyncio.sleep(policy.delay(attempt, error.retry_after))
+
+    def _scrub(self, message: str) -> str:
+        for s in self.secrets:
+            message = message.replace(s, "***")
+        return message
+
+
+def _cached(body: dict[str, Any]) -> Response:
+    return replace(Response.from_dict(body), cached=True)
+
+
+def _estimate_tokens(request: Request) -> float:
+    chars = sum(len(m.content) for m in request.messages)
+    out = request.params.get("max_tokens") or request.params.get("max_completion_tokens") or 256
+    return chars / 4 + float(out)
+
+
+if sys.version_info >= (3, 11):
+
+    async def _with_timeout(coro, seconds: float):  # type: ignore[no-untyped-def]
+        async with asyncio.timeout(seconds):
+            return await coro
+
+else:  # pragma: no cover
+
+    async def _with_timeout(coro, seconds: float):  # type: ignore[no-untyped-def]
+        return await asyncio.wait_for(coro, seconds)

@@ -1,0 +1,202 @@
+"""The run engine: eval set × candidate × repeats → scored records in a run directory.
+
+Flow for one candidate: render every case first (a template error stops the run before a
+single request is paid for), write the manifest (``status: "running"``), then a fixed pool of
+workers pulls (case, repeat) pairs lazily, gets each answer through the
+:class:`~evalkit.dispatch.Dispatcher` (cache, limits, retries), prices it, scores it and
+appends its record (one flushed line). Memory therefore holds the rendered requests and the
+workers' few in-flight pairs, not one task per case; finished records are kept only when the
+caller wants them back (``RunOptions.keep_records``).
+
+Decisions:
+
+- A failed request is a record with ``error`` (kind, message, status, attempts) and the run
+  goes on. Only :class:`~evalkit.errors.InputError` and :class:`~evalkit.errors.RunError`
+  abort it. A template error is an input error naming the case, raised before any request.
+- Budget (``max_cost_usd``): once the run's *new* spending (cache hits are free) reaches it,
+  no new request is sent; cached answers are still served; requests in flight finish (so a
+  run can overshoot by at most that many requests). The pairs not run are *left for resume*
+  (``counts.not_run``, status ``"incomplete"``), not recorded as errors, so statistics never
+  mix "not asked" with "failed"; ``--resume RUN_DIR --max-cost MORE`` finishes them.
+- Cost is the price of the answer even when it came from the cache, so runs compare fairly.
+  A model with no known price has cost ``None`` (counted in ``cost_unknown``), never zero.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalkit.config import Candidate, Project
+    from evalkit.dataset import EvalSet
+    from evalkit.progress import Progress, ProgressMode
+    from evalkit.records import Run
+    from evalkit.scoring import Scorer
+
+__all__ = ["RunOptions", "run", "run_async", "run_suite", "run_suite_async"]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run (not *what*: that is the eval set, candidate and scorers). ``None`` means
+    "the suite's or the candidate's setting"."""
+
+    out_dir: str | Path | None = None
+    """The run directory (several candidates: one sub-folder each). Default: a new folder
+    ``<suite-or-eval-set>-<UTC time>-<candidate>`` under ``runs_dir``."""
+    runs_dir: str | Path | None = None
+    """Where default run directories go (the project's ``runs_dir``; else ``.evalkit/runs``)."""
+    repeats: int | None = None
+    concurrency: int | None = None
+    """Overrides the candidate's in-flight bound."""
+    cache_mode: str | None = None
+    """``use`` (default), ``refresh``, ``off`` or ``require``."""
+    cache_dir: str | Path | None = None
+    """Default: the project's ``cache_dir``, else ``.evalkit/cache``."""
+    resume: bool = False
+    """Finish the run in ``out_dir``: only its missing (case, repeat) pairs are run."""
+    progress: ProgressMode | bool = "auto"
+    max_cost_usd: float | None = None
+    run_id: str | None = None
+    prices: Mapping[str, Mapping[str, Any]] | None = None
+    """Price overrides (model → USD per million tokens), as in the config's ``[prices]``."""
+    keep_records: bool = True
+    """Return the records in :class:`Run`; off, memory stays flat however long the run."""
+    scorer_processes: int | None = None
+    """Worker processes for ``cpu_bound`` scorers (default: up to 4; 0 scores in-process)."""
+
+
+def run(
+    eval_set: EvalSet,
+    candidate: Candidate,
+    scorers: Sequence[Scorer] = (),
+    options: RunOptions | None = None,
+) -> Run:
+    """Synchronous :func:`run_async`; also works inside a running loop (Jupyter)."""
+    return _sync(lambda: run_async(eval_set, candidate, scorers, options))
+
+
+async def run_async(
+    eval_set: EvalSet,
+    candidate: Candidate,
+    scorers: Sequence[Scorer] = (),
+    options: RunOptions | None = None,
+) -> Run:
+    """Run every case of ``eval_set`` (``repeats`` times) against ``candidate`` and score it."""
+    from evalkit.progress import make_progress
+
+    options = options or RunOptions()
+    repeats = options.repeats or 1
+    progress = make_progress(options.progress, len(eval_set) * repeats, label=candidate.name)
+    try:
+        return await _execute(eval_set, candidate, scorers, options, progress, None)
+    finally:
+        progress.close()
+
+
+def run_suite(
+    project: Project,
+    suite_name: str,
+    candidates: Sequence[str] | None = None,
+    options: RunOptions | None = None,
+) -> dict[str, Run]:
+    """Synchronous :func:`run_suite_async`."""
+    return _sync(lambda: run_suite_async(project, suite_name, candidates, options))
+
+
+async def run_suite_async(
+    project: Project,
+    suite_name: str,
+    candidates: Sequence[str] | None = None,
+    options: RunOptions | None = None,
+) -> dict[str, Run]:
+    """Run a suite's candidates (all, or those named) concurrently: {candidate name: Run}.
+
+    Each candidate has its own provider, limits and run directory; they share the cache.
+    """
+    from evalkit.dataset import load_eval_set
+    from evalkit.progress import make_progress
+
+    options = options or RunOptions()
+    suite = project.suite(suite_name)
+    names = list(candidates or suite.candidates)
+    cands = [project.candidate(n) for n in names]
+    eval_set = load_eval_set(suite.dataset_path)
+    scorers = [
+        s.build(where=f"{project.path}: [suites.{suite_name}] scorers") for s in suite.scorers
+    ]
+    opts = replace(
+        options,
+        repeats=options.repeats or suite.repeats,
+        cache_mode=options.cache_mode or suite.cache,
+        cache_dir=options.cache_dir or project.cache_dir,
+        runs_dir=options.runs_dir or project.runs_dir,
+        max_cost_usd=options.max_cost_usd
+        if options.max_cost_usd is not None
+        else suite.max_cost_usd,
+        prices=options.prices if options.prices is not None else project.prices,
+    )
+    stamp = _stamp()
+    per_cand = []
+    for c in cands:
+        out = opts.out_dir
+        if out is not None and len(cands) > 1:
+            out = Path(out) / c.name
+        elif out is None:
+            out = Path(opts.runs_dir or ".evalkit/runs") / f"{suite_name}-{stamp}-{c.name}"
+        per_cand.append(replace(opts, out_dir=out))
+    total = len(eval_set) * (opts.repeats or 1) * len(cands)
+    label = suite_name if len(cands) > 1 else cands[0].name
+    progress = make_progress(opts.progress, total, label=label)
+    suite_info = {"suite": suite_name, "config": str(project.path) if project.path else None}
+    try:
+        runs = await asyncio.gather(
+            *(
+                _execute(eval_set, c, scorers, o, progress, suite_info)
+                for c, o in zip(cands, per_cand, strict=True)
+            )
+        )
+    finally:
+        progress.close()
+    return {c.name: r for c, r in zip(cands, runs, strict=True)}
+
+
+async def _execute(
+    eval_set: EvalSet,
+    candidate: Candidate,
+    scorers: Sequence[Scorer],
+    options: RunOptions,
+    progress: Progress,
+    suite_info: Mapping[str, Any] | None,
+) -> Run:
+    from evalkit.engine_run import CandidateRun
+
+    job = CandidateRun(eval_set, candidate, scorers, options, progress, dict(suite_info or {}))
+    return await job.execute()
+
+
+def default_run_dir(options: RunOptions, label: str, candidate: str) -> Path:
+    base = Path(options.runs_dir) if options.runs_dir else Path(".evalkit/runs")
+    return base / f"{label}-{_stamp()}-{candidate}"
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _sync(make: Any) -> Any:
+    """Run a coroutine to completion from sync code, even under a running loop (Jupyter):
+    there, it runs on a worker thread with its own loop, and this thread waits for it."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="evalkit-run") as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()

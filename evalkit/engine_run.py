@@ -1,0 +1,315 @@
+"""One candidate's run: the worker loop behind :func:`evalkit.engine.run_async`.
+
+Kept apart from :mod:`evalkit.engine` (the public entry points and options) so that each file
+reads in one sitting. See the engine's docstring for the decisions (budget, errors, cost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalkit.config import CACHE_MODES
+from evalkit.errors import InputError, RunError
+from evalkit.records import RESULTS, SCHEMA_VERSION, Record, Run, RunWriter
+from evalkit.runmeta import Counts, environment, load_resume
+from evalkit.scoring import ScoreContext
+from evalkit.scoring_pool import ScoringPool
+
+if TYPE_CHECKING:
+    from evalkit.config import Candidate
+    from evalkit.dataset import EvalSet
+    from evalkit.dispatch import Dispatcher
+    from evalkit.engine import RunOptions
+    from evalkit.progress import Progress
+    from evalkit.providers.base import Request, Response, Usage
+    from evalkit.scoring import Scorer
+
+__all__ = ["CandidateRun"]
+
+
+class CandidateRun:
+    """Everything one candidate's run needs, set up once; :meth:`execute` runs it."""
+
+    def __init__(
+        self,
+        eval_set: EvalSet,
+        candidate: Candidate,
+        scorers: Sequence[Scorer],
+        options: RunOptions,
+        progress: Progress,
+        suite_info: dict[str, Any],
+    ) -> None:
+        self.eval_set = eval_set
+        self.candidate = candidate
+        self.scorers = list(scorers)
+        self.options = options
+        self.progress = progress
+        self.suite_info = suite_info
+        self.repeats = options.repeats or 1
+        self.mode = options.cache_mode or "use"
+        if self.mode not in CACHE_MODES:
+            raise InputError(
+                f"cache mode {self.mode!r} is not one of {list(CACHE_MODES)}; pick one of them"
+            )
+        if self.repeats < 1:
+            raise InputError(f"repeats must be >= 1, got {self.repeats}")
+        self.fingerprint = candidate.fingerprint()
+        self.summary = candidate.summary()
+        self.counts = Counts(cache_on=self.mode != "off")
+        self.records: list[Record] = []
+        self.spent = 0.0
+        self.exhausted = False
+        self._cost_of, self._estimate = _pricing()
+
+    # ------------------------------------------------------------------ set-up
+    def _run_dir(self) -> Path:
+        from evalkit.engine import default_run_dir
+
+        if self.options.out_dir is not None:
+            return Path(self.options.out_dir)
+        label = self.suite_info.get("suite") or self.eval_set.name
+        return default_run_dir(self.options, label, self.candidate.name)
+
+    def _render_all(self) -> list[Request]:
+        """Render every case now: a bad template fails the run before anything is paid for."""
+        from evalkit.prompt import PromptRenderer
+
+        renderer = PromptRenderer(self.candidate)
+        return [renderer.render(case) for case in self.eval_set.cases]
+
+    def _dispatcher(self) -> Dispatcher:
+        from evalkit.cache import ResponseCache
+        from evalkit.dispatch import Dispatcher
+        from evalkit.limits import Limits
+        from evalkit.providers.base import PROVIDERS, ProviderSettings
+        from evalkit.retry import RetryPolicy
+
+        c = self.candidate
+        provider = PROVIDERS.get(c.provider)(
+            ProviderSettings(
+                model=c.model,
+                base_url=c.base_url,
+                api_key_env=c.api_key_env,
+                timeout_s=c.timeout_s,
+                options=c.options,
+                base_dir=c.base_dir,
+            )
+        )
+        cache = None
+        if self.mode != "off" and provider.cacheable:
+            folder = Path(self.options.cache_dir or ".evalkit/cache")
+            cache = ResponseCache(folder, lease_s=c.timeout_s * (c.max_retries + 1) + 60.0)
+        return Dispatcher(
+            provider,
+            provider_name=c.provider,
+            limits=Limits(self.options.concurrency or c.concurrency, c.rpm, c.tpm),
+            policy=RetryPolicy(max_retries=c.max_retries),
+            cache=cache,
+            cache_mode=self.mode,
+            timeout_s=c.timeout_s,
+            secrets=_env_secrets(c),
+        )
+
+    def _manifest(self, run_dir: Path, started: str, run_id: str) -> dict[str, Any]:
+        es = self.eval_set
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "run_id": run_id,
+            "status": "running",
+            "suite": self.suite_info.get("suite"),
+            "config": self.suite_info.get("config"),
+            "candidate": self.candidate.to_dict(),
+            "base_dir": str(Path(self.candidate.base_dir).resolve()),
+            "dataset": {
+                "name": es.name,
+                "path": str(es.path.resolve()) if es.path else None,
+                "version": es.version,
+                "cases": len(es),
+            },
+            "scorers": [s.spec() for s in self.scorers],
+            "repeats": self.repeats,
+            "cache": {"mode": self.mode, "dir": str(self.options.cache_dir or ".evalkit/cache")},
+            "max_cost_usd": self.options.max_cost_usd,
+            **environment(es.path.parent if es.path else None),
+            "started_at": started,
+            "finished_at": None,
+            "counts": self.counts.to_dict(),
+        }
+
+    # ------------------------------------------------------------------ run
+    async def execute(self) -> Run:
+        run_dir = self._run_dir()
+        requests = self._render_all()
+        done: set[tuple[str, int]] = set()
+        previous: dict[str, Any] = {}
+        if self.options.resume:
+            state = load_resume(
+                run_dir,
+                candidate=self.candidate,
+                eval_set=self.eval_set,
+                scorers=self.scorers,
+                repeats=self.repeats,
+                cache_on=self.mode != "off",
+                keep_records=self.options.keep_records,
+            )
+            done, self.counts, self.records, previous = (
+                state.done,
+                state.counts,
+                state.records,
+                state.manifest,
+            )
+        elif (run_dir / RESULTS).exists() and (run_dir / RESULTS).stat().st_size > 0:
+            raise RunError(
+                f"{run_dir}: already holds a run; resume it with --resume {run_dir} "
+                "or choose another --out"
+            )
+        dispatcher = self._dispatcher()
+        started = previous.get("started_at") or _now()
+        run_id = self.options.run_id or previous.get("run_id") or uuid.uuid4().hex[:12]
+        manifest = self._manifest(run_dir, started, run_id)
+        if previous:
+            manifest["resumed_at"] = [*previous.get("resumed_at", []), _now()]
+        writer = RunWriter(run_dir)
+        writer.write_manifest(manifest)
+        writer.open()
+        self.progress.skip(len(done))
+        pool = ScoringPool(self.scorers, self.options.scorer_processes)
+        ids = [c.id for c in self.eval_set.cases]
+        pairs = _iter_pairs(len(ids), self.repeats, done, ids)
+        status = "running"
+        try:
+            n_workers = max(1, min(dispatcher.limits.concurrency.max_limit, 1024))
+            await asyncio.gather(
+                *(self._worker(pairs, requests, dispatcher, pool, writer) for _ in range(n_workers))
+            )
+            status = "incomplete" if self.counts.not_run else "complete"
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            status = "interrupted"
+            raise
+        finally:
+            writer.close()
+            manifest.update(
+                status=status if status != "running" else "interrupted",
+                finished_at=_now(),
+                counts=self.counts.to_dict(),
+                rate_limited=dispatcher.limits.concurrency.rate_limited,
+                retries=dispatcher.retries,
+            )
+            writer.write_manifest(manifest)
+            await _close(dispatcher, pool)
+        return Run(path=run_dir, manifest=manifest, records=tuple(self.records))
+
+    async def _worker(
+        self,
+        pairs: Iterator[tuple[int, int]],
+        requests: list[Request],
+        dispatcher: Dispatcher,
+        pool: ScoringPool,
+        writer: RunWriter,
+    ) -> None:
+        cases = self.eval_set.cases
+        budget = self.options.max_cost_usd
+        for i, rep in pairs:
+            req = requests[i] if rep == 0 else _with_repeat(requests[i], rep)
+            out = await dispatcher.obtain(req, allow_call=not self.exhausted)
+            if out is None:
+                self.counts.not_run += 1
+                continue
+            resp, cost = out.response, None
+            scores: Mapping[str, Any] = {}
+            if resp is not None:
+                resp = self._with_usage(req, resp)
+                cost = self._price(req, resp)
+                if not out.cached and cost:
+                    self.spent += cost
+                    if budget is not None and self.spent >= budget:
+                        self.exhausted = True
+                ctx = ScoreContext(cases[i], resp, req, self.summary, cost)
+                scores = await pool.score(ctx)
+            record = Record.from_response(
+                request=req,
+                candidate=self.candidate.name,
+                fingerprint=self.fingerprint,
+                response=resp,
+                error=out.error,
+                scores=scores,
+                tags=cases[i].tags,
+                cost=cost,
+                attempts=out.attempts,
+                timestamp=_now(),
+            )
+            writer.append(record)
+            self.counts.add(record)
+            if self.options.keep_records:
+                self.records.append(record)
+            u = record.usage
+            self.progress.update(
+                error=out.error is not None,
+                cached=out.cached,
+                tokens=(u.input_tokens or 0) + (u.output_tokens or 0),
+                cost=cost,
+            )
+
+    def _with_usage(self, req: Request, resp: Response) -> Response:
+        u = resp.usage
+        if u.input_tokens is None and u.output_tokens is None and self._estimate is not None:
+            from dataclasses import replace
+
+            return replace(resp, usage=self._estimate(req, resp))
+        return resp
+
+    def _price(self, req: Request, resp: Response) -> float | None:
+        if self._cost_of is None:
+            return None
+        prices = self.options.prices
+        cost = self._cost_of(req.model, resp.usage, prices)
+        if cost is None and resp.model and resp.model != req.model:
+            cost = self._cost_of(resp.model, resp.usage, prices)
+        return cost
+
+
+def _pricing() -> tuple[Callable[..., float | None] | None, Callable[..., Usage] | None]:
+    try:
+        from evalkit.pricing import cost_of, estimate_usage
+    except ImportError:  # pricing not installed in this checkout: costs stay unknown
+        return None, None
+    return cost_of, estimate_usage
+
+
+def _with_repeat(req: Request, rep: int) -> Request:
+    from dataclasses import replace
+
+    return replace(req, repeat=rep)
+
+
+def _iter_pairs(
+    n_cases: int, repeats: int, done: set[tuple[str, int]], ids: Sequence[str]
+) -> Iterator[tuple[int, int]]:
+    for rep in range(repeats):
+        for i in range(n_cases):
+            if (ids[i], rep) not in done:
+                yield i, rep
+
+
+def _env_secrets(candidate: Candidate) -> list[str]:
+    names = [candidate.api_key_env, "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    return [os.environ[n] for n in names if n and os.environ.get(n)]
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+async def _close(dispatcher: Dispatcher, pool: ScoringPool) -> None:
+    try:
+        await dispatcher.provider.aclose()
+    finally:
+        pool.close()
+        if dispatcher.cache is not None:
+            dispatcher.cache.close()

@@ -1,0 +1,221 @@
+"""What a run says about itself: the manifest's counts and environment, and resuming a run.
+
+The manifest is written when a run starts (``status: "running"``) and again when it ends
+(``"complete"``, ``"interrupted"`` or ``"incomplete"`` when a budget stopped it), so a killed
+run still names its candidate, eval set and scorers, which is all ``--resume`` needs. Counts
+are derived from the records themselves (including those kept from before a resume), never
+from a process's memory, so they stay right across kills.
+"""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from evalkit.config import Candidate
+from evalkit.dataset import EvalSet, ToolSpec
+from evalkit.errors import RunError
+from evalkit.records import MANIFEST, RESULTS, Record, read_records
+from evalkit.scoring import Scorer
+
+__all__ = ["Counts", "ResumeState", "candidate_from_manifest", "environment", "load_resume"]
+
+
+@dataclass
+class Counts:
+    """Running totals for the manifest's ``counts`` and the CLI summary."""
+
+    cache_on: bool = True
+    records: int = 0
+    errors: int = 0
+    errors_by_kind: Counter[str] = field(default_factory=Counter)
+    cache_hits: int = 0
+    cache_misses: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    cost_unknown: int = 0
+    """Records whose model has no known price: their cost is unknown, not zero."""
+    not_run: int = 0
+    """Case repeats left for ``--resume`` because the budget ran out."""
+
+    def add(self, r: Record) -> None:
+        self.records += 1
+        if r.error is not None:
+            self.errors += 1
+            self.errors_by_kind[r.error.kind] += 1
+        if r.cached:
+            self.cache_hits += 1
+        elif self.cache_on:
+            self.cache_misses += 1
+        self.input_tokens += r.usage.input_tokens or 0
+        self.output_tokens += r.usage.output_tokens or 0
+        if r.cost is not None:
+            self.cost_usd += r.cost
+        elif r.error is None:
+            self.cost_unknown += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "errors": self.errors,
+            "errors_by_kind": dict(sorted(self.errors_by_kind.items())),
+            "cache_hits": self.cache_hits,
+            "cache_misses": self.cache_misses,
+            "input_tokens": self.input_tokens,
+            "output_tokens": self.output_tokens,
+            "cost_usd": round(self.cost_usd, 8),
+            "cost_unknown": self.cost_unknown,
+            "not_run": self.not_run,
+        }
+
+
+def environment(where: Path | None = None) -> dict[str, Any]:
+    """evalkit version, Python, platform and (inside a repository) the git commit."""
+    from evalkit import __version__
+
+    env: dict[str, Any] = {
+        "evalkit_version": __version__,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "git": _git(where or Path.cwd()),
+    }
+    return env
+
+
+def _git(folder: Path) -> dict[str, Any] | None:
+    folder = folder if folder.is_dir() else folder.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, timeout=5
+        )
+        if commit.returncode != 0:
+            return None
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+@dataclass
+class ResumeState:
+    """What an interrupted run already holds."""
+
+    manifest: dict[str, Any]
+    done: set[tuple[str, int]]
+    counts: Counts
+    records: list[Record]
+    """Kept only when the caller keeps records in memory."""
+
+
+def load_resume(
+    run_dir: Path,
+    *,
+    candidate: Candidate,
+    eval_set: EvalSet,
+    scorers: Sequence[Scorer],
+    repeats: int,
+    cache_on: bool,
+    keep_records: bool,
+) -> ResumeState:
+    """Check that ``run_dir`` is the same run (candidate, eval set, scorers, repeats) and read
+    which (case, repeat) pairs are done. Refuses, with the reason, anything that differs."""
+    manifest = read_manifest(run_dir)
+    where = f"--resume {run_dir}"
+    old_fp = manifest.get("candidate", {}).get("fingerprint")
+    if old_fp != candidate.fingerprint():
+        raise RunError(
+            f"{where}: the candidate changed since the run started (fingerprint {str(old_fp)[:12]} "
+            f"-> {candidate.fingerprint()[:12]}); start a new run with another --out"
+        )
+    ds = manifest.get("dataset", {})
+    if ds.get("version") != eval_set.version:
+        raise RunError(
+            f"{where}: the eval set {ds.get('path') or ds.get('name')!r} changed since the run "
+            f"started (version {str(ds.get('version'))[:12]} -> {eval_set.version[:12]}); "
+            "resuming would mix answers to different cases; start a new run"
+        )
+    old_scorers = [s.get("name") for s in manifest.get("scorers", [])]
+    new_scorers = [s.spec()["name"] for s in scorers]
+    if old_scorers != new_scorers:
+        raise RunError(
+            f"{where}: the scorers changed ({old_scorers} -> {new_scorers}); "
+            "resume with the same scorers, or re-score the finished run"
+        )
+    if int(manifest.get("repeats", 1)) != repeats:
+        raise RunError(
+            f"{where}: the run has repeats={manifest.get('repeats')} but {repeats} was asked; "
+            "leave --repeats out when resuming"
+        )
+    counts = Counts(cache_on=cache_on)
+    latest: dict[tuple[str, int], Record] = {}
+    path = run_dir / RESULTS
+    if path.exists():
+        for r in read_records(path):
+            latest[r.key] = r
+    for r in latest.values():
+        counts.add(r)
+    return ResumeState(
+        manifest=manifest,
+        done=set(latest),
+        counts=counts,
+        records=list(latest.values()) if keep_records else [],
+    )
+
+
+def read_manifest(run_dir: Path) -> dict[str, Any]:
+    import json
+
+    path = run_dir / MANIFEST
+    if not path.is_file():
+        raise RunError(
+            f"{run_dir}: not a run directory (no {MANIFEST}); pass the folder 'evalkit run' "
+            "wrote (its --out)"
+        )
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path}: invalid JSON ({exc.msg}); the manifest is corrupted") from exc
+    return data
+
+
+def candidate_from_manifest(manifest: Mapping[str, Any]) -> Candidate:
+    """Rebuild the candidate a run used, with its prompt and system sources inlined."""
+    c = manifest.get("candidate") or {}
+    try:
+        return Candidate(
+            name=c["name"],
+            provider=c["provider"],
+            model=c["model"],
+            params=c.get("params") or {},
+            system=c.get("system"),
+            prompt=c.get("prompt"),
+            tools=tuple(ToolSpec.from_dict(t) for t in c.get("tools") or ()),
+            tool_choice=c.get("tool_choice"),
+            base_url=c.get("base_url"),
+            options=c.get("options") or {},
+            api_key_env=c.get("api_key_env"),
+            concurrency=int(c.get("concurrency", 16)),
+            rpm=c.get("rpm"),
+            tpm=c.get("tpm"),
+            timeout_s=float(c.get("timeout_s", 60.0)),
+            max_retries=int(c.get("max_retries", 6)),
+            metadata=c.get("metadata") or {},
+            base_dir=manifest.get("base_dir") or ".",
+        )
+    except KeyError as exc:
+        raise RunError(
+            f"manifest: candidate is missing {exc}; the run directory cannot be resumed"
+        ) from None
