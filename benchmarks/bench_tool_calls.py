@@ -1,0 +1,154 @@
+"""Agreement of the ``tool_calls`` scorer with BFCL's own labels, per category and overall.
+
+Every row of ``bfcl_labeled_outputs.jsonl`` (real model outputs labelled correct/incorrect by
+the Berkeley Function Calling Leaderboard's checker) is converted with ``bfcl_convert`` into an
+evalkit case (validated like an eval-set line) and a response, scored by the real scorer, and
+compared with the label. Printed: agreement for evalkit's default semantics and for
+``bfcl_compat=True``, two baselines (names only; exact values without normalisation), and
+every row where the default semantics disagree with the label, with the rule responsible.
+
+    python benchmarks/bench_tool_calls.py [PATH] [--show N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bfcl_convert import bfcl_output_to_response, bfcl_to_case  # noqa: E402
+
+from evalkit.dataset import Case, parse_case  # noqa: E402
+from evalkit.errors import Problem  # noqa: E402
+from evalkit.scorers.tool_calls import ToolCalls  # noqa: E402
+from evalkit.scoring import ScoreContext  # noqa: E402
+
+DEFAULT = Path("/work/shared/data/tool_calls/bfcl_labeled_outputs.jsonl")
+
+
+def rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
+
+
+def to_case(row: Mapping[str, Any]) -> Case:
+    problems: list[Problem] = []
+    case = parse_case(bfcl_to_case(row), row["id"], problems)
+    if case is None:
+        raise SystemExit("conversion produced an invalid case:\n" + "\n".join(map(str, problems)))
+    return case
+
+
+# ------------------------------------------------------------------ baselines
+
+
+def _outputs(row: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [next(iter(c.items())) for c in row["model_output"]]
+
+
+def _special(row: Mapping[str, Any]) -> bool | None:
+    if row["category"] in ("irrelevance", "live_irrelevance"):
+        return not row["model_output"]
+    if row["category"] == "live_relevance":
+        return bool(row["model_output"])
+    return None
+
+
+def names_only(row: Mapping[str, Any]) -> bool:
+    """Correct iff the produced tool names equal the expected ones (as a multiset)."""
+    special = _special(row)
+    if special is not None:
+        return special
+    expected = Counter(next(iter(c)) for c in row["ground_truth"])
+    return Counter(name for name, _ in _outputs(row)) == expected
+
+
+def exact_values(row: Mapping[str, Any]) -> bool:
+    """Correct iff some ordering matches every call with plain equality, no normalisation."""
+    special = _special(row)
+    if special is not None:
+        return special
+    outs, truth = _outputs(row), [next(iter(c.items())) for c in row["ground_truth"]]
+    if len(outs) != len(truth):
+        return False
+
+    def fits(out: tuple[str, dict[str, Any]], gt: tuple[str, dict[str, list[Any]]]) -> bool:
+        (name, args), (gname, gargs) = out, gt
+        if name != gname or any(k not in gargs or v not in gargs[k] for k, v in args.items()):
+            return False
+        return all(k in args or "" in vals for k, vals in gargs.items())
+
+    def search(i: int, used: frozenset[int]) -> bool:
+        if i == len(truth):
+            return True
+        return any(
+            search(i + 1, used | {j}) for j in range(len(outs)) if j not in used and fits(outs[j], truth[i])
+        )
+
+    return search(0, frozenset())
+
+
+# ------------------------------------------------------------------ report
+
+
+def table(title: str, results: Mapping[str, list[bool]]) -> None:
+    print(f"\n{title}")
+    print(f"  {'category':<24} {'rows':>5} {'agree':>7}")
+    total = [x for v in results.values() for x in v]
+    for cat in sorted(results):
+        v = results[cat]
+        print(f"  {cat:<24} {len(v):>5} {sum(v) / len(v):>7.2%}")
+    print(f"  {'overall':<24} {len(total):>5} {sum(total) / len(total):>7.2%}  ({sum(total)}/{len(total)})")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT)
+    ap.add_argument("--show", type=int, default=100, help="disagreeing rows to list per setting")
+    args = ap.parse_args()
+    scorers: dict[str, ToolCalls] = {
+        "evalkit default": ToolCalls(),
+        "bfcl_compat=True": ToolCalls(bfcl_compat=True),
+    }
+    baselines: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+        "baseline: names only": names_only,
+        "baseline: exact values, no normalisation": exact_values,
+    }
+    agree: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
+    misses: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    started = time.perf_counter()
+    n = 0
+    for row in rows(args.path):
+        n += 1
+        label = row["label"] == "correct"
+        case, response = to_case(row), bfcl_output_to_response(row)
+        for title, scorer in scorers.items():
+            score = scorer.score(ScoreContext(case=case, response=response))
+            ok = score.passed is label
+            agree[title][row["category"]].append(ok)
+            if not ok:
+                misses[title].append((row["id"], row["label"], score.reason))
+        for title, fn in baselines.items():
+            agree[title][row["category"]].append(fn(row) is label)
+    elapsed = time.perf_counter() - started
+    print(f"{n} labelled rows from {args.path} scored in {elapsed:.1f}s")
+    for title in [*scorers, *baselines]:
+        table(title, agree[title])
+    for title in scorers:
+        found = misses[title]
+        print(f"\nrows where {title} disagrees with BFCL's label: {len(found)}")
+        for row_id, label, reason in found[: args.show]:
+            print(f"  {row_id} (BFCL: {label}) evalkit: {reason}")
+
+
+if __name__ == "__main__":
+    main()

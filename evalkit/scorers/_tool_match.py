@@ -1,0 +1,255 @@
+"""Matching one produced tool call against one expected call, argument by argument.
+
+The expectation language (documented in docs/scorers/tool_calls.md) is plain JSON:
+
+- a value is the expected value; ``{"$any": [v1, v2]}`` accepts any of several values;
+- ``{"$optional": v}`` marks an object key (or a top-level argument) that may be omitted and
+  must match ``v`` when sent; top-level arguments can also be listed in ``optional``;
+- objects are compared key by key (missing and extra keys both fail), lists element by
+  element in order, recursively.
+
+Values are compared after the normalisation a reviewer would apply and the Berkeley Function
+Calling Leaderboard (BFCL) applies: an integer is acceptable for a float; a float is
+acceptable for an integer only when the schema allows any number (``5.0`` is not an
+``integer``); ``true`` is never a number; tuples are lists; strings are compared after
+:func:`normalize_string` when the schema allows a string and gives no ``enum`` (an enum value
+is an exact token the tool parses, so ``"Celsius"`` is not ``"celsius"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from evalkit.dataset import ExpectedToolCall
+from evalkit.providers.base import ToolCall
+from evalkit.scorers._tool_schema import allowed_types, item_schema, property_schema, show
+
+__all__ = [
+    "ArgumentVerdict",
+    "CallVerdict",
+    "MatchRules",
+    "Mismatch",
+    "compare_call",
+    "match_value",
+    "normalize_string",
+]
+
+_STRING_NOISE = re.compile(r"[\s,./\-_*^]")
+
+
+def normalize_string(text: str) -> str:
+    """Lower-case, drop whitespace and ``, . / - _ * ^``, and treat ``'`` as ``"``.
+
+    The character set is BFCL's, so "New York, NY" equals "new york ny" and "2024-01-05"
+    equals "2024/01/05"; other punctuation (``:``, ``(``, ``!``) stays significant because
+    it often changes meaning ("3:00" is not "300").
+    """
+    return _STRING_NOISE.sub("", text).lower().replace("'", '"')
+
+
+@dataclass(frozen=True, slots=True)
+class MatchRules:
+    """How lenient value comparison is; the defaults are evalkit's documented semantics."""
+
+    normalize_strings: bool = True
+    """Compare strings after :func:`normalize_string` where the schema gives no enum."""
+    normalize_enum_strings: bool = False
+    """Normalise enum strings too (BFCL does; evalkit compares enum tokens exactly)."""
+    int_for_float_in_arrays: bool = True
+    """Accept ``[1, 3]`` for ``[1.0, 3.0]`` (BFCL does not inside arrays; evalkit does)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """Why a value does not match: where (``.key`` / ``[i]`` below the argument) and what."""
+
+    path: str
+    message: str
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _operator(value: Any, op: str) -> bool:
+    return isinstance(value, Mapping) and len(value) == 1 and op in value
+
+
+def describe(expected: Any) -> str:
+    """An expectation in plain words: ``"x"``, ``one of ["a", "b"]``."""
+    if _operator(expected, "$optional"):
+        return describe(expected["$optional"])
+    if _operator(expected, "$any"):
+        return f"one of {show(list(expected['$any']))}"
+    return show(expected)
+
+
+def match_value(
+    got: Any,
+    expected: Any,
+    schema: Mapping[str, Any] | None = None,
+    rules: MatchRules = MatchRules(),
+    *,
+    in_array: bool = False,
+) -> Mismatch | None:
+    """``None`` when ``got`` is acceptable for ``expected``, else the first :class:`Mismatch`."""
+    if _operator(expected, "$optional"):
+        return match_value(got, expected["$optional"], schema, rules, in_array=in_array)
+    if _operator(expected, "$any"):
+        options = list(expected["$any"])
+        misses = [match_value(got, o, schema, rules, in_array=in_array) for o in options]
+        if any(m is None for m in misses):
+            return None
+        if len(options) == 1:
+            return misses[0]
+        return Mismatch("", f"expected {describe(expected)}, got {show(got)}")
+    if isinstance(got, tuple):
+        got = list(got)
+    if isinstance(expected, Mapping):
+        return _match_object(got, expected, schema, rules)
+    if isinstance(expected, (list, tuple)):
+        return _match_list(got, list(expected), schema, rules)
+    if _scalar_ok(got, expected, schema, rules, in_array):
+        return None
+    return Mismatch("", f"expected {show(expected)}, got {show(got)}")
+
+
+def _scalar_ok(
+    got: Any, expected: Any, schema: Mapping[str, Any] | None, rules: MatchRules, in_array: bool
+) -> bool:
+    types = allowed_types(schema)
+    if expected is None or isinstance(expected, bool):
+        return got is expected or (isinstance(got, bool) and got == expected)
+    if _is_number(expected):
+        if not _is_number(got) or got != expected:
+            return False
+        if isinstance(got, float) and isinstance(expected, int):
+            # 5.0 for an integer: fine unless the schema insists on an integer.
+            return types is None or "number" in types
+        if isinstance(got, int) and isinstance(expected, float):
+            return rules.int_for_float_in_arrays or not in_array
+        return True
+    if isinstance(expected, str):
+        if not isinstance(got, str):
+            return False
+        if got == expected:
+            return True
+        return _normalises(schema, types, rules) and normalize_string(got) == normalize_string(
+            expected
+        )
+    return bool(got == expected)
+
+
+def _normalises(schema: Mapping[str, Any] | None, types: set[str] | None, rules: MatchRules) -> bool:
+    if not rules.normalize_strings or (types is not None and "string" not in types):
+        return False
+    has_enum = isinstance(schema, Mapping) and isinstance(schema.get("enum"), list)
+    return not has_enum or rules.normalize_enum_strings
+
+
+def _match_list(
+    got: Any, expected: list[Any], schema: Mapping[str, Any] | None, rules: MatchRules
+) -> Mismatch | None:
+    if not isinstance(got, list) or len(got) != len(expected):
+        return Mismatch("", f"expected {show(expected)}, got {show(got)}")
+    for i, (g, e) in enumerate(zip(got, expected)):
+        miss = match_value(g, e, item_schema(schema, i), rules, in_array=True)
+        if miss is not None:
+            return Mismatch(f"[{i}]{miss.path}", miss.message)
+    return None
+
+
+def _match_object(
+    got: Any, expected: Mapping[str, Any], schema: Mapping[str, Any] | None, rules: MatchRules
+) -> Mismatch | None:
+    if not isinstance(got, Mapping):
+        return Mismatch("", f"expected an object {show(expected)}, got {show(got)}")
+    for key, exp in expected.items():
+        if key not in got:
+            if _operator(exp, "$optional"):
+                continue
+            return Mismatch(f".{key}", f"is missing (expected {describe(exp)})")
+        miss = match_value(got[key], exp, property_schema(schema, key), rules)
+        if miss is not None:
+            return Mismatch(f".{key}{miss.path}", miss.message)
+    for key in got:
+        if key not in expected:
+            return Mismatch(f".{key}", f"was not expected (got {show(got[key])})")
+    return None
+
+
+ArgumentStatus = Literal["match", "mismatch", "missing", "omitted", "unexpected"]
+
+
+@dataclass(frozen=True, slots=True)
+class ArgumentVerdict:
+    """The verdict on one argument of one call."""
+
+    name: str
+    status: ArgumentStatus
+    """``omitted`` is an optional argument left out (fine); ``missing`` a required one."""
+    reason: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("match", "omitted")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "status": self.status, "ok": self.ok, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class CallVerdict:
+    """The verdict on one produced call against one expected call."""
+
+    name_ok: bool
+    arguments: tuple[ArgumentVerdict, ...] = ()
+    reason: str = ""
+    """The first problem in plain words, ``""`` when the call matches."""
+
+    @property
+    def ok(self) -> bool:
+        return self.name_ok and not self.reason
+
+    @property
+    def arguments_right(self) -> int:
+        return sum(a.ok for a in self.arguments)
+
+
+def compare_call(
+    call: ToolCall,
+    expected: ExpectedToolCall,
+    parameters: Mapping[str, Any] | None = None,
+    rules: MatchRules = MatchRules(),
+) -> CallVerdict:
+    """Compare one call with one expectation; ``parameters`` is the tool's JSON Schema."""
+    if call.name != expected.name:
+        return CallVerdict(False, (), f"expected tool {show(expected.name)}, got {show(call.name)}")
+    if call.arguments is None:
+        why = call.parse_error or "not a JSON object"
+        return CallVerdict(True, (), f"arguments could not be parsed ({why})")
+    verdicts: list[ArgumentVerdict] = []
+    for name, exp in expected.arguments.items():
+        if name not in call.arguments:
+            if name in expected.optional or _operator(exp, "$optional"):
+                verdicts.append(ArgumentVerdict(name, "omitted"))
+            else:
+                why = f'argument "{name}" is missing (expected {describe(exp)})'
+                verdicts.append(ArgumentVerdict(name, "missing", why))
+            continue
+        miss = match_value(call.arguments[name], exp, property_schema(parameters, name), rules)
+        if miss is None:
+            verdicts.append(ArgumentVerdict(name, "match"))
+        else:
+            verdicts.append(
+                ArgumentVerdict(name, "mismatch", f'argument "{name}{miss.path}": {miss.message}')
+            )
+    for name, value in call.arguments.items():
+        if name not in expected.arguments:
+            why = f'argument "{name}" was not expected (got {show(value)})'
+            verdicts.append(ArgumentVerdict(name, "unexpected", why))
+    first = next((v.reason for v in verdicts if not v.ok), "")
+    return CallVerdict(True, tuple(verdicts), first)

@@ -1,0 +1,285 @@
+"""Tool-call correctness, registered as ``tool_calls``.
+
+Compares the calls a response made with the case's ``expected_tool_calls`` (names, then
+arguments, by the rules in :mod:`evalkit.scorers._tool_match`), and independently validates
+every call against the tool's JSON Schema (:mod:`evalkit.scorers._tool_schema`) and flags
+calls to tools that do not exist. What decides the value:
+
+- ``expected_tool_calls`` set: the calls must match, one to one. Parallel calls are paired
+  by an optimal assignment (so ``f(a); f(b)`` matches ``f(b); f(a)`` even when a greedy pass
+  would pair them badly); with ``tool_call_order: "strict"`` the i-th call must match the
+  i-th expectation. ``[]`` means no call may be made. Schema problems are reported and, with
+  ``schema="fail"``, fail the case too.
+- no expectations but ``metadata["tool_use"] == "required"``: at least one call must be made
+  (which and how is not checked beyond the schema).
+- no expectations, tools known (request or case): the value is schema validity, because it is
+  the only evidence there is (no hallucinated tool, no unknown or missing argument, no wrong
+  type or enum value). ``schema="report"`` turns that off.
+- neither expectations nor tools: a :class:`~evalkit.errors.ScorerError`.
+
+``details`` holds ``calls`` (per expected/produced pair, with per-argument verdicts),
+``schema_problems``, ``hallucinated_tools``, ``outcome`` and ``metrics`` (``name_accuracy``
+and ``argument_accuracy``, averaged per run by the comparison code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal
+
+from evalkit.dataset import ExpectedToolCall, ToolSpec
+from evalkit.errors import ScorerError
+from evalkit.providers.base import ToolCall
+from evalkit.scorers._tool_match import CallVerdict, MatchRules, compare_call
+from evalkit.scorers._tool_schema import SchemaProblem, show, validate_arguments
+from evalkit.scoring import Score, ScoreContext, Scorer
+
+__all__ = ["TOOL_USE_KEY", "ToolCalls", "pair_calls"]
+
+TOOL_USE_KEY = "tool_use"
+"""Case metadata key; ``"required"`` means "some call must be made" (BFCL's live_relevance)."""
+
+Pair = tuple[int | None, int | None]
+
+
+@dataclass
+class ToolCalls(Scorer):
+    """Tool-call correctness: expected calls matched, arguments normalised, schema validated."""
+
+    name: ClassVar[str] = "tool_calls"
+    requires: ClassVar[tuple[str, ...]] = ()
+    threshold: float = 0.5
+    schema: Literal["auto", "fail", "report"] = "auto"
+    """Whether schema problems fail a case: ``auto`` only when it has no expected calls."""
+    normalize_strings: bool = True
+    """Compare non-enum strings after normalising case, whitespace and ``, . / - _ * ^``."""
+    bfcl_compat: bool = False
+    """Reproduce BFCL's checker where evalkit deliberately differs (greedy pairing, enum
+    strings normalised, no int for float inside arrays, schema never fails a case)."""
+
+    def __post_init__(self) -> None:
+        if self.schema not in ("auto", "fail", "report"):
+            raise ScorerError(
+                f'scorer "tool_calls": schema={self.schema!r} is not valid; '
+                'use "auto", "fail" or "report"'
+            )
+
+    @property
+    def rules(self) -> MatchRules:
+        return MatchRules(
+            normalize_strings=self.normalize_strings,
+            normalize_enum_strings=self.bfcl_compat,
+            int_for_float_in_arrays=not self.bfcl_compat,
+        )
+
+    def score(self, ctx: ScoreContext) -> Score:
+        case = ctx.case
+        tools = _tools(ctx)
+        calls = tuple(ctx.response.tool_calls)
+        expected = case.expected_tool_calls
+        tool_use = case.metadata.get(TOOL_USE_KEY) if case.metadata else None
+        if expected is None and tool_use is None and tools is None:
+            raise ScorerError(
+                f"case {case.id!r}: scorer \"tool_calls\" has nothing to check (no "
+                "expected_tool_calls, no tools on the case or the request); add "
+                'expected_tool_calls to the case, give the candidate tools, or set metadata '
+                '{"tool_use": "required"}'
+            )
+        if tool_use not in (None, "required"):
+            raise ScorerError(
+                f'case {case.id!r}: metadata "{TOOL_USE_KEY}" is {tool_use!r}; the only '
+                'value is "required" (use expected_tool_calls [] for "no call")'
+            )
+        problems, hallucinated = _schema_check(calls, tools)
+        details: dict[str, Any] = {
+            "n_expected": None if expected is None else len(expected),
+            "n_calls": len(calls),
+            "produced": [c.name for c in calls],
+            "schema_problems": problems,
+            "hallucinated_tools": hallucinated,
+        }
+        schema_bad = [p["message"] for p in problems]
+        if expected is not None:
+            ok, reason = self._expected(ctx, calls, expected, tools, details)
+            schema_counts = self.schema == "fail" and not self.bfcl_compat
+        else:
+            ok, reason = True, ""
+            if tool_use == "required" and not calls:
+                ok, reason = False, "expected at least one tool call, got none"
+            details["outcome"] = "tool_use" if tool_use else "schema_only"
+            schema_counts = self.schema != "report" and not self.bfcl_compat
+        if ok and schema_counts and schema_bad:
+            ok, reason = False, schema_bad[0]
+        if ok and not reason:
+            reason = _success_reason(expected, calls, schema_bad)
+        value = 1.0 if ok else 0.0
+        details.setdefault("outcome", "match" if ok else "mismatch")
+        return Score(value, value >= self.threshold, reason, details)
+
+    def _expected(
+        self,
+        ctx: ScoreContext,
+        calls: Sequence[ToolCall],
+        expected: Sequence[ExpectedToolCall],
+        tools: Mapping[str, ToolSpec] | None,
+        details: dict[str, Any],
+    ) -> tuple[bool, str]:
+        rules = self.rules
+
+        def params(name: str) -> Mapping[str, Any] | None:
+            spec = tools.get(name) if tools else None
+            return spec.parameters if spec is not None else None
+
+        matrix = [[compare_call(c, e, params(e.name), rules) for c in calls] for e in expected]
+        mode = "strict" if ctx.case.tool_call_order == "strict" else "any"
+        pairs = pair_calls(matrix, len(calls), mode, greedy=self.bfcl_compat)
+        rows, first, names_ok, args_ok, args_total = [], "", 0, 0, 0
+        for ei, ci in pairs:
+            verdict = matrix[ei][ci] if ei is not None and ci is not None else None
+            row: dict[str, Any] = {"expected": ei, "call": ci}
+            if verdict is None:
+                row["ok"], row["name_ok"] = False, False
+                row["reason"] = (
+                    f"expected {show(expected[ei].name)} but no call was left to match it"
+                    if ei is not None
+                    else f"unexpected call to {show(calls[ci].name) if ci is not None else '?'}"
+                )
+            else:
+                row.update(ok=verdict.ok, name_ok=verdict.name_ok, reason=verdict.reason)
+                row["arguments"] = [a.to_dict() for a in verdict.arguments]
+                names_ok += verdict.name_ok
+                if verdict.name_ok:
+                    args_ok += verdict.arguments_right
+                    args_total += len(verdict.arguments)
+            rows.append(row)
+            if not first and not row["ok"]:
+                first = _call_reason(ei, ci, row["reason"], expected, calls)
+        details["calls"] = rows
+        denominator = max(len(expected), len(calls))
+        metrics = {"name_accuracy": names_ok / denominator if denominator else 1.0}
+        if args_total:
+            metrics["argument_accuracy"] = args_ok / args_total
+        elif not denominator:
+            metrics["argument_accuracy"] = 1.0
+        details["metrics"] = metrics
+        if not expected and calls:
+            return False, f"expected no tool call, got {len(calls)}: " + ", ".join(
+                show(c.name) for c in calls
+            )
+        if expected and not calls:
+            return False, f"expected {len(expected)} tool call(s), got none"
+        if len(calls) != len(expected) and not first:
+            first = f"expected {len(expected)} tool call(s), got {len(calls)}"
+        elif len(calls) != len(expected):
+            first = f"expected {len(expected)} tool call(s), got {len(calls)}; {first}"
+        return not first, first
+
+
+def pair_calls(
+    matrix: Sequence[Sequence[CallVerdict]], n_calls: int, mode: str, *, greedy: bool = False
+) -> list[Pair]:
+    """Pair expected calls (rows) with produced calls (columns).
+
+    ``strict`` pairs by position. Otherwise pairs maximise, in this order, the number of
+    matching calls, of right names and of right arguments (an optimal assignment, so the
+    result never depends on output order). ``greedy`` first takes, for each expected call in
+    order, the first unused matching call, as BFCL does; the leftovers are then paired
+    optimally, only for the diagnostics.
+    """
+    n_exp = len(matrix)
+    if mode == "strict":
+        pairs: list[Pair] = [(i, i) for i in range(min(n_exp, n_calls))]
+    else:
+        pairs = []
+        free_e, free_c = list(range(n_exp)), list(range(n_calls))
+        if greedy:
+            for ei in range(n_exp):
+                ci = next((c for c in free_c if matrix[ei][c].ok), None)
+                if ci is not None:
+                    pairs.append((ei, ci))
+                    free_e.remove(ei)
+                    free_c.remove(ci)
+        pairs += _optimal(matrix, free_e, free_c)
+    used_e = {e for e, _ in pairs}
+    used_c = {c for _, c in pairs}
+    pairs += [(e, None) for e in range(n_exp) if e not in used_e]
+    pairs += [(None, c) for c in range(n_calls) if c not in used_c]
+    return sorted(pairs, key=lambda p: (p[0] is None, p[0] or 0, p[1] or 0))
+
+
+def _optimal(
+    matrix: Sequence[Sequence[CallVerdict]], rows: list[int], cols: list[int]
+) -> list[Pair]:
+    if not rows or not cols:
+        return []
+    from scipy.optimize import linear_sum_assignment  # scipy arrives with scikit-learn
+
+    def weight(v: CallVerdict) -> float:
+        return 1_000_000.0 * v.ok + 1_000.0 * v.name_ok + v.arguments_right
+
+    gains = [[weight(matrix[r][c]) for c in cols] for r in rows]
+    row_ind, col_ind = linear_sum_assignment(gains, maximize=True)
+    return [(rows[int(r)], cols[int(c)]) for r, c in zip(row_ind, col_ind)]
+
+
+def _tools(ctx: ScoreContext) -> dict[str, ToolSpec] | None:
+    """The tools the request carried, else the case's; ``None`` when neither is known."""
+    specs: Sequence[ToolSpec] | None = None
+    if ctx.request is not None and ctx.request.tools:
+        specs = ctx.request.tools
+    elif ctx.case.tools is not None:
+        specs = ctx.case.tools
+    return None if specs is None else {t.name: t for t in specs}
+
+
+def _schema_check(
+    calls: Sequence[ToolCall], tools: Mapping[str, ToolSpec] | None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    problems: list[dict[str, Any]] = []
+    hallucinated: list[str] = []
+    if tools is None:
+        return problems, hallucinated
+    for i, call in enumerate(calls):
+        where = f"call {i + 1}"
+        spec = tools.get(call.name)
+        found: list[SchemaProblem] = []
+        if spec is None:
+            hallucinated.append(call.name)
+            known = ", ".join(show(n) for n in tools) or "none"
+            found.append(
+                SchemaProblem("", "invalid", f"tool {show(call.name)} does not exist (tools: {known})")
+            )
+        elif call.arguments is None:
+            why = call.parse_error or "not a JSON object"
+            found.append(SchemaProblem("", "invalid", f"arguments could not be parsed ({why})"))
+        else:
+            found = validate_arguments(call.arguments, spec.parameters)
+        problems += [
+            {"call": i, **p.to_dict(), "message": f"{where}: {p}"} for p in found
+        ]
+    return problems, hallucinated
+
+
+def _call_reason(
+    ei: int | None,
+    ci: int | None,
+    reason: str,
+    expected: Sequence[ExpectedToolCall],
+    calls: Sequence[ToolCall],
+) -> str:
+    if ei is None:
+        return reason
+    return f"call {ei + 1}: {reason}"
+
+
+def _success_reason(
+    expected: Sequence[ExpectedToolCall] | None, calls: Sequence[ToolCall], schema_bad: list[str]
+) -> str:
+    note = f" (schema: {schema_bad[0]})" if schema_bad else ""
+    if expected is None:
+        what = f"{len(calls)} tool call(s), schema valid" if not schema_bad else "reported only"
+        return f"{what}{note}" if schema_bad else what
+    if not expected:
+        return "no tool call, as expected"
+    return f"all {len(expected)} tool call(s) match{note}"
