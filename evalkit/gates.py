@@ -1,0 +1,317 @@
+"""Promotion gates: turn :class:`~evalkit.config.Gate` rules into a PASS/FAIL verdict with a
+reason in plain words for every rule.
+
+Absolute rules (``min``, ``max``) look at the candidate alone; delta rules (``max_drop``,
+``max_rise``, ``max_rise_pct``) compare the candidate with the baseline, and with ``alpha`` fail
+only when the change is also significant (p < alpha, from the comparison's paired test);
+``no_new_failures`` fails when any case that was fine in the baseline is not now. ``tag``
+restricts a rule to the cases with that tag. A gate that cannot be evaluated (unknown metric,
+no cases with the tag, no value) fails and says why: a gate that silently passes is worse.
+
+:func:`evaluate_gates` works on a :class:`~evalkit.comparison.Comparison`;
+:func:`check_thresholds` checks the absolute rules on a single run (suite gates without a
+baseline) and marks the delta rules ``skip``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from evalkit.aggregate import RunAggregate, aggregate
+from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
+from evalkit.config import Gate
+from evalkit.errors import did_you_mean
+from evalkit.records import Record, Run
+
+__all__ = ["DELTA_RULES", "check_thresholds", "evaluate_gates", "fmt"]
+
+DELTA_RULES = ("max_drop", "max_rise", "max_rise_pct")
+MAX_CASES = 50
+"""Case ids kept on a failing ``no_new_failures`` result."""
+
+
+def fmt(x: float | None) -> str:
+    """A number for a reason: three significant digits, thousands without decimals."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if x == 0:
+        return "0"
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.3g}".replace("-", "−")
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"95% CI {fmt(low)}…{fmt(high)}"
+
+
+def _where(gate: Gate) -> str:
+    return f" on cases tagged {gate.tag!r}" if gate.tag else ""
+
+
+def _result(gate: Gate, rule: str, ok: bool, reason: str, **kw: Any) -> GateResult:
+    threshold = None if rule == "no_new_failures" else getattr(gate, rule)
+    return GateResult(
+        gate=gate.label,
+        metric=gate.metric,
+        tag=gate.tag,
+        rule=rule,
+        threshold=threshold,
+        status="pass" if ok else "fail",
+        reason=reason,
+        **kw,
+    )
+
+
+def _rules(gate: Gate) -> list[str]:
+    rules = [r for r in ("min", "max", *DELTA_RULES) if getattr(gate, r) is not None]
+    return rules + (["no_new_failures"] if gate.no_new_failures else [])
+
+
+# ------------------------------------------------------------------------------ comparison
+
+
+def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
+    """Evaluate every rule of every gate against a comparison; every result has a reason."""
+    results: list[GateResult] = []
+    for gate in gates:
+        for rule in _rules(gate):
+            results.append(_evaluate(comparison, gate, rule))
+    return Verdict(tuple(results))
+
+
+def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
+    sl = cmp.slice(gate.tag)
+    if sl is None or sl.cases == 0:
+        return _result(
+            gate,
+            rule,
+            False,
+            f"{gate.metric}: no shared case is tagged {gate.tag!r}, so the gate cannot be "
+            f"checked; fix the tag (tags here: {', '.join(t.tag or '' for t in cmp.tags) or 'none'})",
+        )
+    if rule == "no_new_failures":
+        return _no_new_failures(cmp, gate)
+    delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, [m.metric for m in sl.metrics])
+    if delta is None:
+        known = [m.metric for m in cmp.overall.metrics]
+        return _result(
+            gate,
+            rule,
+            False,
+            f"{gate.metric}: unknown metric;{did_you_mean(gate.metric, known)} "
+            f"metrics here: {', '.join(known)}",
+        )
+    if rule in ("min", "max"):
+        return _absolute(gate, rule, delta.candidate, delta.candidate_ci, delta.n)
+    return _delta_rule(gate, rule, delta)
+
+
+def _implicit_rate(metric: str, known: Sequence[str]) -> Delta | None:
+    """``<scorer>.<label>_rate`` for a label no case had: a rate of 0 on both sides."""
+    scorer, _, stat = metric.rpartition(".")
+    if stat.endswith("_rate") and f"{scorer}.mean" in known:
+        return Delta(metric, 0.0, 0.0, 0.0)
+    return None
+
+
+def _absolute(
+    gate: Gate, rule: str, value: float | None, ci: tuple[float | None, float | None], n: int
+) -> GateResult:
+    bound = getattr(gate, rule)
+    name = f"{gate.metric}{_where(gate)}"
+    if value is None:
+        return _result(gate, rule, False, f"{name} has no value (nothing was measured)")
+    ok = value >= bound if rule == "min" else value <= bound
+    op = (">=" if ok else "<") if rule == "min" else ("<=" if ok else ">")
+    extra = ", ".join(x for x in (_ci(*ci), f"n={n}" if n else "") if x)
+    return _result(
+        gate,
+        rule,
+        ok,
+        f"{name} {fmt(value)} {op} {rule} {fmt(bound)}" + (f" ({extra})" if extra else ""),
+        observed=value,
+    )
+
+
+def _delta_rule(gate: Gate, rule: str, d: Delta) -> GateResult:
+    name = f"{gate.metric}{_where(gate)}"
+    limit = getattr(gate, rule)
+    if d.baseline is None or d.candidate is None or d.delta is None:
+        side = "baseline" if d.baseline is None else "candidate"
+        return _result(gate, rule, False, f"{name} has no value in the {side}; cannot compare")
+    stats = ", ".join(
+        x
+        for x in (
+            f"{fmt(d.baseline)} → {fmt(d.candidate)}",
+            _ci(d.low, d.high),
+            f"p={_p(d.p_value)}" if d.p_value is not None else "",
+        )
+        if x
+    )
+    if rule == "max_drop":
+        change, verb = -d.delta, "dropped" if d.delta < 0 else "rose"
+        over = change > limit
+        text = f"{name} {verb} {fmt(abs(d.delta))} ({stats})"
+        allowed = f"allowed drop {fmt(limit)}"
+    elif rule == "max_rise":
+        change, verb = d.delta, "rose" if d.delta > 0 else "dropped"
+        over = change > limit
+        text = f"{name} {verb} {fmt(abs(d.delta))} ({stats})"
+        allowed = f"allowed rise {fmt(limit)}"
+    else:
+        if d.baseline == 0:
+            change = math.inf if d.candidate > 0 else 0.0
+            text = f"{name} went from 0 to {fmt(d.candidate)} ({stats})"
+        else:
+            change = d.delta / abs(d.baseline) * 100
+            verb = "rose" if change > 0 else "dropped"
+            text = f"{name} {verb} {fmt(abs(change))}% ({stats})"
+        over = change > limit
+        allowed = f"allowed rise {fmt(limit)}%"
+    if not over:
+        return _result(
+            gate, rule, True, f"{text}, within {allowed}", observed=change, p_value=d.p_value
+        )
+    if gate.alpha is not None:
+        if d.p_value is None:
+            text += f"; no paired test for this metric, so alpha {fmt(gate.alpha)} is not applied"
+        elif d.p_value >= gate.alpha:
+            return _result(
+                gate,
+                rule,
+                True,
+                f"{text} > {allowed}, but not significant (p={_p(d.p_value)} ≥ alpha "
+                f"{fmt(gate.alpha)})",
+                observed=change,
+                p_value=d.p_value,
+            )
+    return _result(gate, rule, False, f"{text} > {allowed}", observed=change, p_value=d.p_value)
+
+
+def _p(p: float | None) -> str:
+    if p is None:
+        return "n/a"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _no_new_failures(cmp: Comparison, gate: Gate) -> GateResult:
+    rows = [r for r in cmp.rows(tag=gate.tag) if r.baseline and r.candidate]
+    test, what = _new_failure_test(gate.metric, cmp)
+    if test is None:
+        known = [s.name for s in cmp.overall.scorers]
+        return _result(
+            gate,
+            "no_new_failures",
+            False,
+            f"{gate.metric}: no_new_failures needs a scorer name, '<scorer>.<outcome>_rate', "
+            f"'errors.rate' or 'cases';{did_you_mean(gate.metric.split('.')[0], known)} "
+            f"scorers here: {', '.join(known) or 'none'}",
+        )
+    new = [r.case_id for r in rows if test(r)]
+    name = f"{gate.metric}{_where(gate)}"
+    if not new:
+        return _result(
+            gate,
+            "no_new_failures",
+            True,
+            f"{name}: no new failures ({len(rows)} case(s) compared)",
+            observed=0,
+        )
+    shown = ", ".join(new[:10]) + (f", ... ({len(new) - 10} more)" if len(new) > 10 else "")
+    return _result(
+        gate,
+        "no_new_failures",
+        False,
+        f"{name}: {len(new)} new {what}: {shown}",
+        observed=float(len(new)),
+        cases=tuple(new[:MAX_CASES]),
+    )
+
+
+def _new_failure_test(metric: str, cmp: Comparison) -> tuple[Any, str]:
+    if metric in ("cases", "*", "all"):
+        return (lambda r: r.status == "regression"), "case(s) passed in the baseline and fail now"
+    if metric == "errors.rate":
+        return (
+            lambda r: r.candidate.error is not None and r.baseline.error is None
+        ), "case(s) have a provider error now and had none in the baseline"
+    scorers = {s.name for s in cmp.overall.scorers}
+    scorer, _, stat = metric.rpartition(".")
+    if metric in scorers or (scorer in scorers and stat in ("mean", "pass_rate")):
+        name = metric if metric in scorers else scorer
+        return (
+            lambda r: r.scorer_status.get(name) == "regression"
+        ), f"case(s) passed {name} in the baseline and fail it now"
+    if scorer in scorers and stat.endswith("_rate"):
+        label = stat[: -len("_rate")]
+
+        def has(side: Any) -> bool:
+            cell = side.scores.get(scorer)
+            return cell is not None and label in cell.outcomes
+
+        def is_new(r: CaseRow) -> bool:
+            return has(r.candidate) and not has(r.baseline)
+
+        return is_new, f"case(s) are {label} now and were not in the baseline"
+    return None, ""
+
+
+# ------------------------------------------------------------------------------ single run
+
+
+def check_thresholds(
+    run: Run | Sequence[Record], gates: Iterable[Gate], *, n_boot: int = 1000, seed: int = 0
+) -> Verdict:
+    """Check a single run (no baseline): ``min`` / ``max`` rules are evaluated, delta and
+    ``no_new_failures`` rules are reported as ``skip`` (they need a baseline run)."""
+    records = tuple(run.records if isinstance(run, Run) else run)
+    cache: dict[str | None, RunAggregate] = {}
+    results: list[GateResult] = []
+    for gate in gates:
+        for rule in _rules(gate):
+            if rule not in ("min", "max"):
+                results.append(
+                    GateResult(
+                        gate.label,
+                        gate.metric,
+                        gate.tag,
+                        rule,
+                        None if rule == "no_new_failures" else getattr(gate, rule),
+                        "skip",
+                        f"{gate.metric}{_where(gate)}: {rule} needs a baseline run; skipped",
+                    )
+                )
+                continue
+            if gate.tag not in cache:
+                cache[gate.tag] = aggregate(records, tag=gate.tag, n_boot=n_boot, seed=seed)
+            results.append(_threshold(cache[gate.tag], gate, rule))
+    return Verdict(tuple(results))
+
+
+def _threshold(agg: RunAggregate, gate: Gate, rule: str) -> GateResult:
+    if agg.run.records == 0:
+        return _result(
+            gate,
+            rule,
+            False,
+            f"{gate.metric}: no records{_where(gate)}; the gate cannot be checked",
+        )
+    metrics: Mapping[str, float | None] = agg.metrics()
+    if gate.metric not in metrics:
+        scorer, _, stat = gate.metric.rpartition(".")
+        if not (stat.endswith("_rate") and agg.scorer(scorer) is not None):
+            known = list(metrics)
+            return _result(
+                gate,
+                rule,
+                False,
+                f"{gate.metric}: unknown metric;{did_you_mean(gate.metric, known)} "
+                f"metrics here: {', '.join(known)}",
+            )
+    est = agg.estimate(gate.metric)
+    value = metrics.get(gate.metric, 0.0)
+    ci = (est.low, est.high) if est else (None, None)
+    return _absolute(gate, rule, value, ci, est.n if est else 0)
