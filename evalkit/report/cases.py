@@ -1,0 +1,185 @@
+"""Per-case rows of the report: :class:`~evalkit.compare.CaseRow` to the page's compact JSON.
+
+Keys are short because a report may carry 10,000 cases; the page script
+(``templates/report.js``) is their only reader, and the shapes are documented on
+:func:`case_view` and :func:`side_view`. Scorer evidence is read leniently from
+``ScoreCell.details`` (groundedness ``claims`` with spans, tool-call per-call verdicts,
+refusal ``verdict`` / ``outcome``), so a scorer that writes less simply shows less.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from evalkit.compare import CaseRow, CaseSide
+
+__all__ = ["CHANGED", "STATUS_ORDER", "case_view", "case_views", "side_view"]
+
+MAX_TEXT = 20_000
+"""Characters of one output or input kept in the page (longer text is cut and marked)."""
+MAX_REASON = 300
+STATUS_ORDER = (
+    "regression",
+    "improvement",
+    "baseline_only",
+    "candidate_only",
+    "unchanged_fail",
+    "unscored",
+    "unchanged_pass",
+)
+"""Order of the case table: what a reviewer must look at first."""
+CHANGED = ("regression", "improvement", "baseline_only", "candidate_only")
+
+
+def _cut(text: str, limit: int) -> str:
+    return (
+        text if len(text) <= limit else text[:limit] + f" … [{len(text) - limit} more characters]"
+    )
+
+
+def _num(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v) if math.isfinite(v) else None
+
+
+def _claims(
+    details: Mapping[str, Any], output: str
+) -> tuple[list[dict[str, Any]], list[list[int]]]:
+    """Groundedness claims (``details["claims"]``) and the spans of unsupported ones."""
+    claims, spans = [], []
+    pos = 0
+    for c in details.get("claims") or ():
+        if not isinstance(c, Mapping):
+            continue
+        text = str(c.get("text") or c.get("claim") or "")
+        ok = bool(c.get("supported"))
+        claims.append({"t": _cut(text, 500), "ok": ok, "why": str(c.get("reason") or "")})
+        if ok:
+            continue
+        span = c.get("span")
+        if (
+            isinstance(span, (list, tuple))
+            and len(span) == 2
+            and all(_num(x) is not None for x in span)
+        ):
+            spans.append([int(span[0]), int(span[1])])
+        elif text and (at := output.find(text, pos)) >= 0:
+            spans.append([at, at + len(text)])
+            pos = at + len(text)
+    return claims, spans
+
+
+def _call_text(call: Any) -> str:
+    if isinstance(call, Mapping):
+        args = call.get("arguments", call.get("args"))
+        shown = (
+            args if isinstance(args, str) else json.dumps(args, ensure_ascii=False, sort_keys=True)
+        )
+        return f"{call.get('name', '?')}({shown})"
+    return "" if call is None else str(call)
+
+
+def _tool_verdicts(details: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Per-call verdicts of the tool_calls scorer, read leniently (``calls`` or ``matches``)."""
+    out = []
+    for i, v in enumerate(details.get("calls") or details.get("matches") or ()):
+        if not isinstance(v, Mapping):
+            continue
+        args = []
+        raw_args = v.get("arguments") or v.get("args") or {}
+        items = raw_args.items() if isinstance(raw_args, Mapping) else enumerate(raw_args)
+        for key, a in items:
+            if isinstance(a, Mapping):
+                name = str(a.get("name", key))
+                ok = a.get("passed", a.get("ok"))
+                args.append({"n": name, "ok": bool(ok), "why": str(a.get("reason") or "")})
+        ok = v.get("passed", v.get("ok", v.get("match")))
+        out.append(
+            {
+                "ok": bool(ok),
+                "exp": _call_text(v.get("expected")),
+                "got": _call_text(v.get("actual", v.get("made", v.get("got")))),
+                "why": str(v.get("reason") or f"call {i + 1}"),
+                "args": args,
+            }
+        )
+    return out
+
+
+def side_view(side: CaseSide) -> dict[str, Any]:
+    """One run's side of a case (evidence from the first repeat).
+
+    ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
+    "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"t", "ok", "why"}],
+    "uns": [[start, end]...], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
+    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; the last five only when
+    the evidence exists.
+    """
+    err = side.error
+    out: dict[str, Any] = {
+        "out": _cut(side.output, MAX_TEXT),
+        "model": side.model or "",
+        "err": f"{err.get('kind', 'error')}: {err.get('message', '')}" if err else None,
+        "cost": _num(side.cost),
+        "lat": _num(side.latency_ms),
+        "n": side.repeats,
+        "rate": side.pass_rate,
+        "flaky": side.flaky,
+        "s": {
+            name: [
+                None if (v := _num(cell.value)) is None else round(v, 4),
+                cell.passed,
+                _cut(cell.error or cell.reason, MAX_REASON),
+            ]
+            for name, cell in side.scores.items()
+        },
+    }
+    if side.tool_calls:
+        out["calls"] = [
+            {
+                "name": str(t.get("name", "?")),
+                "args": t["arguments"]
+                if isinstance(t.get("arguments"), str)
+                else json.dumps(t.get("arguments"), ensure_ascii=False, sort_keys=True),
+            }
+            for t in side.tool_calls
+        ]
+    for name, cell in side.scores.items():
+        details = cell.details if isinstance(cell.details, Mapping) else {}
+        if "claims" in details:
+            out["claims"], out["uns"] = _claims(details, side.output)
+        if name == "tool_calls" or "calls" in details:
+            tc = _tool_verdicts(details)
+            if tc:
+                out["tc"] = tc
+        if isinstance(details.get("verdict"), str):
+            out["ref"] = {
+                "verdict": details["verdict"],
+                "outcome": str(details.get("outcome") or ""),
+            }
+    return out
+
+
+def case_view(row: CaseRow) -> dict[str, Any]:
+    """``{"id", "tags", "in", "st", "reg", "imp", "b", "c"}``: ``st`` is the comparison's case
+    status; ``reg`` / ``imp`` name the scorers whose own status is regression / improvement."""
+    return {
+        "id": row.case_id,
+        "tags": list(row.tags),
+        "in": _cut(row.input, MAX_TEXT),
+        "st": row.status,
+        "reg": [n for n, s in row.scorer_status.items() if s == "regression"],
+        "imp": [n for n, s in row.scorer_status.items() if s == "improvement"],
+        "b": side_view(row.baseline) if row.baseline else None,
+        "c": side_view(row.candidate) if row.candidate else None,
+    }
+
+
+def case_views(rows: Sequence[CaseRow]) -> list[dict[str, Any]]:
+    """Every row, regressions first (then :data:`STATUS_ORDER`), stable within a status."""
+    rank = {s: i for i, s in enumerate(STATUS_ORDER)}
+    return sorted((case_view(r) for r in rows), key=lambda v: rank.get(v["st"], len(rank)))

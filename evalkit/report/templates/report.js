@@ -1,0 +1,336 @@
+/* evalkit regression report: tabs, the case table (filters, search, pages) and case details.
+ *
+ * Every string from the data (model outputs, case ids, tags, inputs, reasons) reaches the
+ * page through textContent or createTextNode only, never innerHTML, and nothing from the data
+ * ever becomes a link: untrusted text stays inert. Case data is parsed from the
+ * <script type="application/json"> block of a comparison when its tab is first shown.
+ */
+(function () {
+  "use strict";
+  var PAGE_SIZE = 100;
+  var MAX_DIFF_CELLS = 4000000; // LCS table size above which a word diff is not attempted
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function fmtNum(v, digits) {
+    return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
+  }
+
+  function signed(v, digits, unit) {
+    if (v === null || v === undefined) return "–";
+    return (v > 0 ? "+" : "") + Number(v).toFixed(digits) + (unit || "");
+  }
+
+  /* ---------- tabs ---------- */
+
+  var tables = {};
+
+  function showSection(index) {
+    var sections = document.querySelectorAll("section.comparison");
+    for (var i = 0; i < sections.length; i++) {
+      sections[i].classList.toggle("hidden", String(i) !== String(index));
+    }
+    var tabs = document.querySelectorAll("nav.tabs button");
+    for (var j = 0; j < tabs.length; j++) {
+      tabs[j].setAttribute("aria-selected", tabs[j].dataset.section === String(index) ? "true" : "false");
+    }
+    if (!tables[index]) tables[index] = new CaseTable(sections[index]);
+  }
+
+  /* ---------- the case table ---------- */
+
+  function CaseTable(section) {
+    this.section = section;
+    var dataNode = section.querySelector("script.case-data");
+    this.cases = JSON.parse(dataNode.textContent);
+    this.haystacks = null; // lower-cased search text, built on first search
+    this.page = 0;
+    this.open = {};
+    this.controls = {
+      status: section.querySelector(".f-status"),
+      tag: section.querySelector(".f-tag"),
+      scorer: section.querySelector(".f-scorer"),
+      text: section.querySelector(".f-text")
+    };
+    this.rows = section.querySelector("tbody.rows");
+    this.info = section.querySelector(".p-info");
+    var self = this;
+    var refilter = function () { self.page = 0; self.apply(); };
+    this.controls.status.addEventListener("change", refilter);
+    this.controls.tag.addEventListener("change", refilter);
+    this.controls.scorer.addEventListener("change", refilter);
+    var timer = null;
+    this.controls.text.addEventListener("input", function () {
+      clearTimeout(timer);
+      timer = setTimeout(refilter, 150);
+    });
+    section.querySelector(".p-prev").addEventListener("click", function () {
+      if (self.page > 0) { self.page--; self.render(); }
+    });
+    section.querySelector(".p-next").addEventListener("click", function () {
+      if ((self.page + 1) * PAGE_SIZE < self.visible.length) { self.page++; self.render(); }
+    });
+    this.apply();
+  }
+
+  CaseTable.prototype.haystack = function (i) {
+    if (!this.haystacks) this.haystacks = new Array(this.cases.length);
+    var h = this.haystacks[i];
+    if (h === undefined) {
+      var c = this.cases[i];
+      h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : ""].join("\n").toLowerCase();
+      this.haystacks[i] = h;
+    }
+    return h;
+  };
+
+  CaseTable.prototype.matches = function (c, i, f) {
+    if (f.status === "changed" && c.st === "unchanged") return false;
+    if (f.status === "regression" && c.st !== "regression" && c.st !== "mixed") return false;
+    if (f.status === "improvement" && c.st !== "improvement" && c.st !== "mixed") return false;
+    if (f.tag && c.tags.indexOf(f.tag) < 0) return false;
+    if (f.scorer) {
+      var s = c.c && c.c.s[f.scorer];
+      if (!s || s[1] !== false) return false;
+    }
+    if (f.text && this.haystack(i).indexOf(f.text) < 0) return false;
+    return true;
+  };
+
+  CaseTable.prototype.apply = function () {
+    var f = {
+      status: this.controls.status.value,
+      tag: this.controls.tag.value,
+      scorer: this.controls.scorer.value,
+      text: this.controls.text.value.trim().toLowerCase()
+    };
+    var visible = [];
+    for (var i = 0; i < this.cases.length; i++) {
+      if (this.matches(this.cases[i], i, f)) visible.push(i);
+    }
+    this.visible = visible;
+    this.render();
+  };
+
+  CaseTable.prototype.render = function () {
+    var start = this.page * PAGE_SIZE;
+    var end = Math.min(start + PAGE_SIZE, this.visible.length);
+    var frag = document.createDocumentFragment();
+    for (var k = start; k < end; k++) {
+      var idx = this.visible[k];
+      frag.appendChild(this.row(idx));
+      if (this.open[idx]) frag.appendChild(detailRow(this.cases[idx]));
+    }
+    this.rows.textContent = "";
+    this.rows.appendChild(frag);
+    var total = this.cases.length;
+    this.info.textContent = this.visible.length === 0
+      ? "no cases match (of " + total + ")"
+      : "cases " + (start + 1) + "–" + end + " of " + this.visible.length +
+        (this.visible.length !== total ? " (filtered from " + total + ")" : "");
+    this.section.querySelector(".p-prev").disabled = this.page === 0;
+    this.section.querySelector(".p-next").disabled = end >= this.visible.length;
+  };
+
+  CaseTable.prototype.row = function (idx) {
+    var c = this.cases[idx];
+    var tr = el("tr", "case");
+    tr.dataset.index = String(idx);
+    tr.appendChild(el("td", "id", c.id));
+    var st = el("td");
+    st.appendChild(el("span", "badge " + c.st, c.st));
+    tr.appendChild(st);
+    var tags = el("td");
+    c.tags.forEach(function (t) { tags.appendChild(el("span", "tag", t)); });
+    tr.appendChild(tags);
+    tr.appendChild(scoreChips(c));
+    tr.appendChild(el("td", "num", delta(c, "cost", 4, "$")));
+    tr.appendChild(el("td", "num", delta(c, "lat", 0, " ms")));
+    var self = this;
+    tr.addEventListener("click", function () {
+      self.open[idx] = !self.open[idx];
+      self.render();
+    });
+    return tr;
+  };
+
+  function delta(c, key, digits, unit) {
+    if (!c.b || !c.c || c.b[key] === null || c.c[key] === null) return "–";
+    var d = c.c[key] - c.b[key];
+    return unit === "$" ? signed(d, digits).replace(/^([+-]?)/, "$1$") : signed(d, digits, unit);
+  }
+
+  function scoreChips(c) {
+    var td = el("td");
+    var names = Object.keys((c.c && c.c.s) || (c.b && c.b.s) || {});
+    names.forEach(function (name) {
+      var b = c.b && c.b.s[name], n = c.c && c.c.s[name];
+      var cls = "chip";
+      if (b && n && b[1] === true && n[1] === false) cls += " down";
+      else if (b && n && b[1] === false && n[1] === true) cls += " up";
+      else if (n && n[1] === false) cls += " fail";
+      td.appendChild(el("span", cls, name + " " + fmtNum(b && b[0], 2) + " → " + fmtNum(n && n[0], 2)));
+    });
+    return td;
+  }
+
+  /* ---------- case detail ---------- */
+
+  function detailRow(c) {
+    var tr = el("tr", "detail");
+    var td = el("td");
+    td.colSpan = 6;
+    if (c.in) {
+      td.appendChild(el("h4", null, "input"));
+      td.appendChild(el("div", "input", c.in));
+    }
+    var diff = wordDiff(c.b ? c.b.out : "", c.c ? c.c.out : "");
+    var sides = el("div", "sides");
+    sides.appendChild(sidePanel("baseline", c.b, diff.a));
+    sides.appendChild(sidePanel("candidate", c.c, diff.b));
+    td.appendChild(sides);
+    tr.appendChild(td);
+    return tr;
+  }
+
+  function sidePanel(label, side, tokens) {
+    var div = el("div", "side " + label);
+    div.appendChild(el("h4", null, label + (side && side.model ? " · " + side.model : "")));
+    if (!side) {
+      div.appendChild(el("p", "muted", "no record for this case"));
+      return div;
+    }
+    if (side.err) div.appendChild(el("p", "err", "error: " + side.err));
+    div.appendChild(renderTokens(tokens, side.uns || []));
+    if (side.claims && side.claims.length) {
+      var ul = el("ul", "claims small");
+      side.claims.forEach(function (cl) {
+        var li = el("li", cl.ok ? "yes" : "no", (cl.ok ? "✓ " : "✗ ") + cl.t + (cl.why ? " — " + cl.why : ""));
+        ul.appendChild(li);
+      });
+      div.appendChild(el("div", "small muted", "claims (groundedness)"));
+      div.appendChild(ul);
+    }
+    if (side.calls && side.calls.length) {
+      div.appendChild(el("div", "small muted", "tool calls made"));
+      var calls = el("ol", "mono small");
+      side.calls.forEach(function (call) { calls.appendChild(el("li", null, call.name + "(" + call.args + ")")); });
+      div.appendChild(calls);
+    }
+    if (side.tc && side.tc.length) div.appendChild(toolVerdicts(side.tc));
+    var kv = el("dl", "kv");
+    function add(k, v) { if (v !== null && v !== undefined && v !== "") { kv.appendChild(el("dt", null, k)); kv.appendChild(el("dd", null, v)); } }
+    if (side.ref) add("refusal", side.ref.verdict + (side.ref.outcome ? " (" + side.ref.outcome + ")" : ""));
+    Object.keys(side.s).forEach(function (name) {
+      var s = side.s[name];
+      var verdict = s[1] === true ? "pass" : s[1] === false ? "FAIL" : "n/a";
+      add(name, fmtNum(s[0], 3) + " " + verdict + (s[2] ? " — " + s[2] : ""));
+    });
+    add("cost", side.cost === null ? "unknown" : "$" + fmtNum(side.cost, 5));
+    add("latency", side.lat === null ? "–" : fmtNum(side.lat, 0) + " ms");
+    if (side.tok) add("tokens in/out", side.tok[0] + " / " + side.tok[1]);
+    if (side.n > 1) add("repeats", side.n + " (pass rate " + fmtNum(side.rate, 2) + ")" + (side.flaky && side.flaky.length ? " flaky: " + side.flaky.join(", ") : ""));
+    div.appendChild(kv);
+    return div;
+  }
+
+  function toolVerdicts(tc) {
+    var table = el("table", "small");
+    var head = el("tr");
+    ["", "expected", "made", "why"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+    table.appendChild(head);
+    tc.forEach(function (v) {
+      var tr = el("tr");
+      tr.appendChild(el("td", v.ok ? "better" : "worse", v.ok ? "✓" : "✗"));
+      tr.appendChild(el("td", "mono", v.exp || "–"));
+      tr.appendChild(el("td", "mono", v.got || "–"));
+      var why = el("td");
+      if (v.why) why.appendChild(el("div", null, v.why));
+      (v.args || []).forEach(function (a) {
+        why.appendChild(el("div", a.ok ? "better" : "worse", (a.ok ? "✓ " : "✗ ") + a.n + (a.why ? ": " + a.why : "")));
+      });
+      tr.appendChild(why);
+      table.appendChild(tr);
+    });
+    return table;
+  }
+
+  /* ---------- word diff ---------- */
+
+  function tokenize(text) {
+    var out = [], re = /\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu, m;
+    while ((m = re.exec(text)) !== null) out.push({ t: m[0], at: m.index, op: "eq" });
+    return out;
+  }
+
+  /* LCS over word tokens after trimming the common prefix and suffix; marks each token of
+     a as "del" or "eq" and each token of b as "ins" or "eq". */
+  function wordDiff(textA, textB) {
+    var a = tokenize(textA), b = tokenize(textB);
+    var lo = 0;
+    while (lo < a.length && lo < b.length && a[lo].t === b[lo].t) lo++;
+    var ha = a.length, hb = b.length;
+    while (ha > lo && hb > lo && a[ha - 1].t === b[hb - 1].t) { ha--; hb--; }
+    var n = ha - lo, m = hb - lo, i, j;
+    if (n * m > MAX_DIFF_CELLS) {
+      for (i = lo; i < ha; i++) a[i].op = "del";
+      for (j = lo; j < hb; j++) b[j].op = "ins";
+      return { a: a, b: b };
+    }
+    var w = m + 1, table = new Uint32Array((n + 1) * w);
+    for (i = n - 1; i >= 0; i--) {
+      for (j = m - 1; j >= 0; j--) {
+        table[i * w + j] = a[lo + i].t === b[lo + j].t
+          ? table[(i + 1) * w + j + 1] + 1
+          : Math.max(table[(i + 1) * w + j], table[i * w + j + 1]);
+      }
+    }
+    i = 0; j = 0;
+    while (i < n && j < m) {
+      if (a[lo + i].t === b[lo + j].t) { i++; j++; }
+      else if (table[(i + 1) * w + j] >= table[i * w + j + 1]) { a[lo + i].op = "del"; i++; }
+      else { b[lo + j].op = "ins"; j++; }
+    }
+    for (; i < n; i++) a[lo + i].op = "del";
+    for (; j < m; j++) b[lo + j].op = "ins";
+    return { a: a, b: b };
+  }
+
+  /* Render tokens, grouping runs with the same diff op and claim-support flag into one node;
+     spans are [start, end) character offsets of unsupported claims in this output. */
+  function renderTokens(tokens, spans) {
+    var box = el("div", "output");
+    var cur = null, curKey = "";
+    tokens.forEach(function (tok) {
+      var bad = false;
+      for (var s = 0; s < spans.length; s++) {
+        if (tok.at < spans[s][1] && tok.at + tok.t.length > spans[s][0]) { bad = true; break; }
+      }
+      var key = tok.op + (bad ? "!" : "");
+      if (!cur || key !== curKey) {
+        var tag = tok.op === "ins" ? "ins" : tok.op === "del" ? "del" : "span";
+        cur = el(tag, bad ? "unsupported" : null);
+        if (bad) cur.title = "unsupported claim";
+        box.appendChild(cur);
+        curKey = key;
+      }
+      cur.appendChild(document.createTextNode(tok.t));
+    });
+    if (!tokens.length) box.appendChild(el("span", "muted", "(empty output)"));
+    return box;
+  }
+
+  /* ---------- start ---------- */
+
+  var tabButtons = document.querySelectorAll("nav.tabs button");
+  for (var t = 0; t < tabButtons.length; t++) {
+    tabButtons[t].addEventListener("click", function (ev) { showSection(ev.currentTarget.dataset.section); });
+  }
+  if (document.querySelector("section.comparison")) showSection("0");
+  document.body.dataset.ready = "true";
+})();

@@ -1,0 +1,285 @@
+"""Comparison → the page's view model: plain JSON-able dicts, formatted for display.
+
+The report renders this, never a :class:`~evalkit.compare.Comparison` directly, so the
+template holds no arithmetic and the choice of what a reviewer sees first (headline metrics,
+refusal rates, the order of cases) lives here, testable without a browser.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from typing import Any
+
+from evalkit.compare import Comparison, Delta, SliceComparison, TextDiff
+from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
+
+__all__ = ["HEADLINE_RUN_METRICS", "build_view", "format_value", "metric_row", "section_view"]
+
+HEADLINE_RUN_METRICS = (
+    "cost.per_case",
+    "cost.total",
+    "tokens.input_per_case",
+    "tokens.output_per_case",
+    "latency.p50",
+    "latency.p95",
+    "errors.rate",
+)
+REFUSAL_RATES = ("over_refusal_rate", "under_refusal_rate")
+NON_QUALITY = ("cost", "latency")
+"""Scorers that measure spend, not quality: left out of the quality axis of the charts."""
+ALPHA = 0.05
+
+
+def _finite(v: Any) -> float | None:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return None
+    return float(v) if math.isfinite(v) else None
+
+
+def _kind(metric: str) -> str:
+    if metric.startswith("cost."):
+        return "usd"
+    if metric.startswith("latency."):
+        return "ms"
+    if metric.startswith("tokens."):
+        return "num"
+    if metric.endswith("_rate") or metric.endswith(".rate"):
+        return "pct"
+    return "score"
+
+
+def format_value(value: float | None, kind: str, *, signed: bool = False) -> str:
+    """A number as the page shows it: ``0.913``, ``91.3%`` (``+1.2 pp`` as a change), ``$0.0012``,
+    ``840 ms``; ``–`` when unknown."""
+    v = _finite(value)
+    if v is None:
+        return "–"
+    sign = "+" if signed and v > 0 else ""
+    if kind == "pct":
+        return f"{sign}{v * 100:.1f}{' pp' if signed else '%'}"
+    if kind == "usd":
+        return f"{'-' if v < 0 else sign}${abs(v):.4g}"
+    if kind == "ms":
+        return f"{sign}{v:.0f} ms"
+    if kind == "num":
+        return f"{sign}{v:,.1f}"
+    return f"{sign}{v:.3f}"
+
+
+def _p(p: float | None) -> str:
+    p = _finite(p)
+    if p is None:
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def metric_row(d: Delta, label: str | None = None) -> dict[str, Any]:
+    """One row of a metrics table, formatted, with its colour: ``tone`` is ``better``,
+    ``worse`` or ``flat`` by the metric's direction; ``significant`` when p < 0.05."""
+    kind = _kind(d.metric)
+    delta = _finite(d.delta)
+    if delta is None or delta == 0 or d.higher_is_better is None:
+        tone = "flat"
+    else:
+        tone = "worse" if d.worse else "better"
+    p = _finite(d.p_value)
+    low, high = _finite(d.low), _finite(d.high)
+    ci = (
+        f"{format_value(low, kind, signed=True)} … {format_value(high, kind, signed=True)}"
+        if low is not None and high is not None
+        else "–"
+    )
+    return {
+        "metric": d.metric,
+        "label": label or d.metric,
+        "baseline_fmt": format_value(d.baseline, kind),
+        "candidate_fmt": format_value(d.candidate, kind),
+        "delta_fmt": format_value(delta, kind, signed=True),
+        "ci_fmt": ci,
+        "p_fmt": _p(p),
+        "tone": tone,
+        "significant": p is not None and p < ALPHA,
+        "better": {True: "higher", False: "lower", None: "–"}[d.higher_is_better],
+    }
+
+
+def _text_diff(t: TextDiff) -> dict[str, Any]:
+    lines = []
+    for raw in t.unified.splitlines():
+        if raw.startswith(("---", "+++")):
+            continue
+        op = raw[:1] if raw[:1] in "+- @" else " "
+        lines.append({"op": "@" if op == "@" else op, "text": raw[1:] if op != "@" else raw})
+    if t.changed and not lines:  # no unified diff stored: show both texts whole
+        lines = [{"op": "-", "text": x} for x in (t.baseline or "").splitlines()]
+        lines += [{"op": "+", "text": x} for x in (t.candidate or "").splitlines()]
+    return {"name": t.name, "changed": t.changed, "lines": lines}
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return "–"
+    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def _config_rows(c: Comparison) -> list[dict[str, Any]]:
+    rows = [
+        {
+            "key": ch.key,
+            "baseline": _show(ch.baseline),
+            "candidate": _show(ch.candidate),
+            "changed": True,
+        }
+        for ch in c.config.changes
+    ]
+    changed = {r["key"] for r in rows}
+    for key in ("provider", "model"):  # always say what ran, even when it did not change
+        if key not in changed:
+            value = getattr(c.baseline, key)
+            rows.append(
+                {
+                    "key": key,
+                    "baseline": _show(value),
+                    "candidate": _show(getattr(c.candidate, key)),
+                    "changed": False,
+                }
+            )
+    return rows
+
+
+def _slice_chart(s: SliceComparison, scorers: Sequence[str]) -> dict[str, Any]:
+    """Per-scorer mean change, mean quality and cost per case of one slice, for the charts."""
+    means = {n: s.metric(f"{n}.mean") for n in scorers}
+
+    def quality(side: str) -> float | None:
+        vals = [_finite(getattr(d, side)) for n, d in means.items() if d and n not in NON_QUALITY]
+        known = [v for v in vals if v is not None]
+        return sum(known) / len(known) if known else None
+
+    cost = s.metric("cost.per_case")
+    return {
+        "tag": s.tag,
+        "n": s.cases,
+        "scorers": {n: {"d": _finite(d.delta) if d else None} for n, d in means.items()},
+        "quality": {"b": quality("baseline"), "c": quality("candidate")},
+        "cost": {
+            "b": _finite(cost.baseline) if cost else None,
+            "c": _finite(cost.candidate) if cost else None,
+        },
+    }
+
+
+def _metric_tables(c: Comparison, scorers: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    o = c.overall
+    headline, refusal, shown = [], [], set()
+    for name in scorers:
+        for stat in ("mean", "pass_rate"):
+            d = o.metric(f"{name}.{stat}")
+            if d is not None:
+                headline.append(metric_row(d, f"{name} {stat.replace('_', ' ')}"))
+                shown.add(d.metric)
+        for rate in REFUSAL_RATES:
+            d = o.metric(f"{name}.{rate}")
+            if d is not None:
+                label = rate.removesuffix("_rate").replace("_", "-") + " rate"
+                refusal.append(metric_row(d, f"{label} ({name})"))
+                shown.add(d.metric)
+    for m in HEADLINE_RUN_METRICS:
+        d = o.metric(m)
+        if d is not None:
+            headline.append(metric_row(d))
+            shown.add(m)
+    rest = [metric_row(d) for d in o.metrics if d.metric not in shown]
+    return {"metrics": headline, "refusal": refusal, "other_metrics": rest}
+
+
+def section_view(c: Comparison) -> dict[str, Any]:
+    """Everything the page shows for one comparison (see ``report.html.j2``)."""
+    scorers = [s.name for s in c.overall.scorers]
+    cases = case_views(c.cases)
+    notes = [c.dataset.note] if c.dataset.note else []
+    if not c.dataset.same_version and not c.dataset.note:
+        notes.append(
+            f"The runs used different eval set versions ({c.dataset.baseline_version} vs "
+            f"{c.dataset.candidate_version}); only the {c.dataset.shared} shared cases are compared."
+        )
+    counts: dict[str, int] = {}
+    for row in cases:
+        counts[row["st"]] = counts.get(row["st"], 0) + 1
+    errors = sorted(
+        set(c.overall.baseline_run.errors_by_kind) | set(c.overall.candidate_run.errors_by_kind)
+    )
+    runs = {}
+    for side, info in (("baseline", c.baseline), ("candidate", c.candidate)):
+        runs[side] = {
+            "name": info.candidate,
+            "model": info.model or "?",
+            "provider": info.provider or "?",
+            "reported_models": list(info.reported_models),
+            "path": info.path,
+        }
+    return {
+        "name": c.baseline.dataset
+        or c.candidate.dataset
+        or f"{c.baseline.candidate} vs {c.candidate.candidate}",
+        "verdict": c.verdict.status,
+        "gates": [
+            {"label": f"{g.gate} ({g.rule})", "passed": g.passed, "reason": g.reason}
+            for g in c.verdict.results
+        ],
+        "notes": notes,
+        **runs,
+        "dataset": c.baseline.dataset_version or "",
+        "n_cases": c.dataset.shared or len(cases),
+        "repeats": max(c.baseline.repeats, c.candidate.repeats),
+        "config_diff": _config_rows(c),
+        "text_diffs": [_text_diff(c.config.system), _text_diff(c.config.prompt)],
+        **_metric_tables(c, scorers),
+        "errors": [
+            {
+                "kind": k,
+                "b": c.overall.baseline_run.errors_by_kind.get(k, 0),
+                "c": c.overall.candidate_run.errors_by_kind.get(k, 0),
+            }
+            for k in errors
+        ],
+        "counts": {k: counts[k] for k in sorted(counts, key=_status_rank)},
+        "changed": sum(counts.get(k, 0) for k in CHANGED),
+        "scorers": scorers,
+        "tag_names": sorted({t for row in cases for t in row["tags"]}),
+        "tags": [_slice_chart(s, scorers) for s in c.tags],
+        "overall": _slice_chart(c.overall, scorers),
+        "cases": cases,
+    }
+
+
+def _status_rank(status: str) -> int:
+    return STATUS_ORDER.index(status) if status in STATUS_ORDER else len(STATUS_ORDER)
+
+
+def build_view(
+    comparisons: Comparison | Sequence[Comparison], *, title: str | None = None
+) -> dict[str, Any]:
+    """The page's whole view model: an overall verdict and one section per comparison."""
+    from evalkit import __version__
+
+    items = [comparisons] if isinstance(comparisons, Comparison) else list(comparisons)
+    sections = [section_view(c) for c in items]
+    if title is None:
+        first = items[0] if items else None
+        title = (
+            f"evalkit: {first.baseline.candidate} → {first.candidate.candidate}"
+            if first is not None
+            else "evalkit regression report"
+        )
+    verdicts = [s["verdict"] for s in sections]
+    return {
+        "title": title,
+        "version": __version__,
+        "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "verdict": ("FAIL" if "FAIL" in verdicts else "PASS") if verdicts else None,
+        "sections": sections,
+    }
