@@ -39,10 +39,18 @@ class SupportOptions:
     """Thresholds of the offline check; defaults were chosen with grouped cross-validation
     (see ``benchmarks/bench_groundedness.py``), not per example."""
 
-    min_support: float = 0.35
+    min_support: float = 0.3
     """Blended similarity below which a claim has no supporting passage at all."""
-    min_coverage: float = 0.75
+    min_coverage: float = 0.8
     """Share of the claim's content words that must occur in the passage."""
+    min_local: float = 0.8
+    """Share of the claim's content words that must occur within two adjacent sentences."""
+    min_proximity: float = 0.4
+    """Distinct claim words over the shortest passage stretch holding them all: a claim
+    assembled from words scattered over the passage states a relation the passage lacks."""
+    verbatim: float = 0.9
+    """A claim whose ``partial_ratio`` reaches this is near-verbatim text of the passage and
+    is supported without the word-level conditions."""
     check_negation: bool = True
     """Flag a claim whose negation disagrees with the passage sentence closest to it."""
 
@@ -93,6 +101,7 @@ class PassageIndex:
         self.prefixes = [_prefix_map(s) for s in self.stems]
         self.numbers = [number_keys(p.text) for p in self.passages]
         self.sentences = [_sentences(t) for t in self.texts]
+        self.sequence = [[w for sent in sents for w in sent] for sents in self.sentences]
         self.vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
         try:
             self.matrix = self.vectorizer.fit_transform(self.texts)
@@ -175,6 +184,7 @@ def _judge(
     found = [_has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
     local = _local_coverage(cwords, index.sentences[i])
+    proximity = _proximity(cwords, index.sequence[i])
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,
@@ -182,13 +192,20 @@ def _judge(
         "token_set": tset,
         "coverage": coverage,
         "local": local,
+        "proximity": proximity,
+        "length": float(len(set(cwords))),
     }
     reason = _mismatch(claim.text, i, index)
     if reason is None and options.check_negation:
         reason = _negation_mismatch(claim.text, index.sentences[i], cwords)
-    if reason is None and (support < options.min_support or coverage < options.min_coverage):
+    if reason is None and partial < options.verbatim:
         novel = [w for w, ok in zip(cwords, found, strict=True) if not ok]
-        reason = "no support" + (f": {', '.join(novel[:3])} not in passage {pid}" if novel else "")
+        if support < options.min_support or coverage < options.min_coverage:
+            reason = "no support" + (
+                f": {', '.join(novel[:3])} not in passage {pid}" if novel else ""
+            )
+        elif local < options.min_local or proximity < options.min_proximity:
+            reason = f"no support: the claim's words are scattered over passage {pid}"
     return ClaimResult(
         claim.text,
         claim.start,
@@ -285,6 +302,34 @@ _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
 def _sentences(text: str) -> list[list[str]]:
     """Each passage sentence as its stems in order (negation words kept as they are)."""
     return [toks for toks in (_stems(s) for s in _SENT.split(text)) if toks]
+
+
+def _proximity(cwords: list[str], sequence: list[str]) -> float:
+    """How tightly the claim's words sit in the passage: distinct words found divided by
+    the shortest stretch of passage containing them all (1.0 when contiguous). A claim
+    stitched together from words scattered over the passage scores low."""
+    target = set(cwords)
+    positions = [(j, w) for j, w in enumerate(sequence) if w in target]
+    need = len({w for _, w in positions})
+    if need == 0:
+        return 0.0
+    if need == 1:
+        return 1.0
+    counts: dict[str, int] = {}
+    have, left, best = 0, 0, len(sequence) + 1
+    for right in range(len(positions)):
+        w = positions[right][1]
+        counts[w] = counts.get(w, 0) + 1
+        if counts[w] == 1:
+            have += 1
+        while have == need:
+            best = min(best, positions[right][0] - positions[left][0] + 1)
+            lw = positions[left][1]
+            counts[lw] -= 1
+            if counts[lw] == 0:
+                have -= 1
+            left += 1
+    return need / best
 
 
 def _local_coverage(cwords: list[str], sentences: list[list[str]]) -> float:

@@ -42,13 +42,19 @@ class Groundedness(Scorer):
     name = "groundedness"
     requires = ("context",)
 
-    threshold: float = 1.0
-    """Every claim must be supported by default: one invented number is a failed answer."""
+    threshold: float = 0.75
+    """Share of supported claims needed to pass (see the docs for how it was chosen)."""
     mode: Literal["offline", "judge"] = "offline"
     min_support: float = SupportOptions.min_support
     """Blended similarity (TF-IDF, partial and token-set ratios, word coverage) a claim needs."""
     min_coverage: float = SupportOptions.min_coverage
     """Share of a claim's content words that must occur in its passage."""
+    min_local: float = SupportOptions.min_local
+    """Share of a claim's content words that must occur within two adjacent sentences."""
+    min_proximity: float = SupportOptions.min_proximity
+    """How tightly the claim's words must sit together in the passage (1.0: contiguous)."""
+    verbatim: float = SupportOptions.verbatim
+    """``partial_ratio`` at which a claim counts as quoted from the passage."""
     check_negation: bool = True
     judge_provider: str | None = None
     """Judge mode: a registered provider name (``openai``, ``anthropic``, ...)."""
@@ -80,7 +86,14 @@ class Groundedness(Scorer):
         self.check_case(ctx.case)
         if self.mode == "judge":
             return self._judge(ctx)
-        options = SupportOptions(self.min_support, self.min_coverage, self.check_negation)
+        options = SupportOptions(
+            min_support=self.min_support,
+            min_coverage=self.min_coverage,
+            check_negation=self.check_negation,
+            min_local=self.min_local,
+            min_proximity=self.min_proximity,
+            verbatim=self.verbatim,
+        )
         results = claim_results(ctx.response.text, ctx.case.context, options)
         return self._summarise(results, mode="offline")
 
