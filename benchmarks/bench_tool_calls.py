@@ -18,17 +18,19 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bfcl_convert import bfcl_output_to_response, bfcl_to_case  # noqa: E402
+from bfcl_convert import bfcl_output_to_response, bfcl_to_case
 
-from evalkit.dataset import Case, parse_case  # noqa: E402
-from evalkit.errors import Problem  # noqa: E402
-from evalkit.scorers.tool_calls import ToolCalls  # noqa: E402
-from evalkit.scoring import ScoreContext  # noqa: E402
+from evalkit.dataset import Case, parse_case
+from evalkit.errors import Problem
+from evalkit.scorers._tool_match import MatchRules
+from evalkit.scorers.tool_calls import ToolCalls
+from evalkit.scoring import ScoreContext
 
 DEFAULT = Path("/work/shared/data/tool_calls/bfcl_labeled_outputs.jsonl")
 
@@ -91,10 +93,55 @@ def exact_values(row: Mapping[str, Any]) -> bool:
         if i == len(truth):
             return True
         return any(
-            search(i + 1, used | {j}) for j in range(len(outs)) if j not in used and fits(outs[j], truth[i])
+            search(i + 1, used | {j})
+            for j in range(len(outs))
+            if j not in used and fits(outs[j], truth[i])
         )
 
     return search(0, frozenset())
+
+
+# ------------------------------------------------------------------ attribution
+
+
+@dataclass
+class _Variant(ToolCalls):
+    """evalkit's default semantics with exactly one deliberate difference switched to BFCL's."""
+
+    bfcl_rule: str = ""
+
+    @property
+    def greedy(self) -> bool:
+        return self.bfcl_rule == "greedy"
+
+    @property
+    def rules(self) -> MatchRules:
+        return MatchRules(
+            normalize_enum_strings=self.bfcl_rule == "enum",
+            int_for_float_in_arrays=self.bfcl_rule != "array_float",
+        )
+
+
+DIFFERENCES = {
+    "greedy": "evalkit pairs parallel calls by optimal assignment; BFCL greedily (first match)",
+    "enum": "evalkit compares enum strings exactly; BFCL normalises case/spaces/punctuation",
+    "array_float": "evalkit accepts an integer for a float inside an array; BFCL wants the "
+    "exact element type",
+    "schema": "no expected calls: evalkit fails a call that breaks the tool's JSON Schema; "
+    "BFCL's live_relevance only asks for at least one call",
+}
+_VARIANTS = {
+    key: _Variant(bfcl_rule=key, schema="report" if key == "schema" else "auto")
+    for key in DIFFERENCES
+}
+
+
+def why(ctx: ScoreContext, label: bool) -> str:
+    """The deliberate difference that, alone switched to BFCL's rule, restores agreement."""
+    for key, scorer in _VARIANTS.items():
+        if scorer.score(ctx).passed is label:
+            return DIFFERENCES[key]
+    return "UNEXPLAINED: no single documented difference accounts for it"
 
 
 # ------------------------------------------------------------------ report
@@ -107,7 +154,9 @@ def table(title: str, results: Mapping[str, list[bool]]) -> None:
     for cat in sorted(results):
         v = results[cat]
         print(f"  {cat:<24} {len(v):>5} {sum(v) / len(v):>7.2%}")
-    print(f"  {'overall':<24} {len(total):>5} {sum(total) / len(total):>7.2%}  ({sum(total)}/{len(total)})")
+    print(
+        f"  {'overall':<24} {len(total):>5} {sum(total) / len(total):>7.2%}  ({sum(total)}/{len(total)})"
+    )
 
 
 def main() -> None:
@@ -124,19 +173,20 @@ def main() -> None:
         "baseline: exact values, no normalisation": exact_values,
     }
     agree: dict[str, dict[str, list[bool]]] = defaultdict(lambda: defaultdict(list))
-    misses: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    misses: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     started = time.perf_counter()
     n = 0
     for row in rows(args.path):
         n += 1
         label = row["label"] == "correct"
         case, response = to_case(row), bfcl_output_to_response(row)
+        ctx = ScoreContext(case=case, response=response)
         for title, scorer in scorers.items():
-            score = scorer.score(ScoreContext(case=case, response=response))
+            score = scorer.score(ctx)
             ok = score.passed is label
             agree[title][row["category"]].append(ok)
             if not ok:
-                misses[title].append((row["id"], row["label"], score.reason))
+                misses[title].append((row["id"], row["label"], score.reason, why(ctx, label)))
         for title, fn in baselines.items():
             agree[title][row["category"]].append(fn(row) is label)
     elapsed = time.perf_counter() - started
@@ -146,8 +196,11 @@ def main() -> None:
     for title in scorers:
         found = misses[title]
         print(f"\nrows where {title} disagrees with BFCL's label: {len(found)}")
-        for row_id, label, reason in found[: args.show]:
-            print(f"  {row_id} (BFCL: {label}) evalkit: {reason}")
+        for row_id, label, reason, cause in found[: args.show]:
+            print(f"  {row_id} (BFCL: {label})\n    evalkit: {reason}\n    why: {cause}")
+        causes = Counter(cause for *_, cause in found)
+        for cause, count in causes.most_common():
+            print(f"  {count:>4} x {cause}")
 
 
 if __name__ == "__main__":

@@ -108,7 +108,9 @@ def _arguments(answer: Mapping[str, list[Any]], doc: Mapping[str, Any]) -> dict[
             first = real[0] if real else None
             if pdoc.get("type") in ("string", "any") or isinstance(first, str):
                 accepted.append("")
-            elif pdoc.get("type") in ("array", "tuple") and (first is None or isinstance(first, list)):
+            elif pdoc.get("type") in ("array", "tuple") and (
+                first is None or isinstance(first, list)
+            ):
                 accepted.append([])
         if not accepted:
             continue  # only "" was acceptable: the argument must be left out

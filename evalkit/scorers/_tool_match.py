@@ -143,7 +143,9 @@ def _scalar_ok(
     return bool(got == expected)
 
 
-def _normalises(schema: Mapping[str, Any] | None, types: set[str] | None, rules: MatchRules) -> bool:
+def _normalises(
+    schema: Mapping[str, Any] | None, types: set[str] | None, rules: MatchRules
+) -> bool:
     if not rules.normalize_strings or (types is not None and "string" not in types):
         return False
     has_enum = isinstance(schema, Mapping) and isinstance(schema.get("enum"), list)
@@ -155,7 +157,7 @@ def _match_list(
 ) -> Mismatch | None:
     if not isinstance(got, list) or len(got) != len(expected):
         return Mismatch("", f"expected {show(expected)}, got {show(got)}")
-    for i, (g, e) in enumerate(zip(got, expected)):
+    for i, (g, e) in enumerate(zip(got, expected, strict=True)):
         miss = match_value(g, e, item_schema(schema, i), rules, in_array=True)
         if miss is not None:
             return Mismatch(f"[{i}]{miss.path}", miss.message)

@@ -22,7 +22,7 @@ a model and go to a program:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -145,18 +145,24 @@ def validate(value: Any, schema: Mapping[str, Any] | None, path: str = "") -> li
     if isinstance(branches, list) and branches:
         if any(not validate(value, b, path) for b in branches if isinstance(b, Mapping)):
             return []
-        return [SchemaProblem(path, "invalid", f"matches none of the allowed forms, got {show(value)}")]
+        return [
+            SchemaProblem(path, "invalid", f"matches none of the allowed forms, got {show(value)}")
+        ]
     types = allowed_types(schema)
     if types is not None and not _type_ok(value, types):
         want = " or ".join(sorted(types))
         return [
-            SchemaProblem(path, "wrong_type", f"expected {want}, got {type_name(value)} {show(value)}")
+            SchemaProblem(
+                path, "wrong_type", f"expected {want}, got {type_name(value)} {show(value)}"
+            )
         ]
     problems: list[SchemaProblem] = []
     enum = schema.get("enum")
     if isinstance(enum, list) and not any(_same(value, e) for e in enum):
         problems.append(
-            SchemaProblem(path, "enum_violation", f"expected one of {show(enum)}, got {show(value)}")
+            SchemaProblem(
+                path, "enum_violation", f"expected one of {show(enum)}, got {show(value)}"
+            )
         )
     if "const" in schema and not _same(value, schema["const"]):
         problems.append(
@@ -198,7 +204,7 @@ def _validate_object(
             problems.append(
                 SchemaProblem(_join(path, name), "missing_required", "is required but missing")
             )
-    extra = schema.get("additionalProperties", False if strict_extra else True)
+    extra = schema.get("additionalProperties", not strict_extra)
     for key, item in value.items():
         where = _join(path, str(key))
         if key in props:
@@ -206,7 +212,9 @@ def _validate_object(
         elif extra is False:
             known = ", ".join(f'"{k}"' for k in props) or "none"
             problems.append(
-                SchemaProblem(where, "unknown_parameter", f"is not a parameter of the tool (known: {known})")
+                SchemaProblem(
+                    where, "unknown_parameter", f"is not a parameter of the tool (known: {known})"
+                )
             )
         elif isinstance(extra, Mapping):
             problems += validate(item, extra, where)
@@ -222,11 +230,8 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, bool) or isinstance(b, bool):
         return isinstance(a, bool) and isinstance(b, bool) and a == b
     if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, Mapping) and isinstance(b, Mapping):
         return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
-    return bool(type_name(a) == type_name(b) or _both_numbers(a, b)) and a == b
-
-
-def _both_numbers(a: Any, b: Sequence[Any] | Any) -> bool:
-    return isinstance(a, (int, float)) and isinstance(b, (int, float))
+    numbers = isinstance(a, (int, float)) and isinstance(b, (int, float))
+    return (numbers or type_name(a) == type_name(b)) and bool(a == b)

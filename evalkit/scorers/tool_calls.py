@@ -66,7 +66,13 @@ class ToolCalls(Scorer):
             )
 
     @property
+    def greedy(self) -> bool:
+        """Pair parallel calls greedily, as BFCL does (only with ``bfcl_compat``)."""
+        return self.bfcl_compat
+
+    @property
     def rules(self) -> MatchRules:
+        """Value-comparison rules implied by the fields."""
         return MatchRules(
             normalize_strings=self.normalize_strings,
             normalize_enum_strings=self.bfcl_compat,
@@ -81,9 +87,9 @@ class ToolCalls(Scorer):
         tool_use = case.metadata.get(TOOL_USE_KEY) if case.metadata else None
         if expected is None and tool_use is None and tools is None:
             raise ScorerError(
-                f"case {case.id!r}: scorer \"tool_calls\" has nothing to check (no "
+                f'case {case.id!r}: scorer "tool_calls" has nothing to check (no '
                 "expected_tool_calls, no tools on the case or the request); add "
-                'expected_tool_calls to the case, give the candidate tools, or set metadata '
+                "expected_tool_calls to the case, give the candidate tools, or set metadata "
                 '{"tool_use": "required"}'
             )
         if tool_use not in (None, "required"):
@@ -112,7 +118,7 @@ class ToolCalls(Scorer):
         if ok and schema_counts and schema_bad:
             ok, reason = False, schema_bad[0]
         if ok and not reason:
-            reason = _success_reason(expected, calls, schema_bad)
+            reason = _success_reason(expected, tool_use, calls, schema_bad)
         value = 1.0 if ok else 0.0
         details.setdefault("outcome", "match" if ok else "mismatch")
         return Score(value, value >= self.threshold, reason, details)
@@ -133,7 +139,7 @@ class ToolCalls(Scorer):
 
         matrix = [[compare_call(c, e, params(e.name), rules) for c in calls] for e in expected]
         mode = "strict" if ctx.case.tool_call_order == "strict" else "any"
-        pairs = pair_calls(matrix, len(calls), mode, greedy=self.bfcl_compat)
+        pairs = pair_calls(matrix, len(calls), mode, greedy=self.greedy)
         rows, first, names_ok, args_ok, args_total = [], "", 0, 0, 0
         for ei, ci in pairs:
             verdict = matrix[ei][ci] if ei is not None and ci is not None else None
@@ -154,7 +160,7 @@ class ToolCalls(Scorer):
                     args_total += len(verdict.arguments)
             rows.append(row)
             if not first and not row["ok"]:
-                first = _call_reason(ei, ci, row["reason"], expected, calls)
+                first = row["reason"] if ei is None else f"call {ei + 1}: {row['reason']}"
         details["calls"] = rows
         denominator = max(len(expected), len(calls))
         metrics = {"name_accuracy": names_ok / denominator if denominator else 1.0}
@@ -220,7 +226,7 @@ def _optimal(
 
     gains = [[weight(matrix[r][c]) for c in cols] for r in rows]
     row_ind, col_ind = linear_sum_assignment(gains, maximize=True)
-    return [(rows[int(r)], cols[int(c)]) for r, c in zip(row_ind, col_ind)]
+    return [(rows[int(r)], cols[int(c)]) for r, c in zip(row_ind, col_ind, strict=True)]
 
 
 def _tools(ctx: ScoreContext) -> dict[str, ToolSpec] | None:
@@ -248,38 +254,32 @@ def _schema_check(
             hallucinated.append(call.name)
             known = ", ".join(show(n) for n in tools) or "none"
             found.append(
-                SchemaProblem("", "invalid", f"tool {show(call.name)} does not exist (tools: {known})")
+                SchemaProblem(
+                    "", "invalid", f"tool {show(call.name)} does not exist (tools: {known})"
+                )
             )
         elif call.arguments is None:
             why = call.parse_error or "not a JSON object"
             found.append(SchemaProblem("", "invalid", f"arguments could not be parsed ({why})"))
         else:
             found = validate_arguments(call.arguments, spec.parameters)
-        problems += [
-            {"call": i, **p.to_dict(), "message": f"{where}: {p}"} for p in found
-        ]
+        problems += [{"call": i, **p.to_dict(), "message": f"{where}: {p}"} for p in found]
     return problems, hallucinated
 
 
-def _call_reason(
-    ei: int | None,
-    ci: int | None,
-    reason: str,
-    expected: Sequence[ExpectedToolCall],
-    calls: Sequence[ToolCall],
-) -> str:
-    if ei is None:
-        return reason
-    return f"call {ei + 1}: {reason}"
-
-
 def _success_reason(
-    expected: Sequence[ExpectedToolCall] | None, calls: Sequence[ToolCall], schema_bad: list[str]
+    expected: Sequence[ExpectedToolCall] | None,
+    tool_use: Any,
+    calls: Sequence[ToolCall],
+    schema_bad: list[str],
 ) -> str:
-    note = f" (schema: {schema_bad[0]})" if schema_bad else ""
+    note = f"; schema problem reported: {schema_bad[0]}" if schema_bad else ""
+    if expected is None and tool_use == "required":
+        return f"{len(calls)} tool call(s) made, as required{note}"
     if expected is None:
-        what = f"{len(calls)} tool call(s), schema valid" if not schema_bad else "reported only"
-        return f"{what}{note}" if schema_bad else what
+        if not calls:
+            return "no tool call; nothing to validate"
+        return f"{len(calls)} tool call(s), valid against the tools' schemas{note}"
     if not expected:
         return "no tool call, as expected"
     return f"all {len(expected)} tool call(s) match{note}"
