@@ -374,7 +374,7 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
             applied |= r.error is not None
             continue
         applied = True
-        if s.error is not None or (r.error is not None and s.value is None):
+        if s.error is not None or r.error is not None:
             verdicts.append(False)
             errors += 1
             continue

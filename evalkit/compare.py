@@ -386,8 +386,9 @@ def _case_mean(values: Sequence[float | None]) -> float:
 
 _PER_CASE: dict[str, Any] = {
     "cost.per_case": lambda r: r.cost,
-    "tokens.input_per_case": lambda r: r.usage.input_tokens,
-    "tokens.output_per_case": lambda r: r.usage.output_tokens,
+    # An errored call used no tokens, as in RunMetrics (counted as 0, not left out).
+    "tokens.input_per_case": lambda r: r.usage.input_tokens or 0,
+    "tokens.output_per_case": lambda r: r.usage.output_tokens or 0,
     "errors.rate": lambda r: 1.0 if r.error else 0.0,
 }
 

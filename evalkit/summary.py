@@ -1,0 +1,276 @@
+"""Text views of a :class:`~evalkit.comparison.Comparison`: a plain-text summary for CI logs and
+a short Markdown summary fit for a pull-request comment.
+
+Both show the same things in the same order: the verdict and every gate reason, what changed,
+the headline metrics with deltas and intervals, the case counts, errors, the worst regressions
+and where the HTML report is. Untrusted text (case ids, reasons, config values) is flattened to
+one line and, in Markdown, escaped so it cannot break the table or inject markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
+from evalkit.gates import fmt
+
+__all__ = ["headline", "markdown_summary", "terminal_summary", "worst_regressions"]
+
+_RUN_HEADLINE = ("cost.per_case", "tokens.output_per_case", "latency.p95", "errors.rate")
+
+
+def headline(sl: SliceComparison) -> list[Delta]:
+    """The metrics worth a line: per scorer mean, pass rate and outcome rates, then cost,
+    output tokens, p95 latency and error rate."""
+    run = set(_RUN_HEADLINE)
+    scorer = [
+        m
+        for m in sl.metrics
+        if m.metric.split(".")[0] in {s.name for s in sl.scorers}
+        and (m.metric.endswith((".mean", ".pass_rate", "_rate")))
+    ]
+    return scorer + [m for m in sl.metrics if m.metric in run]
+
+
+def worst_regressions(cmp: Comparison, limit: int = 10) -> list[CaseRow]:
+    """Regressions, most severe first: more scorers lost, then the larger value drop."""
+
+    def severity(row: CaseRow) -> tuple[int, float, str]:
+        lost = sum(1 for s in row.scorer_status.values() if s == "regression")
+        drop = 0.0
+        if row.baseline and row.candidate:
+            for name, cell in row.candidate.scores.items():
+                before = row.baseline.scores.get(name)
+                if before and before.value is not None and cell.value is not None:
+                    drop += max(0.0, before.value - cell.value)
+        return (-lost, -drop, row.case_id)
+
+    return sorted(cmp.rows(status="regression"), key=severity)[:limit]
+
+
+def _why(row: CaseRow) -> str:
+    """Which scorers now fail and why (the candidate's reasons), or the provider error."""
+    side = row.candidate
+    if side is None:
+        return ""
+    if side.error:
+        return f"error: {side.error.get('kind', 'unknown')}"
+    parts = []
+    for name, status in row.scorer_status.items():
+        cell = side.scores.get(name)
+        if status == "regression" and cell is not None:
+            parts.append(f"{name}: {cell.error or cell.reason or 'failed'}")
+    return "; ".join(parts)
+
+
+def _one_line(text: Any, limit: int = 120) -> str:
+    s = re.sub(r"\s+", " ", str(text)).strip()
+    return s if len(s) <= limit else s[: limit - 1] + "…"
+
+
+def _p(p: float | None) -> str:
+    return "" if p is None else ("<0.001" if p < 0.001 else f"{p:.3f}")
+
+
+def _ci(d: Delta) -> str:
+    return "" if d.low is None or d.high is None else f"{fmt(d.low)}…{fmt(d.high)}"
+
+
+def _signed(x: float | None) -> str:
+    if x is None:
+        return "n/a"
+    return ("+" if x > 0 else "") + fmt(x)
+
+
+def _flag(d: Delta) -> str:
+    if d.delta is None or d.higher_is_better is None or d.delta == 0:
+        return ""
+    significant = d.p_value is not None and d.p_value < 0.05
+    word = "worse" if d.worse else "better"
+    return word if significant or d.p_value is None else f"{word}?"
+
+
+def _changes(cmp: Comparison) -> list[str]:
+    out = [
+        f"{c.key}: {_one_line(c.baseline, 60)} → {_one_line(c.candidate, 60)}"
+        for c in cmp.config.changes
+    ]
+    for diff in (cmp.config.prompt, cmp.config.system):
+        if diff.changed:
+            lines = diff.unified.splitlines()[2:]
+            plus = sum(1 for x in lines if x.startswith("+"))
+            minus = sum(1 for x in lines if x.startswith("-"))
+            out.append(f"{diff.name}: +{plus} −{minus} lines")
+    return out
+
+
+def _counts(sl: SliceComparison) -> str:
+    c = sl.counts
+    parts = [
+        f"{c.regression} regression(s)",
+        f"{c.improvement} improvement(s)",
+        f"{c.unchanged_pass} unchanged pass",
+        f"{c.unchanged_fail} unchanged fail",
+    ]
+    if c.unscored:
+        parts.append(f"{c.unscored} unscored")
+    return ", ".join(parts)
+
+
+def _errors(sl: SliceComparison) -> str:
+    def side(run: Any) -> str:
+        kinds = ", ".join(f"{k} {n}" for k, n in run.errors_by_kind.items())
+        return f"{run.errors}" + (f" ({kinds})" if kinds else "")
+
+    return f"baseline {side(sl.baseline_run)}, candidate {side(sl.candidate_run)}"
+
+
+def _flaky(cmp: Comparison) -> tuple[int, int]:
+    rows = [r for r in cmp.cases if r.baseline and r.candidate]
+    return (
+        sum(1 for r in rows if r.baseline and r.baseline.flaky),
+        sum(1 for r in rows if r.candidate and r.candidate.flaky),
+    )
+
+
+# ------------------------------------------------------------------------------ terminal
+
+
+def terminal_summary(
+    cmp: Comparison, *, report: str | None = None, max_regressions: int = 10
+) -> str:
+    """A plain-text summary for CI logs (no colour, no box drawing, fits 100 columns)."""
+    b, c = cmp.baseline, cmp.candidate
+    lines = [
+        f"evalkit compare: {b.candidate} ({b.provider} {b.model}) -> "
+        f"{c.candidate} ({c.provider} {c.model})   verdict: {cmp.verdict.status}",
+        f"eval set: {b.dataset or '?'} version {str(b.dataset_version)[:12]}, "
+        f"{cmp.dataset.shared} shared case(s); repeats {b.repeats} / {c.repeats}",
+    ]
+    if cmp.dataset.note:
+        lines.append(f"note: {cmp.dataset.note}")
+    changes = _changes(cmp)
+    lines.append("changed: " + ("; ".join(changes) if changes else "nothing in the configuration"))
+    lines.append(
+        "reported models: baseline "
+        f"{', '.join(b.reported_models) or 'none'}; candidate {', '.join(c.reported_models) or 'none'}"
+    )
+    if cmp.verdict.results:
+        failed = len(cmp.verdict.failures)
+        lines += [
+            "",
+            f"gates: {cmp.verdict.status} ({failed} of {len(cmp.verdict.results)} failed)",
+        ]
+        for r in cmp.verdict.results:
+            lines.append(f"  {r.status.upper():4}  {r.reason}")
+    lines += ["", _table_text(headline(cmp.overall))]
+    fb, fc = _flaky(cmp)
+    lines += [
+        "",
+        f"cases: {_counts(cmp.overall)}"
+        + (f"; flaky: baseline {fb}, candidate {fc}" if fb or fc else ""),
+        f"errors: {_errors(cmp.overall)}",
+    ]
+    for sl in cmp.tags:
+        lines.append(f"  [{_one_line(sl.tag, 40)}] {sl.cases} case(s): {_counts(sl)}")
+    worst = worst_regressions(cmp, max_regressions)
+    if worst:
+        lines += ["", f"worst regressions ({cmp.overall.counts.regression} in all):"]
+        for row in worst:
+            tags = f" [{', '.join(row.tags)}]" if row.tags else ""
+            lines.append(
+                f"  {_one_line(row.case_id, 40)}{_one_line(tags, 40)}: {_one_line(_why(row))}"
+            )
+    if report:
+        lines += ["", f"report: {report}"]
+    return "\n".join(lines) + "\n"
+
+
+def _table_text(rows: Sequence[Delta]) -> str:
+    head = ("metric", "baseline", "candidate", "delta", "95% CI of delta", "p", "")
+    body = [
+        (
+            m.metric,
+            fmt(m.baseline),
+            fmt(m.candidate),
+            _signed(m.delta),
+            _ci(m),
+            _p(m.p_value),
+            _flag(m),
+        )
+        for m in rows
+    ]
+    widths = [max(len(str(r[i])) for r in [head, *body]) for i in range(len(head))]
+    out = []
+    for r in [head, *body]:
+        cells = [
+            str(v).ljust(w) if i == 0 else str(v).rjust(w)
+            for i, (v, w) in enumerate(zip(r, widths, strict=True))
+        ]
+        out.append("  ".join(cells).rstrip())
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------ markdown
+
+
+def _md(text: Any, limit: int = 120) -> str:
+    """One line of untrusted text made inert in GitHub Markdown (tables, HTML, links)."""
+    s = _one_line(text, limit)
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|#!~])", r"\\\1", s)
+
+
+def markdown_summary(
+    cmp: Comparison, *, report: str | None = None, max_regressions: int = 5
+) -> str:
+    """A short Markdown summary for a pull-request comment."""
+    b, c = cmp.baseline, cmp.candidate
+    icon = "✅" if cmp.passed else "❌"
+    lines = [
+        f"### {icon} evalkit: {cmp.verdict.status} — {_md(c.candidate)} vs {_md(b.candidate)}",
+        "",
+        f"{cmp.dataset.shared} shared case(s) of {_md(b.dataset or 'the eval set')}"
+        + (f". {_md(cmp.dataset.note, 300)}" if cmp.dataset.note else "."),
+        "",
+    ]
+    if cmp.verdict.results:
+        lines.append("**Gates**")
+        lines += [
+            f"- {'✅' if r.passed else '❌'} {_md(r.reason, 300)}"
+            + (" (skipped)" if r.status == "skip" else "")
+            for r in cmp.verdict.results
+        ]
+        lines.append("")
+    lines += [
+        "| metric | baseline | candidate | Δ | 95% CI of Δ | p |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for m in headline(cmp.overall):
+        flag = _flag(m)
+        delta = _signed(m.delta) + (f" ({flag})" if flag else "")
+        lines.append(
+            f"| {_md(m.metric)} | {fmt(m.baseline)} | {fmt(m.candidate)} | {delta} | "
+            f"{_ci(m)} | {_p(m.p_value)} |"
+        )
+    lines += ["", f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."]
+    worst = worst_regressions(cmp, max_regressions)
+    if worst:
+        lines += ["", f"**Worst regressions** ({cmp.overall.counts.regression} in all)"]
+        lines += [f"- **{_md(r.case_id, 60)}**: {_md(_why(r))}" for r in worst]
+    changes = _changes(cmp)
+    if changes:
+        lines += ["", "<details><summary>What changed</summary>", ""]
+        lines += [f"- {_md(x, 200)}" for x in changes]
+        lines += ["", "</details>"]
+    if report:
+        link = report if re.fullmatch(r"https?://[^\s()<>]+", report) else None
+        lines += [
+            "",
+            f"Full report: [{_md(report, 300)}]({link})"
+            if link
+            else f"Full report: {_md(report, 300)}",
+        ]
+    return "\n".join(lines) + "\n"
