@@ -83,30 +83,41 @@ def _call_text(call: Any) -> str:
     return "" if call is None else str(call)
 
 
-def _tool_verdicts(details: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Per-call verdicts of the tool_calls scorer, read leniently (``calls`` or ``matches``)."""
+def _tool_verdicts(
+    details: Mapping[str, Any], made: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """Per-pair verdicts of the ``tool_calls`` scorer, then its schema problems.
+
+    A pair is ``{"expected": index | call, "call": index | call, "ok", "reason", "arguments":
+    [{"name", "status", "ok", "reason"}]}``; an index refers to the case's expectations or to
+    the calls ``made``.
+    """
     out = []
-    for i, v in enumerate(details.get("calls") or details.get("matches") or ()):
+    for v in details.get("calls") or ():
         if not isinstance(v, Mapping):
             continue
         args = []
-        raw_args = v.get("arguments") or v.get("args") or {}
-        items = raw_args.items() if isinstance(raw_args, Mapping) else enumerate(raw_args)
-        for key, a in items:
+        for a in v.get("arguments") or ():
             if isinstance(a, Mapping):
-                name = str(a.get("name", key))
-                ok = a.get("passed", a.get("ok"))
-                args.append({"n": name, "ok": bool(ok), "why": str(a.get("reason") or "")})
-        ok = v.get("passed", v.get("ok", v.get("match")))
+                why = str(a.get("reason") or a.get("status") or "")
+                args.append({"n": str(a.get("name", "?")), "ok": bool(a.get("ok")), "why": why})
+        exp, got = v.get("expected"), v.get("call")
+        if isinstance(exp, int) and not isinstance(exp, bool):
+            exp = f"expected call {exp + 1}"
+        if isinstance(got, int) and not isinstance(got, bool):
+            got = made[got] if 0 <= got < len(made) else f"call {got + 1}"
         out.append(
             {
-                "ok": bool(ok),
-                "exp": _call_text(v.get("expected")),
-                "got": _call_text(v.get("actual", v.get("made", v.get("got")))),
-                "why": str(v.get("reason") or f"call {i + 1}"),
+                "ok": bool(v.get("ok")),
+                "exp": _call_text(exp),
+                "got": _call_text(got),
+                "why": str(v.get("reason") or ""),
                 "args": args,
             }
         )
+    for p in details.get("schema_problems") or ():
+        message = p.get("message") if isinstance(p, Mapping) else p
+        out.append({"ok": False, "exp": "schema", "got": "", "why": str(message), "args": []})
     return out
 
 
@@ -152,8 +163,8 @@ def side_view(side: CaseSide) -> dict[str, Any]:
         details = cell.details if isinstance(cell.details, Mapping) else {}
         if "claims" in details:
             out["claims"], out["uns"] = _claims(details, side.output)
-        if name == "tool_calls" or "calls" in details:
-            tc = _tool_verdicts(details)
+        if name == "tool_calls":
+            tc = _tool_verdicts(details, side.tool_calls)
             if tc:
                 out["tc"] = tc
         if isinstance(details.get("verdict"), str):

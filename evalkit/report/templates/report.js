@@ -225,7 +225,7 @@
     if (side.tc && side.tc.length) div.appendChild(toolVerdicts(side.tc));
     var kv = el("dl", "kv");
     function add(k, v) { if (v !== null && v !== undefined && v !== "") { kv.appendChild(el("dt", null, k)); kv.appendChild(el("dd", null, v)); } }
-    if (side.ref) add("refusal", side.ref.verdict + (side.ref.outcome ? " (" + side.ref.outcome + ")" : ""));
+    if (side.ref) add("refusal verdict", side.ref.verdict + (side.ref.outcome ? " (" + side.ref.outcome + ")" : ""));
     Object.keys(side.s).forEach(function (name) {
       var s = side.s[name];
       var verdict = s[1] === true ? "pass" : s[1] === false ? "FAIL" : "n/a";
