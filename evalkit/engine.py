@@ -31,6 +31,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evalkit.errors import RunError
+
 if TYPE_CHECKING:
     from evalkit.config import Candidate, Project
     from evalkit.dataset import EvalSet
@@ -38,7 +40,15 @@ if TYPE_CHECKING:
     from evalkit.records import Run
     from evalkit.scoring import Scorer
 
-__all__ = ["RunOptions", "run", "run_async", "run_suite", "run_suite_async"]
+__all__ = [
+    "RunOptions",
+    "resume",
+    "resume_async",
+    "run",
+    "run_async",
+    "run_suite",
+    "run_suite_async",
+]
 
 
 @dataclass(frozen=True)
@@ -200,3 +210,92 @@ def _sync(make: Any) -> Any:
 
     with ThreadPoolExecutor(1, thread_name_prefix="evalkit-run") as pool:
         return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def resume(
+    run_dir: str | Path, options: RunOptions | None = None, project: Project | None = None
+) -> list[Run]:
+    """Synchronous :func:`resume_async`."""
+    return _sync(lambda: resume_async(run_dir, options, project))  # type: ignore[no-any-return]
+
+
+async def resume_async(
+    run_dir: str | Path, options: RunOptions | None = None, project: Project | None = None
+) -> list[Run]:
+    """Finish an interrupted run from its directory alone (or every run under a folder that
+    holds one sub-folder per candidate): candidate, eval set, scorers and repeats come from
+    the manifest; only missing (case, repeat) pairs are run. ``options`` may change how
+    (cache mode, budget, concurrency), never what."""
+    from evalkit.progress import make_progress
+    from evalkit.records import MANIFEST
+
+    options = options or RunOptions()
+    root = Path(run_dir)
+    if (root / MANIFEST).is_file():
+        dirs = [root]
+    elif root.is_dir():
+        dirs = sorted(d for d in root.iterdir() if (d / MANIFEST).is_file())
+    else:
+        dirs = []
+    if not dirs:
+        raise RunError(
+            f"--resume {root}: no {MANIFEST} there nor in its sub-folders; pass the folder "
+            "'evalkit run' wrote (its --out)"
+        )
+    jobs = [_resume_job(d, options, project) for d in dirs]
+    total = sum(len(es) * (o.repeats or 1) for es, _, _, o, _ in jobs)
+    progress = make_progress(options.progress, total, label=f"resume {root.name}")
+    try:
+        runs = await asyncio.gather(
+            *(_execute(es, c, s, o, progress, i) for es, c, s, o, i in jobs)
+        )
+    finally:
+        progress.close()
+    return list(runs)
+
+
+def _resume_job(
+    run_dir: Path, options: RunOptions, project: Project | None
+) -> tuple[EvalSet, Candidate, list[Scorer], RunOptions, dict[str, Any]]:
+    from evalkit.dataset import load_eval_set
+    from evalkit.runmeta import candidate_from_manifest, read_manifest
+    from evalkit.scoring import build_scorer
+
+    m = read_manifest(run_dir)
+    candidate = candidate_from_manifest(m)
+    ds_path = (m.get("dataset") or {}).get("path")
+    if not ds_path:
+        raise RunError(
+            f"--resume {run_dir}: the run's eval set was built in Python (no path); resume it "
+            "with run_async(..., RunOptions(out_dir=..., resume=True))"
+        )
+    eval_set = load_eval_set(ds_path, name=m["dataset"].get("name"))
+    config, suite = m.get("config"), m.get("suite")
+    if config and suite and Path(config).is_file():
+        from evalkit.config import load_config
+
+        project = project or load_config(config)
+        specs = project.suite(suite).scorers
+        scorers = [s.build(where=f"{config}: [suites.{suite}] scorers") for s in specs]
+    else:
+        scorers = [
+            build_scorer(s["name"], s.get("args"), where=f"{run_dir} manifest scorer")
+            for s in m.get("scorers", [])
+        ]
+    cache = m.get("cache") or {}
+    opts = replace(
+        options,
+        out_dir=run_dir,
+        resume=True,
+        repeats=options.repeats or int(m.get("repeats", 1)),
+        cache_mode=options.cache_mode or cache.get("mode"),
+        cache_dir=options.cache_dir or cache.get("dir"),
+        max_cost_usd=options.max_cost_usd
+        if options.max_cost_usd is not None
+        else m.get("max_cost_usd"),
+        prices=options.prices
+        if options.prices is not None
+        else (project.prices if project else None),
+        run_id=m.get("run_id"),
+    )
+    return eval_set, candidate, scorers, opts, {"suite": suite, "config": config}

@@ -134,7 +134,10 @@ class CandidateRun:
             },
             "scorers": [s.spec() for s in self.scorers],
             "repeats": self.repeats,
-            "cache": {"mode": self.mode, "dir": str(self.options.cache_dir or ".evalkit/cache")},
+            "cache": {
+                "mode": self.mode,
+                "dir": str(Path(self.options.cache_dir or ".evalkit/cache").resolve()),
+            },
             "max_cost_usd": self.options.max_cost_usd,
             **environment(es.path.parent if es.path else None),
             "started_at": started,

@@ -1,0 +1,223 @@
+"""``evalkit run``: run a suite from the config, an eval set ad hoc, or resume a run.
+
+Per-case provider errors are data in the run (exit 0, counted in the summary); exit 2 means
+the input was wrong (config, eval set, template, unknown provider or scorer, a run directory
+that cannot be resumed) and nothing was paid for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalkit.config import CACHE_MODES
+from evalkit.errors import InputError
+
+if TYPE_CHECKING:
+    from evalkit.config import Project
+    from evalkit.engine import RunOptions
+    from evalkit.records import Run
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "run",
+        help="run a suite or an eval set against candidates and score the answers",
+        description="Run a suite from the config (--suite), an eval set ad hoc (DATASET "
+        "--provider --model), or finish an interrupted run (--resume RUN_DIR).",
+    )
+    p.add_argument("dataset", nargs="?", metavar="DATASET", help="eval set for an ad hoc run")
+    g = p.add_argument_group("from the config")
+    g.add_argument("--config", help="evalkit.toml or pyproject.toml (default: found upwards)")
+    g.add_argument("--suite", help="suite to run (default: the only suite)")
+    g.add_argument("--candidate", action="append", help="run only this candidate (repeatable)")
+    a = p.add_argument_group("ad hoc")
+    a.add_argument("--provider", help="provider name (openai, anthropic, callable, replay, ...)")
+    a.add_argument("--model", help="model ID")
+    a.add_argument("--base-url", help="OpenAI-compatible server URL (vLLM, Ollama, LiteLLM)")
+    a.add_argument("--api-key-env", help="environment variable holding the API key")
+    a.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="provider option (repeatable; VALUE parsed as JSON when it is JSON)",
+    )
+    a.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="sampling parameter, e.g. temperature=0 (repeatable)",
+    )
+    a.add_argument(
+        "--scorer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scorer name or module:attr reference (repeatable)",
+    )
+    a.add_argument("--prompt-file", help="Jinja2 prompt template file")
+    a.add_argument("--system", help="system instructions")
+    r = p.add_argument_group("how to run")
+    r.add_argument(
+        "--out", metavar="RUN_DIR", help="run directory (several candidates: one sub-folder each)"
+    )
+    r.add_argument("--concurrency", type=int, metavar="N", help="requests in flight per candidate")
+    r.add_argument("--repeats", type=int, metavar="K", help="run every case K times")
+    r.add_argument("--cache-mode", choices=CACHE_MODES, help="use (default), refresh, off, require")
+    r.add_argument("--cache-dir", help="response cache folder (default: the project's)")
+    r.add_argument("--resume", metavar="RUN_DIR", help="finish the missing cases of a run")
+    r.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force the progress display on or off (default: only on a terminal)",
+    )
+    r.add_argument(
+        "--max-cost",
+        type=float,
+        metavar="USD",
+        help="stop sending new requests once this much is spent (rest: --resume)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from evalkit.engine import RunOptions
+
+    for flag, value in (("--concurrency", args.concurrency), ("--repeats", args.repeats)):
+        if value is not None and value < 1:
+            raise InputError(f"{flag}: must be >= 1, got {value}")
+    options = RunOptions(
+        out_dir=args.out,
+        repeats=args.repeats,
+        concurrency=args.concurrency,
+        cache_mode=args.cache_mode,
+        cache_dir=args.cache_dir,
+        progress="auto" if args.progress is None else args.progress,
+        max_cost_usd=args.max_cost,
+        keep_records=False,
+    )
+    if args.resume:
+        from evalkit.engine import resume
+
+        runs = resume(args.resume, replace(options, out_dir=None), _project_or_none(args.config))
+    elif args.suite or (args.config and not args.dataset):
+        runs = _run_suite(args, options)
+    elif args.dataset:
+        runs = [_run_adhoc(args, options)]
+    else:
+        raise InputError(
+            "evalkit run: nothing to run; give --suite NAME (with a config), "
+            "DATASET --provider NAME --model ID, or --resume RUN_DIR"
+        )
+    for run in runs:
+        print_summary(run)
+    return 0
+
+
+def _run_suite(args: argparse.Namespace, options: RunOptions) -> list[Run]:
+    from evalkit.config import load_config
+    from evalkit.engine import run_suite
+
+    project = load_config(args.config)
+    suite = args.suite
+    if suite is None:
+        if len(project.suites) != 1:
+            raise InputError(
+                f"{project.path}: pick a suite with --suite; suites: {sorted(project.suites)}"
+            )
+        suite = next(iter(project.suites))
+    return list(run_suite(project, suite, args.candidate, options).values())
+
+
+def _run_adhoc(args: argparse.Namespace, options: RunOptions) -> Run:
+    from dataclasses import replace
+
+    from evalkit.config import Candidate
+    from evalkit.dataset import load_eval_set
+    from evalkit.engine import run
+    from evalkit.scoring import build_scorer
+
+    if not args.provider or not args.model:
+        raise InputError("evalkit run DATASET: --provider and --model are required")
+    eval_set = load_eval_set(args.dataset)
+    data: dict[str, Any] = {"provider": args.provider, "model": args.model}
+    for key, value in (
+        ("base_url", args.base_url),
+        ("api_key_env", args.api_key_env),
+        ("prompt_file", args.prompt_file),
+        ("system", args.system),
+    ):
+        if value is not None:
+            data[key] = value
+    if args.option:
+        data["options"] = _pairs(args.option, "--option")
+    if args.param:
+        data["params"] = _pairs(args.param, "--param")
+    name = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in args.model)
+    candidate = Candidate.from_dict(name, data, base_dir=Path.cwd(), where="command line")
+    scorers = [build_scorer(s, where=f"--scorer {s}") for s in args.scorer]
+    project = _project_or_none(args.config)
+    if project is not None:
+        options = replace(
+            options,
+            runs_dir=project.runs_dir,
+            cache_dir=options.cache_dir or project.cache_dir,
+            prices=project.prices,
+        )
+    if options.out_dir is None:
+        from evalkit.engine import default_run_dir
+
+        options = replace(options, out_dir=default_run_dir(options, eval_set.name, name))
+    return run(eval_set, candidate, scorers, options)
+
+
+def _project_or_none(config: str | None) -> Project | None:
+    from evalkit.config import find_config, load_config
+
+    path = Path(config) if config else find_config()
+    return load_config(path) if path is not None else None
+
+
+def _pairs(items: list[str], flag: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise InputError(f"{flag} {item!r}: write it as KEY=VALUE")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
+def print_summary(run: Run) -> None:
+    m = run.manifest
+    c = m.get("counts", {})
+    kinds = ", ".join(f"{k} {n}" for k, n in c.get("errors_by_kind", {}).items())
+    cost = f"${c.get('cost_usd', 0):.4f}" + (
+        f" (+{c['cost_unknown']} of unknown price)" if c.get("cost_unknown") else ""
+    )
+    lines = [
+        f"run {m.get('run_id')} [{m.get('candidate', {}).get('name')}]: {m.get('status')}",
+        f"  records {c.get('records', 0)}, errors {c.get('errors', 0)}"
+        + (f" ({kinds})" if kinds else ""),
+        f"  cache hits {c.get('cache_hits', 0)}, misses {c.get('cache_misses', 0)}; "
+        f"tokens in {c.get('input_tokens', 0):,}, out {c.get('output_tokens', 0):,}; cost {cost}",
+    ]
+    if c.get("not_run"):
+        lines.append(
+            f"  {c['not_run']} case repeat(s) not run: budget reached; "
+            f"finish with: evalkit run --resume {run.path} --max-cost USD"
+        )
+    lines.append(f"  run dir: {run.path}")
+    print("\n".join(lines))
+    sys.stdout.flush()
