@@ -18,6 +18,9 @@ from evalkit.gates import fmt
 
 __all__ = ["headline", "markdown_summary", "terminal_summary", "worst_regressions"]
 
+_LEGEND = (
+    "(worse/better: significant at p < 0.05; worse?/better?: the direction only, not significant)"
+)
 _RUN_HEADLINE = ("cost.per_case", "tokens.output_per_case", "latency.p95", "errors.rate")
 
 
@@ -165,7 +168,7 @@ def terminal_summary(
         ]
         for r in cmp.verdict.results:
             lines.append(f"  {r.status.upper():4}  {r.reason}")
-    lines += ["", _table_text(headline(cmp.overall))]
+    lines += ["", _table_text(headline(cmp.overall)), _LEGEND]
     fb, fc = _flaky(cmp)
     lines += [
         "",
@@ -179,10 +182,8 @@ def terminal_summary(
     if worst:
         lines += ["", f"worst regressions ({cmp.overall.counts.regression} in all):"]
         for row in worst:
-            tags = f" [{', '.join(row.tags)}]" if row.tags else ""
-            lines.append(
-                f"  {_one_line(row.case_id, 40)}{_one_line(tags, 40)}: {_one_line(_why(row))}"
-            )
+            tags = f" [{_one_line(', '.join(row.tags), 40)}]" if row.tags else ""
+            lines.append(f"  {_one_line(row.case_id, 40)}{tags}: {_one_line(_why(row))}")
     if report:
         lines += ["", f"report: {report}"]
     return "\n".join(lines) + "\n"
@@ -255,7 +256,12 @@ def markdown_summary(
             f"| {_md(m.metric)} | {fmt(m.baseline)} | {fmt(m.candidate)} | {delta} | "
             f"{_ci(m)} | {_p(m.p_value)} |"
         )
-    lines += ["", f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."]
+    lines += [
+        "",
+        _LEGEND,
+        "",
+        f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}.",
+    ]
     worst = worst_regressions(cmp, max_regressions)
     if worst:
         lines += ["", f"**Worst regressions** ({cmp.overall.counts.regression} in all)"]

@@ -76,7 +76,7 @@ def make_record(
         latency_ms=latency_ms if error is None else None,
         cost=cost if error is None else None,
         error=ErrorInfo(error, f"{error} happened") if error else None,
-        scores=built,
+        scores=built if error is None else {},
         tags=tuple(tags),
     )
 
