@@ -146,6 +146,11 @@ class Dispatcher:
                 used = (u.input_tokens or 0) + (u.output_tokens or 0) if limits.tpm else None
                 limits.release(est, used)
                 limits.concurrency.on_success()
+                headers = getattr(response, "headers", None)
+                if headers:
+                    wait = rate_limit_wait(headers)
+                    if wait:  # the budget is exhausted until the reset: send nothing new
+                        limits.concurrency.pause(min(wait, 60.0))
                 return Outcome(response, None, attempt)
             limits.release(est)
             if error.kind == "rate_limit" or error.status == 429:
