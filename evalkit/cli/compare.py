@@ -1,0 +1,135 @@
+"""``evalkit compare``: is the candidate run safe to promote over the baseline run?
+
+Prints the terminal summary of each comparison (verdict, gate reasons, what changed, headline
+deltas, worst regressions) and optionally writes the comparison as JSON, a Markdown summary
+for a pull-request comment, and the HTML report. Exit 1 when any gate fails, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalkit.cli import EXIT_FAILED, EXIT_OK
+from evalkit.errors import InputError
+
+if TYPE_CHECKING:
+    from evalkit.comparison import Comparison
+    from evalkit.config import Gate
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "compare",
+        help="compare candidate run(s) with a baseline run and apply promotion gates",
+        description="Compare each CANDIDATE_RUN with BASELINE_RUN case by case: per-scorer "
+        "deltas with 95% intervals and p-values, regressions, cost and latency, what changed. "
+        "Gates come from a suite of the config (--gates-from/--suite). "
+        "Exit 0 when every gate passes, 1 when one fails, 2 on bad input.",
+    )
+    p.add_argument("baseline", metavar="BASELINE_RUN", help="the baseline run directory")
+    p.add_argument(
+        "candidates", nargs="+", metavar="CANDIDATE_RUN", help="candidate run directories"
+    )
+    p.add_argument(
+        "--gates-from",
+        metavar="CONFIG",
+        help="config file with the suite's gates (default with --suite: found upwards)",
+    )
+    p.add_argument("--suite", help="suite whose gates apply (needed when the config has several)")
+    p.add_argument(
+        "--allow-dataset-mismatch",
+        action="store_true",
+        help="compare runs of different eval set versions on their shared case ids",
+    )
+    p.add_argument("--json", metavar="OUT", help="write the comparison(s) as JSON")
+    p.add_argument("--markdown", metavar="OUT", help="write a Markdown summary (PR comment)")
+    p.add_argument("--report", metavar="OUT.html", help="write the HTML report")
+    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (results are deterministic)")
+    p.set_defaults(handler=run)
+
+
+def load_gates(config: str | None, suite: str | None) -> tuple[Gate, ...]:
+    """The gates of ``suite`` in ``config`` (or of the config's only suite); none without
+    either option."""
+    if config is None and suite is None:
+        return ()
+    from evalkit.config import load_config
+
+    project = load_config(config)
+    if suite is not None:
+        return tuple(project.suite(suite).gates)
+    if len(project.suites) == 1:
+        return tuple(next(iter(project.suites.values())).gates)
+    raise InputError(
+        f"compare: {project.path} has {len(project.suites)} suites {sorted(project.suites)}; "
+        "pick the one whose gates apply with --suite NAME"
+    )
+
+
+def comparisons_dict(comparisons: Sequence[Comparison]) -> dict[str, Any]:
+    """One comparison's ``to_dict``, or for several a wrapper with the overall status."""
+    if len(comparisons) == 1:
+        return comparisons[0].to_dict()
+    from evalkit.comparison import SCHEMA_VERSION
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "evalkit.comparisons",
+        "status": "PASS" if all(c.passed for c in comparisons) else "FAIL",
+        "comparisons": [c.to_dict() for c in comparisons],
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    from evalkit.compare import compare
+    from evalkit.records import read_run
+    from evalkit.summary import markdown_summary, terminal_summary
+
+    gates = load_gates(args.gates_from, args.suite)
+    baseline = read_run(args.baseline)
+    comparisons = [
+        compare(
+            baseline,
+            read_run(path),
+            gates=gates,
+            allow_dataset_mismatch=args.allow_dataset_mismatch,
+            seed=args.seed,
+        )
+        for path in args.candidates
+    ]
+    if args.report:
+        _write_report(comparisons, Path(args.report))
+    for i, cmp in enumerate(comparisons):
+        if i:
+            print()
+        sys.stdout.write(terminal_summary(cmp, report=args.report))
+    if args.json:
+        _write_text(Path(args.json), json.dumps(comparisons_dict(comparisons), indent=1) + "\n")
+    if args.markdown:
+        parts = [markdown_summary(c, report=args.report) for c in comparisons]
+        _write_text(Path(args.markdown), "\n---\n\n".join(parts))
+    return EXIT_OK if all(c.passed for c in comparisons) else EXIT_FAILED
+
+
+def _write_report(comparisons: Sequence[Comparison], path: Path) -> None:
+    try:
+        from evalkit.report import write_report
+    except ImportError as exc:
+        raise InputError(
+            f"compare: --report {path}: the HTML report is not available in this install "
+            f"({exc}); drop --report or install evalkit with its report package"
+        ) from exc
+    write_report(list(comparisons), path)
+
+
+def _write_text(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"compare: cannot write {path} ({exc.strerror}); check the path") from exc
