@@ -94,6 +94,7 @@ class ScoreContext:
     """The record's cost as priced by the engine (``None`` when the model has no price)."""
 
 
+@dataclass
 class Scorer:
     """Base class of scorers. Subclass as a ``@dataclass`` and register with ``@SCORERS.register``.
 
@@ -106,7 +107,10 @@ class Scorer:
     requires: ClassVar[tuple[str, ...]] = ()
     cpu_bound: ClassVar[bool] = False
     """Hint for the engine to run :meth:`score` in a process pool (the scorer must pickle)."""
-    threshold: float = 0.5
+    threshold: float = field(default=0.5, kw_only=True)
+    skip_missing: bool = field(default=False, kw_only=True, repr=False)
+    """When set (a suite's ``skip_missing = true``), cases lacking a required field are left
+    unscored by this scorer instead of getting a scorer error."""
 
     def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:
         raise ScorerError(f"scorer {self.name!r} does not implement score()")
@@ -122,7 +126,11 @@ class Scorer:
     def spec(self) -> dict[str, Any]:
         """Name and arguments as recorded in the run's manifest."""
         args = (
-            {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+            {
+                f.name: getattr(self, f.name)
+                for f in dataclasses.fields(self)
+                if f.name != "skip_missing"
+            }
             if dataclasses.is_dataclass(self)
             else {}
         )
@@ -277,6 +285,8 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
     """Run every scorer on one record; a scorer's failure becomes that score's ``error``."""
     out: dict[str, Score] = {}
     for s in scorers:
+        if s.skip_missing and not all(ctx.case.has(f) for f in s.requires):
+            continue
         try:
             s.check_case(ctx.case)
             result = s.score(ctx)

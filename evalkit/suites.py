@@ -28,16 +28,27 @@ class ScorerSpec:
     threshold: float | None = None
     base_dir: str = "."
     """Folder that a ``file.py:attr`` reference resolves against (the config's folder)."""
+    skip_missing: bool = False
+    """Leave cases that lack the scorer's required fields unscored instead of recording a
+    scorer error: for suites that mix kinds of cases (some with context, some with tools)."""
 
     def build(self, where: str = "scorer") -> Any:
         from evalkit.scoring import build_scorer
 
-        return build_scorer(
+        scorer = build_scorer(
             self.name, self.args, self.threshold, where=where, base_dir=self.base_dir
         )
+        if self.skip_missing:
+            scorer.skip_missing = True
+        return scorer
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "args": dict(self.args), "threshold": self.threshold}
+        return {
+            "name": self.name,
+            "args": dict(self.args),
+            "threshold": self.threshold,
+            "skip_missing": self.skip_missing,
+        }
 
 
 @dataclass(frozen=True)
@@ -219,13 +230,27 @@ def _parse_scorers(
                 Problem(f"{where} scorers[{i}]", "must be a name or a table with a name")
             )
             continue
-        unknown_keys(item, ("name", "args", "threshold"), f"{where} scorers[{i}]", "", problems)
+        unknown_keys(
+            item,
+            ("name", "args", "threshold", "skip_missing"),
+            f"{where} scorers[{i}]",
+            "",
+            problems,
+        )
         thr = item.get("threshold")
         if thr is not None and not isinstance(thr, (int, float)):
             problems.append(
                 Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}")
             )
-        out.append(ScorerSpec(item["name"], dict(item.get("args", {})), thr, base_dir))
+        out.append(
+            ScorerSpec(
+                item["name"],
+                dict(item.get("args", {})),
+                thr,
+                base_dir,
+                bool(item.get("skip_missing", False)),
+            )
+        )
     return tuple(out)
 
 

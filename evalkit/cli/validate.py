@@ -118,7 +118,7 @@ def _check_suite(project: Any, suite: Any) -> list[str]:
             problems.append(Problem(where, str(exc)))
             continue
         missing = [c.id for c in es if any(not c.has(f) for f in scorer.requires)]
-        if missing:
+        if missing and not spec.skip_missing:
             problems.append(
                 Problem(
                     where,
