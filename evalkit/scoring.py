@@ -115,6 +115,12 @@ class Scorer:
     def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:
         raise ScorerError(f"scorer {self.name!r} does not implement score()")
 
+    def applies_to(self, case: Case) -> bool:
+        """Whether this scorer has what it needs in ``case``; with ``skip_missing``, cases
+        for which this is false are left unscored. Override when ``requires`` cannot say it
+        (e.g. "tools or expected tool calls")."""
+        return all(case.has(f) for f in self.requires)
+
     def check_case(self, case: Case) -> None:
         missing = [f for f in self.requires if not case.has(f)]
         if missing:
@@ -285,7 +291,7 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
     """Run every scorer on one record; a scorer's failure becomes that score's ``error``."""
     out: dict[str, Score] = {}
     for s in scorers:
-        if s.skip_missing and not all(ctx.case.has(f) for f in s.requires):
+        if s.skip_missing and not s.applies_to(ctx.case):
             continue
         try:
             s.check_case(ctx.case)
