@@ -6,7 +6,8 @@ kinds: rate_limit, server, timeout, connection), ``[[error:KIND]]`` always fails
 ``[[sleep:MS]]`` waits, ``[[crash]]`` raises a plain exception (a pipeline bug).
 Answer: ``echo: <text>`` with usage = words in / words out.
 
-Options: ``latency_ms`` (every call), ``key`` (a name under which calls are counted in
+Options: ``latency_ms`` (every call), ``call_log`` (a file that gets one line per call, to
+count calls across processes), ``key`` (a name under which calls are counted in
 :data:`CALLS`, so tests can assert how often the provider was really called), ``retry_after``.
 Use it by reference (``tests.helpers.scripted_provider:ScriptedProvider``), which also works
 in a subprocess, or as ``"scripted"`` after importing this module.
@@ -15,11 +16,15 @@ in a subprocess, or as ``"scripted"`` after importing this module.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import ClassVar
 
 from evalkit.errors import ProviderError
 from evalkit.providers.base import PROVIDERS, Provider, Request, Response, Usage
+from evalkit.scoring import Score, ScoreContext, Scorer
 
 CALLS: defaultdict[str, Counter[tuple[str, int]]] = defaultdict(Counter)
 """key option → (case_id, repeat) → number of calls."""
@@ -41,6 +46,9 @@ class ScriptedProvider(Provider):
         key = str(opts.get("key", "default"))
         calls = CALLS[key]
         calls[(request.case_id, request.repeat)] += 1
+        if opts.get("call_log"):  # calls counted across processes: one appended line each
+            with open(str(opts["call_log"]), "a", encoding="utf-8") as fh:
+                fh.write(f"{request.case_id} {request.repeat}\n")
         attempt = calls[(request.case_id, request.repeat)]
         text = request.messages[-1].content
         IN_FLIGHT[key] += 1
@@ -94,3 +102,22 @@ PROVIDERS.register("scripted", ScriptedProvider)
 PROVIDERS.register("uncacheable", UncacheableProvider)
 
 REF = "tests.helpers.scripted_provider:ScriptedProvider"
+
+
+@dataclass
+class WordCount(Scorer):
+    """A picklable, CPU-bound dataclass scorer: passes when the output has >= ``min_words``."""
+
+    name: ClassVar[str] = "word_count"
+    cpu_bound: ClassVar[bool] = True
+    min_words: int = 2
+    threshold: float = 0.5
+
+    def score(self, ctx: ScoreContext) -> Score:
+        n = len(ctx.response.text.split())
+        return Score(
+            1.0 if n >= self.min_words else 0.0,
+            n >= self.min_words,
+            f"{n} words",
+            {"pid": os.getpid()},
+        )
