@@ -117,7 +117,7 @@ def _check_suite(project: Any, suite: Any) -> list[str]:
         except EvalkitError as exc:
             problems.append(Problem(where, str(exc)))
             continue
-        missing = [c.id for c in es if any(not c.has(f) for f in scorer.requires)]
+        missing = [c.id for c in es if not scorer.applies_to(c)]
         if missing and not spec.skip_missing:
             problems.append(
                 Problem(
