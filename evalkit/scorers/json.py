@@ -1,4 +1,4 @@
-"""JSON checks: the output is valid JSON (``json_valid``), and conforms to a schema (``json_schema``).
+"""JSON checks: the output is valid JSON (``json_valid``) and conforms to a schema (``json_schema``).
 
 Models often wrap JSON in a Markdown fence or a sentence, so both scorers take ``extract``:
 

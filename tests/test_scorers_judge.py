@@ -1,0 +1,249 @@
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from evalkit.dataset import Case, Message
+from evalkit.errors import ConfigError, ProviderError, ScorerError
+from evalkit.providers.base import PROVIDERS, Provider, Request, Response, ToolCall, Usage
+from evalkit.scorers.judge import DEFAULT_RUBRIC, Judge, parse_judge_verdict
+from evalkit.scoring import Score, ScoreContext, build_scorer, score_all
+from tests.helpers.llm_server import LLMServer
+
+CALLS: Counter[str] = Counter()
+SEEN: list[Request] = []
+
+
+class EchoJudge(Provider):
+    """A judge whose verdict is whatever follows ``RESPONSE`` in its prompt, so each test
+    writes the verdict it wants into the candidate's response."""
+
+    name = "echo-judge"
+
+    async def complete(self, request: Request) -> Response:
+        CALLS[request.messages[-1].content] += 1
+        SEEN.append(request)
+        verdict = request.messages[-1].content.rpartition("RESPONSE\n")[2]
+        if verdict.startswith("[[error]]"):
+            raise ProviderError("bad_request", "the judge refused the request", status=400)
+        return Response(text=verdict, usage=Usage(100, 20), model="judge-model-2025-01-01")
+
+
+@pytest.fixture(autouse=True)
+def _provider() -> None:
+    PROVIDERS.register("echo-judge", EchoJudge)
+    CALLS.clear()
+    SEEN.clear()
+
+
+def judge(tmp_path: Path, **kw: object) -> Judge:
+    args: dict[str, object] = {
+        "provider": "echo-judge",
+        "model": "judge-model",
+        "cache_dir": str(tmp_path / "cache"),
+    }
+    args.update(kw)
+    return Judge(**args)  # type: ignore[arg-type]
+
+
+def ctx(text: str, *, expected: tuple[str, ...] | None = None, tools: bool = False) -> ScoreContext:
+    case = Case(id="c1", input="What is the capital of France?", expected=expected)
+    request = Request(
+        "c1",
+        0,
+        "gpt-4o",
+        (Message("system", "SECRET SYSTEM PROMPT"), Message("user", "What is the capital?")),
+    )
+    calls = (ToolCall("lookup", {"city": "Paris"}),) if tools else ()
+    return ScoreContext(case, Response(text=text, tool_calls=calls), request)
+
+
+def run(scorer: Judge, c: ScoreContext) -> Score:
+    return asyncio.run(score_all([scorer], c))["judge"]
+
+
+# ------------------------------------------------------------------ verdict parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "grade", "reasoning"),
+    [
+        ('{"score": 4, "reasoning": "Good."}', 4, "Good."),
+        ('```json\n{"score": 5, "reasoning": "ok"}\n```', 5, "ok"),
+        ('Here is my verdict: {"score": 2, "explanation": "wrong city"} Thanks.', 2, "wrong city"),
+        ('{"grade": "3", "reason": "partial"}', 3, "partial"),
+        ('{"score": "4/5"}', 4, ""),
+        ('[1-5] scale used. {"rating": 1}', 1, ""),
+        ('{"verdict": {"score": 5, "reasoning": "nested"}}', 5, "nested"),
+        ("The answer is right but terse.\nScore: 4", 4, "The answer is right but terse."),
+        ("**Score:** 3/5 because it is partly right", 3, "because it is partly right"),
+        ("score = 2", 2, ""),
+    ],
+)
+def test_parse_verdict_variants(text: str, grade: float, reasoning: str) -> None:
+    g, r = parse_judge_verdict(text)
+    assert g == grade
+    assert r.strip("* ") == reasoning
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("I think it's pretty good.", "the verdict has no score"),
+        ('{"score": "excellent"}', "the verdict has no score"),
+        ('{"score": true}', "the verdict has no score"),
+        ("", "the verdict has no score"),
+        ('{"score": 7}', "score 7 is outside the scale 1-5"),
+        ("Score: 0", "score 0 is outside the scale 1-5"),
+    ],
+)
+def test_parse_verdict_malformed(text: str, message: str) -> None:
+    with pytest.raises(ScorerError, match=message):
+        parse_judge_verdict(text, (1, 5), "case 'x': judge")
+
+
+def test_parse_verdict_other_scale() -> None:
+    assert parse_judge_verdict('{"score": 9}', (0, 10))[0] == 9
+
+
+# ------------------------------------------------------------------ scorer
+
+
+def test_registered_and_grades(tmp_path: Path) -> None:
+    scorer = build_scorer(
+        "judge",
+        {"provider": "echo-judge", "model": "judge-model", "cache_dir": str(tmp_path)},
+    )
+    assert isinstance(scorer, Judge)
+    s = run(scorer, ctx('{"score": 4, "reasoning": "Correct but terse."}'))
+    assert (s.value, s.passed, s.error) == (0.75, True, None)
+    assert s.reason == "judge: 4/5 (Correct but terse.)"
+    d = s.details
+    assert d["judge_score"] == 4 and d["scale"] == [1, 5]
+    assert d["judge_model"] == "judge-model-2025-01-01"
+    assert d["judge_provider"] == "echo-judge"
+    assert d["rubric_sha256"] == scorer.rubric_sha256
+    assert d["judge_usage"]["input_tokens"] == 100
+    assert d["judge_cost_usd"] is None  # an unpriced judge model is unknown, not free
+    low = run(scorer, ctx('{"score": 2, "reasoning": "Wrong."}'))
+    assert (low.value, low.passed) == (0.25, False)
+
+
+def test_custom_scale_and_threshold(tmp_path: Path) -> None:
+    s = run(judge(tmp_path, scale=[0, 10], threshold=0.9), ctx('{"score": 8}'))
+    assert s.value == pytest.approx(0.8) and s.passed is False
+    assert s.reason == "judge: 8/10"
+
+
+def test_malformed_verdict_is_a_recorded_error(tmp_path: Path) -> None:
+    s = run(judge(tmp_path), ctx("I liked it a lot."))
+    assert s.value is None and s.passed is None
+    assert s.error is not None
+    assert s.error.startswith("case 'c1': judge: the verdict has no score")
+
+
+def test_judge_call_failure_is_a_recorded_error(tmp_path: Path) -> None:
+    s = run(judge(tmp_path, max_retries=0), ctx("[[error]]"))
+    assert s.error == (
+        "case 'c1': judge: the judge call failed (bad_request: the judge refused the request); "
+        "the case is unscored"
+    )
+
+
+def test_prompt_content(tmp_path: Path) -> None:
+    run(judge(tmp_path), ctx('{"score": 5}', expected=("Paris",), tools=True))
+    [req] = SEEN
+    system, user = req.messages
+    assert system.role == "system" and DEFAULT_RUBRIC.splitlines()[0] in system.content
+    assert "integer score from 1 to 5" in system.content
+    assert "SECRET SYSTEM PROMPT" not in user.content
+    assert "[user] What is the capital?" in user.content
+    assert "REFERENCE ANSWER(S)\n- Paris" in user.content
+    assert '[tool call] lookup({"city":"Paris"})' in user.content
+    assert req.params == {"temperature": 0}
+    assert req.model == "judge-model"
+    no_ref = judge(tmp_path, include_expected=False, cache="off")
+    run(no_ref, ctx('{"score": 5}', expected=("Paris",)))
+    assert "REFERENCE" not in SEEN[-1].messages[1].content
+
+
+def test_judge_requests_are_cached(tmp_path: Path) -> None:
+    c = ctx('{"score": 5, "reasoning": "fine"}')
+    first = run(judge(tmp_path), c)
+    second = run(judge(tmp_path), c)  # a new scorer, a new event loop: the disk cache serves
+    assert sum(CALLS.values()) == 1
+    assert first.details["cached"] is False and second.details["cached"] is True
+    assert second.value == first.value
+    run(judge(tmp_path, rubric="Only grade spelling."), c)  # a different rubric is a new key
+    assert sum(CALLS.values()) == 2
+    run(judge(tmp_path, cache="off"), c)
+    run(judge(tmp_path, cache="off"), c)
+    assert sum(CALLS.values()) == 4
+
+
+def test_cache_require_miss_is_an_error(tmp_path: Path) -> None:
+    s = run(judge(tmp_path, cache="require"), ctx('{"score": 5}'))
+    assert s.error is not None and "cache_miss" in s.error
+    assert sum(CALLS.values()) == 0
+
+
+def test_spec_records_model_and_rubric_hash(tmp_path: Path) -> None:
+    a = judge(tmp_path).spec()
+    b = judge(tmp_path, rubric="Grade politeness only.").spec()
+    assert a["name"] == "judge"
+    assert a["args"]["model"] == "judge-model" and a["args"]["provider"] == "echo-judge"
+    assert len(a["args"]["rubric_sha256"]) == 64 and len(a["args"]["prompt_sha256"]) == 64
+    assert a["args"]["rubric_sha256"] != b["args"]["rubric_sha256"]
+    assert not any(k.startswith("_") for k in a["args"])
+    assert a["args"]["scale"] == [1, 5]
+
+
+def test_rubric_file(tmp_path: Path) -> None:
+    f = tmp_path / "rubric.md"
+    f.write_text("Grade brevity.\n", encoding="utf-8")
+    j = judge(tmp_path, rubric_file=str(f))
+    assert j.rubric_sha256 == judge(tmp_path, rubric="Grade brevity.").rubric_sha256
+    run(j, ctx('{"score": 3}'))
+    assert "Grade brevity." in SEEN[-1].messages[0].content
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"provider": ""}, "needs 'provider' and 'model'"),
+        ({"scale": [5, 1]}, "scale = \\[5, 1\\] must be"),
+        ({"scale": [1.5, 5]}, "must be \\[low, high\\] integers"),
+        ({"cache": "always"}, "cache = 'always'"),
+        ({"rubric": "a", "rubric_file": "b"}, "not both"),
+        ({"rubric_file": "/nonexistent/rubric.md"}, "cannot be read"),
+    ],
+)
+def test_config_errors(tmp_path: Path, kw: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        judge(tmp_path, **kw)
+
+
+def test_through_openai_provider_and_loopback_server(tmp_path: Path) -> None:
+    with LLMServer(latency_ms=0) as srv:
+        scorer = Judge(
+            provider="openai",
+            model="gpt-4o-mini",
+            base_url=srv.base_url + "/v1",
+            api_key_env="EVALKIT_TEST_NO_SUCH_KEY",
+            cache_dir=str(tmp_path / "cache"),
+            max_retries=2,
+        )
+        verdict = '[[text:{"score": 5, "reasoning": "matches the reference"}]]'
+        s = run(scorer, ctx(verdict, expected=("Paris",)))
+        assert (s.value, s.passed, s.error) == (1.0, True, None)
+        assert s.details["reasoning"] == "matches the reference"
+        assert s.details["judge_cost_usd"] is not None  # gpt-4o-mini is priced
+        again = run(scorer, ctx(verdict, expected=("Paris",)))
+        assert again.details["cached"] is True
+        assert len(srv.requests) == 1
+        # a 500 then success: the judge retries like any request
+        flaky = run(scorer, ctx("[[fail:1:500]]" + '[[text:{"score": 1}]]'))
+        assert flaky.value == 0.0 and flaky.error is None
