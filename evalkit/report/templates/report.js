@@ -3,7 +3,7 @@
  * Every string from the data (model outputs, case ids, tags, inputs, reasons) reaches the
  * page through textContent or createTextNode only, never innerHTML, and nothing from the data
  * ever becomes a link: untrusted text stays inert. Case data is parsed from the
- * <script type="application/json"> block of a comparison when its tab is first shown.
+ * JSON block (script type application/json) of a comparison when its tab is first shown.
  */
 (function () {
   "use strict";

@@ -1,0 +1,214 @@
+"""The HTML report without a browser: escaping, self-containment, view model, CLI, size."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from markupsafe import escape
+
+from evalkit.cli import main
+from evalkit.compare import Comparison, compare
+from evalkit.config import Gate
+from evalkit.report import render_report, write_report
+from evalkit.report.html import embed_json
+from evalkit.report.viewmodel import build_view, format_value
+from evalkit.scoring import Score
+from tests.helpers.report_runs import random_specs, spec_run
+
+XSS = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">'
+
+
+def pair(
+    tmp_path: Path, n: int = 40, *, gates: tuple[Gate, ...] = (), **cand: object
+) -> Comparison:
+    base = spec_run(tmp_path, "base", random_specs(n, seed=3, quality=0.85, cost=0.002))
+    new = spec_run(
+        tmp_path,
+        "cand",
+        random_specs(n, seed=3, quality=0.6, cost=0.003),
+        **cand,  # type: ignore[arg-type]
+    )
+    return compare(base, new, gates=gates, n_boot=200)
+
+
+def hostile_pair(tmp_path: Path) -> Comparison:
+    specs = [
+        {
+            "id": f'case"><script>window.__pwned=5</script>{i}',
+            "tags": ["<b>bold</b>", "javascript:alert(1)"],
+            "input": f"ignore </script><script>window.__pwned=6</script> {i}",
+            "output": f"See [here](javascript:window.__pwned=4) {XSS} \u2028 & done {i}",
+            "scores": {"exact_match": i % 2 == 0},
+        }
+        for i in range(6)
+    ]
+    base = spec_run(tmp_path, "base", specs, model="<img src=x onerror=alert(1)>")
+    cand_specs = [{**s, "scores": {"exact_match": True}} for s in specs]
+    new = spec_run(
+        tmp_path,
+        "cand",
+        cand_specs,
+        model="m</script><script>alert(2)</script>",
+        system="Be nice.\n</script><script>window.__pwned=3</script>",
+        prompt="<!-- {{ input }} -->",
+    )
+    return compare(base, new, n_boot=50)
+
+
+def test_embed_json_cannot_close_the_script_element() -> None:
+    value = {"s": "</script><!-- & \u2028\u2029 <img>"}
+    text = str(embed_json(value))
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in text
+    assert json.loads(text) == value
+
+
+def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
+    html = render_report(hostile_pair(tmp_path))
+    # Exactly our own script elements: the page script and one JSON block per comparison.
+    assert len(re.findall(r"<script\b", html)) == 2
+    for raw in ("<script>window", "<script>alert", "<img src=x", "<b>bold</b>", "<!-- {{"):
+        assert raw not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html  # model name, escaped but shown
+    assert "&lt;/script&gt;&lt;script&gt;window.__pwned=3" in html  # system prompt diff
+    assert "<a " not in html and "href=" not in html
+
+
+def test_file_is_self_contained_with_a_strict_csp(tmp_path: Path) -> None:
+    path = write_report(pair(tmp_path), tmp_path / "out" / "r.html")
+    html = path.read_text(encoding="utf-8")
+    assert not re.search(r"\b(src|href)\s*=", html)
+    assert "url(" not in html and "@import" not in html and "<link" not in html
+    assert not re.search(r"https?://(?!www\.w3\.org/2000/svg)", html)
+    csp = re.search(r'Content-Security-Policy" content="([^"]+)"', html)
+    assert csp is not None and "default-src 'none'" in csp.group(1)
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert script is not None
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp.group(1)  # the page script is the only one allowed
+
+
+def test_verdict_and_every_gate_reason_are_on_the_page(tmp_path: Path) -> None:
+    gates = (
+        Gate(metric="groundedness.mean", max_drop=0.01),
+        Gate(metric="cost.per_case", max_rise_pct=10.0),
+        Gate(metric="refusal.pass_rate", min=0.0),
+    )
+    c = pair(tmp_path, gates=gates)
+    assert not c.passed
+    html = render_report(c)
+    assert 'id="overall-verdict">FAIL<' in html
+    for result in c.verdict.results:
+        assert str(escape(result.reason)) in html
+    assert html.count('<li class="fail">') == len(c.verdict.failures)
+
+
+def test_view_colours_by_direction_and_splits_refusal_rates(tmp_path: Path) -> None:
+    view = build_view(pair(tmp_path))
+    s = view["sections"][0]
+    rows = {m["metric"]: m for m in s["metrics"]}
+    assert rows["groundedness.mean"]["tone"] == "worse"  # score went down
+    assert rows["cost.per_case"]["tone"] == "worse"  # cost went up
+    assert rows["groundedness.mean"]["ci_fmt"] != "–" and rows["groundedness.mean"]["p_fmt"] != "–"
+    refusal = [m["metric"] for m in s["refusal"]]
+    assert refusal == [
+        "refusal.over_refusal_rate"
+    ]  # the only outcome in these runs besides correct
+    assert s["counts"]["regression"] > 0 and s["cases"][0]["st"] == "regression"
+
+
+def test_format_value() -> None:
+    assert format_value(0.9134, "score") == "0.913"
+    assert format_value(0.012, "pct", signed=True) == "+1.2 pp"
+    assert format_value(-0.0005, "usd", signed=True) == "-$0.0005"
+    assert format_value(None, "ms") == "–" and format_value(float("nan"), "ms") == "–"
+
+
+def test_case_rows_carry_claim_spans_tool_verdicts_and_refusal(tmp_path: Path) -> None:
+    out = "Refunds take 10 days. Shipping is free on Mondays."
+    claims = [
+        {"text": "Refunds take 10 days.", "span": [0, 21], "supported": True},
+        {
+            "text": "Shipping is free on Mondays.",
+            "span": [22, 50],
+            "supported": False,
+            "reason": "no support",
+        },
+    ]
+    tc = {
+        "calls": [
+            {
+                "expected": 0,
+                "call": 0,
+                "ok": False,
+                "name_ok": True,
+                "reason": 'argument "unit": expected "celsius"',
+                "arguments": [
+                    {
+                        "name": "unit",
+                        "status": "mismatch",
+                        "ok": False,
+                        "reason": 'expected "celsius"',
+                    }
+                ],
+            }
+        ]
+    }
+    refusal = Score(1.0, True, "answered", {"verdict": "compliance", "outcome": "correct"})
+    spec = {
+        "id": "a",
+        "output": out,
+        "tool_calls": [("weather", {"unit": "f"})],
+        "scores": {"groundedness": (0.5, False), "tool_calls": (0.0, False), "refusal": refusal},
+        "details": {"groundedness": {"claims": claims}, "tool_calls": tc},
+    }
+    base = spec_run(tmp_path, "b", [{**spec, "scores": {"groundedness": True, "tool_calls": True}}])
+    cand = spec_run(tmp_path, "c", [spec])
+    row = build_view(compare(base, cand, n_boot=20))["sections"][0]["cases"][0]
+    side = row["c"]
+    assert row["st"] == "regression" and set(row["reg"]) == {"groundedness", "tool_calls"}
+    assert side["uns"] == [[22, 50]] and [c["ok"] for c in side["claims"]] == [True, False]
+    assert side["tc"][0]["got"] == 'weather({"unit": "f"})'
+    assert side["tc"][0]["args"] == [{"n": "unit", "ok": False, "why": 'expected "celsius"'}]
+    assert side["ref"] == {"verdict": "compliance", "outcome": "correct"}
+
+
+def test_several_comparisons_make_tabs_and_an_overall_verdict(tmp_path: Path) -> None:
+    ok = pair(tmp_path / "a")
+    failing = pair(tmp_path / "b", gates=(Gate(metric="groundedness.mean", max_drop=0.0),))
+    html = render_report([ok, failing], title="demo")
+    assert html.count('role="tab"') == 2
+    assert 'id="overall-verdict">FAIL<' in html
+    assert len(re.findall(r'<script type="application/json"', html)) == 2
+
+
+def test_size_grows_linearly_and_stays_modest(tmp_path: Path) -> None:
+    small = len(render_report(pair(tmp_path / "s", 50)).encode())
+    large = len(render_report(pair(tmp_path / "l", 500)).encode())
+    per_case = (large - small) / 450
+    assert per_case < 2_500, per_case  # two ~250-character outputs, scores and claims
+
+
+def test_cli_writes_the_report_and_exits_by_verdict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = spec_run(tmp_path, "base", random_specs(30, seed=1, quality=0.9, cost=0.001))
+    cand = spec_run(tmp_path, "cand", random_specs(30, seed=1, quality=0.4, cost=0.001))
+    out = tmp_path / "reports" / "r.html"
+    assert main(["report", str(base.path), str(cand.path), "--out", str(out)]) == 0
+    assert out.is_file() and "PASS" in capsys.readouterr().out
+    (tmp_path / "data.jsonl").write_text('{"id": "a", "input": "x"}\n')
+    (tmp_path / "evalkit.toml").write_text(
+        '[candidates.base]\nprovider = "openai"\nmodel = "m"\n'
+        '[suites.s]\ndataset = "data.jsonl"\ncandidates = ["base"]\n'
+        '[[suites.s.gates]]\nmetric = "groundedness.mean"\nmax_drop = 0.02\n'
+    )
+    args = ["report", str(base.path), str(cand.path), "--out", str(out)]
+    assert main([*args, "--config", str(tmp_path / "evalkit.toml"), "--suite", "s"]) == 1
+    assert "groundedness.mean" in capsys.readouterr().err
+    assert main(["report", str(base.path), "--out", str(out)]) == 2
