@@ -103,8 +103,8 @@ def match_value(
         misses = [match_value(got, o, schema, rules, in_array=in_array) for o in options]
         if any(m is None for m in misses):
             return None
-        if len(options) == 1:
-            return misses[0]
+        if len(options) == 1 and isinstance(options[0], (Mapping, list)):
+            return misses[0]  # the nested path says more than the whole value
         return Mismatch("", f"expected {describe(expected)}, got {show(got)}")
     if isinstance(got, tuple):
         got = list(got)
