@@ -635,7 +635,8 @@ def _anthropic_body(payload: dict[str, Any], d: Directives, serial: int) -> dict
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": {
-            "input_tokens": _input_words(payload),
+            # Like the real API: input_tokens excludes the tokens read from the prompt cache.
+            "input_tokens": max(0, _input_words(payload) - d.cached),
             "output_tokens": out_words,
             "cache_read_input_tokens": d.cached,
             "cache_creation_input_tokens": 0,

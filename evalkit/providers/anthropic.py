@@ -1,0 +1,244 @@
+"""The ``anthropic`` provider: the Messages API through the official ``anthropic`` SDK.
+
+The request's system message becomes ``system``; tools become ``input_schema`` tools;
+``tool_use`` blocks come back as :class:`~evalkit.providers.base.ToolCall` (their input is
+already an object). The key comes from the variable named by ``api_key_env`` (default
+``ANTHROPIC_API_KEY``), read on the first request and scrubbed from every message.
+
+Parameters pass through, with these translations so that one candidate's params can serve
+both providers: ``stop`` → ``stop_sequences``, ``max_completion_tokens`` → ``max_tokens``,
+``parallel_tool_calls: false`` → ``tool_choice.disable_parallel_tool_use``; OpenAI-only
+sampling knobs the API rejects (``seed``, ``frequency_penalty``, ``presence_penalty``,
+``logprobs``, ``top_logprobs``, ``n``, ``response_format``) are dropped. ``max_tokens`` is
+required by the API: when params give none, ``options.max_tokens`` (default 1024) is sent.
+
+Usage: the API counts prompt-cache reads apart from ``input_tokens``; evalkit's
+``input_tokens`` is the whole prompt (``input_tokens + cache_creation_input_tokens +
+cache_read_input_tokens``) and ``cached_tokens`` the cache reads, the same meaning as for
+OpenAI, so costs compare across providers.
+
+Options: ``max_tokens``, ``send_metadata`` (default ``true``: the request's traffic tags go
+to ``metadata.user_id`` as ``k=v;k=v``), ``headers`` (extra HTTP headers, e.g. a beta).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from evalkit.errors import ProviderError
+from evalkit.providers._errors import classify_exception, malformed, post_json, tool_call
+from evalkit.providers.base import (
+    FinishReason,
+    Provider,
+    ProviderSettings,
+    Request,
+    Response,
+    ToolCall,
+    Usage,
+)
+
+__all__ = ["AnthropicProvider"]
+
+DEFAULT_MAX_TOKENS = 1024
+
+_FINISH: dict[str, FinishReason] = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "pause_turn": "stop",
+    "max_tokens": "length",
+    "model_context_window_exceeded": "length",
+    "tool_use": "tool_calls",
+    "refusal": "refusal",
+}
+_DROPPED = frozenset(
+    {
+        "seed",
+        "frequency_penalty",
+        "presence_penalty",
+        "logprobs",
+        "top_logprobs",
+        "n",
+        "response_format",
+    }
+)
+
+
+class AnthropicProvider(Provider):
+    """One Messages API call per :meth:`complete`, SDK retries off."""
+
+    name = "anthropic"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        super().__init__(settings)
+        self._key_env = settings.api_key_env or "ANTHROPIC_API_KEY"
+        self._send_metadata = bool(settings.options.get("send_metadata", True))
+        self._max_tokens = int(settings.options.get("max_tokens", DEFAULT_MAX_TOKENS))
+        self._client: Any = None
+        self._secret: str | None = None
+
+    def __repr__(self) -> str:
+        return (
+            f"AnthropicProvider(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
+        )
+
+    def _get_client(self) -> Any:
+        if self._client is not None:
+            return self._client
+        key = os.environ.get(self._key_env)
+        if not key:
+            if not self.settings.base_url:
+                raise ProviderError(
+                    "auth",
+                    f"anthropic: environment variable {self._key_env} is not set; set it to "
+                    "your Anthropic API key",
+                )
+            key = "evalkit-no-key"
+        from anthropic import AsyncAnthropic
+
+        self._secret = key
+        self._client = AsyncAnthropic(
+            api_key=key,
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout_s,
+            max_retries=0,
+            default_headers=dict(self.settings.options.get("headers") or {}) or None,
+        )
+        return self._client
+
+    def build_body(self, request: Request) -> dict[str, Any]:
+        """The Messages API request body for ``request`` (public for inspection)."""
+        system = [m.content for m in request.messages if m.role == "system"]
+        body: dict[str, Any] = {
+            "model": request.model,
+            "max_tokens": self._max_tokens,
+            "messages": [
+                {"role": "assistant" if m.role == "assistant" else "user", "content": m.content}
+                for m in request.messages
+                if m.role != "system"
+            ],
+        }
+        if system:
+            body["system"] = "\n\n".join(system)
+        parallel = True
+        for k, v in request.params.items():
+            if v is None or k in _DROPPED:
+                continue
+            if k == "stop":
+                body["stop_sequences"] = [v] if isinstance(v, str) else list(v)
+            elif k in ("max_tokens", "max_completion_tokens"):
+                body["max_tokens"] = v
+            elif k == "parallel_tool_calls":
+                parallel = bool(v)
+            else:
+                body[k] = v
+        if request.tools:
+            body["tools"] = [
+                {
+                    "name": t.name,
+                    "description": t.description,
+                    "input_schema": dict(t.parameters) or {"type": "object", "properties": {}},
+                }
+                for t in request.tools
+            ]
+        choice = _tool_choice(request.tool_choice)
+        if not parallel and request.tools:
+            choice = {**(choice or {"type": "auto"}), "disable_parallel_tool_use": True}
+        if choice is not None:
+            body["tool_choice"] = choice
+        if request.metadata and self._send_metadata and "metadata" not in body:
+            user = ";".join(f"{k}={v}" for k, v in request.metadata.items())[:256]
+            body["metadata"] = {"user_id": user}
+        return body
+
+    async def complete(self, request: Request) -> Response:
+        where = f"anthropic {request.model}"
+        client = self._get_client()
+        try:
+            data, headers, request_id, latency_ms = await post_json(
+                client,
+                "anthropic",
+                "/v1/messages",
+                self.build_body(request),
+                where=where,
+                secret=self._secret,
+            )
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise classify_exception(
+                exc,
+                where=where,
+                key_env=self._key_env,
+                secret=self._secret,
+                timeout_s=self.settings.timeout_s,
+                base_url=self.settings.base_url,
+            ) from None
+        return parse_response(data, headers, request_id, latency_ms, where)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+
+
+def _tool_choice(choice: str | Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if choice is None:
+        return None
+    if isinstance(choice, str):
+        return {"type": {"required": "any"}.get(choice, choice)}
+    if "type" in choice:  # already in Anthropic's own form
+        return dict(choice)
+    return {"type": "tool", "name": choice["name"]}
+
+
+def parse_response(
+    data: Mapping[str, Any],
+    headers: Mapping[str, str],
+    request_id: str | None,
+    latency_ms: float,
+    where: str,
+) -> Response:
+    """Normalise a Messages API body; a body without content is an error, not a crash."""
+    if data.get("type") == "error":
+        err = data.get("error")
+        msg = err.get("message") if isinstance(err, Mapping) else err
+        raise ProviderError(
+            "server",
+            f"{where}: the server answered 200 with an error: {str(msg)[:500]}; evalkit retries it",
+            retryable=True,
+        )
+    content = data.get("content")
+    if not isinstance(content, list):
+        raise malformed(where, "no content list in the response body")
+    texts: list[str] = []
+    calls: list[ToolCall] = []
+    for block in content:
+        if not isinstance(block, Mapping):
+            continue
+        kind = block.get("type")
+        if kind == "text":
+            texts.append(str(block.get("text", "")))
+        elif kind == "tool_use":
+            calls.append(tool_call(str(block.get("name", "")), block.get("input"), block.get("id")))
+    raw_stop = data.get("stop_reason")
+    usage = data.get("usage") or {}
+    fresh = usage.get("input_tokens")
+    read = usage.get("cache_read_input_tokens")
+    written = usage.get("cache_creation_input_tokens")
+    total_in = None if fresh is None else fresh + (read or 0) + (written or 0)
+    return Response(
+        text="".join(texts),
+        tool_calls=tuple(calls),
+        finish_reason=_FINISH.get(raw_stop or "", "unknown"),
+        finish_reason_raw=raw_stop,
+        usage=Usage(
+            input_tokens=total_in, output_tokens=usage.get("output_tokens"), cached_tokens=read
+        ),
+        model=data.get("model"),
+        request_id=request_id or data.get("id"),
+        latency_ms=latency_ms,
+        raw=data,
+        headers=headers,
+    )
