@@ -1,0 +1,268 @@
+"""compare(): pairing, statuses, significance, dataset checks, what changed, case rows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.compare import Comparison, compare, compare_many
+from evalkit.errors import InputError
+from evalkit.records import Run
+from evalkit.scoring import Score
+from tests.helpers.runs import candidate_dict, make_record, make_run
+
+
+def _pair(
+    tmp_path: Path,
+    base: list,
+    cand: list,
+    *,
+    cand_over: dict | None = None,
+    versions: tuple[str, str] = ("v1", "v1"),
+) -> tuple[Run, Run]:
+    b = make_run(tmp_path / "base", base, version=versions[0])
+    c = make_run(
+        tmp_path / "cand",
+        cand,
+        candidate=candidate_dict("cand", **(cand_over or {})),
+        version=versions[1],
+    )
+    return b, c
+
+
+def test_regression_improvement_unchanged(tmp_path: Path) -> None:
+    base = [
+        make_record("r", {"acc": True}),
+        make_record("i", {"acc": False}),
+        make_record("p", {"acc": True}),
+        make_record("f", {"acc": False}),
+    ]
+    cand = [
+        make_record("r", {"acc": False}, candidate="cand"),
+        make_record("i", {"acc": True}, candidate="cand"),
+        make_record("p", {"acc": True}, candidate="cand"),
+        make_record("f", {"acc": False}, candidate="cand"),
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    status = {r.case_id: r.status for r in cmp.cases}
+    assert status == {
+        "r": "regression",
+        "i": "improvement",
+        "p": "unchanged_pass",
+        "f": "unchanged_fail",
+    }
+    assert cmp.overall.counts.regression == 1 and cmp.overall.counts.improvement == 1
+    assert cmp.overall.scorer("acc").counts.regression == 1  # type: ignore[union-attr]
+    assert cmp.verdict.status == "PASS" and cmp.verdict.results == ()
+
+
+def test_case_passes_only_when_every_scorer_passes_and_errors_fail(tmp_path: Path) -> None:
+    base = [make_record("a", {"acc": True, "tone": True}), make_record("b", {"acc": True})]
+    cand = [
+        make_record("a", {"acc": True, "tone": False}, candidate="cand"),
+        make_record("b", error="timeout", candidate="cand"),
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    rows = {r.case_id: r for r in cmp.cases}
+    assert rows["a"].status == "regression"
+    assert rows["a"].scorer_status == {"acc": "unchanged_pass", "tone": "regression"}
+    b = rows["b"]
+    assert b.status == "regression"
+    assert b.candidate is not None and b.candidate.error is not None
+    assert b.candidate.error["kind"] == "timeout"
+    assert b.candidate.scores["acc"].error == "provider error: timeout"
+    assert cmp.overall.candidate_run.errors_by_kind == {"timeout": 1}
+
+
+def test_clear_regression_on_200_cases_is_significant(tmp_path: Path) -> None:
+    base = [make_record(f"c{i}", {"acc": i % 10 != 0, "g": 0.9}) for i in range(200)]
+    cand = [
+        make_record(f"c{i}", {"acc": i % 5 != 0, "g": 0.85}, candidate="cand") for i in range(200)
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    pr = cmp.overall.metric("acc.pass_rate")
+    assert pr is not None and pr.test == "mcnemar"
+    assert pr.delta == pytest.approx(-0.1)
+    assert pr.p_value is not None and pr.p_value < 0.001
+    g = cmp.overall.metric("g.mean")
+    assert g is not None and g.test == "paired_bootstrap"
+    assert g.p_value is not None and g.p_value < 0.01
+    assert g.high is not None and g.high < 0
+    assert g.worse
+
+
+def test_noise_is_not_significant(tmp_path: Path) -> None:
+    # 10 cases flip pass->fail and 10 fail->pass; values move symmetrically.
+    base, cand = [], []
+    for i in range(200):
+        before = i >= 10
+        after = (10 <= i < 190) or i < 10
+        v = 0.8 + (0.05 if i % 2 else -0.05)
+        base.append(make_record(f"c{i}", {"acc": before, "g": 0.8}))
+        cand.append(make_record(f"c{i}", {"acc": after, "g": v}, candidate="cand"))
+    cmp = compare(*_pair(tmp_path, base, cand))
+    pr = cmp.overall.metric("acc.pass_rate")
+    assert pr is not None and pr.p_value is not None and pr.p_value > 0.5
+    assert cmp.overall.counts.regression == 10 and cmp.overall.counts.improvement == 10
+    g = cmp.overall.metric("g.mean")
+    assert g is not None and g.p_value is not None and g.p_value > 0.5
+
+
+def test_flaky_cases_with_repeats(tmp_path: Path) -> None:
+    base = [make_record("a", {"acc": True}, repeat=k) for k in range(3)]
+    cand = [
+        make_record("a", {"acc": k != 1}, repeat=k, candidate="cand", output=f"out{k}")
+        for k in range(3)
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    row = cmp.cases[0]
+    assert row.candidate is not None and row.baseline is not None
+    assert row.candidate.flaky and not row.baseline.flaky
+    assert row.candidate.verdicts == (True, False, True)
+    assert row.candidate.scores["acc"].pass_rate == pytest.approx(2 / 3)
+    assert row.candidate.output == "out0"
+    assert row.status == "unchanged_pass"  # majority still passes
+    sc = cmp.overall.scorer("acc")
+    assert sc is not None and sc.candidate is not None and sc.candidate.flaky == 1
+
+
+def test_dataset_mismatch_refused_then_allowed(tmp_path: Path) -> None:
+    base = [make_record(f"c{i}", {"acc": True}) for i in range(5)]
+    cand = [make_record(f"c{i}", {"acc": True}, candidate="cand") for i in range(3, 8)]
+    b, c = _pair(tmp_path, base, cand, versions=("v1", "v2"))
+    with pytest.raises(InputError, match="allow-dataset-mismatch") as exc:
+        compare(b, c)
+    assert "v1" in str(exc.value) and "v2" in str(exc.value)
+    cmp = compare(b, c, allow_dataset_mismatch=True)
+    assert not cmp.dataset.same_version
+    assert (cmp.dataset.shared, cmp.dataset.baseline_only, cmp.dataset.candidate_only) == (2, 3, 3)
+    assert "2 shared" in cmp.dataset.note
+    assert cmp.overall.cases == 2
+    statuses = [r.status for r in cmp.cases]
+    assert statuses.count("baseline_only") == 3 and statuses.count("candidate_only") == 3
+
+
+def test_no_shared_case_is_refused(tmp_path: Path) -> None:
+    b, c = _pair(
+        tmp_path,
+        [make_record("a", {"acc": True})],
+        [make_record("b", {"acc": True}, candidate="cand")],
+    )
+    with pytest.raises(InputError, match="no case id in common"):
+        compare(b, c)
+
+
+def test_config_diff_prompt_diff_and_reported_models(tmp_path: Path) -> None:
+    base = [make_record("a", {"acc": True})]
+    cand = [make_record("a", {"acc": True}, candidate="cand", model="gpt-4o-2024-08-06")]
+    cmp = compare(
+        *_pair(
+            tmp_path,
+            base,
+            cand,
+            cand_over={
+                "model": "gpt-4o",
+                "params": {"temperature": 0.7, "seed": 1},
+                "prompt": "Answer: {{ input }}\nBe brief.",
+                "tools": [{"name": "lookup", "description": "", "parameters": {}}],
+                "tool_choice": "auto",
+            },
+        )
+    )
+    changes = {c.key: (c.baseline, c.candidate) for c in cmp.config.changes}
+    assert changes["model"] == ("gpt-4o-mini", "gpt-4o")
+    assert changes["params.temperature"] == (0.0, 0.7)
+    assert changes["params.seed"] == (None, 1)
+    assert changes["tools.lookup"][0] is None
+    assert changes["tool_choice"] == (None, "auto")
+    assert "provider" not in changes
+    assert cmp.config.prompt.changed and "+Be brief." in cmp.config.prompt.unified
+    assert not cmp.config.system.changed and cmp.config.system.unified == ""
+    assert cmp.baseline.reported_models == ("gpt-4o-mini-2024-07-18",)
+    assert cmp.candidate.reported_models == ("gpt-4o-2024-08-06",)
+
+
+def test_tag_slices_and_cost_latency_deltas(tmp_path: Path) -> None:
+    base = [
+        make_record(f"c{i}", {"acc": True}, tags=["risk"] if i < 4 else [], cost=0.001)
+        for i in range(8)
+    ]
+    cand = [
+        make_record(
+            f"c{i}",
+            {"acc": i >= 2},
+            tags=["risk"] if i < 4 else [],
+            cost=0.002,
+            latency_ms=250.0,
+            candidate="cand",
+        )
+        for i in range(8)
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    risk = cmp.slice("risk")
+    assert risk is not None and risk.cases == 4
+    assert risk.counts.regression == 2
+    assert cmp.slice("missing") is None
+    cost = cmp.overall.metric("cost.per_case")
+    assert (
+        cost is not None
+        and cost.delta == pytest.approx(0.001)
+        and cost.rel_pct == pytest.approx(100)
+    )
+    assert cost.worse
+    lat = cmp.overall.metric("latency.p95")
+    assert lat is not None and lat.delta == pytest.approx(150)
+    assert risk.metric("cost.total").delta == pytest.approx(0.004)  # type: ignore[union-attr]
+
+
+def test_case_rows_carry_what_the_report_needs(tmp_path: Path) -> None:
+    claims = {"claims": [{"text": "Refunds take 5 days", "span": [0, 19], "supported": False}]}
+    base = [
+        make_record("a", {"ground": Score(1.0, True, "all supported", {"claims": []})}, tags=["t"])
+    ]
+    cand = [
+        make_record(
+            "a",
+            {"ground": Score(0.0, False, "1 unsupported claim", claims)},
+            tags=["t"],
+            output="Refunds take 5 days",
+            candidate="cand",
+        )
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    row = cmp.rows(status="regression")[0]
+    assert row.input == "question a"  # system message left out
+    assert row.tags == ("t",)
+    assert row.candidate is not None
+    cell = row.candidate.scores["ground"]
+    assert cell.details == claims and cell.reason == "1 unsupported claim"
+    assert row.candidate.output == "Refunds take 5 days"
+    assert row.candidate.cost == pytest.approx(0.001) and row.candidate.latency_ms == 100.0
+
+
+def test_json_round_trip_is_lossless_and_compact(tmp_path: Path) -> None:
+    base = [make_record(f"c{i}", {"acc": i % 3 != 0}, tags=["x"]) for i in range(30)]
+    cand = [
+        make_record(f"c{i}", {"acc": i % 4 != 0}, tags=["x"], candidate="cand") for i in range(30)
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand), seed=5)
+    d = json.loads(json.dumps(cmp.to_dict()))
+    assert d["schema_version"] == 1 and d["kind"] == "evalkit.comparison"
+    again = Comparison.from_dict(d)
+    assert again.to_dict() == d
+    assert again.overall == cmp.overall
+    # Without repeats the per-case sides carry no repeat fields.
+    assert "verdicts" not in d["cases"][0]["baseline"]
+    # Same seed, same numbers.
+    assert compare(*_pair(tmp_path / "again", base, cand), seed=5).overall == cmp.overall
+
+
+def test_compare_many(tmp_path: Path) -> None:
+    base = make_run(tmp_path / "b", [make_record("a", {"acc": True})])
+    c1 = make_run(tmp_path / "c1", [make_record("a", {"acc": True}, candidate="c1")])
+    c2 = make_run(tmp_path / "c2", [make_record("a", {"acc": False}, candidate="c2")])
+    out = compare_many(base, [c1, c2])
+    assert [c.overall.counts.regression for c in out] == [0, 1]
+    assert [c.candidate.candidate for c in out] == ["c1", "c2"]

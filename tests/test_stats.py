@@ -1,0 +1,75 @@
+"""Statistics: intervals cover what they should, tests separate signal from noise, seeds fix
+results."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from evalkit.stats import Bootstrap, mcnemar, paired_bootstrap, wilson
+
+
+def test_wilson_matches_known_values_and_stays_in_unit_interval() -> None:
+    lo, hi = wilson(8, 10)
+    assert lo == pytest.approx(0.4902, abs=1e-3)
+    assert hi == pytest.approx(0.9433, abs=1e-3)
+    lo, hi = wilson(0, 20)
+    assert lo == 0.0 and 0 < hi < 0.2
+    assert wilson(0, 0) == (None, None)
+
+
+def test_mcnemar_exact_and_mid_p() -> None:
+    t = mcnemar(0, 10)
+    assert t.p_exact == pytest.approx(2 * 0.5**10)
+    assert t.p_mid == pytest.approx(0.5**10)  # 2*P(X<=0) - P(X=0)
+    assert mcnemar(5, 5).p_mid == 1.0
+    assert mcnemar(0, 0).p_exact == 1.0
+    # Large counts must not underflow.
+    big = mcnemar(4000, 4200)
+    assert 0 < big.p_mid < 0.05 and math.isfinite(big.p_exact)
+
+
+def test_bootstrap_mean_ci_contains_mean_and_ignores_nan() -> None:
+    x = np.array([0.0, 1.0] * 50 + [np.nan] * 10)
+    est = Bootstrap(x.size, seed=1).mean_ci(x)
+    assert est.value == pytest.approx(0.5)
+    assert est.n == 100
+    assert est.low is not None and est.high is not None
+    assert 0.35 < est.low < 0.5 < est.high < 0.65
+
+
+def test_paired_bootstrap_separates_clear_shift_from_noise() -> None:
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0.6, 1.0, 200)
+    shifted = paired_bootstrap(a, a - 0.05)
+    assert shifted.delta == pytest.approx(-0.05)
+    assert shifted.p_value is not None and shifted.p_value < 0.01
+    assert shifted.high is not None and shifted.high < 0
+    # Symmetric noise around the same values: mean difference 0, not significant.
+    noise = rng.uniform(-0.1, 0.1, 100)
+    b = a.copy()
+    b[:100] += noise
+    b[100:] -= noise
+    res = paired_bootstrap(a, b)
+    assert res.delta == pytest.approx(0.0, abs=1e-12)
+    assert res.p_value is not None and res.p_value > 0.5
+    assert res.low is not None and res.high is not None and res.low < 0 < res.high
+
+
+def test_bootstrap_is_deterministic_per_seed() -> None:
+    x = np.linspace(0, 1, 57)
+    one = Bootstrap(57, seed=3).mean_ci(x)
+    two = Bootstrap(57, seed=3).mean_ci(x)
+    other = Bootstrap(57, seed=4).mean_ci(x)
+    assert one == two
+    assert (one.low, one.high) != (other.low, other.high)
+
+
+def test_identical_pairs_have_p_one_and_empty_input_is_none() -> None:
+    assert paired_bootstrap([0.5, 0.7], [0.5, 0.7]).p_value == 1.0
+    empty = paired_bootstrap([np.nan], [1.0])
+    assert empty.delta is None and empty.n == 0
+    with pytest.raises(ValueError):
+        Bootstrap(3).mean_ci([1.0])
