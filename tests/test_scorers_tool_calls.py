@@ -505,3 +505,18 @@ def test_bfcl_output_to_response_keeps_decoded_calls_and_text() -> None:
     assert [(c.name, c.arguments) for c in response.tool_calls] == [("f", {"a": 1}), ("g", {})]
     text = conv.bfcl_output_to_response({"model_output": [], "model_output_raw": "I can't."})
     assert (text.tool_calls, text.text) == ((), "I can't.")
+
+
+def test_outcome_labels_the_kind_of_failure() -> None:
+    weather = (exp("get_weather", city="Oslo"),)
+    outcomes = {
+        "correct": run(weather, [call("get_weather", city="Oslo")]),
+        "hallucinated_tool": run(weather, [call("get_wether", city="Oslo")]),
+        "malformed_arguments": run(weather, [ToolCall("get_weather", None)]),
+        "missing_call": run(weather, []),
+        "unexpected_call": run((), [call("get_time", city="Rome")]),
+        "wrong_tool": run(weather, [call("get_time", city="Oslo")]),
+        "wrong_arguments": run(weather, [call("get_weather", city="Bergen")]),
+        "schema_violation": run(None, [call("get_weather", city=3)]),
+    }
+    assert {k: s.details["outcome"] for k, s in outcomes.items()} == {k: k for k in outcomes}

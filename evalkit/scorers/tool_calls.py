@@ -18,8 +18,10 @@ calls to tools that do not exist. What decides the value:
 - neither expectations nor tools: a :class:`~evalkit.errors.ScorerError`.
 
 ``details`` holds ``calls`` (per expected/produced pair, with per-argument verdicts),
-``schema_problems``, ``hallucinated_tools``, ``outcome`` and ``metrics`` (``name_accuracy``
-and ``argument_accuracy``, averaged per run by the comparison code).
+``schema_problems``, ``hallucinated_tools``, ``outcome`` (``correct``, ``hallucinated_tool``,
+``malformed_arguments``, ``schema_violation``, ``missing_call``, ``unexpected_call``,
+``wrong_tool`` or ``wrong_arguments``) and ``metrics`` (``name_accuracy`` and
+``argument_accuracy``, averaged per run by the comparison code).
 """
 
 from __future__ import annotations
@@ -113,14 +115,14 @@ class ToolCalls(Scorer):
             ok, reason = True, ""
             if tool_use == "required" and not calls:
                 ok, reason = False, "expected at least one tool call, got none"
-            details["outcome"] = "tool_use" if tool_use else "schema_only"
             schema_counts = self.schema != "report" and not self.bfcl_compat
-        if ok and schema_counts and schema_bad:
+        schema_failed = ok and schema_counts and bool(schema_bad)
+        if schema_failed:
             ok, reason = False, schema_bad[0]
         if ok and not reason:
             reason = _success_reason(expected, tool_use, calls, schema_bad)
+        details["outcome"] = _outcome(ok, schema_failed, expected, calls, details)
         value = 1.0 if ok else 0.0
-        details.setdefault("outcome", "match" if ok else "mismatch")
         return Score(value, value >= self.threshold, reason, details)
 
     def _expected(
@@ -265,6 +267,32 @@ def _schema_check(
             found = validate_arguments(call.arguments, spec.parameters)
         problems += [{"call": i, **p.to_dict(), "message": f"{where}: {p}"} for p in found]
     return problems, hallucinated
+
+
+def _outcome(
+    ok: bool,
+    schema_failed: bool,
+    expected: Sequence[ExpectedToolCall] | None,
+    calls: Sequence[ToolCall],
+    details: Mapping[str, Any],
+) -> str:
+    """One label per case, aggregated as ``tool_calls.<outcome>_rate`` in reports."""
+    if ok:
+        return "correct"
+    if details["hallucinated_tools"]:
+        return "hallucinated_tool"
+    if any(c.arguments is None for c in calls):
+        return "malformed_arguments"
+    if schema_failed:
+        return "schema_violation"
+    n_expected = 1 if expected is None else len(expected)  # tool_use "required"
+    if len(calls) < n_expected:
+        return "missing_call"
+    if len(calls) > n_expected and expected is not None:
+        return "unexpected_call"
+    if any(not row["name_ok"] for row in details.get("calls", ())):
+        return "wrong_tool"
+    return "wrong_arguments"
 
 
 def _success_reason(
