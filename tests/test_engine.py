@@ -1,0 +1,252 @@
+"""The run engine through a real registered provider (tests/helpers/scripted_provider.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.config import Candidate
+from evalkit.dataset import EvalSet
+from evalkit.engine import RunOptions, run, run_async
+from evalkit.errors import RunError, TemplateError
+from evalkit.records import read_run
+from evalkit.scoring import Score, ScoreContext, scorer
+from tests.helpers import scripted_provider as sp
+from tests.helpers.scripted_provider import WordCount
+
+
+def _set(inputs: list[str], **extra: Any) -> EvalSet:
+    return EvalSet.from_cases(
+        [{"id": f"c{i}", "input": t, **extra} for i, t in enumerate(inputs)], name="unit"
+    )
+
+
+def _cand(key: str, **kw: Any) -> Candidate:
+    opts = {"key": key, **kw.pop("options", {})}
+    return Candidate(name="cand", provider="scripted", model="gpt-4o-mini", options=opts, **kw)
+
+
+@pytest.fixture
+def key() -> str:
+    return uuid.uuid4().hex
+
+
+def _opts(tmp_path: Path, **kw: Any) -> RunOptions:
+    kw.setdefault("out_dir", tmp_path / "run")
+    kw.setdefault("cache_dir", tmp_path / "cache")
+    kw.setdefault("progress", "off")
+    return RunOptions(**kw)
+
+
+@scorer("echoes", register=False)
+def _echoes(ctx: ScoreContext) -> Score:
+    return Score(1.0 if ctx.response.text.startswith("echo:") else 0.0, True)
+
+
+def test_run_writes_records_and_manifest(tmp_path: Path, key: str) -> None:
+    es = _set(["hello world", "second case"], tags=["t1"])
+    cand = _cand(key, metadata={"source": "evalkit", "team": "qa"})
+    result = run(es, cand, [_echoes()], _opts(tmp_path))
+    assert [r.key for r in result.records] == [("c0", 0), ("c1", 0)]
+    rec = result.records[0]
+    assert rec.output == "echo: hello world" and rec.scores["echoes"].value == 1.0
+    assert rec.request["metadata"] == {"source": "evalkit", "team": "qa"}
+    assert rec.tags == ("t1",) and rec.cost is not None and rec.cost > 0
+    m = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert m["status"] == "complete" and m["schema_version"] == 1
+    assert m["candidate"] == cand.to_dict()
+    assert m["dataset"] == {"name": "unit", "path": None, "version": es.version, "cases": 2}
+    assert m["scorers"][0]["name"] == "echoes" and m["repeats"] == 1
+    assert {"evalkit_version", "python", "platform", "git", "started_at", "finished_at"} <= set(m)
+    c = m["counts"]
+    assert c["records"] == 2 and c["errors"] == 0 and c["cache_misses"] == 2
+    assert c["input_tokens"] == 4 and c["output_tokens"] == 6
+    assert read_run(tmp_path / "run").records == result.records
+
+
+def test_repeats_are_real_samples(tmp_path: Path, key: str) -> None:
+    result = run(_set(["a", "b"]), _cand(key), [], _opts(tmp_path, repeats=3))
+    assert sorted(r.key for r in result.records) == [(c, k) for c in ("c0", "c1") for k in range(3)]
+    assert len(sp.CALLS[key]) == 6  # the repeat index is part of the cache key
+    assert len({r.request_id for r in result.records}) == 6
+
+
+def test_retries_then_success_and_permanent_errors(tmp_path: Path, key: str) -> None:
+    es = _set(
+        [
+            "ok [[fail:2:rate_limit]]",
+            "no [[error:bad_request]]",
+            "boom [[crash]]",
+            "down [[error:server]]",
+        ]
+    )
+    cand = _cand(key, max_retries=2, options={"retry_after": 0.01})
+    result = run(es, cand, [_echoes()], _opts(tmp_path))
+    by = {r.case_id: r for r in result.records}
+    assert by["c0"].ok and by["c0"].attempts == 3 and by["c0"].scores
+    assert by["c1"].error is not None and by["c1"].error.kind == "bad_request"
+    assert by["c1"].error.attempts == 1 and by["c1"].error.status == 400
+    assert "scripted bad_request error" in by["c1"].error.message
+    assert by["c2"].error is not None and by["c2"].error.kind == "provider"
+    assert "ValueError: pipeline bug" in by["c2"].error.message
+    assert by["c3"].error is not None and by["c3"].error.attempts == 3  # gave up after 2 retries
+    assert by["c1"].scores == {}
+    counts = result.manifest["counts"]
+    assert counts["errors"] == 3
+    assert counts["errors_by_kind"] == {"bad_request": 1, "provider": 1, "server": 1}
+    assert result.manifest["retries"] == 4 and result.manifest["rate_limited"] == 2
+
+
+def test_in_flight_bound_per_candidate(tmp_path: Path, key: str) -> None:
+    es = _set([f"q{i}" for i in range(40)])
+    run(
+        es,
+        _cand(key, concurrency=16, options={"latency_ms": 5}),
+        [],
+        _opts(tmp_path, concurrency=4, cache_mode="off"),
+    )
+    assert sp.MAX_IN_FLIGHT[key] == 4
+
+
+def test_template_error_fails_before_any_request(tmp_path: Path, key: str) -> None:
+    es = EvalSet.from_cases([{"id": "a", "vars": {"x": 1}}, {"id": "b", "vars": {"y": 2}}])
+    cand = _cand(key, prompt="value {{ x }}")
+    with pytest.raises(TemplateError, match="case 'b'.*undefined"):
+        run(es, cand, [], _opts(tmp_path))
+    assert not sp.CALLS[key] and not (tmp_path / "run" / "results.jsonl").exists()
+
+
+def test_cache_modes(tmp_path: Path, key: str) -> None:
+    es = _set(["a", "b"])
+    first = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r1"))
+    assert first.manifest["counts"]["cache_misses"] == 2
+    again = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r2"))
+    assert all(r.cached for r in again.records) and again.manifest["counts"]["cache_hits"] == 2
+    assert [r.output for r in again.records] == [r.output for r in first.records]
+    assert sum(sp.CALLS[key].values()) == 2
+    run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r3", cache_mode="refresh"))
+    assert sum(sp.CALLS[key].values()) == 4
+    off = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r4", cache_mode="off"))
+    assert sum(sp.CALLS[key].values()) == 6 and off.manifest["counts"]["cache_misses"] == 0
+    req = run(
+        _set(["a", "new one"]),
+        _cand(key),
+        [],
+        _opts(tmp_path, out_dir=tmp_path / "r5", cache_mode="require"),
+    )
+    by = {r.case_id: r for r in req.records}
+    assert by["c0"].cached and by["c1"].error is not None
+    assert by["c1"].error.kind == "cache_miss" and "case 'c1'" in by["c1"].error.message
+    assert sum(sp.CALLS[key].values()) == 6  # require never calls the provider
+
+
+def test_errors_are_never_cached(tmp_path: Path, key: str) -> None:
+    es = _set(["x [[fail:1:auth]]"])
+    first = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r1"))
+    assert first.records[0].error is not None
+    second = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r2"))
+    assert second.records[0].ok and not second.records[0].cached
+
+
+def test_uncacheable_provider_skips_the_cache(tmp_path: Path, key: str) -> None:
+    cand = Candidate(name="u", provider="uncacheable", model="m", options={"key": key})
+    for i in range(2):
+        run(_set(["a"]), cand, [], _opts(tmp_path, out_dir=tmp_path / f"r{i}"))
+    assert sum(sp.CALLS[key].values()) == 2
+
+
+def test_budget_stops_new_requests_and_resume_finishes(tmp_path: Path, key: str) -> None:
+    es = _set([f"question number {i}" for i in range(30)])
+    cand = _cand(key, concurrency=1)
+    first = run(es, cand, [], _opts(tmp_path, max_cost_usd=1e-5, cache_mode="off"))
+    c = first.manifest["counts"]
+    assert first.manifest["status"] == "incomplete"
+    assert 0 < c["records"] < 30 and c["records"] + c["not_run"] == 30
+    assert c["cost_usd"] >= 1e-5
+    done = run(es, cand, [], _opts(tmp_path, resume=True, cache_mode="off"))
+    assert done.manifest["status"] == "complete"
+    assert sorted(r.case_id for r in done.records) == sorted(f"c{i}" for i in range(30))
+    lines = (tmp_path / "run" / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 30  # nothing run twice
+
+
+def test_resume_refuses_a_changed_candidate_or_eval_set(tmp_path: Path, key: str) -> None:
+    es = _set(["a", "b"])
+    run(es, _cand(key), [], _opts(tmp_path))
+    with pytest.raises(RunError, match="candidate changed"):
+        run(es, _cand(key, params={"temperature": 0}), [], _opts(tmp_path, resume=True))
+    with pytest.raises(RunError, match="eval set .* changed"):
+        run(_set(["a", "c"]), _cand(key), [], _opts(tmp_path, resume=True))
+    with pytest.raises(RunError, match="already holds a run"):
+        run(es, _cand(key), [], _opts(tmp_path))
+
+
+def test_cpu_bound_scorer_runs_in_worker_processes(tmp_path: Path, key: str) -> None:
+    import os
+
+    result = run(
+        _set(["one two three", "x"]),
+        _cand(key),
+        [WordCount(min_words=3)],
+        _opts(tmp_path, scorer_processes=1),
+    )
+    scores = [r.scores["word_count"] for r in result.records]
+    assert [s.passed for s in scores] == [True, False]  # "echo: one two three", "echo: x"
+    assert all(s.details["pid"] != os.getpid() for s in scores)
+    assert result.manifest["scorers"] == [
+        {"name": "word_count", "args": {"min_words": 3, "threshold": 0.5}}
+    ]
+
+
+def test_sync_run_works_inside_a_running_loop(tmp_path: Path, key: str) -> None:
+    async def notebook_cell() -> int:
+        return len(run(_set(["a"]), _cand(key), [], _opts(tmp_path)).records)
+
+    assert asyncio.run(notebook_cell()) == 1
+
+
+def test_records_can_be_left_on_disk_only(tmp_path: Path, key: str) -> None:
+    result = asyncio.run(
+        run_async(_set(["a", "b"]), _cand(key), [], _opts(tmp_path, keep_records=False))
+    )
+    assert result.records == () and result.manifest["counts"]["records"] == 2
+    assert len(read_run(tmp_path / "run").records) == 2
+
+
+def test_several_candidates_from_a_suite(tmp_path: Path, key: str) -> None:
+    from evalkit.config import load_config
+    from evalkit.engine import run_suite
+
+    (tmp_path / "ds.jsonl").write_text('{"id": "a", "input": "x"}\n{"id": "b", "input": "y"}\n')
+    (tmp_path / "evalkit.toml").write_text(
+        f"""
+[candidates.one]
+provider = "scripted"
+model = "gpt-4o-mini"
+options = {{ key = "{key}", latency_ms = 20 }}
+concurrency = 1
+[candidates.two]
+provider = "scripted"
+model = "gpt-4o"
+options = {{ key = "{key}", latency_ms = 20 }}
+concurrency = 1
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one", "two"]
+scorers = ["exact_match"]
+repeats = 2
+"""
+    )
+    project = load_config(tmp_path / "evalkit.toml")
+    runs = run_suite(project, "s", None, RunOptions(out_dir=tmp_path / "out", progress="off"))
+    assert set(runs) == {"one", "two"}
+    for name, r in runs.items():
+        assert r.path == tmp_path / "out" / name and len(r.records) == 4
+        assert r.manifest["suite"] == "s" and r.manifest["repeats"] == 2
+        assert (tmp_path / ".evalkit" / "cache" / "responses.sqlite3").is_file()
+    assert sp.MAX_IN_FLIGHT[key] == 2  # each candidate its own bound of 1, both at once
