@@ -116,7 +116,7 @@ def test_in_flight_bound_per_candidate(tmp_path: Path, key: str) -> None:
 def test_template_error_fails_before_any_request(tmp_path: Path, key: str) -> None:
     es = EvalSet.from_cases([{"id": "a", "vars": {"x": 1}}, {"id": "b", "vars": {"y": 2}}])
     cand = _cand(key, prompt="value {{ x }}")
-    with pytest.raises(TemplateError, match="case 'b'.*undefined"):
+    with pytest.raises(TemplateError, match=r"case 'b'.*undefined"):
         run(es, cand, [], _opts(tmp_path))
     assert not sp.CALLS[key] and not (tmp_path / "run" / "results.jsonl").exists()
 
@@ -180,7 +180,7 @@ def test_resume_refuses_a_changed_candidate_or_eval_set(tmp_path: Path, key: str
     run(es, _cand(key), [], _opts(tmp_path))
     with pytest.raises(RunError, match="candidate changed"):
         run(es, _cand(key, params={"temperature": 0}), [], _opts(tmp_path, resume=True))
-    with pytest.raises(RunError, match="eval set .* changed"):
+    with pytest.raises(RunError, match=r"eval set .* changed"):
         run(_set(["a", "c"]), _cand(key), [], _opts(tmp_path, resume=True))
     with pytest.raises(RunError, match="already holds a run"):
         run(es, _cand(key), [], _opts(tmp_path))
