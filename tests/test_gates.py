@@ -1,0 +1,155 @@
+"""Gates: every rule kind, tags, alpha, no_new_failures, single-run thresholds, reasons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalkit.compare import Comparison, compare
+from evalkit.config import Gate
+from evalkit.gates import check_thresholds, evaluate_gates
+from evalkit.scoring import Score
+from tests.helpers.runs import candidate_dict, make_record, make_run
+
+
+def _ref(outcome: str) -> Score:
+    return Score(
+        1.0 if outcome == "correct" else 0.0, outcome == "correct", outcome, {"outcome": outcome}
+    )
+
+
+@pytest.fixture(scope="module")
+def cmp(tmp_path_factory: pytest.TempPathFactory) -> Comparison:
+    """200 cases: groundedness drops 0.05 everywhere, acc loses 20 cases, two high-risk cases
+    become under-refusals, cost per case up 20%, latency up 50 ms."""
+    tmp = tmp_path_factory.mktemp("gates")
+
+    def tags(i: int) -> list[str]:
+        return ["high-risk"] if i % 2 else ["low-risk"]
+
+    base = [
+        make_record(
+            f"c{i}", {"acc": i % 10 != 0, "g": 0.9, "refusal": _ref("correct")}, tags=tags(i)
+        )
+        for i in range(200)
+    ]
+    cand = [
+        make_record(
+            f"c{i}",
+            {
+                "acc": i % 5 != 0,
+                "g": 0.85,
+                "refusal": _ref("under_refusal" if i in (1, 3) else "correct"),
+            },
+            tags=tags(i),
+            cost=0.0012,
+            latency_ms=150.0,
+            candidate="cand",
+        )
+        for i in range(200)
+    ]
+    b = make_run(tmp / "b", base)
+    c = make_run(tmp / "c", cand, candidate=candidate_dict("cand"))
+    return compare(b, c)
+
+
+def _one(cmp: Comparison, gate: Gate) -> tuple[str, str]:
+    v = evaluate_gates(cmp, [gate])
+    assert len(v.results) == 1
+    return v.results[0].status, v.results[0].reason
+
+
+def test_max_drop_reason_has_numbers_interval_and_p(cmp: Comparison) -> None:
+    status, reason = _one(cmp, Gate("g.mean", max_drop=0.02))
+    assert status == "fail"
+    assert reason.startswith("g.mean dropped 0.05 (0.9 → 0.85, 95% CI")
+    assert "p=0.00" in reason and reason.endswith("> allowed drop 0.02")
+    assert _one(cmp, Gate("g.mean", max_drop=0.1))[0] == "pass"
+
+
+def test_alpha_lets_insignificant_changes_pass(cmp: Comparison) -> None:
+    # refusal.pass_rate drops by 0.01 (2 of 200): over 0.005 but not significant.
+    status, reason = _one(cmp, Gate("refusal.pass_rate", max_drop=0.005, alpha=0.05))
+    assert status == "pass" and "not significant" in reason
+    assert _one(cmp, Gate("refusal.pass_rate", max_drop=0.005))[0] == "fail"
+    # A significant drop still fails with alpha.
+    assert _one(cmp, Gate("acc.pass_rate", max_drop=0.02, alpha=0.05))[0] == "fail"
+
+
+def test_absolute_min_max_on_candidate(cmp: Comparison) -> None:
+    status, reason = _one(cmp, Gate("acc.pass_rate", min=0.95))
+    assert status == "fail" and reason.startswith("acc.pass_rate 0.8 < min 0.95 (95% CI")
+    assert _one(cmp, Gate("acc.pass_rate", min=0.75))[0] == "pass"
+    assert _one(cmp, Gate("latency.p95", max=200))[0] == "pass"
+    assert _one(cmp, Gate("latency.p95", max=120))[0] == "fail"
+
+
+def test_rise_rules(cmp: Comparison) -> None:
+    status, reason = _one(cmp, Gate("cost.per_case", max_rise_pct=10))
+    assert status == "fail" and "rose 20%" in reason
+    assert _one(cmp, Gate("cost.per_case", max_rise_pct=25))[0] == "pass"
+    assert _one(cmp, Gate("latency.p50", max_rise=40))[0] == "fail"
+    assert _one(cmp, Gate("latency.p50", max_rise=60))[0] == "pass"
+
+
+def test_tagged_no_new_under_refusal(cmp: Comparison) -> None:
+    gate = Gate("refusal.under_refusal_rate", tag="high-risk", no_new_failures=True)
+    v = evaluate_gates(cmp, [gate])
+    r = v.results[0]
+    assert r.status == "fail" and r.cases == ("c1", "c3")
+    assert "tagged 'high-risk'" in r.reason and "c1, c3" in r.reason
+    low = Gate("refusal.under_refusal_rate", tag="low-risk", no_new_failures=True)
+    assert _one(cmp, low)[0] == "pass"
+
+
+def test_no_new_failures_per_scorer_and_per_case(cmp: Comparison) -> None:
+    r = evaluate_gates(cmp, [Gate("acc", no_new_failures=True)]).results[0]
+    assert r.status == "fail" and r.observed == 20 and len(r.cases) == 20
+    assert _one(cmp, Gate("g.pass_rate", no_new_failures=True))[0] == "pass"
+    assert _one(cmp, Gate("cases", no_new_failures=True))[0] == "fail"
+    assert _one(cmp, Gate("errors.rate", no_new_failures=True))[0] == "pass"
+
+
+def test_unknown_metric_or_tag_fails_with_hint(cmp: Comparison) -> None:
+    status, reason = _one(cmp, Gate("acc.pass_rat", min=0.5))
+    assert status == "fail" and 'did you mean "acc.pass_rate"' in reason
+    status, reason = _one(cmp, Gate("acc.pass_rate", min=0.5, tag="nope"))
+    assert status == "fail" and "nope" in reason
+    # An outcome label nobody had is a rate of 0, not an unknown metric.
+    assert _one(cmp, Gate("refusal.over_refusal_rate", max=0.0))[0] == "pass"
+
+
+def test_verdict_collects_every_rule_and_is_stored(cmp: Comparison, tmp_path: Path) -> None:
+    gates = [Gate("g.mean", min=0.8, max_drop=0.02), Gate("acc.pass_rate", min=0.5)]
+    v = evaluate_gates(cmp, gates)
+    assert [r.rule for r in v.results] == ["min", "max_drop", "min"]
+    assert v.status == "FAIL" and len(v.failures) == 1
+    d = v.to_dict()
+    assert d["status"] == "FAIL" and len(d["results"]) == 3
+
+
+def test_compare_with_gates_stores_verdict(tmp_path: Path) -> None:
+    b = make_run(tmp_path / "b", [make_record("a", {"acc": True})])
+    c = make_run(tmp_path / "c", [make_record("a", {"acc": False}, candidate="c")])
+    out = compare(b, c, gates=[Gate("acc", no_new_failures=True)])
+    assert not out.passed and out.to_dict()["verdict"]["status"] == "FAIL"
+
+
+def test_check_thresholds_single_run(tmp_path: Path) -> None:
+    recs = [make_record(f"c{i}", {"acc": i < 9}, tags=["x"] if i < 5 else []) for i in range(10)]
+    run = make_run(tmp_path / "r", recs)
+    v = check_thresholds(
+        run,
+        [
+            Gate("acc.pass_rate", min=0.85),
+            Gate("acc.pass_rate", min=0.95),
+            Gate("acc.pass_rate", tag="x", min=1.0),
+            Gate("acc.mean", max_drop=0.01),
+            Gate("nothing.mean", min=0.1),
+        ],
+    )
+    assert [r.status for r in v.results] == ["pass", "fail", "pass", "skip", "fail"]
+    assert "needs a baseline" in v.results[3].reason
+    assert v.status == "FAIL"
+    assert check_thresholds(recs, [Gate("acc.pass_rate", min=0.85)]).passed

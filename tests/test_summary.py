@@ -1,0 +1,74 @@
+"""Terminal and Markdown summaries: verdict, gate reasons, deltas, regressions, report path;
+untrusted text stays inert in Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from evalkit.compare import Comparison, compare
+from evalkit.config import Gate
+from evalkit.summary import markdown_summary, terminal_summary, worst_regressions
+from tests.helpers.runs import candidate_dict, make_record, make_run
+
+
+def _cmp(tmp_path: Path, gates: tuple[Gate, ...] = ()) -> Comparison:
+    base = [make_record(f"c{i}", {"acc": True, "g": 0.9}, tags=["t"]) for i in range(20)]
+    cand = [
+        make_record(
+            f"c{i}", {"acc": i >= 3, "g": 0.2 if i == 1 else 0.9}, tags=["t"], candidate="cand"
+        )
+        for i in range(20)
+    ]
+    cand.append(make_record("<img src=x onerror=alert(1)>|", {"acc": True}, candidate="cand"))
+    b = make_run(tmp_path / "b", base)
+    c = make_run(tmp_path / "c", cand, candidate=candidate_dict("cand", model="gpt-4o"))
+    return compare(b, c, gates=gates)
+
+
+def test_terminal_summary_content(tmp_path: Path) -> None:
+    cmp = _cmp(tmp_path, (Gate("acc.pass_rate", min=0.95),))
+    text = terminal_summary(cmp, report="reports/pr.html")
+    assert "verdict: FAIL" in text
+    assert "FAIL  acc.pass_rate 0.85 < min 0.95" in text
+    assert "model: gpt-4o-mini → gpt-4o" in text
+    assert "acc.pass_rate" in text and "−0.15" in text
+    assert "3 regression(s)" in text
+    assert "worst regressions (3 in all):" in text
+    # c1 lost two scorers' worth of value: it comes first.
+    assert text.index("  c1 [t]:") < text.index("  c0 [t]:")
+    assert "report: reports/pr.html" in text
+    assert "note:" in text  # the candidate-only case is listed, not counted
+
+
+def test_worst_regressions_order(tmp_path: Path) -> None:
+    rows = worst_regressions(_cmp(tmp_path), limit=2)
+    assert [r.case_id for r in rows] == ["c1", "c0"]
+
+
+def test_markdown_summary_content_and_escaping(tmp_path: Path) -> None:
+    cmp = _cmp(tmp_path)
+    md = markdown_summary(cmp, report="https://ci.example/report.html")
+    assert md.startswith("### ✅ evalkit: PASS — cand vs base")
+    assert "| acc.pass\\_rate | 1 | 0.85 | −0.15" in md
+    assert "**Worst regressions** (3 in all)" in md
+    assert "[https://ci.example/report.html](https://ci.example/report.html)" in md
+    assert "<details><summary>What changed</summary>" in md
+    md2 = markdown_summary(cmp, report="reports/a_b.html")
+    assert "Full report: reports/a\\_b.html" in md2
+
+
+def test_markdown_escapes_untrusted_reasons(tmp_path: Path) -> None:
+    from evalkit.scoring import Score
+
+    bad = "<script>alert(1)</script> | [x](javascript:alert(1))"
+    b = make_run(tmp_path / "b", [make_record("a", {"acc": True})])
+    c = make_run(
+        tmp_path / "c",
+        [make_record("a", {"acc": Score(0.0, False, bad)}, candidate="cand")],
+        candidate=candidate_dict("cand"),
+    )
+    md = markdown_summary(compare(b, c))
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert "[x](javascript" not in md and "\\[x\\](javascript" in md
+    line = next(x for x in md.splitlines() if "alert" in x)
+    assert "\\|" in line  # a pipe cannot split a table cell
