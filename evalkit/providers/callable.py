@@ -1,0 +1,208 @@
+"""The ``callable`` provider: a team's own Python function as the system under test.
+
+A candidate evaluates a whole pipeline (retrieval + model + post-processing), not only a
+bare model, by naming a function::
+
+    [candidates.rag-v2]
+    provider = "callable"
+    model = "rag-v2"
+    options = { target = "myapp.eval_entry:answer" }   # or "pipelines/rag.py:answer"
+
+The function receives the :class:`~evalkit.providers.base.Request` (``request.case`` is the
+:class:`~evalkit.dataset.Case`, so it can do its own retrieval; ``request.messages`` is the
+rendered prompt) plus ``options.kwargs`` as keyword arguments. It may be sync (run in a
+worker thread so it never blocks the event loop) or async, and returns one of:
+
+* a ``str``: the answer text;
+* a ``dict`` with ``output`` (or ``text``) and optionally ``tool_calls``
+  (``[{"name", "arguments"}]``, arguments an object or a JSON string), ``usage``
+  (``input_tokens``/``output_tokens``/``cached_tokens``), ``model``, ``finish_reason``,
+  ``request_id``, ``latency_ms``, and ``raw``/``metadata`` (anything, kept for debugging);
+  any other key is refused with a did-you-mean, since a typo would silently score "";
+* a :class:`~evalkit.providers.base.Response`.
+
+An exception becomes a non-retryable ``provider`` error on that case, naming its type and
+message; a :class:`~evalkit.errors.ProviderError` the function raises passes through as is
+(so a pipeline can report a retryable rate limit). ``settings.timeout_s`` bounds each call.
+
+Responses are not cached by default: the code behind a callable changes without the
+request changing. ``options.cacheable = true`` opts in. ``options.threads`` (default 32)
+sizes the worker pool for sync functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import inspect
+import time
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from evalkit.errors import InputError, ProviderError, did_you_mean
+from evalkit.providers._errors import tool_call
+from evalkit.providers.base import (
+    FINISH_REASONS,
+    Provider,
+    ProviderSettings,
+    Request,
+    Response,
+    ToolCall,
+    Usage,
+)
+from evalkit.registry import load_reference
+
+__all__ = ["CallableProvider", "to_response"]
+
+_KEYS = (
+    "output",
+    "text",
+    "tool_calls",
+    "usage",
+    "model",
+    "finish_reason",
+    "request_id",
+    "latency_ms",
+    "raw",
+    "metadata",
+)
+
+
+class CallableProvider(Provider):
+    """Calls ``options.target`` once per request."""
+
+    name = "callable"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        super().__init__(settings)
+        opts = settings.options
+        target = opts.get("target")
+        if not isinstance(target, str) or not target:
+            raise InputError(
+                "callable provider: options.target is missing; set it to "
+                "'package.module:function' or 'path/file.py:function'"
+            )
+        self.target = target
+        base = Path(settings.base_dir) if settings.base_dir else None
+        fn = load_reference(target, base_dir=base)
+        if not callable(fn):
+            raise InputError(
+                f"callable provider: {target!r} is a {type(fn).__name__}, not a function; "
+                "point options.target at a function"
+            )
+        kwargs = opts.get("kwargs") or {}
+        if not isinstance(kwargs, Mapping):
+            raise InputError(f"callable provider {target!r}: options.kwargs must be a table")
+        self._fn: Callable[..., Any] = fn
+        self._kwargs = dict(kwargs)
+        self._is_async = inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(
+            getattr(fn, "__call__", None)  # noqa: B004 - an object with an async __call__
+        )
+        self.cacheable = bool(opts.get("cacheable", False))
+        self._threads = int(opts.get("threads", 32))
+        self._executor: ThreadPoolExecutor | None = None
+
+    def __repr__(self) -> str:
+        return f"CallableProvider(target={self.target!r})"
+
+    async def complete(self, request: Request) -> Response:
+        where = f"callable {self.target}: case {request.case_id!r} repeat {request.repeat}"
+        t0 = time.perf_counter()
+        try:
+            result = await asyncio.wait_for(self._invoke(request), self.settings.timeout_s)
+        except ProviderError:
+            raise
+        except asyncio.TimeoutError:
+            raise ProviderError(
+                "timeout",
+                f"{where}: no answer within {self.settings.timeout_s:g}s; raise timeout_s or "
+                "speed up the function",
+                retryable=True,
+            ) from None
+        except Exception as exc:
+            raise ProviderError(
+                "provider",
+                f"{where}: the function raised {type(exc).__name__}: {exc}; fix the function "
+                "(the traceback is chained to this error)",
+            ) from exc
+        latency_ms = (time.perf_counter() - t0) * 1000
+        return to_response(result, request, latency_ms, where)
+
+    async def _invoke(self, request: Request) -> Any:
+        if self._is_async:
+            return await self._fn(request, **self._kwargs)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="evalkit-call")
+        ctx = contextvars.copy_context()
+        call = functools.partial(ctx.run, self._fn, request, **self._kwargs)
+        result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        if inspect.isawaitable(result):  # a sync wrapper that returned a coroutine
+            result = await result
+        return result
+
+    async def aclose(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+def to_response(result: Any, request: Request, latency_ms: float, where: str) -> Response:
+    """Normalise what a pipeline function returned; a wrong shape is a ``provider`` error."""
+    if isinstance(result, Response):
+        if result.latency_ms is None:
+            return replace(result, latency_ms=latency_ms)
+        return result
+    if isinstance(result, str):
+        return Response(
+            text=result, finish_reason="stop", model=request.model, latency_ms=latency_ms
+        )
+    if not isinstance(result, Mapping):
+        raise ProviderError(
+            "provider",
+            f"{where}: the function returned {type(result).__name__}; return a str, a dict "
+            "with 'output', or a Response",
+        )
+    unknown = [k for k in result if k not in _KEYS]
+    if unknown:
+        hint = did_you_mean(str(unknown[0]), _KEYS)
+        raise ProviderError(
+            "provider",
+            f"{where}: the returned dict has unknown key(s) {unknown};{hint} valid keys: "
+            f"{list(_KEYS)} (put extra data under 'metadata')",
+        )
+    text = result.get("output", result.get("text"))
+    calls = tuple(_tool_call(c) for c in result.get("tool_calls") or ())
+    finish = result.get("finish_reason") or ("tool_calls" if calls else "stop")
+    usage = result.get("usage") or {}
+    raw = result.get("raw")
+    if raw is None and result.get("metadata") is not None:
+        raw = {"metadata": result["metadata"]}
+    return Response(
+        text="" if text is None else str(text),
+        tool_calls=calls,
+        finish_reason=finish if finish in FINISH_REASONS else "unknown",  # type: ignore[arg-type]
+        finish_reason_raw=str(finish),
+        usage=Usage(
+            input_tokens=usage.get("input_tokens", usage.get("prompt_tokens")),
+            output_tokens=usage.get("output_tokens", usage.get("completion_tokens")),
+            cached_tokens=usage.get("cached_tokens"),
+        ),
+        model=result.get("model") or request.model,
+        request_id=result.get("request_id"),
+        latency_ms=result.get("latency_ms", latency_ms),
+        raw=raw if isinstance(raw, Mapping) or raw is None else {"value": raw},
+    )
+
+
+def _tool_call(c: Any) -> ToolCall:
+    if isinstance(c, ToolCall):
+        return c
+    if isinstance(c, Mapping):
+        return tool_call(str(c.get("name", "")), c.get("arguments"), c.get("id"))
+    return ToolCall(
+        name=str(c), arguments=None, parse_error="tool call is not a {name, arguments} dict"
+    )
