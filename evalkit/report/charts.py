@@ -167,7 +167,9 @@ def cost_quality(overall: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]) 
             f'</circle><circle class="c" cx="{x2:.1f}" cy="{y2:.1f}" r="{r}"><title>'
             f"{escape(tip)}</title></circle>"
         )
-        body.append(_t(x2 + 7, y2 + 4, label if big else label[:16], cls="" if big else "minor"))
+        body.append(
+            _t(x2 + 7, y2 + 4, label if big else label[:16], cls="major" if big else "minor")
+        )
     return {
         "title": "Cost versus quality (all cases and largest tags)",
         "svg": _svg(w, h, body, "cost vs quality"),

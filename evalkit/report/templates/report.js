@@ -8,6 +8,7 @@
 (function () {
   "use strict";
   var PAGE_SIZE = 100;
+  var CHANGED = ["regression", "improvement", "baseline_only", "candidate_only"];
   var MAX_DIFF_CELLS = 4000000; // LCS table size above which a word diff is not attempted
 
   function el(tag, cls, text) {
@@ -90,9 +91,10 @@
   };
 
   CaseTable.prototype.matches = function (c, i, f) {
-    if (f.status === "changed" && c.st === "unchanged") return false;
-    if (f.status === "regression" && c.st !== "regression" && c.st !== "mixed") return false;
-    if (f.status === "improvement" && c.st !== "improvement" && c.st !== "mixed") return false;
+    if (f.status === "changed" && CHANGED.indexOf(c.st) < 0) return false;
+    if (f.status === "regression" && c.st !== "regression") return false;
+    if (f.status === "improvement" && c.st !== "improvement") return false;
+    if (f.status === "failing" && c.st !== "regression" && c.st !== "unchanged_fail") return false;
     if (f.tag && c.tags.indexOf(f.tag) < 0) return false;
     if (f.scorer) {
       var s = c.c && c.c.s[f.scorer];
@@ -143,7 +145,7 @@
     tr.dataset.index = String(idx);
     tr.appendChild(el("td", "id", c.id));
     var st = el("td");
-    st.appendChild(el("span", "badge " + c.st, c.st));
+    st.appendChild(el("span", "badge " + c.st, c.st.replace("_", " ")));
     tr.appendChild(st);
     var tags = el("td");
     c.tags.forEach(function (t) { tags.appendChild(el("span", "tag", t)); });
