@@ -1,0 +1,155 @@
+"""``evalkit run`` and ``evalkit cache`` end to end, including the openai adapter against the
+loopback server (faults, auth errors, and no API key in any file the run writes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+from evalkit.records import read_run
+from tests.helpers.llm_server import LLMServer
+
+PROVIDER = "tests.helpers.scripted_provider:ScriptedProvider"
+FAKE_KEY = "sk-evalkit-FAKE-0123456789abcdef"
+
+
+def _ds(path: Path, inputs: list[str]) -> Path:
+    path.write_text(
+        "".join(json.dumps({"id": f"c{i}", "input": t}) + "\n" for i, t in enumerate(inputs))
+    )
+    return path
+
+
+def test_adhoc_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ds = _ds(tmp_path / "ds.jsonl", ["hello", "x [[error:auth]]"])
+    out = tmp_path / "run"
+    code = main(
+        [
+            "run",
+            str(ds),
+            "--provider",
+            PROVIDER,
+            "--model",
+            "m",
+            "--out",
+            str(out),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--repeats",
+            "2",
+            "--param",
+            "temperature=0",
+            "--no-progress",
+        ]
+    )
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "records 4, errors 2 (auth 2)" in text and f"run dir: {out}" in text
+    run = read_run(out)
+    assert {r.request["params"]["temperature"] for r in run.records} == {0}
+    assert run.manifest["status"] == "complete"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--provider", PROVIDER], "--provider and --model are required"),
+        (["--provider", PROVIDER, "--model", "m", "--scorer", "exact_matc"], "exact_match"),
+        (["--provider", "nope", "--model", "m"], "unknown provider"),
+        (["--provider", PROVIDER, "--model", "m", "--option", "novalue"], "KEY=VALUE"),
+    ],
+)
+def test_bad_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    ds = _ds(tmp_path / "ds.jsonl", ["a"])
+    assert main(["run", str(ds), *args, "--out", str(tmp_path / "r"), "--no-progress"]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "r" / "results.jsonl").exists()
+
+
+def test_missing_dataset_exits_2(tmp_path: Path) -> None:
+    assert main(["run", str(tmp_path / "none.jsonl"), "--provider", PROVIDER, "--model", "m"]) == 2
+
+
+def test_suite_with_several_candidates_and_cache_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    _ds(tmp_path / "ds.jsonl", ["a", "b", "c"])
+    (tmp_path / "evalkit.toml").write_text(
+        f"""
+[candidates.one]
+provider = "{PROVIDER}"
+model = "m1"
+[candidates.two]
+provider = "{PROVIDER}"
+model = "m2"
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one", "two"]
+"""
+    )
+    assert main(["run", "--suite", "s", "--out", "out", "--no-progress"]) == 0
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["one", "two"]
+    assert main(["run", "--suite", "s", "--candidate", "two", "--no-progress"]) == 0
+    runs = list((tmp_path / ".evalkit" / "runs").iterdir())
+    assert len(runs) == 1 and runs[0].name.startswith("s-") and runs[0].name.endswith("-two")
+    assert read_run(runs[0]).manifest["counts"]["cache_hits"] == 3
+    capsys.readouterr()
+    assert main(["cache", "info"]) == 0
+    assert "entries 6" in capsys.readouterr().out
+    assert main(["cache", "prune"]) == 2
+    assert main(["cache", "prune", "--max-size", "0"]) == 0
+    assert "pruned 6 entries" in capsys.readouterr().out
+    assert main(["cache", "clear", "--cache-dir", ".evalkit/cache"]) == 0
+
+
+def _grep_dir(folder: Path, needle: str) -> list[Path]:
+    return [p for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
+
+
+def test_openai_through_the_loopback_server_never_writes_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
+    inputs = [f"question {i}" for i in range(20)] + ["bad [[status:401]]", "nf [[status:404]]"]
+    ds = _ds(tmp_path / "ds.jsonl", inputs)
+    with LLMServer(fault_rate=0.2, fault_statuses=(429, 500), fault_retry_after=0.01) as srv:
+        code = main(
+            [
+                "run",
+                str(ds),
+                "--provider",
+                "openai",
+                "--model",
+                "gpt-4o-mini",
+                "--base-url",
+                srv.base_url + "/v1",
+                "--api-key-env",
+                "EVALKIT_TEST_KEY",
+                "--out",
+                str(tmp_path / "run"),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--scorer",
+                "exact_match",
+                "--no-progress",
+            ]
+        )
+        assert code == 0
+        assert any(c in srv.counts for c in (429, 500))  # faults really happened
+    run = read_run(tmp_path / "run")
+    by = {r.case_id: r for r in run.records}
+    assert len(run.records) == 22
+    assert all(by[f"c{i}"].ok and by[f"c{i}"].output == f"echo: question {i}" for i in range(20))
+    assert by["c20"].error is not None and by["c20"].error.kind == "auth"
+    assert by["c20"].error.attempts == 1 and by["c20"].error.status == 401
+    assert by["c21"].error is not None and by["c21"].error.kind == "not_found"
+    assert run.manifest["candidate"]["api_key_env"] == "EVALKIT_TEST_KEY"
+    assert _grep_dir(tmp_path / "run", FAKE_KEY) == []
+    assert _grep_dir(tmp_path / "cache", FAKE_KEY) == []
+    assert _grep_dir(tmp_path / "run", FAKE_KEY[-12:]) == []
