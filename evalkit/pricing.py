@@ -175,7 +175,8 @@ def load_prices(
     Raises :class:`ConfigError` listing every bad override (missing rate, negative or
     non-numeric rate, unknown key, ``same_as`` naming an unpriced model).
     """
-    key = canonical_json(overrides or {})
+    # default=str: TOML turns an unquoted as_of (2025-01-01) into a date
+    key = json.dumps(overrides or {}, sort_keys=True, default=str)
     if key in _TABLES:
         return _TABLES[key]
     raw = _builtin_raw()

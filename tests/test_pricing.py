@@ -160,3 +160,10 @@ def test_usage_or_estimate_keeps_reported_and_flags_filled() -> None:
     assert usage_or_estimate(req, Response(text="ok", usage=reported)) is reported
     partial = usage_or_estimate(req, Response(text="abcdefgh", usage=Usage(12, None)))
     assert (partial.input_tokens, partial.output_tokens, partial.estimated) == (12, 2, True)
+
+
+def test_toml_date_as_of_is_accepted() -> None:
+    import datetime
+
+    p = price_for("m", {"m": {"input": 1, "output": 2, "as_of": datetime.date(2025, 1, 1)}})
+    assert p is not None and p.as_of == "2025-01-01"

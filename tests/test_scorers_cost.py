@@ -203,3 +203,10 @@ def test_run_metrics_names_and_values() -> None:
     assert m["latency.p50"] == 200.0
     assert m["tokens.input"] == 200.0
     assert m["cost.unpriced"] == 0.0
+
+
+def test_bad_price_overrides_fail_at_construction() -> None:
+    from evalkit.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="scorer 'cost': prices m: 'output' is missing"):
+        build_scorer("cost", {"prices": {"m": {"input": 1}}})

@@ -49,6 +49,9 @@ class Cost(Scorer):
     """Price overrides (as ``[prices]``) used only when the engine did not price the case."""
     threshold: float = 0.5
 
+    def __post_init__(self) -> None:
+        load_prices(self.prices, where=f"scorer {self.name!r}: prices")  # bad overrides fail now
+
     def score(self, ctx: ScoreContext) -> Score:
         usage = ctx.response.usage
         if ctx.request is not None and (usage.input_tokens is None or usage.output_tokens is None):
