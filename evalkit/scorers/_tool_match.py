@@ -122,7 +122,7 @@ def _scalar_ok(
 ) -> bool:
     types = allowed_types(schema)
     if expected is None or isinstance(expected, bool):
-        return got is expected or (isinstance(got, bool) and got == expected)
+        return got is expected  # None, True and False are singletons; 1 is not True
     if _is_number(expected):
         if not _is_number(got) or got != expected:
             return False
