@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -247,3 +248,37 @@ def test_through_openai_provider_and_loopback_server(tmp_path: Path) -> None:
         # a 500 then success: the judge retries like any request
         flaky = run(scorer, ctx("[[fail:1:500]]" + '[[text:{"score": 1}]]'))
         assert flaky.value == 0.0 and flaky.error is None
+
+
+def test_through_anthropic_provider_and_loopback_server(tmp_path: Path) -> None:
+    with LLMServer(latency_ms=0) as srv:
+        scorer = Judge(
+            provider="anthropic",
+            model="claude-3-5-haiku-20241022",
+            base_url=srv.base_url,
+            api_key_env="EVALKIT_TEST_NO_SUCH_KEY",
+            params={"temperature": 0, "max_tokens": 200},
+            cache="off",
+        )
+        s = run(scorer, ctx("Reasoning first. [[text:Mostly right.\nScore: 4]]"))
+        assert (s.value, s.error) == (0.75, None)
+        assert s.details["reasoning"] == "Mostly right."
+        assert s.details["judge_cost_usd"] is not None
+
+
+def grade_by_length(request: Request) -> str:
+    """A deterministic pipeline judge for the callable provider: short answers score high."""
+    answer = request.messages[-1].content.rpartition("RESPONSE\n")[2]
+    score = 5 if len(answer) < 20 else 2
+    return json.dumps({"score": score, "reasoning": f"length {len(answer)}"})
+
+
+def test_through_callable_provider(tmp_path: Path) -> None:
+    scorer = judge(
+        tmp_path,
+        provider="callable",
+        options={"target": "tests.test_scorers_judge:grade_by_length"},
+    )
+    assert run(scorer, ctx("Paris.")).details["reasoning"] == "length 6"
+    long = run(scorer, ctx("Paris, which is the capital and largest city of France."))
+    assert long.passed is False and long.details["cached"] is False
