@@ -172,7 +172,7 @@ def test_case_rows_carry_claim_spans_tool_verdicts_and_refusal(tmp_path: Path) -
     row = build_view(compare(base, cand, n_boot=20))["sections"][0]["cases"][0]
     side = row["c"]
     assert row["st"] == "regression" and set(row["reg"]) == {"groundedness", "tool_calls"}
-    assert side["uns"] == [[22, 50]] and [c["ok"] for c in side["claims"]] == [True, False]
+    assert [(c["a"], c["z"], c["ok"]) for c in side["claims"]] == [(0, 21, True), (22, 50, False)]
     assert side["tc"][0]["got"] == 'weather({"unit": "f"})'
     assert side["tc"][0]["args"] == [{"n": "unit", "ok": False, "why": 'expected "celsius"'}]
     assert side["ref"] == {"verdict": "compliance", "outcome": "correct"}
@@ -212,3 +212,22 @@ def test_cli_writes_the_report_and_exits_by_verdict(
     assert main([*args, "--config", str(tmp_path / "evalkit.toml"), "--suite", "s"]) == 1
     assert "groundedness.mean" in capsys.readouterr().err
     assert main(["report", str(base.path), "--out", str(out)]) == 2
+
+
+def test_claim_spans_are_utf16_offsets_and_unlocatable_claims_keep_text() -> None:
+    from evalkit.report.cases import _claims
+
+    out = "😀 Paris is big. Rome is old."
+    details = {
+        "claims": [
+            {"text": "Paris is big.", "span": [2, 15], "supported": False, "reason": "no support"},
+            {"text": "Rome is old.", "supported": True},  # no span: found by text
+            {"text": "Not in the output.", "supported": False},
+        ]
+    }
+    rows = _claims(details, out)
+    js = out.encode("utf-16-le")
+    a, z = rows[0]["a"], rows[0]["z"]
+    assert js[a * 2 : z * 2].decode("utf-16-le") == "Paris is big."
+    assert js[rows[1]["a"] * 2 : rows[1]["z"] * 2].decode("utf-16-le") == "Rome is old."
+    assert rows[2] == {"ok": False, "why": "", "t": "Not in the output."}

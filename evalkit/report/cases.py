@@ -46,31 +46,48 @@ def _num(v: Any) -> float | None:
     return float(v) if math.isfinite(v) else None
 
 
-def _claims(
-    details: Mapping[str, Any], output: str
-) -> tuple[list[dict[str, Any]], list[list[int]]]:
-    """Groundedness claims (``details["claims"]``) and the spans of unsupported ones."""
-    claims, spans = [], []
+def _utf16(text: str, index: int) -> int:
+    """A code-point offset as the page's JavaScript counts it (UTF-16 code units)."""
+    return len(text[:index].encode("utf-16-le")) // 2
+
+
+def _span(c: Mapping[str, Any], text: str, output: str, pos: int) -> tuple[int, int] | None:
+    span = c.get("span")
+    if (
+        isinstance(span, (list, tuple))
+        and len(span) == 2
+        and all(_num(x) is not None for x in span)
+    ):
+        a, z = int(span[0]), int(span[1])
+        if 0 <= a <= z <= len(output):
+            return a, z
+    at = output.find(text, pos) if text else -1
+    return (at, at + len(text)) if at >= 0 else None
+
+
+def _claims(details: Mapping[str, Any], output: str) -> list[dict[str, Any]]:
+    """Groundedness claims (``details["claims"]``) as ``{"a", "z", "ok", "why"}``.
+
+    ``a``/``z`` locate the claim in the output (UTF-16 offsets, as JavaScript slices), so the
+    claim's text is not stored twice; a claim that cannot be located keeps its text as ``t``.
+    """
+    out = []
     pos = 0
+    wide = any(ord(ch) > 0xFFFF for ch in output)
     for c in details.get("claims") or ():
         if not isinstance(c, Mapping):
             continue
         text = str(c.get("text") or c.get("claim") or "")
-        ok = bool(c.get("supported"))
-        claims.append({"t": _cut(text, 500), "ok": ok, "why": str(c.get("reason") or "")})
-        if ok:
-            continue
-        span = c.get("span")
-        if (
-            isinstance(span, (list, tuple))
-            and len(span) == 2
-            and all(_num(x) is not None for x in span)
-        ):
-            spans.append([int(span[0]), int(span[1])])
-        elif text and (at := output.find(text, pos)) >= 0:
-            spans.append([at, at + len(text)])
-            pos = at + len(text)
-    return claims, spans
+        row: dict[str, Any] = {"ok": bool(c.get("supported")), "why": str(c.get("reason") or "")}
+        span = _span(c, text, output, pos)
+        if span is None or span[0] >= MAX_TEXT:
+            row["t"] = _cut(text, 500)
+        else:
+            a, z = span
+            pos = z
+            row["a"], row["z"] = (_utf16(output, a), _utf16(output, z)) if wide else (a, z)
+        out.append(row)
+    return out
 
 
 def _call_text(call: Any) -> str:
@@ -125,9 +142,9 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     """One run's side of a case (evidence from the first repeat).
 
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
-    "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"t", "ok", "why"}],
-    "uns": [[start, end]...], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
-    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; the last five only when
+    "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"a", "z" | "t", "ok",
+    "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
+    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; the last four only when
     the evidence exists.
     """
     err = side.error
@@ -162,7 +179,7 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     for name, cell in side.scores.items():
         details = cell.details if isinstance(cell.details, Mapping) else {}
         if "claims" in details:
-            out["claims"], out["uns"] = _claims(details, side.output)
+            out["claims"] = _claims(details, side.output)
         if name == "tool_calls":
             tc = _tool_verdicts(details, side.tool_calls)
             if tc:

@@ -208,12 +208,15 @@
       return div;
     }
     if (side.err) div.appendChild(el("p", "err", "error: " + side.err));
-    div.appendChild(renderTokens(tokens, side.uns || []));
-    if (side.claims && side.claims.length) {
+    var claims = side.claims || [];
+    var spans = claims.filter(function (cl) { return !cl.ok && cl.a !== undefined; })
+      .map(function (cl) { return [cl.a, cl.z]; });
+    div.appendChild(renderTokens(tokens, spans));
+    if (claims.length) {
       var ul = el("ul", "claims small");
-      side.claims.forEach(function (cl) {
-        var li = el("li", cl.ok ? "yes" : "no", (cl.ok ? "✓ " : "✗ ") + cl.t + (cl.why ? " — " + cl.why : ""));
-        ul.appendChild(li);
+      claims.forEach(function (cl) {
+        var text = cl.t !== undefined ? cl.t : side.out.slice(cl.a, cl.z);
+        ul.appendChild(el("li", cl.ok ? "yes" : "no", (cl.ok ? "✓ " : "✗ ") + text + (cl.why ? " — " + cl.why : "")));
       });
       div.appendChild(el("div", "small muted", "claims (groundedness)"));
       div.appendChild(ul);
@@ -334,5 +337,6 @@
     tabButtons[t].addEventListener("click", function (ev) { showSection(ev.currentTarget.dataset.section); });
   }
   if (document.querySelector("section.comparison")) showSection("0");
+  document.body.dataset.readyMs = String(Math.round(performance.now()));
   document.body.dataset.ready = "true";
 })();
