@@ -25,6 +25,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -276,18 +277,18 @@ class CaseScorer:
     metrics: Mapping[str, float]
     """``details["metrics"]`` means over repeats."""
 
-    @property
+    @cached_property
     def pass_rate(self) -> float | None:
         v = [x for x in self.verdicts if x is not None]
         return sum(v) / len(v) if v else None
 
-    @property
+    @cached_property
     def passed(self) -> bool | None:
         """Majority verdict over repeats; a tie fails."""
         rate = self.pass_rate
         return None if rate is None else rate > 0.5
 
-    @property
+    @cached_property
     def flaky(self) -> bool:
         return len({x for x in self.verdicts if x is not None}) > 1
 
@@ -301,7 +302,7 @@ class CaseSummary:
     records: tuple[Record, ...]
     scorers: Mapping[str, CaseScorer]
 
-    @property
+    @cached_property
     def passed(self) -> bool | None:
         """Passes every scorer that gave a verdict; ``None`` when none did."""
         verdicts = [s.passed for s in self.scorers.values() if s.passed is not None]
@@ -309,7 +310,7 @@ class CaseSummary:
             return False if any(r.error for r in self.records) else None
         return all(verdicts)
 
-    @property
+    @cached_property
     def verdicts(self) -> tuple[bool | None, ...]:
         """Per repeat: passed every scorer with a verdict (provider errors fail)."""
         out: list[bool | None] = []
@@ -318,12 +319,12 @@ class CaseSummary:
             out.append(all(vs) if vs else (False if self.records[i].error else None))
         return tuple(out)
 
-    @property
+    @cached_property
     def pass_rate(self) -> float | None:
         v = [x for x in self.verdicts if x is not None]
         return sum(v) / len(v) if v else None
 
-    @property
+    @cached_property
     def flaky(self) -> bool:
         return len({x for x in self.verdicts if x is not None}) > 1
 

@@ -75,7 +75,8 @@ class Bootstrap:
         k = int(mask.sum())
         if k == 0:
             return math.nan, np.empty(0), 0
-        xm = np.where(mask, x, 0.0)
+        # float32 on both sides: a float64 vector would upcast the whole weight matrix.
+        xm = np.where(mask, x, 0.0).astype(np.float32)
         num = self.weights @ xm
         den = self.weights @ mask.astype(np.float32)
         with np.errstate(invalid="ignore", divide="ignore"):
