@@ -256,6 +256,12 @@ class _SliceBuilder:
         boot = Bootstrap(
             len(ids), n_boot=self.n_boot, seed=self.seed + zlib.crc32(str(tag).encode())
         )
+        boot.record()  # dry pass: collect every vector, then resample them all at once
+        self._build(tag, ids, boot)
+        boot.flush()
+        return self._build(tag, ids, boot)
+
+    def _build(self, tag: str | None, ids: Sequence[str], boot: Bootstrap) -> SliceComparison:
         b = [self.base[i] for i in ids]
         c = [self.cand[i] for i in ids]
         metrics: list[Delta] = []

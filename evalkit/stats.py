@@ -61,6 +61,9 @@ class Bootstrap:
 
     def __init__(self, n: int, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95):
         self.n, self.n_boot, self.level = n, n_boot, level
+        self._recording = False
+        self._pending: dict[bytes, np.ndarray] = {}
+        self._cache: dict[bytes, tuple[float, np.ndarray, int]] = {}
         rng = np.random.default_rng(seed)
         if n == 0:
             self.weights = np.zeros((n_boot, 0), dtype=np.float32)
@@ -70,18 +73,51 @@ class Bootstrap:
         counts = np.bincount(idx.ravel(), minlength=n_boot * n)
         self.weights = counts.reshape(n_boot, n).astype(np.float32)
 
-    def _means(self, x: np.ndarray) -> tuple[float, np.ndarray, int]:
-        mask = ~np.isnan(x)
+    def record(self) -> None:
+        """Start a dry pass: ``_means`` only remembers its inputs (results are placeholders).
+
+        Callers run their computation twice, ``record()`` → compute → :meth:`flush` → compute,
+        so every vector of a slice is resampled in one matrix product: on 10,000 cases that is
+        one pass over the weight matrix instead of one per metric.
+        """
+        self._recording = True
+
+    def flush(self) -> None:
+        """Resample every vector seen since :meth:`record` in one product; end the dry pass."""
+        self._recording = False
+        pending = [x for key, x in self._pending.items() if key not in self._cache]
+        self._pending.clear()
+        if not pending or self.n == 0:
+            return
+        xs = np.stack(pending, axis=1)
+        mask = ~np.isnan(xs)
+        # float32 on both sides: a float64 operand would upcast the whole weight matrix.
+        num = self.weights @ np.where(mask, xs, 0.0).astype(np.float32)
+        den = self.weights @ mask.astype(np.float32)
+        for j, x in enumerate(pending):
+            self._cache[x.tobytes()] = self._finish(x, mask[:, j], num[:, j], den[:, j])
+
+    def _finish(
+        self, x: np.ndarray, mask: np.ndarray, num: np.ndarray, den: np.ndarray
+    ) -> tuple[float, np.ndarray, int]:
         k = int(mask.sum())
         if k == 0:
             return math.nan, np.empty(0), 0
-        # float32 on both sides: a float64 vector would upcast the whole weight matrix.
-        xm = np.where(mask, x, 0.0).astype(np.float32)
-        num = self.weights @ xm
-        den = self.weights @ mask.astype(np.float32)
         with np.errstate(invalid="ignore", divide="ignore"):
             boots = num / den
         return float(x[mask].mean()), boots[den > 0], k
+
+    def _means(self, x: np.ndarray) -> tuple[float, np.ndarray, int]:
+        key = x.tobytes()
+        if key in self._cache:
+            return self._cache[key]
+        mask = ~np.isnan(x)
+        if self._recording:
+            self._pending[key] = x
+            k = int(mask.sum())
+            return (float(x[mask].mean()) if k else math.nan), np.zeros(1), k
+        xm = np.where(mask, x, 0.0).astype(np.float32)
+        return self._finish(x, mask, self.weights @ xm, self.weights @ mask.astype(np.float32))
 
     def _interval(self, boots: np.ndarray) -> tuple[float | None, float | None]:
         if boots.size == 0:
