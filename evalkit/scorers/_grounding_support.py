@@ -25,13 +25,17 @@ from evalkit.scorers._grounding_text import (
     content_words,
     entities,
     fold,
+    is_content,
     number_keys,
     numbers,
     stem,
     words,
 )
 
-__all__ = ["ClaimResult", "PassageIndex", "SupportOptions", "check_claim"]
+SHORTLIST = 2
+"""Passages per claim compared in full (besides cited ones)."""
+
+__all__ = ["ClaimResult", "PassageIndex", "SupportOptions", "check_claim", "check_claims"]
 
 
 @dataclass(frozen=True)
@@ -96,17 +100,30 @@ class PassageIndex:
     def __init__(self, passages: Sequence[ContextPassage]) -> None:
         self.passages = tuple(passages)
         self.texts = [fold(p.text) for p in self.passages]
-        self.words = [set(words(p.text)) for p in self.passages]
+        # Each passage is tokenised once, sentence by sentence; everything else derives from it.
+        tokens = [[words(s) for s in _SENT.split(t)] for t in self.texts]
+        self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]
-        self.numbers = [number_keys(p.text) for p in self.passages]
-        self.sentences = [_sentences(t) for t in self.texts]
+        self.numbers = [
+            number_keys(p.text, [w for sent in sents for w in sent])
+            for p, sents in zip(self.passages, tokens, strict=True)
+        ]
+        self.sentences = [[_stem_tokens(sent) for sent in sents if sent] for sents in tokens]
+        self.sentence_sets = [[set(s) for s in sents] for sents in self.sentences]
         self.sequence = [[w for sent in sents for w in sent] for sents in self.sentences]
-        self.vectorizer = TfidfVectorizer(analyzer=content_words, sublinear_tf=True)
+        self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
+        content = [[stem(w) for sent in sents for w in sent if is_content(w)] for sents in tokens]
         try:
-            self.matrix = self.vectorizer.fit_transform(self.texts)
+            self.matrix = self.vectorizer.fit_transform(content)
         except ValueError:  # passages without a single content word
             self.matrix = None
+
+    def similarities(self, claims: Sequence[list[str]]) -> Any:
+        """TF-IDF cosine of each claim (as content stems) with each passage, in one batch."""
+        if self.matrix is None or not claims:
+            return [[0.0] * len(self.passages) for _ in claims]
+        return (self.vectorizer.transform(claims) @ self.matrix.T).toarray()
 
     def resolve(self, citation: str) -> int | None:
         """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2."""
@@ -131,7 +148,25 @@ class PassageIndex:
         ]
 
 
-def check_claim(claim: Claim, index: PassageIndex, options: SupportOptions) -> ClaimResult:
+def check_claims(
+    claims: Sequence[Claim], index: PassageIndex, options: SupportOptions
+) -> list[ClaimResult]:
+    """Check every claim of a response (TF-IDF is computed for all claims at once)."""
+    cwords = [content_words(c.text) for c in claims]
+    sims = index.similarities(cwords)
+    return [
+        check_claim(c, index, options, cw, [float(x) for x in row])
+        for c, cw, row in zip(claims, cwords, sims, strict=True)
+    ]
+
+
+def check_claim(
+    claim: Claim,
+    index: PassageIndex,
+    options: SupportOptions,
+    cwords: list[str] | None = None,
+    sims: Sequence[float] | None = None,
+) -> ClaimResult:
     """Score ``claim`` against every passage, pick the best one and run the hard checks."""
     cited = [c for c in claim.citations if c]
     targets = [index.resolve(c) for c in cited]
@@ -139,14 +174,18 @@ def check_claim(claim: Claim, index: PassageIndex, options: SupportOptions) -> C
     candidates = sorted(
         {t for t in targets if t is not None} | set(index.named_sources(claim.text))
     )
-    vector = index.vectorizer.transform([claim.text]) if index.matrix is not None else None
-    sims = (vector @ index.matrix.T).toarray()[0] if vector is not None else None
-    cwords = content_words(claim.text)
-    checked = [
-        _judge(claim, i, index, options, cwords, float(sims[i]) if sims is not None else 0.0)
-        for i in range(len(index.passages))
-    ]
-    best_any = max(checked, key=_rank)
+    if cwords is None:
+        cwords = content_words(claim.text)
+    if sims is None:
+        sims = [float(x) for x in index.similarities([cwords])[0]]
+    view = _ClaimView(claim.text, cwords)
+    # Only the few passages that a cheap score ranks highest (and the cited ones) get the
+    # full, costlier comparison; the others cannot be the best support anyway.
+    cset = set(cwords)
+    quick = [sims[i] + len(cset & index.stems[i]) / max(len(cset), 1) for i in range(len(sims))]
+    shortlist = set(sorted(range(len(sims)), key=lambda i: -quick[i])[:SHORTLIST]) | set(candidates)
+    checked = {i: _judge(claim, i, index, options, view, sims[i]) for i in sorted(shortlist)}
+    best_any = max(checked.values(), key=_rank)
     if unknown:
         return _with(best_any, False, f"citation [{unknown[0]}] matches no passage")
     if candidates:
@@ -169,21 +208,32 @@ def _with(r: ClaimResult, supported: bool, reason: str) -> ClaimResult:
     )
 
 
+class _ClaimView:
+    """What every passage comparison needs from one claim, computed once."""
+
+    def __init__(self, text: str, cwords: list[str]) -> None:
+        self.folded = fold(text)
+        self.cwords = cwords
+        self.numbers = numbers(text)
+        self.entities = entities(text)
+        self.tokens = _stem_tokens(words(text))
+
+
 def _judge(
     claim: Claim,
     i: int,
     index: PassageIndex,
     options: SupportOptions,
-    cwords: list[str],
+    view: _ClaimView,
     tfidf: float,
 ) -> ClaimResult:
     pid = index.passages[i].id
-    text = fold(claim.text)
+    text, cwords = view.folded, view.cwords
     partial = fuzz.partial_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     found = [_has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
-    local = _local_coverage(cwords, index.sentences[i])
+    local = _local_coverage(cwords, index.sentence_sets[i])
     proximity = _proximity(cwords, index.sequence[i])
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
@@ -195,9 +245,9 @@ def _judge(
         "proximity": proximity,
         "length": float(len(set(cwords))),
     }
-    reason = _mismatch(claim.text, i, index)
+    reason = _mismatch(view, i, index)
     if reason is None and options.check_negation:
-        reason = _negation_mismatch(claim.text, index.sentences[i], cwords)
+        reason = _negation_mismatch(view, index.sentences[i], index.sentence_sets[i])
     if reason is None and partial < options.verbatim:
         novel = [w for w, ok in zip(cwords, found, strict=True) if not ok]
         if support < options.min_support or coverage < options.min_coverage:
@@ -219,13 +269,13 @@ def _judge(
     )
 
 
-def _mismatch(text: str, i: int, index: PassageIndex) -> str | None:
+def _mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | None:
     """The first number, date, amount or name of the claim that passage ``i`` lacks."""
     pid = index.passages[i].id
-    for m in numbers(text):
+    for m in view.numbers:
         if not all(k in index.numbers[i] for k in m.keys):
             return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}"
-    for e in entities(text):
+    for e in view.entities:
         for key in e.keys:
             if key not in index.words[i] and not _has_stem(
                 stem(key), index.stems[i], index.prefixes[i]
@@ -234,21 +284,23 @@ def _mismatch(text: str, i: int, index: PassageIndex) -> str | None:
     return None
 
 
-def _negation_mismatch(text: str, sentences: list[list[str]], cwords: list[str]) -> str | None:
+def _negation_mismatch(
+    view: _ClaimView, sentences: list[list[str]], sets: list[set[str]]
+) -> str | None:
     """A negation next to a shared word on one side only: "did not win" against "won".
 
     The passage sentence compared is the one sharing most of the claim's words; only a
     negation within three words before a word both sides share counts, so an unrelated
     "not" elsewhere in a long sentence does not flag the claim.
     """
-    if not sentences or len(cwords) < 3:
+    if not sentences or len(view.cwords) < 3:
         return None
-    target = set(cwords)
-    best = max(sentences, key=lambda s: len(target & set(s)))
-    shared = target & set(best)
+    target = set(view.cwords)
+    j = max(range(len(sets)), key=lambda k: len(target & sets[k]))
+    best, shared = sentences[j], target & sets[j]
     if len(shared) < max(3, 0.6 * len(target)):
         return None
-    claim_neg = _negated(_stems(text), shared)
+    claim_neg = _negated(view.tokens, shared)
     passage_neg = _negated(best, shared)
     if claim_neg and not passage_neg:
         return "negation mismatch: the claim negates what the passage states"
@@ -257,8 +309,12 @@ def _negation_mismatch(text: str, sentences: list[list[str]], cwords: list[str])
     return None
 
 
-def _stems(text: str) -> list[str]:
-    return [w if w in NEGATIONS or w.endswith("n't") else stem(w) for w in words(text)]
+def _stem_tokens(tokens: list[str]) -> list[str]:
+    return [w if w in NEGATIONS or w.endswith("n't") else stem(w) for w in tokens]
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
 
 
 def _negated(tokens: list[str], shared: set[str]) -> bool:
@@ -299,11 +355,6 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
-def _sentences(text: str) -> list[list[str]]:
-    """Each passage sentence as its stems in order (negation words kept as they are)."""
-    return [toks for toks in (_stems(s) for s in _SENT.split(text)) if toks]
-
-
 def _proximity(cwords: list[str], sequence: list[str]) -> float:
     """How tightly the claim's words sit in the passage: distinct words found divided by
     the shortest stretch of passage containing them all (1.0 when contiguous). A claim
@@ -332,13 +383,12 @@ def _proximity(cwords: list[str], sequence: list[str]) -> float:
     return need / best
 
 
-def _local_coverage(cwords: list[str], sentences: list[list[str]]) -> float:
+def _local_coverage(cwords: list[str], sets: list[set[str]]) -> float:
     """Best share of the claim's content words found within two adjacent passage sentences."""
-    if not cwords or not sentences:
+    if not cwords or not sets:
         return 1.0 if not cwords else 0.0
     target = set(cwords)
     best = 0
-    sets = [set(s) for s in sentences]
     for j, s in enumerate(sets):
         window = s | sets[j + 1] if j + 1 < len(sets) else s
         best = max(best, len(target & window))

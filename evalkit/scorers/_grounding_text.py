@@ -9,6 +9,7 @@ about what does (a different number, a name the source never mentions).
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ __all__ = [
     "content_words",
     "entities",
     "fold",
+    "is_content",
     "numbers",
     "split_claims",
     "stem",
@@ -58,7 +60,7 @@ META_WORDS = _wordset(
 NEGATIONS = _wordset("not no never none nor neither cannot can't won't n't without")
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
-_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d[\d,]*(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
+_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NUMBER_WORDS = {
     w: float(i)
@@ -168,6 +170,8 @@ class Claim:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents, so ``Café`` and ``cafe`` compare equal."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return stripped.lower().replace("’", "'")
@@ -191,6 +195,7 @@ def words(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def stem(word: str) -> str:
     """A light suffix stripper: enough to equate ``directed``/``directs``, cheap to run."""
     if word in _NUMBER_WORDS:  # "three" and "3" are the same word
@@ -208,15 +213,18 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Stems of the words that carry meaning (no function words, no bare punctuation)."""
-    return [
-        stem(w)
-        for w in words(text)
-        if w not in STOPWORDS
+    return [stem(w) for w in words(text) if is_content(w)]
+
+
+def is_content(w: str) -> bool:
+    """Whether a folded word token carries meaning (see :func:`content_words`)."""
+    return (
+        w not in STOPWORDS
         and w not in META_WORDS
         and (len(w) > 2 or w.isdigit())
         and "-" not in w
         and not ("." in w and not w.replace(".", "").isdigit())
-    ]
+    )
 
 
 def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
@@ -238,14 +246,18 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
             continue
         after = folded[m.end() : m.end() + 12].strip().split(" ", 1)[0].strip(".,;")
         before = folded[max(0, m.start() - 10) : m.start()].split()
-        kind = "number"
+        month = after if after in MONTHS else (before[-1].strip(".,") if before else "")
         if raw.startswith("$") or raw.endswith("%") or after in _SCALES or after == "percent":
             kind = "amount"
-        elif after in MONTHS or (before and before[-1].strip(".,") in MONTHS):
-            kind = "date"
-        if after in _SCALES:
-            value *= _SCALES[after]
-        out.append(Mention(m.group(0), kind, (_canon(value),)))
+            if after in _SCALES:
+                value *= _SCALES[after]
+            out.append(Mention(raw, kind, (_canon(value),)))
+        elif month in MONTHS:
+            # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days")
+            surface = f"{raw} {month.title()}" if after == month else f"{month.title()} {raw}"
+            out.append(Mention(surface, "date", (_canon(value), f"{month[:3]} {_canon(value)}")))
+        else:
+            out.append(Mention(raw, "number", (_canon(value),)))
     if spelled:
         for w in words(text):
             if w in _NUMBER_WORDS:
@@ -253,9 +265,15 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
     return out
 
 
-def number_keys(text: str) -> set[str]:
-    """Every number a passage states, scaled and unscaled (``5 million`` gives both)."""
-    keys = {k for m in numbers(text, spelled=True) for k in m.keys}
+def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
+    """Every number a passage states, scaled and unscaled (``5 million`` gives both).
+
+    ``tokens`` are the passage's :func:`words` when the caller already has them.
+    """
+    keys = {k for m in numbers(text) for k in m.keys}
+    for w in tokens if tokens is not None else words(text):
+        if w in _NUMBER_WORDS:
+            keys.add(_canon(_NUMBER_WORDS[w]))
     for m in _NUM.finditer(fold(text)):
         digits = re.sub(r"(st|nd|rd|th|s)$", "", m.group(0).lstrip("+$").rstrip("%"))
         try:

@@ -22,7 +22,7 @@ from evalkit.scorers._grounding_support import (
     ClaimResult,
     PassageIndex,
     SupportOptions,
-    check_claim,
+    check_claims,
 )
 from evalkit.scorers._grounding_text import split_claims
 from evalkit.scoring import Score, ScoreContext, Scorer
@@ -77,8 +77,8 @@ class Groundedness(Scorer):
                 "set both, or use the default offline mode"
             )
 
-    @property  # type: ignore[override]
-    def cpu_bound(self) -> bool:
+    @property
+    def cpu_bound(self) -> bool:  # type: ignore[override]
         """Offline scoring is pure CPU work worth a process pool; the judge waits on I/O."""
         return self.mode == "offline"
 
@@ -158,4 +158,4 @@ def claim_results(
         return []
     index = PassageIndex(passages)
     opts = options or SupportOptions()
-    return [check_claim(c, index, opts) for c in claims]
+    return check_claims(claims, index, opts)
