@@ -231,3 +231,30 @@ def test_claim_spans_are_utf16_offsets_and_unlocatable_claims_keep_text() -> Non
     assert js[a * 2 : z * 2].decode("utf-16-le") == "Paris is big."
     assert js[rows[1]["a"] * 2 : rows[1]["z"] * 2].decode("utf-16-le") == "Rome is old."
     assert rows[2] == {"ok": False, "why": "", "t": "Not in the output."}
+
+
+def test_errors_and_flaky_repeats_reach_the_rows(tmp_path: Path) -> None:
+    base = spec_run(
+        tmp_path,
+        "b",
+        [{"id": "a", "repeat": r, "scores": {"exact_match": True}} for r in range(3)]
+        + [{"id": "e", "scores": {"exact_match": True}}],
+        repeats=3,
+    )
+    cand = spec_run(
+        tmp_path,
+        "c",
+        [{"id": "a", "repeat": r, "scores": {"exact_match": r != 1}} for r in range(3)]
+        + [{"id": "e", "error": ("timeout", "read timed out <after 60 s>")}],
+        repeats=3,
+    )
+    rows = {r["id"]: r for r in build_view(compare(base, cand, n_boot=20))["sections"][0]["cases"]}
+    a = rows["a"]["c"]
+    assert a["n"] == 3 and a["flaky"] is True and abs(a["rate"] - 2 / 3) < 1e-9
+    assert (
+        "n" not in rows["e"]["c"]
+        and rows["e"]["c"]["err"] == "timeout: read timed out <after 60 s>"
+    )
+    assert rows["e"]["st"] == "regression" and "err" not in rows["e"]["b"]
+    html = render_report(compare(base, cand, n_boot=20))
+    assert "read timed out \\u003cafter 60 s\\u003e" in html

@@ -144,19 +144,16 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
     "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"a", "z" | "t", "ok",
     "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
-    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; the last four only when
+    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; ``err`` only on a
+    provider error, ``n`` / ``rate`` / ``flaky`` only with repeats, the last four only when
     the evidence exists.
     """
     err = side.error
     out: dict[str, Any] = {
         "out": _cut(side.output, MAX_TEXT),
         "model": side.model or "",
-        "err": f"{err.get('kind', 'error')}: {err.get('message', '')}" if err else None,
         "cost": _num(side.cost),
         "lat": _num(side.latency_ms),
-        "n": side.repeats,
-        "rate": side.pass_rate,
-        "flaky": side.flaky,
         "s": {
             name: [
                 None if (v := _num(cell.value)) is None else round(v, 4),
@@ -166,6 +163,11 @@ def side_view(side: CaseSide) -> dict[str, Any]:
             for name, cell in side.scores.items()
         },
     }
+    # Defaults are left out: at 10,000 cases every key counts.
+    if err:
+        out["err"] = f"{err.get('kind', 'error')}: {err.get('message', '')}"
+    if side.repeats != 1:
+        out.update(n=side.repeats, rate=side.pass_rate, flaky=side.flaky)
     if side.tool_calls:
         out["calls"] = [
             {

@@ -239,7 +239,7 @@
     add("cost", side.cost === null ? "unknown" : "$" + fmtNum(side.cost, 5));
     add("latency", side.lat === null ? "–" : fmtNum(side.lat, 0) + " ms");
     if (side.tok) add("tokens in/out", side.tok[0] + " / " + side.tok[1]);
-    if (side.n > 1) add("repeats", side.n + " (pass rate " + fmtNum(side.rate, 2) + ")" + (side.flaky && side.flaky.length ? " flaky: " + side.flaky.join(", ") : ""));
+    if (side.n > 1) add("repeats", side.n + " (pass rate " + fmtNum(side.rate, 2) + ")" + (side.flaky ? " · flaky: verdict differs across repeats" : ""));
     div.appendChild(kv);
     return div;
   }
