@@ -16,7 +16,14 @@ if TYPE_CHECKING:
 
     from evalkit.records import Record, Run
 
-__all__ = ["RECORD_COLUMNS", "records_frame", "run_html"]
+__all__ = [
+    "RECORD_COLUMNS",
+    "cases_frame",
+    "comparison_html",
+    "deltas_frame",
+    "records_frame",
+    "run_html",
+]
 
 RECORD_COLUMNS = (
     "candidate",
@@ -119,3 +126,86 @@ def run_html(run: Run) -> str:
         f"<table><thead><tr><th>scorer</th><th>pass rate</th><th>n</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )
+
+
+def deltas_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
+    """One row per comparison, slice and metric (overall slice has ``tag`` NA)."""
+    import pandas as pd
+
+    rows = []
+    for cmp in comparisons:
+        for sl in (cmp.overall, *cmp.tags):
+            for d in sl.metrics:
+                rows.append(
+                    {
+                        "baseline_run": cmp.baseline.candidate,
+                        "candidate_run": cmp.candidate.candidate,
+                        "tag": sl.tag,
+                        "metric": d.metric,
+                        "baseline": d.baseline,
+                        "candidate": d.candidate,
+                        "delta": d.delta,
+                        "low": d.low,
+                        "high": d.high,
+                        "p_value": d.p_value,
+                        "test": d.test,
+                        "n": d.n,
+                        "higher_is_better": d.higher_is_better,
+                        "worse": d.worse,
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def cases_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
+    """One row per comparison and case: status, and ``<scorer>.baseline/.candidate`` values."""
+    import pandas as pd
+
+    rows = []
+    for cmp in comparisons:
+        for row in cmp.cases:
+            out: dict[str, Any] = {
+                "baseline_run": cmp.baseline.candidate,
+                "candidate_run": cmp.candidate.candidate,
+                "case_id": row.case_id,
+                "status": row.status,
+                "tags": list(row.tags),
+            }
+            for side_name, side in (("baseline", row.baseline), ("candidate", row.candidate)):
+                if side is None:
+                    continue
+                out[f"output.{side_name}"] = side.output
+                for name, cell in side.scores.items():
+                    out[f"{name}.{side_name}"] = cell.value
+            rows.append(out)
+    return pd.DataFrame(rows)
+
+
+def comparison_html(cmp: Any) -> str:
+    """Jupyter display of a comparison: verdict, gate reasons and the headline metrics."""
+    e = html.escape
+    reasons = "".join(
+        f"<li>{'✔' if r.passed else '✘'} {e(r.reason)}</li>" for r in cmp.verdict.results
+    )
+    rows = "".join(
+        f"<tr><td>{e(d.metric)}</td><td>{_num(d.baseline)}</td><td>{_num(d.candidate)}</td>"
+        f"<td>{_num(d.delta, signed=True)}</td><td>{_ci(d.low, d.high)}</td>"
+        f"<td>{'' if d.p_value is None else f'{d.p_value:.3g}'}</td></tr>"
+        for d in cmp.overall.metrics
+    )
+    return (
+        f"<div><b>{e(cmp.candidate.candidate)}</b> vs <b>{e(cmp.baseline.candidate)}</b>: "
+        f"<b>{e(cmp.verdict.status)}</b><ul>{reasons}</ul><table><thead><tr><th>metric</th>"
+        "<th>baseline</th><th>candidate</th><th>delta</th><th>95% CI</th><th>p</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _num(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "–"
+    return f"{x:+.4g}" if signed else f"{x:.4g}"
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    return "" if low is None or high is None else f"[{low:+.3g}, {high:+.3g}]"

@@ -1,0 +1,160 @@
+"""One call from a suite to a decision: run, compare with the baseline, gate, report.
+
+This is what notebooks, ``evalkit check``, ``evalkit demo`` and the pytest plugin share:
+
+    result = evalkit.evaluate("support")            # config found upwards
+    result.passed, result.comparisons, result.frame()
+
+The baseline is the suite's baseline candidate, run now, or a stored run directory
+(``baseline_run=``), which is how CI compares a change with what is in production without
+re-running it. Every other candidate is compared with it; absolute gates (``min``/``max``)
+are also checked on each candidate run alone.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from evalkit.comparison import Comparison, Verdict
+    from evalkit.config import Project
+    from evalkit.engine import RunOptions
+    from evalkit.records import Run
+
+__all__ = ["SuiteResult", "evaluate"]
+
+
+@dataclass(frozen=True)
+class SuiteResult:
+    """A suite's runs, its comparisons with the baseline, and the gates' verdicts."""
+
+    suite: str
+    baseline: str
+    """The baseline candidate's name (or the stored baseline run's candidate)."""
+    runs: Mapping[str, Run]
+    """Candidate name → run (the baseline's too, when it was run now)."""
+    comparisons: tuple[Comparison, ...]
+    """The baseline against each other candidate."""
+    thresholds: Mapping[str, Verdict] = field(default_factory=dict)
+    """Candidate name → absolute gates (``min``/``max``) checked on its run alone."""
+    report: Path | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed for c in self.comparisons) and all(
+            v.passed for v in self.thresholds.values()
+        )
+
+    @property
+    def status(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+    def failures(self) -> list[str]:
+        """Every failing gate's reason, prefixed by what it was checked on."""
+        out = [
+            f"{c.candidate.candidate} vs {c.baseline.candidate}: {r.reason}"
+            for c in self.comparisons
+            for r in c.verdict.failures
+        ]
+        out += [f"{name}: {r.reason}" for name, v in self.thresholds.items() for r in v.failures]
+        return out
+
+    def frame(self) -> pd.DataFrame:
+        """Every run's records in one DataFrame (column ``candidate`` tells them apart)."""
+        import pandas as pd
+
+        from evalkit.frames import records_frame
+
+        frames = [records_frame(r.records) for r in self.runs.values()]
+        return pd.concat(frames, ignore_index=True) if frames else records_frame(())
+
+    def deltas(self) -> pd.DataFrame:
+        """One row per comparison and metric: baseline, candidate, delta, interval, p-value."""
+        from evalkit.frames import deltas_frame
+
+        return deltas_frame(self.comparisons)
+
+    def cases(self) -> pd.DataFrame:
+        """One row per comparison and case: status and per-scorer values on both sides."""
+        from evalkit.frames import cases_frame
+
+        return cases_frame(self.comparisons)
+
+    def _repr_html_(self) -> str:
+        from evalkit.frames import comparison_html
+
+        e = html.escape
+        head = (
+            f"<div><b>evalkit suite {e(self.suite)}</b>: <b>{self.status}</b>, baseline "
+            f"<code>{e(self.baseline)}</code>"
+            + (f", report <code>{e(str(self.report))}</code>" if self.report else "")
+            + "</div>"
+        )
+        return head + "".join(comparison_html(c) for c in self.comparisons)
+
+
+def evaluate(
+    suite: str,
+    *,
+    config: str | Path | Project | None = None,
+    candidates: Sequence[str] | None = None,
+    baseline_run: str | Path | Run | None = None,
+    options: RunOptions | None = None,
+    report: str | Path | None = None,
+) -> SuiteResult:
+    """Run ``suite``, compare each candidate with the baseline, apply its gates.
+
+    ``candidates`` restricts which candidates run (the baseline is added unless
+    ``baseline_run`` is given). ``report`` writes the HTML report there. Works in scripts and
+    inside Jupyter's running event loop.
+    """
+    from evalkit.compare import compare
+    from evalkit.config import Project, load_config
+    from evalkit.engine import run_suite
+    from evalkit.gates import check_thresholds
+    from evalkit.records import Run, read_run
+
+    project = config if isinstance(config, Project) else load_config(config)
+    spec = project.suite(suite)
+    stored = None
+    if baseline_run is not None:
+        stored = baseline_run if isinstance(baseline_run, Run) else read_run(baseline_run)
+    names = list(candidates or spec.candidates)
+    if stored is None and spec.baseline_name not in names:
+        names.insert(0, spec.baseline_name)
+    runs = run_suite(project, suite, names, options)
+    if stored is not None:
+        base_run, base_name = stored, str(stored.candidate.get("name", "baseline"))
+        others = list(runs)
+    else:
+        base_run, base_name = runs[spec.baseline_name], spec.baseline_name
+        others = [n for n in runs if n != spec.baseline_name]
+    comparisons = tuple(compare(base_run, runs[n], gates=spec.gates) for n in others)
+    absolute = [g for g in spec.gates if g.min is not None or g.max is not None]
+    checked = others or [base_name]
+    thresholds = {n: check_thresholds(runs[n], absolute) for n in checked if absolute and n in runs}
+    path = None
+    if report is not None and comparisons:
+        from evalkit.report import write_report
+
+        path = write_report(list(comparisons), report, title=f"evalkit: {suite}")
+    return SuiteResult(suite, base_name, runs, comparisons, thresholds, path)
+
+
+def as_mapping(result: SuiteResult) -> dict[str, Any]:
+    """The result as JSON-able data (verdicts and comparisons, not the records)."""
+    return {
+        "suite": result.suite,
+        "status": result.status,
+        "baseline": result.baseline,
+        "runs": {n: str(r.path) for n, r in result.runs.items()},
+        "comparisons": [c.to_dict() for c in result.comparisons],
+        "thresholds": {n: v.to_dict() for n, v in result.thresholds.items()},
+        "report": str(result.report) if result.report else None,
+    }
