@@ -156,6 +156,7 @@ def cost_quality(overall: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]) 
         f'<text x="12" y="{(top + h - bottom) / 2:.0f}" transform="rotate(-90 12 '
         f'{(top + h - bottom) / 2:.0f})" text-anchor="middle">mean quality</text>',
     ]
+    labelled: list[tuple[float, float]] = []
     for label, cb, cc, qb, qc, big in pts:
         r = 5 if big else 3
         x1, y1, x2, y2 = px(cb), py(qb), px(cc), py(qc)
@@ -167,9 +168,11 @@ def cost_quality(overall: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]) 
             f'</circle><circle class="c" cx="{x2:.1f}" cy="{y2:.1f}" r="{r}"><title>'
             f"{escape(tip)}</title></circle>"
         )
-        body.append(
-            _t(x2 + 7, y2 + 4, label if big else label[:16], cls="major" if big else "minor")
-        )
+        # A tag label that would overlap one already drawn is left to the tooltip.
+        if big or all(abs(y2 - ly) > 11 or abs(x2 - lx) > 70 for lx, ly in labelled):
+            labelled.append((x2, y2))
+            cls = "major" if big else "minor"
+            body.append(_t(x2 + 7, y2 + 4, label if big else label[:16], cls=cls))
     return {
         "title": "Cost versus quality (all cases and largest tags)",
         "svg": _svg(w, h, body, "cost vs quality"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -184,6 +185,8 @@ def _metric_tables(c: Comparison, scorers: Sequence[str]) -> dict[str, list[dict
         for rate in REFUSAL_RATES:
             d = o.metric(f"{name}.{rate}")
             if d is not None:
+                if d.higher_is_better is None:  # refusing wrongly is bad both ways
+                    d = replace(d, higher_is_better=False)
                 label = rate.removesuffix("_rate").replace("_", "-") + " rate"
                 refusal.append(metric_row(d, f"{label} ({name})"))
                 shown.add(d.metric)
