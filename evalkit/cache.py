@@ -13,8 +13,8 @@ takes a short *claim* (a lease row naming its owner); a second process that find
 claim waits for the owner's answer instead of calling too. A claim whose owner died (same
 host, pid gone) or whose lease ran out is taken over.
 
-Hit times are batched in memory and written when the cache closes, so a fully cached re-run
-does no writes per case.
+Answers are written in batches (see :meth:`ResponseCache.put`) and hit times when the cache
+closes, so a fully cached re-run does no writes per case.
 """
 
 from __future__ import annotations
@@ -51,6 +51,8 @@ CREATE TABLE IF NOT EXISTS claims (
 );
 """
 ClaimState = Literal["owned", "busy", "hit"]
+FLUSH_EVERY = 64
+FLUSH_AFTER_S = 0.05
 
 
 class ResponseCache:
@@ -73,9 +75,15 @@ class ResponseCache:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
         self._touched: list[str] = []
+        self._pending: dict[str, tuple[Any, ...]] = {}
+        self._last_flush = time.time()
+        self._timer: asyncio.TimerHandle | None = None
 
     # ------------------------------------------------------------------ read/write
     def get(self, key: str) -> dict[str, Any] | None:
+        pending = self._pending.get(key)
+        if pending is not None:
+            return json.loads(pending[3])  # type: ignore[no-any-return]
         row = self._db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
         if row is None:
             return None
@@ -86,17 +94,41 @@ class ResponseCache:
     def put(
         self, key: str, body: Mapping[str, Any], *, provider: str = "", model: str = ""
     ) -> None:
-        """Store a successful response and drop this process's claim on the key."""
+        """Store a successful response and drop this process's claim on the key.
+
+        Writes are batched (one transaction per :data:`FLUSH_EVERY` answers or
+        :data:`FLUSH_AFTER_S` seconds, and at :meth:`close`): a transaction per answer cost more
+        CPU than the HTTP call it saves. Until flushed, this handle serves the answer from
+        memory and other processes keep waiting on the claim, so nobody calls twice.
+        """
         text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
         now = time.time()
+        self._pending[key] = (key, provider, model, text, len(text), now, now)
+        if len(self._pending) >= FLUSH_EVERY or now - self._last_flush >= FLUSH_AFTER_S:
+            self._flush_pending()
+        elif self._timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                self._flush_pending()
+            else:
+                self._timer = loop.call_later(FLUSH_AFTER_S, self._flush_pending)
+
+    def _flush_pending(self) -> None:
+        self._last_flush = time.time()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if not self._pending:
+            return
+        rows, self._pending = list(self._pending.values()), {}
         db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute(
-                "INSERT OR REPLACE INTO responses VALUES (?,?,?,?,?,?,?)",
-                (key, provider, model, text, len(text), now, now),
+            db.executemany("INSERT OR REPLACE INTO responses VALUES (?,?,?,?,?,?,?)", rows)
+            db.executemany(
+                "DELETE FROM claims WHERE key=? AND owner=?", ((r[0], self.owner) for r in rows)
             )
-            db.execute("DELETE FROM claims WHERE key=? AND owner=?", (key, self.owner))
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -106,15 +138,14 @@ class ResponseCache:
     def claim(self, key: str) -> tuple[ClaimState, dict[str, Any] | None]:
         """Take the lease on a missing key: ``owned`` (call the provider), ``busy`` (someone
         else is calling it: :meth:`wait`), or ``hit`` (the answer landed meanwhile)."""
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            row = db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
-            if row is not None:
-                db.execute("COMMIT")
-                self._touched.append(key)
-                return "hit", json.loads(row[0])
-            now = time.time()
+        if key in self._pending:
+            return "hit", self.get(key)
+        db, now = self._db, time.time()
+        # The common case is one autocommitted statement: nobody holds the key.
+        taken = db.execute(
+            "INSERT OR IGNORE INTO claims VALUES (?,?,?)", (key, self.owner, now + self.lease_s)
+        ).rowcount
+        if not taken:
             held = db.execute("SELECT owner, expires FROM claims WHERE key=?", (key,)).fetchone()
             if (
                 held is not None
@@ -122,17 +153,18 @@ class ResponseCache:
                 and held[1] > now
                 and self._alive(held[0])
             ):
-                db.execute("COMMIT")
                 return "busy", None
             db.execute(
                 "INSERT OR REPLACE INTO claims VALUES (?,?,?)",
                 (key, self.owner, now + self.lease_s),
             )
-            db.execute("COMMIT")
-            return "owned", None
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
+        # The answer may have landed between the caller's lookup and the claim.
+        row = db.execute("SELECT body FROM responses WHERE key=?", (key,)).fetchone()
+        if row is not None:
+            self.release(key)
+            self._touched.append(key)
+            return "hit", json.loads(row[0])
+        return "owned", None
 
     def release(self, key: str) -> None:
         """Give up a claim without an answer (the call failed; errors are not cached)."""
@@ -239,7 +271,8 @@ class ResponseCache:
             pass  # another process has it open; the space is reused, just not returned
 
     def flush(self) -> None:
-        """Write the batched hit times (used by ``prune --older-than``)."""
+        """Write batched answers and hit times (used by ``prune --older-than``)."""
+        self._flush_pending()
         if not self._touched:
             return
         now = time.time()

@@ -101,8 +101,11 @@ class Dispatcher:
             if state == "owned":
                 try:
                     out = await self._call(request)
-                finally:
-                    cache.release(key)  # no-op once stored
+                except BaseException:
+                    cache.release(key)
+                    raise
+                if out.response is None:
+                    cache.release(key)  # errors are not cached: the next one may try
                 self._store(key, out)
                 return out
             body = await cache.wait(key)  # another process is calling it: share its answer
