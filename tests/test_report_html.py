@@ -258,3 +258,12 @@ def test_errors_and_flaky_repeats_reach_the_rows(tmp_path: Path) -> None:
     assert rows["e"]["st"] == "regression" and "err" not in rows["e"]["b"]
     html = render_report(compare(base, cand, n_boot=20))
     assert "read timed out \\u003cafter 60 s\\u003e" in html
+
+
+def test_errors_by_kind_and_duplicate_names_are_shown(tmp_path: Path) -> None:
+    base = spec_run(tmp_path, "b", [{"id": "a", "scores": {"exact_match": True}}])
+    cand = spec_run(tmp_path, "c", [{"id": "a", "error": ("rate_limit", "429")}])
+    c = compare(base, cand, n_boot=20)
+    html = render_report([c, c])
+    assert "Provider errors by kind" in html and '<td class="mono">rate_limit</td>' in html
+    assert html.count("tests: b → c") >= 2  # tabs of the same eval set say which runs

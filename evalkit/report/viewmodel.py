@@ -278,6 +278,10 @@ def build_view(
             if first is not None
             else "evalkit regression report"
         )
+    names = [s["name"] for s in sections]
+    for s in sections:  # same eval set twice (two candidates): say which is which
+        if names.count(s["name"]) > 1:
+            s["name"] = f"{s['name']}: {s['baseline']['name']} → {s['candidate']['name']}"
     verdicts = [s["verdict"] for s in sections]
     return {
         "title": title,
