@@ -16,7 +16,7 @@ import pytest
 try:
     from playwright.sync_api import expect
 except ImportError:  # require_chromium() skips, or fails under CI=true
-    expect = None
+    expect = None  # type: ignore[assignment]
 
 from evalkit.compare import compare
 from evalkit.config import Gate

@@ -103,7 +103,12 @@ def open_page(
     context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     watch = PageWatch()
-    page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+
+    def console(m: Any) -> None:
+        if m.type == "error":
+            watch.console_errors.append(m.text)
+
+    page.on("console", console)
     page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
     page.on("requestfailed", lambda r: watch.failed_requests.append(r.url))
 
