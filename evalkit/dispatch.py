@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from evalkit.cache import ResponseCache
-from evalkit.errors import CacheMissError, ProviderError
+from evalkit.errors import CacheMissError, InputError, ProviderError, RunError
 from evalkit.limits import Limits, rate_limit_wait
 from evalkit.providers.base import ERROR_KINDS, Provider, Request, Response
 from evalkit.records import ErrorInfo
@@ -142,6 +142,9 @@ class Dispatcher:
             except asyncio.CancelledError:
                 limits.release(est)
                 raise
+            except (InputError, RunError):
+                limits.release(est)
+                raise  # bad input aborts the run (a broken replay file, a bad option)
             except Exception as exc:  # a bug in a pipeline (callable): its case's error
                 error = ProviderError("provider", f"{type(exc).__name__}: {exc}")
             else:

@@ -188,12 +188,15 @@ class CandidateRun:
         status = "running"
         try:
             n_workers = max(1, min(dispatcher.limits.concurrency.max_limit, 1024))
-            await asyncio.gather(
-                *(self._worker(pairs, requests, dispatcher, pool, writer) for _ in range(n_workers))
+            await _all_or_none(
+                [self._worker(pairs, requests, dispatcher, pool, writer) for _ in range(n_workers)]
             )
             status = "incomplete" if self.counts.not_run else "complete"
         except (asyncio.CancelledError, KeyboardInterrupt):
             status = "interrupted"
+            raise
+        except Exception:
+            status = "aborted"
             raise
         finally:
             writer.close()
@@ -307,6 +310,24 @@ def _env_secrets(candidate: Candidate) -> list[str]:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+async def _all_or_none(coros: list[Any]) -> None:
+    """Run the workers; if one fails (an input error, a bug) or the run is cancelled, stop
+    the others and wait for them, so nothing touches the cache or the file after closing."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except BaseException:
+        done, pending = set(), set(tasks)
+        raise
+    finally:
+        for t in pending:
+            t.cancel()
+        if pending:
+            await asyncio.gather(*pending, return_exceptions=True)
+    for t in done:
+        t.result()
 
 
 async def _close(dispatcher: Dispatcher, pool: ScoringPool) -> None:

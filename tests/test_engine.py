@@ -250,3 +250,33 @@ repeats = 2
         assert r.manifest["suite"] == "s" and r.manifest["repeats"] == 2
         assert (tmp_path / ".evalkit" / "cache" / "responses.sqlite3").is_file()
     assert sp.MAX_IN_FLIGHT[key] == 2  # each candidate its own bound of 1, both at once
+
+
+class _BrokenInput(sp.ScriptedProvider):
+    async def complete(self, request: Any) -> Any:
+        if request.case_id == "c3":
+            from evalkit.errors import InputError
+
+            raise InputError("replay file broken")
+        return await super().complete(request)
+
+
+def test_an_input_error_from_a_provider_aborts_and_stops_every_worker(
+    tmp_path: Path, key: str
+) -> None:
+    from evalkit.errors import InputError
+    from evalkit.providers.base import PROVIDERS
+
+    PROVIDERS.register("broken-input", _BrokenInput)
+    cand = Candidate(
+        name="b",
+        provider="broken-input",
+        model="m",
+        concurrency=4,
+        options={"key": key, "latency_ms": 5},
+    )
+    with pytest.raises(InputError, match="replay file broken"):
+        run(_set([f"q{i}" for i in range(40)]), cand, [], _opts(tmp_path))
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["status"] == "aborted"
+    assert sum(sp.CALLS[key].values()) < 40  # the other workers stopped
