@@ -388,8 +388,9 @@ def _local_coverage(cwords: list[str], sets: list[set[str]]) -> float:
     if not cwords or not sets:
         return 1.0 if not cwords else 0.0
     target = set(cwords)
-    best = 0
-    for j, s in enumerate(sets):
-        window = s | sets[j + 1] if j + 1 < len(sets) else s
-        best = max(best, len(target & window))
+    hits = [len(target & s) for s in sets]
+    best = max(hits)
+    for j in range(len(sets) - 1):
+        if hits[j] + hits[j + 1] > best:  # the union can only beat best if the sum does
+            best = max(best, len(target & (sets[j] | sets[j + 1])))
     return best / len(target)

@@ -61,6 +61,7 @@ NEGATIONS = _wordset("not no never none nor neither cannot can't won't n't witho
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
+_ORDINAL = re.compile(r"(st|nd|rd|th|s)$")
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NUMBER_WORDS = {
     w: float(i)
@@ -180,19 +181,22 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """Folded word tokens; hyphenated words also yield their parts."""
     out: list[str] = []
-    for m in _WORD.finditer(fold(text)):
-        w = m.group(0).strip(".'")
-        if not w:
+    for w in _WORD.findall(fold(text)):
+        if "'" not in w and "-" not in w and "." not in w:
+            out.append(w)  # the common case, kept cheap
             continue
         if w.endswith("'s"):
             w = w[:-2]
         out.append(w)
         if "-" in w:
             out.extend(p for p in w.split("-") if p)
-        if "." in w and not re.fullmatch(r"(?:\w\.)+\w?|[\d.]+", w):
+        if "." in w and not _DOTTED.fullmatch(w):
             # "2006.New" is two sentences glued together, not one word
             out.extend(p for p in w.split(".") if p)
     return out
+
+
+_DOTTED = re.compile(r"(?:\w\.)+\w?|[\d.]+")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -239,7 +243,7 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
     for m in _NUM.finditer(folded):
         raw = m.group(0)
         digits = raw.lstrip("+$").rstrip("%")
-        digits = re.sub(r"(st|nd|rd|th|s)$", "", digits).replace(",", "")
+        digits = _ORDINAL.sub("", digits).replace(",", "")
         try:
             value = float(digits)
         except ValueError:
@@ -275,7 +279,7 @@ def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
         if w in _NUMBER_WORDS:
             keys.add(_canon(_NUMBER_WORDS[w]))
     for m in _NUM.finditer(fold(text)):
-        digits = re.sub(r"(st|nd|rd|th|s)$", "", m.group(0).lstrip("+$").rstrip("%"))
+        digits = _ORDINAL.sub("", m.group(0).lstrip("+$").rstrip("%"))
         try:
             keys.add(_canon(float(digits.replace(",", ""))))
         except ValueError:
