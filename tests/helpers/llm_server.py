@@ -38,7 +38,8 @@ Global knobs: ``latency_ms`` ± ``jitter_ms`` (uniform, seeded), ``fault_rate`` 
 a message fails with one of ``fault_statuses`` with that probability, decided by a hash of
 seed, message and attempt number, and never more than ``max_faults_per_message`` times, so
 every message eventually succeeds), ``max_in_flight`` (requests beyond it get a 429, as a
-provider's concurrency limit would).
+provider's concurrency limit would). ``record=False`` stops keeping request bodies in
+``srv.requests`` (the subprocess mode's default), so long benchmarks stay flat in memory.
 
 In process::
 
