@@ -289,3 +289,12 @@ def test_a_providers_key_echoed_by_the_server_is_scrubbed() -> None:
     )
     assert FAKE_KEY not in err.message and FAKE_KEY[-4:] not in err.message
     assert KEY_ENV in err.message
+
+
+def test_bad_request_messages_are_kept_intact_but_the_exact_key_is_removed() -> None:
+    from evalkit.providers._errors import classify_status
+
+    detail = f"Unknown parameter 'key_schema_version'; header was {FAKE_KEY}"
+    err = classify_status(400, detail, {}, where="openai m", key_env=KEY_ENV, secret=FAKE_KEY)
+    assert "'key_schema_version'" in err.message
+    assert FAKE_KEY not in err.message

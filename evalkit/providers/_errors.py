@@ -57,11 +57,15 @@ _RATE_LIMIT_PREFIXES = ("x-ratelimit-", "anthropic-ratelimit-", "ratelimit-", "r
 _KEYLIKE = re.compile(r"\b(?:sk|key|api[_-]?key)[-_][A-Za-z0-9_\-*.]{6,}", re.IGNORECASE)
 
 
-def scrub(text: str, secret: str | None = None) -> str:
-    """Remove ``secret`` and anything that looks like an API key from ``text``."""
+def scrub(text: str, secret: str | None = None, *, keylike: bool = False) -> str:
+    """Remove ``secret`` (and with ``keylike``, anything shaped like an API key) from ``text``.
+
+    ``keylike`` is for auth errors, where providers echo a masked part of the key; elsewhere
+    the provider's message is kept intact (a 400's ``key_...`` parameter names matter).
+    """
     if secret and len(secret) >= 4:
         text = text.replace(secret, "[redacted]")
-    return _KEYLIKE.sub("[redacted]", text)
+    return _KEYLIKE.sub("[redacted]", text) if keylike else text
 
 
 def rate_limit_headers(headers: Any) -> dict[str, str]:
@@ -103,7 +107,7 @@ def classify_status(
     secret: str | None,
 ) -> ProviderError:
     """The :class:`ProviderError` for an HTTP error status, message scrubbed of secrets."""
-    detail = scrub(detail, secret).strip() or "(no message)"
+    detail = scrub(detail, secret, keylike=status in (401, 403)).strip() or "(no message)"
     limits = rate_limit_headers(headers)
     if status == 429:
         ra = parse_retry_after(limits)
