@@ -256,3 +256,27 @@ def test_judge_settings_come_from_the_scorer() -> None:
     scorer = Groundedness(mode="judge", judge_provider="openai", judge_model="gpt-x")
     assert scorer.judge_params == {"temperature": 0}
     assert ProviderSettings(model="gpt-x").model == scorer.judge_model
+
+
+def test_hedge_with_a_number_is_still_checked_and_list_markers_are_layout() -> None:
+    text = "I'm not sure, but shipping costs $9.\n\n1. Orders above $80 ship free.\n2. Refunds are paid to the original card."
+    found = claims(run(text))
+    assert [c["text"] for c in found] == [
+        "I'm not sure, but shipping costs $9.",
+        "Orders above $80 ship free.",
+        "Refunds are paid to the original card.",
+    ]
+    assert [c["supported"] for c in found] == [False, True, True]
+    assert found[0]["reason"] == "amount mismatch: $9 not in passage 2"
+
+
+def test_words_scattered_over_the_passage_are_no_support() -> None:
+    passage = ContextPassage(
+        "1",
+        "Maria Lopez joined the company in 2010 as an engineer. The board later appointed "
+        "a new chair. Years before, in 1998, the company had been founded by two brothers "
+        "in a small garage.",
+    )
+    (claim,) = claims(run("Maria Lopez founded the company.", context=(passage,)))
+    assert claim["supported"] is False
+    assert claim["reason"] == "no support: the claim's words are scattered over passage 1"

@@ -52,7 +52,7 @@ class SupportOptions:
     min_proximity: float = 0.4
     """Distinct claim words over the shortest passage stretch holding them all: a claim
     assembled from words scattered over the passage states a relation the passage lacks."""
-    verbatim: float = 0.9
+    verbatim: float = 0.95
     """A claim whose ``partial_ratio`` reaches this is near-verbatim text of the passage and
     is supported without the word-level conditions."""
     check_negation: bool = True
