@@ -37,6 +37,20 @@ _EXPORTS = {
     "SCORERS": "evalkit.scoring",
     "scorer": "evalkit.scoring",
     "EvalkitError": "evalkit.errors",
+    # notebooks and scripts: run, compare, gate, report, frames
+    "RunOptions": "evalkit.engine",
+    "run": "evalkit.engine",
+    "run_async": "evalkit.engine",
+    "run_suite": "evalkit.engine",
+    "evaluate": "evalkit.api",
+    "SuiteResult": "evalkit.api",
+    "Comparison": "evalkit.comparison",
+    "Verdict": "evalkit.comparison",
+    "write_report": "evalkit.report",
+    "records_frame": "evalkit.frames",
+    "deltas_frame": "evalkit.frames",
+    "cases_frame": "evalkit.frames",
+    "expect": "evalkit.assertions",
 }
 
 __all__ = sorted([*_EXPORTS, "__version__"])

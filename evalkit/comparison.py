@@ -614,6 +614,11 @@ class Comparison:
             return self.overall
         return next((s for s in self.tags if s.tag == tag), None)
 
+    def _repr_html_(self) -> str:
+        from evalkit.frames import comparison_html
+
+        return comparison_html(self)
+
     def rows(self, status: str | None = None, tag: str | None = None) -> list[CaseRow]:
         """Case rows, optionally only one status and/or one tag."""
         return [

@@ -1,0 +1,321 @@
+"""Suites as pytest items: ``evalkit.toml`` → one collector per suite → gate, run and case items.
+
+Tree (node ids relative to the rootdir)::
+
+    evalkit.toml::support::groundedness.mean[support-candidate]     a gate on one candidate
+    evalkit.toml::support::runs                                      every answer was obtained
+    evalkit.toml::support::refund-004[support-candidate]             a case (--evalkit-cases)
+
+A gate item passes when every rule of the gate passes on that candidate (its comparison with
+the baseline; the absolute rules alone when there is nothing to compare with) and is skipped
+when all its rules need a baseline that is not there. A case item fails on a regression (it
+passed in the baseline and fails now), is an expected failure when the baseline failed it
+too, and with no baseline fails when the candidate fails it. The ``runs`` item fails when an
+answer is missing: a recording absent in replay mode, or cases left unrun by the cost cap.
+
+Items never run a suite themselves: they ask the session's
+:class:`~evalkit.pytest_runner.SuiteRunner`, which runs each suite once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from _pytest._code.code import ExceptionInfo, TerminalRepr
+
+    from evalkit.api import SuiteResult
+    from evalkit.comparison import CaseRow, Comparison, GateResult
+    from evalkit.config import Gate
+    from evalkit.pytest_runner import SuiteRunner
+
+__all__ = ["CaseItem", "EvalkitFile", "GateItem", "RunsItem", "SuiteCollector", "gate_ids"]
+
+_RULES = ("min", "max", "max_drop", "max_rise", "max_rise_pct")
+_MISSING = ("cache_miss", "replay_missing")
+
+
+class EvalkitFailure(Exception):
+    """An item's failure, already worded for a reviewer (shown without a traceback)."""
+
+
+def _runner(node: pytest.Item | pytest.Collector) -> SuiteRunner:
+    from evalkit.pytest_plugin import runner_of
+
+    return runner_of(node.config)
+
+
+def rules_of(gate: Gate) -> list[str]:
+    rules = [r for r in _RULES if getattr(gate, r) is not None]
+    return rules + (["no_new_failures"] if gate.no_new_failures else [])
+
+
+def gate_ids(gates: Iterable[Gate]) -> list[str]:
+    """Stable, ``-k``-friendly ids: the metric (``@tag``) or the gate's name; gates that share
+    one get their rules appended (``tool_calls.pass_rate:min``), then a number if need be."""
+    gates = list(gates)
+    bases = []
+    for g in gates:
+        base = re.sub(r"[^\w.@-]+", "-", g.name).strip("-") if g.name else g.metric
+        bases.append(base + (f"@{g.tag}" if g.tag and not g.name else ""))
+    ids: list[str] = []
+    for g, base in zip(gates, bases, strict=True):
+        ident = base if bases.count(base) == 1 else f"{base}:{'+'.join(rules_of(g))}"
+        n, unique = 2, ident
+        while unique in ids:
+            unique, n = f"{ident}-{n}", n + 1
+        ids.append(unique)
+    return ids
+
+
+class _EvalkitNode:
+    """Shared failure rendering: evalkit's own errors read as messages, not tracebacks."""
+
+    def repr_failure(  # type: ignore[override]
+        self, excinfo: ExceptionInfo[BaseException], style: Any = None
+    ) -> str | TerminalRepr:
+        from evalkit.errors import EvalkitError
+        from evalkit.pytest_runner import CostCapReached
+
+        if isinstance(excinfo.value, (EvalkitFailure, EvalkitError, CostCapReached)):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)  # type: ignore[misc, no-any-return]
+
+
+class EvalkitFile(_EvalkitNode, pytest.File):
+    """The config file: one collector per selected suite."""
+
+    def collect(self) -> Iterator[SuiteCollector]:
+        from evalkit.pytest_plugin import mark_collected
+
+        mark_collected(self.config)
+        runner = _runner(self)
+        for name in runner.suite_names():
+            runner.project().suite(name)  # an unknown --evalkit-suite fails here, by name
+            yield SuiteCollector.from_parent(self, name=name)
+
+
+class SuiteCollector(_EvalkitNode, pytest.Collector):
+    """One suite: its gates on each candidate they check, ``runs``, and (optionally) cases."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        runner = _runner(self)
+        spec = runner.project().suite(self.name)
+        checked, _ = runner.plan(self.name)
+        group = self.config.pluginmanager.hasplugin("xdist")
+        for gate, ident in zip(spec.gates, gate_ids(spec.gates), strict=True):
+            for cand in checked:
+                item = GateItem.from_parent(self, name=f"{ident}[{cand}]", gate=gate, cand=cand)
+                yield self._grouped(item, group)
+        yield self._grouped(RunsItem.from_parent(self, name="runs"), group)
+        if runner.settings.cases:
+            from evalkit.dataset import load_eval_set
+
+            ids = [c.id for c in load_eval_set(spec.dataset_path).cases]
+            for cand in checked:
+                for cid in ids:
+                    case = CaseItem.from_parent(self, name=f"{cid}[{cand}]", case_id=cid, cand=cand)
+                    yield self._grouped(case, group)
+
+    def _grouped(self, item: pytest.Item, group: bool) -> pytest.Item:
+        # With ``--dist loadgroup`` one worker gets the whole suite, so it runs once; under
+        # other schedules the shared cache's claims still keep provider calls single.
+        if group:
+            item.add_marker(pytest.mark.xdist_group(f"evalkit-{self.name}"))
+        return item
+
+
+class _SuiteItem(_EvalkitNode, pytest.Item):
+    @property
+    def suite(self) -> str:
+        assert self.parent is not None
+        return self.parent.name
+
+    def result(self) -> SuiteResult:
+        return _runner(self).result(self.suite)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        return self.path, None, f"evalkit {self.suite}::{self.name}"
+
+    def comparison(self, result: SuiteResult, cand: str) -> Comparison | None:
+        return next((c for c in result.comparisons if c.candidate.candidate == cand), None)
+
+
+class GateItem(_SuiteItem):
+    """One gate of a suite on one candidate."""
+
+    def __init__(self, *, gate: Gate, cand: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.gate = gate
+        self.cand = cand
+
+    def results(self, result: SuiteResult) -> list[GateResult]:
+        """This gate's rule results for this candidate, found by position in the verdicts."""
+        spec = _runner(self).project().suite(self.suite)
+        cmp = self.comparison(result, self.cand)
+        if cmp is not None:
+            gates = list(spec.gates)
+            verdict = cmp.verdict
+        else:
+            gates = [g for g in spec.gates if g.min is not None or g.max is not None]
+            verdict = result.thresholds.get(self.cand)  # type: ignore[assignment]
+            if verdict is None or self.gate not in gates:
+                return []
+        start = sum(len(rules_of(g)) for g in gates[: gates.index(self.gate)])
+        return list(verdict.results[start : start + len(rules_of(self.gate))])
+
+    def runtest(self) -> None:
+        result = self.result()
+        results = self.results(result)
+        cmp = self.comparison(result, self.cand)
+        self._properties(results, cmp)
+        if not results:
+            pytest.skip(f"{self.gate.label}: needs a baseline run to compare {self.cand} with")
+        failed = [r for r in results if r.status == "fail"]
+        if failed:
+            against = f" vs {cmp.baseline.candidate}" if cmp is not None else ""
+            lines = [f"evalkit gate {self.suite}: {self.cand}{against}: {self.gate.label} FAILED"]
+            for r in failed:
+                lines.append(f"  {r.rule}: {r.reason}")
+                if r.cases:
+                    lines.append(f"    cases: {', '.join(r.cases[:20])}")
+            passed = [r for r in results if r.status == "pass"]
+            lines += [f"  (passed) {r.rule}: {r.reason}" for r in passed]
+            if result.report is not None:
+                lines.append(f"  report: {result.report}")
+            raise EvalkitFailure("\n".join(lines))
+        if all(r.status == "skip" for r in results):
+            pytest.skip("; ".join(r.reason for r in results))
+        _not_run(result, self.suite)
+
+    def _properties(self, results: list[GateResult], cmp: Comparison | None) -> None:
+        props = self.user_properties
+        props.append(("metric", self.gate.metric))
+        for r in results:
+            props.append((f"{r.rule}.status", r.status))
+            if r.threshold is not None:
+                props.append((f"{r.rule}.threshold", r.threshold))
+            if r.observed is not None:
+                props.append((f"{r.rule}.observed", round(r.observed, 6)))
+            if r.p_value is not None:
+                props.append((f"{r.rule}.p_value", round(r.p_value, 6)))
+        sl = cmp.slice(self.gate.tag) if cmp is not None else None
+        delta = sl.metric(self.gate.metric) if sl is not None else None
+        if delta is not None:
+            for k in ("baseline", "candidate", "delta"):
+                v = getattr(delta, k)
+                if v is not None:
+                    props.append((k, round(v, 6)))
+
+
+class RunsItem(_SuiteItem):
+    """Every case of every run got an answer: nothing missing from the recordings, nothing
+    left unrun by the cost cap. Other provider errors are data for the gates (``errors.rate``)."""
+
+    def runtest(self) -> None:
+        result = self.result()
+        problems = []
+        for name, run in result.runs.items():
+            missing = [r.case_id for r in run.records if r.error and r.error.kind in _MISSING]
+            counts = run.manifest.get("counts") or {}
+            self.user_properties.append((f"{name}.records", len(run.records)))
+            self.user_properties.append((f"{name}.errors", int(counts.get("errors", 0))))
+            if missing:
+                problems.append(
+                    f"  {name}: {len(missing)} answers not recorded: {', '.join(missing[:20])}"
+                    + (" ..." if len(missing) > 20 else "")
+                )
+        if problems:
+            mode = _runner(self).settings.mode
+            raise EvalkitFailure(
+                f"evalkit {self.suite}: answers missing in --evalkit-mode {mode}\n"
+                + "\n".join(problems)
+                + "\n  record them with --evalkit-mode record (needs the provider's key), "
+                "or add them to the replay file"
+            )
+        _not_run(result, self.suite)
+
+
+class CaseItem(_SuiteItem):
+    """One case of a suite on one candidate."""
+
+    def __init__(self, *, case_id: str, cand: str, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.case_id = case_id
+        self.cand = cand
+
+    def runtest(self) -> None:
+        result = self.result()
+        cmp = self.comparison(result, self.cand)
+        if cmp is None:
+            self._alone(result)
+            return
+        row = _runner(self).case_rows(cmp).get(self.case_id)
+        if row is None or row.candidate is None:
+            raise EvalkitFailure(f"{self.case_id}: not in {self.cand}'s run")
+        for name, cell in row.candidate.scores.items():
+            if cell.value is not None:
+                self.user_properties.append((f"score.{name}", round(cell.value, 6)))
+        if row.status == "regression":
+            raise EvalkitFailure(
+                f"{self.case_id} regressed on {self.cand} (passed on {cmp.baseline.candidate}):\n"
+                + _why(row)
+            )
+        if row.status == "unchanged_fail":
+            pytest.xfail(f"fails on {cmp.baseline.candidate} too: " + _why(row).strip())
+        if row.candidate.passed is False:
+            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + _why(row))
+
+    def _alone(self, result: SuiteResult) -> None:
+        run = result.runs.get(self.cand)
+        recs = [r for r in run.records if r.case_id == self.case_id] if run else []
+        if not recs:
+            raise EvalkitFailure(f"{self.case_id}: not in {self.cand}'s run")
+        lines = []
+        for r in recs:
+            if r.error is not None:
+                lines.append(f"  repeat {r.repeat}: no answer ({r.error.kind}): {r.error.message}")
+            for name, s in r.scores.items():
+                if s.value is not None:
+                    self.user_properties.append((f"score.{name}", round(s.value, 6)))
+                if s.passed is False:
+                    lines.append(f"  {name} {_num(s.value)} failed: {s.reason or s.error}")
+        if lines:
+            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + "\n".join(lines))
+
+
+def _why(row: CaseRow) -> str:
+    lines = []
+    assert row.candidate is not None
+    if row.candidate.error:
+        err = row.candidate.error
+        lines.append(f"  no answer ({err.get('kind')}): {err.get('message')}")
+    for name, cell in row.candidate.scores.items():
+        if cell.passed is not False:
+            continue
+        base = row.baseline.scores.get(name) if row.baseline else None
+        was = f" (baseline {_num(base.value)})" if base is not None else ""
+        lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
+    return "\n".join(lines) or "  failed"
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def _not_run(result: SuiteResult, suite: str) -> None:
+    """Gates on a run the cost cap cut short were checked on part of the eval set: fail."""
+    short = {
+        n: int((r.manifest.get("counts") or {}).get("not_run", 0)) for n, r in result.runs.items()
+    }
+    short = {n: k for n, k in short.items() if k}
+    if short:
+        parts = ", ".join(f"{n}: {k} case repeats not run" for n, k in short.items())
+        raise EvalkitFailure(
+            f"evalkit {suite}: the session cost cap stopped the runs ({parts}); the gates "
+            "were checked on part of the eval set only; raise --evalkit-max-cost"
+        )

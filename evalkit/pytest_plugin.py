@@ -1,0 +1,252 @@
+"""evalkit's pytest plugin (entry point ``pytest11``): suites as test items, an eval fixture.
+
+Inert unless asked: pytest loads this module in every run, so it imports only pytest and the
+standard library, registers its options and its marker, and does nothing else until
+``--evalkit`` / ``--evalkit-suite`` collects suites or a test uses the ``evalkit`` fixture.
+State lives in ``config.stash``. Usage and options: ``docs/pytest.md``.
+
+- ``pytest --evalkit``: every suite of ``evalkit.toml`` (or ``[tool.evalkit]``) becomes items,
+  one per gate and candidate (see :mod:`evalkit.pytest_items`), so ``-k``, ``-x``,
+  ``--junitxml`` and pytest-xdist apply to gates as to any test.
+- ``def test_x(evalkit)`` with ``@pytest.mark.evalkit(suite=..., candidate=...)``: run a suite
+  (once per session) and assert on its scores: ``evalkit.expect("groundedness", min_mean=0.9)``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from evalkit.pytest_runner import EvalkitFixture, SuiteRunner
+
+__all__ = ["evalkit", "mark_collected", "runner_of"]
+
+_SETTINGS = pytest.StashKey[Any]()
+_RUNNER = pytest.StashKey[Any]()
+_COLLECTED = pytest.StashKey[bool]()
+_FROM_WORKERS = pytest.StashKey[list[dict[str, Any]]]()
+
+_MODES = ("replay", "record", "refresh", "live")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("evalkit", "evalkit: LLM evaluation suites as tests")
+    group.addoption(
+        "--evalkit",
+        action="store_true",
+        help="run every suite of the evalkit config as test items (one per gate and candidate)",
+    )
+    group.addoption(
+        "--evalkit-suite",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="run this suite (repeatable; implies --evalkit)",
+    )
+    group.addoption(
+        "--evalkit-candidate",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only these candidates (repeatable; the suite's baseline is added)",
+    )
+    group.addoption(
+        "--evalkit-cases", action="store_true", help="also one item per case and candidate"
+    )
+    group.addoption(
+        "--evalkit-config", metavar="PATH", help="evalkit.toml or pyproject.toml to use"
+    )
+    group.addoption(
+        "--evalkit-baseline",
+        metavar="RUN_DIR",
+        help="compare with this stored run (or a folder of one run per suite) instead of "
+        "running the baseline candidate, and apply the promotion gates",
+    )
+    group.addoption("--evalkit-report", metavar="PATH", help="write the HTML report here")
+    group.addoption(
+        "--evalkit-mode",
+        choices=_MODES,
+        default="replay",
+        help="replay (default): answers only from recordings, never call a provider; "
+        "record: call what is not recorded yet and record it; refresh: call everything "
+        "again and overwrite; live: call everything, record nothing",
+    )
+    group.addoption(
+        "--evalkit-max-cost",
+        type=float,
+        metavar="USD",
+        help="stop sending provider requests once the session has spent this much",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "evalkit(suite, candidate=None, baseline_run=None): the suite (and candidate) the "
+        "evalkit fixture evaluates in this test",
+    )
+    opt = config.option
+    if opt.evalkit_max_cost is not None and opt.evalkit_max_cost < 0:
+        raise pytest.UsageError("--evalkit-max-cost: must be >= 0 (USD)")
+    if opt.evalkit_baseline and not Path(opt.evalkit_baseline).is_dir():
+        raise pytest.UsageError(
+            f"--evalkit-baseline {opt.evalkit_baseline}: no such folder; pass a run directory "
+            "(or a folder with one per suite)"
+        )
+    workerinput = getattr(config, "workerinput", None)  # set by pytest-xdist on its workers
+    from evalkit.pytest_runner import Settings
+
+    config.stash[_SETTINGS] = Settings(
+        collect=bool(opt.evalkit or opt.evalkit_suite),
+        suites=tuple(opt.evalkit_suite),
+        candidates=tuple(opt.evalkit_candidate),
+        cases=bool(opt.evalkit_cases),
+        config=opt.evalkit_config,
+        baseline=opt.evalkit_baseline,
+        report=opt.evalkit_report,
+        mode=opt.evalkit_mode,
+        max_cost_usd=opt.evalkit_max_cost,
+        workers=int(workerinput.get("workercount", 1)) if workerinput else 1,
+        worker=workerinput.get("workerid") if workerinput else None,
+        start=str(config.invocation_params.dir),
+    )
+
+
+def mark_collected(config: pytest.Config) -> None:
+    """The config file was collected as a test file: do not add its suites a second time."""
+    config.stash[_COLLECTED] = True
+
+
+def runner_of(config: pytest.Config) -> SuiteRunner:
+    """The session's suite runner, created on first use (so an unused plugin costs nothing)."""
+    runner = config.stash.get(_RUNNER, None)
+    if runner is None:
+        from evalkit.pytest_runner import SuiteRunner
+
+        runner = SuiteRunner(config.stash[_SETTINGS])
+        config.stash[_RUNNER] = runner
+    return runner  # type: ignore[no-any-return]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.name != "evalkit.toml":
+        return None
+    settings = parent.config.stash[_SETTINGS]
+    explicit = parent.session.isinitpath(file_path)
+    if not (settings.collect or explicit):
+        return None
+    if explicit and not settings.config and _RUNNER not in parent.config.stash:
+        from dataclasses import replace
+
+        parent.config.stash[_SETTINGS] = replace(settings, config=str(file_path))
+    elif _config_path(parent.config) != file_path.resolve():
+        return None  # another project's config under the tests: not the one in use
+    from evalkit.pytest_items import EvalkitFile
+
+    return EvalkitFile.from_parent(parent, path=file_path)
+
+
+def _config_path(config: pytest.Config) -> Path | None:
+    from evalkit.errors import EvalkitError
+
+    try:
+        path = runner_of(config).project().path
+    except EvalkitError as exc:
+        raise pytest.UsageError(str(exc)) from exc
+    return path.resolve() if path else None
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to suite items too
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    if not config.stash[_SETTINGS].collect or config.stash.get(_COLLECTED, False):
+        return
+    path = _config_path(config)
+    if path is None:
+        return
+    from evalkit.pytest_items import EvalkitFile
+
+    items.extend(session.genitems(EvalkitFile.from_parent(session, path=path)))
+
+
+@pytest.fixture
+def evalkit(request: pytest.FixtureRequest) -> EvalkitFixture:
+    """Evaluate suites and assert on scores; see ``docs/pytest.md``.
+
+    ``@pytest.mark.evalkit(suite="support", candidate="support-candidate")`` sets what
+    ``evalkit.result`` runs (once per session, shared with the suite's gate items).
+    """
+    from evalkit.pytest_runner import EvalkitFixture
+
+    marker = request.node.get_closest_marker("evalkit")
+    kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}
+    if marker and marker.args:
+        kwargs.setdefault("suite", marker.args[0])
+    return EvalkitFixture(runner_of(request.config), request.node, kwargs)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    runner = config.stash.get(_RUNNER, None)
+    workeroutput = getattr(config, "workeroutput", None)  # pytest-xdist worker
+    if workeroutput is not None:
+        if runner is not None:
+            workeroutput["evalkit"] = json.dumps(
+                {
+                    "comparisons": [c.to_dict() for c in runner.comparisons()],
+                    "spent": runner.spent,
+                    "notes": runner.notes,
+                }
+            )
+        return
+    report = config.stash[_SETTINGS].report
+    if report is None:
+        return
+    from evalkit.comparison import Comparison
+
+    comparisons = list(runner.comparisons()) if runner is not None else []
+    for part in config.stash.get(_FROM_WORKERS, []):
+        comparisons += [Comparison.from_dict(d) for d in part["comparisons"]]
+    unique = {
+        (c.baseline.candidate, c.candidate.candidate, c.candidate.dataset_version): c
+        for c in comparisons
+    }
+    if unique:
+        from evalkit.report import write_report
+
+        write_report(list(unique.values()), report, title="evalkit: pytest")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist controller: keep what a finished worker ran, for the report and summary."""
+    raw = getattr(node, "workeroutput", {}).get("evalkit")
+    if raw:
+        config = node.config
+        config.stash.setdefault(_FROM_WORKERS, []).append(json.loads(raw))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    runner = config.stash.get(_RUNNER, None)
+    parts = config.stash.get(_FROM_WORKERS, [])
+    if runner is None and not parts:
+        return
+    settings = config.stash[_SETTINGS]
+    spent = (runner.spent if runner else 0.0) + sum(p["spent"] for p in parts)
+    notes = list(runner.notes if runner else []) + [n for p in parts for n in p["notes"]]
+    write = terminalreporter.write_line
+    terminalreporter.section("evalkit")
+    cap = settings.max_cost_usd
+    write(
+        f"mode {settings.mode}; provider spend ${spent:.4f}"
+        + (f" of cap ${cap:g}" if cap is not None else "")
+    )
+    for note in notes:
+        write(note)
+    if settings.report and Path(settings.report).is_file():
+        write(f"report: {Path(settings.report).resolve()}")

@@ -1,0 +1,351 @@
+"""The pytest plugin's session state: run each suite once, share the result, keep the budget.
+
+One :class:`SuiteRunner` lives in ``config.stash`` for the session. Gate items, case items
+and the ``evalkit`` fixture all ask it for a suite's :class:`~evalkit.api.SuiteResult`; the
+first ask runs the suite, later asks get the same object (a failure to run is kept too, so
+every item of a broken suite reports the same reason instead of re-running it).
+
+Modes map to cache modes (see ``docs/pytest.md``): ``replay`` → ``require`` (offline: answers
+come from recordings, a miss is a per-case ``cache_miss`` error, no provider is ever called),
+``record`` → ``use`` (missing answers are called and recorded), ``refresh`` → ``refresh``
+(every answer is called again and overwritten), ``live`` → ``off``.
+
+The session cost cap is spent across suites in the order they run: each suite's paying
+candidates share what is left of it (the engine stops sending requests at its share), a
+suite that starts after the cap is used up is not run at all, and under pytest-xdist each
+worker gets ``cap / workers``, so the session total stays under the cap. Replayed answers
+cost nothing and do not count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalkit.api import SuiteResult
+    from evalkit.assertions import ScoreSummary
+    from evalkit.comparison import CaseRow, Comparison
+    from evalkit.config import Candidate, Project
+    from evalkit.dataset import EvalSet
+    from evalkit.engine import RunOptions
+    from evalkit.records import Run
+    from evalkit.scoring import Scorer
+
+__all__ = ["MODES", "CostCapReached", "EvalkitFixture", "Settings", "SuiteRunner"]
+
+MODES: Mapping[str, str] = {
+    "replay": "require",
+    "record": "use",
+    "refresh": "refresh",
+    "live": "off",
+}
+"""``--evalkit-mode`` → the engine's cache mode."""
+
+
+class CostCapReached(Exception):
+    """The session's cost cap was used up before a suite could start."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The ``--evalkit-*`` options, read once."""
+
+    collect: bool = False
+    """Collect suites as items (``--evalkit`` or ``--evalkit-suite``)."""
+    suites: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
+    cases: bool = False
+    config: str | None = None
+    baseline: str | None = None
+    report: str | None = None
+    mode: str = "replay"
+    max_cost_usd: float | None = None
+    workers: int = 1
+    """pytest-xdist worker count (1 without xdist): the cap is split between them."""
+    worker: str | None = None
+    start: str = "."
+    """Where to look for the config when ``config`` is not given."""
+
+
+@dataclass
+class SuiteRunner:
+    """Runs suites for the session (see the module docstring)."""
+
+    settings: Settings
+    spent: float = 0.0
+    """USD paid to providers this session (this process), cached and replayed answers excluded."""
+    notes: list[str] = field(default_factory=list)
+    """Lines for the terminal summary (cap reached, runs left incomplete)."""
+    _project: Any = None
+    _results: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    _seq: int = 0
+    _rows: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    _stamp: str = field(
+        default_factory=lambda: datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    )
+
+    # ------------------------------------------------------------------ config
+    def project(self) -> Project:
+        if self._project is None:
+            from evalkit.config import find_config, load_config
+
+            path = self.settings.config or find_config(self.settings.start)
+            self._project = load_config(path)
+        return self._project  # type: ignore[no-any-return]
+
+    @property
+    def cap(self) -> float | None:
+        cap = self.settings.max_cost_usd
+        return None if cap is None else cap / max(self.settings.workers, 1)
+
+    def baseline_for(self, suite: str) -> Path | None:
+        """The stored baseline run that ``--evalkit-baseline`` names for ``suite``, if any.
+
+        RUN_DIR is one run directory (it applies to the suite it was run for, or to every
+        suite when it was run outside one) or a folder with one run directory per suite.
+        """
+        from evalkit.records import MANIFEST
+
+        if not self.settings.baseline:
+            return None
+        root = Path(self.settings.baseline)
+        if (root / MANIFEST).is_file():
+            made_for = json.loads((root / MANIFEST).read_text(encoding="utf-8")).get("suite")
+            return root if made_for in (None, suite) else None
+        sub = root / suite
+        return sub if (sub / MANIFEST).is_file() else None
+
+    def out_dir(self, label: str) -> Path:
+        self._seq += 1
+        who = self.settings.worker or f"p{os.getpid()}"
+        return self.project().runs_dir / f"pytest-{self._stamp}-{who}" / f"{label}-{self._seq}"
+
+    def options(self, paying: int, label: str) -> RunOptions:
+        """Run options for one evaluation; ``paying`` candidates share the cap left."""
+        from evalkit.engine import RunOptions
+
+        budget = None
+        if self.cap is not None and paying:
+            left = self.cap - self.spent
+            if left <= 0:
+                raise CostCapReached(
+                    f"evalkit: session cost cap ${self.settings.max_cost_usd:g} reached "
+                    f"(${self.spent:.4f} spent) before {label} ran; raise --evalkit-max-cost "
+                    "or use --evalkit-mode replay"
+                )
+            budget = left / paying
+        return RunOptions(
+            out_dir=self.out_dir(label),
+            cache_mode=MODES[self.settings.mode],
+            progress="off",
+            max_cost_usd=budget,
+        )
+
+    # ------------------------------------------------------------------ suites
+    def suite_names(self) -> list[str]:
+        project = self.project()
+        return list(self.settings.suites or project.suites)
+
+    def plan(self, suite: str) -> tuple[list[str], str]:
+        """(candidates checked by the gates, baseline name), as :func:`evaluate` will run them."""
+        project = self.project()
+        spec = project.suite(suite)
+        names = list(self.settings.candidates or spec.candidates)
+        for n in names:
+            project.candidate(n)
+        if self.baseline_for(suite) is not None:
+            return names, "stored baseline"
+        others = [n for n in names if n != spec.baseline_name]
+        return others or [spec.baseline_name], spec.baseline_name
+
+    def result(
+        self,
+        suite: str,
+        candidates: Sequence[str] | None = None,
+        baseline_run: str | Path | None = None,
+    ) -> SuiteResult:
+        """The suite's result, run on first use; later calls (any item, any test) share it."""
+        if candidates is None and self.settings.candidates:
+            candidates = self.settings.candidates
+        if baseline_run is None:
+            baseline_run = self.baseline_for(suite)
+        key = (suite, tuple(candidates) if candidates else None, str(baseline_run or ""))
+        if key not in self._results:
+            try:
+                self._results[key] = self._evaluate(suite, candidates, baseline_run)
+            except Exception as exc:  # kept: every item of the suite reports the same reason
+                self._results[key] = exc
+        got = self._results[key]
+        if isinstance(got, Exception):
+            raise got
+        return got  # type: ignore[no-any-return]
+
+    def _evaluate(
+        self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None
+    ) -> SuiteResult:
+        from evalkit.api import evaluate
+
+        project = self.project()
+        spec = project.suite(suite)
+        names = list(candidates or spec.candidates)
+        if baseline_run is None and spec.baseline_name not in names:
+            names.append(spec.baseline_name)
+        paying = sum(project.candidate(n).provider != "replay" for n in names)
+        result = evaluate(
+            suite,
+            config=project,
+            candidates=candidates,
+            baseline_run=baseline_run,
+            options=self.options(paying, f"suite {suite!r}"),
+        )
+        self._account(result.runs.values(), f"suite {suite!r}")
+        return result
+
+    def _account(self, runs: Any, label: str) -> None:
+        for run in runs:
+            if run.candidate.get("provider") != "replay":
+                self.spent += sum(r.cost or 0.0 for r in run.records if not r.cached)
+            not_run = int((run.manifest.get("counts") or {}).get("not_run", 0))
+            if not_run:
+                self.notes.append(
+                    f"{label}: cost cap reached; {not_run} case repeats of "
+                    f"{run.candidate.get('name')} were not run ({run.path})"
+                )
+
+    def case_rows(self, cmp: Comparison) -> Mapping[str, CaseRow]:
+        """Case id → row of a comparison, indexed once for all its case items."""
+        if id(cmp) not in self._rows:
+            self._rows[id(cmp)] = (cmp, {r.case_id: r for r in cmp.cases})
+        return self._rows[id(cmp)][1]
+
+    def comparisons(self) -> list[Comparison]:
+        """Every comparison this session produced, once each, for the report."""
+        seen: dict[tuple[str, str, str], Comparison] = {}
+        for (suite, _, _), got in self._results.items():
+            if isinstance(got, Exception):
+                continue
+            for c in got.comparisons:
+                seen.setdefault((suite, c.baseline.candidate, c.candidate.candidate), c)
+        return list(seen.values())
+
+
+class EvalkitFixture:
+    """What the ``evalkit`` fixture gives a test: suites, ad hoc runs and score assertions.
+
+    ``@pytest.mark.evalkit(suite=..., candidate=..., baseline_run=...)`` sets the defaults.
+    Results are shared with the session (the suite's gate items and other tests reuse them),
+    and every check records its numbers as the test's JUnit XML properties.
+    """
+
+    def __init__(self, runner: SuiteRunner, node: Any, marker: Mapping[str, Any]) -> None:
+        self.runner = runner
+        self.node = node
+        self.suite: str | None = marker.get("suite")
+        self.candidate: str | None = marker.get("candidate")
+        self.baseline_run: str | None = marker.get("baseline_run")
+
+    @property
+    def project(self) -> Project:
+        return self.runner.project()
+
+    @property
+    def mode(self) -> str:
+        """The session's ``--evalkit-mode``."""
+        return self.runner.settings.mode
+
+    def evaluate(
+        self,
+        suite: str | None = None,
+        *,
+        candidates: Sequence[str] | None = None,
+        baseline_run: str | Path | None = None,
+    ) -> SuiteResult:
+        """Run (once per session) and return a suite's result; defaults from the marker."""
+        suite = suite or self.suite
+        if suite is None:
+            raise TypeError(
+                "evalkit.evaluate(): no suite; pass one or mark the test "
+                "@pytest.mark.evalkit(suite=NAME)"
+            )
+        if candidates is None and self.candidate is not None and suite == self.suite:
+            candidates = [self.candidate]
+        result = self.runner.result(suite, candidates, baseline_run or self.baseline_run)
+        props = self.node.user_properties
+        props.append(("evalkit.suite", suite))
+        props.append(("evalkit.status", result.status))
+        return result
+
+    @property
+    def result(self) -> SuiteResult:
+        """The marked suite's result."""
+        return self.evaluate()
+
+    def expect(
+        self,
+        scorer: str,
+        *,
+        min_mean: float | None = None,
+        max_mean: float | None = None,
+        min_pass_rate: float | None = None,
+        candidate: str | None = None,
+        tag: str | None = None,
+        result: Any = None,
+    ) -> ScoreSummary:
+        """:func:`evalkit.expect` on the marked suite's result (or ``result``), failing the
+        test with the case ids behind a miss and recording mean and pass rate."""
+        import pytest
+
+        from evalkit.assertions import ScoreExpectationError, expect
+
+        target = self.result if result is None else result
+        try:
+            s = expect(
+                target,
+                scorer,
+                min_mean=min_mean,
+                max_mean=max_mean,
+                min_pass_rate=min_pass_rate,
+                candidate=candidate or (self.candidate if result is None else None),
+                tag=tag,
+            )
+        except ScoreExpectationError as exc:
+            self._record(exc.summary, tag)
+            pytest.fail(str(exc), pytrace=False)
+        self._record(s, tag)
+        return s
+
+    def assert_gates(self, result: SuiteResult | None = None) -> None:
+        """Fail the test with every failing gate's reason (the suite's promotion rules)."""
+        import pytest
+
+        result = result or self.result
+        if not result.passed:
+            pytest.fail(
+                f"evalkit suite {result.suite!r}: gates failed\n  "
+                + "\n  ".join(result.failures()),
+                pytrace=False,
+            )
+
+    def run(self, eval_set: EvalSet, candidate: Candidate, scorers: Sequence[Scorer] = ()) -> Run:
+        """Run a candidate defined in Python under the session's mode and cost cap."""
+        from evalkit.engine import run
+
+        paying = int(candidate.provider != "replay")
+        out = run(eval_set, candidate, scorers, self.runner.options(paying, candidate.name))
+        self.runner._account([out], f"candidate {candidate.name!r}")
+        return out
+
+    def _record(self, s: ScoreSummary, tag: str | None) -> None:
+        key = f"{s.scorer}" + (f"[{tag}]" if tag else "")
+        props = self.node.user_properties
+        if s.mean is not None:
+            props.append((f"{key}.mean", round(s.mean, 6)))
+        if s.pass_rate is not None:
+            props.append((f"{key}.pass_rate", round(s.pass_rate, 6)))
+        props.append((f"{key}.n", s.n))
