@@ -126,8 +126,9 @@ class SuiteRunner:
         who = self.settings.worker or f"p{os.getpid()}"
         return self.project().runs_dir / f"pytest-{self._stamp}-{who}" / f"{label}-{self._seq}"
 
-    def options(self, paying: int, label: str) -> RunOptions:
-        """Run options for one evaluation; ``paying`` candidates share the cap left."""
+    def options(self, paying: int, label: str, folder: str) -> RunOptions:
+        """Run options for one evaluation (``folder`` names its run directory under this
+        session's); ``paying`` candidates share the cap left."""
         from evalkit.engine import RunOptions
 
         budget = None
@@ -141,7 +142,7 @@ class SuiteRunner:
                 )
             budget = left / paying
         return RunOptions(
-            out_dir=self.out_dir(label),
+            out_dir=self.out_dir(folder),
             cache_mode=MODES[self.settings.mode],
             progress="off",
             max_cost_usd=budget,
@@ -202,7 +203,7 @@ class SuiteRunner:
             config=project,
             candidates=candidates,
             baseline_run=baseline_run,
-            options=self.options(paying, f"suite {suite!r}"),
+            options=self.options(paying, f"suite {suite!r}", suite),
         )
         self._account(result.runs.values(), f"suite {suite!r}")
         return result
@@ -274,7 +275,10 @@ class EvalkitFixture:
                 "@pytest.mark.evalkit(suite=NAME)"
             )
         if candidates is None and self.candidate is not None and suite == self.suite:
-            candidates = [self.candidate]
+            # A candidate the suite runs anyway only says which run to check: the suite's
+            # full result is shared; any other candidate is run with the baseline.
+            if self.candidate not in self.project.suite(suite).candidates:
+                candidates = [self.candidate]
         result = self.runner.result(suite, candidates, baseline_run or self.baseline_run)
         props = self.node.user_properties
         props.append(("evalkit.suite", suite))
@@ -304,6 +308,7 @@ class EvalkitFixture:
         from evalkit.assertions import ScoreExpectationError, expect
 
         target = self.result if result is None else result
+        failure: ScoreExpectationError | None = None
         try:
             s = expect(
                 target,
@@ -315,9 +320,10 @@ class EvalkitFixture:
                 tag=tag,
             )
         except ScoreExpectationError as exc:
-            self._record(exc.summary, tag)
-            pytest.fail(str(exc), pytrace=False)
+            failure, s = exc, exc.summary
         self._record(s, tag)
+        if failure is not None:  # outside the except: no "during handling" chain in the output
+            pytest.fail(str(failure), pytrace=False)
         return s
 
     def assert_gates(self, result: SuiteResult | None = None) -> None:
@@ -337,7 +343,8 @@ class EvalkitFixture:
         from evalkit.engine import run
 
         paying = int(candidate.provider != "replay")
-        out = run(eval_set, candidate, scorers, self.runner.options(paying, candidate.name))
+        opts = self.runner.options(paying, f"candidate {candidate.name!r}", candidate.name)
+        out = run(eval_set, candidate, scorers, opts)
         self.runner._account([out], f"candidate {candidate.name!r}")
         return out
 

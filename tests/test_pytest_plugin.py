@@ -1,0 +1,348 @@
+"""The pytest plugin, through pytest's own ``pytester``: a tmp project with an evalkit.toml, a
+six-case eval set, replay files (baseline right on every case, candidate wrong on q5 and q6)
+and a priced ``callable`` pipeline that logs every call to a file, so calls are counted across
+processes. Most runs are in-process; xdist needs subprocesses (one run)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+# In-process runs restore sys.modules afterwards, and numpy refuses a second import in one
+# process: load what a suite run imports here, once, so every in-process run shares it.
+import evalkit.api
+import evalkit.compare
+import evalkit.engine
+import evalkit.providers.callable
+import evalkit.providers.replay
+import evalkit.pytest_items
+import evalkit.report.html
+import evalkit.scorers.text  # noqa: F401
+
+pytest_plugins = ["pytester"]
+
+CASES = [{"id": f"q{i}", "input": f"question {i}", "expected": f"answer {i}"} for i in range(1, 7)]
+
+CONFIG = """
+runs_dir = ".evalkit/runs"
+cache_dir = ".evalkit/cache"
+
+[prices]
+"priced-model" = { input = 1000.0, output = 1000.0 }
+
+[candidates.base]
+provider = "replay"
+model = "base-model"
+options = { path = "replay/base.jsonl" }
+
+[candidates.cand]
+provider = "replay"
+model = "cand-model"
+options = { path = "replay/cand.jsonl" }
+
+[candidates.live]
+provider = "callable"
+model = "priced-model"
+concurrency = 1
+options = { target = "pipeline.py:answer", cacheable = true }
+
+[suites.qa]
+dataset = "qa.jsonl"
+candidates = ["base", "cand"]
+baseline = "base"
+scorers = ["exact_match"]
+
+[[suites.qa.gates]]
+metric = "exact_match.pass_rate"
+min = 0.5
+
+[[suites.qa.gates]]
+metric = "exact_match.pass_rate"
+max_drop = 0.0
+
+[suites.paid]
+dataset = "qa.jsonl"
+candidates = ["live"]
+scorers = ["exact_match"]
+
+[[suites.paid.gates]]
+metric = "exact_match.pass_rate"
+min = 0.9
+"""
+
+PIPELINE = """
+def answer(request):
+    with open({log!r}, "a", encoding="utf-8") as fh:
+        fh.write(request.case_id + "\\n")
+    n = request.case_id[1:]
+    return {{"output": "answer " + n, "usage": {{"input_tokens": 5, "output_tokens": 5}}}}
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Path:
+    root = pytester.path
+    (root / "evalkit.toml").write_text(CONFIG, encoding="utf-8")
+    (root / "qa.jsonl").write_text("\n".join(json.dumps(c) for c in CASES) + "\n")
+    (root / "replay").mkdir()
+    base = [{"case_id": c["id"], "output": c["expected"]} for c in CASES]
+    cand = [
+        {"case_id": c["id"], "output": c["expected"] if c["id"] not in ("q5", "q6") else "no idea"}
+        for c in CASES
+    ]
+    for name, rows in (("base", base), ("cand", cand)):
+        (root / "replay" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (root / "pipeline.py").write_text(PIPELINE.format(log=str(root / "calls.log")))
+    return root
+
+
+def calls(root: Path) -> list[str]:
+    log = root / "calls.log"
+    return log.read_text().split() if log.exists() else []
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess("-p", "no:cacheprovider", *args)
+
+
+# ------------------------------------------------------------------------------ inert
+
+
+def test_inert_without_options(pytester: pytest.Pytester, project: Path) -> None:
+    pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
+    result = run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    assert "evalkit.toml::" not in result.stdout.str()
+    assert "= evalkit =" not in result.stdout.str()
+    assert not (project / ".evalkit").exists()
+    markers = run(pytester, "--markers")
+    markers.stdout.fnmatch_lines(["*@pytest.mark.evalkit(suite, candidate=None*"])
+
+
+def test_plugin_import_is_cheap() -> None:
+    code = (
+        "import sys, evalkit.pytest_plugin; heavy = [m for m in ('pandas', 'numpy', 'sklearn', "
+        "'openai', 'anthropic', 'jinja2', 'evalkit.engine', 'evalkit.config') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+# ------------------------------------------------------------------------------ suites as items
+
+
+def test_gates_collected_and_judged_with_readable_failures(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    collected = run(pytester, "--evalkit-suite", "qa", "--collect-only", "-q")
+    collected.stdout.fnmatch_lines(
+        [
+            "evalkit.toml::qa::exact_match.pass_rate:min[[]cand[]]",
+            "evalkit.toml::qa::exact_match.pass_rate:max_drop[[]cand[]]",
+            "evalkit.toml::qa::runs",
+        ]
+    )
+    result = run(pytester, "--evalkit-suite", "qa", "-rA")
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit gate qa: cand vs base: exact_match.pass_rate FAILED",
+            "*max_drop: exact_match.pass_rate dropped 0.333 (1 → 0.667*) > allowed drop 0*",
+            "FAILED evalkit.toml::qa::exact_match.pass_rate:max_drop[[]cand[]]*",
+        ]
+    )
+    assert "Traceback" not in out and "pytest_items.py" not in out
+    assert len(list((project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1  # once
+
+
+def test_case_items_name_the_case_and_k_selects(pytester: pytest.Pytester, project: Path) -> None:
+    result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-k", "q1 or q5", "-rA")
+    result.assert_outcomes(passed=1, failed=1, deselected=7)
+    result.stdout.fnmatch_lines(
+        [
+            "*q5 regressed on cand (passed on base):",
+            "*exact_match 0.00 (baseline 1.00)*",
+            "FAILED evalkit.toml::qa::q5[[]cand[]]*",
+        ]
+    )
+
+
+def test_x_stops_at_the_first_failing_item(pytester: pytest.Pytester, project: Path) -> None:
+    result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-x")
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1
+    assert outcomes["passed"] + outcomes["failed"] < 9  # 2 gates + runs + 6 cases
+
+
+def test_junitxml_carries_scores_as_properties(pytester: pytest.Pytester, project: Path) -> None:
+    run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "--junitxml=out.xml")
+    tree = ET.parse(project / "out.xml")
+    props = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in tree.iter("testcase")
+    }
+    gate = props["exact_match.pass_rate:max_drop[cand]"]
+    assert gate["metric"] == "exact_match.pass_rate"
+    assert gate["max_drop.status"] == "fail"
+    assert float(gate["baseline"]) == 1.0 and float(gate["candidate"]) == pytest.approx(2 / 3)
+    assert float(props["q5[cand]"]["score.exact_match"]) == 0.0
+    assert float(props["q1[cand]"]["score.exact_match"]) == 1.0
+
+
+def test_stored_baseline_and_report(pytester: pytest.Pytester, project: Path) -> None:
+    from evalkit import RunOptions, load_config, run_suite
+
+    stored = project / "stored"
+    run_suite(load_config(project / "evalkit.toml"), "qa", ["cand"], RunOptions(out_dir=stored))
+    result = run(
+        pytester,
+        "--evalkit-suite",
+        "qa",
+        "--evalkit-candidate",
+        "cand",
+        "--evalkit-baseline",
+        str(stored),
+        "--evalkit-report",
+        "out/report.html",
+        "-v",
+    )
+    # compared with its own stored run: no drop, both gates pass
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*report: *out/report.html"])
+    html = (project / "out" / "report.html").read_text(encoding="utf-8")
+    assert "<html" in html and "cand" in html
+    bad = run(pytester, "--evalkit", "--evalkit-baseline", str(project / "nope"))
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+
+
+# ------------------------------------------------------------------------------ modes and cost
+
+
+def test_replay_never_calls_record_does_then_replay_serves(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    replay = run(pytester, "--evalkit-suite", "paid")
+    assert calls(project) == []
+    replay.assert_outcomes(failed=2)
+    replay.stdout.fnmatch_lines(
+        ["*answers missing in --evalkit-mode replay", "*live: 6 answers not recorded: q1, q2*"]
+    )
+    run(pytester, "--evalkit-suite", "paid", "--evalkit-mode", "record").assert_outcomes(passed=2)
+    assert sorted(calls(project)) == [f"q{i}" for i in range(1, 7)]
+    run(pytester, "--evalkit-suite", "paid").assert_outcomes(passed=2)
+    assert len(calls(project)) == 6  # served from the recordings, no new call
+
+
+def test_max_cost_stops_requests_and_says_so(pytester: pytest.Pytester, project: Path) -> None:
+    # each call costs 10 tokens x $1000/M = $0.01; the cap allows two
+    result = run(
+        pytester,
+        "--evalkit-suite",
+        "paid",
+        "--evalkit-mode",
+        "record",
+        "--evalkit-max-cost",
+        "0.02",
+    )
+    assert len(calls(project)) == 2
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*session cost cap stopped the runs (live: 4 case repeats not run)*",
+            "*provider spend $0.0200 of cap $0.02",
+            "*cost cap reached; 4 case repeats of live were not run*",
+        ]
+    )
+
+
+# ------------------------------------------------------------------------------ fixture, marker
+
+
+def test_fixture_and_marker(pytester: pytest.Pytester, project: Path) -> None:
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+        import evalkit as evalkit_api
+
+        @pytest.mark.evalkit(suite="qa", candidate="cand")
+        def test_cand_scores(evalkit):
+            evalkit.expect("exact_match", min_mean=0.9)
+
+        @pytest.mark.evalkit("qa")
+        def test_gates(evalkit):
+            evalkit.assert_gates()
+
+        @pytest.mark.evalkit(suite="qa", candidate="base")
+        def test_base_scores(evalkit):
+            s = evalkit.expect("exact_match", min_pass_rate=1.0)
+            assert s.n == 6
+
+        def test_python_candidate(evalkit):
+            suite = evalkit.project.suite("qa")
+            eval_set = evalkit_api.load_eval_set(suite.dataset_path)
+            cand = evalkit.project.candidate("cand")
+            scorer = evalkit_api.ScorerSpec("exact_match").build()
+            run = evalkit.run(eval_set, cand, [scorer])
+            evalkit.expect("exact_match", min_mean=0.5, result=run)
+        """
+    )
+    result = run(pytester, "test_evals.py", "--junitxml=fx.xml")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*cand: exact_match 0.67 < 0.90 on 6 cases: q5 (0.00), q6 (0.00)",
+            "*evalkit suite 'qa': gates failed",
+            "*cand vs base: exact_match.pass_rate dropped 0.333*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert "During handling" not in result.stdout.str()
+    # the suite ran once for all three marked tests
+    assert len(list((project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1
+    tree = ET.parse(project / "fx.xml")
+    props = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in tree.iter("testcase")
+    }
+    assert float(props["test_cand_scores"]["exact_match.mean"]) == pytest.approx(2 / 3)
+    assert props["test_base_scores"]["exact_match.pass_rate"] == "1.0"
+
+
+# ------------------------------------------------------------------------------ xdist
+
+
+def test_xdist_workers_share_answers_and_the_report(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    pytest.importorskip("xdist")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        "--evalkit-suite",
+        "paid",
+        "--evalkit-suite",
+        "qa",
+        "--evalkit-cases",
+        "--evalkit-mode",
+        "record",
+        "--evalkit-report",
+        "r.html",
+        timeout=120,
+    )
+    # paid: gate + runs + 6 cases; qa: 2 gates + runs + 6 cases (q5, q6 regress, max_drop fails)
+    result.assert_outcomes(passed=14, failed=3)
+    log = calls(project)
+    assert sorted(log) == [f"q{i}" for i in range(1, 7)], log  # never twice, across workers
+    workers = {p.name.rsplit("-", 1)[-1] for p in (project / ".evalkit/runs").glob("pytest-*")}
+    assert workers == {"gw0", "gw1"}  # both workers ran suites
+    html = (project / "r.html").read_text(encoding="utf-8")
+    assert "cand" in html and "base" in html  # from whichever worker compared them
