@@ -274,11 +274,15 @@ class EvalkitFixture:
                 "evalkit.evaluate(): no suite; pass one or mark the test "
                 "@pytest.mark.evalkit(suite=NAME)"
             )
-        if candidates is None and self.candidate is not None and suite == self.suite:
-            # A candidate the suite runs anyway only says which run to check: the suite's
-            # full result is shared; any other candidate is run with the baseline.
-            if self.candidate not in self.project.suite(suite).candidates:
-                candidates = [self.candidate]
+        # A candidate the suite runs anyway only says which run to check: the suite's full
+        # result is shared; any other candidate is run with the baseline.
+        if (
+            candidates is None
+            and self.candidate is not None
+            and suite == self.suite
+            and self.candidate not in self.project.suite(suite).candidates
+        ):
+            candidates = [self.candidate]
         result = self.runner.result(suite, candidates, baseline_run or self.baseline_run)
         props = self.node.user_properties
         props.append(("evalkit.suite", suite))
