@@ -1,0 +1,108 @@
+"""The notebook path: examples/notebook.ipynb runs headless in a real Jupyter kernel, and the
+same cells run inside a running event loop (Jupyter's situation) in this process; rich HTML
+displays of results and comparisons."""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import evalkit
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "examples" / "notebook.ipynb"
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """The repository's config and datasets in a scratch folder, so runs land there."""
+    shutil.copy(REPO / "evalkit.toml", tmp_path / "evalkit.toml")
+    shutil.copytree(REPO / "datasets", tmp_path / "datasets")
+    return tmp_path
+
+
+def _code_cells() -> list[str]:
+    import nbformat
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code"]
+
+
+def test_notebook_ships_and_uses_only_the_public_api() -> None:
+    cells = _code_cells()
+    assert len(cells) >= 8
+    text = "\n".join(cells)
+    for needed in ("evalkit.evaluate(", "evalkit.run(", "await evalkit.run_async(", "compare("):
+        assert needed in text
+    assert "write_report(" in text and "expect(" in text and ".deltas()" in text
+
+
+def test_notebook_executes_in_a_kernel(project_copy: Path) -> None:
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    client = nbclient.NotebookClient(
+        nb, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(project_copy)}}
+    )
+    try:
+        client.execute()
+    except RuntimeError as exc:  # no kernel can start here: the in-loop test covers the code
+        if "Kernel" in str(exc) and "died" in str(exc):
+            pytest.skip(f"no Jupyter kernel: {exc}")
+        raise
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    html = [o["data"]["text/html"] for o in outputs if "text/html" in o.get("data", {})]
+    assert any("<progress" in h for h in html), "no progress bar displayed in the cell"
+    assert any("<b>evalkit suite tools</b>" in h for h in html)  # SuiteResult._repr_html_
+    assert any("<b>tools-notebook</b> vs <b>tools-notebook-baseline</b>" in h for h in html)
+    assert (project_copy / "reports" / "notebook.html").is_file()
+
+
+def test_notebook_cells_run_inside_a_running_event_loop(
+    project_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(project_copy)
+    ns: dict[str, Any] = {}
+
+    async def main() -> None:
+        asyncio.get_running_loop()  # what Jupyter has: the sync API must cope with it
+        for source in _code_cells():
+            code = compile(source, "<cell>", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+            maybe = eval(code, ns)
+            if asyncio.iscoroutine(maybe):
+                await maybe
+
+    asyncio.run(main())
+    assert ns["result"].suite == "tools" and not ns["result"].passed
+    assert len(ns["run"].records) == len(ns["baseline_run"].records) == 336
+    assert ns["comparison"].verdict.status == "FAIL"
+    assert (project_copy / "reports" / "notebook.html").is_file()
+    assert 0.8 <= ns["summary"].pass_rate < 0.95
+
+
+def test_rich_html_displays_escape_untrusted_text(project_copy: Path) -> None:
+    result = evalkit.evaluate(
+        "tools",
+        config=project_copy / "evalkit.toml",
+        options=evalkit.RunOptions(progress="off"),
+    )
+    cmp = result.comparisons[0]
+    html = cmp._repr_html_()
+    assert html.startswith("<div><b>tools-candidate</b> vs <b>tools-baseline</b>")
+    assert "tool_calls.pass_rate" in html and "<table>" in html
+    assert result._repr_html_().count("<table>") == len(result.comparisons)
+    from dataclasses import replace
+
+    from evalkit.comparison import RunInfo
+
+    evil = replace(cmp, candidate=RunInfo.from_dict({"candidate": "<script>x</script>"}))
+    assert "<script>" not in evil._repr_html_()
+    frame = result.frame()
+    assert set(frame["candidate"]) == {"tools-baseline", "tools-candidate"}
+    assert {"metric", "delta", "p_value"} <= set(result.deltas().columns)
