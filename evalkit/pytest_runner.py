@@ -135,6 +135,7 @@ class SuiteRunner:
         if self.cap is not None and paying:
             left = self.cap - self.spent
             if left <= 0:
+                self.notes.append(f"{label}: not run, the session cost cap was used up")
                 raise CostCapReached(
                     f"evalkit: session cost cap ${self.settings.max_cost_usd:g} reached "
                     f"(${self.spent:.4f} spent) before {label} ran; raise --evalkit-max-cost "
