@@ -78,7 +78,8 @@ class RunOptions:
     keep_records: bool = True
     """Return the records in :class:`Run`; off, memory stays flat however long the run."""
     scorer_processes: int | None = None
-    """Worker processes for ``cpu_bound`` scorers (default: up to 4; 0 scores in-process)."""
+    """Worker processes for ``cpu_bound`` scorers; 0 scores in-process. Default: in-process
+    below 1,000 records or on one core, else up to 4 workers."""
 
 
 def run(

@@ -182,8 +182,11 @@ class CandidateRun:
         writer.write_manifest(manifest)
         writer.open()
         self.progress.skip(len(done))
-        pool = ScoringPool(self.scorers, self.options.scorer_processes)
         ids = [c.id for c in self.eval_set.cases]
+        pool = ScoringPool(
+            self.scorers,
+            _scorer_processes(self.options.scorer_processes, len(ids) * self.repeats - len(done)),
+        )
         pairs = _iter_pairs(len(ids), self.repeats, done, ids)
         status = "running"
         try:
@@ -328,6 +331,21 @@ async def _all_or_none(coros: list[Any]) -> None:
             await asyncio.gather(*pending, return_exceptions=True)
     for t in done:
         t.result()
+
+
+POOL_MIN_RECORDS = 1000
+"""Below this many records, worker start-up (each imports scikit-learn) costs more than the
+pool saves: measured 1.8 s in-process against 5.2 s with two workers for 150 groundedness
+records."""
+
+
+def _scorer_processes(asked: int | None, remaining: int) -> int | None:
+    """``None`` (auto) scores in-process for small runs and on one core; else as asked."""
+    if asked is not None:
+        return asked
+    if remaining < POOL_MIN_RECORDS or (os.cpu_count() or 1) < 2:
+        return 0
+    return None
 
 
 async def _close(dispatcher: Dispatcher, pool: ScoringPool) -> None:
