@@ -357,7 +357,7 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     if len(problems) > start:
         return None
     return Case(
-        id=case_id,
+        id=str(case_id),
         input=inp,
         vars=variables,
         context=context,

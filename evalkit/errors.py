@@ -153,6 +153,13 @@ class ScorerError(EvalkitError):
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:
-    """Return ``' did you mean "x"?'`` for the closest choice, or ``''``."""
-    close = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    """Return ``' did you mean "x"?'`` for the closest choice, or ``''``.
+
+    A choice that the name abbreviates (``args`` → ``arguments``) counts as close; otherwise
+    the similarity must be high enough that the hint helps (``nope`` suggests nothing).
+    """
+    options = list(choices)
+    low = name.lower()
+    prefixed = [c for c in options if len(low) >= 3 and c.lower().startswith(low)]
+    close = prefixed[:1] or difflib.get_close_matches(name, options, n=1, cutoff=0.7)
     return f' did you mean "{close[0]}"?' if close else ""

@@ -153,12 +153,12 @@ class FunctionScorer(Scorer):
     threshold: float = 0.5
     kwargs: Mapping[str, Any] = field(default_factory=dict)
 
-    @property  # type: ignore[override]
-    def name(self) -> str:
+    @property
+    def name(self) -> str:  # type: ignore[override]
         return self.scorer_name
 
-    @property  # type: ignore[override]
-    def requires(self) -> tuple[str, ...]:
+    @property
+    def requires(self) -> tuple[str, ...]:  # type: ignore[override]
         return self.needs
 
     def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:

@@ -79,3 +79,11 @@ def test_entry_points_are_discovered(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert "fancy" in reg.names()
     assert reg.get("fancy").__name__ == "Fancy"  # type: ignore[attr-defined]
     sys.modules.pop("thirdparty_widgets", None)
+
+
+def test_did_you_mean_helps_and_stays_quiet() -> None:
+    from evalkit.errors import did_you_mean
+
+    assert did_you_mean("args", ["name", "arguments", "optional"]) == ' did you mean "arguments"?'
+    assert did_you_mean("expectd", ["expected", "input"]) == ' did you mean "expected"?'
+    assert did_you_mean("nope", ["openai", "anthropic", "replay", "callable"]) == ""
