@@ -160,6 +160,14 @@ def did_you_mean(name: str, choices: Iterable[str]) -> str:
     """
     options = list(choices)
     low = name.lower()
-    prefixed = [c for c in options if len(low) >= 3 and c.lower().startswith(low)]
-    close = prefixed[:1] or difflib.get_close_matches(name, options, n=1, cutoff=0.7)
+    short = [c for c in options if _abbreviates(low, c.lower())]
+    close = short[:1] or difflib.get_close_matches(name, options, n=1, cutoff=0.7)
     return f' did you mean "{close[0]}"?' if close else ""
+
+
+def _abbreviates(short: str, full: str) -> bool:
+    """``short`` starts like ``full`` and its letters appear in ``full`` in order."""
+    if len(short) < 3 or len(short) >= len(full) or not full.startswith(short[:3]):
+        return False
+    rest = iter(full)
+    return all(ch in rest for ch in short)
