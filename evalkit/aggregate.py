@@ -53,6 +53,7 @@ __all__ = [
 
 RUN_METRICS = (
     "cost.total",
+    "cost.priced_total",
     "cost.per_case",
     "tokens.input",
     "tokens.output",
@@ -161,8 +162,11 @@ class RunMetrics:
     def metrics(self) -> dict[str, float | None]:
         """The flat ``name → value`` map gates look up (see :data:`RUN_METRICS`)."""
         n = self.records or None
+        # An unknown price makes the total unknown: a budget gate must not pass on a partial
+        # sum. The priced part stays visible as cost.priced_total.
         return {
-            "cost.total": self.cost_total,
+            "cost.total": self.cost_total if self.cost_unknown == 0 else None,
+            "cost.priced_total": self.cost_total,
             "cost.per_case": self.cost_per_case,
             "tokens.input": float(self.input_tokens),
             "tokens.output": float(self.output_tokens),

@@ -368,7 +368,7 @@ def _scorer_deltas(
                 agg_b.outcomes.get(label, 0.0) if agg_b else None,
                 agg_c.outcomes.get(label, 0.0) if agg_c else None,
                 lambda s, k=label: s.outcomes.get(k, 0) / s.scored if s.scored else None,
-                None,
+                outcome_direction(label),
             )
         )
     extra = sorted(set(agg_b.metrics if agg_b else ()) | set(agg_c.metrics if agg_c else ()))
@@ -383,6 +383,15 @@ def _scorer_deltas(
             )
         )
     return out
+
+
+GOOD_OUTCOMES = frozenset({"correct", "pass", "passed", "ok", "match", "supported", "grounded"})
+
+
+def outcome_direction(label: str) -> bool:
+    """Outcome labels name what happened; all but the success labels are failure modes
+    (``over_refusal``, ``hallucinated_tool``, ``unpriced``), so their rate should go down."""
+    return label in GOOD_OUTCOMES
 
 
 def _case_mean(values: Sequence[float | None]) -> float:

@@ -98,6 +98,11 @@ def test_run_metrics_cost_tokens_latency_and_unknown_price() -> None:
     assert rm.input_tokens == 30 and rm.output_tokens == 15
     assert rm.latency_p50 == pytest.approx(200) and rm.latency_max == pytest.approx(300)
     assert run_metrics([make_record("z", cost=None)]).cost_total is None  # unknown, not 0
+    # A budget gate reads cost.total: with an unpriced record the total is unknown.
+    assert rm.metrics()["cost.total"] is None
+    assert rm.metrics()["cost.priced_total"] == pytest.approx(0.006)
+    priced = run_metrics([make_record("a", cost=0.002)])
+    assert priced.metrics()["cost.total"] == pytest.approx(0.002)
 
 
 def test_per_tag_aggregates() -> None:

@@ -266,3 +266,11 @@ def test_compare_many(tmp_path: Path) -> None:
     out = compare_many(base, [c1, c2])
     assert [c.overall.counts.regression for c in out] == [0, 1]
     assert [c.candidate.candidate for c in out] == ["c1", "c2"]
+
+
+def test_outcome_rates_know_their_direction() -> None:
+    from evalkit.compare import outcome_direction
+
+    assert outcome_direction("correct") is True
+    assert outcome_direction("under_refusal") is False
+    assert outcome_direction("hallucinated_tool") is False
