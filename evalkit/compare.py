@@ -368,7 +368,7 @@ def _scorer_deltas(
                 agg_b.outcomes.get(label, 0.0) if agg_b else None,
                 agg_c.outcomes.get(label, 0.0) if agg_c else None,
                 lambda s, k=label: s.outcomes.get(k, 0) / s.scored if s.scored else None,
-                outcome_direction(label),
+                outcome_direction(label, pairs),
             )
         )
     extra = sorted(set(agg_b.metrics if agg_b else ()) | set(agg_c.metrics if agg_c else ()))
@@ -385,13 +385,20 @@ def _scorer_deltas(
     return out
 
 
-GOOD_OUTCOMES = frozenset({"correct", "pass", "passed", "ok", "match", "supported", "grounded"})
-
-
-def outcome_direction(label: str) -> bool:
-    """Outcome labels name what happened; all but the success labels are failure modes
-    (``over_refusal``, ``hallucinated_tool``, ``unpriced``), so their rate should go down."""
-    return label in GOOD_OUTCOMES
+def outcome_direction(label: str, pairs: Sequence[Pair] = ()) -> bool | None:
+    """Whether a rising ``<label>_rate`` is good, learned from the scores themselves: an
+    outcome whose cases mostly pass (``correct``, ``cited``) is good, one whose cases mostly
+    fail (``over_refusal``, ``hallucinated_tool``) is bad, one never judged (``unpriced``) is
+    bad too, since it hides a verdict. No scorer needs to declare anything."""
+    verdicts = [
+        cs.passed
+        for pair in pairs
+        for cs in pair
+        if cs is not None and cs.outcomes.get(label) and cs.passed is not None
+    ]
+    if not verdicts:
+        return False if pairs else None
+    return sum(verdicts) / len(verdicts) > 0.5
 
 
 def _case_mean(values: Sequence[float | None]) -> float:

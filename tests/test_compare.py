@@ -268,9 +268,21 @@ def test_compare_many(tmp_path: Path) -> None:
     assert [c.candidate.candidate for c in out] == ["c1", "c2"]
 
 
-def test_outcome_rates_know_their_direction() -> None:
-    from evalkit.compare import outcome_direction
+def test_outcome_rates_know_their_direction(tmp_path: Path) -> None:
+    def refusal(outcome: str) -> Score:
+        ok = outcome == "correct"
+        return Score(float(ok), ok, outcome, {"outcome": outcome})
 
-    assert outcome_direction("correct") is True
-    assert outcome_direction("under_refusal") is False
-    assert outcome_direction("hallucinated_tool") is False
+    base = make_run(
+        tmp_path / "b", [make_record(f"c{i}", {"refusal": refusal("correct")}) for i in range(6)]
+    )
+    outcomes = ["correct"] * 4 + ["under_refusal"] * 2
+    cand = make_run(
+        tmp_path / "c",
+        [make_record(f"c{i}", {"refusal": refusal(o)}) for i, o in enumerate(outcomes)],
+    )
+    cmp = compare(base, cand)
+    correct = cmp.overall.metric("refusal.correct_rate")
+    under = cmp.overall.metric("refusal.under_refusal_rate")
+    assert correct is not None and correct.higher_is_better is True and correct.worse
+    assert under is not None and under.higher_is_better is False and under.worse
