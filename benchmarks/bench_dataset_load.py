@@ -21,17 +21,28 @@ from pathlib import Path
 def write_eval_set(path: Path, n: int) -> None:
     with path.open("w", encoding="utf-8") as fh:
         for i in range(n):
-            fh.write(json.dumps({
-                "id": f"case-{i:06d}",
-                "input": f"Customer {i} asks: can I return item {i % 97} bought {i % 28} days ago?",
-                "vars": {"customer": f"C{i}", "plan": ["basic", "pro"][i % 2]},
-                "context": [f"Returns are accepted within 30 days (policy {i % 13}).",
-                            {"id": "faq-7", "text": "Sale items cannot be returned.", "source": "faq"}],
-                "expected": ["Yes, within 30 days."],
-                "should_refuse": False,
-                "tags": ["returns", ["low-risk", "high-risk"][i % 2]],
-                "metadata": {"batch": i // 1000},
-            }) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "id": f"case-{i:06d}",
+                        "input": f"Customer {i} asks: can I return item {i % 97} bought {i % 28} days ago?",
+                        "vars": {"customer": f"C{i}", "plan": ["basic", "pro"][i % 2]},
+                        "context": [
+                            f"Returns are accepted within 30 days (policy {i % 13}).",
+                            {
+                                "id": "faq-7",
+                                "text": "Sale items cannot be returned.",
+                                "source": "faq",
+                            },
+                        ],
+                        "expected": ["Yes, within 30 days."],
+                        "should_refuse": False,
+                        "tags": ["returns", ["low-risk", "high-risk"][i % 2]],
+                        "metadata": {"batch": i // 1000},
+                    }
+                )
+                + "\n"
+            )
 
 
 def peak_rss_mb() -> float:
@@ -59,8 +70,10 @@ def main() -> None:
     print(f"cases: {len(es):,}  file: {size_mb:.1f} MB")
     print(f"load time: {elapsed:.2f} s  ({len(es) / elapsed:,.0f} cases/s)")
     print(f"peak RSS growth while loading: {rss_after - rss_before:.0f} MB")
-    print(f"traced memory: kept {kept / 1e6:.0f} MB (the cases), peak {peak / 1e6:.0f} MB "
-          f"(peak/kept = {peak / kept:.2f})")
+    print(
+        f"traced memory: kept {kept / 1e6:.0f} MB (the cases), peak {peak / 1e6:.0f} MB "
+        f"(peak/kept = {peak / kept:.2f})"
+    )
 
 
 if __name__ == "__main__":

@@ -235,6 +235,7 @@ def _judge(
     coverage = sum(found) / len(found) if found else 1.0
     local = _local_coverage(cwords, index.sentence_sets[i])
     proximity = _proximity(cwords, index.sequence[i])
+    window = _window_coverage(cwords, index.sequence[i])
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,
@@ -243,6 +244,7 @@ def _judge(
         "coverage": coverage,
         "local": local,
         "proximity": proximity,
+        "window": window,
         "length": float(len(set(cwords))),
     }
     reason = _mismatch(view, i, index)
@@ -381,6 +383,33 @@ def _proximity(cwords: list[str], sequence: list[str]) -> float:
                 have -= 1
             left += 1
     return need / best
+
+
+def _window_coverage(cwords: list[str], sequence: list[str], slack: float = 1.0) -> float:
+    """Best share of the claim's distinct content words inside one passage stretch of
+    ``(1 + slack) * n + 4`` tokens (``n`` distinct words): paraphrase may reorder and pad a
+    sentence, but the words of one fact stay near each other in the source."""
+    target = set(cwords)
+    n = len(target)
+    if n == 0:
+        return 1.0
+    width = int((1 + slack) * n) + 4
+    positions = [(j, w) for j, w in enumerate(sequence) if w in target]
+    counts: dict[str, int] = {}
+    have = best = left = 0
+    for right in range(len(positions)):
+        pos, w = positions[right]
+        counts[w] = counts.get(w, 0) + 1
+        if counts[w] == 1:
+            have += 1
+        while positions[left][0] <= pos - width:
+            lw = positions[left][1]
+            counts[lw] -= 1
+            if counts[lw] == 0:
+                have -= 1
+            left += 1
+        best = max(best, have)
+    return best / n
 
 
 def _local_coverage(cwords: list[str], sets: list[set[str]]) -> float:
