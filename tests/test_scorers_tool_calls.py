@@ -520,3 +520,25 @@ def test_outcome_labels_the_kind_of_failure() -> None:
         "schema_violation": run(None, [call("get_weather", city=3)]),
     }
     assert {k: s.details["outcome"] for k, s in outcomes.items()} == {k: k for k in outcomes}
+
+
+def test_skip_missing_leaves_cases_without_tool_expectations_unscored() -> None:
+    import asyncio
+
+    from evalkit.dataset import EvalSet
+    from evalkit.providers.base import Response
+    from evalkit.scoring import ScoreContext, build_scorer, score_all
+
+    es = EvalSet.from_cases(
+        [
+            {"id": "chat", "input": "hi"},
+            {"id": "tool", "input": "x", "expected_tool_calls": []},
+            {"id": "need", "input": "x", "metadata": {"tool_use": "required"}},
+        ]
+    )
+    scorer = build_scorer("tool_calls")
+    scorer.skip_missing = True
+    out = [asyncio.run(score_all([scorer], ScoreContext(c, Response(text="ok")))) for c in es]
+    assert out[0] == {}
+    assert out[1]["tool_calls"].passed is True
+    assert out[2]["tool_calls"].passed is False

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
-from evalkit.dataset import ExpectedToolCall, ToolSpec
+from evalkit.dataset import Case, ExpectedToolCall, ToolSpec
 from evalkit.errors import ScorerError
 from evalkit.providers.base import ToolCall
 from evalkit.scorers._tool_match import CallVerdict, MatchRules, compare_call
@@ -79,6 +79,15 @@ class ToolCalls(Scorer):
             normalize_strings=self.normalize_strings,
             normalize_enum_strings=self.bfcl_compat,
             int_for_float_in_arrays=not self.bfcl_compat,
+        )
+
+    def applies_to(self, case: Case) -> bool:
+        """With ``skip_missing``: only cases that expect calls, carry tools or require tool use
+        (a case relying on the candidate's tools alone needs ``skip_missing`` off)."""
+        return (
+            case.expected_tool_calls is not None
+            or bool(case.tools)
+            or bool(case.metadata and case.metadata.get(TOOL_USE_KEY))
         )
 
     def score(self, ctx: ScoreContext) -> Score:
