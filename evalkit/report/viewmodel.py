@@ -41,14 +41,24 @@ def _finite(v: Any) -> float | None:
 
 
 def _kind(metric: str) -> str:
-    if metric.startswith("cost."):
-        return "usd"
-    if metric.startswith("latency."):
-        return "ms"
-    if metric.startswith("tokens."):
-        return "num"
+    from evalkit.aggregate import RUN_METRICS
+
     if metric.endswith("_rate") or metric.endswith(".rate"):
         return "pct"
+    stat = metric.rpartition(".")[2]
+    if metric in RUN_METRICS:
+        head = metric.partition(".")[0]
+        return {"cost": "usd", "latency": "ms", "tokens": "num"}.get(head, "score")
+    # A scorer's own numbers: its mean is a score even when the scorer is named "cost"; its
+    # detail metrics say their unit in their name (cost_usd, latency_ms, input_tokens).
+    if stat == "mean":
+        return "score"
+    if "usd" in stat:
+        return "usd"
+    if stat.endswith("_ms"):
+        return "ms"
+    if "tokens" in stat:
+        return "num"
     return "score"
 
 
