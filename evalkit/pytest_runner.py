@@ -85,6 +85,7 @@ class SuiteRunner:
     _project: Any = None
     _results: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     _seq: int = 0
+    _session_dir: Path | None = None
     _rows: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     _stamp: str = field(
         default_factory=lambda: datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
@@ -122,9 +123,16 @@ class SuiteRunner:
         return sub if (sub / MANIFEST).is_file() else None
 
     def out_dir(self, label: str) -> Path:
+        """A new run directory in this session's folder (``pytest-<time>-<worker or pid>``)."""
+        if self._session_dir is None:
+            who = self.settings.worker or f"p{os.getpid()}"
+            base = self.project().runs_dir / f"pytest-{self._stamp}-{who}"
+            folder, n = base, 2
+            while folder.exists():  # an earlier session of this process, the same second
+                folder, n = base.with_name(f"{base.name}-{n}"), n + 1
+            self._session_dir = folder
         self._seq += 1
-        who = self.settings.worker or f"p{os.getpid()}"
-        return self.project().runs_dir / f"pytest-{self._stamp}-{who}" / f"{label}-{self._seq}"
+        return self._session_dir / f"{label}-{self._seq}"
 
     def options(self, paying: int, label: str, folder: str) -> RunOptions:
         """Run options for one evaluation (``folder`` names its run directory under this

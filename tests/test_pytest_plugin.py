@@ -5,7 +5,9 @@ processes. Most runs are in-process; xdist needs subprocesses (one run)."""
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -13,16 +15,14 @@ from pathlib import Path
 
 import pytest
 
-# In-process runs restore sys.modules afterwards, and numpy refuses a second import in one
-# process: load what a suite run imports here, once, so every in-process run shares it.
-import evalkit.api
-import evalkit.compare
-import evalkit.engine
-import evalkit.providers.callable
-import evalkit.providers.replay
-import evalkit.pytest_items
-import evalkit.report.html
-import evalkit.scorers.text  # noqa: F401
+# In-process runs restore sys.modules afterwards: a module first imported inside one would be
+# dropped and imported again later (two Project classes; numpy refuses a second import).
+# Import every evalkit module here, once, so all runs and later tests share them.
+import evalkit
+
+for _mod in pkgutil.walk_packages(evalkit.__path__, "evalkit."):
+    if not _mod.name.endswith("__main__"):
+        importlib.import_module(_mod.name)
 
 pytest_plugins = ["pytester"]
 
