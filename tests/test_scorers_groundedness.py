@@ -280,3 +280,64 @@ def test_words_scattered_over_the_passage_are_no_support() -> None:
     (claim,) = claims(run("Maria Lopez founded the company.", context=(passage,)))
     assert claim["supported"] is False
     assert claim["reason"] == "no support: the claim's words are scattered over passage 1"
+
+
+BIOGRAPHY = ContextPassage(
+    "1",
+    "Anna Berg was born in Oslo and moved to Bergen in 1990. "
+    "She later taught at the music school. "
+    "Tomas Lind played the lead role in Hamlet at the National Theatre in 2004.",
+)
+
+
+def test_names_from_unrelated_sentences_are_a_relation_mismatch() -> None:
+    # Every word occurs in the passage, but Anna Berg and Hamlet are never stated together.
+    (claim,) = claims(run("Anna Berg played the lead role in Hamlet.", context=(BIOGRAPHY,)))
+    assert claim["supported"] is False
+    assert claim["reason"] == (
+        "relation mismatch: Anna Berg and Hamlet are never stated together in passage 1"
+    )
+
+
+def test_a_number_pinned_on_the_wrong_entity_is_a_relation_mismatch() -> None:
+    (claim,) = claims(run("Tomas Lind moved to Bergen in 1990.", context=(BIOGRAPHY,)))
+    assert claim["supported"] is False
+    assert str(claim["reason"]).startswith("relation mismatch: Tomas Lind and ")
+
+
+def test_facts_linked_through_a_shared_sentence_are_supported() -> None:
+    # Oslo and Bergen share one sentence, Bergen and 1990 the same one: one linked group.
+    text = "Anna Berg, born in Oslo, moved to Bergen in 1990."
+    (claim,) = claims(run(text, context=(BIOGRAPHY,)))
+    assert claim["supported"] is True
+    unchecked = claims(
+        run(
+            "Anna Berg played the lead role in Hamlet.", context=(BIOGRAPHY,), check_relations=False
+        )
+    )
+    assert "relation mismatch" not in str(unchecked[0].get("reason"))
+
+
+def test_a_name_split_over_two_sentences_is_a_relation_mismatch() -> None:
+    passage = ContextPassage(
+        "1", "Sheryl Lee starred in the film in 2016. Ralph Brown wrote its music in 2016."
+    )
+    (claim,) = claims(run("Sheryl Lee Ralph starred in the film in 2016.", context=(passage,)))
+    assert claim["supported"] is False
+    assert claim["reason"] == (
+        "relation mismatch: Sheryl Lee Ralph is never stated within one sentence of passage 1"
+    )
+
+
+def test_default_threshold_passes_three_of_five_supported_claims() -> None:
+    text = (
+        "Customers may return unused items within 30 days of delivery. "
+        "Refunds are paid to the original card within 5 business days. "
+        "Orders above $80 ship free. "
+        "Shipping costs $9. "
+        "Refunds take 9 days."
+    )
+    score = run(text)
+    assert score.value == 0.6
+    assert score.passed is True
+    assert run(text, threshold=0.75).passed is False

@@ -49,7 +49,7 @@ class SupportOptions:
     """Share of the claim's content words that must occur in the passage."""
     min_local: float = 0.8
     """Share of the claim's content words that must occur within two adjacent sentences."""
-    min_proximity: float = 0.4
+    min_proximity: float = 0.45
     """Distinct claim words over the shortest passage stretch holding them all: a claim
     assembled from words scattered over the passage states a relation the passage lacks."""
     verbatim: float = 0.95
@@ -57,6 +57,9 @@ class SupportOptions:
     is supported without the word-level conditions."""
     check_negation: bool = True
     """Flag a claim whose negation disagrees with the passage sentence closest to it."""
+    check_relations: bool = True
+    """Flag a claim whose names and numbers the passage never states together (see
+    :func:`_relation_mismatch`)."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,8 @@ class PassageIndex:
         self.passages = tuple(passages)
         self.texts = [fold(p.text) for p in self.passages]
         # Each passage is tokenised once, sentence by sentence; everything else derives from it.
-        tokens = [[words(s) for s in _SENT.split(t)] for t in self.texts]
+        raw = [_SENT.split(t) for t in self.texts]
+        tokens = [[words(s) for s in sents] for sents in raw]
         self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]
@@ -112,12 +116,35 @@ class PassageIndex:
         self.sentences = [[_stem_tokens(sent) for sent in sents if sent] for sents in tokens]
         self.sentence_sets = [[set(s) for s in sents] for sents in self.sentences]
         self.sequence = [[w for sent in sents for w in sent] for sents in self.sentences]
+        self._raw = raw
+        self._tokens = tokens
+        self._where: dict[int, dict[str, set[int]]] = {}
+        self._sentence_numbers: dict[int, list[set[str]]] = {}
         self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
         content = [[stem(w) for sent in sents for w in sent if is_content(w)] for sents in tokens]
         try:
             self.matrix = self.vectorizer.fit_transform(content)
         except ValueError:  # passages without a single content word
             self.matrix = None
+
+    def where(self, i: int) -> dict[str, set[int]]:
+        """Passage ``i``'s stems, each with the sentences holding it (built on first use:
+        only claims with two or more names or numbers need it)."""
+        if i not in self._where:
+            where: dict[str, set[int]] = {}
+            for j, sent in enumerate(self.sentence_sets[i]):
+                for w in sent:
+                    where.setdefault(w, set()).add(j)
+            self._where[i] = where
+        return self._where[i]
+
+    def sentence_numbers(self, i: int) -> list[set[str]]:
+        """The numbers each sentence of passage ``i`` states (built on first use)."""
+        if i not in self._sentence_numbers:
+            self._sentence_numbers[i] = [
+                number_keys(s, w) for s, w in zip(self._raw[i], self._tokens[i], strict=True) if w
+            ]
+        return self._sentence_numbers[i]
 
     def similarities(self, claims: Sequence[list[str]]) -> Any:
         """TF-IDF cosine of each claim (as content stems) with each passage, in one batch."""
@@ -235,7 +262,6 @@ def _judge(
     coverage = sum(found) / len(found) if found else 1.0
     local = _local_coverage(cwords, index.sentence_sets[i])
     proximity = _proximity(cwords, index.sequence[i])
-    window = _window_coverage(cwords, index.sequence[i])
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,
@@ -244,12 +270,13 @@ def _judge(
         "coverage": coverage,
         "local": local,
         "proximity": proximity,
-        "window": window,
         "length": float(len(set(cwords))),
     }
     reason = _mismatch(view, i, index)
     if reason is None and options.check_negation:
         reason = _negation_mismatch(view, index.sentences[i], index.sentence_sets[i])
+    if reason is None and options.check_relations:
+        reason = _relation_mismatch(view, i, index)
     if reason is None and partial < options.verbatim:
         novel = [w for w, ok in zip(cwords, found, strict=True) if not ok]
         if support < options.min_support or coverage < options.min_coverage:
@@ -309,6 +336,68 @@ def _negation_mismatch(
     if passage_neg and not claim_neg:
         return "negation mismatch: the passage negates what the claim states"
     return None
+
+
+def _relation_mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | None:
+    """Two names or numbers of the claim that no chain of passage sentences links.
+
+    Each name (all its words) and number must sit inside one passage sentence; two facts
+    are linked when some sentence holds both, and linking is transitive, so a claim that
+    merges "Rice was born in New Orleans" with "Rice moved to Texas" passes, while one that
+    pins a role, date or place of one entity on another ("Lee Ralph ... Twin Peaks" when
+    the passage names them in unrelated sentences) fails. Claims with fewer than two such
+    facts are left to the word-level checks.
+    """
+    facts: list[tuple[str, set[int]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for e in view.entities:
+        if e.keys in seen:
+            continue
+        seen.add(e.keys)
+        found = [_sentences_with(k, i, index) for k in e.keys]
+        facts.append((e.text.strip(" .,;"), set.intersection(*found) if found else set()))
+    for m in view.numbers:
+        if m.keys in seen:
+            continue
+        seen.add(m.keys)
+        sents = {
+            j for j, keys in enumerate(index.sentence_numbers(i)) if all(k in keys for k in m.keys)
+        }
+        facts.append((m.text.strip(), sents))
+    if len(facts) < 2:
+        return None
+    # Grow one linked group from the first fact; any fact left outside it is unrelated.
+    group, reach = [0], set(facts[0][1])
+    changed = True
+    while changed:
+        changed = False
+        for k, (_, sents) in enumerate(facts):
+            if k not in group and sents & reach:
+                group.append(k)
+                reach |= sents
+                changed = True
+    if len(group) == len(facts):
+        return None
+    pid = index.passages[i].id
+    lone = next((name for name, sents in facts if not sents), None)
+    if lone is not None:
+        return f"relation mismatch: {lone} is never stated within one sentence of passage {pid}"
+    other = next(facts[k][0] for k in range(len(facts)) if k not in group)
+    return (
+        f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
+    )
+
+
+def _sentences_with(key: str, i: int, index: PassageIndex) -> set[int]:
+    """Sentences of passage ``i`` holding the word ``key`` (exactly or as an inflection)."""
+    where = index.where(i)
+    st = stem(key)
+    out = set(where.get(st, ())) | set(where.get(key, ()))
+    if len(st) >= 4 and not st.isdigit():
+        for other in index.prefixes[i].get(st[:4], ()):
+            if other != st and _has_stem(st, {other}, {st[:4]: [other]}):
+                out |= where.get(other, set())
+    return out
 
 
 def _stem_tokens(tokens: list[str]) -> list[str]:
@@ -383,33 +472,6 @@ def _proximity(cwords: list[str], sequence: list[str]) -> float:
                 have -= 1
             left += 1
     return need / best
-
-
-def _window_coverage(cwords: list[str], sequence: list[str], slack: float = 1.0) -> float:
-    """Best share of the claim's distinct content words inside one passage stretch of
-    ``(1 + slack) * n + 4`` tokens (``n`` distinct words): paraphrase may reorder and pad a
-    sentence, but the words of one fact stay near each other in the source."""
-    target = set(cwords)
-    n = len(target)
-    if n == 0:
-        return 1.0
-    width = int((1 + slack) * n) + 4
-    positions = [(j, w) for j, w in enumerate(sequence) if w in target]
-    counts: dict[str, int] = {}
-    have = best = left = 0
-    for right in range(len(positions)):
-        pos, w = positions[right]
-        counts[w] = counts.get(w, 0) + 1
-        if counts[w] == 1:
-            have += 1
-        while positions[left][0] <= pos - width:
-            lw = positions[left][1]
-            counts[lw] -= 1
-            if counts[lw] == 0:
-                have -= 1
-            left += 1
-        best = max(best, have)
-    return best / n
 
 
 def _local_coverage(cwords: list[str], sets: list[set[str]]) -> float:

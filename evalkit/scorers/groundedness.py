@@ -42,7 +42,7 @@ class Groundedness(Scorer):
     name = "groundedness"
     requires = ("context",)
 
-    threshold: float = 0.75
+    threshold: float = 0.6
     """Share of supported claims needed to pass (see the docs for how it was chosen)."""
     mode: Literal["offline", "judge"] = "offline"
     min_support: float = SupportOptions.min_support
@@ -56,6 +56,8 @@ class Groundedness(Scorer):
     verbatim: float = SupportOptions.verbatim
     """``partial_ratio`` at which a claim counts as quoted from the passage."""
     check_negation: bool = True
+    check_relations: bool = True
+    """Require a claim's names and numbers to be stated together somewhere in the passage."""
     judge_provider: str | None = None
     """Judge mode: a registered provider name (``openai``, ``anthropic``, ...)."""
     judge_model: str | None = None
@@ -90,6 +92,7 @@ class Groundedness(Scorer):
             min_support=self.min_support,
             min_coverage=self.min_coverage,
             check_negation=self.check_negation,
+            check_relations=self.check_relations,
             min_local=self.min_local,
             min_proximity=self.min_proximity,
             verbatim=self.verbatim,
