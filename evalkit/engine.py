@@ -197,7 +197,10 @@ def default_run_dir(options: RunOptions, label: str, candidate: str) -> Path:
 
 
 def _stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    """UTC time plus a random suffix: two runs started in the same second never collide."""
+    import uuid
+
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:4]
 
 
 def _sync(make: Any) -> Any:

@@ -235,7 +235,7 @@ class CandidateRun:
             if resp is not None:
                 resp = self._with_usage(req, resp)
                 cost = self._price(req, resp)
-                if not out.cached and cost:
+                if not out.cached and cost and dispatcher.provider.spends:
                     self.spent += cost
                     if budget is not None and self.spent >= budget:
                         self.exhausted = True

@@ -28,7 +28,7 @@ echo "== ruff format --check"; ruff format --check .
 echo "== mypy"; mypy
 echo "== pytest"
 set +e
-python -m pytest -n 2 -p no:cacheprovider "$@"
+python -m pytest -n 2 -p no:cacheprovider -p no:benchmark "$@"
 status=$?
 set -e
 if [ $status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi

@@ -280,3 +280,31 @@ def test_an_input_error_from_a_provider_aborts_and_stops_every_worker(
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
     assert manifest["status"] == "aborted"
     assert sum(sp.CALLS[key].values()) < 40  # the other workers stopped
+
+
+def test_replay_answers_are_priced_but_never_spend_the_budget(tmp_path: Path) -> None:
+    import json as _json
+
+    from evalkit.config import Candidate
+    from evalkit.dataset import EvalSet
+    from evalkit.engine import RunOptions, run
+
+    es = EvalSet.from_cases([{"id": f"c{i}", "input": "x"} for i in range(5)])
+    replay = tmp_path / "replay.jsonl"
+    replay.write_text(
+        "".join(
+            _json.dumps(
+                {
+                    "case_id": f"c{i}",
+                    "output": "y" * 40,
+                    "usage": {"input_tokens": 100000, "output_tokens": 100000},
+                }
+            )
+            + "\n"
+            for i in range(5)
+        )
+    )
+    cand = Candidate("r", "replay", "gpt-4o", options={"path": str(replay)})
+    out = run(es, cand, (), RunOptions(out_dir=tmp_path / "run", max_cost_usd=0.01, progress=False))
+    assert len(out.records) == 5  # nothing left unrun by the budget
+    assert all(r.cost and r.cost > 0.01 for r in out.records)  # yet each answer is priced

@@ -245,6 +245,9 @@ class Provider(abc.ABC):
     name: str = "provider"
     cacheable: bool = True
     """Whether the engine may cache this provider's responses (replay: no point)."""
+    spends: bool = True
+    """Whether its answers cost money now. A replay's answers are priced (so runs compare on
+    cost) but spend nothing, so they never count against a budget."""
 
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings

@@ -62,6 +62,7 @@ class ReplayProvider(Provider):
 
     name = "replay"
     cacheable = False
+    spends = False
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)
