@@ -129,7 +129,20 @@ def accuracy(rows: list[dict[str, Any]]) -> None:
             f"{name:<12} {m.sum():>4} {'baseline: TF-IDF cosine, CV threshold':<38} "
             f"{roc_auc_score(yy, -cos[m]):6.3f} {cv_threshold(yy, cos[m], gg):6.3f}"
         )
+    ablation(rows, y, ds, scorer.threshold)
     cross_validate(rows, y, groups, ds)
+
+
+def ablation(rows: list[dict[str, Any]], y: np.ndarray, ds: np.ndarray, threshold: float) -> None:
+    """What the relation check adds: the same scorer with it switched off."""
+    values = np.array(score_rows(rows, Groundedness(check_relations=False)))
+    print("\nablation at the default threshold")
+    for name in ("HaluEval-QA", "FaithBench"):
+        m = ds == name
+        print(
+            f"{name:<12} {m.sum():>4} {'groundedness, no relation check':<38} "
+            f"{roc_auc_score(y[m], 1 - values[m]):6.3f} {bacc(y[m], values[m] < threshold):6.3f}"
+        )
 
 
 def cross_validate(
