@@ -341,3 +341,16 @@ def test_default_threshold_passes_three_of_five_supported_claims() -> None:
     assert score.value == 0.6
     assert score.passed is True
     assert run(text, threshold=0.75).passed is False
+
+
+def test_amounts_are_located_sentence_by_sentence_for_the_relation_check() -> None:
+    passage = ContextPassage(
+        "1",
+        "Acme Corp raised $5 million in 2019. Globex Inc cut 1,000 jobs after the merger.",
+    )
+    ok = claims(run("Acme Corp raised $5 million in 2019.", context=(passage,)))
+    assert ok[0]["supported"] is True
+    (wrong,) = claims(run("Globex Inc raised $5 million.", context=(passage,)))
+    assert wrong["reason"] == (
+        "relation mismatch: Globex Inc and $5 are never stated together in passage 1"
+    )

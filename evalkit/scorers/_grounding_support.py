@@ -360,10 +360,7 @@ def _relation_mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | N
         if m.keys in seen:
             continue
         seen.add(m.keys)
-        sents = {
-            j for j, keys in enumerate(index.sentence_numbers(i)) if all(k in keys for k in m.keys)
-        }
-        facts.append((m.text.strip(), sents))
+        facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
     if len(facts) < 2:
         return None
     # Grow one linked group from the first fact; any fact left outside it is unrelated.
@@ -386,6 +383,17 @@ def _relation_mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | N
     return (
         f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
     )
+
+
+def _sentences_with_number(keys: tuple[str, ...], i: int, index: PassageIndex) -> set[int]:
+    """Sentences of passage ``i`` stating a number. A plain number written the same way is
+    found through the word index; only amounts, dates and ``1,000``-style numbers need the
+    (slower) per-sentence number parsing."""
+    if len(keys) == 1 and keys[0].isdigit():
+        found = index.where(i).get(keys[0])
+        if found:
+            return set(found)
+    return {j for j, have in enumerate(index.sentence_numbers(i)) if all(k in have for k in keys)}
 
 
 def _sentences_with(key: str, i: int, index: PassageIndex) -> set[int]:
