@@ -58,12 +58,20 @@ def to_case(row: dict[str, Any]) -> tuple[Case, Response]:
 
 
 def score_rows(rows: Sequence[dict[str, Any]], scorer: Groundedness) -> list[float]:
-    values = []
+    return [value for value, _ in score_rows_with_counts(rows, scorer)]
+
+
+def score_rows_with_counts(
+    rows: Sequence[dict[str, Any]], scorer: Groundedness
+) -> list[tuple[float, int]]:
+    """Each row's value and its number of unsupported claims."""
+    out = []
     for row in rows:
         case, response = to_case(row)
         score = scorer.score(ScoreContext(case, response))
-        values.append(float(score.value))  # type: ignore[union-attr,arg-type]
-    return values
+        bad = int(score.details["metrics"]["unsupported_claims"])  # type: ignore[union-attr]
+        out.append((float(score.value), bad))  # type: ignore[union-attr,arg-type]
+    return out
 
 
 def overlap(row: dict[str, Any]) -> float:
@@ -98,7 +106,9 @@ def cv_threshold(y: np.ndarray, x: np.ndarray, groups: np.ndarray) -> float:
 def accuracy(rows: list[dict[str, Any]]) -> None:
     scorer = Groundedness()
     t0 = time.perf_counter()
-    values = np.array(score_rows(rows, scorer))
+    scored = score_rows_with_counts(rows, scorer)
+    values = np.array([v for v, _ in scored])
+    unsupported = np.array([b for _, b in scored])
     elapsed = time.perf_counter() - t0
     cos = tfidf_cosine(rows)
     ov = np.array([overlap(r) for r in rows])
@@ -121,6 +131,10 @@ def accuracy(rows: list[dict[str, Any]]) -> None:
             print(
                 f"{name:<12} {m.sum():>4} {label:<38} {roc_auc_score(yy, score):6.3f} {bacc(yy, pred):6.3f}"
             )
+        print(
+            f"{name:<12} {m.sum():>4} {'unsupported-claim count (ranking only)':<38} "
+            f"{roc_auc_score(yy, unsupported[m]):6.3f} {'':>6}"
+        )
         print(
             f"{name:<12} {m.sum():>4} {'baseline: content-word overlap, CV thr':<38} "
             f"{roc_auc_score(yy, 1 - ov[m]):6.3f} {cv_threshold(yy, ov[m], gg):6.3f}"
