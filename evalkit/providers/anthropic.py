@@ -23,15 +23,14 @@ to ``metadata.user_id`` as ``k=v;k=v``), ``headers`` (extra HTTP headers, e.g. a
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from evalkit.errors import ProviderError
-from evalkit.providers._errors import classify_exception, malformed, post_json, tool_call
+from evalkit.providers._errors import malformed, tool_call
+from evalkit.providers._sdk import SDKProvider
 from evalkit.providers.base import (
     FinishReason,
-    Provider,
     ProviderSettings,
     Request,
     Response,
@@ -65,47 +64,39 @@ _DROPPED = frozenset(
 )
 
 
-class AnthropicProvider(Provider):
+class AnthropicProvider(SDKProvider):
     """One Messages API call per :meth:`complete`, SDK retries off."""
 
     name = "anthropic"
+    default_key_env = "ANTHROPIC_API_KEY"
+    path = "/v1/messages"
+    key_hint = "your Anthropic API key"
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)
-        self._key_env = settings.api_key_env or "ANTHROPIC_API_KEY"
         self._send_metadata = bool(settings.options.get("send_metadata", True))
         self._max_tokens = int(settings.options.get("max_tokens", DEFAULT_MAX_TOKENS))
-        self._client: Any = None
-        self._secret: str | None = None
 
-    def __repr__(self) -> str:
-        return (
-            f"AnthropicProvider(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
-        )
-
-    def _get_client(self) -> Any:
-        if self._client is not None:
-            return self._client
-        key = os.environ.get(self._key_env)
-        if not key:
-            if not self.settings.base_url:
-                raise ProviderError(
-                    "auth",
-                    f"anthropic: environment variable {self._key_env} is not set; set it to "
-                    "your Anthropic API key",
-                )
-            key = "evalkit-no-key"
+    def make_client(self, key: str) -> Any:
         from anthropic import AsyncAnthropic
 
-        self._secret = key
-        self._client = AsyncAnthropic(
+        return AsyncAnthropic(
             api_key=key,
             base_url=self.settings.base_url,
             timeout=self.settings.timeout_s,
             max_retries=0,
-            default_headers=dict(self.settings.options.get("headers") or {}) or None,
+            default_headers=self._headers(),
         )
-        return self._client
+
+    def parse(
+        self,
+        data: Mapping[str, Any],
+        headers: Mapping[str, str],
+        request_id: str | None,
+        latency_ms: float,
+        where: str,
+    ) -> Response:
+        return parse_response(data, headers, request_id, latency_ms, where)
 
     def build_body(self, request: Request) -> dict[str, Any]:
         """The Messages API request body for ``request`` (public for inspection)."""
@@ -151,36 +142,6 @@ class AnthropicProvider(Provider):
             user = ";".join(f"{k}={v}" for k, v in request.metadata.items())[:256]
             body["metadata"] = {"user_id": user}
         return body
-
-    async def complete(self, request: Request) -> Response:
-        where = f"anthropic {request.model}"
-        client = self._get_client()
-        try:
-            data, headers, request_id, latency_ms = await post_json(
-                client,
-                "anthropic",
-                "/v1/messages",
-                self.build_body(request),
-                where=where,
-                secret=self._secret,
-            )
-        except ProviderError:
-            raise
-        except Exception as exc:
-            raise classify_exception(
-                exc,
-                where=where,
-                key_env=self._key_env,
-                secret=self._secret,
-                timeout_s=self.settings.timeout_s,
-                base_url=self.settings.base_url,
-            ) from None
-        return parse_response(data, headers, request_id, latency_ms, where)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
 
 
 def _tool_choice(choice: str | Mapping[str, Any] | None) -> dict[str, Any] | None:

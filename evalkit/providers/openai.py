@@ -18,15 +18,14 @@ Options (``[candidates.options]``):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from evalkit.errors import InputError, ProviderError
-from evalkit.providers._errors import classify_exception, malformed, post_json, tool_call
+from evalkit.providers._errors import malformed, tool_call
+from evalkit.providers._sdk import SDKProvider
 from evalkit.providers.base import (
     FinishReason,
-    Provider,
     ProviderSettings,
     Request,
     Response,
@@ -36,8 +35,6 @@ from evalkit.providers.base import (
 
 __all__ = ["OpenAIProvider"]
 
-PLACEHOLDER_KEY = "evalkit-no-key"
-"""Sent to a ``base_url`` server when the key variable is unset; the SDK insists on a key."""
 
 _FINISH: dict[str, FinishReason] = {
     "stop": "stop",
@@ -55,14 +52,16 @@ _FINISH: dict[str, FinishReason] = {
 }
 
 
-class OpenAIProvider(Provider):
+class OpenAIProvider(SDKProvider):
     """One Chat Completions call per :meth:`complete`, SDK retries off."""
 
     name = "openai"
+    default_key_env = "OPENAI_API_KEY"
+    path = "/chat/completions"
+    key_hint = "your OpenAI API key"
 
     def __init__(self, settings: ProviderSettings) -> None:
         super().__init__(settings)
-        self._key_env = settings.api_key_env or "OPENAI_API_KEY"
         opts = settings.options
         self._send_metadata = bool(opts.get("send_metadata", True))
         self._metadata_field = str(opts.get("metadata_field", "user"))
@@ -71,35 +70,27 @@ class OpenAIProvider(Provider):
                 f"openai options: metadata_field {self._metadata_field!r} is not one of "
                 "'user', 'metadata', 'both'; fix the candidate's options"
             )
-        self._client: Any = None
-        self._secret: str | None = None
 
-    def __repr__(self) -> str:
-        return f"OpenAIProvider(model={self.settings.model!r}, base_url={self.settings.base_url!r})"
-
-    def _get_client(self) -> Any:
-        if self._client is not None:
-            return self._client
-        key = os.environ.get(self._key_env)
-        if not key:
-            if not self.settings.base_url:
-                raise ProviderError(
-                    "auth",
-                    f"openai: environment variable {self._key_env} is not set; set it to your "
-                    "OpenAI API key, or set base_url for a server that needs none",
-                )
-            key = PLACEHOLDER_KEY
+    def make_client(self, key: str) -> Any:
         from openai import AsyncOpenAI
 
-        self._secret = key
-        self._client = AsyncOpenAI(
+        return AsyncOpenAI(
             api_key=key,
             base_url=self.settings.base_url,
             timeout=self.settings.timeout_s,
             max_retries=0,
-            default_headers=dict(self.settings.options.get("headers") or {}) or None,
+            default_headers=self._headers(),
         )
-        return self._client
+
+    def parse(
+        self,
+        data: Mapping[str, Any],
+        headers: Mapping[str, str],
+        request_id: str | None,
+        latency_ms: float,
+        where: str,
+    ) -> Response:
+        return parse_response(data, headers, request_id, latency_ms, where)
 
     def build_body(self, request: Request) -> dict[str, Any]:
         """The Chat Completions request body for ``request`` (public for inspection)."""
@@ -130,36 +121,6 @@ class OpenAIProvider(Provider):
             if self._metadata_field in ("metadata", "both") and "metadata" not in body:
                 body["metadata"] = {str(k): str(v)[:512] for k, v in request.metadata.items()}
         return body
-
-    async def complete(self, request: Request) -> Response:
-        where = f"openai {request.model}"
-        client = self._get_client()
-        try:
-            data, headers, request_id, latency_ms = await post_json(
-                client,
-                "openai",
-                "/chat/completions",
-                self.build_body(request),
-                where=where,
-                secret=self._secret,
-            )
-        except ProviderError:
-            raise
-        except Exception as exc:
-            raise classify_exception(
-                exc,
-                where=where,
-                key_env=self._key_env,
-                secret=self._secret,
-                timeout_s=self.settings.timeout_s,
-                base_url=self.settings.base_url,
-            ) from None
-        return parse_response(data, headers, request_id, latency_ms, where)
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
 
 
 def _tool_choice(choice: str | Mapping[str, Any]) -> Any:
