@@ -66,7 +66,7 @@ def load_gates(config: str | None, suite: str | None) -> tuple[Gate, ...]:
     if len(project.suites) == 1:
         return tuple(next(iter(project.suites.values())).gates)
     raise InputError(
-        f"compare: {project.path} has {len(project.suites)} suites {sorted(project.suites)}; "
+        f"{project.path} has {len(project.suites)} suites {sorted(project.suites)}; "
         "pick the one whose gates apply with --suite NAME"
     )
 

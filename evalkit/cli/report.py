@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.cli import EXIT_FAILED, EXIT_OK
+from evalkit.cli.compare import load_gates
 from evalkit.errors import InputError
 
 if TYPE_CHECKING:
-    from evalkit.config import Gate
+    pass
 
 
 def add_parser(sub: Any) -> None:
@@ -47,22 +48,6 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def _gates(config: str | None, suite: str | None) -> tuple[Gate, ...]:
-    if config is None and suite is None:
-        return ()
-    from evalkit.config import load_config
-
-    project = load_config(config)
-    if suite is not None:
-        return tuple(project.suite(suite).gates)
-    if len(project.suites) == 1:
-        return tuple(next(iter(project.suites.values())).gates)
-    raise InputError(
-        f"report: the config has {len(project.suites)} suites {sorted(project.suites)}; "
-        "pick the one whose gates apply with --suite NAME"
-    )
-
-
 def _pairs(runs: Sequence[str]) -> list[tuple[Path, Path]]:
     if len(runs) % 2:
         raise InputError(
@@ -78,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from evalkit.report import write_report
 
     pairs = _pairs(args.runs)
-    gates = _gates(args.config, args.suite)
+    gates = load_gates(args.config, args.suite)
     comparisons = [
         compare(
             read_run(b),
