@@ -23,13 +23,20 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-echo "== ruff check"; ruff check .
-echo "== ruff format --check"; ruff format --check .
-echo "== mypy"; mypy
+# Every check runs, so one CI log shows every problem; any failure fails the script.
+failed=()
+echo "== ruff check"; ruff check . || failed+=("ruff check")
+echo "== ruff format --check"; ruff format --check . || failed+=("ruff format")
+echo "== mypy"; mypy || failed+=("mypy")
 echo "== pytest"
 set +e
 python -m pytest -n 2 -p no:cacheprovider -p no:benchmark "$@"
 status=$?
 set -e
-if [ $status -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi
-exit $status
+if [ $status -eq 5 ]; then echo "pytest collected no tests" >&2; failed+=("pytest (no tests)");
+elif [ $status -ne 0 ]; then failed+=("pytest (exit $status)"); fi
+if [ ${#failed[@]} -gt 0 ]; then
+  echo "FAILED: ${failed[*]}" >&2
+  exit 1
+fi
+echo "all checks passed"
