@@ -10,6 +10,7 @@ content words must mostly occur there, and a cited passage must exist and be the
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ class SupportOptions:
     """Share of the claim's content words that must occur in the passage."""
     min_local: float = 0.8
     """Share of the claim's content words that must occur within two adjacent sentences."""
-    min_proximity: float = 0.45
+    min_proximity: float = 0.6
     """Distinct claim words over the shortest passage stretch holding them all: a claim
     assembled from words scattered over the passage states a relation the passage lacks."""
     verbatim: float = 0.95
@@ -105,7 +106,9 @@ class PassageIndex:
         self.texts = [fold(p.text) for p in self.passages]
         # Each passage is tokenised once, sentence by sentence; everything else derives from it.
         raw = [_SENT.split(t) for t in self.texts]
-        tokens = [[words(s) for s in sents] for sents in raw]
+        # Sentences are tokenised clause by clause (the clause of a word feeds proximity).
+        clauses = [[[words(c) for c in _CLAUSE.split(s)] for s in sents] for sents in raw]
+        tokens = [[[w for c in sent for w in c] for sent in sents] for sents in clauses]
         self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]
@@ -115,7 +118,16 @@ class PassageIndex:
         ]
         self.sentences = [[_stem_tokens(sent) for sent in sents if sent] for sents in tokens]
         self.sentence_sets = [[set(s) for s in sents] for sents in self.sentences]
-        self.sequence = [[w for sent in sents for w in sent] for sents in self.sentences]
+        # Content stems per sentence, for proximity: function words would dilute it unevenly
+        # (a long sentence full of "of the ... from" looks scattered when it is not).
+        self.content_sentences = [
+            [
+                [(stem(w), k) for k, c in enumerate(sent) for w in c if is_content(w)]
+                for sent, flat in zip(sents, flat_sents, strict=True)
+                if flat
+            ]
+            for sents, flat_sents in zip(clauses, tokens, strict=True)
+        ]
         self._raw = raw
         self._tokens = tokens
         self._where: dict[int, dict[str, set[int]]] = {}
@@ -244,6 +256,12 @@ class _ClaimView:
         self.numbers = numbers(text)
         self.entities = entities(text)
         self.tokens = _stem_tokens(words(text))
+        # Where each content word first occurs in the claim, for clause moves in proximity;
+        # name words get no position: a predicate moved onto a name is no clause move.
+        names = {stem(k) for e in self.entities for k in e.keys}
+        self.order: dict[str, int | None] = {}
+        for n, w in enumerate(cwords):
+            self.order.setdefault(w, None if w in names else n)
 
 
 def _judge(
@@ -260,8 +278,8 @@ def _judge(
     tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     found = [_has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
-    local = _local_coverage(cwords, index.sentence_sets[i])
-    proximity = _proximity(cwords, index.sequence[i])
+    local, region = _local_coverage(cwords, index.sentence_sets[i], options.min_local)
+    proximity = _proximity(view.order, index.content_sentences[i], region)
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,
@@ -452,28 +470,42 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
 
 
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
+_CLAUSE = re.compile(r"[,;:]\s+|\s+[-\u2013\u2014]+\s+|\s*[()]\s*")
+"""Clause boundaries inside a sentence (``1,000`` has no space after its comma)."""
 
 
-def _proximity(cwords: list[str], sequence: list[str]) -> float:
-    """How tightly the claim's words sit in the passage: distinct words found divided by
-    the shortest stretch of passage containing them all (1.0 when contiguous). A claim
-    stitched together from words scattered over the passage scores low."""
-    target = set(cwords)
-    positions = [(j, w) for j, w in enumerate(sequence) if w in target]
-    need = len({w for _, w in positions})
+def _proximity(
+    order: dict[str, int | None], sentences: list[list[tuple[str, int]]], region: tuple[int, int]
+) -> float:
+    """How tightly the claim's words sit in the passage sentence(s) that hold most of them:
+    distinct claim words found there divided by the stretch of content words that holds
+    them all (1.0 when contiguous). The stretch is counted clause by clause: inside each
+    passage clause from its first to its last claim word, plus one per further clause, so
+    a claim that swaps the clauses of one sentence ("from the Orders page until it ships")
+    is as tight as the sentence, while one stitched from words far apart still scores low.
+    Measured inside the region :func:`_local_coverage` chose."""
+    target = order.keys()
+    positions = [
+        (n, w, (j, k))
+        for n, (w, j, k) in enumerate(
+            (w, j, k) for j in range(region[0], region[1]) for w, k in sentences[j]
+        )
+        if w in target
+    ]
+    need = len({w for _, w, _ in positions})
     if need == 0:
         return 0.0
     if need == 1:
         return 1.0
     counts: dict[str, int] = {}
-    have, left, best = 0, 0, len(sequence) + 1
+    have, left, best = 0, 0, float("inf")
     for right in range(len(positions)):
         w = positions[right][1]
         counts[w] = counts.get(w, 0) + 1
         if counts[w] == 1:
             have += 1
         while have == need:
-            best = min(best, positions[right][0] - positions[left][0] + 1)
+            best = min(best, _stretch(positions[left : right + 1], order))
             lw = positions[left][1]
             counts[lw] -= 1
             if counts[lw] == 0:
@@ -482,14 +514,49 @@ def _proximity(cwords: list[str], sequence: list[str]) -> float:
     return need / best
 
 
-def _local_coverage(cwords: list[str], sets: list[set[str]]) -> float:
-    """Best share of the claim's content words found within two adjacent passage sentences."""
+def _stretch(window: list[tuple[int, str, tuple[int, int]]], order: dict[str, int | None]) -> int:
+    """Content words a window of claim-word positions spans. When the claim states the
+    window's two pieces (split at its widest gap) in the opposite order ("from the Orders
+    page until it ships" for "until it ships, from the Orders page"), the gap counts as one
+    word: that is a clause moved, not words gathered from all over the sentence."""
+    length = window[-1][0] - window[0][0] + 1
+    if len(window) < 3:
+        return length
+    gaps = [b[0] - a[0] - 1 for a, b in itertools.pairwise(window)]
+    cut = max(range(len(gaps)), key=gaps.__getitem__)
+    if gaps[cut] < 2:
+        return length
+    left = {w for _, w, _ in window[: cut + 1]}
+    right = {w for _, w, _ in window[cut + 1 :]}
+    at_left = [order[w] for w in left - right]
+    at_right = [order[w] for w in right - left]
+    if None in at_left or None in at_right or not at_left or not at_right:
+        return length
+    if max(at_right) < min(at_left):  # type: ignore[type-var]
+        return length - gaps[cut] + 1
+    return length
+
+
+def _local_coverage(
+    cwords: list[str], sets: list[set[str]], enough: float = 1.0
+) -> tuple[float, tuple[int, int]]:
+    """Best share of the claim's content words found within one sentence or two adjacent
+    ones, and the region where proximity is measured, as a ``[start, end)`` range of
+    sentence indices: the best single sentence when it alone holds ``enough`` of the words
+    (a word or two the claim adds, found elsewhere, must not stretch the region), otherwise
+    the best pair."""
     if not cwords or not sets:
-        return 1.0 if not cwords else 0.0
+        return (1.0 if not cwords else 0.0), (0, len(sets))
     target = set(cwords)
     hits = [len(target & s) for s in sets]
-    best = max(hits)
+    j0 = max(range(len(sets)), key=lambda j: hits[j])
+    best, region = hits[j0], (j0, j0 + 1)
+    single_enough = hits[j0] >= enough * len(target)
     for j in range(len(sets) - 1):
         if hits[j] + hits[j + 1] > best:  # the union can only beat best if the sum does
-            best = max(best, len(target & (sets[j] | sets[j + 1])))
-    return best / len(target)
+            pair = len(target & (sets[j] | sets[j + 1]))
+            if pair > best:
+                best = pair
+                if not single_enough:
+                    region = (j, j + 2)
+    return best / len(target), region
