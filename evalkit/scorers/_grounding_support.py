@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +23,7 @@ from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_text import (
     NEGATIONS,
     Claim,
+    Given,
     content_words,
     entities,
     fold,
@@ -188,13 +189,20 @@ class PassageIndex:
 
 
 def check_claims(
-    claims: Sequence[Claim], index: PassageIndex, options: SupportOptions
+    claims: Sequence[Claim],
+    index: PassageIndex,
+    options: SupportOptions,
+    given: Given | None = None,
 ) -> list[ClaimResult]:
-    """Check every claim of a response (TF-IDF is computed for all claims at once)."""
-    cwords = [content_words(c.text) for c in claims]
+    """Check every claim of a response (TF-IDF is computed for all claims at once).
+
+    ``given`` holds the names and numbers of the request, which the user supplied: see
+    :func:`_mismatch` for when a claim may repeat them although the passage lacks them.
+    """
+    cwords = [content_words(c.body) for c in claims]
     sims = index.similarities(cwords)
     return [
-        check_claim(c, index, options, cw, [float(x) for x in row])
+        check_claim(c, index, options, cw, [float(x) for x in row], given)
         for c, cw, row in zip(claims, cwords, sims, strict=True)
     ]
 
@@ -205,19 +213,20 @@ def check_claim(
     options: SupportOptions,
     cwords: list[str] | None = None,
     sims: Sequence[float] | None = None,
+    given: Given | None = None,
 ) -> ClaimResult:
     """Score ``claim`` against every passage, pick the best one and run the hard checks."""
     cited = [c for c in claim.citations if c]
     targets = [index.resolve(c) for c in cited]
     unknown = [c for c, t in zip(cited, targets, strict=True) if t is None]
     candidates = sorted(
-        {t for t in targets if t is not None} | set(index.named_sources(claim.text))
+        {t for t in targets if t is not None} | set(index.named_sources(claim.body))
     )
     if cwords is None:
-        cwords = content_words(claim.text)
+        cwords = content_words(claim.body)
     if sims is None:
         sims = [float(x) for x in index.similarities([cwords])[0]]
-    view = _ClaimView(claim.text, cwords)
+    view = _ClaimView(claim.body, cwords, given or Given())
     # Only the few passages that a cheap score ranks highest (and the cited ones) get the
     # full, costlier comparison; the others cannot be the best support anyway.
     cset = set(cwords)
@@ -250,18 +259,31 @@ def _with(r: ClaimResult, supported: bool, reason: str) -> ClaimResult:
 class _ClaimView:
     """What every passage comparison needs from one claim, computed once."""
 
-    def __init__(self, text: str, cwords: list[str]) -> None:
+    def __init__(self, text: str, cwords: list[str], given: Given) -> None:
         self.folded = fold(text)
         self.cwords = cwords
         self.numbers = numbers(text)
         self.entities = entities(text)
         self.tokens = _stem_tokens(words(text))
-        # Where each content word first occurs in the claim, for clause moves in proximity;
-        # name words get no position: a predicate moved onto a name is no clause move.
-        names = {stem(k) for e in self.entities for k in e.keys}
-        self.order: dict[str, int | None] = {}
-        for n, w in enumerate(cwords):
-            self.order.setdefault(w, None if w in names else n)
+        self.given = given
+        self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
+        self.number_keys = {k for m in self.numbers for k in m.keys}
+        self.names = {stem(k) for e in self.entities for k in e.keys}
+        self.order = _word_order(cwords, self.names)
+
+    def owned(self, surface: str) -> bool:
+        """Whether a mention is the user's own thing ("your order A1234", "your $62 order")."""
+        at = self.folded.find(fold(surface.strip(" .,;")))
+        return at >= 0 and "your" in self.folded[:at].split()[-3:]
+
+
+def _word_order(cwords: list[str], names: set[str]) -> dict[str, int | None]:
+    """Where each content word first occurs in the claim, for clause moves in proximity;
+    name words get no position: a predicate moved onto a name is no clause move."""
+    order: dict[str, int | None] = {}
+    for n, w in enumerate(cwords):
+        order.setdefault(w, None if w in names else n)
+    return order
 
 
 def _judge(
@@ -276,10 +298,16 @@ def _judge(
     text, cwords = view.folded, view.cwords
     partial = fuzz.partial_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
+    local, region = _local_coverage(cwords, index.sentence_sets[i], options.min_local)
+    reason, excused = _mismatch(view, i, index, region)
+    order = view.order
+    if excused:  # the user's own names and numbers are neither support nor novel words
+        cwords = [w for w in cwords if w not in excused]
+        local, region = _local_coverage(cwords, index.sentence_sets[i], options.min_local)
+        order = _word_order(cwords, view.names)
     found = [_has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
-    local, region = _local_coverage(cwords, index.sentence_sets[i], options.min_local)
-    proximity = _proximity(view.order, index.content_sentences[i], region)
+    proximity = _proximity(order, index.content_sentences[i], region)
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,
@@ -290,11 +318,10 @@ def _judge(
         "proximity": proximity,
         "length": float(len(set(cwords))),
     }
-    reason = _mismatch(view, i, index)
     if reason is None and options.check_negation:
         reason = _negation_mismatch(view, index.sentences[i], index.sentence_sets[i])
     if reason is None and options.check_relations:
-        reason = _relation_mismatch(view, i, index)
+        reason = _relation_mismatch(view, i, index, excused)
     if reason is None and partial < options.verbatim:
         novel = [w for w, ok in zip(cwords, found, strict=True) if not ok]
         if support < options.min_support or coverage < options.min_coverage:
@@ -316,19 +343,53 @@ def _judge(
     )
 
 
-def _mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | None:
-    """The first number, date, amount or name of the claim that passage ``i`` lacks."""
+def _mismatch(
+    view: _ClaimView, i: int, index: PassageIndex, region: tuple[int, int]
+) -> tuple[str | None, set[str]]:
+    """The first number, date, amount or name of the claim that passage ``i`` lacks, and
+    the stems of the request's own names and numbers that the claim may repeat.
+
+    A name or number the user supplied (``view.given``) is not invented, but a claim can
+    still misuse it: "We ship to Mexico" after "Do you ship to Mexico?" answers the
+    question with the user's word. So a given mention the passage lacks is accepted only
+    where it cannot be the claim's answer: in a negated claim ("we don't ship to Mexico"),
+    as the user's own thing ("your order A1234", "your $62 order"), or, for a number, when
+    the passage sentences the claim rests on (``region``) state no other number it could
+    replace ("at 8 months you are inside the 12-month warranty", but not "returns are
+    accepted within 60 days" against "within 30 days").
+    """
     pid = index.passages[i].id
+    excused: set[str] = set()
     for m in view.numbers:
-        if not all(k in index.numbers[i] for k in m.keys):
-            return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}"
+        if all(k in index.numbers[i] for k in m.keys):
+            continue
+        if all(k in view.given.numbers for k in m.keys) and (
+            view.negated or view.owned(m.text) or not _rival_number(view, i, index, region)
+        ):
+            excused.update(m.keys)
+            continue
+        return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}", excused
     for e in view.entities:
-        for key in e.keys:
-            if key not in index.words[i] and not _has_stem(
-                stem(key), index.stems[i], index.prefixes[i]
-            ):
-                return f"entity mismatch: {e.text.strip(' .,;')} not in passage {pid}"
-    return None
+        if all(
+            key in index.words[i] or _has_stem(stem(key), index.stems[i], index.prefixes[i])
+            for key in e.keys
+        ):
+            continue
+        if all(k in view.given.names for k in e.keys) and (view.negated or view.owned(e.text)):
+            excused.update(stem(k) for k in e.keys)
+            continue
+        return f"entity mismatch: {e.text.strip(' .,;')} not in passage {pid}", excused
+    return None, excused
+
+
+def _rival_number(view: _ClaimView, i: int, index: PassageIndex, region: tuple[int, int]) -> bool:
+    """Whether the region's sentences state a number the claim does not repeat."""
+    per_sentence = index.sentence_numbers(i)
+    return any(
+        k not in view.number_keys
+        for j in range(region[0], min(region[1], len(per_sentence)))
+        for k in per_sentence[j]
+    )
 
 
 def _negation_mismatch(
@@ -356,7 +417,12 @@ def _negation_mismatch(
     return None
 
 
-def _relation_mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | None:
+def _relation_mismatch(
+    view: _ClaimView,
+    i: int,
+    index: PassageIndex,
+    excused: Set[str] = frozenset(),
+) -> str | None:
     """Two names or numbers of the claim that no chain of passage sentences links.
 
     Each name (all its words) and number must sit inside one passage sentence; two facts
@@ -369,13 +435,13 @@ def _relation_mismatch(view: _ClaimView, i: int, index: PassageIndex) -> str | N
     facts: list[tuple[str, set[int]]] = []
     seen: set[tuple[str, ...]] = set()
     for e in view.entities:
-        if e.keys in seen:
+        if e.keys in seen or all(stem(k) in excused for k in e.keys):
             continue
         seen.add(e.keys)
         found = [_sentences_with(k, i, index) for k in e.keys]
         facts.append((e.text.strip(" .,;"), set.intersection(*found) if found else set()))
     for m in view.numbers:
-        if m.keys in seen:
+        if m.keys in seen or all(k in excused for k in m.keys):
             continue
         seen.add(m.keys)
         facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
@@ -530,9 +596,11 @@ def _stretch(window: list[tuple[int, str, tuple[int, int]]], order: dict[str, in
     right = {w for _, w, _ in window[cut + 1 :]}
     at_left = [order[w] for w in left - right]
     at_right = [order[w] for w in right - left]
-    if None in at_left or None in at_right or not at_left or not at_right:
-        return length
-    if max(at_right) < min(at_left):  # type: ignore[type-var]
+    ranks_left = [n for n in at_left if n is not None]
+    ranks_right = [n for n in at_right if n is not None]
+    if len(ranks_left) < len(at_left) or len(ranks_right) < len(at_right):
+        return length  # a name word in either piece: no clause move
+    if ranks_left and ranks_right and max(ranks_right) < min(ranks_left):
         return length - gaps[cut] + 1
     return length
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
     "Claim",
+    "Given",
     "Mention",
     "content_words",
     "entities",
@@ -45,7 +47,9 @@ STOPWORDS = _wordset(
     theirs them themselves then there these they this those through to too under until up upon
     very was we were what when where which while who whom whose why will with within without
     would you your yours yourself yourselves s t also although however thus therefore hence yet
-    well still even may might must shall one ones another its it's that's there's yes"""
+    well still even may might must shall one ones another its it's that's there's yes
+    i'm i've i'll i'd you're you've you'll you'd we're we've we'll we'd they're they've they'll
+    it'll here's what's let's"""
 )
 """Function words: never evidence of support, never counted as novel content."""
 
@@ -58,6 +62,19 @@ META_WORDS = _wordset(
 )
 """Words about the source itself ("the passage describes ..."): not claims about the world."""
 NEGATIONS = _wordset("not no never none nor neither cannot can't won't n't without")
+DISCOURSE = _wordset(
+    """sorry apologies apologise apologize unfortunately fortunately luckily sadly regrettably
+    happily please kindly thanks thank hi hello hey okay ok yeah yep yup nope sure certainly
+    absolutely definitely alright indeed actually basically additionally moreover furthermore"""
+)
+"""Interjections, apologies, politeness and sentence adverbs: the tone of an answer, not its
+content. They are never content words, never part of a name ("Unfortunately Final Sale" is
+the name "Final Sale") and never evidence of support."""
+REQUEST_VERBS = _wordset(
+    """send email mail call contact visit include attach provide reply share keep bring upload
+    submit enter fill print pack return check click open select go use make remember ensure"""
+)
+"""Verbs that open an instruction addressed to the user ("Send us the order number ...")."""
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
@@ -167,6 +184,40 @@ class Claim:
     """Character span ``[start, end)`` in the response (markers included)."""
     citations: tuple[str, ...] = ()
     """Citation targets written in or right after the claim (``[1]`` gives ``"1"``)."""
+    checked: str = ""
+    """The part of :attr:`text` that is checked, when it differs: without an opening
+    interjection ("Sorry,"), a name addressing the user ("Yes, Ada:") or the verb of a
+    request ("Please send ..."). Empty when the whole text is checked."""
+
+    @property
+    def body(self) -> str:
+        """The text the checks read (:attr:`checked`, else :attr:`text`)."""
+        return self.checked or self.text
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """Names and numbers the request supplied (the user's messages, the case's input and
+    vars): the user's own order numbers, amounts and name. Repeating them is not
+    inventing them, so the support check treats them specially (see
+    :mod:`evalkit.scorers._grounding_support`)."""
+
+    names: frozenset[str] = frozenset()
+    """Folded words of every capitalised token and name in the request."""
+    numbers: frozenset[str] = frozenset()
+    """Normalised numbers, amounts and dates of the request (as :func:`number_keys`)."""
+
+    @classmethod
+    def from_texts(cls, texts: Iterable[str]) -> Given:
+        """Collect the names and numbers of ``texts``. Every capitalised token counts, at
+        the start of a sentence too: a template variable is often a bare ``"Ada"``."""
+        names: set[str] = set()
+        found: set[str] = set()
+        for text in texts:
+            for m in _CAP_TOKEN.finditer(text):
+                names.update(words(m.group(0)))
+            found |= number_keys(text)
+        return cls(frozenset(names - STOPWORDS - DISCOURSE), frozenset(found))
 
 
 def fold(text: str) -> str:
@@ -225,6 +276,9 @@ def is_content(w: str) -> bool:
     return (
         w not in STOPWORDS
         and w not in META_WORDS
+        and w not in DISCOURSE
+        and w not in NEGATIONS  # polarity is the negation check's business, not coverage's
+        and not w.endswith("n't")
         and (len(w) > 2 or w.isdigit())
         and "-" not in w
         and not ("." in w and not w.replace(".", "").isdigit())
@@ -301,32 +355,53 @@ _CAPS = re.compile(
 def entities(text: str) -> list[Mention]:
     """Capitalised names. A lone capitalised word opening the sentence is not a name: it is
     left to the softer novel-word check, because sentence-initial words are mostly ordinary.
+    A sentence adverb or interjection opening the sentence ("Unfortunately", "Sorry",
+    "However") is not part of the name that follows it, and that name is a name even when
+    it is a single word ("However Paris ...").
     """
     out: list[Mention] = []
     for m in _CAPS.finditer(text):
-        toks = [t for t in words(m.group(0)) if t not in STOPWORDS and not t.isdigit()]
+        surface = m.group(0)
+        prefix = text[: m.start()].rstrip()
+        sentence_start = not prefix or prefix[-1] in '.!?:"“(\n'
+        if sentence_start:
+            parts = surface.split()
+            while len(parts) > 1 and fold(parts[0]).strip(".,") in _LEADING:
+                parts.pop(0)
+                sentence_start = False
+            surface = " ".join(parts)
+        toks = [
+            t
+            for t in words(surface)
+            if t not in STOPWORDS and t not in DISCOURSE and not t.isdigit()
+        ]
         toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
         if not toks:
             continue
-        prefix = text[: m.start()].rstrip()
-        sentence_start = not prefix or prefix[-1] in '.!?:"“(\n'
-        if sentence_start and " " not in m.group(0).strip():
+        if sentence_start and " " not in surface.strip():
             continue
-        if sentence_start and words(m.group(0))[0] in STOPWORDS and len(toks) == 1:
+        if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1:
             continue
-        if len(toks) == 1 and m.group(0).strip(" .").isupper() and len(toks[0]) <= 3:
+        if len(toks) == 1 and surface.strip(" .").isupper() and len(toks[0]) <= 3:
             continue  # short acronyms (UK, TV) are often world knowledge; checked softly
-        out.append(Mention(m.group(0), "entity", tuple(t for t in toks if len(t) > 1)))
+        out.append(Mention(surface, "entity", tuple(t for t in toks if len(t) > 1)))
     return [e for e in out if e.keys]
 
 
-def split_claims(text: str) -> list[Claim]:
+_LEADING = DISCOURSE | _wordset("also however yes no so well still then now thus therefore hence")
+"""Words that open a sentence without belonging to the name after them."""
+
+
+def split_claims(text: str, given: Given | None = None) -> list[Claim]:
     """Sentences and clauses of ``text`` that assert something, with their spans.
 
     Greetings, hedges, questions back to the user and lines that only introduce a list are
-    skipped: they state nothing that the context could support or contradict.
+    skipped: they state nothing that the context could support or contradict. So is a
+    clause left without content once its interjections, a name addressing the user
+    (one of ``given``'s names) and the verb of a request are set aside ("Thanks, Ada!").
     """
     claims: list[Claim] = []
+    given = given or Given()
     for start, end in _sentence_spans(text):
         raw = text[start:end]
         cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
@@ -338,8 +413,72 @@ def split_claims(text: str) -> list[Claim]:
             if not clause or _skip(clause):
                 continue
             tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
-            claims.append(Claim(tidy, start + cstart, start + cend, cites))
+            checked = claim_body(tidy, given)
+            if checked != tidy and _skip(checked):
+                continue
+            claims.append(
+                Claim(tidy, start + cstart, start + cend, cites, "" if checked == tidy else checked)
+            )
     return claims
+
+
+_OPENER = re.compile(
+    r"(?P<w>[^\W\d_]+(?:\s+you)?)(?P<sep>\s*[,!:;.\u2014\u2013-]+\s*|\s+)", re.UNICODE
+)
+_PARTICLES = _wordset("yes no so well great perfect good alright right oh ah")
+"""Answer particles that open a sentence only when punctuation follows ("No, ...", but
+"No refunds are given" is a claim)."""
+_VOCATIVE_START = re.compile(
+    r"(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*[,:!\u2014]+\s*"
+)
+_VOCATIVE_END = re.compile(r",\s*(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*[.!]*$")
+_OBJECT_START = _wordset(
+    "the your us me a an it them this these those that all any to sure in back our both"
+)
+_CAP_TOKEN = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
+
+
+def claim_body(clause: str, given: Given) -> str:
+    """What of ``clause`` is checked: without opening interjections and sentence adverbs
+    ("Sorry,", "Unfortunately", "Yes,"), without a name from the request that addresses
+    the user ("Yes, Ada:", "..., Ada."), and without the verb of a request ("Please send
+    your order number" checks "your order number": the request states what the source
+    requires, and an invented requirement still fails on its own words)."""
+    s, request = clause, False
+    while True:
+        m = _OPENER.match(s)
+        if m:
+            w = fold(m.group("w"))
+            punct = bool(m.group("sep").strip())
+            if (
+                w in DISCOURSE
+                or w in ("thank you", "also", "however")
+                or (punct and w in _PARTICLES)
+            ):
+                request = request or w in ("please", "kindly")
+                s = s[m.end() :]
+                continue
+        v = _VOCATIVE_START.match(s)
+        if v and _is_given_name(v.group("name"), given):
+            s = s[v.end() :]
+            continue
+        break
+    v = _VOCATIVE_END.search(s)
+    if v and _is_given_name(v.group("name"), given):
+        s = s[: v.start()].rstrip() + "."
+    first = s.split(maxsplit=2)
+    if first:
+        verb = fold(first[0])
+        nxt = fold(first[1]) if len(first) > 1 else ""
+        if request or (verb in REQUEST_VERBS and nxt in _OBJECT_START):
+            drop = 2 if (verb, nxt) == ("make", "sure") else 1
+            s = " ".join(first[drop:])
+    return s.strip()
+
+
+def _is_given_name(name: str, given: Given) -> bool:
+    keys = [w for w in words(name) if w not in STOPWORDS]
+    return bool(keys) and all(k in given.names for k in keys)
 
 
 def _sentence_spans(text: str) -> list[tuple[int, int]]:

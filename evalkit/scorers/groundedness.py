@@ -24,10 +24,10 @@ from evalkit.scorers._grounding_support import (
     SupportOptions,
     check_claims,
 )
-from evalkit.scorers._grounding_text import split_claims
+from evalkit.scorers._grounding_text import Given, split_claims
 from evalkit.scoring import Score, ScoreContext, Scorer
 
-__all__ = ["Groundedness", "claim_results"]
+__all__ = ["Groundedness", "claim_results", "given_by"]
 
 
 @dataclass
@@ -97,7 +97,7 @@ class Groundedness(Scorer):
             min_proximity=self.min_proximity,
             verbatim=self.verbatim,
         )
-        results = claim_results(ctx.response.text, ctx.case.context, options)
+        results = claim_results(ctx.response.text, ctx.case.context, options, given_by(ctx))
         return self._summarise(results, mode="offline")
 
     async def _judge(self, ctx: ScoreContext) -> Score:
@@ -153,12 +153,54 @@ class Groundedness(Scorer):
 
 
 def claim_results(
-    text: str, passages: Sequence[Any], options: SupportOptions | None = None
+    text: str,
+    passages: Sequence[Any],
+    options: SupportOptions | None = None,
+    given: Given | None = None,
 ) -> list[ClaimResult]:
-    """Check every claim of ``text`` against ``passages`` (the offline mode's core)."""
-    claims = split_claims(text)
+    """Check every claim of ``text`` against ``passages`` (the offline mode's core).
+
+    ``given`` holds the names and numbers of the request (see :func:`given_by`).
+    """
+    claims = split_claims(text, given)
     if not claims:
         return []
     index = PassageIndex(passages)
     opts = options or SupportOptions()
-    return check_claims(claims, index, opts)
+    return check_claims(claims, index, opts, given)
+
+
+def given_by(ctx: ScoreContext) -> Given:
+    """The names and numbers the user supplied: the user messages of the rendered request
+    (with the context passages a prompt template pasted into them taken out, so a passage
+    cannot vouch for another), the case's ``input`` and the values of its ``vars``.
+
+    System messages are left out: they are the application's instructions, not the user's
+    facts.
+    """
+    passages = [p.text for p in ctx.case.context]
+    texts: list[str] = []
+    if ctx.request is not None:
+        for m in ctx.request.messages:
+            if m.role == "user":
+                content = m.content
+                for p in passages:
+                    content = content.replace(p, " ")
+                texts.append(content)
+    if isinstance(ctx.case.input, str):
+        texts.append(ctx.case.input)
+    elif ctx.case.input:
+        texts.extend(m.content for m in ctx.case.input if m.role == "user")
+    texts.extend(_scalars(ctx.case.vars))
+    return Given.from_texts(texts)
+
+
+def _scalars(value: Any) -> list[str]:
+    """Every string and number inside a ``vars`` value (nested lists and mappings too)."""
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _scalars(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _scalars(v)]
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return [str(value)]
+    return []
