@@ -107,9 +107,7 @@ class PassageIndex:
         self.texts = [fold(p.text) for p in self.passages]
         # Each passage is tokenised once, sentence by sentence; everything else derives from it.
         raw = [_SENT.split(t) for t in self.texts]
-        # Sentences are tokenised clause by clause (the clause of a word feeds proximity).
-        clauses = [[[words(c) for c in _CLAUSE.split(s)] for s in sents] for sents in raw]
-        tokens = [[[w for c in sent for w in c] for sent in sents] for sents in clauses]
+        tokens = [[words(s) for s in sents] for sents in raw]
         self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]
@@ -122,19 +120,14 @@ class PassageIndex:
         # Content stems per sentence, for proximity: function words would dilute it unevenly
         # (a long sentence full of "of the ... from" looks scattered when it is not).
         self.content_sentences = [
-            [
-                [(stem(w), k) for k, c in enumerate(sent) for w in c if is_content(w)]
-                for sent, flat in zip(sents, flat_sents, strict=True)
-                if flat
-            ]
-            for sents, flat_sents in zip(clauses, tokens, strict=True)
+            [[stem(w) for w in sent if is_content(w)] for sent in sents if sent] for sents in tokens
         ]
         self._raw = raw
         self._tokens = tokens
         self._where: dict[int, dict[str, set[int]]] = {}
         self._sentence_numbers: dict[int, list[set[str]]] = {}
         self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
-        content = [[stem(w) for sent in sents for w in sent if is_content(w)] for sents in tokens]
+        content = [[w for sent in sents for w in sent] for sents in self.content_sentences]
         try:
             self.matrix = self.vectorizer.fit_transform(content)
         except ValueError:  # passages without a single content word
@@ -536,29 +529,22 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
 
 
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
-_CLAUSE = re.compile(r"[,;:]\s+|\s+[-\u2013\u2014]+\s+|\s*[()]\s*")
-"""Clause boundaries inside a sentence (``1,000`` has no space after its comma)."""
 
 
 def _proximity(
-    order: dict[str, int | None], sentences: list[list[tuple[str, int]]], region: tuple[int, int]
+    order: dict[str, int | None], sentences: list[list[str]], region: tuple[int, int]
 ) -> float:
     """How tightly the claim's words sit in the passage sentence(s) that hold most of them:
-    distinct claim words found there divided by the stretch of content words that holds
-    them all (1.0 when contiguous). The stretch is counted clause by clause: inside each
-    passage clause from its first to its last claim word, plus one per further clause, so
-    a claim that swaps the clauses of one sentence ("from the Orders page until it ships")
-    is as tight as the sentence, while one stitched from words far apart still scores low.
-    Measured inside the region :func:`_local_coverage` chose."""
+    distinct claim words found there divided by the shortest stretch of that region's
+    content words holding them all (1.0 when contiguous; see :func:`_stretch` for a clause
+    the claim moved). Function words are left out of the stretch, and words the claim has
+    beyond the region do not widen it, so a faithful sentence-level paraphrase scores high
+    while a claim stitched together from words far apart in the passage scores low.
+    ``order`` maps the claim's content words to their place in the claim."""
     target = order.keys()
-    positions = [
-        (n, w, (j, k))
-        for n, (w, j, k) in enumerate(
-            (w, j, k) for j in range(region[0], region[1]) for w, k in sentences[j]
-        )
-        if w in target
-    ]
-    need = len({w for _, w, _ in positions})
+    sequence = [w for j in range(region[0], region[1]) for w in sentences[j]]
+    positions = [(n, w) for n, w in enumerate(sequence) if w in target]
+    need = len({w for _, w in positions})
     if need == 0:
         return 0.0
     if need == 1:
@@ -580,7 +566,7 @@ def _proximity(
     return need / best
 
 
-def _stretch(window: list[tuple[int, str, tuple[int, int]]], order: dict[str, int | None]) -> int:
+def _stretch(window: list[tuple[int, str]], order: dict[str, int | None]) -> int:
     """Content words a window of claim-word positions spans. When the claim states the
     window's two pieces (split at its widest gap) in the opposite order ("from the Orders
     page until it ships" for "until it ships, from the Orders page"), the gap counts as one
@@ -592,8 +578,8 @@ def _stretch(window: list[tuple[int, str, tuple[int, int]]], order: dict[str, in
     cut = max(range(len(gaps)), key=gaps.__getitem__)
     if gaps[cut] < 2:
         return length
-    left = {w for _, w, _ in window[: cut + 1]}
-    right = {w for _, w, _ in window[cut + 1 :]}
+    left = {w for _, w in window[: cut + 1]}
+    right = {w for _, w in window[cut + 1 :]}
     at_left = [order[w] for w in left - right]
     at_right = [order[w] for w in right - left]
     ranks_left = [n for n in at_left if n is not None]

@@ -75,6 +75,9 @@ REQUEST_VERBS = _wordset(
     submit enter fill print pack return check click open select go use make remember ensure"""
 )
 """Verbs that open an instruction addressed to the user ("Send us the order number ...")."""
+LIGHT_WORDS = _wordset("go goes going went gone get gets getting got gotten come comes came back")
+"""Light verbs and particles that carry no fact of their own ("your refund goes back to the
+card" for "refunds are issued to the card"): never content words."""
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
@@ -262,7 +265,23 @@ def stem(word: str) -> str:
             base = word[: -len(suffix)]
             if suffix in ("ies", "ied"):
                 return base + "y"
-            return base
+            if suffix == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
+                base += "e"  # pag-es is page-s; box-es is box
+            elif (  # ship-ped, ship-ping: one consonant
+                suffix[0] in "ei"
+                and len(base) >= 4
+                and base[-1] == base[-2]
+                and base[-1] not in "aeioulsz"
+            ):
+                return base[:-1]
+            return _final_e(base)
+    return _final_e(word)
+
+
+def _final_e(word: str) -> str:
+    """change/changed/changes all give ``chang``; short words (``page``) keep their e."""
+    if len(word) >= 5 and word.endswith("e") and not word.endswith("ee"):
+        return word[:-1]
     return word
 
 
@@ -271,12 +290,14 @@ def content_words(text: str) -> list[str]:
     return [stem(w) for w in words(text) if is_content(w)]
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def is_content(w: str) -> bool:
     """Whether a folded word token carries meaning (see :func:`content_words`)."""
     return (
         w not in STOPWORDS
         and w not in META_WORDS
         and w not in DISCOURSE
+        and w not in LIGHT_WORDS
         and w not in NEGATIONS  # polarity is the negation check's business, not coverage's
         and not w.endswith("n't")
         and (len(w) > 2 or w.isdigit())
@@ -423,8 +444,10 @@ def split_claims(text: str, given: Given | None = None) -> list[Claim]:
 
 
 _OPENER = re.compile(
-    r"(?P<w>[^\W\d_]+(?:\s+you)?)(?P<sep>\s*[,!:;.\u2014\u2013-]+\s*|\s+)", re.UNICODE
+    r"(?P<w>(?:good|great|bad) news|[^\W\d_]+(?:\s+you)?)(?P<sep>\s*[,!:;.\u2014\u2013-]+\s*|\s+)",
+    re.UNICODE | re.IGNORECASE,
 )
+_OPENERS = frozenset({"thank you", "also", "however", "good news", "great news", "bad news"})
 _PARTICLES = _wordset("yes no so well great perfect good alright right oh ah")
 """Answer particles that open a sentence only when punctuation follows ("No, ...", but
 "No refunds are given" is a claim)."""
