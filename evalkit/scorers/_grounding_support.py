@@ -22,6 +22,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_text import (
     NEGATIONS,
+    STOPWORDS,
     Claim,
     Given,
     content_words,
@@ -219,7 +220,7 @@ def check_claim(
         cwords = content_words(claim.body)
     if sims is None:
         sims = [float(x) for x in index.similarities([cwords])[0]]
-    view = _ClaimView(claim.body, cwords, given or Given())
+    view = _ClaimView(claim, cwords, given or Given())
     # Only the few passages that a cheap score ranks highest (and the cited ones) get the
     # full, costlier comparison; the others cannot be the best support anyway.
     cset = set(cwords)
@@ -252,11 +253,18 @@ def _with(r: ClaimResult, supported: bool, reason: str) -> ClaimResult:
 class _ClaimView:
     """What every passage comparison needs from one claim, computed once."""
 
-    def __init__(self, text: str, cwords: list[str], given: Given) -> None:
+    def __init__(self, claim: Claim, cwords: list[str], given: Given) -> None:
+        text = claim.body
         self.folded = fold(text)
         self.cwords = cwords
         self.numbers = numbers(text)
-        self.entities = entities(text)
+        # Names are found in the whole claim ("Yes, Bob: ..." names Bob although the checked
+        # part starts with him) and kept where they are in the checked part.
+        self.entities = (
+            entities(text)
+            if not claim.checked
+            else [e for e in entities(claim.text) if fold(e.text.strip(" .,;:!")) in self.folded]
+        )
         self.tokens = _stem_tokens(words(text))
         self.given = given
         self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
@@ -392,7 +400,9 @@ def _negation_mismatch(
 
     The passage sentence compared is the one sharing most of the claim's words; only a
     negation within three words before a word both sides share counts, so an unrelated
-    "not" elsewhere in a long sentence does not flag the claim.
+    "not" elsewhere in a long sentence does not flag the claim. A passage sentence that
+    restricts ("We ship to the United States and Canada only") licenses negating it for
+    something it does not list ("we don't ship to Mexico").
     """
     if not sentences or len(view.cwords) < 3:
         return None
@@ -404,6 +414,8 @@ def _negation_mismatch(
     claim_neg = _negated(view.tokens, shared)
     passage_neg = _negated(best, shared)
     if claim_neg and not passage_neg:
+        if _RESTRICTIVE & sets[j] and _negated_scope(view.tokens) - sets[j] - STOPWORDS:
+            return None
         return "negation mismatch: the claim negates what the passage states"
     if passage_neg and not claim_neg:
         return "negation mismatch: the passage negates what the claim states"
@@ -491,6 +503,19 @@ def _stem_tokens(tokens: list[str]) -> list[str]:
 
 def _identity(tokens: list[str]) -> list[str]:
     return tokens
+
+
+_RESTRICTIVE = frozenset({"only", "exclusively", "solely"})
+
+
+def _negated_scope(tokens: list[str]) -> set[str]:
+    """The words within three after a negation."""
+    return {
+        w
+        for j, t in enumerate(tokens)
+        if t in NEGATIONS or t.endswith("n't")
+        for w in tokens[j + 1 : j + 4]
+    }
 
 
 def _negated(tokens: list[str], shared: set[str]) -> bool:

@@ -160,7 +160,12 @@ _HEDGE = re.compile(
     r"please (?:let|feel|reach|ask|contact|note that i|verify|check)|if you have (?:any )?"
     r"(?:other|more|further|additional) questions|i'?m not (?:sure|certain)|i am not (?:sure|"
     r"certain)|i (?:don't|do not|cannot|can't) (?:know|say|be certain)|you (?:may|might) want "
-    r"to (?:check|verify|confirm)|is there anything else|anything else i can)\b",
+    r"to (?:check|verify|confirm)|is there anything else|anything else i can|"
+    r"(?:the |our )?(?:provided |available )?(?:passages?|context|documents?|help[- ]?cent(?:er|re)"
+    r"(?: articles?| passages?)?|sources?|policy|policies|information (?:i have|provided)) "
+    r"(?:doesn't|don't|does not|do not) (?:say|mention|cover|specify|state|include|contain|"
+    r"address|explain)|i (?:don't|do not) have (?:any )?(?:information|details|data)|"
+    r"i (?:couldn't|could not|can't|cannot) find (?:any )?(?:information|details|anything))\b",
     re.IGNORECASE,
 )
 
@@ -473,11 +478,7 @@ def claim_body(clause: str, given: Given) -> str:
         if m:
             w = fold(m.group("w"))
             punct = bool(m.group("sep").strip())
-            if (
-                w in DISCOURSE
-                or w in ("thank you", "also", "however")
-                or (punct and w in _PARTICLES)
-            ):
+            if w in DISCOURSE or w in _OPENERS or (punct and w in _PARTICLES):
                 request = request or w in ("please", "kindly")
                 s = s[m.end() :]
                 continue
