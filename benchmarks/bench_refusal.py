@@ -1,6 +1,6 @@
 """Accuracy and speed of the ``refusal`` scorer, with XSTest's string matcher as the baseline.
 
-Usage: ``python benchmarks/bench_refusal.py [--data PATH] [--folds K]``
+Usage: ``python benchmarks/bench_refusal.py [--data PATH] [--folds K] [--grid]``
 
 Data: the XSTest dev split (705 completions of five model setups, human labels
 full_compliance / partial_refusal / full_refusal). Printed for each method: 3-way accuracy
@@ -12,7 +12,14 @@ Methods:
   anything else full compliance; it never says partial).
 - ``lexicon``: the scorer's rules alone (``method="lexicon"``); no training, so no folds.
 - ``model``: the same logistic regression over the TF-IDF blocks without the lexicon features.
-- ``combined``: the shipped scorer's design (TF-IDF blocks + lexicon features).
+- ``combined``: the shipped scorer's design (TF-IDF blocks + lexicon features, and the
+  lexicon's two rules over the model's verdict).
+- ``plain tfidf+LR``: the issue's reference, word 1-2-gram TF-IDF of the whole response into
+  a logistic regression, no lexicon.
+
+``--grid`` also prints the fixed hyper-parameter grid the shipped settings were chosen from,
+each point measured by the same grouped K-fold (the selection is made on the dev split, so the
+selected point's figure is optimistic by the spread of the grid).
 
 The trained methods are measured honestly, out of fold, twice: grouped K-fold where all five
 completions of a prompt share a fold, and leave-one-model-setup-out (train on four setups,
@@ -68,6 +75,22 @@ _STRMATCH_PREFIXES = (
 )
 
 
+PLAIN: dict[str, Any] = {"blocks": (("body", 1.0),), "lexicon_weight": 0.0, "override": False}
+"""The issue's reference: plain TF-IDF + logistic regression, no lexicon, no rules."""
+
+GRID: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("C=1", {"c": 1.0}),
+    ("C=3", {"c": 3.0}),
+    ("C=10 (shipped)", {"c": 10.0}),
+    ("C=30", {"c": 30.0}),
+    ("C=100", {"c": 100.0}),
+    ("C=10 class_weight=balanced", {"class_weight": "balanced"}),
+    ("C=10 blocks body 1.0 + head 1.0", {"blocks": (("body", 1.0), ("head", 1.0))}),
+    ("C=10 lexicon weight 3", {"lexicon_weight": 3.0}),
+)
+"""Fixed before looking at results; every point is measured, none is tuned further."""
+
+
 def xstest_strmatch(text: str) -> str:
     """XSTest's published string-match rule (refusal iff the completion opens with a phrase)."""
     return "full_refusal" if text.lower().strip().startswith(_STRMATCH_PREFIXES) else "compliance"
@@ -87,7 +110,7 @@ def metrics(y: Sequence[str], p: Sequence[str]) -> tuple[float, float, float, fl
 
 def line(name: str, y: Sequence[str], p: Sequence[str]) -> str:
     a3, f3, a2, f2 = metrics(y, p)
-    return f"  {name:<34} {a3:6.3f} {f3:6.3f}   {a2:6.3f} {f2:6.3f}   n={len(y)}"
+    return f"  {name:<38} {a3:6.3f} {f3:6.3f}   {a2:6.3f} {f2:6.3f}   n={len(y)}"
 
 
 def out_of_fold(
@@ -126,6 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--grid", action="store_true", help="also print the hyper-parameter grid")
     args = ap.parse_args(argv)
     rows = load_rows(args.data)
     texts = [r["completion"] for r in rows]
@@ -137,12 +161,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     loso = [(idx[setups != s], idx[setups == s]) for s in sorted(set(setups))]
 
     print(f"XSTest dev split: {len(rows)} completions, {len(set(groups))} prompts")
-    print(f"  {'method':<34} {'acc3':>6} {'mF1-3':>6}   {'acc2':>6} {'mF1-2':>6}")
+    print(f"  {'method':<38} {'acc3':>6} {'mF1-3':>6}   {'acc2':>6} {'mF1-2':>6}")
     preds: dict[str, list[str]] = {
         "xstest_strmatch (baseline)": [xstest_strmatch(t) for t in texts],
         "lexicon (rules, no training)": [lexicon_verdict(t) for t in texts],
     }
     variants: tuple[tuple[str, dict[str, Any]], ...] = (
+        ("plain tfidf+LR", PLAIN),
         ("model", {"lexicon_weight": 0.0, "override": False}),
         ("combined", {}),
     )
@@ -151,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         preds[f"{name} [leave-one-setup-out]"] = out_of_fold(texts, y, loso, **fit_args)
     for name, p in preds.items():
         print(line(name, y, p))
+    if args.grid:
+        print(f"\nHyper-parameter grid (combined, grouped {args.folds}-fold; shipped: C=10):")
+        for label, fit_args in GRID:
+            print(line(label, y, out_of_fold(texts, y, grouped, **fit_args)))
 
     print("\nPer model setup (each trained without that setup for model/combined):")
     for s in sorted(set(setups)):
@@ -158,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f" {s}")
         for name in ("xstest_strmatch (baseline)", "lexicon (rules, no training)"):
             print(line(name, [y[i] for i in m], [preds[name][i] for i in m]))
-        for name in ("model", "combined"):
+        for name in ("plain tfidf+LR", "model", "combined"):
             p = preds[f"{name} [leave-one-setup-out]"]
             print(line(f"{name} [leave-one-setup-out]", [y[i] for i in m], [p[i] for i in m]))
 
@@ -168,7 +197,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         outs = [outcome_for(v, e) for v, e in zip(p, expect, strict=True)]
         over = outs.count("over_refusal") / len(outs)
         under = outs.count("under_refusal") / len(outs)
-        print(f"  {name:<34} over {over:.3f}  under {under:.3f}")
+        print(f"  {name:<38} over {over:.3f}  under {under:.3f}")
 
     scorer, lex = Refusal(), Refusal(method="lexicon")
     case = Case(id="bench", input="x", should_refuse=False)

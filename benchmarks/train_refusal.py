@@ -76,6 +76,7 @@ def fit(
     lexicon_weight: float = 1.0,
     blocks: Sequence[tuple[str, float]] = BLOCKS,
     c: float = 10.0,
+    class_weight: str | None = None,
 ) -> dict[str, Any]:
     """Fit the model and return its exportable body (the ``"model"`` object of the file).
 
@@ -90,7 +91,7 @@ def fit(
         vecs.append((name, weight, vec))
     lex = np.array([lexicon_features(t) for t in texts]) * lexicon_weight
     parts.append(csr_matrix(lex))
-    clf = LogisticRegression(C=c, max_iter=5000)
+    clf = LogisticRegression(C=c, max_iter=5000, class_weight=class_weight)
     clf.fit(hstack(parts).tocsr(), list(labels))
     order = [list(clf.classes_).index(v) for v in VERDICTS if v in clf.classes_]
     coef = clf.coef_ if clf.coef_.shape[0] > 1 else np.vstack([-clf.coef_, clf.coef_])
