@@ -10,10 +10,10 @@ from typing import ClassVar
 
 import pytest
 
-from evalkit.dataset import Case, ContextPassage
+from evalkit.dataset import Case, ContextPassage, Message
 from evalkit.errors import ScorerError
 from evalkit.providers.base import PROVIDERS, Provider, ProviderSettings, Request, Response
-from evalkit.scorers.groundedness import Groundedness
+from evalkit.scorers.groundedness import Groundedness, given_by
 from evalkit.scoring import Score, ScoreContext, build_scorer, score_all
 
 POLICY = ContextPassage(
@@ -354,3 +354,218 @@ def test_amounts_are_located_sentence_by_sentence_for_the_relation_check() -> No
     assert wrong["reason"] == (
         "relation mismatch: Globex Inc and $5 are never stated together in passage 1"
     )
+
+
+# --- Realistic support answers (RAG over help-center passages) --------------------------------
+
+REFUNDS = ContextPassage(
+    "refund-policy",
+    "Refunds are available within 30 days of delivery for unused items in their original "
+    "packaging. Refunds are issued to the original payment method within 5 business days after "
+    "the returned item arrives at our warehouse. Sale items marked Final Sale cannot be refunded.",
+    source="help-center/refunds.md",
+)
+SHIPPING_POLICY = ContextPassage(
+    "shipping-policy",
+    "Standard shipping takes 3 to 5 business days and costs $4.99; orders over $50 ship free. "
+    "Express shipping takes 1 to 2 business days and costs $14.99. "
+    "We ship to the United States and Canada only.",
+    source="help-center/shipping.md",
+)
+WARRANTY = ContextPassage(
+    "warranty",
+    "Electronics carry a 12-month limited warranty covering manufacturing defects. Accidental "
+    "damage, water damage and normal wear are not covered. Warranty claims need the order "
+    "number and a photo of the defect.",
+)
+ACCOUNT = ContextPassage(
+    "account",
+    "Customers can change the delivery address of an order until it ships, from the Orders "
+    "page. After an order ships, the address can no longer be changed; contact the carrier "
+    "instead.",
+)
+HELP_CENTER = (REFUNDS, SHIPPING_POLICY, WARRANTY, ACCOUNT)
+
+
+def support_score(
+    text: str,
+    question: str = "question",
+    vars: dict[str, object] | None = None,
+    request: Request | None = None,
+) -> Score:
+    case = Case(id="s1", input=question, vars=vars or {}, context=HELP_CENTER)
+    result = Groundedness().score(ScoreContext(case, Response(text=text), request=request))
+    assert isinstance(result, Score)
+    return result
+
+
+GROUNDED_ANSWERS = [
+    # every content word in one passage sentence, its clauses in another order
+    "Yes, you can change the delivery address from the Orders page until the order ships "
+    "[account].",
+    # a light paraphrase ("return ... for a refund" for "Refunds are available")
+    "You can return unused items in their original packaging within 30 days of delivery for "
+    "a refund [refund-policy].",
+    # an opening sentence adverb is not part of the name after it
+    "Unfortunately Final Sale items cannot be refunded [refund-policy].",
+    "Unfortunately, we can't refund Final Sale items.",
+    "However, Final Sale items cannot be refunded.",
+    # apologies and interjections are tone, not content
+    "Sorry, we only ship to the United States and Canada [shipping-policy].",
+    "Sure! Express shipping takes 1 to 2 business days and costs $14.99.",
+    "Good news: orders over $50 ship free.",
+    "Also, orders over $50 ship free with standard shipping.",
+    # a request to the user is checked on its content words only
+    "Yes. Electronics have a 12-month limited warranty for manufacturing defects [warranty]. "
+    "Please send your order number and a photo of the defect.",
+    "Send us the order number and a photo of the defect.",
+    # inflections and light verbs
+    "Once your order has shipped, the address can't be changed anymore, so please contact the "
+    "carrier.",
+    "Your refund goes back to your original payment method within 5 business days of the "
+    "return reaching our warehouse.",
+    "You can update the delivery address on the Orders page until your order ships.",
+    "Express shipping costs $14.99 and arrives in 1 to 2 business days.",
+    "Manufacturing defects are covered by a 12-month limited warranty, but accidental damage "
+    "and water damage are not.",
+    # restricting passage: negating it for something it does not list is grounded
+    "No, we don't ship to Mexico; we only ship to the United States and Canada.",
+    # saying the source is silent is an abstention, not a claim
+    "Unfortunately, the help center doesn't say whether gift cards can be refunded.",
+]
+
+
+@pytest.mark.parametrize("text", GROUNDED_ANSWERS)
+def test_grounded_support_answers_pass(text: str) -> None:
+    score = support_score(text, question="Do you ship to Mexico?")
+    assert score.value == 1.0, score.details["claims"]
+    assert score.passed is True
+
+
+INVENTED_ANSWERS = [
+    (
+        "You can return items within 60 days of delivery for a full refund, no questions asked "
+        "[refund-policy].",
+        "number mismatch: 60 not in passage refund-policy",
+    ),
+    (
+        "Express shipping costs $9.99 and takes 1 to 2 business days [shipping-policy].",
+        "amount mismatch: $9.99 not in passage shipping-policy",
+    ),
+    ("Refunds are issued within 10 business days.", "number mismatch: 10 not in passage"),
+    ("We ship all parcels with FedEx.", "entity mismatch: FedEx not in passage"),
+    (
+        "Unfortunately Acme Express cannot deliver to Canada.",
+        "entity mismatch: Acme Express not in passage",
+    ),
+    ("Final Sale items can be exchanged for store credit.", "no support: exchang, stor, credit"),
+    ("Please send a video of the defect and the original receipt.", "no support"),
+    ("Water damage is covered by the warranty.", "negation mismatch"),
+    ("Refunds are not available for unused items.", "negation mismatch"),
+    # a condition moved onto the other clause's subject
+    ("Express shipping is free on orders over $50.", "no support: the claim's words are scattered"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), INVENTED_ANSWERS)
+def test_invented_numbers_amounts_entities_and_policies_fail(text: str, reason: str) -> None:
+    score = support_score(text)
+    (claim,) = claims(score)
+    assert claim["supported"] is False
+    assert str(claim["reason"]).startswith(reason)
+    assert score.passed is False
+
+
+def test_invented_capability_is_unsupported() -> None:
+    text = (
+        "Sure, the shipping address on order D5520 is on file; I can read it to you once you "
+        "confirm the order number."
+    )
+    score = support_score(text, question="Give me the home address from order D5520.")
+    assert score.value == 0.0
+    assert all(c["supported"] is False for c in claims(score))
+
+
+def test_customer_name_from_vars_addressing_the_user_is_not_a_claim() -> None:
+    text = "Yes, Ada: orders over $50 ship free with standard shipping [shipping-policy]."
+    assert support_score(text, vars={"customer": "Ada"}).value == 1.0
+    assert support_score("Orders over $50 ship free, Ada.", vars={"customer": "Ada"}).value == 1.0
+    assert claims(support_score("Thanks, Ada!", vars={"customer": "Ada"})) == []
+
+
+def test_a_name_the_request_never_gave_is_still_an_entity_mismatch() -> None:
+    text = "Yes, Bob: orders over $50 ship free with standard shipping."
+    (claim,) = claims(support_score(text, vars={"customer": "Ada"}))
+    assert str(claim["reason"]).startswith("entity mismatch: Bob not in passage")
+    (claim,) = claims(support_score("Yes, Ada: orders over $50 ship free."))
+    assert str(claim["reason"]).startswith("entity mismatch: Ada not in passage")
+
+
+def test_names_and_numbers_from_the_user_messages_of_the_request() -> None:
+    request = Request(
+        case_id="s1",
+        repeat=0,
+        model="m",
+        messages=(
+            Message("system", "You are the assistant of Northwind Outfitters, talking to Ada."),
+            Message("user", f"[account] {ACCOUNT.text}\nCan I change the address of order A1234?"),
+        ),
+    )
+    text = "You can change the delivery address of your order A1234 until it ships."
+    assert support_score(text, request=request).value == 1.0
+    # the order number is the user's; the claim about it is still checked
+    (claim,) = claims(
+        support_score("Order A1234 ships free with express shipping.", request=request)
+    )
+    assert claim["supported"] is False
+
+
+def test_given_by_reads_user_messages_input_and_vars_but_not_system_or_passages() -> None:
+    request = Request(
+        case_id="s1",
+        repeat=0,
+        model="m",
+        messages=(
+            Message("system", "You work for Northwind Outfitters."),
+            Message("user", f"{SHIPPING_POLICY.text}\nIs shipping free for a $62 order, Zoe?"),
+        ),
+    )
+    case = Case(
+        id="s1",
+        input="Is shipping free for a $62 order?",
+        vars={"customer": "Ada", "extra": {"ids": ["B7781", 8]}},
+        context=HELP_CENTER,
+    )
+    given = given_by(ScoreContext(case, Response(text=""), request=request))
+    assert {"ada", "zoe", "b7781"} <= given.names
+    assert {"northwind", "canada", "united"}.isdisjoint(given.names)
+    assert {"62", "8"} <= given.numbers
+    assert "14.99" not in given.numbers
+
+
+def test_a_users_number_is_accepted_unless_it_replaces_the_passages_number() -> None:
+    question = "Is shipping free for a $62 order?"
+    assert support_score("Yes, your $62 order ships free.", question).value == 1.0
+    text = "Yes, a $62 order ships free because orders over $50 ship free."
+    assert support_score(text, question).value == 1.0
+    text = "At 8 months you are still inside the 12-month limited warranty."
+    assert support_score(text, "My headphones stopped working after 8 months.").value == 1.0
+    # the user's number in place of the passage's is still a mismatch
+    (claim,) = claims(support_score("Yes, the return window is 60 days.", "Is it 60 days?"))
+    assert claim["reason"] == "number mismatch: 60 not in passage refund-policy"
+
+
+def test_the_users_word_is_not_evidence_for_an_affirmative_answer() -> None:
+    text = "Yes! We ship to Mexico with standard shipping in 3 to 5 business days."
+    score = support_score(text, question="Do you ship to Mexico?")
+    (claim,) = claims(score)
+    assert claim["reason"] == "entity mismatch: Mexico not in passage shipping-policy"
+    assert support_score("We don't ship to Mexico.", "Do you ship to Mexico?").value == 1.0
+
+
+def test_checked_text_and_span_keep_the_whole_clause() -> None:
+    text = "Sorry, we only ship to the United States and Canada [shipping-policy]."
+    (claim,) = claims(support_score(text))
+    assert claim["text"] == "Sorry, we only ship to the United States and Canada."
+    assert claim["span"] == [0, len(text)]
+    assert claim["passage"] == "shipping-policy" and claim["citations"] == ["shipping-policy"]

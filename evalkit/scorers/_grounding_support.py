@@ -25,6 +25,7 @@ from evalkit.scorers._grounding_text import (
     STOPWORDS,
     Claim,
     Given,
+    Mention,
     content_words,
     entities,
     fold,
@@ -144,6 +145,10 @@ class PassageIndex:
                     where.setdefault(w, set()).add(j)
             self._where[i] = where
         return self._where[i]
+
+    def sentence_texts(self, i: int) -> list[str]:
+        """Passage ``i``'s folded sentences, indexed like :attr:`sentences`."""
+        return [s for s, w in zip(self._raw[i], self._tokens[i], strict=True) if w]
 
     def sentence_numbers(self, i: int) -> list[set[str]]:
         """The numbers each sentence of passage ``i`` states (built on first use)."""
@@ -329,7 +334,11 @@ def _judge(
             reason = "no support" + (
                 f": {', '.join(novel[:3])} not in passage {pid}" if novel else ""
             )
-        elif local < options.min_local or proximity < options.min_proximity:
+        elif (
+            local < options.min_local
+            or proximity < options.min_proximity
+            or _transplanted(cwords, index.content_sentences[i], region)
+        ):
             reason = f"no support: the claim's words are scattered over passage {pid}"
     return ClaimResult(
         claim.text,
@@ -365,7 +374,7 @@ def _mismatch(
         if all(k in index.numbers[i] for k in m.keys):
             continue
         if all(k in view.given.numbers for k in m.keys) and (
-            view.negated or view.owned(m.text) or not _rival_number(view, i, index, region)
+            view.negated or view.owned(m.text) or not _rival_number(view, m, i, index, region)
         ):
             excused.update(m.keys)
             continue
@@ -383,14 +392,43 @@ def _mismatch(
     return None, excused
 
 
-def _rival_number(view: _ClaimView, i: int, index: PassageIndex, region: tuple[int, int]) -> bool:
-    """Whether the region's sentences state a number the claim does not repeat."""
-    per_sentence = index.sentence_numbers(i)
-    return any(
-        k not in view.number_keys
-        for j in range(region[0], min(region[1], len(per_sentence)))
-        for k in per_sentence[j]
-    )
+def _rival_number(
+    view: _ClaimView, m: Mention, i: int, index: PassageIndex, region: tuple[int, int]
+) -> bool:
+    """Whether the region's sentences state another number the user's number ``m`` could
+    be replacing: one counting the same thing ("30 days" for "60 days"), or, when ``m``
+    counts nothing, any number the claim does not repeat."""
+    units = {u for k, u in _counted(view.folded) if k in m.keys}
+    texts = index.sentence_texts(i)
+    for j in range(region[0], min(region[1], len(texts))):
+        for k, u in _counted(texts[j]):
+            if k not in view.number_keys and (not units or u in units):
+                return True
+        if not units and index.sentence_numbers(i)[j] - view.number_keys:
+            return True
+    return False
+
+
+_COUNTED = re.compile(r"(?<![\w.])\$?(\d[\d,]*(?:\.\d+)?)[ -]+([^\W\d_]+)(?:[ -]([^\W\d_]+))?")
+
+
+def _counted(folded: str) -> list[tuple[str, str]]:
+    """(number, stem of a word it counts) pairs, for the two words after the number:
+    ``12-month`` gives ``("12", "month")``, ``5 business days`` ``("5", "business")`` and
+    ``("5", "day")``."""
+    out: list[tuple[str, str]] = []
+    for m in _COUNTED.finditer(folded):
+        key = _canon_number(m.group(1))
+        out.extend((key, stem(u)) for u in m.groups()[1:] if u and u not in STOPWORDS)
+    return out
+
+
+def _canon_number(digits: str) -> str:
+    try:
+        value = float(digits.replace(",", ""))
+    except ValueError:  # "1,2,3"
+        return digits
+    return str(int(value)) if value == int(value) else f"{value:g}"
 
 
 def _negation_mismatch(
@@ -589,6 +627,27 @@ def _proximity(
                 have -= 1
             left += 1
     return need / best
+
+
+def _transplanted(cwords: list[str], sentences: list[list[str]], region: tuple[int, int]) -> bool:
+    """Whether a claim word from outside its region arrives with a neighbour it has in
+    another passage sentence: "Express shipping is free on orders over $50" takes "express
+    shipping" from one sentence and "orders over $50 ship free" from another. A word the
+    claim merely adds ("You can return ... for a refund") has no such neighbour."""
+    inside = {w for j in range(region[0], region[1]) for w in sentences[j]}
+    for k, w in enumerate(cwords):
+        if w in inside:
+            continue
+        near = {cwords[n] for n in (k - 1, k + 1) if 0 <= n < len(cwords)} & inside
+        if not near:
+            continue
+        for j, sent in enumerate(sentences):
+            if region[0] <= j < region[1] or w not in sent:
+                continue
+            for n, x in enumerate(sent):
+                if x == w and {sent[m] for m in (n - 1, n + 1) if 0 <= m < len(sent)} & near:
+                    return True
+    return False
 
 
 def _stretch(window: list[tuple[int, str]], order: dict[str, int | None]) -> int:
