@@ -43,12 +43,14 @@ from evalkit.scoring import ScoreContext
 DATA = (
     Path(__file__).resolve().parents[2] / "shared" / "data" / "groundedness" / "groundedness.jsonl"
 )
-PROXIMITY_GRID = (0.3, 0.35, 0.4, 0.45, 0.5)
+PROXIMITY_GRID = (0.5, 0.55, 0.6, 0.65, 0.7)
 THRESHOLD_GRID = (0.5, 0.6, 0.75, 0.9, 1.0)
 
 
 def to_case(row: dict[str, Any]) -> tuple[Case, Response]:
-    """One labelled row as the scorer sees it: the context is one passage with id ``1``."""
+    """One labelled row as the scorer sees it: the context is one passage with id ``1``, the
+    question is the case's input (so its names and numbers count as the user's own, as they
+    would in an application)."""
     case = Case(
         id=row["id"],
         input=row.get("question") or "Summarise the passage.",

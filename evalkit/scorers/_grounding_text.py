@@ -318,8 +318,18 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
     counts the writer made up from the text ("two people"), so they are left to the softer
     content-word check instead of failing the claim outright.
     """
+    out = _numbers(fold(text))
+    if spelled:
+        for w in words(text):
+            if w in _NUMBER_WORDS:
+                out.append(Mention(w, "number", (_canon(_NUMBER_WORDS[w]),)))
+    return out
+
+
+def _numbers(folded: str, unscaled: set[str] | None = None) -> list[Mention]:
+    """The digit-written mentions of ``folded`` text; the unscaled value of an amount such
+    as ``5 million`` (``"5"``) is added to ``unscaled`` when given."""
     out: list[Mention] = []
-    folded = fold(text)
     for m in _NUM.finditer(folded):
         raw = m.group(0)
         digits = raw.lstrip("+$").rstrip("%")
@@ -334,6 +344,8 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
         if raw.startswith("$") or raw.endswith("%") or after in _SCALES or after == "percent":
             kind = "amount"
             if after in _SCALES:
+                if unscaled is not None:
+                    unscaled.add(_canon(value))
                 value *= _SCALES[after]
             out.append(Mention(raw, kind, (_canon(value),)))
         elif month in MONTHS:
@@ -342,10 +354,6 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
             out.append(Mention(surface, "date", (_canon(value), f"{month[:3]} {_canon(value)}")))
         else:
             out.append(Mention(raw, "number", (_canon(value),)))
-    if spelled:
-        for w in words(text):
-            if w in _NUMBER_WORDS:
-                out.append(Mention(w, "number", (_canon(_NUMBER_WORDS[w]),)))
     return out
 
 
@@ -354,16 +362,11 @@ def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
 
     ``tokens`` are the passage's :func:`words` when the caller already has them.
     """
-    keys = {k for m in numbers(text) for k in m.keys}
+    keys: set[str] = set()
+    keys.update(k for m in _numbers(fold(text), keys) for k in m.keys)
     for w in tokens if tokens is not None else words(text):
         if w in _NUMBER_WORDS:
             keys.add(_canon(_NUMBER_WORDS[w]))
-    for m in _NUM.finditer(fold(text)):
-        digits = _ORDINAL.sub("", m.group(0).lstrip("+$").rstrip("%"))
-        try:
-            keys.add(_canon(float(digits.replace(",", ""))))
-        except ValueError:
-            continue
     return keys
 
 
