@@ -10,7 +10,6 @@ content words must mostly occur there, and a cited passage must exist and be the
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass, field
@@ -20,6 +19,12 @@ from rapidfuzz import fuzz
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evalkit.dataset import ContextPassage
+from evalkit.scorers._grounding_proximity import (
+    local_coverage,
+    proximity,
+    transplanted,
+    word_order,
+)
 from evalkit.scorers._grounding_text import (
     NEGATIONS,
     STOPWORDS,
@@ -275,21 +280,12 @@ class _ClaimView:
         self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
         self.number_keys = {k for m in self.numbers for k in m.keys}
         self.names = {stem(k) for e in self.entities for k in e.keys}
-        self.order = _word_order(cwords, self.names)
+        self.order = word_order(cwords, self.names)
 
     def owned(self, surface: str) -> bool:
         """Whether a mention is the user's own thing ("your order A1234", "your $62 order")."""
         at = self.folded.find(fold(surface.strip(" .,;")))
         return at >= 0 and "your" in self.folded[:at].split()[-3:]
-
-
-def _word_order(cwords: list[str], names: set[str]) -> dict[str, int | None]:
-    """Where each content word first occurs in the claim, for clause moves in proximity;
-    name words get no position: a predicate moved onto a name is no clause move."""
-    order: dict[str, int | None] = {}
-    for n, w in enumerate(cwords):
-        order.setdefault(w, None if w in names else n)
-    return order
 
 
 def _judge(
@@ -304,16 +300,16 @@ def _judge(
     text, cwords = view.folded, view.cwords
     partial = fuzz.partial_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
-    local, region = _local_coverage(cwords, index.sentence_sets[i], options.min_local)
+    local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
     reason, excused = _mismatch(view, i, index, region)
     order = view.order
     if excused:  # the user's own names and numbers are neither support nor novel words
         cwords = [w for w in cwords if w not in excused]
-        local, region = _local_coverage(cwords, index.sentence_sets[i], options.min_local)
-        order = _word_order(cwords, view.names)
+        local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
+        order = word_order(cwords, view.names)
     found = [_has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
-    proximity = _proximity(order, index.content_sentences[i], region)
+    near = proximity(order, index.content_sentences[i], region)
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,
@@ -321,7 +317,7 @@ def _judge(
         "token_set": tset,
         "coverage": coverage,
         "local": local,
-        "proximity": proximity,
+        "proximity": near,
         "length": float(len(set(cwords))),
     }
     if reason is None and options.check_negation:
@@ -336,8 +332,8 @@ def _judge(
             )
         elif (
             local < options.min_local
-            or proximity < options.min_proximity
-            or _transplanted(cwords, index.content_sentences[i], region)
+            or near < options.min_proximity
+            or transplanted(cwords, index.content_sentences[i], region)
         ):
             reason = f"no support: the claim's words are scattered over passage {pid}"
     return ClaimResult(
@@ -592,109 +588,3 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
 
 
 _SENT = re.compile(r"(?<=[.!?])\s+|\n+")
-
-
-def _proximity(
-    order: dict[str, int | None], sentences: list[list[str]], region: tuple[int, int]
-) -> float:
-    """How tightly the claim's words sit in the passage sentence(s) that hold most of them:
-    distinct claim words found there divided by the shortest stretch of that region's
-    content words holding them all (1.0 when contiguous; see :func:`_stretch` for a clause
-    the claim moved). Function words are left out of the stretch, and words the claim has
-    beyond the region do not widen it, so a faithful sentence-level paraphrase scores high
-    while a claim stitched together from words far apart in the passage scores low.
-    ``order`` maps the claim's content words to their place in the claim."""
-    target = order.keys()
-    sequence = [w for j in range(region[0], region[1]) for w in sentences[j]]
-    positions = [(n, w) for n, w in enumerate(sequence) if w in target]
-    need = len({w for _, w in positions})
-    if need == 0:
-        return 0.0
-    if need == 1:
-        return 1.0
-    counts: dict[str, int] = {}
-    have, left, best = 0, 0, float("inf")
-    for right in range(len(positions)):
-        w = positions[right][1]
-        counts[w] = counts.get(w, 0) + 1
-        if counts[w] == 1:
-            have += 1
-        while have == need:
-            best = min(best, _stretch(positions[left : right + 1], order))
-            lw = positions[left][1]
-            counts[lw] -= 1
-            if counts[lw] == 0:
-                have -= 1
-            left += 1
-    return need / best
-
-
-def _transplanted(cwords: list[str], sentences: list[list[str]], region: tuple[int, int]) -> bool:
-    """Whether a claim word from outside its region arrives with a neighbour it has in
-    another passage sentence: "Express shipping is free on orders over $50" takes "express
-    shipping" from one sentence and "orders over $50 ship free" from another. A word the
-    claim merely adds ("You can return ... for a refund") has no such neighbour."""
-    inside = {w for j in range(region[0], region[1]) for w in sentences[j]}
-    for k, w in enumerate(cwords):
-        if w in inside:
-            continue
-        near = {cwords[n] for n in (k - 1, k + 1) if 0 <= n < len(cwords)} & inside
-        if not near:
-            continue
-        for j, sent in enumerate(sentences):
-            if region[0] <= j < region[1] or w not in sent:
-                continue
-            for n, x in enumerate(sent):
-                if x == w and {sent[m] for m in (n - 1, n + 1) if 0 <= m < len(sent)} & near:
-                    return True
-    return False
-
-
-def _stretch(window: list[tuple[int, str]], order: dict[str, int | None]) -> int:
-    """Content words a window of claim-word positions spans. When the claim states the
-    window's two pieces (split at its widest gap) in the opposite order ("from the Orders
-    page until it ships" for "until it ships, from the Orders page"), the gap counts as one
-    word: that is a clause moved, not words gathered from all over the sentence."""
-    length = window[-1][0] - window[0][0] + 1
-    if len(window) < 3:
-        return length
-    gaps = [b[0] - a[0] - 1 for a, b in itertools.pairwise(window)]
-    cut = max(range(len(gaps)), key=gaps.__getitem__)
-    if gaps[cut] < 2:
-        return length
-    left = {w for _, w in window[: cut + 1]}
-    right = {w for _, w in window[cut + 1 :]}
-    at_left = [order[w] for w in left - right]
-    at_right = [order[w] for w in right - left]
-    ranks_left = [n for n in at_left if n is not None]
-    ranks_right = [n for n in at_right if n is not None]
-    if len(ranks_left) < len(at_left) or len(ranks_right) < len(at_right):
-        return length  # a name word in either piece: no clause move
-    if ranks_left and ranks_right and max(ranks_right) < min(ranks_left):
-        return length - gaps[cut] + 1
-    return length
-
-
-def _local_coverage(
-    cwords: list[str], sets: list[set[str]], enough: float = 1.0
-) -> tuple[float, tuple[int, int]]:
-    """Best share of the claim's content words found within one sentence or two adjacent
-    ones, and the region where proximity is measured, as a ``[start, end)`` range of
-    sentence indices: the best single sentence when it alone holds ``enough`` of the words
-    (a word or two the claim adds, found elsewhere, must not stretch the region), otherwise
-    the best pair."""
-    if not cwords or not sets:
-        return (1.0 if not cwords else 0.0), (0, len(sets))
-    target = set(cwords)
-    hits = [len(target & s) for s in sets]
-    j0 = max(range(len(sets)), key=lambda j: hits[j])
-    best, region = hits[j0], (j0, j0 + 1)
-    single_enough = hits[j0] >= enough * len(target)
-    for j in range(len(sets) - 1):
-        if hits[j] + hits[j + 1] > best:  # the union can only beat best if the sum does
-            pair = len(target & (sets[j] | sets[j + 1]))
-            if pair > best:
-                best = pair
-                if not single_enough:
-                    region = (j, j + 2)
-    return best / len(target), region
