@@ -82,15 +82,8 @@ class OpenAIProvider(SDKProvider):
             default_headers=self._headers(),
         )
 
-    def parse(
-        self,
-        data: Mapping[str, Any],
-        headers: Mapping[str, str],
-        request_id: str | None,
-        latency_ms: float,
-        where: str,
-    ) -> Response:
-        return parse_response(data, headers, request_id, latency_ms, where)
+    def parse(self, *args: Any) -> Response:
+        return parse_response(*args)
 
     def build_body(self, request: Request) -> dict[str, Any]:
         """The Chat Completions request body for ``request`` (public for inspection)."""
