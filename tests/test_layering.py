@@ -1,0 +1,65 @@
+"""Imports go one way along the data flow: eval set → render → provider → record → score →
+compare → report → front ends. A module may import (at module level) only from its own stage
+or earlier ones; later stages are imported lazily inside functions, where a display helper
+needs them. Checked with ``ast`` so a new back-edge fails here, not in review."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
+
+STAGES: list[tuple[str, ...]] = [
+    ("errors", "hashing", "registry"),
+    ("dataset",),
+    ("suites", "config"),
+    ("providers", "prompt", "pricing"),
+    ("scoring",),
+    ("records", "cache", "limits", "retry", "progress"),
+    ("dispatch", "scoring_pool", "runmeta", "engine_run", "engine", "scorers"),
+    ("stats", "aggregate", "changes", "comparison_cases", "comparison", "compare", "gates"),
+    ("summary", "report", "frames"),
+    ("api", "assertions", "pytest_plugin", "pytest_items", "pytest_runner", "cli", "__main__"),
+]
+
+
+def stage(module: str) -> int:
+    head = module.removeprefix("evalkit.").split(".")[0]
+    for rank, names in enumerate(STAGES):
+        if head in names:
+            return rank
+    raise AssertionError(f"{module}: not placed in a stage of tests/test_layering.py; add it")
+
+
+def module_level_imports(path: Path) -> set[str]:
+    out: set[str] = set()
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("evalkit."):
+            out.add(node.module)
+        elif isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("evalkit.")}
+    return out
+
+
+def test_every_module_imports_only_earlier_stages() -> None:
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        module = ".".join(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        if module in ("evalkit.__init__",):
+            continue
+        mine = stage(module)
+        for dep in module_level_imports(path):
+            if stage(dep) > mine:
+                offenders.append(f"{module} (stage {mine}) imports {dep} (stage {stage(dep)})")
+    assert offenders == []
+
+
+def test_the_stage_list_covers_the_package() -> None:
+    heads = {
+        p.relative_to(PACKAGE).parts[0].removesuffix(".py")
+        for p in PACKAGE.glob("*")
+        if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
+    }
+    placed = {n for names in STAGES for n in names}
+    assert heads - {"__init__"} <= placed
