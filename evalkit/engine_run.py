@@ -148,6 +148,9 @@ class CandidateRun:
     # ------------------------------------------------------------------ run
     async def execute(self) -> Run:
         run_dir = self._run_dir()
+        from evalkit.providers.base import PROVIDERS
+
+        PROVIDERS.get(self.candidate.provider)  # an unknown provider is the first thing to say
         requests = self._render_all()
         done: set[tuple[str, int]] = set()
         previous: dict[str, Any] = {}

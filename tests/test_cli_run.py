@@ -153,3 +153,18 @@ def test_openai_through_the_loopback_server_never_writes_the_key(
     assert _grep_dir(tmp_path / "run", FAKE_KEY) == []
     assert _grep_dir(tmp_path / "cache", FAKE_KEY) == []
     assert _grep_dir(tmp_path / "run", FAKE_KEY[-12:]) == []
+
+
+def test_unknown_provider_is_reported_before_anything_else(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evalkit.cli import main as cli_main
+
+    data = tmp_path / "set.jsonl"
+    data.write_text('{"id": "a", "vars": {"x": 1}}\n')  # would also fail to render
+    code = cli_main(
+        ["run", str(data), "--provider", "opnai", "--model", "m", "--out", str(tmp_path / "run")]
+    )
+    assert code == 2
+    assert "unknown provider 'opnai'; did you mean \"openai\"?" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
