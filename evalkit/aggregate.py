@@ -154,6 +154,9 @@ class RunMetrics:
     errors: int
     """Records with a provider error."""
     errors_by_kind: Mapping[str, int] = field(default_factory=dict)
+    usage_estimated: int = 0
+    """Records whose token counts evalkit estimated (the provider reported none): their
+    tokens and cost are estimates, and every view says so."""
 
     @property
     def error_rate(self) -> float | None:
@@ -192,6 +195,7 @@ class RunMetrics:
             "latency_max": self.latency_max,
             "errors": self.errors,
             "errors_by_kind": dict(self.errors_by_kind),
+            "usage_estimated": self.usage_estimated,
         }
 
     @classmethod
@@ -209,6 +213,7 @@ class RunMetrics:
             latency_max=d.get("latency_max"),
             errors=int(d.get("errors", 0)),
             errors_by_kind=dict(d.get("errors_by_kind") or {}),
+            usage_estimated=int(d.get("usage_estimated", 0)),
         )
 
 
@@ -508,4 +513,5 @@ def run_metrics(records: Sequence[Record], *, cases: int | None = None) -> RunMe
         latency_max=float(lat.max()) if lat.size else None,
         errors=sum(kinds.values()),
         errors_by_kind=dict(sorted(kinds.items())),
+        usage_estimated=sum(1 for r in records if r.usage.estimated),
     )

@@ -521,6 +521,7 @@ def _side(s: CaseSummary) -> CaseSide:
         scores=scores,
         tool_calls=tuple(t.to_dict() for t in first.tool_calls),
         cost=sum(costs) / len(costs) if costs else None,
+        usage_estimated=any(r.usage.estimated for r in recs),
         latency_ms=sum(lats) / len(lats) if lats else None,
         error=err.to_dict() if err else None,
         model=next((r.model for r in recs if r.model), None),

@@ -102,6 +102,8 @@ class CaseSide:
     """:meth:`ErrorInfo.to_dict` of the first errored repeat."""
     model: str | None = None
     """The model ID the provider reported."""
+    usage_estimated: bool = False
+    """Token counts (and so the cost) were estimated by evalkit for at least one repeat."""
     repeats: int = 1
     verdicts: tuple[bool | None, ...] = ()
     """Case-level verdict per repeat (only stored when there are repeats)."""
@@ -129,6 +131,8 @@ class CaseSide:
             "model": self.model,
         }
         d.update({k: v for k, v in optional.items() if v not in (None, [])})
+        if self.usage_estimated:
+            d["usage_estimated"] = True
         if self.repeats != 1:
             d["repeats"] = self.repeats
             d["verdicts"] = list(self.verdicts)
@@ -146,6 +150,7 @@ class CaseSide:
             latency_ms=d.get("latency_ms"),
             error=d.get("error"),
             model=d.get("model"),
+            usage_estimated=bool(d.get("usage_estimated", False)),
             repeats=int(d.get("repeats", 1)),
             verdicts=tuple(d.get("verdicts") or ()),
         )

@@ -130,6 +130,18 @@ def _errors(sl: SliceComparison) -> str:
     return f"baseline {side(sl.baseline_run)}, candidate {side(sl.candidate_run)}"
 
 
+def estimated_note(sl: SliceComparison) -> str:
+    """Says which token counts (and so costs) are evalkit's estimates; ``""`` when none."""
+    b, c = sl.baseline_run.usage_estimated, sl.candidate_run.usage_estimated
+    if not b and not c:
+        return ""
+    return (
+        f"tokens and cost estimated (provider reported no usage) for {b} of "
+        f"{sl.baseline_run.records} baseline and {c} of {sl.candidate_run.records} candidate "
+        "record(s)"
+    )
+
+
 def _flaky(cmp: Comparison) -> tuple[int, int]:
     rows = [r for r in cmp.cases if r.baseline and r.candidate]
     return (
@@ -176,6 +188,8 @@ def terminal_summary(
         + (f"; flaky: baseline {fb}, candidate {fc}" if fb or fc else ""),
         f"errors: {_errors(cmp.overall)}",
     ]
+    if estimated_note(cmp.overall):
+        lines.append(f"note: {estimated_note(cmp.overall)}")
     for sl in cmp.tags:
         lines.append(f"  [{_one_line(sl.tag, 40)}] {sl.cases} case(s): {_counts(sl)}")
     worst = worst_regressions(cmp, max_regressions)
@@ -260,7 +274,8 @@ def markdown_summary(
         "",
         _LEGEND,
         "",
-        f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}.",
+        f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."
+        + (f" Note: {estimated_note(cmp.overall)}." if estimated_note(cmp.overall) else ""),
     ]
     worst = worst_regressions(cmp, max_regressions)
     if worst:

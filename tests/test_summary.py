@@ -72,3 +72,30 @@ def test_markdown_escapes_untrusted_reasons(tmp_path: Path) -> None:
     assert "[x](javascript" not in md and "\\[x\\](javascript" in md
     line = next(x for x in md.splitlines() if "alert" in x)
     assert "\\|" in line  # a pipe cannot split a table cell
+
+
+def test_estimated_usage_is_marked_in_every_view(tmp_path: Path) -> None:
+    import dataclasses
+
+    from evalkit.compare import compare
+    from evalkit.providers.base import Usage
+    from evalkit.report import render_report
+    from evalkit.summary import markdown_summary, terminal_summary
+
+    est = Usage(120, 30, None, estimated=True)
+    base = make_run(tmp_path / "b", [make_record(f"c{i}", {"s": True}) for i in range(4)])
+    cand = make_run(
+        tmp_path / "c",
+        [dataclasses.replace(make_record(f"c{i}", {"s": True}), usage=est) for i in range(4)],
+    )
+    cmp = compare(base, cand)
+    assert cmp.overall.candidate_run.usage_estimated == 4
+    assert cmp.overall.baseline_run.usage_estimated == 0
+    note = "tokens and cost estimated (provider reported no usage) for 0 of 4 baseline and 4 of 4"
+    assert note in terminal_summary(cmp)
+    assert note in markdown_summary(cmp)
+    page = render_report(cmp)
+    assert "Tokens and cost estimated" in page and '"est":true' in page
+    again = type(cmp).from_dict(cmp.to_dict())
+    assert again.overall.candidate_run.usage_estimated == 4
+    assert again.cases[0].candidate is not None and again.cases[0].candidate.usage_estimated

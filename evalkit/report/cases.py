@@ -145,7 +145,8 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"a", "z" | "t", "ok",
     "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
     "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; ``err`` only on a
-    provider error, ``n`` / ``rate`` / ``flaky`` only with repeats, the last four only when
+    provider error, ``n`` / ``rate`` / ``flaky`` only with repeats, ``est`` only when evalkit
+    estimated the token counts, the last four only when
     the evidence exists.
     """
     err = side.error
@@ -168,6 +169,8 @@ def side_view(side: CaseSide) -> dict[str, Any]:
         out["err"] = f"{err.get('kind', 'error')}: {err.get('message', '')}"
     if side.repeats != 1:
         out.update(n=side.repeats, rate=side.pass_rate, flaky=side.flaky)
+    if side.usage_estimated:
+        out["est"] = True
     if side.tool_calls:
         out["calls"] = [
             {

@@ -213,7 +213,11 @@ def section_view(c: Comparison) -> dict[str, Any]:
     """Everything the page shows for one comparison (see ``report.html.j2``)."""
     scorers = [s.name for s in c.overall.scorers]
     cases = case_views(c.cases)
+    from evalkit.summary import estimated_note
+
     notes = [c.dataset.note] if c.dataset.note else []
+    if estimated_note(c.overall):
+        notes.append(estimated_note(c.overall).capitalize() + ".")
     if not c.dataset.same_version and not c.dataset.note:
         notes.append(
             f"The runs used different eval set versions ({c.dataset.baseline_version} vs "

@@ -236,7 +236,8 @@
       var verdict = s[1] === true ? "pass" : s[1] === false ? "FAIL" : "n/a";
       add(name, fmtNum(s[0], 3) + " " + verdict + (s[2] ? " — " + s[2] : ""));
     });
-    add("cost", side.cost === null ? "unknown" : "$" + fmtNum(side.cost, 5));
+    add("cost", (side.cost === null ? "unknown" : "$" + fmtNum(side.cost, 5)) +
+      (side.est ? " (estimated: the provider reported no usage)" : ""));
     add("latency", side.lat === null ? "–" : fmtNum(side.lat, 0) + " ms");
     if (side.tok) add("tokens in/out", side.tok[0] + " / " + side.tok[1]);
     if (side.n > 1) add("repeats", side.n + " (pass rate " + fmtNum(side.rate, 2) + ")" + (side.flaky ? " · flaky: verdict differs across repeats" : ""));
