@@ -52,15 +52,18 @@ _EXPORTS = {
     "cases_frame": "evalkit.frames",
     "expect": "evalkit.assertions",
 }
+# ``evalkit.compare`` is the module once anything imports it, so the function is exported
+# under a name that cannot be shadowed.
+_ALIASES = {"compare_runs": ("evalkit.compare", "compare")}
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = sorted([*_EXPORTS, *_ALIASES, "__version__"])
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module, attr = _ALIASES.get(name) or (_EXPORTS.get(name), name)
     if module is None:
         raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    value = getattr(importlib.import_module(module), attr)
     globals()[name] = value
     return value
 
