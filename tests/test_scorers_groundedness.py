@@ -6,6 +6,7 @@ import asyncio
 import json
 import pickle
 from collections.abc import Iterator
+from pathlib import Path
 from typing import ClassVar
 
 import pytest
@@ -200,12 +201,19 @@ def judge_provider() -> Iterator[type[_JudgeStub]]:
     PROVIDERS.unregister(_JudgeStub.name)
 
 
-def judge(reply: str, text: str = "Orders above $80 ship free. Shipping costs $9.") -> Score:
+def judge(
+    reply: str,
+    text: str = "Orders above $80 ship free. Shipping costs $9.",
+    cache: str = "off",
+    cache_dir: str = ".evalkit/cache",
+) -> Score:
     scorer = Groundedness(
         mode="judge",
         judge_provider=_JudgeStub.name,
         judge_model="stub-1",
         judge_options={"reply": reply},
+        judge_cache=cache,
+        judge_cache_dir=cache_dir,
     )
     assert scorer.cpu_bound is False
     case = Case(id="j1", input="q", context=CONTEXT)
@@ -250,6 +258,16 @@ def test_judge_mode_malformed_verdict_is_a_recorded_scorer_error(
     assert score.value is None and score.passed is None
     assert message in str(score.error)
     assert "case 'j1': groundedness judge" in str(score.error)
+
+
+def test_judge_answers_are_cached_like_any_request(judge_provider: object, tmp_path: Path) -> None:
+    verdict = json.dumps({"claims": [{"claim": "Orders above $80 ship free.", "supported": True}]})
+    first = judge(verdict, "Orders above $80 ship free.", cache="use", cache_dir=str(tmp_path))
+    again = judge(verdict, "Orders above $80 ship free.", cache="use", cache_dir=str(tmp_path))
+    assert first.value == again.value == 1.0
+    assert len(_JudgeStub.seen) == 1  # the second grade came from the cache
+    offline = judge(verdict, "Shipping is free.", cache="require", cache_dir=str(tmp_path))
+    assert "cache_miss" in str(offline.error) and len(_JudgeStub.seen) == 1
 
 
 def test_judge_settings_come_from_the_scorer() -> None:

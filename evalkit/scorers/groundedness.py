@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from evalkit.errors import ProviderError, ScorerError
+from evalkit.errors import ScorerError
 from evalkit.scorers._grounding_support import (
     ClaimResult,
     PassageIndex,
@@ -67,6 +67,10 @@ class Groundedness(Scorer):
     judge_params: Mapping[str, Any] = field(default_factory=lambda: {"temperature": 0})
     judge_options: Mapping[str, Any] = field(default_factory=dict)
     judge_timeout_s: float = 60.0
+    judge_cache: str = "use"
+    """Response-cache mode for judge calls: ``use``, ``refresh``, ``off``, ``require``."""
+    judge_cache_dir: str = ".evalkit/cache"
+    judge_max_retries: int = 4
 
     def __post_init__(self) -> None:
         if self.mode not in ("offline", "judge"):
@@ -101,29 +105,27 @@ class Groundedness(Scorer):
         return self._summarise(results, mode="offline")
 
     async def _judge(self, ctx: ScoreContext) -> Score:
-        from evalkit.providers.base import PROVIDERS, ProviderSettings
         from evalkit.scorers._grounding_judge import build_request, parse_verdict
+        from evalkit.scorers._judge_call import JudgeCaller
 
         where = f"case {ctx.case.id!r}: groundedness judge"
         if not ctx.response.text.strip():
             return self._summarise([], mode="judge")
-        settings = ProviderSettings(
+        caller = JudgeCaller(
+            provider=str(self.judge_provider),
             model=str(self.judge_model),
             base_url=self.judge_base_url,
             api_key_env=self.judge_api_key_env,
-            timeout_s=self.judge_timeout_s,
             options=dict(self.judge_options),
+            cache=self.judge_cache,
+            cache_dir=self.judge_cache_dir,
+            timeout_s=self.judge_timeout_s,
+            max_retries=self.judge_max_retries,
         )
-        provider = PROVIDERS.get(str(self.judge_provider))(settings)
         request = build_request(
-            ctx.case.id, ctx.case.context, ctx.response.text, settings.model, self.judge_params
+            ctx.case.id, ctx.case.context, ctx.response.text, caller.model, self.judge_params
         )
-        try:
-            reply = await provider.complete(request)
-        except ProviderError as exc:
-            raise ScorerError(f"{where}: the judge call failed ({exc.kind}: {exc})") from exc
-        finally:
-            await provider.aclose()
+        reply, _ = await caller.ask(request, where)
         return self._summarise(parse_verdict(reply.text, ctx.response.text, where), mode="judge")
 
     def _summarise(self, results: Sequence[ClaimResult], *, mode: str) -> Score:

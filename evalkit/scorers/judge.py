@@ -19,7 +19,6 @@ when the judge changed.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -188,65 +187,23 @@ class Judge(Scorer):
         )
 
     async def _ask(self, request: Request, where: str) -> tuple[Response, bool]:
-        from evalkit.cache import ResponseCache
-        from evalkit.dispatch import Dispatcher
-        from evalkit.providers.base import PROVIDERS, ProviderSettings
+        from evalkit.scorers._judge_call import JudgeCaller
 
-        limits, policy = self._runtime()
-        # A provider per call, closed before returning: scorers have no end-of-run hook, and
-        # an HTTP client left open when the run's event loop ends leaks its connections.
-        provider = PROVIDERS.get(self.provider)(
-            ProviderSettings(
+        if self._state is None:
+            self._state = JudgeCaller(
+                provider=self.provider,
                 model=self.model,
                 base_url=self.base_url,
                 api_key_env=self.api_key_env,
-                timeout_s=self.timeout_s,
                 options=dict(self.options),
-            )
-        )
-        cache = (
-            ResponseCache(self.cache_dir, lease_s=self.timeout_s * (self.max_retries + 1) + 60)
-            if self.cache != "off" and provider.cacheable
-            else None
-        )
-        try:
-            dispatcher = Dispatcher(
-                provider,
-                provider_name=self.provider,
-                limits=limits,
-                policy=policy,
-                cache=cache,
-                cache_mode=self.cache,
+                cache=self.cache,
+                cache_dir=self.cache_dir,
                 timeout_s=self.timeout_s,
+                max_retries=self.max_retries,
+                concurrency=self.concurrency,
             )
-            out = await dispatcher.obtain(request)
-        finally:
-            if cache is not None:
-                cache.close()
-            await provider.aclose()
-        assert out is not None
-        if out.response is None:
-            kind = out.error.kind if out.error else "unknown"
-            msg = out.error.message if out.error else "no response"
-            raise ScorerError(
-                f"{where}: the judge call failed ({kind}: {msg}); the case is unscored"
-            )
-        return out.response, out.cached
-
-    def _runtime(self) -> tuple[Any, Any]:
-        """Limits and retry policy, shared by this scorer's calls within one event loop
-        (asyncio primitives belong to the loop that created them)."""
-        from evalkit.limits import Limits
-        from evalkit.retry import RetryPolicy
-
-        loop = asyncio.get_running_loop()
-        if self._state is None or self._state[0] is not loop:
-            self._state = (
-                loop,
-                Limits(self.concurrency),
-                RetryPolicy(max_retries=self.max_retries),
-            )
-        return self._state[1], self._state[2]
+        response, cached = await self._state.ask(request, where)
+        return response, cached
 
 
 def parse_judge_verdict(
