@@ -41,8 +41,18 @@ class SDKProvider(Provider):
         return f"{type(self).__name__}(model={s.model!r}, base_url={s.base_url!r})"
 
     @abc.abstractmethod
+    def client_class(self) -> Any:
+        """The SDK's async client class (imported here, so the SDK loads only when used)."""
+
     def make_client(self, key: str) -> Any:
-        """The SDK's async client for ``key``, built with ``max_retries=0``."""
+        """The SDK's async client for ``key``, with its own retries off."""
+        return self.client_class()(
+            api_key=key,
+            base_url=self.settings.base_url,
+            timeout=self.settings.timeout_s,
+            max_retries=0,
+            default_headers=self._headers(),
+        )
 
     @abc.abstractmethod
     def build_body(self, request: Request) -> dict[str, Any]:

@@ -77,16 +77,10 @@ class AnthropicProvider(SDKProvider):
         self._send_metadata = bool(settings.options.get("send_metadata", True))
         self._max_tokens = int(settings.options.get("max_tokens", DEFAULT_MAX_TOKENS))
 
-    def make_client(self, key: str) -> Any:
+    def client_class(self) -> Any:
         from anthropic import AsyncAnthropic
 
-        return AsyncAnthropic(
-            api_key=key,
-            base_url=self.settings.base_url,
-            timeout=self.settings.timeout_s,
-            max_retries=0,
-            default_headers=self._headers(),
-        )
+        return AsyncAnthropic
 
     def parse(self, *args: Any) -> Response:
         return parse_response(*args)

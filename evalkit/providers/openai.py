@@ -71,16 +71,10 @@ class OpenAIProvider(SDKProvider):
                 "'user', 'metadata', 'both'; fix the candidate's options"
             )
 
-    def make_client(self, key: str) -> Any:
+    def client_class(self) -> Any:
         from openai import AsyncOpenAI
 
-        return AsyncOpenAI(
-            api_key=key,
-            base_url=self.settings.base_url,
-            timeout=self.settings.timeout_s,
-            max_retries=0,
-            default_headers=self._headers(),
-        )
+        return AsyncOpenAI
 
     def parse(self, *args: Any) -> Response:
         return parse_response(*args)
