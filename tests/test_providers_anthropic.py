@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from evalkit.errors import ProviderError
 from evalkit.providers.anthropic import AnthropicProvider
 from evalkit.providers.base import PROVIDERS, ProviderSettings, Request, Response
 from tests.helpers.llm_server import LLMServer
+from tests.helpers.provider_calls import call, fail, last_body
 
 KEY_ENV = "EVALKIT_TEST_ANTHROPIC_KEY"
 FAKE_KEY = "sk-ant-test-DO-NOT-LEAK-77aa66bb55cc"
@@ -46,27 +46,14 @@ def _request(text: str, *, system: str | None = None, **kw: Any) -> Request:
 
 
 def _call(provider: AnthropicProvider, request: Request) -> Response:
-    async def go() -> Response:
-        try:
-            return await provider.complete(request)
-        finally:
-            await provider.aclose()
-
-    return asyncio.run(go())
+    return call(provider, request)
 
 
 def _fail(provider: AnthropicProvider, request: Request) -> ProviderError:
-    with pytest.raises(ProviderError) as info:
-        _call(provider, request)
-    err = info.value
-    for text in (str(err), repr(err), err.message, repr(err.args)):
-        assert FAKE_KEY not in text
-        assert FAKE_KEY[12:] not in text
-    return err
+    return fail(provider, request, FAKE_KEY)
 
 
-def _last_body(srv: LLMServer) -> dict[str, Any]:
-    return srv.requests[-1]["json"]
+_last_body = last_body
 
 
 def test_registered_under_its_name() -> None:
