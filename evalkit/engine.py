@@ -20,6 +20,10 @@ Decisions:
   mix "not asked" with "failed"; ``--resume RUN_DIR --max-cost MORE`` finishes them.
 - Cost is the price of the answer even when it came from the cache, so runs compare fairly.
   A model with no known price has cost ``None`` (counted in ``cost_unknown``), never zero.
+- Scorers are closed once at the end of every entry point (:func:`run_async`,
+  :func:`run_suite_async`, :func:`resume_async`), in the run's event loop, whether it
+  succeeded, failed or was cancelled (:func:`~evalkit.scoring.closing_scorers`), so an LLM
+  judge keeps one client and one cache connection for the whole run.
 """
 
 from __future__ import annotations
@@ -100,12 +104,14 @@ async def run_async(
 ) -> Run:
     """Run every case of ``eval_set`` (``repeats`` times) against ``candidate`` and score it."""
     from evalkit.progress import make_progress
+    from evalkit.scoring import closing_scorers
 
     options = options or RunOptions()
     repeats = options.repeats or 1
     progress = make_progress(options.progress, len(eval_set) * repeats, label=candidate.name)
     try:
-        return await _execute(eval_set, candidate, scorers, options, progress, None)
+        async with closing_scorers(scorers):
+            return await _execute(eval_set, candidate, scorers, options, progress, None)
     finally:
         progress.close()
 
@@ -128,10 +134,14 @@ async def run_suite_async(
 ) -> dict[str, Run]:
     """Run a suite's candidates (all, or those named) concurrently: {candidate name: Run}.
 
-    Each candidate has its own provider, limits and run directory; they share the cache.
+    Each candidate has its own provider, limits and run directory; they share the cache and
+    the scorers, which are closed (:meth:`~evalkit.scoring.Scorer.aclose`) once all are done.
+    If one candidate's run fails, the others are cancelled, not left running.
     """
     from evalkit.dataset import load_eval_set
+    from evalkit.engine_run import all_or_none
     from evalkit.progress import make_progress
+    from evalkit.scoring import closing_scorers
 
     options = options or RunOptions()
     suite = project.suite(suite_name)
@@ -166,12 +176,13 @@ async def run_suite_async(
     progress = make_progress(opts.progress, total, label=label)
     suite_info = {"suite": suite_name, "config": str(project.path) if project.path else None}
     try:
-        runs = await asyncio.gather(
-            *(
-                _execute(eval_set, c, scorers, o, progress, suite_info)
-                for c, o in zip(cands, per_cand, strict=True)
+        async with closing_scorers(scorers):
+            runs = await all_or_none(
+                [
+                    _execute(eval_set, c, scorers, o, progress, suite_info)
+                    for c, o in zip(cands, per_cand, strict=True)
+                ]
             )
-        )
     finally:
         progress.close()
     return {c.name: r for c, r in zip(cands, runs, strict=True)}
@@ -230,8 +241,10 @@ async def resume_async(
     holds one sub-folder per candidate): candidate, eval set, scorers and repeats come from
     the manifest; only missing (case, repeat) pairs are run. ``options`` may change how
     (cache mode, budget, concurrency), never what."""
+    from evalkit.engine_run import all_or_none
     from evalkit.progress import make_progress
     from evalkit.records import MANIFEST
+    from evalkit.scoring import closing_scorers
 
     options = options or RunOptions()
     root = Path(run_dir)
@@ -250,9 +263,10 @@ async def resume_async(
     total = sum(len(es) * (o.repeats or 1) for es, _, _, o, _ in jobs)
     progress = make_progress(options.progress, total, label=f"resume {root.name}")
     try:
-        runs = await asyncio.gather(
-            *(_execute(es, c, s, o, progress, i) for es, c, s, o, i in jobs)
-        )
+        async with closing_scorers(s for _, _, scorers, _, _ in jobs for s in scorers):
+            runs = await all_or_none(
+                [_execute(es, c, s, o, progress, i) for es, c, s, o, i in jobs]
+            )
     finally:
         progress.close()
     return list(runs)

@@ -16,9 +16,12 @@ reports need no knowledge of any particular scorer:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import inspect
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -35,6 +38,8 @@ __all__ = [
     "ScoreContext",
     "Scorer",
     "build_scorer",
+    "closing_scorers",
+    "may_keep_open",
     "score_all",
     "scorer",
 ]
@@ -141,6 +146,18 @@ class Scorer:
             else {}
         )
         return {"name": self.name, "args": _jsonable(args)}
+
+    async def aclose(self) -> None:
+        """Release what this scorer keeps open between records; the default has nothing.
+
+        Why a hook: a scorer that calls a model (an LLM judge) would otherwise have to open an
+        HTTP client and a cache connection per case and close them before returning, because
+        nothing told it when the run was over. The engine calls this once per scorer at the
+        end of every run, in the run's event loop, on success, failure and cancellation alike
+        (:func:`closing_scorers`). Inside such a run :func:`may_keep_open` is true. A scorer
+        must stay usable afterwards: its next :meth:`score` reopens what it needs.
+        """
+        return None
 
 
 @dataclass
@@ -305,6 +322,75 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
             msg = str(exc) if isinstance(exc, ScorerError) else f"{type(exc).__name__}: {exc}"
             out[s.name] = Score.failure(msg)
     return out
+
+
+_KEEP_OPEN: ContextVar[bool] = ContextVar("evalkit_scorers_keep_open", default=False)
+
+
+def may_keep_open() -> bool:
+    """Whether a scorer may keep clients open after :meth:`Scorer.score` returns.
+
+    True inside :func:`closing_scorers` (every engine run), whose exit calls
+    :meth:`Scorer.aclose`. False when a scorer is called directly (``await
+    scorer.score(ctx)`` in a notebook, ``asyncio.run(score_all(...))``): then nobody will
+    call ``aclose``, so a scorer must close what it opened before returning.
+    """
+    return _KEEP_OPEN.get()
+
+
+@contextlib.asynccontextmanager
+async def closing_scorers(scorers: Iterable[Scorer]) -> AsyncIterator[None]:
+    """Score inside this block; at its exit every scorer's :meth:`~Scorer.aclose` runs once.
+
+    Every scorer is closed even when one's ``aclose`` fails or the block raises; a failed
+    ``aclose`` becomes a :class:`RuntimeWarning` naming the scorer, so it never hides the
+    run's results nor the block's own exception.
+    """
+    distinct = list({id(s): s for s in scorers}.values())
+    token = _KEEP_OPEN.set(True)
+    try:
+        yield
+    except BaseException:
+        _KEEP_OPEN.reset(token)
+        # Warnings-as-errors must not replace the block's own exception.
+        _warn_close(await _aclose_all(distinct), quiet=True)
+        raise
+    _KEEP_OPEN.reset(token)
+    _warn_close(await _aclose_all(distinct))
+
+
+async def _aclose_all(scorers: Sequence[Scorer]) -> list[tuple[str, BaseException]]:
+    problems: list[tuple[str, BaseException]] = []
+    cancelled = False
+    for s in scorers:
+        try:
+            await s.aclose()
+        except asyncio.CancelledError:
+            cancelled = True  # close the others first, then let the cancellation through
+        except Exception as exc:
+            problems.append((str(s.name), exc))
+    if cancelled:
+        _warn_close(problems, quiet=True)
+        raise asyncio.CancelledError
+    return problems
+
+
+def _warn_close(problems: Sequence[tuple[str, BaseException]], *, quiet: bool = False) -> None:
+    """One :class:`RuntimeWarning` per failed ``aclose``; ``quiet``: even when warnings are
+    errors, do not raise (an exception is already on its way)."""
+    for name, exc in problems:
+        with contextlib.suppress(*((Warning,) if quiet else ())):
+            _warn_one(name, exc)
+
+
+def _warn_one(name: str, exc: BaseException) -> None:
+    warnings.warn(
+        f"scorer {name!r}: aclose() failed at the end of the run "
+        f"({type(exc).__name__}: {exc}); the run's results are unaffected, but its "
+        "connections may stay open until the process exits; fix the scorer's aclose()",
+        RuntimeWarning,
+        stacklevel=4,
+    )
 
 
 def _jsonable(value: Any) -> Any:

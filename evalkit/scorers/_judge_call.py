@@ -4,6 +4,14 @@ Shared by the ``judge`` scorer and ``groundedness``'s judge mode, so that a judg
 are cached (a re-run costs nothing; ``require`` keeps offline CI offline), rate limits and
 transient errors are handled by the engine's :class:`~evalkit.dispatch.Dispatcher`, and a
 failed judge call becomes a :class:`~evalkit.errors.ScorerError` on that case, never a crash.
+
+Lifetime: a judge keeps one provider (its SDK client and connection pool), one response
+cache connection and one dispatcher per event loop, because asyncio objects belong to the
+loop that made them. Inside an engine run (:func:`~evalkit.scoring.may_keep_open`) they live
+until the run's end-of-run hook (:meth:`JudgeCaller.aclose`), so a run of N cases opens one
+client and one SQLite connection, not N. Called directly (a notebook's ``await
+judge.score(ctx)``), nobody will call that hook, so the calls in flight share one set and the
+last of them closes it.
 """
 
 from __future__ import annotations
@@ -11,12 +19,49 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.errors import ScorerError
 from evalkit.providers.base import Request, Response
 
+if TYPE_CHECKING:
+    from evalkit.cache import ResponseCache
+    from evalkit.dispatch import Dispatcher
+
 __all__ = ["JudgeCaller"]
+
+
+@dataclass(eq=False)
+class _LoopState:
+    """What one event loop's judge calls share; closed once, when idle and released."""
+
+    loop: asyncio.AbstractEventLoop
+    dispatcher: Dispatcher
+    cache: ResponseCache | None
+    active: int = 0
+    """Calls in flight that use this state."""
+    released: bool = False
+    """Detached from its caller: the last call in flight closes it."""
+    closed: bool = False
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            if self.cache is not None:
+                self.cache.close()
+        finally:
+            await self.dispatcher.provider.aclose()
+
+    def drop_stale(self) -> None:
+        """Forget a state whose loop has ended without the end-of-run hook (the engine always
+        calls it, so this means a caller skipped it). The cache is plain SQLite and closes
+        from anywhere; the SDK client's sockets belong to the dead loop and cannot be closed
+        from this one, so they are left to the garbage collector."""
+        self.closed = True
+        if self.cache is not None:
+            self.cache.close()
 
 
 @dataclass
@@ -33,17 +78,66 @@ class JudgeCaller:
     timeout_s: float = 60.0
     max_retries: int = 4
     concurrency: int = 8
-    _state: Any = field(init=False, repr=False, compare=False, default=None)
+    _states: dict[asyncio.AbstractEventLoop, _LoopState] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     async def ask(self, request: Request, where: str) -> tuple[Response, bool]:
         """The judge's response and whether it came from the cache."""
+        from evalkit.scoring import may_keep_open
+
+        state = self._state()
+        state.active += 1
+        try:
+            out = await state.dispatcher.obtain(request)
+        finally:
+            state.active -= 1
+            if not may_keep_open() and self._states.get(state.loop) is state:
+                del self._states[state.loop]  # nobody will call aclose(): close when idle
+                state.released = True
+            if state.released and state.active == 0:
+                await state.aclose()
+        assert out is not None
+        if out.response is None:
+            kind = out.error.kind if out.error else "unknown"
+            msg = out.error.message if out.error else "no response"
+            raise ScorerError(
+                f"{where}: the judge call failed ({kind}: {msg}); the case is unscored"
+            )
+        return out.response, out.cached
+
+    async def aclose(self) -> None:
+        """Close this loop's client and cache (now, or when its last call in flight ends).
+
+        The end-of-run hook of the scorers that own this caller. The caller stays usable:
+        the next :meth:`ask` opens a new set.
+        """
+        loop = asyncio.get_running_loop()
+        self._drop_stale(loop)
+        state = self._states.pop(loop, None)
+        if state is None:
+            return
+        state.released = True
+        if state.active == 0:
+            await state.aclose()
+
+    def _state(self) -> _LoopState:
+        """This loop's state, made on first use. Nothing here awaits, so concurrent calls on
+        one loop cannot both create one; another loop (a thread's) has its own key."""
+        loop = asyncio.get_running_loop()
+        state = self._states.get(loop)
+        if state is None:
+            self._drop_stale(loop)
+            state = self._states[loop] = self._open(loop)
+        return state
+
+    def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
         from evalkit.cache import ResponseCache
         from evalkit.dispatch import Dispatcher
+        from evalkit.limits import Limits
         from evalkit.providers.base import PROVIDERS, ProviderSettings
+        from evalkit.retry import RetryPolicy
 
-        limits, policy = self._runtime()
-        # A provider per call, closed before returning: scorers have no end-of-run hook, and
-        # an HTTP client left open when the run's event loop ends leaks its connections.
         provider = PROVIDERS.get(self.provider)(
             ProviderSettings(
                 model=self.model,
@@ -58,41 +152,25 @@ class JudgeCaller:
             if self.cache != "off" and provider.cacheable
             else None
         )
-        try:
-            dispatcher = Dispatcher(
-                provider,
-                provider_name=self.provider,
-                limits=limits,
-                policy=policy,
-                cache=cache,
-                cache_mode=self.cache,
-                timeout_s=self.timeout_s,
-            )
-            out = await dispatcher.obtain(request)
-        finally:
-            if cache is not None:
-                cache.close()
-            await provider.aclose()
-        assert out is not None
-        if out.response is None:
-            kind = out.error.kind if out.error else "unknown"
-            msg = out.error.message if out.error else "no response"
-            raise ScorerError(
-                f"{where}: the judge call failed ({kind}: {msg}); the case is unscored"
-            )
-        return out.response, out.cached
+        dispatcher = Dispatcher(
+            provider,
+            provider_name=self.provider,
+            limits=Limits(self.concurrency),
+            policy=RetryPolicy(max_retries=self.max_retries),
+            cache=cache,
+            cache_mode=self.cache,
+            timeout_s=self.timeout_s,
+        )
+        return _LoopState(loop, dispatcher, cache)
 
-    def _runtime(self) -> tuple[Any, Any]:
-        """Limits and retry policy, shared by this judge's calls within one event loop
-        (asyncio primitives belong to the loop that created them)."""
-        from evalkit.limits import Limits
-        from evalkit.retry import RetryPolicy
+    def _drop_stale(self, current: asyncio.AbstractEventLoop) -> None:
+        for loop, state in list(self._states.items()):
+            if loop is not current and loop.is_closed():
+                self._states.pop(loop, None)
+                state.drop_stale()
 
-        loop = asyncio.get_running_loop()
-        if self._state is None or self._state[0] is not loop:
-            self._state = (
-                loop,
-                Limits(self.concurrency),
-                RetryPolicy(max_retries=self.max_retries),
-            )
-        return self._state[1], self._state[2]
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a copy for a worker process) without its open clients."""
+        d = dict(self.__dict__)
+        d["_states"] = {}
+        return d

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from evalkit.errors import ScorerError
 from evalkit.scorers._grounding_support import (
@@ -26,6 +26,9 @@ from evalkit.scorers._grounding_support import (
 )
 from evalkit.scorers._grounding_text import Given, split_claims
 from evalkit.scoring import Score, ScoreContext, Scorer
+
+if TYPE_CHECKING:
+    from evalkit.scorers._judge_call import JudgeCaller
 
 __all__ = ["Groundedness", "claim_results", "given_by"]
 
@@ -71,6 +74,8 @@ class Groundedness(Scorer):
     """Response-cache mode for judge calls: ``use``, ``refresh``, ``off``, ``require``."""
     judge_cache_dir: str = ".evalkit/cache"
     judge_max_retries: int = 4
+    _judge_caller: JudgeCaller | None = field(init=False, repr=False, compare=False, default=None)
+    """Judge mode: the caller (client and cache per event loop), made on first use."""
 
     def __post_init__(self) -> None:
         if self.mode not in ("offline", "judge"):
@@ -111,22 +116,35 @@ class Groundedness(Scorer):
         where = f"case {ctx.case.id!r}: groundedness judge"
         if not ctx.response.text.strip():
             return self._summarise([], mode="judge")
-        caller = JudgeCaller(
-            provider=str(self.judge_provider),
-            model=str(self.judge_model),
-            base_url=self.judge_base_url,
-            api_key_env=self.judge_api_key_env,
-            options=dict(self.judge_options),
-            cache=self.judge_cache,
-            cache_dir=self.judge_cache_dir,
-            timeout_s=self.judge_timeout_s,
-            max_retries=self.judge_max_retries,
-        )
+        if self._judge_caller is None:
+            self._judge_caller = JudgeCaller(
+                provider=str(self.judge_provider),
+                model=str(self.judge_model),
+                base_url=self.judge_base_url,
+                api_key_env=self.judge_api_key_env,
+                options=dict(self.judge_options),
+                cache=self.judge_cache,
+                cache_dir=self.judge_cache_dir,
+                timeout_s=self.judge_timeout_s,
+                max_retries=self.judge_max_retries,
+            )
+        caller = self._judge_caller
         request = build_request(
             ctx.case.id, ctx.case.context, ctx.response.text, caller.model, self.judge_params
         )
         reply, _ = await caller.ask(request, where)
         return self._summarise(parse_verdict(reply.text, ctx.response.text, where), mode="judge")
+
+    async def aclose(self) -> None:
+        """Judge mode: close the judge's client and cache (the engine calls it at run end)."""
+        if self._judge_caller is not None:
+            await self._judge_caller.aclose()
+
+    def spec(self) -> dict[str, Any]:
+        """Name and arguments, without the judge's runtime state."""
+        d = super().spec()
+        d["args"].pop("_judge_caller", None)
+        return d
 
     def _summarise(self, results: Sequence[ClaimResult], *, mode: str) -> Score:
         total = len(results)

@@ -24,13 +24,16 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from evalkit.dataset import Message
 from evalkit.errors import ConfigError, ScorerError
 from evalkit.hashing import canonical_json, sha256_text
 from evalkit.providers.base import Request, Response
 from evalkit.scoring import Score, ScoreContext, Scorer
+
+if TYPE_CHECKING:
+    from evalkit.scorers._judge_call import JudgeCaller
 
 __all__ = ["DEFAULT_RUBRIC", "PROMPT", "Judge", "parse_judge_verdict"]
 
@@ -98,7 +101,8 @@ class Judge(Scorer):
     max_retries: int = 4
     concurrency: int = 8
     _rubric_text: str = field(init=False, repr=False, compare=False, default="")
-    _state: Any = field(init=False, repr=False, compare=False, default=None)
+    _state: JudgeCaller | None = field(init=False, repr=False, compare=False, default=None)
+    """The judge's caller (client and cache per event loop), made on first use."""
 
     def __post_init__(self) -> None:
         where = f"scorer {self.name!r}"
@@ -187,6 +191,15 @@ class Judge(Scorer):
         )
 
     async def _ask(self, request: Request, where: str) -> tuple[Response, bool]:
+        return await self._caller().ask(request, where)
+
+    async def aclose(self) -> None:
+        """Close the judge's client and cache connection (the engine calls it at run end)."""
+        if self._state is not None:
+            await self._state.aclose()
+
+    def _caller(self) -> JudgeCaller:
+        """One caller for this scorer's life, so its client and cache outlive a single case."""
         from evalkit.scorers._judge_call import JudgeCaller
 
         if self._state is None:
@@ -202,8 +215,7 @@ class Judge(Scorer):
                 max_retries=self.max_retries,
                 concurrency=self.concurrency,
             )
-        response, cached = await self._state.ask(request, where)
-        return response, cached
+        return self._state
 
 
 def parse_judge_verdict(
