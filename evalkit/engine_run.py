@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from evalkit.providers.base import Request, Response, Usage
     from evalkit.scoring import Scorer
 
-__all__ = ["CandidateRun"]
+__all__ = ["CandidateRun", "all_or_none"]
 
 
 class CandidateRun:
@@ -194,7 +194,7 @@ class CandidateRun:
         status = "running"
         try:
             n_workers = max(1, min(dispatcher.limits.concurrency.max_limit, 1024))
-            await _all_or_none(
+            await all_or_none(
                 [self._worker(pairs, requests, dispatcher, pool, writer) for _ in range(n_workers)]
             )
             status = "incomplete" if self.counts.not_run else "complete"
@@ -214,7 +214,7 @@ class CandidateRun:
                 retries=dispatcher.retries,
             )
             writer.write_manifest(manifest)
-            await _close(dispatcher, pool)
+            await _close(dispatcher, pool, abort=status not in ("complete", "incomplete"))
         return Run(path=run_dir, manifest=manifest, records=tuple(self.records))
 
     async def _worker(
@@ -318,9 +318,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
-async def _all_or_none(coros: list[Any]) -> None:
-    """Run the workers; if one fails (an input error, a bug) or the run is cancelled, stop
-    the others and wait for them, so nothing touches the cache or the file after closing."""
+async def all_or_none(coros: Sequence[Awaitable[Any]]) -> list[Any]:
+    """Run the coroutines concurrently and return their results in order; if one fails (an
+    input error, a bug) or this is cancelled, stop the others and wait for them, so nothing
+    touches the cache, the file or a scorer after it is closed."""
     tasks = [asyncio.ensure_future(c) for c in coros]
     try:
         done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
@@ -334,6 +335,7 @@ async def _all_or_none(coros: list[Any]) -> None:
             await asyncio.gather(*pending, return_exceptions=True)
     for t in done:
         t.result()
+    return [t.result() for t in tasks]
 
 
 POOL_MIN_RECORDS = 1000
@@ -351,10 +353,14 @@ def _scorer_processes(asked: int | None, remaining: int) -> int | None:
     return None
 
 
-async def _close(dispatcher: Dispatcher, pool: ScoringPool) -> None:
+async def _close(dispatcher: Dispatcher, pool: ScoringPool, *, abort: bool) -> None:
+    """Close the provider, the scoring pool (bounded, never blocking the loop) and the cache;
+    each is closed even if closing another fails."""
     try:
         await dispatcher.provider.aclose()
     finally:
-        pool.close()
-        if dispatcher.cache is not None:
-            dispatcher.cache.close()
+        try:
+            await pool.aclose(abort=abort)
+        finally:
+            if dispatcher.cache is not None:
+                dispatcher.cache.close()
