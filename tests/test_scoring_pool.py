@@ -1,0 +1,173 @@
+"""The scoring pool with real worker processes: dead workers, cancellation, bounded shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from evalkit.config import Candidate
+from evalkit.dataset import EvalSet
+from evalkit.engine import RunOptions, run, run_async
+from evalkit.providers.base import Response
+from evalkit.scoring import Score, ScoreContext, scorer
+from evalkit.scoring_pool import MAX_BREAKS, ScoringPool
+from tests.helpers import scripted_provider as _registers_scripted  # noqa: F401
+from tests.helpers.pool_scorers import Dies, Sleeps, StaysHome, alive
+
+CASES = EvalSet.from_cases(
+    [{"id": f"c{i}", "input": t} for i, t in enumerate(["one", "die", "two", "sleep"])]
+)
+
+
+@scorer("length", register=False)
+def _length(ctx: ScoreContext) -> Score:
+    return Score(1.0, True, str(len(ctx.response.text)))
+
+
+def ctx(i: int) -> ScoreContext:
+    case = CASES.cases[i]
+    assert isinstance(case.input, str)
+    return ScoreContext(case, Response(text=case.input))
+
+
+def gone(pids: set[int], within_s: float = 5.0) -> bool:
+    """Whether every pid has exited (the forkserver reaps its children a moment later)."""
+    deadline = time.monotonic() + within_s
+    while any(alive(p) for p in pids):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def pool_threads() -> list[threading.Thread]:
+    """The executors' management threads still running (the interpreter joins them at exit)."""
+    return [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+
+
+def test_a_dead_worker_makes_that_record_a_scorer_error_and_a_new_pool_goes_on() -> None:
+    async def main() -> list[dict[str, Score]]:
+        pool = ScoringPool([_length(), Dies()], processes=1)
+        try:
+            return [await pool.score(ctx(i)) for i in (0, 1, 2)]
+        finally:
+            await pool.aclose()
+
+    before, died, after = asyncio.run(main())
+    assert before["dies"].passed is True and after["dies"].passed is True
+    assert died["length"].passed is True  # the record's in-process score is kept
+    err = died["dies"].error
+    assert err is not None and err.startswith("case 'c1': scorer 'dies': its worker process died")
+    assert "BrokenProcessPool" in err and "scorer_processes=0" in err
+    assert list(died) == ["length", "dies"]  # the scorers' order
+    pids = {before["dies"].details["pid"], after["dies"].details["pid"]}
+    assert len(pids) == 2 and os.getpid() not in pids  # a new worker after the death
+    assert gone(pids) and not pool_threads()
+
+
+def test_workers_that_keep_dying_are_given_up_on_not_retried_in_process() -> None:
+    async def main() -> tuple[list[dict[str, Score]], int]:
+        pool = ScoringPool([Dies()], processes=1)
+        try:
+            return [await pool.score(ctx(1)) for _ in range(MAX_BREAKS + 1)], pool.breaks
+        finally:
+            await pool.aclose()
+
+    results, breaks = asyncio.run(main())
+    assert breaks == MAX_BREAKS
+    errors = [r["dies"].error or "" for r in results]
+    assert all("worker process died while scoring" in e for e in errors[:MAX_BREAKS])
+    assert f"died {MAX_BREAKS} times in this run" in errors[-1]
+    assert not pool_threads()
+
+
+def test_a_scorer_that_does_not_load_in_a_worker_is_scored_in_process() -> None:
+    async def main() -> list[dict[str, Score]]:
+        pool = ScoringPool([StaysHome()], processes=1)
+        try:
+            return [await pool.score(ctx(i)) for i in (0, 2)]
+        finally:
+            await pool.aclose()
+
+    for out in asyncio.run(main()):
+        assert out["stays_home"].passed is True
+        assert out["stays_home"].details["pid"] == os.getpid()
+    assert not pool_threads()
+
+
+def test_close_after_a_cancellation_terminates_a_busy_worker_quickly(tmp_path: Path) -> None:
+    async def main() -> float:
+        pool = ScoringPool([Sleeps(pid_dir=str(tmp_path))], processes=1)
+        task = asyncio.ensure_future(pool.score(ctx(3)))
+        while not any(tmp_path.iterdir()):
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        t0 = time.monotonic()
+        await pool.aclose(abort=True)
+        return time.monotonic() - t0
+
+    took = asyncio.run(main())
+    [pid] = [int(p.name) for p in tmp_path.iterdir()]
+    assert took < 4.0  # not the scorer's 60 s
+    assert gone({pid}) and not pool_threads()
+
+
+# ------------------------------------------------------------------ through the engine
+
+
+def _cand(**kw: object) -> Candidate:
+    opts = {"key": uuid.uuid4().hex}
+    return Candidate(name="cand", provider="scripted", model="gpt-4o-mini", options=opts, **kw)  # type: ignore[arg-type]
+
+
+def test_a_run_with_a_dying_worker_completes_with_every_record(tmp_path: Path) -> None:
+    es = EvalSet.from_cases(
+        [{"id": f"c{i}", "input": "die" if i == 2 else f"ok {i}"} for i in range(6)]
+    )
+    result = run(
+        es,
+        _cand(concurrency=1),
+        [_length(), Dies()],
+        RunOptions(out_dir=tmp_path / "run", progress="off", cache_mode="off", scorer_processes=1),
+    )
+    assert result.manifest["status"] == "complete"
+    assert [r.case_id for r in result.records] == [f"c{i}" for i in range(6)]
+    by_case = {r.case_id: r.scores for r in result.records}
+    assert "worker process died" in (by_case["c2"]["dies"].error or "")
+    assert all(s["length"].passed for s in by_case.values())
+    # one record at a time: only the record that killed the worker lost its score
+    assert all(by_case[c]["dies"].passed for c in by_case if c != "c2")
+    assert not pool_threads()
+
+
+def test_cancelling_a_run_mid_scoring_ends_it_and_its_workers(tmp_path: Path) -> None:
+    es = EvalSet.from_cases([{"id": f"c{i}", "input": "sleep"} for i in range(3)])
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    opts = RunOptions(out_dir=tmp_path / "run", progress="off", scorer_processes=2)
+
+    async def main() -> float:
+        task = asyncio.ensure_future(run_async(es, _cand(), [Sleeps(pid_dir=str(pids))], opts))
+        while not any(pids.iterdir()):
+            await asyncio.sleep(0.02)
+        t0 = time.monotonic()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        return time.monotonic() - t0
+
+    took = asyncio.run(main())
+    assert took < 4.0
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["status"] == "interrupted"
+    workers = {int(p.name) for p in pids.iterdir()}
+    assert workers and gone(workers) and not pool_threads()
