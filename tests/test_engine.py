@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -15,7 +16,7 @@ from evalkit.dataset import EvalSet
 from evalkit.engine import RunOptions, run, run_async
 from evalkit.errors import RunError, TemplateError
 from evalkit.records import read_run
-from evalkit.scoring import Score, ScoreContext, scorer
+from evalkit.scoring import Score, ScoreContext, Scorer, scorer
 from tests.helpers import scripted_provider as sp
 from tests.helpers.scripted_provider import WordCount
 
@@ -308,3 +309,107 @@ def test_replay_answers_are_priced_but_never_spend_the_budget(tmp_path: Path) ->
     out = run(es, cand, (), RunOptions(out_dir=tmp_path / "run", max_cost_usd=0.01, progress=False))
     assert len(out.records) == 5  # nothing left unrun by the budget
     assert all(r.cost and r.cost > 0.01 for r in out.records)  # yet each answer is priced
+
+
+# ------------------------------------------------------------------ the scorers' end-of-run hook
+
+EVENTS: list[tuple[str, str, int]] = []
+"""(scorer label, "score" | "aclose" | "score-open", id of the event loop) in order."""
+
+
+@dataclass
+class CloseSpy(Scorer):
+    """Records when it scores and when it is closed, and in which event loop."""
+
+    name: ClassVar[str] = "close_spy"
+    label: str = "spy"
+    fail_close: bool = False
+
+    async def score(self, ctx: ScoreContext) -> Score:  # type: ignore[override]
+        from evalkit.scoring import may_keep_open
+
+        loop = id(asyncio.get_running_loop())
+        EVENTS.append((self.label, "score-open" if may_keep_open() else "score", loop))
+        await asyncio.sleep(0)
+        return Score(1.0, True)
+
+    async def aclose(self) -> None:
+        EVENTS.append((self.label, "aclose", id(asyncio.get_running_loop())))
+        if self.fail_close:
+            raise OSError("socket already gone")
+
+
+def _closes(label: str = "spy") -> int:
+    return sum(1 for lab, what, _ in EVENTS if lab == label and what == "aclose")
+
+
+def test_each_scorer_is_closed_once_after_the_run_in_its_event_loop(
+    tmp_path: Path, key: str
+) -> None:
+    EVENTS.clear()
+    result = run(_set(["a", "b", "c"]), _cand(key), [CloseSpy()], _opts(tmp_path))
+    assert result.manifest["status"] == "complete"
+    assert [what for _, what, _ in EVENTS] == ["score-open"] * 3 + ["aclose"]
+    assert len({loop for _, _, loop in EVENTS}) == 1
+
+
+def test_scorers_are_closed_when_the_run_aborts_or_is_cancelled(tmp_path: Path, key: str) -> None:
+    from evalkit.errors import InputError
+    from evalkit.providers.base import PROVIDERS
+
+    EVENTS.clear()
+    PROVIDERS.register("broken-input", _BrokenInput)
+    cand = Candidate(name="b", provider="broken-input", model="m", options={"key": key})
+    with pytest.raises(InputError):
+        run(_set([f"q{i}" for i in range(5)]), cand, [CloseSpy()], _opts(tmp_path))
+    assert _closes() == 1
+
+    async def cancelled() -> None:
+        slow = _cand(key, options={"latency_ms": 5000})
+        task = asyncio.ensure_future(
+            run_async(_set(["x"]), slow, [CloseSpy(label="c")], _opts(tmp_path / "2"))
+        )
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancelled())
+    assert _closes("c") == 1
+
+
+def test_a_failing_close_warns_without_hiding_other_closes_or_the_results(
+    tmp_path: Path, key: str
+) -> None:
+    EVENTS.clear()
+    scorers = [CloseSpy(label="bad", fail_close=True), CloseSpy(label="good")]
+    with pytest.warns(RuntimeWarning, match=r"scorer 'close_spy': aclose\(\) failed .*OSError"):
+        result = run(_set(["a"]), _cand(key), scorers, _opts(tmp_path))
+    assert len(result.records) == 1
+    assert _closes("bad") == 1 and _closes("good") == 1
+
+
+def test_a_suite_closes_its_shared_scorers_once_after_every_candidate(tmp_path: Path) -> None:
+    from evalkit.config import load_config
+    from evalkit.engine import run_suite
+
+    EVENTS.clear()
+    (tmp_path / "ds.jsonl").write_text('{"id": "a", "input": "x"}\n')
+    (tmp_path / "evalkit.toml").write_text(
+        """
+[candidates.one]
+provider = "scripted"
+model = "m"
+options = { latency_ms = 50 }
+[candidates.two]
+provider = "scripted"
+model = "m2"
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one", "two"]
+scorers = ["tests.test_engine:CloseSpy"]
+"""
+    )
+    project = load_config(tmp_path / "evalkit.toml")
+    run_suite(project, "s", None, RunOptions(out_dir=tmp_path / "out", progress="off"))
+    assert [what for _, what, _ in EVENTS] == ["score-open", "score-open", "aclose"]
