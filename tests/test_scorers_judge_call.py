@@ -62,8 +62,9 @@ class CountingServer(LLMServer):
 
 @pytest.fixture
 def srv() -> Iterator[CountingServer]:
-    with CountingServer(latency_ms=20) as s:
-        yield s
+    server = CountingServer(latency_ms=20)
+    with server:
+        yield server
     gc.collect()  # a leaked client or cache would warn here, and warnings are errors
 
 
