@@ -49,7 +49,7 @@ def gone(pids: set[int], within_s: float = 5.0) -> bool:
 
 def pool_threads() -> list[threading.Thread]:
     """The executors' management threads still running (the interpreter joins them at exit)."""
-    return [t for t in threading.enumerate() if "ExecutorManager" in type(t).__name__]
+    return [t for t in threading.enumerate() if type(t).__module__ == "concurrent.futures.process"]
 
 
 def test_a_dead_worker_makes_that_record_a_scorer_error_and_a_new_pool_goes_on() -> None:
