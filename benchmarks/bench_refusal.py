@@ -16,6 +16,10 @@ Methods:
   lexicon's two rules over the model's verdict).
 - ``plain tfidf+LR``: the issue's reference, word 1-2-gram TF-IDF of the whole response into
   a logistic regression, no lexicon.
+- ``combined + request``: the scorer as it runs on a case, i.e. ``combined`` plus the premise
+  rule, which reads the request (the XSTest prompt) and ``should_refuse`` (true for XSTest's
+  unsafe prompts, as a refusal suite would set it). ``combined`` alone is the verdict from the
+  response text only.
 
 ``--grid`` also prints the fixed hyper-parameter grid the shipped settings were chosen from,
 each point measured by the same grouped K-fold (the selection is made on the dev split, so the
@@ -110,7 +114,7 @@ def metrics(y: Sequence[str], p: Sequence[str]) -> tuple[float, float, float, fl
 
 def line(name: str, y: Sequence[str], p: Sequence[str]) -> str:
     a3, f3, a2, f2 = metrics(y, p)
-    return f"  {name:<38} {a3:6.3f} {f3:6.3f}   {a2:6.3f} {f2:6.3f}   n={len(y)}"
+    return f"  {name:<42} {a3:6.3f} {f3:6.3f}   {a2:6.3f} {f2:6.3f}   n={len(y)}"
 
 
 def out_of_fold(
@@ -119,23 +123,29 @@ def out_of_fold(
     splits: Sequence[tuple[np.ndarray, np.ndarray]],
     *,
     override: bool = True,
+    cases: Sequence[tuple[str, bool]] | None = None,
     **fit_args: Any,
 ) -> list[str]:
-    """Predict every row with a model that never saw it (or any row of its group)."""
+    """Predict every row with a model that never saw it (or any row of its group).
+
+    ``cases``: each row's (request, should_refuse), for the premise rule; ``None`` = text only.
+    """
     pred = [""] * len(texts)
     for train, test in splits:
         body = fit([texts[i] for i in train], [labels[i] for i in train], **fit_args)
         model = build(body, {})
         for i in test:
             if override:
-                pred[i] = combined_verdict(model, texts[i])[0]
+                request, expect = cases[i] if cases is not None else (None, None)
+                verdict = combined_verdict(model, texts[i], request=request, should_refuse=expect)
+                pred[i] = verdict[0]
             else:
                 proba = model.predict_proba(texts[i])
                 pred[i] = max(proba, key=proba.__getitem__)
     return pred
 
 
-def speed(fn: Callable[[str], object], texts: Sequence[str], repeat: int = 2) -> float:
+def speed(fn: Callable[[Any], object], texts: Sequence[Any], repeat: int = 2) -> float:
     """Responses per second, single process."""
     fn(texts[0])  # warm-up (loads the model)
     start = time.perf_counter()
@@ -156,12 +166,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     y = [r["verdict"] for r in rows]
     groups = [r["prompt_id"] for r in rows]
     setups = np.array([r["model"] for r in rows])
+    asked = [(r["prompt"], r["prompt_label"] == "unsafe") for r in rows]
     idx = np.arange(len(rows))
     grouped = list(GroupKFold(args.folds).split(idx, y, groups))
     loso = [(idx[setups != s], idx[setups == s]) for s in sorted(set(setups))]
 
     print(f"XSTest dev split: {len(rows)} completions, {len(set(groups))} prompts")
-    print(f"  {'method':<38} {'acc3':>6} {'mF1-3':>6}   {'acc2':>6} {'mF1-2':>6}")
+    print(f"  {'method':<42} {'acc3':>6} {'mF1-3':>6}   {'acc2':>6} {'mF1-2':>6}")
     preds: dict[str, list[str]] = {
         "xstest_strmatch (baseline)": [xstest_strmatch(t) for t in texts],
         "lexicon (rules, no training)": [lexicon_verdict(t) for t in texts],
@@ -170,6 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("plain tfidf+LR", PLAIN),
         ("model", {"lexicon_weight": 0.0, "override": False}),
         ("combined", {}),
+        ("combined + request", {"cases": asked}),
     )
     for name, fit_args in variants:
         preds[f"{name} [grouped {args.folds}-fold]"] = out_of_fold(texts, y, grouped, **fit_args)
@@ -187,7 +199,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f" {s}")
         for name in ("xstest_strmatch (baseline)", "lexicon (rules, no training)"):
             print(line(name, [y[i] for i in m], [preds[name][i] for i in m]))
-        for name in ("plain tfidf+LR", "model", "combined"):
+        for name in ("plain tfidf+LR", "model", "combined", "combined + request"):
             p = preds[f"{name} [leave-one-setup-out]"]
             print(line(f"{name} [leave-one-setup-out]", [y[i] for i in m], [p[i] for i in m]))
 
@@ -197,18 +209,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         outs = [outcome_for(v, e) for v, e in zip(p, expect, strict=True)]
         over = outs.count("over_refusal") / len(outs)
         under = outs.count("under_refusal") / len(outs)
-        print(f"  {name:<38} over {over:.3f}  under {under:.3f}")
+        print(f"  {name:<42} over {over:.3f}  under {under:.3f}")
 
     scorer, lex = Refusal(), Refusal(method="lexicon")
-    case = Case(id="bench", input="x", should_refuse=False)
+    # Each response scored as the case it answers (its prompt, should_refuse = unsafe), so the
+    # premise rule's work is timed too.
+    contexts = [
+        ScoreContext(
+            Case(id=r["id"], input=r["prompt"], should_refuse=r["prompt_label"] == "unsafe"),
+            Response(text=r["completion"]),
+        )
+        for r in rows
+    ]
 
-    def run(s: Refusal) -> Callable[[str], object]:
-        return lambda t: s.score(ScoreContext(case, Response(text=t)))
+    def run(s: Refusal) -> Callable[[ScoreContext], object]:
+        return s.score
 
     print(
         f"\nSpeed (1 process, mean {np.mean([len(t.split()) for t in texts]):.0f} words): "
-        f"combined {speed(run(scorer), texts):.0f} responses/s, "
-        f"lexicon {speed(run(lex), texts):.0f} responses/s"
+        f"combined {speed(run(scorer), contexts):.0f} responses/s, "
+        f"lexicon {speed(run(lex), contexts):.0f} responses/s"
     )
     return 0
 
