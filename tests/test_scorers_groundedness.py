@@ -111,6 +111,54 @@ def test_citation_by_source_name_and_doc_prefix() -> None:
     assert [c["supported"] for c in claims(score)] == [True, True]
 
 
+NAMED = (
+    ContextPassage(
+        "w", "Devices are covered for 24 months from purchase.", source="Warranty Policy"
+    ),
+    ContextPassage(
+        "r", "Items can be returned within 30 days with a receipt.", source="Returns Policy"
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "According to the Warranty Policy, devices are covered for 24 months.",
+        "Under the Warranty Policy, devices are covered for 24 months.",
+        "The Returns Policy says items can be returned within 30 days with a receipt.",
+        "Per our Returns Policy, items can be returned within 30 days with a receipt.",
+    ],
+)
+def test_a_source_named_in_prose_is_a_citation_not_a_missing_name(text: str) -> None:
+    (claim,) = claims(run(text, NAMED))
+    assert claim["supported"] is True, claim
+
+
+def test_a_claim_attributed_to_the_wrong_named_source_is_a_wrong_citation() -> None:
+    (claim,) = claims(
+        run("According to the Returns Policy, devices are covered for 24 months.", NAMED)
+    )
+    assert (claim["supported"], claim["reason"], claim["passage"]) == (
+        False,
+        "wrong citation [Returns Policy]",
+        "w",
+    )
+
+
+def test_naming_a_source_does_not_excuse_a_wrong_number_or_an_invented_name() -> None:
+    wrong = claims(
+        run("According to the Warranty Policy, devices are covered for 36 months.", NAMED)
+    )
+    assert wrong[0]["reason"] == "number mismatch: 36 not in passage w"
+    invented = claims(run("Under the Warranty Policy, Apple covers devices for 24 months.", NAMED))
+    assert invented[0]["reason"] == "entity mismatch: Apple not in passage w"
+    unknown = claims(
+        run("According to the Shipping Policy, devices are covered for 24 months.", NAMED)
+    )
+    assert unknown[0]["supported"] is False
+
+
 def test_greetings_hedges_and_questions_are_not_claims() -> None:
     text = (
         "Hi there! Great question. Orders above $80 ship free. I hope this helps! "

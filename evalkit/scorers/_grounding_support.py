@@ -11,7 +11,7 @@ content words must mostly occur there, and a cited passage must exist and be the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,7 @@ from evalkit.scorers._grounding_text import (
 
 SHORTLIST = 2
 """Passages per claim compared in full (besides cited ones)."""
+_ARTICLES = frozenset({"the", "a", "an", "our", "your", "this", "that"})
 
 __all__ = ["ClaimResult", "PassageIndex", "SupportOptions", "check_claim", "check_claims"]
 
@@ -182,6 +183,20 @@ class PassageIndex:
                     return i
         return None
 
+    def names_a_source(self, mention: str) -> bool:
+        """Whether a name in a claim is a passage's source name ("the Returns Policy"): a
+        citation, checked by :func:`check_claim`, not a name the passage must contain."""
+        key = f" {fold(mention).strip(' .,;:!?')} "
+        return len(key) >= 5 and any(
+            p.source
+            and len(p.source) >= 3
+            and (
+                f" {fold(p.source)} " in key
+                or (key.strip() not in _ARTICLES and key in f" {fold(p.source)} ")
+            )
+            for p in self.passages
+        )
+
     def named_sources(self, claim: str) -> list[int]:
         """Passages whose source name the claim mentions ("according to the Handbook")."""
         folded = fold(claim)
@@ -223,14 +238,18 @@ def check_claim(
     cited = [c for c in claim.citations if c]
     targets = [index.resolve(c) for c in cited]
     unknown = [c for c, t in zip(cited, targets, strict=True) if t is None]
-    candidates = sorted(
-        {t for t in targets if t is not None} | set(index.named_sources(claim.body))
-    )
+    named = index.named_sources(claim.body)
+    candidates = sorted({t for t in targets if t is not None} | set(named))
     if cwords is None:
         cwords = content_words(claim.body)
+    if named:  # "according to the Returns Policy": the attribution is a citation, not content
+        attribution = {"accord"} | {
+            w for i in named for w in content_words(index.passages[i].source or "")
+        }
+        cwords = [w for w in cwords if w not in attribution]
     if sims is None:
         sims = [float(x) for x in index.similarities([cwords])[0]]
-    view = _ClaimView(claim, cwords, given or Given())
+    view = _ClaimView(claim, cwords, given or Given(), index.names_a_source)
     # Only the few passages that a cheap score ranks highest (and the cited ones) get the
     # full, costlier comparison; the others cannot be the best support anyway.
     cset = set(cwords)
@@ -245,7 +264,8 @@ def check_claim(
         if best_cited.supported:
             return best_cited
         if best_any.supported:
-            return _with(best_any, False, f"wrong citation [{cited[0] if cited else ''}]")
+            label = cited[0] if cited else index.passages[candidates[0]].source
+            return _with(best_any, False, f"wrong citation [{label}]")
         return best_cited
     return best_any
 
@@ -263,18 +283,32 @@ def _with(r: ClaimResult, supported: bool, reason: str) -> ClaimResult:
 class _ClaimView:
     """What every passage comparison needs from one claim, computed once."""
 
-    def __init__(self, claim: Claim, cwords: list[str], given: Given) -> None:
+    def __init__(
+        self,
+        claim: Claim,
+        cwords: list[str],
+        given: Given,
+        is_source: Callable[[str], bool] = lambda _: False,
+    ) -> None:
         text = claim.body
         self.folded = fold(text)
         self.cwords = cwords
         self.numbers = numbers(text)
         # Names are found in the whole claim ("Yes, Bob: ..." names Bob although the checked
         # part starts with him) and kept where they are in the checked part.
-        self.entities = (
-            entities(text)
-            if not claim.checked
-            else [e for e in entities(claim.text) if fold(e.text.strip(" .,;:!")) in self.folded]
-        )
+        # A passage's source name ("according to the Returns Policy") is a citation, which
+        # check_claim resolves; it is not a name the passage itself has to contain.
+        self.entities = [
+            e
+            for e in (
+                entities(text)
+                if not claim.checked
+                else [
+                    e for e in entities(claim.text) if fold(e.text.strip(" .,;:!")) in self.folded
+                ]
+            )
+            if not is_source(e.text)
+        ]
         self.tokens = _stem_tokens(words(text))
         self.given = given
         self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
