@@ -7,47 +7,61 @@ record then sends only its :class:`~evalkit.scoring.ScoreContext`, without the p
 body. Workers start with ``forkserver`` (``spawn`` where that is missing), never ``fork``: a
 forked child of a process with threads (the HTTP client's resolver, Jupyter) can deadlock.
 The price is that such a scorer must be importable by reference and picklable, which a
-module-level dataclass is. I/O-bound scorers (an LLM judge, groundedness's judge mode) are
-never ``cpu_bound``: they stay in the run's event loop, where their client and cache live
-until the end-of-run hook (:meth:`~evalkit.scoring.Scorer.aclose`). A worker runs each record
-in its own short event loop, so it calls its scorers' ``aclose`` at the end of each record.
+module-level dataclass is, and that a worker re-imports the script that started the run: a
+run started from a script's top level, outside ``if __name__ == "__main__":``, would start
+again in every worker, so it is detected and scored in-process with a warning instead.
+I/O-bound scorers (an LLM judge, groundedness's judge mode) are never ``cpu_bound``: they
+stay in the run's event loop, where their client and cache live until the end-of-run hook
+(:meth:`~evalkit.scoring.Scorer.aclose`). A worker runs each record in its own short event
+loop, so it calls its scorers' ``aclose`` at the end of each record.
 
-Failures, and why they are handled so (a run once hung on a ``CancelledError`` until killed):
+Failures, and why they are handled so (a run once hung on a ``CancelledError`` until killed;
+another lost over 100 healthy scores to 4 records that killed their worker):
 
 - Shutdown never blocks the event loop and never waits unboundedly. :meth:`ScoringPool.aclose`
   cancels pending work, gives the workers a bounded time to exit (short after a cancellation
   or error, when a running CPU-bound score is not worth waiting for), then terminates and
-  kills them and joins the executor's management thread with a bound, so neither the run nor
-  the interpreter's exit (which joins that thread) can hang on a stuck worker.
+  kills them and joins the executors' management threads with a bound, so neither the run
+  nor the interpreter's exit (which joins those threads) can hang on a stuck worker.
 - A worker that dies (``BrokenProcessPool``: a crash, ``os._exit``, the OOM killer) breaks
-  the whole pool, and there is no telling which record killed it: every record in that pool
-  at the moment gets a scorer error for the pool's scorers (its other scores are kept), and
-  later records get a new pool. After :data:`MAX_BREAKS` broken pools the rest get the error
-  without trying. Such a scorer is never retried in-process, where it would kill the run.
+  the whole shared pool, and nothing tells which of the records in it killed it. So no
+  record is blamed for it: every record that was in it is scored again *alone*, and so is
+  every later record. Alone means one scorer on one record in a single-worker pool with
+  nothing else queued, as many such pools as the shared one had workers (the same
+  parallelism, at the cost of one round trip per score instead of a queue): a death there
+  names its record and scorer, which alone get the scorer error; the record's other scores
+  are kept, and the next record gets a fresh worker. Normal runs (no death) never pay this.
+- Each death costs a worker's start-up, so after :data:`MAX_DEATHS` deaths in one run the
+  pool's scorers stop running: the remaining records get a scorer error that says so. Such
+  a scorer is never retried in-process, where the same fault would kill the run.
 - A scorer that cannot reach the workers (it does not pickle, or does not unpickle there)
   is scored in-process from then on: slower, never wrong.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import multiprocessing
 import os
 import pickle
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from types import FrameType
 from typing import Any
 
 from evalkit.scoring import Score, ScoreContext, Scorer, closing_scorers, score_all
 
-__all__ = ["ABORT_GRACE_S", "CLOSE_GRACE_S", "MAX_BREAKS", "ScoringPool"]
+__all__ = ["ABORT_GRACE_S", "CLOSE_GRACE_S", "MAX_DEATHS", "ScoringPool", "unguarded_main"]
 
-MAX_BREAKS = 3
-"""Broken pools (dead workers) after which a run stops sending records to worker processes."""
+MAX_DEATHS = 20
+"""Worker deaths in one run after which its worker-process scorers no longer run."""
 CLOSE_GRACE_S = 10.0
 """How long a finished run waits for idle workers to exit before terminating them."""
 ABORT_GRACE_S = 0.5
@@ -70,15 +84,17 @@ def _init_worker(payload: bytes) -> None:
         _WORKER_SETUP_ERROR[:] = [f"{type(exc).__name__}: {exc}"]
 
 
-def _score_in_worker(ctx: ScoreContext) -> dict[str, Score]:
+def _score_in_worker(ctx: ScoreContext, only: int | None = None) -> dict[str, Score]:
+    """Score ``ctx`` with every scorer, or with scorer number ``only`` when scoring alone."""
     if _WORKER_SETUP_ERROR:
         raise _WorkerSetupError(_WORKER_SETUP_ERROR[0])
-    return asyncio.run(_score_and_close(ctx))
+    scorers = _WORKER_SCORERS if only is None else _WORKER_SCORERS[only : only + 1]
+    return asyncio.run(_score_and_close(scorers, ctx))
 
 
-async def _score_and_close(ctx: ScoreContext) -> dict[str, Score]:
-    async with closing_scorers(_WORKER_SCORERS):
-        return await score_all(_WORKER_SCORERS, ctx)
+async def _score_and_close(scorers: list[Scorer], ctx: ScoreContext) -> dict[str, Score]:
+    async with closing_scorers(scorers):
+        return await score_all(scorers, ctx)
 
 
 @dataclass
@@ -92,16 +108,32 @@ class _Retired:
 class ScoringPool:
     """Scores one record with every scorer, keeping the scorers' order in the result."""
 
-    def __init__(self, scorers: Sequence[Scorer], processes: int | None = None) -> None:
+    def __init__(
+        self,
+        scorers: Sequence[Scorer],
+        processes: int | None = None,
+        *,
+        max_deaths: int = MAX_DEATHS,
+    ) -> None:
         self.order = [s.name for s in scorers]
         wants_pool = processes != 0
         self.remote = [s for s in scorers if wants_pool and getattr(s, "cpu_bound", False)]
+        if self.remote and (where := unguarded_main()):
+            warnings.warn(_UNGUARDED.format(where=where), RuntimeWarning, stacklevel=2)
+            self.remote = []
         self.local = [s for s in scorers if s not in self.remote]
         self.processes = processes or min(4, os.cpu_count() or 1)
-        self.breaks = 0
-        """Pools broken by a dead worker so far."""
+        self.max_deaths = max_deaths
+        self.deaths = 0
+        """Worker processes that died so far (a broken shared pool counts once)."""
+        self.rescored = 0
+        """Records scored again alone because they were in the shared pool when it broke."""
+        self._alone = False  # a worker died: from now on every score runs alone
         self._pool: ProcessPoolExecutor | None = None
         self._payload: bytes | None = None
+        self._index = {id(s): i for i, s in enumerate(self.remote)}
+        self._free: asyncio.Queue[ProcessPoolExecutor | None] | None = None
+        self._single: set[ProcessPoolExecutor] = set()
         self._retired: list[_Retired] = []
 
     async def score(self, ctx: ScoreContext) -> dict[str, Score]:
@@ -113,75 +145,133 @@ class ScoringPool:
 
     async def _score_remote(self, remote: list[Scorer], ctx: ScoreContext) -> dict[str, Score]:
         slim = replace(ctx, response=replace(ctx.response, raw=None))
-        for _ in range(2):  # a pool found broken when submitting is replaced once
-            pool = self._get_pool()
-            if pool is None:
-                if self.remote:
-                    return _failures(remote, ctx, _GAVE_UP.format(n=self.breaks))
-                return await score_all(remote, ctx)  # the scorers cannot reach a worker
-            try:
-                future = asyncio.get_running_loop().run_in_executor(pool, _score_in_worker, slim)
-            except BrokenProcessPool:
-                self._retire(pool, broken=True)
-                continue
-            try:
-                return await future
-            except asyncio.CancelledError:
-                raise
-            except BrokenProcessPool as exc:
-                self._retire(pool, broken=True)
-                return _failures(remote, ctx, _DIED.format(exc=f"{type(exc).__name__}: {exc}"))
-            except Exception:
-                # Pickling or the worker's set-up failed: score here from now on.
-                self._go_local(pool)
+        pool = None if self._alone else self._get_pool()
+        if pool is None:
+            if not self.remote:  # the scorers cannot reach a worker
                 return await score_all(remote, ctx)
-        return _failures(remote, ctx, _DIED.format(exc="the pool broke twice in a row"))
+            return await self._score_alone(remote, ctx, slim)
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, _score_in_worker, slim)
+        except asyncio.CancelledError:
+            raise
+        except BrokenProcessPool:
+            self._retire(pool, broken=True)
+            self.rescored += 1
+            return await self._score_alone(remote, ctx, slim)
+        except Exception:
+            # Pickling or the worker's set-up failed: score here from now on.
+            self._go_local()
+            return await score_all(remote, ctx)
+
+    async def _score_alone(
+        self, remote: list[Scorer], ctx: ScoreContext, slim: ScoreContext
+    ) -> dict[str, Score]:
+        """Each scorer on its own in a single-worker pool, so that a death names its culprit."""
+        out: dict[str, Score] = {}
+        for s in remote:
+            if not self.remote:
+                out.update(await score_all([s], ctx))
+            elif self.deaths >= self.max_deaths:
+                gave_up = _GAVE_UP.format(n=self.deaths)
+                out.update(_failures([s], ctx, gave_up))
+            else:
+                out.update(await self._one_alone(s, ctx, slim))
+        return out
+
+    async def _one_alone(
+        self, s: Scorer, ctx: ScoreContext, slim: ScoreContext
+    ) -> dict[str, Score]:
+        if self._free is None:
+            self._free = asyncio.Queue()
+            for _ in range(self.processes):
+                self._free.put_nowait(None)  # None: start that worker when first needed
+        free = self._free
+        pool = await free.get()
+        keep: ProcessPoolExecutor | None = None  # what goes back into the free list
+        try:
+            for _ in range(2):  # a pool found broken when submitting is replaced once
+                pool = pool or self._start(1)
+                if pool is None:  # the scorers do not pickle
+                    return await score_all([s], ctx)
+                try:
+                    future = asyncio.get_running_loop().run_in_executor(
+                        pool, _score_in_worker, slim, self._index[id(s)]
+                    )
+                except BrokenProcessPool:  # it died idle: not this record's doing
+                    self._retire(pool, broken=True)
+                    pool = None
+                    continue
+                try:
+                    result = await future
+                except asyncio.CancelledError:
+                    self._retire(pool, broken=False)  # busy with the dropped score
+                    raise
+                except BrokenProcessPool as exc:
+                    self._retire(pool, broken=True)
+                    return _failures([s], ctx, _DIED.format(exc=f"{type(exc).__name__}: {exc}"))
+                except Exception:
+                    keep = pool
+                    self._go_local()
+                    return await score_all([s], ctx)
+                keep = pool
+                return result
+            return _failures([s], ctx, _DIED.format(exc="a fresh worker broke twice"))
+        finally:
+            free.put_nowait(keep)
 
     def _get_pool(self) -> ProcessPoolExecutor | None:
-        """The current pool, started on first use; ``None`` when no pool is to be used."""
-        if self._pool is not None:
-            return self._pool
-        if not self.remote or self.breaks >= MAX_BREAKS:
-            return None
+        """The shared pool, started on first use; ``None`` when it is not to be used."""
+        if self._pool is None and self.remote and not self._alone:
+            self._pool = self._start(self.processes)
+        return self._pool
+
+    def _start(self, workers: int) -> ProcessPoolExecutor | None:
+        """A new pool of ``workers`` (``None`` when the scorers cannot reach a worker)."""
         if self._payload is None:
             try:
                 self._payload = pickle.dumps(self.remote)
             except Exception:
-                self._go_local(None)
+                self._go_local()
                 return None
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
-        self._pool = ProcessPoolExecutor(
-            max_workers=self.processes,
+        pool = ProcessPoolExecutor(
+            max_workers=workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
             initargs=(self._payload,),
         )
-        return self._pool
+        if workers == 1:
+            self._single.add(pool)
+        return pool
 
-    def _go_local(self, pool: ProcessPoolExecutor | None) -> None:
-        if pool is not None:
-            self._retire(pool, broken=False)
+    def _go_local(self) -> None:
+        if self._pool is not None:
+            self._retire(self._pool, broken=False)
         self.local, self.remote = self.local + self.remote, []
 
     def _retire(self, pool: ProcessPoolExecutor, *, broken: bool) -> None:
         """Stop sending work to ``pool`` (once, whichever record notices first). Work already
         in it is not cancelled: the records awaiting it get its outcome. Its processes are
         reaped by :meth:`aclose`."""
-        if self._pool is not pool:
+        if pool is self._pool:
+            self._pool = None
+            self._alone = self._alone or broken
+        elif pool in self._single:
+            self._single.discard(pool)
+        else:
             return
-        self._pool = None
         if broken:
-            self.breaks += 1
+            self.deaths += 1
         self._retired.append(_shut(pool, cancel=False))
 
     async def aclose(self, *, abort: bool = False) -> None:
         """Shut every pool down within a bounded time (see the module docstring); ``abort``
         after a cancellation or error, when busy workers are terminated almost at once."""
         retired, self._retired = self._retired, []
-        if self._pool is not None:
-            retired.append(_shut(self._pool, cancel=True))
-            self._pool = None
+        live = [*self._single, *([self._pool] if self._pool is not None else [])]
+        retired += [_shut(p, cancel=True) for p in live]
+        self._pool, self._single, self._free = None, set(), None
         if retired:
             grace = ABORT_GRACE_S if abort else CLOSE_GRACE_S
             # On a thread: joining processes blocks, and the event loop must not.
@@ -189,13 +279,20 @@ class ScoringPool:
 
 
 _DIED = (
-    "its worker process died while scoring ({exc}); the case is unscored by it (every "
-    "record in the pool at that moment is); if it repeats, score with scorer_processes=0 "
-    "to see the scorer's own error"
+    "its worker process died while scoring this case alone ({exc}); the case is unscored "
+    "by this scorer; to see the scorer's own error, score this case in-process "
+    "(scorer_processes=0), where the same fault may stop the whole run"
 )
 _GAVE_UP = (
-    "worker processes died {n} times in this run, so this scorer no longer runs; score with "
-    "scorer_processes=0 to see the scorer's own error"
+    "worker processes died {n} times in this run, so this scorer no longer runs and the "
+    "case is unscored by it; the records whose error says their worker died are the ones "
+    "to score in-process (scorer_processes=0) to see the scorer's own error"
+)
+_UNGUARDED = (
+    "{where}: the run starts from the script's top level, not under "
+    'if __name__ == "__main__":, so every scorer worker process, which re-imports the '
+    "script, would run it again; scoring in-process instead (slower); put the script's run "
+    'under if __name__ == "__main__": to score in worker processes'
 )
 
 
@@ -206,6 +303,45 @@ def _failures(scorers: Sequence[Scorer], ctx: ScoreContext, why: str) -> dict[st
         for s in scorers
         if not (s.skip_missing and not s.applies_to(case))
     }
+
+
+def unguarded_main() -> str | None:
+    """``path:line`` of the ``__main__`` script's top-level line that led here when that line
+    is not under ``if __name__ == ...``, else ``None``.
+
+    Why: ``forkserver`` and ``spawn`` workers re-import the main script; unguarded, its run
+    would start again in every worker (paying the provider again) and then kill the worker.
+    A script run with ``-m pkg`` (``pkg/__main__.py``) is not re-imported, nor is a notebook.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if not path or spec_name == "__main__" or spec_name.endswith(".__main__"):
+        return None
+    here, line = os.path.abspath(path), None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:  # the outermost frame of the script's top-level code
+        code = frame.f_code
+        if (
+            code.co_name == "<module>"
+            and frame.f_globals.get("__name__") == "__main__"
+            and os.path.abspath(code.co_filename) == here
+        ):
+            line = frame.f_lineno
+        frame = frame.f_back
+    if line is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if not isinstance(node, ast.If) or not node.lineno <= line <= (node.end_lineno or 0):
+            continue
+        if any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test)):
+            return None
+    return f"{path}:{line}"
 
 
 def _shut(pool: ProcessPoolExecutor, *, cancel: bool) -> _Retired:

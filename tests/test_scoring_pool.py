@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,9 +19,9 @@ from evalkit.dataset import EvalSet
 from evalkit.engine import RunOptions, run, run_async
 from evalkit.providers.base import Response
 from evalkit.scoring import Score, ScoreContext, scorer
-from evalkit.scoring_pool import MAX_BREAKS, ScoringPool
+from evalkit.scoring_pool import ScoringPool
 from tests.helpers import scripted_provider as _registers_scripted  # noqa: F401
-from tests.helpers.pool_scorers import Dies, Sleeps, StaysHome, alive
+from tests.helpers.pool_scorers import Dies, KillsSome, Sleeps, StaysHome, alive
 
 CASES = EvalSet.from_cases(
     [{"id": f"c{i}", "input": t} for i, t in enumerate(["one", "die", "two", "sleep"])]
@@ -74,18 +76,74 @@ def test_a_dead_worker_makes_that_record_a_scorer_error_and_a_new_pool_goes_on()
 
 def test_workers_that_keep_dying_are_given_up_on_not_retried_in_process() -> None:
     async def main() -> tuple[list[dict[str, Score]], int]:
-        pool = ScoringPool([Dies()], processes=1)
+        pool = ScoringPool([Dies()], processes=1, max_deaths=3)
         try:
-            return [await pool.score(ctx(1)) for _ in range(MAX_BREAKS + 1)], pool.breaks
+            return [await pool.score(ctx(1)) for _ in range(3)], pool.deaths
         finally:
             await pool.aclose()
 
-    results, breaks = asyncio.run(main())
-    assert breaks == MAX_BREAKS
+    results, deaths = asyncio.run(main())
+    # the shared pool's break, then the record alone twice; the third time it is not tried
+    assert deaths == 3
     errors = [r["dies"].error or "" for r in results]
-    assert all("worker process died while scoring" in e for e in errors[:MAX_BREAKS])
-    assert f"died {MAX_BREAKS} times in this run" in errors[-1]
+    assert all("worker process died while scoring this case alone" in e for e in errors[:2])
+    assert "died 3 times in this run" in errors[2]
     assert not pool_threads()
+
+
+def test_only_the_records_that_kill_a_worker_lose_their_score(tmp_path: Path) -> None:
+    killers = {"k5", "k19", "k30"}
+    cases = EvalSet.from_cases([{"id": f"k{i}", "input": "x"} for i in range(40)]).cases
+    kills = KillsSome(kill=tuple(sorted(killers)), work_s=0.02, pid_dir=str(tmp_path))
+
+    async def main() -> tuple[dict[str, dict[str, Score]], ScoringPool]:
+        pool = ScoringPool([_length(), kills], processes=2)
+        in_flight = asyncio.Semaphore(16)  # like a run's concurrency: 16 records in the pool
+
+        async def one(i: int) -> tuple[str, dict[str, Score]]:
+            async with in_flight:
+                return cases[i].id, await pool.score(ScoreContext(cases[i], Response(text="x")))
+
+        try:
+            return dict(await asyncio.gather(*(one(i) for i in range(len(cases))))), pool
+        finally:
+            await pool.aclose()
+
+    out, pool = asyncio.run(main())
+    failed = {cid for cid, scores in out.items() if scores["kills_some"].error}
+    assert failed == killers
+    for cid in killers:
+        err = out[cid]["kills_some"].error or ""
+        assert err.startswith(f"case {cid!r}: scorer 'kills_some': its worker process died")
+    assert all(out[c]["kills_some"].passed for c in out if c not in killers)
+    assert all(scores["length"].passed for scores in out.values())  # in-process scores kept
+    assert pool.deaths == 1 + len(killers)  # the shared pool once, then each killer alone
+    assert pool.rescored >= 8  # healthy records in flight at the break were scored again
+    pids = {int(p.name) for p in tmp_path.iterdir()}
+    assert len(pids) >= 2 + len(killers) and gone(pids) and not pool_threads()
+
+
+def test_alone_the_other_worker_scorers_keep_their_scores_and_cancelling_is_quick(
+    tmp_path: Path,
+) -> None:
+    async def main() -> tuple[dict[str, Score], float]:
+        pool = ScoringPool([Dies(), Sleeps(pid_dir=str(tmp_path))], processes=1)
+        died = await pool.score(ctx(1))  # "die": breaks the shared pool, then dies alone
+        task = asyncio.ensure_future(pool.score(ctx(3)))  # "sleep", alone from now on
+        while not any(tmp_path.iterdir()):
+            await asyncio.sleep(0.02)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        t0 = time.monotonic()
+        await pool.aclose(abort=True)
+        return died, time.monotonic() - t0
+
+    died, took = asyncio.run(main())
+    assert "died while scoring this case alone" in (died["dies"].error or "")
+    assert died["sleeps"].passed is True  # scored alone, in its own worker
+    [pid] = [int(p.name) for p in tmp_path.iterdir()]
+    assert took < 4.0 and gone({pid}) and not pool_threads()
 
 
 def test_a_scorer_that_does_not_load_in_a_worker_is_scored_in_process() -> None:
@@ -149,6 +207,27 @@ def test_a_run_with_a_dying_worker_completes_with_every_record(tmp_path: Path) -
     assert not pool_threads()
 
 
+def test_a_run_with_killers_among_many_records_in_flight(tmp_path: Path) -> None:
+    killers = {"c3", "c17", "c41", "c42"}
+    es = EvalSet.from_cases([{"id": f"c{i}", "input": f"ok {i}"} for i in range(60)])
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    kills = KillsSome(kill=tuple(sorted(killers)), work_s=0.01, pid_dir=str(pids))
+    opts = RunOptions(
+        out_dir=tmp_path / "run", progress="off", cache_mode="off", scorer_processes=2
+    )
+    result = run(es, _cand(concurrency=16), [_length(), kills], opts)
+    assert result.manifest["status"] == "complete"
+    lines = (tmp_path / "run" / "results.jsonl").read_text().splitlines()
+    ids = [json.loads(line)["case_id"] for line in lines]
+    assert sorted(ids) == sorted(c.id for c in es.cases)  # each record once, none lost
+    by_case = {r.case_id: r.scores for r in result.records}
+    assert {c for c, s in by_case.items() if s["kills_some"].error} == killers
+    assert all(s["kills_some"].passed for c, s in by_case.items() if c not in killers)
+    assert all(s["length"].passed for s in by_case.values())
+    assert gone({int(p.name) for p in pids.iterdir()}) and not pool_threads()
+
+
 def test_cancelling_a_run_mid_scoring_ends_it_and_its_workers(tmp_path: Path) -> None:
     es = EvalSet.from_cases([{"id": f"c{i}", "input": "sleep"} for i in range(3)])
     pids = tmp_path / "pids"
@@ -171,3 +250,45 @@ def test_cancelling_a_run_mid_scoring_ends_it_and_its_workers(tmp_path: Path) ->
     assert manifest["status"] == "interrupted"
     workers = {int(p.name) for p in pids.iterdir()}
     assert workers and gone(workers) and not pool_threads()
+
+
+# ------------------------------------------------------------------ unguarded scripts
+
+SCRIPT = """\
+import os, sys
+sys.path.insert(0, {repo!r})
+from evalkit.scoring_pool import ScoringPool
+from tests.helpers.pool_scorers import KillsSome
+
+def start():
+    return ScoringPool([KillsSome()], processes=1)
+
+{call}
+"""
+
+
+@pytest.mark.parametrize(
+    ("call", "in_workers"),
+    [
+        ('if __name__ == "__main__":\n    print(len(start().remote))', True),
+        ("print(len(start().remote))", False),
+        ('print(len(start().remote))\nif __name__ == "__main__":\n    pass', False),
+    ],
+    ids=["guarded", "unguarded", "run-outside-the-guard"],
+)
+def test_a_run_from_an_unguarded_script_is_scored_in_process_and_says_why(
+    tmp_path: Path, call: str, in_workers: bool
+) -> None:
+    script = tmp_path / "myeval.py"
+    script.write_text(
+        SCRIPT.format(repo=str(Path(__file__).resolve().parents[1]), call=call), encoding="utf-8"
+    )
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == ("1" if in_workers else "0")  # scorers left for workers
+    if in_workers:
+        assert "RuntimeWarning" not in done.stderr
+    else:
+        assert f"{script}:9: the run starts from the script's top level" in done.stderr
+        assert 'under if __name__ == "__main__":' in done.stderr

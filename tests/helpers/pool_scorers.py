@@ -46,6 +46,27 @@ class Sleeps(Scorer):
         return Score(1.0, True, "awake", {"pid": os.getpid()})
 
 
+@dataclass
+class KillsSome(Scorer):
+    """Works ``work_s`` on every record (so that many records are in the pool at once), then
+    kills its worker (``os._exit``) on the cases listed in ``kill``; else passes. With
+    ``pid_dir``, first writes its worker's pid there."""
+
+    name: ClassVar[str] = "kills_some"
+    cpu_bound: ClassVar[bool] = True
+    kill: tuple[str, ...] = ()
+    work_s: float = 0.0
+    pid_dir: str = ""
+
+    def score(self, ctx: ScoreContext) -> Score:
+        if self.pid_dir:
+            Path(self.pid_dir, str(os.getpid())).touch()
+        time.sleep(self.work_s)
+        if ctx.case.id in self.kill:
+            os._exit(3)
+        return Score(1.0, True, "alive", {"pid": os.getpid()})
+
+
 def _refuse() -> Any:
     raise RuntimeError("this scorer cannot be loaded in a worker")
 
