@@ -14,6 +14,7 @@ import pytest
 from evalkit.dataset import Case, ContextPassage, Message
 from evalkit.errors import ScorerError
 from evalkit.providers.base import PROVIDERS, Provider, ProviderSettings, Request, Response
+from evalkit.scorers._grounding_text import entities
 from evalkit.scorers.groundedness import Groundedness, given_by
 from evalkit.scoring import Score, ScoreContext, build_scorer, score_all
 
@@ -157,6 +158,29 @@ def test_naming_a_source_does_not_excuse_a_wrong_number_or_an_invented_name() ->
         run("According to the Shipping Policy, devices are covered for 24 months.", NAMED)
     )
     assert unknown[0]["supported"] is False
+
+
+def test_a_year_beside_a_month_is_a_year_in_either_date_order() -> None:
+    # The passage writes "March 3, 2025"; the answer may write the day first.
+    assert run("The spring sale starts on 3 March 2025.").value == 1.0
+    (claim,) = claims(run("The spring sale starts on 3 March 2026."))
+    assert claim["reason"] == "number mismatch: 2026 not in passage 1"
+
+
+def test_an_invented_acronym_is_a_name_even_opening_the_sentence() -> None:
+    for text in ("UPS handles all parcels.", "All parcels are handled by UPS."):
+        (claim,) = claims(run(text))
+        assert claim["reason"] == "entity mismatch: UPS not in passage 2", text
+    # Common-knowledge acronyms stay soft, as ordinary words do.
+    assert [e.text for e in entities("As the FAQ says, TV orders ship from the UK.")] == []
+    assert [e.text for e in entities("As the FAQ says, orders ship with DHL.")] == ["DHL."]
+
+
+def test_an_opening_imperative_is_not_part_of_the_name_after_it() -> None:
+    (claim,) = claims(run("Contact Northwind Logistics about parcels."))
+    assert claim.get("reason") is None or "entity" not in claim["reason"]
+    (claim,) = claims(run("Contact Acme Couriers about parcels."))
+    assert claim["reason"] == "entity mismatch: Acme Couriers not in passage 2"
 
 
 def test_greetings_hedges_and_questions_are_not_claims() -> None:

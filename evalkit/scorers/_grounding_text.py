@@ -348,8 +348,9 @@ def _numbers(folded: str, unscaled: set[str] | None = None) -> list[Mention]:
                     unscaled.add(_canon(value))
                 value *= _SCALES[after]
             out.append(Mention(raw, kind, (_canon(value),)))
-        elif month in MONTHS:
-            # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days")
+        elif month in MONTHS and 1 <= value <= 31 and value == int(value):
+            # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days"); a
+            # year next to a month ("3 March 2025", "March 2025") is a plain number
             surface = f"{raw} {month.title()}" if after == month else f"{month.title()} {raw}"
             out.append(Mention(surface, "date", (_canon(value), f"{month[:3]} {_canon(value)}")))
         else:
@@ -407,18 +408,37 @@ def entities(text: str) -> list[Mention]:
         toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
         if not toks:
             continue
-        if sentence_start and " " not in surface.strip():
+        acronym = len(toks) == 1 and any(
+            w.isupper() and len(w) >= 2 and fold(w) == toks[0]
+            for w in (p.strip(" .,;:") for p in surface.split())
+        )
+        if sentence_start and " " not in surface.strip() and not acronym:
             continue
         if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1:
             continue
-        if len(toks) == 1 and surface.strip(" .").isupper() and len(toks[0]) <= 3:
-            continue  # short acronyms (UK, TV) are often world knowledge; checked softly
+        if acronym and toks[0] in COMMON_ACRONYMS:
+            continue  # world knowledge (UK, TV, FAQ): checked softly, like ordinary words
         out.append(Mention(surface, "entity", tuple(t for t in toks if len(t) > 1)))
     return [e for e in out if e.keys]
 
 
-_LEADING = DISCOURSE | _wordset("also however yes no so well still then now thus therefore hence")
-"""Words that open a sentence without belonging to the name after them."""
+COMMON_ACRONYMS = _wordset(
+    """us usa uk eu un uae tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
+    ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
+    gmt utc bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
+    api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
+    co corp plc"""
+)
+"""Acronyms that are common knowledge rather than names a passage must contain. Any
+other all-capital word ("UPS", "DHL", "ACME") is a name: an invented carrier or product is
+exactly what a support answer must not make up."""
+
+_LEADING = DISCOURSE | _wordset(
+    """also however yes no so well still then now thus therefore hence see contact call visit
+    email ask check use try read open select choose reach message text tell write go"""
+)
+"""Words that open a sentence without belonging to the name after them: discourse words and
+the imperatives support answers open with ("Contact the Help Desk", "See the FAQ")."""
 
 
 def split_claims(text: str, given: Given | None = None) -> list[Claim]:
