@@ -193,6 +193,7 @@ class ScoringPool:
                 pool = pool or self._start(1)
                 if pool is None:  # the scorers do not pickle
                     return await score_all([s], ctx)
+                self._single.add(pool)
                 try:
                     future = asyncio.get_running_loop().run_in_executor(
                         pool, _score_in_worker, slim, self._index[id(s)]
@@ -215,7 +216,8 @@ class ScoringPool:
                     return await score_all([s], ctx)
                 keep = pool
                 return result
-            return _failures([s], ctx, _DIED.format(exc="a fresh worker broke twice"))
+            why = "no worker process could be started for it; score with scorer_processes=0"
+            return _failures([s], ctx, why)
         finally:
             free.put_nowait(keep)
 
@@ -235,15 +237,12 @@ class ScoringPool:
                 return None
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
-        pool = ProcessPoolExecutor(
+        return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
             initargs=(self._payload,),
         )
-        if workers == 1:
-            self._single.add(pool)
-        return pool
 
     def _go_local(self) -> None:
         if self._pool is not None:
