@@ -39,7 +39,8 @@ def _wordset(text: str) -> frozenset[str]:
 
 
 STOPWORDS = _wordset(
-    """a about above after again against all also am an and any are as at be because been
+    """a about above across after again against all along also am amid among an and any are as
+    at be because been
     before being below between both but by can could did do does doing down during each either
     few for from further had has have having he her here hers herself him himself his how i if
     in into is it its itself just me more most my myself neither no nor not of off on once only
@@ -49,7 +50,7 @@ STOPWORDS = _wordset(
     would you your yours yourself yourselves s t also although however thus therefore hence yet
     well still even may might must shall one ones another its it's that's there's yes
     i'm i've i'll i'd you're you've you'll you'd we're we've we'll we'd they're they've they'll
-    it'll here's what's let's"""
+    it'll here's what's let's per via onto till since toward towards despite versus vs every"""
 )
 """Function words: never evidence of support, never counted as novel content."""
 
