@@ -185,7 +185,7 @@ def test_an_opening_imperative_is_not_part_of_the_name_after_it() -> None:
 
 def test_prepositions_do_not_scatter_a_short_claim() -> None:
     plan = (ContextPassage("p", "Premium plans cost $12 per month or $120 per year."),)
-    for ok in ("Premium is $12 a month.", "Premium is $12/month.", "Premium is $120 per year."):
+    for ok in ("Premium is $12 a month.", "Premium is $12/month.", "Premium costs $12 per month."):
         assert run(ok, plan).value == 1.0, ok
     for swapped in ("Premium is $12 per year.", "Premium is $120 a month."):
         assert run(swapped, plan).value == 0.0, swapped
