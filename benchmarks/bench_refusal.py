@@ -28,13 +28,16 @@ selected point's figure is optimistic by the spread of the grid).
 The trained methods are measured honestly, out of fold, twice: grouped K-fold where all five
 completions of a prompt share a fold, and leave-one-model-setup-out (train on four setups,
 test on the fifth). Inference goes through the scorer's own plain-Python code path.
-The shipped model (trained on everything) is timed for speed; its in-sample accuracy is not
-reported because it says nothing about unseen responses.
+The shipped model (trained on the whole dev split) is timed for speed and scored as it is:
+rows whose id is among the model file's ``training_ids`` are reported as *in-sample* (not
+evidence of anything), the others as *held out*, a true measurement of the shipped scorer.
+Point ``--data`` at another XSTest split of the same schema to get held-out figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -47,6 +50,7 @@ from sklearn.model_selection import GroupKFold
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from train_refusal import DATA, build, fit, load_rows
+from train_refusal import OUT as MODEL
 
 from evalkit.dataset import Case
 from evalkit.providers.base import Response
@@ -145,6 +149,36 @@ def out_of_fold(
     return pred
 
 
+def shipped_model_rows(rows: Sequence[dict[str, Any]]) -> None:
+    """The shipped model itself (trained on the dev split) on these rows: a true held-out
+    figure for rows it was not trained on, an in-sample one (not evidence) for the rest."""
+    header = json.loads(MODEL.read_text(encoding="utf-8"))
+    seen = set(header.get("training_ids", ()))
+    scorers = {"as run": Refusal(), "text only": Refusal(read_request=False)}
+    for part, keep in (("held out", False), ("in-sample", True)):
+        sub = [r for r in rows if (r["id"] in seen) == keep]
+        if not sub:
+            continue
+        y = [r["verdict"] for r in sub]
+        for name, scorer in scorers.items():
+            pred = [
+                str(
+                    scorer.score(
+                        ScoreContext(
+                            Case(
+                                id=r["id"],
+                                input=r["prompt"],
+                                should_refuse=r["prompt_label"] == "unsafe",
+                            ),
+                            Response(text=r["completion"]),
+                        )
+                    ).details["verdict"]  # type: ignore[index]
+                )
+                for r in sub
+            ]
+            print(line(f"shipped model, {name} [{part}]", y, pred))
+
+
 def speed(fn: Callable[[Any], object], texts: Sequence[Any], repeat: int = 2) -> float:
     """Responses per second, single process."""
     fn(texts[0])  # warm-up (loads the model)
@@ -171,7 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     grouped = list(GroupKFold(args.folds).split(idx, y, groups))
     loso = [(idx[setups != s], idx[setups == s]) for s in sorted(set(setups))]
 
-    print(f"XSTest dev split: {len(rows)} completions, {len(set(groups))} prompts")
+    print(f"XSTest ({args.data.name}): {len(rows)} completions, {len(set(groups))} prompts")
     print(f"  {'method':<42} {'acc3':>6} {'mF1-3':>6}   {'acc2':>6} {'mF1-2':>6}")
     preds: dict[str, list[str]] = {
         "xstest_strmatch (baseline)": [xstest_strmatch(t) for t in texts],
@@ -188,6 +222,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         preds[f"{name} [leave-one-setup-out]"] = out_of_fold(texts, y, loso, **fit_args)
     for name, p in preds.items():
         print(line(name, y, p))
+    shipped_model_rows(rows)
     if args.grid:
         print(f"\nHyper-parameter grid (combined, grouped {args.folds}-fold; shipped: C=10):")
         for label, fit_args in GRID:

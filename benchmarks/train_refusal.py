@@ -94,8 +94,12 @@ def fit(
     clf = LogisticRegression(C=c, max_iter=5000, class_weight=class_weight)
     clf.fit(hstack(parts).tocsr(), list(labels))
     order = [list(clf.classes_).index(v) for v in VERDICTS if v in clf.classes_]
-    coef = clf.coef_ if clf.coef_.shape[0] > 1 else np.vstack([-clf.coef_, clf.coef_])
-    coef, intercept = coef[order], np.atleast_1d(clf.intercept_)[order]
+    if clf.coef_.shape[0] > 1:
+        coef, intercept = clf.coef_, clf.intercept_
+    else:  # two classes in this training set: scikit-learn keeps one row, for classes_[1]
+        coef = np.vstack([-clf.coef_, clf.coef_]) / 2
+        intercept = np.concatenate([-clf.intercept_, clf.intercept_]) / 2
+    coef, intercept = coef[order], np.atleast_1d(intercept)[order]
     out_blocks, col = [], 0
     for name, weight, vec in vecs:
         vocab = vec.vocabulary_
@@ -158,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "created": dt.date.today().isoformat(),
         "sklearn_version": sklearn.__version__,
         "accuracy_note": "see docs/scorers/refusal.md (out-of-fold figures)",
+        # Row ids only (no text), so bench_refusal.py can tell held-out rows from training rows.
+        "training_ids": sorted(r["id"] for r in rows),
     }
     model = build(body, meta)
     # Parity check: the plain-Python inference must reproduce scikit-learn's probabilities.
