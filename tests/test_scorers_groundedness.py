@@ -191,6 +191,24 @@ def test_prepositions_do_not_scatter_a_short_claim() -> None:
         assert run(swapped, plan).value == 0.0, swapped
 
 
+def test_clock_times_and_currency_words_compare_with_their_other_spellings() -> None:
+    hours = (
+        ContextPassage(
+            "h", "Express orders placed before 2 pm ship the same day. Membership costs €29."
+        ),
+    )
+    for same in (
+        "Express orders placed before 14:00 ship the same day.",
+        "Express orders placed before 2pm ship the same day.",
+        "Express orders placed before 2:00 p.m. ship the same day.",
+        "Membership costs 29 euros.",
+    ):
+        assert run(same, hours).value == 1.0, same
+    (claim,) = claims(run("Express orders placed before 3 pm ship the same day.", hours))
+    assert claim["supported"] is False
+    assert "15" in claim["reason"]
+
+
 def test_greetings_hedges_and_questions_are_not_claims() -> None:
     text = (
         "Hi there! Great question. Orders above $80 ship free. I hope this helps! "

@@ -76,9 +76,14 @@ REQUEST_VERBS = _wordset(
     submit enter fill print pack return check click open select go use make remember ensure"""
 )
 """Verbs that open an instruction addressed to the user ("Send us the order number ...")."""
-LIGHT_WORDS = _wordset("go goes going went gone get gets getting got gotten come comes came back")
+LIGHT_WORDS = _wordset(
+    """go goes going went gone get gets getting got gotten come comes came back
+    dollar dollars usd euro euros eur pound pounds gbp sterling yen jpy cad aud chf cent cents"""
+)
 """Light verbs and particles that carry no fact of their own ("your refund goes back to the
-card" for "refunds are issued to the card"): never content words."""
+card" for "refunds are issued to the card"), and currency names, which say in words what a
+symbol says ("29 euros" for "€29"; the amount itself is checked as a number): never content
+words."""
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
@@ -230,12 +235,31 @@ class Given:
 
 
 def fold(text: str) -> str:
-    """Lower-case and strip accents, so ``Café`` and ``cafe`` compare equal."""
+    """Lower-case and strip accents, so ``Café`` and ``cafe`` compare equal; clock times
+    become 24-hour ``h:mm``, so ``2 pm``, ``2pm``, ``2:00 p.m.`` and ``14:00`` compare equal."""
     if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return stripped.lower().replace("’", "'")
+        out = text.lower()
+    else:
+        decomposed = unicodedata.normalize("NFKD", text)
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        out = stripped.lower().replace("’", "'")
+    if not out.isalpha() and _TIME_HINT.search(out):  # isalpha: the cheap common case
+        out = _CLOCK_12.sub(_to_24h, out)
+        out = _CLOCK_24.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}", out)
+    return out
+
+
+_TIME_HINT = re.compile(r"\d\s*[ap]\.?m\b|\d:\d\d")
+_CLOCK_12 = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])(?:m\b|\.m\.)")
+_CLOCK_24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+
+
+def _to_24h(m: re.Match[str]) -> str:
+    hour = int(m.group(1))
+    if hour > 12:
+        return m.group(0)
+    hour = hour % 12 + (12 if m.group(3) == "p" else 0)
+    return f"{hour}:{m.group(2) or '00'}"
 
 
 def words(text: str) -> list[str]:
