@@ -59,6 +59,7 @@ def test_supported_answer_passes_with_passages_and_spans() -> None:
         "claims": 2.0,
         "supported_claims": 2.0,
         "unsupported_claims": 0.0,
+        "strongly_unsupported_claims": 0.0,
     }
 
 
@@ -207,6 +208,35 @@ def test_clock_times_and_currency_words_compare_with_their_other_spellings() -> 
     (claim,) = claims(run("Express orders placed before 3 pm ship the same day.", hours))
     assert claim["supported"] is False
     assert "15" in claim["reason"]
+
+
+def test_strongly_unsupported_claims_are_counted_apart_from_weakly_supported_ones() -> None:
+    text = (
+        "Shipping inside Canada costs $9. "  # a wrong amount
+        "Parcels travel by zeppelin across glaciers. "  # two or more words found nowhere
+        "Standard shipping in Canada is fast."  # one word found nowhere: weak, not strong
+    )
+    score = run(text)
+    found = claims(score)
+    assert [c["supported"] for c in found] == [False, False, False]
+    assert [c.get("strongly_unsupported", False) for c in found] == [True, True, False]
+    assert score.details["metrics"]["strongly_unsupported_claims"] == 2.0
+
+
+def test_summary_gate_counts_strongly_unsupported_claims_instead_of_the_fraction() -> None:
+    two = "Shipping inside Canada costs $9. Parcels travel by zeppelin across glaciers."
+    three = two + " Refunds arrive by carrier pigeon overnight."
+    lenient = run(two, max_strongly_unsupported=2)
+    assert (lenient.value, lenient.passed) == (0.0, True)  # the value is still the fraction
+    assert "2 strongly unsupported (at most 2 allowed)" in lenient.reason
+    assert run(three, max_strongly_unsupported=2).passed is False
+    assert run(two).passed is False  # the default gate is the fraction
+    for bad in (
+        {"max_strongly_unsupported": -1},
+        {"max_strongly_unsupported": 2, "mode": "judge", "judge_provider": "x", "judge_model": "y"},
+    ):
+        with pytest.raises(ScorerError, match="max_strongly_unsupported"):
+            Groundedness(**bad)  # type: ignore[arg-type]
 
 
 def test_greetings_hedges_and_questions_are_not_claims() -> None:
