@@ -173,7 +173,7 @@ def test_an_invented_acronym_is_a_name_even_opening_the_sentence() -> None:
         (claim,) = claims(run(text))
         assert claim["reason"] == "entity mismatch: UPS not in passage 2", text
     # Common-knowledge acronyms stay soft, as ordinary words do.
-    assert [e.text for e in entities("As the FAQ says, TV orders ship from the UK.")] == []
+    assert [e.text for e in entities("As the FAQ says, TV orders ship fast.")] == []
     assert [e.text for e in entities("As the FAQ says, orders ship with DHL.")] == ["DHL."]
 
 
@@ -237,6 +237,23 @@ def test_summary_gate_counts_strongly_unsupported_claims_instead_of_the_fraction
     ):
         with pytest.raises(ScorerError, match="max_strongly_unsupported"):
             Groundedness(**bad)  # type: ignore[arg-type]
+
+
+def test_place_acronyms_are_names_that_match_their_spelled_out_forms() -> None:
+    ships = (
+        ContextPassage(
+            "s", "Standard shipping inside Canada costs $7. We ship to the United States for $15."
+        ),
+    )
+    for same in ("Shipping to the US costs $15.", "Shipping to the U.S. costs $15."):
+        assert run(same, ships).value == 1.0, same
+    (claim,) = claims(run("Shipping to the UK costs $15.", ships))
+    assert claim["reason"] == "entity mismatch: UK not in passage s"
+    us_written = (ContextPassage("u", "US customers pay $15 for shipping. Contact us for help."),)
+    assert run("Customers in the United States pay $15 for shipping.", us_written).value == 1.0
+    # The pronoun "us" is not the country: it does not vouch for "United States".
+    pronoun = (ContextPassage("p", "Customers pay $15 for shipping. Contact us for help."),)
+    assert run("Customers in the United States pay $15 for shipping.", pronoun).value == 0.0
 
 
 def test_greetings_hedges_and_questions_are_not_claims() -> None:

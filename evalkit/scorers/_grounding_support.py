@@ -27,6 +27,7 @@ from evalkit.scorers._grounding_proximity import (
 )
 from evalkit.scorers._grounding_text import (
     NEGATIONS,
+    PLACE_ACRONYMS,
     STOPWORDS,
     Claim,
     Given,
@@ -120,9 +121,20 @@ class PassageIndex:
     def __init__(self, passages: Sequence[ContextPassage]) -> None:
         self.passages = tuple(passages)
         self.texts = [fold(p.text) for p in self.passages]
+        self._ids = [fold(p.id) for p in self.passages]
+        # Folded source names worth matching in prose (three characters or more), else "".
+        self._sources = [
+            fold(p.source) if p.source and len(p.source) >= 3 else "" for p in self.passages
+        ]
         # Each passage is tokenised once, sentence by sentence; everything else derives from it.
         raw = [_SENT.split(t) for t in self.texts]
-        tokens = [[words(s) for s in sents] for sents in raw]
+        tokens: list[list[list[str]]] = []
+        for p, text, sents in zip(self.passages, self.texts, raw, strict=True):
+            written = _written_acronyms(p.text)
+            if written or any(hint in text for hint in _SPELLED_HINTS):
+                tokens.append([_with_aliases(s, words(s), written) for s in sents])
+            else:  # the common case: no place named, nothing to add
+                tokens.append([words(s) for s in sents])
         self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]
@@ -181,7 +193,7 @@ class PassageIndex:
         """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2."""
         key = fold(citation).strip()
         for i, p in enumerate(self.passages):
-            if fold(p.id) == key or (p.source and fold(p.source) == key):
+            if self._ids[i] == key or (p.source and fold(p.source) == key):
                 return i
         digits = re.fullmatch(r"(?:[a-z]+[\s_-]*)?(\d+)", key)
         if digits:
@@ -193,25 +205,41 @@ class PassageIndex:
     def names_a_source(self, mention: str) -> bool:
         """Whether a name in a claim is a passage's source name ("the Returns Policy"): a
         citation, checked by :func:`check_claim`, not a name the passage must contain."""
+        if not any(self._sources):
+            return False
         key = f" {fold(mention).strip(' .,;:!?')} "
         return len(key) >= 5 and any(
-            p.source
-            and len(p.source) >= 3
-            and (
-                f" {fold(p.source)} " in key
-                or (key.strip() not in _ARTICLES and key in f" {fold(p.source)} ")
-            )
-            for p in self.passages
+            src and (f" {src} " in key or (key.strip() not in _ARTICLES and key in f" {src} "))
+            for src in self._sources
         )
 
     def named_sources(self, claim: str) -> list[int]:
         """Passages whose source name the claim mentions ("according to the Handbook")."""
+        if not any(self._sources):
+            return []
         folded = fold(claim)
-        return [
-            i
-            for i, p in enumerate(self.passages)
-            if p.source and len(p.source) >= 3 and fold(p.source) in folded
-        ]
+        return [i for i, src in enumerate(self._sources) if src and src in folded]
+
+
+def _with_aliases(sentence: str, tokens: list[str], written: frozenset[str]) -> list[str]:
+    """A passage sentence's tokens plus the other spellings a claim may use for a place:
+    ``us`` where it says "United States", and "united", "states" where the passage writes "US"
+    in capitals (not the pronoun: ``written`` holds the acronyms it writes so)."""
+    extra = [a for a, spelled in PLACE_ACRONYMS.items() if any(f in sentence for f in spelled)]
+    for acronym in written.intersection(tokens):
+        extra.extend(PLACE_ACRONYMS[acronym][0].split())
+    return tokens + extra if extra else tokens
+
+
+def _written_acronyms(text: str) -> frozenset[str]:
+    """The place acronyms a passage writes in capitals ("US", not the pronoun "us")."""
+    if not any(a.upper() in text for a in PLACE_ACRONYMS):  # the cheap common case
+        return frozenset()
+    return frozenset(m.lower() for m in _WRITTEN.findall(text))
+
+
+_WRITTEN = re.compile(r"\b(" + "|".join(a.upper() for a in PLACE_ACRONYMS) + r")\b")
+_SPELLED_HINTS = ("united", "u.s", "u.k", "usa", "america", "britain")
 
 
 def check_claims(

@@ -274,6 +274,8 @@ def words(text: str) -> list[str]:
         out.append(w)
         if "-" in w:
             out.extend(p for p in w.split("-") if p)
+        if "." in w and INITIALS.fullmatch(w):
+            out.append(w.replace(".", ""))  # "U.S." is also "us", "J.R.R." also "jrr"
         if "." in w and not _DOTTED.fullmatch(w):
             # "2006.New" is two sentences glued together, not one word
             out.extend(p for p in w.split(".") if p)
@@ -428,9 +430,15 @@ def entities(text: str) -> list[Mention]:
         toks = [
             t
             for t in words(surface)
-            if t not in STOPWORDS and t not in DISCOURSE and not t.isdigit()
+            if (
+                t not in STOPWORDS
+                or (t in PLACE_ACRONYMS and t.upper() in surface.replace(".", ""))
+            )
+            and t not in DISCOURSE
+            and not t.isdigit()
         ]
         toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
+        toks = [t.replace(".", "") if INITIALS.fullmatch(t) else t for t in toks]  # U.S. = US
         if not toks:
             continue
         acronym = len(toks) == 1 and any(
@@ -439,7 +447,7 @@ def entities(text: str) -> list[Mention]:
         )
         if sentence_start and " " not in surface.strip() and not acronym:
             continue
-        if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1:
+        if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1 and not acronym:
             continue
         if acronym and toks[0] in COMMON_ACRONYMS:
             continue  # world knowledge (UK, TV, FAQ): checked softly, like ordinary words
@@ -448,15 +456,30 @@ def entities(text: str) -> list[Mention]:
 
 
 COMMON_ACRONYMS = _wordset(
-    """us usa uk eu un uae tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
+    """tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
     ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
     gmt utc bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
     api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
     co corp plc"""
 )
-"""Acronyms that are common knowledge rather than names a passage must contain. Any
+"""Acronyms that are common knowledge rather than names a passage must contain (places are
+not among them: see :data:`PLACE_ACRONYMS`). Any
 other all-capital word ("UPS", "DHL", "ACME") is a name: an invented carrier or product is
 exactly what a support answer must not make up."""
+
+INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.?")
+
+PLACE_ACRONYMS: dict[str, tuple[str, ...]] = {
+    "us": ("united states", "u.s.", "usa", "america"),
+    "usa": ("united states", "u.s.", "us", "america"),
+    "uk": ("united kingdom", "u.k.", "britain"),
+    "eu": ("european union",),
+    "un": ("united nations",),
+    "uae": ("united arab emirates",),
+}
+"""Place acronyms are names ("We ship to the US" against a passage that ships to Canada
+only), matched against their spelled-out forms too (the passage index adds the acronym
+where a sentence spells it out, and the spelled-out words where it writes the acronym)."""
 
 _LEADING = DISCOURSE | _wordset(
     """also however yes no so well still then now thus therefore hence see contact call visit
