@@ -251,6 +251,8 @@ def test_place_acronyms_are_names_that_match_their_spelled_out_forms() -> None:
     assert claim["reason"] == "entity mismatch: UK not in passage s"
     us_written = (ContextPassage("u", "US customers pay $15 for shipping. Contact us for help."),)
     assert run("Customers in the United States pay $15 for shipping.", us_written).value == 1.0
+    dotted = (ContextPassage("d", "Our U.S. office is in Washington, D.C. and opens at 9."),)
+    assert run("The United States office is in Washington, D.C.", dotted).value == 1.0
     # The pronoun "us" is not the country: it does not vouch for "United States".
     pronoun = (ContextPassage("p", "Customers pay $15 for shipping. Contact us for help."),)
     assert run("Customers in the United States pay $15 for shipping.", pronoun).value == 0.0

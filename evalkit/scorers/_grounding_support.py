@@ -131,7 +131,7 @@ class PassageIndex:
         tokens: list[list[list[str]]] = []
         for p, text, sents in zip(self.passages, self.texts, raw, strict=True):
             written = _written_acronyms(p.text)
-            if written or any(hint in text for hint in _SPELLED_HINTS):
+            if written or any(hint in text for hint in _SPELLED_HINTS) or "u." in text:
                 tokens.append([_with_aliases(s, words(s), written) for s in sents])
             else:  # the common case: no place named, nothing to add
                 tokens.append([words(s) for s in sents])
@@ -225,10 +225,20 @@ def _with_aliases(sentence: str, tokens: list[str], written: frozenset[str]) -> 
     """A passage sentence's tokens plus the other spellings a claim may use for a place:
     ``us`` where it says "United States", and "united", "states" where the passage writes "US"
     in capitals (not the pronoun: ``written`` holds the acronyms it writes so)."""
-    extra = [a for a, spelled in PLACE_ACRONYMS.items() if any(f in sentence for f in spelled)]
-    for acronym in written.intersection(tokens):
-        extra.extend(PLACE_ACRONYMS[acronym][0].split())
+    extra = [a for a, spelled in _SPELLED.items() if spelled.search(sentence)]
+    # "U.S." writes the acronym too; other initials ("D.C.") are no place acronym.
+    dotted = {t.replace(".", "") for t in tokens if "." in t} & PLACE_ACRONYMS.keys()
+    for acronym in (written | dotted).intersection(tokens):
+        for form in PLACE_ACRONYMS[acronym]:
+            extra.extend(form.split())
     return tokens + extra if extra else tokens
+
+
+_SPELLED = {
+    acronym: re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b")
+    for acronym, forms in PLACE_ACRONYMS.items()
+}
+"""Each place acronym's other spellings as whole words ("usage" does not spell "usa")."""
 
 
 def _written_acronyms(text: str) -> frozenset[str]:
@@ -239,7 +249,7 @@ def _written_acronyms(text: str) -> frozenset[str]:
 
 
 _WRITTEN = re.compile(r"\b(" + "|".join(a.upper() for a in PLACE_ACRONYMS) + r")\b")
-_SPELLED_HINTS = ("united", "u.s", "u.k", "usa", "america", "britain")
+_SPELLED_HINTS = ("united", "usa", "britain")
 
 
 def check_claims(
@@ -678,4 +688,5 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
     return out
 
 
-_SENT = re.compile(r"(?<=[.!?])\s+|\n+")
+_SENT = re.compile(r"(?<=[.!?])(?<!\b[a-z]\.)\s+|\n+")
+"""Sentence ends in folded passage text; not after an initial ("the u.s. market", "j. smith")."""

@@ -470,16 +470,17 @@ exactly what a support answer must not make up."""
 INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.?")
 
 PLACE_ACRONYMS: dict[str, tuple[str, ...]] = {
-    "us": ("united states", "u.s.", "usa", "america"),
-    "usa": ("united states", "u.s.", "us", "america"),
-    "uk": ("united kingdom", "u.k.", "britain"),
+    "us": ("united states", "usa"),
+    "usa": ("united states", "us"),
+    "uk": ("united kingdom", "great britain", "britain"),
     "eu": ("european union",),
     "un": ("united nations",),
     "uae": ("united arab emirates",),
 }
 """Place acronyms are names ("We ship to the US" against a passage that ships to Canada
-only), matched against their spelled-out forms too (the passage index adds the acronym
-where a sentence spells it out, and the spelled-out words where it writes the acronym)."""
+only), matched against their other spellings too, each a whole word or phrase (the passage
+index adds the acronym where a sentence spells it out, and the spelled-out words where it
+writes the acronym; "U.S." is "us" already, see :func:`words`)."""
 
 _LEADING = DISCOURSE | _wordset(
     """also however yes no so well still then now thus therefore hence see contact call visit
