@@ -258,6 +258,14 @@ def test_place_acronyms_are_names_that_match_their_spelled_out_forms() -> None:
     assert run("Customers in the United States pay $15 for shipping.", pronoun).value == 0.0
 
 
+def test_an_abbreviation_or_initial_does_not_end_a_passage_sentence() -> None:
+    team = (ContextPassage("t", "The Oslo branch is led by Dr. Kari Lee. It opened in 2019."),)
+    assert run("Dr. Kari Lee leads the Oslo branch.", team).value == 1.0
+    market = (ContextPassage("m", "Sales in the U.S. market grew by 12% in 2024."),)
+    assert run("Sales in the U.S. market grew by 12% in 2024.", market).value == 1.0
+    assert run("Sales in the US market grew by 12% in 2024.", market).value == 1.0
+
+
 def test_greetings_hedges_and_questions_are_not_claims() -> None:
     text = (
         "Hi there! Great question. Orders above $80 ship free. I hope this helps! "

@@ -26,6 +26,7 @@ from evalkit.scorers._grounding_proximity import (
     word_order,
 )
 from evalkit.scorers._grounding_text import (
+    ABBREVIATIONS,
     NEGATIONS,
     PLACE_ACRONYMS,
     STOPWORDS,
@@ -127,7 +128,7 @@ class PassageIndex:
             fold(p.source) if p.source and len(p.source) >= 3 else "" for p in self.passages
         ]
         # Each passage is tokenised once, sentence by sentence; everything else derives from it.
-        raw = [_SENT.split(t) for t in self.texts]
+        raw = [passage_sentences(t) for t in self.texts]
         tokens: list[list[list[str]]] = []
         for p, text, sents in zip(self.passages, self.texts, raw, strict=True):
             written = _written_acronyms(p.text)
@@ -689,4 +690,23 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
 
 
 _SENT = re.compile(r"(?<=[.!?])(?<!\b[a-z]\.)\s+|\n+")
-"""Sentence ends in folded passage text; not after an initial ("the u.s. market", "j. smith")."""
+"""Candidate sentence ends in folded passage text; not after an initial ("the u.s. market",
+"j. smith"); :func:`passage_sentences` also rejoins what an abbreviation ended."""
+
+
+def passage_sentences(folded: str) -> list[str]:
+    """A folded passage's sentences. "Mr. Lee", "Jan. 5" or "St. Louis" do not end one: the
+    claim splitter knows the same abbreviations, and cutting a name from its verb makes the
+    relation check see two sentences where the passage wrote one."""
+    out: list[str] = []
+    for piece in _SENT.split(folded):
+        if out and out[-1].endswith(".") and _last_word(out[-1]) in ABBREVIATIONS:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _last_word(sentence: str) -> str:
+    cut = sentence.rfind(" ")
+    return sentence[cut + 1 : -1].lstrip("(\"'")

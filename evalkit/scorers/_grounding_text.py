@@ -143,7 +143,7 @@ _SUFFIXES = (
     "s",
 )
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*[-*•\d]+[.)]?\s)")
-_ABBREV = _wordset(
+ABBREVIATIONS = _wordset(
     "mr mrs ms dr prof st jr sr vs etc inc ltd co corp no fig e.g i.e u.s u.k a.m p.m approx "
     "dept est gen gov lt col sgt rev mt ft jan feb mar apr jun jul aug sep sept oct nov dec"
 )
@@ -586,7 +586,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         last = before[-1].lower().strip('("“') if before else ""
         line_start = text.rfind("\n", 0, m.start()) + 1
         if m.group(0).startswith(".") and (
-            last in _ABBREV
+            last in ABBREVIATIONS
             or (len(last) == 1 and last.isalpha())
             or re.fullmatch(r"\w\.\w", last)
             or re.fullmatch(r"\s*\d{1,2}", text[max(start, line_start) : m.start()])
