@@ -663,7 +663,7 @@ def _negated(tokens: list[str], shared: set[str]) -> bool:
 
 def _has_stem(word: str, stems: set[str], prefixes: dict[str, list[str]]) -> bool:
     """Exact stem, or an inflection/derivation sharing all but the last letter of the
-    shorter form (``Italy``/``Italian``, ``direct``/``director``) but not ``Austria``/
+    shorter form (``direct``/``director``, ``Canada``/``Canadian``) but not ``Austria``/
     ``Australia``."""
     if word in stems:
         return True
