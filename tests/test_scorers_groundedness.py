@@ -14,6 +14,7 @@ import pytest
 from evalkit.dataset import Case, ContextPassage, Message
 from evalkit.errors import ScorerError
 from evalkit.providers.base import PROVIDERS, Provider, ProviderSettings, Request, Response
+from evalkit.scorers._grounding_support import passage_sentences
 from evalkit.scorers._grounding_text import entities
 from evalkit.scorers.groundedness import Groundedness, given_by
 from evalkit.scoring import Score, ScoreContext, build_scorer, score_all
@@ -264,6 +265,15 @@ def test_an_abbreviation_or_initial_does_not_end_a_passage_sentence() -> None:
     market = (ContextPassage("m", "Sales in the U.S. market grew by 12% in 2024."),)
     assert run("Sales in the U.S. market grew by 12% in 2024.", market).value == 1.0
     assert run("Sales in the US market grew by 12% in 2024.", market).value == 1.0
+
+
+def test_passage_sentences_end_after_closing_quotes_but_not_after_abbreviations() -> None:
+    text = 'the coach said "we won." then dr. lee spoke (briefly.) the u.s. team left.'
+    assert passage_sentences(text) == [
+        'the coach said "we won."',
+        "then dr. lee spoke (briefly.)",
+        "the u.s. team left.",
+    ]
 
 
 def test_greetings_hedges_and_questions_are_not_claims() -> None:

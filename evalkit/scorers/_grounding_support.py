@@ -689,7 +689,7 @@ def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
     return out
 
 
-_SENT = re.compile(r"(?<=[.!?])(?<!\b[a-z]\.)\s+|\n+")
+_SENT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))(?<!\b[a-z]\.)\s+|\n+")
 """Candidate sentence ends in folded passage text; not after an initial ("the u.s. market",
 "j. smith"); :func:`passage_sentences` also rejoins what an abbreviation ended."""
 
