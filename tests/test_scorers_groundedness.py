@@ -276,6 +276,26 @@ def test_passage_sentences_end_after_closing_quotes_but_not_after_abbreviations(
     ]
 
 
+def test_a_sentence_opening_with_a_pronoun_continues_the_previous_subject() -> None:
+    bio = (
+        ContextPassage(
+            "r",
+            "Anne Rice was born in 1941 in Ohio. She grew up in New Orleans. "
+            "Stan Rice lived in Texas. He taught poetry at Harvard.",
+        ),
+    )
+    for linked in ("Anne Rice grew up in New Orleans.", "Stan Rice taught poetry at Harvard."):
+        assert run(linked, bio).value == 1.0, linked
+    for swapped, pair in (
+        ("Anne Rice taught poetry at Harvard.", "Anne Rice and Harvard"),
+        ("Stan Rice grew up in New Orleans.", "Stan Rice and New Orleans"),
+    ):
+        (claim,) = claims(run(swapped, bio))
+        assert (
+            claim["reason"] == f"relation mismatch: {pair} are never stated together in passage r"
+        )
+
+
 def test_greetings_hedges_and_questions_are_not_claims() -> None:
     text = (
         "Hi there! Great question. Orders above $80 ship free. I hope this helps! "

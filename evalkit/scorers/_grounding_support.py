@@ -153,6 +153,7 @@ class PassageIndex:
         self._raw = raw
         self._tokens = tokens
         self._where: dict[int, dict[str, set[int]]] = {}
+        self._openers: dict[int, frozenset[int]] = {}
         self._sentence_numbers: dict[int, list[set[str]]] = {}
         self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
         content = [[w for sent in sents for w in sent] for sents in self.content_sentences]
@@ -160,6 +161,17 @@ class PassageIndex:
             self.matrix = self.vectorizer.fit_transform(content)
         except ValueError:  # passages without a single content word
             self.matrix = None
+
+    def pronoun_openers(self, i: int) -> frozenset[int]:
+        """Sentences of passage ``i`` (after the first) that open with a personal pronoun,
+        so they continue the previous sentence's subject."""
+        if i not in self._openers:
+            self._openers[i] = frozenset(
+                j
+                for j, sent in enumerate(self.sentences[i])
+                if j and sent and sent[0] in _PRONOUN_OPENERS
+            )
+        return self._openers[i]
 
     def where(self, i: int) -> dict[str, set[int]]:
         """Passage ``i``'s stems, each with the sentences holding it (built on first use:
@@ -588,6 +600,9 @@ def _relation_mismatch(
         facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
     if len(facts) < 2:
         return None
+    follows = index.pronoun_openers(i)
+    if follows:  # "Rice was born in 1941. She moved to Texas": the second sentence is hers too
+        facts = [(name, _carried(sents, follows)) for name, sents in facts]
     # Grow one linked group from the first fact; any fact left outside it is unrelated.
     group, reach = [0], set(facts[0][1])
     changed = True
@@ -608,6 +623,17 @@ def _relation_mismatch(
     return (
         f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
     )
+
+
+def _carried(sents: set[int], follows: Set[int]) -> set[int]:
+    """``sents`` plus the run of pronoun-opened sentences right after each of them."""
+    out = set(sents)
+    for j in sents:
+        k = j + 1
+        while k in follows:
+            out.add(k)
+            k += 1
+    return out
 
 
 def _sentences_with_number(keys: tuple[str, ...], i: int, index: PassageIndex) -> set[int]:
@@ -642,6 +668,7 @@ def _identity(tokens: list[str]) -> list[str]:
 
 
 _RESTRICTIVE = frozenset({"only", "exclusively", "solely"})
+_PRONOUN_OPENERS = frozenset({"he", "she", "they", "his", "her", "their", "it", "its"})
 
 
 def _negated_scope(tokens: list[str]) -> set[str]:
