@@ -14,7 +14,7 @@ import pytest
 from evalkit.dataset import Case, ContextPassage, Message
 from evalkit.errors import ScorerError
 from evalkit.providers.base import PROVIDERS, Provider, ProviderSettings, Request, Response
-from evalkit.scorers._grounding_support import passage_sentences
+from evalkit.scorers._grounding_index import passage_sentences
 from evalkit.scorers._grounding_text import entities
 from evalkit.scorers.groundedness import Groundedness, given_by
 from evalkit.scoring import Score, ScoreContext, build_scorer, score_all

@@ -18,12 +18,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from evalkit.errors import ScorerError
-from evalkit.scorers._grounding_support import (
-    ClaimResult,
-    PassageIndex,
-    SupportOptions,
-    check_claims,
-)
+from evalkit.scorers._grounding_index import PassageIndex
+from evalkit.scorers._grounding_support import ClaimResult, SupportOptions, check_claims
 from evalkit.scorers._grounding_text import Given, split_claims
 from evalkit.scoring import Score, ScoreContext, Scorer
 

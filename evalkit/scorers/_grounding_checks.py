@@ -1,0 +1,286 @@
+"""The hard checks of a claim against one passage: names, numbers, negation, relations.
+
+Similarity can say a claim looks like a passage; these say where it cannot be right: a
+number, date, amount or name the passage lacks, a negation on one side only, or two facts the
+passage never states together. Each returns a reason a reviewer can read, or ``None``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Set
+
+from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
+from evalkit.scorers._grounding_proximity import word_order
+from evalkit.scorers._grounding_text import (
+    NEGATIONS,
+    STOPWORDS,
+    Claim,
+    Given,
+    Mention,
+    entities,
+    fold,
+    numbers,
+    stem,
+    words,
+)
+
+__all__ = ["ClaimView", "mismatch", "negation_mismatch", "relation_mismatch"]
+
+
+class ClaimView:
+    """What every passage comparison needs from one claim, computed once."""
+
+    def __init__(
+        self,
+        claim: Claim,
+        cwords: list[str],
+        given: Given,
+        is_source: Callable[[str], bool] = lambda _: False,
+    ) -> None:
+        text = claim.body
+        self.folded = fold(text)
+        self.cwords = cwords
+        self.numbers = numbers(text)
+        # Names are found in the whole claim ("Yes, Bob: ..." names Bob although the checked
+        # part starts with him) and kept where they are in the checked part.
+        # A passage's source name ("according to the Returns Policy") is a citation, which
+        # check_claim resolves; it is not a name the passage itself has to contain.
+        self.entities = [
+            e
+            for e in (
+                entities(text)
+                if not claim.checked
+                else [
+                    e for e in entities(claim.text) if fold(e.text.strip(" .,;:!")) in self.folded
+                ]
+            )
+            if not is_source(e.text)
+        ]
+        self.tokens = stem_tokens(words(text))
+        self.given = given
+        self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
+        self.number_keys = {k for m in self.numbers for k in m.keys}
+        self.names = {stem(k) for e in self.entities for k in e.keys}
+        self.order = word_order(cwords, self.names)
+
+    def owned(self, surface: str) -> bool:
+        """Whether a mention is the user's own thing ("your order A1234", "your $62 order")."""
+        at = self.folded.find(fold(surface.strip(" .,;")))
+        return at >= 0 and "your" in self.folded[:at].split()[-3:]
+
+
+def mismatch(
+    view: ClaimView, i: int, index: PassageIndex, region: tuple[int, int]
+) -> tuple[str | None, set[str]]:
+    """The first number, date, amount or name of the claim that passage ``i`` lacks, and
+    the stems of the request's own names and numbers that the claim may repeat.
+
+    A name or number the user supplied (``view.given``) is not invented, but a claim can
+    still misuse it: "We ship to Mexico" after "Do you ship to Mexico?" answers the
+    question with the user's word. So a given mention the passage lacks is accepted only
+    where it cannot be the claim's answer: in a negated claim ("we don't ship to Mexico"),
+    as the user's own thing ("your order A1234", "your $62 order"), or, for a number, when
+    the passage sentences the claim rests on (``region``) state no other number it could
+    replace ("at 8 months you are inside the 12-month warranty", but not "returns are
+    accepted within 60 days" against "within 30 days").
+    """
+    pid = index.passages[i].id
+    excused: set[str] = set()
+    for m in view.numbers:
+        if all(k in index.numbers[i] for k in m.keys):
+            continue
+        if all(k in view.given.numbers for k in m.keys) and (
+            view.negated or view.owned(m.text) or not _rival_number(view, m, i, index, region)
+        ):
+            excused.update(m.keys)
+            continue
+        return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}", excused
+    for e in view.entities:
+        if all(
+            key in index.words[i] or has_stem(stem(key), index.stems[i], index.prefixes[i])
+            for key in e.keys
+        ):
+            continue
+        if all(k in view.given.names for k in e.keys) and (view.negated or view.owned(e.text)):
+            excused.update(stem(k) for k in e.keys)
+            continue
+        return f"entity mismatch: {e.text.strip(' .,;')} not in passage {pid}", excused
+    return None, excused
+
+
+def _rival_number(
+    view: ClaimView, m: Mention, i: int, index: PassageIndex, region: tuple[int, int]
+) -> bool:
+    """Whether the region's sentences state another number the user's number ``m`` could
+    be replacing: one counting the same thing ("30 days" for "60 days"), or, when ``m``
+    counts nothing, any number the claim does not repeat."""
+    units = {u for k, u in _counted(view.folded) if k in m.keys}
+    texts = index.sentence_texts(i)
+    for j in range(region[0], min(region[1], len(texts))):
+        for k, u in _counted(texts[j]):
+            if k not in view.number_keys and (not units or u in units):
+                return True
+        if not units and index.sentence_numbers(i)[j] - view.number_keys:
+            return True
+    return False
+
+
+_COUNTED = re.compile(r"(?<![\w.])\$?(\d[\d,]*(?:\.\d+)?)[ -]+([^\W\d_]+)(?:[ -]([^\W\d_]+))?")
+
+
+def _counted(folded: str) -> list[tuple[str, str]]:
+    """(number, stem of a word it counts) pairs, for the two words after the number:
+    ``12-month`` gives ``("12", "month")``, ``5 business days`` ``("5", "business")`` and
+    ``("5", "day")``."""
+    out: list[tuple[str, str]] = []
+    for m in _COUNTED.finditer(folded):
+        key = _canon_number(m.group(1))
+        out.extend((key, stem(u)) for u in m.groups()[1:] if u and u not in STOPWORDS)
+    return out
+
+
+def _canon_number(digits: str) -> str:
+    try:
+        value = float(digits.replace(",", ""))
+    except ValueError:  # "1,2,3"
+        return digits
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def negation_mismatch(
+    view: ClaimView, sentences: list[list[str]], sets: list[set[str]]
+) -> str | None:
+    """A negation next to a shared word on one side only: "did not win" against "won".
+
+    The passage sentence compared is the one sharing most of the claim's words; only a
+    negation within three words before a word both sides share counts, so an unrelated
+    "not" elsewhere in a long sentence does not flag the claim. A passage sentence that
+    restricts ("We ship to the United States and Canada only") licenses negating it for
+    something it does not list ("we don't ship to Mexico").
+    """
+    if not sentences or len(view.cwords) < 3:
+        return None
+    target = set(view.cwords)
+    j = max(range(len(sets)), key=lambda k: len(target & sets[k]))
+    best, shared = sentences[j], target & sets[j]
+    if len(shared) < max(3, 0.6 * len(target)):
+        return None
+    claim_neg = _negated(view.tokens, shared)
+    passage_neg = _negated(best, shared)
+    if claim_neg and not passage_neg:
+        if _RESTRICTIVE & sets[j] and _negated_scope(view.tokens) - sets[j] - STOPWORDS:
+            return None
+        return "negation mismatch: the claim negates what the passage states"
+    if passage_neg and not claim_neg:
+        return "negation mismatch: the passage negates what the claim states"
+    return None
+
+
+def relation_mismatch(
+    view: ClaimView,
+    i: int,
+    index: PassageIndex,
+    excused: Set[str] = frozenset(),
+) -> str | None:
+    """Two names or numbers of the claim that no chain of passage sentences links.
+
+    Each name (all its words) and number must sit inside one passage sentence; two facts
+    are linked when some sentence holds both, and linking is transitive, so a claim that
+    merges "Rice was born in New Orleans" with "Rice moved to Texas" passes, while one that
+    pins a role, date or place of one entity on another ("Lee Ralph ... Twin Peaks" when
+    the passage names them in unrelated sentences) fails. Claims with fewer than two such
+    facts are left to the word-level checks.
+    """
+    facts: list[tuple[str, set[int]]] = []
+    seen: set[tuple[str, ...]] = set()
+    for e in view.entities:
+        if e.keys in seen or all(stem(k) in excused for k in e.keys):
+            continue
+        seen.add(e.keys)
+        found = [_sentences_with(k, i, index) for k in e.keys]
+        facts.append((e.text.strip(" .,;"), set.intersection(*found) if found else set()))
+    for m in view.numbers:
+        if m.keys in seen or all(k in excused for k in m.keys):
+            continue
+        seen.add(m.keys)
+        facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
+    if len(facts) < 2:
+        return None
+    follows = index.pronoun_openers(i)
+    if follows:  # "Rice was born in 1941. She moved to Texas": the second sentence is hers too
+        facts = [(name, _carried(sents, follows)) for name, sents in facts]
+    # Grow one linked group from the first fact; any fact left outside it is unrelated.
+    group, reach = [0], set(facts[0][1])
+    changed = True
+    while changed:
+        changed = False
+        for k, (_, sents) in enumerate(facts):
+            if k not in group and sents & reach:
+                group.append(k)
+                reach |= sents
+                changed = True
+    if len(group) == len(facts):
+        return None
+    pid = index.passages[i].id
+    lone = next((name for name, sents in facts if not sents), None)
+    if lone is not None:
+        return f"relation mismatch: {lone} is never stated within one sentence of passage {pid}"
+    other = next(facts[k][0] for k in range(len(facts)) if k not in group)
+    return (
+        f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
+    )
+
+
+def _carried(sents: set[int], follows: Set[int]) -> set[int]:
+    """``sents`` plus the run of pronoun-opened sentences right after each of them."""
+    out = set(sents)
+    for j in sents:
+        k = j + 1
+        while k in follows:
+            out.add(k)
+            k += 1
+    return out
+
+
+def _sentences_with_number(keys: tuple[str, ...], i: int, index: PassageIndex) -> set[int]:
+    """Sentences of passage ``i`` stating a number. A plain number written the same way is
+    found through the word index; only amounts, dates and ``1,000``-style numbers need the
+    (slower) per-sentence number parsing."""
+    if len(keys) == 1 and keys[0].isdigit():
+        found = index.where(i).get(keys[0])
+        if found:
+            return set(found)
+    return {j for j, have in enumerate(index.sentence_numbers(i)) if all(k in have for k in keys)}
+
+
+def _sentences_with(key: str, i: int, index: PassageIndex) -> set[int]:
+    """Sentences of passage ``i`` holding the word ``key`` (exactly or as an inflection)."""
+    where = index.where(i)
+    st = stem(key)
+    out = set(where.get(st, ())) | set(where.get(key, ()))
+    if len(st) >= 4 and not st.isdigit():
+        for other in index.prefixes[i].get(st[:4], ()):
+            if other != st and has_stem(st, {other}, {st[:4]: [other]}):
+                out |= where.get(other, set())
+    return out
+
+
+_RESTRICTIVE = frozenset({"only", "exclusively", "solely"})
+
+
+def _negated_scope(tokens: list[str]) -> set[str]:
+    """The words within three after a negation."""
+    return {
+        w
+        for j, t in enumerate(tokens)
+        if t in NEGATIONS or t.endswith("n't")
+        for w in tokens[j + 1 : j + 4]
+    }
+
+
+def _negated(tokens: list[str], shared: set[str]) -> bool:
+    for j, t in enumerate(tokens):
+        if (t in NEGATIONS or t.endswith("n't")) and shared & set(tokens[j + 1 : j + 4]):
+            return True
+    return False

@@ -1,0 +1,243 @@
+"""The passages of a case, read once: sentences, tokens, stems, numbers and TF-IDF.
+
+Every claim of every response is compared with the same passages, so everything that depends
+only on them is computed once per case here. Reading the passages well matters as much as
+comparing well: a sentence split after "U.S." or "Dr." cuts a name from its verb, and a
+sentence that opens with "She" continues the previous one's subject.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from evalkit.dataset import ContextPassage
+from evalkit.scorers._grounding_text import (
+    ABBREVIATIONS,
+    NEGATIONS,
+    PLACE_ACRONYMS,
+    fold,
+    is_content,
+    number_keys,
+    stem,
+    words,
+)
+
+__all__ = ["PassageIndex", "has_stem", "passage_sentences", "stem_tokens"]
+
+
+_ARTICLES = frozenset({"the", "a", "an", "our", "your", "this", "that"})
+
+
+class PassageIndex:
+    """Everything about a case's passages that every claim needs, computed once per case."""
+
+    def __init__(self, passages: Sequence[ContextPassage]) -> None:
+        self.passages = tuple(passages)
+        self.texts = [fold(p.text) for p in self.passages]
+        self._ids = [fold(p.id) for p in self.passages]
+        # Folded source names worth matching in prose (three characters or more), else "".
+        self._sources = [
+            fold(p.source) if p.source and len(p.source) >= 3 else "" for p in self.passages
+        ]
+        # Each passage is tokenised once, sentence by sentence; everything else derives from it.
+        raw = [passage_sentences(t) for t in self.texts]
+        tokens: list[list[list[str]]] = []
+        for p, text, sents in zip(self.passages, self.texts, raw, strict=True):
+            written = _written_acronyms(p.text)
+            if written or any(hint in text for hint in _SPELLED_HINTS) or "u." in text:
+                tokens.append([_with_aliases(s, words(s), written) for s in sents])
+            else:  # the common case: no place named, nothing to add
+                tokens.append([words(s) for s in sents])
+        self.words = [{w for sent in sents for w in sent} for sents in tokens]
+        self.stems = [{stem(w) for w in ws} for ws in self.words]
+        self.prefixes = [_prefix_map(s) for s in self.stems]
+        self.numbers = [
+            number_keys(p.text, [w for sent in sents for w in sent])
+            for p, sents in zip(self.passages, tokens, strict=True)
+        ]
+        self.sentences = [[stem_tokens(sent) for sent in sents if sent] for sents in tokens]
+        self.sentence_sets = [[set(s) for s in sents] for sents in self.sentences]
+        # Content stems per sentence, for proximity: function words would dilute it unevenly
+        # (a long sentence full of "of the ... from" looks scattered when it is not).
+        self.content_sentences = [
+            [[stem(w) for w in sent if is_content(w)] for sent in sents if sent] for sents in tokens
+        ]
+        self._raw = raw
+        self._tokens = tokens
+        self._where: dict[int, dict[str, set[int]]] = {}
+        self._openers: dict[int, frozenset[int]] = {}
+        self._sentence_numbers: dict[int, list[set[str]]] = {}
+        self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
+        content = [[w for sent in sents for w in sent] for sents in self.content_sentences]
+        try:
+            self.matrix = self.vectorizer.fit_transform(content)
+        except ValueError:  # passages without a single content word
+            self.matrix = None
+
+    def pronoun_openers(self, i: int) -> frozenset[int]:
+        """Sentences of passage ``i`` (after the first) that open with a personal pronoun,
+        so they continue the previous sentence's subject."""
+        if i not in self._openers:
+            self._openers[i] = frozenset(
+                j
+                for j, sent in enumerate(self.sentences[i])
+                if j and sent and sent[0] in _PRONOUN_OPENERS
+            )
+        return self._openers[i]
+
+    def where(self, i: int) -> dict[str, set[int]]:
+        """Passage ``i``'s stems, each with the sentences holding it (built on first use:
+        only claims with two or more names or numbers need it)."""
+        if i not in self._where:
+            where: dict[str, set[int]] = {}
+            for j, sent in enumerate(self.sentence_sets[i]):
+                for w in sent:
+                    where.setdefault(w, set()).add(j)
+            self._where[i] = where
+        return self._where[i]
+
+    def sentence_texts(self, i: int) -> list[str]:
+        """Passage ``i``'s folded sentences, indexed like :attr:`sentences`."""
+        return [s for s, w in zip(self._raw[i], self._tokens[i], strict=True) if w]
+
+    def sentence_numbers(self, i: int) -> list[set[str]]:
+        """The numbers each sentence of passage ``i`` states (built on first use)."""
+        if i not in self._sentence_numbers:
+            self._sentence_numbers[i] = [
+                number_keys(s, w) for s, w in zip(self._raw[i], self._tokens[i], strict=True) if w
+            ]
+        return self._sentence_numbers[i]
+
+    def similarities(self, claims: Sequence[list[str]]) -> Any:
+        """TF-IDF cosine of each claim (as content stems) with each passage, in one batch."""
+        if self.matrix is None or not claims:
+            return [[0.0] * len(self.passages) for _ in claims]
+        return (self.vectorizer.transform(claims) @ self.matrix.T).toarray()
+
+    def resolve(self, citation: str) -> int | None:
+        """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2."""
+        key = fold(citation).strip()
+        for i, p in enumerate(self.passages):
+            if self._ids[i] == key or (p.source and fold(p.source) == key):
+                return i
+        digits = re.fullmatch(r"(?:[a-z]+[\s_-]*)?(\d+)", key)
+        if digits:
+            for i, p in enumerate(self.passages):
+                if p.id == digits.group(1):
+                    return i
+        return None
+
+    def names_a_source(self, mention: str) -> bool:
+        """Whether a name in a claim is a passage's source name ("the Returns Policy"): a
+        citation, checked by :func:`check_claim`, not a name the passage must contain."""
+        if not any(self._sources):
+            return False
+        key = f" {fold(mention).strip(' .,;:!?')} "
+        return len(key) >= 5 and any(
+            src and (f" {src} " in key or (key.strip() not in _ARTICLES and key in f" {src} "))
+            for src in self._sources
+        )
+
+    def named_sources(self, claim: str) -> list[int]:
+        """Passages whose source name the claim mentions ("according to the Handbook")."""
+        if not any(self._sources):
+            return []
+        folded = fold(claim)
+        return [i for i, src in enumerate(self._sources) if src and src in folded]
+
+
+def _with_aliases(sentence: str, tokens: list[str], written: frozenset[str]) -> list[str]:
+    """A passage sentence's tokens plus the other spellings a claim may use for a place:
+    ``us`` where it says "United States", and "united", "states" where the passage writes "US"
+    in capitals (not the pronoun: ``written`` holds the acronyms it writes so)."""
+    extra = [a for a, spelled in _SPELLED.items() if spelled.search(sentence)]
+    # "U.S." writes the acronym too; other initials ("D.C.") are no place acronym.
+    dotted = {t.replace(".", "") for t in tokens if "." in t} & PLACE_ACRONYMS.keys()
+    for acronym in (written | dotted).intersection(tokens):
+        for form in PLACE_ACRONYMS[acronym]:
+            extra.extend(form.split())
+    return tokens + extra if extra else tokens
+
+
+_SPELLED = {
+    acronym: re.compile(r"\b(?:" + "|".join(re.escape(f) for f in forms) + r")\b")
+    for acronym, forms in PLACE_ACRONYMS.items()
+}
+"""Each place acronym's other spellings as whole words ("usage" does not spell "usa")."""
+
+
+def _written_acronyms(text: str) -> frozenset[str]:
+    """The place acronyms a passage writes in capitals ("US", not the pronoun "us")."""
+    if not any(a.upper() in text for a in PLACE_ACRONYMS):  # the cheap common case
+        return frozenset()
+    return frozenset(m.lower() for m in _WRITTEN.findall(text))
+
+
+_WRITTEN = re.compile(r"\b(" + "|".join(a.upper() for a in PLACE_ACRONYMS) + r")\b")
+_SPELLED_HINTS = ("united", "usa", "britain")
+
+
+def stem_tokens(tokens: list[str]) -> list[str]:
+    return [w if w in NEGATIONS or w.endswith("n't") else stem(w) for w in tokens]
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    return tokens
+
+
+_PRONOUN_OPENERS = frozenset({"he", "she", "they", "his", "her", "their", "it", "its"})
+
+
+def has_stem(word: str, stems: set[str], prefixes: dict[str, list[str]]) -> bool:
+    """Exact stem, or an inflection/derivation sharing all but the last letter of the
+    shorter form (``direct``/``director``, ``Canada``/``Canadian``) but not ``Austria``/
+    ``Australia``."""
+    if word in stems:
+        return True
+    if len(word) < 4 or word.isdigit():
+        return False
+    for other in prefixes.get(word[:4], ()):
+        shorter = min(len(word), len(other))
+        common = 0
+        for a, b in zip(word, other, strict=False):
+            if a != b:
+                break
+            common += 1
+        if common >= max(4, shorter - 1):
+            return True
+    return False
+
+
+def _prefix_map(stems: set[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for s in stems:
+        if len(s) >= 4 and not s.isdigit():
+            out.setdefault(s[:4], []).append(s)
+    return out
+
+
+_SENT = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))(?<!\b[a-z]\.)\s+|\n+")
+"""Candidate sentence ends in folded passage text; not after an initial ("the u.s. market",
+"j. smith"); :func:`passage_sentences` also rejoins what an abbreviation ended."""
+
+
+def passage_sentences(folded: str) -> list[str]:
+    """A folded passage's sentences. "Mr. Lee", "Jan. 5" or "St. Louis" do not end one: the
+    claim splitter knows the same abbreviations, and cutting a name from its verb makes the
+    relation check see two sentences where the passage wrote one."""
+    out: list[str] = []
+    for piece in _SENT.split(folded):
+        if out and out[-1].endswith(".") and _last_word(out[-1]) in ABBREVIATIONS:
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _last_word(sentence: str) -> str:
+    cut = sentence.rfind(" ")
+    return sentence[cut + 1 : -1].lstrip("(\"'")
