@@ -15,8 +15,8 @@ from typing import Any
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evalkit.dataset import ContextPassage
+from evalkit.scorers._grounding_claims import ABBREVIATIONS
 from evalkit.scorers._grounding_text import (
-    ABBREVIATIONS,
     NEGATIONS,
     PLACE_ACRONYMS,
     fold,

@@ -1,4 +1,4 @@
-"""Text analysis for the groundedness scorer: claims, words, numbers, entities, citations.
+"""Text analysis for the groundedness scorer: words, stems, numbers, dates and names.
 
 Everything here is plain regular expressions and small word lists, so the scorer runs
 offline, in microseconds per sentence, and pickles trivially for a process pool. The
@@ -24,7 +24,6 @@ __all__ = [
     "fold",
     "is_content",
     "numbers",
-    "split_claims",
     "stem",
     "words",
 ]
@@ -34,11 +33,11 @@ def _wordlist(text: str) -> list[str]:
     return text.split()
 
 
-def _wordset(text: str) -> frozenset[str]:
+def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-STOPWORDS = _wordset(
+STOPWORDS = wordset(
     """a about above across after again against all along also am amid among an and any are as
     at be because been
     before being below between both but by can could did do does doing down during each either
@@ -54,7 +53,7 @@ STOPWORDS = _wordset(
 )
 """Function words: never evidence of support, never counted as novel content."""
 
-META_WORDS = _wordset(
+META_WORDS = wordset(
     "passage passages text article document documents source sources summary summarise "
     "summarize summarized summarised context provided provides provide mention mentions "
     "mentioned describe describes described discuss discusses discussed information details "
@@ -62,8 +61,8 @@ META_WORDS = _wordset(
     "yes overall"
 )
 """Words about the source itself ("the passage describes ..."): not claims about the world."""
-NEGATIONS = _wordset("not no never none nor neither cannot can't won't n't without")
-DISCOURSE = _wordset(
+NEGATIONS = wordset("not no never none nor neither cannot can't won't n't without")
+DISCOURSE = wordset(
     """sorry apologies apologise apologize unfortunately fortunately luckily sadly regrettably
     happily please kindly thanks thank hi hello hey okay ok yeah yep yup nope sure certainly
     absolutely definitely alright indeed actually basically additionally moreover furthermore"""
@@ -71,12 +70,12 @@ DISCOURSE = _wordset(
 """Interjections, apologies, politeness and sentence adverbs: the tone of an answer, not its
 content. They are never content words, never part of a name ("Unfortunately Final Sale" is
 the name "Final Sale") and never evidence of support."""
-REQUEST_VERBS = _wordset(
+REQUEST_VERBS = wordset(
     """send email mail call contact visit include attach provide reply share keep bring upload
     submit enter fill print pack return check click open select go use make remember ensure"""
 )
 """Verbs that open an instruction addressed to the user ("Send us the order number ...")."""
-LIGHT_WORDS = _wordset(
+LIGHT_WORDS = wordset(
     """go goes going went gone get gets getting got gotten come comes came back
     dollar dollars usd euro euros eur pound pounds gbp sterling yen jpy cad aud chf cent cents"""
 )
@@ -85,6 +84,8 @@ card" for "refunds are issued to the card"), and currency names, which say in wo
 symbol says ("29 euros" for "€29"; the amount itself is checked as a number): never content
 words."""
 
+CAP_TOKEN = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
+"""A capitalised token (a name, or a sentence's first word)."""
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
 _ORDINAL = re.compile(r"(st|nd|rd|th|s)$")
@@ -121,7 +122,7 @@ _NUMBER_WORDS = {
     "double": 2.0,
 }
 """``one``/``first`` are left out on purpose: as pronoun and adverb they rarely count."""
-MONTHS = _wordset(
+MONTHS = wordset(
     "january february march april may june july august september october november december "
     "jan feb mar apr jun jul aug sep sept oct nov dec"
 )
@@ -141,38 +142,6 @@ _SUFFIXES = (
     "es",
     "ly",
     "s",
-)
-_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*[-*•\d]+[.)]?\s)")
-ABBREVIATIONS = _wordset(
-    "mr mrs ms dr prof st jr sr vs etc inc ltd co corp no fig e.g i.e u.s u.k a.m p.m approx "
-    "dept est gen gov lt col sgt rev mt ft jan feb mar apr jun jul aug sep sept oct nov dec"
-)
-_LIST_MARKER = re.compile(r"(?:[-*•]+|\d{1,2}[.)]|\*\*)\s+")
-_CITATION = re.compile(r"\[([^\[\]\n]{1,40})\]")
-_CLAUSE_SPLIT = re.compile(
-    r";\s+|,\s+(?=(?:and|but|while|whereas|although|though)\s)|\s+(?=(?:but|whereas)\s)"
-)
-_PLEASANTRY = re.compile(
-    r"^\W*(?:hi|hello|hey|dear \w+|greetings|thanks|thank you|you're welcome|sure|certainly|"
-    r"of course|absolutely|okay|ok|great question|good question|happy to help|glad to help|"
-    r"here(?:'s| is| are) (?:a |the |an |my )?(?:summary|answer|overview|breakdown|"
-    r"information)|based on the (?:provided |given )?(?:context|information|passages?|documents?)"
-    r"|according to the (?:provided |given )?(?:context|information|passages?|documents?))\b[\s,!.:;-]*",
-    re.IGNORECASE,
-)
-"""Openers that assert nothing; the rest of the sentence, if any, is still checked."""
-_HEDGE = re.compile(
-    r"^\W*(?:i hope (?:this|that|it) helps|hope (?:this|that) helps|let me know|feel free|"
-    r"please (?:let|feel|reach|ask|contact|note that i|verify|check)|if you have (?:any )?"
-    r"(?:other|more|further|additional) questions|i'?m not (?:sure|certain)|i am not (?:sure|"
-    r"certain)|i (?:don't|do not|cannot|can't) (?:know|say|be certain)|you (?:may|might) want "
-    r"to (?:check|verify|confirm)|is there anything else|anything else i can|"
-    r"(?:the |our )?(?:provided |available )?(?:passages?|context|documents?|help[- ]?cent(?:er|re)"
-    r"(?: articles?| passages?)?|sources?|policy|policies|information (?:i have|provided)) "
-    r"(?:doesn't|don't|does not|do not) (?:say|mention|cover|specify|state|include|contain|"
-    r"address|explain)|i (?:don't|do not) have (?:any )?(?:information|details|data)|"
-    r"i (?:couldn't|could not|can't|cannot) find (?:any )?(?:information|details|anything))\b",
-    re.IGNORECASE,
 )
 
 
@@ -228,7 +197,7 @@ class Given:
         names: set[str] = set()
         found: set[str] = set()
         for text in texts:
-            for m in _CAP_TOKEN.finditer(text):
+            for m in CAP_TOKEN.finditer(text):
                 names.update(words(m.group(0)))
             found |= number_keys(text)
         return cls(frozenset(names - STOPWORDS - DISCOURSE), frozenset(found))
@@ -455,7 +424,7 @@ def entities(text: str) -> list[Mention]:
     return [e for e in out if e.keys]
 
 
-COMMON_ACRONYMS = _wordset(
+COMMON_ACRONYMS = wordset(
     """tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
     ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
     gmt utc bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
@@ -482,166 +451,9 @@ only), matched against their other spellings too, each a whole word or phrase (t
 index adds the acronym where a sentence spells it out, and the spelled-out words where it
 writes the acronym; "U.S." is "us" already, see :func:`words`)."""
 
-_LEADING = DISCOURSE | _wordset(
+_LEADING = DISCOURSE | wordset(
     """also however yes no so well still then now thus therefore hence see contact call visit
     email ask check use try read open select choose reach message text tell write go"""
 )
 """Words that open a sentence without belonging to the name after them: discourse words and
 the imperatives support answers open with ("Contact the Help Desk", "See the FAQ")."""
-
-
-def split_claims(text: str, given: Given | None = None) -> list[Claim]:
-    """Sentences and clauses of ``text`` that assert something, with their spans.
-
-    Greetings, hedges, questions back to the user and lines that only introduce a list are
-    skipped: they state nothing that the context could support or contradict. So is a
-    clause left without content once its interjections, a name addressing the user
-    (one of ``given``'s names) and the verb of a request are set aside ("Thanks, Ada!").
-    """
-    claims: list[Claim] = []
-    given = given or Given()
-    for start, end in _sentence_spans(text):
-        raw = text[start:end]
-        cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
-        body = _CITATION.sub(" ", raw).strip()
-        if _skip(body):
-            continue
-        for cstart, cend in _clause_spans(raw):
-            clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
-            if not clause or _skip(clause):
-                continue
-            tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
-            checked = claim_body(tidy, given)
-            if checked != tidy and _skip(checked):
-                continue
-            claims.append(
-                Claim(tidy, start + cstart, start + cend, cites, "" if checked == tidy else checked)
-            )
-    return claims
-
-
-_OPENER = re.compile(
-    r"(?P<w>(?:good|great|bad) news|[^\W\d_]+(?:\s+you)?)(?P<sep>\s*[,!:;.\u2014\u2013-]+\s*|\s+)",
-    re.UNICODE | re.IGNORECASE,
-)
-_OPENERS = frozenset({"thank you", "also", "however", "good news", "great news", "bad news"})
-_PARTICLES = _wordset("yes no so well great perfect good alright right oh ah")
-"""Answer particles that open a sentence only when punctuation follows ("No, ...", but
-"No refunds are given" is a claim)."""
-_VOCATIVE_START = re.compile(
-    r"(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*[,:!\u2014]+\s*"
-)
-_VOCATIVE_END = re.compile(r",\s*(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*[.!]*$")
-_OBJECT_START = _wordset(
-    "the your us me a an it them this these those that all any to sure in back our both"
-)
-_CAP_TOKEN = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
-
-
-def claim_body(clause: str, given: Given) -> str:
-    """What of ``clause`` is checked: without opening interjections and sentence adverbs
-    ("Sorry,", "Unfortunately", "Yes,"), without a name from the request that addresses
-    the user ("Yes, Ada:", "..., Ada."), and without the verb of a request ("Please send
-    your order number" checks "your order number": the request states what the source
-    requires, and an invented requirement still fails on its own words)."""
-    s, request = clause, False
-    while True:
-        m = _OPENER.match(s)
-        if m:
-            w = fold(m.group("w"))
-            punct = bool(m.group("sep").strip())
-            if w in DISCOURSE or w in _OPENERS or (punct and w in _PARTICLES):
-                request = request or w in ("please", "kindly")
-                s = s[m.end() :]
-                continue
-        v = _VOCATIVE_START.match(s)
-        if v and _is_given_name(v.group("name"), given):
-            s = s[v.end() :]
-            continue
-        break
-    v = _VOCATIVE_END.search(s)
-    if v and _is_given_name(v.group("name"), given):
-        s = s[: v.start()].rstrip() + "."
-    first = s.split(maxsplit=2)
-    if first:
-        verb = fold(first[0])
-        nxt = fold(first[1]) if len(first) > 1 else ""
-        if request or (verb in REQUEST_VERBS and nxt in _OBJECT_START):
-            drop = 2 if (verb, nxt) == ("make", "sure") else 1
-            s = " ".join(first[drop:])
-    return s.strip()
-
-
-def _is_given_name(name: str, given: Given) -> bool:
-    keys = [w for w in words(name) if w not in STOPWORDS]
-    return bool(keys) and all(k in given.names for k in keys)
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _SENTENCE_END.finditer(text):
-        end = m.end()
-        before = text[start : m.start()].split()
-        last = before[-1].lower().strip('("“') if before else ""
-        line_start = text.rfind("\n", 0, m.start()) + 1
-        if m.group(0).startswith(".") and (
-            last in ABBREVIATIONS
-            or (len(last) == 1 and last.isalpha())
-            or re.fullmatch(r"\w\.\w", last)
-            or re.fullmatch(r"\s*\d{1,2}", text[max(start, line_start) : m.start()])
-        ):
-            continue
-        cite = re.match(r"\s*(?:\[[^\[\]\n]{1,40}\]\s*)+", text[end:])
-        if cite:  # a citation placed after the full stop belongs to the sentence before it
-            end += len(cite.group(0).rstrip())
-        _add_span(text, start, end, spans)
-        start = end
-    _add_span(text, start, len(text), spans)
-    return spans
-
-
-def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
-    while start < end and text[start].isspace():
-        start += 1
-    marker = _LIST_MARKER.match(text, start, end)
-    if marker:  # "1. ", "- ", "* " open a list item; they are layout, not content
-        start = marker.end()
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    if end > start:
-        spans.append((start, end))
-
-
-def _clause_spans(sentence: str) -> list[tuple[int, int]]:
-    """Split at ``;`` and at conjunctions between clauses that are each long enough alone."""
-    cuts = [0]
-    for m in _CLAUSE_SPLIT.finditer(sentence):
-        left = sentence[cuts[-1] : m.start()]
-        right = sentence[m.end() :]
-        if len(content_words(left)) >= 3 and len(content_words(right)) >= 3:
-            cuts.append(m.end())
-    bounds = [*cuts, len(sentence)]
-    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
-
-
-def _skip(sentence: str) -> bool:
-    s = sentence.strip()
-    if not s or s.endswith("?") or s.endswith(":"):
-        return True
-    if _HEDGE.match(s) and not _has_facts(s):
-        return True
-    opener = _PLEASANTRY.match(s)
-    if opener:
-        s = s[opener.end() :]
-    return len(content_words(s)) + len(numbers(s)) < 1
-
-
-def _has_facts(sentence: str) -> bool:
-    """A hedge that still states numbers or names ("not sure, but it was 1990") is checked."""
-    return bool(numbers(sentence)) or bool(entities(sentence))
-
-
-def citations_in(text: str) -> list[str]:
-    """Citation targets written as ``[1]``, ``[doc-7]`` or ``[1, 2]``."""
-    return [c.strip() for m in _CITATION.finditer(text) for c in m.group(1).split(",")]

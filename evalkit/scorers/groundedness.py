@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from evalkit.errors import ScorerError
+from evalkit.scorers._grounding_claims import split_claims
 from evalkit.scorers._grounding_index import PassageIndex
 from evalkit.scorers._grounding_support import ClaimResult, SupportOptions, check_claims
-from evalkit.scorers._grounding_text import Given, split_claims
+from evalkit.scorers._grounding_text import Given
 from evalkit.scoring import Score, ScoreContext, Scorer
 
 if TYPE_CHECKING:

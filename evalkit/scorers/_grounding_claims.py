@@ -1,0 +1,211 @@
+"""Splitting a response into the claims the groundedness scorer checks.
+
+A claim is a sentence or a clause that states something checkable. Greetings, hedges,
+questions back to the user and offers are skipped; an opening interjection ("Sorry,"), a name
+addressing the user ("Yes, Ada:") or the verb of a request ("Please send ...") is left out of
+the checked part; citation markers (``[1]``, ``[doc-id]``) are taken off the text and kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from evalkit.scorers._grounding_text import (
+    DISCOURSE,
+    REQUEST_VERBS,
+    STOPWORDS,
+    Claim,
+    Given,
+    content_words,
+    entities,
+    fold,
+    numbers,
+    words,
+    wordset,
+)
+
+__all__ = ["ABBREVIATIONS", "split_claims"]
+
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*[-*•\d]+[.)]?\s)")
+ABBREVIATIONS = wordset(
+    "mr mrs ms dr prof st jr sr vs etc inc ltd co corp no fig e.g i.e u.s u.k a.m p.m approx "
+    "dept est gen gov lt col sgt rev mt ft jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+_LIST_MARKER = re.compile(r"(?:[-*•]+|\d{1,2}[.)]|\*\*)\s+")
+_CITATION = re.compile(r"\[([^\[\]\n]{1,40})\]")
+_CLAUSE_SPLIT = re.compile(
+    r";\s+|,\s+(?=(?:and|but|while|whereas|although|though)\s)|\s+(?=(?:but|whereas)\s)"
+)
+_PLEASANTRY = re.compile(
+    r"^\W*(?:hi|hello|hey|dear \w+|greetings|thanks|thank you|you're welcome|sure|certainly|"
+    r"of course|absolutely|okay|ok|great question|good question|happy to help|glad to help|"
+    r"here(?:'s| is| are) (?:a |the |an |my )?(?:summary|answer|overview|breakdown|"
+    r"information)|based on the (?:provided |given )?(?:context|information|passages?|documents?)"
+    r"|according to the (?:provided |given )?(?:context|information|passages?|documents?))\b[\s,!.:;-]*",
+    re.IGNORECASE,
+)
+"""Openers that assert nothing; the rest of the sentence, if any, is still checked."""
+_HEDGE = re.compile(
+    r"^\W*(?:i hope (?:this|that|it) helps|hope (?:this|that) helps|let me know|feel free|"
+    r"please (?:let|feel|reach|ask|contact|note that i|verify|check)|if you have (?:any )?"
+    r"(?:other|more|further|additional) questions|i'?m not (?:sure|certain)|i am not (?:sure|"
+    r"certain)|i (?:don't|do not|cannot|can't) (?:know|say|be certain)|you (?:may|might) want "
+    r"to (?:check|verify|confirm)|is there anything else|anything else i can|"
+    r"(?:the |our )?(?:provided |available )?(?:passages?|context|documents?|help[- ]?cent(?:er|re)"
+    r"(?: articles?| passages?)?|sources?|policy|policies|information (?:i have|provided)) "
+    r"(?:doesn't|don't|does not|do not) (?:say|mention|cover|specify|state|include|contain|"
+    r"address|explain)|i (?:don't|do not) have (?:any )?(?:information|details|data)|"
+    r"i (?:couldn't|could not|can't|cannot) find (?:any )?(?:information|details|anything))\b",
+    re.IGNORECASE,
+)
+
+
+def split_claims(text: str, given: Given | None = None) -> list[Claim]:
+    """Sentences and clauses of ``text`` that assert something, with their spans.
+
+    Greetings, hedges, questions back to the user and lines that only introduce a list are
+    skipped: they state nothing that the context could support or contradict. So is a
+    clause left without content once its interjections, a name addressing the user
+    (one of ``given``'s names) and the verb of a request are set aside ("Thanks, Ada!").
+    """
+    claims: list[Claim] = []
+    given = given or Given()
+    for start, end in _sentence_spans(text):
+        raw = text[start:end]
+        cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
+        body = _CITATION.sub(" ", raw).strip()
+        if _skip(body):
+            continue
+        for cstart, cend in _clause_spans(raw):
+            clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
+            if not clause or _skip(clause):
+                continue
+            tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
+            checked = claim_body(tidy, given)
+            if checked != tidy and _skip(checked):
+                continue
+            claims.append(
+                Claim(tidy, start + cstart, start + cend, cites, "" if checked == tidy else checked)
+            )
+    return claims
+
+
+_OPENER = re.compile(
+    r"(?P<w>(?:good|great|bad) news|[^\W\d_]+(?:\s+you)?)(?P<sep>\s*[,!:;.\u2014\u2013-]+\s*|\s+)",
+    re.UNICODE | re.IGNORECASE,
+)
+_OPENERS = frozenset({"thank you", "also", "however", "good news", "great news", "bad news"})
+_PARTICLES = wordset("yes no so well great perfect good alright right oh ah")
+"""Answer particles that open a sentence only when punctuation follows ("No, ...", but
+"No refunds are given" is a claim)."""
+_VOCATIVE_START = re.compile(
+    r"(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*[,:!\u2014]+\s*"
+)
+_VOCATIVE_END = re.compile(r",\s*(?P<name>[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})\s*[.!]*$")
+_OBJECT_START = wordset(
+    "the your us me a an it them this these those that all any to sure in back our both"
+)
+
+
+def claim_body(clause: str, given: Given) -> str:
+    """What of ``clause`` is checked: without opening interjections and sentence adverbs
+    ("Sorry,", "Unfortunately", "Yes,"), without a name from the request that addresses
+    the user ("Yes, Ada:", "..., Ada."), and without the verb of a request ("Please send
+    your order number" checks "your order number": the request states what the source
+    requires, and an invented requirement still fails on its own words)."""
+    s, request = clause, False
+    while True:
+        m = _OPENER.match(s)
+        if m:
+            w = fold(m.group("w"))
+            punct = bool(m.group("sep").strip())
+            if w in DISCOURSE or w in _OPENERS or (punct and w in _PARTICLES):
+                request = request or w in ("please", "kindly")
+                s = s[m.end() :]
+                continue
+        v = _VOCATIVE_START.match(s)
+        if v and _is_given_name(v.group("name"), given):
+            s = s[v.end() :]
+            continue
+        break
+    v = _VOCATIVE_END.search(s)
+    if v and _is_given_name(v.group("name"), given):
+        s = s[: v.start()].rstrip() + "."
+    first = s.split(maxsplit=2)
+    if first:
+        verb = fold(first[0])
+        nxt = fold(first[1]) if len(first) > 1 else ""
+        if request or (verb in REQUEST_VERBS and nxt in _OBJECT_START):
+            drop = 2 if (verb, nxt) == ("make", "sure") else 1
+            s = " ".join(first[drop:])
+    return s.strip()
+
+
+def _is_given_name(name: str, given: Given) -> bool:
+    keys = [w for w in words(name) if w not in STOPWORDS]
+    return bool(keys) and all(k in given.names for k in keys)
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _SENTENCE_END.finditer(text):
+        end = m.end()
+        before = text[start : m.start()].split()
+        last = before[-1].lower().strip('("“') if before else ""
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if m.group(0).startswith(".") and (
+            last in ABBREVIATIONS
+            or (len(last) == 1 and last.isalpha())
+            or re.fullmatch(r"\w\.\w", last)
+            or re.fullmatch(r"\s*\d{1,2}", text[max(start, line_start) : m.start()])
+        ):
+            continue
+        cite = re.match(r"\s*(?:\[[^\[\]\n]{1,40}\]\s*)+", text[end:])
+        if cite:  # a citation placed after the full stop belongs to the sentence before it
+            end += len(cite.group(0).rstrip())
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, len(text), spans)
+    return spans
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    marker = _LIST_MARKER.match(text, start, end)
+    if marker:  # "1. ", "- ", "* " open a list item; they are layout, not content
+        start = marker.end()
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+def _clause_spans(sentence: str) -> list[tuple[int, int]]:
+    """Split at ``;`` and at conjunctions between clauses that are each long enough alone."""
+    cuts = [0]
+    for m in _CLAUSE_SPLIT.finditer(sentence):
+        left = sentence[cuts[-1] : m.start()]
+        right = sentence[m.end() :]
+        if len(content_words(left)) >= 3 and len(content_words(right)) >= 3:
+            cuts.append(m.end())
+    bounds = [*cuts, len(sentence)]
+    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def _skip(sentence: str) -> bool:
+    s = sentence.strip()
+    if not s or s.endswith("?") or s.endswith(":"):
+        return True
+    if _HEDGE.match(s) and not _has_facts(s):
+        return True
+    opener = _PLEASANTRY.match(s)
+    if opener:
+        s = s[opener.end() :]
+    return len(content_words(s)) + len(numbers(s)) < 1
+
+
+def _has_facts(sentence: str) -> bool:
+    """A hedge that still states numbers or names ("not sure, but it was 1990") is checked."""
+    return bool(numbers(sentence)) or bool(entities(sentence))
