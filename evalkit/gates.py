@@ -51,6 +51,14 @@ def _where(gate: Gate) -> str:
     return f" on cases tagged {gate.tag!r}" if gate.tag else ""
 
 
+def _unknown_metric(gate: Gate, rule: str, known: list[str]) -> GateResult:
+    """A failed gate naming the metric it cannot find, with a did-you-mean and the choices."""
+    hint = did_you_mean(gate.metric, known)
+    return _result(
+        gate, rule, False, f"{gate.metric}: unknown metric;{hint} metrics here: {', '.join(known)}"
+    )
+
+
 def _result(gate: Gate, rule: str, ok: bool, reason: str, **kw: Any) -> GateResult:
     threshold = None if rule == "no_new_failures" else getattr(gate, rule)
     return GateResult(
@@ -96,14 +104,7 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
         return _no_new_failures(cmp, gate)
     delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, [m.metric for m in sl.metrics])
     if delta is None:
-        known = [m.metric for m in cmp.overall.metrics]
-        return _result(
-            gate,
-            rule,
-            False,
-            f"{gate.metric}: unknown metric;{did_you_mean(gate.metric, known)} "
-            f"metrics here: {', '.join(known)}",
-        )
+        return _unknown_metric(gate, rule, [m.metric for m in cmp.overall.metrics])
     if rule in ("min", "max"):
         return _absolute(gate, rule, delta.candidate, delta.candidate_ci, delta.n)
     return _delta_rule(gate, rule, delta)
@@ -303,14 +304,7 @@ def _threshold(agg: RunAggregate, gate: Gate, rule: str) -> GateResult:
     if gate.metric not in metrics:
         scorer, _, stat = gate.metric.rpartition(".")
         if not (stat.endswith("_rate") and agg.scorer(scorer) is not None):
-            known = list(metrics)
-            return _result(
-                gate,
-                rule,
-                False,
-                f"{gate.metric}: unknown metric;{did_you_mean(gate.metric, known)} "
-                f"metrics here: {', '.join(known)}",
-            )
+            return _unknown_metric(gate, rule, list(metrics))
     est = agg.estimate(gate.metric)
     value = metrics.get(gate.metric, 0.0)
     ci = (est.low, est.high) if est else (None, None)
