@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 __all__ = ["STATUSES", "CaseRow", "CaseSide", "ScoreCell", "Status"]
 
@@ -21,15 +21,7 @@ Status = Literal[
     "baseline_only",
     "candidate_only",
 ]
-STATUSES: tuple[str, ...] = (
-    "regression",
-    "improvement",
-    "unchanged_pass",
-    "unchanged_fail",
-    "unscored",
-    "baseline_only",
-    "candidate_only",
-)
+STATUSES: tuple[str, ...] = get_args(Status)
 """Case status: ``regression`` passed in the baseline and fails now, ``improvement`` the
 reverse, ``unchanged_pass`` / ``unchanged_fail`` same verdict, ``unscored`` no verdict on a side,
 ``baseline_only`` / ``candidate_only`` the case is in one run only (allowed dataset mismatch)."""
