@@ -772,3 +772,13 @@ def test_checked_text_and_span_keep_the_whole_clause() -> None:
     assert claim["text"] == "Sorry, we only ship to the United States and Canada."
     assert claim["span"] == [0, len(text)]
     assert claim["passage"] == "shipping-policy" and claim["citations"] == ["shipping-policy"]
+
+
+def test_a_non_prefix_is_a_negation() -> None:
+    fees = (ContextPassage("fees", "Shipping fees are non-refundable once the order ships."),)
+    (claim,) = claims(run("Shipping fees are refundable once the order ships.", fees))
+    assert str(claim["reason"]).startswith("negation mismatch")
+    assert run("Shipping fees are non-refundable once the order ships.", fees).value == 1.0
+    leave = (ContextPassage("leave", "Birth parents get 16 weeks of paid leave at full salary."),)
+    (claim,) = claims(run("Non-birth parents get 16 weeks of paid leave at full salary.", leave))
+    assert str(claim["reason"]).startswith("negation mismatch")

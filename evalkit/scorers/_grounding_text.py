@@ -61,7 +61,9 @@ META_WORDS = wordset(
     "yes overall"
 )
 """Words about the source itself ("the passage describes ..."): not claims about the world."""
-NEGATIONS = wordset("not no never none nor neither cannot can't won't n't without")
+NEGATIONS = wordset("not no never none nor neither cannot can't won't n't without non")
+"""Negation words. ``non`` is the prefix of a hyphenated word ("non-refundable" is also read
+as "non", "refundable"): it flips the word after it exactly as "not" does."""
 DISCOURSE = wordset(
     """sorry apologies apologise apologize unfortunately fortunately luckily sadly regrettably
     happily please kindly thanks thank hi hello hey okay ok yeah yep yup nope sure certainly
