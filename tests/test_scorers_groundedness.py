@@ -782,3 +782,25 @@ def test_a_non_prefix_is_a_negation() -> None:
     leave = (ContextPassage("leave", "Birth parents get 16 weeks of paid leave at full salary."),)
     (claim,) = claims(run("Non-birth parents get 16 weeks of paid leave at full salary.", leave))
     assert str(claim["reason"]).startswith("negation mismatch")
+
+
+def test_currency_codes_and_clock_abbreviations_are_units_not_names() -> None:
+    prices = (
+        ContextPassage(
+            "p", "The plan costs £49 per month. Orders before 2 pm Eastern Time ship today."
+        ),
+    )
+    assert run("The plan costs 49 GBP per month.", prices).value == 1.0
+    assert (
+        run(
+            "The plan costs EUR 49 per month.",
+            (ContextPassage("p", "The plan costs €49 per month."),),
+        ).value
+        == 1.0
+    )
+    assert run("Orders before 2:00 PM ET ship today.", prices).value == 1.0
+    (claim,) = claims(run("The plan costs 59 GBP per month.", prices))
+    assert claim["reason"] == "number mismatch: 59 not in passage p"
+    # an acronym that is no unit is still a name the passage must contain
+    (claim,) = claims(run("Orders before 2 pm ship today with UPS.", prices))
+    assert claim["reason"] == "entity mismatch: UPS not in passage p"

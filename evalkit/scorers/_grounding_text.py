@@ -410,6 +410,10 @@ def entities(text: str) -> list[Mention]:
         ]
         toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
         toks = [t.replace(".", "") if INITIALS.fullmatch(t) else t for t in toks]  # U.S. = US
+        # A unit or a common acronym written in capitals is no name, nor part of a longer one:
+        # "2:00 PM ET" names nothing, "49 GBP" is an amount, "Help Center FAQ" the Help Center
+        written = {fold(w).replace(".", "") for w in surface.split() if w.isupper()}
+        toks = [t for t in toks if t not in COMMON_ACRONYMS or t not in written]
         if not toks:
             continue
         acronym = len(toks) == 1 and any(
@@ -420,8 +424,6 @@ def entities(text: str) -> list[Mention]:
             continue
         if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1 and not acronym:
             continue
-        if acronym and toks[0] in COMMON_ACRONYMS:
-            continue  # world knowledge (UK, TV, FAQ): checked softly, like ordinary words
         out.append(Mention(surface, "entity", tuple(t for t in toks if len(t) > 1)))
     return [e for e in out if e.keys]
 
@@ -429,12 +431,16 @@ def entities(text: str) -> list[Mention]:
 COMMON_ACRONYMS = wordset(
     """tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
     ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
-    gmt utc bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
+    gmt utc et pt ct mt edt pdt cdt mdt cet cest bst ist aest
+    usd eur gbp jpy cad aud chf cny inr nzd sek nok dkk
+    bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
     api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
     co corp plc"""
 )
-"""Acronyms that are common knowledge rather than names a passage must contain (places are
-not among them: see :data:`PLACE_ACRONYMS`). Any
+"""Acronyms that are common knowledge rather than names a passage must contain, and units
+written in capitals (currency codes: "49 GBP" says what "£49" says, the amount is checked as a
+number; clock and time-zone abbreviations: "2:00 PM ET"). Places are not among them: see
+:data:`PLACE_ACRONYMS`. Any
 other all-capital word ("UPS", "DHL", "ACME") is a name: an invented carrier or product is
 exactly what a support answer must not make up."""
 
