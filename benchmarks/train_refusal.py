@@ -77,16 +77,25 @@ def fit(
     blocks: Sequence[tuple[str, float]] = BLOCKS,
     c: float = 10.0,
     class_weight: str | None = None,
+    groups: Sequence[str] | None = None,
+    min_groups: int = 1,
 ) -> dict[str, Any]:
     """Fit the model and return its exportable body (the ``"model"`` object of the file).
 
     ``lexicon_weight=0`` and ``blocks=()`` give the "model only" and "lexicon features only"
-    variants the benchmark compares.
+    variants the benchmark compares. ``groups`` with ``min_groups=k`` keeps only n-grams used
+    in responses to at least k distinct prompts (an experiment against topic leakage,
+    ``benchmarks/experiments/refusal_generalisation.py``; not how the shipped model is built).
     """
     parts: list[Any] = []
     vecs = []
     for name, weight in blocks:
-        vec = TfidfVectorizer(analyzer=ANALYZERS[name], sublinear_tf=True, min_df=2)
+        vocabulary = None
+        if groups is not None and min_groups > 1:
+            vocabulary = _group_vocabulary(texts, groups, name, min_groups)
+        vec = TfidfVectorizer(
+            analyzer=ANALYZERS[name], sublinear_tf=True, min_df=2, vocabulary=vocabulary
+        )
         parts.append(vec.fit_transform(texts) * weight)
         vecs.append((name, weight, vec))
     lex = np.array([lexicon_features(t) for t in texts]) * lexicon_weight
@@ -123,6 +132,17 @@ def fit(
         "lexicon_coef": _round(coef[:, col:].T),
         "intercept": _round(intercept),
     }
+
+
+def _group_vocabulary(
+    texts: Sequence[str], groups: Sequence[str], analyzer: str, min_groups: int
+) -> list[str]:
+    """Terms used in responses to at least ``min_groups`` distinct prompts (groups)."""
+    seen: dict[str, set[str]] = {}
+    for text, group in zip(texts, groups, strict=True):
+        for term in set(ANALYZERS[analyzer](text)):
+            seen.setdefault(term, set()).add(group)
+    return sorted(t for t, gs in seen.items() if len(gs) >= min_groups)
 
 
 def _round(a: Any) -> Any:
