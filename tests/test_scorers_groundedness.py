@@ -804,3 +804,29 @@ def test_currency_codes_and_clock_abbreviations_are_units_not_names() -> None:
     # an acronym that is no unit is still a name the passage must contain
     (claim,) = claims(run("Orders before 2 pm ship today with UPS.", prices))
     assert claim["reason"] == "entity mismatch: UPS not in passage p"
+
+
+def test_numbers_with_an_attached_unit_or_scale_are_checked() -> None:
+    limits = (
+        ContextPassage(
+            "p",
+            "The free tier allows 10,000 requests per day. The Pro tier costs $5,000,000 per "
+            "year. The X2 weighs 250 g. Version 2.4.1 fixed the login bug.",
+        ),
+    )
+    for good in (
+        "The free tier allows 10k requests per day.",
+        "The Pro tier costs $5M per year.",
+        "The Pro tier costs $5 million per year.",
+        "The X2 weighs 250g.",
+        "Version 2.4.1 fixed the login bug.",
+    ):
+        assert run(good, limits).value == 1.0, good
+    for bad, reason in (
+        ("The free tier allows 50k requests per day.", "number mismatch: 50k not in passage p"),
+        ("The Pro tier costs $9M per year.", "amount mismatch: $9m not in passage p"),
+        ("The X2 weighs 350g.", "number mismatch: 350g not in passage p"),
+        ("Version 2.4.3 fixed the login bug.", "number mismatch: 2.4.3 not in passage p"),
+    ):
+        (claim,) = claims(run(bad, limits))
+        assert claim["reason"] == reason, bad

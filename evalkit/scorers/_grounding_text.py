@@ -89,8 +89,16 @@ words."""
 CAP_TOKEN = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
 """A capitalised token (a name, or a sentence's first word)."""
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
-_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)?(?:%|st|nd|rd|th|s)?(?![\w])")
-_ORDINAL = re.compile(r"(st|nd|rd|th|s)$")
+_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)*(?:%|[a-z]{1,4})?(?![\w])")
+"""A number in folded text: a dotted version or address (``2.4.1``) compared as written, or a
+value with an optional ``$``, ``%``, ordinal, or a unit or scale written onto it (``250g``,
+``10k``, ``$5m``), which must not hide the number from the checks."""
+_SUFFIX_SCALES = {"k": 1e3}
+"""Scales written onto a number whatever it counts; ``m`` and ``bn`` scale only an amount
+(``$5m``: 5 metres or minutes are common too)."""
+_AMOUNT_SUFFIX_SCALES = {"k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+_ORDINALS = frozenset({"st", "nd", "rd", "th", "s"})
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _NUMBER_WORDS = {
     w: float(i)
@@ -236,7 +244,13 @@ def _to_24h(m: re.Match[str]) -> str:
 def words(text: str) -> list[str]:
     """Folded word tokens; hyphenated words also yield their parts."""
     out: list[str] = []
-    for w in _WORD.findall(fold(text)):
+    folded = fold(text)
+    # "5,000,000" and "5 million" are one word, "250g" is "250 g", as numbers() reads them
+    if "," in folded and _THOUSANDS.search(folded):
+        folded = _THOUSANDS.sub("", folded)
+    if _ATTACHED.search(folded):
+        folded = _NUMBER_UNIT.sub(r"\1 \2", _SCALED.sub(_scaled_word, folded))
+    for w in _WORD.findall(folded):
         if "'" not in w and "-" not in w and "." not in w:
             out.append(w)  # the common case, kept cheap
             continue
@@ -254,6 +268,23 @@ def words(text: str) -> list[str]:
 
 
 _DOTTED = re.compile(r"(?:\w\.)+\w?|[\d.]+")
+_ATTACHED = re.compile(r"\d(?:[^\W\d_]| (?:thousand|[mbtr]illion)\b)")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_NUMBER_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([^\W\d_]+)\b")
+_SCALED = re.compile(
+    r"(?<![\w.])(\$?)(\d+(?:\.\d+)?) ?(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
+)
+
+
+def _scaled_word(m: re.Match[str]) -> str:
+    """``5 million``, ``$5m`` and ``10k`` as the one word ``5000000`` / ``10000`` that
+    ``5,000,000`` and ``10,000`` are (``m`` and ``b`` scale only an amount: ``5m`` is metres)."""
+    scale = _SCALES.get(m.group(3)) or (
+        _AMOUNT_SUFFIX_SCALES if m.group(1) else _SUFFIX_SCALES
+    ).get(m.group(3))
+    if scale is None:
+        return m.group(0)
+    return m.group(1) + _canon(float(m.group(2)) * scale)
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -330,8 +361,14 @@ def _numbers(folded: str, unscaled: set[str] | None = None) -> list[Mention]:
     out: list[Mention] = []
     for m in _NUM.finditer(folded):
         raw = m.group(0)
-        digits = raw.lstrip("+$").rstrip("%")
-        digits = _ORDINAL.sub("", digits).replace(",", "")
+        digits = raw.rstrip(_LETTERS)
+        suffix = raw[len(digits) :]
+        if digits.count(".") >= 2:  # a version or an address: compared as written
+            out.append(Mention(digits, "number", (digits.lstrip("+$"),)))
+            continue
+        if suffix in _ORDINALS:  # "3rd", "1990s"
+            suffix = ""
+        digits = digits.lstrip("+$").rstrip("%").replace(",", "")
         try:
             value = float(digits)
         except ValueError:
@@ -339,6 +376,16 @@ def _numbers(folded: str, unscaled: set[str] | None = None) -> list[Mention]:
         after = folded[m.end() : m.end() + 12].strip().split(" ", 1)[0].strip(".,;")
         before = folded[max(0, m.start() - 10) : m.start()].split()
         month = after if after in MONTHS else (before[-1].strip(".,") if before else "")
+        scales = _AMOUNT_SUFFIX_SCALES if raw.startswith("$") else _SUFFIX_SCALES
+        if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
+            if unscaled is not None:
+                unscaled.add(_canon(value))
+            kind = "amount" if raw.startswith("$") else "number"
+            out.append(Mention(raw, kind, (_canon(value * scales[suffix]),)))
+            continue
+        if suffix:  # a unit written onto the number ("250g", "40hrs"): the number counts
+            out.append(Mention(raw, "number", (_canon(value),)))
+            continue
         if raw.startswith("$") or raw.endswith("%") or after in _SCALES or after == "percent":
             kind = "amount"
             if after in _SCALES:
