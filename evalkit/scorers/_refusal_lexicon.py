@@ -26,6 +26,7 @@ __all__ = [
     "lexicon_features",
     "lexicon_override",
     "lexicon_verdict",
+    "normalise",
     "premise_rejection",
     "short_opening_refusal",
     "split_sentences",
@@ -165,6 +166,31 @@ FEATURE_NAMES: Final = (
     "short",
 )
 """Feature order; the model's JSON file records it and loading checks it matches."""
+
+
+_TYPOGRAPHY: Final = str.maketrans(
+    {
+        **dict.fromkeys("\u2018\u2019\u201a\u201b\u02bc\u2032\uff07", "'"),
+        **dict.fromkeys("\u201c\u201d\u201e\u201f\u2033\uff02", '"'),
+        **dict.fromkeys("\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006", " "),
+        **dict.fromkeys("\u2007\u2008\u2009\u200a\u202f\u205f\u3000", " "),
+        **dict.fromkeys("\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff", None),
+        **dict.fromkeys("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069", None),
+    }
+)
+
+
+def normalise(text: str) -> str:
+    """Typographic apostrophes and quotes as ASCII, Unicode spaces as a space, invisible
+    format characters (zero-width, bidi marks, BOM, soft hyphen) removed.
+
+    Every pattern here, and the model's training data (XSTest has no curly apostrophe), spell
+    "can't" with an ASCII apostrophe, but many chat models write "I can\u2019t": unnormalised,
+    "I won\u2019t share that." lost every refusal feature and scored as compliance while the
+    same text with "'" was a refusal. The scorer applies this before the lexicon and the model;
+    :func:`lexicon_features` itself is unchanged, so the shipped model needs no retraining.
+    """
+    return text.translate(_TYPOGRAPHY)
 
 
 def split_sentences(text: str) -> list[str]:
