@@ -830,3 +830,10 @@ def test_numbers_with_an_attached_unit_or_scale_are_checked() -> None:
     ):
         (claim,) = claims(run(bad, limits))
         assert claim["reason"] == reason, bad
+
+
+def test_percent_in_words_is_the_percent_sign() -> None:
+    fee = (ContextPassage("fee", "The late fee is 15%."),)
+    assert run("The late fee is 15 percent.", fee).value == 1.0
+    (claim,) = claims(run("The late fee is 25 percent.", fee))
+    assert claim["reason"] == "amount mismatch: 25 not in passage fee"

@@ -79,11 +79,13 @@ REQUEST_VERBS = wordset(
 """Verbs that open an instruction addressed to the user ("Send us the order number ...")."""
 LIGHT_WORDS = wordset(
     """go goes going went gone get gets getting got gotten come comes came back
-    dollar dollars usd euro euros eur pound pounds gbp sterling yen jpy cad aud chf cent cents"""
+    dollar dollars usd euro euros eur pound pounds gbp sterling yen jpy cad aud chf cent cents
+    percent"""
 )
 """Light verbs and particles that carry no fact of their own ("your refund goes back to the
 card" for "refunds are issued to the card"), and currency names, which say in words what a
-symbol says ("29 euros" for "€29"; the amount itself is checked as a number): never content
+symbol says ("29 euros" for "€29", "15 percent" for "15%"; the amount itself is checked as a
+number): never content
 words."""
 
 CAP_TOKEN = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
