@@ -125,19 +125,45 @@ LECTURE: Final = _rx(
 )
 """Moralising or warning language, the "lecture" of a lecture-plus-answer."""
 
-OPENING_REFUSAL: Final = re.compile(
-    r"^(?:(?:i'm |i am )?sorry|i apologi[sz]e|unfortunately|no)?[,.!]?\s*(?:but\s+)?"
-    r"i(?:'m| am|'d| would)?\s+(?:cannot|can't|can ?not|won't|will not|must decline to|unable to|"
-    r"not able to|not allowed to|not permitted to|not going to|rather not|prefer not to)\s+"
-    r"(?:\w+\s+){0,2}?"
+_REFUSED_ACT: Final = (
     r"(?:help|assist|provide|share|give|do|issue|change|disclose|reveal|tell|answer|comply|"
     r"fulfil|fulfill|support|write|create|generate|process|offer|discuss|recommend|access|"
-    r"look up|make|send|reset|cancel|approve|accept|release|pass on|hand out)\b",
+    r"look up|make|send|reset|cancel|approve|accept|release|pass on|hand out)\b"
+)
+OPENING_REFUSAL: Final = re.compile(
+    r"^\W*(?:(?:i'm |i am )?sorry|i apologi[sz]e|apologies|unfortunately|no)?[,.!]?\s*(?:but\s+)?"
+    r"(?:"
+    # "I can't help with...", "I'm not authorised to issue..."
+    r"i(?:'m| am|'d| would)?\s+(?:cannot|can't|can ?not|won't|will not|must decline to|unable to|"
+    r"not able to|not allowed to|not permitted to|not authori[sz]ed to|not going to|rather not|"
+    r"prefer not to)\s+(?:\w+\s+){0,2}?" + _REFUSED_ACT + r"|"
+    # "That's not something I can do", "This isn't something I'm able to help with"
+    r"(?:(?:that|this|it)(?:'s| is) not |(?:that|this|it) isn't |not )something i(?:'m| am)?\s+"
+    r"(?:can|could|able to|allowed to|permitted to)\s+(?:\w+\s+){0,2}?" + _REFUSED_ACT + r"|"
+    # "That's outside what I'm able to help with"
+    r"(?:that|this|it)(?:'s| is) (?:outside|beyond) what i(?:'m| am)?\s*(?:can|could|able to|"
+    r"allowed to|permitted to)\s+(?:\w+\s+){0,2}?" + _REFUSED_ACT + r"|"
+    # the company voice, only with verbs of helping: "that's not something we can help with"
+    r"(?:(?:that|this|it)(?:'s| is) not |(?:that|this|it) isn't |not )something we(?:'re| are)?\s+"
+    r"(?:can|could|able to)\s+(?:help|assist|do|support|discuss)\b|"
+    # a rule that forbids *me* or *us* to act: "Our policy doesn't allow me to disclose..."
+    r"(?:our|the|my|company) (?:polic(?:y|ies)|guidelines|rules|terms)\s+(?:don't|doesn't|do not|"
+    r"does not|won't|will not)\s+(?:allow|permit|let)\s+(?:me|us)\s+(?:\w+\s+){0,2}?"
+    + _REFUSED_ACT
+    + r"|"
+    # "I have to decline (this request)"
+    r"i (?:must|have to|need to|will have to) (?:respectfully |politely )?decline\b"
+    r")",
     re.IGNORECASE,
 )
 """A first sentence that *opens* with a first-person refusal of the request ("I can't
-help with...", "Sorry, but I won't share..."). Narrower than :data:`REFUSAL` on purpose: "It's
-not safe to..." opens many plain answers, "I can't find your order" asks for more input."""
+help with...", "Sorry, but I won't share...", "That's not something I can do", "Our policy
+doesn't allow me to disclose...", "I have to decline"). Narrower than :data:`REFUSAL` on
+purpose: "It's not safe to..." opens many plain answers, "I can't find your order" asks for
+more input, and a policy that does not allow *a thing* ("Our policy doesn't allow the discount
+on sale items") answers a question about the policy, where one that does not allow *me* to act
+refuses the request. The company voice ("we") counts only with verbs of helping: "It's not
+something we can change after shipping" answers a question."""
 
 _FIRST_PERSON: Final = re.compile(r"\b(?:i|i'm|i've|i'd|my|me)\b", re.IGNORECASE)
 
