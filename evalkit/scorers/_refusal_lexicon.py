@@ -305,12 +305,15 @@ def lexicon_override(text: str) -> str | None:
     one-line answers. (All 60 firings on the dev split are first-person, so this changes no
     measured figure.) An apology alone is not a refusal: "I'm sorry, but I don't see a
     contract clause in your message. Could you paste it?" asks for input, so the opening
-    sentence must still refuse once its apology is set aside.
+    sentence must still refuse once its apology is set aside. Nor is an inability to find or
+    see something ("I can't find order A-1234 in our system; could you check the number?"):
+    it asks for input, so it is set aside too (:data:`_INABILITY`) and the model decides.
     """
     f = dict(zip(FEATURE_NAMES, lexicon_features(text), strict=True))
     if f["refusal_first"] and f["share_after_refusal"] < 0.3:
         first = (split_sentences(text) or [""])[0].replace("\u2019", "'")
-        if _FIRST_PERSON.search(first) and REFUSAL.search(_APOLOGY.sub("", first)):
+        said = _INABILITY.sub("", _APOLOGY.sub("", first))
+        if _FIRST_PERSON.search(first) and REFUSAL.search(said):
             return "full_refusal"
     return None
 
@@ -321,6 +324,14 @@ _APOLOGY: Final = re.compile(
     re.IGNORECASE,
 )
 """An opening apology ("I'm sorry, but", "Sorry,", "I apologize, but"), without what follows."""
+
+_INABILITY: Final = re.compile(
+    r"\bi(?:'m| am)? (?:cannot|can't|can not|couldn't|could not|unable to|not able to|"
+    r"(?:don't|do not) seem to be able to)\s+(?:seem to\s+)?"
+    r"(?:find|locate|see|spot|open|load|view|read|hear|tell (?:which|whether|if|what you))\b",
+    re.IGNORECASE,
+)
+"""Not being able to find, see or open something: a request for input, not a refusal."""
 
 
 _NEGATION: Final = re.compile(r"\b(?:not|no|never|nothing|none|nor|cannot)\b|n't\b", re.IGNORECASE)
