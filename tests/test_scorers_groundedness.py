@@ -837,3 +837,47 @@ def test_percent_in_words_is_the_percent_sign() -> None:
     assert run("The late fee is 15 percent.", fee).value == 1.0
     (claim,) = claims(run("The late fee is 25 percent.", fee))
     assert claim["reason"] == "amount mismatch: 25 not in passage fee"
+
+
+_DEADLINE = "Membership renewals are due by {} or the account is paused."
+
+
+@pytest.mark.parametrize("written", ["31 October 2026", "October 31, 2026", "2026-10-31"])
+@pytest.mark.parametrize(
+    "numeric", ["2026-10-31", "2026/10/31", "31/10/2026", "10/31/2026", "31.10.2026"]
+)
+def test_numeric_dates_match_their_written_forms_both_ways(written: str, numeric: str) -> None:
+    as_words = (ContextPassage("w", _DEADLINE.format(written)),)
+    assert run(_DEADLINE.format(numeric), as_words).value == 1.0
+    as_numbers = (ContextPassage("n", _DEADLINE.format(numeric)),)
+    assert run(_DEADLINE.format(written), as_numbers).value == 1.0
+
+
+def test_a_wrong_numeric_date_fails_with_a_date_or_year_reason() -> None:
+    passage = (ContextPassage("d", _DEADLINE.format("October 31, 2026")),)
+    for claim_date, reason in (
+        ("2026-10-30", "date mismatch: 30 October not in passage d"),
+        ("30/10/2026", "date mismatch: 30 October not in passage d"),
+        ("2026-11-30", "date mismatch: 30 November not in passage d"),
+        ("2025-10-31", "number mismatch: 2025 not in passage d"),
+    ):
+        (claim,) = claims(run(_DEADLINE.format(claim_date), passage))
+        assert claim["reason"] == reason, claim_date
+    iso = (ContextPassage("i", _DEADLINE.format("2026-10-31")),)
+    (claim,) = claims(run(_DEADLINE.format("October 30, 2026"), iso))
+    assert claim["reason"] == "date mismatch: October 30 not in passage i"
+
+
+def test_a_numeric_date_that_could_be_either_order_matches_either_reading() -> None:
+    # 06/07/2026 is June 7 (month first) or 6 July (day first): both readings are accepted,
+    # in the claim and in the passage, and a date that is neither still fails.
+    for written in ("7 June 2026", "July 6, 2026"):
+        passage = (ContextPassage("d", _DEADLINE.format(written)),)
+        assert run(_DEADLINE.format("06/07/2026"), passage).value == 1.0, written
+        (claim,) = claims(run(_DEADLINE.format("06/08/2026"), passage))
+        assert claim["reason"] == "date mismatch: 6/8/2026 not in passage d"
+        numeric = (ContextPassage("n", _DEADLINE.format("06/07/2026")),)
+        assert run(_DEADLINE.format(written), numeric).value == 1.0, written
+    numeric = (ContextPassage("n", _DEADLINE.format("06/07/2026")),)
+    (claim,) = claims(run(_DEADLINE.format("8 June 2026"), numeric))
+    assert claim["reason"] == "date mismatch: 8 June not in passage n"

@@ -19,6 +19,7 @@ from evalkit.scorers._grounding_claims import ABBREVIATIONS
 from evalkit.scorers._grounding_text import (
     NEGATIONS,
     PLACE_ACRONYMS,
+    ambiguous_months,
     fold,
     is_content,
     number_keys,
@@ -49,9 +50,14 @@ class PassageIndex:
         for p, text, sents in zip(self.passages, self.texts, raw, strict=True):
             written = _written_acronyms(p.text)
             if written or any(hint in text for hint in _SPELLED_HINTS) or "u." in text:
-                tokens.append([_with_aliases(s, words(s), written) for s in sents])
+                sent_tokens = [_with_aliases(s, words(s), written) for s in sents]
             else:  # the common case: no place named, nothing to add
-                tokens.append([words(s) for s in sents])
+                sent_tokens = [words(s) for s in sents]
+            if "/" in text:  # "3/4/2025" is March 4 or April 3: both month names are its words
+                sent_tokens = [
+                    t + ambiguous_months(s) for s, t in zip(sents, sent_tokens, strict=True)
+                ]
+            tokens.append(sent_tokens)
         self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]

@@ -19,6 +19,7 @@ __all__ = [
     "Claim",
     "Given",
     "Mention",
+    "ambiguous_months",
     "content_words",
     "entities",
     "fold",
@@ -224,15 +225,55 @@ def fold(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
         out = stripped.lower().replace("’", "'")
-    if not out.isalpha() and _TIME_HINT.search(out):  # isalpha: the cheap common case
-        out = _CLOCK_12.sub(_to_24h, out)
-        out = _CLOCK_24.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}", out)
+    # isalpha, then one search for both hints: the cheap common case
+    if not out.isalpha() and _HINT.search(out):
+        if _DATE_HINT.search(out):
+            out = _NUMERIC_DATE.sub(_written_date, out)
+        if _TIME_HINT.search(out):
+            out = _CLOCK_12.sub(_to_24h, out)
+            out = _CLOCK_24.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}", out)
     return out
 
 
 _TIME_HINT = re.compile(r"\d\s*[ap]\.?m\b|\d:\d\d")
+_HINT = re.compile(r"\d(?:\s*[ap]\.?m\b|:\d\d|[-/.]\d{1,2}[-/.]\d)")
+"""A clock time or a numeric date may follow (:data:`_TIME_HINT` or :data:`_DATE_HINT`)."""
 _CLOCK_12 = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])(?:m\b|\.m\.)")
 _CLOCK_24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+
+
+_DATE_HINT = re.compile(r"\d[-/.]\d{1,2}[-/.]\d")
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w./-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}))"
+    r"(?:(?![\w/-]|\.\d)|t(?=\d))"
+)
+"""A numeric date: ``2025-03-31`` (also with ``/`` or ``.``, or a time after a ``T``),
+``31/03/2025`` or ``03/31/2025`` (also with ``-`` or ``.``)."""
+MONTH_NAMES = _wordlist(
+    "january february march april may june july august september october november december"
+)
+
+
+def _written_date(m: re.Match[str]) -> str:
+    """A numeric date as the words a passage would write (``2025-03-31`` and ``31/03/2025``
+    become ``31 march 2025``), so the month + day check of :func:`numbers`, the words and the
+    fuzzy ratios see one form. A day-first or month-first date is read the way its numbers
+    allow (a part above 12 is the day); when both parts could be the month (``03/04/2025``)
+    it becomes ``3/4/2025``, which :func:`numbers` matches against either reading. Anything
+    that is no valid date is left as written."""
+    if m.group(1):  # year first: always year-month-day
+        year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    else:
+        a, b, year = int(m.group(5)), int(m.group(7)), int(m.group(8))
+        if a <= 12 and b <= 12 and a != b:
+            if not (a and b and 1000 <= year < 3000) or m.group(0).endswith("t"):
+                return m.group(0)
+            return f"{a}/{b}/{year}"
+        month, day = (b, a) if a > 12 else (a, b)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1000 <= year < 3000):
+        return m.group(0)
+    time = " " if m.group(0).endswith("t") else ""  # "2025-03-31t10:00"
+    return f"{day} {MONTH_NAMES[month - 1]} {year}{time}"
 
 
 def _to_24h(m: re.Match[str]) -> str:
@@ -349,7 +390,7 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
     counts the writer made up from the text ("two people"), so they are left to the softer
     content-word check instead of failing the claim outright.
     """
-    out = _numbers(fold(text))
+    out = _numbers(fold(text), passage=False)
     if spelled:
         for w in words(text):
             if w in _NUMBER_WORDS:
@@ -357,11 +398,26 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
     return out
 
 
-def _numbers(folded: str, unscaled: set[str] | None = None) -> list[Mention]:
+def _numbers(
+    folded: str, unscaled: set[str] | None = None, *, passage: bool = True
+) -> list[Mention]:
     """The digit-written mentions of ``folded`` text; the unscaled value of an amount such
-    as ``5 million`` (``"5"``) is added to ``unscaled`` when given."""
+    as ``5 million`` (``"5"``) is added to ``unscaled`` when given.
+
+    A date whose day and month could be swapped (``3/4/2025``) is matched by either reading:
+    its key in a claim is the unordered pair ``"3/4"``, which a ``passage`` gives for every
+    date whose day is 12 or less, and a passage gives both readings' keys for it.
+    """
     out: list[Mention] = []
+    ambiguous = {d.start(): d for d in _AMBIGUOUS.finditer(folded)} if "/" in folded else {}
+    second = {d.start(2) for d in ambiguous.values()}
     for m in _NUM.finditer(folded):
+        if ambiguous:
+            if m.start() in second:
+                continue
+            if m.start() in ambiguous:
+                out.append(_ambiguous_date(ambiguous[m.start()], passage))
+                continue
         raw = m.group(0)
         digits = raw.rstrip(_LETTERS)
         suffix = raw[len(digits) :]
@@ -399,10 +455,45 @@ def _numbers(folded: str, unscaled: set[str] | None = None) -> list[Mention]:
             # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days"); a
             # year next to a month ("3 March 2025", "March 2025") is a plain number
             surface = f"{raw} {month.title()}" if after == month else f"{month.title()} {raw}"
-            out.append(Mention(surface, "date", (_canon(value), f"{month[:3]} {_canon(value)}")))
+            keys: tuple[str, ...] = (_canon(value), f"{month[:3]} {_canon(value)}")
+            if passage and value <= 12:  # the day could be the month of a claim's "3/4/2025"
+                keys += (_pair(_MONTH_NUMBER[month[:3]], int(value)),)
+            out.append(Mention(surface, "date", keys))
         else:
             out.append(Mention(raw, "number", (_canon(value),)))
     return out
+
+
+_AMBIGUOUS = re.compile(r"(?<![\w./-])(1[0-2]|[1-9])/(1[0-2]|[1-9])/(\d{4})(?![\w/-]|\.\d)")
+"""A date :func:`fold` could not order (``3/4/2025``: March 4 or April 3)."""
+_MONTH_NUMBER = {name[:3]: i + 1 for i, name in enumerate(MONTH_NAMES)}
+
+
+def _pair(a: int, b: int) -> str:
+    return f"{min(a, b)}/{max(a, b)}"
+
+
+def _ambiguous_date(m: re.Match[str], passage: bool) -> Mention:
+    """``3/4/2025``: a claim needs a passage date of March 4 or April 3 (its year is checked
+    as the plain number after it); a passage states both readings."""
+    a, b = int(m.group(1)), int(m.group(2))
+    keys: tuple[str, ...] = (_pair(a, b),)
+    if passage:
+        keys += (str(a), str(b), f"{MONTH_NAMES[a - 1][:3]} {b}", f"{MONTH_NAMES[b - 1][:3]} {a}")
+    return Mention(m.group(0), "date", keys)
+
+
+def ambiguous_months(folded: str) -> list[str]:
+    """The month names either reading of the ambiguous dates in ``folded`` text gives
+    (``3/4/2025``: ``march``, ``april``), so a passage that writes such a date also has the
+    words of a claim that writes it in full ("March 4")."""
+    if "/" not in folded:
+        return []
+    return [
+        MONTH_NAMES[int(g) - 1]
+        for d in _AMBIGUOUS.finditer(folded)
+        for g in (d.group(1), d.group(2))
+    ]
 
 
 def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
