@@ -15,7 +15,8 @@ from evalkit.dataset import Case, ContextPassage, Message
 from evalkit.errors import ScorerError
 from evalkit.providers.base import PROVIDERS, Provider, ProviderSettings, Request, Response
 from evalkit.scorers._grounding_index import passage_sentences
-from evalkit.scorers._grounding_text import entities
+from evalkit.scorers._grounding_tables import read_tables
+from evalkit.scorers._grounding_text import entities, fold
 from evalkit.scorers.groundedness import Groundedness, given_by
 from evalkit.scoring import Score, ScoreContext, build_scorer, score_all
 
@@ -881,3 +882,58 @@ def test_a_numeric_date_that_could_be_either_order_matches_either_reading() -> N
     numeric = (ContextPassage("n", _DEADLINE.format("06/07/2026")),)
     (claim,) = claims(run(_DEADLINE.format("8 June 2026"), numeric))
     assert claim["reason"] == "date mismatch: 8 June not in passage n"
+
+
+_MARKDOWN_TABLE = """Delivery options at Fernhill Books.
+
+| Service | Price | Delivery time |
+|---------|------:|---------------|
+| Economy | $4 | 7 business days |
+| Priority | $12 | 2 business days |
+| Overnight | $25 | 1 business day |
+
+Orders placed after 3 pm leave the next day."""
+_HTML_TABLE = """<p>Delivery options at Fernhill Books.</p>
+<table>
+  <thead><tr><th>Service</th><th>Price</th><th>Delivery time</th></tr></thead>
+  <tbody>
+    <tr><td>Economy</td><td>$4</td><td>7 business days</td></tr>
+    <tr><td>Priority</td><td>$12</td><td>2 business days</td></tr>
+    <tr><td>Overnight</td><td>$25</td><td>1 business day</td></tr>
+  </tbody>
+</table>
+<p>Orders placed after 3 pm leave the next day.</p>"""
+
+
+def test_a_table_row_is_read_as_one_sentence_with_its_headers() -> None:
+    for table in (_MARKDOWN_TABLE, _HTML_TABLE):
+        read = read_tables(table)
+        assert read.rows == (
+            "Service: Economy; Price: $4; Delivery time: 7 business days.",
+            "Service: Priority; Price: $12; Delivery time: 2 business days.",
+            "Service: Overnight; Price: $25; Delivery time: 1 business day.",
+        )
+        assert read.row_keys == ("Economy", "Priority", "Overnight")
+        assert [s for s in passage_sentences(fold(read.text)) if "priority" in s] == [
+            "service: priority; price: $12; delivery time: 2 business days."
+        ]
+    assert read_tables("No table | here.").text == "No table | here."
+
+
+@pytest.mark.parametrize("table", [_MARKDOWN_TABLE, _HTML_TABLE], ids=["markdown", "html"])
+def test_claims_about_a_table_are_checked_row_by_row(table: str) -> None:
+    passage = (ContextPassage("t", table),)
+    for good in (
+        "Priority service is $12 and takes 2 business days.",
+        "The Overnight service price is $25.",
+        "Economy delivery takes 7 business days.",
+        "Orders placed after 3 pm leave the next day.",
+    ):
+        assert run(good, passage).value == 1.0, good
+    for bad, reason in (
+        ("Priority service is $25.", "relation mismatch: Priority and $25"),
+        ("Economy delivery takes 2 business days.", "relation mismatch: Economy and 2"),
+        ("Priority service is $19.", "amount mismatch: $19 not in passage t"),
+    ):
+        (claim,) = claims(run(bad, passage))
+        assert str(claim["reason"]).startswith(reason), bad

@@ -205,6 +205,9 @@ def relation_mismatch(
             continue
         seen.add(m.keys)
         facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
+    row = _named_row(view, i, index, excused)
+    if row is not None:  # "The Pro plan costs $99": the row it names must hold the rest
+        facts.insert(0, row)
     if len(facts) < 2:
         return None
     follows = index.pronoun_openers(i)
@@ -230,6 +233,25 @@ def relation_mismatch(
     return (
         f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
     )
+
+
+def _named_row(
+    view: ClaimView, i: int, index: PassageIndex, excused: Set[str]
+) -> tuple[str, set[int]] | None:
+    """The table row of passage ``i`` the claim names by its first cell ("the *Pro* plan"),
+    as a fact for the relation check, with the sentences holding that cell. Only a claim
+    naming exactly one row: one comparing two rows ("Team costs more than Pro") takes its
+    facts from both."""
+    if not index.row_keys[i]:
+        return None
+    have = set(view.cwords)
+    named = [(cell, ws) for cell, ws in index.row_keys[i] if all(w in have for w in ws)]
+    if len(named) != 1:
+        return None
+    cell, ws = named[0]
+    if all(w in view.names or w in excused for w in ws):
+        return None  # already a fact as a name, or the user's own word
+    return cell, set.intersection(*(_sentences_with(w, i, index) for w in ws))
 
 
 def _carried(sents: set[int], follows: Set[int]) -> set[int]:

@@ -16,10 +16,12 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_claims import ABBREVIATIONS
+from evalkit.scorers._grounding_tables import read_tables
 from evalkit.scorers._grounding_text import (
     NEGATIONS,
     PLACE_ACRONYMS,
     ambiguous_months,
+    content_words,
     fold,
     is_content,
     number_keys,
@@ -38,7 +40,14 @@ class PassageIndex:
 
     def __init__(self, passages: Sequence[ContextPassage]) -> None:
         self.passages = tuple(passages)
-        self.texts = [fold(p.text) for p in self.passages]
+        # Tables are read row by row before anything else (see _grounding_tables).
+        read = [read_tables(p.text) for p in self.passages]
+        originals = [r.text for r in read]
+        # Per passage, the rows a table's first column names, as (cell, content stems).
+        self.row_keys = [
+            [(key, tuple(ws)) for key in r.row_keys if (ws := content_words(key))] for r in read
+        ]
+        self.texts = [fold(t) for t in originals]
         self._ids = [fold(p.id) for p in self.passages]
         # Folded source names worth matching in prose (three characters or more), else "".
         self._sources = [
@@ -47,8 +56,8 @@ class PassageIndex:
         # Each passage is tokenised once, sentence by sentence; everything else derives from it.
         raw = [passage_sentences(t) for t in self.texts]
         tokens: list[list[list[str]]] = []
-        for p, text, sents in zip(self.passages, self.texts, raw, strict=True):
-            written = _written_acronyms(p.text)
+        for original, text, sents in zip(originals, self.texts, raw, strict=True):
+            written = _written_acronyms(original)
             if written or any(hint in text for hint in _SPELLED_HINTS) or "u." in text:
                 sent_tokens = [_with_aliases(s, words(s), written) for s in sents]
             else:  # the common case: no place named, nothing to add
@@ -62,8 +71,8 @@ class PassageIndex:
         self.stems = [{stem(w) for w in ws} for ws in self.words]
         self.prefixes = [_prefix_map(s) for s in self.stems]
         self.numbers = [
-            number_keys(p.text, [w for sent in sents for w in sent])
-            for p, sents in zip(self.passages, tokens, strict=True)
+            number_keys(original, [w for sent in sents for w in sent])
+            for original, sents in zip(originals, tokens, strict=True)
         ]
         self.sentences = [[stem_tokens(sent) for sent in sents if sent] for sents in tokens]
         self.sentence_sets = [[set(s) for s in sents] for sents in self.sentences]
@@ -74,6 +83,11 @@ class PassageIndex:
         ]
         self._raw = raw
         self._tokens = tokens
+        # Per passage, the sentences (indexed like self.sentences) that are table rows.
+        self.table_rows = [
+            _row_sentences(r.rows, sents, toks) if r.rows else frozenset()
+            for r, sents, toks in zip(read, raw, tokens, strict=True)
+        ]
         self._where: dict[int, dict[str, set[int]]] = {}
         self._openers: dict[int, frozenset[int]] = {}
         self._sentence_numbers: dict[int, list[set[str]]] = {}
@@ -154,6 +168,15 @@ class PassageIndex:
             return []
         folded = fold(claim)
         return [i for i, src in enumerate(self._sources) if src and src in folded]
+
+
+def _row_sentences(
+    rows: Sequence[str], sentences: list[str], tokens: list[list[str]]
+) -> frozenset[int]:
+    """Which of a passage's non-empty sentences are whole table rows."""
+    lines = {fold(r).strip() for r in rows}
+    kept = [s for s, t in zip(sentences, tokens, strict=True) if t]
+    return frozenset(j for j, s in enumerate(kept) if s.strip() in lines)
 
 
 def _with_aliases(sentence: str, tokens: list[str], written: frozenset[str]) -> list[str]:

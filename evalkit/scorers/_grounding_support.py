@@ -227,6 +227,8 @@ def _judge(
     found = [has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
     near = proximity(order, index.content_sentences[i], region)
+    if region[1] - region[0] == 1 and region[0] in index.table_rows[i]:
+        near = 1.0  # a table row's cells all describe its row: a claim may pick any of them
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,

@@ -1,0 +1,153 @@
+"""Tables in passages, read as one sentence per row with the column headers on its cells.
+
+A markdown or HTML table is a grid: the fact "the Pro plan costs $29" is a row, and the words
+"Price" and "Plan" sit in a header line far from it. Read as plain text, every row is a line
+without its headers and an HTML table is a single jumble of cells, so a claim about one row
+looks like words scattered over the passage. Each row becomes one line instead,
+``Plan: Pro; Price: $29 per month; Seats: 5.``, which the passage index splits into its own
+sentence: support, proximity and the relation check then work row by row.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+__all__ = ["ReadTables", "read_tables"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReadTables:
+    """A passage's text with its tables written out row by row."""
+
+    text: str
+    """The passage with each table replaced by one line per row."""
+    rows: tuple[str, ...] = ()
+    """The lines :attr:`text` gives the rows, so the index knows which sentences are rows."""
+    row_keys: tuple[str, ...] = ()
+    """The first cell of each row, where a table's first column names its rows (every value
+    distinct, not a number): the "Pro" of the row "Pro | $29 | 5". A claim that names a row
+    must take its other facts from that row (see ``relation_mismatch``)."""
+
+
+def read_tables(text: str) -> ReadTables:
+    """``text`` with every markdown and HTML table written as one line per row."""
+    if "|" not in text and "<" not in text:  # the common case: no table at all
+        return ReadTables(text)
+    keys: list[str] = []
+    rows: list[str] = []
+    if "<" in text and _HTML_TABLE.search(text):
+        text = _HTML_TABLE.sub(lambda m: _html_table(m.group(1), rows, keys), text)
+    if "|" in text:
+        text = _markdown_tables(text, rows, keys)
+    return ReadTables(text, tuple(rows), tuple(keys))
+
+
+def _row_line(headers: list[str], cells: list[str]) -> str:
+    """One row as a sentence: ``Header: cell; Header: cell.`` (a cell without a header, or
+    whose header is empty, stands alone; empty cells are left out)."""
+    parts = []
+    for j, cell in enumerate(cells):
+        if not cell:
+            continue
+        header = headers[j] if j < len(headers) else ""
+        parts.append(f"{header}: {cell}" if header and header != cell else cell)
+    line = "; ".join(parts)
+    return line if not line or line[-1] in ".!?" else line + "."
+
+
+def _table_lines(
+    headers: list[str], rows: list[list[str]], lines: list[str], keys: list[str]
+) -> str:
+    """The rows as lines (also added to ``lines``); the first column's values are added to
+    ``keys`` when they name the rows (all distinct and none a bare number)."""
+    rows = [r for r in rows if any(r)]
+    first = [r[0] for r in rows if r]
+    if (
+        len(first) == len(rows) >= 2
+        and len(set(map(str.casefold, first))) == len(first)
+        and not any(_NUMERIC.fullmatch(c) for c in first)
+    ):
+        keys.extend(first)
+    out = [_row_line(headers, r) for r in rows]
+    lines.extend(out)
+    return "\n".join(out)
+
+
+_NUMERIC = re.compile(r"[\d\s.,:/%$€£+-]*")
+_HTML_TABLE = re.compile(r"<table\b[^>]*>(.*?)</table\s*>", re.IGNORECASE | re.DOTALL)
+_HTML_ROW = re.compile(r"<tr\b[^>]*>(.*?)(?=<tr\b|</tr\s*>|$)", re.IGNORECASE | re.DOTALL)
+_HTML_CELL = re.compile(
+    r"<(t[hd])\b[^>]*>(.*?)(?=<t[hd]\b|</t[hd]\s*>|</tr\b|$)", re.IGNORECASE | re.DOTALL
+)
+_HTML_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _html_table(body: str, lines: list[str], keys: list[str]) -> str:
+    """An HTML table's caption and rows; its first row of ``<th>`` cells only is the
+    header."""
+    caption = _HTML_CAPTION.search(body)
+    title = _cell(html.unescape(_TAG.sub(" ", caption.group(1)))) if caption else ""
+    headers: list[str] = []
+    rows: list[list[str]] = []
+    for row in _HTML_ROW.finditer(body):
+        cells = [
+            (kind.lower(), _cell(html.unescape(_TAG.sub(" ", c))))
+            for kind, c in _HTML_CELL.findall(row.group(1))
+        ]
+        if not cells:
+            continue
+        if not headers and not rows and all(kind == "th" for kind, _ in cells):
+            headers = [c for _, c in cells]
+        else:
+            rows.append([c for _, c in cells])
+    title = title if not title or title[-1] in ".!?:" else title + "."
+    return "\n" + (title + "\n" if title else "") + _table_lines(headers, rows, lines, keys) + "\n"
+
+
+_SEPARATOR = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
+_PIPE = re.compile(r"(?<!\\)\|")
+
+
+def _markdown_tables(text: str, lines: list[str], keys: list[str]) -> str:
+    """Markdown tables (a header line, a ``|---|---|`` line, then rows) written row by row.
+    Lines with pipes but no separator line are left as written: without headers a line is
+    already its own sentence."""
+    given = text.split("\n")
+    out: list[str] = []
+    k = 0
+    while k < len(given):
+        if (
+            k + 1 < len(given)
+            and "|" in given[k]
+            and "|" in given[k + 1]  # not a "---" rule under a line that has a pipe
+            and "-" in given[k + 1]
+            and _SEPARATOR.fullmatch(given[k + 1])
+        ):
+            headers = _markdown_cells(given[k])
+            rows: list[list[str]] = []
+            k += 2
+            while k < len(given) and "|" in given[k]:
+                rows.append(_markdown_cells(given[k]))
+                k += 1
+            out.append(_table_lines(headers, rows, lines, keys))
+            continue
+        out.append(given[k])
+        k += 1
+    return "\n".join(out)
+
+
+def _markdown_cells(line: str) -> list[str]:
+    line = line.strip()
+    if line.startswith("|"):
+        line = line[1:]
+    if line.endswith("|") and not line.endswith("\\|"):
+        line = line[:-1]
+    return [_cell(c.replace("\\|", "|")) for c in _PIPE.split(line)]
+
+
+def _cell(text: str) -> str:
+    """A cell's text on one line, without markdown emphasis."""
+    return " ".join(text.replace("**", "").replace("__", "").split())
