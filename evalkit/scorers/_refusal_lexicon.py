@@ -309,9 +309,11 @@ def lexicon_override(text: str) -> str | None:
     see something ("I can't find order A-1234 in our system; could you check the number?"):
     it asks for input, so it is set aside too (:data:`_INABILITY`) and the model decides.
     """
-    f = dict(zip(FEATURE_NAMES, lexicon_features(text), strict=True))
-    if f["refusal_first"] and f["share_after_refusal"] < 0.3:
-        first = (split_sentences(text) or [""])[0].replace("\u2019", "'")
+    # The features "refusal_first" and "share_after_refusal" of :func:`lexicon_features`,
+    # computed directly: the whole feature vector cost a third of the scorer's time.
+    sents = split_sentences(text) or [""]
+    if REFUSAL.search(sents[0]) and len(" ".join(sents[1:])) / max(len(text), 1) < 0.3:
+        first = sents[0].replace("\u2019", "'")
         said = _INABILITY.sub("", _APOLOGY.sub("", first))
         if _FIRST_PERSON.search(first) and REFUSAL.search(said):
             return "full_refusal"
