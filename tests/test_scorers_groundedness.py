@@ -212,6 +212,27 @@ def test_clock_times_and_currency_words_compare_with_their_other_spellings() -> 
     assert "15" in claim["reason"]
 
 
+def test_a_clock_time_matches_only_a_clock_time_never_a_plain_count() -> None:
+    cutoff = (
+        ContextPassage(
+            "c", "Parcels handed in before 4 pm leave the depot the same day. Delivery takes days."
+        ),
+    )
+    (claim,) = claims(run("Parcels leave the depot within 16 days.", cutoff))
+    assert claim["supported"] is False
+    assert claim["reason"] == "number mismatch: 16 not in passage c"
+    (claim,) = claims(run("Parcels leave the depot within 0 days.", cutoff))
+    assert claim["reason"] == "number mismatch: 0 not in passage c"
+    for same in ("before 16:00", "before 4pm", "before 4:00 p.m.", "before 4 PM"):
+        assert run(f"Parcels handed in {same} leave the depot the same day.", cutoff).value == 1.0
+    counts = (ContextPassage("n", "Parcels leave the depot within 16 days."),)
+    for time in ("4 pm", "16:00", "4:00 p.m."):
+        (claim,) = claims(run(f"Parcels handed in before {time} leave the depot.", counts))
+        assert claim["supported"] is False, time
+        assert claim["reason"] == "time mismatch: 16:00 not in passage n", time
+        assert claim["strongly_unsupported"] is True
+
+
 def test_strongly_unsupported_claims_are_counted_apart_from_weakly_supported_ones() -> None:
     text = (
         "Shipping inside Canada costs $9. "  # a wrong amount

@@ -137,7 +137,8 @@ def check_claims(
 
 
 _HARD_REASONS = tuple(
-    f"{kind} mismatch" for kind in ("entity", "number", "amount", "date", "relation", "negation")
+    f"{kind} mismatch"
+    for kind in ("entity", "number", "amount", "date", "time", "relation", "negation")
 )
 
 

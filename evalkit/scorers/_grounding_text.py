@@ -164,7 +164,8 @@ class Mention:
 
     text: str
     kind: str
-    """``"number"``, ``"date"``, ``"amount"`` or ``"entity"``."""
+    """``"number"``, ``"date"``, ``"time"`` (a clock time, ``15:00``), ``"amount"`` or
+    ``"entity"``."""
     keys: tuple[str, ...]
     """Normalised forms; the mention is found if every key is found."""
 
@@ -411,7 +412,17 @@ def _numbers(
     out: list[Mention] = []
     ambiguous = {d.start(): d for d in _AMBIGUOUS.finditer(folded)} if "/" in folded else {}
     second = {d.start(2) for d in ambiguous.values()}
+    clocks = {c.end(1): c for c in _CLOCK.finditer(folded)} if ":" in folded else {}
+    minutes = {c.start(2) for c in clocks.values()}
     for m in _NUM.finditer(folded):
+        if clocks:  # "15:00" is one time, never the counts 15 and 0
+            if m.start() in minutes:
+                continue
+            clock = clocks.get(m.end())
+            if clock is not None:
+                key = f"{int(clock.group(1))}:{clock.group(2)}"
+                out.append(Mention(clock.group(0), "time", (key,)))
+                continue
         if ambiguous:
             if m.start() in second:
                 continue
@@ -464,6 +475,8 @@ def _numbers(
     return out
 
 
+_CLOCK = re.compile(r"(?<![\w.:])([01]?\d|2[0-3]):([0-5]\d)(?![\w:]|\.\d)")
+"""A clock time as :func:`fold` leaves it (``3 pm`` and ``15:00`` are both ``15:00``)."""
 _AMBIGUOUS = re.compile(r"(?<![\w./-])(1[0-2]|[1-9])/(1[0-2]|[1-9])/(\d{4})(?![\w/-]|\.\d)")
 """A date :func:`fold` could not order (``3/4/2025``: March 4 or April 3)."""
 _MONTH_NUMBER = {name[:3]: i + 1 for i, name in enumerate(MONTH_NAMES)}
