@@ -11,13 +11,12 @@ import re
 from collections.abc import Callable, Set
 
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
+from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS
+from evalkit.scorers._grounding_numbers import Mention
 from evalkit.scorers._grounding_proximity import word_order
 from evalkit.scorers._grounding_text import (
-    NEGATIONS,
-    STOPWORDS,
     Claim,
     Given,
-    Mention,
     entities,
     fold,
     numbers,

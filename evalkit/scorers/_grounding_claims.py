@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import re
 
+from evalkit.scorers._grounding_lexicon import DISCOURSE, REQUEST_VERBS, STOPWORDS, wordset
 from evalkit.scorers._grounding_text import (
-    DISCOURSE,
-    REQUEST_VERBS,
-    STOPWORDS,
     Claim,
     Given,
     content_words,
@@ -21,7 +19,6 @@ from evalkit.scorers._grounding_text import (
     fold,
     numbers,
     words,
-    wordset,
 )
 
 __all__ = ["ABBREVIATIONS", "split_claims"]

@@ -16,11 +16,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_claims import ABBREVIATIONS
+from evalkit.scorers._grounding_dates import ambiguous_months
+from evalkit.scorers._grounding_lexicon import NEGATIONS, PLACE_ACRONYMS
 from evalkit.scorers._grounding_tables import read_tables
 from evalkit.scorers._grounding_text import (
-    NEGATIONS,
-    PLACE_ACRONYMS,
-    ambiguous_months,
     content_words,
     fold,
     is_content,

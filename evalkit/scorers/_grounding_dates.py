@@ -1,0 +1,119 @@
+"""Dates and clock times for the groundedness scorer: month names, numeric dates read as
+written ones, and clock times in 24-hour form.
+
+:func:`dates_and_times` rewrites folded text so that every way of writing one date or time
+reads the same (``2025-03-31`` and ``31/03/2025`` as ``31 march 2025``; ``3 pm``,
+``3:00 p.m.`` and ``15:00`` as ``15:00``); the number check then compares one form
+(:mod:`evalkit.scorers._grounding_numbers`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from evalkit.scorers._grounding_lexicon import wordlist, wordset
+
+__all__ = [
+    "AMBIGUOUS",
+    "CLOCK",
+    "DATE_OR_TIME_HINT",
+    "MONTHS",
+    "MONTH_NAMES",
+    "MONTH_NUMBER",
+    "ambiguous_months",
+    "dates_and_times",
+    "month_pair",
+]
+
+MONTHS = wordset(
+    "january february march april may june july august september october november december "
+    "jan feb mar apr jun jul aug sep sept oct nov dec"
+)
+MONTH_NAMES = wordlist(
+    "january february march april may june july august september october november december"
+)
+MONTH_NUMBER = {name[:3]: i + 1 for i, name in enumerate(MONTH_NAMES)}
+
+
+def dates_and_times(out: str) -> str:
+    """Folded text ``out`` with its numeric dates written in words and its clock times in
+    24-hour ``h:mm`` (called by :func:`~evalkit.scorers._grounding_text.fold` only where
+    :data:`DATE_OR_TIME_HINT` finds one may follow)."""
+    if _DATE_HINT.search(out):
+        out = _NUMERIC_DATE.sub(_written_date, out)
+    if _TIME_HINT.search(out):
+        out = _CLOCK_12.sub(_to_24h, out)
+        out = _CLOCK_24.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}", out)
+    return out
+
+
+_TIME_HINT = re.compile(r"\d\s*[ap]\.?m\b|\d:\d\d")
+DATE_OR_TIME_HINT = re.compile(r"\d(?:\s*[ap]\.?m\b|:\d\d|[-/.]\d{1,2}[-/.]\d)")
+"""A clock time or a numeric date may follow (:data:`_TIME_HINT` or :data:`_DATE_HINT`)."""
+_CLOCK_12 = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])(?:m\b|\.m\.)")
+_CLOCK_24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
+
+
+_DATE_HINT = re.compile(r"\d[-/.]\d{1,2}[-/.]\d")
+_NUMERIC_DATE = re.compile(
+    r"(?<![\w./-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}))"
+    r"(?:(?![\w/-]|\.\d)|t(?=\d))"
+)
+"""A numeric date: ``2025-03-31`` (also with ``/`` or ``.``, or a time after a ``T``),
+``31/03/2025`` or ``03/31/2025`` (also with ``-`` or ``.``)."""
+
+
+def _written_date(m: re.Match[str]) -> str:
+    """A numeric date as the words a passage would write (``2025-03-31`` and ``31/03/2025``
+    become ``31 march 2025``), so the month + day check of
+    :func:`~evalkit.scorers._grounding_numbers.digit_mentions`, the words and the
+    fuzzy ratios see one form. A day-first or month-first date is read the way its numbers
+    allow (a part above 12 is the day); when both parts could be the month (``03/04/2025``)
+    it becomes ``3/4/2025``, which the number check matches against either reading. Anything
+    that is no valid date is left as written."""
+    if m.group(1):  # year first: always year-month-day
+        year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    else:
+        a, b, year = int(m.group(5)), int(m.group(7)), int(m.group(8))
+        if a <= 12 and b <= 12 and a != b:
+            if not (a and b and 1000 <= year < 3000) or m.group(0).endswith("t"):
+                return m.group(0)
+            return f"{a}/{b}/{year}"
+        month, day = (b, a) if a > 12 else (a, b)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and 1000 <= year < 3000):
+        return m.group(0)
+    time = " " if m.group(0).endswith("t") else ""  # "2025-03-31t10:00"
+    return f"{day} {MONTH_NAMES[month - 1]} {year}{time}"
+
+
+def _to_24h(m: re.Match[str]) -> str:
+    hour = int(m.group(1))
+    if hour > 12:
+        return m.group(0)
+    hour = hour % 12 + (12 if m.group(3) == "p" else 0)
+    return f"{hour}:{m.group(2) or '00'}"
+
+
+CLOCK = re.compile(r"(?<![\w.:])([01]?\d|2[0-3]):([0-5]\d)(?![\w:]|\.\d)")
+"""A clock time as :func:`dates_and_times` leaves it (``3 pm`` and ``15:00`` are both
+``15:00``)."""
+AMBIGUOUS = re.compile(r"(?<![\w./-])(1[0-2]|[1-9])/(1[0-2]|[1-9])/(\d{4})(?![\w/-]|\.\d)")
+"""A date :func:`dates_and_times` could not order (``3/4/2025``: March 4 or April 3)."""
+
+
+def month_pair(a: int, b: int) -> str:
+    """The key of a day and month whose order is unknown (``3/4`` for March 4 or April 3)."""
+    return f"{min(a, b)}/{max(a, b)}"
+
+
+def ambiguous_months(folded: str) -> list[str]:
+    """The month names either reading of the ambiguous dates in ``folded`` text gives
+    (``3/4/2025``: ``march``, ``april``), so a passage that writes such a date also has the
+    words of a claim that writes it in full ("March 4")."""
+    if "/" not in folded:
+        return []
+    return [
+        MONTH_NAMES[int(g) - 1]
+        for d in AMBIGUOUS.finditer(folded)
+        for g in (d.group(1), d.group(2))
+    ]

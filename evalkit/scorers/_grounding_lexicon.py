@@ -1,0 +1,121 @@
+"""Word lists of the groundedness scorer: function words, negations, discourse words,
+common acronyms and the words that open a sentence without belonging to a name.
+
+Plain frozensets and dicts, so membership is a hash lookup and the scorer pickles trivially
+for a process pool. Every list says in its docstring why its words are set apart.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "COMMON_ACRONYMS",
+    "DISCOURSE",
+    "LEADING",
+    "LIGHT_WORDS",
+    "META_WORDS",
+    "NEGATIONS",
+    "PLACE_ACRONYMS",
+    "REQUEST_VERBS",
+    "STOPWORDS",
+    "wordlist",
+    "wordset",
+]
+
+
+def wordlist(text: str) -> list[str]:
+    """The words of a whitespace-separated list, in order."""
+    return text.split()
+
+
+def wordset(text: str) -> frozenset[str]:
+    """The words of a whitespace-separated list, for membership tests."""
+    return frozenset(text.split())
+
+
+STOPWORDS = wordset(
+    """a about above across after again against all along also am amid among an and any are as
+    at be because been
+    before being below between both but by can could did do does doing down during each either
+    few for from further had has have having he her here hers herself him himself his how i if
+    in into is it its itself just me more most my myself neither no nor not of off on once only
+    or other our ours ourselves out over own same she should so some such than that the their
+    theirs them themselves then there these they this those through to too under until up upon
+    very was we were what when where which while who whom whose why will with within without
+    would you your yours yourself yourselves s t also although however thus therefore hence yet
+    well still even may might must shall one ones another its it's that's there's yes
+    i'm i've i'll i'd you're you've you'll you'd we're we've we'll we'd they're they've they'll
+    it'll here's what's let's per via onto till since toward towards despite versus vs every"""
+)
+"""Function words: never evidence of support, never counted as novel content."""
+
+META_WORDS = wordset(
+    "passage passages text article document documents source sources summary summarise "
+    "summarize summarized summarised context provided provides provide mention mentions "
+    "mentioned describe describes described discuss discusses discussed information details "
+    "excerpt snippet report reports reported highlight highlights state states stated note "
+    "yes overall"
+)
+"""Words about the source itself ("the passage describes ..."): not claims about the world."""
+NEGATIONS = wordset("not no never none nor neither cannot can't won't n't without non")
+"""Negation words. ``non`` is the prefix of a hyphenated word ("non-refundable" is also read
+as "non", "refundable"): it flips the word after it exactly as "not" does."""
+DISCOURSE = wordset(
+    """sorry apologies apologise apologize unfortunately fortunately luckily sadly regrettably
+    happily please kindly thanks thank hi hello hey okay ok yeah yep yup nope sure certainly
+    absolutely definitely alright indeed actually basically additionally moreover furthermore"""
+)
+"""Interjections, apologies, politeness and sentence adverbs: the tone of an answer, not its
+content. They are never content words, never part of a name ("Unfortunately Final Sale" is
+the name "Final Sale") and never evidence of support."""
+REQUEST_VERBS = wordset(
+    """send email mail call contact visit include attach provide reply share keep bring upload
+    submit enter fill print pack return check click open select go use make remember ensure"""
+)
+"""Verbs that open an instruction addressed to the user ("Send us the order number ...")."""
+LIGHT_WORDS = wordset(
+    """go goes going went gone get gets getting got gotten come comes came back
+    dollar dollars usd euro euros eur pound pounds gbp sterling yen jpy cad aud chf cent cents
+    percent"""
+)
+"""Light verbs and particles that carry no fact of their own ("your refund goes back to the
+card" for "refunds are issued to the card"), and currency names, which say in words what a
+symbol says ("29 euros" for "€29", "15 percent" for "15%"; the amount itself is checked as a
+number): never content
+words."""
+
+COMMON_ACRONYMS = wordset(
+    """tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
+    ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
+    gmt utc et pt ct mt edt pdt cdt mdt cet cest bst ist aest
+    usd eur gbp jpy cad aud chf cny inr nzd sek nok dkk
+    bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
+    api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
+    co corp plc"""
+)
+"""Acronyms that are common knowledge rather than names a passage must contain, and units
+written in capitals (currency codes: "49 GBP" says what "£49" says, the amount is checked as a
+number; clock and time-zone abbreviations: "2:00 PM ET"). Places are not among them: see
+:data:`PLACE_ACRONYMS`. Any
+other all-capital word ("UPS", "DHL", "ACME") is a name: an invented carrier or product is
+exactly what a support answer must not make up."""
+
+PLACE_ACRONYMS: dict[str, tuple[str, ...]] = {
+    "us": ("united states", "usa"),
+    "usa": ("united states", "us"),
+    "uk": ("united kingdom", "great britain", "britain"),
+    "eu": ("european union",),
+    "un": ("united nations",),
+    "uae": ("united arab emirates",),
+}
+"""Place acronyms are names ("We ship to the US" against a passage that ships to Canada
+only), matched against their other spellings too, each a whole word or phrase (the passage
+index adds the acronym where a sentence spells it out, and the spelled-out words where it
+writes the acronym; "U.S." is "us" already, see
+:func:`~evalkit.scorers._grounding_text.words`)."""
+
+LEADING = DISCOURSE | wordset(
+    """also however yes no so well still then now thus therefore hence see contact call visit
+    email ask check use try read open select choose reach message text tell write go"""
+)
+"""Words that open a sentence without belonging to the name after them: discourse words and
+the imperatives support answers open with ("Contact the Help Desk", "See the FAQ")."""

@@ -1,0 +1,208 @@
+"""Numbers for the groundedness scorer: digits, amounts, scales, units and number words.
+
+:func:`digit_mentions` reads every number written in digits in folded text as a
+:class:`Mention` with canonical keys (``1,000`` and ``1000`` are ``"1000"``, ``$5 million``
+and ``$5m`` are ``"5000000"``, ``March 5`` is ``"mar 5"`` as well as ``"5"``, ``15:00`` is a
+clock time and never the plain numbers 15 and 0). Spelled-out numbers are in
+:data:`NUMBER_WORDS`, for the callers that count them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from evalkit.scorers._grounding_dates import (
+    AMBIGUOUS,
+    CLOCK,
+    MONTH_NAMES,
+    MONTH_NUMBER,
+    MONTHS,
+    month_pair,
+)
+from evalkit.scorers._grounding_lexicon import wordlist
+
+__all__ = [
+    "AMOUNT_SUFFIX_SCALES",
+    "ATTACHED",
+    "NUMBER_UNIT",
+    "NUMBER_WORDS",
+    "SCALED",
+    "SCALES",
+    "SUFFIX_SCALES",
+    "THOUSANDS",
+    "Mention",
+    "canon",
+    "digit_mentions",
+    "scaled_word",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A number or named entity found in a claim, with a normalised key for comparison."""
+
+    text: str
+    kind: str
+    """``"number"``, ``"date"``, ``"time"`` (a clock time, ``15:00``), ``"amount"`` or
+    ``"entity"``."""
+    keys: tuple[str, ...]
+    """Normalised forms; the mention is found if every key is found."""
+
+
+_NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)*(?:%|[a-z]{1,4})?(?![\w])")
+"""A number in folded text: a dotted version or address (``2.4.1``) compared as written, or a
+value with an optional ``$``, ``%``, ordinal, or a unit or scale written onto it (``250g``,
+``10k``, ``$5m``), which must not hide the number from the checks."""
+SUFFIX_SCALES = {"k": 1e3}
+"""Scales written onto a number whatever it counts; ``m`` and ``bn`` scale only an amount
+(``$5m``: 5 metres or minutes are common too)."""
+AMOUNT_SUFFIX_SCALES = {"k": 1e3, "m": 1e6, "mn": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+_ORDINALS = frozenset({"st", "nd", "rd", "th", "s"})
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SCALES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+NUMBER_WORDS = {
+    w: float(i)
+    for i, w in enumerate(
+        wordlist(
+            "zero _ two three four five six seven eight nine ten eleven twelve thirteen "
+            "fourteen fifteen sixteen seventeen eighteen nineteen twenty"
+        )
+    )
+    if w != "_"
+} | {
+    "thirty": 30.0,
+    "forty": 40.0,
+    "fifty": 50.0,
+    "sixty": 60.0,
+    "seventy": 70.0,
+    "eighty": 80.0,
+    "ninety": 90.0,
+    "hundred": 100.0,
+    "dozen": 12.0,
+    "second": 2.0,
+    "third": 3.0,
+    "fourth": 4.0,
+    "fifth": 5.0,
+    "sixth": 6.0,
+    "seventh": 7.0,
+    "eighth": 8.0,
+    "ninth": 9.0,
+    "tenth": 10.0,
+    "twice": 2.0,
+    "double": 2.0,
+}
+"""``one``/``first`` are left out on purpose: as pronoun and adverb they rarely count."""
+ATTACHED = re.compile(r"\d(?:[^\W\d_]| (?:thousand|[mbtr]illion)\b)")
+"""A letter or a scale word right after a digit: a unit or scale that :data:`NUMBER_UNIT` or
+:data:`SCALED` may separate or apply."""
+THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+"""A thousands separator (``5,000``)."""
+NUMBER_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([^\W\d_]+)\b")
+"""A unit written onto a number (``250g``)."""
+SCALED = re.compile(
+    r"(?<![\w.])(\$?)(\d+(?:\.\d+)?) ?(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
+)
+"""A number with a scale, written on or after it (``$5m``, ``10k``, ``5 million``)."""
+
+
+def scaled_word(m: re.Match[str]) -> str:
+    """``5 million``, ``$5m`` and ``10k`` as the one word ``5000000`` / ``10000`` that
+    ``5,000,000`` and ``10,000`` are (``m`` and ``b`` scale only an amount: ``5m`` is metres)."""
+    scale = SCALES.get(m.group(3)) or (AMOUNT_SUFFIX_SCALES if m.group(1) else SUFFIX_SCALES).get(
+        m.group(3)
+    )
+    if scale is None:
+        return m.group(0)
+    return m.group(1) + canon(float(m.group(2)) * scale)
+
+
+def digit_mentions(
+    folded: str, unscaled: set[str] | None = None, *, passage: bool = True
+) -> list[Mention]:
+    """The digit-written mentions of ``folded`` text; the unscaled value of an amount such
+    as ``5 million`` (``"5"``) is added to ``unscaled`` when given.
+
+    A date whose day and month could be swapped (``3/4/2025``) is matched by either reading:
+    its key in a claim is the unordered pair ``"3/4"``, which a ``passage`` gives for every
+    date whose day is 12 or less, and a passage gives both readings' keys for it.
+    """
+    out: list[Mention] = []
+    ambiguous = {d.start(): d for d in AMBIGUOUS.finditer(folded)} if "/" in folded else {}
+    second = {d.start(2) for d in ambiguous.values()}
+    clocks = {c.end(1): c for c in CLOCK.finditer(folded)} if ":" in folded else {}
+    minutes = {c.start(2) for c in clocks.values()}
+    for m in _NUM.finditer(folded):
+        if clocks:  # "15:00" is one time, never the counts 15 and 0
+            if m.start() in minutes:
+                continue
+            clock = clocks.get(m.end())
+            if clock is not None:
+                key = f"{int(clock.group(1))}:{clock.group(2)}"
+                out.append(Mention(clock.group(0), "time", (key,)))
+                continue
+        if ambiguous:
+            if m.start() in second:
+                continue
+            if m.start() in ambiguous:
+                out.append(_ambiguous_date(ambiguous[m.start()], passage))
+                continue
+        raw = m.group(0)
+        digits = raw.rstrip(_LETTERS)
+        suffix = raw[len(digits) :]
+        if digits.count(".") >= 2:  # a version or an address: compared as written
+            out.append(Mention(digits, "number", (digits.lstrip("+$"),)))
+            continue
+        if suffix in _ORDINALS:  # "3rd", "1990s"
+            suffix = ""
+        digits = digits.lstrip("+$").rstrip("%").replace(",", "")
+        try:
+            value = float(digits)
+        except ValueError:
+            continue
+        after = folded[m.end() : m.end() + 12].strip().split(" ", 1)[0].strip(".,;")
+        before = folded[max(0, m.start() - 10) : m.start()].split()
+        month = after if after in MONTHS else (before[-1].strip(".,") if before else "")
+        scales = AMOUNT_SUFFIX_SCALES if raw.startswith("$") else SUFFIX_SCALES
+        if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
+            if unscaled is not None:
+                unscaled.add(canon(value))
+            kind = "amount" if raw.startswith("$") else "number"
+            out.append(Mention(raw, kind, (canon(value * scales[suffix]),)))
+            continue
+        if suffix:  # a unit written onto the number ("250g", "40hrs"): the number counts
+            out.append(Mention(raw, "number", (canon(value),)))
+            continue
+        if raw.startswith("$") or raw.endswith("%") or after in SCALES or after == "percent":
+            kind = "amount"
+            if after in SCALES:
+                if unscaled is not None:
+                    unscaled.add(canon(value))
+                value *= SCALES[after]
+            out.append(Mention(raw, kind, (canon(value),)))
+        elif month in MONTHS and 1 <= value <= 31 and value == int(value):
+            # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days"); a
+            # year next to a month ("3 March 2025", "March 2025") is a plain number
+            surface = f"{raw} {month.title()}" if after == month else f"{month.title()} {raw}"
+            keys: tuple[str, ...] = (canon(value), f"{month[:3]} {canon(value)}")
+            if passage and value <= 12:  # the day could be the month of a claim's "3/4/2025"
+                keys += (month_pair(MONTH_NUMBER[month[:3]], int(value)),)
+            out.append(Mention(surface, "date", keys))
+        else:
+            out.append(Mention(raw, "number", (canon(value),)))
+    return out
+
+
+def _ambiguous_date(m: re.Match[str], passage: bool) -> Mention:
+    """``3/4/2025``: a claim needs a passage date of March 4 or April 3 (its year is checked
+    as the plain number after it); a passage states both readings."""
+    a, b = int(m.group(1)), int(m.group(2))
+    keys: tuple[str, ...] = (month_pair(a, b),)
+    if passage:
+        keys += (str(a), str(b), f"{MONTH_NAMES[a - 1][:3]} {b}", f"{MONTH_NAMES[b - 1][:3]} {a}")
+    return Mention(m.group(0), "date", keys)
+
+
+def canon(value: float) -> str:
+    """A number as one key: ``5.0`` is ``"5"``, ``2.50`` is ``"2.5"``."""
+    return str(int(value)) if value == int(value) else f"{value:g}"
