@@ -186,6 +186,23 @@ def test_an_opening_imperative_is_not_part_of_the_name_after_it() -> None:
     assert claim["reason"] == "entity mismatch: Acme Couriers not in passage 2"
 
 
+def test_an_opening_quantifier_is_not_part_of_the_names_after_it() -> None:
+    assert [e.keys for e in entities("Both the Pro and Team plans include SSO.")] == [
+        ("pro",),
+        ("team",),
+        ("sso",),
+    ]
+    assert [e.text for e in entities("Each Gold plan ships free.")] == ["Gold"]
+    members = (ContextPassage("m", "Gold members get free shipping on every order."),)
+    for opener in ("Many", "Several", "Most", "All", "Some"):
+        assert run(f"{opener} Gold members get free shipping on every order.", members).value == 1.0
+    (claim,) = claims(run("Several Platinum members get free shipping on every order.", members))
+    assert claim["reason"] == "entity mismatch: Platinum not in passage m"
+    plans = (ContextPassage("p", "SSO is included in the Pro plan."),)
+    (claim,) = claims(run("Both the Pro and Team plans include SSO.", plans))
+    assert claim["reason"] == "entity mismatch: Team not in passage p"
+
+
 def test_prepositions_do_not_scatter_a_short_claim() -> None:
     plan = (ContextPassage("p", "Premium plans cost $12 per month or $120 per year."),)
     for ok in ("Premium is $12 a month.", "Premium is $12/month.", "Premium costs $12 per month."):

@@ -15,6 +15,7 @@ __all__ = [
     "META_WORDS",
     "NEGATIONS",
     "PLACE_ACRONYMS",
+    "QUANTIFIERS",
     "REQUEST_VERBS",
     "STOPWORDS",
     "wordlist",
@@ -113,9 +114,19 @@ index adds the acronym where a sentence spells it out, and the spelled-out words
 writes the acronym; "U.S." is "us" already, see
 :func:`~evalkit.scorers._grounding_text.words`)."""
 
-LEADING = DISCOURSE | wordset(
-    """also however yes no so well still then now thus therefore hence see contact call visit
-    email ask check use try read open select choose reach message text tell write go"""
+QUANTIFIERS = wordset("all any both each either every few many most neither several some")
+"""Quantifiers: opening a sentence they count the names after them ("Both the Pro and Team
+plans", "Several Gold members") and are never part of a name."""
+
+LEADING = (
+    DISCOURSE
+    | QUANTIFIERS
+    | wordset(
+        """also however yes no so well still then now thus therefore hence see contact call
+        visit email ask check use try read open select choose reach message text tell write
+        go"""
+    )
 )
-"""Words that open a sentence without belonging to the name after them: discourse words and
-the imperatives support answers open with ("Contact the Help Desk", "See the FAQ")."""
+"""Words that open a sentence without belonging to the name after them: discourse words,
+quantifiers and the imperatives support answers open with ("Contact the Help Desk", "See
+the FAQ")."""

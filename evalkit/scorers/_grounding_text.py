@@ -33,6 +33,7 @@ from evalkit.scorers._grounding_lexicon import (
     META_WORDS,
     NEGATIONS,
     PLACE_ACRONYMS,
+    QUANTIFIERS,
     STOPWORDS,
 )
 from evalkit.scorers._grounding_numbers import (
@@ -267,47 +268,73 @@ def entities(text: str) -> list[Mention]:
     left to the softer novel-word check, because sentence-initial words are mostly ordinary.
     A sentence adverb or interjection opening the sentence ("Unfortunately", "Sorry",
     "However") is not part of the name that follows it, and that name is a name even when
-    it is a single word ("However Paris ...").
+    it is a single word ("However Paris ..."). So is a quantifier ("Several Gold members").
     """
     out: list[Mention] = []
     for m in _CAPS.finditer(text):
-        surface = m.group(0)
         prefix = text[: m.start()].rstrip()
-        sentence_start = not prefix or prefix[-1] in '.!?:"“(\n'
-        if sentence_start:
-            parts = surface.split()
-            while len(parts) > 1 and fold(parts[0]).strip(".,") in LEADING:
-                parts.pop(0)
-                sentence_start = False
-            surface = " ".join(parts)
-        toks = [
-            t
-            for t in words(surface)
-            if (
-                t not in STOPWORDS
-                or (t in PLACE_ACRONYMS and t.upper() in surface.replace(".", ""))
-            )
-            and t not in DISCOURSE
-            and not t.isdigit()
-        ]
-        toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
-        toks = [t.replace(".", "") if INITIALS.fullmatch(t) else t for t in toks]  # U.S. = US
-        # A unit or a common acronym written in capitals is no name, nor part of a longer one:
-        # "2:00 PM ET" names nothing, "49 GBP" is an amount, "Help Center FAQ" the Help Center
-        written = {fold(w).replace(".", "") for w in surface.split() if w.isupper()}
-        toks = [t for t in toks if t not in COMMON_ACRONYMS or t not in written]
-        if not toks:
-            continue
-        acronym = len(toks) == 1 and any(
-            w.isupper() and len(w) >= 2 and fold(w) == toks[0]
-            for w in (p.strip(" .,;:") for p in surface.split())
-        )
-        if sentence_start and " " not in surface.strip() and not acronym:
-            continue
-        if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1 and not acronym:
-            continue
-        out.append(Mention(surface, "entity", tuple(t for t in toks if len(t) > 1)))
-    return [e for e in out if e.keys]
+        if not prefix or prefix[-1] in '.!?:"“(\n':
+            surfaces, sentence_start = _after_opener(m.group(0))
+        else:
+            surfaces, sentence_start = [m.group(0)], False
+        for surface in surfaces:
+            mention = _entity(surface, sentence_start)
+            if mention is not None and mention.keys:
+                out.append(mention)
+    return out
+
+
+def _after_opener(surface: str) -> tuple[list[str], bool]:
+    """The names of a capitalised run that opens a sentence, and whether they still open it.
+
+    Opening words that belong to no name (:data:`LEADING`) are dropped; after a quantifier
+    the connectors before the name go too, and after "Both" the run names two things ("Both
+    the Pro and Team plans" names Pro and Team, not one "Pro and Team").
+    """
+    parts = surface.split()
+    opener = ""
+    while len(parts) > 1 and (lead := fold(parts[0]).strip(".,")) in LEADING:
+        parts.pop(0)
+        opener = lead
+    if not opener:
+        return [surface], True
+    if opener in QUANTIFIERS:
+        while len(parts) > 1 and parts[0].islower():  # "Both the Pro": the name is "Pro"
+            parts.pop(0)
+        if opener == "both":
+            return [p for p in _AND.split(" ".join(parts)) if p], False
+    return [" ".join(parts)], False
+
+
+_AND = re.compile(r" (?:and|&) ")
+
+
+def _entity(surface: str, sentence_start: bool) -> Mention | None:
+    """The name a capitalised run ``surface`` states, if it is one (see :func:`entities`)."""
+    toks = [
+        t
+        for t in words(surface)
+        if (t not in STOPWORDS or (t in PLACE_ACRONYMS and t.upper() in surface.replace(".", "")))
+        and t not in DISCOURSE
+        and not t.isdigit()
+    ]
+    toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
+    toks = [t.replace(".", "") if INITIALS.fullmatch(t) else t for t in toks]  # U.S. = US
+    # A unit or a common acronym written in capitals is no name, nor part of a longer one:
+    # "2:00 PM ET" names nothing, "49 GBP" is an amount, "Help Center FAQ" the Help Center
+    written = {fold(w).replace(".", "") for w in surface.split() if w.isupper()}
+    toks = [t for t in toks if t not in COMMON_ACRONYMS or t not in written]
+    if not toks:
+        return None
+    acronym = len(toks) == 1 and any(
+        w.isupper() and len(w) >= 2 and fold(w) == toks[0]
+        for w in (p.strip(" .,;:") for p in surface.split())
+    )
+    if sentence_start and " " not in surface.strip() and not acronym:
+        return None
+    if sentence_start and words(surface)[0] in STOPWORDS and len(toks) == 1 and not acronym:
+        return None
+    return Mention(surface, "entity", tuple(t for t in toks if len(t) > 1))
 
 
 INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.?")
