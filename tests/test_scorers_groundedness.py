@@ -250,6 +250,17 @@ def test_a_clock_time_matches_only_a_clock_time_never_a_plain_count() -> None:
         assert claim["strongly_unsupported"] is True
 
 
+def test_a_bare_hour_matches_the_clock_time_it_names_in_twelve_hour_form() -> None:
+    # English writes a bare hour the 12-hour way: "opens at 9" is the passage's "9 am", and
+    # "until 9" its "9 pm" / "21:00"; the 24-hour hour itself is no plain count ("15 days").
+    hours = (ContextPassage("h", "On weekdays the store opens at 9 am. It closes at 9 pm."),)
+    assert run("On weekdays the store opens at 9.", hours).value == 1.0
+    (claim,) = claims(run("On weekdays the store opens at 10.", hours))
+    assert claim["reason"] == "number mismatch: 10 not in passage h"
+    (claim,) = claims(run("The store closes within 21 days.", hours))
+    assert claim["reason"] == "number mismatch: 21 not in passage h"
+
+
 def test_strongly_unsupported_claims_are_counted_apart_from_weakly_supported_ones() -> None:
     text = (
         "Shipping inside Canada costs $9. "  # a wrong amount

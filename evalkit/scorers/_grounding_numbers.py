@@ -138,8 +138,11 @@ def digit_mentions(
                 continue
             clock = clocks.get(m.end())
             if clock is not None:
-                key = f"{int(clock.group(1))}:{clock.group(2)}"
+                hour = int(clock.group(1))
+                key = f"{hour}:{clock.group(2)}"
                 out.append(Mention(clock.group(0), "time", (key,)))
+                if passage:  # "opens at 9" is the passage's "9 am"; "15 days" is not its "3 pm"
+                    out.append(Mention(clock.group(0), "number", (str(hour % 12 or 12),)))
                 continue
         if ambiguous:
             if m.start() in second:
