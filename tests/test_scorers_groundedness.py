@@ -108,6 +108,22 @@ def test_citation_to_a_passage_that_does_not_exist() -> None:
     assert claim["reason"] == "citation [9] matches no passage"
 
 
+def test_a_numbered_citation_counts_passages_only_when_no_passage_id_is_a_number() -> None:
+    named = (
+        ContextPassage("returns", "Unused items can be returned within 30 days."),
+        ContextPassage("shipping", "Orders above $80 ship free."),
+    )
+    assert run("Orders above $80 ship free [2].", named).value == 1.0  # the second passage
+    (claim,) = claims(run("Orders above $80 ship free [1].", named))
+    assert claim["reason"] == "wrong citation [1]"
+    (claim,) = claims(run("Orders above $80 ship free [3].", named))
+    assert claim["reason"] == "citation [3] matches no passage"
+    numbered = (ContextPassage("7", named[0].text), ContextPassage("1", named[1].text))
+    (claim,) = claims(run("Orders above $80 ship free [2].", numbered))  # an id, not a count
+    assert claim["reason"] == "citation [2] matches no passage"
+    assert run("Orders above $80 ship free [1].", numbered).value == 1.0
+
+
 def test_citation_by_source_name_and_doc_prefix() -> None:
     score = run(
         "Orders above $80 ship free [shipping-guide]. Refunds are paid within 5 business days [doc-1]."

@@ -138,7 +138,12 @@ class PassageIndex:
         return (self.vectorizer.transform(claims) @ self.matrix.T).toarray()
 
     def resolve(self, citation: str) -> int | None:
-        """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2."""
+        """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2.
+
+        A bare number that is no passage's id counts passages (``[3]`` is the third) when no
+        passage has a numeric id: prompts often number the passages they paste in, whatever
+        the case calls them. With numeric ids a number is only ever an id, never a position.
+        """
         key = fold(citation).strip()
         for i, p in enumerate(self.passages):
             if self._ids[i] == key or (p.source and fold(p.source) == key):
@@ -148,6 +153,9 @@ class PassageIndex:
             for i, p in enumerate(self.passages):
                 if p.id == digits.group(1):
                     return i
+            if key.isdigit() and not any(k.isdigit() for k in self._ids):
+                n = int(key)
+                return n - 1 if 1 <= n <= len(self.passages) else None
         return None
 
     def names_a_source(self, mention: str) -> bool:
