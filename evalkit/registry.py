@@ -55,17 +55,18 @@ class Registry(Generic[T]):
         """Return the factory for ``name`` (a registered name or a ``module:attr`` reference)."""
         if name in self._factories:
             return self._factories[name]
-        if name in self._lazy:
-            factory: T = load_reference(self._lazy[name])
-            self._factories[name] = factory
-            return factory
         if ":" in name:
-            factory = load_reference(name)
+            factory: T = load_reference(name)
             self._factories[name] = factory
             return factory
-        self._load_entry_points()
-        if name in self._factories:
-            return self._factories[name]
+        if name not in self._lazy:
+            # Entry points land in ``_lazy``: look there again after loading them, or a
+            # first ``get`` (a CLI run) would call an installed name unknown.
+            self._load_entry_points()
+        if name in self._lazy:
+            factory = load_reference(self._lazy[name])
+            self._factories[name] = factory
+            return factory
         raise UnknownNameError(self.kind, name, self.names())
 
     def names(self) -> list[str]:

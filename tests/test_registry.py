@@ -87,3 +87,23 @@ def test_did_you_mean_helps_and_stays_quiet() -> None:
     assert did_you_mean("args", ["name", "arguments", "optional"]) == ' did you mean "arguments"?'
     assert did_you_mean("expectd", ["expected", "input"]) == ' did you mean "expected"?'
     assert did_you_mean("nope", ["openai", "anthropic", "replay", "callable"]) == ""
+
+
+def test_an_entry_point_name_resolves_on_the_first_get(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A CLI run asks for the name before anything lists the names: that first ``get`` must
+    find the entry point (it once answered "unknown scorer 'x'; did you mean "x"?")."""
+    dist = tmp_path / "firstget_widgets-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: firstget-widgets\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(
+        "[evalkit.test-firstget]\nfancy = firstget_widgets:Fancy\n"
+    )
+    (tmp_path / "firstget_widgets.py").write_text("class Fancy:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    reg: Registry[object] = Registry("widget", "evalkit.test-firstget", {})
+    try:
+        assert reg.get("fancy").__name__ == "Fancy"  # type: ignore[attr-defined]
+    finally:
+        sys.modules.pop("firstget_widgets", None)
