@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import sys
+import traceback
 from collections.abc import Iterator
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -109,15 +110,23 @@ def load_reference(ref: str, *, base_dir: Path | None = None) -> Any:
             assert spec is not None and spec.loader is not None
             module = importlib.util.module_from_spec(spec)
             sys.modules[mod_name] = module
-            spec.loader.exec_module(module)
+            try:
+                spec.loader.exec_module(module)
+            except Exception as exc:
+                # A half-run module must not stay cached: the next lookup would find it
+                # and blame a missing attribute instead of the real fault.
+                sys.modules.pop(mod_name, None)
+                raise _import_failed(ref, str(path), exc) from exc
     else:
         try:
             module = importlib.import_module(module_part)
-        except ImportError as exc:
+        except ModuleNotFoundError as exc:
             raise InputError(
                 f"{ref!r}: cannot import module {module_part!r} ({exc}); check that it is "
                 "installed or on PYTHONPATH"
             ) from exc
+        except Exception as exc:
+            raise _import_failed(ref, module_part, exc) from exc
     obj: Any = module
     for part in attr.split("."):
         try:
@@ -127,3 +136,19 @@ def load_reference(ref: str, *, base_dir: Path | None = None) -> Any:
                 f"{ref!r}: module {module_part!r} has no attribute {attr!r}; check the name"
             ) from None
     return obj
+
+
+def _import_failed(ref: str, what: str, exc: Exception) -> InputError:
+    """An :class:`InputError` for a module that exists but fails while importing, naming the
+    file and line of the fault (a syntax error's own, else the deepest frame)."""
+    if isinstance(exc, SyntaxError):
+        where = f"{exc.filename or what}:{exc.lineno}"
+        what_wrong = f"syntax error: {exc.msg}"
+    else:
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else what
+        what_wrong = f"{type(exc).__name__}: {exc}"
+    return InputError(
+        f"{ref!r}: importing {what} failed at {where}: {what_wrong}; fix that file "
+        "(evalkit imports it to load the reference)"
+    )

@@ -107,3 +107,28 @@ def test_an_entry_point_name_resolves_on_the_first_get(
         assert reg.get("fancy").__name__ == "Fancy"  # type: ignore[attr-defined]
     finally:
         sys.modules.pop("firstget_widgets", None)
+
+
+def test_a_plugin_that_fails_to_import_is_an_input_error_naming_file_and_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "broken.py").write_text("X = 1\ndef f(ctx)\n    return 1\n")
+    with pytest.raises(InputError) as info:
+        load_reference("broken.py:f", base_dir=tmp_path)
+    msg = str(info.value)
+    assert f"{tmp_path / 'broken.py'}:2: syntax error" in msg and "fix that file" in msg
+    (tmp_path / "raising.py").write_text("X = 1\nraise RuntimeError('no config')\n")
+    with pytest.raises(InputError, match=r"raising\.py:2: RuntimeError: no config"):
+        load_reference("raising.py:X", base_dir=tmp_path)
+    # fixed on disk: the failed import was not cached, so the real module loads now
+    (tmp_path / "raising.py").write_text("X = 1\n")
+    assert load_reference("raising.py:X", base_dir=tmp_path) == 1
+    pkg = tmp_path / "brokenpkg_for_registry"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("def f(:\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    try:
+        with pytest.raises(InputError, match=r"__init__\.py:1: syntax error"):
+            load_reference("brokenpkg_for_registry:f")
+    finally:
+        sys.modules.pop("brokenpkg_for_registry", None)
