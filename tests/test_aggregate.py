@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from evalkit.aggregate import aggregate, aggregate_by_tag, run_metrics, summarise_cases
 from evalkit.scoring import Score
+from evalkit.stats import Bootstrap
 from tests.helpers.runs import make_record
 
 
@@ -122,3 +124,152 @@ def test_round_trip() -> None:
 
     agg = aggregate([make_record(f"c{i}", {"acc": i < 3, "g": 0.7}) for i in range(5)])
     assert RunAggregate.from_dict(agg.to_dict()) == agg
+
+
+# ------------------------------------------------------- independent checks of each statistic
+
+scipy_stats = pytest.importorskip("scipy.stats")
+
+
+def _wilson_scipy(k: int, n: int) -> tuple[float, float]:
+    ci = scipy_stats.binomtest(k, n).proportion_ci(0.95, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+@pytest.mark.parametrize(("k", "n"), [(8, 10), (0, 5), (5, 5), (1, 1), (0, 1), (37, 120)])
+def test_pass_rate_interval_is_wilson_as_scipy_computes_it(k: int, n: int) -> None:
+    recs = [make_record(f"c{i}", {"acc": i < k}) for i in range(n)]
+    est = aggregate(recs).scorer("acc").pass_rate  # type: ignore[union-attr]
+    lo, hi = _wilson_scipy(k, n)
+    assert est.value == pytest.approx(k / n) and est.n == n
+    assert est.low == pytest.approx(lo, abs=1e-9) and est.high == pytest.approx(hi, abs=1e-9)
+
+
+def test_mean_interval_matches_scipy_percentile_bootstrap_and_t_interval() -> None:
+    rng = np.random.default_rng(11)
+    x = rng.beta(5, 2, 300)
+    recs = [make_record(f"c{i}", {"g": Score(float(v), None)}) for i, v in enumerate(x)]
+    est = aggregate(recs).scorer("g").mean  # type: ignore[union-attr]
+    assert est.value == pytest.approx(float(np.mean(x)), abs=1e-12) and est.n == 300
+    ref = scipy_stats.bootstrap(
+        (x,), np.mean, method="percentile", n_resamples=20_000, rng=np.random.default_rng(1)
+    ).confidence_interval
+    # Two bootstraps with different draws agree to Monte Carlo error (~0.002 here).
+    assert est.low == pytest.approx(ref.low, abs=0.006)
+    assert est.high == pytest.approx(ref.high, abs=0.006)
+    t_lo, t_hi = scipy_stats.t.interval(0.95, x.size - 1, loc=x.mean(), scale=scipy_stats.sem(x))
+    assert est.low == pytest.approx(t_lo, abs=0.008) and est.high == pytest.approx(t_hi, abs=0.008)
+
+
+def test_mean_interval_covers_the_true_mean_about_95_percent_of_the_time() -> None:
+    rng = np.random.default_rng(5)
+    hits = 0
+    trials = 300
+    for t in range(trials):
+        x = rng.beta(2, 5, 60)  # true mean 2/7
+        est = Bootstrap(x.size, n_boot=1000, seed=t).mean_ci(x)
+        assert est.low is not None and est.high is not None
+        hits += est.low <= 2 / 7 <= est.high
+    assert 0.90 <= hits / trials <= 0.99
+
+
+def test_pass_rate_with_flaky_repeats_is_a_case_bootstrap_of_per_case_rates() -> None:
+    rng = np.random.default_rng(3)
+    p = rng.uniform(0.2, 1.0, 200)
+    recs = [
+        make_record(f"c{i}", {"acc": bool(rng.random() < p[i])}, repeat=r)
+        for i in range(200)
+        for r in range(3)
+    ]
+    rates = np.array([cs.scorers["acc"].pass_rate for cs in summarise_cases(recs).values()])
+    est = aggregate(recs).scorer("acc").pass_rate  # type: ignore[union-attr]
+    assert est.value == pytest.approx(rates.mean()) and est.n == 200
+    ref = scipy_stats.bootstrap(
+        (rates,), np.mean, method="percentile", n_resamples=20_000, rng=np.random.default_rng(2)
+    ).confidence_interval
+    assert est.low == pytest.approx(ref.low, abs=0.008)
+    assert est.high == pytest.approx(ref.high, abs=0.008)
+
+
+def test_errors_fail_the_pass_rate_and_stay_out_of_the_mean_and_outcome_rates() -> None:
+    def ref(outcome: str) -> Score:
+        ok = outcome == "correct"
+        return Score(float(ok), ok, outcome, {"outcome": outcome})
+
+    recs = [
+        make_record("a", {"r": ref("correct")}),
+        make_record("b", {"r": ref("over_refusal")}),
+        make_record("c", {"r": Score.failure("boom")}),
+        make_record("d", error="rate_limit"),
+    ]
+    s = aggregate(recs).scorer("r")
+    assert s is not None
+    assert s.cases == 4 and s.errors == 2
+    # Pass rate over 4 cases, errors as failures: 1/4 with Wilson(1, 4).
+    assert s.pass_rate.value == pytest.approx(0.25) and s.pass_rate.n == 4
+    assert (s.pass_rate.low, s.pass_rate.high) == pytest.approx(_wilson_scipy(1, 4))
+    # Mean and outcome rates over the two scored cases only.
+    assert s.mean.value == pytest.approx(0.5) and s.mean.n == 2
+    assert s.outcomes == {"correct": 0.5, "over_refusal": 0.5}
+
+
+def test_outcome_rates_and_detail_metrics_hand_worked_with_repeats() -> None:
+    def ref(outcome: str | None, refused: object) -> Score:
+        details: dict[str, object] = {"metrics": {"refused": refused}}
+        if outcome is not None:
+            details["outcome"] = outcome
+        value = None if outcome is None else float(outcome == "correct")
+        return Score(value, None if value is None else value == 1.0, "r", details)
+
+    recs = [
+        # a: 2 repeats, one over-refusal → over 1/2; refused mean 0.5
+        make_record("a", {"r": ref("correct", 0.0)}, repeat=0),
+        make_record("a", {"r": ref("over_refusal", 1.0)}, repeat=1),
+        # b: under-refusal → under 1; refused 0
+        make_record("b", {"r": ref("under_refusal", 0.0)}),
+        # c: no should_refuse (no outcome, no value): not in outcome rates; refused 1
+        make_record("c", {"r": ref(None, 1.0)}),
+        # d: correct; non-numeric and non-finite metric values are ignored → d has no metric
+        make_record("d", {"r": ref("correct", True)}, repeat=0),
+        make_record("d", {"r": ref("correct", float("nan"))}, repeat=1),
+    ]
+    m = aggregate(recs).metrics()
+    # Outcome rates: mean over the 3 cases with an outcome of the per-case shares.
+    assert m["r.over_refusal_rate"] == pytest.approx((0.5 + 0 + 0) / 3)
+    assert m["r.under_refusal_rate"] == pytest.approx((0 + 1 + 0) / 3)
+    assert m["r.correct_rate"] == pytest.approx((0.5 + 0 + 1) / 3)
+    # Detail metric: mean over the cases that report it (a 0.5, b 0, c 1).
+    assert m["r.refused"] == pytest.approx(0.5)
+
+
+def test_tag_slices_equal_aggregating_the_tagged_records() -> None:
+    rng = np.random.default_rng(9)
+    recs = []
+    for i in range(40):
+        tags = ["all", "ünïcode-标签"] if i % 3 == 0 else ["all"]
+        if i == 7:
+            tags = ["all", "solo"]
+        recs.append(make_record(f"c{i}", {"acc": bool(rng.random() < 0.7)}, tags=tags))
+    by = aggregate_by_tag(recs)
+    assert sorted(by) == sorted(["all", "solo", "ünïcode-标签"])
+    for tag, agg in by.items():
+        subset = [r for r in recs if tag in r.tags]
+        k = sum(1 for r in subset if r.scores["acc"].passed)
+        est = agg.scorer("acc").pass_rate  # type: ignore[union-attr]
+        assert agg.tag == tag and agg.run.cases == len(subset) == est.n
+        assert est.value == pytest.approx(k / len(subset))
+        assert (est.low, est.high) == pytest.approx(_wilson_scipy(k, len(subset)))
+    assert by["all"].to_dict()["scorers"] == aggregate(recs).to_dict()["scorers"]
+
+
+def test_empty_inputs_and_scorers_absent_from_a_slice() -> None:
+    empty = aggregate([])
+    assert empty.scorers == () and empty.run.cases == 0 and empty.metrics()["errors.rate"] is None
+    recs = [make_record("a", {"acc": True}, tags=["x"]), make_record("b", {"g": 0.4}, tags=["y"])]
+    x = aggregate_by_tag(recs)["x"]
+    g = x.scorer("g")
+    assert g is not None and g.cases == 0
+    assert g.mean.value is None and g.pass_rate.value is None and g.pass_rate.low is None
+    value_only = aggregate([make_record(f"c{i}", {"v": Score(None, None)}) for i in range(3)])
+    v = value_only.scorer("v")
+    assert v is not None and v.mean.value is None and v.pass_rate.value is None
