@@ -73,3 +73,17 @@ def test_identical_pairs_have_p_one_and_empty_input_is_none() -> None:
     assert empty.delta is None and empty.n == 0
     with pytest.raises(ValueError):
         Bootstrap(3).mean_ci([1.0])
+
+
+def test_interval_of_a_constant_column_is_its_mean_to_float64_precision() -> None:
+    # The resampling products run in float32; 0.7 in float32 is 0.699999988..., which used to
+    # put low and high 1.2e-8 below the point estimate.
+    est = Bootstrap(50, seed=0).mean_ci([0.7] * 50)
+    assert est.value == pytest.approx(0.7, abs=1e-15)
+    assert est.low == pytest.approx(0.7, abs=1e-12) and est.high == pytest.approx(0.7, abs=1e-12)
+    boot = Bootstrap(50, seed=0)
+    boot.record()
+    boot.mean_ci([0.7] * 50)
+    boot.flush()
+    again = boot.mean_ci([0.7] * 50)
+    assert again.low == pytest.approx(0.7, abs=1e-12)
