@@ -19,6 +19,9 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import math
+import numbers
+import sys
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
@@ -37,6 +40,7 @@ __all__ = [
     "Score",
     "ScoreContext",
     "Scorer",
+    "as_score",
     "build_scorer",
     "closing_scorers",
     "may_keep_open",
@@ -188,16 +192,7 @@ class FunctionScorer(Scorer):
         return self._coerce(await result)
 
     def _coerce(self, result: Any) -> Score:
-        if isinstance(result, Score):
-            return result
-        if isinstance(result, bool):
-            return Score(float(result), result)
-        if isinstance(result, (int, float)):
-            return Score(float(result), float(result) >= self.threshold)
-        raise ScorerError(
-            f"scorer {self.scorer_name!r} returned {type(result).__name__}; "
-            "return a Score, a float in [0, 1] or a bool"
-        )
+        return as_score(self, result)
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -315,13 +310,71 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
             result = s.score(ctx)
             if inspect.isawaitable(result):
                 result = await result
-            out[s.name] = result
+            out[s.name] = as_score(s, result, ctx.case.id)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             msg = str(exc) if isinstance(exc, ScorerError) else f"{type(exc).__name__}: {exc}"
             out[s.name] = Score.failure(msg)
     return out
+
+
+def as_score(scorer: Scorer, result: Any, case_id: str | None = None) -> Score:
+    """``result`` as a valid :class:`Score`, or a :class:`ScorerError` saying what is wrong.
+
+    A bool or a number becomes a score (passed: the bool, or ``value >= threshold``); a value
+    outside [0, 1] or NaN is refused, because aggregates, gates and the report read values as
+    "fraction of best", and a silent 1.7 or NaN would pass cases or poison means unseen.
+    """
+    where = f"case {case_id!r}: scorer {scorer.name!r}" if case_id else f"scorer {scorer.name!r}"
+    if isinstance(result, Score):
+        score = result
+    elif isinstance(result, (bool, _np_bool())):
+        score = Score(1.0 if result else 0.0, bool(result))
+    elif isinstance(result, numbers.Real):
+        score = Score(float(result), float(result) >= scorer.threshold)
+    else:
+        raise ScorerError(
+            f"{where} returned {type(result).__name__}; return a Score, a float in [0, 1] or a bool"
+        )
+    value, passed = score.value, score.passed
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ScorerError(
+                f"{where} returned a Score whose value is {type(value).__name__} {value!r}; "
+                "give a float in [0, 1], or None when the case cannot be scored"
+            )
+        if math.isnan(value):
+            raise ScorerError(
+                f"{where} returned value NaN; give a float in [0, 1], or raise (or return "
+                "Score(None, None, reason)) when the case cannot be scored"
+            )
+        if not 0.0 <= value <= 1.0:
+            raise ScorerError(
+                f"{where} returned value {value!r}, outside [0, 1]; scale it into [0, 1] "
+                "(higher is better) and put the raw figure in details"
+            )
+    if passed is not None and not isinstance(passed, (bool, _np_bool())):
+        raise ScorerError(
+            f"{where} returned passed={passed!r} ({type(passed).__name__}); give True, False "
+            "or None"
+        )
+    if (value is not None and type(value) is not float) or (
+        passed is not None and type(passed) is not bool
+    ):  # numpy scalars would not serialise into results.jsonl
+        score = dataclasses.replace(
+            score,
+            value=None if value is None else float(value),
+            passed=None if passed is None else bool(passed),
+        )
+    return score
+
+
+def _np_bool() -> type:
+    """numpy's bool type when numpy is already imported (a scorer using it imported it), else
+    ``bool``: scoring must not import numpy for scorers that never touch it."""
+    np = sys.modules.get("numpy")
+    return np.bool_ if np is not None else bool  # type: ignore[no-any-return]
 
 
 _KEEP_OPEN: ContextVar[bool] = ContextVar("evalkit_scorers_keep_open", default=False)

@@ -172,3 +172,53 @@ def test_a_cancelled_close_still_closes_the_others_then_lets_the_cancellation_th
 
     asyncio.run(main())
     assert (slow.closed, other.closed) == (1, 1)
+
+
+# ------------------------------------------------------------------ what a scorer returns
+
+
+@dataclass
+class Returns(Scorer):
+    """Returns whatever it is given: to check what :func:`score_all` accepts."""
+
+    name = "returns"
+    result: object = None
+
+    def score(self, ctx: ScoreContext) -> Score:
+        return self.result  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("result", "error"),
+    [
+        (1.7, "case 'with': scorer 'returns' returned value 1.7, outside [0, 1]; scale it"),
+        (-0.2, "returned value -0.2, outside [0, 1]"),
+        (float("nan"), "case 'with': scorer 'returns' returned value NaN; give a float in [0, 1]"),
+        (Score(2.0, True), "returned value 2.0, outside [0, 1]"),
+        (Score(float("nan"), False), "returned value NaN"),
+        (Score("high", True), "returned a Score whose value is str 'high'"),  # type: ignore[arg-type]
+        (Score(0.5, "yes"), "returned passed='yes' (str); give True, False or None"),  # type: ignore[arg-type]
+        ("yes", "case 'with': scorer 'returns' returned str; return a Score, a float in [0, 1]"),
+        (None, "returned NoneType; return a Score"),
+    ],
+)
+def test_a_value_outside_0_1_nan_or_a_wrong_type_is_a_recorded_error(
+    result: object, error: str
+) -> None:
+    out = asyncio.run(score_all([Returns(result=result), NeedsContext()], ctx(0)))
+    assert out["returns"].value is None and out["returns"].passed is None
+    assert error in (out["returns"].error or "")
+    assert out["needs_context"].passed is True  # the others still score
+
+
+def test_a_class_scorer_may_return_a_float_or_a_bool_like_a_function() -> None:
+    import numpy as np
+
+    out = asyncio.run(score_all([Returns(result=0.7, threshold=0.8)], ctx(0)))
+    assert out["returns"] == Score(0.7, False)
+    out = asyncio.run(score_all([Returns(result=True)], ctx(0)))
+    assert out["returns"] == Score(1.0, True)
+    out = asyncio.run(score_all([Returns(result=Score(np.float32(0.5), np.bool_(True)))], ctx(0)))
+    assert type(out["returns"].value) is float and type(out["returns"].passed) is bool
+    unscored = Score(None, None, "unpriced")  # a value-less score without error stays valid
+    assert asyncio.run(score_all([Returns(result=unscored)], ctx(0)))["returns"] == unscored
