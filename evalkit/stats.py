@@ -130,7 +130,11 @@ class Bootstrap:
         return float(lo), float(hi)
 
     def mean_ci(self, values: Sequence[float] | np.ndarray) -> Estimate:
-        """Mean of the non-nan values with a percentile bootstrap interval."""
+        """Mean of the non-nan values with a percentile bootstrap interval.
+
+        One value gives no interval (``low``/``high`` ``None``): every resample of one case is
+        that case, so the bootstrap would claim a zero-width 95% interval.
+        """
         from evalkit.aggregate import Estimate
 
         x = np.asarray(values, dtype=float)
@@ -139,6 +143,8 @@ class Bootstrap:
         mean, boots, k = self._means(x)
         if k == 0:
             return Estimate(None, None, None, 0)
+        if k == 1:
+            return Estimate(mean, None, None, 1)
         lo, hi = self._interval(boots)
         return Estimate(mean, lo, hi, k)
 

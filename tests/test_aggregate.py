@@ -273,3 +273,11 @@ def test_empty_inputs_and_scorers_absent_from_a_slice() -> None:
     value_only = aggregate([make_record(f"c{i}", {"v": Score(None, None)}) for i in range(3)])
     v = value_only.scorer("v")
     assert v is not None and v.mean.value is None and v.pass_rate.value is None
+
+
+def test_a_single_case_has_a_mean_without_interval_and_a_wilson_pass_rate() -> None:
+    s = aggregate([make_record("a", {"g": 0.7})]).scorer("g")
+    assert s is not None
+    assert s.mean.value == pytest.approx(0.7) and s.mean.n == 1
+    assert s.mean.low is None and s.mean.high is None
+    assert (s.pass_rate.low, s.pass_rate.high) == pytest.approx(_wilson_scipy(1, 1))

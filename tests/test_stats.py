@@ -87,3 +87,10 @@ def test_interval_of_a_constant_column_is_its_mean_to_float64_precision() -> Non
     boot.flush()
     again = boot.mean_ci([0.7] * 50)
     assert again.low == pytest.approx(0.7, abs=1e-12)
+
+
+def test_one_value_has_a_mean_but_no_interval() -> None:
+    # Every resample of a single case is that case: a zero-width "95%" interval would be false.
+    est = Bootstrap(3, seed=0).mean_ci([np.nan, 0.4, np.nan])
+    assert est.value == pytest.approx(0.4) and est.n == 1
+    assert est.low is None and est.high is None
