@@ -96,8 +96,9 @@ class ScorerAggregate:
     mean: Estimate
     """Mean of per-case values (scored records only), bootstrap 95% CI."""
     pass_rate: Estimate
-    """Share of cases that pass (errors count as failures); Wilson CI without repeats,
-    cluster bootstrap with them."""
+    """Mean over cases of each case's share of passing repeats (without repeats: the share of
+    cases that pass); errors count as failures. Wilson CI when no case is flaky (always so
+    without repeats), cluster bootstrap of per-case rates otherwise."""
     errors: int = 0
     """Records where the scorer failed or the provider returned no response."""
     flaky: int = 0
@@ -465,9 +466,10 @@ def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -
     rates = np.array([np.nan if p is None or p.pass_rate is None else p.pass_rate for p in per])
     applied = [p for p in per if p is not None]
     mean = boot.mean_ci(values)
-    single = all(len(p.verdicts) <= 1 for p in applied)
     judged = rates[~np.isnan(rates)]
-    if single and judged.size:
+    # When no case is flaky (always so without repeats) each case is one pass/fail: Wilson
+    # holds, and a bootstrap would give an all-pass run the zero-width interval [1, 1].
+    if judged.size and bool(np.all((judged == 0) | (judged == 1))):
         lo, hi = wilson(int(judged.sum()), int(judged.size))
         pass_rate = Estimate(float(judged.mean()), lo, hi, int(judged.size))
     else:

@@ -281,3 +281,15 @@ def test_a_single_case_has_a_mean_without_interval_and_a_wilson_pass_rate() -> N
     assert s.mean.value == pytest.approx(0.7) and s.mean.n == 1
     assert s.mean.low is None and s.mean.high is None
     assert (s.pass_rate.low, s.pass_rate.high) == pytest.approx(_wilson_scipy(1, 1))
+
+
+def test_repeats_without_flaky_cases_get_a_wilson_pass_rate_interval() -> None:
+    # 20 cases x 3 repeats, every repeat passes: the bootstrap said [1, 1].
+    recs = [make_record(f"c{i}", {"acc": True}, repeat=r) for i in range(20) for r in range(3)]
+    est = aggregate(recs).scorer("acc").pass_rate  # type: ignore[union-attr]
+    assert est.value == 1.0 and est.n == 20
+    assert (est.low, est.high) == pytest.approx(_wilson_scipy(20, 20))
+    # Consistent cases, some failing every repeat: Wilson over cases (7 of 10 pass).
+    recs = [make_record(f"c{i}", {"acc": i < 7}, repeat=r) for i in range(10) for r in range(2)]
+    est = aggregate(recs).scorer("acc").pass_rate  # type: ignore[union-attr]
+    assert (est.low, est.high) == pytest.approx(_wilson_scipy(7, 10))
