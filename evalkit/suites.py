@@ -221,7 +221,27 @@ def _parse_scorers(
         )
         return ()
     out = []
+    seen: dict[str, int] = {}
     for i, item in enumerate(raw, start=1):
+        given = (
+            item
+            if isinstance(item, str)
+            else item.get("name")
+            if isinstance(item, Mapping)
+            else None
+        )
+        if isinstance(given, str):
+            if given in seen:
+                # Scores are keyed by the scorer's name: the second would hide the first.
+                problems.append(
+                    Problem(
+                        f"{where} scorers[{i}]",
+                        f"{given!r} is already scorers[{seen[given]}]; scores are keyed by "
+                        "the scorer's name, so one would hide the other; list it once",
+                    )
+                )
+                continue
+            seen[given] = i
         if isinstance(item, str):
             out.append(ScorerSpec(item, base_dir=base_dir))
             continue
@@ -237,20 +257,22 @@ def _parse_scorers(
             "",
             problems,
         )
+        loc = f"{where} scorers[{i}]"
         thr = item.get("threshold")
-        if thr is not None and not isinstance(thr, (int, float)):
+        if thr is not None and (
+            not isinstance(thr, (int, float)) or isinstance(thr, bool) or not 0 <= thr <= 1
+        ):
+            problems.append(Problem(f"{loc} threshold", f"must be a number in [0, 1], got {thr!r}"))
+        args = item.get("args", {})
+        if not isinstance(args, Mapping):
             problems.append(
-                Problem(f"{where} scorers[{i}] threshold", f"must be a number, got {thr!r}")
+                Problem(f"{loc} args", f"must be a table, e.g. args = {{ key = 1 }}, got {args!r}")
             )
-        out.append(
-            ScorerSpec(
-                item["name"],
-                dict(item.get("args", {})),
-                thr,
-                base_dir,
-                bool(item.get("skip_missing", False)),
-            )
-        )
+            args = {}
+        skip = item.get("skip_missing", False)
+        if not isinstance(skip, bool):
+            problems.append(Problem(f"{loc} skip_missing", f"must be true or false, got {skip!r}"))
+        out.append(ScorerSpec(item["name"], dict(args), thr, base_dir, skip is True))
     return tuple(out)
 
 

@@ -182,3 +182,35 @@ def test_summary_is_readable_and_has_hashes() -> None:
     s = c.summary()
     assert s["tools"] == ["a", "b"] and len(s["prompt_sha256"]) == 64
     assert s["fingerprint"] == c.fingerprint()
+
+
+def test_scorer_entries_are_checked_and_a_name_listed_twice_is_refused(tmp_path: Path) -> None:
+    bad = """
+[candidates.a]
+provider = "openai"
+model = "x"
+
+[suites.s]
+dataset = "data.jsonl"
+candidates = ["a"]
+scorers = [
+  { name = "fuzzy", args = "x" },
+  { name = "regex", threshold = 1.5 },
+  { name = "contains", threshold = true },
+  { name = "exact_match", skip_missing = "yes" },
+  "refusal",
+  { name = "refusal", threshold = 1.0 },
+]
+"""
+    path = project_dir(tmp_path, bad) / "evalkit.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    got = [str(p).replace(str(path), "CFG") for p in info.value.problems]
+    assert got == [
+        "CFG: [suites.s] scorers[1] args: must be a table, e.g. args = { key = 1 }, got 'x'",
+        "CFG: [suites.s] scorers[2] threshold: must be a number in [0, 1], got 1.5",
+        "CFG: [suites.s] scorers[3] threshold: must be a number in [0, 1], got True",
+        "CFG: [suites.s] scorers[4] skip_missing: must be true or false, got 'yes'",
+        "CFG: [suites.s] scorers[6]: 'refusal' is already scorers[5]; scores are keyed by the "
+        "scorer's name, so one would hide the other; list it once",
+    ]
