@@ -391,17 +391,18 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
             continue
         verdicts.append(None if s.passed is None else bool(s.passed))
         outcome = s.details.get("outcome") if isinstance(s.details, Mapping) else None
-        if s.value is not None:
-            values.append(float(s.value))
-        if s.value is not None or isinstance(outcome, str):
+        value = _finite(s.value)
+        if value is not None:
+            values.append(value)
+        if value is not None or isinstance(outcome, str):
             scored += 1
         if isinstance(outcome, str):
             outcomes[outcome] += 1
         metrics = s.details.get("metrics") if isinstance(s.details, Mapping) else None
         if isinstance(metrics, Mapping):
             for k, v in metrics.items():
-                if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
-                    metric_sums[str(k)].append(float(v))
+                if not isinstance(v, bool) and (x := _finite(v)) is not None:
+                    metric_sums[str(k)].append(x)
     if not applied:
         return None
     return CaseScorer(
@@ -412,6 +413,18 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
         scored=scored,
         metrics={k: sum(v) / len(v) for k, v in metric_sums.items()},
     )
+
+
+def _finite(v: object) -> float | None:
+    """``v`` as a float when it is a finite number, else ``None``.
+
+    A NaN or infinite value (a scorer bug, or ``NaN`` read back from JSON) counts as no value:
+    it used to make its case's mean over repeats NaN, dropping the other repeats, and an
+    infinite value made the scorer's mean infinite and its interval NaN.
+    """
+    if isinstance(v, (int, float)) and math.isfinite(v):
+        return float(v)
+    return None
 
 
 # ----------------------------------------------------------------------------- aggregate

@@ -293,3 +293,21 @@ def test_repeats_without_flaky_cases_get_a_wilson_pass_rate_interval() -> None:
     recs = [make_record(f"c{i}", {"acc": i < 7}, repeat=r) for i in range(10) for r in range(2)]
     est = aggregate(recs).scorer("acc").pass_rate  # type: ignore[union-attr]
     assert (est.low, est.high) == pytest.approx(_wilson_scipy(7, 10))
+
+
+def test_non_finite_values_count_as_no_value() -> None:
+    recs = [
+        make_record("a", {"g": Score(float("nan"), True)}, repeat=0),
+        make_record("a", {"g": Score(0.6, True)}, repeat=1),
+        make_record("b", {"g": Score(float("inf"), True)}),
+        make_record("c", {"g": Score(0.2, False)}),
+    ]
+    cases = summarise_cases(recs)
+    assert cases["a"].scorers["g"].value == pytest.approx(0.6)  # the NaN repeat drops out
+    assert cases["b"].scorers["g"].value is None
+    s = aggregate(recs).scorer("g")
+    assert s is not None
+    assert s.mean.value == pytest.approx(0.4) and s.mean.n == 2
+    assert s.mean.low is not None and s.mean.high is not None
+    assert 0.2 - 1e-6 <= s.mean.low <= s.mean.high <= 0.6 + 1e-6  # float32 resampling
+    assert s.pass_rate.value == pytest.approx(2 / 3)  # verdicts still count
