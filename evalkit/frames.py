@@ -101,29 +101,33 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
 
 
 def run_html(run: Run) -> str:
-    """Jupyter's rich display of a run: a header and per-scorer pass rates, all escaped."""
+    """Jupyter's rich display of a run: a header and per-scorer pass rates, all escaped.
+
+    Pass rates are :func:`evalkit.aggregate.aggregate`'s, so the notebook shows the numbers
+    the report and the gates use: per case, with scorer and provider errors as failures.
+    """
+    from evalkit.aggregate import aggregate
+
     m = run.manifest
     cand = m.get("candidate", {})
     ds = m.get("dataset", {})
-    scores: dict[str, list[bool]] = {}
-    errors = 0
-    for r in run.records:
-        errors += r.error is not None
-        for name, s in r.scores.items():
-            if s.passed is not None:
-                scores.setdefault(name, []).append(bool(s.passed))
+    errors = sum(r.error is not None for r in run.records)
+    # Only the pass rates are shown, so no bootstrap resamples are drawn (n_boot=0).
+    agg = aggregate(run.records, n_boot=0)
     e = html.escape
     rows = "".join(
-        f"<tr><td>{e(name)}</td><td>{sum(v) / len(v):.1%}</td><td>{len(v)}</td></tr>"
-        for name, v in sorted(scores.items())
-        if v
+        f"<tr><td>{e(s.name)}</td><td>{s.pass_rate.value:.1%}</td><td>{s.pass_rate.n}</td>"
+        f"<td>{s.errors}</td></tr>"
+        for s in agg.scorers
+        if s.pass_rate.value is not None
     )
     return (
         f"<div><b>evalkit run</b> {e(str(m.get('run_id', run.path.name)))}: candidate "
         f"<code>{e(str(cand.get('name', '?')))}</code> ({e(str(cand.get('provider', '?')))} / "
         f"{e(str(cand.get('model', '?')))}) on <code>{e(str(ds.get('name', '?')))}</code>, "
         f"{len(run.records)} records, {errors} errors"
-        f"<table><thead><tr><th>scorer</th><th>pass rate</th><th>n</th></tr></thead>"
+        f"<table><thead><tr><th>scorer</th><th>pass rate</th><th>cases</th><th>errors</th>"
+        f"</tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )
 

@@ -1,0 +1,51 @@
+"""pandas views and notebook displays of runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from evalkit.frames import records_frame, run_html
+from evalkit.scoring import Score
+from tests.helpers.runs import make_record, make_run
+
+
+def test_run_html_pass_rates_count_errors_as_failures(tmp_path: Path) -> None:
+    recs = [
+        make_record("a", {"acc": True}),
+        make_record("b", {"acc": Score.failure("boom")}),
+        make_record("c", error="timeout"),
+        make_record("d", {"acc": True}),
+    ]
+    html = run_html(make_run(tmp_path / "run", recs))
+    # 2 of 4 cases pass; the scorer error and the provider error are failures (was 100.0%).
+    assert "<td>acc</td><td>50.0%</td><td>4</td><td>2</td>" in html
+    assert "1 errors" in html
+
+
+def test_run_html_pass_rate_is_per_case_over_repeats(tmp_path: Path) -> None:
+    recs = [
+        make_record("a", {"acc": True}, repeat=0),
+        make_record("a", {"acc": True}, repeat=1),
+        make_record("b", {"acc": False}, repeat=0),
+        make_record("b", {"acc": True}, repeat=1),
+    ]
+    html = run_html(make_run(tmp_path / "run", recs, repeats=2))
+    assert "<td>acc</td><td>75.0%</td><td>2</td><td>0</td>" in html
+
+
+def test_run_html_escapes_names(tmp_path: Path) -> None:
+    recs = [make_record("a", {"<script>x</script>": True})]
+    html = run_html(make_run(tmp_path / "run", recs))
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_records_frame_types_score_columns() -> None:
+    frame = records_frame(
+        [make_record("a", {"acc": True, "g": 0.25}), make_record("b", error="timeout")]
+    )
+    assert list(frame["case_id"]) == ["a", "b"]
+    assert frame["score.g"].iloc[0] == pytest.approx(0.25)
+    assert frame["passed.acc"].isna().iloc[1] and bool(frame["passed.acc"].iloc[0])
+    assert frame["error_kind"].iloc[1] == "timeout"
