@@ -311,3 +311,13 @@ def test_non_finite_values_count_as_no_value() -> None:
     assert s.mean.low is not None and s.mean.high is not None
     assert 0.2 - 1e-6 <= s.mean.low <= s.mean.high <= 0.6 + 1e-6  # float32 resampling
     assert s.pass_rate.value == pytest.approx(2 / 3)  # verdicts still count
+
+
+def test_split_modules_are_re_exported_from_evalkit_aggregate() -> None:
+    import evalkit.aggregate as agg
+    import evalkit.aggregate_per_case as per_case
+    import evalkit.aggregate_types as types
+
+    for module in (types, per_case):
+        for name in module.__all__:
+            assert getattr(agg, name) is getattr(module, name) and name in agg.__all__

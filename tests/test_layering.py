@@ -18,6 +18,7 @@ STAGES: list[tuple[str, ...]] = [
     ("scoring",),
     ("records", "cache", "limits", "retry", "progress"),
     ("dispatch", "scoring_pool", "runmeta", "engine_run", "engine", "scorers"),
+    ("aggregate_types", "aggregate_per_case"),
     ("stats", "aggregate", "changes", "comparison_cases", "comparison", "compare", "gates"),
     ("summary", "report", "frames"),
     ("api", "assertions", "pytest_plugin", "pytest_items", "pytest_runner", "cli", "__main__"),

@@ -1,0 +1,174 @@
+"""One case of one run, consolidated over its repeats: :class:`CaseScorer` per scorer and
+:class:`CaseSummary` per case, built by :func:`summarise_cases`.
+
+The definitions (what applies, passes, is flaky) are in :mod:`evalkit.aggregate`'s docstring
+and ``docs/compare.md``. Re-exported by :mod:`evalkit.aggregate`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from evalkit.records import Record
+
+__all__ = ["CaseScorer", "CaseSummary", "all_tags", "scorer_names", "summarise_cases"]
+
+
+@dataclass(frozen=True)
+class CaseScorer:
+    """One scorer on one case, consolidated over repeats."""
+
+    value: float | None
+    """Mean of the scored values over repeats."""
+    verdicts: tuple[bool | None, ...]
+    """Per repeat: passed, failed (errors included), or ``None`` (no verdict)."""
+    errors: int
+    outcomes: Mapping[str, int]
+    """``details["outcome"]`` label → repeats that had it."""
+    scored: int
+    """Repeats with a value or an outcome (the outcome-rate denominator)."""
+    metrics: Mapping[str, float]
+    """``details["metrics"]`` means over repeats."""
+
+    @cached_property
+    def pass_rate(self) -> float | None:
+        v = [x for x in self.verdicts if x is not None]
+        return sum(v) / len(v) if v else None
+
+    @cached_property
+    def passed(self) -> bool | None:
+        """Majority verdict over repeats; a tie fails."""
+        rate = self.pass_rate
+        return None if rate is None else rate > 0.5
+
+    @cached_property
+    def flaky(self) -> bool:
+        return len({x for x in self.verdicts if x is not None}) > 1
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One case of one run: its records (sorted by repeat) and per-scorer consolidation."""
+
+    case_id: str
+    tags: tuple[str, ...]
+    records: tuple[Record, ...]
+    scorers: Mapping[str, CaseScorer]
+
+    @cached_property
+    def passed(self) -> bool | None:
+        """Passes every scorer that gave a verdict; ``None`` when none did."""
+        verdicts = [s.passed for s in self.scorers.values() if s.passed is not None]
+        if not verdicts:
+            return False if any(r.error for r in self.records) else None
+        return all(verdicts)
+
+    @cached_property
+    def verdicts(self) -> tuple[bool | None, ...]:
+        """Per repeat: passed every scorer with a verdict (provider errors fail)."""
+        out: list[bool | None] = []
+        for i in range(len(self.records)):
+            vs = [s.verdicts[i] for s in self.scorers.values() if s.verdicts[i] is not None]
+            out.append(all(vs) if vs else (False if self.records[i].error else None))
+        return tuple(out)
+
+    @cached_property
+    def pass_rate(self) -> float | None:
+        v = [x for x in self.verdicts if x is not None]
+        return sum(v) / len(v) if v else None
+
+    @cached_property
+    def flaky(self) -> bool:
+        return len({x for x in self.verdicts if x is not None}) > 1
+
+
+def scorer_names(records: Iterable[Record]) -> tuple[str, ...]:
+    """Every scorer name that appears in the records, sorted."""
+    return tuple(sorted({name for r in records for name in r.scores}))
+
+
+def all_tags(records: Iterable[Record]) -> tuple[str, ...]:
+    return tuple(sorted({t for r in records for t in r.tags}))
+
+
+def summarise_cases(
+    records: Iterable[Record], scorers: Sequence[str] | None = None
+) -> dict[str, CaseSummary]:
+    """Group records by case (first-seen order) and consolidate each scorer over repeats."""
+    records = tuple(records)
+    names = tuple(scorers) if scorers is not None else scorer_names(records)
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        groups[r.case_id].append(r)
+    out: dict[str, CaseSummary] = {}
+    for case_id, recs in groups.items():
+        recs.sort(key=lambda r: r.repeat)
+        per: dict[str, CaseScorer] = {}
+        for name in names:
+            cs = _case_scorer(recs, name)
+            if cs is not None:
+                per[name] = cs
+        tags = tuple(dict.fromkeys(t for r in recs for t in r.tags))
+        out[case_id] = CaseSummary(case_id, tags, tuple(recs), per)
+    return out
+
+
+def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
+    values: list[float] = []
+    verdicts: list[bool | None] = []
+    outcomes: Counter[str] = Counter()
+    metric_sums: dict[str, list[float]] = defaultdict(list)
+    errors = scored = 0
+    applied = False
+    for r in recs:
+        s = r.scores.get(name)
+        if s is None:
+            verdicts.append(False if r.error else None)
+            errors += bool(r.error)
+            applied |= r.error is not None
+            continue
+        applied = True
+        if s.error is not None or r.error is not None:
+            verdicts.append(False)
+            errors += 1
+            continue
+        verdicts.append(None if s.passed is None else bool(s.passed))
+        outcome = s.details.get("outcome") if isinstance(s.details, Mapping) else None
+        value = _finite(s.value)
+        if value is not None:
+            values.append(value)
+        if value is not None or isinstance(outcome, str):
+            scored += 1
+        if isinstance(outcome, str):
+            outcomes[outcome] += 1
+        metrics = s.details.get("metrics") if isinstance(s.details, Mapping) else None
+        if isinstance(metrics, Mapping):
+            for k, v in metrics.items():
+                if not isinstance(v, bool) and (x := _finite(v)) is not None:
+                    metric_sums[str(k)].append(x)
+    if not applied:
+        return None
+    return CaseScorer(
+        value=sum(values) / len(values) if values else None,
+        verdicts=tuple(verdicts),
+        errors=errors,
+        outcomes=dict(outcomes),
+        scored=scored,
+        metrics={k: sum(v) / len(v) for k, v in metric_sums.items()},
+    )
+
+
+def _finite(v: object) -> float | None:
+    """``v`` as a float when it is a finite number, else ``None``.
+
+    A NaN or infinite value (a scorer bug, or ``NaN`` read back from JSON) counts as no value:
+    it used to make its case's mean over repeats NaN, dropping the other repeats, and an
+    infinite value made the scorer's mean infinite and its interval NaN.
+    """
+    if isinstance(v, (int, float)) and math.isfinite(v):
+        return float(v)
+    return None
