@@ -94,3 +94,19 @@ def test_one_value_has_a_mean_but_no_interval() -> None:
     est = Bootstrap(3, seed=0).mean_ci([np.nan, 0.4, np.nan])
     assert est.value == pytest.approx(0.4) and est.n == 1
     assert est.low is None and est.high is None
+
+
+def test_bootstrap_weights_do_not_depend_on_the_drawing_block_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import evalkit.stats as stats
+
+    one_block = Bootstrap(37, n_boot=50, seed=2).weights
+    monkeypatch.setattr(stats, "_BLOCK", 100)  # two rows of 37 per block
+    blocks = Bootstrap(37, n_boot=50, seed=2).weights
+    assert np.array_equal(one_block, blocks)
+    assert blocks.shape == (50, 37) and (blocks.sum(axis=1) == 37).all()
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, 37, size=(50, 37))
+    expected = np.stack([np.bincount(row, minlength=37) for row in idx]).astype(np.float32)
+    assert np.array_equal(blocks, expected)
