@@ -83,13 +83,29 @@ def aggregate(
 def aggregate_by_tag(
     records: Iterable[Record], *, n_boot: int = 1000, seed: int = 0
 ) -> dict[str, RunAggregate]:
-    """One :class:`RunAggregate` per tag, sorted by tag."""
+    """One :class:`RunAggregate` per tag, sorted by tag.
+
+    Equal to ``aggregate(records, tag=t)`` for every tag; cases are summarised once and a
+    summary is reused in each slice that holds all of its records (the usual case, as tags
+    are the case's), so ten tags do not summarise every case ten times over.
+    """
     records = tuple(records)
     names = scorer_names(records)
-    return {
-        t: aggregate(records, tag=t, scorers=names, n_boot=n_boot, seed=seed)
-        for t in all_tags(records)
-    }
+    summaries = summarise_cases(records, names)
+    out: dict[str, RunAggregate] = {}
+    for t in all_tags(records):
+        tagged = [r for r in records if t in r.tags]
+        counts = Counter(r.case_id for r in tagged)
+        cases = []
+        for case_id, n in counts.items():  # first-seen order, as aggregate() sees it
+            full = summaries[case_id]
+            if n == len(full.records):
+                cases.append(full)
+            else:  # repeats of this case carry different tags: summarise the tagged ones
+                own = [r for r in tagged if r.case_id == case_id]
+                cases.append(summarise_cases(own, names)[case_id])
+        out[t] = aggregate_cases(cases, names, tagged, tag=t, n_boot=n_boot, seed=seed)
+    return out
 
 
 def aggregate_cases(

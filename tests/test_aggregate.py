@@ -321,3 +321,21 @@ def test_split_modules_are_re_exported_from_evalkit_aggregate() -> None:
     for module in (types, per_case):
         for name in module.__all__:
             assert getattr(agg, name) is getattr(module, name) and name in agg.__all__
+
+
+def test_aggregate_by_tag_equals_aggregating_each_tag_separately() -> None:
+    rng = np.random.default_rng(4)
+    recs = []
+    for i in range(30):
+        for r in range(3):
+            tags = [f"t{i % 4}", "many"] if i % 5 else ["x"]
+            if i == 2 and r == 1:
+                tags = ["odd-repeat"]  # a repeat tagged unlike its case's other repeats
+            value = float(rng.random())
+            recs.append(make_record(f"c{i}", {"g": value, "acc": value > 0.3}, repeat=r, tags=tags))
+    rng.shuffle(recs)  # type: ignore[arg-type]
+    by = aggregate_by_tag(recs)
+    names = ("acc", "g")
+    assert set(by) == {"t0", "t1", "t2", "t3", "many", "x", "odd-repeat"}
+    for t, agg in by.items():
+        assert agg == aggregate(recs, tag=t, scorers=names), t
