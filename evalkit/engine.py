@@ -35,7 +35,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.errors import RunError
+from evalkit.errors import ConfigError, RunError
 
 if TYPE_CHECKING:
     from evalkit.config import Candidate, Project
@@ -198,8 +198,32 @@ async def _execute(
 ) -> Run:
     from evalkit.engine_run import CandidateRun
 
+    _check_unique_names(scorers, suite_info)
     job = CandidateRun(eval_set, candidate, scorers, options, progress, dict(suite_info or {}))
     return await job.execute()
+
+
+def _check_unique_names(scorers: Sequence[Scorer], suite_info: Mapping[str, Any] | None) -> None:
+    """Scores are keyed by scorer name, so two scorers of one name would overwrite each other's
+    scores on every record, silently; refuse the run before it starts instead."""
+    seen: dict[str, Scorer] = {}
+    for s in scorers:
+        if s.name in seen:
+            where = f"[suites.{suite_info['suite']}] scorers" if suite_info else "scorers"
+            first, second = (_describe(x) for x in (seen[s.name], s))
+            raise ConfigError.single(
+                where,
+                f"two scorers are named {s.name!r} ({first} and {second}); a record keeps one "
+                "score per name, so one would overwrite the other; give one of them another "
+                "name (the name argument of @scorer, or the class's name attribute)",
+            )
+        seen[s.name] = s
+
+
+def _describe(s: Scorer) -> str:
+    fn = getattr(s, "fn", None)
+    target = fn if callable(fn) else type(s)
+    return f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', '?')}"
 
 
 def default_run_dir(options: RunOptions, label: str, candidate: str) -> Path:

@@ -128,3 +128,20 @@ def test_no_command_and_help_exit_codes(capsys: pytest.CaptureFixture[str]) -> N
         main(["validate", "--help"])
     assert info.value.code == 0
     assert "Validate JSONL eval sets" in capsys.readouterr().out
+
+
+def test_validate_names_each_scorer_problem_once_and_refuses_a_shared_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)
+    config = root / "evalkit.toml"
+    config.write_text(CONFIG.replace('["check.py:Check"]', '["no_such_scorer"]'))
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("[suites.support] scorers[1]") == 1  # the location, not twice over
+    # two references, one name: a record would keep only one of their scores
+    (root / "other.py").write_text(SCORER)
+    config.write_text(CONFIG.replace('["check.py:Check"]', '["check.py:Check", "other.py:Check"]'))
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "scorers[2]: scorer name 'check' is already used by scorers[1]" in err

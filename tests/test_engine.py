@@ -378,11 +378,16 @@ def test_scorers_are_closed_when_the_run_aborts_or_is_cancelled(tmp_path: Path, 
     assert _closes("c") == 1
 
 
+@dataclass
+class OtherCloseSpy(CloseSpy):
+    name: ClassVar[str] = "other_close_spy"  # scores are keyed by name: two spies, two names
+
+
 def test_a_failing_close_warns_without_hiding_other_closes_or_the_results(
     tmp_path: Path, key: str
 ) -> None:
     EVENTS.clear()
-    scorers = [CloseSpy(label="bad", fail_close=True), CloseSpy(label="good")]
+    scorers = [CloseSpy(label="bad", fail_close=True), OtherCloseSpy(label="good")]
     with pytest.warns(RuntimeWarning, match=r"scorer 'close_spy': aclose\(\) failed .*OSError"):
         result = run(_set(["a"]), _cand(key), scorers, _opts(tmp_path))
     assert len(result.records) == 1
@@ -413,3 +418,19 @@ scorers = ["tests.test_engine:CloseSpy"]
     project = load_config(tmp_path / "evalkit.toml")
     run_suite(project, "s", None, RunOptions(out_dir=tmp_path / "out", progress="off"))
     assert [what for _, what, _ in EVENTS] == ["score-open", "score-open", "aclose"]
+
+
+@scorer("echoes", register=False)
+def _also_named_echoes(ctx: ScoreContext) -> Score:
+    return Score(0.0, False)
+
+
+def test_two_scorers_of_one_name_are_refused_before_any_call(tmp_path: Path, key: str) -> None:
+    from evalkit.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        run(_set(["hello"]), _cand(key), [_echoes(), _also_named_echoes()], _opts(tmp_path))
+    message = str(err.value)
+    assert "two scorers are named 'echoes'" in message
+    assert "test_engine:_echoes" in message and "test_engine:_also_named_echoes" in message
+    assert not sp.CALLS[key] and not (tmp_path / "run" / "results.jsonl").exists()

@@ -110,13 +110,26 @@ def _check_suite(project: Any, suite: Any) -> list[str]:
                 problems.append(Problem(f"suite {suite.name!r}", str(exc)))
                 if len(problems) >= MAX_RENDER_PROBLEMS:
                     break
+    named: dict[str, str] = {}
     for i, spec in enumerate(suite.scorers, start=1):
         where = f"{project.path}: [suites.{suite.name}] scorers[{i}]"
         try:
             scorer = spec.build(where)
+        except ConfigError as exc:  # already names where (file, suite, entry)
+            problems.extend(exc.problems)
+            continue
         except EvalkitError as exc:
             problems.append(Problem(where, str(exc)))
             continue
+        if scorer.name in named:
+            problems.append(
+                Problem(
+                    where,
+                    f"scorer name {scorer.name!r} is already used by {named[scorer.name]}; a "
+                    "record keeps one score per name, so give one of them another name",
+                )
+            )
+        named.setdefault(scorer.name, f"scorers[{i}]")
         missing = [c.id for c in es if not scorer.applies_to(c)]
         if missing and not spec.skip_missing:
             problems.append(
