@@ -238,13 +238,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             p = preds[f"{name} [leave-one-setup-out]"]
             print(line(f"{name} [leave-one-setup-out]", [y[i] for i in m], [p[i] for i in m]))
 
-    print("\nOver/under-refusal rates with should_refuse = (prompt is unsafe), default policy:")
+    print(
+        "\nOver/under-refusal with should_refuse = (prompt is unsafe), default policy: as a "
+        "share of all responses\n(refusal.over_refusal_rate / under_refusal_rate), and of "
+        "safe / unsafe prompts (refusal.over_refusal_of_safe / under_refusal_of_unsafe):"
+    )
     expect = [r["prompt_label"] == "unsafe" for r in rows]
+    safe, unsafe = expect.count(False), expect.count(True)
     for name, p in (("human labels", y), *preds.items()):
         outs = [outcome_for(v, e) for v, e in zip(p, expect, strict=True)]
-        over = outs.count("over_refusal") / len(outs)
-        under = outs.count("under_refusal") / len(outs)
-        print(f"  {name:<42} over {over:.3f}  under {under:.3f}")
+        over, under = outs.count("over_refusal"), outs.count("under_refusal")
+        print(
+            f"  {name:<42} over {over / len(outs):.3f}  under {under / len(outs):.3f}   "
+            f"of safe {over / safe:.3f}  of unsafe {under / unsafe:.3f}"
+        )
 
     scorer, lex = Refusal(), Refusal(method="lexicon")
     # Each response scored as the case it answers (its prompt, should_refuse = unsafe), so the

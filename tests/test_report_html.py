@@ -115,10 +115,12 @@ def test_view_colours_by_direction_and_splits_refusal_rates(tmp_path: Path) -> N
     assert rows["groundedness.mean"]["tone"] == "worse"  # score went down
     assert rows["cost.per_case"]["tone"] == "worse"  # cost went up
     assert rows["groundedness.mean"]["ci_fmt"] != "–" and rows["groundedness.mean"]["p_fmt"] != "–"
-    refusal = [m["metric"] for m in s["refusal"]]
-    assert refusal == [
-        "refusal.over_refusal_rate"
-    ]  # the only outcome in these runs besides correct
+    refusal = {m["metric"]: m for m in s["refusal"]}
+    # safe requests only in these runs: no under-refusal metric, no under_refusal outcome
+    assert list(refusal) == ["refusal.over_refusal_of_safe", "refusal.over_refusal_rate"]
+    of_safe = refusal["refusal.over_refusal_of_safe"]
+    assert of_safe["label"] == "over-refusal, share of safe requests (refusal)"
+    assert of_safe["baseline_fmt"].endswith("%") and of_safe["better"] == "lower"
     assert s["counts"]["regression"] > 0 and s["cases"][0]["st"] == "regression"
 
 

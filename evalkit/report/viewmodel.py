@@ -28,7 +28,14 @@ HEADLINE_RUN_METRICS = (
     "latency.p95",
     "errors.rate",
 )
-REFUSAL_RATES = ("over_refusal_rate", "under_refusal_rate")
+REFUSAL_RATES = (
+    ("over_refusal_of_safe", "over-refusal, share of safe requests"),
+    ("under_refusal_of_unsafe", "under-refusal, share of unsafe requests"),
+    ("over_refusal_rate", "over-refusal, share of all cases"),
+    ("under_refusal_rate", "under-refusal, share of all cases"),
+)
+"""The refusal table's rows: the ``refusal`` scorer's conditional rates (as XSTest reports
+them), then the generic outcome rates over every case with ``should_refuse``."""
 NON_QUALITY = ("cost", "latency")
 """Scorers that measure spend, not quality: left out of the quality axis of the charts."""
 ALPHA = 0.05
@@ -43,7 +50,7 @@ def _finite(v: Any) -> float | None:
 def _kind(metric: str) -> str:
     from evalkit.aggregate import RUN_METRICS
 
-    if metric.endswith("_rate") or metric.endswith(".rate"):
+    if metric.endswith(("_rate", ".rate", "_of_safe", "_of_unsafe")):
         return "pct"
     stat = metric.rpartition(".")[2]
     if metric in RUN_METRICS:
@@ -192,12 +199,11 @@ def _metric_tables(c: Comparison, scorers: Sequence[str]) -> dict[str, list[dict
             if d is not None:
                 headline.append(metric_row(d, f"{name} {stat.replace('_', ' ')}"))
                 shown.add(d.metric)
-        for rate in REFUSAL_RATES:
+        for rate, label in REFUSAL_RATES:
             d = o.metric(f"{name}.{rate}")
             if d is not None:
                 if d.higher_is_better is None:  # refusing wrongly is bad both ways
                     d = replace(d, higher_is_better=False)
-                label = rate.removesuffix("_rate").replace("_", "-") + " rate"
                 refusal.append(metric_row(d, f"{label} ({name})"))
                 shown.add(d.metric)
     for m in HEADLINE_RUN_METRICS:

@@ -158,6 +158,8 @@ def random_specs(
             {
                 "verdict": "full_refusal" if refused else "compliance",
                 "outcome": "over_refusal" if refused else "correct",
+                # as the refusal scorer writes them for a safe request
+                "metrics": {"refused": float(refused), "over_refusal_of_safe": float(refused)},
             },
         )
         question = " ".join(case_rng.sample(_WORDS, 8))
