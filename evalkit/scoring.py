@@ -65,7 +65,8 @@ class Score:
     details: Mapping[str, Any] = field(default_factory=dict)
     """Structured evidence for the report (claims, per-argument verdicts, verdict labels)."""
     error: str | None = None
-    """Why the scorer could not score this case (the case is then neither passed nor failed)."""
+    """Why the scorer could not score this case. Its value and verdict are then unknown: the
+    case counts as not passed in the scorer's pass rate and is left out of its mean."""
 
     def to_dict(self) -> dict[str, Any]:
         d = {

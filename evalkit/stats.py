@@ -163,7 +163,10 @@ class Bootstrap:
         """Mean of ``b - a`` over cases where both are present, with interval and p-value.
 
         The p-value is two-sided: twice the smaller share of resampled means on either side
-        of zero (with the +1 correction, so it is never exactly 0).
+        of zero (with the +1 correction, so it is never exactly 0), and never below
+        ``2 / 2**k`` for ``k`` pairs, the smallest p-value an exact sign-flip test on ``k``
+        pairs can reach: with one pair every resample is that pair, and the bootstrap alone
+        would call a single difference significant at p = 0.002.
         """
         d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
         if d.size != self.n:
@@ -177,7 +180,8 @@ class Bootstrap:
         m = boots.size
         below = (int((boots <= 0).sum()) + 1) / (m + 1)
         above = (int((boots >= 0).sum()) + 1) / (m + 1)
-        return PairedResult(mean, lo, hi, min(1.0, 2 * min(below, above)), k)
+        floor = 2.0 / 2.0 ** min(k, 1023)
+        return PairedResult(mean, lo, hi, min(1.0, max(2 * min(below, above), floor)), k)
 
 
 def paired_bootstrap(

@@ -110,3 +110,12 @@ def test_bootstrap_weights_do_not_depend_on_the_drawing_block_size(
     idx = rng.integers(0, 37, size=(50, 37))
     expected = np.stack([np.bincount(row, minlength=37) for row in idx]).astype(np.float32)
     assert np.array_equal(blocks, expected)
+
+
+def test_a_few_pairs_are_never_more_significant_than_an_exact_sign_flip_test_allows() -> None:
+    assert paired_bootstrap([0.9], [0.5]).p_value == 1.0  # one difference proves nothing
+    assert paired_bootstrap([0.9, 0.8], [0.5, 0.4]).p_value == 0.5
+    five = paired_bootstrap([0.9] * 5, [0.5] * 5)
+    assert five.p_value is not None and five.p_value >= 2 / 2**5
+    many = paired_bootstrap([0.9] * 40, [0.5] * 40)
+    assert many.p_value is not None and many.p_value < 0.01  # the floor vanishes with n
