@@ -48,6 +48,7 @@ _EXPORTS = {
     "Verdict": "evalkit.comparison",
     "write_report": "evalkit.report",
     "records_frame": "evalkit.frames",
+    "aggregates_frame": "evalkit.frames",
     "deltas_frame": "evalkit.frames",
     "cases_frame": "evalkit.frames",
     "expect": "evalkit.assertions",

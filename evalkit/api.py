@@ -74,6 +74,13 @@ class SuiteResult:
         frames = [records_frame(r.records) for r in self.runs.values()]
         return pd.concat(frames, ignore_index=True) if frames else records_frame(())
 
+    def summary(self, *, by_tag: bool = True) -> pd.DataFrame:
+        """Per run, scorer and tag: mean and pass rate with 95% intervals, outcome rates and
+        detail metrics (one row per candidate, slice and scorer; ``tag`` None = overall)."""
+        from evalkit.frames import aggregates_frame
+
+        return aggregates_frame(self.runs.values(), by_tag=by_tag)
+
     def deltas(self) -> pd.DataFrame:
         """One row per comparison and metric: baseline, candidate, delta, interval, p-value."""
         from evalkit.frames import deltas_frame

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RECORD_COLUMNS",
+    "aggregates_frame",
     "cases_frame",
     "comparison_html",
     "deltas_frame",
@@ -98,6 +99,45 @@ def _columns(rows: list[dict[str, Any]]) -> list[str]:
             if key not in RECORD_COLUMNS:
                 extra[key] = None
     return [*RECORD_COLUMNS, *sorted(extra)]
+
+
+def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0) -> pd.DataFrame:
+    """One row per run, slice (``tag`` is ``None`` for the whole run) and scorer: cases,
+    errors, the mean and the pass rate with their 95% intervals, then the scorer's outcome
+    rates (``<outcome>_rate``) and detail metrics, as :func:`evalkit.aggregate.aggregate`
+    computes them for the report and the gates."""
+    import pandas as pd
+
+    from evalkit.aggregate import aggregate, aggregate_by_tag
+
+    rows: list[dict[str, Any]] = []
+    for run in runs:
+        name = run.manifest.get("candidate", {}).get("name")
+        slices = [aggregate(run.records, seed=seed)]
+        if by_tag:
+            slices += list(aggregate_by_tag(run.records, seed=seed).values())
+        for agg in slices:
+            for s in agg.scorers:
+                row: dict[str, Any] = {
+                    "candidate": name,
+                    "tag": agg.tag,
+                    "scorer": s.name,
+                    "cases": s.cases,
+                    "errors": s.errors,
+                    "mean": s.mean.value,
+                    "mean_low": s.mean.low,
+                    "mean_high": s.mean.high,
+                    "pass_rate": s.pass_rate.value,
+                    "pass_rate_low": s.pass_rate.low,
+                    "pass_rate_high": s.pass_rate.high,
+                }
+                row.update({f"{label}_rate": v for label, v in sorted(s.outcomes.items())})
+                row.update(dict(sorted(s.metrics.items())))
+                rows.append(row)
+    head = ["candidate", "tag", "scorer", "cases", "errors", "mean", "mean_low", "mean_high"]
+    head += ["pass_rate", "pass_rate_low", "pass_rate_high"]
+    extra = sorted({k for r in rows for k in r} - set(head))
+    return pd.DataFrame(rows, columns=head + extra)
 
 
 def run_html(run: Run) -> str:

@@ -49,3 +49,44 @@ def test_records_frame_types_score_columns() -> None:
     assert frame["score.g"].iloc[0] == pytest.approx(0.25)
     assert frame["passed.acc"].isna().iloc[1] and bool(frame["passed.acc"].iloc[0])
     assert frame["error_kind"].iloc[1] == "timeout"
+
+
+def test_aggregates_frame_gives_per_scorer_and_per_tag_estimates_with_intervals(
+    tmp_path: Path,
+) -> None:
+    from evalkit.frames import aggregates_frame
+    from evalkit.stats import wilson
+
+    recs = [
+        make_record("a", {"acc": True, "g": 0.9}, tags=["billing"]),
+        make_record("b", {"acc": False, "g": 0.2}, tags=["billing", "vip"]),
+        make_record("c", {"acc": True, "g": 0.7}, tags=["vip"]),
+        make_record("d", error="timeout", tags=["vip"]),
+    ]
+    frame = aggregates_frame([make_run(tmp_path / "run", recs)])
+    overall = frame[frame["tag"].isna()].set_index("scorer")
+    assert set(overall.index) == {"acc", "g"}
+    acc = overall.loc["acc"]
+    assert (acc["cases"], acc["errors"], acc["pass_rate"]) == (4, 1, 0.5)  # error = failure
+    low, high = wilson(2, 4)
+    assert acc["pass_rate_low"] == pytest.approx(low) and acc["pass_rate_high"] == pytest.approx(
+        high
+    )
+    g = overall.loc["g"]
+    assert g["mean"] == pytest.approx(0.6)  # the errored case is out of the mean
+    assert g["mean_low"] <= g["mean"] <= g["mean_high"]
+    vip = frame[(frame["tag"] == "vip") & (frame["scorer"] == "acc")].iloc[0]
+    assert (vip["cases"], vip["pass_rate"]) == (3, pytest.approx(1 / 3))
+    assert set(frame["tag"].dropna()) == {"billing", "vip"}
+    assert list(frame.columns[:3]) == ["candidate", "tag", "scorer"]
+
+
+def test_cli_summary_lines_give_each_scorer_its_estimates(tmp_path: Path) -> None:
+    from evalkit.cli.run import scorer_lines
+
+    recs = [
+        make_record(c, {"acc": ok}) for c, ok in zip("abcd", (True, True, True, False), strict=True)
+    ]
+    (line,) = scorer_lines(make_run(tmp_path / "run", recs))
+    assert line.startswith("  acc: mean 0.750 [")
+    assert "pass rate 75.0% [30.1%, 95.4%] over 4 case(s)" in line  # Wilson, 3 of 4

@@ -106,3 +106,9 @@ def test_rich_html_displays_escape_untrusted_text(project_copy: Path) -> None:
     frame = result.frame()
     assert set(frame["candidate"]) == {"tools-baseline", "tools-candidate"}
     assert {"metric", "delta", "p_value"} <= set(result.deltas().columns)
+    summary = result.summary()
+    overall = summary[summary["tag"].isna() & (summary["scorer"] == "tool_calls")]
+    assert set(overall["candidate"]) == {"tools-baseline", "tools-candidate"}
+    assert (overall["pass_rate_low"] <= overall["pass_rate"]).all()
+    assert (overall["pass_rate"] <= overall["pass_rate_high"]).all()
+    assert summary["tag"].notna().any()  # and per tag

@@ -218,6 +218,30 @@ def print_summary(run: Run) -> None:
             f"  {c['not_run']} case repeat(s) not run: budget reached; "
             f"finish with: evalkit run --resume {run.path} --max-cost USD"
         )
+    lines += scorer_lines(run)
     lines.append(f"  run dir: {run.path}")
     print("\n".join(lines))
     sys.stdout.flush()
+
+
+def scorer_lines(run: Run) -> list[str]:
+    """Per scorer, over the whole run: mean and pass rate with their 95% intervals (per tag:
+    ``SuiteResult.summary()`` / ``evalkit.frames.aggregates_frame``, or the report)."""
+    from evalkit.aggregate import aggregate
+
+    def est(e: Any, pct: bool) -> str:
+        f = (lambda v: f"{v:.1%}") if pct else (lambda v: f"{v:.3f}")
+        ci = f" [{f(e.low)}, {f(e.high)}]" if e.low is not None and e.high is not None else ""
+        return f"{f(e.value)}{ci}"
+
+    out = []
+    for s in aggregate(run.records).scorers:
+        parts = []
+        if s.mean.value is not None:
+            parts.append(f"mean {est(s.mean, False)}")
+        if s.pass_rate.value is not None:
+            parts.append(f"pass rate {est(s.pass_rate, True)}")
+        what = ", ".join(parts) or "no values"
+        errors = f", {s.errors} error(s)" if s.errors else ""
+        out.append(f"  {s.name}: {what} over {s.cases} case(s){errors}")
+    return out
