@@ -152,3 +152,47 @@ def test_cache_file_is_sqlite_in_wal_mode(tmp_path: Path) -> None:
     with ResponseCache(tmp_path) as cache:
         mode = cache._db.execute("PRAGMA journal_mode").fetchone()[0]
     assert mode == "wal"
+
+
+_OPEN_AT_ONCE = """
+import multiprocessing as mp, sys, tempfile
+from evalkit.cache import ResponseCache
+
+def opener(folder, barrier, out):
+    barrier.wait()
+    try:
+        ResponseCache(folder).close()
+        out.put("ok")
+    except Exception as exc:
+        out.put(repr(exc))
+
+if __name__ == "__main__":
+    ctx = mp.get_context("fork")  # a fresh interpreter without threads: fork is safe here
+    failures = []
+    for _ in range(15):
+        folder, barrier, out = tempfile.mkdtemp(dir=sys.argv[1]), ctx.Barrier(8), ctx.Queue()
+        procs = [ctx.Process(target=opener, args=(folder, barrier, out)) for _ in range(8)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join()
+        failures += [r for r in (out.get() for _ in procs) if r != "ok"]
+    print(len(failures), failures[:1])
+"""
+
+
+def test_processes_opening_a_new_cache_at_once_all_succeed(tmp_path: Path) -> None:
+    # xdist workers start together; switching a new file to WAL used to fail some of them with
+    # "database is locked" at once (about 1 opening in 27), killing that worker's run.
+    script = tmp_path / "open_at_once.py"
+    script.write_text(_OPEN_AT_ONCE)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    done = subprocess.run(
+        [sys.executable, str(script), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0 []"
