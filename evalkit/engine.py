@@ -203,6 +203,21 @@ async def _execute(
     return await job.execute()
 
 
+def _rebuild_scorer(spec: Mapping[str, Any], run_dir: Path) -> Scorer:
+    """A scorer of a run's manifest, by its registered name or else by the reference it was
+    loaded from (``module:attr``, or the absolute ``file.py:attr`` of a scorers/ file)."""
+    from evalkit.scoring import build_scorer
+
+    where = f"{run_dir} manifest scorer {spec.get('name')!r}"
+    args, threshold = spec.get("args"), spec.get("threshold")
+    try:
+        return build_scorer(spec["name"], args, threshold, where=where)
+    except ConfigError:
+        if not spec.get("ref"):
+            raise
+        return build_scorer(spec["ref"], args, threshold, where=where)
+
+
 def _check_unique_names(scorers: Sequence[Scorer], suite_info: Mapping[str, Any] | None) -> None:
     """Scores are keyed by scorer name, so two scorers of one name would overwrite each other's
     scores on every record, silently; refuse the run before it starts instead."""
@@ -301,7 +316,6 @@ def _resume_job(
 ) -> tuple[EvalSet, Candidate, list[Scorer], RunOptions, dict[str, Any]]:
     from evalkit.dataset import load_eval_set
     from evalkit.runmeta import candidate_from_manifest, read_manifest
-    from evalkit.scoring import build_scorer
 
     m = read_manifest(run_dir)
     candidate = candidate_from_manifest(m)
@@ -320,10 +334,7 @@ def _resume_job(
         specs = project.suite(suite).scorers
         scorers = [s.build(where=f"{config}: [suites.{suite}] scorers") for s in specs]
     else:
-        scorers = [
-            build_scorer(s["name"], s.get("args"), where=f"{run_dir} manifest scorer")
-            for s in m.get("scorers", [])
-        ]
+        scorers = [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
     cache = m.get("cache") or {}
     opts = replace(
         options,

@@ -153,7 +153,7 @@ class Scorer:
             if dataclasses.is_dataclass(self)
             else {}
         )
-        return {"name": self.name, "args": _jsonable(args)}
+        return {"name": self.name, "args": _jsonable(args), "ref": reference_of(type(self))}
 
     async def aclose(self) -> None:
         """Release what this scorer keeps open between records; the default has nothing.
@@ -202,8 +202,21 @@ class FunctionScorer(Scorer):
         return {
             "name": self.scorer_name,
             "args": _jsonable(dict(self.kwargs)),
+            "threshold": self.threshold,
             "function": f"{self.fn.__module__}:{self.fn.__qualname__}",
+            "ref": reference_of(self.fn),
         }
+
+
+def reference_of(target: Any) -> str:
+    """A reference :func:`build_scorer` can load again (for ``--resume``): ``module:qualname``,
+    or ``/abs/path/file.py:qualname`` for a scorer loaded from a file, whose module name
+    (``evalkit_user_...``) cannot be imported."""
+    module = sys.modules.get(target.__module__)
+    file = getattr(module, "__file__", None)
+    if target.__module__.startswith("evalkit_user_") and file:
+        return f"{file}:{target.__qualname__}"
+    return f"{target.__module__}:{target.__qualname__}"
 
 
 SCORERS: Registry[Callable[..., Scorer]] = Registry(

@@ -200,7 +200,11 @@ def test_cpu_bound_scorer_runs_in_worker_processes(tmp_path: Path, key: str) -> 
     assert [s.passed for s in scores] == [True, False]  # "echo: one two three", "echo: x"
     assert all(s.details["pid"] != os.getpid() for s in scores)
     assert result.manifest["scorers"] == [
-        {"name": "word_count", "args": {"min_words": 3, "threshold": 0.5}}
+        {
+            "name": "word_count",
+            "args": {"min_words": 3, "threshold": 0.5},
+            "ref": "tests.helpers.scripted_provider:WordCount",
+        }
     ]
 
 

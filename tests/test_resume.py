@@ -79,3 +79,43 @@ def test_resume_refuses_a_changed_dataset(
     ds.write_text('{"id": "a", "input": "changed"}\n')
     assert main(["run", "--resume", str(out), "--no-progress"]) == 2
     assert "changed since the run started" in capsys.readouterr().err
+
+
+def test_resume_of_an_ad_hoc_run_rebuilds_scorers_given_by_file_reference(
+    tmp_path: Path,
+) -> None:
+    # The manifest names each scorer; a scorer from a file is known by no registered name,
+    # so resume must load it again from the reference recorded with it.
+    (tmp_path / "mine.py").write_text(
+        "from dataclasses import dataclass\n"
+        "from evalkit.scoring import Score, Scorer\n\n"
+        "@dataclass\n"
+        "class Long(Scorer):\n"
+        "    name = 'long'\n"
+        "    min_words: int = 1\n\n"
+        "    def score(self, ctx):\n"
+        "        ok = len(ctx.response.text.split()) >= self.min_words\n"
+        "        return Score(float(ok), ok)\n\n"
+        "def shouty(ctx, *, mark='!'):\n"
+        "    return Score(1.0, True) if mark not in ctx.response.text else Score(0.0, False)\n"
+    )
+    ds = tmp_path / "ds.jsonl"
+    ds.write_text("".join(json.dumps({"id": f"c{i}", "input": f"q {i}"}) + "\n" for i in range(4)))
+    run_dir = tmp_path / "run"
+    args = ["run", str(ds), "--provider", PROVIDER, "--model", "m", "--out", str(run_dir)]
+    args += [
+        "--scorer",
+        f"{tmp_path / 'mine.py'}:Long",
+        "--scorer",
+        f"{tmp_path / 'mine.py'}:shouty",
+    ]
+    assert main([*args, "--cache-mode", "off", "--no-progress"]) == 0
+    results = run_dir / "results.jsonl"
+    lines = results.read_text().splitlines()
+    results.write_text("\n".join(lines[:2]) + "\n")  # as if killed after two cases
+
+    assert main(["run", "--resume", str(run_dir), "--no-progress"]) == 0
+    run = read_run(run_dir)
+    assert sorted(r.case_id for r in run.records) == ["c0", "c1", "c2", "c3"]
+    assert all({"long", "shouty"} <= set(r.scores) for r in run.records)
+    assert all(r.scores["long"].passed and r.scores["shouty"].passed for r in run.records)

@@ -150,6 +150,7 @@ def test_regex_spec_is_json() -> None:
             "flags": "i",
             "negate": False,
         },
+        "ref": "evalkit.scorers.text:Regex",
     }
 
 

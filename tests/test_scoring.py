@@ -101,6 +101,7 @@ def test_build_scorer_errors_are_actionable() -> None:
         assert spec.spec() == {
             "name": "needs_context",
             "args": {"bonus": 0.25, "threshold": 0.9},
+            "ref": f"{__name__}:NeedsContext",
         }
     finally:
         SCORERS.unregister("needs_context_test")
