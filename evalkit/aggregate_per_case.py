@@ -12,6 +12,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from evalkit.records import Record
 
@@ -86,9 +87,18 @@ class CaseSummary:
         return len({x for x in self.verdicts if x is not None}) > 1
 
 
-def scorer_names(records: Iterable[Record]) -> tuple[str, ...]:
-    """Every scorer name that appears in the records, sorted."""
-    return tuple(sorted({name for r in records for name in r.scores}))
+def scorer_names(
+    records: Iterable[Record], manifest: Mapping[str, Any] | None = None
+) -> tuple[str, ...]:
+    """Every scorer name that appears in the records, and with ``manifest`` every scorer the
+    run declared, sorted. A scorer whose every record failed at the provider appears in no
+    record; without the manifest it would vanish from the aggregate, and a gate on it would
+    read "unknown metric" instead of a pass rate of 0."""
+    names = {name for r in records for name in r.scores}
+    for spec in (manifest or {}).get("scorers") or ():
+        if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+            names.add(spec["name"])
+    return tuple(sorted(names))
 
 
 def all_tags(records: Iterable[Record]) -> tuple[str, ...]:

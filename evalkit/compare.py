@@ -100,7 +100,10 @@ def compare(
     """
     match = _dataset_match(baseline, candidate, allow_dataset_mismatch)
     names = tuple(
-        sorted(set(scorer_names(baseline.records)) | set(scorer_names(candidate.records)))
+        sorted(
+            set(scorer_names(baseline.records, baseline.manifest))
+            | set(scorer_names(candidate.records, candidate.manifest))
+        )
     )
     base = summarise_cases(baseline.records, names)
     cand = summarise_cases(candidate.records, names)

@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from evalkit.aggregate import RunAggregate, aggregate
+from evalkit.aggregate import RunAggregate, aggregate, scorer_names
 from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
 from evalkit.config import Gate
 from evalkit.errors import did_you_mean
@@ -269,6 +269,7 @@ def check_thresholds(
     """Check a single run (no baseline): ``min`` / ``max`` rules are evaluated, delta and
     ``no_new_failures`` rules are reported as ``skip`` (they need a baseline run)."""
     records = tuple(run.records if isinstance(run, Run) else run)
+    names = scorer_names(records, run.manifest if isinstance(run, Run) else None)
     cache: dict[str | None, RunAggregate] = {}
     results: list[GateResult] = []
     for gate in gates:
@@ -287,7 +288,9 @@ def check_thresholds(
                 )
                 continue
             if gate.tag not in cache:
-                cache[gate.tag] = aggregate(records, tag=gate.tag, n_boot=n_boot, seed=seed)
+                cache[gate.tag] = aggregate(
+                    records, tag=gate.tag, scorers=names, n_boot=n_boot, seed=seed
+                )
             results.append(_threshold(cache[gate.tag], gate, rule))
     return Verdict(tuple(results))
 

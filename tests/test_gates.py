@@ -153,3 +153,21 @@ def test_check_thresholds_single_run(tmp_path: Path) -> None:
     assert "needs a baseline" in v.results[3].reason
     assert v.status == "FAIL"
     assert check_thresholds(recs, [Gate("acc.pass_rate", min=0.85)]).passed
+
+
+def test_a_scorer_whose_every_record_failed_at_the_provider_is_a_zero_not_unknown(
+    tmp_path: Path,
+) -> None:
+    # No record carries an 'acc' score, but the run declared the scorer: every case is a
+    # failure of it (pass rate 0), which is what a gate must say, not "unknown metric".
+    recs = [make_record(f"c{i}", error="timeout") for i in range(3)]
+    run = make_run(tmp_path / "r", recs, scorers=["acc"])
+    (result,) = check_thresholds(run, [Gate("acc.pass_rate", min=0.9)]).results
+    assert result.status == "fail"
+    assert result.observed == 0.0 and "unknown metric" not in result.reason
+    assert result.reason.startswith("acc.pass_rate 0 < min 0.9 (95% CI 0…0.561, n=3)")
+    base = make_run(tmp_path / "b", [make_record(f"c{i}", {"acc": True}) for i in range(3)])
+    cmp = compare(base, run, gates=[Gate("acc.pass_rate", max_drop=0.05)])
+    delta = cmp.overall.metric("acc.pass_rate")
+    assert delta is not None and (delta.baseline, delta.candidate) == (1.0, 0.0)
+    assert not cmp.passed

@@ -119,3 +119,8 @@ def test_a_few_pairs_are_never_more_significant_than_an_exact_sign_flip_test_all
     assert five.p_value is not None and five.p_value >= 2 / 2**5
     many = paired_bootstrap([0.9] * 40, [0.5] * 40)
     assert many.p_value is not None and many.p_value < 0.01  # the floor vanishes with n
+
+
+def test_wilson_bounds_are_exactly_0_and_1_at_the_ends() -> None:
+    assert wilson(0, 3)[0] == 0.0 and wilson(3, 3)[1] == 1.0
+    assert 0.0 < wilson(1, 3)[0] < wilson(1, 3)[1] < 1.0
