@@ -206,7 +206,7 @@ async def _execute(
 def _rebuild_scorer(spec: Mapping[str, Any], run_dir: Path) -> Scorer:
     """A scorer of a run's manifest, by its registered name or else by the reference it was
     loaded from (``module:attr``, or the absolute ``file.py:attr`` of a scorers/ file)."""
-    from evalkit.scoring import build_scorer
+    from evalkit.scoring import build_scorer, rename_scorer
 
     where = f"{run_dir} manifest scorer {spec.get('name')!r}"
     args, threshold = spec.get("args"), spec.get("threshold")
@@ -215,7 +215,9 @@ def _rebuild_scorer(spec: Mapping[str, Any], run_dir: Path) -> Scorer:
     except ConfigError:
         if not spec.get("ref"):
             raise
-        return build_scorer(spec["ref"], args, threshold, where=where)
+        built = build_scorer(spec["ref"], args, threshold, where=where)
+        # a scorer run under another name (a suite's as = "...") keeps that name
+        return rename_scorer(built, spec["name"]) if built.name != spec["name"] else built
 
 
 def _check_unique_names(scorers: Sequence[Scorer], suite_info: Mapping[str, Any] | None) -> None:

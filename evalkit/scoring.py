@@ -208,6 +208,16 @@ class FunctionScorer(Scorer):
         }
 
 
+def rename_scorer(scorer: Scorer, name: str) -> Scorer:
+    """Give a built scorer another name (a suite's ``as = "..."``): its scores, metrics and
+    gates go under ``name``, so the same scorer can run twice with different arguments."""
+    if isinstance(scorer, FunctionScorer):
+        scorer.scorer_name = name
+    else:
+        scorer.name = name  # type: ignore[misc]  # an instance attribute over the ClassVar
+    return scorer
+
+
 def reference_of(target: Any) -> str:
     """A reference :func:`build_scorer` can load again (for ``--resume``): ``module:qualname``,
     or ``/abs/path/file.py:qualname`` for a scorer loaded from a file, whose module name

@@ -7,12 +7,15 @@ can be built in Python.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from evalkit.errors import Problem, did_you_mean
+
+_SCORER_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
 __all__ = ["CACHE_MODES", "Gate", "ScorerSpec", "Suite", "parse_suite", "unknown_keys"]
 
@@ -31,16 +34,27 @@ class ScorerSpec:
     skip_missing: bool = False
     """Leave cases that lack the scorer's required fields unscored instead of recording a
     scorer error: for suites that mix kinds of cases (some with context, some with tools)."""
+    alias: str | None = None
+    """``as = "..."`` in the config: the name its scores go under, so one scorer can be used
+    twice with different arguments (two ``contains`` checks)."""
 
     def build(self, where: str = "scorer") -> Any:
-        from evalkit.scoring import build_scorer
+        from evalkit.scoring import build_scorer, rename_scorer
 
         scorer = build_scorer(
             self.name, self.args, self.threshold, where=where, base_dir=self.base_dir
         )
         if self.skip_missing:
             scorer.skip_missing = True
+        if self.alias:
+            rename_scorer(scorer, self.alias)
         return scorer
+
+    @property
+    def key(self) -> str:
+        """The name its scores go under (before the scorer is built, for a reference, the
+        reference itself)."""
+        return self.alias or self.name
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -48,6 +62,7 @@ class ScorerSpec:
             "args": dict(self.args),
             "threshold": self.threshold,
             "skip_missing": self.skip_missing,
+            "as": self.alias,
         }
 
 
@@ -226,7 +241,7 @@ def _parse_scorers(
         given = (
             item
             if isinstance(item, str)
-            else item.get("name")
+            else (item.get("as") or item.get("name"))
             if isinstance(item, Mapping)
             else None
         )
@@ -237,7 +252,8 @@ def _parse_scorers(
                     Problem(
                         f"{where} scorers[{i}]",
                         f"{given!r} is already scorers[{seen[given]}]; scores are keyed by "
-                        "the scorer's name, so one would hide the other; list it once",
+                        "the scorer's name, so one would hide the other; list it once, or "
+                        'name this one with as = "..." to use the scorer twice',
                     )
                 )
                 continue
@@ -252,7 +268,7 @@ def _parse_scorers(
             continue
         unknown_keys(
             item,
-            ("name", "args", "threshold", "skip_missing"),
+            ("name", "args", "threshold", "skip_missing", "as"),
             f"{where} scorers[{i}]",
             "",
             problems,
@@ -272,7 +288,17 @@ def _parse_scorers(
         skip = item.get("skip_missing", False)
         if not isinstance(skip, bool):
             problems.append(Problem(f"{loc} skip_missing", f"must be true or false, got {skip!r}"))
-        out.append(ScorerSpec(item["name"], dict(args), thr, base_dir, skip is True))
+        alias = item.get("as")
+        if alias is not None and (not isinstance(alias, str) or not _SCORER_NAME.fullmatch(alias)):
+            problems.append(
+                Problem(
+                    f"{loc} as",
+                    "must be a name of letters, digits, '_' or '-' (it becomes the metric "
+                    f"prefix, '<as>.pass_rate'), got {alias!r}",
+                )
+            )
+            alias = None
+        out.append(ScorerSpec(item["name"], dict(args), thr, base_dir, skip is True, alias))
     return tuple(out)
 
 

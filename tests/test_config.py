@@ -212,5 +212,6 @@ scorers = [
         "CFG: [suites.s] scorers[3] threshold: must be a number in [0, 1], got True",
         "CFG: [suites.s] scorers[4] skip_missing: must be true or false, got 'yes'",
         "CFG: [suites.s] scorers[6]: 'refusal' is already scorers[5]; scores are keyed by the "
-        "scorer's name, so one would hide the other; list it once",
+        "scorer's name, so one would hide the other; list it once, or name this one with "
+        'as = "..." to use the scorer twice',
     ]

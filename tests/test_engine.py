@@ -438,3 +438,45 @@ def test_two_scorers_of_one_name_are_refused_before_any_call(tmp_path: Path, key
     assert "two scorers are named 'echoes'" in message
     assert "test_engine:_echoes" in message and "test_engine:_also_named_echoes" in message
     assert not sp.CALLS[key] and not (tmp_path / "run" / "results.jsonl").exists()
+
+
+def test_a_suite_runs_one_scorer_twice_under_the_names_it_gives(tmp_path: Path) -> None:
+    from evalkit.config import load_config
+    from evalkit.engine import resume, run_suite
+    from evalkit.errors import ConfigError
+
+    (tmp_path / "ds.jsonl").write_text('{"id": "a", "input": "refund in 5 days"}\n')
+    body = """
+[candidates.one]
+provider = "scripted"
+model = "m"
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one"]
+scorers = [
+  { name = "contains", as = "says_refund", args = { values = ["refund"] } },
+  { name = "contains", as = "says_weeks", args = { values = ["weeks"] } },
+]
+"""
+    (tmp_path / "evalkit.toml").write_text(body)
+    project = load_config(tmp_path / "evalkit.toml")
+    opts = RunOptions(out_dir=tmp_path / "out", progress="off", cache_mode="off")
+    (run_one,) = run_suite(project, "s", None, opts).values()
+    scores = run_one.records[0].scores  # the scripted provider echoes the input
+    assert scores["says_refund"].passed is True and scores["says_weeks"].passed is False
+    assert [s["name"] for s in run_one.manifest["scorers"]] == ["says_refund", "says_weeks"]
+    # resumed from the manifest alone (no config), the names stay
+    (run_one.path / "results.jsonl").write_text("")
+    (tmp_path / "evalkit.toml").unlink()
+    (again,) = resume(run_one.path, RunOptions(progress="off", cache_mode="off"))
+    assert set(again.records[0].scores) == {"says_refund", "says_weeks"}
+    assert again.records[0].scores["says_refund"].passed is True
+    # without as, the second is refused, and the message says how to do it
+    (tmp_path / "evalkit.toml").write_text(
+        body.replace(', as = "says_refund"', "").replace(', as = "says_weeks"', "")
+    )
+    with pytest.raises(ConfigError, match=r"use the scorer twice"):
+        load_config(tmp_path / "evalkit.toml")
+    (tmp_path / "evalkit.toml").write_text(body.replace('"says_weeks"', '"says.weeks"'))
+    with pytest.raises(ConfigError, match=r"scorers\[2\] as: must be a name"):
+        load_config(tmp_path / "evalkit.toml")
