@@ -143,11 +143,23 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         from dataclasses import replace
 
         parent.config.stash[_SETTINGS] = replace(settings, config=str(file_path))
-    elif _config_path(parent.config) != file_path.resolve():
+    elif _config_file(parent.config) != file_path.resolve():
         return None  # another project's config under the tests: not the one in use
     from evalkit.pytest_items import EvalkitFile
 
     return EvalkitFile.from_parent(parent, path=file_path)
+
+
+def _config_file(config: pytest.Config) -> Path | None:
+    """The config file in use, found without parsing it: a config that does not load is then
+    collected anyway and fails as that file's collection error, with evalkit's message."""
+    settings = config.stash[_SETTINGS]
+    if settings.config:
+        return Path(settings.config).resolve()
+    from evalkit.config import find_config
+
+    found = find_config(settings.start)
+    return found.resolve() if found else None
 
 
 def _config_path(config: pytest.Config) -> Path | None:

@@ -346,3 +346,17 @@ def test_xdist_workers_share_answers_and_the_report(
     assert ran_paid == {"gw0", "gw1"}  # both workers ran the paying suite, sharing its answers
     html = (project / "r.html").read_text(encoding="utf-8")
     assert "cand" in html and "base" in html  # from whichever worker compared them
+
+
+# ------------------------------------------------------------------------------ config errors
+
+
+def test_bad_config_is_a_collection_error_without_traceback(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ERROR collecting evalkit.toml*", "*evalkit.toml: invalid TOML*"])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "tomllib" not in out and "pytest_plugin.py" not in out
