@@ -35,7 +35,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_refusal import PLAIN, line, out_of_fold
 from train_refusal import build, fit, load_rows
 
-from evalkit.scorers._refusal_model import ANALYZERS
 from evalkit.scorers.refusal import combined_verdict
 
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’]+")
@@ -71,34 +70,10 @@ class Masked:
         self.model, self.request = model, request
 
     def predict_proba(self, text: str) -> dict[str, float]:
-        import math
-
         from evalkit.scorers._refusal_lexicon import lexicon_features
 
-        m = self.model
-        k = len(m.classes)
-        z = list(m.intercept)
         masked = mask(text, self.request)
-        for block in m.blocks:
-            counts: dict[int, int] = {}
-            for term in ANALYZERS[block.analyzer](masked):
-                j = block.index.get(term)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            vals = {j: (1.0 + math.log(c)) * block.idf[j] for j, c in counts.items()}
-            norm = math.sqrt(sum(v * v for v in vals.values()))
-            if norm == 0.0:
-                continue
-            for j, v in vals.items():
-                for c in range(k):
-                    z[c] += block.coef[j][c] * v * block.weight / norm
-        for x, row in zip(lexicon_features(text), m.lexicon_coef, strict=True):
-            if x:
-                for c in range(k):
-                    z[c] += row[c] * x * m.lexicon_weight
-        top = max(z)
-        e = [math.exp(v - top) for v in z]
-        return {cls: v / sum(e) for cls, v in zip(m.classes, e, strict=True)}
+        return self.model.softmax(self.model.linear_scores(masked, lexicon_features(text)))
 
 
 def run(

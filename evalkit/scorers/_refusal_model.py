@@ -94,6 +94,17 @@ class RefusalModel:
 
     def predict_proba(self, text: str) -> dict[str, float]:
         """Class probabilities for one response (softmax of the linear scores)."""
+        return self.softmax(self.linear_scores(text, lexicon_features(text)))
+
+    def softmax(self, z: Sequence[float]) -> dict[str, float]:
+        top = max(z)
+        exps = [math.exp(v - top) for v in z]
+        total = sum(exps)
+        return {cls: e / total for cls, e in zip(self.classes, exps, strict=True)}
+
+    def linear_scores(self, text: str, lexicon: Sequence[float]) -> list[float]:
+        """One score per class: the n-gram blocks read ``text``, the lexicon part is the given
+        feature vector (separate so that experiments can feed the blocks another text)."""
         k = len(self.classes)
         z = list(self.intercept)
         for block in self.blocks:
@@ -111,14 +122,11 @@ class RefusalModel:
                 row = block.coef[j]
                 for c in range(k):
                     z[c] += row[c] * v * scale
-        for x, row in zip(lexicon_features(text), self.lexicon_coef, strict=True):
+        for x, row in zip(lexicon, self.lexicon_coef, strict=True):
             if x:
                 for c in range(k):
                     z[c] += row[c] * x * self.lexicon_weight
-        top = max(z)
-        exps = [math.exp(v - top) for v in z]
-        total = sum(exps)
-        return {cls: e / total for cls, e in zip(self.classes, exps, strict=True)}
+        return z
 
 
 def load_model(path: str | Path) -> RefusalModel:
