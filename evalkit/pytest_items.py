@@ -94,7 +94,13 @@ class EvalkitFile(_EvalkitNode, pytest.File):
 
         mark_collected(self.config)
         runner = _runner(self)
-        for name in runner.suite_names():
+        names = runner.suite_names()
+        if not names:  # else pytest exits 5 ("no tests ran"), which a CI step may not check
+            raise EvalkitFailure(
+                f"{self.path}: no suite to run; --evalkit collects one item per gate of each "
+                "[suites.NAME] table; add one (see docs/pytest.md) or drop --evalkit"
+            )
+        for name in names:
             runner.project().suite(name)  # an unknown --evalkit-suite fails here, by name
             yield SuiteCollector.from_parent(self, name=name)
 

@@ -360,3 +360,14 @@ def test_bad_config_is_a_collection_error_without_traceback(
     result.stdout.fnmatch_lines(["*ERROR collecting evalkit.toml*", "*evalkit.toml: invalid TOML*"])
     out = result.stdout.str()
     assert "Traceback" not in out and "tomllib" not in out and "pytest_plugin.py" not in out
+
+
+def test_a_config_without_suites_is_an_error_not_an_empty_session(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    no_suites = CONFIG.split("[suites.qa]")[0]
+    (project / "evalkit.toml").write_text(no_suites, encoding="utf-8")
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # not NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(["*evalkit.toml: no suite to run; *[[]suites.NAME[]]*"])
+    assert "Traceback" not in result.stdout.str()
