@@ -97,6 +97,14 @@ class SuiteRunner:
             from evalkit.config import find_config, load_config
 
             path = self.settings.config or find_config(self.settings.start)
+            if path is None:  # load_config's own message names the CLI's --config
+                from evalkit.errors import ConfigError
+
+                raise ConfigError.single(
+                    self.settings.start,
+                    "no evalkit.toml (or [tool.evalkit] in pyproject.toml) here or above; "
+                    "create one, or pass --evalkit-config PATH",
+                )
             self._project = load_config(path)
         return self._project  # type: ignore[no-any-return]
 

@@ -371,3 +371,9 @@ def test_a_config_without_suites_is_an_error_not_an_empty_session(
     assert result.ret == pytest.ExitCode.INTERRUPTED  # not NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(["*evalkit.toml: no suite to run; *[[]suites.NAME[]]*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_no_config_found_names_the_pytest_option(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no evalkit.toml*pass --evalkit-config PATH"])
