@@ -73,6 +73,14 @@ def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
             f"{where}: judge verdict has no 'claims' list (got {text[:80]!r}); use a model "
             "that follows JSON instructions or the offline mode"
         )
+    if not claims and answer.strip():
+        # An answer with text but no claims would score 1.0 ("nothing to check"): a judge
+        # that skipped the work must not pass the case.
+        raise ScorerError(
+            f"{where}: judge verdict lists no claims for a non-empty answer (got "
+            f"{text[:80]!r}); the rubric asks for every factual claim: check the judge model, "
+            "or use the offline mode"
+        )
     out: list[ClaimResult] = []
     cursor = 0
     for n, item in enumerate(claims, start=1):

@@ -1,0 +1,63 @@
+"""Groundedness's judge mode against the loopback server, through the official SDKs.
+
+The server's ``[[text:...]]`` directive travels in the answer being checked (the last user
+message of the judge request), so each test writes the verdict the judge will give.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.dataset import Case, ContextPassage
+from evalkit.providers.base import Response
+from evalkit.scorers._grounding_judge import parse_verdict
+from evalkit.scorers.groundedness import Groundedness
+from evalkit.scoring import Score, ScoreContext, score_all
+from tests.helpers.llm_server import LLMServer
+
+PASSAGE = ContextPassage(id="p1", text="Refunds are available within 30 days of delivery.")
+
+
+@pytest.fixture(scope="module")
+def srv() -> Iterator[LLMServer]:
+    with LLMServer() as server:
+        yield server
+
+
+def _score(
+    srv: LLMServer, answer: str, tmp_path: Path, provider: str = "openai", **kw: Any
+) -> Score:
+    args: dict[str, Any] = {
+        "mode": "judge",
+        "judge_provider": provider,
+        "judge_model": "judge-m",
+        "judge_base_url": srv.base_url + ("/v1" if provider == "openai" else ""),
+        "judge_api_key_env": "EVALKIT_TEST_NO_SUCH_KEY",
+        "judge_cache": "off",
+        "judge_cache_dir": str(tmp_path / "cache"),
+        "judge_max_retries": 0,
+    }
+    args.update(kw)
+    scorer = Groundedness(**args)
+    ctx = ScoreContext(Case(id="g1", input="q", context=(PASSAGE,)), Response(text=answer))
+    return asyncio.run(score_all([scorer], ctx))["groundedness"]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_an_empty_claims_list_for_a_non_empty_answer_is_an_error_not_a_pass(
+    srv: LLMServer, tmp_path: Path, provider: str
+) -> None:
+    score = _score(srv, 'Refunds take 30 days. [[text:{"claims": []}]]', tmp_path, provider)
+    assert score.passed is None and score.value is None
+    assert "case 'g1': groundedness judge" in str(score.error)
+    assert "no claims for a non-empty answer" in str(score.error)
+
+
+def test_an_empty_claims_list_is_fine_when_the_answer_is_blank() -> None:
+    assert parse_verdict(json.dumps({"claims": []}), "   ", "here") == []
