@@ -61,3 +61,15 @@ def test_an_empty_claims_list_for_a_non_empty_answer_is_an_error_not_a_pass(
 
 def test_an_empty_claims_list_is_fine_when_the_answer_is_blank() -> None:
     assert parse_verdict(json.dumps({"claims": []}), "   ", "here") == []
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_a_verdict_cut_off_at_max_tokens_says_so(
+    srv: LLMServer, tmp_path: Path, provider: str
+) -> None:
+    verdict = {"claims": [{"claim": "Refunds take 30 days.", "supported": True}] * 20}
+    answer = f"Refunds take 30 days. [[text:{json.dumps(verdict)}]]"
+    score = _score(srv, answer, tmp_path, provider, judge_params={"max_tokens": 30})
+    assert score.passed is None
+    assert "case 'g1': groundedness judge: the judge's reply was cut off" in str(score.error)
+    assert "raise max_tokens" in str(score.error)

@@ -282,3 +282,28 @@ def test_through_callable_provider(tmp_path: Path) -> None:
     assert run(scorer, ctx("Paris.")).details["reasoning"] == "length 6"
     long = run(scorer, ctx("Paris, which is the capital and largest city of France."))
     assert long.passed is False and long.details["cached"] is False
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_a_verdict_cut_off_at_max_tokens_says_so_only_when_it_has_no_score(
+    tmp_path: Path, provider: str
+) -> None:
+    long = '[[text:{"score": 5, "reasoning": "' + "word " * 40 + '"}]]'
+    short = '[[text:{"score": 5, "reasoning": "ok"} and then some more words]]'
+    with LLMServer() as srv:
+        base = srv.base_url + ("/v1" if provider == "openai" else "")
+        scorer = Judge(
+            provider=provider,
+            model="judge-m",
+            base_url=base,
+            api_key_env="EVALKIT_TEST_NO_SUCH_KEY",
+            cache="off",
+            max_retries=0,
+            params={"max_tokens": 6},
+        )
+        cut = run(scorer, ctx(long))
+        graded = run(scorer, ctx(short))  # cut too, but after a complete verdict
+    assert cut.passed is None
+    assert "case 'c1': judge: the judge's reply was cut off" in str(cut.error)
+    assert "raise max_tokens" in str(cut.error)
+    assert graded.error is None and graded.value == 1.0

@@ -28,7 +28,23 @@ if TYPE_CHECKING:
     from evalkit.cache import ResponseCache
     from evalkit.dispatch import Dispatcher
 
-__all__ = ["JudgeCaller"]
+__all__ = ["JudgeCaller", "cut_off_error"]
+
+
+def cut_off_error(where: str, response: Response) -> ScorerError:
+    """The error for a verdict the judge could not finish (its output limit was reached).
+
+    Named as such because the verdict it leaves behind (JSON missing its end) would
+    otherwise be reported as "not valid JSON" or "no score", which sends the user looking
+    at the judge model instead of at ``max_tokens``.
+    """
+    used = response.usage.output_tokens
+    limit = f" after {used} output tokens" if used else ""
+    return ScorerError(
+        f"{where}: the judge's reply was cut off at its output limit{limit} (got "
+        f"{response.text[:80]!r}); raise max_tokens in the judge's params (or the provider's "
+        "max_tokens option) so the whole verdict fits"
+    )
 
 
 @dataclass(eq=False)
@@ -82,8 +98,15 @@ class JudgeCaller:
         init=False, repr=False, compare=False, default_factory=dict
     )
 
-    async def ask(self, request: Request, where: str) -> tuple[Response, bool]:
-        """The judge's response and whether it came from the cache."""
+    async def ask(
+        self, request: Request, where: str, *, allow_cut_off: bool = False
+    ) -> tuple[Response, bool]:
+        """The judge's response and whether it came from the cache.
+
+        A reply cut off at the output limit is a :func:`cut_off_error` unless
+        ``allow_cut_off`` (a caller that can still read a verdict from it, and says so
+        itself when it cannot).
+        """
         from evalkit.scoring import may_keep_open
 
         state = self._state()
@@ -104,6 +127,8 @@ class JudgeCaller:
             raise ScorerError(
                 f"{where}: the judge call failed ({kind}: {msg}); the case is unscored"
             )
+        if out.response.finish_reason == "length" and not allow_cut_off:
+            raise cut_off_error(where, out.response)
         return out.response, out.cached
 
     async def aclose(self) -> None:

@@ -169,7 +169,14 @@ class Judge(Scorer):
         request = self.build_request(ctx)
         reply, cached = await self._ask(request, where)
         lo, hi = self.scale
-        grade, reasoning = parse_judge_verdict(reply.text, (lo, hi), where)
+        try:
+            grade, reasoning = parse_judge_verdict(reply.text, (lo, hi), where)
+        except ScorerError:
+            if reply.finish_reason != "length":
+                raise
+            from evalkit.scorers._judge_call import cut_off_error
+
+            raise cut_off_error(where, reply) from None
         value = (grade - lo) / (hi - lo)
         passed = value >= self.threshold
         details: dict[str, Any] = {
@@ -191,7 +198,8 @@ class Judge(Scorer):
         )
 
     async def _ask(self, request: Request, where: str) -> tuple[Response, bool]:
-        return await self._caller().ask(request, where)
+        # A reply cut off after its score still grades; score() names the cut when it does not.
+        return await self._caller().ask(request, where, allow_cut_off=True)
 
     async def aclose(self) -> None:
         """Close the judge's client and cache connection (the engine calls it at run end)."""
