@@ -1002,3 +1002,13 @@ def test_claims_about_a_table_are_checked_row_by_row(table: str) -> None:
     ):
         (claim,) = claims(run(bad, passage))
         assert str(claim["reason"]).startswith(reason), bad
+
+
+def test_short_plurals_and_unit_abbreviations_are_the_words_they_stand_for() -> None:
+    policy = (
+        ContextPassage(
+            "p", "Part-time staff work 20 hours per week. Late fees are waived for new apps."
+        ),
+    )
+    assert run("Part-time staff work 20 hrs per wk.", policy).value == 1.0
+    assert run("The late fee is waived for a new app.", policy).value == 1.0

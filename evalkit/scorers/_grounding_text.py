@@ -180,7 +180,12 @@ def stem(word: str) -> str:
     """A light suffix stripper: enough to equate ``directed``/``directs``, cheap to run."""
     if word in NUMBER_WORDS:  # "three" and "3" are the same word
         return canon(NUMBER_WORDS[word])
+    if word in _UNIT_SHORT:  # "40 hrs" is "40 hours"
+        return _UNIT_SHORT[word]
     if len(word) <= 4 or word.isdigit():
+        # plurals of short words: days/day, fees/fee, apps/app (not bus, this, gas, less)
+        if len(word) == 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+            return word[:-1]
         return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
@@ -198,6 +203,19 @@ def stem(word: str) -> str:
                 return base[:-1]
             return _final_e(base)
     return _final_e(word)
+
+
+_UNIT_SHORT = {
+    "hr": "hour",
+    "hrs": "hour",
+    "yr": "year",
+    "yrs": "year",
+    "wk": "week",
+    "wks": "week",
+    "mins": "minut",
+    "secs": "second",
+}
+"""Unit abbreviations that are never another word, as the stem of the unit they shorten."""
 
 
 def _final_e(word: str) -> str:
