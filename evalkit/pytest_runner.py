@@ -300,11 +300,26 @@ class EvalkitFixture:
             and self.candidate not in self.project.suite(suite).candidates
         ):
             candidates = [self.candidate]
-        result = self.runner.result(suite, candidates, baseline_run or self.baseline_run)
+        result = self._result(suite, candidates, baseline_run or self.baseline_run)
         props = self.node.user_properties
         props.append(("evalkit.suite", suite))
         props.append(("evalkit.status", result.status))
         return result
+
+    def _result(
+        self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None
+    ) -> SuiteResult:
+        """The runner's result; a suite that cannot run fails the test with evalkit's message
+        (as its gate items do), not with a traceback through evalkit's internals."""
+        import pytest
+
+        from evalkit.errors import EvalkitError
+
+        try:
+            return self.runner.result(suite, candidates, baseline_run)
+        except (EvalkitError, CostCapReached) as exc:
+            message = f"evalkit suite {suite!r} could not run: {exc}"
+        pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain
 
     @property
     def result(self) -> SuiteResult:
@@ -330,6 +345,7 @@ class EvalkitFixture:
 
         target = self.result if result is None else result
         failure: ScoreExpectationError | None = None
+        unknown: str | None = None
         try:
             s = expect(
                 target,
@@ -342,6 +358,10 @@ class EvalkitFixture:
             )
         except ScoreExpectationError as exc:
             failure, s = exc, exc.summary
+        except KeyError as exc:  # a candidate that did not run: a message, not a traceback
+            unknown = str(exc.args[0]) if exc.args else str(exc)
+        if unknown is not None:
+            pytest.fail(unknown, pytrace=False)
         self._record(s, tag)
         if failure is not None:  # outside the except: no "during handling" chain in the output
             pytest.fail(str(failure), pytrace=False)

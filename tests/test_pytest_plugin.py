@@ -377,3 +377,37 @@ def test_no_config_found_names_the_pytest_option(pytester: pytest.Pytester) -> N
     result = run(pytester, "--evalkit")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*no evalkit.toml*pass --evalkit-config PATH"])
+
+
+def test_fixture_reports_a_suite_that_cannot_run_without_traceback(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "replay" / "cand.jsonl").write_text('{"case_id": "q1", "output": \n')
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit(suite="nope")
+        def test_unknown_suite(evalkit):
+            evalkit.expect("exact_match", min_mean=0.5)
+
+        @pytest.mark.evalkit(suite="qa", candidate="cand")
+        def test_broken_recording(evalkit):
+            evalkit.expect("exact_match", min_mean=0.5)
+
+        @pytest.mark.evalkit(suite="paid")
+        def test_unknown_candidate(evalkit):
+            evalkit.expect("exact_match", min_mean=0.0, candidate="nope")
+        """
+    )
+    result = run(pytester, "test_evals.py")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'nope' could not run: *evalkit.toml: no suite 'nope'; suites: *",
+            "*evalkit suite 'qa' could not run: *cand.jsonl:1: not valid JSON*",
+            "*candidate 'nope' did not run in suite 'paid'; runs: [[]'live'[]]",
+        ]
+    )
+    out = result.stdout.str()
+    assert "Traceback" not in out and "pytest_runner.py" not in out and "config.py" not in out
