@@ -73,3 +73,11 @@ def test_a_verdict_cut_off_at_max_tokens_says_so(
     assert score.passed is None
     assert "case 'g1': groundedness judge: the judge's reply was cut off" in str(score.error)
     assert "raise max_tokens" in str(score.error)
+
+
+@pytest.mark.parametrize("tag", ["json", "JSON", "", "javascript"])
+def test_a_fenced_verdict_is_read_whatever_its_language_tag(tag: str) -> None:
+    verdict = {"claims": [{"claim": "Refunds take 30 days.", "supported": False}]}
+    reply = f"```{tag}\n{json.dumps(verdict)}\n```"
+    (claim,) = parse_verdict(reply, "Refunds take 30 days.", "here")
+    assert claim.supported is False and claim.start == 0 and claim.reason == "no support"

@@ -119,7 +119,8 @@ def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
 def _load_json(text: str, where: str) -> Any:
     """Accept bare JSON or JSON in a Markdown code fence; nothing looser."""
     body = text.strip()
-    fence = re.fullmatch(r"```(?:json)?\s*(.*?)\s*```", body, re.DOTALL)
+    # Any language tag: models write ```json, ```JSON or ```javascript around the same JSON.
+    fence = re.fullmatch(r"```[\w-]*\s*(.*?)\s*```", body, re.DOTALL)
     if fence:
         body = fence.group(1)
     try:
