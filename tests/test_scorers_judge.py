@@ -307,3 +307,10 @@ def test_a_verdict_cut_off_at_max_tokens_says_so_only_when_it_has_no_score(
     assert "case 'c1': judge: the judge's reply was cut off" in str(cut.error)
     assert "raise max_tokens" in str(cut.error)
     assert graded.error is None and graded.value == 1.0
+
+
+def test_a_runaway_reasoning_is_clipped_in_details_and_explanation(tmp_path: Path) -> None:
+    score = run(judge(tmp_path), ctx('{"score": 5, "reasoning": "' + "very good. " * 30000 + '"}'))
+    assert score.value == 1.0
+    assert len(score.details["reasoning"]) <= 2000
+    assert score.reason.startswith("judge: 5/5 (very good.") and len(score.reason) < 250

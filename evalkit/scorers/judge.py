@@ -70,6 +70,8 @@ _SCORE_LINE = re.compile(
     r"\b(?:score|grade|rating)\b\s*[:=]?\s*\**\s*(-?\d+(?:\.\d+)?)(?:\s*/\s*\d+)?", re.I
 )
 _CACHE_MODES = ("use", "refresh", "off", "require")
+_MAX_REASONING = 2000
+"""Characters of the judge's reasoning kept in a score's details."""
 
 
 @dataclass
@@ -177,6 +179,9 @@ class Judge(Scorer):
             from evalkit.scorers._judge_call import cut_off_error
 
             raise cut_off_error(where, reply) from None
+        # The rubric asks for three sentences; a runaway reply must not fill every record
+        # and the report with megabytes, nor make the one-line explanation unreadable.
+        reasoning = _clip(reasoning, _MAX_REASONING)
         value = (grade - lo) / (hi - lo)
         passed = value >= self.threshold
         details: dict[str, Any] = {
@@ -193,9 +198,8 @@ class Judge(Scorer):
 
         details["judge_cost_usd"] = cost_of(reply.model or self.model, reply.usage)
         grade_txt = f"{grade:g}/{hi}"
-        return Score(
-            value, passed, f"judge: {grade_txt}" + (f" ({reasoning})" if reasoning else ""), details
-        )
+        brief = f" ({_clip(reasoning, 200)})" if reasoning else ""
+        return Score(value, passed, f"judge: {grade_txt}{brief}", details)
 
     async def _ask(self, request: Request, where: str) -> tuple[Response, bool]:
         # A reply cut off after its score still grades; score() names the cut when it does not.
