@@ -131,7 +131,8 @@ def expect(
         raise TypeError("expect(): give min_mean, max_mean or min_pass_rate")
     records, name = _records(result, candidate)
     s = summarise_scorer(records, scorer, tag=tag)
-    label = f"{name or s.candidate}: {scorer}" + (f" [{tag}]" if tag else "")
+    who = name or s.candidate or next((r.candidate for r in records), "")
+    label = f"{who}: {scorer}" + (f" [{tag}]" if tag else "")
     problems: list[str] = []
     if s.unanswered:
         kinds = sorted(set(s.unanswered.values()))
@@ -140,7 +141,12 @@ def expect(
             f"{_ids(list(s.unanswered))}; a missing recording needs --evalkit-mode record "
             "(or `evalkit run --cache-mode use`) with a key"
         )
-    if s.n == 0:
+    tags = sorted({t for r in records for t in r.tags})
+    if tag is not None and tag not in tags:  # else "no case has a score" blames the scorer
+        problems.append(
+            f"{label}: no case is tagged {tag!r}; tags in this run: {', '.join(tags) or 'none'}"
+        )
+    elif s.n == 0:
         scorers = sorted({k for r in records for k in r.scores})
         problems.append(
             f"{label}: no case has a score; scorers in this run: {', '.join(scorers) or 'none'}"

@@ -87,3 +87,14 @@ def test_suite_result_needs_a_candidate_when_ambiguous() -> None:
         expect(result, "g", min_mean=0.5)
     with pytest.raises(KeyError, match="did not run"):
         expect(result, "g", min_mean=0.5, candidate="z")
+
+
+def test_a_tag_no_case_has_is_named_with_the_tags_there_are() -> None:
+    records = [rec("a", 1.0, tags=("easy",)), rec("b", 0.0, tags=("hard",))]
+    with pytest.raises(ScoreExpectationError) as info:
+        expect(records, "g", min_mean=0.5, tag="hrad")
+    assert (
+        str(info.value) == "cand: g [hrad]: no case is tagged 'hrad'; tags in this run: easy, hard"
+    )
+    assert "no case has a score" not in str(info.value)
+    assert expect(records, "g", max_mean=0.0, tag="hard").n == 1
