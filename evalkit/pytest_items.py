@@ -191,8 +191,9 @@ class GateItem(_SuiteItem):
                     lines.append(f"    cases: {', '.join(r.cases[:20])}")
             passed = [r for r in results if r.status == "pass"]
             lines += [f"  (passed) {r.rule}: {r.reason}" for r in passed]
-            if result.report is not None:
-                lines.append(f"  report: {result.report}")
+            report = result.report or _runner(self).settings.report
+            if report is not None:
+                lines.append(f"  report: {report}" + ("" if result.report else " (when done)"))
             raise EvalkitFailure("\n".join(lines))
         if all(r.status == "skip" for r in results):
             pytest.skip("; ".join(r.reason for r in results))

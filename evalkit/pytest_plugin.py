@@ -29,6 +29,7 @@ _SETTINGS = pytest.StashKey[Any]()
 _RUNNER = pytest.StashKey[Any]()
 _COLLECTED = pytest.StashKey[bool]()
 _FROM_WORKERS = pytest.StashKey[list[dict[str, Any]]]()
+_REPORT_NOTE = pytest.StashKey[str]()
 
 _MODES = ("replay", "record", "refresh", "live")
 
@@ -232,6 +233,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         from evalkit.report import write_report
 
         write_report(list(unique.values()), report, title="evalkit: pytest")
+    elif runner is not None or config.stash.get(_FROM_WORKERS, []):
+        config.stash[_REPORT_NOTE] = (
+            f"report: not written to {report}: no suite compared two runs this session"
+        )
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -251,6 +256,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     settings = config.stash[_SETTINGS]
     spent = (runner.spent if runner else 0.0) + sum(p["spent"] for p in parts)
     notes = list(runner.notes if runner else []) + [n for p in parts for n in p["notes"]]
+    notes = list(dict.fromkeys(notes))  # each xdist worker that ran a suite says the same
     write = terminalreporter.write_line
     terminalreporter.section("evalkit")
     cap = settings.max_cost_usd
@@ -260,5 +266,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     )
     for note in notes:
         write(note)
-    if settings.report and Path(settings.report).is_file():
+    if _REPORT_NOTE in config.stash:
+        write(config.stash[_REPORT_NOTE])
+    elif settings.report and Path(settings.report).is_file():
         write(f"report: {Path(settings.report).resolve()}")

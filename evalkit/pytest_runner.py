@@ -223,6 +223,12 @@ class SuiteRunner:
             options=self.options(paying, f"suite {suite!r}", suite),
         )
         self._account(result.runs.values(), f"suite {suite!r}")
+        if self.settings.report and not result.comparisons:
+            self.notes.append(
+                f"suite {suite!r}: not in the report, nothing to compare (it ran only "
+                f"{', '.join(sorted(result.runs))}); give it a baseline candidate or "
+                "--evalkit-baseline"
+            )
         return result
 
     def _account(self, runs: Any, label: str) -> None:

@@ -411,3 +411,27 @@ def test_fixture_reports_a_suite_that_cannot_run_without_traceback(
     )
     out = result.stdout.str()
     assert "Traceback" not in out and "pytest_runner.py" not in out and "config.py" not in out
+
+
+def test_report_says_which_suites_it_lacks_and_gates_point_to_it(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    alone = run(pytester, "--evalkit-suite", "paid", "--evalkit-report", "alone.html")
+    alone.stdout.fnmatch_lines(
+        [
+            "*suite 'paid': not in the report, nothing to compare (it ran only live)*",
+            "report: not written to alone.html: no suite compared two runs this session",
+        ]
+    )
+    assert not (project / "alone.html").exists()
+    both = run(pytester, "--evalkit", "--evalkit-report", "both.html")
+    both.stdout.fnmatch_lines(
+        [
+            "*evalkit gate qa: cand vs base: exact_match.pass_rate FAILED",
+            "*max_drop: *",
+            "*report: both.html (when done)",
+            "*suite 'paid': not in the report*",
+            "report: *both.html",
+        ]
+    )
+    assert (project / "both.html").is_file()
