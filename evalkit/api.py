@@ -135,6 +135,14 @@ def evaluate(
     names = list(candidates or spec.candidates)
     if stored is None and spec.baseline_name not in names:
         names.insert(0, spec.baseline_name)
+    if report is not None and stored is None and len(names) < 2:
+        from evalkit.errors import InputError
+
+        raise InputError(
+            f"evaluate({suite!r}, report=...): a report compares the baseline with a "
+            f"candidate, and this would run only {names}; add a candidate (candidates=[...] "
+            "or the suite's candidates), or compare with a stored run (baseline_run=...)"
+        )
     runs = run_suite(project, suite, names, options)
     if stored is not None:
         base_run, base_name = stored, str(stored.candidate.get("name", "baseline"))

@@ -111,3 +111,15 @@ def test_the_demo_runs_offline_and_writes_its_report(
     report = tmp_path / "reports" / "demo.html"
     assert report.is_file() and report.stat().st_size > 100_000
     assert "support-live" not in out  # live suites need keys and are left out of the demo
+
+
+def test_evaluate_refuses_a_report_it_could_not_write_before_running(tmp_path: Path) -> None:
+    from evalkit.errors import InputError
+
+    cfg = project(tmp_path, 0.1)
+    out = tmp_path / "report.html"
+    with pytest.raises(InputError, match=r"a report compares the baseline with a candidate"):
+        evaluate("qa", config=cfg, candidates=["base"], report=out)
+    assert not out.exists()
+    evaluate("qa", config=cfg, report=out)  # with a candidate it is written
+    assert out.read_text().startswith("<!DOCTYPE html>")

@@ -81,3 +81,21 @@ def test_a_fenced_verdict_is_read_whatever_its_language_tag(tag: str) -> None:
     reply = f"```{tag}\n{json.dumps(verdict)}\n```"
     (claim,) = parse_verdict(reply, "Refunds take 30 days.", "here")
     assert claim.supported is False and claim.start == 0 and claim.reason == "no support"
+
+
+def test_the_judges_dispatcher_scrubs_its_key_like_a_candidates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from evalkit.scorers._judge_call import JudgeCaller
+
+    monkeypatch.setenv("MY_JUDGE_KEY", "sk-judge-0123456789")
+    caller = JudgeCaller("openai", "gpt-4o-mini", api_key_env="MY_JUDGE_KEY", cache="off")
+
+    async def scrubbed() -> str:
+        state = caller._state()
+        try:
+            return state.dispatcher._scrub("401: bad key sk-judge-0123456789 (header)")
+        finally:
+            await caller.aclose()
+
+    assert asyncio.run(scrubbed()) == "401: bad key *** (header)"

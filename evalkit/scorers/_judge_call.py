@@ -17,6 +17,7 @@ last of them closes it.
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -185,6 +186,13 @@ class JudgeCaller:
             cache=cache,
             cache_mode=self.cache,
             timeout_s=self.timeout_s,
+            # as for a candidate: the judge's key is scrubbed from recorded errors even when
+            # a provider adapter's own scrubbing misses it
+            secrets=[
+                os.environ[n]
+                for n in (self.api_key_env, "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
+                if n and os.environ.get(n)
+            ],
         )
         return _LoopState(loop, dispatcher, cache)
 
