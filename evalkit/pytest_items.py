@@ -191,6 +191,7 @@ class GateItem(_SuiteItem):
                     lines.append(f"    cases: {', '.join(r.cases[:20])}")
             passed = [r for r in results if r.status == "pass"]
             lines += [f"  (passed) {r.rule}: {r.reason}" for r in passed]
+            lines += self._behind(result, cmp)
             report = result.report or _runner(self).settings.report
             if report is not None:
                 lines.append(f"  report: {report}" + ("" if result.report else " (when done)"))
@@ -198,6 +199,31 @@ class GateItem(_SuiteItem):
         if all(r.status == "skip" for r in results):
             pytest.skip("; ".join(r.reason for r in results))
         _not_run(result, self.suite)
+
+    def _behind(self, result: SuiteResult, cmp: Comparison | None) -> list[str]:
+        """The cases behind a failing number: regressions of the gate's scorer and cases
+        with no answer (a 0 pass rate from missing recordings reads like a bad model)."""
+        tag, scorer = self.gate.tag, self.gate.metric.split(".")[0]
+        lines = []
+        if cmp is not None:
+            rows = [r for r in cmp.cases if tag is None or tag in r.tags]
+            regressed = [r.case_id for r in rows if r.scorer_status.get(scorer) == "regression"]
+            if regressed:
+                lines.append(
+                    f"  regressed on {self.cand} (passed on {cmp.baseline.candidate}): "
+                    f"{_some(regressed)}; --evalkit-cases shows why, per case"
+                )
+        run = result.runs.get(self.cand)
+        recs = [r for r in run.records if tag is None or tag in r.tags] if run else []
+        gone = {r.case_id: r.error.kind for r in recs if r.error is not None}
+        if gone:
+            n = len({r.case_id for r in recs})
+            kinds = ", ".join(sorted(set(gone.values())))
+            lines.append(
+                f"  no answer on {self.cand} for {len(gone)} of {n} cases ({kinds}): "
+                f"{_some(list(gone))}; see {self.suite}::runs"
+            )
+        return lines
 
     def _properties(self, results: list[GateResult], cmp: Comparison | None) -> None:
         props = self.user_properties
@@ -308,6 +334,10 @@ def _why(row: CaseRow) -> str:
         was = f" (baseline {_num(base.value)})" if base is not None else ""
         lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
     return "\n".join(lines) or "  failed"
+
+
+def _some(ids: list[str], shown: int = 20) -> str:
+    return ", ".join(ids[:shown]) + (f" (+{len(ids) - shown} more)" if len(ids) > shown else "")
 
 
 def _num(v: float | None) -> str:

@@ -435,3 +435,20 @@ def test_report_says_which_suites_it_lacks_and_gates_point_to_it(
         ]
     )
     assert (project / "both.html").is_file()
+
+
+def test_a_failing_gate_names_the_cases_behind_its_number(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    result = run(pytester, "--evalkit", "-k", "not runs")
+    result.assert_outcomes(passed=1, failed=2, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit gate qa: cand vs base: exact_match.pass_rate FAILED",
+            "*max_drop: *",
+            "*regressed on cand (passed on base): q5, q6; --evalkit-cases shows why*",
+            "*evalkit gate paid: live: exact_match.pass_rate FAILED",
+            "*min: *",
+            "*no answer on live for 6 of 6 cases (cache_miss): q1, q2, q3, q4, q5, q6; see paid::runs",
+        ]
+    )
