@@ -79,6 +79,9 @@ def run(scorer: Judge, c: ScoreContext) -> Score:
         ('{"score": "4/5"}', 4, ""),
         ('[1-5] scale used. {"rating": 1}', 1, ""),
         ('{"verdict": {"score": 5, "reasoning": "nested"}}', 5, "nested"),
+        # the format quoted first, the verdict last: the last one counts, as with Score: n
+        ('Format is {"score": 1}. My verdict: {"score": 5, "reasoning": "good"}', 5, "good"),
+        ('{"score": 4, "reasoning": "top", "detail": {"score": 2}}', 4, "top"),
         ("The answer is right but terse.\nScore: 4", 4, "The answer is right but terse."),
         ("**Score:** 3/5 because it is partly right", 3, "because it is partly right"),
         ("score = 2", 2, ""),

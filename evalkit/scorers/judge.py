@@ -237,20 +237,24 @@ def parse_judge_verdict(
 
     Accepts a JSON object with ``score``/``grade``/``rating`` (a number or numeric string),
     bare, fenced or embedded in prose; else the last ``Score: n`` (``n/5`` too) in the text.
-    The score must be on ``scale``.
+    Embedded in prose, the *last* such object is the verdict, as with ``Score: n``: a judge
+    that quotes the format first ("Format is {"score": 1}. My verdict: {"score": 5}") means
+    the one it ends with. The score must be on ``scale``.
     """
     lo, hi = scale
     grade: float | None = None
     reasoning = ""
-    for data in _json_objects(text):
-        key = next((k for k in _SCORE_KEYS if k in data), None)
-        if key is None:
-            continue
+    whole = _whole_object(text)
+    data = _verdict_in(whole) if whole is not None else None
+    if data is None:
+        embedded = [v for d in _embedded_objects(text) if (v := _verdict_in(d)) is not None]
+        data = embedded[-1] if embedded else None
+    if data is not None:
+        key = next(k for k in _SCORE_KEYS if k in data)
         grade = _number(data[key])
         reasoning = next(
             (data[k].strip() for k in _REASON_KEYS if isinstance(data.get(k), str)), ""
         )
-        break
     if grade is None:
         found = _SCORE_LINE.findall(text)
         if found:
@@ -269,22 +273,40 @@ def parse_judge_verdict(
     return grade, reasoning
 
 
-def _json_objects(text: str) -> Iterator[Mapping[str, Any]]:
-    """Every JSON object in ``text``: the whole text, fenced blocks, then embedded ones."""
+def _verdict_in(obj: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """``obj`` when it holds a score, else the first object nested in it that does
+    (``{"verdict": {"score": 5}}``)."""
+    if any(k in obj for k in _SCORE_KEYS):
+        return obj
+    for value in obj.values():
+        if isinstance(value, Mapping) and (found := _verdict_in(value)) is not None:
+            return found
+    return None
+
+
+def _whole_object(text: str) -> Mapping[str, Any] | None:
+    """The reply as one JSON object, bare or in a fenced block."""
     from evalkit.scorers.json import find_json
 
     try:
         whole, _ = find_json(text, "fenced")
     except ValueError:
-        whole = None
-    if isinstance(whole, Mapping):
-        yield whole
+        return None
+    return whole if isinstance(whole, Mapping) else None
+
+
+def _embedded_objects(text: str) -> Iterator[Mapping[str, Any]]:
+    """The top-level JSON objects embedded in prose, in order (an object nested inside
+    another is part of it, not a verdict of its own)."""
     decoder = json.JSONDecoder()
-    for m in re.finditer(r"\{", text):
+    at = 0
+    while (start := text.find("{", at)) != -1:
         try:
-            value, _ = decoder.raw_decode(text, m.start())
+            value, end = decoder.raw_decode(text, start)
         except json.JSONDecodeError:
+            at = start + 1
             continue
+        at = end
         if isinstance(value, Mapping):
             yield value
 
