@@ -142,7 +142,13 @@ class _SuiteItem(_EvalkitNode, pytest.Item):
         return self.parent.name
 
     def result(self) -> SuiteResult:
-        return _runner(self).result(self.suite)
+        from evalkit.errors import EvalkitError
+
+        try:
+            return _runner(self).result(self.suite)
+        except EvalkitError as exc:  # say that the suite did not run, not that a gate failed
+            failure = EvalkitFailure(f"evalkit suite {self.suite!r} could not run: {exc}")
+        raise failure  # outside the except: no "during handling" chain
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, None, f"evalkit {self.suite}::{self.name}"

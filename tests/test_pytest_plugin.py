@@ -452,3 +452,16 @@ def test_a_failing_gate_names_the_cases_behind_its_number(
             "*no answer on live for 6 of 6 cases (cache_miss): q1, q2, q3, q4, q5, q6; see paid::runs",
         ]
     )
+
+
+def test_items_of_a_suite_that_cannot_run_say_so(pytester: pytest.Pytester, project: Path) -> None:
+    (project / "replay" / "cand.jsonl").unlink()
+    result = run(pytester, "--evalkit-suite", "qa", "--junitxml=out.xml")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        ["*evalkit suite 'qa' could not run: *cand.jsonl: cannot read the replay file*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+    messages = [f.get("message") for f in ET.parse(project / "out.xml").iter("failure")]
+    assert len(messages) == 3
+    assert all(m.startswith("evalkit suite 'qa' could not run: ") for m in messages), messages
