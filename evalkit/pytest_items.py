@@ -20,7 +20,7 @@ Items never run a suite themselves: they ask the session's
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -264,17 +264,13 @@ class RunsItem(_SuiteItem):
             self.user_properties.append((f"{name}.records", len(run.records)))
             self.user_properties.append((f"{name}.errors", int(counts.get("errors", 0))))
             if missing:
-                problems.append(
-                    f"  {name}: {len(missing)} answers not recorded: {', '.join(missing[:20])}"
-                    + (" ..." if len(missing) > 20 else "")
-                )
+                problems.append(f"  {name}: {len(missing)} answers not recorded: {_some(missing)}")
+                problems.append(f"    {_to_record(run.candidate)}")
         if problems:
             mode = _runner(self).settings.mode
             raise EvalkitFailure(
                 f"evalkit {self.suite}: answers missing in --evalkit-mode {mode}\n"
                 + "\n".join(problems)
-                + "\n  record them with --evalkit-mode record (needs the provider's key), "
-                "or add them to the replay file"
             )
         _not_run(result, self.suite)
 
@@ -340,6 +336,15 @@ def _why(row: CaseRow) -> str:
         was = f" (baseline {_num(base.value)})" if base is not None else ""
         lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
     return "\n".join(lines) or "  failed"
+
+
+def _to_record(candidate: Mapping[str, Any]) -> str:
+    """What to do about a missing answer: a replay candidate answers from its files in every
+    mode, so ``--evalkit-mode record`` cannot help it."""
+    if candidate.get("provider") == "replay":
+        path = (candidate.get("options") or {}).get("path")
+        return f"add their lines to its replay file ({path}), or drop the cases from the eval set"
+    return "record them with --evalkit-mode record (needs the provider's key)"
 
 
 def _some(ids: list[str], shown: int = 20) -> str:

@@ -465,3 +465,22 @@ def test_items_of_a_suite_that_cannot_run_say_so(pytester: pytest.Pytester, proj
     messages = [f.get("message") for f in ET.parse(project / "out.xml").iter("failure")]
     assert len(messages) == 3
     assert all(m.startswith("evalkit suite 'qa' could not run: ") for m in messages), messages
+
+
+def test_runs_item_says_how_to_fill_each_kind_of_missing_answer(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    rows = (project / "replay" / "cand.jsonl").read_text().splitlines()
+    (project / "replay" / "cand.jsonl").write_text("\n".join(rows[1:]) + "\n")  # q1 gone
+    result = run(pytester, "--evalkit", "-k", "runs")
+    result.assert_outcomes(failed=2, deselected=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*cand: 1 answers not recorded: q1",
+            "*add their lines to its replay file (replay/cand.jsonl)*",
+            "*live: 6 answers not recorded: q1, q2, q3, q4, q5, q6",
+            "*record them with --evalkit-mode record (needs the provider's key)",
+        ]
+    )
+    replay_part = result.stdout.str().split("cand: 1 answers")[1].split("live:")[0]
+    assert "--evalkit-mode record" not in replay_part  # it cannot help a replay candidate
