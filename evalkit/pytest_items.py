@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -151,7 +152,12 @@ class _SuiteItem(_EvalkitNode, pytest.Item):
         raise failure  # outside the except: no "during handling" chain
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, None, f"evalkit {self.suite}::{self.name}"
+        return self.path, self.line(), f"evalkit {self.suite}::{self.name}"
+
+    def line(self) -> int:
+        """0-based line of the suite's table in the config (a skip is reported there, not at
+        the line of evalkit's source that raised it)."""
+        return _table_line(self.path, self.suite, None)
 
     def comparison(self, result: SuiteResult, cand: str) -> Comparison | None:
         return next((c for c in result.comparisons if c.candidate.candidate == cand), None)
@@ -164,6 +170,10 @@ class GateItem(_SuiteItem):
         super().__init__(**kw)
         self.gate = gate
         self.cand = cand
+
+    def line(self) -> int:
+        spec = _runner(self).project().suite(self.suite)
+        return _table_line(self.path, self.suite, list(spec.gates).index(self.gate))
 
     def results(self, result: SuiteResult) -> list[GateResult]:
         """This gate's rule results for this candidate, found by position in the verdicts."""
@@ -336,6 +346,21 @@ def _why(row: CaseRow) -> str:
         was = f" (baseline {_num(base.value)})" if base is not None else ""
         lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
     return "\n".join(lines) or "  failed"
+
+
+def _table_line(path: Path, suite: str, gate: int | None) -> int:
+    """0-based line of ``[[suites.S.gates]]`` number ``gate`` (or of ``[suites.S]``), also under
+    ``tool.evalkit.``; 0 when the table is written some other way (inline, quoted name)."""
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    name = rf"\s*(?:tool\.evalkit\.)?suites\.{re.escape(suite)}"
+    suite_at = [i for i, t in enumerate(text) if re.match(rf"\s*\[{name}\s*\]", t)]
+    gates_at = [i for i, t in enumerate(text) if re.match(rf"\s*\[\[{name}\.gates\s*\]\]", t)]
+    if gate is not None and gate < len(gates_at):
+        return gates_at[gate]
+    return suite_at[0] if suite_at else 0
 
 
 def _to_record(candidate: Mapping[str, Any]) -> str:

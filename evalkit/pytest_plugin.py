@@ -15,6 +15,7 @@ State lives in ``config.stash``. Usage and options: ``docs/pytest.md``.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -185,6 +186,20 @@ def pytest_collection_modifyitems(
     from evalkit.pytest_items import EvalkitFile
 
     items.extend(session.genitems(EvalkitFile.from_parent(session, path=path)))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A suite item's skip is located at its table in the config (pytest puts a skip raised in
+    ``runtest`` at the raising line: evalkit's own source, in ``-rs`` and JUnit XML)."""
+    outcome = yield
+    items = sys.modules.get("evalkit.pytest_items")
+    report = outcome.get_result()
+    if items is None or not isinstance(item, items._SuiteItem):
+        return
+    if report.skipped and isinstance(report.longrepr, tuple) and not hasattr(report, "wasxfail"):
+        path, line, _ = item.reportinfo()
+        report.longrepr = (str(path), (line or 0) + 1, report.longrepr[2])
 
 
 @pytest.fixture

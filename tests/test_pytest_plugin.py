@@ -484,3 +484,21 @@ def test_runs_item_says_how_to_fill_each_kind_of_missing_answer(
     )
     replay_part = result.stdout.str().split("cand: 1 answers")[1].split("live:")[0]
     assert "--evalkit-mode record" not in replay_part  # it cannot help a replay candidate
+
+
+def test_a_skipped_gate_is_located_at_its_table_in_the_config(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    config = CONFIG + '\n[[suites.paid.gates]]\nmetric = "exact_match.mean"\nmax_drop = 0.1\n'
+    (project / "evalkit.toml").write_text(config, encoding="utf-8")
+    result = run(pytester, "--evalkit-suite", "paid", "-rs", "--junitxml=out.xml")
+    result.assert_outcomes(failed=2, skipped=1)
+    last = len(config.splitlines()) - 2  # the second gate of paid
+    result.stdout.fnmatch_lines(
+        [f"SKIPPED [[]1[]] evalkit.toml:{last}: exact_match.mean: needs a*"]
+    )
+    assert "pytest_items.py" not in result.stdout.str()
+    skipped = next(ET.parse(project / "out.xml").iter("skipped"))
+    assert (skipped.text or "").endswith(
+        f"evalkit.toml:{last}: exact_match.mean: needs a baseline run to compare live with"
+    )
