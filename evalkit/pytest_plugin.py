@@ -15,6 +15,7 @@ State lives in ``config.stash``. Usage and options: ``docs/pytest.md``.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -185,7 +186,10 @@ def pytest_collection_modifyitems(
         return
     from evalkit.pytest_items import EvalkitFile
 
-    items.extend(session.genitems(EvalkitFile.from_parent(session, path=path)))
+    # A config above the rootdir (pytest run in tests/) gets "../evalkit.toml" as its node id;
+    # pytest's default for a path outside the rootdir is "", which made ids "::evalkit.toml::..."
+    nodeid = Path(os.path.relpath(path, config.rootpath)).as_posix()
+    items.extend(session.genitems(EvalkitFile.from_parent(session, path=path, nodeid=nodeid)))
 
 
 @pytest.hookimpl(hookwrapper=True)

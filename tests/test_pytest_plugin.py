@@ -502,3 +502,17 @@ def test_a_skipped_gate_is_located_at_its_table_in_the_config(
     assert (skipped.text or "").endswith(
         f"evalkit.toml:{last}: exact_match.mean: needs a baseline run to compare live with"
     )
+
+
+def test_a_config_above_the_rootdir_gets_a_relative_node_id(
+    pytester: pytest.Pytester, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sub = project / "tests"
+    sub.mkdir()
+    (sub / "test_plain.py").write_text("def test_one():\n    pass\n")
+    monkeypatch.chdir(sub)
+    result = run(pytester, "--evalkit-suite", "qa", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["../evalkit.toml::qa::exact_match.pass_rate:min[[]cand[]]"])
+    assert "\n::evalkit.toml" not in "\n" + result.stdout.str()
+    picked = run(pytester, "../evalkit.toml::qa::runs", "-q")  # the id selects the item
+    picked.assert_outcomes(passed=1)
