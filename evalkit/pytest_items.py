@@ -113,6 +113,7 @@ class SuiteCollector(_EvalkitNode, pytest.Collector):
         runner = _runner(self)
         spec = runner.project().suite(self.name)
         checked, _ = runner.plan(self.name)
+        _check_scorers(runner, self.name)
         group = self.config.pluginmanager.hasplugin("xdist")
         for gate, ident in zip(spec.gates, gate_ids(spec.gates), strict=True):
             for cand in checked:
@@ -134,6 +135,26 @@ class SuiteCollector(_EvalkitNode, pytest.Collector):
         if group:
             item.add_marker(pytest.mark.xdist_group(f"evalkit-{self.name}"))
         return item
+
+
+def _check_scorers(runner: SuiteRunner, suite: str) -> None:
+    """Build the suite's scorers once at collection: an unknown scorer or a bad argument is
+    this suite's collection error naming ``scorers[i]``, as a bad key in the config is, rather
+    than the same failure repeated on every item once the suite runs."""
+    from evalkit.errors import ConfigError, EvalkitError, Problem
+
+    project = runner.project()
+    problems: list[Problem] = []
+    for i, spec in enumerate(project.suite(suite).scorers, start=1):
+        where = f"{project.path}: [suites.{suite}] scorers[{i}]"
+        try:
+            spec.build(where)
+        except ConfigError as exc:  # names the file, suite and entry already
+            problems.extend(exc.problems)
+        except EvalkitError as exc:
+            problems.append(Problem(where, str(exc)))
+    if problems:
+        raise ConfigError(problems)
 
 
 class _SuiteItem(_EvalkitNode, pytest.Item):

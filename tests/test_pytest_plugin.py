@@ -516,3 +516,27 @@ def test_a_config_above_the_rootdir_gets_a_relative_node_id(
     assert "\n::evalkit.toml" not in "\n" + result.stdout.str()
     picked = run(pytester, "../evalkit.toml::qa::runs", "-q")  # the id selects the item
     picked.assert_outcomes(passed=1)
+
+
+def test_an_unknown_scorer_is_the_suites_collection_error(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    bad = CONFIG.replace(
+        'scorers = ["exact_match"]\n\n[[suites.qa', 'scorers = ["exact_mach"]\n\n[[suites.qa'
+    )
+    assert bad != CONFIG
+    (project / "evalkit.toml").write_text(bad, encoding="utf-8")
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit.toml: [[]suites.qa[]] scorers[[]1[]]: unknown scorer 'exact_mach'; "
+            'did you mean "exact_match"?*',
+            "ERROR evalkit.toml::qa",
+        ]
+    )
+    out = result.stdout.str()
+    assert "Traceback" not in out and "FAILED" not in out
+    # the other suite still runs when asked to go on
+    more = run(pytester, "--evalkit", "--continue-on-collection-errors")
+    more.assert_outcomes(failed=2, errors=1)
