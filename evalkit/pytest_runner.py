@@ -379,9 +379,22 @@ class EvalkitFixture:
 
         result = result or self.result
         if not result.passed:
+            # A compared candidate's min/max rules are in its comparison's verdict and again in
+            # its thresholds (SuiteResult.failures() lists both): say each once.
+            compared = {c.candidate.candidate for c in result.comparisons}
+            lines = [
+                f"{c.candidate.candidate} vs {c.baseline.candidate}: {r.reason}"
+                for c in result.comparisons
+                for r in c.verdict.failures
+            ]
+            lines += [
+                f"{name}: {r.reason}"
+                for name, v in result.thresholds.items()
+                if name not in compared
+                for r in v.failures
+            ]
             pytest.fail(
-                f"evalkit suite {result.suite!r}: gates failed\n  "
-                + "\n  ".join(result.failures()),
+                f"evalkit suite {result.suite!r}: gates failed\n  " + "\n  ".join(lines),
                 pytrace=False,
             )
 

@@ -540,3 +540,28 @@ def test_an_unknown_scorer_is_the_suites_collection_error(
     # the other suite still runs when asked to go on
     more = run(pytester, "--evalkit", "--continue-on-collection-errors")
     more.assert_outcomes(failed=2, errors=1)
+
+
+def test_assert_gates_says_each_failing_rule_once(pytester: pytest.Pytester, project: Path) -> None:
+    config = CONFIG.replace("min = 0.5\n", "min = 0.9\n", 1)  # cand's 0.667 now fails min too
+    (project / "evalkit.toml").write_text(config, encoding="utf-8")
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("qa")
+        def test_gates(evalkit):
+            evalkit.assert_gates()
+        """
+    )
+    result = run(pytester, "test_evals.py")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'qa': gates failed",
+            "*cand vs base: exact_match.pass_rate 0.667 < min 0.9*",
+            "*cand vs base: exact_match.pass_rate dropped 0.333*",
+        ]
+    )
+    assert out.count("< min 0.9") == 1, out
