@@ -42,7 +42,8 @@ class SuiteResult:
     comparisons: tuple[Comparison, ...]
     """The baseline against each other candidate."""
     thresholds: Mapping[str, Verdict] = field(default_factory=dict)
-    """Candidate name → absolute gates (``min``/``max``) checked on its run alone."""
+    """Run name → absolute gates (``min``/``max``) checked on it alone: only when nothing was
+    compared (a compared candidate's are in its comparison's verdict)."""
     report: Path | None = None
 
     @property
@@ -152,8 +153,10 @@ def evaluate(
         others = [n for n in runs if n != spec.baseline_name]
     comparisons = tuple(compare(base_run, runs[n], gates=spec.gates) for n in others)
     absolute = [g for g in spec.gates if g.min is not None or g.max is not None]
-    checked = others or [base_name]
-    thresholds = {n: check_thresholds(runs[n], absolute) for n in checked if absolute and n in runs}
+    # A compared candidate's min/max rules are in its comparison's verdict already; checked
+    # here too, every failure was listed twice. Only a run compared with nothing gets them.
+    alone = [] if comparisons else [base_name]
+    thresholds = {n: check_thresholds(runs[n], absolute) for n in alone if absolute and n in runs}
     path = None
     if report is not None and comparisons:
         from evalkit.report import write_report

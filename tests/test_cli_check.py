@@ -123,3 +123,16 @@ def test_evaluate_refuses_a_report_it_could_not_write_before_running(tmp_path: P
     assert not out.exists()
     evaluate("qa", config=cfg, report=out)  # with a candidate it is written
     assert out.read_text().startswith("<!DOCTYPE html>")
+
+
+def test_a_failing_min_gate_is_listed_once(tmp_path: Path) -> None:
+    cfg = project(tmp_path, 0.5)
+    cfg.write_text(
+        cfg.read_text() + '\n[[suites.qa.gates]]\nmetric = "exact_match.pass_rate"\nmin = 0.9\n'
+    )
+    result = evaluate("qa", config=cfg)
+    failures = result.failures()
+    assert len(failures) == 1 and "exact_match.pass_rate 0.75 < min 0.9" in failures[0]
+    assert not result.passed and result.thresholds == {}
+    alone = evaluate("qa", config=cfg, candidates=["base"])  # no comparison: checked alone
+    assert set(alone.thresholds) == {"base"} and alone.passed
