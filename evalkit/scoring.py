@@ -16,24 +16,20 @@ reports need no knowledge of any particular scorer:
 from __future__ import annotations
 
 import asyncio
-import collections.abc
 import contextlib
 import dataclasses
 import inspect
 import math
 import numbers
 import sys
-import types
-import typing
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, ClassVar
 
 from evalkit.dataset import Case
-from evalkit.errors import ConfigError, InputError, ScorerError, UnknownNameError
+from evalkit.errors import ScorerError
 from evalkit.providers.base import Request, Response
 from evalkit.registry import Registry
 
@@ -47,6 +43,7 @@ __all__ = [
     "build_scorer",
     "closing_scorers",
     "may_keep_open",
+    "rename_scorer",
     "score_all",
     "scorer",
 ]
@@ -208,16 +205,6 @@ class FunctionScorer(Scorer):
         }
 
 
-def rename_scorer(scorer: Scorer, name: str) -> Scorer:
-    """Give a built scorer another name (a suite's ``as = "..."``): its scores, metrics and
-    gates go under ``name``, so the same scorer can run twice with different arguments."""
-    if isinstance(scorer, FunctionScorer):
-        scorer.scorer_name = name
-    else:
-        scorer.name = name  # type: ignore[misc]  # an instance attribute over the ClassVar
-    return scorer
-
-
 def reference_of(target: Any) -> str:
     """A reference :func:`build_scorer` can load again (for ``--resume``): ``module:qualname``,
     or ``/abs/path/file.py:qualname`` for a scorer loaded from a file, whose module name
@@ -281,183 +268,6 @@ def scorer(
         return factory
 
     return decorate
-
-
-def build_scorer(
-    name: str,
-    args: Mapping[str, Any] | None = None,
-    threshold: float | None = None,
-    *,
-    where: str = "scorer",
-    base_dir: str | None = None,
-) -> Scorer:
-    """Instantiate a scorer by registered name or ``module:attr`` / ``file.py:attr`` reference.
-
-    A relative ``file.py:attr`` resolves against ``base_dir`` (the config's folder), so a
-    project's ``scorers/`` plugins work whatever the current directory is. The reference may
-    name a :class:`Scorer` class, a factory returning one, or a plain score function
-    ``(ctx, **args)``: a function whose first parameter is required and not given in
-    ``args`` is taken for a score function. Every problem with the arguments (unknown names,
-    wrong types) is reported at once, before any case is run, as a :class:`ConfigError` at
-    ``where``.
-    """
-    module_part, _, attr = name.rpartition(":")
-    if module_part.endswith(".py") and base_dir and not Path(module_part).is_absolute():
-        name = f"{Path(base_dir) / module_part}:{attr}"
-    try:
-        factory = SCORERS.get(name)
-    except UnknownNameError as exc:
-        raise ConfigError.single(where, f"{exc}; {_OWN_SCORER_HINT}") from exc
-    except InputError as exc:
-        raise ConfigError.single(where, str(exc)) from exc
-    kwargs = dict(args or {})
-    if threshold is not None:
-        kwargs["threshold"] = threshold
-    if _is_score_function(factory, kwargs):
-        obj: Any = FunctionScorer(
-            fn=factory,
-            scorer_name=attr.rpartition(".")[2] if ":" in name else name,
-            threshold=threshold if threshold is not None else 0.5,
-            kwargs={k: v for k, v in kwargs.items() if k != "threshold"},
-        )
-    else:
-        if not getattr(factory, "__evalkit_factory__", False):  # its fn is checked below
-            _check_args(factory, kwargs, name, where)
-        try:
-            obj = factory(**kwargs)
-        except TypeError as exc:
-            raise ConfigError.single(
-                where,
-                f"scorer {name!r} rejected its arguments {kwargs}: {exc}; "
-                "check the scorer's documented fields",
-            ) from exc
-    if not isinstance(obj, Scorer):
-        raise ConfigError.single(
-            where,
-            f"{name!r} did not produce a scorer (got {type(obj).__name__}); it must be a "
-            "Scorer subclass, a factory returning one, or a function (ctx) -> Score",
-        )
-    if isinstance(obj, FunctionScorer):
-        _check_args(obj.fn, dict(obj.kwargs), name, where, skip_first=True)
-    _check_requires(obj, where)
-    return obj
-
-
-_OWN_SCORER_HINT = (
-    "for a scorer of your own give its reference ('scorers/file.py:attr' relative to the "
-    "config, or 'package.module:attr'), or install it in the 'evalkit.scorers' entry-point "
-    "group; a name registered with @evalkit.scorer is known only once its module is imported"
-)
-
-
-def _is_score_function(obj: Any, kwargs: Mapping[str, Any]) -> bool:
-    """Whether ``obj`` is a plain ``(ctx, **args)`` function rather than a scorer factory."""
-    if isinstance(obj, type) or getattr(obj, "__evalkit_factory__", False) or not callable(obj):
-        return False
-    try:
-        params = list(inspect.signature(obj).parameters.values())
-    except (TypeError, ValueError):
-        return False
-    first = params[0] if params else None
-    return (
-        first is not None
-        and first.kind in (first.POSITIONAL_ONLY, first.POSITIONAL_OR_KEYWORD)
-        and first.default is first.empty
-        and first.name not in kwargs
-    )
-
-
-def _check_args(
-    target: Any, kwargs: Mapping[str, Any], name: str, where: str, *, skip_first: bool = False
-) -> None:
-    """Raise one :class:`ConfigError` listing every unknown or mistyped argument, checked
-    against a dataclass's fields or a function's parameters (what a typo in ``args`` would
-    otherwise turn into a TypeError on every case, or a silently ignored setting)."""
-    from evalkit.errors import Problem, did_you_mean
-
-    hints = _type_hints(target)
-    if dataclasses.is_dataclass(target) and isinstance(target, type):
-        accepted = [f.name for f in dataclasses.fields(target) if f.init]
-        open_ended = False
-    else:
-        try:
-            params = list(inspect.signature(target).parameters.values())
-        except (TypeError, ValueError):
-            return
-        if skip_first:
-            params = params[1:]
-        open_ended = any(p.kind is p.VAR_KEYWORD for p in params)
-        accepted = [p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
-    shown = [a for a in accepted if a != "skip_missing"]
-    problems = []
-    for key, value in kwargs.items():
-        if key not in accepted and not open_ended:
-            hint = did_you_mean(key, shown) or f" its arguments: {', '.join(shown) or 'none'}"
-            problems.append(Problem(where, f"scorer {name!r} has no argument {key!r};{hint}"))
-        elif key in hints and not _fits(value, hints[key]):
-            problems.append(
-                Problem(
-                    where,
-                    f"scorer {name!r} argument {key!r} must be {_type_name(hints[key])}, "
-                    f"got {value!r}; fix args.{key} (or threshold) in the config",
-                )
-            )
-    if problems:
-        raise ConfigError(problems)
-
-
-def _type_hints(target: Any) -> dict[str, Any]:
-    try:
-        return typing.get_type_hints(target)
-    except Exception:  # unresolvable annotations: accept any value rather than guess
-        return {}
-
-
-def _fits(value: Any, hint: Any) -> bool:
-    """Whether a config value fits a type hint; unknown kinds of hints accept anything."""
-    origin = typing.get_origin(hint)
-    if hint is Any or hint is object:
-        return True
-    if hint is type(None):
-        return value is None
-    if origin in (typing.Union, types.UnionType):
-        return any(_fits(value, h) for h in typing.get_args(hint))
-    if origin is typing.Literal:
-        return value in typing.get_args(hint)
-    if hint is float:
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if hint is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if hint in (bool, str):
-        return isinstance(value, hint)
-    if origin in (list, tuple, set, frozenset, collections.abc.Sequence):
-        return isinstance(value, (list, tuple))
-    if origin in (dict, collections.abc.Mapping) or hint in (dict, Mapping):
-        return isinstance(value, Mapping)
-    if hint in (list, tuple):
-        return isinstance(value, (list, tuple))
-    return True
-
-
-def _type_name(hint: Any) -> str:
-    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
-
-
-def _check_requires(obj: Scorer, where: str) -> None:
-    """A ``requires`` entry that is no case field would fail every case with an
-    AttributeError; say so once, when the scorer is built."""
-    from evalkit.errors import did_you_mean
-
-    fields = [f.name for f in dataclasses.fields(Case) if f.name not in ("id", "line")]
-    wrong = [f for f in obj.requires if f not in fields]
-    if wrong:
-        hint = did_you_mean(wrong[0], fields) or f" case fields: {', '.join(fields)}"
-        raise ConfigError.single(
-            where,
-            f"scorer {obj.name!r} requires {wrong}: "
-            f"{'not a case field' if len(wrong) == 1 else 'not case fields'};{hint} "
-            "fix the scorer's requires",
-        )
 
 
 async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, Score]:
@@ -615,3 +425,7 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     return repr(value)
+
+
+# Re-exported: the builders need the classes above, and callers import them from here.
+from evalkit.scoring_build import build_scorer, rename_scorer  # noqa: E402

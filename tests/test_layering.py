@@ -15,7 +15,7 @@ STAGES: list[tuple[str, ...]] = [
     ("dataset",),
     ("suites", "config"),
     ("providers", "prompt", "pricing"),
-    ("scoring",),
+    ("scoring", "scoring_build"),
     ("records", "cache", "limits", "retry", "progress"),
     ("dispatch", "scoring_pool", "runmeta", "engine_run", "engine", "scorers"),
     ("aggregate_types", "aggregate_per_case"),
