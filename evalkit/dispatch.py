@@ -15,6 +15,7 @@ its case, never an exception out of the run. Cache modes:
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -27,7 +28,7 @@ from evalkit.providers.base import ERROR_KINDS, Provider, Request, Response
 from evalkit.records import ErrorInfo
 from evalkit.retry import RetryPolicy
 
-__all__ = ["Dispatcher", "Outcome"]
+__all__ = ["Dispatcher", "Outcome", "env_secrets"]
 
 
 @dataclass(slots=True)
@@ -175,6 +176,13 @@ class Dispatcher:
         for s in self.secrets:
             message = message.replace(s, "***")
         return message
+
+
+def env_secrets(api_key_env: str | None) -> list[str]:
+    """The API keys a dispatcher must scrub from what it records: the one named by
+    ``api_key_env`` and the SDKs' default variables, as set in the environment."""
+    names = [api_key_env, "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
+    return [os.environ[n] for n in names if n and os.environ.get(n)]
 
 
 def _cached(body: dict[str, Any]) -> Response:

@@ -85,7 +85,7 @@ class CandidateRun:
 
     def _dispatcher(self) -> Dispatcher:
         from evalkit.cache import ResponseCache
-        from evalkit.dispatch import Dispatcher
+        from evalkit.dispatch import Dispatcher, env_secrets
         from evalkit.limits import Limits
         from evalkit.providers.base import PROVIDERS, ProviderSettings
         from evalkit.retry import RetryPolicy
@@ -113,7 +113,7 @@ class CandidateRun:
             cache=cache,
             cache_mode=self.mode,
             timeout_s=c.timeout_s,
-            secrets=_env_secrets(c),
+            secrets=env_secrets(c.api_key_env),
         )
 
     def _manifest(self, run_dir: Path, started: str, run_id: str) -> dict[str, Any]:
@@ -307,11 +307,6 @@ def _iter_pairs(
         for i in range(n_cases):
             if (ids[i], rep) not in done:
                 yield i, rep
-
-
-def _env_secrets(candidate: Candidate) -> list[str]:
-    names = [candidate.api_key_env, "OPENAI_API_KEY", "ANTHROPIC_API_KEY"]
-    return [os.environ[n] for n in names if n and os.environ.get(n)]
 
 
 def _now() -> str:

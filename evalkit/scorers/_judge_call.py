@@ -17,7 +17,6 @@ last of them closes it.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -159,7 +158,7 @@ class JudgeCaller:
 
     def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
         from evalkit.cache import ResponseCache
-        from evalkit.dispatch import Dispatcher
+        from evalkit.dispatch import Dispatcher, env_secrets
         from evalkit.limits import Limits
         from evalkit.providers.base import PROVIDERS, ProviderSettings
         from evalkit.retry import RetryPolicy
@@ -188,11 +187,7 @@ class JudgeCaller:
             timeout_s=self.timeout_s,
             # as for a candidate: the judge's key is scrubbed from recorded errors even when
             # a provider adapter's own scrubbing misses it
-            secrets=[
-                os.environ[n]
-                for n in (self.api_key_env, "OPENAI_API_KEY", "ANTHROPIC_API_KEY")
-                if n and os.environ.get(n)
-            ],
+            secrets=env_secrets(self.api_key_env),
         )
         return _LoopState(loop, dispatcher, cache)
 
