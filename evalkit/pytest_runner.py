@@ -293,9 +293,12 @@ class EvalkitFixture:
         """Run (once per session) and return a suite's result; defaults from the marker."""
         suite = suite or self.suite
         if suite is None:
-            raise TypeError(
-                "evalkit.evaluate(): no suite; pass one or mark the test "
-                "@pytest.mark.evalkit(suite=NAME)"
+            import pytest
+
+            pytest.fail(
+                "evalkit fixture: no suite; mark the test @pytest.mark.evalkit('NAME') "
+                "or call evalkit.evaluate('NAME')",
+                pytrace=False,
             )
         # A candidate the suite runs anyway only says which run to check: the suite's full
         # result is shared; any other candidate is run with the baseline.

@@ -398,15 +398,19 @@ def test_fixture_reports_a_suite_that_cannot_run_without_traceback(
         @pytest.mark.evalkit(suite="paid")
         def test_unknown_candidate(evalkit):
             evalkit.expect("exact_match", min_mean=0.0, candidate="nope")
+
+        def test_no_suite_at_all(evalkit):
+            evalkit.expect("exact_match", min_mean=0.5)
         """
     )
     result = run(pytester, "test_evals.py")
-    result.assert_outcomes(failed=3)
+    result.assert_outcomes(failed=4)
     result.stdout.fnmatch_lines(
         [
             "*evalkit suite 'nope' could not run: *evalkit.toml: no suite 'nope'; suites: *",
             "*evalkit suite 'qa' could not run: *cand.jsonl:1: not valid JSON*",
             "*candidate 'nope' did not run in suite 'paid'; runs: [[]'live'[]]",
+            "*evalkit fixture: no suite; mark the test @pytest.mark.evalkit('NAME')*",
         ]
     )
     out = result.stdout.str()
