@@ -99,3 +99,17 @@ def test_the_judges_dispatcher_scrubs_its_key_like_a_candidates(
             await caller.aclose()
 
     assert asyncio.run(scrubbed()) == "401: bad key *** (header)"
+
+
+def test_a_claim_the_judge_repeats_counts_once_and_its_worst_verdict_stands() -> None:
+    answer = "Refunds take 5 days. Shipping is free."
+    claim = {"claim": "Refunds take 5 days.", "supported": True, "passage": "1", "reason": ""}
+    wrong = {"claim": "refunds take  5 days.", "supported": False, "passage": "1", "reason": "x"}
+    other = {"claim": "Shipping is free.", "supported": False, "passage": None, "reason": "no"}
+    verdict = json.dumps({"claims": [claim] * 50 + [other, wrong]})
+    results = parse_verdict(verdict, answer, "case 'c'")
+    assert [(r.text, r.supported, r.reason) for r in results] == [
+        ("Refunds take 5 days.", False, "x"),  # where it first stood, with the worse verdict
+        ("Shipping is free.", False, "no"),
+    ]
+    assert results[0].start == 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from evalkit.dataset import ContextPassage, Message
@@ -81,7 +82,7 @@ def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
             f"{text[:80]!r}); the rubric asks for every factual claim: check the judge model, "
             "or use the offline mode"
         )
-    out: list[ClaimResult] = []
+    out: dict[str, ClaimResult] = {}
     cursor = 0
     for n, item in enumerate(claims, start=1):
         if (
@@ -102,18 +103,23 @@ def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
         passage = item.get("passage")
         reason = str(item.get("reason") or "").strip() or None
         supported = item["supported"]
-        out.append(
-            ClaimResult(
-                text=item["claim"],
-                start=start,
-                end=end,
-                passage=None if passage is None else str(passage),
-                support=1.0 if supported else 0.0,
-                supported=supported,
-                reason=None if supported else (reason or "no support")[:120],
-            )
+        result = ClaimResult(
+            text=item["claim"],
+            start=start,
+            end=end,
+            passage=None if passage is None else str(passage),
+            support=1.0 if supported else 0.0,
+            supported=supported,
+            reason=None if supported else (reason or "no support")[:120],
         )
-    return out
+        # A claim the judge lists twice is one claim: repeats would weigh the supported
+        # fraction. Should the two verdicts differ, the unsupported one stands.
+        key = " ".join(item["claim"].casefold().split())
+        if key not in out:
+            out[key] = result
+        elif out[key].supported and not supported:
+            out[key] = replace(out[key], support=0.0, supported=False, reason=result.reason)
+    return list(out.values())
 
 
 def _load_json(text: str, where: str) -> Any:
