@@ -245,11 +245,18 @@ def comparison_html(cmp: Any) -> str:
     )
 
 
+def _clean(x: float) -> float:
+    """Float noise (a bootstrap bound of -1e-12) is 0, so it shows as 0, not -1e-12."""
+    return 0.0 if abs(x) < 1e-9 else x
+
+
 def _num(x: float | None, signed: bool = False) -> str:
     if x is None:
         return "–"
-    return f"{x:+.4g}" if signed else f"{x:.4g}"
+    return f"{_clean(x):+.4g}" if signed else f"{_clean(x):.4g}"
 
 
 def _ci(low: float | None, high: float | None) -> str:
-    return "" if low is None or high is None else f"[{low:+.3g}, {high:+.3g}]"
+    if low is None or high is None:
+        return ""
+    return f"[{_clean(low):+.3g}, {_clean(high):+.3g}]"

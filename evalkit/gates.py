@@ -36,7 +36,7 @@ def fmt(x: float | None) -> str:
     """A number for a reason: three significant digits, thousands without decimals."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "n/a"
-    if x == 0:
+    if abs(x) < 1e-9:  # 0, or float noise such as a bootstrap bound of -1e-12
         return "0"
     if abs(x) >= 100:
         return f"{x:,.0f}"

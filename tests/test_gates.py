@@ -171,3 +171,10 @@ def test_a_scorer_whose_every_record_failed_at_the_provider_is_a_zero_not_unknow
     delta = cmp.overall.metric("acc.pass_rate")
     assert delta is not None and (delta.baseline, delta.candidate) == (1.0, 0.0)
     assert not cmp.passed
+
+
+def test_numbers_in_reasons_show_float_noise_as_zero() -> None:
+    from evalkit.gates import fmt
+
+    assert fmt(-1e-12) == "0" and fmt(5.55e-17) == "0"
+    assert fmt(-0.333) == "−0.333" and fmt(0.25) == "0.25"

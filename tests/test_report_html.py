@@ -129,6 +129,10 @@ def test_format_value() -> None:
     assert format_value(0.012, "pct", signed=True) == "+1.2 pp"
     assert format_value(-0.0005, "usd", signed=True) == "-$0.0005"
     assert format_value(None, "ms") == "–" and format_value(float("nan"), "ms") == "–"
+    # a bound that rounds to zero has no sign
+    assert format_value(-1e-12, "pct", signed=True) == "0.0 pp"
+    assert format_value(1e-12, "score", signed=True) == "0.000"
+    assert format_value(-0.0004, "ms", signed=True) == "0 ms"
 
 
 def test_case_rows_carry_claim_spans_tool_verdicts_and_refusal(tmp_path: Path) -> None:

@@ -77,14 +77,19 @@ def format_value(value: float | None, kind: str, *, signed: bool = False) -> str
         return "–"
     sign = "+" if signed and v > 0 else ""
     if kind == "pct":
-        return f"{sign}{v * 100:.1f}{' pp' if signed else '%'}"
-    if kind == "usd":
-        return f"{'-' if v < 0 else sign}${abs(v):.4g}"
-    if kind == "ms":
-        return f"{sign}{v:.0f} ms"
-    if kind == "num":
-        return f"{sign}{v:,.1f}"
-    return f"{sign}{v:.3f}"
+        out = f"{sign}{v * 100:.1f}{' pp' if signed else '%'}"
+    elif kind == "usd":
+        out = f"{'-' if v < 0 else sign}${abs(v):.4g}"
+    elif kind == "ms":
+        out = f"{sign}{v:.0f} ms"
+    elif kind == "num":
+        out = f"{sign}{v:,.1f}"
+    else:
+        out = f"{sign}{v:.3f}"
+    # a bootstrap bound of -1e-12 rounds to zero: "0.0 pp", not "-0.0 pp" (or "+0.0 pp")
+    if out[0] in "+-" and not any(c in "123456789" for c in out):
+        out = out[1:]
+    return out
 
 
 def _p(p: float | None) -> str:
