@@ -19,7 +19,8 @@ STAGES: list[tuple[str, ...]] = [
     ("records", "cache", "limits", "retry", "progress"),
     ("dispatch", "scoring_pool", "runmeta", "engine_run", "engine", "scorers"),
     ("aggregate_types", "aggregate_per_case"),
-    ("stats", "aggregate", "changes", "comparison_cases", "comparison", "compare", "gates"),
+    ("stats", "aggregate", "changes", "comparison_cases", "comparison", "compare_slices"),
+    ("compare", "gates"),
     ("summary", "report", "frames"),
     ("api", "assertions", "pytest_plugin", "pytest_items", "pytest_runner", "cli", "__main__"),
 ]
