@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 
 STAGES: list[tuple[str, ...]] = [
     ("errors", "hashing", "registry"),
-    ("dataset",),
+    ("dataset", "dataset_parse"),
     ("suites", "config"),
     ("providers", "prompt", "pricing"),
     ("scoring", "scoring_build"),

@@ -1,0 +1,236 @@
+"""Validation of one eval-set line into a :class:`~evalkit.dataset.Case`: every field's type
+and shape checked, every problem recorded with its location and what to do, so a file is
+fixed in one pass. :mod:`evalkit.dataset` streams the lines and re-exports
+:func:`parse_case`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalkit.dataset import (
+    CASE_FIELDS,
+    ROLES,
+    Case,
+    ContextPassage,
+    ExpectedToolCall,
+    Message,
+    ToolSpec,
+    _BadJSON,
+)
+from evalkit.errors import Problem, did_you_mean
+
+__all__ = ["parse_case"]
+
+
+def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) -> Case | None:
+    """Validate one decoded line; append problems and return ``None`` when it is invalid."""
+    if isinstance(obj, _BadJSON):
+        problems.append(Problem(loc, obj.message))
+        return None
+    if not isinstance(obj, dict):
+        problems.append(Problem(loc, f"expected a JSON object, got {_kind(obj)}"))
+        return None
+    start = len(problems)
+
+    def bad(field_name: str, message: str) -> None:
+        problems.append(Problem(loc, f'field "{field_name}" {message}'))
+
+    for key in obj:
+        if key not in CASE_FIELDS:
+            hint = did_you_mean(key, CASE_FIELDS)
+            bad(key, f"is unknown;{hint or ' valid fields: ' + ', '.join(CASE_FIELDS)}")
+
+    case_id = obj.get("id")
+    if case_id is None:
+        bad("id", "is required; give every case a unique string id")
+    elif not isinstance(case_id, str) or not case_id.strip():
+        bad("id", f"must be a non-empty string, got {case_id!r}")
+
+    inp = _parse_input(obj.get("input"), bad)
+    variables = obj.get("vars", {})
+    if not isinstance(variables, dict):
+        bad("vars", f"must be an object of template variables, got {_kind(variables)}")
+    if "input" not in obj and not variables:
+        bad("input", "is required unless the case gives vars for the prompt template")
+    context = _parse_context(obj.get("context"), bad)
+    expected = _parse_expected(obj.get("expected"), bad)
+    calls = _parse_expected_calls(obj.get("expected_tool_calls"), bad)
+    order = obj.get("tool_call_order", "any")
+    if order not in ("any", "strict"):
+        bad("tool_call_order", f'must be "any" or "strict", got {order!r}')
+    tools = _parse_tools(obj.get("tools"), bad)
+    refuse = obj.get("should_refuse")
+    if refuse is not None and not isinstance(refuse, bool):
+        bad("should_refuse", f"must be true or false, got {refuse!r}")
+    tags = obj.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+        bad("tags", f"must be a list of non-empty strings, got {tags!r}")
+    metadata = obj.get("metadata", {})
+    if not isinstance(metadata, dict):
+        bad("metadata", f"must be an object, got {_kind(metadata)}")
+
+    if len(problems) > start:
+        return None
+    return Case(
+        id=str(case_id),
+        input=inp,
+        vars=variables,
+        context=context,
+        expected=expected,
+        expected_tool_calls=calls,
+        tool_call_order=order,
+        tools=tools,
+        should_refuse=refuse,
+        tags=tuple(tags),
+        metadata=metadata,
+        line=line,
+    )
+
+
+def _parse_input(value: Any, bad: Any) -> str | tuple[Message, ...] | None:
+    if value is None or isinstance(value, str):
+        return value
+    if not isinstance(value, list) or not value:
+        bad("input", f"must be a string or a non-empty list of messages, got {_kind(value)}")
+        return None
+    messages = []
+    for i, m in enumerate(value):
+        if not isinstance(m, dict) or set(m) - {"role", "content"} or "role" not in m:
+            bad("input", f'message {i + 1} must be {{"role", "content"}}, got {m!r}'[:200])
+            return None
+        if m["role"] not in ROLES:
+            bad("input", f"message {i + 1} has role {m['role']!r}; use one of {list(ROLES)}")
+            return None
+        if not isinstance(m.get("content"), str):
+            bad("input", f"message {i + 1} content must be a string")
+            return None
+        messages.append(Message(m["role"], m["content"]))
+    return tuple(messages)
+
+
+def _parse_context(value: Any, bad: Any) -> tuple[ContextPassage, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        bad(
+            "context",
+            f"must be a list of strings or of {{id, text, source}} objects, got {_kind(value)}",
+        )
+        return ()
+    passages = []
+    for i, p in enumerate(value, start=1):
+        if isinstance(p, str):
+            passages.append(ContextPassage(str(i), p))
+        elif (
+            isinstance(p, dict)
+            and isinstance(p.get("text"), str)
+            and not set(p) - {"id", "text", "source"}
+        ):
+            pid = p.get("id", str(i))
+            passages.append(ContextPassage(str(pid), p["text"], p.get("source")))
+        else:
+            bad("context", f"item {i} must be a string or {{id, text, source}} with a string text")
+            return ()
+    return tuple(passages)
+
+
+def _parse_expected(value: Any, bad: Any) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    bad("expected", f"must be a string or a list of strings, got {_kind(value)}")
+    return None
+
+
+def _parse_expected_calls(value: Any, bad: Any) -> tuple[ExpectedToolCall, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        bad(
+            "expected_tool_calls", f"must be a list of calls ([] means no call), got {_kind(value)}"
+        )
+        return None
+    calls = []
+    for i, c in enumerate(value, start=1):
+        where = f"call {i}"
+        if not isinstance(c, dict):
+            bad("expected_tool_calls", f"{where} must be an object, got {_kind(c)}")
+            return None
+        unknown = set(c) - {"name", "arguments", "optional"}
+        if unknown:
+            key = sorted(unknown)[0]
+            bad(
+                "expected_tool_calls",
+                f'{where} has unknown key "{key}";'
+                f"{did_you_mean(key, ['name', 'arguments', 'optional']) or ' use name, arguments, optional'}",
+            )
+            return None
+        if not isinstance(c.get("name"), str) or not c["name"]:
+            bad("expected_tool_calls", f'{where} needs a "name" string')
+            return None
+        args = c.get("arguments", {})
+        if not isinstance(args, dict):
+            bad("expected_tool_calls", f'{where} "arguments" must be an object')
+            return None
+        for arg, v in args.items():
+            if (
+                isinstance(v, dict)
+                and "$any" in v
+                and (len(v) != 1 or not isinstance(v["$any"], list) or not v["$any"])
+            ):
+                bad(
+                    "expected_tool_calls",
+                    f'{where} argument "{arg}": "$any" must be the only key and a non-empty list',
+                )
+                return None
+        optional = c.get("optional", [])
+        if not isinstance(optional, list) or not all(isinstance(o, str) for o in optional):
+            bad("expected_tool_calls", f'{where} "optional" must be a list of argument names')
+            return None
+        missing = [o for o in optional if o not in args]
+        if missing:
+            bad(
+                "expected_tool_calls",
+                f'{where} lists optional argument "{missing[0]}" that is not '
+                'in "arguments"; give its acceptable value(s) there',
+            )
+            return None
+        calls.append(ExpectedToolCall(c["name"], args, tuple(optional)))
+    return tuple(calls)
+
+
+def _parse_tools(value: Any, bad: Any) -> tuple[ToolSpec, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        bad("tools", f"must be a list of function specs, got {_kind(value)}")
+        return None
+    tools = []
+    for i, t in enumerate(value, start=1):
+        spec = t.get("function") if isinstance(t, dict) and t.get("type") == "function" else t
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+            bad("tools", f'tool {i} must be {{"name", "description", "parameters"}}')
+            return None
+        if not isinstance(spec.get("parameters", {}), dict):
+            bad("tools", f'tool {i} ("{spec["name"]}") "parameters" must be a JSON Schema object')
+            return None
+        tools.append(ToolSpec.from_dict(spec))
+    return tuple(tools)
+
+
+def _kind(value: Any) -> str:
+    return {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        type(None): "null",
+    }.get(type(value), type(value).__name__)
