@@ -1,0 +1,195 @@
+"""The comparison's context and verdict: which runs were compared (:class:`RunInfo`), how their
+eval sets matched (:class:`DatasetMatch`), and what the gates said (:class:`GateResult`,
+:class:`Verdict`). Part of the data model of :mod:`evalkit.comparison`, which re-exports them;
+``to_dict`` / ``from_dict`` follow its JSON schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+__all__ = ["DatasetMatch", "GateResult", "RunInfo", "Verdict"]
+
+
+# ------------------------------------------------------------------------------ context
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Which run a side of the comparison is."""
+
+    path: str
+    candidate: str
+    """The candidate's name."""
+    provider: str | None
+    model: str | None
+    """The model ID asked for."""
+    fingerprint: str | None
+    dataset: str | None
+    dataset_version: str | None
+    cases: int
+    records: int
+    repeats: int
+    reported_models: tuple[str, ...] = ()
+    """Model IDs the provider reported in this run's responses (sorted)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "candidate": self.candidate,
+            "provider": self.provider,
+            "model": self.model,
+            "fingerprint": self.fingerprint,
+            "dataset": self.dataset,
+            "dataset_version": self.dataset_version,
+            "cases": self.cases,
+            "records": self.records,
+            "repeats": self.repeats,
+            "reported_models": list(self.reported_models),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RunInfo:
+        return cls(
+            path=d.get("path", ""),
+            candidate=d.get("candidate", ""),
+            provider=d.get("provider"),
+            model=d.get("model"),
+            fingerprint=d.get("fingerprint"),
+            dataset=d.get("dataset"),
+            dataset_version=d.get("dataset_version"),
+            cases=int(d.get("cases", 0)),
+            records=int(d.get("records", 0)),
+            repeats=int(d.get("repeats", 1)),
+            reported_models=tuple(d.get("reported_models") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class DatasetMatch:
+    """Whether both runs used the same eval set version, and which cases were paired."""
+
+    same_version: bool
+    baseline_version: str | None
+    candidate_version: str | None
+    shared: int
+    """Cases present in both runs: the only ones compared."""
+    baseline_only: int
+    candidate_only: int
+    note: str = ""
+    """A sentence for the report when something is off (mismatch allowed, missing cases)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "same_version": self.same_version,
+            "baseline_version": self.baseline_version,
+            "candidate_version": self.candidate_version,
+            "shared": self.shared,
+            "baseline_only": self.baseline_only,
+            "candidate_only": self.candidate_only,
+            "note": self.note,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> DatasetMatch:
+        return cls(
+            same_version=bool(d.get("same_version", True)),
+            baseline_version=d.get("baseline_version"),
+            candidate_version=d.get("candidate_version"),
+            shared=int(d.get("shared", 0)),
+            baseline_only=int(d.get("baseline_only", 0)),
+            candidate_only=int(d.get("candidate_only", 0)),
+            note=d.get("note", ""),
+        )
+
+
+# ------------------------------------------------------------------------------ verdict
+
+
+@dataclass(frozen=True)
+class GateResult:
+    """One rule of one gate (a gate with ``min`` and ``max_drop`` gives two results)."""
+
+    gate: str
+    """The gate's label (its name, or ``metric [tag]``)."""
+    metric: str
+    tag: str | None
+    rule: str
+    """``min``, ``max``, ``max_drop``, ``max_rise``, ``max_rise_pct`` or ``no_new_failures``."""
+    threshold: float | None
+    status: Literal["pass", "fail", "skip"]
+    """``skip`` only for a delta rule checked without a baseline (:func:`check_thresholds`)."""
+    reason: str
+    """Plain words with the numbers, e.g. ``groundedness.mean dropped 0.041 (0.913 → 0.872,
+    95% CI −0.060…−0.020, p=0.003) > allowed 0.02``."""
+    observed: float | None = None
+    """The candidate value (absolute rules), the change (delta rules) or the count of new
+    failures."""
+    p_value: float | None = None
+    cases: tuple[str, ...] = ()
+    """Case ids behind a failure (new failures; at most 50)."""
+
+    @property
+    def passed(self) -> bool:
+        return self.status != "fail"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "gate": self.gate,
+            "metric": self.metric,
+            "tag": self.tag,
+            "rule": self.rule,
+            "threshold": self.threshold,
+            "status": self.status,
+            "reason": self.reason,
+            "observed": self.observed,
+            "p_value": self.p_value,
+            "cases": list(self.cases),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> GateResult:
+        return cls(
+            gate=d.get("gate", d.get("metric", "")),
+            metric=d.get("metric", ""),
+            tag=d.get("tag"),
+            rule=d.get("rule", ""),
+            threshold=d.get("threshold"),
+            status=d.get("status", "fail"),
+            reason=d.get("reason", ""),
+            observed=d.get("observed"),
+            p_value=d.get("p_value"),
+            cases=tuple(d.get("cases") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """PASS when no gate rule failed (no gates at all is a PASS with no reasons)."""
+
+    results: tuple[GateResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def status(self) -> Literal["PASS", "FAIL"]:
+        return "PASS" if self.passed else "FAIL"
+
+    @property
+    def failures(self) -> tuple[GateResult, ...]:
+        return tuple(r for r in self.results if not r.passed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "passed": self.passed,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Verdict:
+        return cls(tuple(GateResult.from_dict(r) for r in d.get("results") or ()))
