@@ -1012,3 +1012,20 @@ def test_short_plurals_and_unit_abbreviations_are_the_words_they_stand_for() -> 
     )
     assert run("Part-time staff work 20 hrs per wk.", policy).value == 1.0
     assert run("The late fee is waived for a new app.", policy).value == 1.0
+
+
+def test_a_number_given_as_a_table_column_must_be_in_that_column() -> None:
+    plans = """| Plan | Seats | Storage |
+|------|------:|--------:|
+| Starter | 3 | 50 GB |
+| Pro | 10 | 200 GB |
+| Team | 50 | 1000 GB |"""
+    passage = (ContextPassage("p", plans),)
+    assert run("The Pro plan has 10 seats.", passage).value == 1.0
+    assert run("The Pro plan has 200 GB of storage.", passage).value == 1.0
+    (claim,) = claims(run("The Team plan has 50 GB of storage.", passage))
+    # 50 is a number of the Team row, but of its Seats: the storage is 1000 GB
+    assert claim["reason"] == "relation mismatch: 50 is no storage value in passage p"
+    assert claim["strongly_unsupported"] is True
+    (claim,) = claims(run("Starter has 50 seats.", passage))
+    assert str(claim["reason"]).startswith("relation mismatch")

@@ -204,6 +204,9 @@ def relation_mismatch(
             continue
         seen.add(m.keys)
         facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
+    column = _column_mismatch(view, i, index)
+    if column is not None:
+        return column
     row = _named_row(view, i, index, excused)
     if row is not None:  # "The Pro plan costs $99": the row it names must hold the rest
         facts.insert(0, row)
@@ -232,6 +235,56 @@ def relation_mismatch(
     return (
         f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
     )
+
+
+def _column_mismatch(view: ClaimView, i: int, index: PassageIndex) -> str | None:
+    """A number the claim gives as a column of a table ("29 seats") must be in that column.
+
+    Read as a sentence, the row "Plan: Pro; Price: $29; Seats: 5" holds 29, so "The Pro plan
+    has 29 seats" would pass every other check. When the word after a claim's number is a
+    column header of the rows that state the number, some such row must have the number in
+    that column. A claim that does not name a column ("costs $29") is not checked here.
+    """
+    rows = index.table_rows[i]
+    if not rows or not view.numbers:
+        return None
+    texts = index.sentence_texts(i)
+    cells = {j: _row_cells(texts[j]) for j in rows}
+    have = set(view.cwords)
+    named_rows = [fold(key) for key, ws in index.row_keys[i] if all(w in have for w in ws)]
+    if len(named_rows) == 1:  # "the Team plan has ...": only the Team row can hold it
+        cells = {j: c for j, c in cells.items() if any(cell == named_rows[0] for _, cell in c)}
+    for m in view.numbers:
+        at = view.folded.find(fold(m.text.strip()))
+        if at < 0:
+            continue
+        # the words right after the number ("50 GB of storage": gb, storage)
+        after = [w for w in words(view.folded[at + len(m.text) :])[:3] if w not in STOPWORDS]
+        holding = [j for j, row in cells.items() if any(_has(m, cell) for _, cell in row)]
+        headers = {h for j in holding for h, _ in cells[j]}
+        named = next((w for w in after if stem(w) in headers), None)
+        if named is None:
+            continue
+        column = stem(named)
+        if not any(_has(m, cell) for j in holding for h, cell in cells[j] if h == column):
+            pid = index.passages[i].id
+            return f"relation mismatch: {m.text.strip()} is no {named} value in passage {pid}"
+    return None
+
+
+def _row_cells(sentence: str) -> list[tuple[str, str]]:
+    """A row sentence's ``(header stem, cell)`` pairs ("seats: 5" gives ("seat", "5"))."""
+    out = []
+    for part in sentence.rstrip(".").split("; "):
+        header, sep, cell = part.partition(": ")
+        if sep and len(header.split()) == 1:
+            out.append((stem(header.strip()), cell))
+    return out
+
+
+def _has(m: Mention, cell: str) -> bool:
+    keys = {k for n in numbers(cell) for k in n.keys}
+    return all(k in keys for k in m.keys)
 
 
 def _named_row(
