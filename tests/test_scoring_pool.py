@@ -123,21 +123,28 @@ def test_only_the_records_that_kill_a_worker_lose_their_score(tmp_path: Path) ->
     assert len(pids) >= 2 + len(killers) and gone(pids) and not pool_threads()
 
 
+async def cancel_a_sleeping_score_then_close(pool: ScoringPool, pid_dir: Path) -> float:
+    """Score the "sleep" case, cancel it once its worker has started, and return how long
+    closing the pool then takes."""
+    task = asyncio.ensure_future(pool.score(ctx(3)))
+    while not any(pid_dir.iterdir()):
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    t0 = time.monotonic()
+    await pool.aclose(abort=True)
+    return time.monotonic() - t0
+
+
 def test_alone_the_other_worker_scorers_keep_their_scores_and_cancelling_is_quick(
     tmp_path: Path,
 ) -> None:
     async def main() -> tuple[dict[str, Score], float]:
         pool = ScoringPool([Dies(), Sleeps(pid_dir=str(tmp_path))], processes=1)
         died = await pool.score(ctx(1))  # "die": breaks the shared pool, then dies alone
-        task = asyncio.ensure_future(pool.score(ctx(3)))  # "sleep", alone from now on
-        while not any(tmp_path.iterdir()):
-            await asyncio.sleep(0.02)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        t0 = time.monotonic()
-        await pool.aclose(abort=True)
-        return died, time.monotonic() - t0
+        # the "sleep" record, alone from now on
+        return died, await cancel_a_sleeping_score_then_close(pool, tmp_path)
 
     died, took = asyncio.run(main())
     assert "died while scoring this case alone" in (died["dies"].error or "")
@@ -163,15 +170,7 @@ def test_a_scorer_that_does_not_load_in_a_worker_is_scored_in_process() -> None:
 def test_close_after_a_cancellation_terminates_a_busy_worker_quickly(tmp_path: Path) -> None:
     async def main() -> float:
         pool = ScoringPool([Sleeps(pid_dir=str(tmp_path))], processes=1)
-        task = asyncio.ensure_future(pool.score(ctx(3)))
-        while not any(tmp_path.iterdir()):
-            await asyncio.sleep(0.02)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        t0 = time.monotonic()
-        await pool.aclose(abort=True)
-        return time.monotonic() - t0
+        return await cancel_a_sleeping_score_then_close(pool, tmp_path)
 
     took = asyncio.run(main())
     [pid] = [int(p.name) for p in tmp_path.iterdir()]
