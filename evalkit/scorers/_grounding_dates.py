@@ -56,11 +56,12 @@ _CLOCK_24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
 
 _DATE_HINT = re.compile(r"\d[-/.]\d{1,2}[-/.]\d")
 _NUMERIC_DATE = re.compile(
-    r"(?<![\w./-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}))"
+    r"(?<![\w./-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}|\d\d))"
     r"(?:(?![\w/-]|\.\d)|t(?=\d))"
 )
 """A numeric date: ``2025-03-31`` (also with ``/`` or ``.``, or a time after a ``T``),
-``31/03/2025`` or ``03/31/2025`` (also with ``-`` or ``.``)."""
+``31/03/2025`` or ``03/31/2025`` (also with ``-`` or ``.``), or either of the last two with a
+two-digit year (``31/03/25``)."""
 
 
 def _written_date(m: re.Match[str]) -> str:
@@ -75,6 +76,10 @@ def _written_date(m: re.Match[str]) -> str:
         year, month, day = int(m.group(1)), int(m.group(3)), int(m.group(4))
     else:
         a, b, year = int(m.group(5)), int(m.group(7)), int(m.group(8))
+        if len(m.group(8)) == 2:
+            if not _two_digit_year_date(a, b, m.group(6)) or m.group(0).endswith("t"):
+                return m.group(0)
+            year += 2000 if year < 70 else 1900
         if a <= 12 and b <= 12 and a != b:
             if not (a and b and 1000 <= year < 3000) or m.group(0).endswith("t"):
                 return m.group(0)
@@ -84,6 +89,20 @@ def _written_date(m: re.Match[str]) -> str:
         return m.group(0)
     time = " " if m.group(0).endswith("t") else ""  # "2025-03-31t10:00"
     return f"{day} {MONTH_NAMES[month - 1]} {year}{time}"
+
+
+def _two_digit_year_date(a: int, b: int, separator: str) -> bool:
+    """Whether ``a``, ``b`` and a two-digit year are certainly a date: one of ``a``, ``b`` must
+    be a day above 12, so the order is known (``31/03/25``, ``03/31/25``). ``03/04/25`` stays
+    as written: day and month could be either way round and, unlike a four-digit year, ``25``
+    does not even show it is a date. With dots only day first counts (``31.03.25``, the
+    European form): ``1.21.10`` is far more often a version number than January 21, 2010.
+    Day and month equal (``12/12/25``) is one reading too, with slashes."""
+    if a == b:
+        return separator == "/" and 1 <= a <= 12
+    if a <= 12 and b <= 12:
+        return False
+    return separator != "." or a > 12
 
 
 def _to_24h(m: re.Match[str]) -> str:
