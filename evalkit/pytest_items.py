@@ -112,8 +112,11 @@ class SuiteCollector(_EvalkitNode, pytest.Collector):
     def collect(self) -> Iterator[pytest.Item]:
         runner = _runner(self)
         spec = runner.project().suite(self.name)
+        _check_scorers(runner, self.name)  # a broken suite is an error even when skipped
+        reason = runner.unselected(self.name)
+        if reason is not None:  # --evalkit-candidate names none of this suite's candidates
+            pytest.skip(reason)
         checked, _ = runner.plan(self.name)
-        _check_scorers(runner, self.name)
         group = self.config.pluginmanager.hasplugin("xdist")
         for gate, ident in zip(spec.gates, gate_ids(spec.gates), strict=True):
             for cand in checked:
@@ -128,6 +131,10 @@ class SuiteCollector(_EvalkitNode, pytest.Collector):
                 for cid in ids:
                     case = CaseItem.from_parent(self, name=f"{cid}[{cand}]", case_id=cid, cand=cand)
                     yield self._grouped(case, group)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        """The suite's table in the config (where its collection skip is reported)."""
+        return self.path, _table_line(self.path, self.name, None), f"evalkit {self.name}"
 
     def _grouped(self, item: pytest.Item, group: bool) -> pytest.Item:
         # With ``--dist loadgroup`` one worker gets the whole suite, so it runs once; under

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -175,11 +174,42 @@ def _config_path(config: pytest.Config) -> Path | None:
     return path.resolve() if path else None
 
 
+@pytest.hookimpl(tryfirst=True)  # on pytest-xdist's controller too, which collects nothing
+def pytest_collection(session: pytest.Session) -> None:
+    """``--evalkit-candidate`` names that no selected suite lists are a usage error, before
+    anything is collected: else every suite would be skipped and CI would pass on nothing."""
+    settings = session.config.stash[_SETTINGS]
+    if not settings.candidates:
+        return
+    path = _config_file(session.config)
+    if path is None:
+        return  # said by collection ("no evalkit.toml ...")
+    from evalkit.config import load_config
+    from evalkit.errors import EvalkitError
+
+    try:  # not the session runner's project: an explicit config path may still replace it
+        project = load_config(path)
+    except EvalkitError:
+        return  # the config's collection error says what is wrong with it
+    _check_candidates(project, settings)
+
+
+def _check_candidates(project: Any, settings: Any) -> None:
+    from evalkit.pytest_runner import candidate_problems
+
+    problems = candidate_problems(project, settings.suites, settings.candidates)
+    if problems:
+        raise pytest.UsageError(*problems)
+
+
 @pytest.hookimpl(tryfirst=True)  # before -k / -m deselect, so they apply to suite items too
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    if not config.stash[_SETTINGS].collect or config.stash.get(_COLLECTED, False):
+    settings = config.stash[_SETTINGS]
+    if config.stash.get(_COLLECTED, False) and settings.candidates:
+        _check_explicit(config)  # ``pytest path/evalkit.toml``: checked against that file
+    if not settings.collect or config.stash.get(_COLLECTED, False):
         return
     path = _config_path(config)
     if path is None:
@@ -192,18 +222,41 @@ def pytest_collection_modifyitems(
     items.extend(session.genitems(EvalkitFile.from_parent(session, path=path, nodeid=nodeid)))
 
 
+def _check_explicit(config: pytest.Config) -> None:
+    from evalkit.errors import EvalkitError
+
+    try:
+        project = runner_of(config).project()
+    except EvalkitError:
+        return
+    _check_candidates(project, config.stash[_SETTINGS])
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    """A suite item's skip is located at its table in the config (pytest puts a skip raised in
-    ``runtest`` at the raising line: evalkit's own source, in ``-rs`` and JUnit XML)."""
+    """A skip that evalkit raised is located at the item: a suite item's at its table in the
+    config, a fixture test's at the test (pytest puts a skip at the raising line: evalkit's
+    own source, in ``-rs`` and JUnit XML)."""
     outcome = yield
-    items = sys.modules.get("evalkit.pytest_items")
-    report = outcome.get_result()
-    if items is None or not isinstance(item, items._SuiteItem):
+    _locate_skip(item, outcome.get_result())
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    """A suite skipped at collection is located at its ``[suites.S]`` table, as items are."""
+    outcome = yield
+    _locate_skip(collector, outcome.get_result())
+
+
+def _locate_skip(node: Any, report: Any) -> None:
+    if not (report.skipped and isinstance(report.longrepr, tuple)):
         return
-    if report.skipped and isinstance(report.longrepr, tuple) and not hasattr(report, "wasxfail"):
-        path, line, _ = item.reportinfo()
-        report.longrepr = (str(path), (line or 0) + 1, report.longrepr[2])
+    if hasattr(report, "wasxfail") or _RUNNER not in node.config.stash:
+        return  # an xfail, or a session that never used evalkit
+    if not Path(report.longrepr[0]).is_relative_to(Path(__file__).parent):
+        return  # the user's own skip (or pytest's): where it was raised is right
+    path, line, _ = node.reportinfo()
+    report.longrepr = (str(path), (line or 0) + 1, report.longrepr[2])
 
 
 @pytest.fixture
@@ -233,6 +286,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
                     "comparisons": [c.to_dict() for c in runner.comparisons()],
                     "spent": runner.spent,
                     "notes": runner.notes,
+                    "evaluated": runner.evaluated,
                 }
             )
         return
@@ -253,9 +307,16 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
         write_report(list(unique.values()), report, title="evalkit: pytest")
     elif runner is not None or config.stash.get(_FROM_WORKERS, []):
-        config.stash[_REPORT_NOTE] = (
-            f"report: not written to {report}: no suite compared two runs this session"
-        )
+        why = "no suite compared two runs" if _evaluated(config) else "nothing was evaluated"
+        config.stash[_REPORT_NOTE] = f"report: not written to {report}: {why} this session"
+
+
+def _evaluated(config: pytest.Config) -> bool:
+    """Whether this process or an xdist worker evaluated anything (a collection error, or
+    ``--collect-only``, leaves the runner created but unused)."""
+    runner = config.stash.get(_RUNNER, None)
+    parts = config.stash.get(_FROM_WORKERS, [])
+    return (runner is not None and runner.evaluated) or any(p.get("evaluated", True) for p in parts)
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -271,6 +332,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     runner = config.stash.get(_RUNNER, None)
     parts = config.stash.get(_FROM_WORKERS, [])
     if runner is None and not parts:
+        return
+    if not _evaluated(config):  # a spend of $0 would read as if the suites had run
+        if _REPORT_NOTE in config.stash:  # the one thing to say: where the report is not
+            terminalreporter.section("evalkit")
+            terminalreporter.write_line(config.stash[_REPORT_NOTE])
         return
     settings = config.stash[_SETTINGS]
     spent = (runner.spent if runner else 0.0) + sum(p["spent"] for p in parts)

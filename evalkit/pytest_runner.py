@@ -37,7 +37,15 @@ if TYPE_CHECKING:
     from evalkit.records import Run
     from evalkit.scoring import Scorer
 
-__all__ = ["MODES", "CostCapReached", "EvalkitFixture", "Settings", "SuiteRunner"]
+__all__ = [
+    "MODES",
+    "CostCapReached",
+    "EvalkitFixture",
+    "Settings",
+    "SuiteNotSelected",
+    "SuiteRunner",
+    "candidate_problems",
+]
 
 MODES: Mapping[str, str] = {
     "replay": "require",
@@ -50,6 +58,37 @@ MODES: Mapping[str, str] = {
 
 class CostCapReached(Exception):
     """The session's cost cap was used up before a suite could start."""
+
+
+class SuiteNotSelected(Exception):
+    """``--evalkit-candidate`` names none of the suite's candidates: the suite is skipped."""
+
+
+def candidate_problems(
+    project: Project, suites: Sequence[str], candidates: Sequence[str]
+) -> list[str]:
+    """One message per ``--evalkit-candidate`` name that no selected suite lists.
+
+    Such a name would make every suite skip (a CI job that evaluates nothing and passes), so
+    the plugin turns these into a usage error. Unknown suite names are left to collection,
+    which reports them by name.
+    """
+    from evalkit.errors import did_you_mean
+
+    specs = [project.suites[s] for s in (suites or project.suites) if s in project.suites]
+    listed = list(dict.fromkeys(c for spec in specs for c in spec.candidates))
+    if not specs:
+        return []
+    problems = []
+    for name in dict.fromkeys(candidates):
+        if name not in listed:
+            hint = did_you_mean(name, listed).strip()
+            problems.append(
+                f"--evalkit-candidate {name}: no selected suite lists it; pass one of "
+                + ", ".join(listed)
+                + (f" ({hint})" if hint else "")
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -82,6 +121,8 @@ class SuiteRunner:
     """USD paid to providers this session (this process), cached and replayed answers excluded."""
     notes: list[str] = field(default_factory=list)
     """Lines for the terminal summary (cap reached, runs left incomplete)."""
+    started: int = 0
+    """Evaluations started this session (suites and ad hoc runs, finished or not)."""
     _project: Any = None
     _results: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     _seq: int = 0
@@ -147,6 +188,7 @@ class SuiteRunner:
         session's); ``paying`` candidates share the cap left."""
         from evalkit.engine import RunOptions
 
+        self.started += 1
         budget = None
         if self.cap is not None and paying:
             left = self.cap - self.spent
@@ -165,18 +207,42 @@ class SuiteRunner:
             max_cost_usd=budget,
         )
 
+    @property
+    def evaluated(self) -> bool:
+        """Whether anything was evaluated (or tried to be): else the summary has nothing to say."""
+        return self.started > 0 or bool(self._results)
+
     # ------------------------------------------------------------------ suites
     def suite_names(self) -> list[str]:
         project = self.project()
         return list(self.settings.suites or project.suites)
 
+    def selected(self, suite: str) -> tuple[str, ...] | None:
+        """The ``--evalkit-candidate`` names this suite lists (None without the option).
+
+        A candidate the suite does not list is not run with it: ``--evalkit-candidate``
+        chooses among a suite's candidates, it does not add the config's others to it.
+        """
+        if not self.settings.candidates:
+            return None
+        listed = self.project().suite(suite).candidates
+        return tuple(c for c in self.settings.candidates if c in listed)
+
+    def unselected(self, suite: str) -> str | None:
+        """Why ``suite`` is skipped under ``--evalkit-candidate``, or None when it runs."""
+        if self.selected(suite) != ():
+            return None
+        spec = self.project().suite(suite)
+        return (
+            f"evalkit suite {suite!r} does not list --evalkit-candidate "
+            f"{', '.join(self.settings.candidates)}; its candidates: {', '.join(spec.candidates)}"
+        )
+
     def plan(self, suite: str) -> tuple[list[str], str]:
         """(candidates checked by the gates, baseline name), as :func:`evaluate` will run them."""
         project = self.project()
         spec = project.suite(suite)
-        names = list(self.settings.candidates or spec.candidates)
-        for n in names:
-            project.candidate(n)
+        names = list(self.selected(suite) or spec.candidates)
         if self.baseline_for(suite) is not None:
             return names, "stored baseline"
         others = [n for n in names if n != spec.baseline_name]
@@ -188,9 +254,16 @@ class SuiteRunner:
         candidates: Sequence[str] | None = None,
         baseline_run: str | Path | None = None,
     ) -> SuiteResult:
-        """The suite's result, run on first use; later calls (any item, any test) share it."""
+        """The suite's result, run on first use; later calls (any item, any test) share it.
+
+        Without ``candidates`` the session's ``--evalkit-candidate`` choice applies, and a
+        suite that lists none of those raises :class:`SuiteNotSelected`.
+        """
         if candidates is None and self.settings.candidates:
-            candidates = self.settings.candidates
+            reason = self.unselected(suite)
+            if reason is not None:
+                raise SuiteNotSelected(reason)
+            candidates = self.selected(suite)
         if baseline_run is None:
             baseline_run = self.baseline_for(suite)
         key = (suite, tuple(candidates) if candidates else None, str(baseline_run or ""))
@@ -326,6 +399,8 @@ class EvalkitFixture:
 
         try:
             return self.runner.result(suite, candidates, baseline_run)
+        except SuiteNotSelected as exc:  # as the suite's items are: a skip saying why
+            pytest.skip(str(exc))
         except (EvalkitError, CostCapReached) as exc:
             message = f"evalkit suite {suite!r} could not run: {exc}"
         pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain

@@ -571,3 +571,79 @@ def test_assert_gates_says_each_failing_rule_once(pytester: pytest.Pytester, pro
     # the failure text itself (pytest repeats it in full in the short summary when CI is set)
     failure = out.split("short test summary info")[0]
     assert failure.count("< min 0.9") == 1, out
+
+
+# ------------------------------------------------------------------------------ --evalkit-candidate
+
+
+def test_a_suite_that_does_not_list_the_candidate_is_skipped_saying_why(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("paid")
+        def test_paid(evalkit):
+            evalkit.expect("exact_match", min_mean=0.0)
+        """
+    )
+    result = run(pytester, "--evalkit", "--evalkit-candidate", "cand", "-rs", "test_evals.py")
+    # qa runs cand (against its baseline); paid lists only live: one skip, nothing of live ran
+    result.assert_outcomes(passed=2, failed=1, skipped=2)
+    assert not list(project.glob(".evalkit/runs/*/paid-*")) and calls(project) == []
+    paid_at = CONFIG.splitlines().index("[suites.paid]") + 1
+    result.stdout.fnmatch_lines_random(
+        [
+            f"SKIPPED [[]1[]] evalkit.toml:{paid_at}: evalkit suite 'paid' does not list "
+            "--evalkit-candidate cand; its candidates: live",
+            "SKIPPED [[]1[]] test_evals.py:*: evalkit suite 'paid' does not list "
+            "--evalkit-candidate cand; its candidates: live",
+        ]
+    )
+    assert "pytest_items.py" not in result.stdout.str()
+    collected = run(pytester, "--evalkit", "--evalkit-candidate", "cand", "--collect-only", "-q")
+    assert "[live]" not in collected.stdout.str() and "paid::" not in collected.stdout.str()
+
+
+def test_a_candidate_no_selected_suite_lists_is_a_usage_error(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    typo = run(pytester, "--evalkit", "--evalkit-candidate", "cand", "--evalkit-candidate", "cnad")
+    assert typo.ret == pytest.ExitCode.USAGE_ERROR
+    typo.stderr.fnmatch_lines(
+        [
+            "*--evalkit-candidate cnad: no selected suite lists it; pass one of base, cand, "
+            'live (did you mean "cand"?)*'
+        ]
+    )
+    assert "Traceback" not in typo.stderr.str() and not (project / ".evalkit").exists()
+    # a candidate of the config, but not of the one suite asked for: nothing would run
+    other = run(pytester, "--evalkit-suite", "paid", "--evalkit-candidate", "cand")
+    assert other.ret == pytest.ExitCode.USAGE_ERROR
+    other.stderr.fnmatch_lines(
+        ["*--evalkit-candidate cand: no selected suite lists it; pass one of live*"]
+    )
+    explicit = run(pytester, "evalkit.toml", "--evalkit-candidate", "cnad")
+    assert explicit.ret == pytest.ExitCode.USAGE_ERROR
+
+
+# ------------------------------------------------------------------------------ terminal summary
+
+
+def test_no_evalkit_summary_when_nothing_was_evaluated(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
+    broken = run(pytester, "--evalkit")
+    assert broken.ret == pytest.ExitCode.INTERRUPTED
+    assert "= evalkit =" not in broken.stdout.str() and "provider spend" not in broken.stdout.str()
+    asked = run(pytester, "--evalkit", "--evalkit-report", "r.html")
+    out = asked.stdout.str()
+    assert "provider spend" not in out and "no suite compared" not in out
+    asked.stdout.fnmatch_lines(
+        ["*= evalkit =*", "report: not written to r.html: nothing was evaluated this session"]
+    )
+    (project / "evalkit.toml").write_text(CONFIG, encoding="utf-8")
+    listed = run(pytester, "--evalkit", "--collect-only", "-q")
+    assert "= evalkit =" not in listed.stdout.str()
