@@ -328,8 +328,13 @@ async def all_or_none(coros: Sequence[Awaitable[Any]]) -> list[Any]:
             t.cancel()
         if pending:
             await asyncio.gather(*pending, return_exceptions=True)
-    for t in done:
-        t.result()
+    # Every failed task's exception is read, not only the one raised: an unread one makes
+    # asyncio print "Task exception was never retrieved" and its traceback at exit. The one
+    # raised is the first in the given order, so the same input gives the same message.
+    failures = [t.exception() for t in tasks if t in done and not t.cancelled()]
+    first = next((e for e in failures if e is not None), None)
+    if first is not None:
+        raise first
     return [t.result() for t in tasks]
 
 

@@ -480,3 +480,30 @@ scorers = [
     (tmp_path / "evalkit.toml").write_text(body.replace('"says_weeks"', '"says.weeks"'))
     with pytest.raises(ConfigError, match=r"scorers\[2\] as: must be a name"):
         load_config(tmp_path / "evalkit.toml")
+
+
+def test_when_several_workers_fail_together_every_failure_is_retrieved(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Two candidates of a suite failing in the same tick (an unknown provider in both) raised
+    # the first error and left the second unretrieved: asyncio then printed "Task exception
+    # was never retrieved" with a full traceback under the CLI's one-line error.
+    import gc
+
+    from evalkit.engine_run import all_or_none
+    from evalkit.errors import InputError
+
+    async def bad(i: int) -> None:
+        raise InputError(f"bad input {i}")
+
+    def main() -> str:
+        try:
+            asyncio.run(all_or_none([bad(1), bad(2), bad(3)]))
+        except InputError as exc:
+            return str(exc)
+        return ""
+
+    with caplog.at_level("ERROR", logger="asyncio"):
+        assert main() == "bad input 1"
+        gc.collect()
+    assert "never retrieved" not in caplog.text
