@@ -42,12 +42,17 @@ def test_adhoc_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixtur
             "2",
             "--param",
             "temperature=0",
+            "--scorer",
+            "contains",
             "--no-progress",
         ]
     )
     assert code == 0
     text = capsys.readouterr().out
     assert "records 4, errors 2 (auth 2)" in text and f"run dir: {out}" in text
+    # each scorer's figures over the run (the command keeps no records in memory, so they
+    # are read back from the run directory; they were missing from the summary)
+    assert "  contains: " in text and "over 2 case(s)" in text
     run = read_run(out)
     assert {r.request["params"]["temperature"] for r in run.records} == {0}
     assert run.manifest["status"] == "complete"

@@ -234,8 +234,14 @@ def scorer_lines(run: Run) -> list[str]:
         ci = f" [{f(e.low)}, {f(e.high)}]" if e.low is not None and e.high is not None else ""
         return f"{f(e.value)}{ci}"
 
+    records = run.records
+    if not records and run.manifest.get("counts", {}).get("records"):
+        # The command runs with keep_records=False (flat memory), so the records are on disk.
+        from evalkit.records import read_run
+
+        records = read_run(run.path).records
     out = []
-    for s in aggregate(run.records).scorers:
+    for s in aggregate(records).scorers:
         parts = []
         if s.mean.value is not None:
             parts.append(f"mean {est(s.mean, False)}")
