@@ -36,6 +36,8 @@ another lost over 100 healthy scores to 4 records that killed their worker):
   a scorer is never retried in-process, where the same fault would kill the run.
 - A scorer that cannot reach the workers (it does not pickle, or does not unpickle there)
   is scored in-process from then on: slower, never wrong.
+- A worker ends itself when the run's process dies without closing the pool (``kill -9``):
+  nothing else would, since the forkserver, not the run, is its parent.
 """
 
 from __future__ import annotations
@@ -76,12 +78,32 @@ class _WorkerSetupError(Exception):
 
 
 def _init_worker(payload: bytes) -> None:
+    _exit_with_parent()
     # Failing here would break the pool like a dead worker; remembering the error lets each
     # record report it, and the parent then scores in-process instead.
     try:
         _WORKER_SCORERS[:] = pickle.loads(payload)
     except Exception as exc:
         _WORKER_SETUP_ERROR[:] = [f"{type(exc).__name__}: {exc}"]
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the run's process dies (SIGKILL, the OOM killer).
+
+    Why: a worker's parent is the forkserver, not the run, and it holds both ends of the
+    pool's queue, so it never sees the run go: after ``kill -9`` of ``evalkit run`` its workers
+    and the forkserver stayed alive for good, each holding its scorers' memory. The sentinel
+    multiprocessing gives a child becomes ready when the process that started it dies.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(0)
+
+    threading.Thread(target=watch, name="evalkit-parent-watch", daemon=True).start()
 
 
 def _score_in_worker(ctx: ScoreContext, only: int | None = None) -> dict[str, Score]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -291,3 +292,46 @@ def test_a_run_from_an_unguarded_script_is_scored_in_process_and_says_why(
     else:
         assert f"{script}:9: the run starts from the script's top level" in done.stderr
         assert 'under if __name__ == "__main__":' in done.stderr
+
+
+KILLED_SCRIPT = """\
+import asyncio, sys, time
+sys.path.insert(0, {repo!r})
+from evalkit.dataset import EvalSet
+from evalkit.providers.base import Response
+from evalkit.scoring import ScoreContext
+from evalkit.scoring_pool import ScoringPool
+from tests.helpers.pool_scorers import KillsSome
+
+async def main():
+    pool = ScoringPool([KillsSome(pid_dir={pids!r})], processes=2)
+    case = EvalSet.from_cases([{{"id": "c0", "input": "x"}}]).cases[0]
+    await pool.score(ScoreContext(case, Response(text="x")))
+    print("scored", flush=True)
+    time.sleep(60)  # killed here, with its pool open
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def test_workers_end_when_the_run_process_is_killed(tmp_path: Path) -> None:
+    # After kill -9 of 'evalkit run', its workers (children of the forkserver, which also
+    # holds both ends of their queue) stayed alive for good.
+    pids = tmp_path / "pids"
+    pids.mkdir()
+    script = tmp_path / "killed.py"
+    repo = str(Path(__file__).resolve().parents[1])
+    script.write_text(KILLED_SCRIPT.format(repo=repo, pids=str(pids)), encoding="utf-8")
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "scored"
+        finally:
+            proc.kill()
+            proc.wait(timeout=10)
+    workers = {int(p.name) for p in pids.iterdir()}
+    ended = gone(workers, within_s=10.0)
+    for pid in workers:  # a failing run of this test leaves no worker behind either
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+    assert workers and ended
