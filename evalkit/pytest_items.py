@@ -6,53 +6,44 @@ Tree (node ids relative to the rootdir)::
     evalkit.toml::support::runs                                      every answer was obtained
     evalkit.toml::support::refund-004[support-candidate]             a case (--evalkit-cases)
 
-A gate item passes when every rule of the gate passes on that candidate (its comparison with
-the baseline; the absolute rules alone when there is nothing to compare with) and is skipped
-when all its rules need a baseline that is not there. A case item fails on a regression (it
-passed in the baseline and fails now), is an expected failure when the baseline failed it
-too, and with no baseline fails when the candidate fails it. The ``runs`` item fails when an
-answer is missing: a recording absent in replay mode, or cases left unrun by the cost cap.
-
-Items never run a suite themselves: they ask the session's
+What each item checks, and how it fails: :mod:`evalkit.pytest_suite_items` (its classes are
+re-exported here). Items never run a suite themselves: they ask the session's
 :class:`~evalkit.pytest_runner.SuiteRunner`, which runs each suite once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
-from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-if TYPE_CHECKING:
-    from _pytest._code.code import ExceptionInfo, TerminalRepr
+from evalkit.pytest_suite_items import (
+    CaseItem,
+    EvalkitFailure,
+    GateItem,
+    RunsItem,
+    _EvalkitNode,
+    _runner,
+    _table_line,
+    rules_of,
+)
 
-    from evalkit.api import SuiteResult
-    from evalkit.comparison import CaseRow, Comparison, GateResult
+if TYPE_CHECKING:
     from evalkit.config import Gate
     from evalkit.pytest_runner import SuiteRunner
 
-__all__ = ["CaseItem", "EvalkitFile", "GateItem", "RunsItem", "SuiteCollector", "gate_ids"]
-
-_RULES = ("min", "max", "max_drop", "max_rise", "max_rise_pct")
-_MISSING = ("cache_miss", "replay_missing")
-
-
-class EvalkitFailure(Exception):
-    """An item's failure, already worded for a reviewer (shown without a traceback)."""
-
-
-def _runner(node: pytest.Item | pytest.Collector) -> SuiteRunner:
-    from evalkit.pytest_plugin import runner_of
-
-    return runner_of(node.config)
-
-
-def rules_of(gate: Gate) -> list[str]:
-    rules = [r for r in _RULES if getattr(gate, r) is not None]
-    return rules + (["no_new_failures"] if gate.no_new_failures else [])
+__all__ = [
+    "CaseItem",
+    "EvalkitFailure",
+    "EvalkitFile",
+    "GateItem",
+    "RunsItem",
+    "SuiteCollector",
+    "gate_ids",
+    "rules_of",
+]
 
 
 def gate_ids(gates: Iterable[Gate]) -> list[str]:
@@ -71,20 +62,6 @@ def gate_ids(gates: Iterable[Gate]) -> list[str]:
             unique, n = f"{ident}-{n}", n + 1
         ids.append(unique)
     return ids
-
-
-class _EvalkitNode:
-    """Shared failure rendering: evalkit's own errors read as messages, not tracebacks."""
-
-    def repr_failure(  # type: ignore[override]
-        self, excinfo: ExceptionInfo[BaseException], style: Any = None
-    ) -> str | TerminalRepr:
-        from evalkit.errors import EvalkitError
-        from evalkit.pytest_runner import CostCapReached
-
-        if isinstance(excinfo.value, (EvalkitFailure, EvalkitError, CostCapReached)):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style)  # type: ignore[misc, no-any-return]
 
 
 class EvalkitFile(_EvalkitNode, pytest.File):
@@ -162,261 +139,3 @@ def _check_scorers(runner: SuiteRunner, suite: str) -> None:
             problems.append(Problem(where, str(exc)))
     if problems:
         raise ConfigError(problems)
-
-
-class _SuiteItem(_EvalkitNode, pytest.Item):
-    @property
-    def suite(self) -> str:
-        assert self.parent is not None
-        return self.parent.name
-
-    def result(self) -> SuiteResult:
-        from evalkit.errors import EvalkitError
-
-        try:
-            return _runner(self).result(self.suite)
-        except EvalkitError as exc:  # say that the suite did not run, not that a gate failed
-            failure = EvalkitFailure(f"evalkit suite {self.suite!r} could not run: {exc}")
-        raise failure  # outside the except: no "during handling" chain
-
-    def reportinfo(self) -> tuple[Any, int | None, str]:
-        return self.path, self.line(), f"evalkit {self.suite}::{self.name}"
-
-    def line(self) -> int:
-        """0-based line of the suite's table in the config (a skip is reported there, not at
-        the line of evalkit's source that raised it)."""
-        return _table_line(self.path, self.suite, None)
-
-    def comparison(self, result: SuiteResult, cand: str) -> Comparison | None:
-        return next((c for c in result.comparisons if c.candidate.candidate == cand), None)
-
-
-class GateItem(_SuiteItem):
-    """One gate of a suite on one candidate."""
-
-    def __init__(self, *, gate: Gate, cand: str, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.gate = gate
-        self.cand = cand
-
-    def line(self) -> int:
-        spec = _runner(self).project().suite(self.suite)
-        return _table_line(self.path, self.suite, list(spec.gates).index(self.gate))
-
-    def results(self, result: SuiteResult) -> list[GateResult]:
-        """This gate's rule results for this candidate, found by position in the verdicts."""
-        spec = _runner(self).project().suite(self.suite)
-        cmp = self.comparison(result, self.cand)
-        if cmp is not None:
-            gates = list(spec.gates)
-            verdict = cmp.verdict
-        else:
-            gates = [g for g in spec.gates if g.min is not None or g.max is not None]
-            verdict = result.thresholds.get(self.cand)  # type: ignore[assignment]
-            if verdict is None or self.gate not in gates:
-                return []
-        start = sum(len(rules_of(g)) for g in gates[: gates.index(self.gate)])
-        return list(verdict.results[start : start + len(rules_of(self.gate))])
-
-    def runtest(self) -> None:
-        result = self.result()
-        results = self.results(result)
-        cmp = self.comparison(result, self.cand)
-        self._properties(results, cmp)
-        if not results:
-            pytest.skip(f"{self.gate.label}: needs a baseline run to compare {self.cand} with")
-        failed = [r for r in results if r.status == "fail"]
-        if failed:
-            against = f" vs {cmp.baseline.candidate}" if cmp is not None else ""
-            lines = [f"evalkit gate {self.suite}: {self.cand}{against}: {self.gate.label} FAILED"]
-            for r in failed:
-                lines.append(f"  {r.rule}: {r.reason}")
-                if r.cases:
-                    lines.append(f"    cases: {', '.join(r.cases[:20])}")
-            passed = [r for r in results if r.status == "pass"]
-            lines += [f"  (passed) {r.rule}: {r.reason}" for r in passed]
-            lines += self._behind(result, cmp)
-            report = result.report or _runner(self).settings.report
-            if report is not None:
-                lines.append(f"  report: {report}" + ("" if result.report else " (when done)"))
-            raise EvalkitFailure("\n".join(lines))
-        if all(r.status == "skip" for r in results):
-            pytest.skip("; ".join(r.reason for r in results))
-        _not_run(result, self.suite)
-
-    def _behind(self, result: SuiteResult, cmp: Comparison | None) -> list[str]:
-        """The cases behind a failing number: regressions of the gate's scorer and cases
-        with no answer (a 0 pass rate from missing recordings reads like a bad model)."""
-        tag, scorer = self.gate.tag, self.gate.metric.split(".")[0]
-        lines = []
-        if cmp is not None:
-            rows = [r for r in cmp.cases if tag is None or tag in r.tags]
-            regressed = [r.case_id for r in rows if r.scorer_status.get(scorer) == "regression"]
-            if regressed:
-                lines.append(
-                    f"  regressed on {self.cand} (passed on {cmp.baseline.candidate}): "
-                    f"{_some(regressed)}; --evalkit-cases shows why, per case"
-                )
-        run = result.runs.get(self.cand)
-        recs = [r for r in run.records if tag is None or tag in r.tags] if run else []
-        gone = {r.case_id: r.error.kind for r in recs if r.error is not None}
-        if gone:
-            n = len({r.case_id for r in recs})
-            kinds = ", ".join(sorted(set(gone.values())))
-            lines.append(
-                f"  no answer on {self.cand} for {len(gone)} of {n} cases ({kinds}): "
-                f"{_some(list(gone))}; see {self.suite}::runs"
-            )
-        return lines
-
-    def _properties(self, results: list[GateResult], cmp: Comparison | None) -> None:
-        props = self.user_properties
-        props.append(("metric", self.gate.metric))
-        for r in results:
-            props.append((f"{r.rule}.status", r.status))
-            if r.threshold is not None:
-                props.append((f"{r.rule}.threshold", r.threshold))
-            if r.observed is not None:
-                props.append((f"{r.rule}.observed", round(r.observed, 6)))
-            if r.p_value is not None:
-                props.append((f"{r.rule}.p_value", round(r.p_value, 6)))
-        sl = cmp.slice(self.gate.tag) if cmp is not None else None
-        delta = sl.metric(self.gate.metric) if sl is not None else None
-        if delta is not None:
-            for k in ("baseline", "candidate", "delta"):
-                v = getattr(delta, k)
-                if v is not None:
-                    props.append((k, round(v, 6)))
-
-
-class RunsItem(_SuiteItem):
-    """Every case of every run got an answer: nothing missing from the recordings, nothing
-    left unrun by the cost cap. Other provider errors are data for the gates (``errors.rate``)."""
-
-    def runtest(self) -> None:
-        result = self.result()
-        problems = []
-        for name, run in result.runs.items():
-            missing = [r.case_id for r in run.records if r.error and r.error.kind in _MISSING]
-            counts = run.manifest.get("counts") or {}
-            self.user_properties.append((f"{name}.records", len(run.records)))
-            self.user_properties.append((f"{name}.errors", int(counts.get("errors", 0))))
-            if missing:
-                problems.append(f"  {name}: {len(missing)} answers not recorded: {_some(missing)}")
-                problems.append(f"    {_to_record(run.candidate)}")
-        if problems:
-            mode = _runner(self).settings.mode
-            raise EvalkitFailure(
-                f"evalkit {self.suite}: answers missing in --evalkit-mode {mode}\n"
-                + "\n".join(problems)
-            )
-        _not_run(result, self.suite)
-
-
-class CaseItem(_SuiteItem):
-    """One case of a suite on one candidate."""
-
-    def __init__(self, *, case_id: str, cand: str, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.case_id = case_id
-        self.cand = cand
-
-    def runtest(self) -> None:
-        result = self.result()
-        cmp = self.comparison(result, self.cand)
-        if cmp is None:
-            self._alone(result)
-            return
-        row = _runner(self).case_rows(cmp).get(self.case_id)
-        if row is None or row.candidate is None:
-            raise EvalkitFailure(f"{self.case_id}: not in {self.cand}'s run")
-        for name, cell in row.candidate.scores.items():
-            if cell.value is not None:
-                self.user_properties.append((f"score.{name}", round(cell.value, 6)))
-        if row.status == "regression":
-            raise EvalkitFailure(
-                f"{self.case_id} regressed on {self.cand} (passed on {cmp.baseline.candidate}):\n"
-                + _why(row)
-            )
-        if row.status == "unchanged_fail":
-            pytest.xfail(f"fails on {cmp.baseline.candidate} too: " + _why(row).strip())
-        if row.candidate.passed is False:
-            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + _why(row))
-
-    def _alone(self, result: SuiteResult) -> None:
-        run = result.runs.get(self.cand)
-        recs = [r for r in run.records if r.case_id == self.case_id] if run else []
-        if not recs:
-            raise EvalkitFailure(f"{self.case_id}: not in {self.cand}'s run")
-        lines = []
-        for r in recs:
-            if r.error is not None:
-                lines.append(f"  repeat {r.repeat}: no answer ({r.error.kind}): {r.error.message}")
-            for name, s in r.scores.items():
-                if s.value is not None:
-                    self.user_properties.append((f"score.{name}", round(s.value, 6)))
-                if s.passed is False:
-                    lines.append(f"  {name} {_num(s.value)} failed: {s.reason or s.error}")
-        if lines:
-            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + "\n".join(lines))
-
-
-def _why(row: CaseRow) -> str:
-    lines = []
-    assert row.candidate is not None
-    if row.candidate.error:
-        err = row.candidate.error
-        lines.append(f"  no answer ({err.get('kind')}): {err.get('message')}")
-    for name, cell in row.candidate.scores.items():
-        if cell.passed is not False:
-            continue
-        base = row.baseline.scores.get(name) if row.baseline else None
-        was = f" (baseline {_num(base.value)})" if base is not None else ""
-        lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
-    return "\n".join(lines) or "  failed"
-
-
-def _table_line(path: Path, suite: str, gate: int | None) -> int:
-    """0-based line of ``[[suites.S.gates]]`` number ``gate`` (or of ``[suites.S]``), also under
-    ``tool.evalkit.``; 0 when the table is written some other way (inline, quoted name)."""
-    try:
-        text = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 0
-    name = rf"\s*(?:tool\.evalkit\.)?suites\.{re.escape(suite)}"
-    suite_at = [i for i, t in enumerate(text) if re.match(rf"\s*\[{name}\s*\]", t)]
-    gates_at = [i for i, t in enumerate(text) if re.match(rf"\s*\[\[{name}\.gates\s*\]\]", t)]
-    if gate is not None and gate < len(gates_at):
-        return gates_at[gate]
-    return suite_at[0] if suite_at else 0
-
-
-def _to_record(candidate: Mapping[str, Any]) -> str:
-    """What to do about a missing answer: a replay candidate answers from its files in every
-    mode, so ``--evalkit-mode record`` cannot help it."""
-    if candidate.get("provider") == "replay":
-        path = (candidate.get("options") or {}).get("path")
-        return f"add their lines to its replay file ({path}), or drop the cases from the eval set"
-    return "record them with --evalkit-mode record (needs the provider's key)"
-
-
-def _some(ids: list[str], shown: int = 20) -> str:
-    return ", ".join(ids[:shown]) + (f" (+{len(ids) - shown} more)" if len(ids) > shown else "")
-
-
-def _num(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.2f}"
-
-
-def _not_run(result: SuiteResult, suite: str) -> None:
-    """Gates on a run the cost cap cut short were checked on part of the eval set: fail."""
-    short = {
-        n: int((r.manifest.get("counts") or {}).get("not_run", 0)) for n, r in result.runs.items()
-    }
-    short = {n: k for n, k in short.items() if k}
-    if short:
-        parts = ", ".join(f"{n}: {k} case repeats not run" for n, k in short.items())
-        raise EvalkitFailure(
-            f"evalkit {suite}: the session cost cap stopped the runs ({parts}); the gates "
-            "were checked on part of the eval set only; raise --evalkit-max-cost"
-        )

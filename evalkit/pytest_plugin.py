@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from evalkit.pytest_runner import EvalkitFixture, SuiteRunner
+    from evalkit.pytest_fixture import EvalkitFixture
+    from evalkit.pytest_runner import SuiteRunner
 
 __all__ = ["evalkit", "mark_collected", "runner_of"]
 
@@ -266,7 +267,7 @@ def evalkit(request: pytest.FixtureRequest) -> EvalkitFixture:
     ``@pytest.mark.evalkit(suite="support", candidate="support-candidate")`` sets what
     ``evalkit.result`` runs (once per session, shared with the suite's gate items).
     """
-    from evalkit.pytest_runner import EvalkitFixture
+    from evalkit.pytest_fixture import EvalkitFixture
 
     marker = request.node.get_closest_marker("evalkit")
     kwargs: dict[str, Any] = dict(marker.kwargs) if marker else {}

@@ -30,7 +30,17 @@ STAGES: list[tuple[str, ...]] = [
     ),
     ("compare", "gates"),
     ("summary", "report", "frames"),
-    ("api", "assertions", "pytest_plugin", "pytest_items", "pytest_runner", "cli", "__main__"),
+    (
+        "api",
+        "assertions",
+        "pytest_plugin",
+        "pytest_items",
+        "pytest_suite_items",
+        "pytest_runner",
+        "pytest_fixture",
+        "cli",
+        "__main__",
+    ),
 ]
 
 

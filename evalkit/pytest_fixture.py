@@ -1,0 +1,189 @@
+"""The ``evalkit`` fixture's object: run suites and candidates, assert on their scores.
+
+What a test gets from ``def test_x(evalkit)``. It never runs anything itself: suites go through
+the session's :class:`~evalkit.pytest_runner.SuiteRunner` (so they run once and share their
+result with the suite's items), ad hoc runs through its cost cap. Every failure is a pytest
+failure with evalkit's message, never a traceback through evalkit's internals.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from evalkit.api import SuiteResult
+    from evalkit.assertions import ScoreSummary
+    from evalkit.config import Candidate, Project
+    from evalkit.dataset import EvalSet
+    from evalkit.pytest_runner import SuiteRunner
+    from evalkit.records import Run
+    from evalkit.scoring import Scorer
+
+__all__ = ["EvalkitFixture"]
+
+
+class EvalkitFixture:
+    """What the ``evalkit`` fixture gives a test: suites, ad hoc runs and score assertions.
+
+    ``@pytest.mark.evalkit(suite=..., candidate=..., baseline_run=...)`` sets the defaults.
+    Results are shared with the session (the suite's gate items and other tests reuse them),
+    and every check records its numbers as the test's JUnit XML properties.
+    """
+
+    def __init__(self, runner: SuiteRunner, node: Any, marker: Mapping[str, Any]) -> None:
+        self.runner = runner
+        self.node = node
+        self.suite: str | None = marker.get("suite")
+        self.candidate: str | None = marker.get("candidate")
+        self.baseline_run: str | None = marker.get("baseline_run")
+
+    @property
+    def project(self) -> Project:
+        return self.runner.project()
+
+    @property
+    def mode(self) -> str:
+        """The session's ``--evalkit-mode``."""
+        return self.runner.settings.mode
+
+    def evaluate(
+        self,
+        suite: str | None = None,
+        *,
+        candidates: Sequence[str] | None = None,
+        baseline_run: str | Path | None = None,
+    ) -> SuiteResult:
+        """Run (once per session) and return a suite's result; defaults from the marker."""
+        suite = suite or self.suite
+        if suite is None:
+            import pytest
+
+            pytest.fail(
+                "evalkit fixture: no suite; mark the test @pytest.mark.evalkit('NAME') "
+                "or call evalkit.evaluate('NAME')",
+                pytrace=False,
+            )
+        # A candidate the suite runs anyway only says which run to check: the suite's full
+        # result is shared; any other candidate is run with the baseline.
+        if (
+            candidates is None
+            and self.candidate is not None
+            and suite == self.suite
+            and self.candidate not in self.project.suite(suite).candidates
+        ):
+            candidates = [self.candidate]
+        result = self._result(suite, candidates, baseline_run or self.baseline_run)
+        props = self.node.user_properties
+        props.append(("evalkit.suite", suite))
+        props.append(("evalkit.status", result.status))
+        return result
+
+    def _result(
+        self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None
+    ) -> SuiteResult:
+        """The runner's result; a suite that cannot run fails the test with evalkit's message
+        (as its gate items do), not with a traceback through evalkit's internals."""
+        import pytest
+
+        from evalkit.errors import EvalkitError
+        from evalkit.pytest_runner import CostCapReached, SuiteNotSelected
+
+        try:
+            return self.runner.result(suite, candidates, baseline_run)
+        except SuiteNotSelected as exc:  # as the suite's items are: a skip saying why
+            pytest.skip(str(exc))
+        except (EvalkitError, CostCapReached) as exc:
+            message = f"evalkit suite {suite!r} could not run: {exc}"
+        pytest.fail(message, pytrace=False)  # outside the except: no "during handling" chain
+
+    @property
+    def result(self) -> SuiteResult:
+        """The marked suite's result."""
+        return self.evaluate()
+
+    def expect(
+        self,
+        scorer: str,
+        *,
+        min_mean: float | None = None,
+        max_mean: float | None = None,
+        min_pass_rate: float | None = None,
+        candidate: str | None = None,
+        tag: str | None = None,
+        result: Any = None,
+    ) -> ScoreSummary:
+        """:func:`evalkit.expect` on the marked suite's result (or ``result``), failing the
+        test with the case ids behind a miss and recording mean and pass rate."""
+        import pytest
+
+        from evalkit.assertions import ScoreExpectationError, expect
+
+        target = self.result if result is None else result
+        failure: ScoreExpectationError | None = None
+        unknown: str | None = None
+        try:
+            s = expect(
+                target,
+                scorer,
+                min_mean=min_mean,
+                max_mean=max_mean,
+                min_pass_rate=min_pass_rate,
+                candidate=candidate or (self.candidate if result is None else None),
+                tag=tag,
+            )
+        except ScoreExpectationError as exc:
+            failure, s = exc, exc.summary
+        except KeyError as exc:  # a candidate that did not run: a message, not a traceback
+            unknown = str(exc.args[0]) if exc.args else str(exc)
+        if unknown is not None:
+            pytest.fail(unknown, pytrace=False)
+        self._record(s, tag)
+        if failure is not None:  # outside the except: no "during handling" chain in the output
+            pytest.fail(str(failure), pytrace=False)
+        return s
+
+    def assert_gates(self, result: SuiteResult | None = None) -> None:
+        """Fail the test with every failing gate's reason (the suite's promotion rules)."""
+        import pytest
+
+        result = result or self.result
+        if not result.passed:
+            # A compared candidate's min/max rules are in its comparison's verdict and again in
+            # its thresholds (SuiteResult.failures() lists both): say each once.
+            compared = {c.candidate.candidate for c in result.comparisons}
+            lines = [
+                f"{c.candidate.candidate} vs {c.baseline.candidate}: {r.reason}"
+                for c in result.comparisons
+                for r in c.verdict.failures
+            ]
+            lines += [
+                f"{name}: {r.reason}"
+                for name, v in result.thresholds.items()
+                if name not in compared
+                for r in v.failures
+            ]
+            pytest.fail(
+                f"evalkit suite {result.suite!r}: gates failed\n  " + "\n  ".join(lines),
+                pytrace=False,
+            )
+
+    def run(self, eval_set: EvalSet, candidate: Candidate, scorers: Sequence[Scorer] = ()) -> Run:
+        """Run a candidate defined in Python under the session's mode and cost cap."""
+        from evalkit.engine import run
+
+        paying = int(candidate.provider != "replay")
+        opts = self.runner.options(paying, f"candidate {candidate.name!r}", candidate.name)
+        out = run(eval_set, candidate, scorers, opts)
+        self.runner._account([out], f"candidate {candidate.name!r}")
+        return out
+
+    def _record(self, s: ScoreSummary, tag: str | None) -> None:
+        key = f"{s.scorer}" + (f"[{tag}]" if tag else "")
+        props = self.node.user_properties
+        if s.mean is not None:
+            props.append((f"{key}.mean", round(s.mean, 6)))
+        if s.pass_rate is not None:
+            props.append((f"{key}.pass_rate", round(s.pass_rate, 6)))
+        props.append((f"{key}.n", s.n))

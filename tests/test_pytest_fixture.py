@@ -1,0 +1,136 @@
+"""The ``evalkit`` fixture and marker (evalkit/pytest_fixture.py) through ``pytester`` (project:
+tests/helpers/pytest_project.py): runs shared with the session, readable failures, JUnit XML."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Path:
+    return make_project(pytester.path)
+
+
+# --------------------------------------------------------------- fixture, marker
+
+
+def test_fixture_and_marker(pytester: pytest.Pytester, project: Path) -> None:
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+        import evalkit as evalkit_api
+
+        @pytest.mark.evalkit(suite="qa", candidate="cand")
+        def test_cand_scores(evalkit):
+            evalkit.expect("exact_match", min_mean=0.9)
+
+        @pytest.mark.evalkit("qa")
+        def test_gates(evalkit):
+            evalkit.assert_gates()
+
+        @pytest.mark.evalkit(suite="qa", candidate="base")
+        def test_base_scores(evalkit):
+            s = evalkit.expect("exact_match", min_pass_rate=1.0)
+            assert s.n == 6
+
+        def test_python_candidate(evalkit):
+            suite = evalkit.project.suite("qa")
+            eval_set = evalkit_api.load_eval_set(suite.dataset_path)
+            cand = evalkit.project.candidate("cand")
+            scorer = evalkit_api.ScorerSpec("exact_match").build()
+            run = evalkit.run(eval_set, cand, [scorer])
+            evalkit.expect("exact_match", min_mean=0.5, result=run)
+        """
+    )
+    result = run(pytester, "test_evals.py", "--junitxml=fx.xml")
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*cand: exact_match 0.67 < 0.90 on 6 cases: q5 (0.00), q6 (0.00)",
+            "*evalkit suite 'qa': gates failed",
+            "*cand vs base: exact_match.pass_rate dropped 0.333*",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str()
+    assert "During handling" not in result.stdout.str()
+    # the suite ran once for all three marked tests
+    assert len(list((project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1
+    tree = ET.parse(project / "fx.xml")
+    props = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in tree.iter("testcase")
+    }
+    assert float(props["test_cand_scores"]["exact_match.mean"]) == pytest.approx(2 / 3)
+    assert props["test_base_scores"]["exact_match.pass_rate"] == "1.0"
+
+
+def test_fixture_reports_a_suite_that_cannot_run_without_traceback(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "replay" / "cand.jsonl").write_text('{"case_id": "q1", "output": \n')
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit(suite="nope")
+        def test_unknown_suite(evalkit):
+            evalkit.expect("exact_match", min_mean=0.5)
+
+        @pytest.mark.evalkit(suite="qa", candidate="cand")
+        def test_broken_recording(evalkit):
+            evalkit.expect("exact_match", min_mean=0.5)
+
+        @pytest.mark.evalkit(suite="paid")
+        def test_unknown_candidate(evalkit):
+            evalkit.expect("exact_match", min_mean=0.0, candidate="nope")
+
+        def test_no_suite_at_all(evalkit):
+            evalkit.expect("exact_match", min_mean=0.5)
+        """
+    )
+    result = run(pytester, "test_evals.py")
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'nope' could not run: *evalkit.toml: no suite 'nope'; suites: *",
+            "*evalkit suite 'qa' could not run: *cand.jsonl:1: not valid JSON*",
+            "*candidate 'nope' did not run in suite 'paid'; runs: [[]'live'[]]",
+            "*evalkit fixture: no suite; mark the test @pytest.mark.evalkit('NAME')*",
+        ]
+    )
+    out = result.stdout.str()
+    assert "Traceback" not in out and EVALKIT_SOURCE not in out
+
+
+def test_assert_gates_says_each_failing_rule_once(pytester: pytest.Pytester, project: Path) -> None:
+    config = CONFIG.replace("min = 0.5\n", "min = 0.9\n", 1)  # cand's 0.667 now fails min too
+    (project / "evalkit.toml").write_text(config, encoding="utf-8")
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("qa")
+        def test_gates(evalkit):
+            evalkit.assert_gates()
+        """
+    )
+    result = run(pytester, "test_evals.py")
+    result.assert_outcomes(failed=1)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'qa': gates failed",
+            "*cand vs base: exact_match.pass_rate 0.667 < min 0.9*",
+            "*cand vs base: exact_match.pass_rate dropped 0.333*",
+        ]
+    )
+    # the failure text itself (pytest repeats it in full in the short summary when CI is set)
+    failure = out.split("short test summary info")[0]
+    assert failure.count("< min 0.9") == 1, out

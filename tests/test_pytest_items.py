@@ -1,0 +1,200 @@
+"""Suites as pytest items (evalkit/pytest_items.py, pytest_suite_items.py), through ``pytester``
+(project: tests/helpers/pytest_project.py): ids, ``-k``/``-x``, JUnit XML, how each item fails,
+and the config's collection errors."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run
+
+pytest_plugins = ["pytester"]
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Path:
+    return make_project(pytester.path)
+
+
+# --------------------------------------------------------------- suites as items
+
+
+def test_gates_collected_and_judged_with_readable_failures(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    collected = run(pytester, "--evalkit-suite", "qa", "--collect-only", "-q")
+    collected.stdout.fnmatch_lines(
+        [
+            "evalkit.toml::qa::exact_match.pass_rate:min[[]cand[]]",
+            "evalkit.toml::qa::exact_match.pass_rate:max_drop[[]cand[]]",
+            "evalkit.toml::qa::runs",
+        ]
+    )
+    result = run(pytester, "--evalkit-suite", "qa", "-rA")
+    result.assert_outcomes(passed=2, failed=1)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit gate qa: cand vs base: exact_match.pass_rate FAILED",
+            "*max_drop: exact_match.pass_rate dropped 0.333 (1 → 0.667*) > allowed drop 0*",
+            "FAILED evalkit.toml::qa::exact_match.pass_rate:max_drop[[]cand[]]*",
+        ]
+    )
+    assert "Traceback" not in out and EVALKIT_SOURCE not in out
+    assert len(list((project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1  # once
+
+
+def test_case_items_name_the_case_and_k_selects(pytester: pytest.Pytester, project: Path) -> None:
+    result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-k", "q1 or q5", "-rA")
+    result.assert_outcomes(passed=1, failed=1, deselected=7)
+    result.stdout.fnmatch_lines(
+        [
+            "*q5 regressed on cand (passed on base):",
+            "*exact_match 0.00 (baseline 1.00)*",
+            "FAILED evalkit.toml::qa::q5[[]cand[]]*",
+        ]
+    )
+
+
+def test_x_stops_at_the_first_failing_item(pytester: pytest.Pytester, project: Path) -> None:
+    result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-x")
+    outcomes = result.parseoutcomes()
+    assert outcomes["failed"] == 1
+    assert outcomes["passed"] + outcomes["failed"] < 9  # 2 gates + runs + 6 cases
+
+
+def test_junitxml_carries_scores_as_properties(pytester: pytest.Pytester, project: Path) -> None:
+    run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "--junitxml=out.xml")
+    tree = ET.parse(project / "out.xml")
+    props = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in tree.iter("testcase")
+    }
+    gate = props["exact_match.pass_rate:max_drop[cand]"]
+    assert gate["metric"] == "exact_match.pass_rate"
+    assert gate["max_drop.status"] == "fail"
+    assert float(gate["baseline"]) == 1.0 and float(gate["candidate"]) == pytest.approx(2 / 3)
+    assert float(props["q5[cand]"]["score.exact_match"]) == 0.0
+    assert float(props["q1[cand]"]["score.exact_match"]) == 1.0
+
+
+# ---------------------------------------------------------------------- failures
+
+
+def test_a_failing_gate_names_the_cases_behind_its_number(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    result = run(pytester, "--evalkit", "-k", "not runs")
+    result.assert_outcomes(passed=1, failed=2, deselected=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit gate qa: cand vs base: exact_match.pass_rate FAILED",
+            "*max_drop: *",
+            "*regressed on cand (passed on base): q5, q6; --evalkit-cases shows why*",
+            "*evalkit gate paid: live: exact_match.pass_rate FAILED",
+            "*min: *",
+            "*no answer on live for 6 of 6 cases (cache_miss): q1, q2, q3, q4, q5, q6; see paid::runs",
+        ]
+    )
+
+
+def test_items_of_a_suite_that_cannot_run_say_so(pytester: pytest.Pytester, project: Path) -> None:
+    (project / "replay" / "cand.jsonl").unlink()
+    result = run(pytester, "--evalkit-suite", "qa", "--junitxml=out.xml")
+    result.assert_outcomes(failed=3)
+    result.stdout.fnmatch_lines(
+        ["*evalkit suite 'qa' could not run: *cand.jsonl: cannot read the replay file*"]
+    )
+    assert "Traceback" not in result.stdout.str()
+    messages = [f.get("message") for f in ET.parse(project / "out.xml").iter("failure")]
+    assert len(messages) == 3
+    assert all(m.startswith("evalkit suite 'qa' could not run: ") for m in messages), messages
+
+
+def test_runs_item_says_how_to_fill_each_kind_of_missing_answer(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    rows = (project / "replay" / "cand.jsonl").read_text().splitlines()
+    (project / "replay" / "cand.jsonl").write_text("\n".join(rows[1:]) + "\n")  # q1 gone
+    result = run(pytester, "--evalkit", "-k", "runs")
+    result.assert_outcomes(failed=2, deselected=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*cand: 1 answers not recorded: q1",
+            "*add their lines to its replay file (replay/cand.jsonl)*",
+            "*live: 6 answers not recorded: q1, q2, q3, q4, q5, q6",
+            "*record them with --evalkit-mode record (needs the provider's key)",
+        ]
+    )
+    replay_part = result.stdout.str().split("cand: 1 answers")[1].split("live:")[0]
+    assert "--evalkit-mode record" not in replay_part  # it cannot help a replay candidate
+
+
+def test_a_skipped_gate_is_located_at_its_table_in_the_config(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    config = CONFIG + '\n[[suites.paid.gates]]\nmetric = "exact_match.mean"\nmax_drop = 0.1\n'
+    (project / "evalkit.toml").write_text(config, encoding="utf-8")
+    result = run(pytester, "--evalkit-suite", "paid", "-rs", "--junitxml=out.xml")
+    result.assert_outcomes(failed=2, skipped=1)
+    last = len(config.splitlines()) - 2  # the second gate of paid
+    result.stdout.fnmatch_lines(
+        [f"SKIPPED [[]1[]] evalkit.toml:{last}: exact_match.mean: needs a*"]
+    )
+    assert EVALKIT_SOURCE not in result.stdout.str()
+    skipped = next(ET.parse(project / "out.xml").iter("skipped"))
+    assert (skipped.text or "").endswith(
+        f"evalkit.toml:{last}: exact_match.mean: needs a baseline run to compare live with"
+    )
+
+
+# ------------------------------------------------------------- collection errors
+
+
+def test_bad_config_is_a_collection_error_without_traceback(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    (project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(["*ERROR collecting evalkit.toml*", "*evalkit.toml: invalid TOML*"])
+    out = result.stdout.str()
+    assert "Traceback" not in out and "tomllib" not in out and EVALKIT_SOURCE not in out
+
+
+def test_a_config_without_suites_is_an_error_not_an_empty_session(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    no_suites = CONFIG.split("[suites.qa]")[0]
+    (project / "evalkit.toml").write_text(no_suites, encoding="utf-8")
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.INTERRUPTED  # not NO_TESTS_COLLECTED
+    result.stdout.fnmatch_lines(["*evalkit.toml: no suite to run; *[[]suites.NAME[]]*"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_an_unknown_scorer_is_the_suites_collection_error(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    bad = CONFIG.replace(
+        'scorers = ["exact_match"]\n\n[[suites.qa', 'scorers = ["exact_mach"]\n\n[[suites.qa'
+    )
+    assert bad != CONFIG
+    (project / "evalkit.toml").write_text(bad, encoding="utf-8")
+    result = run(pytester, "--evalkit")
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit.toml: [[]suites.qa[]] scorers[[]1[]]: unknown scorer 'exact_mach'; "
+            'did you mean "exact_match"?*',
+            "ERROR evalkit.toml::qa",
+        ]
+    )
+    out = result.stdout.str()
+    assert "Traceback" not in out and "FAILED" not in out
+    # the other suite still runs when asked to go on
+    more = run(pytester, "--evalkit", "--continue-on-collection-errors")
+    more.assert_outcomes(failed=2, errors=1)
