@@ -15,7 +15,7 @@ STAGES: list[tuple[str, ...]] = [
     ("dataset", "dataset_parse"),
     ("suites", "config"),
     ("providers", "prompt", "pricing"),
-    ("scoring", "scoring_build"),
+    ("scoring_lifecycle", "scoring", "scoring_build"),
     ("records", "cache", "limits", "retry", "progress"),
     ("dispatch", "scoring_pool", "runmeta", "engine_run", "engine", "scorers"),
     ("aggregate_types", "aggregate_per_case"),

@@ -17,8 +17,6 @@ from evalkit.scoring import (
     ScoreContext,
     Scorer,
     build_scorer,
-    closing_scorers,
-    may_keep_open,
     score_all,
     scorer,
 )
@@ -105,76 +103,6 @@ def test_build_scorer_errors_are_actionable() -> None:
         }
     finally:
         SCORERS.unregister("needs_context_test")
-
-
-# ------------------------------------------------------------------ end-of-run hook
-
-
-@dataclass
-class Closable(Scorer):
-    name = "closable"
-    closed: int = 0
-    error: str = ""
-    hang: bool = False
-
-    def score(self, ctx: ScoreContext) -> Score:
-        return Score(1.0, True, f"open={may_keep_open()}")
-
-    async def aclose(self) -> None:
-        self.closed += 1
-        if self.hang:
-            await asyncio.sleep(10)
-        if self.error:
-            raise ValueError(self.error)
-
-
-def test_the_default_hook_does_nothing_and_scorers_outside_a_run_must_not_keep_open() -> None:
-    asyncio.run(NeedsContext().aclose())
-    assert may_keep_open() is False
-    assert asyncio.run(score_all([Closable()], ctx(0)))["closable"].reason == "open=False"
-
-
-def test_closing_scorers_closes_each_distinct_scorer_once_at_the_end() -> None:
-    a, b = Closable(), Closable()
-
-    async def main() -> Score:
-        async with closing_scorers([a, b, a]):
-            out = await score_all([a, b], ctx(0))
-            assert a.closed == b.closed == 0
-        return out["closable"]
-
-    assert asyncio.run(main()).reason == "open=True"
-    assert (a.closed, b.closed) == (1, 1)
-
-
-def test_a_close_error_never_replaces_the_blocks_own_error() -> None:
-    bad, good = Closable(error="close failed"), Closable()
-
-    async def main() -> None:
-        async with closing_scorers([bad, good]):
-            raise KeyError("the run's own error")
-
-    with pytest.raises(KeyError, match="the run's own error"):
-        asyncio.run(main())  # warnings are errors here, and still the run's error wins
-    assert (bad.closed, good.closed) == (1, 1)
-
-
-def test_a_cancelled_close_still_closes_the_others_then_lets_the_cancellation_through() -> None:
-    slow, other = Closable(hang=True), Closable()
-
-    async def main() -> None:
-        async def body() -> None:
-            async with closing_scorers([slow, other]):
-                pass
-
-        task = asyncio.ensure_future(body())
-        await asyncio.sleep(0.05)  # now inside slow.aclose()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    asyncio.run(main())
-    assert (slow.closed, other.closed) == (1, 1)
 
 
 # ------------------------------------------------------------------ what a scorer returns
