@@ -254,6 +254,8 @@ def _locate_skip(node: Any, report: Any) -> None:
         return
     if hasattr(report, "wasxfail") or _RUNNER not in node.config.stash:
         return  # an xfail, or a session that never used evalkit
+    if not hasattr(node, "reportinfo"):
+        return  # a collector with no location of its own (the config file)
     if not Path(report.longrepr[0]).is_relative_to(Path(__file__).parent):
         return  # the user's own skip (or pytest's): where it was raised is right
     path, line, _ = node.reportinfo()
