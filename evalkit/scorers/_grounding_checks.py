@@ -12,13 +12,14 @@ from collections.abc import Callable, Set
 
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
 from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS
-from evalkit.scorers._grounding_numbers import Mention
+from evalkit.scorers._grounding_numbers import Mention, has_number
 from evalkit.scorers._grounding_proximity import word_order
 from evalkit.scorers._grounding_text import (
     Claim,
     Given,
     entities,
     fold,
+    number_keys,
     numbers,
     stem,
     words,
@@ -87,9 +88,9 @@ def mismatch(
     pid = index.passages[i].id
     excused: set[str] = set()
     for m in view.numbers:
-        if all(k in index.numbers[i] for k in m.keys):
+        if all(has_number(index.numbers[i], k) for k in m.keys):
             continue
-        if all(k in view.given.numbers for k in m.keys) and (
+        if all(has_number(view.given.numbers, k) for k in m.keys) and (
             view.negated or view.owned(m.text) or not _rival_number(view, m, i, index, region)
         ):
             excused.update(m.keys)
@@ -120,7 +121,10 @@ def _rival_number(
         for k, u in _counted(texts[j]):
             if k not in view.number_keys and (not units or u in units):
                 return True
-        if not units and index.sentence_numbers(i)[j] - view.number_keys:
+        if (
+            not units
+            and {k for k in index.sentence_numbers(i)[j] if "@" not in k} - view.number_keys
+        ):  # numbers, not their unit keys ("6@year")
             return True
     return False
 
@@ -283,8 +287,8 @@ def _row_cells(sentence: str) -> list[tuple[str, str]]:
 
 
 def _has(m: Mention, cell: str) -> bool:
-    keys = {k for n in numbers(cell) for k in n.keys}
-    return all(k in keys for k in m.keys)
+    keys = number_keys(cell)  # read as passage text: a bare "50" is 50 of any unit
+    return all(has_number(keys, k) for k in m.keys)
 
 
 def _named_row(
@@ -320,7 +324,9 @@ def _carried(sents: set[int], follows: Set[int]) -> set[int]:
 def _sentences_with_number(keys: tuple[str, ...], i: int, index: PassageIndex) -> set[int]:
     """Sentences of passage ``i`` stating a number. A plain number written the same way is
     found through the word index; only amounts, dates and ``1,000``-style numbers need the
-    (slower) per-sentence number parsing."""
+    (slower) per-sentence number parsing. A unit's key (``6@year``) is left to
+    :func:`mismatch`: here it is the number that must sit in the sentence."""
+    keys = tuple(k for k in keys if "@" not in k)
     if len(keys) == 1 and keys[0].isdigit():
         found = index.where(i).get(keys[0])
         if found:

@@ -89,12 +89,13 @@ COMMON_ACRONYMS = wordset(
     ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
     gmt utc et pt ct mt edt pdt cdt mdt cet cest bst ist aest
     usd eur gbp jpy cad aud chf cny inr nzd sek nok dkk
-    bc ad ce bce km kg mg ml cm mm mph kph fbi cia nasa nato who irs sms atm pin
+    bc ad ce bce km kg mg ml cm mm mph kph kb mb gb tb lb lbs oz ft fbi cia nasa nato who irs sms atm pin
     api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
     co corp plc"""
 )
 """Acronyms that are common knowledge rather than names a passage must contain, and units
-written in capitals (currency codes: "49 GBP" says what "£49" says, the amount is checked as a
+written in capitals (measures: "50 GB" says what "50 gigabytes" says, the number and its unit
+are checked by the number check; currency codes: "49 GBP" says what "£49" says, the amount is checked as a
 number; clock and time-zone abbreviations: "2:00 PM ET"). Places are not among them: see
 :data:`PLACE_ACRONYMS`. Any
 other all-capital word ("UPS", "DHL", "ACME") is a name: an invented carrier or product is

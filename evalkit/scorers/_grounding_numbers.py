@@ -5,11 +5,21 @@
 and ``$5m`` are ``"5000000"``, ``March 5`` is ``"mar 5"`` as well as ``"5"``, ``15:00`` is a
 clock time and never the plain numbers 15 and 0). Spelled-out numbers are in
 :data:`NUMBER_WORDS`, for the callers that count them.
+
+Units. A number written with a unit (``6 years``, ``6-year-old``, ``6 yrs``, ``250g``, ``$29``,
+``€29``, ``29 EUR``, ``15%``) also has the key ``"6@year"`` (see :data:`UNITS`), so in a claim
+it needs the same number with the same unit in the passage: "Children under 6 years" is not
+supported by "4 to 6 hours". In a passage (``passage=True``) a number with no unit after it
+has the key ``"6@"``, which :func:`has_number` accepts for a claim's 6 of any unit: the
+passage's bare "under 6" supports the claim's "under 6 years", as it did before units were
+read. The unit of a range's end is its start's too
+("4 to 6 hours", "4-6 hours", "between 4 and 6 hours").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence, Set
 from dataclasses import dataclass
 
 from evalkit.scorers._grounding_dates import (
@@ -20,7 +30,7 @@ from evalkit.scorers._grounding_dates import (
     MONTHS,
     month_pair,
 )
-from evalkit.scorers._grounding_lexicon import wordlist
+from evalkit.scorers._grounding_lexicon import wordlist, wordset
 
 __all__ = [
     "AMOUNT_SUFFIX_SCALES",
@@ -31,10 +41,14 @@ __all__ = [
     "SCALES",
     "SUFFIX_SCALES",
     "THOUSANDS",
+    "UNITS",
     "Mention",
     "canon",
     "digit_mentions",
+    "has_number",
     "scaled_word",
+    "spelled_keys",
+    "unit_after",
 ]
 
 
@@ -47,7 +61,8 @@ class Mention:
     """``"number"``, ``"date"``, ``"time"`` (a clock time, ``15:00``), ``"amount"`` or
     ``"entity"``."""
     keys: tuple[str, ...]
-    """Normalised forms; the mention is found if every key is found."""
+    """Normalised forms; the mention is found if every key is found (a number with a unit has
+    the number's key and the key of the number with its unit, ``("6", "6@year")``)."""
 
 
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)*(?:%|[a-z]{1,4})?(?![\w])")
@@ -104,6 +119,102 @@ SCALED = re.compile(
     r"(?<![\w.])(\$?)(\d+(?:\.\d+)?) ?(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
 )
 """A number with a scale, written on or after it (``$5m``, ``10k``, ``5 million``)."""
+
+
+_UNIT_WORDS = {
+    "year": "year years yr yrs",
+    "month": "month months mo mos",
+    "week": "week weeks wk wks",
+    "day": "day days",
+    "hour": "hour hours hr hrs h",
+    "minute": "minute minutes min mins",
+    "second": "second seconds sec secs",
+    "percent": "percent pct %",
+    "byte": "byte bytes",
+    "kb": "kb kilobyte kilobytes",
+    "mb": "mb megabyte megabytes",
+    "gb": "gb gigabyte gigabytes",
+    "tb": "tb terabyte terabytes",
+    "kg": "kg kgs kilo kilos kilogram kilograms",
+    "gram": "g gram grams",
+    "mg": "mg milligram milligrams",
+    "pound": "lb lbs pound pounds gbp sterling £",
+    "ounce": "oz ounce ounces",
+    "ton": "ton tons tonne tonnes",
+    "km": "km kilometre kilometres kilometer kilometers",
+    "metre": "metre metres meter meters",
+    "cm": "cm centimetre centimetres centimeter centimeters",
+    "mm": "mm millimetre millimetres millimeter millimeters",
+    "mile": "mile miles mi",
+    "foot": "ft foot feet",
+    "inch": "inch inches",
+    "litre": "l litre litres liter liters",
+    "ml": "ml millilitre millilitres milliliter milliliters",
+    "mph": "mph",
+    "kph": "kph kmh",
+    "dollar": "$ us$ dollar dollars usd cad aud nzd",
+    "euro": "€ euro euros eur",
+    "yen": "¥ yen jpy",
+    "rupee": "₹ rupee rupees inr",
+    "franc": "chf franc francs",
+    "cent": "cent cents ¢",
+    "degree": "degree degrees",
+}
+UNITS = {w: unit for unit, ws in _UNIT_WORDS.items() for w in ws.split()}
+"""A unit written after (or, for a currency, before) a number, as the unit it names: ``yrs``
+is ``year``, ``€`` and ``EUR`` are ``euro``. Units of one kind are kept apart (``GB`` is not
+``MB``, ``$`` is not ``€``); the dollar currencies share ``$``. ``£`` and ``pounds`` are one
+unit, whichever pound is meant. A word that is a unit only in some senses (``m`` for metres or
+millions, ``s``) is left out: a missing unit is lenient, a wrong one a false alarm."""
+_CURRENCY_BEFORE = frozenset(
+    w for u in ("dollar", "euro", "pound", "yen", "rupee", "franc") for w in _UNIT_WORDS[u].split()
+) - {"dollar", "dollars", "euro", "euros", "pound", "pounds", "yen", "rupee", "rupees"}
+"""Currency symbols and codes that precede an amount (``€29``, ``EUR 49``, ``US$29``)."""
+_UNIT_MODIFIERS = wordset(
+    "business working calendar full whole consecutive additional extra more further free "
+    "straight school billing banking"
+)
+"""Words between a number and its unit ("5 business days", "2 more hours")."""
+_UNIT_AFTER = re.compile(r"[ -]?([^\W\d_]+|%)(?:[ -]([^\W\d_]+))?")
+_RANGE_END = re.compile(r" ?(?:-|–|—|to|and|or|through|thru) ?\$?\d[\d,]*(?:\.\d+)?")
+"""The end of a range after its start ("4 to 6", "4-6", "4 or 5"): its unit is the start's."""
+_UNIT_LEADS = _UNIT_MODIFIERS | wordset("per to and or through thru")
+"""Words after a number that a unit may follow (:func:`unit_after` looks further)."""
+
+
+def unit_after(folded: str, end: int) -> str:
+    """The unit written right after a number that ends at ``end`` in ``folded`` text
+    (``6 years``, ``6-year-old``, ``5 business days``), or of the range it starts ("4 to 6
+    hours"); ``""`` when there is none."""
+    m = _UNIT_AFTER.match(folded, end)
+    if m is None:
+        r = _RANGE_END.match(folded, end)
+        return unit_after(folded, r.end()) if r else ""
+    first, second = m.group(1), m.group(2)
+    unit = UNITS.get(first)
+    if unit:
+        return unit
+    if second and (first in _UNIT_MODIFIERS or (first == "per" and second == "cent")):
+        return "percent" if first == "per" else UNITS.get(second, "")
+    r = _RANGE_END.match(folded, end)
+    return unit_after(folded, r.end()) if r else ""
+
+
+def _unit_keys(key: str, unit: str, passage: bool) -> tuple[str, ...]:
+    """``key`` and the key of the number with its unit; a passage's number without a unit has
+    the key ``"6@"``, which supports the number with any unit (see :func:`has_number`)."""
+    if unit:
+        return (key, f"{key}@{unit}")
+    return (key, f"{key}@") if passage else (key,)
+
+
+def has_number(keys: Set[str], key: str) -> bool:
+    """Whether a passage's (or request's) number ``keys`` hold a claim's ``key``: ``"6@year"``
+    is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything)."""
+    if key in keys:
+        return True
+    at = key.find("@")
+    return at > 0 and key[: at + 1] in keys
 
 
 def scaled_word(m: re.Match[str]) -> str:
@@ -166,23 +277,39 @@ def digit_mentions(
         after = folded[m.end() : m.end() + 12].strip().split(" ", 1)[0].strip(".,;")
         before = folded[max(0, m.start() - 10) : m.start()].split()
         month = after if after in MONTHS else (before[-1].strip(".,") if before else "")
-        scales = AMOUNT_SUFFIX_SCALES if raw.startswith("$") else SUFFIX_SCALES
+        dollar = raw.startswith("$")
+        prev = before[-1].lstrip("([") if before else ""
+        unit = (
+            UNITS[prev]
+            if prev in _CURRENCY_BEFORE
+            else "dollar"
+            if dollar
+            else "percent"
+            if raw.endswith("%")
+            else ""
+        )
+        scales = AMOUNT_SUFFIX_SCALES if dollar else SUFFIX_SCALES
         if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
+            unit = unit or unit_after(folded, m.end())
             if unscaled is not None:
-                unscaled.add(canon(value))
-            kind = "amount" if raw.startswith("$") else "number"
-            out.append(Mention(raw, kind, (canon(value * scales[suffix]),)))
+                unscaled.update(_unit_keys(canon(value), unit, passage))
+            kind = "amount" if dollar else "number"
+            out.append(Mention(raw, kind, _unit_keys(canon(value * scales[suffix]), unit, passage)))
             continue
         if suffix:  # a unit written onto the number ("250g", "40hrs"): the number counts
-            out.append(Mention(raw, "number", (canon(value),)))
+            unit = UNITS.get(suffix, "")
+            out.append(Mention(raw, "number", _unit_keys(canon(value), unit, passage)))
             continue
-        if raw.startswith("$") or raw.endswith("%") or after in SCALES or after == "percent":
+        if dollar or raw.endswith("%") or after in SCALES or after == "percent":
             kind = "amount"
-            if after in SCALES:
+            if after in SCALES:  # "5 million dollars": the unit follows the scale
+                unit = unit or unit_after(folded, folded.index(after, m.end()) + len(after))
                 if unscaled is not None:
-                    unscaled.add(canon(value))
+                    unscaled.update(_unit_keys(canon(value), unit, passage))
                 value *= SCALES[after]
-            out.append(Mention(raw, kind, (canon(value),)))
+            else:
+                unit = unit or "percent"
+            out.append(Mention(raw, kind, _unit_keys(canon(value), unit, passage)))
         elif month in MONTHS and 1 <= value <= 31 and value == int(value):
             # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days"); a
             # year next to a month ("3 March 2025", "March 2025") is a plain number
@@ -192,8 +319,27 @@ def digit_mentions(
                 keys += (month_pair(MONTH_NUMBER[month[:3]], int(value)),)
             out.append(Mention(surface, "date", keys))
         else:
-            out.append(Mention(raw, "number", (canon(value),)))
+            if not unit:  # most numbers: the next word is a unit, or no unit can follow
+                unit = UNITS.get(after, "")
+                if not unit and (after in _UNIT_LEADS or after[:1] in "-–—"):
+                    unit = unit_after(folded, m.end())
+            out.append(Mention(raw, "number", _unit_keys(canon(value), unit, passage)))
     return out
+
+
+def spelled_keys(tokens: Sequence[str]) -> set[str]:
+    """The keys of a passage's spelled-out numbers (``tokens`` are its words): "six years"
+    states 6 years (``"6"``, ``"6@year"``), "under six" a bare 6 (``"6"``, ``"6@"``)."""
+    keys: set[str] = set()
+    for k, w in enumerate(tokens):
+        if w in NUMBER_WORDS:
+            key = canon(NUMBER_WORDS[w])
+            nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
+            unit = UNITS.get(nxt, "")
+            if not unit and nxt in _UNIT_MODIFIERS and k + 2 < len(tokens):
+                unit = UNITS.get(tokens[k + 2], "")
+            keys.update(_unit_keys(key, unit, True))
+    return keys
 
 
 def _ambiguous_date(m: re.Match[str], passage: bool) -> Mention:

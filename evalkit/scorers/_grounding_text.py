@@ -46,6 +46,7 @@ from evalkit.scorers._grounding_numbers import (
     canon,
     digit_mentions,
     scaled_word,
+    spelled_keys,
 )
 
 __all__ = [
@@ -268,9 +269,7 @@ def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
     """
     keys: set[str] = set()
     keys.update(k for m in digit_mentions(fold(text), keys) for k in m.keys)
-    for w in tokens if tokens is not None else words(text):
-        if w in NUMBER_WORDS:
-            keys.add(canon(NUMBER_WORDS[w]))
+    keys |= spelled_keys(tokens if tokens is not None else words(text))
     return keys
 
 
