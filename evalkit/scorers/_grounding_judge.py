@@ -15,12 +15,24 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from rapidfuzz import fuzz
+
 from evalkit.dataset import ContextPassage, Message
 from evalkit.errors import ScorerError
 from evalkit.providers.base import Request
 from evalkit.scorers._grounding_support import ClaimResult
+from evalkit.scoring import Score
 
-__all__ = ["RUBRIC", "build_request", "parse_verdict"]
+__all__ = [
+    "LOCATE_MIN",
+    "RUBRIC",
+    "UNLOCATED_NOTE",
+    "build_request",
+    "locate",
+    "parse_verdict",
+    "split_unlocated",
+    "with_unlocated",
+]
 
 RUBRIC = """\
 You check whether an answer is grounded in the numbered source passages below.
@@ -94,10 +106,7 @@ def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
                 f"{where}: judge verdict claim {n} must be an object with a string 'claim' "
                 f"and a boolean 'supported', got {str(item)[:80]!r}; check the judge model"
             )
-        start = answer.find(item["claim"], cursor)
-        if start < 0:
-            start = answer.find(item["claim"])
-        end = start + len(item["claim"]) if start >= 0 else -1
+        start, end = locate(item["claim"], answer, cursor)
         if start >= 0:
             cursor = end
         passage = item.get("passage")
@@ -120,6 +129,86 @@ def parse_verdict(text: str, answer: str, where: str) -> list[ClaimResult]:
         elif out[key].supported and not supported:
             out[key] = replace(out[key], support=0.0, supported=False, reason=result.reason)
     return list(out.values())
+
+
+LOCATE_MIN = 90.0
+"""rapidfuzz ``partial_ratio`` (0-100, case folded) at which a claim the judge did not copy
+exactly is still located in the answer: a changed quote mark, space, letter case or dropped
+word. Below it the text is the judge's own (a paraphrase, a merged claim, an invention)."""
+UNLOCATED_NOTE = (
+    "the judge's claim is not text of the answer (not even approximately), so it is left out "
+    "of the supported fraction"
+)
+"""Stored with each claim in ``details["unlocated_claims"]``."""
+
+
+def locate(claim: str, answer: str, cursor: int = 0) -> tuple[int, int]:
+    """The span of ``claim`` in ``answer``, preferring a place at or after ``cursor`` (claims
+    come in order); ``(-1, -1)`` when it is not there.
+
+    Exact text first; otherwise the best approximate match (case folded), accepted at
+    :data:`LOCATE_MIN` when it covers nearly all of the claim: judges retype quotes, collapse
+    spaces and trim a word, and a span that is off by a character still points the report at
+    the right text.
+    """
+    start = answer.find(claim, cursor)
+    if start < 0:
+        start = answer.find(claim)
+    if start >= 0:
+        return start, start + len(claim)
+    if len(claim.strip()) < 8:  # too short to place approximately
+        return -1, -1
+    a, c = answer.lower(), claim.lower()
+    if len(a) != len(answer):  # lower() changed lengths ("İ"): spans would not map back
+        a, c = answer, claim
+    for lo in (cursor, 0) if cursor else (0,):
+        found = fuzz.partial_ratio_alignment(c, a[lo:], score_cutoff=LOCATE_MIN)
+        if found is not None and found.src_end - found.src_start >= 0.9 * len(c):
+            return lo + found.dest_start, lo + found.dest_end
+    return -1, -1
+
+
+def split_unlocated(
+    results: Sequence[ClaimResult], where: str
+) -> tuple[list[ClaimResult], list[ClaimResult]]:
+    """The judge's claims that are text of the answer (they make the score), and those that
+    are not (listed apart, see :func:`with_unlocated`).
+
+    A claim the answer does not contain is no claim of the answer: counted, an invented
+    supported claim (or one copied from a passage) would raise the fraction of an answer it
+    does not describe, and an unsupported one would fail an answer for words it never said.
+    If no claim at all is in the answer the verdict describes some other text, which is an
+    error on the case, never a pass.
+    """
+    located = [r for r in results if r.start >= 0]
+    unlocated = [r for r in results if r.start < 0]
+    if results and not located:
+        raise ScorerError(
+            f"{where}: none of the judge's {len(results)} claim(s) is text of the answer (first: "
+            f"{results[0].text[:60]!r}); the rubric asks for claims copied from the answer: "
+            "check the judge model, or use the offline mode"
+        )
+    return located, unlocated
+
+
+def with_unlocated(score: Score, unlocated: Sequence[ClaimResult]) -> Score:
+    """``score`` with the claims that are not in the answer listed in
+    ``details["unlocated_claims"]`` (each with :data:`UNLOCATED_NOTE`), counted in
+    ``details["metrics"]["unlocated_claims"]`` and mentioned in the reason."""
+    if not unlocated:
+        return score
+    details = dict(score.details)
+    details["unlocated_claims"] = [
+        {**{k: v for k, v in r.to_dict().items() if k != "span"}, "note": UNLOCATED_NOTE}
+        for r in unlocated
+    ]
+    details["metrics"] = {**details.get("metrics", {}), "unlocated_claims": float(len(unlocated))}
+    n = len(unlocated)
+    reason = (
+        f"{score.reason}; {n} judge claim{'s' if n > 1 else ''} not found in the answer "
+        f"left out (details: unlocated_claims)"
+    )
+    return replace(score, reason=reason, details=details)
 
 
 def _load_json(text: str, where: str) -> Any:

@@ -121,7 +121,12 @@ class Groundedness(Scorer):
         return self._summarise(results, mode="offline")
 
     async def _judge(self, ctx: ScoreContext) -> Score:
-        from evalkit.scorers._grounding_judge import build_request, parse_verdict
+        from evalkit.scorers._grounding_judge import (
+            build_request,
+            parse_verdict,
+            split_unlocated,
+            with_unlocated,
+        )
         from evalkit.scorers._judge_call import JudgeCaller
 
         where = f"case {ctx.case.id!r}: groundedness judge"
@@ -144,7 +149,9 @@ class Groundedness(Scorer):
             ctx.case.id, ctx.case.context, ctx.response.text, caller.model, self.judge_params
         )
         reply, _ = await caller.ask(request, where)
-        return self._summarise(parse_verdict(reply.text, ctx.response.text, where), mode="judge")
+        results = parse_verdict(reply.text, ctx.response.text, where)
+        located, unlocated = split_unlocated(results, where)  # claims not in the answer: apart
+        return with_unlocated(self._summarise(located, mode="judge"), unlocated)
 
     async def aclose(self) -> None:
         """Judge mode: close the judge's client and cache (the engine calls it at run end)."""
