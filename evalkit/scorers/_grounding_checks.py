@@ -8,7 +8,7 @@ passage never states together. Each returns a reason a reviewer can read, or ``N
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Set
 
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
 from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS
@@ -219,6 +219,12 @@ def relation_mismatch(
     follows = index.pronoun_openers(i)
     if follows:  # "Rice was born in 1941. She moved to Texas": the second sentence is hers too
         facts = [(name, _carried(sents, follows)) for name, sents in facts]
+    titles = index.title_rows[i]
+    titled = [f for f in facts if titles.keys() & f[1]] if titles else []
+    if titled and len(titled) < len(facts):  # a table title's words: checked after the rest
+        facts = [f for f in facts if not titles.keys() & f[1]]
+    else:
+        titled = []
     # Grow one linked group from the first fact; any fact left outside it is unrelated.
     group, reach = [0], set(facts[0][1])
     changed = True
@@ -229,9 +235,15 @@ def relation_mismatch(
                 group.append(k)
                 reach |= sents
                 changed = True
-    if len(group) == len(facts):
-        return None
     pid = index.passages[i].id
+    if len(group) == len(facts):
+        apart = _apart_from_rows(titled, facts, reach, titles)
+        if apart is None:
+            return None
+        return (
+            f"relation mismatch: {facts[0][0]} and {apart} are never stated together in "
+            f"passage {pid}"
+        )
     lone = next((name for name, sents in facts if not sents), None)
     if lone is not None:
         return f"relation mismatch: {lone} is never stated within one sentence of passage {pid}"
@@ -239,6 +251,28 @@ def relation_mismatch(
     return (
         f"relation mismatch: {facts[0][0]} and {other} are never stated together in passage {pid}"
     )
+
+
+def _apart_from_rows(
+    titled: list[tuple[str, set[int]]],
+    facts: list[tuple[str, set[int]]],
+    reach: set[int],
+    titles: Mapping[int, frozenset[int]],
+) -> str | None:
+    """The first fact from a table's title (``titled``: "EU" of "Prices for EU customers:")
+    that the claim's other, linked ``facts`` do not place in that table: it is linked when a
+    sentence holding all of them is a row of the title's table ("EU customers pay €99 for
+    Pro": the Pro row), or, as any fact, when its own sentences are in their ``reach``. The
+    title is not a link between rows: "EU customers pay €49 for Pro" stays a mismatch when
+    €49 is the Team row's price, and so does a row of another table with the same name."""
+    if not titled:
+        return None
+    common = set.intersection(*(sents for _, sents in facts))
+    for name, sents in titled:
+        rows = set().union(*(titles[t] for t in sents if t in titles))
+        if not (rows & common or sents & reach):
+            return name
+    return None
 
 
 def _column_mismatch(view: ClaimView, i: int, index: PassageIndex) -> str | None:

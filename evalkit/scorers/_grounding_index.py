@@ -18,7 +18,7 @@ from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_claims import ABBREVIATIONS
 from evalkit.scorers._grounding_dates import ambiguous_months
 from evalkit.scorers._grounding_lexicon import NEGATIONS, PLACE_ACRONYMS
-from evalkit.scorers._grounding_tables import read_tables
+from evalkit.scorers._grounding_tables import read_tables, title_rows
 from evalkit.scorers._grounding_text import (
     content_words,
     fold,
@@ -87,6 +87,18 @@ class PassageIndex:
             _row_sentences(r.rows, sents, toks) if r.rows else frozenset()
             for r, sents, toks in zip(read, raw, tokens, strict=True)
         ]
+        # A table's title ("Prices for EU customers:") describes every row of it: its words
+        # count for support in each row sentence. Not for the relation check, which reads
+        # sentences as written (where) and links a title's words to its rows itself, without
+        # letting the title link one row with another (see relation_mismatch).
+        self.title_rows = [
+            title_rows(r, self.sentence_texts(i), fold) if r.titles else {}
+            for i, r in enumerate(read)
+        ]
+        self._relation_sets = list(self.sentence_sets)
+        for i, titles in enumerate(self.title_rows):
+            for t, rows in titles.items():
+                self._attach(i, t, rows)
         self._where: dict[int, dict[str, set[int]]] = {}
         self._openers: dict[int, frozenset[int]] = {}
         self._sentence_numbers: dict[int, list[set[str]]] = {}
@@ -96,6 +108,17 @@ class PassageIndex:
             self.matrix = self.vectorizer.fit_transform(content)
         except ValueError:  # passages without a single content word
             self.matrix = None
+
+    def _attach(self, i: int, title: int, rows: frozenset[int]) -> None:
+        """Add the content words of passage ``i``'s sentence ``title`` to its ``rows`` for
+        support (sentence sets and content sentences), leaving the relation sets as read."""
+        words = self.content_sentences[i][title]
+        self.sentence_sets[i] = [
+            s | set(words) if j in rows else s for j, s in enumerate(self.sentence_sets[i])
+        ]
+        self.content_sentences[i] = [
+            words + s if j in rows else s for j, s in enumerate(self.content_sentences[i])
+        ]
 
     def pronoun_openers(self, i: int) -> frozenset[int]:
         """Sentences of passage ``i`` (after the first) that open with a personal pronoun,
@@ -113,7 +136,7 @@ class PassageIndex:
         only claims with two or more names or numbers need it)."""
         if i not in self._where:
             where: dict[str, set[int]] = {}
-            for j, sent in enumerate(self.sentence_sets[i]):
+            for j, sent in enumerate(self._relation_sets[i]):
                 for w in sent:
                     where.setdefault(w, set()).add(j)
             self._where[i] = where

@@ -76,30 +76,31 @@ REQUEST_VERBS = wordset(
 LIGHT_WORDS = wordset(
     """go goes going went gone get gets getting got gotten come comes came back
     dollar dollars usd euro euros eur pound pounds gbp sterling yen jpy cad aud chf cent cents
-    percent"""
+    percent pay pays paying paid"""
 )
 """Light verbs and particles that carry no fact of their own ("your refund goes back to the
 card" for "refunds are issued to the card"), and currency names, which say in words what a
 symbol says ("29 euros" for "€29", "15 percent" for "15%"; the amount itself is checked as a
-number): never content
-words."""
+number), and "pay", which only ties an amount to its payer ("EU customers pay €99 for Pro"
+against a price table's row, whose header says "Price"): never content words. ("costs" is
+not among them: in a passage it keeps "$12 per month or $120 per year" apart.)"""
 
 COMMON_ACRONYMS = wordset(
     """tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
     ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
     gmt utc et pt ct mt edt pdt cdt mdt cet cest bst ist aest
     usd eur gbp jpy cad aud chf cny inr nzd sek nok dkk
-    bc ad ce bce km kg mg ml cm mm mph kph kb mb gb tb lb lbs oz ft fbi cia nasa nato who irs sms atm pin
+    bc ad ce bce km kg mg ml cm mm mph kph kb mb gb tb lb lbs oz ft
+    fbi cia nasa nato who irs sms atm pin
     api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
     co corp plc"""
 )
 """Acronyms that are common knowledge rather than names a passage must contain, and units
 written in capitals (measures: "50 GB" says what "50 gigabytes" says, the number and its unit
-are checked by the number check; currency codes: "49 GBP" says what "£49" says, the amount is checked as a
-number; clock and time-zone abbreviations: "2:00 PM ET"). Places are not among them: see
-:data:`PLACE_ACRONYMS`. Any
-other all-capital word ("UPS", "DHL", "ACME") is a name: an invented carrier or product is
-exactly what a support answer must not make up."""
+are checked by the number check; currency codes: "49 GBP" says what "£49" says, the amount is
+checked as a number; clock and time-zone abbreviations: "2:00 PM ET"). Places are not among
+them: see :data:`PLACE_ACRONYMS`. Any other all-capital word ("UPS", "DHL", "ACME") is a
+name: an invented carrier or product is exactly what a support answer must not make up."""
 
 PLACE_ACRONYMS: dict[str, tuple[str, ...]] = {
     "us": ("united states", "usa"),

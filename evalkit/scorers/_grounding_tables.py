@@ -6,15 +6,24 @@ without its headers and an HTML table is a single jumble of cells, so a claim ab
 looks like words scattered over the passage. Each row becomes one line instead,
 ``Plan: Pro; Price: $29 per month; Seats: 5.``, which the passage index splits into its own
 sentence: support, proximity and the relation check then work row by row.
+
+A table's title, the sentence right before it ("Prices for EU customers:", a heading, an HTML
+``<caption>``), says something about every row, which no row repeats. It is recorded per row
+(:attr:`ReadTables.titles`) and the passage index attaches its words to each row sentence for
+support (:func:`title_rows`), so "EU customers pay €99 for Pro" can rest on the Pro row.
 """
 
 from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["ReadTables", "read_tables"]
+__all__ = ["TITLE_MAX_WORDS", "ReadTables", "read_tables", "title_rows"]
+
+TITLE_MAX_WORDS = 15
+"""A longer sentence before a table is prose that happens to precede it, not its title."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +38,9 @@ class ReadTables:
     """The first cell of each row, where a table's first column names its rows (every value
     distinct, not a number): the "Pro" of the row "Pro | $29 | 5". A claim that names a row
     must take its other facts from that row (see ``relation_mismatch``)."""
+    titles: tuple[str, ...] = ()
+    """The title of each row's table, indexed like :attr:`rows` (``""`` when it has none): its
+    caption, else the last sentence right before it (at most :data:`TITLE_MAX_WORDS` words)."""
 
 
 def read_tables(text: str) -> ReadTables:
@@ -37,11 +49,49 @@ def read_tables(text: str) -> ReadTables:
         return ReadTables(text)
     keys: list[str] = []
     rows: list[str] = []
+    titles: list[str] = []
     if "<" in text and _HTML_TABLE.search(text):
-        text = _HTML_TABLE.sub(lambda m: _html_table(m.group(1), rows, keys), text)
+        text = _HTML_TABLE.sub(lambda m: _html_table(m, rows, keys, titles), text)
     if "|" in text:
-        text = _markdown_tables(text, rows, keys)
-    return ReadTables(text, tuple(rows), tuple(keys))
+        text = _markdown_tables(text, rows, keys, titles)
+    return ReadTables(text, tuple(rows), tuple(keys), tuple(titles))
+
+
+def title_rows(
+    read: ReadTables, sentences: Sequence[str], fold: Callable[[str], str]
+) -> dict[int, frozenset[int]]:
+    """Which of a passage's ``sentences`` (folded, as the index splits them) is a table's
+    title, with the sentences that are its rows: ``{title: rows}``. The title is the last
+    sentence before the table's first row that holds the title text."""
+    if not any(read.titles):
+        return {}
+    where = {s.strip(): j for j, s in enumerate(sentences)}
+    out: dict[int, set[int]] = {}
+    for row, title in zip(read.rows, read.titles, strict=True):
+        j = where.get(fold(row).strip())
+        if not title or j is None:
+            continue
+        key = fold(title).strip().rstrip(".:")
+        t = next((k for k in range(j - 1, -1, -1) if key in sentences[k]), None)
+        if t is not None:
+            out.setdefault(t, set()).add(j)
+    return {t: frozenset(rs) for t, rs in out.items()}
+
+
+def _title(before: str) -> str:
+    """A table's title from the text right before it: the last sentence of its last line
+    (a heading's ``#`` and emphasis removed), when short enough to be one."""
+    if before.rstrip().lower().endswith("</table>"):  # right after another table
+        return ""
+    lines = [ln for ln in _TAG.sub(" ", before).split("\n") if ln.strip()]
+    if not lines or "|" in lines[-1]:
+        return ""
+    last = _cell(html.unescape(lines[-1])).lstrip("#").strip()
+    sentence = _SENTENCE_END.split(last)[-1].strip()
+    return sentence if 0 < len(sentence.split()) <= TITLE_MAX_WORDS else ""
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def _row_line(headers: list[str], cells: list[str]) -> str:
@@ -58,10 +108,15 @@ def _row_line(headers: list[str], cells: list[str]) -> str:
 
 
 def _table_lines(
-    headers: list[str], rows: list[list[str]], lines: list[str], keys: list[str]
+    headers: list[str],
+    rows: list[list[str]],
+    lines: list[str],
+    keys: list[str],
+    titles: tuple[list[str], str],
 ) -> str:
-    """The rows as lines (also added to ``lines``); the first column's values are added to
-    ``keys`` when they name the rows (all distinct and none a bare number)."""
+    """The rows as lines (also added to ``lines``, and the table's title to ``titles[0]`` once
+    per row); the first column's values are added to ``keys`` when they name the rows (all
+    distinct and none a bare number)."""
     rows = [r for r in rows if any(r)]
     first = [r[0] for r in rows if r]
     if (
@@ -72,6 +127,7 @@ def _table_lines(
         keys.extend(first)
     out = [_row_line(headers, r) for r in rows]
     lines.extend(out)
+    titles[0].extend([titles[1]] * len(out))
     return "\n".join(out)
 
 
@@ -85,9 +141,10 @@ _HTML_CAPTION = re.compile(r"<caption\b[^>]*>(.*?)</caption\s*>", re.IGNORECASE 
 _TAG = re.compile(r"<[^>]*>")
 
 
-def _html_table(body: str, lines: list[str], keys: list[str]) -> str:
+def _html_table(m: re.Match[str], lines: list[str], keys: list[str], titles: list[str]) -> str:
     """An HTML table's caption and rows; its first row of ``<th>`` cells only is the
-    header."""
+    header. Its title is the caption, else the sentence before the table."""
+    body = m.group(1)
     caption = _HTML_CAPTION.search(body)
     title = _cell(html.unescape(_TAG.sub(" ", caption.group(1)))) if caption else ""
     headers: list[str] = []
@@ -104,14 +161,20 @@ def _html_table(body: str, lines: list[str], keys: list[str]) -> str:
         else:
             rows.append([c for _, c in cells])
     title = title if not title or title[-1] in ".!?:" else title + "."
-    return "\n" + (title + "\n" if title else "") + _table_lines(headers, rows, lines, keys) + "\n"
+    context = (titles, title or _title(m.string[max(0, m.start() - 300) : m.start()]))
+    return (
+        "\n"
+        + (title + "\n" if title else "")
+        + _table_lines(headers, rows, lines, keys, context)
+        + "\n"
+    )
 
 
 _SEPARATOR = re.compile(r"\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*")
 _PIPE = re.compile(r"(?<!\\)\|")
 
 
-def _markdown_tables(text: str, lines: list[str], keys: list[str]) -> str:
+def _markdown_tables(text: str, lines: list[str], keys: list[str], titles: list[str]) -> str:
     """Markdown tables (a header line, a ``|---|---|`` line, then rows) written row by row.
     Lines with pipes but no separator line are left as written: without headers a line is
     already its own sentence."""
@@ -127,12 +190,13 @@ def _markdown_tables(text: str, lines: list[str], keys: list[str]) -> str:
             and _SEPARATOR.fullmatch(given[k + 1])
         ):
             headers = _markdown_cells(given[k])
+            title = _title("\n".join(given[max(0, k - 3) : k]))  # a blank line may separate
             rows: list[list[str]] = []
             k += 2
             while k < len(given) and "|" in given[k]:
                 rows.append(_markdown_cells(given[k]))
                 k += 1
-            out.append(_table_lines(headers, rows, lines, keys))
+            out.append(_table_lines(headers, rows, lines, keys, (titles, title)))
             continue
         out.append(given[k])
         k += 1
