@@ -1,7 +1,8 @@
 """Third round of refusal-model experiments (measured; see docs/scorers/refusal.md for the verdict).
 
 Usage: ``python benchmarks/experiments/refusal_round3.py [--only NAME[,NAME...]] [--errors]``
-(a few minutes on one core; everything ``n_jobs=1``).
+(about a minute; one thread: ``n_jobs=1`` and OpenMP / BLAS
+limited to one thread, since the machine is shared).
 
 Same folds as ``refusal_variants.py`` and ``bench_refusal.py``: grouped 5-fold
 (``GroupKFold(5)`` on ``prompt_id``) and leave-one-model-setup-out. Every variant's
@@ -69,6 +70,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import GroupKFold
+from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # benchmarks/: bench and trainer
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the second round's fold machinery
@@ -418,4 +420,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    with threadpool_limits(1):  # HistGradientBoosting would take every core through OpenMP
+        raise SystemExit(main())
