@@ -31,6 +31,13 @@ another lost over 100 healthy scores to 4 records that killed their worker):
   parallelism, at the cost of one round trip per score instead of a queue): a death there
   names its record and scorer, which alone get the scorer error; the record's other scores
   are kept, and the next record gets a fresh worker. Normal runs (no death) never pay this.
+- Scoring alone is not for the rest of the run: after :data:`RESHARE_AFTER` records in a row
+  scored alone without a death, records go to a new shared pool again (one stray death, the
+  OOM killer on a busy machine, no longer slows a long run to its end). Each return doubles
+  the records asked for the next one, and there is none once half of :data:`MAX_DEATHS` is
+  used, so a scorer that keeps killing workers costs a bounded number of shared-pool breaks
+  and still leaves deaths to spend on naming its records. A break after a return is handled
+  as the first one: its records are scored again alone, none is blamed.
 - Each death costs a worker's start-up, so after :data:`MAX_DEATHS` deaths in one run the
   pool's scorers stop running: the remaining records get a scorer error that says so. Such
   a scorer is never retried in-process, where the same fault would kill the run.
@@ -60,10 +67,20 @@ from typing import Any
 
 from evalkit.scoring import Score, ScoreContext, Scorer, closing_scorers, score_all
 
-__all__ = ["ABORT_GRACE_S", "CLOSE_GRACE_S", "MAX_DEATHS", "ScoringPool", "unguarded_main"]
+__all__ = [
+    "ABORT_GRACE_S",
+    "CLOSE_GRACE_S",
+    "MAX_DEATHS",
+    "RESHARE_AFTER",
+    "ScoringPool",
+    "unguarded_main",
+]
 
 MAX_DEATHS = 20
 """Worker deaths in one run after which its worker-process scorers no longer run."""
+RESHARE_AFTER = 100
+"""Records in a row scored alone without a death before the shared pool is tried again
+(doubled after each return)."""
 CLOSE_GRACE_S = 10.0
 """How long a finished run waits for idle workers to exit before terminating them."""
 ABORT_GRACE_S = 0.5
@@ -127,6 +144,14 @@ class _Retired:
     manager: threading.Thread | None
 
 
+@dataclass
+class _Singles:
+    """The single-worker pools free for scoring alone, and how many records wait for one."""
+
+    free: asyncio.Queue[ProcessPoolExecutor | None]
+    waiting: int = 0
+
+
 class ScoringPool:
     """Scores one record with every scorer, keeping the scorers' order in the result."""
 
@@ -136,6 +161,7 @@ class ScoringPool:
         processes: int | None = None,
         *,
         max_deaths: int = MAX_DEATHS,
+        reshare_after: int = RESHARE_AFTER,
     ) -> None:
         self.order = [s.name for s in scorers]
         wants_pool = processes != 0
@@ -150,11 +176,15 @@ class ScoringPool:
         """Worker processes that died so far (a broken shared pool counts once)."""
         self.rescored = 0
         """Records scored again alone because they were in the shared pool when it broke."""
-        self._alone = False  # a worker died: from now on every score runs alone
+        self.reshares = 0
+        """Returns from scoring alone to a shared pool."""
+        self._alone = False  # a worker died: every score runs alone until a return
+        self._reshare_at = max(1, reshare_after)
+        self._clean = 0  # records in a row scored alone with no death
         self._pool: ProcessPoolExecutor | None = None
         self._payload: bytes | None = None
         self._index = {id(s): i for i, s in enumerate(self.remote)}
-        self._free: asyncio.Queue[ProcessPoolExecutor | None] | None = None
+        self._singles: _Singles | None = None
         self._single: set[ProcessPoolExecutor] = set()
         self._retired: list[_Retired] = []
 
@@ -190,6 +220,7 @@ class ScoringPool:
     ) -> dict[str, Score]:
         """Each scorer on its own in a single-worker pool, so that a death names its culprit."""
         out: dict[str, Score] = {}
+        deaths = self.deaths
         for s in remote:
             if not self.remote:
                 out.update(await score_all([s], ctx))
@@ -198,17 +229,41 @@ class ScoringPool:
                 out.update(_failures([s], ctx, gave_up))
             else:
                 out.update(await self._one_alone(s, ctx, slim))
+        if self.deaths != deaths or self.deaths >= self.max_deaths:
+            self._clean = 0  # a death anywhere meanwhile: not yet a quiet stretch
+        elif self.remote and self._alone:
+            self._clean += 1
+            if self._clean >= self._reshare_at and self.deaths < self.max_deaths // 2:
+                self._reshare()
         return out
+
+    def _reshare(self) -> None:
+        """Back to a shared pool (started on the next record); the idle single-worker pools
+        are retired, and those still busy are retired when their score is done."""
+        self._alone, self._clean = False, 0
+        self.reshares += 1
+        self._reshare_at *= 2
+        singles, self._singles = self._singles, None
+        # A pool put back for a record that waits is in the list until that record runs, so
+        # only what no record waits for is taken (taking more would leave one waiting forever).
+        while singles is not None and singles.free.qsize() > singles.waiting:
+            pool = singles.free.get_nowait()
+            if pool is not None:
+                self._retire(pool, broken=False)
 
     async def _one_alone(
         self, s: Scorer, ctx: ScoreContext, slim: ScoreContext
     ) -> dict[str, Score]:
-        if self._free is None:
-            self._free = asyncio.Queue()
+        if self._singles is None:
+            self._singles = _Singles(asyncio.Queue())
             for _ in range(self.processes):
-                self._free.put_nowait(None)  # None: start that worker when first needed
-        free = self._free
-        pool = await free.get()
+                self._singles.free.put_nowait(None)  # None: start that worker when needed
+        singles = self._singles
+        singles.waiting += 1
+        try:
+            pool = await singles.free.get()
+        finally:
+            singles.waiting -= 1
         keep: ProcessPoolExecutor | None = None  # what goes back into the free list
         try:
             for _ in range(2):  # a pool found broken when submitting is replaced once
@@ -241,7 +296,13 @@ class ScoringPool:
             why = "no worker process could be started for it; score with scorer_processes=0"
             return _failures([s], ctx, why)
         finally:
-            free.put_nowait(keep)
+            stale = singles is not self._singles or not self._alone
+            if keep is not None and stale and singles.free.qsize() >= singles.waiting:
+                # Back in shared mode since this score began, and no record still waits for
+                # a worker of this list: the worker is not kept.
+                self._retire(keep, broken=False)
+                keep = None
+            singles.free.put_nowait(keep)
 
     def _get_pool(self) -> ProcessPoolExecutor | None:
         """The shared pool, started on first use; ``None`` when it is not to be used."""
@@ -284,6 +345,7 @@ class ScoringPool:
             return
         if broken:
             self.deaths += 1
+            self._clean = 0
         self._retired.append(_shut(pool, cancel=False))
 
     async def aclose(self, *, abort: bool = False) -> None:
@@ -292,7 +354,7 @@ class ScoringPool:
         retired, self._retired = self._retired, []
         live = [*self._single, *([self._pool] if self._pool is not None else [])]
         retired += [_shut(p, cancel=True) for p in live]
-        self._pool, self._single, self._free = None, set(), None
+        self._pool, self._single, self._singles = None, set(), None
         if retired:
             grace = ABORT_GRACE_S if abort else CLOSE_GRACE_S
             # On a thread: joining processes blocks, and the event loop must not.

@@ -335,3 +335,88 @@ def test_workers_end_when_the_run_process_is_killed(tmp_path: Path) -> None:
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
     assert workers and ended
+
+
+# ------------------------------------------------------------------ back to a shared pool
+
+
+def kcases(n: int) -> list[ScoreContext]:
+    cases = EvalSet.from_cases([{"id": f"k{i}", "input": "x"} for i in range(n)]).cases
+    return [ScoreContext(c, Response(text="x")) for c in cases]
+
+
+def test_after_enough_clean_records_alone_the_shared_pool_is_used_again(tmp_path: Path) -> None:
+    kills = KillsSome(kill=("k1", "k6"), pid_dir=str(tmp_path))
+
+    async def main() -> tuple[list[dict[str, Score]], list[tuple[int, int]], ScoringPool]:
+        pool = ScoringPool([kills], processes=1, reshare_after=3)
+        out, states = [], []
+        try:
+            for c in kcases(12):
+                out.append(await pool.score(c))
+                states.append((pool.deaths, pool.reshares))
+            return out, states, pool
+        finally:
+            await pool.aclose()
+
+    out, states, pool = asyncio.run(main())
+    failed = [i for i, s in enumerate(out) if s["kills_some"].error]
+    assert failed == [1, 6]  # only the killers, each time
+    # k1 breaks the shared pool and dies alone (2 deaths); k2-k4 alone and clean: the next
+    # record goes to a shared pool again. k6 breaks it, and now 6 clean records are asked.
+    assert states[4] == (2, 1) and states[6] == (4, 1) and states[11] == (4, 1)
+    pid = [s["kills_some"].details.get("pid") for s in out]
+    assert pid[5] != pid[4]  # a new (shared) worker, not the single one of k2-k4
+    assert pool.reshares == 1
+    assert gone({int(p.name) for p in tmp_path.iterdir()}) and not pool_threads()
+
+
+def test_returns_to_a_shared_pool_stop_once_half_the_deaths_are_spent(tmp_path: Path) -> None:
+    killers = tuple(f"k{i}" for i in range(1, 40, 4))  # one record in four kills its worker
+    kills = KillsSome(kill=killers)
+
+    async def main() -> tuple[list[dict[str, Score]], ScoringPool]:
+        pool = ScoringPool([kills], processes=1, max_deaths=6, reshare_after=2)
+        try:
+            return [await pool.score(c) for c in kcases(40)], pool
+        finally:
+            await pool.aclose()
+
+    out, pool = asyncio.run(main())
+    # k1: break + death alone; 2 clean; back to shared; k5: break + death alone (4 deaths,
+    # past half of 6: no more returns); k9, k13: deaths alone; then the scorer is given up.
+    assert pool.reshares == 1 and pool.deaths == 6
+    errors = {f"k{i}": s["kills_some"].error or "" for i, s in enumerate(out)}
+    assert all("died while scoring this case alone" in errors[k] for k in killers[:4])
+    assert all(not errors[f"k{i}"] for i in range(13) if f"k{i}" not in killers)
+    assert all("died 6 times in this run" in errors[f"k{i}"] for i in range(14, 40))
+    assert not pool_threads()
+
+
+def test_returning_to_a_shared_pool_with_many_records_in_flight(tmp_path: Path) -> None:
+    # Records wait for a single worker when the return happens: the workers they wait for are
+    # theirs still (a first version took them back, and those records waited forever).
+    killers = {"k3", "k30", "k31"}
+    kills = KillsSome(kill=tuple(sorted(killers)), work_s=0.003, pid_dir=str(tmp_path))
+    ctxs = kcases(60)
+
+    async def main() -> tuple[dict[str, dict[str, Score]], ScoringPool]:
+        pool = ScoringPool([_length(), kills], processes=1, reshare_after=4)
+        in_flight = asyncio.Semaphore(16)
+
+        async def one(c: ScoreContext) -> tuple[str, dict[str, Score]]:
+            async with in_flight:
+                return c.case.id, await pool.score(c)
+
+        try:
+            scored = asyncio.gather(*(one(c) for c in ctxs))
+            return dict(await asyncio.wait_for(scored, 30)), pool
+        finally:
+            await pool.aclose(abort=True)
+
+    out, pool = asyncio.run(main())
+    assert len(out) == len(ctxs)
+    assert {c for c, s in out.items() if s["kills_some"].error} == killers
+    assert all(s["length"].passed for s in out.values())
+    assert pool.reshares >= 1
+    assert gone({int(p.name) for p in tmp_path.iterdir()}) and not pool_threads()
