@@ -229,3 +229,19 @@ def test_key_never_in_repr(srv: LLMServer) -> None:
     p = _provider(srv)
     _call(p, _request("hi"))
     assert FAKE_KEY not in repr(p)
+
+
+def test_a_200_error_body_that_echoes_the_key_is_scrubbed_and_a_nameless_tool_use_is_blank() -> (
+    None
+):
+    from tests.test_providers_openai import _Canned
+
+    err_body = {"type": "error", "error": {"type": "x", "message": "header was {auth}"}}
+    with _Canned(200, err_body) as srv:
+        err = _fail(_provider(srv), _request("hi"))  # type: ignore[arg-type]
+    assert err.kind == "server" and "[redacted]" in err.message
+    blocks = [{"type": "tool_use", "id": "t", "name": None, "input": None}]
+    with _Canned(200, {"type": "message", "content": blocks, "stop_reason": None}) as srv:
+        r = _call(_provider(srv), _request("hi"))  # type: ignore[arg-type]
+    assert [(t.name, t.arguments) for t in r.tool_calls] == [("", {})]
+    assert r.finish_reason == "unknown" and r.usage.input_tokens is None

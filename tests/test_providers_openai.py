@@ -285,3 +285,57 @@ def test_bad_request_messages_are_kept_intact_but_the_exact_key_is_removed() -> 
     err = classify_status(400, detail, {}, where="openai m", key_env=KEY_ENV, secret=FAKE_KEY)
     assert "'key_schema_version'" in err.message
     assert FAKE_KEY not in err.message
+
+
+class _Canned:
+    """A loopback server answering every POST with one canned status and JSON body (shapes the
+    loopback LLM server does not produce); ``{auth}`` in the body becomes the request's
+    Authorization header, as a proxy that echoes headers would send it."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("content-length", 0)))
+                text = json.dumps(body).replace("{auth}", self.headers.get("authorization", ""))
+                data = text.encode()
+                self.send_response(status)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Canned:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_200_error_body_that_echoes_the_key_is_scrubbed() -> None:
+    # The 200-with-an-error path built its message outside the scrubbing of HTTP errors.
+    with _Canned(200, {"error": {"message": "upstream refused header {auth}"}}) as srv:
+        err = _fail(_provider(srv), _request("hi"))  # type: ignore[arg-type]
+    assert err.kind == "server" and err.retryable and "[redacted]" in err.message
+
+
+def test_odd_but_legal_bodies_parse() -> None:
+    tool = {"id": "t1", "type": "function", "function": {"name": None, "arguments": None}}
+    body = {"choices": [{"message": {"content": None, "tool_calls": [tool]}}]}
+    with _Canned(200, body) as srv:
+        r = _call(_provider(srv), _request("hi"))  # type: ignore[arg-type]
+    # a call without a name has the name "" (it was the string "None"); no usage, no finish
+    assert [(t.name, t.arguments) for t in r.tool_calls] == [("", {})]
+    assert r.text == "" and r.finish_reason == "unknown" and r.usage.input_tokens is None

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from evalkit.errors import ProviderError
-from evalkit.providers._errors import classify_exception, post_json
+from evalkit.providers._errors import classify_exception, post_json, scrub
 from evalkit.providers.base import Provider, ProviderSettings, Request, Response
 
 __all__ = ["PLACEHOLDER_KEY", "SDKProvider"]
@@ -110,7 +110,20 @@ class SDKProvider(Provider):
                 timeout_s=self.settings.timeout_s,
                 base_url=self.settings.base_url,
             ) from None
-        return self.parse(data, headers, request_id, latency_ms, where)
+        try:
+            return self.parse(data, headers, request_id, latency_ms, where)
+        except ProviderError as exc:
+            # A 200 body carrying an error (some proxies echo the request's headers in it)
+            if self._secret and self._secret in exc.message:
+                raise ProviderError(
+                    exc.kind,
+                    scrub(exc.message, self._secret),
+                    status=exc.status,
+                    retryable=exc.retryable,
+                    retry_after=exc.retry_after,
+                    headers=exc.headers,
+                ) from None
+            raise
 
     async def aclose(self) -> None:
         if self._client is not None:

@@ -169,7 +169,9 @@ def parse_response(
         if kind == "text":
             texts.append(str(block.get("text", "")))
         elif kind == "tool_use":
-            calls.append(tool_call(str(block.get("name", "")), block.get("input"), block.get("id")))
+            calls.append(
+                tool_call(str(block.get("name") or ""), block.get("input"), block.get("id"))
+            )
     raw_stop = data.get("stop_reason")
     usage = data.get("usage") or {}
     fresh = usage.get("input_tokens")

@@ -144,10 +144,10 @@ def parse_response(
     calls: list[ToolCall] = []
     for tc in message.get("tool_calls") or ():
         fn = tc.get("function") or {}
-        calls.append(tool_call(str(fn.get("name", "")), fn.get("arguments"), tc.get("id")))
+        calls.append(tool_call(str(fn.get("name") or ""), fn.get("arguments"), tc.get("id")))
     legacy = message.get("function_call")
     if legacy and not calls:
-        calls.append(tool_call(str(legacy.get("name", "")), legacy.get("arguments")))
+        calls.append(tool_call(str(legacy.get("name") or ""), legacy.get("arguments")))
     raw_finish = choice.get("finish_reason")
     finish: FinishReason = _FINISH.get(raw_finish or "", "unknown")
     refusal = message.get("refusal")
