@@ -273,3 +273,22 @@ def test_errors_by_kind_and_duplicate_names_are_shown(tmp_path: Path) -> None:
     html = render_report([c, c])
     assert "Provider errors by kind" in html and '<td class="mono">rate_limit</td>' in html
     assert html.count("tests: b → c") >= 2  # tabs of the same eval set say which runs
+
+
+def test_a_huge_tool_call_or_error_is_cut_like_an_output() -> None:
+    # Outputs were cut at MAX_TEXT, but a tool call's arguments and an error message went into
+    # the page whole: a model answering with megabytes of arguments made a page of megabytes.
+    from evalkit.comparison_cases import CaseSide
+    from evalkit.report.cases import MAX_TEXT, side_view
+
+    huge = "A" * (MAX_TEXT * 50)
+    side = CaseSide(
+        output="ok",
+        passed=True,
+        tool_calls=({"name": "f", "arguments": {"q": huge}}, {"name": "g", "arguments": huge}),
+        error={"kind": "server", "message": huge},
+    )
+    view = side_view(side)
+    assert all(len(c["args"]) < MAX_TEXT + 100 for c in view["calls"])
+    assert view["calls"][1]["args"].endswith(f"[{len(huge) - MAX_TEXT} more characters]")
+    assert len(view["err"]) < MAX_TEXT + 100

@@ -126,8 +126,8 @@ def _tool_verdicts(
         out.append(
             {
                 "ok": bool(v.get("ok")),
-                "exp": _call_text(exp),
-                "got": _call_text(got),
+                "exp": _cut(_call_text(exp), MAX_TEXT),
+                "got": _cut(_call_text(got), MAX_TEXT),
                 "why": str(v.get("reason") or ""),
                 "args": args,
             }
@@ -166,18 +166,23 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     }
     # Defaults are left out: at 10,000 cases every key counts.
     if err:
-        out["err"] = f"{err.get('kind', 'error')}: {err.get('message', '')}"
+        out["err"] = _cut(f"{err.get('kind', 'error')}: {err.get('message', '')}", MAX_TEXT)
     if side.repeats != 1:
         out.update(n=side.repeats, rate=side.pass_rate, flaky=side.flaky)
     if side.usage_estimated:
         out["est"] = True
     if side.tool_calls:
+        # A model's tool call is untrusted output like its text: cut the same way, or one
+        # call with megabytes of arguments would be carried whole into the page.
         out["calls"] = [
             {
-                "name": str(t.get("name", "?")),
-                "args": t["arguments"]
-                if isinstance(t.get("arguments"), str)
-                else json.dumps(t.get("arguments"), ensure_ascii=False, sort_keys=True),
+                "name": _cut(str(t.get("name", "?")), MAX_REASON),
+                "args": _cut(
+                    t["arguments"]
+                    if isinstance(t.get("arguments"), str)
+                    else json.dumps(t.get("arguments"), ensure_ascii=False, sort_keys=True),
+                    MAX_TEXT,
+                ),
             }
             for t in side.tool_calls
         ]
