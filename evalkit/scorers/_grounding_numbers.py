@@ -278,16 +278,9 @@ def digit_mentions(
         before = folded[max(0, m.start() - 10) : m.start()].split()
         month = after if after in MONTHS else (before[-1].strip(".,") if before else "")
         dollar = raw.startswith("$")
-        prev = before[-1].lstrip("([") if before else ""
-        unit = (
-            UNITS[prev]
-            if prev in _CURRENCY_BEFORE
-            else "dollar"
-            if dollar
-            else "percent"
-            if raw.endswith("%")
-            else ""
-        )
+        unit = "dollar" if dollar else "percent" if raw.endswith("%") else ""
+        if before and not unit and before[-1] in _CURRENCY_BEFORE:
+            unit = UNITS[before[-1]]  # "€29", "EUR 49"
         scales = AMOUNT_SUFFIX_SCALES if dollar else SUFFIX_SCALES
         if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
             unit = unit or unit_after(folded, m.end())
@@ -321,9 +314,11 @@ def digit_mentions(
         else:
             if not unit:  # most numbers: the next word is a unit, or no unit can follow
                 unit = UNITS.get(after, "")
-                if not unit and (after in _UNIT_LEADS or after[:1] in "-–—"):
+                if not unit and (after in _UNIT_LEADS or after.startswith(("-", "–", "—"))):
                     unit = unit_after(folded, m.end())
-            out.append(Mention(raw, "number", _unit_keys(canon(value), unit, passage)))
+            key = canon(value)  # _unit_keys, inlined: this is the hot path of every passage
+            keys = (key, f"{key}@{unit}") if unit else (key, key + "@") if passage else (key,)
+            out.append(Mention(raw, "number", keys))
     return out
 
 
@@ -331,6 +326,8 @@ def spelled_keys(tokens: Sequence[str]) -> set[str]:
     """The keys of a passage's spelled-out numbers (``tokens`` are its words): "six years"
     states 6 years (``"6"``, ``"6@year"``), "under six" a bare 6 (``"6"``, ``"6@"``)."""
     keys: set[str] = set()
+    if NUMBER_WORDS.keys().isdisjoint(tokens):  # the common case, at C speed
+        return keys
     for k, w in enumerate(tokens):
         if w in NUMBER_WORDS:
             key = canon(NUMBER_WORDS[w])
