@@ -45,27 +45,27 @@ another lost over 100 healthy scores to 4 records that killed their worker):
   is scored in-process from then on: slower, never wrong.
 - A worker ends itself when the run's process dies without closing the pool (``kill -9``):
   nothing else would, since the forkserver, not the run, is its parent.
+
+The code a worker runs is in :mod:`evalkit.scoring_pool_worker`; the main-script guard and
+the bounded shutdown of retired pools are in :mod:`evalkit.scoring_pool_procs`. This module is
+the dispatcher and its death accounting.
 """
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import multiprocessing
 import os
 import pickle
-import sys
-import threading
-import time
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
-from types import FrameType
-from typing import Any
 
-from evalkit.scoring import Score, ScoreContext, Scorer, closing_scorers, score_all
+from evalkit.scoring import Score, ScoreContext, Scorer, score_all
+from evalkit.scoring_pool_procs import _reap, _Retired, _shut, unguarded_main
+from evalkit.scoring_pool_worker import _init_worker, _score_in_worker
 
 __all__ = [
     "ABORT_GRACE_S",
@@ -85,63 +85,6 @@ CLOSE_GRACE_S = 10.0
 """How long a finished run waits for idle workers to exit before terminating them."""
 ABORT_GRACE_S = 0.5
 """The same after a cancellation or error, when workers may still be busy on dropped work."""
-
-_WORKER_SCORERS: list[Scorer] = []
-_WORKER_SETUP_ERROR: list[str] = []
-
-
-class _WorkerSetupError(Exception):
-    """The worker could not load the scorers (they do not unpickle there)."""
-
-
-def _init_worker(payload: bytes) -> None:
-    _exit_with_parent()
-    # Failing here would break the pool like a dead worker; remembering the error lets each
-    # record report it, and the parent then scores in-process instead.
-    try:
-        _WORKER_SCORERS[:] = pickle.loads(payload)
-    except Exception as exc:
-        _WORKER_SETUP_ERROR[:] = [f"{type(exc).__name__}: {exc}"]
-
-
-def _exit_with_parent() -> None:
-    """End this worker when the run's process dies (SIGKILL, the OOM killer).
-
-    Why: a worker's parent is the forkserver, not the run, and it holds both ends of the
-    pool's queue, so it never sees the run go: after ``kill -9`` of ``evalkit run`` its workers
-    and the forkserver stayed alive for good, each holding its scorers' memory. The sentinel
-    multiprocessing gives a child becomes ready when the process that started it dies.
-    """
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        parent.join()
-        os._exit(0)
-
-    threading.Thread(target=watch, name="evalkit-parent-watch", daemon=True).start()
-
-
-def _score_in_worker(ctx: ScoreContext, only: int | None = None) -> dict[str, Score]:
-    """Score ``ctx`` with every scorer, or with scorer number ``only`` when scoring alone."""
-    if _WORKER_SETUP_ERROR:
-        raise _WorkerSetupError(_WORKER_SETUP_ERROR[0])
-    scorers = _WORKER_SCORERS if only is None else _WORKER_SCORERS[only : only + 1]
-    return asyncio.run(_score_and_close(scorers, ctx))
-
-
-async def _score_and_close(scorers: list[Scorer], ctx: ScoreContext) -> dict[str, Score]:
-    async with closing_scorers(scorers):
-        return await score_all(scorers, ctx)
-
-
-@dataclass
-class _Retired:
-    """A pool that takes no more work, with what must be waited for before it is gone."""
-
-    processes: list[Any]
-    manager: threading.Thread | None
 
 
 @dataclass
@@ -386,68 +329,3 @@ def _failures(scorers: Sequence[Scorer], ctx: ScoreContext, why: str) -> dict[st
         for s in scorers
         if not (s.skip_missing and not s.applies_to(case))
     }
-
-
-def unguarded_main() -> str | None:
-    """``path:line`` of the ``__main__`` script's top-level line that led here when that line
-    is not under ``if __name__ == ...``, else ``None``.
-
-    Why: ``forkserver`` and ``spawn`` workers re-import the main script; unguarded, its run
-    would start again in every worker (paying the provider again) and then kill the worker.
-    A script run with ``-m pkg`` (``pkg/__main__.py``) is not re-imported, nor is a notebook.
-    """
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    spec_name = getattr(getattr(main, "__spec__", None), "name", None) or ""
-    if not path or spec_name == "__main__" or spec_name.endswith(".__main__"):
-        return None
-    here, line = os.path.abspath(path), None
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None:  # the outermost frame of the script's top-level code
-        code = frame.f_code
-        if (
-            code.co_name == "<module>"
-            and frame.f_globals.get("__name__") == "__main__"
-            and os.path.abspath(code.co_filename) == here
-        ):
-            line = frame.f_lineno
-        frame = frame.f_back
-    if line is None:
-        return None
-    try:
-        with open(path, encoding="utf-8") as fh:
-            tree = ast.parse(fh.read())
-    except (OSError, SyntaxError, ValueError):
-        return None
-    for node in tree.body:
-        if not isinstance(node, ast.If) or not node.lineno <= line <= (node.end_lineno or 0):
-            continue
-        if any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test)):
-            return None
-    return f"{path}:{line}"
-
-
-def _shut(pool: ProcessPoolExecutor, *, cancel: bool) -> _Retired:
-    """Ask ``pool`` to stop without waiting. The process list and the management thread are
-    private attributes (stable since Python 3.9), read before ``shutdown`` drops them."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    manager = getattr(pool, "_executor_manager_thread", None)
-    pool.shutdown(wait=False, cancel_futures=cancel)
-    return _Retired(processes, manager)
-
-
-def _reap(retired: Sequence[_Retired], grace_s: float) -> None:
-    """Wait up to ``grace_s`` for the workers to exit, then terminate, then kill them."""
-    deadline = time.monotonic() + grace_s
-    procs = [p for r in retired for p in r.processes]
-    for p in procs:
-        p.join(max(0.0, deadline - time.monotonic()))
-    for stop in ("terminate", "kill"):
-        alive = [p for p in procs if p.is_alive()]
-        for p in alive:
-            getattr(p, stop)()
-        for p in alive:
-            p.join(2.0)
-    for r in retired:
-        if r.manager is not None and r.manager.is_alive():
-            r.manager.join(5.0)

@@ -17,7 +17,16 @@ STAGES: list[tuple[str, ...]] = [
     ("providers", "prompt", "pricing"),
     ("scoring_lifecycle", "scoring", "scoring_build"),
     ("records", "cache", "limits", "retry", "progress"),
-    ("dispatch", "scoring_pool", "runmeta", "engine_run", "engine", "scorers"),
+    (
+        "dispatch",
+        "scoring_pool_worker",
+        "scoring_pool_procs",
+        "scoring_pool",
+        "runmeta",
+        "engine_run",
+        "engine",
+        "scorers",
+    ),
     ("aggregate_types", "aggregate_per_case"),
     (
         "stats",

@@ -1,0 +1,95 @@
+"""Parent-side process handling of :mod:`evalkit.scoring_pool`, apart from the dispatcher.
+
+Whether worker processes may start at all (:func:`unguarded_main`: a worker re-imports the
+main script), and how a pool that takes no more work is shut down and its processes reaped
+within a bounded time, so neither the run nor the interpreter's exit can hang on a stuck
+worker. The dispatcher (:class:`~evalkit.scoring_pool.ScoringPool`) decides when.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from types import FrameType
+from typing import Any
+
+__all__ = ["unguarded_main"]
+
+
+@dataclass
+class _Retired:
+    """A pool that takes no more work, with what must be waited for before it is gone."""
+
+    processes: list[Any]
+    manager: threading.Thread | None
+
+
+def unguarded_main() -> str | None:
+    """``path:line`` of the ``__main__`` script's top-level line that led here when that line
+    is not under ``if __name__ == ...``, else ``None``.
+
+    Why: ``forkserver`` and ``spawn`` workers re-import the main script; unguarded, its run
+    would start again in every worker (paying the provider again) and then kill the worker.
+    A script run with ``-m pkg`` (``pkg/__main__.py``) is not re-imported, nor is a notebook.
+    """
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    spec_name = getattr(getattr(main, "__spec__", None), "name", None) or ""
+    if not path or spec_name == "__main__" or spec_name.endswith(".__main__"):
+        return None
+    here, line = os.path.abspath(path), None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:  # the outermost frame of the script's top-level code
+        code = frame.f_code
+        if (
+            code.co_name == "<module>"
+            and frame.f_globals.get("__name__") == "__main__"
+            and os.path.abspath(code.co_filename) == here
+        ):
+            line = frame.f_lineno
+        frame = frame.f_back
+    if line is None:
+        return None
+    try:
+        with open(path, encoding="utf-8") as fh:
+            tree = ast.parse(fh.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if not isinstance(node, ast.If) or not node.lineno <= line <= (node.end_lineno or 0):
+            continue
+        if any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test)):
+            return None
+    return f"{path}:{line}"
+
+
+def _shut(pool: ProcessPoolExecutor, *, cancel: bool) -> _Retired:
+    """Ask ``pool`` to stop without waiting. The process list and the management thread are
+    private attributes (stable since Python 3.9), read before ``shutdown`` drops them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    pool.shutdown(wait=False, cancel_futures=cancel)
+    return _Retired(processes, manager)
+
+
+def _reap(retired: Sequence[_Retired], grace_s: float) -> None:
+    """Wait up to ``grace_s`` for the workers to exit, then terminate, then kill them."""
+    deadline = time.monotonic() + grace_s
+    procs = [p for r in retired for p in r.processes]
+    for p in procs:
+        p.join(max(0.0, deadline - time.monotonic()))
+    for stop in ("terminate", "kill"):
+        alive = [p for p in procs if p.is_alive()]
+        for p in alive:
+            getattr(p, stop)()
+        for p in alive:
+            p.join(2.0)
+    for r in retired:
+        if r.manager is not None and r.manager.is_alive():
+            r.manager.join(5.0)
