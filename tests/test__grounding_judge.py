@@ -20,6 +20,7 @@ from evalkit.errors import ScorerError
 from evalkit.providers.base import Response
 from evalkit.scorers._grounding_judge import (
     UNLOCATED_NOTE,
+    UNLOCATED_UNSUPPORTED,
     locate,
     parse_verdict,
     split_unlocated,
@@ -109,7 +110,7 @@ def test_parse_verdict_marks_unlocated_claims_and_split_keeps_their_order() -> N
     verdict = json.dumps(
         {
             "claims": [
-                {"claim": "Invented claim about warranties.", "supported": False},
+                {"claim": "Invented claim about warranties.", "supported": True},
                 {"claim": "Refunds take 5 days.", "supported": True},
             ]
         }
@@ -122,3 +123,22 @@ def test_parse_verdict_marks_unlocated_claims_and_split_keeps_their_order() -> N
     with pytest.raises(ScorerError, match="none of the judge's 1 claim"):
         split_unlocated(results[:1], "here")
     assert split_unlocated([], "here") == ([], [])
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_an_unsupported_claim_the_judge_reworded_still_fails_the_answer(
+    srv: LLMServer, tmp_path: Path, provider: str
+) -> None:
+    # The judge reports the second sentence as unsupported but words it its own way. Left out,
+    # the answer would pass at 1/1; counted, the hallucination it reports fails the answer.
+    claims = [
+        {"claim": "Refunds are available within 30 days.", "supported": True, "passage": "p1"},
+        {"claim": "Free worldwide delivery is offered.", "supported": False, "reason": "no support"},
+    ]
+    score = judged(srv, tmp_path, provider, claims)
+    assert score.error is None
+    assert score.value == 0.5 and score.passed is False
+    reworded = score.details["claims"][1]
+    assert reworded["span"] == [-1, -1] and reworded["supported"] is False
+    assert reworded["reason"] == f"no support; {UNLOCATED_UNSUPPORTED}"
+    assert "unlocated_claims" not in score.details

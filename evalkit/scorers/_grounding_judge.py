@@ -140,6 +140,9 @@ UNLOCATED_NOTE = (
     "of the supported fraction"
 )
 """Stored with each claim in ``details["unlocated_claims"]``."""
+UNLOCATED_UNSUPPORTED = "the judge's wording, not found in the answer"
+"""Appended to the reason of an unsupported claim the judge reworded beyond locating: it
+still counts (see :func:`split_unlocated`), and the reviewer should know why it has no span."""
 
 
 def locate(claim: str, answer: str, cursor: int = 0) -> tuple[int, int]:
@@ -171,24 +174,35 @@ def locate(claim: str, answer: str, cursor: int = 0) -> tuple[int, int]:
 def split_unlocated(
     results: Sequence[ClaimResult], where: str
 ) -> tuple[list[ClaimResult], list[ClaimResult]]:
-    """The judge's claims that are text of the answer (they make the score), and those that
-    are not (listed apart, see :func:`with_unlocated`).
+    """The judge's claims that make the score, and the supported claims that are not text of
+    the answer (listed apart, see :func:`with_unlocated`).
 
-    A claim the answer does not contain is no claim of the answer: counted, an invented
-    supported claim (or one copied from a passage) would raise the fraction of an answer it
-    does not describe, and an unsupported one would fail an answer for words it never said.
-    If no claim at all is in the answer the verdict describes some other text, which is an
-    error on the case, never a pass.
+    The two kinds of unlocated claim are treated differently, because the errors they cause
+    are not equal before a promotion. A *supported* claim the answer does not contain (an
+    invention, a sentence copied from a passage) would raise the fraction of an answer it does
+    not describe, a silent pass: it is left out. An *unsupported* one is most often a claim of
+    the answer the judge reworded too far to place; dropping it would let the hallucination
+    it reports pass, so it still counts (span ``[-1, -1]``, its reason saying so), and the
+    worst it can do is a false alarm a reviewer sees. If no claim at all is in the answer the
+    verdict describes some other text, which is an error on the case, never a pass.
     """
-    located = [r for r in results if r.start >= 0]
-    unlocated = [r for r in results if r.start < 0]
-    if results and not located:
+    if results and all(r.start < 0 for r in results):
         raise ScorerError(
             f"{where}: none of the judge's {len(results)} claim(s) is text of the answer (first: "
             f"{results[0].text[:60]!r}); the rubric asks for claims copied from the answer: "
             "check the judge model, or use the offline mode"
         )
-    return located, unlocated
+    scored: list[ClaimResult] = []
+    apart: list[ClaimResult] = []
+    for r in results:
+        if r.start >= 0:
+            scored.append(r)
+        elif r.supported:
+            apart.append(r)
+        else:
+            why = f"{r.reason}; {UNLOCATED_UNSUPPORTED}" if r.reason else UNLOCATED_UNSUPPORTED
+            scored.append(replace(r, reason=why))
+    return scored, apart
 
 
 def with_unlocated(score: Score, unlocated: Sequence[ClaimResult]) -> Score:
