@@ -133,7 +133,11 @@ def test_an_unsupported_claim_the_judge_reworded_still_fails_the_answer(
     # the answer would pass at 1/1; counted, the hallucination it reports fails the answer.
     claims = [
         {"claim": "Refunds are available within 30 days.", "supported": True, "passage": "p1"},
-        {"claim": "Free worldwide delivery is offered.", "supported": False, "reason": "no support"},
+        {
+            "claim": "Free worldwide delivery is offered.",
+            "supported": False,
+            "reason": "no support",
+        },
     ]
     score = judged(srv, tmp_path, provider, claims)
     assert score.error is None
