@@ -26,7 +26,7 @@ from evalkit.errors import CacheMissError, InputError, ProviderError, RunError
 from evalkit.limits import Limits, rate_limit_wait
 from evalkit.providers.base import ERROR_KINDS, Provider, Request, Response
 from evalkit.records import ErrorInfo
-from evalkit.retry import RetryPolicy
+from evalkit.retry import RetryPolicy, is_retryable
 
 __all__ = ["Dispatcher", "Outcome", "env_secrets"]
 
@@ -167,7 +167,15 @@ class Dispatcher:
                 limits.concurrency.on_rate_limit(min(wait, 60.0) if wait else None)
             if not policy.should_retry(error, attempt):
                 kind = error.kind if error.kind in ERROR_KINDS else "provider"
-                info = ErrorInfo(kind, self._scrub(error.message), error.status, attempt)
+                message = error.message
+                if is_retryable(error) and policy.asks_too_long(error):
+                    message += (
+                        f" (the provider asked to wait {error.retry_after:.0f} s before "
+                        f"retrying, longer than evalkit waits, {policy.max_wait_s:.0f} s, so "
+                        "it was not retried: run again once the limit resets; with the cache "
+                        "on, the answers already received are free)"
+                    )
+                info = ErrorInfo(kind, self._scrub(message), error.status, attempt)
                 return Outcome(None, info, attempt)
             self.retries += 1
             await asyncio.sleep(policy.delay(attempt, error.retry_after))

@@ -44,7 +44,13 @@ class RetryPolicy:
 
     def should_retry(self, error: ProviderError, attempt: int) -> bool:
         """``attempt`` is the number of attempts made so far (1 after the first call)."""
-        return attempt <= self.max_retries and is_retryable(error)
+        return attempt <= self.max_retries and is_retryable(error) and not self.asks_too_long(error)
+
+    def asks_too_long(self, error: ProviderError) -> bool:
+        """The provider's ``Retry-After`` is beyond ``max_wait_s``. Coming back after
+        ``max_wait_s`` would only be refused again (a daily quota, an hour's ban): each retry
+        would hold its slot for two minutes and fail, so the case fails now, saying why."""
+        return error.retry_after is not None and error.retry_after > self.max_wait_s
 
     def delay(
         self,

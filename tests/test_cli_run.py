@@ -173,3 +173,39 @@ def test_unknown_provider_is_reported_before_anything_else(
     assert code == 2
     assert "unknown provider 'opnai'; did you mean \"openai\"?" in capsys.readouterr().err
     assert not (tmp_path / "run").exists()
+
+
+def test_a_retry_after_beyond_the_longest_wait_fails_the_case_at_once_saying_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An hour's Retry-After (a spent daily quota) used to cost six capped waits of 120 s
+    # before the case failed anyway; now the case fails on the first answer and says why.
+    monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
+    ds = _ds(tmp_path / "ds.jsonl", ["quota [[status:429]] [[retry-after:3600]]"])
+    with LLMServer() as srv:
+        code = main(
+            [
+                "run",
+                str(ds),
+                "--provider",
+                "openai",
+                "--model",
+                "gpt-4o-mini",
+                "--base-url",
+                srv.base_url + "/v1",
+                "--api-key-env",
+                "EVALKIT_TEST_KEY",
+                "--out",
+                str(tmp_path / "run"),
+                "--cache-dir",
+                str(tmp_path / "cache"),
+                "--no-progress",
+            ]
+        )
+        assert code == 0
+        assert srv.counts.get(429) == 1
+    (record,) = read_run(tmp_path / "run").records
+    assert record.error is not None and record.error.kind == "rate_limit"
+    assert record.error.attempts == 1 and record.error.status == 429
+    assert "asked to wait 3600 s" in record.error.message
+    assert "longer than evalkit waits, 120 s" in record.error.message

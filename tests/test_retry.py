@@ -49,3 +49,12 @@ def test_retry_after_is_a_floor_and_max_wait_a_ceiling() -> None:
     waits = [policy.delay(1, retry_after=3.0, rng=rng) for _ in range(100)]
     assert all(3.0 <= w <= 3.5 for w in waits)
     assert policy.delay(1, retry_after=3600.0, rng=rng) == 10.0
+
+
+def test_a_retry_after_beyond_max_wait_is_not_retried() -> None:
+    policy = RetryPolicy(max_retries=6, max_wait_s=120.0)
+    soon = ProviderError("rate_limit", "429", status=429, retryable=True, retry_after=119.0)
+    hour = ProviderError("rate_limit", "429", status=429, retryable=True, retry_after=3600.0)
+    assert policy.should_retry(soon, 1) and not policy.asks_too_long(soon)
+    assert policy.asks_too_long(hour) and not policy.should_retry(hour, 1)
+    assert not policy.asks_too_long(ProviderError("server", "500", status=500, retryable=True))
