@@ -9,6 +9,9 @@ never change the fingerprint. A *suite* names an eval set, candidates, scorers a
 Both are declared in ``evalkit.toml`` (or ``[tool.evalkit]`` in ``pyproject.toml``) and can
 be built in Python. Unknown keys are rejected with a did-you-mean; every problem is collected
 before :class:`~evalkit.errors.ConfigError` is raised.
+
+The validation of a file's tables is in :mod:`evalkit.config_parse` (``parse_project``,
+re-exported here); this module holds the data model and finds and reads the file.
 """
 
 from __future__ import annotations
@@ -19,10 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from evalkit.config_parse import _parse_candidate, parse_project
 from evalkit.dataset import ToolSpec
 from evalkit.errors import ConfigError, Problem, did_you_mean
 from evalkit.hashing import sha256_json, sha256_text
-from evalkit.suites import CACHE_MODES, Gate, ScorerSpec, Suite, parse_suite, unknown_keys
+from evalkit.suites import CACHE_MODES, Gate, ScorerSpec, Suite
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -39,8 +43,6 @@ __all__ = [
     "find_config",
     "load_config",
 ]
-
-_SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password")
 
 
 @dataclass(frozen=True)
@@ -227,179 +229,3 @@ def load_config(path: str | Path | None = None) -> Project:
     if found.name == "pyproject.toml":
         data = data.get("tool", {}).get("evalkit", {})
     return parse_project(data, base_dir=found.parent, where=str(found), path=found)
-
-
-_TOP_KEYS = ("candidates", "suites", "runs_dir", "cache_dir", "reports_dir", "prices")
-_CAND_KEYS = (
-    "provider",
-    "model",
-    "params",
-    "system",
-    "system_file",
-    "prompt",
-    "prompt_file",
-    "tools",
-    "tools_file",
-    "tool_choice",
-    "base_url",
-    "options",
-    "api_key_env",
-    "concurrency",
-    "rpm",
-    "tpm",
-    "timeout_s",
-    "max_retries",
-    "metadata",
-)
-
-
-def parse_project(
-    data: Mapping[str, Any], *, base_dir: Path, where: str, path: Path | None = None
-) -> Project:
-    problems: list[Problem] = []
-    unknown_keys(data, _TOP_KEYS, where, "", problems)
-    cands: dict[str, Candidate] = {}
-    declared = _table(data, "candidates", where, problems)
-    for name, body in declared.items():
-        c = _parse_candidate(name, body, str(base_dir), f"{where}: [candidates.{name}]", problems)
-        if c is not None:
-            cands[name] = c
-    suites: dict[str, Suite] = {}
-    for name, body in _table(data, "suites", where, problems).items():
-        s = parse_suite(name, body, str(base_dir), f"{where}: [suites.{name}]", problems, declared)
-        if s is not None:
-            suites[name] = s
-    prices = data.get("prices", {})
-    if not isinstance(prices, dict):
-        problems.append(
-            Problem(f"{where}: prices", "must be a table of model = {input, output, cached_input}")
-        )
-        prices = {}
-    if problems:
-        raise ConfigError(problems)
-
-    def folder(key: str, default: str) -> Path:
-        p = Path(str(data.get(key, default)))
-        return p if p.is_absolute() else base_dir / p
-
-    return Project(
-        path=path,
-        candidates=cands,
-        suites=suites,
-        runs_dir=folder("runs_dir", ".evalkit/runs"),
-        cache_dir=folder("cache_dir", ".evalkit/cache"),
-        reports_dir=folder("reports_dir", "reports"),
-        prices=prices,
-    )
-
-
-def _parse_candidate(
-    name: str, body: Any, base_dir: str, where: str, problems: list[Problem]
-) -> Candidate | None:
-    if not isinstance(body, Mapping):
-        problems.append(Problem(where, "must be a table"))
-        return None
-    start = len(problems)
-    unknown_keys(body, _CAND_KEYS, where, "", problems)
-    for key in ("provider", "model"):
-        if not isinstance(body.get(key), str) or not body.get(key):
-            problems.append(
-                Problem(
-                    f"{where} {key}",
-                    f'is required (a string), e.g. {key} = "'
-                    + ("openai" if key == "provider" else "gpt-4o-mini")
-                    + '"',
-                )
-            )
-    for key in ("prompt_file", "system_file", "tools_file"):
-        if body.get(key) is not None:
-            p = Path(str(body[key]))
-            if not (p if p.is_absolute() else Path(base_dir) / p).is_file():
-                problems.append(
-                    Problem(
-                        f"{where} {key}",
-                        f"file {body[key]!r} does not exist (relative to {base_dir}); fix the path",
-                    )
-                )
-    if body.get("prompt") is not None and body.get("prompt_file") is not None:
-        problems.append(Problem(where, "set prompt or prompt_file, not both"))
-    if body.get("system") is not None and body.get("system_file") is not None:
-        problems.append(Problem(where, "set system or system_file, not both"))
-    for key in ("params", "options", "metadata"):
-        if key in body and not isinstance(body[key], Mapping):
-            problems.append(Problem(f"{where} {key}", "must be a table"))
-    for key in body.get("options", {}) if isinstance(body.get("options"), Mapping) else ():
-        if any(w in key.lower() for w in _SECRET_WORDS):
-            problems.append(
-                Problem(
-                    f"{where} options.{key}",
-                    "looks like a secret; never put keys "
-                    "in config: set an environment variable and name it with api_key_env",
-                )
-            )
-    for key in ("concurrency", "max_retries"):
-        if key in body and (
-            not isinstance(body[key], int) or body[key] < (1 if key == "concurrency" else 0)
-        ):
-            problems.append(
-                Problem(
-                    f"{where} {key}",
-                    f"must be a whole number >= {1 if key == 'concurrency' else 0}, got {body[key]!r}",
-                )
-            )
-    for key in ("rpm", "tpm", "timeout_s"):
-        if body.get(key) is not None and (
-            not isinstance(body[key], (int, float)) or body[key] <= 0
-        ):
-            problems.append(
-                Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}")
-            )
-    tools = _parse_tools(body, base_dir, where, problems)
-    if len(problems) > start:
-        return None
-    kwargs = {k: body[k] for k in _CAND_KEYS if k in body and k not in ("tools", "tools_file")}
-    return Candidate(name=name, tools=tools, base_dir=base_dir, **kwargs)
-
-
-def _parse_tools(
-    body: Mapping[str, Any], base_dir: str, where: str, problems: list[Problem]
-) -> tuple[ToolSpec, ...]:
-    import json
-
-    raw = body.get("tools")
-    if body.get("tools_file"):
-        p = Path(str(body["tools_file"]))
-        p = p if p.is_absolute() else Path(base_dir) / p
-        try:
-            raw = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as exc:
-            problems.append(Problem(f"{where} tools_file", f"cannot read {p}: {exc}"))
-            return ()
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        problems.append(
-            Problem(f"{where} tools", "must be a list of {name, description, parameters}")
-        )
-        return ()
-    out = []
-    for i, t in enumerate(raw, start=1):
-        try:
-            out.append(ToolSpec.from_dict(t))
-        except (KeyError, TypeError, AttributeError):
-            problems.append(
-                Problem(
-                    f"{where} tools", f'tool {i} must be {{"name", "description", "parameters"}}'
-                )
-            )
-    return tuple(out)
-
-
-def _table(
-    data: Mapping[str, Any], key: str, where: str, problems: list[Problem]
-) -> Mapping[str, Any]:
-    value = data.get(key, {})
-    if not isinstance(value, Mapping):
-        problems.append(Problem(f"{where}: {key}", "must be a table"))
-        return {}
-    return value

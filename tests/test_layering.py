@@ -13,7 +13,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 STAGES: list[tuple[str, ...]] = [
     ("errors", "hashing", "registry"),
     ("dataset", "dataset_parse"),
-    ("suites", "config"),
+    ("suites", "config_parse", "config"),
     ("providers", "prompt", "pricing"),
     ("scoring_lifecycle", "scoring", "scoring_build"),
     ("records", "cache", "limits", "retry", "progress"),
