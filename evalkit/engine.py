@@ -74,6 +74,9 @@ class RunOptions:
     """Default: the project's ``cache_dir``, else ``.evalkit/cache``."""
     resume: bool = False
     """Finish the run in ``out_dir``: only its missing (case, repeat) pairs are run."""
+    retry_errors: bool = False
+    """With ``resume``: also run again the pairs whose latest record has a provider error
+    (rate limit, outage, spent quota); the new record is appended and wins. Needs ``resume``."""
     progress: ProgressMode | bool = "auto"
     max_cost_usd: float | None = None
     run_id: str | None = None
@@ -280,8 +283,9 @@ async def resume_async(
 ) -> list[Run]:
     """Finish an interrupted run from its directory alone (or every run under a folder that
     holds one sub-folder per candidate): candidate, eval set, scorers and repeats come from
-    the manifest; only missing (case, repeat) pairs are run. ``options`` may change how
-    (cache mode, budget, concurrency), never what."""
+    the manifest; only missing (case, repeat) pairs are run, and with
+    ``options.retry_errors`` those whose answer was a provider error. ``options`` may change
+    how (cache mode, budget, concurrency), never what."""
     from evalkit.engine_run import all_or_none
     from evalkit.progress import make_progress
     from evalkit.records import MANIFEST

@@ -59,10 +59,18 @@ class CandidateRun:
             )
         if self.repeats < 1:
             raise InputError(f"repeats must be >= 1, got {self.repeats}")
+        if options.retry_errors and not options.resume:
+            raise InputError(
+                "RunOptions(retry_errors=True): retrying errored cases needs the run that has "
+                "them; pass resume=True with its out_dir (CLI: --resume RUN_DIR --retry-errors)"
+            )
         self.fingerprint = candidate.fingerprint()
         self.summary = candidate.summary()
         self.counts = Counts(cache_on=self.mode != "off")
         self.records: list[Record] = []
+        self.retry: dict[tuple[str, int], Record] = {}
+        """Errored records being retried (``retry_errors``), until their pair's new record."""
+        self.retry_stats = {"errored": 0, "retried": 0, "ok": 0, "not_retried": 0}
         self.spent = 0.0
         self.exhausted = False
         self._cost_of, self._estimate = _pricing()
@@ -163,6 +171,7 @@ class CandidateRun:
                 repeats=self.repeats,
                 cache_on=self.mode != "off",
                 keep_records=self.options.keep_records,
+                retry_errors=self.options.retry_errors,
             )
             done, self.counts, self.records, previous = (
                 state.done,
@@ -170,6 +179,8 @@ class CandidateRun:
                 state.records,
                 state.manifest,
             )
+            self.retry = state.retry
+            self.retry_stats["errored"] = len(state.retry)
         elif (run_dir / RESULTS).exists() and (run_dir / RESULTS).stat().st_size > 0:
             raise RunError(
                 f"{run_dir}: already holds a run; resume it with --resume {run_dir} "
@@ -181,6 +192,9 @@ class CandidateRun:
         manifest = self._manifest(run_dir, started, run_id)
         if previous:
             manifest["resumed_at"] = [*previous.get("resumed_at", []), _now()]
+        if self.options.retry_errors:
+            manifest["retry_errors"] = self.retry_stats
+        manifest["counts"] = self._counts().to_dict()
         writer = RunWriter(run_dir)
         writer.write_manifest(manifest)
         writer.open()
@@ -197,7 +211,8 @@ class CandidateRun:
             await all_or_none(
                 [self._worker(pairs, requests, dispatcher, pool, writer) for _ in range(n_workers)]
             )
-            status = "incomplete" if self.counts.not_run else "complete"
+            left = self.counts.not_run or self.retry_stats["not_retried"]
+            status = "incomplete" if left else "complete"
         except (asyncio.CancelledError, KeyboardInterrupt):
             status = "interrupted"
             raise
@@ -209,13 +224,20 @@ class CandidateRun:
             manifest.update(
                 status=status if status != "running" else "interrupted",
                 finished_at=_now(),
-                counts=self.counts.to_dict(),
+                counts=self._counts().to_dict(),
                 rate_limited=dispatcher.limits.concurrency.rate_limited,
                 retries=dispatcher.retries,
             )
             writer.write_manifest(manifest)
             await _close(dispatcher, pool, abort=status not in ("complete", "incomplete"))
+        if self.options.keep_records:  # errored records not retried (budget) are still the run's
+            self.records.extend(self.retry.values())
         return Run(path=run_dir, manifest=manifest, records=tuple(self.records))
+
+    def _counts(self) -> Counts:
+        """The run's totals as the file holds them: errored records awaiting their retry are
+        still its latest records, so they count until replaced (a stop mid-retry stays right)."""
+        return self.counts.plus(self.retry.values()) if self.retry else self.counts
 
     async def _worker(
         self,
@@ -230,8 +252,13 @@ class CandidateRun:
         for i, rep in pairs:
             req = requests[i] if rep == 0 else _with_repeat(requests[i], rep)
             out = await dispatcher.obtain(req, allow_call=not self.exhausted)
+            retrying = (req.case_id, rep) in self.retry
             if out is None:
-                self.counts.not_run += 1
+                # A retried pair keeps its errored record, so it is not "left for resume".
+                if retrying:
+                    self.retry_stats["not_retried"] += 1
+                else:
+                    self.counts.not_run += 1
                 continue
             resp, cost = out.response, None
             scores: Mapping[str, Any] = {}
@@ -258,6 +285,10 @@ class CandidateRun:
             )
             writer.append(record)
             self.counts.add(record)
+            if retrying:
+                del self.retry[record.key]
+                self.retry_stats["retried"] += 1
+                self.retry_stats["ok"] += record.ok
             if self.options.keep_records:
                 self.records.append(record)
             u = record.usage

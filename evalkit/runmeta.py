@@ -13,8 +13,8 @@ import platform
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,14 @@ class Counts:
     """Records whose model has no known price: their cost is unknown, not zero."""
     not_run: int = 0
     """Case repeats left for ``--resume`` because the budget ran out."""
+
+    def plus(self, records: Iterable[Record]) -> Counts:
+        """A copy with ``records`` added: the totals of a run whose errored records are being
+        retried count the ones not yet replaced, so the manifest matches the file at any stop."""
+        out = replace(self, errors_by_kind=Counter(self.errors_by_kind))
+        for r in records:
+            out.add(r)
+        return out
 
     def add(self, r: Record) -> None:
         self.records += 1
@@ -116,8 +124,13 @@ class ResumeState:
     manifest: dict[str, Any]
     done: set[tuple[str, int]]
     counts: Counts
+    """Totals of the records in ``done`` (not of those in ``retry``)."""
     records: list[Record]
     """Kept only when the caller keeps records in memory."""
+    retry: dict[tuple[str, int], Record] = field(default_factory=dict)
+    """With ``retry_errors``: the errored latest record of each pair to run again. Such a pair
+    is not in ``done`` and its record is not in ``counts``, so once its new record is appended
+    (and wins, being last) nothing is counted twice."""
 
 
 def load_resume(
@@ -129,9 +142,14 @@ def load_resume(
     repeats: int,
     cache_on: bool,
     keep_records: bool,
+    retry_errors: bool = False,
 ) -> ResumeState:
     """Check that ``run_dir`` is the same run (candidate, eval set, scorers, repeats) and read
-    which (case, repeat) pairs are done. Refuses, with the reason, anything that differs."""
+    which (case, repeat) pairs are done. Refuses, with the reason, anything that differs.
+
+    A pair is done when it has a record; with ``retry_errors``, only when its latest record has
+    no provider error (a scorer's error on a good answer is not a provider error: the answer
+    is kept and not paid for again)."""
     manifest = read_manifest(run_dir)
     where = f"--resume {run_dir}"
     old_fp = manifest.get("candidate", {}).get("fingerprint")
@@ -165,13 +183,16 @@ def load_resume(
     if path.exists():
         for r in read_records(path):
             latest[r.key] = r
-    for r in latest.values():
+    retry = {k: r for k, r in latest.items() if r.error is not None} if retry_errors else {}
+    kept = [r for k, r in latest.items() if k not in retry]
+    for r in kept:
         counts.add(r)
     return ResumeState(
         manifest=manifest,
-        done=set(latest),
+        done={r.key for r in kept},
         counts=counts,
-        records=list(latest.values()) if keep_records else [],
+        records=kept if keep_records else [],
+        retry=retry,
     )
 
 

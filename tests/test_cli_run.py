@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -209,3 +210,113 @@ def test_a_retry_after_beyond_the_longest_wait_fails_the_case_at_once_saying_why
     assert record.error.attempts == 1 and record.error.status == 429
     assert "asked to wait 3600 s" in record.error.message
     assert "longer than evalkit waits, 120 s" in record.error.message
+
+
+def _flaky_project(tmp_path: Path, base_url: str, inputs: list[dict[str, Any]]) -> None:
+    """Two candidates that give up on the first failure (max_retries = 0), so a run records
+    the server's scripted failures as errors; repeats = 2, exact_match scorer."""
+    (tmp_path / "ds.jsonl").write_text("".join(json.dumps(c) + "\n" for c in inputs))
+    cands = "".join(
+        f"""
+[candidates.{name}]
+provider = "openai"
+model = "gpt-4o-mini"
+base_url = "{base_url}/v1"
+api_key_env = "EVALKIT_TEST_KEY"
+max_retries = 0
+concurrency = 4
+params = {{ temperature = {t} }}
+"""
+        for name, t in (("one", 0), ("two", 1))
+    )
+    (tmp_path / "evalkit.toml").write_text(
+        cands
+        + """
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one", "two"]
+repeats = 2
+scorers = ["exact_match"]
+"""
+    )
+
+
+def test_resume_with_retry_errors_reruns_only_the_errored_pairs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
+    monkeypatch.chdir(tmp_path)
+    # c0: fine; c1: both repeats of both candidates fail once (4 failures), then answer;
+    # c2: rate limited once per pair; c3: refused every time (auth);
+    # c4: answered, but exact_match cannot score it (no expected): a scorer error, kept.
+    inputs = [
+        {"id": "c0", "input": "fine", "expected": "echo: fine"},
+        {"id": "c1", "input": "flaky [[fail:4:503]]", "expected": "echo: flaky"},
+        {"id": "c2", "input": "busy [[fail:4:429]] [[retry-after:0]]", "expected": "echo: busy"},
+        {"id": "c3", "input": "nope [[status:401]]", "expected": "x"},
+        {"id": "c4", "input": "unscored"},
+    ]
+    with LLMServer() as srv:
+        _flaky_project(tmp_path, srv.base_url, inputs)
+        common = ["--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+        assert main(["run", "--suite", "s", "--out", "out", *common]) == 0
+        first = {c: read_run(tmp_path / "out" / c) for c in ("one", "two")}
+        for run in first.values():
+            errored = sorted({r.case_id for r in run.records if r.error is not None})
+            assert errored == ["c1", "c2", "c3"] and len(run.records) == 10
+            assert run.manifest["counts"]["errors"] == 6
+        seen = {t["input"]: srv.attempts(t["input"]) for t in inputs}
+        assert seen == {"fine": 4, inputs[1]["input"]: 4, inputs[2]["input"]: 4,
+                        "nope [[status:401]]": 4, "unscored": 4}  # fmt: skip
+        capsys.readouterr()
+
+        # the whole multi-candidate folder at once
+        assert main(["run", "--resume", "out", "--retry-errors", *common]) == 0
+        text = capsys.readouterr().out
+        # one more request per errored pair (2 candidates x 2 repeats), none for the others:
+        # a cached answer is never an error, so nothing errored is served from the cache
+        after = {t["input"]: srv.attempts(t["input"]) for t in inputs}
+        assert after == {k: v + (4 if k != "fine" and k != "unscored" else 0)
+                         for k, v in seen.items()}  # fmt: skip
+
+    assert text.count("retried 6 errored case repeat(s) of 6: 4 now ok, 2 errored again") == 2
+    for name in ("one", "two"):
+        folder = tmp_path / "out" / name
+        run = read_run(folder)
+        keys = [r.key for r in run.records]
+        assert len(keys) == len(set(keys)) == 10  # exactly one record per (case, repeat)
+        by = {r.key: r for r in run.records}
+        for rep in (0, 1):
+            assert by[("c1", rep)].ok and by[("c1", rep)].scores["exact_match"].passed
+            assert by[("c2", rep)].ok and by[("c2", rep)].output == "echo: busy"
+            assert by[("c3", rep)].error is not None and by[("c3", rep)].error.kind == "auth"
+            assert by[("c4", rep)].ok and by[("c4", rep)].scores["exact_match"].error
+            assert by[("c0", rep)] == next(r for r in first[name].records if r.key == ("c0", rep))
+        lines = (folder / "results.jsonl").read_text().splitlines()
+        assert len(lines) == 16  # 10 + the 6 retried pairs, appended
+        m = run.manifest
+        assert m["status"] == "complete" and m["retry_errors"] == {
+            "errored": 6, "retried": 6, "ok": 4, "not_retried": 0,
+        }  # fmt: skip
+        c = m["counts"]
+        assert c["records"] == 10 and c["errors"] == 2 and c["errors_by_kind"] == {"auth": 2}
+        assert c["input_tokens"] == sum(r.usage.input_tokens or 0 for r in run.records)
+        assert c["output_tokens"] == sum(r.usage.output_tokens or 0 for r in run.records)
+        assert c["cost_usd"] == pytest.approx(sum(r.cost or 0 for r in run.records))
+        assert c["cache_hits"] + c["cache_misses"] == 10
+        # every reader sees the deduplicated run: aggregate and frames
+        from evalkit.aggregate import aggregate
+
+        agg = aggregate(run.records, n_boot=0)
+        assert agg.scorers[0].cases == 5
+        assert len(run.to_frame()) == 10
+
+
+def test_retry_errors_without_resume_is_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ds = _ds(tmp_path / "ds.jsonl", ["a"])
+    args = ["run", str(ds), "--provider", PROVIDER, "--model", "m", "--retry-errors"]
+    assert main([*args, "--out", str(tmp_path / "r"), "--no-progress"]) == 2
+    assert "pass --resume RUN_DIR" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()

@@ -27,7 +27,8 @@ def add_parser(sub: Any) -> None:
         "run",
         help="run a suite or an eval set against candidates and score the answers",
         description="Run a suite from the config (--suite), an eval set ad hoc (DATASET "
-        "--provider --model), or finish an interrupted run (--resume RUN_DIR).",
+        "--provider --model), or finish an interrupted run (--resume RUN_DIR; add "
+        "--retry-errors to run its failed cases again).",
     )
     p.add_argument("dataset", nargs="?", metavar="DATASET", help="eval set for an ad hoc run")
     g = p.add_argument_group("from the config")
@@ -72,6 +73,12 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--cache-dir", help="response cache folder (default: the project's)")
     r.add_argument("--resume", metavar="RUN_DIR", help="finish the missing cases of a run")
     r.add_argument(
+        "--retry-errors",
+        action="store_true",
+        help="with --resume: also run again the cases whose answer was a provider error "
+        "(rate limit, outage, spent quota); cases with an answer are not called again",
+    )
+    r.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -94,6 +101,11 @@ def handle(args: argparse.Namespace) -> int:
     for flag, value in (("--concurrency", args.concurrency), ("--repeats", args.repeats)):
         if value is not None and value < 1:
             raise InputError(f"{flag}: must be >= 1, got {value}")
+    if args.retry_errors and not args.resume:
+        raise InputError(
+            "--retry-errors: it retries the failed cases of an existing run; pass "
+            "--resume RUN_DIR (the run's folder, its --out) with it"
+        )
     options = RunOptions(
         out_dir=args.out,
         repeats=args.repeats,
@@ -103,6 +115,7 @@ def handle(args: argparse.Namespace) -> int:
         progress="auto" if args.progress is None else args.progress,
         max_cost_usd=args.max_cost,
         keep_records=False,
+        retry_errors=args.retry_errors,
     )
     if args.resume:
         from evalkit.engine import resume
@@ -218,10 +231,27 @@ def print_summary(run: Run) -> None:
             f"  {c['not_run']} case repeat(s) not run: budget reached; "
             f"finish with: evalkit run --resume {run.path} --max-cost USD"
         )
+    lines += retry_lines(run)
     lines += scorer_lines(run)
     lines.append(f"  run dir: {run.path}")
     print("\n".join(lines))
     sys.stdout.flush()
+
+
+def retry_lines(run: Run) -> list[str]:
+    """What ``--retry-errors`` did this time: pairs retried, now ok, and any the budget left."""
+    r = run.manifest.get("retry_errors")
+    if not r:
+        return []
+    retried, ok = r.get("retried", 0), r.get("ok", 0)
+    line = f"  retried {retried} errored case repeat(s) of {r.get('errored', 0)}"
+    lines = [line + (f": {ok} now ok, {retried - ok} errored again" if retried else "")]
+    if r.get("not_retried"):
+        lines.append(
+            f"  {r['not_retried']} errored case repeat(s) not retried: budget reached; "
+            f"retry with: evalkit run --resume {run.path} --retry-errors --max-cost USD"
+        )
+    return lines
 
 
 def scorer_lines(run: Run) -> list[str]:
