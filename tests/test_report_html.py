@@ -271,7 +271,9 @@ def test_errors_by_kind_and_duplicate_names_are_shown(tmp_path: Path) -> None:
     cand = spec_run(tmp_path, "c", [{"id": "a", "error": ("rate_limit", "429")}])
     c = compare(base, cand, n_boot=20)
     html = render_report([c, c])
-    assert "Provider errors by kind" in html and '<td class="mono">rate_limit</td>' in html
+    assert (
+        "Provider errors by kind" in html and '<td class="mono"><bdi>rate_limit</bdi></td>' in html
+    )
     assert html.count("tests: b → c") >= 2  # tabs of the same eval set say which runs
 
 

@@ -5,6 +5,11 @@ Keys are short because a report may carry 10,000 cases; the page script
 :func:`case_view` and :func:`side_view`. Scorer evidence is read leniently from
 ``ScoreCell.details`` (groundedness ``claims`` with spans, tool-call per-call verdicts,
 refusal ``verdict`` / ``outcome``), so a scorer that writes less simply shows less.
+
+A single value (an id, a tag, an input, an output, a tool call's name or arguments) is kept
+exact: the page isolates it. A sentence that embeds data (a scorer's reason, a provider's error
+message, a tool call written as ``name(arguments)``) gets its bidi controls shown
+(:func:`~evalkit.report.bidi.shown`), because no element can isolate a part of it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalkit.compare import CaseRow, CaseSide
+from evalkit.report.bidi import shown
 
 __all__ = ["CHANGED", "STATUS_ORDER", "case_view", "case_views", "side_view"]
 
@@ -78,7 +84,10 @@ def _claims(details: Mapping[str, Any], output: str) -> list[dict[str, Any]]:
         if not isinstance(c, Mapping):
             continue
         text = str(c.get("text") or c.get("claim") or "")
-        row: dict[str, Any] = {"ok": bool(c.get("supported")), "why": str(c.get("reason") or "")}
+        row: dict[str, Any] = {
+            "ok": bool(c.get("supported")),
+            "why": shown(str(c.get("reason") or "")),
+        }
         span = _span(c, text, output, pos)
         if span is None or span[0] >= MAX_TEXT:
             row["t"] = _cut(text, 500)
@@ -116,7 +125,7 @@ def _tool_verdicts(
         args = []
         for a in v.get("arguments") or ():
             if isinstance(a, Mapping):
-                why = str(a.get("reason") or a.get("status") or "")
+                why = shown(str(a.get("reason") or a.get("status") or ""))
                 args.append({"n": str(a.get("name", "?")), "ok": bool(a.get("ok")), "why": why})
         exp, got = v.get("expected"), v.get("call")
         if isinstance(exp, int) and not isinstance(exp, bool):
@@ -126,15 +135,17 @@ def _tool_verdicts(
         out.append(
             {
                 "ok": bool(v.get("ok")),
-                "exp": _cut(_call_text(exp), MAX_TEXT),
-                "got": _cut(_call_text(got), MAX_TEXT),
-                "why": str(v.get("reason") or ""),
+                "exp": shown(_cut(_call_text(exp), MAX_TEXT)),
+                "got": shown(_cut(_call_text(got), MAX_TEXT)),
+                "why": shown(str(v.get("reason") or "")),
                 "args": args,
             }
         )
     for p in details.get("schema_problems") or ():
         message = p.get("message") if isinstance(p, Mapping) else p
-        out.append({"ok": False, "exp": "schema", "got": "", "why": str(message), "args": []})
+        out.append(
+            {"ok": False, "exp": "schema", "got": "", "why": shown(str(message)), "args": []}
+        )
     return out
 
 
@@ -159,14 +170,14 @@ def side_view(side: CaseSide) -> dict[str, Any]:
             name: [
                 None if (v := _num(cell.value)) is None else round(v, 4),
                 cell.passed,
-                _cut(cell.error or cell.reason, MAX_REASON),
+                shown(_cut(cell.error or cell.reason, MAX_REASON)),
             ]
             for name, cell in side.scores.items()
         },
     }
     # Defaults are left out: at 10,000 cases every key counts.
     if err:
-        out["err"] = _cut(f"{err.get('kind', 'error')}: {err.get('message', '')}", MAX_TEXT)
+        out["err"] = shown(_cut(f"{err.get('kind', 'error')}: {err.get('message', '')}", MAX_TEXT))
     if side.repeats != 1:
         out.update(n=side.repeats, rate=side.pass_rate, flaky=side.flaky)
     if side.usage_estimated:

@@ -2,7 +2,9 @@
 
 Server-side SVG shows without JavaScript and keeps the page script small. Every piece of text
 in a chart (scorer names, tags) comes from the data and is escaped with :func:`html.escape`
-here, because the result is inserted into the page as markup.
+here, because the result is inserted into the page as markup. SVG text cannot isolate a part
+of itself, so its bidi controls are shown as escapes (:func:`evalkit.report.bidi.shown`): an
+override in a tag must not turn "billing (12)" around, nor a tooltip's "0.91 → 0.62".
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
+
+from evalkit.report.bidi import shown
 
 __all__ = ["Chart", "charts_for_section", "cost_quality", "distributions", "tag_deltas"]
 
@@ -23,13 +27,18 @@ MAX_TAGS = 24
 
 def _t(x: float, y: float, text: str, anchor: str = "start", cls: str = "") -> str:
     c = f' class="{cls}"' if cls else ""
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{c}>{escape(text)}</text>'
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{c}>{_x(text)}</text>'
+
+
+def _x(text: str) -> str:
+    """Data as SVG text: markup escaped, bidi controls shown."""
+    return escape(shown(text))
 
 
 def _svg(width: int, height: int, body: Sequence[str], label: str) -> str:
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(label)}">'
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{_x(label)}">'
         + "".join(body)
         + "</svg>"
     )
@@ -78,7 +87,7 @@ def distributions(cases: Sequence[Mapping[str, Any]], scorers: Sequence[str]) ->
             body.append(_t(left + v * plot_w, h - 6, f"{v:g}", "middle"))
         body.append(_t(left - 4, top + 10, str(peak), "end"))
         body.append(_t(left - 4, h - bottom, "0", "end"))
-        charts.append({"title": f"{name}: per-case values", "svg": _svg(w, h, body, name)})
+        charts.append({"title": f"{shown(name)}: per-case values", "svg": _svg(w, h, body, name)})
     return charts
 
 
@@ -112,7 +121,7 @@ def tag_deltas(tags: Sequence[Mapping[str, Any]], scorers: Sequence[str]) -> Cha
                 continue
             body.append(
                 f'<rect x="{x + 1}" y="{y + 1}" width="{cell_w - 2}" height="{cell_h - 2}" '
-                f'fill="{_delta_fill(d)}"><title>{escape(tag)} · {escape(name)}: '
+                f'fill="{_delta_fill(d)}"><title>{_x(tag)} · {_x(name)}: '
                 f"Δ {d:+.3f}</title></rect>"
             )
             body.append(_t(x + cell_w / 2, y + 14, f"{d:+.3f}", "middle"))
@@ -164,9 +173,9 @@ def cost_quality(overall: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]) 
         body.append(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#8c959f" '
             f'stroke-width="{1.5 if big else 1}"/>'
-            f'<circle class="b" cx="{x1:.1f}" cy="{y1:.1f}" r="{r}"><title>{escape(tip)}</title>'
+            f'<circle class="b" cx="{x1:.1f}" cy="{y1:.1f}" r="{r}"><title>{_x(tip)}</title>'
             f'</circle><circle class="c" cx="{x2:.1f}" cy="{y2:.1f}" r="{r}"><title>'
-            f"{escape(tip)}</title></circle>"
+            f"{_x(tip)}</title></circle>"
         )
         # A tag label that would overlap one already drawn is left to the tooltip.
         if big or all(abs(y2 - ly) > 11 or abs(x2 - lx) > 70 for lx, ly in labelled):

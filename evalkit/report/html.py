@@ -19,6 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from evalkit.report.bidi import shown
 from evalkit.report.charts import charts_for_section
 
 __all__ = ["TEMPLATES", "embed_json", "render_html"]
@@ -46,13 +47,15 @@ def embed_json(value: Any) -> Markup:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["shown"] = shown  # plain-text places, where no <bdi> can isolate the data
+    return env
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,10 @@
 
 The report renders this, never a :class:`~evalkit.compare.Comparison` directly, so the
 template holds no arithmetic and the choice of what a reviewer sees first (headline metrics,
-refusal rates, the order of cases) lives here, testable without a browser.
+refusal rates, the order of cases) lives here, testable without a browser. A sentence composed
+around data (a metric label with its scorer's name, a gate's reason, a note, a title) gets
+its bidi controls shown (:func:`~evalkit.report.bidi.shown`): the page isolates each value it
+shows, but cannot isolate a name inside a sentence.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from evalkit.compare import Comparison, Delta, SliceComparison, TextDiff
+from evalkit.report.bidi import shown
 from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
 
 __all__ = ["HEADLINE_RUN_METRICS", "build_view", "format_value", "metric_row", "section_view"]
@@ -117,7 +121,7 @@ def metric_row(d: Delta, label: str | None = None) -> dict[str, Any]:
     )
     return {
         "metric": d.metric,
-        "label": label or d.metric,
+        "label": shown(label or d.metric),
         "baseline_fmt": format_value(d.baseline, kind),
         "candidate_fmt": format_value(d.candidate, kind),
         "delta_fmt": format_value(delta, kind, signed=True),
@@ -151,7 +155,7 @@ def _show(v: Any) -> str:
 def _config_rows(c: Comparison) -> list[dict[str, Any]]:
     rows = [
         {
-            "key": ch.key,
+            "key": shown(ch.key),  # a path: ours ("params.") and the data's names
             "baseline": _show(ch.baseline),
             "candidate": _show(ch.candidate),
             "changed": True,
@@ -252,13 +256,13 @@ def section_view(c: Comparison) -> dict[str, Any]:
     return {
         "name": c.baseline.dataset
         or c.candidate.dataset
-        or f"{c.baseline.candidate} vs {c.candidate.candidate}",
+        or f"{shown(c.baseline.candidate)} vs {shown(c.candidate.candidate)}",
         "verdict": c.verdict.status,
         "gates": [
-            {"label": f"{g.gate} ({g.rule})", "passed": g.passed, "reason": g.reason}
+            {"label": shown(f"{g.gate} ({g.rule})"), "passed": g.passed, "reason": shown(g.reason)}
             for g in c.verdict.results
         ],
-        "notes": notes,
+        "notes": [shown(n) for n in notes],
         **runs,
         "dataset": c.baseline.dataset_version or "",
         "n_cases": c.dataset.shared or len(cases),
@@ -299,14 +303,15 @@ def build_view(
     if title is None:
         first = items[0] if items else None
         title = (
-            f"evalkit: {first.baseline.candidate} → {first.candidate.candidate}"
+            f"evalkit: {shown(first.baseline.candidate)} → {shown(first.candidate.candidate)}"
             if first is not None
             else "evalkit regression report"
         )
     names = [s["name"] for s in sections]
     for s in sections:  # same eval set twice (two candidates): say which is which
         if names.count(s["name"]) > 1:
-            s["name"] = f"{s['name']}: {s['baseline']['name']} → {s['candidate']['name']}"
+            b, c = shown(s["baseline"]["name"]), shown(s["candidate"]["name"])
+            s["name"] = f"{shown(s['name'])}: {b} → {c}"
     verdicts = [s["verdict"] for s in sections]
     return {
         "title": title,

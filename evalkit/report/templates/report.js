@@ -4,6 +4,10 @@
  * page through textContent or createTextNode only, never innerHTML, and nothing from the data
  * ever becomes a link: untrusted text stays inert. Case data is parsed from the
  * JSON block (script type application/json) of a comparison when its tab is first shown.
+ *
+ * Every such string also sits in its own <bdi> (iso()), so a right-to-left override or an
+ * isolate in a scorer name, a model name or a reason cannot reorder the text around it
+ * ("groundedness 0.91 → 0.62" must not read as "26.0 → 19.0"). Search ignores bidi controls.
  */
 (function () {
   "use strict";
@@ -17,6 +21,23 @@
     if (text !== undefined && text !== null) node.textContent = String(text);
     return node;
   }
+
+  /* Data in an isolate: its bidi controls end where it ends. */
+  function iso(text) {
+    return el("bdi", null, text);
+  }
+
+  /* An element of our words and isolated data: parts are strings (ours) or nodes. */
+  function mix(tag, cls, parts) {
+    var node = el(tag, cls);
+    parts.forEach(function (p) {
+      if (p === null || p === undefined || p === "") return;
+      node.appendChild(typeof p === "string" ? document.createTextNode(p) : p);
+    });
+    return node;
+  }
+
+  var BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
   function fmtNum(v, digits) {
     return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
@@ -84,7 +105,8 @@
     var h = this.haystacks[i];
     if (h === undefined) {
       var c = this.cases[i];
-      h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : ""].join("\n").toLowerCase();
+      h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : ""].join("\n")
+        .replace(BIDI, "").toLowerCase();
       this.haystacks[i] = h;
     }
     return h;
@@ -109,7 +131,7 @@
       status: this.controls.status.value,
       tag: this.controls.tag.value,
       scorer: this.controls.scorer.value,
-      text: this.controls.text.value.trim().toLowerCase()
+      text: this.controls.text.value.replace(BIDI, "").trim().toLowerCase()
     };
     var visible = [];
     for (var i = 0; i < this.cases.length; i++) {
@@ -143,12 +165,12 @@
     var c = this.cases[idx];
     var tr = el("tr", "case");
     tr.dataset.index = String(idx);
-    tr.appendChild(el("td", "id", c.id));
+    tr.appendChild(mix("td", "id", [iso(c.id)]));
     var st = el("td");
     st.appendChild(el("span", "badge " + c.st, c.st.replace("_", " ")));
     tr.appendChild(st);
     var tags = el("td");
-    c.tags.forEach(function (t) { tags.appendChild(el("span", "tag", t)); });
+    c.tags.forEach(function (t) { tags.appendChild(mix("span", "tag", [iso(t)])); });
     tr.appendChild(tags);
     tr.appendChild(scoreChips(c));
     tr.appendChild(el("td", "num", delta(c, "cost", 4, "$")));
@@ -176,7 +198,7 @@
       if (b && n && b[1] === true && n[1] === false) cls += " down";
       else if (b && n && b[1] === false && n[1] === true) cls += " up";
       else if (n && n[1] === false) cls += " fail";
-      td.appendChild(el("span", cls, name + " " + fmtNum(b && b[0], 2) + " → " + fmtNum(n && n[0], 2)));
+      td.appendChild(mix("span", cls, [iso(name), " " + fmtNum(b && b[0], 2) + " → " + fmtNum(n && n[0], 2)]));
     });
     return td;
   }
@@ -189,7 +211,7 @@
     td.colSpan = 6;
     if (c.in) {
       td.appendChild(el("h4", null, "input"));
-      td.appendChild(el("div", "input", c.in));
+      td.appendChild(mix("div", "input", [iso(c.in)]));
     }
     var diff = wordDiff(c.b ? c.b.out : "", c.c ? c.c.out : "");
     var sides = el("div", "sides");
@@ -202,12 +224,12 @@
 
   function sidePanel(label, side, tokens) {
     var div = el("div", "side " + label);
-    div.appendChild(el("h4", null, label + (side && side.model ? " · " + side.model : "")));
+    div.appendChild(mix("h4", null, [label].concat(side && side.model ? [" · ", iso(side.model)] : [])));
     if (!side) {
       div.appendChild(el("p", "muted", "no record for this case"));
       return div;
     }
-    if (side.err) div.appendChild(el("p", "err", "error: " + side.err));
+    if (side.err) div.appendChild(mix("p", "err", ["error: ", iso(side.err)]));
     var claims = side.claims || [];
     var spans = claims.filter(function (cl) { return !cl.ok && cl.a !== undefined; })
       .map(function (cl) { return [cl.a, cl.z]; });
@@ -216,7 +238,7 @@
       var ul = el("ul", "claims small");
       claims.forEach(function (cl) {
         var text = cl.t !== undefined ? cl.t : side.out.slice(cl.a, cl.z);
-        ul.appendChild(el("li", cl.ok ? "yes" : "no", (cl.ok ? "✓ " : "✗ ") + text + (cl.why ? " — " + cl.why : "")));
+        ul.appendChild(mix("li", cl.ok ? "yes" : "no", [cl.ok ? "✓ " : "✗ ", iso(text)].concat(cl.why ? [" — ", iso(cl.why)] : [])));
       });
       div.appendChild(el("div", "small muted", "claims (groundedness)"));
       div.appendChild(ul);
@@ -224,17 +246,22 @@
     if (side.calls && side.calls.length) {
       div.appendChild(el("div", "small muted", "tool calls made"));
       var calls = el("ol", "mono small");
-      side.calls.forEach(function (call) { calls.appendChild(el("li", null, call.name + "(" + call.args + ")")); });
+      side.calls.forEach(function (call) { calls.appendChild(mix("li", null, [iso(call.name), "(", iso(call.args), ")"])); });
       div.appendChild(calls);
     }
     if (side.tc && side.tc.length) div.appendChild(toolVerdicts(side.tc));
     var kv = el("dl", "kv");
-    function add(k, v) { if (v !== null && v !== undefined && v !== "") { kv.appendChild(el("dt", null, k)); kv.appendChild(el("dd", null, v)); } }
-    if (side.ref) add("refusal verdict", side.ref.verdict + (side.ref.outcome ? " (" + side.ref.outcome + ")" : ""));
+    /* k and v: a string of ours, or parts for mix() */
+    function add(k, v) {
+      if (v === null || v === undefined || v === "") return;
+      kv.appendChild(mix("dt", null, typeof k === "string" ? [k] : k));
+      kv.appendChild(mix("dd", null, typeof v === "string" ? [v] : v));
+    }
+    if (side.ref) add("refusal verdict", [iso(side.ref.verdict)].concat(side.ref.outcome ? [" (", iso(side.ref.outcome), ")"] : []));
     Object.keys(side.s).forEach(function (name) {
       var s = side.s[name];
       var verdict = s[1] === true ? "pass" : s[1] === false ? "FAIL" : "n/a";
-      add(name, fmtNum(s[0], 3) + " " + verdict + (s[2] ? " — " + s[2] : ""));
+      add([iso(name)], [fmtNum(s[0], 3) + " " + verdict].concat(s[2] ? [" — ", iso(s[2])] : []));
     });
     add("cost", (side.cost === null ? "unknown" : "$" + fmtNum(side.cost, 5)) +
       (side.est ? " (estimated: the provider reported no usage)" : ""));
@@ -253,12 +280,12 @@
     tc.forEach(function (v) {
       var tr = el("tr");
       tr.appendChild(el("td", v.ok ? "better" : "worse", v.ok ? "✓" : "✗"));
-      tr.appendChild(el("td", "mono", v.exp || "–"));
-      tr.appendChild(el("td", "mono", v.got || "–"));
+      tr.appendChild(mix("td", "mono", [v.exp ? iso(v.exp) : "–"]));
+      tr.appendChild(mix("td", "mono", [v.got ? iso(v.got) : "–"]));
       var why = el("td");
-      if (v.why) why.appendChild(el("div", null, v.why));
+      if (v.why) why.appendChild(mix("div", null, [iso(v.why)]));
       (v.args || []).forEach(function (a) {
-        why.appendChild(el("div", a.ok ? "better" : "worse", (a.ok ? "✓ " : "✗ ") + a.n + (a.why ? ": " + a.why : "")));
+        why.appendChild(mix("div", a.ok ? "better" : "worse", [a.ok ? "✓ " : "✗ ", iso(a.n)].concat(a.why ? [": ", iso(a.why)] : [])));
       });
       tr.appendChild(why);
       table.appendChild(tr);
