@@ -289,7 +289,8 @@ def test_resume_with_retry_errors_reruns_only_the_errored_pairs(
         for rep in (0, 1):
             assert by[("c1", rep)].ok and by[("c1", rep)].scores["exact_match"].passed
             assert by[("c2", rep)].ok and by[("c2", rep)].output == "echo: busy"
-            assert by[("c3", rep)].error is not None and by[("c3", rep)].error.kind == "auth"
+            error = by[("c3", rep)].error
+            assert error is not None and error.kind == "auth"
             assert by[("c4", rep)].ok and by[("c4", rep)].scores["exact_match"].error
             assert by[("c0", rep)] == next(r for r in first[name].records if r.key == ("c0", rep))
         lines = (folder / "results.jsonl").read_text().splitlines()

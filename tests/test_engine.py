@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,6 +15,7 @@ from evalkit.config import Candidate
 from evalkit.dataset import EvalSet
 from evalkit.engine import RunOptions, run, run_async
 from evalkit.errors import RunError, TemplateError
+from evalkit.progress import Progress
 from evalkit.records import read_run
 from evalkit.scoring import Score, ScoreContext, Scorer, scorer
 from tests.helpers import scripted_provider as sp
@@ -507,3 +508,130 @@ def test_when_several_workers_fail_together_every_failure_is_retrieved(
         assert main() == "bad input 1"
         gc.collect()
     assert "never retrieved" not in caplog.text
+
+
+class _Tally(Progress):
+    """A progress sink that keeps its counts, to check what a resumed run reports."""
+
+    last: ClassVar[_Tally | None] = None
+
+    def __init__(self, total: int, **kw: Any) -> None:
+        super().__init__(total)
+        _Tally.last = self
+
+
+def _tally(monkeypatch: pytest.MonkeyPatch) -> None:
+    import evalkit.progress
+
+    monkeypatch.setattr(evalkit.progress, "make_progress", lambda mode, total, **kw: _Tally(total))
+
+
+def test_retry_errors_reruns_errored_and_missing_pairs_once(
+    tmp_path: Path, key: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # c1 fails its first call per repeat, c2 always; max_retries=0 records them as errors
+    es = _set(["fine", "flaky [[fail:1:server]]", "down [[error:server]]", "other"])
+    cand = _cand(key, max_retries=0)
+    first = run(es, cand, [_echoes()], _opts(tmp_path, repeats=2))
+    assert first.manifest["counts"]["errors"] == 4
+    results = tmp_path / "run" / "results.jsonl"
+    lines = results.read_text().splitlines(keepends=True)
+    missing = next(i for i, s in enumerate(lines) if '"case_id": "c3"' in s)
+    results.write_text("".join(lines[:missing] + lines[missing + 1 :]))  # as if killed
+    calls_before = dict(sp.CALLS[key])
+    _tally(monkeypatch)
+
+    again = run(es, cand, [_echoes()], _opts(tmp_path, repeats=2, resume=True, retry_errors=True))
+
+    calls = {k: n - calls_before.get(k, 0) for k, n in sp.CALLS[key].items()}
+    lost = json.loads(lines[missing])
+    # one call per errored pair (errors are never cached), none for the others; the missing
+    # pair is run again too, and its answer comes from the cache
+    retried = {("c1", 0), ("c1", 1), ("c2", 0), ("c2", 1)}
+    assert {k for k, n in calls.items() if n} == retried and set(calls.values()) == {0, 1}
+    keys = [r.key for r in again.records]
+    assert len(keys) == len(set(keys)) == 8
+    assert sorted(again.records, key=lambda r: r.key) == sorted(
+        read_run(tmp_path / "run").records, key=lambda r: r.key
+    )
+    by = {r.key: r for r in again.records}
+    assert by[(lost["case_id"], lost["repeat"])].cached
+    assert by[("c1", 0)].ok and by[("c1", 1)].ok and by[("c2", 0)].error is not None
+    c = again.manifest["counts"]
+    assert c["records"] == 8 and c["errors"] == 2 and c["errors_by_kind"] == {"server": 2}
+    assert c["output_tokens"] == sum(r.usage.output_tokens or 0 for r in again.records)
+    assert c["cost_usd"] == pytest.approx(sum(r.cost or 0 for r in again.records))
+    assert again.manifest["retry_errors"] == {
+        "errored": 4, "retried": 4, "ok": 2, "not_retried": 0,
+    }  # fmt: skip
+    assert again.manifest["status"] == "complete"
+    tally = _Tally.last
+    assert tally is not None and tally.total == 8 and tally.done == 8
+    assert tally.errors == 2 and tally._skipped == 3  # 8 - 4 errored - 1 missing
+
+
+def test_retry_errors_needs_resume(tmp_path: Path, key: str) -> None:
+    from evalkit.errors import InputError
+
+    with pytest.raises(InputError, match="pass resume=True"):
+        run(_set(["a"]), _cand(key), [], _opts(tmp_path, retry_errors=True))
+    assert not sp.CALLS[key]
+
+
+def test_a_retry_the_budget_stops_keeps_the_errored_records(tmp_path: Path, key: str) -> None:
+    es = _set([f"q {i} [[fail:1:server]]" for i in range(6)])
+    cand = _cand(key, max_retries=0, concurrency=1)
+    run(es, cand, [], _opts(tmp_path, cache_mode="off"))
+    again = run(
+        es,
+        cand,
+        [],
+        _opts(tmp_path, resume=True, retry_errors=True, max_cost_usd=1e-9, cache_mode="off"),
+    )
+    r = again.manifest["retry_errors"]
+    assert r["retried"] == 1 and r["not_retried"] == 5 and r["errored"] == 6
+    assert again.manifest["status"] == "incomplete"
+    c = again.manifest["counts"]
+    assert c["records"] == 6 and c["errors"] == 5 and c["not_run"] == 0
+    assert sorted(r.key for r in again.records) == [(f"c{i}", 0) for i in range(6)]
+    assert [x.ok for x in read_run(tmp_path / "run").records].count(True) == 1
+    # a plain resume leaves errors alone; another retry finishes them
+    plain = run(es, cand, [], _opts(tmp_path, resume=True, cache_mode="off"))
+    assert plain.manifest["counts"]["errors"] == 5 and "retry_errors" not in plain.manifest
+    done = run(es, cand, [], _opts(tmp_path, resume=True, retry_errors=True, cache_mode="off"))
+    assert done.manifest["counts"]["errors"] == 0 and done.manifest["status"] == "complete"
+    assert sum(sp.CALLS[key].values()) == 12
+
+
+def test_a_suite_retries_its_errors_through_run_suite(tmp_path: Path, key: str) -> None:
+    """What ``evaluate(..., options=RunOptions(out_dir=..., resume=True, retry_errors=True))``
+    does: every candidate's folder is resumed and its errored pairs retried."""
+    from evalkit.config import load_config
+    from evalkit.engine import run_suite
+
+    (tmp_path / "ds.jsonl").write_text(
+        '{"id": "a", "input": "x"}\n{"id": "b", "input": "y [[fail:1:auth]]"}\n'
+    )
+    (tmp_path / "evalkit.toml").write_text(
+        "".join(
+            f"""
+[candidates.{n}]
+provider = "scripted"
+model = "{m}"
+options = {{ key = "{key}-{n}" }}
+max_retries = 0
+"""
+            for n, m in (("one", "gpt-4o-mini"), ("two", "gpt-4o"))
+        )
+        + '[suites.s]\ndataset = "ds.jsonl"\ncandidates = ["one", "two"]\n'
+    )
+    project = load_config(tmp_path / "evalkit.toml")
+    opts = RunOptions(out_dir=tmp_path / "out", progress="off", cache_dir=tmp_path / "c")
+    first = run_suite(project, "s", None, opts)
+    assert all(r.manifest["counts"]["errors"] == 1 for r in first.values())
+    runs = run_suite(project, "s", None, replace(opts, resume=True, retry_errors=True))
+    for r in runs.values():
+        assert len(r.records) == 2 and all(x.ok for x in r.records)
+        assert len(read_run(r.path).records) == 2 and r.manifest["counts"]["errors"] == 0
+    # 4 calls in the first run, then one retry per candidate
+    assert sum(sum(sp.CALLS[f"{key}-{n}"].values()) for n in ("one", "two")) == 6
