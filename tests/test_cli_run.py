@@ -4,6 +4,11 @@ loopback server (faults, auth errors, and no API key in any file the run writes)
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -321,3 +326,51 @@ def test_retry_errors_without_resume_is_bad_input(
     assert main([*args, "--out", str(tmp_path / "r"), "--no-progress"]) == 2
     assert "pass --resume RUN_DIR" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()
+
+
+def test_sigkill_during_a_retry_then_retry_again_keeps_one_record_per_pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
+    monkeypatch.chdir(tmp_path)
+    n = 40
+    inputs = [
+        {"id": f"c{i}", "input": f"q {i}" + (" [[fail:1:503]]" if i % 2 == 0 else "")}
+        for i in range(n)
+    ]
+    with LLMServer(latency_ms=100) as srv:
+        _flaky_project(tmp_path, srv.base_url, inputs)
+        toml = (tmp_path / "evalkit.toml").read_text()
+        (tmp_path / "evalkit.toml").write_text(
+            toml.replace('candidates = ["one", "two"]\nrepeats = 2', 'candidates = ["one"]')
+        )
+        common = ["--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+        assert main(["run", "--suite", "s", "--out", "run", *common]) == 0
+        results = tmp_path / "run" / "results.jsonl"
+        assert read_run(tmp_path / "run").manifest["counts"]["errors"] == n // 2
+        cmd = [sys.executable, "-m", "evalkit", "run", "--resume", "run", "--retry-errors",
+               "--concurrency", "2", *common]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while results.read_bytes().count(b"\n") < n + 4 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        retried_before_kill = results.read_bytes().count(b"\n") - n
+        assert 4 <= retried_before_kill < n // 2  # killed mid-way
+        assert main(["run", "--resume", "run", "--retry-errors", *common]) == 0
+        attempts = [srv.attempts(c["input"]) for c in inputs]
+
+    run = read_run(tmp_path / "run")
+    keys = [r.key for r in run.records]
+    assert len(keys) == len(set(keys)) == n and all(r.ok for r in run.records)
+    raw = [json.loads(line) for line in results.read_text().splitlines()]
+    assert len(raw) == n + n // 2  # each errored pair got exactly one new line
+    assert run.manifest["counts"]["records"] == n and run.manifest["counts"]["errors"] == 0
+    assert run.manifest["retry_errors"]["errored"] == n // 2 - retried_before_kill
+    # a good pair is never asked again; an errored one once more, or twice if it was in
+    # flight at the kill (at most --concurrency 2 of them)
+    assert all(a == 1 for a in attempts[1::2])
+    assert all(a in (2, 3) for a in attempts[0::2])
+    assert sum(attempts[0::2]) - 2 * (n // 2) <= 2
