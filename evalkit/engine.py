@@ -39,7 +39,7 @@ from evalkit.errors import ConfigError, RunError
 
 if TYPE_CHECKING:
     from evalkit.config import Candidate, Project
-    from evalkit.dataset import EvalSet
+    from evalkit.dataset import EvalSet, Selection
     from evalkit.progress import Progress, ProgressMode
     from evalkit.records import Run
     from evalkit.scoring import Scorer
@@ -57,8 +57,9 @@ __all__ = [
 
 @dataclass(frozen=True)
 class RunOptions:
-    """How to run (not *what*: that is the eval set, candidate and scorers). ``None`` means
-    "the suite's or the candidate's setting"."""
+    """How to run (not *what*: that is the eval set, candidate and scorers) and which of its
+    (case, repeat) pairs (``select``, ``resume``, ``retry_errors``). ``None`` means "the
+    suite's or the candidate's setting"."""
 
     out_dir: str | Path | None = None
     """The run directory (several candidates: one sub-folder each). Default: a new folder
@@ -82,6 +83,11 @@ class RunOptions:
     run_id: str | None = None
     prices: Mapping[str, Mapping[str, Any]] | None = None
     """Price overrides (model → USD per million tokens), as in the config's ``[prices]``."""
+    select: Selection | None = None
+    """Run only these cases of the eval set (ids or globs, tags, the first N): the same as
+    passing ``eval_set.select(...)``, and the one way to narrow :func:`run_suite`,
+    ``evaluate()`` and ``evalkit check``. Recorded in the manifest (``selection``); resuming
+    through :func:`resume` reuses the run's selection, and a different one is refused."""
     keep_records: bool = True
     """Return the records in :class:`Run`; off, memory stays flat however long the run."""
     scorer_processes: int | None = None
@@ -110,6 +116,7 @@ async def run_async(
     from evalkit.scoring import closing_scorers
 
     options = options or RunOptions()
+    eval_set = _select(eval_set, options.select)
     repeats = options.repeats or 1
     progress = make_progress(options.progress, len(eval_set) * repeats, label=candidate.name)
     try:
@@ -150,7 +157,7 @@ async def run_suite_async(
     suite = project.suite(suite_name)
     names = list(candidates or suite.candidates)
     cands = [project.candidate(n) for n in names]
-    eval_set = load_eval_set(suite.dataset_path)
+    eval_set = _select(load_eval_set(suite.dataset_path), options.select)
     scorers = [
         s.build(where=f"{project.path}: [suites.{suite_name}] scorers") for s in suite.scorers
     ]
@@ -204,6 +211,16 @@ async def _execute(
     _check_unique_names(scorers, suite_info)
     job = CandidateRun(eval_set, candidate, scorers, options, progress, dict(suite_info or {}))
     return await job.execute()
+
+
+def _select(eval_set: EvalSet, select: Selection | None) -> EvalSet:
+    """``eval_set`` narrowed by ``select``; an eval set already selected with the same filters
+    is kept as it is (a resumed run given its own selection again)."""
+    if select is None or (
+        eval_set.selection is not None and eval_set.selection.filters == select.filters
+    ):
+        return eval_set
+    return eval_set.select(select.cases, select.tags, select.limit)
 
 
 def _rebuild_scorer(spec: Mapping[str, Any], run_dir: Path) -> Scorer:
@@ -332,6 +349,7 @@ def _resume_job(
             "with run_async(..., RunOptions(out_dir=..., resume=True))"
         )
     eval_set = load_eval_set(ds_path, name=m["dataset"].get("name"))
+    eval_set = _reselect(run_dir, m, eval_set, options)
     config, suite = m.get("config"), m.get("suite")
     if config and suite and Path(config).is_file():
         from evalkit.config import load_config
@@ -358,3 +376,27 @@ def _resume_job(
         run_id=m.get("run_id"),
     )
     return eval_set, candidate, scorers, opts, {"suite": suite, "config": config}
+
+
+def _reselect(
+    run_dir: Path, manifest: Mapping[str, Any], eval_set: EvalSet, options: RunOptions
+) -> EvalSet:
+    """The cases a resumed run covers: its recorded selection applied again to the reloaded
+    eval set. Asking for another selection is refused (it would mix runs of different cases
+    in one directory). When the file changed, the whole set is returned and
+    :func:`~evalkit.runmeta.load_resume` refuses the changed version, the clearer reason."""
+    from evalkit.dataset import Selection
+
+    raw = manifest.get("selection")
+    recorded = Selection.from_dict(raw) if raw else None
+    asked = options.select
+    if asked is not None and (recorded is None or asked.filters != recorded.filters):
+        covers = f"selected {recorded.describe()}" if recorded else "covers the whole eval set"
+        raise RunError(
+            f"--resume {run_dir}: the run {covers} but {asked.flags()} was asked; leave "
+            "--case, --tag and --limit out when resuming (the run's selection is reused), or "
+            "start a new run with another --out (cached answers are not paid for again)"
+        )
+    if recorded is None or manifest.get("dataset", {}).get("version") != eval_set.version:
+        return eval_set
+    return eval_set.select(recorded.cases, recorded.tags, recorded.limit)

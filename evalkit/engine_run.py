@@ -140,6 +140,7 @@ class CandidateRun:
                 "version": es.version,
                 "cases": len(es),
             },
+            "selection": es.selection.to_dict() if es.selection else None,
             "scorers": [s.spec() for s in self.scorers],
             "repeats": self.repeats,
             "cache": {

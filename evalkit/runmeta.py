@@ -165,6 +165,7 @@ def load_resume(
             f"started (version {str(ds.get('version'))[:12]} -> {eval_set.version[:12]}); "
             "resuming would mix answers to different cases; start a new run"
         )
+    _check_selection(manifest, eval_set, where)
     old_scorers = [s.get("name") for s in manifest.get("scorers", [])]
     new_scorers = [s.spec()["name"] for s in scorers]
     if old_scorers != new_scorers:
@@ -193,6 +194,25 @@ def load_resume(
         counts=counts,
         records=kept if keep_records else [],
         retry=retry,
+    )
+
+
+def _check_selection(manifest: Mapping[str, Any], eval_set: EvalSet, where: str) -> None:
+    """A run directory holds one selection of the eval set: resuming with other cases (or the
+    whole set for a selected run) would leave a run that is neither."""
+    from evalkit.dataset import Selection
+
+    raw = manifest.get("selection")
+    old = Selection.from_dict(raw) if raw else None
+    new = eval_set.selection
+    if (old.filters if old else None) == (new.filters if new else None):
+        return
+    before = f"selected {old.describe()}" if old else "covers the whole eval set"
+    now = f"the selection {new.flags()}" if new else "the whole eval set"
+    raise RunError(
+        f"{where}: the run {before} but {now} was given; resume it with the same selection "
+        "(resume() reuses it: evalkit run --resume RUN_DIR), or start a new run with another "
+        "--out"
     )
 
 

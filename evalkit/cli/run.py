@@ -18,6 +18,7 @@ from evalkit.errors import InputError
 
 if TYPE_CHECKING:
     from evalkit.config import Project
+    from evalkit.dataset import Selection
     from evalkit.engine import RunOptions
     from evalkit.records import Run
 
@@ -63,6 +64,7 @@ def add_parser(sub: Any) -> None:
     )
     a.add_argument("--prompt-file", help="Jinja2 prompt template file")
     a.add_argument("--system", help="system instructions")
+    add_selection(p)
     r = p.add_argument_group("how to run")
     r.add_argument(
         "--out", metavar="RUN_DIR", help="run directory (several candidates: one sub-folder each)"
@@ -71,7 +73,11 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--repeats", type=int, metavar="K", help="run every case K times")
     r.add_argument("--cache-mode", choices=CACHE_MODES, help="use (default), refresh, off, require")
     r.add_argument("--cache-dir", help="response cache folder (default: the project's)")
-    r.add_argument("--resume", metavar="RUN_DIR", help="finish the missing cases of a run")
+    r.add_argument(
+        "--resume",
+        metavar="RUN_DIR",
+        help="finish the missing cases of a run (a selected run keeps its selection)",
+    )
     r.add_argument(
         "--retry-errors",
         action="store_true",
@@ -91,6 +97,38 @@ def add_parser(sub: Any) -> None:
         help="stop sending new requests once this much is spent (rest: --resume)",
     )
     p.set_defaults(handler=handle)
+
+
+def add_selection(p: argparse.ArgumentParser) -> None:
+    """``--case``, ``--tag``, ``--limit``: run part of the eval set while iterating on a prompt
+    (shared with ``evalkit check``)."""
+    s = p.add_argument_group(
+        "which cases",
+        "filters narrow in turn: ids/patterns, then tags, then the first N in file order; the "
+        "run records its selection and compares as partial",
+    )
+    s.add_argument(
+        "--case",
+        action="append",
+        metavar="ID",
+        help="only this case id or glob pattern, e.g. 'refund-*' (repeatable)",
+    )
+    s.add_argument(
+        "--tag", action="append", metavar="TAG", help="only cases with this tag (repeatable: any)"
+    )
+    s.add_argument("--limit", type=int, metavar="N", help="only the first N cases (file order)")
+
+
+def selection_of(args: argparse.Namespace) -> Selection | None:
+    """The selection the flags ask for, or ``None`` for the whole eval set."""
+    from evalkit.dataset import Selection
+
+    cases, tags, limit = getattr(args, "case", None), getattr(args, "tag", None), args.limit
+    if limit is not None and limit < 1:
+        raise InputError(f"--limit: must be >= 1, got {limit}")
+    if not cases and not tags and limit is None:
+        return None
+    return Selection(tuple(dict.fromkeys(cases or ())), tuple(dict.fromkeys(tags or ())), limit)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -116,6 +154,7 @@ def handle(args: argparse.Namespace) -> int:
         max_cost_usd=args.max_cost,
         keep_records=False,
         retry_errors=args.retry_errors,
+        select=selection_of(args),
     )
     if args.resume:
         from evalkit.engine import resume
@@ -226,6 +265,11 @@ def print_summary(run: Run) -> None:
         f"  cache hits {c.get('cache_hits', 0)}, misses {c.get('cache_misses', 0)}; "
         f"tokens in {c.get('input_tokens', 0):,}, out {c.get('output_tokens', 0):,}; cost {cost}",
     ]
+    sel = m.get("selection")
+    if sel:
+        from evalkit.dataset import Selection
+
+        lines.append(f"  selection: {Selection.from_dict(sel).describe()}; a partial run")
     if c.get("not_run"):
         lines.append(
             f"  {c['not_run']} case repeat(s) not run: budget reached; "
