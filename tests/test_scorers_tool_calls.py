@@ -157,6 +157,27 @@ def test_strings_normalised_for_case_whitespace_and_punctuation_without_enum() -
     assert match_value("3:00", "300", {"type": "string"}) is not None
 
 
+def test_normalisation_folds_unicode_encodings_and_case() -> None:
+    # The same visible city in decomposed (NFD) and precomposed (NFC) form, as happens when
+    # an eval set was written on macOS; German sharp s against its upper-case form;
+    # full-width letters.
+    nfd, nfc = "Zu\u0308rich", "Z\u00fcrich"
+    assert run((exp("get_weather", city=nfd),), [call("get_weather", city=nfc)]).passed
+    assert run(
+        (exp("get_weather", city="Stra\u00dfe"),), [call("get_weather", city="STRASSE")]
+    ).passed
+    assert normalize_string("\uff2f\uff53\uff4c\uff4f") == "oslo"
+
+
+def test_mismatch_between_look_alike_strings_is_shown_escaped() -> None:
+    # An enum token compares exactly; the message must not read "expected X, got X".
+    miss = match_value("Zu\u0308rich", "Z\u00fcrich", {"type": "string", "enum": ["Z\u00fcrich"]})
+    assert miss is not None
+    assert miss.message == 'expected "Z\\u00fcrich", got "Zu\\u0308rich"'
+    plain = match_value("Boston", "Oslo", {"type": "string"})
+    assert plain is not None and plain.message == 'expected "Oslo", got "Boston"'
+
+
 def test_enum_strings_are_exact_unless_bfcl_compat() -> None:
     expected = (exp("get_weather", city="x", unit="celsius"),)
     produced = [call("get_weather", city="x", unit="Celsius")]

@@ -18,7 +18,9 @@ is an exact token the tool parses, so ``"Celsius"`` is not ``"celsius"``).
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -41,13 +43,17 @@ _STRING_NOISE = re.compile(r"[\s,./\-_*^]")
 
 
 def normalize_string(text: str) -> str:
-    """Lower-case, drop whitespace and ``, . / - _ * ^``, and treat ``'`` as ``"``.
+    """Unicode-normalise, case-fold, drop whitespace and ``, . / - _ * ^``, ``'`` as ``"``.
 
-    The character set is BFCL's, so "New York, NY" equals "new york ny" and "2024-01-05"
-    equals "2024/01/05"; other punctuation (``:``, ``(``, ``!``) stays significant because
-    it often changes meaning ("3:00" is not "300").
+    NFKC first, because the same visible text arrives in several encodings (an eval set
+    written on macOS often holds decomposed "u + combining diaeresis" where the model emits
+    the precomposed "ü"; full-width "Ｏｓｌｏ" is "Oslo"), then ``casefold`` rather than
+    ``lower`` so "Straße" equals "STRASSE". The punctuation set is BFCL's, so "New York, NY"
+    equals "new york ny" and "2024-01-05" equals "2024/01/05"; other punctuation (``:``,
+    ``(``, ``!``) stays significant because it often changes meaning ("3:00" is not "300").
     """
-    return _STRING_NOISE.sub("", text).lower().replace("'", '"')
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return _STRING_NOISE.sub("", folded).replace("'", '"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +120,17 @@ def match_value(
         return _match_list(got, list(expected), schema, rules)
     if _scalar_ok(got, expected, schema, rules, in_array):
         return None
-    return Mismatch("", f"expected {show(expected)}, got {show(got)}")
+    return Mismatch("", f"expected {_shown(expected, got)}, got {_shown(got, expected)}")
+
+
+def _shown(value: Any, other: Any) -> str:
+    """``show(value)``, with non-ASCII escaped when it would print exactly like ``other``
+    (two encodings of "Zürich" must not read as "expected "Zürich", got "Zürich"")."""
+    text = show(value)
+    looks_same = unicodedata.normalize("NFKC", text) == unicodedata.normalize("NFKC", show(other))
+    if looks_same and value != other:
+        return json.dumps(value, ensure_ascii=True)
+    return text
 
 
 def _scalar_ok(
