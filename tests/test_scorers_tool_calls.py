@@ -270,6 +270,17 @@ def test_malformed_arguments_fail_with_the_parse_error() -> None:
     assert s.details["schema_problems"][0]["message"].startswith("call 1: arguments could not")
 
 
+def test_malformed_arguments_count_as_wrong_arguments_in_argument_accuracy() -> None:
+    # Right tool, unparsable arguments: every expected argument is wrong. Without verdicts the
+    # case would carry no argument_accuracy and a run of malformed calls would average 1.0.
+    bad = ToolCall("get_weather", None, raw_arguments='{"city": ', parse_error="Expecting value")
+    s = run((exp("get_weather", ("unit",), city="x", unit="celsius"),), [bad])
+    assert s.details["metrics"] == {"name_accuracy": 1.0, "argument_accuracy": 0.0}
+    statuses = [a["status"] for a in s.details["calls"][0]["arguments"]]
+    assert statuses == ["unparsed", "unparsed"]
+    assert s.details["outcome"] == "malformed_arguments"
+
+
 # ---------------------------------------------------------------- call counts and pairing
 
 

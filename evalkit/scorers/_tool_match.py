@@ -199,7 +199,7 @@ def _match_object(
     return None
 
 
-ArgumentStatus = Literal["match", "mismatch", "missing", "omitted", "unexpected"]
+ArgumentStatus = Literal["match", "mismatch", "missing", "omitted", "unexpected", "unparsed"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +208,8 @@ class ArgumentVerdict:
 
     name: str
     status: ArgumentStatus
-    """``omitted`` is an optional argument left out (fine); ``missing`` a required one."""
+    """``omitted`` is an optional argument left out (fine); ``missing`` a required one;
+    ``unparsed``: the call's argument string was not a JSON object."""
     reason: str = ""
 
     @property
@@ -247,8 +248,11 @@ def compare_call(
     if call.name != expected.name:
         return CallVerdict(False, (), f"expected tool {show(expected.name)}, got {show(call.name)}")
     if call.arguments is None:
-        why = call.parse_error or "not a JSON object"
-        return CallVerdict(True, (), f"arguments could not be parsed ({why})")
+        why = f"arguments could not be parsed ({call.parse_error or 'not a JSON object'})"
+        # Every expected argument is wrong, not unjudged: without verdicts the call would drop
+        # out of argument_accuracy and a run of malformed calls would average 1.0.
+        unparsed = tuple(ArgumentVerdict(n, "unparsed", why) for n in expected.arguments)
+        return CallVerdict(True, unparsed, why)
     verdicts: list[ArgumentVerdict] = []
     for name, exp in expected.arguments.items():
         if name not in call.arguments:
