@@ -42,6 +42,7 @@ _EXPORTS = {
     "run": "evalkit.engine",
     "run_async": "evalkit.engine",
     "run_suite": "evalkit.engine",
+    "rescore": "evalkit.rescore",
     "evaluate": "evalkit.api",
     "SuiteResult": "evalkit.api",
     "Comparison": "evalkit.comparison",

@@ -25,6 +25,7 @@ STAGES: list[tuple[str, ...]] = [
         "runmeta",
         "engine_run",
         "engine",
+        "rescore",
         "scorers",
     ),
     ("aggregate_types", "aggregate_per_case"),

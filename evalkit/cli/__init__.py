@@ -18,7 +18,17 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
 # Modules of this package, one per subcommand. Each defines ``add_parser(subparsers)``, which
 # registers the subcommand and sets ``handler`` (``args -> exit code``) with set_defaults.
-COMMANDS = ("validate", "inventory", "run", "compare", "check", "report", "cache", "demo")
+COMMANDS = (
+    "validate",
+    "inventory",
+    "run",
+    "score",
+    "compare",
+    "check",
+    "report",
+    "cache",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,102 @@
+"""``evalkit score``: score a finished run's stored answers again into a new run folder.
+
+No provider is called (a judge scorer calls its judge). Exit 0 when the new run is written;
+2 on bad input (a run folder that cannot be re-scored, an eval set whose version changed, an
+unknown scorer, a scorer needing a case field the eval set lacks, an existing --out).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from evalkit.errors import InputError
+
+if TYPE_CHECKING:
+    from evalkit.records import Run
+
+
+def add_parser(sub: Any) -> None:
+    p: argparse.ArgumentParser = sub.add_parser(
+        "score",
+        help="score a finished run again (changed thresholds, new scorers) without the provider",
+        description="Score the stored answers of RUN_DIR again into the new run folder --out, "
+        "without calling the provider: after changing a scorer's threshold or arguments, "
+        "upgrading evalkit or adding a scorer, re-score the baseline and the candidate and "
+        "compare again. Scorers: by default the run's (from its config's suite when the "
+        "manifest records both, else the manifest's names and arguments); --config/--suite "
+        "take a suite's; --scorer replaces them. RUN_DIR may hold one run per candidate: each "
+        "is re-scored into the same sub-folder of --out. The source run is never modified.",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR", help="the run folder ('evalkit run' --out)")
+    p.add_argument("--out", required=True, metavar="NEW_DIR", help="the new run folder")
+    p.add_argument("--config", help="take the scorers from this config's suite")
+    p.add_argument("--suite", help="the suite whose scorers to use (default: the run's)")
+    p.add_argument(
+        "--scorer",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="scorer name or module:attr reference (repeatable); replaces the run's scorers",
+    )
+    p.add_argument(
+        "--dataset",
+        metavar="FILE",
+        help="the run's eval set, when it moved (it must be the same version)",
+    )
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="force the progress display on or off (default: only on a terminal)",
+    )
+    p.set_defaults(handler=handle)
+
+
+def handle(args: argparse.Namespace) -> int:
+    from evalkit.rescore import rescore_all
+    from evalkit.scoring import build_scorer
+
+    if args.scorer and args.suite:
+        raise InputError(
+            "evalkit score: --scorer and --suite both name the scorers; give one of them"
+        )
+    scorers = [build_scorer(s, where=f"--scorer {s}") for s in args.scorer] or None
+    project = None
+    if args.config:
+        from evalkit.config import load_config
+
+        project = load_config(args.config)
+    runs = rescore_all(
+        args.run_dir,
+        args.out,
+        scorers,
+        project=project,
+        suite=args.suite,
+        eval_set=args.dataset,
+        progress="auto" if args.progress is None else args.progress,
+    )
+    for run in runs:
+        print_score_summary(run)
+    return 0
+
+
+def print_score_summary(run: Run) -> None:
+    """What was re-scored, then each scorer's figures as ``evalkit run`` prints them."""
+    from evalkit.cli.run import scorer_lines
+
+    m = run.manifest
+    c = m.get("counts", {})
+    src = m.get("rescored_from") or {}
+    errors = c.get("errors", 0)
+    lines = [
+        f"run {m.get('run_id')} [{m.get('candidate', {}).get('name')}]: {m.get('status')}, "
+        f"re-scored from run {src.get('run_id')} ({src.get('path')})",
+        f"  records {len(run.records)}"
+        + (f", {errors} with a provider error (kept unscored)" if errors else ""),
+        *scorer_lines(run),
+        f"  run dir: {run.path}",
+    ]
+    print("\n".join(lines))
+    sys.stdout.flush()

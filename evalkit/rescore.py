@@ -1,0 +1,446 @@
+"""Re-scoring a finished run: its stored answers scored again, offline, into a new run folder.
+
+Why: a scorer's threshold or arguments change, evalkit's scorers are upgraded, a scorer is
+added; the baseline and the candidate must then be scored again by the same rules before they
+are compared, and asking the provider again would cost money, take time and (at temperature
+above 0) change the answers being judged. ``evalkit score RUN_DIR --out NEW_DIR`` (Inspect AI's
+``inspect score LOG``) does it from the run folder alone.
+
+Decisions:
+
+- The source run is never modified: it is only read. The new run is written into a hidden
+  temporary folder beside ``out_dir`` and renamed into place at the end, so a killed or failed
+  re-score leaves no half-written ``out_dir`` (after a SIGKILL, only the hidden
+  ``.<name>.rescore-*.tmp`` folder, which may be deleted). An existing non-empty ``out_dir``
+  is refused.
+- Each record keeps everything the provider gave and the engine measured (response, usage,
+  cost, latency, request, attempts, cached flag, timestamp); only ``scores`` is replaced. A
+  record with a provider error stays as it is, unscored. Duplicate lines of a (case, repeat)
+  are resolved as every reader does (the last wins) and written once.
+- The eval set must be the run's (same version, the content hash): scoring answers against
+  edited cases would pair them with questions they never answered. It is refused, with the
+  reason, as ``--resume`` refuses it.
+- Scoring goes through the engine's machinery: :class:`~evalkit.scoring_pool.ScoringPool`
+  (``cpu_bound`` scorers in worker processes, the others in the event loop, so async and judge
+  scorers work) and :func:`~evalkit.scoring.closing_scorers`. A judge scorer calls its judge:
+  that is the user's choice, and the response cache applies to it.
+- The manifest is the source's, with a new ``run_id``, the new ``scorers``, ``rescored_from``
+  and ``finished_at``; its ``counts`` are the provider's and stay unchanged. Its status stays
+  that of the source (``complete`` for a finished run); a run still marked ``running`` (in
+  progress, or killed) is refused: finish it with ``--resume`` first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import types
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from evalkit.dataset import EvalSet, Message, ToolSpec
+from evalkit.engine import _check_unique_names, _rebuild_scorer, _sync
+from evalkit.engine_run import _scorer_processes, all_or_none
+from evalkit.errors import InputError, RunError
+from evalkit.providers.base import Request
+from evalkit.records import MANIFEST, RESULTS, Record, Run, RunWriter, dedupe, read_records
+from evalkit.runmeta import candidate_from_manifest, read_manifest
+from evalkit.scoring import ScoreContext, Scorer, closing_scorers
+from evalkit.scoring_pool import ScoringPool
+from evalkit.suites import ScorerSpec
+
+if TYPE_CHECKING:
+    from evalkit.config import Candidate, Project
+    from evalkit.dataset import Case
+    from evalkit.progress import Progress, ProgressMode
+
+__all__ = ["ScorerLike", "rescore", "rescore_all", "rescore_all_async", "rescore_async"]
+
+ScorerLike = Scorer | str | ScorerSpec | Mapping[str, Any]
+"""A built scorer, a registered name or ``module:attr`` reference, a suite's
+:class:`~evalkit.config.ScorerSpec`, or ``{"name", "args", "threshold"}``."""
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One run folder to re-score, checked and ready before anything is scored."""
+
+    source: Path
+    sub: str | None
+    """The sub-folder name in a multi-candidate folder (``None``: the folder is the run)."""
+    manifest: Mapping[str, Any]
+    eval_set: EvalSet
+    candidate: Candidate
+    scorers: tuple[Scorer, ...]
+    records: tuple[Record, ...]
+    origin: Mapping[str, Any]
+    """Manifest keys that change with where the scorers and eval set came from."""
+
+
+def rescore(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    scorers: Sequence[ScorerLike] | None = None,
+    *,
+    project: Project | None = None,
+    suite: str | None = None,
+    eval_set: EvalSet | str | Path | None = None,
+    scorer_processes: int | None = None,
+    progress: ProgressMode | bool = "auto",
+) -> Run:
+    """Score the answers of the run in ``run_dir`` again into the new run folder ``out_dir``.
+
+    ``scorers=None`` rebuilds the run's scorers as ``--resume`` does (the recorded config's
+    suite when both are recorded and the file exists, else the manifest's names and arguments);
+    ``project``/``suite`` take a suite's scorers instead (``suite`` defaults to the run's). The
+    eval set is reloaded from the recorded path unless ``eval_set`` is given; either way its
+    version must be the run's. Also works inside a running loop (Jupyter). For a folder holding
+    one run per candidate use :func:`rescore_all`.
+    """
+    runs = _sync(
+        lambda: rescore_all_async(
+            run_dir,
+            out_dir,
+            scorers,
+            project=project,
+            suite=suite,
+            eval_set=eval_set,
+            scorer_processes=scorer_processes,
+            progress=progress,
+            single=True,
+        )
+    )
+    return runs[0]  # type: ignore[no-any-return]
+
+
+async def rescore_async(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    scorers: Sequence[ScorerLike] | None = None,
+    **kwargs: Any,
+) -> Run:
+    """:func:`rescore` in the caller's event loop."""
+    return (await rescore_all_async(run_dir, out_dir, scorers, single=True, **kwargs))[0]
+
+
+def rescore_all(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    scorers: Sequence[ScorerLike] | None = None,
+    **kwargs: Any,
+) -> list[Run]:
+    """:func:`rescore` for a run folder or a folder of one run per candidate (each sub-folder
+    is re-scored into the same sub-folder of ``out_dir``); one :class:`Run` per run."""
+    return _sync(lambda: rescore_all_async(run_dir, out_dir, scorers, **kwargs))  # type: ignore[no-any-return]
+
+
+async def rescore_all_async(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    scorers: Sequence[ScorerLike] | None = None,
+    *,
+    project: Project | None = None,
+    suite: str | None = None,
+    eval_set: EvalSet | str | Path | None = None,
+    scorer_processes: int | None = None,
+    progress: ProgressMode | bool = "auto",
+    single: bool = False,
+) -> list[Run]:
+    """:func:`rescore_all` in the caller's event loop. Every run folder is checked (manifest,
+    eval set version, scorers, case fields) before any record is scored."""
+    from evalkit.progress import make_progress
+
+    src, out = Path(run_dir), Path(out_dir)
+    sources = _sources(src, single)
+    _check_out(out, src)
+    jobs = [
+        _prepare(d, sub, scorers, project=project, suite=suite, eval_set=eval_set)
+        for d, sub in sources
+    ]
+    tmp = out.parent / f".{out.name}.rescore-{uuid.uuid4().hex[:8]}.tmp"
+    tmp.mkdir(parents=True)
+    bar = make_progress(progress, sum(len(j.records) for j in jobs), label=f"score {src.name}")
+    try:
+        async with closing_scorers(s for j in jobs for s in j.scorers):
+            for j in jobs:
+                await _score_job(j, tmp, scorer_processes, bar)
+        if out.is_dir():  # empty (checked): replaced by the finished folder
+            out.rmdir()
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        bar.close()
+    from evalkit.records import read_run
+
+    return [read_run(out / j.sub if j.sub else out) for j in jobs]
+
+
+def _sources(src: Path, single: bool) -> list[tuple[Path, str | None]]:
+    """The run folders under ``src``: itself, or its sub-folders holding a manifest."""
+    if (src / MANIFEST).is_file():
+        return [(src, None)]
+    subs = sorted(d for d in src.iterdir() if (d / MANIFEST).is_file()) if src.is_dir() else []
+    if not subs:
+        raise RunError(
+            f"{src}: not a run folder (no {MANIFEST} there nor in its sub-folders); pass the "
+            "folder 'evalkit run' wrote (its --out)"
+        )
+    if single:
+        raise RunError(
+            f"{src}: holds one run per candidate ({', '.join(d.name for d in subs)}); re-score "
+            "one of them, or all with rescore_all() (CLI: evalkit score RUN_DIR --out NEW_DIR)"
+        )
+    return [(d, d.name) for d in subs]
+
+
+def _check_out(out: Path, src: Path) -> None:
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise RunError(
+            f"--out {out}: already exists and is not empty; a re-score writes a new run folder; "
+            "choose another --out or delete it"
+        )
+    o, s = out.resolve(), src.resolve()
+    if o == s or s in o.parents:
+        raise RunError(
+            f"--out {out}: is inside the run being re-scored ({src}), which is never modified; "
+            "choose a folder outside it"
+        )
+
+
+def _prepare(
+    run_dir: Path,
+    sub: str | None,
+    scorers: Sequence[ScorerLike] | None,
+    *,
+    project: Project | None,
+    suite: str | None,
+    eval_set: EvalSet | str | Path | None,
+) -> _Job:
+    m = read_manifest(run_dir)
+    if m.get("status") == "running":
+        raise RunError(
+            f"{run_dir}: the run is not finished (manifest status 'running': still running, or "
+            f"killed); finish it first with: evalkit run --resume {run_dir}"
+        )
+    candidate = candidate_from_manifest(m)
+    es, origin = _eval_set(run_dir, m, eval_set)
+    path = run_dir / RESULTS
+    records = dedupe(read_records(path)) if path.exists() else ()
+    cases = es.by_id()
+    unknown = sorted({r.case_id for r in records} - set(cases))
+    if unknown:
+        raise RunError(
+            f"{run_dir}: records of case(s) {unknown[:5]} that the eval set {es.name!r} does "
+            "not hold; pass the eval set the run used with --dataset FILE (eval_set=)"
+        )
+    built, scorer_origin = _scorers(run_dir, m, scorers, project, suite)
+    if not built:
+        raise InputError(
+            f"{run_dir}: no scorers to run (the manifest records none); name them with "
+            "--scorer NAME (scorers=[...]) or --config C --suite S"
+        )
+    _check_unique_names(built, {"suite": m.get("suite")} if m.get("suite") else None)
+    _check_fields(run_dir, built, records, cases, es.name)
+    return _Job(run_dir, sub, m, es, candidate, tuple(built), records, {**origin, **scorer_origin})
+
+
+def _eval_set(
+    run_dir: Path, m: Mapping[str, Any], given: EvalSet | str | Path | None
+) -> tuple[EvalSet, dict[str, Any]]:
+    """The run's eval set, reloaded (or as given) and checked to be the same version."""
+    from evalkit.dataset import load_eval_set
+
+    ds = m.get("dataset") or {}
+    origin: dict[str, Any] = {}
+    if isinstance(given, EvalSet):
+        es = given
+    else:
+        path = given if given is not None else ds.get("path")
+        if not path:
+            raise RunError(
+                f"{run_dir}: the run's eval set was built in Python (no path in its manifest); "
+                "pass it: rescore(..., eval_set=EVAL_SET), or --dataset FILE"
+            )
+        if not Path(path).is_file():
+            raise RunError(
+                f"{run_dir}: its eval set {str(path)!r} is not there any more; restore it, or "
+                "pass the same eval set with --dataset FILE"
+            )
+        es = load_eval_set(path, name=ds.get("name"))
+        if given is not None:
+            origin["dataset"] = {**ds, "path": str(Path(path).resolve())}
+    if ds.get("version") != es.version:
+        raise RunError(
+            f"{run_dir}: the eval set {str(ds.get('path') or ds.get('name'))!r} changed since "
+            f"the run (version {str(ds.get('version'))[:12]} -> {es.version[:12]}); scoring its "
+            "answers against other cases would mislead; restore the eval set the run used (or "
+            "pass it with --dataset FILE), or run the new eval set anew"
+        )
+    return es, origin
+
+
+def _scorers(
+    run_dir: Path,
+    m: Mapping[str, Any],
+    given: Sequence[ScorerLike] | None,
+    project: Project | None,
+    suite: str | None,
+) -> tuple[list[Scorer], dict[str, Any]]:
+    """The scorers to run and, when a suite gave them, the manifest's new config and suite."""
+    if given is not None:
+        return [_build(s, i) for i, s in enumerate(given)], {}
+    config, recorded = m.get("config"), m.get("suite")
+    from_manifest = not (config and recorded and Path(config).is_file())
+    if project is None and suite is None and from_manifest:
+        return [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])], {}
+    from evalkit.config import load_config
+
+    if project is None:
+        if not config:
+            raise InputError(
+                f"{run_dir}: the run records no config to take suite {suite!r} from; pass "
+                "--config C (project=)"
+            )
+        project = load_config(config)
+    name = suite or recorded
+    if not name:
+        raise InputError(f"{run_dir}: the run records no suite; pass --suite S (suite=)")
+    where = f"{project.path}: [suites.{name}] scorers"
+    built = [s.build(where=where) for s in project.suite(name).scorers]
+    path = str(project.path) if project.path else config
+    return built, {"config": path, "suite": name}
+
+
+def _build(spec: ScorerLike, index: int) -> Scorer:
+    from evalkit.scoring import build_scorer
+
+    where = f"scorers[{index}]"
+    if isinstance(spec, Scorer):
+        return spec
+    if isinstance(spec, str):
+        return build_scorer(spec, where=f"{where} {spec!r}")
+    if isinstance(spec, ScorerSpec):
+        return spec.build(where=where)  # type: ignore[no-any-return]
+    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+        return build_scorer(spec["name"], spec.get("args"), spec.get("threshold"), where=where)
+    raise InputError(
+        f"{where}: {spec!r} is not a scorer; give a Scorer, a name or reference, a ScorerSpec "
+        "or {'name': ..., 'args': {...}, 'threshold': ...}"
+    )
+
+
+def _check_fields(
+    run_dir: Path,
+    scorers: Sequence[Scorer],
+    records: Sequence[Record],
+    cases: Mapping[str, Case],
+    name: str,
+) -> None:
+    """Refuse a scorer that needs a case field none of the answered cases sets: it would only
+    fill the new run with scorer errors. Where some cases lack it, each of them gets the
+    scorer error (or, with ``skip_missing``, no score), exactly as in a run."""
+    answered = {r.case_id for r in records if r.error is None}
+    problems = []
+    for s in scorers:
+        missing = [f for f in s.requires if not any(cases[c].has(f) for c in answered)]
+        if answered and missing and not s.skip_missing:
+            problems.append(f"scorer {s.name!r} needs case field(s) {missing}")
+    if problems:
+        raise InputError(
+            f"{run_dir}: {'; '.join(problems)}, which none of the {len(answered)} answered "
+            f"case(s) of eval set {name!r} sets; add the field(s) to the eval set (a new "
+            "version: run it anew), or leave the scorer out (--scorer for the ones to keep)"
+        )
+
+
+async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress) -> None:
+    """Score one run's records and write the new run into ``tmp`` (or its sub-folder)."""
+    answered = sum(r.error is None for r in job.records)
+    pool = ScoringPool(job.scorers, _scorer_processes(processes, answered))
+    summary = job.candidate.summary()
+    cases = job.eval_set.by_id()
+    done: list[Record | None] = [None] * len(job.records)
+    pending = iter(enumerate(job.records))
+
+    async def worker(items: Iterator[tuple[int, Record]]) -> None:
+        for i, r in items:
+            if r.error is None:
+                case = cases[r.case_id]
+                ctx = ScoreContext(case, r.response(), _request(r, case), summary, r.cost)
+                r = replace(r, scores=await pool.score(ctx))
+            done[i] = r
+            bar.update(error=r.error is not None, cached=r.cached, tokens=0, cost=None)
+
+    failed = True
+    try:
+        n = max(1, min(job.candidate.concurrency, 1024))
+        await all_or_none([worker(pending) for _ in range(n)])
+        failed = False
+    finally:
+        await pool.aclose(abort=failed)
+    now = _now()
+    manifest = {
+        **job.manifest,
+        **job.origin,
+        "run_id": uuid.uuid4().hex[:12],
+        "scorers": [s.spec() for s in job.scorers],
+        "rescored_from": {
+            "run_id": job.manifest.get("run_id"),
+            "path": str(job.source.resolve()),
+            "at": now,
+            "evalkit_version": _version(),
+        },
+        "finished_at": now,
+        "status": job.manifest.get("status") or "complete",
+    }
+    writer = RunWriter(tmp / job.sub if job.sub else tmp)
+    with writer:
+        for r in done:
+            assert r is not None
+            writer.append(r)
+    writer.write_manifest(manifest)
+
+
+def _request(r: Record, case: Case) -> Request:
+    """The request as the record stored it (what was really sent), for scorers reading it."""
+    d = r.request
+    return Request(
+        case_id=r.case_id,
+        repeat=r.repeat,
+        model=str(d.get("model") or ""),
+        messages=tuple(Message(m["role"], m["content"]) for m in d.get("messages") or ()),
+        params=d.get("params") or {},
+        tools=tuple(ToolSpec.from_dict(t) for t in d.get("tools") or ()),
+        tool_choice=d.get("tool_choice"),
+        metadata=d.get("metadata") or {},
+        case=case,
+    )
+
+
+def _version() -> str:
+    from evalkit import __version__
+
+    return __version__
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+class _CallableModule(types.ModuleType):
+    """``evalkit.rescore`` names both this module and its function. Once any code imports the
+    module (the CLI does), Python sets the package attribute to the module; making the module
+    callable keeps ``evalkit.rescore(run_dir, out_dir)`` working whichever came first."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Run:
+        return rescore(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
