@@ -56,6 +56,14 @@ class SuiteResult:
     def status(self) -> str:
         return "PASS" if self.passed else "FAIL"
 
+    @property
+    def partial(self) -> bool:
+        """Whether a run covers only a selection of the eval set (``RunOptions.select``, or a
+        stored baseline run that was selected): ``passed`` then speaks for those cases only."""
+        return any(r.manifest.get("selection") for r in self.runs.values()) or any(
+            c.dataset.partial for c in self.comparisons
+        )
+
     def failures(self) -> list[str]:
         """Every failing gate's reason, prefixed by what it was checked on."""
         out = [
@@ -119,8 +127,10 @@ def evaluate(
     """Run ``suite``, compare each candidate with the baseline, apply its gates.
 
     ``candidates`` restricts which candidates run (the baseline is added unless
-    ``baseline_run`` is given). ``report`` writes the HTML report there. Works in scripts and
-    inside Jupyter's running event loop.
+    ``baseline_run`` is given); ``options.select`` (a :class:`~evalkit.dataset.Selection`)
+    restricts which cases, for every run, and makes the result :attr:`SuiteResult.partial`.
+    ``report`` writes the HTML report there. Works in scripts and inside Jupyter's running
+    event loop.
     """
     from evalkit.compare import compare
     from evalkit.config import Project, load_config
@@ -170,6 +180,7 @@ def as_mapping(result: SuiteResult) -> dict[str, Any]:
     return {
         "suite": result.suite,
         "status": result.status,
+        "partial": result.partial,
         "baseline": result.baseline,
         "runs": {n: str(r.path) for n, r in result.runs.items()},
         "comparisons": [c.to_dict() for c in result.comparisons],

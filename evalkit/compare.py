@@ -41,6 +41,8 @@ from evalkit.comparison import (
     TextDiff,
     Verdict,
 )
+from evalkit.comparison_meta import coverage
+from evalkit.dataset import Selection
 from evalkit.errors import InputError
 from evalkit.records import Run
 
@@ -168,7 +170,13 @@ def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch
             f"compare: {baseline.path} and {candidate.path} have no case id in common; "
             "check that both runs are of the same eval set and finished"
         )
+    sel_b, sel_c = _selection(baseline), _selection(candidate)
     notes = []
+    if sel_b is not None or sel_c is not None:
+        notes.append(
+            f"Partial: {coverage(sel_b, sel_c)}; only the {shared} case(s) of both runs are compared and "
+            "gated, not the whole eval set"
+        )
     if not same:
         notes.append(
             f"Eval set versions differ ({str(vb)[:12]} vs {str(vc)[:12]}); mismatch allowed, "
@@ -187,7 +195,15 @@ def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch
         baseline_only=len(ids_b - ids_c),
         candidate_only=len(ids_c - ids_b),
         note="; ".join(notes) + ("." if notes else ""),
+        baseline_selection=sel_b,
+        candidate_selection=sel_c,
     )
+
+
+def _selection(run: Run) -> Selection | None:
+    """The run's selection from its manifest (``None``: it covers the whole eval set)."""
+    raw = run.manifest.get("selection")
+    return Selection.from_dict(raw) if isinstance(raw, Mapping) else None
 
 
 def _run_info(run: Run) -> RunInfo:

@@ -10,7 +10,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["DatasetMatch", "GateResult", "RunInfo", "Verdict"]
+from evalkit.dataset import Selection
+
+__all__ = ["DatasetMatch", "GateResult", "RunInfo", "Verdict", "coverage"]
 
 
 # ------------------------------------------------------------------------------ context
@@ -79,7 +81,24 @@ class DatasetMatch:
     baseline_only: int
     candidate_only: int
     note: str = ""
-    """A sentence for the report when something is off (mismatch allowed, missing cases)."""
+    """A sentence for the report when something is off (mismatch allowed, missing cases, a
+    partial run)."""
+    baseline_selection: Selection | None = None
+    """The baseline run's selection (``evalkit run --case/--tag/--limit``); ``None``: the
+    whole eval set."""
+    candidate_selection: Selection | None = None
+    """The candidate run's selection; ``None``: the whole eval set."""
+
+    @property
+    def partial(self) -> bool:
+        """Whether either run covers only part of the eval set, so the comparison and its
+        gates speak for the selected cases only."""
+        return self.baseline_selection is not None or self.candidate_selection is not None
+
+    def coverage(self) -> str:
+        """``12 of 40 cases selected in the candidate run (--case refund-*)``; ``""`` when
+        both runs cover the whole eval set."""
+        return coverage(self.baseline_selection, self.candidate_selection)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +109,9 @@ class DatasetMatch:
             "baseline_only": self.baseline_only,
             "candidate_only": self.candidate_only,
             "note": self.note,
+            "partial": self.partial,
+            "baseline_selection": _sel(self.baseline_selection),
+            "candidate_selection": _sel(self.candidate_selection),
         }
 
     @classmethod
@@ -102,7 +124,32 @@ class DatasetMatch:
             baseline_only=int(d.get("baseline_only", 0)),
             candidate_only=int(d.get("candidate_only", 0)),
             note=d.get("note", ""),
+            baseline_selection=_from_sel(d.get("baseline_selection")),
+            candidate_selection=_from_sel(d.get("candidate_selection")),
         )
+
+
+def coverage(baseline: Selection | None, candidate: Selection | None) -> str:
+    """What part of the eval set each run covers, in words (see :meth:`DatasetMatch.coverage`)."""
+
+    def part(s: Selection, where: str) -> str:
+        return f"{s.selected} of {s.of} cases selected in {where} ({s.flags()})"
+
+    if baseline is not None and candidate is not None:
+        if baseline.filters == candidate.filters:
+            return part(candidate, "both runs")
+        return f"{part(baseline, 'the baseline run')}; {part(candidate, 'the candidate run')}"
+    if candidate is not None:
+        return part(candidate, "the candidate run")
+    return part(baseline, "the baseline run") if baseline is not None else ""
+
+
+def _sel(s: Selection | None) -> dict[str, Any] | None:
+    return s.to_dict() if s is not None else None
+
+
+def _from_sel(d: Any) -> Selection | None:
+    return Selection.from_dict(d) if isinstance(d, Mapping) else None
 
 
 # ------------------------------------------------------------------------------ verdict

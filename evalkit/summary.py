@@ -16,12 +16,27 @@ from typing import Any
 from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
 from evalkit.gates import fmt
 
-__all__ = ["headline", "markdown_summary", "terminal_summary", "worst_regressions"]
+__all__ = [
+    "headline",
+    "markdown_summary",
+    "terminal_summary",
+    "verdict_text",
+    "worst_regressions",
+]
 
 _LEGEND = (
     "(worse/better: significant at p < 0.05; worse?/better?: the direction only, not significant)"
 )
 _RUN_HEADLINE = ("cost.per_case", "tokens.output_per_case", "latency.p95", "errors.rate")
+
+
+def verdict_text(cmp: Comparison) -> str:
+    """``PASS``, or for a partial comparison ``PASS (partial: 12 of 40 cases selected in the
+    candidate run (--case refund-*))``: gates speak for the cases compared, and a verdict on a
+    selection must not read as one on the whole eval set."""
+    if not cmp.dataset.partial:
+        return cmp.verdict.status
+    return f"{cmp.verdict.status} (partial: {cmp.dataset.coverage()})"
 
 
 def headline(sl: SliceComparison) -> list[Delta]:
@@ -160,7 +175,7 @@ def terminal_summary(
     b, c = cmp.baseline, cmp.candidate
     lines = [
         f"evalkit compare: {b.candidate} ({b.provider} {b.model}) -> "
-        f"{c.candidate} ({c.provider} {c.model})   verdict: {cmp.verdict.status}",
+        f"{c.candidate} ({c.provider} {c.model})   verdict: {verdict_text(cmp)}",
         f"eval set: {b.dataset or '?'} version {str(b.dataset_version)[:12]}, "
         f"{cmp.dataset.shared} shared case(s); repeats {b.repeats} / {c.repeats}",
     ]
@@ -245,7 +260,8 @@ def markdown_summary(
     b, c = cmp.baseline, cmp.candidate
     icon = "✅" if cmp.passed else "❌"
     lines = [
-        f"### {icon} evalkit: {cmp.verdict.status} — {_md(c.candidate)} vs {_md(b.candidate)}",
+        f"### {icon} evalkit: {_md(verdict_text(cmp), 300)} — {_md(c.candidate)} vs "
+        f"{_md(b.candidate)}",
         "",
         f"{cmp.dataset.shared} shared case(s) of {_md(b.dataset or 'the eval set')}"
         + (f". {_md(cmp.dataset.note, 300)}" if cmp.dataset.note else "."),

@@ -2,7 +2,8 @@
 
 The one command a CI job needs besides pytest: exit 0 when every gate passes, 1 when one
 fails, 2 on bad input. ``--baseline-run`` compares with a stored run (what is in production)
-instead of running the suite's baseline candidate again.
+instead of running the suite's baseline candidate again. ``--case/--tag/--limit`` check a
+selection of the eval set only with ``--allow-partial``, and the verdict then says so.
 """
 
 from __future__ import annotations
@@ -10,9 +11,14 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.cli import EXIT_FAILED, EXIT_OK
+from evalkit.errors import InputError
+
+if TYPE_CHECKING:
+    from evalkit.api import SuiteResult
+    from evalkit.dataset import Selection
 
 
 def add_parser(sub: Any) -> None:
@@ -27,6 +33,15 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--suite", action="append", help="suite to check (repeatable; default: all)")
     p.add_argument("--candidate", action="append", help="only these candidates (repeatable)")
     p.add_argument("--baseline-run", metavar="RUN_DIR", help="compare with this stored run")
+    from evalkit.cli.run import add_selection
+
+    add_selection(p)
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="allow --case/--tag/--limit: gates then judge the selected cases only, and the "
+        "verdict says so",
+    )
     p.set_defaults(handler=run)
 
 
@@ -51,6 +66,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     from evalkit.report import write_report
     from evalkit.summary import markdown_summary, terminal_summary
 
+    select = _selection(args)
     project = load_config(args.config)
     names = suites or list(project.suites)
     report = Path(args.report) if args.report else project.reports_dir / f"{title}.html"
@@ -62,6 +78,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
             cache_mode=args.cache_mode,
             concurrency=args.concurrency,
             progress="auto" if args.progress is None else args.progress,
+            select=select,
         )
         results.append(
             evaluate(
@@ -88,14 +105,52 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     if args.json:
         data = {
             "status": "PASS" if all(r.passed for r in results) else "FAIL",
+            "partial": any(r.partial for r in results),
             "suites": [as_mapping(r) for r in results],
         }
         Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     passed = all(r.passed for r in results)
-    print(f"verdict: {'PASS' if passed else 'FAIL'} over suites {', '.join(names)}")
+    partial = [f"[{r.suite}] {_coverage(r)}" for r in results if r.partial]
+    print(
+        f"verdict: {'PASS' if passed else 'FAIL'} over suites {', '.join(names)}"
+        + (
+            f" (partial: {'; '.join(partial)}; not a verdict on the whole eval set)"
+            if partial
+            else ""
+        )
+    )
     if comparisons:
         print(f"report: {report.resolve()}")
     return (EXIT_OK if passed else EXIT_FAILED), report
+
+
+def _selection(args: argparse.Namespace) -> Selection | None:
+    """``--case/--tag/--limit``, refused without ``--allow-partial`` before anything runs:
+    ``check`` is what CI gates on, and a selection left in a CI script would keep passing on
+    a few cases while the rest of the eval set goes unchecked."""
+    if not hasattr(args, "case"):  # evalkit demo shares check() without these flags
+        return None
+    from evalkit.cli.run import selection_of
+
+    select = selection_of(args)
+    if select is not None and not args.allow_partial:
+        raise InputError(
+            f"evalkit check: {select.flags()} selects part of the eval set, and gates would "
+            "then judge those cases only; add --allow-partial to check a selection (the "
+            "verdict says it is partial), or drop the selection to check the whole eval set"
+        )
+    return select
+
+
+def _coverage(result: SuiteResult) -> str:
+    """What part of the eval set a suite's verdict covers."""
+    told = [c.dataset.coverage() for c in result.comparisons if c.dataset.partial]
+    if told:
+        return "; ".join(dict.fromkeys(told))
+    from evalkit.dataset import Selection
+
+    sels = [r.manifest.get("selection") for r in result.runs.values()]
+    return "; ".join(dict.fromkeys(Selection.from_dict(s).describe() for s in sels if s))
 
 
 def run(args: argparse.Namespace) -> int:
