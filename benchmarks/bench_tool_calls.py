@@ -119,6 +119,8 @@ class _Variant(ToolCalls):
         return MatchRules(
             normalize_enum_strings=self.bfcl_rule == "enum",
             int_for_float_in_arrays=self.bfcl_rule != "array_float",
+            null_is_omitted=self.bfcl_rule != "null",
+            schema_defaults=self.bfcl_rule != "default",
         )
 
 
@@ -129,6 +131,10 @@ DIFFERENCES = {
     "exact element type",
     "schema": "no expected calls: evalkit fails a call that breaks the tool's JSON Schema; "
     "BFCL's live_relevance only asks for at least one call",
+    "null": "evalkit counts null for an optional argument whose schema allows null as left "
+    "out (OpenAI strict mode); BFCL compares the value",
+    "default": "evalkit treats an argument sent with, or left out in favour of, the tool "
+    "schema's declared default as that value; BFCL wants exactly the listed answers",
 }
 _VARIANTS = {
     key: _Variant(bfcl_rule=key, schema="report" if key == "schema" else "auto")

@@ -214,6 +214,104 @@ def test_optional_argument_may_be_omitted_but_must_match_when_sent() -> None:
     assert not run(expected, [call("get_weather", city="Oslo", unit="fahrenheit")]).passed
 
 
+STRICT = ToolSpec(
+    "search",
+    "OpenAI strict mode: every property required, optional ones nullable.",
+    {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string"},
+            "limit": {"type": ["integer", "null"]},
+            "lang": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "filters": {
+                "type": "object",
+                "properties": {"site": {"type": ["string", "null"]}},
+                "required": ["site"],
+                "additionalProperties": False,
+            },
+        },
+        "required": ["query", "limit", "lang", "filters"],
+        "additionalProperties": False,
+    },
+)
+
+
+def test_null_for_an_optional_argument_is_omitted_where_the_schema_allows_null() -> None:
+    # A strict-mode model sends every parameter, the optional ones as null.
+    expected = (
+        exp("search", ("limit",), query="cats", limit=5, filters={"site": {"$optional": "x.org"}}),
+    )
+    produced = [call("search", query="cats", limit=None, lang=None, filters={"site": None})]
+    s = run(expected, produced, tools=(STRICT,))
+    assert s.passed, s.reason
+    statuses = {a["name"]: a["status"] for a in s.details["calls"][0]["arguments"]}
+    assert statuses == {"query": "match", "limit": "omitted", "filters": "match", "lang": "omitted"}
+    assert s.details["metrics"]["argument_accuracy"] == 1.0
+    assert not run(expected, produced, tools=(STRICT,), bfcl_compat=True).passed
+    # A required argument sent as null is still wrong, and so is null where null is not allowed.
+    required = run((exp("search", query="cats"),), [call("search", query=None)], tools=(STRICT,))
+    assert required.reason == 'call 1: argument "query": expected "cats", got null'
+    s = run(
+        (exp("get_weather", ("unit",), city="x", unit="celsius"),),
+        [call("get_weather", city="x", unit=None)],
+    )
+    assert s.reason == 'call 1: argument "unit": expected "celsius", got null'
+
+
+WITH_DEFAULTS = ToolSpec(
+    "list_projects",
+    "",
+    {
+        "type": "object",
+        "properties": {
+            "user": {"type": "string"},
+            "sort": {"type": "string", "enum": ["asc", "desc"], "default": "asc"},
+            "limit": {"type": "integer", "default": 10},
+        },
+        "required": ["user"],
+    },
+)
+
+
+def test_an_argument_equal_to_the_schema_default_is_the_same_call() -> None:
+    tools = (WITH_DEFAULTS,)
+    # Sent with its default although the expectation leaves it out.
+    sent = run(
+        (exp("list_projects", user="ada"),),
+        [call("list_projects", user="ada", sort="asc")],
+        tools=tools,
+    )
+    assert sent.passed, sent.reason
+    assert sent.details["calls"][0]["arguments"][1]["status"] == "default"
+    # Left out although the expectation names the default value.
+    left = run(
+        (exp("list_projects", user="ada", limit=10),),
+        [call("list_projects", user="ada")],
+        tools=tools,
+    )
+    assert left.passed, left.reason
+    # Another value, or a default-less schema, is still unexpected / missing.
+    other = run(
+        (exp("list_projects", user="ada"),),
+        [call("list_projects", user="ada", sort="desc")],
+        tools=tools,
+    )
+    assert other.reason == 'call 1: argument "sort" was not expected (got "desc")'
+    missing = run(
+        (exp("list_projects", user="ada", limit=20),),
+        [call("list_projects", user="ada")],
+        tools=tools,
+    )
+    assert missing.reason == 'call 1: argument "limit" is missing (expected 20)'
+    # BFCL's checker has no such rule.
+    assert not run(
+        (exp("list_projects", user="ada"),),
+        [call("list_projects", user="ada", sort="asc")],
+        tools=tools,
+        bfcl_compat=True,
+    ).passed
+
+
 def test_required_argument_may_not_be_omitted() -> None:
     s = run((exp("get_weather", city="Oslo", unit="celsius"),), [call("get_weather", city="Oslo")])
     assert not s.passed

@@ -66,6 +66,13 @@ class MatchRules:
     """Normalise enum strings too (BFCL does; evalkit compares enum tokens exactly)."""
     int_for_float_in_arrays: bool = True
     """Accept ``[1, 3]`` for ``[1.0, 3.0]`` (BFCL does not inside arrays; evalkit does)."""
+    null_is_omitted: bool = True
+    """An argument (or nested key) that may be left out, sent as ``null`` where its schema
+    allows ``null``, counts as left out: OpenAI's strict mode makes every parameter required
+    and sends the optional ones as ``null`` (BFCL has no such rule)."""
+    schema_defaults: bool = True
+    """An argument sent with its schema's ``default``, or left out where the expected value is
+    that default, is the same call (BFCL has no such rule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,16 +197,36 @@ def _match_object(
             if _operator(exp, "$optional"):
                 continue
             return Mismatch(f".{key}", f"is missing (expected {describe(exp)})")
-        miss = match_value(got[key], exp, property_schema(schema, key), rules)
-        if miss is not None:
+        sub = property_schema(schema, key)
+        miss = match_value(got[key], exp, sub, rules)
+        if miss is not None and not (
+            _operator(exp, "$optional") and _null_omits(got[key], sub, rules)
+        ):
             return Mismatch(f".{key}{miss.path}", miss.message)
     for key in got:
-        if key not in expected:
+        if key not in expected and not _null_omits(got[key], property_schema(schema, key), rules):
             return Mismatch(f".{key}", f"was not expected (got {show(got[key])})")
     return None
 
 
-ArgumentStatus = Literal["match", "mismatch", "missing", "omitted", "unexpected", "unparsed"]
+def _null_omits(value: Any, schema: Mapping[str, Any] | None, rules: MatchRules) -> bool:
+    """Whether ``value`` is a ``null`` standing for "not sent" (see ``null_is_omitted``)."""
+    if value is not None or not rules.null_is_omitted:
+        return False
+    types = allowed_types(schema)
+    return types is not None and "null" in types
+
+
+def _is_default(value: Any, schema: Mapping[str, Any] | None, rules: MatchRules) -> bool:
+    """Whether ``value`` is the schema's declared ``default`` (see ``schema_defaults``)."""
+    if not rules.schema_defaults or not isinstance(schema, Mapping) or "default" not in schema:
+        return False
+    return match_value(value, schema["default"], schema, rules) is None
+
+
+ArgumentStatus = Literal[
+    "match", "mismatch", "missing", "omitted", "default", "unexpected", "unparsed"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,13 +235,15 @@ class ArgumentVerdict:
 
     name: str
     status: ArgumentStatus
-    """``omitted`` is an optional argument left out (fine); ``missing`` a required one;
+    """``omitted`` is an optional argument left out, or sent as ``null`` where the schema
+    allows it (fine); ``missing`` a required one left out; ``default``: sent with the schema's
+    default where nothing was expected, or left out where the default was expected (fine);
     ``unparsed``: the call's argument string was not a JSON object."""
     reason: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.status in ("match", "omitted")
+        return self.status in ("match", "omitted", "default")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "status": self.status, "ok": self.ok, "reason": self.reason}
@@ -255,23 +284,44 @@ def compare_call(
         return CallVerdict(True, unparsed, why)
     verdicts: list[ArgumentVerdict] = []
     for name, exp in expected.arguments.items():
+        schema = property_schema(parameters, name)
+        optional = name in expected.optional or _operator(exp, "$optional")
         if name not in call.arguments:
-            if name in expected.optional or _operator(exp, "$optional"):
+            if optional:
                 verdicts.append(ArgumentVerdict(name, "omitted"))
+            elif rules.schema_defaults and _default_expected(schema, exp, rules):
+                verdicts.append(ArgumentVerdict(name, "default"))
             else:
                 why = f'argument "{name}" is missing (expected {describe(exp)})'
                 verdicts.append(ArgumentVerdict(name, "missing", why))
             continue
-        miss = match_value(call.arguments[name], exp, property_schema(parameters, name), rules)
+        value = call.arguments[name]
+        miss = match_value(value, exp, schema, rules)
         if miss is None:
             verdicts.append(ArgumentVerdict(name, "match"))
+        elif optional and _null_omits(value, schema, rules):
+            verdicts.append(ArgumentVerdict(name, "omitted"))
         else:
             verdicts.append(
                 ArgumentVerdict(name, "mismatch", f'argument "{name}{miss.path}": {miss.message}')
             )
     for name, value in call.arguments.items():
-        if name not in expected.arguments:
+        if name in expected.arguments:
+            continue
+        schema = property_schema(parameters, name)
+        if _null_omits(value, schema, rules):
+            verdicts.append(ArgumentVerdict(name, "omitted"))
+        elif _is_default(value, schema, rules):
+            verdicts.append(ArgumentVerdict(name, "default"))
+        else:
             why = f'argument "{name}" was not expected (got {show(value)})'
             verdicts.append(ArgumentVerdict(name, "unexpected", why))
     first = next((v.reason for v in verdicts if not v.ok), "")
     return CallVerdict(True, tuple(verdicts), first)
+
+
+def _default_expected(schema: Mapping[str, Any] | None, expected: Any, rules: MatchRules) -> bool:
+    """Whether the schema's ``default`` satisfies ``expected``, so leaving it out is the same."""
+    if not isinstance(schema, Mapping) or "default" not in schema:
+        return False
+    return match_value(schema["default"], expected, schema, rules) is None

@@ -58,7 +58,8 @@ class ToolCalls(Scorer):
     """Compare non-enum strings after normalising case, whitespace and ``, . / - _ * ^``."""
     bfcl_compat: bool = False
     """Reproduce BFCL's checker where evalkit deliberately differs (greedy pairing, enum
-    strings normalised, no int for float inside arrays, schema never fails a case)."""
+    strings normalised, no int for float inside arrays, no null-as-omitted or schema-default
+    equivalence, schema never fails a case)."""
 
     def __post_init__(self) -> None:
         if self.schema not in ("auto", "fail", "report"):
@@ -79,6 +80,8 @@ class ToolCalls(Scorer):
             normalize_strings=self.normalize_strings,
             normalize_enum_strings=self.bfcl_compat,
             int_for_float_in_arrays=not self.bfcl_compat,
+            null_is_omitted=not self.bfcl_compat,
+            schema_defaults=not self.bfcl_compat,
         )
 
     def applies_to(self, case: Case) -> bool:
