@@ -1,0 +1,82 @@
+"""EvalSet.select: ids and glob patterns, tags, limit; bad filters named with close matches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from evalkit.dataset import EvalSet, Selection
+from evalkit.errors import InputError
+
+
+def eval_set() -> EvalSet:
+    rows: list[dict[str, Any]] = [
+        {"id": "refund-001", "input": "a", "tags": ["billing"]},
+        {"id": "ship-001", "input": "b", "tags": ["shipping", "hard"]},
+        {"id": "refund-002", "input": "c", "tags": ["billing", "hard"]},
+        {"id": "ship-002", "input": "d", "tags": ["shipping"]},
+        {"id": "refund-003", "input": "e"},
+    ]
+    return EvalSet.from_cases(rows, name="support")
+
+
+def ids(es: EvalSet) -> list[str]:
+    return [c.id for c in es.cases]
+
+
+def test_ids_and_globs_keep_file_order_and_record_the_selection() -> None:
+    es = eval_set()
+    sub = es.select(ids=["ship-002", "refund-*"])
+    assert ids(sub) == ["refund-001", "refund-002", "ship-002", "refund-003"]
+    assert sub.selection == Selection(("ship-002", "refund-*"), (), None, selected=4, of=5)
+    # the version names the file the cases came from; the selection says which of them
+    assert sub.version == es.version and sub.name == es.name
+    assert es.selection is None and len(es) == 5  # the original is untouched
+
+
+def test_a_tag_matches_any_and_filters_narrow_in_turn() -> None:
+    es = eval_set()
+    assert ids(es.select(tags=["hard", "shipping"])) == ["ship-001", "refund-002", "ship-002"]
+    assert ids(es.select(ids="refund-*", tags="hard")) == ["refund-002"]
+    # limit: the first N after the other filters, in file order
+    assert ids(es.select(tags="billing", limit=1)) == ["refund-001"]
+    assert ids(es.select(limit=2)) == ["refund-001", "ship-001"]
+    assert es.select(limit=99).selection == Selection((), (), 99, selected=5, of=5)
+
+
+def test_no_filter_is_the_whole_set() -> None:
+    es = eval_set()
+    assert es.select() is es and es.select(ids=[], tags=[]) is es
+
+
+def test_unknown_ids_and_tags_are_all_named_with_close_matches() -> None:
+    with pytest.raises(InputError) as info:
+        eval_set().select(ids=["refund-01", "refnd-*", "zzz"], tags=["biling"])
+    msg = str(info.value)
+    assert '--case refund-01: no case has this id; closest: "refund-001"' in msg
+    assert "--case refnd-*: no case id matches this pattern; closest:" in msg
+    # nothing close: a few valid ids show what one looks like
+    assert '--case zzz: no case has this id; ids include "refund-001"' in msg
+    assert '--tag biling: no case has this tag; closest: "billing"' in msg
+
+
+def test_an_empty_selection_and_a_bad_limit_are_bad_input() -> None:
+    with pytest.raises(InputError, match="leaves no case"):
+        eval_set().select(ids="ship-*", tags="billing")
+    with pytest.raises(InputError, match="--limit 0: must be >= 1"):
+        eval_set().select(limit=0)
+
+
+def test_a_selection_is_not_selected_again() -> None:
+    sub = eval_set().select(tags="billing")
+    with pytest.raises(InputError, match="already a selection"):
+        sub.select(limit=1)
+
+
+def test_selection_round_trips_and_compares_by_filters() -> None:
+    s = Selection(("b*", "a"), ("x",), 3, selected=2, of=9)
+    assert Selection.from_dict(s.to_dict()) == s
+    assert s.filters == Selection(("a", "b*", "a"), ("x",), 3).filters
+    assert s.filters != Selection(("a",), ("x",), 3).filters
+    assert s.describe() == "2 of 9 cases (--case b* --case a --tag x --limit 3)"
