@@ -35,6 +35,7 @@ from evalkit.providers.base import Request, Response, Usage
 __all__ = [
     "CHARS_PER_TOKEN",
     "MESSAGE_OVERHEAD_TOKENS",
+    "MIN_RATE",
     "Price",
     "PriceTable",
     "cost_of",
@@ -55,6 +56,12 @@ REPLY_PRIMING_TOKENS = 3
 """Tokens every chat request adds to prime the assistant's reply."""
 
 _PER_MILLION = 1_000_000
+MIN_RATE = 0.001
+"""The smallest non-zero rate accepted, USD per million tokens. No provider lists a price
+below it (the cheapest are about $0.02), while a per-1K price is 1,000 times and a per-token
+price 1,000,000 times smaller than the per-million one: ``input = 0.00015`` is gpt-4o-mini's
+per-1K rate, and accepting it would make a candidate look 1,000 times cheaper. ``0`` stays
+valid for a model that is explicitly free."""
 _OVERRIDE_KEYS = ("input", "output", "cached_input", "as_of", "source", "same_as")
 # What may follow a priced name and still be the same model: dates, "-latest", Bedrock's
 # "-v2:0" and Vertex's "@20241022". Anything else is a different model.
@@ -233,6 +240,16 @@ def _parse_override(
             rates[k] = None
         elif isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or math.isnan(v):
             problems.append(Problem(where, f"{k!r} = {v!r} must be a number >= 0 (USD per 1M)"))
+            rates[k] = None
+        elif 0 < v < MIN_RATE:
+            problems.append(
+                Problem(
+                    where,
+                    f"{k!r} = {v!r} is below ${MIN_RATE} per million tokens, which no provider "
+                    "charges; rates are USD per 1M tokens: multiply a per-1K price by 1,000 "
+                    "and a per-token price by 1,000,000 (0 means free)",
+                )
+            )
             rates[k] = None
         else:
             rates[k] = float(v)

@@ -8,6 +8,7 @@ import pytest
 from evalkit.dataset import Message, ToolSpec
 from evalkit.errors import ConfigError
 from evalkit.pricing import (
+    MIN_RATE,
     Price,
     cost_of,
     estimate_tokens,
@@ -32,8 +33,8 @@ def test_shipped_table_has_dates_sources_and_sane_rates() -> None:
     for name, p in table.prices.items():
         assert p.as_of and len(p.as_of) == 10, name
         assert p.source, name
-        assert 0 < p.input <= p.output, name
-        assert p.cached_input is None or p.cached_input <= p.input, name
+        assert MIN_RATE <= p.input <= p.output, name  # per million, not per 1K or per token
+        assert p.cached_input is None or MIN_RATE <= p.cached_input <= p.input, name
     for alias, target in raw["aliases"].items():
         assert target in table.prices, alias
 
@@ -120,6 +121,22 @@ def test_bad_overrides_list_every_problem() -> None:
     assert 'did you mean "cached_input"?' in text
     assert "same_as 'nonexistent' has no price" in text
     assert "[prices] d: must be a table" in text
+
+
+def test_per_1k_and_per_token_rates_are_rejected_with_the_fix() -> None:
+    # gpt-4o-mini's input price written per 1K tokens, and its output price per token.
+    with pytest.raises(ConfigError) as info:
+        load_prices({"mini": {"input": 0.00015, "output": 0.0000006}})
+    assert len(info.value.problems) == 2
+    text = str(info.value)
+    assert "'input' = 0.00015 is below $0.001 per million tokens" in text
+    assert "multiply a per-1K price by 1,000" in text
+    # Free stays free; the smallest real prices pass.
+    table = load_prices(
+        {"local": {"input": 0, "output": 0}, "nano": {"input": 0.02, "output": 0.1}}
+    )
+    assert cost_of("local", Usage(10**6, 10**6), {"local": {"input": 0, "output": 0}}) == 0.0
+    assert table.price_for("nano") is not None
 
 
 def test_price_round_trips() -> None:
