@@ -42,7 +42,7 @@ _EXPORTS = {
     "run": "evalkit.engine",
     "run_async": "evalkit.engine",
     "run_suite": "evalkit.engine",
-    "rescore": "evalkit.rescore",
+    "rescore": "evalkit.rescoring",
     "evaluate": "evalkit.api",
     "SuiteResult": "evalkit.api",
     "Comparison": "evalkit.comparison",

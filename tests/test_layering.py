@@ -25,7 +25,7 @@ STAGES: list[tuple[str, ...]] = [
         "runmeta",
         "engine_run",
         "engine",
-        "rescore",
+        "rescoring",
         "scorers",
     ),
     ("aggregate_types", "aggregate_per_case"),

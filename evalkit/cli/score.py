@@ -55,7 +55,7 @@ def add_parser(sub: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from evalkit.rescore import rescore_all
+    from evalkit.rescoring import rescore_all
     from evalkit.scoring import build_scorer
 
     if args.scorer and args.suite:

@@ -24,6 +24,9 @@ Decisions:
   (``cpu_bound`` scorers in worker processes, the others in the event loop, so async and judge
   scorers work) and :func:`~evalkit.scoring.closing_scorers`. A judge scorer calls its judge:
   that is the user's choice, and the response cache applies to it.
+- The module is ``rescoring`` and the function ``rescore`` (``evalkit.rescore``): a module
+  named like its function would shadow it as an attribute of the package once imported, and
+  type checkers would take ``evalkit.rescore`` for the module.
 - The manifest is the source's, with a new ``run_id``, the new ``scorers``, ``rescored_from``
   and ``finished_at``; its ``counts`` are the provider's and stay unchanged. Its status stays
   that of the source (``complete`` for a finished run); a run still marked ``running`` (in
@@ -34,8 +37,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
-import types
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -432,15 +433,3 @@ def _version() -> str:
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-class _CallableModule(types.ModuleType):
-    """``evalkit.rescore`` names both this module and its function. Once any code imports the
-    module (the CLI does), Python sets the package attribute to the module; making the module
-    callable keeps ``evalkit.rescore(run_dir, out_dir)`` working whichever came first."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Run:
-        return rescore(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
