@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from typing import Any
 
@@ -130,6 +131,16 @@ class PriceTable:
     prices: Mapping[str, Price]
     aliases: Mapping[str, str] = field(default_factory=dict)
 
+    @cached_property
+    def _folded(self) -> dict[str, str]:
+        """Lower-cased entry and alias names → the entry, so ``[prices] "My-Model"`` prices
+        ``my-model-2025-01-01`` too (look-ups lower-case the model ID before stripping)."""
+        out = {k.lower(): k for k in self.prices}
+        for alias, target in self.aliases.items():
+            if target in self.prices:
+                out.setdefault(alias.lower(), target)
+        return out
+
     def resolve(self, model: str) -> str | None:
         """The table entry ``model`` is priced by, or ``None``."""
         for name in _candidates(model):
@@ -137,6 +148,8 @@ class PriceTable:
                 return name
             if name in self.aliases and self.aliases[name] in self.prices:
                 return self.aliases[name]
+            if name.lower() in self._folded:
+                return self._folded[name.lower()]
         return None
 
     def price_for(self, model: str) -> Price | None:

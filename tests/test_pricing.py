@@ -139,6 +139,16 @@ def test_per_1k_and_per_token_rates_are_rejected_with_the_fix() -> None:
     assert table.price_for("nano") is not None
 
 
+def test_override_names_match_model_ids_case_insensitively() -> None:
+    # Shipped names are lower-case, so "GPT-4o" resolves; a user's mixed-case entry must too,
+    # also for a dated ID (which is lower-cased before its date is stripped).
+    table = load_prices({"Acme-Chat": {"input": 1.0, "output": 2.0}})
+    for model in ("Acme-Chat", "acme-chat", "ACME-CHAT", "Acme-Chat-2025-01-01", "acme/Acme-Chat"):
+        price = table.price_for(model)
+        assert price is not None and price.model == "Acme-Chat", model
+    assert table.price_for("acme-chat-pro") is None
+
+
 def test_price_round_trips() -> None:
     p = price_for("claude-3-5-haiku-20241022")
     assert p is not None
