@@ -317,10 +317,9 @@ def _apply(es: EvalSet, want: Selection) -> EvalSet:
     id_set = set(ids)
     picked: set[str] = set()
     for pattern in want.cases:
+        hits = {pattern} & id_set  # an id may itself hold "[" or "*": it matches itself
         if _GLOB & set(pattern):
-            hits = {i for i in ids if fnmatch.fnmatchcase(i, pattern)}
-        else:
-            hits = {pattern} & id_set
+            hits |= {i for i in ids if fnmatch.fnmatchcase(i, pattern)}
         if not hits:
             kind = "id matches this pattern" if _GLOB & set(pattern) else "has this id"
             problems.append(f"--case {pattern}: no case {kind}{_close(pattern, ids, 'id')}")

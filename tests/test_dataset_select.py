@@ -80,3 +80,9 @@ def test_selection_round_trips_and_compares_by_filters() -> None:
     assert s.filters == Selection(("a", "b*", "a"), ("x",), 3).filters
     assert s.filters != Selection(("a",), ("x",), 3).filters
     assert s.describe() == "2 of 9 cases (--case b* --case a --tag x --limit 3)"
+
+
+def test_an_id_with_glob_characters_matches_itself() -> None:
+    es = EvalSet.from_cases([{"id": "q[1]", "input": "a"}, {"id": "q1", "input": "b"}])
+    assert ids(es.select(ids="q[1]")) == ["q[1]", "q1"]  # itself, and what the pattern means
+    assert ids(es.select(ids="q[[]1]")) == ["q[1]"]
