@@ -170,8 +170,9 @@ def load_resume(
     new_scorers = [s.spec()["name"] for s in scorers]
     if old_scorers != new_scorers:
         raise RunError(
-            f"{where}: the scorers changed ({old_scorers} -> {new_scorers}); "
-            "resume with the same scorers, or re-score the finished run"
+            f"{where}: the scorers changed ({old_scorers} -> {new_scorers}); resume with the "
+            "same scorers, then score the finished run again with the new ones into another "
+            f"folder: evalkit score {run_dir} --out NEW_DIR [--scorer NAME ...]"
         )
     if int(manifest.get("repeats", 1)) != repeats:
         raise RunError(

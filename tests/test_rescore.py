@@ -250,3 +250,11 @@ def test_evalkit_rescore_is_the_function_even_after_its_module_is_imported(
     _run(tmp_path, key, [WordCount()])
     assert evalkit.rescore is rescore and "rescore" in evalkit.__all__
     assert evalkit.rescore(tmp_path / "run", tmp_path / "new").path == tmp_path / "new"
+
+
+def test_resuming_with_other_scorers_names_the_score_command(tmp_path: Path, key: str) -> None:
+    _run(tmp_path, key, [WordCount()])
+    cand = Candidate(name="cand", provider="scripted", model="gpt-4o-mini", options={"key": key})
+    opts = RunOptions(out_dir=tmp_path / "run", resume=True, progress="off")
+    with pytest.raises(RunError, match=r"evalkit score \S+run --out NEW_DIR"):
+        run(load_eval_set(tmp_path / "ds.jsonl"), cand, [build_scorer("contains")], opts)
