@@ -60,6 +60,14 @@ def test_cost_priced_from_usage_when_engine_gave_none() -> None:
 def test_engine_cost_wins_over_table() -> None:
     s = Cost().score(_ctx(cost=0.5))
     assert s.details["cost_usd"] == 0.5
+    # The engine priced it with the run's table (e.g. a [prices] override of gpt-4o); the
+    # shipped entry's page and date are not where that figure came from.
+    assert s.details["price_source"] == "engine: the run's price table"
+    assert s.details["price_as_of"] is None
+    # When the engine's figure is the shipped table's, the table's provenance stands.
+    same = Cost().score(_ctx(cost=0.0075))
+    assert same.details["price_source"] == "gpt-4o: OpenAI API pricing page"
+    assert same.details["price_as_of"]
 
 
 def test_budget_exceeded_fails_with_message() -> None:

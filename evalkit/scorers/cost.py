@@ -58,9 +58,15 @@ class Cost(Scorer):
             usage = usage_or_estimate(ctx.request, ctx.response)
         model = _model_of(ctx)
         price = load_prices(self.prices).price_for(model) if model else None
-        cost = ctx.cost_usd
-        if cost is None and price is not None:
-            cost = price.cost(usage)
+        own = price.cost(usage) if price is not None else None
+        cost = ctx.cost_usd if ctx.cost_usd is not None else own
+        # The engine prices with the run's table (the config's [prices]), which this scorer
+        # does not see: when its figure is not the one our table gives, our entry's source
+        # and date would be the wrong provenance.
+        if ctx.cost_usd is not None and (
+            own is None or not math.isclose(own, ctx.cost_usd, rel_tol=1e-9, abs_tol=1e-15)
+        ):
+            price = None
         details: dict[str, Any] = {
             "cost_usd": cost,
             "model": model,
@@ -145,7 +151,7 @@ def _model_of(ctx: ScoreContext) -> str | None:
 def _source(price: Any, engine_cost: float | None) -> str | None:
     if price is not None:
         return f"{price.model}: {price.source}" if price.source else price.model
-    return "engine" if engine_cost is not None else None
+    return "engine: the run's price table" if engine_cost is not None else None
 
 
 def _token_metrics(u: Usage) -> dict[str, float]:
