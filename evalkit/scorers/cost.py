@@ -1,9 +1,9 @@
 """Cost and latency: per-case scorers (``cost``, ``latency``) and run-level summaries.
 
-The scorers judge one record against a per-case budget; the run-level figures (total cost,
-cost per case and per tag, tokens in and out, latency p50/p95/max) are pure functions over
-records (:func:`cost_summary`, :func:`latency_percentiles`, :func:`run_metrics`) that the
-comparison calls, so a run budget is an ordinary gate (``cost.total``, ``latency.p95``).
+The scorers judge one record against a per-case budget. Run budgets are ordinary gates on
+the run metrics :mod:`evalkit.aggregate` computes (``cost.total``, ``latency.p95``); the pure
+functions here (:func:`cost_summary`, :func:`latency_percentiles`, :func:`run_metrics`) give the
+same figures plus per-tag, cached and estimated counts for notebooks and scripts.
 
 Unknown is never zero: an unpriced model gives a ``cost`` score with ``value=None``,
 ``passed=None`` and ``outcome="unpriced"`` (so the run shows ``cost.unpriced_rate``), and a
