@@ -432,6 +432,21 @@ def test_extra_and_missing_calls_fail() -> None:
     assert not extra.passed
     assert extra.reason.startswith("expected 1 tool call(s), got 2")
     assert extra.details["metrics"]["name_accuracy"] == 0.5
+    # The left-over call is named by position and arguments, not by its tool name alone.
+    three = run(
+        one,
+        [
+            call("get_time", city="Oslo"),
+            call("get_time", city="Rome"),
+            call("get_time", city="Paris"),
+        ],
+    )
+    left = [r["reason"] for r in three.details["calls"] if r["expected"] is None]
+    assert left == [
+        'unexpected call (produced call 1) to "get_time" with {"city": "Oslo"}',
+        'unexpected call (produced call 3) to "get_time" with {"city": "Paris"}',
+    ]
+    assert three.reason == "expected 1 tool call(s), got 3; " + left[0]
     two = (exp("get_time", city="Rome"), exp("get_time", city="Oslo"))
     assert not run(two, [call("get_time", city="Rome")]).passed
 

@@ -163,7 +163,7 @@ class ToolCalls(Scorer):
                 row["reason"] = (
                     f"expected {show(expected[ei].name)} but no call was left to match it"
                     if ei is not None
-                    else f"unexpected call to {show(calls[ci].name) if ci is not None else '?'}"
+                    else _unexpected(ci, calls)
                 )
             else:
                 row.update(ok=verdict.ok, name_ok=verdict.name_ok, reason=verdict.reason)
@@ -241,6 +241,16 @@ def _optimal(
     gains = [[weight(matrix[r][c]) for c in cols] for r in rows]
     row_ind, col_ind = linear_sum_assignment(gains, maximize=True)
     return [(rows[int(r)], cols[int(c)]) for r, c in zip(row_ind, col_ind, strict=True)]
+
+
+def _unexpected(ci: int | None, calls: Sequence[ToolCall]) -> str:
+    """Which produced call was left over, with its arguments: with two extra calls to the
+    same tool, the name alone does not say which one a reviewer should look at."""
+    if ci is None:
+        return "unexpected call"
+    c = calls[ci]
+    args = show(c.arguments) if c.arguments is not None else f"(unparsed) {show(c.raw_arguments)}"
+    return f"unexpected call (produced call {ci + 1}) to {show(c.name)} with {args}"
 
 
 def _tools(ctx: ScoreContext) -> dict[str, ToolSpec] | None:
