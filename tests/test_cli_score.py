@@ -167,3 +167,35 @@ def test_a_changed_eval_set_is_refused_the_same_one_elsewhere_accepted(
     assert read_run(tmp_path / "new" / "two").manifest["dataset"]["path"] == str(
         (tmp_path / "kept.jsonl").resolve()
     )
+
+
+def test_a_killed_rescore_leaves_no_out(tmp_path: Path, project: str) -> None:
+    """SIGKILL mid-scoring (a scorer blocked on "sleep"): --out never appears; only the hidden
+    temporary folder is left, and the same command then succeeds."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "sleepy.jsonl").write_text('{"id": "z", "input": "sleep", "expected": ["sleep"]}\n')
+    args = ["sleepy.jsonl", "--provider", PROVIDER, "--model", "m", "--out", "sleepy"]
+    assert main(["run", *args, "--no-progress"]) == 0
+    root = Path(__file__).resolve().parents[1]
+    cmd = [sys.executable, "-m", "evalkit", "score", "sleepy", "--out", "new", "--scorer"]
+    proc = subprocess.Popen(
+        [*cmd, "tests.helpers.pool_scorers:Sleeps"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    deadline = time.monotonic() + 30
+    while not [p for p in tmp_path.iterdir() if p.name.isdigit()]:  # Sleeps wrote its pid
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.02)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert not (tmp_path / "new").exists()
+    left = [p.name for p in tmp_path.iterdir() if ".rescore" in p.name]
+    assert len(left) == 1 and left[0].startswith(".new.rescore-")
+    assert main(["score", "sleepy", "--out", "new", "--scorer", "contains"]) == 0
+    assert read_run(tmp_path / "new").records[0].output == "echo: sleep"
