@@ -153,7 +153,8 @@ async def rescore_all_async(
     single: bool = False,
 ) -> list[Run]:
     """:func:`rescore_all` in the caller's event loop. Every run folder is checked (manifest,
-    eval set version, scorers, case fields) before any record is scored."""
+    eval set version, scorers, case fields) before any record is scored. ``single`` refuses a
+    folder of runs per candidate (what :func:`rescore`, which returns one run, needs)."""
     from evalkit.progress import make_progress
 
     src, out = Path(run_dir), Path(out_dir)
