@@ -45,15 +45,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.dataset import EvalSet, Message, ToolSpec
-from evalkit.engine import _check_unique_names, _rebuild_scorer, _sync
+from evalkit.engine import _check_unique_names, _sync
 from evalkit.engine_run import _scorer_processes, all_or_none
 from evalkit.errors import InputError, RunError
 from evalkit.providers.base import Request
-from evalkit.records import MANIFEST, RESULTS, Record, Run, RunWriter, dedupe, read_records
+from evalkit.records import RESULTS, Record, Run, RunWriter, dedupe, read_records
+from evalkit.rescoring_inputs import (
+    ScorerLike,
+    check_fields,
+    check_out,
+    eval_set_of,
+    scorers_for,
+    sources,
+)
 from evalkit.runmeta import candidate_from_manifest, read_manifest
 from evalkit.scoring import ScoreContext, Scorer, closing_scorers
 from evalkit.scoring_pool import ScoringPool
-from evalkit.suites import ScorerSpec
 
 if TYPE_CHECKING:
     from evalkit.config import Candidate, Project
@@ -61,10 +68,6 @@ if TYPE_CHECKING:
     from evalkit.progress import Progress, ProgressMode
 
 __all__ = ["ScorerLike", "rescore", "rescore_all", "rescore_all_async", "rescore_async"]
-
-ScorerLike = Scorer | str | ScorerSpec | Mapping[str, Any]
-"""A built scorer, a registered name or ``module:attr`` reference, a suite's
-:class:`~evalkit.config.ScorerSpec`, or ``{"name", "args", "threshold"}``."""
 
 
 @dataclass(frozen=True)
@@ -158,11 +161,11 @@ async def rescore_all_async(
     from evalkit.progress import make_progress
 
     src, out = Path(run_dir), Path(out_dir)
-    sources = _sources(src, single)
-    _check_out(out, src)
+    found = sources(src, single)
+    check_out(out, src)
     jobs = [
         _prepare(d, sub, scorers, project=project, suite=suite, eval_set=eval_set)
-        for d, sub in sources
+        for d, sub in found
     ]
     tmp = out.parent / f".{out.name}.rescore-{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir(parents=True)
@@ -184,38 +187,6 @@ async def rescore_all_async(
     return [read_run(out / j.sub if j.sub else out) for j in jobs]
 
 
-def _sources(src: Path, single: bool) -> list[tuple[Path, str | None]]:
-    """The run folders under ``src``: itself, or its sub-folders holding a manifest."""
-    if (src / MANIFEST).is_file():
-        return [(src, None)]
-    subs = sorted(d for d in src.iterdir() if (d / MANIFEST).is_file()) if src.is_dir() else []
-    if not subs:
-        raise RunError(
-            f"{src}: not a run folder (no {MANIFEST} there nor in its sub-folders); pass the "
-            "folder 'evalkit run' wrote (its --out)"
-        )
-    if single:
-        raise RunError(
-            f"{src}: holds one run per candidate ({', '.join(d.name for d in subs)}); re-score "
-            "one of them, or all with rescore_all() (CLI: evalkit score RUN_DIR --out NEW_DIR)"
-        )
-    return [(d, d.name) for d in subs]
-
-
-def _check_out(out: Path, src: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise RunError(
-            f"--out {out}: already exists and is not empty; a re-score writes a new run folder; "
-            "choose another --out or delete it"
-        )
-    o, s = out.resolve(), src.resolve()
-    if o == s or s in o.parents:
-        raise RunError(
-            f"--out {out}: is inside the run being re-scored ({src}), which is never modified; "
-            "choose a folder outside it"
-        )
-
-
 def _prepare(
     run_dir: Path,
     sub: str | None,
@@ -232,7 +203,7 @@ def _prepare(
             f"killed); finish it first with: evalkit run --resume {run_dir}"
         )
     candidate = candidate_from_manifest(m)
-    es, origin = _eval_set(run_dir, m, eval_set)
+    es, origin = eval_set_of(run_dir, m, eval_set)
     path = run_dir / RESULTS
     records = dedupe(read_records(path)) if path.exists() else ()
     cases = es.by_id()
@@ -242,124 +213,15 @@ def _prepare(
             f"{run_dir}: records of case(s) {unknown[:5]} that the eval set {es.name!r} does "
             "not hold; pass the eval set the run used with --dataset FILE (eval_set=)"
         )
-    built, scorer_origin = _scorers(run_dir, m, scorers, project, suite)
+    built, scorer_origin = scorers_for(run_dir, m, scorers, project, suite)
     if not built:
         raise InputError(
             f"{run_dir}: no scorers to run (the manifest records none); name them with "
             "--scorer NAME (scorers=[...]) or --config C --suite S"
         )
     _check_unique_names(built, {"suite": m.get("suite")} if m.get("suite") else None)
-    _check_fields(run_dir, built, records, cases, es.name)
+    check_fields(run_dir, built, records, cases, es.name)
     return _Job(run_dir, sub, m, es, candidate, tuple(built), records, {**origin, **scorer_origin})
-
-
-def _eval_set(
-    run_dir: Path, m: Mapping[str, Any], given: EvalSet | str | Path | None
-) -> tuple[EvalSet, dict[str, Any]]:
-    """The run's eval set, reloaded (or as given) and checked to be the same version."""
-    from evalkit.dataset import load_eval_set
-
-    ds = m.get("dataset") or {}
-    origin: dict[str, Any] = {}
-    if isinstance(given, EvalSet):
-        es = given
-    else:
-        path = given if given is not None else ds.get("path")
-        if not path:
-            raise RunError(
-                f"{run_dir}: the run's eval set was built in Python (no path in its manifest); "
-                "pass it: rescore(..., eval_set=EVAL_SET), or --dataset FILE"
-            )
-        if not Path(path).is_file():
-            raise RunError(
-                f"{run_dir}: its eval set {str(path)!r} is not there any more; restore it, or "
-                "pass the same eval set with --dataset FILE"
-            )
-        es = load_eval_set(path, name=ds.get("name"))
-        if given is not None:
-            origin["dataset"] = {**ds, "path": str(Path(path).resolve())}
-    if ds.get("version") != es.version:
-        raise RunError(
-            f"{run_dir}: the eval set {str(ds.get('path') or ds.get('name'))!r} changed since "
-            f"the run (version {str(ds.get('version'))[:12]} -> {es.version[:12]}); scoring its "
-            "answers against other cases would mislead; restore the eval set the run used (or "
-            "pass it with --dataset FILE), or run the new eval set anew"
-        )
-    return es, origin
-
-
-def _scorers(
-    run_dir: Path,
-    m: Mapping[str, Any],
-    given: Sequence[ScorerLike] | None,
-    project: Project | None,
-    suite: str | None,
-) -> tuple[list[Scorer], dict[str, Any]]:
-    """The scorers to run and, when a suite gave them, the manifest's new config and suite."""
-    if given is not None:
-        return [_build(s, i) for i, s in enumerate(given)], {}
-    config, recorded = m.get("config"), m.get("suite")
-    from_manifest = not (config and recorded and Path(config).is_file())
-    if project is None and suite is None and from_manifest:
-        return [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])], {}
-    from evalkit.config import load_config
-
-    if project is None:
-        if not config:
-            raise InputError(
-                f"{run_dir}: the run records no config to take suite {suite!r} from; pass "
-                "--config C (project=)"
-            )
-        project = load_config(config)
-    name = suite or recorded
-    if not name:
-        raise InputError(f"{run_dir}: the run records no suite; pass --suite S (suite=)")
-    where = f"{project.path}: [suites.{name}] scorers"
-    built = [s.build(where=where) for s in project.suite(name).scorers]
-    path = str(project.path) if project.path else config
-    return built, {"config": path, "suite": name}
-
-
-def _build(spec: ScorerLike, index: int) -> Scorer:
-    from evalkit.scoring import build_scorer
-
-    where = f"scorers[{index}]"
-    if isinstance(spec, Scorer):
-        return spec
-    if isinstance(spec, str):
-        return build_scorer(spec, where=f"{where} {spec!r}")
-    if isinstance(spec, ScorerSpec):
-        return spec.build(where=where)  # type: ignore[no-any-return]
-    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-        return build_scorer(spec["name"], spec.get("args"), spec.get("threshold"), where=where)
-    raise InputError(
-        f"{where}: {spec!r} is not a scorer; give a Scorer, a name or reference, a ScorerSpec "
-        "or {'name': ..., 'args': {...}, 'threshold': ...}"
-    )
-
-
-def _check_fields(
-    run_dir: Path,
-    scorers: Sequence[Scorer],
-    records: Sequence[Record],
-    cases: Mapping[str, Case],
-    name: str,
-) -> None:
-    """Refuse a scorer that needs a case field none of the answered cases sets: it would only
-    fill the new run with scorer errors. Where some cases lack it, each of them gets the
-    scorer error (or, with ``skip_missing``, no score), exactly as in a run."""
-    answered = {r.case_id for r in records if r.error is None}
-    problems = []
-    for s in scorers:
-        missing = [f for f in s.requires if not any(cases[c].has(f) for c in answered)]
-        if answered and missing and not s.skip_missing:
-            problems.append(f"scorer {s.name!r} needs case field(s) {missing}")
-    if problems:
-        raise InputError(
-            f"{run_dir}: {'; '.join(problems)}, which none of the {len(answered)} answered "
-            f"case(s) of eval set {name!r} sets; add the field(s) to the eval set (a new "
-            "version: run it anew), or leave the scorer out (--scorer for the ones to keep)"
-        )
 
 
 async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress) -> None:

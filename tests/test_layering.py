@@ -26,6 +26,7 @@ STAGES: list[tuple[str, ...]] = [
         "engine_run",
         "engine",
         "rescoring",
+        "rescoring_inputs",
         "scorers",
     ),
     ("aggregate_types", "aggregate_per_case"),
