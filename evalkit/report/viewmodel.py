@@ -20,6 +20,13 @@ from typing import Any
 from evalkit.compare import Comparison, Delta, SliceComparison, TextDiff
 from evalkit.report.bidi import shown
 from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
+from evalkit.report.partial import (
+    outside_lines,
+    outside_selection,
+    page_partial,
+    partial_view,
+    section_notes,
+)
 
 __all__ = ["HEADLINE_RUN_METRICS", "build_view", "format_value", "metric_row", "section_view"]
 
@@ -227,10 +234,16 @@ def _metric_tables(c: Comparison, scorers: Sequence[str]) -> dict[str, list[dict
 def section_view(c: Comparison) -> dict[str, Any]:
     """Everything the page shows for one comparison (see ``report.html.j2``)."""
     scorers = [s.name for s in c.overall.scorers]
-    cases = case_views(c.cases)
+    # Cases the other run never selected are one line, not rows (see evalkit.report.partial).
+    outside = outside_selection(c)
+    cases = case_views([r for r in c.cases if r.case_id not in outside])
     from evalkit.summary import estimated_note
 
-    notes = [c.dataset.note] if c.dataset.note else []
+    partial = partial_view(c)
+    if partial is not None:  # its coverage goes beside the verdict; the rest as notes
+        notes = section_notes(c, outside)
+    else:
+        notes = [c.dataset.note] if c.dataset.note else []
     if estimated_note(c.overall):
         notes.append(estimated_note(c.overall).capitalize() + ".")
     if not c.dataset.same_version and not c.dataset.note:
@@ -258,6 +271,11 @@ def section_view(c: Comparison) -> dict[str, Any]:
         or c.candidate.dataset
         or f"{shown(c.baseline.candidate)} vs {shown(c.candidate.candidate)}",
         "verdict": c.verdict.status,
+        "verdict_label": (
+            f"{c.verdict.status} · {partial['label']}" if partial else c.verdict.status
+        ),
+        "partial": partial,
+        "outside_selection": outside_lines(c, outside),
         "gates": [
             {"label": shown(f"{g.gate} ({g.rule})"), "passed": g.passed, "reason": shown(g.reason)}
             for g in c.verdict.results
@@ -313,10 +331,12 @@ def build_view(
             b, c = shown(s["baseline"]["name"]), shown(s["candidate"]["name"])
             s["name"] = f"{shown(s['name'])}: {b} → {c}"
     verdicts = [s["verdict"] for s in sections]
+    verdict = ("FAIL" if "FAIL" in verdicts else "PASS") if verdicts else None
     return {
         "title": title,
         "version": __version__,
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "verdict": ("FAIL" if "FAIL" in verdicts else "PASS") if verdicts else None,
+        "verdict": verdict,
+        **page_partial(sections, verdict),
         "sections": sections,
     }

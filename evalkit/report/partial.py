@@ -1,0 +1,170 @@
+"""A partial comparison (a run of selected cases, ``evalkit run --case/--tag/--limit``) on the
+page: the label its verdict badges carry, its coverage note, and which one-run-only cases a
+selection explains.
+
+A green PASS over 12 of 40 cases must not read as a PASS on the eval set, so the coverage
+goes on the badge itself (``PASS · partial 12/40``), not only into a note. And a case that the
+other run never selected is not news: listing the 28 unselected cases of a full baseline as
+"baseline only" buries the few that matter, so they become one line with their count. A case
+missing for another reason (an unfinished run, an eval set version that lacks it) is still
+listed. All of this is display: the comparison's statistics already cover only the cases both
+runs have, and nothing here changes them.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from evalkit.compare import CaseRow, Comparison, RunInfo
+from evalkit.dataset import Selection
+from evalkit.report.bidi import shown
+
+__all__ = [
+    "OutsideSelection",
+    "admits",
+    "outside_lines",
+    "outside_selection",
+    "page_partial",
+    "partial_view",
+    "section_notes",
+]
+
+_GLOB = frozenset("*?[")
+
+
+def admits(sel: Selection, case_id: str, tags: Sequence[str]) -> bool:
+    """Whether the selection's id and tag filters keep this case (its ``limit`` aside).
+
+    The same rule as :meth:`evalkit.dataset.EvalSet.select`: an id matches a ``--case`` value
+    equal to it, or a glob pattern; a case needs one of the ``--tag`` values when any is given.
+    """
+    if sel.cases and not any(
+        p == case_id or (_GLOB & set(p) and fnmatch.fnmatchcase(case_id, p)) for p in sel.cases
+    ):
+        return False
+    return not sel.tags or bool(set(tags) & set(sel.tags))
+
+
+def _left_out(sel: Selection | None, run: RunInfo, row: CaseRow, same_version: bool) -> bool:
+    """Whether ``run`` lacks the case because its selection did not pick it.
+
+    A run holding as many cases as its selection picked holds exactly those, so with the same
+    eval set version any other case was left out by the selection (by the filters or by the
+    limit). A run holding fewer is unfinished: then only the filters can tell, and a case they
+    keep counts as missing, even when a limit might have cut it; a missing case shown once too
+    often is better than one hidden.
+    """
+    if sel is None:
+        return False
+    if same_version and sel.selected and run.cases >= sel.selected:
+        return True
+    return not admits(sel, row.case_id, row.tags)
+
+
+@dataclass(frozen=True)
+class OutsideSelection:
+    """The one-run-only cases that a declared selection explains, by the side they are in."""
+
+    baseline: frozenset[str] = frozenset()
+    """Ids of baseline-only cases the candidate run's selection left out."""
+    candidate: frozenset[str] = frozenset()
+    """Ids of candidate-only cases the baseline run's selection left out."""
+
+    def __contains__(self, case_id: object) -> bool:
+        return case_id in self.baseline or case_id in self.candidate
+
+
+def outside_selection(c: Comparison) -> OutsideSelection:
+    """Which ``baseline_only`` / ``candidate_only`` rows are only outside the other run's
+    selection (see :func:`_left_out`); both empty for a comparison of whole runs."""
+    m = c.dataset
+    base: set[str] = set()
+    cand: set[str] = set()
+    for row in c.cases:
+        if row.status == "baseline_only":
+            sel, run, ids = m.candidate_selection, c.candidate, base
+        elif row.status == "candidate_only":
+            sel, run, ids = m.baseline_selection, c.baseline, cand
+        else:
+            continue
+        if _left_out(sel, run, row, m.same_version):
+            ids.add(row.case_id)
+    return OutsideSelection(frozenset(base), frozenset(cand))
+
+
+def partial_view(c: Comparison) -> dict[str, Any] | None:
+    """``{"label": "partial 12/40", "coverage": sentence}`` for a partial comparison, else
+    ``None``. The numbers are the cases compared (both runs have them) over the eval set's."""
+    m = c.dataset
+    if not m.partial:
+        return None
+    of = max(s.of for s in (m.baseline_selection, m.candidate_selection) if s is not None)
+    return {
+        "label": f"partial {m.shared}/{of}" if of else "partial",
+        "coverage": shown(
+            f"Partial: {m.coverage()}; only the {m.shared} case(s) of both runs are compared "
+            "and gated, not the whole eval set."
+        ),
+    }
+
+
+def section_notes(c: Comparison, outside: OutsideSelection) -> list[str]:
+    """The dataset notes of a partial comparison, without its coverage (shown at the badge)
+    and counting as listed only the one-run-only cases that are (the comparison's own note
+    says every such case is listed, which the page no longer does for unselected ones)."""
+    m = c.dataset
+    notes = []
+    if not m.same_version:
+        notes.append(
+            f"Eval set versions differ ({str(m.baseline_version)[:12]} vs "
+            f"{str(m.candidate_version)[:12]}); mismatch allowed, so only the {m.shared} "
+            "shared cases are compared."
+        )
+    b_only = m.baseline_only - len(outside.baseline)
+    c_only = m.candidate_only - len(outside.candidate)
+    if b_only or c_only:
+        notes.append(
+            f"{b_only} case(s) only in the baseline and {c_only} only in the candidate are "
+            "listed but not counted in the statistics."
+        )
+    return notes
+
+
+def outside_lines(c: Comparison, outside: OutsideSelection) -> list[str]:
+    """The one line per side that stands for the unlisted cases, e.g. ``28 case(s) of the
+    baseline run are outside the candidate run's selection (--case refund-*): not run there,
+    so neither listed nor compared.``"""
+    m = c.dataset
+    lines = []
+    for ids, here, there, sel in (
+        (outside.baseline, "baseline", "candidate", m.candidate_selection),
+        (outside.candidate, "candidate", "baseline", m.baseline_selection),
+    ):
+        if ids and sel is not None:
+            lines.append(
+                shown(
+                    f"{len(ids)} case(s) of the {here} run are outside the {there} run's "
+                    f"selection ({sel.flags()}): not run there, so neither listed nor compared."
+                )
+            )
+    return lines
+
+
+def page_partial(sections: Sequence[dict[str, Any]], verdict: str | None) -> dict[str, Any]:
+    """The page verdict's label and the coverage notes beside it: ``PASS · partial 12/40`` for
+    one partial comparison, ``PASS · partial: 2 of 3 comparisons`` for several."""
+    parts = [s for s in sections if s.get("partial")]
+    if verdict is None or not parts:
+        return {"verdict_label": verdict, "partial": []}
+    if len(sections) == 1:
+        label = f"{verdict} · {parts[0]['partial']['label']}"
+    else:
+        label = f"{verdict} · partial: {len(parts)} of {len(sections)} comparisons"
+    notes = [
+        {"name": s["name"] if len(sections) > 1 else "", "coverage": s["partial"]["coverage"]}
+        for s in parts
+    ]
+    return {"verdict_label": label, "partial": notes}

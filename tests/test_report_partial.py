@@ -1,0 +1,191 @@
+"""A partial comparison in the report: real runs through the scripted provider (a full baseline
+and a run of selected cases), the page opened in headless Chromium. The verdict badges carry
+the coverage, the cases the candidate never selected are one line instead of rows, and a
+selected case the candidate run lacks is still listed.
+
+The view-model tests below the browser ones cover the other shapes (a selected baseline, a
+limit, several comparisons) without a browser.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.cli import main
+from evalkit.compare import compare
+from evalkit.dataset import EvalSet, Selection
+from evalkit.records import read_run
+from evalkit.report.partial import admits
+from evalkit.report.viewmodel import build_view
+from tests.helpers.browser import launch, open_page
+
+PROVIDER = "tests.helpers.scripted_provider:ScriptedProvider"
+ROWS = [
+    {"id": f"refund-{i}", "input": f"r{i}", "expected": f"echo: r{i}", "tags": ["billing"]}
+    for i in range(1, 13)
+] + [
+    {"id": f"ship-{i}", "input": f"s{i}", "expected": f"echo: s{i}", "tags": ["shipping"]}
+    for i in range(1, 29)
+]  # 12 refund cases and 28 shipping cases: 40 in all
+
+
+def _run(ds: Path, out: Path, *flags: str) -> Path:
+    args = [
+        "run", str(ds), "--provider", PROVIDER, "--model", "m", "--option", "key=report-partial",
+        "--scorer", "exact_match", "--out", str(out), "--cache-dir", str(out.parent / "cache"),
+        "--no-progress", *flags,
+    ]  # fmt: skip
+    assert main(args) == 0
+    return out
+
+
+def _drop_case(run_dir: Path, case_id: str) -> None:
+    """As if the run had stopped before this case was written (resume would run it)."""
+    results = run_dir / "results.jsonl"
+    kept = [ln for ln in results.read_text().splitlines() if json.loads(ln)["case_id"] != case_id]
+    results.write_text("".join(ln + "\n" for ln in kept))
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("partial")
+    ds = tmp / "support.jsonl"
+    ds.write_text("".join(json.dumps(r) + "\n" for r in ROWS))
+    base = _run(ds, tmp / "base")
+    cand = _run(ds, tmp / "cand", "--case", "refund-*")
+    short = _run(ds, tmp / "short", "--case", "refund-*")
+    _drop_case(short, "refund-5")
+    return {"dir": tmp, "ds": ds, "base": base, "cand": cand, "short": short}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with launch() as b:
+        yield b
+
+
+def _report(runs: dict[str, Path], cand: str, name: str) -> Path:
+    out = runs["dir"] / f"{name}.html"
+    assert main(["report", str(runs["base"]), str(runs[cand]), "--out", str(out)]) == 0
+    return out
+
+
+def _ids(page: Any) -> list[str]:
+    return page.locator("section:not(.hidden) tbody.rows tr.case td.id").all_inner_texts()
+
+
+def test_badges_carry_the_coverage_and_unselected_cases_are_one_line(
+    browser: Any, runs: dict[str, Path]
+) -> None:
+    page, watch = open_page(browser, _report(runs, "cand", "selected"))
+    assert watch.clean, watch
+    assert page.inner_text("#overall-verdict") == "PASS · partial 12/40"
+    assert "partial" in (page.get_attribute("#overall-verdict", "class") or "")
+    coverage = page.inner_text("#overall-coverage-0")
+    assert "12 of 40 cases selected in the candidate run (--case refund-*)" in coverage
+    section = page.locator("#section-0")
+    assert section.locator("h2 .verdict").inner_text() == "PASS · partial 12/40"
+    assert "12 of 40 cases selected" in section.locator(".partial-note").inner_text()
+
+    ids = _ids(page)
+    assert sorted(ids) == sorted(f"refund-{i}" for i in range(1, 13))  # no "ship-*" row
+    assert section.locator(".badge.baseline_only").count() == 0
+    line = section.locator(".outside-selection").inner_text()
+    assert line.startswith("28 case(s) of the baseline run are outside the candidate run's")
+    assert "(--case refund-*)" in line
+    # the notes no longer claim the 28 are listed
+    assert "listed" not in " ".join(section.locator("p.note").all_inner_texts())
+    page.close()
+
+
+def test_a_selected_case_the_candidate_run_lacks_is_still_listed(
+    browser: Any, runs: dict[str, Path]
+) -> None:
+    page, watch = open_page(browser, _report(runs, "short", "short"))
+    assert watch.clean, watch
+    assert page.inner_text("#overall-verdict") == "PASS · partial 11/40"
+    section = page.locator("#section-0")
+    assert section.locator("p .badge.baseline_only").inner_text() == "1 baseline only"
+    assert section.locator("tr.case .badge.baseline_only").count() == 1
+    ids = _ids(page)
+    assert "refund-5" in ids and len(ids) == 12 and not any(i.startswith("ship-") for i in ids)
+    assert section.locator(".outside-selection").inner_text().startswith("28 case(s)")
+    notes = " ".join(section.locator("p.note").all_inner_texts())
+    assert "1 case(s) only in the baseline and 0 only in the candidate are listed" in notes
+    page.close()
+
+
+def test_statistics_and_the_summaries_are_unchanged(
+    runs: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base, short = read_run(runs["base"]), read_run(runs["short"])
+    c = compare(base, short, n_boot=50)
+    assert c.overall.cases == 11 and c.dataset.baseline_only == 29
+    assert sum(1 for r in c.cases if r.status == "baseline_only") == 29  # the data keeps all
+    view = build_view(c)["sections"][0]
+    assert view["n_cases"] == 11 and view["counts"]["baseline_only"] == 1
+    md = runs["dir"] / "cmp.md"
+    assert main(["compare", str(runs["base"]), str(runs["short"]), "--markdown", str(md)]) == 0
+    partial = "PASS (partial: 12 of 40 cases selected in the candidate run (--case refund-*))"
+    assert partial in capsys.readouterr().out
+    assert partial.replace("*", "\\*") in md.read_text()  # Markdown-escaped
+
+
+# ------------------------------------------------------------------ view model, no browser
+
+
+def test_a_selected_baseline_hides_candidate_only_cases_and_a_limit_counts(
+    runs: dict[str, Path],
+) -> None:
+    limited = _run(runs["ds"], runs["dir"] / "limited", "--tag", "shipping", "--limit", "5")
+    c = compare(read_run(limited), read_run(runs["base"]), n_boot=20)
+    view = build_view(c)
+    s = view["sections"][0]
+    assert view["verdict_label"] == "PASS · partial 5/40" == s["verdict_label"]
+    assert [r["st"] for r in s["cases"]].count("candidate_only") == 0
+    assert len(s["cases"]) == 5
+    assert s["outside_selection"] == [
+        "35 case(s) of the candidate run are outside the baseline run's selection "
+        "(--tag shipping --limit 5): not run there, so neither listed nor compared."
+    ]
+    # unfinished, the limit cannot say which shipping cases it cut: those stay listed
+    _drop_case(limited, "ship-2")
+    s = build_view(compare(read_run(limited), read_run(runs["base"]), n_boot=20))["sections"][0]
+    listed = {r["id"] for r in s["cases"] if r["st"] == "candidate_only"}
+    assert listed == {f"ship-{i}" for i in range(1, 29)} - {"ship-1", "ship-3", "ship-4", "ship-5"}
+    assert s["outside_selection"][0].startswith("12 case(s) of the candidate run")
+
+
+def test_whole_runs_and_several_comparisons(runs: dict[str, Path]) -> None:
+    base, cand = read_run(runs["base"]), read_run(runs["cand"])
+    whole = build_view(compare(base, base, n_boot=20))
+    assert whole["verdict_label"] == "PASS" and whole["partial"] == []
+    assert whole["sections"][0]["partial"] is None
+    assert whole["sections"][0]["outside_selection"] == []
+    both = build_view([compare(base, base, n_boot=20), compare(base, cand, n_boot=20)])
+    assert both["verdict_label"] == "PASS · partial: 1 of 2 comparisons"
+    assert [s["verdict_label"] for s in both["sections"]] == ["PASS", "PASS · partial 12/40"]
+    assert len(both["partial"]) == 1 and both["partial"][0]["name"]
+
+
+@pytest.mark.parametrize(
+    "cases, tags",
+    [
+        (("refund-*",), ()),
+        (("ship-1", "refund-1[0-2]"), ()),
+        ((), ("billing",)),
+        (("ship-?",), ("shipping", "nope")),
+        (("refund-1*",), ("billing",)),
+    ],
+)
+def test_admits_agrees_with_eval_set_select(cases: tuple[str, ...], tags: tuple[str, ...]) -> None:
+    es = EvalSet.from_cases(ROWS)
+    known = {t for r in ROWS for t in r["tags"]}
+    picked = {c.id for c in es.select(ids=cases, tags=[t for t in tags if t in known])}
+    sel = Selection(cases, tags)
+    assert {c.id for c in es if admits(sel, c.id, c.tags)} == picked
