@@ -166,12 +166,14 @@ def run_metrics(records: Sequence[Record], *, cases: int | None = None) -> RunMe
     lat = np.array([r.latency_ms for r in records if r.latency_ms is not None], dtype=float)
     kinds = Counter(r.error.kind for r in records if r.error is not None)
     total = float(sum(costs)) if costs else None
+    unknown = sum(1 for r in records if r.cost is None and r.error is None)
     return RunMetrics(
         cases=cases if cases is not None else len({r.case_id for r in records}),
         records=len(records),
         cost_total=total,
-        cost_per_case=total / len(costs) if total is not None else None,
-        cost_unknown=sum(1 for r in records if r.cost is None and r.error is None),
+        # Unknown when any answered record is unpriced: see RunMetrics.cost_per_case.
+        cost_per_case=total / len(costs) if total is not None and not unknown else None,
+        cost_unknown=unknown,
         input_tokens=sum(r.usage.input_tokens or 0 for r in records),
         output_tokens=sum(r.usage.output_tokens or 0 for r in records),
         latency_p50=float(np.percentile(lat, 50)) if lat.size else None,

@@ -103,12 +103,16 @@ class RunMetrics:
     cases: int
     records: int
     cost_total: float | None
-    """USD over records with a known price; ``None`` when no record had one."""
+    """USD over records with a known price; ``None`` when no record had one. The gate metric
+    ``cost.total`` is ``None`` when ``cost_unknown`` > 0; this priced part is
+    ``cost.priced_total``."""
     cost_per_case: float | None
-    """``cost_total`` per priced record (one call of one case)."""
+    """``cost_total`` per answered record (one call of one case); ``None`` when any answered
+    record is unpriced, as a mean of the priced ones alone hides a move to an unpriced model."""
     cost_unknown: int
-    """Records without a known price (not counted as zero)."""
+    """Answered records without a known price (not counted as zero)."""
     input_tokens: int
+    """Sum over all records (an errored record has none)."""
     output_tokens: int
     latency_p50: float | None
     """Milliseconds, over records that have a latency."""
@@ -125,15 +129,32 @@ class RunMetrics:
     def error_rate(self) -> float | None:
         return self.errors / self.records if self.records else None
 
+    @property
+    def answered(self) -> int:
+        """Records with a response (every record but the errored ones)."""
+        return max(self.records - self.errors, 0)
+
+    def unpriced_text(self) -> str:
+        """``"unknown: 5 of 10 answered records unpriced"``, or ``""`` when every answered
+        record has a price: the words every view shows beside an unknown ``cost.*`` value."""
+        if not self.cost_unknown:
+            return ""
+        return f"unknown: {self.cost_unknown} of {self.answered} answered records unpriced"
+
     def metrics(self) -> dict[str, float | None]:
         """The flat ``name → value`` map gates look up (see :data:`RUN_METRICS`)."""
-        n = self.records or None
-        # An unknown price makes the total unknown: a budget gate must not pass on a partial
-        # sum. The priced part stays visible as cost.priced_total.
+        n = self.answered
+        # An unknown price makes the total and the per-case cost unknown: a budget gate must
+        # not pass on a partial sum, nor a rise gate on the mean of the priced records alone
+        # (half the calls moved to an unpriced model would read as "no change"). The priced
+        # part stays visible as cost.priced_total.
+        known = self.cost_unknown == 0
+        # Per answered record: an errored call used no tokens, and counting it would halve
+        # the figure when half the calls fail (fewer tokens, not a cheaper prompt).
         return {
-            "cost.total": self.cost_total if self.cost_unknown == 0 else None,
+            "cost.total": self.cost_total if known else None,
             "cost.priced_total": self.cost_total,
-            "cost.per_case": self.cost_per_case,
+            "cost.per_case": self.cost_per_case if known else None,
             "tokens.input": float(self.input_tokens),
             "tokens.output": float(self.output_tokens),
             "tokens.input_per_case": self.input_tokens / n if n else None,

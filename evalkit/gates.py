@@ -19,7 +19,7 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from evalkit.aggregate import RunAggregate, aggregate, scorer_names
+from evalkit.aggregate import RunAggregate, RunMetrics, aggregate, scorer_names
 from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
 from evalkit.config import Gate
 from evalkit.errors import did_you_mean
@@ -49,6 +49,36 @@ def _ci(low: float | None, high: float | None) -> str:
 
 def _where(gate: Gate) -> str:
     return f" on cases tagged {gate.tag!r}" if gate.tag else ""
+
+
+_COST_METRICS = ("cost.total", "cost.per_case")
+"""Run metrics that are unknown (``None``) when any answered record is unpriced."""
+
+
+def _why_unknown(metric: str, run: RunMetrics, models: Sequence[str] = ()) -> str:
+    """Why a run metric has no value, in words: for a cost metric, how many answered records
+    are unpriced (and which models they report), so "cannot compare" says what to fix."""
+    if metric not in _COST_METRICS or not run.cost_unknown:
+        return ""
+    named = ", ".join(repr(m) for m in models[:3]) + (", ..." if len(models) > 3 else "")
+    which = f", {'model' if len(models) == 1 else 'models'} {named}" if named else ""
+    return f" ({run.unpriced_text()}{which})"
+
+
+def _unpriced_models(cmp: Comparison, tag: str | None, side: str) -> list[str]:
+    """Models reported by ``side``'s answered cases without a known cost, first seen first."""
+    out: dict[str, None] = {}
+    for row in cmp.rows(tag=tag):
+        cell = getattr(row, side)
+        if cell is not None and cell.error is None and cell.cost is None and cell.model:
+            out.setdefault(cell.model, None)
+    return list(out)
+
+
+_PRICE_HINT = (
+    "add a [prices] entry for the model to the config (USD per 1M tokens, or same_as = a "
+    "priced model) and run again; cached answers are re-priced without a new call"
+)
 
 
 def _unknown_metric(gate: Gate, rule: str, known: list[str]) -> GateResult:
@@ -105,9 +135,15 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
     delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, [m.metric for m in sl.metrics])
     if delta is None:
         return _unknown_metric(gate, rule, [m.metric for m in cmp.overall.metrics])
+    why = {
+        side: _why_unknown(gate.metric, run, _unpriced_models(cmp, gate.tag, side))
+        for side, run in (("baseline", sl.baseline_run), ("candidate", sl.candidate_run))
+    }
     if rule in ("min", "max"):
-        return _absolute(gate, rule, delta.candidate, delta.candidate_ci, delta.n)
-    return _delta_rule(gate, rule, delta)
+        return _absolute(
+            gate, rule, delta.candidate, delta.candidate_ci, delta.n, why=why["candidate"]
+        )
+    return _delta_rule(gate, rule, delta, why)
 
 
 def _implicit_rate(metric: str, known: Sequence[str]) -> Delta | None:
@@ -119,11 +155,19 @@ def _implicit_rate(metric: str, known: Sequence[str]) -> Delta | None:
 
 
 def _absolute(
-    gate: Gate, rule: str, value: float | None, ci: tuple[float | None, float | None], n: int
+    gate: Gate,
+    rule: str,
+    value: float | None,
+    ci: tuple[float | None, float | None],
+    n: int,
+    *,
+    why: str = "",
 ) -> GateResult:
     bound = getattr(gate, rule)
     name = f"{gate.metric}{_where(gate)}"
     if value is None:
+        if why:
+            return _result(gate, rule, False, f"{name} has no value{why}; {_PRICE_HINT}")
         return _result(gate, rule, False, f"{name} has no value (nothing was measured)")
     ok = value >= bound if rule == "min" else value <= bound
     op = (">=" if ok else "<") if rule == "min" else ("<=" if ok else ">")
@@ -137,12 +181,17 @@ def _absolute(
     )
 
 
-def _delta_rule(gate: Gate, rule: str, d: Delta) -> GateResult:
+def _delta_rule(
+    gate: Gate, rule: str, d: Delta, why: Mapping[str, str] | None = None
+) -> GateResult:
     name = f"{gate.metric}{_where(gate)}"
     limit = getattr(gate, rule)
     if d.baseline is None or d.candidate is None or d.delta is None:
-        side = "baseline" if d.baseline is None else "candidate"
-        return _result(gate, rule, False, f"{name} has no value in the {side}; cannot compare")
+        sides = [s for s, v in (("baseline", d.baseline), ("candidate", d.candidate)) if v is None]
+        why = why or {}
+        text = " and ".join(f"the {s}{why.get(s, '')}" for s in sides or ["candidate"])
+        hint = f"; {_PRICE_HINT}" if any(why.get(s) for s in sides) else ""
+        return _result(gate, rule, False, f"{name} has no value in {text}; cannot compare{hint}")
     stats = ", ".join(
         x
         for x in (
@@ -291,11 +340,15 @@ def check_thresholds(
                 cache[gate.tag] = aggregate(
                     records, tag=gate.tag, scorers=names, n_boot=n_boot, seed=seed
                 )
-            results.append(_threshold(cache[gate.tag], gate, rule))
+            tagged = [r for r in records if gate.tag is None or gate.tag in r.tags]
+            results.append(_threshold(cache[gate.tag], gate, rule, tagged))
     return Verdict(tuple(results))
 
 
-def _threshold(agg: RunAggregate, gate: Gate, rule: str) -> GateResult:
+def _threshold(
+    agg: RunAggregate, gate: Gate, rule: str, records: Sequence[Record] = ()
+) -> GateResult:
+    """One ``min``/``max`` rule on ``agg``; ``records`` (the slice's) name unpriced models."""
     if agg.run.records == 0:
         return _result(
             gate,
@@ -311,4 +364,6 @@ def _threshold(agg: RunAggregate, gate: Gate, rule: str) -> GateResult:
     est = agg.estimate(gate.metric)
     value = metrics.get(gate.metric, 0.0)
     ci = (est.low, est.high) if est else (None, None)
-    return _absolute(gate, rule, value, ci, est.n if est else 0)
+    unpriced = [r.model for r in records if r.cost is None and r.error is None and r.model]
+    why = _why_unknown(gate.metric, agg.run, list(dict.fromkeys(unpriced)))
+    return _absolute(gate, rule, value, ci, est.n if est else 0, why=why)

@@ -95,7 +95,7 @@ def test_run_metrics_cost_tokens_latency_and_unknown_price() -> None:
     ]
     rm = run_metrics(recs)
     assert rm.cost_total == pytest.approx(0.006)
-    assert rm.cost_per_case == pytest.approx(0.003)  # over priced records only
+    assert rm.cost_per_case is None  # unknown: one answered record is unpriced
     assert rm.cost_unknown == 1
     assert rm.input_tokens == 30 and rm.output_tokens == 15
     assert rm.latency_p50 == pytest.approx(200) and rm.latency_max == pytest.approx(300)
@@ -339,3 +339,36 @@ def test_aggregate_by_tag_equals_aggregating_each_tag_separately() -> None:
     assert set(by) == {"t0", "t1", "t2", "t3", "many", "x", "odd-repeat"}
     for t, agg in by.items():
         assert agg == aggregate(recs, tag=t, scorers=names), t
+
+
+def test_cost_per_case_is_unknown_when_any_answered_record_is_unpriced() -> None:
+    # Half the traffic moved to a model with no price: the priced half alone would say the
+    # cost per call did not change, which is exactly what a "did it double?" gate must not see.
+    recs = [make_record(f"c{i}", cost=0.01 if i % 2 == 0 else None) for i in range(10)]
+    rm = run_metrics(recs)
+    assert rm.cost_unknown == 5
+    assert rm.cost_per_case is None
+    m = rm.metrics()
+    assert m["cost.per_case"] is None and m["cost.total"] is None
+    assert m["cost.priced_total"] == pytest.approx(0.05)
+    assert rm.unpriced_text() == "unknown: 5 of 10 answered records unpriced"
+    # Errored records have no cost and are neither priced nor unpriced.
+    ok = run_metrics([make_record("a", cost=0.01), make_record("b", error="timeout")])
+    assert ok.cost_unknown == 0 and ok.unpriced_text() == ""
+    assert ok.metrics()["cost.per_case"] == pytest.approx(0.01)
+    # A stored run metrics dict from before the fix (partial mean beside unpriced records)
+    # still reads as unknown.
+    old = type(rm).from_dict(rm.to_dict() | {"cost_per_case": 0.01})
+    assert old.metrics()["cost.per_case"] is None
+
+
+def test_tokens_per_case_divide_by_answered_records() -> None:
+    recs = [make_record(f"c{i}", tokens=(100, 20)) for i in range(5)]
+    recs += [make_record(f"e{i}", error="timeout") for i in range(5)]
+    m = run_metrics(recs).metrics()
+    assert m["tokens.input"] == 500 and m["tokens.output"] == 100
+    assert m["tokens.input_per_case"] == pytest.approx(100)  # not 50
+    assert m["tokens.output_per_case"] == pytest.approx(20)  # not 10
+    none_answered = run_metrics([make_record("e", error="timeout")]).metrics()
+    assert none_answered["tokens.input_per_case"] is None
+    assert none_answered["tokens.output_per_case"] is None

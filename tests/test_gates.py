@@ -178,3 +178,33 @@ def test_numbers_in_reasons_show_float_noise_as_zero() -> None:
 
     assert fmt(-1e-12) == "0" and fmt(5.55e-17) == "0"
     assert fmt(-0.333) == "−0.333" and fmt(0.25) == "0.25"
+
+
+def test_cost_rise_gate_fails_when_half_the_candidate_is_unpriced(tmp_path: Path) -> None:
+    # The reviewer's case: the candidate sends half its calls to a model without a price.
+    base = [make_record(f"c{i}", cost=0.01) for i in range(10)]
+    cand = [
+        make_record(
+            f"c{i}",
+            cost=0.01 if i % 2 == 0 else None,
+            model="gpt-4o-mini" if i % 2 == 0 else "acme-chat-9",
+            candidate="cand",
+        )
+        for i in range(10)
+    ]
+    b = make_run(tmp_path / "b", base)
+    c = make_run(tmp_path / "c", cand, candidate=candidate_dict("cand"))
+    cmp = compare(b, c)
+    status, reason = _one(cmp, Gate("cost.per_case", max_rise_pct=10))
+    assert status == "fail"
+    assert "cost.per_case has no value in the candidate" in reason
+    assert "unknown: 5 of 10 answered records unpriced" in reason
+    assert "'acme-chat-9'" in reason and "[prices]" in reason and "cannot compare" in reason
+    status, reason = _one(cmp, Gate("cost.total", max=1.0))
+    assert status == "fail" and "unknown: 5 of 10 answered records unpriced" in reason
+    # The same candidate checked alone (no baseline) says the same.
+    (single,) = check_thresholds(c, [Gate("cost.per_case", max=1.0)]).results
+    assert single.status == "fail" and "5 of 10 answered records unpriced" in single.reason
+    # Unknown on the baseline side is named as such.
+    status, reason = _one(compare(c, b), Gate("cost.per_case", max_rise_pct=10))
+    assert status == "fail" and "no value in the baseline" in reason
