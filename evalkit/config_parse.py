@@ -73,6 +73,8 @@ def parse_project(
             Problem(f"{where}: prices", "must be a table of model = {input, output, cached_input}")
         )
         prices = {}
+    else:
+        problems += _price_problems(prices, where)
     if problems:
         raise ConfigError(problems)
 
@@ -89,6 +91,19 @@ def parse_project(
         reports_dir=folder("reports_dir", "reports"),
         prices=prices,
     )
+
+
+def _price_problems(prices: Mapping[str, Any], where: str) -> list[Problem]:
+    """Every bad ``[prices]`` entry, checked by the same rules the engine prices with, so a
+    negative or per-1K rate is a config error now rather than an abort after the first paid
+    response."""
+    from evalkit.pricing import load_prices  # pricing is not needed to read the other tables
+
+    try:
+        load_prices(prices, where=f"{where}: [prices]")
+    except ConfigError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _parse_candidate(

@@ -252,7 +252,13 @@ def _parse_override(
                 problems.append(Problem(where, f"{k!r} is missing; give USD per million tokens"))
             rates[k] = None
         elif isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or math.isnan(v):
-            problems.append(Problem(where, f"{k!r} = {v!r} must be a number >= 0 (USD per 1M)"))
+            problems.append(
+                Problem(
+                    where,
+                    f"{k!r} = {v!r} must be a number >= 0; give the list price in USD per "
+                    "million tokens (0 for a free model)",
+                )
+            )
             rates[k] = None
         elif 0 < v < MIN_RATE:
             problems.append(

@@ -215,3 +215,30 @@ scorers = [
         "scorer's name, so one would hide the other; list it once, or name this one with "
         'as = "..." to use the scorer twice',
     ]
+
+
+def test_bad_prices_are_a_config_error_at_load(tmp_path: Path) -> None:
+    # Found at load, naming the file, the [prices] key and the fix, and beside the file's
+    # other problems; not when the engine prices its first (paid) response.
+    prices = (
+        '\n[prices]\n"my-model" = { input = -1, output = 2 }\n'
+        '"per-1k" = { input = 0.00015, output = 2.0 }\n'
+        '"ok-model" = { input = 1.0, output = 2.0 }\n'
+    )
+    bad = GOOD.replace('provider = "openai"', 'provider = "openai"\nmodl = 1', 1) + prices
+    path = project_dir(tmp_path, bad) / "evalkit.toml"
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    text = str(info.value)
+    wheres = [p.where for p in info.value.problems]
+    assert f"{path}: [prices] my-model" in wheres and f"{path}: [prices] per-1k" in wheres
+    assert "'input' = -1 must be a number >= 0" in text and "0 for a free model" in text
+    assert "multiply a per-1K price by 1,000" in text
+    assert "[candidates.base] modl: unknown key" in text  # every problem of the file at once
+    assert len(info.value.problems) == 3
+
+
+def test_valid_prices_load_as_written(tmp_path: Path) -> None:
+    text = GOOD + '\n[prices]\n"my-model" = { input = 1, output = 2 }\n'
+    project = load_config(project_dir(tmp_path, text) / "evalkit.toml")
+    assert project.prices == {"my-model": {"input": 1, "output": 2}}
