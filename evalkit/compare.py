@@ -185,7 +185,8 @@ def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch
     if len(ids_b) != shared or len(ids_c) != shared:
         notes.append(
             f"{len(ids_b - ids_c)} case(s) only in the baseline and {len(ids_c - ids_b)} only "
-            "in the candidate are listed but not counted in the statistics"
+            "in the candidate are not counted in the statistics (the report lists those a "
+            "selection did not leave out)"
         )
     return DatasetMatch(
         same_version=same,
