@@ -301,12 +301,19 @@ class CandidateRun:
             )
 
     def _with_usage(self, req: Request, resp: Response) -> Response:
+        """The response with every token count the provider left out estimated and flagged
+        (``usage.estimated``), by :func:`evalkit.pricing.usage_or_estimate`: the rule the
+        ``cost`` scorer applies, so the record is priced whenever its score is, at the same
+        figure. Estimating only when both counts were missing left a record with an input
+        count alone unpriced while its score priced an estimate."""
         u = resp.usage
-        if u.input_tokens is None and u.output_tokens is None and self._estimate is not None:
-            from dataclasses import replace
+        if self._estimate is None or (u.input_tokens is not None and u.output_tokens is not None):
+            return resp
+        from dataclasses import replace
 
-            return replace(resp, usage=self._estimate(req, resp))
-        return resp
+        from evalkit.pricing import usage_or_estimate
+
+        return replace(resp, usage=usage_or_estimate(req, resp))
 
     def _price(self, req: Request, resp: Response) -> float | None:
         if self._cost_of is None:

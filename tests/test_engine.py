@@ -635,3 +635,33 @@ max_retries = 0
         assert len(read_run(r.path).records) == 2 and r.manifest["counts"]["errors"] == 0
     # 4 calls in the first run, then one retry per candidate
     assert sum(sum(sp.CALLS[f"{key}-{n}"].values()) for n in ("one", "two")) == 6
+
+
+class _InputOnlyUsage(sp.ScriptedProvider):
+    """Reports the input token count but not the output count (some gateways do)."""
+
+    async def complete(self, request: Any) -> Any:
+        resp = await super().complete(request)
+        return replace(resp, usage=replace(resp.usage, output_tokens=None))
+
+
+def test_a_half_reported_usage_is_completed_by_estimate_and_priced(
+    tmp_path: Path, key: str
+) -> None:
+    from evalkit.pricing import cost_of, estimate_tokens
+    from evalkit.scorers.cost import Cost
+
+    cand = Candidate(
+        name="cand",
+        provider="tests.test_engine:_InputOnlyUsage",
+        model="gpt-4o-mini",
+        options={"key": key},
+    )
+    (rec,) = run(_set(["hello there world"]), cand, [Cost()], _opts(tmp_path)).records
+    assert rec.usage.input_tokens == 3  # the provider's count is kept
+    assert rec.usage.output_tokens == estimate_tokens(rec.output)  # only the missing one
+    assert rec.usage.estimated is True
+    assert rec.cost is not None and rec.cost == cost_of("gpt-4o-mini", rec.usage)
+    score = rec.scores["cost"]
+    assert score.details["cost_usd"] == rec.cost and score.details["estimated"] is True
+    assert score.details["output_tokens"] == rec.usage.output_tokens
