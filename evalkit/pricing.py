@@ -14,6 +14,13 @@ unpriced candidate look free in every comparison. Dated model IDs (``gpt-4o-2024
 to their base entry; anything else (``gpt-4o-audio-preview``, ``o1-pro``) stays unknown rather
 than borrowing the price of a shorter name that merely shares a prefix.
 
+Which model a response is priced as (:func:`priced_model`, used by the engine's order and the
+``cost`` scorer alike): the requested one, and only when that has no price, the one the
+provider reports having used. The config's ``[prices]`` names what it asks for (an Azure
+deployment, a ``same_as`` alias, a local model), so that entry must win over the list price of
+the model behind it; a router's alias (``openrouter/auto``) has no price and falls back to
+the concrete model it reports.
+
 Where a provider reports no usage, :func:`estimate_usage` guesses it from text length and the
 result carries ``estimated=True`` so every figure built on it can say so.
 """
@@ -44,6 +51,7 @@ __all__ = [
     "estimate_usage",
     "load_prices",
     "price_for",
+    "priced_model",
     "usage_or_estimate",
 ]
 
@@ -282,6 +290,20 @@ def _parse_override(
         None if body.get("as_of") is None else str(body["as_of"]),
         str(body.get("source") or "config [prices]"),
     )
+
+
+def priced_model(
+    table: PriceTable, requested: str | None, reported: str | None
+) -> tuple[str, Price] | None:
+    """The model a response is priced as, with its price: ``requested`` when the table prices
+    it, else ``reported`` (what the provider says it used); ``None`` when neither is priced.
+    The one order of the engine and the ``cost`` scorer (see the module docstring)."""
+    for model in (requested, reported):
+        if model:
+            price = table.price_for(model)
+            if price is not None:
+                return model, price
+    return None
 
 
 def price_for(model: str, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Price | None:

@@ -665,3 +665,38 @@ def test_a_half_reported_usage_is_completed_by_estimate_and_priced(
     score = rec.scores["cost"]
     assert score.details["cost_usd"] == rec.cost and score.details["estimated"] is True
     assert score.details["output_tokens"] == rec.usage.output_tokens
+
+
+class _ReportsOtherModel(sp.ScriptedProvider):
+    """Reports having used the model named in its ``reported`` option (a router, a gateway)."""
+
+    async def complete(self, request: Any) -> Any:
+        resp = await super().complete(request)
+        return replace(resp, model=str(self.settings.options["reported"]))
+
+
+@pytest.mark.parametrize(
+    ("requested", "reported", "priced"),
+    [
+        ("gpt-4o-mini", "gpt-4o-2024-08-06", "gpt-4o-mini"),  # the requested model is priced
+        ("acme-router-auto", "gpt-4o-2024-08-06", "gpt-4o-2024-08-06"),  # only the reported
+    ],
+)
+def test_record_and_cost_score_price_the_same_model(
+    tmp_path: Path, key: str, requested: str, reported: str, priced: str
+) -> None:
+    from evalkit.pricing import cost_of
+    from evalkit.scorers.cost import Cost
+
+    cand = Candidate(
+        name="cand",
+        provider="tests.test_engine:_ReportsOtherModel",
+        model=requested,
+        options={"key": key, "reported": reported},
+    )
+    (rec,) = run(_set(["hello there world"]), cand, [Cost()], _opts(tmp_path)).records
+    assert rec.cost is not None and rec.cost == cost_of(priced, rec.usage)
+    details = rec.scores["cost"].details
+    assert details["model"] == priced and details["reported_model"] == reported
+    assert details["cost_usd"] == rec.cost
+    assert details["price_source"] is not None and not details["price_source"].startswith("engine")

@@ -218,3 +218,46 @@ def test_bad_price_overrides_fail_at_construction() -> None:
 
     with pytest.raises(ConfigError, match="scorer 'cost': prices m: 'output' is missing"):
         build_scorer("cost", {"prices": {"m": {"input": 1}}})
+
+
+def _asked(model: str, reported: str | None, cost: float | None = None) -> ScoreContext:
+    req = Request("c1", 0, model, (Message("user", "x"),))
+    return ScoreContext(CASE, Response(text="x", usage=USAGE, model=reported), req, {}, cost)
+
+
+def test_the_requested_model_is_priced_first_then_the_reported_one() -> None:
+    # The engine's order: a [prices] entry names what the config asks for (a deployment), so
+    # the requested model's price wins; the reported one prices a router's "auto" alias.
+    deploy = {"my-deployment": {"input": 1.0, "output": 1.0}}
+    s = Cost(prices=deploy).score(_asked("my-deployment", "gpt-4o-2024-08-06"))
+    assert s.details["model"] == "my-deployment"
+    assert s.details["reported_model"] == "gpt-4o-2024-08-06"
+    assert s.details["cost_usd"] == pytest.approx(0.0015)
+    assert s.details["price_source"] == "my-deployment: config [prices]"
+    routed = Cost().score(_asked("acme-router-auto", "gpt-4o-2024-08-06"))
+    assert routed.details["model"] == "gpt-4o-2024-08-06"
+    assert routed.details["cost_usd"] == pytest.approx(0.0075)
+    unknown = Cost().score(_asked("acme-router-auto", "acme-9"))
+    assert unknown.details["model"] == "acme-router-auto" and unknown.value is None
+    assert unknown.reason == (
+        "unknown price for model 'acme-router-auto' (the provider reported 'acme-9'); add it "
+        "to the config's [prices] table"
+    )
+
+
+def test_details_name_the_model_the_engine_priced() -> None:
+    # The engine priced the requested gpt-4o-mini; the provider reported gpt-4o.
+    mini = 1000 * 0.15 / 1e6 + 500 * 0.6 / 1e6
+    s = Cost().score(_asked("gpt-4o-mini", "gpt-4o-2024-08-06", cost=mini))
+    assert s.details["model"] == "gpt-4o-mini" and s.details["cost_usd"] == mini
+    assert s.details["price_source"].startswith("gpt-4o-mini: ")
+    # The requested model has no shipped price and the engine's figure is the reported
+    # model's: the engine fell back to the reported model.
+    routed = Cost().score(_asked("acme-router-auto", "gpt-4o-2024-08-06", cost=0.0075))
+    assert routed.details["model"] == "gpt-4o-2024-08-06"
+    assert routed.details["price_source"].startswith("gpt-4o: ")
+    # A figure from an override this scorer cannot see: the engine's first choice, the
+    # requested model, with the run's table as the source.
+    over = Cost().score(_asked("my-deployment", "gpt-4o-2024-08-06", cost=0.123))
+    assert over.details["model"] == "my-deployment"
+    assert over.details["price_source"] == "engine: the run's price table"

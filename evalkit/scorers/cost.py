@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from evalkit.pricing import load_prices, usage_or_estimate
+from evalkit.pricing import Price, load_prices, priced_model, usage_or_estimate
 from evalkit.providers.base import Usage
 from evalkit.records import Record
 from evalkit.scoring import Score, ScoreContext, Scorer
@@ -56,20 +56,19 @@ class Cost(Scorer):
         usage = ctx.response.usage
         if ctx.request is not None and (usage.input_tokens is None or usage.output_tokens is None):
             usage = usage_or_estimate(ctx.request, ctx.response)
-        model = _model_of(ctx)
-        price = load_prices(self.prices).price_for(model) if model else None
-        own = price.cost(usage) if price is not None else None
-        cost = ctx.cost_usd if ctx.cost_usd is not None else own
-        # The engine prices with the run's table (the config's [prices]), which this scorer
-        # does not see: when its figure is not the one our table gives, our entry's source
-        # and date would be the wrong provenance.
-        if ctx.cost_usd is not None and (
-            own is None or not math.isclose(own, ctx.cost_usd, rel_tol=1e-9, abs_tol=1e-15)
-        ):
-            price = None
+        requested = _requested(ctx)
+        reported = str(ctx.response.model) if ctx.response.model else None
+        if ctx.cost_usd is None:
+            hit = priced_model(load_prices(self.prices), requested, reported)
+            model, price = hit if hit else (requested or reported, None)
+            cost = price.cost(usage) if price is not None else None
+        else:
+            model, price = _engine_priced(ctx.cost_usd, usage, requested, reported)
+            cost = ctx.cost_usd
         details: dict[str, Any] = {
             "cost_usd": cost,
             "model": model,
+            "reported_model": reported,
             "input_tokens": usage.input_tokens,
             "output_tokens": usage.output_tokens,
             "cached_tokens": usage.cached_tokens,
@@ -82,8 +81,11 @@ class Cost(Scorer):
         }
         est = " (estimated tokens)" if usage.estimated else ""
         if cost is None:
+            also = (
+                f" (the provider reported {reported!r})" if reported and reported != model else ""
+            )
             why = (
-                f"unknown price for model {model!r}; add it to the config's [prices] table"
+                f"unknown price for model {model!r}{also}; add it to the config's [prices] table"
                 if price is None
                 else "unknown token usage; the provider reported none and no request to estimate"
             )
@@ -136,16 +138,36 @@ class Latency(Scorer):
         return Score(1.0, True, f"{ms:.0f} ms{cached}{limit}", details | {"outcome": "ok"})
 
 
-def _model_of(ctx: ScoreContext) -> str | None:
-    """The model actually used when reported, else the one asked for."""
-    for m in (
-        ctx.response.model,
-        ctx.request.model if ctx.request else None,
-        ctx.candidate.get("model"),
-    ):
-        if m:
-            return str(m)
-    return None
+def _requested(ctx: ScoreContext) -> str | None:
+    """The model asked for: the request's, else the candidate's."""
+    m = (ctx.request.model if ctx.request else None) or ctx.candidate.get("model")
+    return str(m) if m else None
+
+
+def _engine_priced(
+    cost: float, usage: Usage, requested: str | None, reported: str | None
+) -> tuple[str | None, Price | None]:
+    """Which model the engine priced at ``cost``, and the shipped entry that gives that figure
+    (``None`` when it came from a ``[prices]`` override this scorer does not see).
+
+    The engine's table is the shipped one plus the config's overrides, so a requested model
+    the shipped table prices is the one the engine priced; otherwise a reported model whose
+    shipped price gives ``cost`` is (the engine fell back to it); otherwise the figure came
+    from an override, most likely of the requested model, which the engine tries first.
+    """
+    shipped = load_prices()
+
+    def same(price: Price | None) -> bool:
+        own = price.cost(usage) if price is not None else None
+        return own is not None and math.isclose(own, cost, rel_tol=1e-9, abs_tol=1e-15)
+
+    first = shipped.price_for(requested) if requested else None
+    if requested and first is not None:
+        return requested, first if same(first) else None
+    fallback = shipped.price_for(reported) if reported else None
+    if reported and same(fallback):
+        return reported, fallback
+    return requested or reported, None
 
 
 def _source(price: Any, engine_cost: float | None) -> str | None:
