@@ -2,20 +2,11 @@ from __future__ import annotations
 
 import asyncio
 
-import numpy as np
 import pytest
 
 from evalkit.dataset import Case, Message
 from evalkit.providers.base import Request, Response, Usage
-from evalkit.records import ErrorInfo, Record
-from evalkit.scorers.cost import (
-    Cost,
-    Latency,
-    cost_summary,
-    latency_percentiles,
-    percentile,
-    run_metrics,
-)
+from evalkit.scorers.cost import Cost, Latency
 from evalkit.scoring import ScoreContext, build_scorer, score_all
 
 CASE = Case(id="c1", input="hi")
@@ -141,76 +132,6 @@ def test_latency_scorer() -> None:
 def test_scorers_run_through_score_all() -> None:
     out = asyncio.run(score_all([Cost(), Latency(max_ms=50)], _ctx()))
     assert out["cost"].passed is True and out["latency"].passed is False
-
-
-def test_percentile_matches_numpy() -> None:
-    data = [12.0, 5.0, 7.5, 100.0, 33.0, 2.0, 8.0]
-    for q in (0, 25, 50, 90, 95, 99, 100):
-        assert percentile(data, q) == pytest.approx(float(np.percentile(data, q)))
-    assert percentile([], 50) is None
-    assert percentile([3.0], 95) == 3.0
-
-
-def test_latency_percentiles_skip_missing() -> None:
-    out = latency_percentiles([100.0, None, 300.0, 200.0])
-    assert out["n"] == 3
-    assert out["p50"] == 200.0 and out["max"] == 300.0 and out["mean"] == 200.0
-    assert out["p95"] == pytest.approx(290.0)
-    empty = latency_percentiles([None])
-    assert empty["n"] == 0 and empty["p95"] is None
-
-
-def _rec(
-    cid: str,
-    cost: float | None,
-    tags: tuple[str, ...] = (),
-    *,
-    error: bool = False,
-    latency: float | None = 100.0,
-    estimated: bool = False,
-) -> Record:
-    return Record(
-        case_id=cid,
-        repeat=0,
-        candidate="a",
-        fingerprint="f",
-        request={},
-        usage=Usage(100, 10, 5, estimated) if not error else Usage(),
-        cost=cost,
-        latency_ms=latency,
-        tags=tags,
-        error=ErrorInfo("server", "boom") if error else None,
-    )
-
-
-def test_cost_summary_total_unknown_when_any_unpriced() -> None:
-    recs = [
-        _rec("a", 0.01, ("x",)),
-        _rec("b", 0.03, ("x", "y")),
-        _rec("c", None, ("y",), estimated=True),
-        _rec("d", None, error=True),
-    ]
-    s = cost_summary(recs)
-    assert (s.records, s.failed, s.priced, s.unpriced) == (3, 1, 2, 1)
-    assert s.total_usd is None
-    assert s.priced_total_usd == pytest.approx(0.04)
-    assert s.per_case_usd == pytest.approx(0.02)
-    assert (s.input_tokens, s.output_tokens, s.cached_tokens, s.estimated) == (300, 30, 15, 1)
-    assert s.by_tag["x"].total_usd == pytest.approx(0.04)
-    assert s.by_tag["y"].total_usd is None and s.by_tag["y"].unpriced == 1
-    assert s.to_dict()["by_tag"]["x"]["priced"] == 2
-
-
-def test_run_metrics_names_and_values() -> None:
-    recs = [_rec("a", 0.01, latency=100.0), _rec("b", 0.03, latency=300.0)]
-    recs.append(_rec("c", None, error=True, latency=9999.0))
-    m = run_metrics(recs)
-    assert m["cost.total"] == pytest.approx(0.04)
-    assert m["cost.per_case"] == pytest.approx(0.02)
-    assert m["latency.max"] == 300.0  # failed requests do not count
-    assert m["latency.p50"] == 200.0
-    assert m["tokens.input"] == 200.0
-    assert m["cost.unpriced"] == 0.0
 
 
 def test_bad_price_overrides_fail_at_construction() -> None:

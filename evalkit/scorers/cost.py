@@ -1,37 +1,27 @@
-"""Cost and latency: per-case scorers (``cost``, ``latency``) and run-level summaries.
+"""Cost and latency: the per-case scorers ``cost`` and ``latency``.
 
 The scorers judge one record against a per-case budget. Run budgets are ordinary gates on
-the run metrics :mod:`evalkit.aggregate` computes (``cost.total``, ``latency.p95``); the pure
-functions here (:func:`cost_summary`, :func:`latency_percentiles`, :func:`run_metrics`) give the
-same figures plus per-tag, cached and estimated counts for notebooks and scripts.
+the run metrics :mod:`evalkit.aggregate` computes (``cost.total``, ``cost.per_case``,
+``latency.p95``, ...); this module keeps no copy of those figures.
 
 Unknown is never zero: an unpriced model gives a ``cost`` score with ``value=None``,
-``passed=None`` and ``outcome="unpriced"`` (so the run shows ``cost.unpriced_rate``), and a
-run total is ``None`` when any answered record is unpriced, with the priced part beside it.
-Token counts evalkit estimated are flagged ``estimated`` in details and summaries.
+``passed=None`` and ``outcome="unpriced"`` (so the run shows ``cost.unpriced_rate``). Token
+counts evalkit estimated are flagged ``estimated`` in details. A response is priced as the
+model :func:`evalkit.pricing.priced_model` picks, the engine's order.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from evalkit.pricing import Price, load_prices, priced_model, usage_or_estimate
 from evalkit.providers.base import Usage
-from evalkit.records import Record
 from evalkit.scoring import Score, ScoreContext, Scorer
 
-__all__ = [
-    "Cost",
-    "CostSummary",
-    "Latency",
-    "cost_summary",
-    "latency_percentiles",
-    "percentile",
-    "run_metrics",
-]
+__all__ = ["Cost", "Latency"]
 
 
 @dataclass
@@ -183,130 +173,3 @@ def _token_metrics(u: Usage) -> dict[str, float]:
         if v is not None:
             out[k] = float(v)
     return out
-
-
-# ----------------------------------------------------------------- run-level summaries
-
-
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """The ``q``-th percentile (0-100) with linear interpolation; ``None`` for no values.
-
-    The same definition as ``numpy.percentile(..., method="linear")``, so p50 of two values
-    is their mean and p100 is the maximum.
-    """
-    xs = sorted(float(v) for v in values if v is not None and not math.isnan(v))
-    if not xs:
-        return None
-    pos = (len(xs) - 1) * min(max(q, 0.0), 100.0) / 100.0
-    lo = math.floor(pos)
-    hi = min(lo + 1, len(xs) - 1)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
-
-
-def latency_percentiles(values: Iterable[float | None]) -> dict[str, float | None]:
-    """``{"n", "p50", "p95", "p99", "max", "mean"}`` of the measured latencies (ms).
-
-    ``None`` entries (failed or unmeasured requests) are skipped; with none left every
-    figure but ``n`` is ``None``.
-    """
-    xs = [float(v) for v in values if v is not None and not math.isnan(v)]
-    return {
-        "n": float(len(xs)),
-        "p50": percentile(xs, 50),
-        "p95": percentile(xs, 95),
-        "p99": percentile(xs, 99),
-        "max": max(xs) if xs else None,
-        "mean": sum(xs) / len(xs) if xs else None,
-    }
-
-
-@dataclass(frozen=True)
-class CostSummary:
-    """Cost and tokens over a set of records (a run, or one tag of it)."""
-
-    records: int
-    """Records with a response (failed requests are counted in ``failed`` instead)."""
-    failed: int
-    priced: int
-    unpriced: int
-    """Answered records whose cost is unknown; when > 0, ``total_usd`` is ``None``."""
-    priced_total_usd: float
-    """Sum over the priced records only."""
-    total_usd: float | None
-    per_case_usd: float | None
-    """Mean over priced records."""
-    input_tokens: int
-    output_tokens: int
-    cached_tokens: int
-    estimated: int
-    """Records whose token counts evalkit estimated."""
-    by_tag: Mapping[str, CostSummary] = field(default_factory=dict)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "records": self.records,
-            "failed": self.failed,
-            "priced": self.priced,
-            "unpriced": self.unpriced,
-            "priced_total_usd": self.priced_total_usd,
-            "total_usd": self.total_usd,
-            "per_case_usd": self.per_case_usd,
-            "input_tokens": self.input_tokens,
-            "output_tokens": self.output_tokens,
-            "cached_tokens": self.cached_tokens,
-            "estimated": self.estimated,
-            "by_tag": {k: v.to_dict() for k, v in self.by_tag.items()},
-        }
-
-
-def cost_summary(records: Iterable[Record], *, by_tag: bool = True) -> CostSummary:
-    """Total and per-case cost, tokens in/out/cached, and (optionally) the same per tag."""
-    recs = list(records)
-    answered = [r for r in recs if r.error is None]
-    costs = [r.cost for r in answered if r.cost is not None]
-    unpriced = len(answered) - len(costs)
-    priced_total = sum(costs)
-    tags: dict[str, list[Record]] = {}
-    if by_tag:
-        for r in recs:
-            for t in r.tags:
-                tags.setdefault(t, []).append(r)
-    return CostSummary(
-        records=len(answered),
-        failed=len(recs) - len(answered),
-        priced=len(costs),
-        unpriced=unpriced,
-        priced_total_usd=priced_total,
-        total_usd=None if unpriced or not answered else priced_total,
-        per_case_usd=priced_total / len(costs) if costs else None,
-        input_tokens=sum(r.usage.input_tokens or 0 for r in answered),
-        output_tokens=sum(r.usage.output_tokens or 0 for r in answered),
-        cached_tokens=sum(r.usage.cached_tokens or 0 for r in answered),
-        estimated=sum(1 for r in answered if r.usage.estimated),
-        by_tag={t: cost_summary(rs, by_tag=False) for t, rs in sorted(tags.items())},
-    )
-
-
-def run_metrics(records: Iterable[Record]) -> dict[str, float | None]:
-    """Run-level figures under the gate metric names of :class:`evalkit.config.Gate`.
-
-    ``cost.total``, ``cost.per_case``, ``cost.unpriced``, ``tokens.input``, ``tokens.output``,
-    ``tokens.cached``, ``tokens.estimated`` (records with estimated counts),
-    ``latency.p50``, ``latency.p95``, ``latency.max``, ``latency.mean``.
-    """
-    recs = list(records)
-    c = cost_summary(recs, by_tag=False)
-    lat = latency_percentiles(r.latency_ms for r in recs if r.error is None)
-    return {
-        "cost.total": c.total_usd,
-        "cost.per_case": c.per_case_usd,
-        "cost.unpriced": float(c.unpriced),
-        "tokens.input": float(c.input_tokens),
-        "tokens.output": float(c.output_tokens),
-        "tokens.cached": float(c.cached_tokens),
-        "tokens.estimated": float(c.estimated),
-        "latency.p50": lat["p50"],
-        "latency.p95": lat["p95"],
-        "latency.max": lat["max"],
-        "latency.mean": lat["mean"],
-    }
