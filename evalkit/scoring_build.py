@@ -193,7 +193,10 @@ def _fits(value: Any, hint: Any) -> bool:
 
 
 def _type_name(hint: Any) -> str:
-    return hint.__name__ if isinstance(hint, type) else str(hint).replace("typing.", "")
+    # On Python 3.10 a parametrised builtin (tuple[str, ...]) passes isinstance(_, type), and
+    # its __name__ would drop the parameters: only a plain class is shown by its name.
+    plain = isinstance(hint, type) and typing.get_origin(hint) is None
+    return hint.__name__ if plain else str(hint).replace("typing.", "")
 
 
 def _check_requires(obj: Scorer, where: str) -> None:
