@@ -161,7 +161,11 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
         problems.append(Problem(loc, obj.message))
         return None
     if not isinstance(obj, dict):
-        problems.append(Problem(loc, f"expected a JSON object, got {_kind(obj)}"))
+        problems.append(
+            Problem(
+                loc, f"expected a JSON object, got {_kind(obj)}; write one case object per line"
+            )
+        )
         return None
     start = len(problems)
 
@@ -177,28 +181,29 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     if case_id is None:
         bad("id", "is required; give every case a unique string id")
     elif not isinstance(case_id, str) or not case_id.strip():
-        bad("id", f"must be a non-empty string, got {case_id!r}")
+        bad("id", f"must be a non-empty string, got {_show(case_id)}")
 
+    # An optional field set to null means "not given", as pandas and most exporters write it.
     inp = _parse_input(obj.get("input"), bad)
-    variables = obj.get("vars", {})
+    variables = _or(obj.get("vars"), {})
     if not isinstance(variables, dict):
         bad("vars", f"must be an object of template variables, got {_kind(variables)}")
-    if "input" not in obj and not variables:
+    if inp is None and not variables and not _has_problem(problems, start, "input"):
         bad("input", "is required unless the case gives vars for the prompt template")
     context = _parse_context(obj.get("context"), bad)
     expected = _parse_expected(obj.get("expected"), bad)
     calls = _parse_expected_calls(obj.get("expected_tool_calls"), bad)
-    order = obj.get("tool_call_order", "any")
+    order = _or(obj.get("tool_call_order"), "any")
     if order not in ("any", "strict"):
-        bad("tool_call_order", f'must be "any" or "strict", got {order!r}')
+        bad("tool_call_order", f'must be "any" or "strict", got {_show(order)}')
     tools = _parse_tools(obj.get("tools"), bad)
     refuse = obj.get("should_refuse")
     if refuse is not None and not isinstance(refuse, bool):
-        bad("should_refuse", f"must be true or false, got {refuse!r}")
-    tags = obj.get("tags", [])
+        bad("should_refuse", f"must be true or false, got {_show(refuse)}")
+    tags = _or(obj.get("tags"), [])
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-        bad("tags", f"must be a list of non-empty strings, got {tags!r}")
-    metadata = obj.get("metadata", {})
+        bad("tags", f"must be a list of non-empty strings, got {_show(tags)}")
+    metadata = _or(obj.get("metadata"), {})
     if not isinstance(metadata, dict):
         bad("metadata", f"must be an object, got {_kind(metadata)}")
 
@@ -227,17 +232,23 @@ def _parse_input(value: Any, bad: Any) -> str | tuple[Message, ...] | None:
         bad("input", f"must be a string or a non-empty list of messages, got {_kind(value)}")
         return None
     messages = []
-    for i, m in enumerate(value):
+    for i, m in enumerate(value, start=1):
         if not isinstance(m, dict) or set(m) - {"role", "content"} or "role" not in m:
-            bad("input", f'message {i + 1} must be {{"role", "content"}}, got {m!r}'[:200])
+            bad("input", f'message {i} must be {{"role", "content"}}, got {_show(m)}')
             return None
         if m["role"] not in ROLES:
-            bad("input", f"message {i + 1} has role {m['role']!r}; use one of {list(ROLES)}")
+            hint = did_you_mean(str(m["role"]).lower(), ROLES) if isinstance(m["role"], str) else ""
+            bad(
+                "input", f"message {i} has role {_show(m['role'])};{hint} use one of {_show(ROLES)}"
+            )
             return None
         if not isinstance(m.get("content"), str):
-            bad("input", f"message {i + 1} content must be a string")
+            bad("input", f"message {i} content must be a string, got {_show(m.get('content'))}")
             return None
         messages.append(Message(m["role"], m["content"]))
+    if all(m.role == "system" for m in messages):
+        bad("input", "has only system messages; add the user's turn")
+        return None
     return tuple(messages)
 
 
@@ -253,20 +264,50 @@ def _parse_context(value: Any, bad: Any) -> tuple[ContextPassage, ...]:
         )
         return ()
     passages = []
+    first: dict[str, int] = {}
     for i, p in enumerate(value, start=1):
-        if isinstance(p, str):
-            passages.append(ContextPassage(str(i), p))
-        elif (
-            isinstance(p, dict)
-            and isinstance(p.get("text"), str)
-            and not set(p) - {"id", "text", "source"}
-        ):
-            pid = p.get("id", str(i))
-            passages.append(ContextPassage(str(pid), p["text"], p.get("source")))
-        else:
-            bad("context", f"item {i} must be a string or {{id, text, source}} with a string text")
+        passage = _parse_passage(i, p, bad)
+        if passage is None:
             return ()
+        if passage.id in first:
+            bad(
+                "context",
+                f'item {i} has id "{passage.id}" like item {first[passage.id]}; ids must be '
+                "unique within a case (a response cites passages by id)",
+            )
+            return ()
+        first[passage.id] = i
+        passages.append(passage)
     return tuple(passages)
+
+
+_PASSAGE_KEYS = ("id", "text", "source")
+
+
+def _parse_passage(i: int, p: Any, bad: Any) -> ContextPassage | None:
+    if isinstance(p, str):
+        return ContextPassage(str(i), p)
+    if not isinstance(p, dict):
+        bad("context", f"item {i} must be a string or {{id, text, source}}, got {_kind(p)}")
+        return None
+    for key in p:
+        if key not in _PASSAGE_KEYS:
+            hint = did_you_mean(key, _PASSAGE_KEYS) or " use id, text, source"
+            bad("context", f'item {i} has unknown key "{key}";{hint}')
+            return None
+    if not isinstance(p.get("text"), str):
+        bad("context", f'item {i} needs a string "text", got {_show(p.get("text"))}')
+        return None
+    # A number is a fine id ([3] is cited the same); a missing id is the item's position.
+    pid = _or(p.get("id"), str(i))
+    if isinstance(pid, bool) or not isinstance(pid, (str, int)) or not str(pid).strip():
+        bad("context", f'item {i} "id" must be a non-empty string, got {_show(pid)}')
+        return None
+    source = p.get("source")
+    if source is not None and not isinstance(source, str):
+        bad("context", f'item {i} "source" must be a string, got {_show(source)}')
+        return None
+    return ContextPassage(str(pid), p["text"], source)
 
 
 def _parse_expected(value: Any, bad: Any) -> tuple[str, ...] | None:
@@ -344,16 +385,54 @@ def _parse_tools(value: Any, bad: Any) -> tuple[ToolSpec, ...] | None:
         bad("tools", f"must be a list of function specs, got {_kind(value)}")
         return None
     tools = []
+    names: dict[str, int] = {}
     for i, t in enumerate(value, start=1):
         spec = t.get("function") if isinstance(t, dict) and t.get("type") == "function" else t
-        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        if not isinstance(spec, dict) or not isinstance(spec.get("name"), str) or not spec["name"]:
             bad("tools", f'tool {i} must be {{"name", "description", "parameters"}}')
             return None
-        if not isinstance(spec.get("parameters", {}), dict):
-            bad("tools", f'tool {i} ("{spec["name"]}") "parameters" must be a JSON Schema object')
+        name = spec["name"]
+        # An unknown key (a typo such as "parametres", or "strict") would be dropped unseen.
+        for key in spec:
+            if key not in _TOOL_KEYS:
+                hint = did_you_mean(key, _TOOL_KEYS) or " use name, description, parameters"
+                bad("tools", f'tool {i} ("{name}") has unknown key "{key}";{hint}')
+                return None
+        if not isinstance(_or(spec.get("description"), ""), str):
+            bad("tools", f'tool {i} ("{name}") "description" must be a string')
             return None
+        if not isinstance(_or(spec.get("parameters"), {}), dict):
+            bad("tools", f'tool {i} ("{name}") "parameters" must be a JSON Schema object')
+            return None
+        if name in names:
+            bad(
+                "tools", f'tool {i} is named "{name}" like tool {names[name]}; names must be unique'
+            )
+            return None
+        names[name] = i
         tools.append(ToolSpec.from_dict(spec))
     return tuple(tools)
+
+
+_TOOL_KEYS = ("name", "description", "parameters")
+
+
+def _or(value: Any, default: Any) -> Any:
+    """``default`` for a missing or null value: null means "not given"."""
+    return default if value is None else value
+
+
+def _has_problem(problems: list[Problem], start: int, field_name: str) -> bool:
+    return any(p.message.startswith(f'field "{field_name}"') for p in problems[start:])
+
+
+def _show(value: Any, limit: int = 80) -> str:
+    """The bad value as the user wrote it (JSON, not Python's repr), cut to ``limit``."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(value: Any) -> str:
