@@ -222,15 +222,18 @@ def outcome_direction(label: str, pairs: Sequence[Pair] = ()) -> bool | None:
 
 
 def _case_mean(values: Sequence[float | None]) -> float:
+    """The mean of a case's known values; ``nan`` (left out of the paired test) if none."""
     known = [v for v in values if v is not None]
     return sum(known) / len(known) if known else _NAN
 
 
 _PER_CASE: dict[str, Any] = {
     "cost.per_case": lambda r: r.cost,
-    # An errored call used no tokens, as in RunMetrics (counted as 0, not left out).
-    "tokens.input_per_case": lambda r: r.usage.input_tokens or 0,
-    "tokens.output_per_case": lambda r: r.usage.output_tokens or 0,
+    # Per answered record, as RunMetrics divides them: an errored call is left out (a case
+    # whose every record errored drops out of the test), not counted as 0 tokens, which put
+    # the interval of "half the calls error, the rest unchanged" around -50%.
+    "tokens.input_per_case": lambda r: None if r.error else (r.usage.input_tokens or 0),
+    "tokens.output_per_case": lambda r: None if r.error else (r.usage.output_tokens or 0),
     "errors.rate": lambda r: 1.0 if r.error else 0.0,
 }
 
@@ -254,7 +257,10 @@ def _run_deltas(
             higher_is_better=False,
         )
         get = _PER_CASE.get(metric)
-        if get is not None:
+        # No test beside an unknown value: cost.per_case is unknown when any answered record
+        # is unpriced, and a test over the priced cases alone ("CI 0…0, p=1.000") would read
+        # as a measured "no change".
+        if get is not None and vb is not None and vc is not None:
             xb = np.array([_case_mean([get(r) for r in s.records]) for s in b])
             xc = np.array([_case_mean([get(r) for r in s.records]) for s in c])
             res = boot.paired(xb, xc)

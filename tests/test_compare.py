@@ -12,6 +12,7 @@ from evalkit.errors import InputError
 from evalkit.records import Run
 from evalkit.scoring import Score
 from tests.helpers.runs import candidate_dict, make_record, make_run
+from tests.helpers.unpriced import unpriced_runs
 
 
 def _pair(
@@ -286,3 +287,53 @@ def test_outcome_rates_know_their_direction(tmp_path: Path) -> None:
     under = cmp.overall.metric("refusal.under_refusal_rate")
     assert correct is not None and correct.higher_is_better is True and correct.worse
     assert under is not None and under.higher_is_better is False and under.worse
+
+
+@pytest.fixture
+def unpriced(tmp_path: Path) -> tuple[Run, Run]:
+    """Baseline fully priced; the candidate's odd cases on a model without a price."""
+    return unpriced_runs(tmp_path)
+
+
+def test_unknown_cost_per_case_has_no_interval_or_p_value(unpriced: tuple[Run, Run]) -> None:
+    # The priced half alone is unchanged: a paired test over it said "CI 0…0, p=1.000"
+    # beside a candidate value that is unknown, which reads as "measured: no change".
+    base, cand = unpriced
+    d = compare(base, cand).overall.metric("cost.per_case")
+    assert d is not None and d.baseline == pytest.approx(0.01) and d.candidate is None
+    assert d.delta is None
+    assert (d.low, d.high, d.p_value, d.test, d.n) == (None, None, None, "none", 0)
+    # An unknown baseline gets no test either.
+    s = compare(cand, base).overall.metric("cost.per_case")
+    assert s is not None and s.baseline is None
+    assert (s.low, s.high, s.p_value, s.test, s.n) == (None, None, None, "none", 0)
+    # Known on both sides, the test still runs.
+    k = compare(base, base).overall.metric("cost.per_case")
+    assert k is not None and k.test == "paired_bootstrap" and k.n == 10 and k.p_value == 1.0
+
+
+def test_token_intervals_cover_answered_records_like_the_point_values(tmp_path: Path) -> None:
+    # Half the candidate's calls error: the answered half used the same tokens as the
+    # baseline, so the point value (per answered record) does not move, and the interval
+    # must not either (counting an errored call as 0 tokens put it around -50).
+    base = [make_record(f"c{i}", {"acc": True}, tokens=(100, 20)) for i in range(10)]
+    cand = [
+        make_record(
+            f"c{i}",
+            {"acc": True},
+            tokens=(100, 20),
+            error="timeout" if i % 2 else None,
+            candidate="cand",
+        )
+        for i in range(10)
+    ]
+    cmp = compare(*_pair(tmp_path, base, cand))
+    for metric, value in (("tokens.input_per_case", 100), ("tokens.output_per_case", 20)):
+        d = cmp.overall.metric(metric)
+        assert d is not None and d.candidate == pytest.approx(value), metric
+        assert d.delta == pytest.approx(0), metric
+        assert d.n == 5 and d.low == pytest.approx(0) and d.high == pytest.approx(0), metric
+        assert d.p_value == pytest.approx(1.0), metric
+    # An errored record is still a value for the error rate.
+    err = cmp.overall.metric("errors.rate")
+    assert err is not None and err.n == 10 and err.delta == pytest.approx(0.5)
