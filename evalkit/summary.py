@@ -20,6 +20,7 @@ __all__ = [
     "headline",
     "markdown_summary",
     "terminal_summary",
+    "unpriced_note",
     "verdict_text",
     "worst_regressions",
 ]
@@ -157,6 +158,29 @@ def estimated_note(sl: SliceComparison) -> str:
     )
 
 
+def unpriced_note(cmp: Comparison) -> str:
+    """Says which side's answered records have no price, and the models they report, so an
+    unknown ``cost.*`` (shown as n/a) reads as "add a price", not as a missing measurement;
+    ``""`` when every answered record is priced."""
+    from evalkit.gates import _unpriced_models  # the models gates name for the same reason
+
+    parts = []
+    for side, run in (
+        ("baseline", cmp.overall.baseline_run),
+        ("candidate", cmp.overall.candidate_run),
+    ):
+        text = run.unpriced_text()
+        if not text:
+            continue
+        models = _unpriced_models(cmp, None, side)
+        named = ", ".join(repr(m) for m in models[:3]) + (", ..." if len(models) > 3 else "")
+        which = f" ({'model' if len(models) == 1 else 'models'} {named})" if models else ""
+        parts.append(f"{side} {text.removeprefix('unknown: ')}{which}")
+    if not parts:
+        return ""
+    return f"cost unknown: {' and '.join(parts)}; add [prices] entries"
+
+
 def _flaky(cmp: Comparison) -> tuple[int, int]:
     rows = [r for r in cmp.cases if r.baseline and r.candidate]
     return (
@@ -205,6 +229,8 @@ def terminal_summary(
     ]
     if estimated_note(cmp.overall):
         lines.append(f"note: {estimated_note(cmp.overall)}")
+    if unpriced_note(cmp):
+        lines.append(f"note: {_one_line(unpriced_note(cmp), 300)}")
     for sl in cmp.tags:
         lines.append(f"  [{_one_line(sl.tag, 40)}] {sl.cases} case(s): {_counts(sl)}")
     worst = worst_regressions(cmp, max_regressions)
@@ -291,7 +317,8 @@ def markdown_summary(
         _LEGEND,
         "",
         f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."
-        + (f" Note: {estimated_note(cmp.overall)}." if estimated_note(cmp.overall) else ""),
+        + (f" Note: {estimated_note(cmp.overall)}." if estimated_note(cmp.overall) else "")
+        + (f" Note: {_md(unpriced_note(cmp), 300)}." if unpriced_note(cmp) else ""),
     ]
     worst = worst_regressions(cmp, max_regressions)
     if worst:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from evalkit.compare import Comparison, compare
 from evalkit.config import Gate
+from evalkit.records import Run, read_run
 from evalkit.summary import markdown_summary, terminal_summary, worst_regressions
 from tests.helpers.runs import candidate_dict, make_record, make_run
+from tests.helpers.unpriced import unpriced_comparison
 
 
 def _cmp(tmp_path: Path, gates: tuple[Gate, ...] = ()) -> Comparison:
@@ -99,3 +103,37 @@ def test_estimated_usage_is_marked_in_every_view(tmp_path: Path) -> None:
     again = type(cmp).from_dict(cmp.to_dict())
     assert again.overall.candidate_run.usage_estimated == 4
     assert again.cases[0].candidate is not None and again.cases[0].candidate.usage_estimated
+
+
+@pytest.fixture
+def unpriced(tmp_path: Path) -> Comparison:
+    """Baseline fully priced; the candidate's odd cases on a model without a price."""
+    return unpriced_comparison(tmp_path)
+
+
+def test_unpriced_records_are_named_in_both_summaries(unpriced: Comparison) -> None:
+    note = (
+        "cost unknown: candidate 5 of 10 answered records unpriced (model 'acme-chat-9'); "
+        "add [prices] entries"
+    )
+    text = terminal_summary(unpriced)
+    assert f"note: {note}" in text
+    # No interval or p beside the unknown value: the row ends at the delta column.
+    row = next(x for x in text.splitlines() if x.startswith("cost.per_case"))
+    assert row.split()[1:] == ["0.01", "n/a", "n/a"], row
+    md = markdown_summary(unpriced)
+    assert "cost unknown: candidate 5 of 10 answered records unpriced (model 'acme-chat-9')" in md
+    assert "add \\[prices\\] entries" in md
+    assert "| cost.per\\_case | 0.01 | n/a | n/a |  |  |" in md
+    # Both sides unknown: each is named; a fully priced comparison has no such note.
+    both = compare(*reversed(unpriced_runs_of(unpriced)))
+    assert "cost unknown: baseline 5 of 10" in terminal_summary(both)
+    priced = unpriced_runs_of(unpriced)[0]
+    assert "cost unknown" not in terminal_summary(compare(priced, priced))
+    assert "cost unknown" not in markdown_summary(compare(priced, priced))
+
+
+def unpriced_runs_of(cmp: Comparison) -> tuple[Run, Run]:
+    """The two runs of ``cmp``, read back from their folders."""
+    assert cmp.baseline.path and cmp.candidate.path
+    return read_run(Path(cmp.baseline.path)), read_run(Path(cmp.candidate.path))
