@@ -23,6 +23,7 @@ from evalkit.config import Gate
 from evalkit.report import write_report
 from tests.helpers.browser import launch, open_page, require_chromium
 from tests.helpers.report_runs import random_specs, spec_run
+from tests.helpers.unpriced import unpriced_comparison
 
 N = 250
 XSS_OUT = (
@@ -205,3 +206,31 @@ def test_missing_browser_fails_under_ci(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(pytest.skip.Exception):
         require_chromium()
     assert os.environ["CI"] == "false"
+
+
+def metric_cells(section: Any, label: str) -> list[str]:
+    """The cells of the headline metrics row labelled ``label``."""
+    row = section.locator("table.metrics").first.locator("tbody tr", has_text=label).first
+    return [c.strip() for c in row.locator("td").all_inner_texts()]
+
+
+def test_unknown_cost_says_how_many_records_are_unpriced(browser: Any, tmp_path: Path) -> None:
+    # The candidate sends half its calls to a model without a price: its cost cells say so
+    # (not "–", which reads as "nothing measured"), with no interval or p beside them.
+    page_file = write_report(unpriced_comparison(tmp_path), tmp_path / "unpriced.html")
+    page, watch = open_page(browser, page_file)
+    s = page.locator("#section-0")
+    why = "unknown: 5 of 10 answered records unpriced"
+    for label in ("cost.per_case", "cost.total"):
+        cells = metric_cells(s, label)
+        assert cells[0] == label
+        assert cells[1].startswith("$") and cells[2] == why, cells
+        assert cells[3:6] == ["–", "–", "–"], cells  # delta, interval, p
+    # The note beside the verdict names the model and what to do.
+    notes = s.inner_text()
+    assert "5 of 10 answered records unpriced (model 'acme-chat-9')" in notes
+    assert "[prices]" in notes
+    # A known side keeps its number; the per-case token rows are unaffected.
+    assert metric_cells(s, "tokens.input_per_case")[1:3] == ["100.0", "100.0"]
+    assert watch.clean, watch
+    page.close()

@@ -225,10 +225,33 @@ def _metric_tables(c: Comparison, scorers: Sequence[str]) -> dict[str, list[dict
     for m in HEADLINE_RUN_METRICS:
         d = o.metric(m)
         if d is not None:
-            headline.append(metric_row(d))
+            headline.append(_unpriced_row(metric_row(d), d, o))
             shown.add(m)
     rest = [metric_row(d) for d in o.metrics if d.metric not in shown]
     return {"metrics": headline, "refusal": refusal, "other_metrics": rest}
+
+
+UNPRICED_METRICS = ("cost.total", "cost.per_case")
+"""Run metrics that are unknown when any answered record of the run has no price."""
+
+
+def _unpriced_row(row: dict[str, Any], d: Delta, s: SliceComparison) -> dict[str, Any]:
+    """``row`` with an unknown cost shown as why it is unknown ("unknown: 5 of 10 answered
+    records unpriced") rather than "–", which reads as "nothing measured"; such a row has no
+    interval or p-value (a test over the priced records alone would say "no change")."""
+    if d.metric not in UNPRICED_METRICS:
+        return row
+    texts = {
+        side: run.unpriced_text() if getattr(d, side) is None else ""
+        for side, run in (("baseline", s.baseline_run), ("candidate", s.candidate_run))
+    }
+    if not any(texts.values()):
+        return row
+    row = dict(row, ci_fmt="–", p_fmt="–", significant=False, tone="flat")
+    for side, text in texts.items():
+        if text:
+            row[f"{side}_fmt"] = text
+    return row
 
 
 def section_view(c: Comparison) -> dict[str, Any]:
@@ -237,7 +260,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
     # Cases the other run never selected are one line, not rows (see evalkit.report.partial).
     outside = outside_selection(c)
     cases = case_views([r for r in c.cases if r.case_id not in outside])
-    from evalkit.summary import estimated_note
+    from evalkit.summary import estimated_note, unpriced_note
 
     partial = partial_view(c)
     if partial is not None:  # its coverage goes beside the verdict; the rest as notes
@@ -246,6 +269,9 @@ def section_view(c: Comparison) -> dict[str, Any]:
         notes = [c.dataset.note] if c.dataset.note else []
     if estimated_note(c.overall):
         notes.append(estimated_note(c.overall).capitalize() + ".")
+    if unpriced_note(c):
+        why = unpriced_note(c)  # not capitalize(): it would lower-case the model names
+        notes.append(why[:1].upper() + why[1:] + ".")
     if not c.dataset.same_version and not c.dataset.note:
         notes.append(
             f"The runs used different eval set versions ({c.dataset.baseline_version} vs "
