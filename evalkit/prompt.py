@@ -12,6 +12,8 @@ last user message of a conversation), ``context`` (list of ``{id, text, source}`
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import jinja2.sandbox
 
 from evalkit.config import Candidate
 from evalkit.dataset import Case, Message
-from evalkit.errors import TemplateError
+from evalkit.errors import TemplateError, did_you_mean
 from evalkit.providers.base import Request
 
 __all__ = ["PromptRenderer", "render"]
@@ -32,34 +34,45 @@ class PromptRenderer:
 
     def __init__(self, candidate: Candidate) -> None:
         self.candidate = candidate
-        self._prompt = self._compile(candidate.prompt_source, candidate.prompt_file, "prompt")
-        self._system = self._compile(candidate.system_source, candidate.system_file, "system")
+        self._prompt = self._compile(candidate.prompt_file, "prompt")
+        self._system = self._compile(candidate.system_file, "system")
 
-    def _compile(self, source: str | None, file: str | None, what: str) -> jinja2.Template | None:
+    def _compile(self, file: str | None, what: str) -> _Compiled | None:
+        c = self.candidate
+        label = file or f"candidate {c.name!r} {what}"
+        try:
+            source = c.prompt_source if what == "prompt" else c.system_source
+        except (OSError, UnicodeDecodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not valid UTF-8"
+            raise TemplateError(
+                f"{label}: cannot read the {what} template of candidate {c.name!r} ({reason}); "
+                "fix the path in the config or save the file as UTF-8"
+            ) from exc
         if source is None:
             return None
-        folder = self.candidate.resolve(file).parent if file else Path(self.candidate.base_dir)
+        folder = c.resolve(file).parent if file else Path(c.base_dir)
         env = _environment(str(folder.resolve()))
         try:
-            return env.from_string(source)
+            # Compiled under its label, so runtime errors point at "prompts/p.j2:12".
+            code = env.compile(source, name=label, filename=label)
         except jinja2.TemplateSyntaxError as exc:
-            where = file or f"candidate {self.candidate.name!r} {what}"
             raise TemplateError(
-                f"{where}:{exc.lineno}: template syntax error: {exc.message}; fix the template"
+                f"{label}:{exc.lineno}: template syntax error: {exc.message}; fix the template"
             ) from exc
+        template = env.template_class.from_code(env, code, env.make_globals(None))
+        root = Path(c.base_dir).resolve()
+        return _Compiled(template, label, what, root, inline=file is None)
 
     def render(self, case: Case, repeat: int = 0) -> Request:
         c = self.candidate
         variables = _variables(case)
         messages: list[Message] = []
         if self._system is not None:
-            messages.append(
-                Message("system", self._render(self._system, variables, case, "system"))
-            )
+            messages.append(Message("system", self._render(self._system, variables, case)))
         history, last = _split_input(case)
         messages.extend(history)
         if self._prompt is not None:
-            messages.append(Message("user", self._render(self._prompt, variables, case, "prompt")))
+            messages.append(Message("user", self._render(self._prompt, variables, case)))
         elif last is not None:
             messages.append(last)
         if not messages or messages[-1].role == "system":
@@ -80,28 +93,83 @@ class PromptRenderer:
             case=case,
         )
 
-    def _render(
-        self, template: jinja2.Template, variables: dict[str, Any], case: Case, what: str
-    ) -> str:
+    def _render(self, t: _Compiled, variables: dict[str, Any], case: Case) -> str:
+        """Render ``t``; any failure becomes a :class:`TemplateError` that names the template
+        line, the case and what to do (a template is input: it must never crash a run)."""
         try:
-            return template.render(variables)
-        except jinja2.UndefinedError as exc:
+            return t.template.render(variables)
+        except jinja2.TemplateSyntaxError as exc:  # in an included or imported template
+            where = _short(exc.filename or exc.name or t.label, t.root)
             raise TemplateError(
-                f"case {case.id!r} (line {case.line}): {what} template of candidate "
-                f"{self.candidate.name!r} uses an undefined variable: {exc.message}; add it to "
-                "the case's vars or fix the template"
+                f"{where}:{exc.lineno}: template syntax error: {exc.message} (included by the "
+                f"{t.what} template of candidate {self.candidate.name!r}); fix the template"
             ) from exc
-        except jinja2.TemplateNotFound as exc:
-            raise TemplateError(
-                f"{what} template of candidate {self.candidate.name!r}: included template "
-                f"{exc.name!r} not found in the template's folder (templates cannot reach "
-                "outside it)"
-            ) from exc
-        except jinja2.exceptions.SecurityError as exc:
-            raise TemplateError(
-                f"{what} template of candidate {self.candidate.name!r}: "
-                f"unsafe operation refused ({exc})"
-            ) from exc
+        except Exception as exc:  # every template failure is the user's input, never a crash
+            where = _template_line(exc, t)
+            owner = "the template" if t.inline else t.what + " template"
+            head = f"{where}: case {case.id!r}{_line(case)}: {owner} of candidate "
+            head += repr(self.candidate.name)
+            raise TemplateError(head + _explain(exc, variables)) from exc
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    template: jinja2.Template
+    label: str
+    """The template file as written in the config, or ``candidate 'x' prompt`` when inline."""
+    what: str
+    root: Path
+    """The config's folder: included templates are named relative to it, like the config does."""
+    inline: bool
+
+
+def _explain(exc: BaseException, variables: dict[str, Any]) -> str:
+    if isinstance(exc, jinja2.UndefinedError):
+        missing = re.match(r"'(\w+)' is undefined", exc.message or "")
+        hint = did_you_mean(missing.group(1), variables) if missing else ""
+        return (
+            f" uses an undefined variable: {exc.message};{hint} add it to the case's vars or "
+            f"fix the template (defined: {_names(variables)})"
+        )
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return (
+            f": included template {exc.name!r} not found in the template's folder (templates "
+            "cannot reach outside it); fix the name or move the file there"
+        )
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return f": unsafe operation refused ({exc}); templates may not reach Python internals"
+    if isinstance(exc, RecursionError):
+        return ": recursion too deep (a macro that calls itself without end?); fix the template"
+    return f" failed: {type(exc).__name__}: {exc}; fix the template or the case's vars"
+
+
+def _names(variables: dict[str, Any], n: int = 12) -> str:
+    names = sorted(variables)
+    return ", ".join(names[:n]) + (f", ... ({len(names)} in all)" if len(names) > n else "")
+
+
+def _template_line(exc: BaseException, t: _Compiled) -> str:
+    """``file:line`` of the innermost template frame of ``exc`` (Jinja rewrites tracebacks so
+    template frames carry the template's file and line), else the template's label."""
+    found = t.label
+    tb = exc.__traceback__
+    while tb is not None:
+        if "__jinja_exception__" in tb.tb_frame.f_globals:
+            found = f"{_short(tb.tb_frame.f_code.co_filename, t.root)}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    return found
+
+
+def _short(filename: str, root: Path) -> str:
+    """An included template's absolute path, relative to the config's folder when inside it."""
+    path = Path(filename)
+    if path.is_absolute() and path.is_relative_to(root):
+        return str(path.relative_to(root))
+    return filename
+
+
+def _line(case: Case) -> str:
+    return f" (eval set line {case.line})" if case.line else ""
 
 
 def render(case: Case, candidate: Candidate, repeat: int = 0) -> Request:

@@ -90,7 +90,9 @@ def test_validate_config_renders_every_case(
     assert main(["validate", "--config", str(root / "evalkit.toml")]) == 2
     err = capsys.readouterr().err
     assert (
-        "case 'a' (line 1): prompt template of candidate 'next' uses an undefined variable" in err
+        "candidate 'next' prompt:1: case 'a' (eval set line 1): the template of candidate "
+        "'next' uses an undefined variable: 'custmer' is undefined; did you mean \"customer\"?"
+        in err
     )
 
 

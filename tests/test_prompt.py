@@ -66,8 +66,9 @@ def test_missing_variable_names_case_and_variable() -> None:
     with pytest.raises(TemplateError) as info:
         render(CASES.cases[1], Candidate("c", "replay", "m", prompt="{{ customer }}"))
     assert str(info.value) == (
-        "case 'chat' (line 2): prompt template of candidate 'c' uses an undefined variable: "
-        "'customer' is undefined; add it to the case's vars or fix the template"
+        "candidate 'c' prompt:1: case 'chat' (eval set line 2): the template of candidate 'c' "
+        "uses an undefined variable: 'customer' is undefined; add it to the case's vars or fix "
+        "the template (defined: case_id, context, input, metadata, tags)"
     )
 
 
