@@ -74,6 +74,12 @@ class CandidateRun:
         self.spent = 0.0
         self.exhausted = False
         self._cost_of, self._estimate = _pricing()
+        if self._cost_of is not None and options.prices:
+            # Prices given in code skip the config's check at load; a bad rate would otherwise
+            # surface at the first priced response, aborting the run after paying for it.
+            from evalkit.pricing import load_prices
+
+            load_prices(options.prices, where="RunOptions.prices")
 
     # ------------------------------------------------------------------ set-up
     def _run_dir(self) -> Path:

@@ -14,7 +14,7 @@ import pytest
 from evalkit.config import Candidate
 from evalkit.dataset import EvalSet
 from evalkit.engine import RunOptions, run, run_async
-from evalkit.errors import RunError, TemplateError
+from evalkit.errors import ConfigError, RunError, TemplateError
 from evalkit.progress import Progress
 from evalkit.records import read_run
 from evalkit.scoring import Score, ScoreContext, Scorer, scorer
@@ -700,3 +700,20 @@ def test_record_and_cost_score_price_the_same_model(
     assert details["model"] == priced and details["reported_model"] == reported
     assert details["cost_usd"] == rec.cost
     assert details["price_source"] is not None and not details["price_source"].startswith("engine")
+
+
+def test_bad_prices_in_code_fail_before_any_call(tmp_path: Path, key: str) -> None:
+    # RunOptions(prices=...) skips the config's check at load: a per-1K rate used to pass
+    # until the first priced response, aborting the run after paying for that call.
+    bad = {"gpt-4o-mini": {"input": 0.00015, "output": -1}}
+    with pytest.raises(ConfigError) as exc:
+        run(_set(["a", "b"]), _cand(key), [], _opts(tmp_path, prices=bad))
+    assert sp.CALLS[key] == {}  # the provider was never called
+    assert not (tmp_path / "run" / "results.jsonl").exists()
+    text = str(exc.value)
+    assert "RunOptions.prices gpt-4o-mini" in text
+    assert "'input' = 0.00015" in text and "'output' = -1" in text  # every problem at once
+    # A good table still prices the run by it.
+    good = {"gpt-4o-mini": {"input": 1000.0, "output": 0.0}}
+    rec = run(_set(["a"]), _cand(key), [], _opts(tmp_path, prices=good)).records[0]
+    assert rec.usage.input_tokens and rec.cost == pytest.approx(rec.usage.input_tokens / 1000)
