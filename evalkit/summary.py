@@ -173,7 +173,9 @@ def unpriced_note(cmp: Comparison) -> str:
         if not text:
             continue
         models = _unpriced_models(cmp, None, side)
-        named = ", ".join(repr(m) for m in models[:3]) + (", ..." if len(models) > 3 else "")
+        # Each name cut, not the note: a long model name must not push out what to do.
+        named = ", ".join(repr(_one_line(m, 60)) for m in models[:3])
+        named += ", ..." if len(models) > 3 else ""
         which = f" ({'model' if len(models) == 1 else 'models'} {named})" if models else ""
         parts.append(f"{side} {text.removeprefix('unknown: ')}{which}")
     if not parts:
@@ -230,7 +232,7 @@ def terminal_summary(
     if estimated_note(cmp.overall):
         lines.append(f"note: {estimated_note(cmp.overall)}")
     if unpriced_note(cmp):
-        lines.append(f"note: {_one_line(unpriced_note(cmp), 300)}")
+        lines.append(f"note: {unpriced_note(cmp)}")
     for sl in cmp.tags:
         lines.append(f"  [{_one_line(sl.tag, 40)}] {sl.cases} case(s): {_counts(sl)}")
     worst = worst_regressions(cmp, max_regressions)
@@ -318,7 +320,7 @@ def markdown_summary(
         "",
         f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."
         + (f" Note: {estimated_note(cmp.overall)}." if estimated_note(cmp.overall) else "")
-        + (f" Note: {_md(unpriced_note(cmp), 300)}." if unpriced_note(cmp) else ""),
+        + (f" Note: {_md(unpriced_note(cmp), 600)}." if unpriced_note(cmp) else ""),
     ]
     worst = worst_regressions(cmp, max_regressions)
     if worst:

@@ -137,3 +137,18 @@ def unpriced_runs_of(cmp: Comparison) -> tuple[Run, Run]:
     """The two runs of ``cmp``, read back from their folders."""
     assert cmp.baseline.path and cmp.candidate.path
     return read_run(Path(cmp.baseline.path)), read_run(Path(cmp.candidate.path))
+
+
+def test_unpriced_note_keeps_what_to_do_whatever_the_model_name(tmp_path: Path) -> None:
+    # Model names come from the provider: a long one, with a line break, is cut on its own
+    # so the note stays one line and still ends with what to do.
+    odd = "router/" + "x" * 400 + "\nsecond line"
+    b = make_run(tmp_path / "b", [make_record(f"c{i}", {"acc": True}) for i in range(2)])
+    cand = [make_record(f"c{i}", {"acc": True}, cost=None, model=odd) for i in range(2)]
+    c = make_run(tmp_path / "c", cand, candidate=candidate_dict("cand"))
+    text = terminal_summary(compare(b, c))
+    note = next(x for x in text.splitlines() if x.startswith("note: cost unknown"))
+    assert note.endswith("…'); add [prices] entries") and "candidate 2 of 2" in note
+    assert len(note) < 200
+    md = markdown_summary(compare(b, c))
+    assert "add \\[prices\\] entries." in md
