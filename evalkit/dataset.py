@@ -403,6 +403,11 @@ class _BadJSON:
     message: str
 
 
+def _claimed_id(obj: Any) -> str | None:
+    case_id = obj.get("id") if isinstance(obj, dict) else None
+    return case_id if isinstance(case_id, str) and case_id.strip() else None
+
+
 _NO_CASES = "the eval set has no cases; add one JSON object per line"
 
 
@@ -435,17 +440,20 @@ def _collect_cases(
         loc = f"{where}:{lineno}"
         line_problems: list[Problem] = []
         case = parse_case(obj, loc, line_problems, line=lineno)
-        if case is not None:
-            if case.id in first_line:
+        # A line with other problems still claims its id: fixing it must not reveal a
+        # duplicate only on the next run.
+        case_id = case.id if case is not None else _claimed_id(obj)
+        if case_id is not None:
+            if case_id in first_line:
                 line_problems.append(
                     Problem(
                         loc,
-                        f'duplicate id "{case.id}" (first on line {first_line[case.id]}); '
+                        f'duplicate id "{case_id}" (first on line {first_line[case_id]}); '
                         "ids must be unique in a file",
                     )
                 )
             else:
-                first_line[case.id] = lineno
+                first_line[case_id] = lineno
         if line_problems:
             room = MAX_PROBLEMS - len(problems)
             problems.extend(line_problems[: max(room, 0)])

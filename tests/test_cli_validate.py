@@ -78,7 +78,9 @@ def test_validate_prints_every_problem_and_exits_2(
     err = capsys.readouterr().err
     assert f'{bad}:1: field "expectd" is unknown; did you mean "expected"?' in err
     assert f'{other}:1: field "id" is required' in err
-    assert "2 problem(s) found" in err
+    # line 1 is invalid, but its id still counts: line 2 repeats it
+    assert f'{bad}:2: duplicate id "a" (first on line 1)' in err
+    assert "3 problem(s) found" in err
 
 
 def test_validate_config_renders_every_case(

@@ -124,3 +124,14 @@ def test_non_string_ids_are_shown_as_json(tmp_path: Path) -> None:
         '2: field "id" must be a non-empty string, got true',
         '3: field "id" is required; give every case a unique string id',
     ]
+
+
+def test_an_invalid_line_still_claims_its_id(tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [
+        {"id": "a", "input": "x", "tag": ["t"]},
+        {"id": "a", "input": "y"},
+    ]
+    assert problems(tmp_path, rows) == [
+        '1: field "tag" is unknown; did you mean "tags"?',
+        '2: duplicate id "a" (first on line 1); ids must be unique in a file',
+    ]

@@ -35,7 +35,7 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     paths = [Path(p) for p in args.paths]
     configs = [p for p in paths if p.suffix == ".toml"]
-    datasets = [p for p in paths if p.suffix != ".toml"]
+    datasets = _expand([p for p in paths if p.suffix != ".toml"])
     if args.config:
         configs.append(Path(args.config))
     if not paths and not args.config:
@@ -49,11 +49,12 @@ def run(args: argparse.Namespace) -> int:
             )
             return 2
         configs.append(found)
+    checked = _Checked()
     problems: list[str] = []
     for path in datasets:
-        problems += _check_dataset(path)
+        problems += checked.dataset(path)[1]
     for path in configs:
-        problems += _check_config(path)
+        problems += _check_config(path, checked)
     for line in problems:
         print(line, file=sys.stderr)
     if problems:
@@ -62,54 +63,131 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_dataset(path: Path) -> list[str]:
-    from evalkit.dataset import load_eval_set
+def _expand(paths: list[Path]) -> list[Path | tuple[Path, str]]:
+    """A folder stands for the eval sets under it, so ``evalkit validate datasets/`` works."""
+    out: list[Path | tuple[Path, str]] = []
+    for path in paths:
+        if not path.is_dir():
+            out.append(path)
+            continue
+        found = sorted(p for p in path.rglob("*") if p.name.endswith((".jsonl", ".jsonl.gz")))
+        if not found:
+            out.append((path, "folder holds no .jsonl eval sets; give the files to check"))
+        out.extend(found)
+    return out
 
-    try:
-        es = load_eval_set(path)
-    except DatasetError as exc:
-        return str(exc).splitlines()
-    print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
-    return []
+
+class _Checked:
+    """Each eval set is loaded and reported once, however many suites and arguments name it."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Path, Any] = {}
+
+    def dataset(self, path: Path | tuple[Path, str]) -> tuple[Any, list[str]]:
+        """``(eval set or None, problems not reported before)``."""
+        from evalkit.dataset import load_eval_set
+
+        if isinstance(path, tuple):
+            return None, [str(Problem(str(path[0]), path[1]))]
+        key = path.resolve()
+        if key in self._seen:
+            return self._seen[key], []
+        try:
+            es = load_eval_set(path)
+        except DatasetError as exc:
+            self._seen[key] = None
+            return None, str(exc).splitlines()
+        self._seen[key] = es
+        print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
+        return es, []
 
 
-def _check_config(path: Path) -> list[str]:
+def _check_config(path: Path, checked: _Checked) -> list[str]:
     from evalkit.config import load_config
+    from evalkit.prompt import PromptRenderer
 
     try:
         project = load_config(path)
     except ConfigError as exc:
         return str(exc).splitlines()
+    if not project.candidates and not project.suites:
+        return [
+            str(
+                Problem(
+                    str(path),
+                    "declares no candidates and no suites (is the [tool.evalkit] section "
+                    "missing?); add [candidates.NAME] and [suites.NAME] tables",
+                )
+            )
+        ]
+    # Every candidate's templates compile, including a candidate no suite uses yet.
+    renderers: dict[str, Any] = {}
     problems: list[str] = []
+    for name, candidate in project.candidates.items():
+        try:
+            renderers[name] = PromptRenderer(candidate)
+        except InputError as exc:
+            problems.append(str(Problem(f"{path}: [candidates.{name}]", str(exc))))
     for suite in project.suites.values():
-        problems += _check_suite(project, suite)
+        problems += _check_suite(project, suite, checked, renderers)
     if not problems:
         print(f"ok: {path}: {len(project.candidates)} candidates, {len(project.suites)} suites")
     return problems
 
 
-def _check_suite(project: Any, suite: Any) -> list[str]:
-    from evalkit.dataset import load_eval_set
-    from evalkit.prompt import PromptRenderer
+def _check_suite(
+    project: Any, suite: Any, checked: _Checked, renderers: dict[str, Any]
+) -> list[str]:
+    es, problems_text = checked.dataset(suite.dataset_path)
+    if es is None:
+        return problems_text  # a broken eval set is reported once, where it is first loaded
+    where = f"{project.path}: [suites.{suite.name}]"
+    problems = _check_renders(suite, es, where, renderers)
+    problems += _check_scorers(project, suite, es)
+    return problems_text + [str(p) for p in problems]
 
-    try:
-        es = load_eval_set(suite.dataset_path)
-    except DatasetError as exc:
-        return str(exc).splitlines()
+
+def _check_renders(suite: Any, es: Any, where: str, renderers: dict[str, Any]) -> list[Problem]:
+    """Render every case for every candidate. One template mistake usually fails every case
+    the same way: those are reported once, with how many cases and which."""
     problems: list[Problem] = []
     for name in suite.candidates:
-        try:
-            renderer = PromptRenderer(project.candidates[name])
-        except InputError as exc:
-            problems.append(Problem(f"suite {suite.name!r}", str(exc)))
-            continue
+        renderer = renderers.get(name)
+        if renderer is None:
+            continue  # its template does not compile: reported once, under [candidates.NAME]
+        groups: dict[tuple[str, ...], tuple[str, list[str]]] = {}
         for case in es:
             try:
                 renderer.render(case)
             except InputError as exc:
-                problems.append(Problem(f"suite {suite.name!r}", str(exc)))
-                if len(problems) >= MAX_RENDER_PROBLEMS:
-                    break
+                first, ids = groups.setdefault(_same_failure(exc), (str(exc), []))
+                ids.append(case.id)
+        for first, ids in list(groups.values())[:MAX_RENDER_PROBLEMS]:
+            more = ""
+            if len(ids) > 1:
+                shown = ", ".join(repr(i) for i in ids[1:4]) + (", ..." if len(ids) > 4 else "")
+                more = f" (the same in {len(ids) - 1} more case(s): {shown})"
+            problems.append(Problem(where, first + more))
+        if len(groups) > MAX_RENDER_PROBLEMS:
+            problems.append(
+                Problem(
+                    where, f"... and {len(groups) - MAX_RENDER_PROBLEMS} more template problems"
+                )
+            )
+    return problems
+
+
+def _same_failure(exc: Exception) -> tuple[str, ...]:
+    """What makes two render failures the same mistake: the template location and the
+    underlying error, not the case (whose id and defined variables differ)."""
+    text = str(exc)
+    location = text.split(": case ", 1)[0]
+    cause = exc.__cause__
+    return (location, type(cause).__name__, str(cause)) if cause else (text,)
+
+
+def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
+    problems: list[Problem] = []
     named: dict[str, str] = {}
     for i, spec in enumerate(suite.scorers, start=1):
         where = f"{project.path}: [suites.{suite.name}] scorers[{i}]"
@@ -140,4 +218,4 @@ def _check_suite(project: Any, suite: Any) -> list[str]:
                     "add the fields or drop the scorer",
                 )
             )
-    return [str(p) for p in problems]
+    return problems
