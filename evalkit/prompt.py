@@ -3,7 +3,8 @@
 Templates are Jinja2 in a sandbox, with autoescape off (prompts are not HTML) and strict
 undefined variables (a typo must fail loudly, naming the case and the variable, rather than
 silently sending an empty string). ``{% include %}`` resolves only inside the template's own
-folder: the loader refuses ``..`` and absolute paths, so no template reaches beyond it.
+folder: the loader refuses ``..``, absolute paths and symbolic links that lead out of the
+folder, so no template reaches beyond it.
 
 Template variables: everything in the case's ``vars``, plus ``input`` (the case's text, or the
 last user message of a conversation), ``context`` (list of ``{id, text, source}``),
@@ -13,6 +14,7 @@ last user message of a conversation), ``context`` (list of ``{id, text, source}`
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -180,11 +182,25 @@ def render(case: Case, candidate: Candidate, repeat: int = 0) -> Request:
 @lru_cache(maxsize=64)
 def _environment(folder: str) -> jinja2.Environment:
     return jinja2.sandbox.ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(folder),
+        loader=_FolderLoader(folder),
         autoescape=False,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=False,
     )
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """Jinja's loader refuses ``..`` but follows symbolic links; this one also refuses a link
+    whose target lies outside the folder (``prompts/x.j2 -> ~/.ssh/id_rsa``)."""
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool]]:
+        source, filename, uptodate = super().get_source(environment, template)
+        root = Path(self.searchpath[0]).resolve()
+        if not Path(filename).resolve().is_relative_to(root):
+            raise jinja2.TemplateNotFound(template)
+        return source, filename, uptodate
 
 
 def _split_input(case: Case) -> tuple[list[Message], Message | None]:

@@ -148,3 +148,18 @@ def test_imports_resolve_in_the_template_folder_and_whitespace_control_works(
         CASE, Candidate("c", "replay", "m", prompt_file="prompts/p.j2", base_dir=str(tmp_path))
     )
     assert req.messages[-1].content == "<1>"  # trailing newline of the file is dropped
+
+
+def test_a_symlink_out_of_the_template_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text("TOP SECRET")
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "link.j2").symlink_to(tmp_path / "secret.txt")
+    (prompts / "part.j2").write_text("part")
+    (prompts / "inner.j2").symlink_to(prompts / "part.j2")  # a link inside the folder is fine
+    base = str(prompts)
+    ok = Candidate("c", "replay", "m", prompt="{% include 'inner.j2' %}", base_dir=base)
+    assert render(CASE, ok).messages[-1].content == "part"
+    bad = Candidate("c", "replay", "m", prompt="{% include 'link.j2' %}", base_dir=base)
+    with pytest.raises(TemplateError, match="included template 'link.j2' not found"):
+        render(CASE, bad)
