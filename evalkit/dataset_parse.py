@@ -182,6 +182,11 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
         bad("id", "is required; give every case a unique string id")
     elif not isinstance(case_id, str) or not case_id.strip():
         bad("id", f"must be a non-empty string, got {_show(case_id)}")
+    elif not case_id.isprintable():  # a line break or tab in an id breaks every listing of it
+        bad(
+            "id",
+            f"must not contain line breaks, tabs or other control characters, got {_show(case_id)}",
+        )
 
     # An optional field set to null means "not given", as pandas and most exporters write it.
     inp = _parse_input(obj.get("input"), bad)

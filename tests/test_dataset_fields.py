@@ -135,3 +135,10 @@ def test_an_invalid_line_still_claims_its_id(tmp_path: Path) -> None:
         '1: field "tag" is unknown; did you mean "tags"?',
         '2: duplicate id "a" (first on line 1); ids must be unique in a file',
     ]
+
+
+def test_ids_with_control_characters_are_refused(tmp_path: Path) -> None:
+    rows: list[dict[str, object]] = [{"id": "a\nb", "input": "x"}, {"id": "café 1", "input": "y"}]
+    assert problems(tmp_path, rows) == [
+        '1: field "id" must not contain line breaks, tabs or other control characters, got "a\\nb"'
+    ]
