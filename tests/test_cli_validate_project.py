@@ -91,22 +91,26 @@ def test_a_good_project_exits_0_and_an_eval_set_is_checked_once(
     assert f"ok: {config}: 3 candidates, 3 suites" in out
 
 
-def test_a_folder_stands_for_its_eval_sets(
+def test_a_folder_stands_for_the_eval_sets_directly_in_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     sets = tmp_path / "datasets"
-    (sets / "sub").mkdir(parents=True)
+    (sets / "replay").mkdir(parents=True)
     (sets / "a.jsonl").write_text('{"id": "a", "input": "x"}\n')
-    (sets / "sub" / "b.jsonl").write_text('{"id": "b", "inputt": "x"}\n')
+    (sets / "b.jsonl").write_text('{"id": "b", "inputt": "x"}\n')
+    (sets / "replay" / "run.jsonl").write_text('{"case_id": "a", "output": "y"}\n')
     (sets / "README.md").write_text("not an eval set")
     assert main(["validate", str(sets)]) == 2
     captured = capsys.readouterr()
     assert "a.jsonl: 1 cases" in captured.out
-    assert f'{sets / "sub" / "b.jsonl"}:1: field "inputt" is unknown' in captured.err
+    assert f'{sets / "b.jsonl"}:1: field "inputt" is unknown' in captured.err
+    assert "run.jsonl" not in captured.err  # recorded replays in sub-folders are not eval sets
     empty = tmp_path / "empty"
     empty.mkdir()
     assert main(["validate", str(empty)]) == 2
-    assert f"{empty}: folder holds no .jsonl eval sets" in capsys.readouterr().err
+    assert f"{empty}: folder holds no .jsonl eval sets (sub-folders are not searched)" in (
+        capsys.readouterr().err
+    )
 
 
 def test_a_config_without_evalkit_tables_is_not_a_silent_pass(

@@ -64,15 +64,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _expand(paths: list[Path]) -> list[Path | tuple[Path, str]]:
-    """A folder stands for the eval sets under it, so ``evalkit validate datasets/`` works."""
+    """A folder stands for the eval sets directly in it (``evalkit validate datasets/support``).
+    Not recursive: sub-folders hold other JSONL files, such as recorded replays."""
     out: list[Path | tuple[Path, str]] = []
     for path in paths:
         if not path.is_dir():
             out.append(path)
             continue
-        found = sorted(p for p in path.rglob("*") if p.name.endswith((".jsonl", ".jsonl.gz")))
+        found = sorted(p for p in path.iterdir() if p.name.endswith((".jsonl", ".jsonl.gz")))
         if not found:
-            out.append((path, "folder holds no .jsonl eval sets; give the files to check"))
+            out.append(
+                (
+                    path,
+                    "folder holds no .jsonl eval sets (sub-folders are not searched); give the files",
+                )
+            )
         out.extend(found)
     return out
 
