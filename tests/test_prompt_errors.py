@@ -161,5 +161,5 @@ def test_a_symlink_out_of_the_template_folder_is_refused(tmp_path: Path) -> None
     ok = Candidate("c", "replay", "m", prompt="{% include 'inner.j2' %}", base_dir=base)
     assert render(CASE, ok).messages[-1].content == "part"
     bad = Candidate("c", "replay", "m", prompt="{% include 'link.j2' %}", base_dir=base)
-    with pytest.raises(TemplateError, match="included template 'link.j2' not found"):
+    with pytest.raises(TemplateError, match=r"included template 'link\.j2' not found"):
         render(CASE, bad)
