@@ -408,6 +408,7 @@ def _claimed_id(obj: Any) -> str | None:
     return case_id if isinstance(case_id, str) and case_id.strip() else None
 
 
+_JSON = "use strings, numbers, true/false, null, lists and objects"
 _NO_CASES = "the eval set has no cases; add one JSON object per line"
 
 
@@ -454,13 +455,23 @@ def _collect_cases(
                 )
             else:
                 first_line[case_id] = lineno
+        encoded = b""
+        if case is not None:
+            try:
+                encoded = canonical_json(obj).encode("utf-8")
+            except ValueError as exc:  # built in Python (from_cases): NaN, a lone surrogate
+                line_problems.append(
+                    Problem(loc, f"holds a value that is not JSON ({exc}); {_JSON}")
+                )
+            except TypeError as exc:  # ... or an object JSON cannot hold
+                line_problems.append(Problem(loc, f"{exc}; {_JSON}"))
         if line_problems:
             room = MAX_PROBLEMS - len(problems)
             problems.extend(line_problems[: max(room, 0)])
             truncated += max(len(line_problems) - max(room, 0), 0)
             continue
         assert case is not None
-        digest.update(canonical_json(obj).encode("utf-8"))
+        digest.update(encoded)
         digest.update(b"\n")
         if not problems:
             cases.append(case)

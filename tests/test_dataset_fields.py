@@ -142,3 +142,21 @@ def test_ids_with_control_characters_are_refused(tmp_path: Path) -> None:
     assert problems(tmp_path, rows) == [
         '1: field "id" must not contain line breaks, tabs or other control characters, got "a\\nb"'
     ]
+
+
+def test_cases_built_in_python_with_non_json_values_are_problems() -> None:
+    from evalkit.dataset import EvalSet
+
+    rows: list[dict[str, object]] = [
+        {"id": "a", "input": "x", "metadata": {"score": float("nan")}},  # pandas' missing value
+        {"id": "b", "input": "x", "vars": {"when": object}},
+        {"id": "c", "input": "x"},
+    ]
+    with pytest.raises(DatasetError) as info:
+        EvalSet.from_cases(rows, name="frame")
+    assert [str(p) for p in info.value.problems] == [
+        "frame:1: holds a value that is not JSON (Out of range float values are not JSON "
+        "compliant); use strings, numbers, true/false, null, lists and objects",
+        "frame:2: cannot hash a value of type type: <class 'object'>; use strings, numbers, "
+        "true/false, null, lists and objects",
+    ]
