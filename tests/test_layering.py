@@ -50,6 +50,7 @@ STAGES: list[tuple[str, ...]] = [
         "pytest_runner",
         "pytest_fixture",
         "cli",
+        "scaffold",
         "__main__",
     ),
 ]

@@ -19,6 +19,7 @@ EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 # Modules of this package, one per subcommand. Each defines ``add_parser(subparsers)``, which
 # registers the subcommand and sets ``handler`` (``args -> exit code``) with set_defaults.
 COMMANDS = (
+    "init",
     "validate",
     "inventory",
     "run",
