@@ -71,12 +71,13 @@ class PromptRenderer:
         messages: list[Message] = []
         if self._system is not None:
             messages.append(Message("system", self._render(self._system, variables, case)))
-        history, last = _split_input(case)
-        messages.extend(history)
+        before, turn, after = _split_input(case)
+        messages.extend(before)
         if self._prompt is not None:
             messages.append(Message("user", self._render(self._prompt, variables, case)))
-        elif last is not None:
-            messages.append(last)
+        elif turn is not None:
+            messages.append(turn)
+        messages.extend(after)
         if not messages or messages[-1].role == "system":
             raise TemplateError(
                 f"case {case.id!r}: nothing to send (no input and no prompt "
@@ -203,13 +204,19 @@ class _FolderLoader(jinja2.FileSystemLoader):
         return source, filename, uptodate
 
 
-def _split_input(case: Case) -> tuple[list[Message], Message | None]:
+def _split_input(case: Case) -> tuple[list[Message], Message | None, list[Message]]:
+    """``(before, the last user turn, after)``: a prompt template replaces that turn in place,
+    so turns after it (an assistant prefill, tool results) are kept, not dropped."""
     if case.input is None:
-        return [], None
+        return [], None, []
     if isinstance(case.input, str):
-        return [], Message("user", case.input)
+        return [], Message("user", case.input), []
     msgs = list(case.input)
-    return msgs[:-1], msgs[-1]
+    users = [i for i, m in enumerate(msgs) if m.role == "user"]
+    if not users:
+        return msgs, None, []
+    i = users[-1]
+    return msgs[:i], msgs[i], msgs[i + 1 :]
 
 
 def _variables(case: Case) -> dict[str, Any]:

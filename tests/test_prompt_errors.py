@@ -163,3 +163,31 @@ def test_a_symlink_out_of_the_template_folder_is_refused(tmp_path: Path) -> None
     bad = Candidate("c", "replay", "m", prompt="{% include 'link.j2' %}", base_dir=base)
     with pytest.raises(TemplateError, match=r"included template 'link\.j2' not found"):
         render(CASE, bad)
+
+
+def test_turns_after_the_last_user_turn_are_kept_when_a_template_wraps_it() -> None:
+    case = EvalSet.from_cases(
+        [
+            {
+                "id": "prefill",
+                "input": [
+                    {"role": "user", "content": "hi"},
+                    {"role": "assistant", "content": "hello"},
+                    {"role": "user", "content": "refund?"},
+                    {"role": "assistant", "content": "Sure, "},
+                ],
+            }
+        ]
+    ).cases[0]
+    req = render(case, Candidate("c", "replay", "m", prompt="Customer: {{ input }}"))
+    assert [(m.role, m.content) for m in req.messages] == [
+        ("user", "hi"),
+        ("assistant", "hello"),
+        ("user", "Customer: refund?"),
+        (
+            "assistant",
+            "Sure, ",
+        ),  # was dropped: the template replaced the last turn, whatever it was
+    ]
+    plain = render(case, Candidate("c", "replay", "m"))
+    assert [m.content for m in plain.messages] == ["hi", "hello", "refund?", "Sure, "]
