@@ -75,13 +75,16 @@ class SuiteResult:
         return out
 
     def frame(self) -> pd.DataFrame:
-        """Every run's records in one DataFrame (column ``candidate`` tells them apart)."""
-        import pandas as pd
+        """Every run's records in one DataFrame (column ``candidate`` tells them apart).
+
+        Built from all records at once, not by concatenating one frame per run: a category
+        column (an outcome, a refusal verdict) whose values differ between runs became
+        ``object`` in ``pd.concat``."""
+        from itertools import chain
 
         from evalkit.frames import records_frame
 
-        frames = [records_frame(r.records) for r in self.runs.values()]
-        return pd.concat(frames, ignore_index=True) if frames else records_frame(())
+        return records_frame(chain.from_iterable(r.records for r in self.runs.values()))
 
     def summary(self, *, by_tag: bool = True) -> pd.DataFrame:
         """Per run, scorer and tag: mean and pass rate with 95% intervals, outcome rates and
@@ -101,6 +104,15 @@ class SuiteResult:
         from evalkit.frames import cases_frame
 
         return cases_frame(self.comparisons)
+
+    def __repr__(self) -> str:
+        # The dataclass repr held every run's records: 60 MB of text per notebook display of a
+        # 10,000-case suite (Jupyter sends text/plain beside the HTML).
+        runs = ", ".join(f"{n}: {len(r.records)} records" for n, r in self.runs.items())
+        return (
+            f"<SuiteResult {self.suite!r}: {self.status}, baseline {self.baseline!r}, "
+            f"{len(self.comparisons)} comparison(s); {runs}>"
+        )
 
     def _repr_html_(self) -> str:
         from evalkit.frames import comparison_html

@@ -262,6 +262,11 @@ class Comparison:
 
         return comparison_html(self)
 
+    def __repr__(self) -> str:
+        from evalkit.frames import comparison_repr
+
+        return comparison_repr(self)
+
     def rows(self, status: str | None = None, tag: str | None = None) -> list[CaseRow]:
         """Case rows, optionally only one status and/or one tag."""
         return [

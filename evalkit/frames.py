@@ -1,14 +1,22 @@
 """pandas views of runs: one row per record, scores flattened into columns.
 
 Column names are stable and documented in ``docs/records.md``: ``score.<scorer>`` (value),
-``passed.<scorer>`` (bool or NA), ``reason.<scorer>``, plus the record's own fields. pandas is
-imported here only, so that ``import evalkit`` stays cheap.
+``passed.<scorer>`` (bool or NA), ``reason.<scorer>``, ``outcome.<scorer>`` (categorical), the
+scorer's ``details["metrics"]`` and other single-valued details as ``<scorer>.<name>`` (the
+names gates and comparisons use, e.g. ``groundedness.unsupported_claims``,
+``tool_calls.argument_accuracy``, ``refusal.verdict``), the whole details as
+``details.<scorer>``, plus the record's own fields. pandas is imported here only, so that
+``import evalkit`` stays cheap.
+
+Types are chosen for analysis, not left to inference: numbers are nullable ``Float64`` /
+``Int64`` (an unknown cost is ``<NA>``, never 0), verdicts ``boolean``, labels (outcomes,
+finish reasons, error kinds, detail strings) ``category``, ``timestamp`` a UTC datetime.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,9 +29,11 @@ __all__ = [
     "aggregates_frame",
     "cases_frame",
     "comparison_html",
+    "comparison_repr",
     "deltas_frame",
     "records_frame",
     "run_html",
+    "run_repr",
 ]
 
 RECORD_COLUMNS = (
@@ -45,7 +55,12 @@ RECORD_COLUMNS = (
     "cached",
     "attempts",
     "tags",
+    "timestamp",
 )
+
+_CATEGORIES = ("finish_reason", "error_kind")
+_SKIP_DETAILS = ("metrics", "outcome")
+"""Detail keys with their own columns (``<scorer>.<metric>``, ``outcome.<scorer>``)."""
 
 
 def _row(r: Record) -> dict[str, Any]:
@@ -68,44 +83,101 @@ def _row(r: Record) -> dict[str, Any]:
         "cached": r.cached,
         "attempts": r.attempts,
         "tags": list(r.tags),
+        "timestamp": r.timestamp or None,
     }
     for name, s in r.scores.items():
         row[f"score.{name}"] = s.value
         row[f"passed.{name}"] = s.passed
         row[f"reason.{name}"] = s.error or s.reason
+        details = s.details or {}
+        if not details:
+            continue
+        if isinstance(details.get("outcome"), str):
+            row[f"outcome.{name}"] = details["outcome"]
+        metrics = details.get("metrics")
+        if isinstance(metrics, Mapping):
+            for key, v in metrics.items():
+                if isinstance(v, (int, float)):
+                    row.setdefault(f"{name}.{key}", v)
+        for key, v in details.items():
+            # single values only: lists and objects stay in details.<scorer>, where they can be
+            # read whole; one column per claim or per call would not line up across records
+            if key not in _SKIP_DETAILS and isinstance(v, (str, int, float)):
+                row.setdefault(f"{name}.{key}", v)
+        row[f"details.{name}"] = details
     return row
 
 
 def records_frame(records: Iterable[Record]) -> pd.DataFrame:
-    """One row per record; numeric columns typed, missing values as NA."""
+    """One row per record: numbers as nullable ``Float64``/``Int64`` (missing is ``<NA>``),
+    verdicts ``boolean``, labels ``category``, ``timestamp`` a UTC datetime; per scorer the
+    columns the module docstring lists. Records of several runs go in one frame (column
+    ``candidate``), so their categories agree; concatenating frames built one by one would
+    turn a category whose values differ into ``object``."""
     import pandas as pd
 
     rows = [_row(r) for r in records]
     frame = pd.DataFrame(rows, columns=_columns(rows))
+    kinds = _detail_kinds(rows)
     for col in frame.columns:
-        if col.startswith("passed."):
+        if col.startswith("passed.") or kinds.get(col) == "bool":
             frame[col] = frame[col].astype("boolean")
-        elif col.startswith("score.") or col in ("latency_ms", "cost"):
+        elif col.startswith("score.") or col in ("latency_ms", "cost") or kinds.get(col) == "num":
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Float64")
         elif col in ("input_tokens", "output_tokens", "cached_tokens"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+        elif col in _CATEGORIES or col.startswith("outcome.") or kinds.get(col) == "str":
+            frame[col] = frame[col].astype("category")
+        elif col == "timestamp":
+            frame[col] = pd.to_datetime(frame[col], utc=True, errors="coerce", format="ISO8601")
     return frame
 
 
 def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The record's columns, then per scorer (first seen first): score, passed, reason,
+    outcome, its metrics and details (sorted), the details mapping last."""
+    scorers: dict[str, None] = {}
     extra: dict[str, None] = {}
     for row in rows:
         for key in row:
-            if key not in RECORD_COLUMNS:
+            if key.startswith("score."):
+                scorers[key[6:]] = None
+            elif key not in RECORD_COLUMNS:
                 extra[key] = None
-    return [*RECORD_COLUMNS, *sorted(extra)]
+    out = list(RECORD_COLUMNS)
+    for name in scorers:
+        own = sorted(k for k in extra if k.startswith(f"{name}."))
+        out += [f"score.{name}", f"passed.{name}", f"reason.{name}"]
+        out += [k for k in (f"outcome.{name}",) if k in extra] + own
+        out += [k for k in (f"details.{name}",) if k in extra]
+    taken = set(out)
+    return out + sorted(k for k in extra if k not in taken)
+
+
+def _detail_kinds(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """``<scorer>.<key>`` column → ``bool``, ``num`` or ``str`` (what its values are); a column
+    whose values mix kinds is left as it is (object)."""
+    seen: dict[str, set[str]] = {}
+    for row in rows:
+        for key, v in row.items():
+            if key in RECORD_COLUMNS or key.split(".", 1)[0] in _PREFIXES or v is None:
+                continue
+            kind = "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "num"
+            seen.setdefault(key, set()).add(kind)
+    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
+
+
+_PREFIXES = ("score", "passed", "reason", "outcome", "details")
 
 
 def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0) -> pd.DataFrame:
     """One row per run, slice (``tag`` is ``None`` for the whole run) and scorer: cases,
-    errors, the mean and the pass rate with their 95% intervals, then the scorer's outcome
-    rates (``<outcome>_rate``) and detail metrics, as :func:`evalkit.aggregate.aggregate`
-    computes them for the report and the gates."""
+    errors, flaky cases, the mean and the pass rate with their 95% intervals, then the scorer's
+    outcome rates (``<outcome>_rate``) and detail metrics, as
+    :func:`evalkit.aggregate.aggregate` computes them for the report and the gates.
+
+    A scorer that applies to no case of a tag (``skip_missing``: no tool-call expectations in
+    the chitchat cases) has no row for that tag: its row would be all ``NaN``."""
     import pandas as pd
 
     from evalkit.aggregate import aggregate, aggregate_by_tag
@@ -118,12 +190,15 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
             slices += list(aggregate_by_tag(run.records, seed=seed).values())
         for agg in slices:
             for s in agg.scorers:
+                if agg.tag is not None and s.cases == 0:
+                    continue
                 row: dict[str, Any] = {
                     "candidate": name,
                     "tag": agg.tag,
                     "scorer": s.name,
                     "cases": s.cases,
                     "errors": s.errors,
+                    "flaky": s.flaky,
                     "mean": s.mean.value,
                     "mean_low": s.mean.low,
                     "mean_high": s.mean.high,
@@ -134,17 +209,22 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
                 row.update({f"{label}_rate": v for label, v in sorted(s.outcomes.items())})
                 row.update(dict(sorted(s.metrics.items())))
                 rows.append(row)
-    head = ["candidate", "tag", "scorer", "cases", "errors", "mean", "mean_low", "mean_high"]
-    head += ["pass_rate", "pass_rate_low", "pass_rate_high"]
+    head = ["candidate", "tag", "scorer", "cases", "errors", "flaky", "mean", "mean_low"]
+    head += ["mean_high", "pass_rate", "pass_rate_low", "pass_rate_high"]
     extra = sorted({k for r in rows for k in r} - set(head))
-    return pd.DataFrame(rows, columns=head + extra)
+    frame = pd.DataFrame(rows, columns=head + extra)
+    for col in head[6:] + extra:  # an interval nobody could compute is NaN, not an object None
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
 
 
 def run_html(run: Run) -> str:
-    """Jupyter's rich display of a run: a header and per-scorer pass rates, all escaped.
+    """Jupyter's rich display of a run: a header and per-scorer mean and pass rate, all escaped.
 
     Pass rates are :func:`evalkit.aggregate.aggregate`'s, so the notebook shows the numbers
-    the report and the gates use: per case, with scorer and provider errors as failures.
+    the report and the gates use: per case, with scorer and provider errors as failures. A run
+    that did not finish says so first, with how to finish it, since its numbers cover only
+    the cases done. Its size does not grow with the records (no per-record rows).
     """
     from evalkit.aggregate import aggregate
 
@@ -152,28 +232,66 @@ def run_html(run: Run) -> str:
     cand = m.get("candidate", {})
     ds = m.get("dataset", {})
     errors = sum(r.error is not None for r in run.records)
-    # Only the pass rates are shown, so no bootstrap resamples are drawn (n_boot=0).
+    # Only point values are shown, so no bootstrap resamples are drawn (n_boot=0).
     agg = aggregate(run.records, n_boot=0)
     e = html.escape
     rows = "".join(
-        f"<tr><td>{e(s.name)}</td><td>{s.pass_rate.value:.1%}</td><td>{s.pass_rate.n}</td>"
-        f"<td>{s.errors}</td></tr>"
+        f"<tr><td>{e(s.name)}</td><td>{_num(s.mean.value)}</td><td>{s.pass_rate.value:.1%}</td>"
+        f"<td>{s.pass_rate.n}</td><td>{s.errors}</td></tr>"
         for s in agg.scorers
         if s.pass_rate.value is not None
     )
     return (
-        f"<div><b>evalkit run</b> {e(str(m.get('run_id', run.path.name)))}: candidate "
-        f"<code>{e(str(cand.get('name', '?')))}</code> ({e(str(cand.get('provider', '?')))} / "
-        f"{e(str(cand.get('model', '?')))}) on <code>{e(str(ds.get('name', '?')))}</code>, "
-        f"{len(run.records)} records, {errors} errors"
-        f"<table><thead><tr><th>scorer</th><th>pass rate</th><th>cases</th><th>errors</th>"
-        f"</tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>"
+        f"<div>{_status_html(run)}<b>evalkit run</b> {e(str(m.get('run_id', run.path.name)))}: "
+        f"candidate <code>{e(str(cand.get('name', '?')))}</code> "
+        f"({e(str(cand.get('provider', '?')))} / {e(str(cand.get('model', '?')))}) on "
+        f"<code>{e(str(ds.get('name', '?')))}</code>{_selection_html(m)}, "
+        f"{len(run.records)} records, {errors} errors, in <code>{e(str(run.path))}</code>"
+        f"<table><thead><tr><th>scorer</th><th>mean</th><th>pass rate</th><th>cases</th>"
+        f"<th>errors</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _status_html(run: Run) -> str:
+    status = run.manifest.get("status")
+    if status in (None, "complete"):
+        return ""
+    hint = {
+        "interrupted": "stopped before its last case",
+        "incomplete": "its budget ran out before its last case",
+        "aborted": "stopped by an error",
+        "running": "still running, or killed",
+    }.get(str(status), "not complete")
+    out = html.escape(str(run.path))
+    return (
+        f"<div><b>{html.escape(str(status))}</b>: {hint}; its numbers cover the records done. "
+        f"Finish it with <code>RunOptions(out_dir={out!r}, resume=True)</code>.</div>"
+    )
+
+
+def _selection_html(manifest: Mapping[str, Any]) -> str:
+    sel = manifest.get("selection")
+    if not isinstance(sel, Mapping):
+        return ""
+    return f" (selection: {sel.get('selected', '?')} of {sel.get('of', '?')} cases)"
+
+
+def run_repr(run: Run) -> str:
+    """A run's ``repr``: what it is and how big, never its records (the dataclass repr was the
+    whole run, 16 MB of text at 10,000 records, sent to the notebook with every display)."""
+    cand = run.manifest.get("candidate", {})
+    status = run.manifest.get("status")
+    return (
+        f"<Run {str(cand.get('name', '?'))!r} on {str(run.manifest.get('dataset', {}).get('name', '?'))!r}: "
+        f"{len(run.records)} records{'' if status in (None, 'complete') else f', {status}'}, "
+        f"path={str(run.path)!r}>"
     )
 
 
 def deltas_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
-    """One row per comparison, slice and metric (overall slice has ``tag`` NA)."""
+    """One row per comparison, slice and metric (overall slice has ``tag`` NA): baseline,
+    candidate, delta, its 95% interval ``low``/``high``, ``p_value``, the test, ``n``,
+    ``higher_is_better`` (``<NA>`` when the metric has no direction) and ``worse``."""
     import pandas as pd
 
     rows = []
@@ -198,14 +316,45 @@ def deltas_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
                         "worse": d.worse,
                     }
                 )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=_DELTA_COLUMNS)
+    for col in ("baseline", "candidate", "delta", "low", "high", "p_value"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["n"] = frame["n"].astype("int64")
+    frame["higher_is_better"] = frame["higher_is_better"].astype("boolean")
+    frame["worse"] = frame["worse"].astype("bool")
+    return frame
+
+
+_DELTA_COLUMNS = (
+    "baseline_run",
+    "candidate_run",
+    "tag",
+    "metric",
+    "baseline",
+    "candidate",
+    "delta",
+    "low",
+    "high",
+    "p_value",
+    "test",
+    "n",
+    "higher_is_better",
+    "worse",
+)
 
 
 def cases_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
-    """One row per comparison and case: status, and ``<scorer>.baseline/.candidate`` values."""
+    """One row per comparison and case: ``status`` (categorical, every status a category, so
+    ``value_counts()`` shows the zeros), ``tags``, both outputs, and per scorer
+    ``<scorer>.baseline``, ``<scorer>.candidate``, ``<scorer>.delta`` (values, mean over
+    repeats) and ``<scorer>.passed_baseline`` / ``<scorer>.passed_candidate`` (verdicts).
+    A side the case is missing from (``baseline_only``/``candidate_only``) is ``<NA>``."""
     import pandas as pd
 
+    from evalkit.comparison_cases import STATUSES
+
     rows = []
+    scorers: dict[str, None] = {}
     for cmp in comparisons:
         for row in cmp.cases:
             out: dict[str, Any] = {
@@ -220,9 +369,24 @@ def cases_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
                     continue
                 out[f"output.{side_name}"] = side.output
                 for name, cell in side.scores.items():
+                    scorers[name] = None
                     out[f"{name}.{side_name}"] = cell.value
+                    out[f"{name}.passed_{side_name}"] = cell.passed
             rows.append(out)
-    return pd.DataFrame(rows)
+    columns = ["baseline_run", "candidate_run", "case_id", "status", "tags"]
+    columns += ["output.baseline", "output.candidate"]
+    for name in scorers:
+        columns += [f"{name}.baseline", f"{name}.candidate", f"{name}.delta"]
+        columns += [f"{name}.passed_baseline", f"{name}.passed_candidate"]
+    frame = pd.DataFrame(rows, columns=columns)
+    frame["status"] = pd.Categorical(frame["status"], categories=STATUSES)
+    for name in scorers:
+        for side in ("baseline", "candidate"):
+            col = f"{name}.{side}"
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Float64")
+            frame[f"{name}.passed_{side}"] = frame[f"{name}.passed_{side}"].astype("boolean")
+        frame[f"{name}.delta"] = frame[f"{name}.candidate"] - frame[f"{name}.baseline"]
+    return frame
 
 
 def comparison_html(cmp: Any) -> str:
@@ -242,6 +406,15 @@ def comparison_html(cmp: Any) -> str:
         f"<b>{e(cmp.verdict.status)}</b><ul>{reasons}</ul><table><thead><tr><th>metric</th>"
         "<th>baseline</th><th>candidate</th><th>delta</th><th>95% CI</th><th>p</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
+    )
+
+
+def comparison_repr(cmp: Any) -> str:
+    """A comparison's ``repr``: who against whom, the verdict and the size, never its case rows
+    (the dataclass repr of a 10,000-case comparison was 28 MB of text per notebook display)."""
+    return (
+        f"<Comparison {cmp.candidate.candidate!r} vs {cmp.baseline.candidate!r}: "
+        f"{cmp.verdict.status}, {len(cmp.cases)} cases, {len(cmp.overall.metrics)} metrics>"
     )
 
 

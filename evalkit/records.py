@@ -239,6 +239,11 @@ class Run:
 
         return run_html(self)
 
+    def __repr__(self) -> str:
+        from evalkit.frames import run_repr
+
+        return run_repr(self)
+
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write JSON through a temporary file and a rename, so a reader never sees half a file."""

@@ -20,7 +20,7 @@ def test_run_html_pass_rates_count_errors_as_failures(tmp_path: Path) -> None:
     ]
     html = run_html(make_run(tmp_path / "run", recs))
     # 2 of 4 cases pass; the scorer error and the provider error are failures (was 100.0%).
-    assert "<td>acc</td><td>50.0%</td><td>4</td><td>2</td>" in html
+    assert "<td>acc</td><td>1</td><td>50.0%</td><td>4</td><td>2</td>" in html
     assert "1 errors" in html
 
 
@@ -32,7 +32,7 @@ def test_run_html_pass_rate_is_per_case_over_repeats(tmp_path: Path) -> None:
         make_record("b", {"acc": True}, repeat=1),
     ]
     html = run_html(make_run(tmp_path / "run", recs, repeats=2))
-    assert "<td>acc</td><td>75.0%</td><td>2</td><td>0</td>" in html
+    assert "<td>acc</td><td>0.75</td><td>75.0%</td><td>2</td><td>0</td>" in html
 
 
 def test_run_html_escapes_names(tmp_path: Path) -> None:
