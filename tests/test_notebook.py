@@ -112,3 +112,65 @@ def test_rich_html_displays_escape_untrusted_text(project_copy: Path) -> None:
     assert (overall["pass_rate_low"] <= overall["pass_rate"]).all()
     assert (overall["pass_rate"] <= overall["pass_rate_high"]).all()
     assert summary["tag"].notna().any()  # and per tag
+
+
+def test_interrupting_the_kernel_stops_the_run_and_leaves_it_resumable(tmp_path: Path) -> None:
+    """Jupyter's "interrupt kernel" mid-run: the cell stops now, not when the last case is done
+    (the sync API waited on a worker thread, which went on to the end), the run folder says
+    ``interrupted``, and ``resume=True`` finishes only the missing cases."""
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    setup = f"""
+import sys, time
+sys.path.insert(0, {str(REPO)!r})
+import evalkit
+from evalkit.dataset import Case, EvalSet
+cases = [Case(id=f"c{{i}}", input=f"question {{i}}") for i in range(80)]
+es = EvalSet.from_cases(cases, name="slow")
+cand = evalkit.Candidate(name="slow", provider="tests.helpers.scripted_provider:ScriptedProvider",
+                         model="m", options={{"latency_ms": 75}}, concurrency=2)
+scorers = [evalkit.ScorerSpec("contains", {{"values": ["echo"]}}).build()]
+opts = dict(out_dir="run", cache_mode="off", progress="off")
+"""
+    long_cell = (
+        "t = time.time()\ntry:\n    evalkit.run(es, cand, scorers, evalkit.RunOptions(**opts))\n"
+    )
+    long_cell += "finally:\n    took = time.time() - t"
+    after = "run = evalkit.run(es, cand, scorers, evalkit.RunOptions(**opts, resume=True))\n"
+    after += "print(round(took, 1), len(run.records), run.manifest['status'])"
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell(c) for c in (setup, long_cell, after)]
+    )
+    client = nbclient.NotebookClient(
+        nb,
+        timeout=60,
+        kernel_name="python3",
+        allow_errors=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    )
+
+    async def main() -> None:
+        async with client.async_setup_kernel():
+            await client.async_execute_cell(nb.cells[0], 0)
+            task = asyncio.ensure_future(client.async_execute_cell(nb.cells[1], 1))
+            await asyncio.sleep(1.0)  # 80 cases at 2 × 13/s take 3 s
+            await client.km.interrupt_kernel()
+            await task
+            await client.async_execute_cell(nb.cells[2], 2)
+
+    try:
+        asyncio.run(main())
+    except RuntimeError as exc:
+        if "Kernel" in str(exc) and "died" in str(exc):
+            pytest.skip(f"no Jupyter kernel: {exc}")
+        raise
+    (error,) = [o for o in nb.cells[1].outputs if o.output_type == "error"]
+    assert error.ename == "KeyboardInterrupt"
+    import json
+
+    manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    assert manifest["status"] == "complete" and manifest.get("resumed_at")
+    text = "".join(o.get("text", "") for o in nb.cells[2].outputs)
+    took, records, status = text.split()
+    assert float(took) < 2.4, "the run went on after the interrupt"
+    assert (records, status) == ("80", "complete")
