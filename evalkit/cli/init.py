@@ -76,15 +76,17 @@ def next_steps(folder: Path, provider: str, key_env: str | None, suite: str) -> 
     if folder.resolve() != Path.cwd().resolve():
         lines.append(f"  cd {shlex.quote(str(folder))}")
     record = "" if key_env is None else " --evalkit-mode record"
-    lines += [
-        "  evalkit validate                   # config, eval set, templates and scorers",
-        f"  evalkit run --suite {suite}         # run both candidates once",
-        "  evalkit check                      # run, compare, apply the gates, write the report",
-        f"  pytest{record:<29}# the eval tests in tests/test_evals.py",
+    commands = [
+        ("evalkit validate", "config, eval set, templates and scorers"),
+        (f"evalkit run --suite {suite}", "run both candidates once"),
+        ("evalkit check", "run, compare, apply the gates, write the report"),
+        (f"pytest{record}", "the eval tests in tests/test_evals.py"),
     ]
+    width = max(len(c) for c, _ in commands) + 2
+    lines += [f"  {c:<{width}}# {why}" for c, why in commands]
     if key_env is not None:
-        lines.append(
-            "  (pytest replays recorded answers by default: record them once with "
-            "--evalkit-mode record, then plain `pytest` runs offline)"
-        )
+        lines += [
+            "  (pytest replays recorded answers by default: run the line above once where the",
+            "   provider is reachable; then plain `pytest` runs offline, in CI too)",
+        ]
     return lines
