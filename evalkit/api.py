@@ -122,6 +122,7 @@ class SuiteResult:
             f"<div><b>evalkit suite {e(self.suite)}</b>: <b>{self.status}</b>, baseline "
             f"<code>{e(self.baseline)}</code>"
             + (f", report <code>{e(str(self.report))}</code>" if self.report else "")
+            + (", <b>partial</b>: a selection of the eval set ran" if self.partial else "")
             + "</div>"
         )
         return head + "".join(comparison_html(c) for c in self.comparisons)

@@ -63,7 +63,10 @@ _SKIP_DETAILS = ("metrics", "outcome")
 """Detail keys with their own columns (``<scorer>.<metric>``, ``outcome.<scorer>``)."""
 
 
-def _row(r: Record) -> dict[str, Any]:
+def _row(r: Record, seen: dict[str, set[str]]) -> dict[str, Any]:
+    """The record as a row; ``seen`` collects each scorer column and the kinds of its values
+    (``bool``, ``num``, ``str``, or ``""`` for the fixed score/passed/reason columns), so the
+    frame's columns and types need no second pass over 100,000 rows."""
     row: dict[str, Any] = {
         "candidate": r.candidate,
         "case_id": r.case_id,
@@ -86,25 +89,32 @@ def _row(r: Record) -> dict[str, Any]:
         "timestamp": r.timestamp or None,
     }
     for name, s in r.scores.items():
+        if f"score.{name}" not in seen:
+            seen[f"score.{name}"] = set()
         row[f"score.{name}"] = s.value
         row[f"passed.{name}"] = s.passed
         row[f"reason.{name}"] = s.error or s.reason
         details = s.details or {}
         if not details:
             continue
+        flat: dict[str, Any] = {}
         if isinstance(details.get("outcome"), str):
-            row[f"outcome.{name}"] = details["outcome"]
+            flat[f"outcome.{name}"] = details["outcome"]
         metrics = details.get("metrics")
         if isinstance(metrics, Mapping):
             for key, v in metrics.items():
                 if isinstance(v, (int, float)):
-                    row.setdefault(f"{name}.{key}", v)
+                    flat.setdefault(f"{name}.{key}", v)
         for key, v in details.items():
             # single values only: lists and objects stay in details.<scorer>, where they can be
             # read whole; one column per claim or per call would not line up across records
             if key not in _SKIP_DETAILS and isinstance(v, (str, int, float)):
-                row.setdefault(f"{name}.{key}", v)
-        row[f"details.{name}"] = details
+                flat.setdefault(f"{name}.{key}", v)
+        flat[f"details.{name}"] = details
+        for key, v in flat.items():
+            kind = "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "num"
+            seen.setdefault(key, set()).add(kind)
+        row.update(flat)
     return row
 
 
@@ -116,58 +126,38 @@ def records_frame(records: Iterable[Record]) -> pd.DataFrame:
     turn a category whose values differ into ``object``."""
     import pandas as pd
 
-    rows = [_row(r) for r in records]
-    frame = pd.DataFrame(rows, columns=_columns(rows))
-    kinds = _detail_kinds(rows)
+    seen: dict[str, set[str]] = {}
+    rows = [_row(r, seen) for r in records]
+    frame = pd.DataFrame(rows, columns=_columns(seen))
+    # a detail column whose values mix kinds is left as it is (object)
+    kinds = {k: next(iter(v)) for k, v in seen.items() if len(v) == 1 and "." in k}
     for col in frame.columns:
-        if col.startswith("passed.") or kinds.get(col) == "bool":
+        kind = "" if col.startswith("details.") else kinds.get(col, "")
+        if col.startswith("passed.") or kind == "bool":
             frame[col] = frame[col].astype("boolean")
-        elif col.startswith("score.") or col in ("latency_ms", "cost") or kinds.get(col) == "num":
+        elif col.startswith("score.") or col in ("latency_ms", "cost") or kind == "num":
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Float64")
         elif col in ("input_tokens", "output_tokens", "cached_tokens"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
-        elif col in _CATEGORIES or col.startswith("outcome.") or kinds.get(col) == "str":
+        elif col in _CATEGORIES or col.startswith("outcome.") or kind == "str":
             frame[col] = frame[col].astype("category")
         elif col == "timestamp":
             frame[col] = pd.to_datetime(frame[col], utc=True, errors="coerce", format="ISO8601")
     return frame
 
 
-def _columns(rows: list[dict[str, Any]]) -> list[str]:
+def _columns(seen: Mapping[str, set[str]]) -> list[str]:
     """The record's columns, then per scorer (first seen first): score, passed, reason,
     outcome, its metrics and details (sorted), the details mapping last."""
-    scorers: dict[str, None] = {}
-    extra: dict[str, None] = {}
-    for row in rows:
-        for key in row:
-            if key.startswith("score."):
-                scorers[key[6:]] = None
-            elif key not in RECORD_COLUMNS:
-                extra[key] = None
+    scorers = [k[6:] for k in seen if k.startswith("score.")]
     out = list(RECORD_COLUMNS)
     for name in scorers:
-        own = sorted(k for k in extra if k.startswith(f"{name}."))
+        own = sorted(k for k in seen if k.startswith(f"{name}."))
         out += [f"score.{name}", f"passed.{name}", f"reason.{name}"]
-        out += [k for k in (f"outcome.{name}",) if k in extra] + own
-        out += [k for k in (f"details.{name}",) if k in extra]
+        out += [k for k in (f"outcome.{name}",) if k in seen] + own
+        out += [k for k in (f"details.{name}",) if k in seen]
     taken = set(out)
-    return out + sorted(k for k in extra if k not in taken)
-
-
-def _detail_kinds(rows: list[dict[str, Any]]) -> dict[str, str]:
-    """``<scorer>.<key>`` column → ``bool``, ``num`` or ``str`` (what its values are); a column
-    whose values mix kinds is left as it is (object)."""
-    seen: dict[str, set[str]] = {}
-    for row in rows:
-        for key, v in row.items():
-            if key in RECORD_COLUMNS or key.split(".", 1)[0] in _PREFIXES or v is None:
-                continue
-            kind = "bool" if isinstance(v, bool) else "str" if isinstance(v, str) else "num"
-            seen.setdefault(key, set()).add(kind)
-    return {k: next(iter(v)) for k, v in seen.items() if len(v) == 1}
-
-
-_PREFIXES = ("score", "passed", "reason", "outcome", "details")
+    return out + sorted(k for k in seen if k not in taken)
 
 
 def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0) -> pd.DataFrame:

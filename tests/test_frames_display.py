@@ -69,3 +69,16 @@ def test_run_display_says_an_interrupted_run_is_partial_and_how_to_finish_it(
     assert "resume=True" in html and str(tmp_path / "r") in html
     assert "interrupted" not in run._repr_html_()  # a complete run has no banner
     assert "interrupted" in repr(read_run(tmp_path / "r"))
+
+
+def test_suite_display_says_when_only_a_selection_ran(tmp_path: Path) -> None:
+    result, _ = _pair(tmp_path, 3)
+    assert "partial" not in result._repr_html_()
+    manifest = tmp_path / "c" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["selection"] = {"cases": ["c1*"], "tags": [], "limit": None, "selected": 1, "of": 3}
+    manifest.write_text(json.dumps(data))
+    runs = {"base": result.runs["base"], EVIL: read_run(tmp_path / "c")}
+    partial = SuiteResult("s", "base", runs, result.comparisons)
+    assert partial.partial and "<b>partial</b>" in partial._repr_html_()
+    assert "(selection: 1 of 3 cases)" in runs[EVIL]._repr_html_()
