@@ -191,7 +191,7 @@ class CandidateRun:
         elif (run_dir / RESULTS).exists() and (run_dir / RESULTS).stat().st_size > 0:
             raise RunError(
                 f"{run_dir}: already holds a run; resume it with --resume {run_dir} "
-                "or choose another --out"
+                "(Python: RunOptions(out_dir=..., resume=True)) or choose another --out"
             )
         dispatcher = self._dispatcher()
         started = previous.get("started_at") or _now()
@@ -199,6 +199,9 @@ class CandidateRun:
         manifest = self._manifest(run_dir, started, run_id)
         if previous:
             manifest["resumed_at"] = [*previous.get("resumed_at", []), _now()]
+            if previous.get("rescored_from"):
+                # a re-scored run resumed: its earlier records still are the re-scored ones
+                manifest["rescored_from"] = previous["rescored_from"]
         if self.options.retry_errors:
             manifest["retry_errors"] = self.retry_stats
         manifest["counts"] = self._counts().to_dict()
