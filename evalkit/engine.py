@@ -364,7 +364,7 @@ def _resume_job(
     run_dir: Path, options: RunOptions, project: Project | None
 ) -> tuple[EvalSet, Candidate, list[Scorer], RunOptions, dict[str, Any]]:
     from evalkit.dataset import load_eval_set
-    from evalkit.runmeta import candidate_from_manifest, read_manifest
+    from evalkit.runmeta import candidate_from_manifest, read_manifest, scorers_follow_config
 
     m = read_manifest(run_dir)
     candidate = candidate_from_manifest(m)
@@ -377,11 +377,11 @@ def _resume_job(
     eval_set = load_eval_set(ds_path, name=m["dataset"].get("name"))
     eval_set = _reselect(run_dir, m, eval_set, options)
     config, suite = m.get("config"), m.get("suite")
-    if config and suite and Path(config).is_file():
+    if scorers_follow_config(m):
         from evalkit.config import load_config
 
         project = project or load_config(config)
-        specs = project.suite(suite).scorers
+        specs = project.suite(str(suite)).scorers
         scorers = [s.build(where=f"{config}: [suites.{suite}] scorers") for s in specs]
     else:
         scorers = [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]

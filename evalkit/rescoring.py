@@ -84,6 +84,8 @@ class _Job:
     records: tuple[Record, ...]
     origin: Mapping[str, Any]
     """Manifest keys that change with where the scorers and eval set came from."""
+    scorers_from: str
+    """``"config"`` (a suite's), ``"manifest"`` (the run's own specs) or ``"given"``."""
 
 
 def rescore(
@@ -214,6 +216,7 @@ def _prepare(
             "not hold; pass the eval set the run used with --dataset FILE (eval_set=)"
         )
     built, scorer_origin = scorers_for(run_dir, m, scorers, project, suite)
+    scorers_from = scorer_origin.pop("scorers_from")
     if not built:
         raise InputError(
             f"{run_dir}: no scorers to run (the manifest records none); name them with "
@@ -221,7 +224,17 @@ def _prepare(
         )
     _check_unique_names(built, {"suite": m.get("suite")} if m.get("suite") else None)
     check_fields(run_dir, built, records, cases, es.name)
-    return _Job(run_dir, sub, m, es, candidate, tuple(built), records, {**origin, **scorer_origin})
+    return _Job(
+        run_dir,
+        sub,
+        m,
+        es,
+        candidate,
+        tuple(built),
+        records,
+        {**origin, **scorer_origin},
+        scorers_from,
+    )
 
 
 async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress) -> None:
@@ -260,6 +273,7 @@ async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress)
             "path": str(job.source.resolve()),
             "at": now,
             "evalkit_version": _version(),
+            "scorers_from": job.scorers_from,
         },
         "finished_at": now,
         "status": job.manifest.get("status") or "complete",

@@ -16,6 +16,7 @@ from evalkit.dataset import EvalSet
 from evalkit.engine import _rebuild_scorer
 from evalkit.errors import InputError, RunError
 from evalkit.records import MANIFEST, Record
+from evalkit.runmeta import scorers_follow_config
 from evalkit.scoring import Scorer
 from evalkit.suites import ScorerSpec
 
@@ -104,13 +105,16 @@ def scorers_for(
     project: Project | None,
     suite: str | None,
 ) -> tuple[list[Scorer], dict[str, Any]]:
-    """The scorers to run and, when a suite gave them, the manifest's new config and suite."""
+    """The scorers to run and the manifest keys that say where they came from: when a suite
+    gave them, its config and suite; always ``scorers_from`` (``"given"``, ``"manifest"`` or
+    ``"config"``), kept in ``rescored_from`` so that resuming or re-scoring the new run again
+    rebuilds these scorers, not the suite's the run was first scored with."""
     if given is not None:
-        return [_build(s, i) for i, s in enumerate(given)], {}
+        return [_build(s, i) for i, s in enumerate(given)], {"scorers_from": "given"}
     config, recorded = m.get("config"), m.get("suite")
-    from_manifest = not (config and recorded and Path(config).is_file())
-    if project is None and suite is None and from_manifest:
-        return [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])], {}
+    if project is None and suite is None and not scorers_follow_config(m):
+        built = [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
+        return built, {"scorers_from": "manifest"}
     from evalkit.config import load_config
 
     if project is None:
@@ -126,7 +130,7 @@ def scorers_for(
     where = f"{project.path}: [suites.{name}] scorers"
     built = [s.build(where=where) for s in project.suite(name).scorers]
     path = str(project.path) if project.path else config
-    return built, {"config": path, "suite": name}
+    return built, {"config": path, "suite": name, "scorers_from": "config"}
 
 
 def _build(spec: ScorerLike, index: int) -> Scorer:

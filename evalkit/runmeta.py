@@ -24,7 +24,14 @@ from evalkit.errors import RunError
 from evalkit.records import MANIFEST, RESULTS, Record, read_records
 from evalkit.scoring import Scorer
 
-__all__ = ["Counts", "ResumeState", "candidate_from_manifest", "environment", "load_resume"]
+__all__ = [
+    "Counts",
+    "ResumeState",
+    "candidate_from_manifest",
+    "environment",
+    "load_resume",
+    "scorers_follow_config",
+]
 
 
 @dataclass
@@ -215,6 +222,21 @@ def _check_selection(manifest: Mapping[str, Any], eval_set: EvalSet, where: str)
         "(resume() reuses it: evalkit run --resume RUN_DIR), or start a new run with another "
         "--out"
     )
+
+
+def scorers_follow_config(manifest: Mapping[str, Any]) -> bool:
+    """Whether a run's scorers are rebuilt from its recorded config's suite (so an edited
+    threshold applies) rather than from the manifest's own scorer specs.
+
+    A run re-scored with scorers named outright (``evalkit score --scorer``) still records the
+    config and suite it was run for, but its records were scored by other scorers: rebuilding
+    the suite's would score its resumed records by other rules (or be refused as "the scorers
+    changed"), so such a run always uses its manifest's scorers."""
+    config, suite = manifest.get("config"), manifest.get("suite")
+    if not (config and suite and Path(config).is_file()):
+        return False
+    rescored = manifest.get("rescored_from") or {}
+    return rescored.get("scorers_from", "config") == "config"
 
 
 def read_manifest(run_dir: Path) -> dict[str, Any]:
