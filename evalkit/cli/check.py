@@ -67,6 +67,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     from evalkit.summary import markdown_summary, terminal_summary
 
     select = _selection(args)
+    _check_stored_baseline(args)
     project = load_config(args.config)
     names = suites or list(project.suites)
     report = Path(args.report) if args.report else project.reports_dir / f"{title}.html"
@@ -140,6 +141,29 @@ def _selection(args: argparse.Namespace) -> Selection | None:
             "verdict says it is partial), or drop the selection to check the whole eval set"
         )
     return select
+
+
+def _check_stored_baseline(args: argparse.Namespace) -> None:
+    """A stored ``--baseline-run`` that ran a selection makes every comparison partial just
+    as ``--case/--tag/--limit`` do, so it needs ``--allow-partial`` too: a baseline run with
+    ``--limit 10`` kept as CI's baseline would otherwise pass CI on ten cases for good."""
+    folder = getattr(args, "baseline_run", None)
+    if not folder or getattr(args, "allow_partial", False):
+        return
+    from evalkit.dataset import Selection
+    from evalkit.records import MANIFEST
+
+    path = Path(folder) / MANIFEST
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8")).get("selection")
+    except (OSError, ValueError, AttributeError):
+        return  # reading the run reports what is wrong with it
+    if raw:
+        raise InputError(
+            f"evalkit check: --baseline-run {folder} selected {Selection.from_dict(raw).describe()}"
+            ", so gates would judge those cases only; add --allow-partial to check against it "
+            "(the verdict says it is partial), or give a baseline run of the whole eval set"
+        )
 
 
 def _coverage(result: SuiteResult) -> str:
