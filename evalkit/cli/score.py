@@ -95,8 +95,18 @@ def print_score_summary(run: Run) -> None:
         f"re-scored from run {src.get('run_id')} ({src.get('path')})",
         f"  records {len(run.records)}"
         + (f", {errors} with a provider error (kept unscored)" if errors else ""),
-        *scorer_lines(run),
-        f"  run dir: {run.path}",
     ]
+    if m.get("selection"):
+        from evalkit.dataset import Selection
+
+        lines.append(
+            f"  selection: {Selection.from_dict(m['selection']).describe()}; a partial run"
+        )
+    if c.get("not_run"):
+        lines.append(
+            f"  {c['not_run']} case repeat(s) were never run (the source run is "
+            f"{m.get('status')}); finish them with: evalkit run --resume {run.path}"
+        )
+    lines += [*scorer_lines(run), f"  run dir: {run.path}"]
     print("\n".join(lines))
     sys.stdout.flush()
