@@ -25,6 +25,8 @@ from evalkit.records import read_run
 from tests.helpers import scripted_provider as sp
 from tests.helpers.llm_server import LLMServer
 
+pytest_plugins = ["pytester"]
+
 PROVIDER = "tests.helpers.scripted_provider:ScriptedProvider"
 FAKE_KEY = "sk-evalkit-FAKE-0123456789abcdef"
 
@@ -239,7 +241,10 @@ def test_resuming_a_rescored_budget_stopped_run_finishes_it_and_keeps_rescored_f
     m = read_run(rs).manifest
     assert m["status"] == "incomplete" and m["counts"]["not_run"] == 5
     assert m["rescored_from"]["scorers_from"] == "given"
-    assert "5 case repeat(s) were never run" in capsys.readouterr().out
+    assert (
+        "the source run is incomplete (5 case repeat(s) never run); finish this one with: "
+        f"evalkit run --resume {rs}\n"
+    ) in capsys.readouterr().out
 
     assert main(["run", "--resume", str(rs), "--max-cost", "1", "--no-progress"]) == 0
     run = read_run(rs)
@@ -342,3 +347,88 @@ def test_check_with_a_selected_rescored_stored_baseline_needs_allow_partial(
     assert "verdict: PASS over suites s (partial: [s] 3 of 6 cases selected in both runs" in out
     assert json.loads(Path("c2.json").read_text())["partial"] is True
     assert read_run("c2/s").manifest["selection"]["tags"] == ["even"]
+
+
+def test_a_rescored_run_whose_retry_the_budget_stopped_is_retried_in_its_own_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """run --tag -> retry stopped by --max-cost (status incomplete, not_retried) -> score (the
+    summary says what is left and how to finish it) -> --resume --retry-errors on the new
+    folder: one record per pair, counts of the latest records, the source untouched."""
+    key = uuid.uuid4().hex
+    rows = [
+        {"id": f"c{i}", "input": f"question {i}" + (" [[fail:1:auth]]" if i % 2 else ""),
+         "expected": f"echo: question {i}", "tags": ["t"] if i < 6 else []}
+        for i in range(8)
+    ]  # fmt: skip
+    ds = _write(tmp_path / "ds.jsonl", rows)
+    src, rs = tmp_path / "r", tmp_path / "r-rs"
+    assert main(_adhoc(ds, src, key, "--tag", "t", model="gpt-4o-mini")) == 0
+    retry = ["run", "--resume", str(src), "--retry-errors", "--no-progress"]
+    assert main([*retry, "--max-cost", "1e-9", "--concurrency", "1"]) == 0
+    m = read_run(src).manifest
+    assert m["status"] == "incomplete" and m["retry_errors"]["not_retried"] == 2
+    capsys.readouterr()
+    assert main(["score", str(src), "--out", str(rs)]) == 0
+    assert (
+        "the source run is incomplete (2 errored case repeat(s) not retried); finish this one "
+        f"with: evalkit run --resume {rs} --retry-errors\n"
+    ) in capsys.readouterr().out
+    assert _lines(rs) == 6 and read_run(rs).manifest["counts"]["errors"] == 2
+
+    assert main(["run", "--resume", str(rs), "--retry-errors", "--no-progress"]) == 0
+    run = read_run(rs)
+    m2 = run.manifest
+    assert m2["status"] == "complete" and m2["counts"]["errors"] == 0
+    assert m2["retry_errors"] == {"errored": 2, "retried": 2, "ok": 2, "not_retried": 0}
+    assert m2["selection"]["tags"] == ["t"] and m2["rescored_from"]["run_id"] == m["run_id"]
+    assert len(run.records) == 6 and _lines(rs) == 8 and all(r.ok for r in run.records)
+    assert read_run(src).manifest["counts"]["errors"] == 2  # the source is never modified
+    assert all(sp.CALLS[key][(str(r["id"]), 0)] == (2 if r["id"] in {"c1", "c3", "c5"} else 1)
+               for r in rows[:6])  # fmt: skip
+    assert not any(c in {"c6", "c7"} for c, _ in sp.CALLS[key])
+
+
+def test_pytest_plugin_gates_against_rescored_stored_baselines(pytester: pytest.Pytester) -> None:
+    """``pytest --evalkit-baseline RUN_DIR`` reads a re-scored run as any other: a whole one
+    catches the candidate's two failures (max_drop fails); one re-scored from a run of the
+    four cases the candidate gets right compares those only, and passes."""
+    from tests.helpers.pytest_project import make_project
+    from tests.helpers.pytest_project import run as run_pytest
+
+    project = make_project(pytester.path)
+    config = str(project / "evalkit.toml")
+    base = ["run", "--config", config, "--suite", "qa", "--candidate", "base", "--no-progress"]
+    assert main([*base, "--out", "full-src"]) == 0
+    assert main([*base, "--case", "q[1-4]", "--out", "sel-src"]) == 0
+    for name in ("full", "sel"):
+        assert main(["score", f"{name}-src", "--out", name]) == 0
+        assert read_run(project / name).manifest["rescored_from"]["scorers_from"] == "config"
+    args = ["--evalkit-suite", "qa", "--evalkit-candidate", "cand", "-v"]
+    whole = run_pytest(pytester, *args, "--evalkit-baseline", "full")
+    whole.assert_outcomes(passed=2, failed=1)
+    whole.stdout.fnmatch_lines(["*exact_match.pass_rate*cand*FAILED*"])
+    part = run_pytest(pytester, *args, "--evalkit-baseline", "sel")
+    part.assert_outcomes(passed=3)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="evalkit/pytest_*.py (not this change's files): a gate item against a selected "
+    "stored baseline passes without saying it judged 4 of 6 cases; evalkit check refuses it "
+    "without --allow-partial and its verdict names the coverage ('4 of 6 cases')",
+)
+def test_pytest_plugin_says_a_selected_stored_baseline_is_partial(
+    pytester: pytest.Pytester,
+) -> None:
+    from tests.helpers.pytest_project import make_project
+    from tests.helpers.pytest_project import run as run_pytest
+
+    project = make_project(pytester.path)
+    cmd = ["run", "--config", str(project / "evalkit.toml"), "--suite", "qa"]
+    assert main([*cmd, "--candidate", "base", "--case", "q[1-4]", "--out", "sel"]) == 0
+    got = run_pytest(
+        pytester, "--evalkit-suite", "qa", "--evalkit-candidate", "cand",
+        "--evalkit-baseline", "sel", "-v", "-rA",
+    )  # fmt: skip
+    assert got.ret != 0 or "4 of 6 cases" in got.stdout.str()

@@ -102,11 +102,25 @@ def print_score_summary(run: Run) -> None:
         lines.append(
             f"  selection: {Selection.from_dict(m['selection']).describe()}; a partial run"
         )
-    if c.get("not_run"):
-        lines.append(
-            f"  {c['not_run']} case repeat(s) were never run (the source run is "
-            f"{m.get('status')}); finish them with: evalkit run --resume {run.path}"
-        )
+    lines += _unfinished(run)
     lines += [*scorer_lines(run), f"  run dir: {run.path}"]
     print("\n".join(lines))
     sys.stdout.flush()
+
+
+def _unfinished(run: Run) -> list[str]:
+    """What an unfinished source left undone, and the command that finishes the new run (a
+    re-scored run resumes in its own folder, its new records scored by the same scorers)."""
+    m = run.manifest
+    status = m.get("status")
+    if status not in ("incomplete", "interrupted"):
+        return []
+    not_run = (m.get("counts") or {}).get("not_run", 0)
+    not_retried = (m.get("retry_errors") or {}).get("not_retried", 0)
+    left = [f"{not_run} case repeat(s) never run"] if not_run else []
+    left += [f"{not_retried} errored case repeat(s) not retried"] if not_retried else []
+    flag = " --retry-errors" if not_retried else ""
+    return [
+        f"  the source run is {status} ({'; '.join(left) or 'case repeats missing'}); finish "
+        f"this one with: evalkit run --resume {run.path}{flag}"
+    ]
