@@ -7,12 +7,18 @@ passage never states together. Each returns a reason a reviewer can read, or ``N
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Set
 
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
-from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS
-from evalkit.scorers._grounding_numbers import Mention, has_number
+from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS
+from evalkit.scorers._grounding_numbers import (
+    Mention,
+    has_number,
+    spelled_measures,
+    spelled_quantities,
+)
 from evalkit.scorers._grounding_proximity import word_order
 from evalkit.scorers._grounding_text import (
     Claim,
@@ -61,6 +67,9 @@ class ClaimView:
         self.given = given
         self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
         self.number_keys = {k for m in self.numbers for k in m.keys}
+        # Quantities written in words ("two weeks", "half an hour"): not checked as numbers
+        # (see numbers()), but words a passage's "14 days" or "30 minutes" accounts for.
+        self.spelled = [q for q, _, _ in spelled_quantities(self.folded)]
         self.names = {stem(k) for e in self.entities for k in e.keys}
         self.order = word_order(cwords, self.names)
 
@@ -87,8 +96,16 @@ def mismatch(
     """
     pid = index.passages[i].id
     excused: set[str] = set()
+    for q in view.spelled:
+        if not all(has_number(index.numbers[i], k) for k in q.keys) and _converted(
+            q, i, index, region
+        ):
+            excused |= _quantity_stems(q)
     for m in view.numbers:
         if all(has_number(index.numbers[i], k) for k in m.keys):
+            continue
+        if m.measures and _converted(m, i, index, region):
+            excused |= _quantity_stems(m)  # "72 months" for "6 years": no novel words either
             continue
         if all(has_number(view.given.numbers, k) for k in m.keys) and (
             view.negated or view.owned(m.text) or not _rival_number(view, m, i, index, region)
@@ -107,6 +124,36 @@ def mismatch(
             continue
         return f"entity mismatch: {e.text.strip(' .,;')} not in passage {pid}", excused
     return None, excused
+
+
+def _converted(m: Mention, i: int, index: PassageIndex, region: tuple[int, int]) -> bool:
+    """Whether passage ``i`` states the quantity ``m`` in another unit of its scale, in
+    digits ("6 years" for "72 months") or in words ("half an hour" for "30 minutes"), in
+    the sentences the claim's other words rest on (``region``). Its words are then excused
+    from the word checks, so they cannot place it: "the Basic plan's warranty is 36 months"
+    must not borrow the Pro plan's "3 years" from the next sentence."""
+    have, spelled = index.numbers[i], spelled_measures(index.texts[i])
+    if not any(k in have or k in spelled for k in m.measures):
+        return False
+    numbers, texts = index.sentence_numbers(i), index.sentence_texts(i)
+    return any(
+        k in numbers[j] or k in spelled_measures(texts[j])
+        for j in range(region[0], min(region[1], len(numbers)))
+        for k in m.measures
+    )
+
+
+def _quantity_stems(m: Mention) -> frozenset[str]:
+    """The stems a converted quantity's words give: its number's and its unit's in any
+    spelling ("72", "month"; "half", "hour" for "half an hour")."""
+    unit = m.keys[-1].partition("@")[2]
+    return frozenset(stem(w) for w in words(m.text)) | _unit_stems(unit)
+
+
+@functools.lru_cache(maxsize=64)
+def _unit_stems(unit: str) -> frozenset[str]:
+    written = UNIT_WORDS.get("day" if unit == "bday" else unit, "")
+    return frozenset(stem(w) for w in written.split())
 
 
 def _rival_number(
@@ -207,7 +254,7 @@ def relation_mismatch(
         if m.keys in seen or all(k in excused for k in m.keys):
             continue
         seen.add(m.keys)
-        facts.append((m.text.strip(), _sentences_with_number(m.keys, i, index)))
+        facts.append((m.text.strip(), _sentences_with_number(m, i, index)))
     column = _column_mismatch(view, i, index)
     if column is not None:
         return column
@@ -322,7 +369,7 @@ def _row_cells(sentence: str) -> list[tuple[str, str]]:
 
 def _has(m: Mention, cell: str) -> bool:
     keys = number_keys(cell)  # read as passage text: a bare "50" is 50 of any unit
-    return all(has_number(keys, k) for k in m.keys)
+    return all(has_number(keys, k) for k in m.keys) or any(k in keys for k in m.measures)
 
 
 def _named_row(
@@ -355,17 +402,27 @@ def _carried(sents: set[int], follows: Set[int]) -> set[int]:
     return out
 
 
-def _sentences_with_number(keys: tuple[str, ...], i: int, index: PassageIndex) -> set[int]:
-    """Sentences of passage ``i`` stating a number. A plain number written the same way is
-    found through the word index; only amounts, dates and ``1,000``-style numbers need the
-    (slower) per-sentence number parsing. A unit's key (``6@year``) is left to
-    :func:`mismatch`: here it is the number that must sit in the sentence."""
-    keys = tuple(k for k in keys if "@" not in k)
+def _sentences_with_number(m: Mention, i: int, index: PassageIndex) -> set[int]:
+    """Sentences of passage ``i`` stating the number ``m``. A plain number written the same
+    way is found through the word index; only amounts, dates and ``1,000``-style numbers
+    need the (slower) per-sentence number parsing. A unit's key (``6@year``) is left to
+    :func:`mismatch`: here it is the number that must sit in the sentence, or, when no
+    sentence writes it so, the same quantity in another unit ("6 years" for "72 months")."""
+    keys = tuple(k for k in m.keys if "@" not in k)
     if len(keys) == 1 and keys[0].isdigit():
         found = index.where(i).get(keys[0])
         if found:
             return set(found)
-    return {j for j, have in enumerate(index.sentence_numbers(i)) if all(k in have for k in keys)}
+    numbers = index.sentence_numbers(i)
+    out = {j for j, have in enumerate(numbers) if all(k in have for k in keys)}
+    if out or not m.measures:
+        return out
+    texts = index.sentence_texts(i)
+    return {
+        j
+        for j, have in enumerate(numbers)
+        if any(k in have or k in spelled_measures(texts[j]) for k in m.measures)
+    }
 
 
 def _sentences_with(key: str, i: int, index: PassageIndex) -> set[int]:

@@ -18,6 +18,8 @@ __all__ = [
     "QUANTIFIERS",
     "REQUEST_VERBS",
     "STOPWORDS",
+    "UNIT_MEASURES",
+    "UNIT_WORDS",
     "wordlist",
     "wordset",
 ]
@@ -132,3 +134,101 @@ LEADING = (
 """Words that open a sentence without belonging to the name after them: discourse words,
 quantifiers and the imperatives support answers open with ("Contact the Help Desk", "See
 the FAQ")."""
+
+UNIT_WORDS = {
+    "year": "year years yr yrs",
+    "month": "month months mo mos",
+    "week": "week weeks wk wks",
+    "day": "day days",
+    "hour": "hour hours hr hrs h",
+    "minute": "minute minutes min mins",
+    "second": "second seconds sec secs",
+    "percent": "percent pct %",
+    "byte": "byte bytes",
+    "kb": "kb kilobyte kilobytes",
+    "mb": "mb megabyte megabytes",
+    "gb": "gb gigabyte gigabytes",
+    "tb": "tb terabyte terabytes",
+    "kg": "kg kgs kilo kilos kilogram kilograms",
+    "gram": "g gram grams",
+    "mg": "mg milligram milligrams",
+    "pound": "lb lbs pound pounds",
+    "gbp": "gbp sterling £",
+    "ounce": "oz ounce ounces",
+    "ton": "ton tons",
+    "tonne": "t tonne tonnes",
+    "km": "km kilometre kilometres kilometer kilometers",
+    "metre": "metre metres meter meters",
+    "cm": "cm centimetre centimetres centimeter centimeters",
+    "mm": "mm millimetre millimetres millimeter millimeters",
+    "mile": "mile miles mi",
+    "foot": "ft foot feet",
+    "inch": "inch inches",
+    "litre": "l litre litres liter liters",
+    "ml": "ml millilitre millilitres milliliter milliliters",
+    "mph": "mph",
+    "kph": "kph kmh",
+    "dollar": "$ us$ dollar dollars usd cad aud nzd",
+    "euro": "€ euro euros eur",
+    "yen": "¥ yen jpy",
+    "rupee": "₹ rupee rupees inr",
+    "franc": "chf franc francs",
+    "cent": "cent cents ¢",
+    "degree": "degree degrees",
+}
+"""Each unit the number check reads, with the words that write it (see
+:data:`~evalkit.scorers._grounding_numbers.UNITS`). ``bday`` (a business, working or banking
+day) is not written by one word: a day with such a modifier is one."""
+
+_S, _MO, _MG, _OZ, _MM, _ML = "s", "mo", "mg", "oz", "mm", "ml"
+UNIT_MEASURES: dict[str, tuple[tuple[str, float], ...]] = {
+    "second": ((_S, 1.0),),
+    "minute": ((_S, 60.0),),
+    "hour": ((_S, 3600.0),),
+    "day": ((_S, 86400.0), ("days", 1.0)),
+    "week": ((_S, 604800.0),),
+    "bday": (("days", 1.0),),
+    "month": ((_MO, 1.0),),
+    "year": ((_MO, 12.0),),
+    "mg": ((_MG, 1.0),),
+    "gram": ((_MG, 1e3),),
+    "kg": ((_MG, 1e6),),
+    "tonne": ((_MG, 1e9), ("tons", 1.0)),
+    "ton": (("tons", 1.0),),
+    "ounce": ((_OZ, 1.0),),
+    "pound": ((_OZ, 16.0), ("pounds", 1.0)),
+    "gbp": (("pounds", 1.0),),
+    "mm": ((_MM, 1.0),),
+    "cm": ((_MM, 10.0),),
+    "metre": ((_MM, 1e3),),
+    "km": ((_MM, 1e6),),
+    "ml": ((_ML, 1.0),),
+    "litre": ((_ML, 1e3),),
+    "byte": (("B", 1.0), ("iB", 1.0)),
+    "kb": (("B", 1e3), ("iB", 2.0**10)),
+    "mb": (("B", 1e6), ("iB", 2.0**20)),
+    "gb": (("B", 1e9), ("iB", 2.0**30)),
+    "tb": (("B", 1e12), ("iB", 2.0**40)),
+}
+"""The scales a unit converts on, each with the unit's size in it: a quantity in one unit is
+the same quantity in another unit of the same scale ("72 months" is "6 years", "1.5 kg" is
+"1500 g"). Only exact, unambiguous conversions are here:
+
+- time: seconds to weeks on one scale (``s``), months and years on another (``mo``); days
+  and months never meet (a refund policy's "30 days" is not "1 month"), nor weeks and months;
+- a business day (``bday``) converts to nothing; it shares only the ``days`` count with a
+  calendar day, so the same number of days with or without "business" matches as it did
+  before units were converted, while "1 week" is never "5 business days";
+- mass: metric (``mg``) and avoirdupois (``oz``: 16 oz = 1 lb) apart, since kg to lb is
+  approximate; a ``ton`` (short, long or metric) converts to nothing and only meets a
+  ``tonne`` as the same number of ``tons``; pounds (``lb``) and pounds sterling share the
+  ``pounds`` count, so "29 pounds" still matches "£29", but sterling weighs nothing;
+- length (``mm``) and volume (``ml``): metric only;
+- data: decimal (``B``: 1 GB = 1000 MB) and binary (``iB``: 1 GB = 1024 MB) at once. Vendors
+  and operating systems use both for the same words, and the two differ by 2.4% to 10%, far
+  less than an invented figure does; a quantity in another unit is accepted under either
+  convention, never a mix (the same unit is still compared as written: "1000 MB" is not
+  "1024 MB").
+
+Currencies, percentages, miles, feet, inches and degrees are not here: they are compared
+as written."""

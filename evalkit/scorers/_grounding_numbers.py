@@ -18,6 +18,7 @@ read. The unit of a range's end is its start's too
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence, Set
 from dataclasses import dataclass
@@ -30,7 +31,7 @@ from evalkit.scorers._grounding_dates import (
     MONTHS,
     month_pair,
 )
-from evalkit.scorers._grounding_lexicon import wordlist, wordset
+from evalkit.scorers._grounding_lexicon import UNIT_MEASURES, UNIT_WORDS, wordlist, wordset
 
 __all__ = [
     "AMOUNT_SUFFIX_SCALES",
@@ -46,8 +47,11 @@ __all__ = [
     "canon",
     "digit_mentions",
     "has_number",
+    "measures",
     "scaled_word",
     "spelled_keys",
+    "spelled_measures",
+    "spelled_quantities",
     "unit_after",
 ]
 
@@ -63,6 +67,10 @@ class Mention:
     keys: tuple[str, ...]
     """Normalised forms; the mention is found if every key is found (a number with a unit has
     the number's key and the key of the number with its unit, ``("6", "6@year")``)."""
+    measures: tuple[str, ...] = ()
+    """The quantity on each scale its unit converts on (see :func:`measures`): a claim's
+    mention is also found when any of these is found (``"72 months"`` has ``"@mo:72"``, which
+    a passage's ``"6 years"`` has too)."""
 
 
 _NUM = re.compile(r"(?<![\w.])[-+]?\$?\d(?:[\d,]*\d)?(?:\.\d+)*(?:%|[a-z]{1,4})?(?![\w])")
@@ -121,60 +129,23 @@ SCALED = re.compile(
 """A number with a scale, written on or after it (``$5m``, ``10k``, ``5 million``)."""
 
 
-_UNIT_WORDS = {
-    "year": "year years yr yrs",
-    "month": "month months mo mos",
-    "week": "week weeks wk wks",
-    "day": "day days",
-    "hour": "hour hours hr hrs h",
-    "minute": "minute minutes min mins",
-    "second": "second seconds sec secs",
-    "percent": "percent pct %",
-    "byte": "byte bytes",
-    "kb": "kb kilobyte kilobytes",
-    "mb": "mb megabyte megabytes",
-    "gb": "gb gigabyte gigabytes",
-    "tb": "tb terabyte terabytes",
-    "kg": "kg kgs kilo kilos kilogram kilograms",
-    "gram": "g gram grams",
-    "mg": "mg milligram milligrams",
-    "pound": "lb lbs pound pounds gbp sterling £",
-    "ounce": "oz ounce ounces",
-    "ton": "ton tons tonne tonnes",
-    "km": "km kilometre kilometres kilometer kilometers",
-    "metre": "metre metres meter meters",
-    "cm": "cm centimetre centimetres centimeter centimeters",
-    "mm": "mm millimetre millimetres millimeter millimeters",
-    "mile": "mile miles mi",
-    "foot": "ft foot feet",
-    "inch": "inch inches",
-    "litre": "l litre litres liter liters",
-    "ml": "ml millilitre millilitres milliliter milliliters",
-    "mph": "mph",
-    "kph": "kph kmh",
-    "dollar": "$ us$ dollar dollars usd cad aud nzd",
-    "euro": "€ euro euros eur",
-    "yen": "¥ yen jpy",
-    "rupee": "₹ rupee rupees inr",
-    "franc": "chf franc francs",
-    "cent": "cent cents ¢",
-    "degree": "degree degrees",
-}
-UNITS = {w: unit for unit, ws in _UNIT_WORDS.items() for w in ws.split()}
+UNITS = {w: unit for unit, ws in UNIT_WORDS.items() for w in ws.split()}
 """A unit written after (or, for a currency, before) a number, as the unit it names: ``yrs``
 is ``year``, ``€`` and ``EUR`` are ``euro``. Units of one kind are kept apart (``GB`` is not
-``MB``, ``$`` is not ``€``); the dollar currencies share ``$``. ``£`` and ``pounds`` are one
-unit, whichever pound is meant. A word that is a unit only in some senses (``m`` for metres or
+``MB``, ``$`` is not ``€``); the dollar currencies share ``$``. A quantity in another unit
+of the same scale is converted (see :data:`UNIT_MEASURES`). A word that is a unit only in some senses (``m`` for metres or
 millions, ``s``) is left out: a missing unit is lenient, a wrong one a false alarm."""
 _CURRENCY_BEFORE = frozenset(
-    w for u in ("dollar", "euro", "pound", "yen", "rupee", "franc") for w in _UNIT_WORDS[u].split()
-) - {"dollar", "dollars", "euro", "euros", "pound", "pounds", "yen", "rupee", "rupees"}
+    w for u in ("dollar", "euro", "gbp", "yen", "rupee", "franc") for w in UNIT_WORDS[u].split()
+) - {"dollar", "dollars", "euro", "euros", "yen", "rupee", "rupees"}
 """Currency symbols and codes that precede an amount (``€29``, ``EUR 49``, ``US$29``)."""
 _UNIT_MODIFIERS = wordset(
     "business working calendar full whole consecutive additional extra more further free "
     "straight school billing banking"
 )
 """Words between a number and its unit ("5 business days", "2 more hours")."""
+_NON_CALENDAR = wordset("business working banking school")
+"""Modifiers that make a day a business day (``bday``), which converts to nothing."""
 _UNIT_AFTER = re.compile(r"[ -]?([^\W\d_]+|%)(?:[ -]([^\W\d_]+))?")
 _RANGE_END = re.compile(r" ?(?:-|–|—|to|and|or|through|thru) ?\$?\d[\d,]*(?:\.\d+)?")
 """The end of a range after its start ("4 to 6", "4-6", "4 or 5"): its unit is the start's."""
@@ -195,7 +166,10 @@ def unit_after(folded: str, end: int) -> str:
     if unit:
         return unit
     if second and (first in _UNIT_MODIFIERS or (first == "per" and second == "cent")):
-        return "percent" if first == "per" else UNITS.get(second, "")
+        if first == "per":
+            return "percent"
+        unit = UNITS.get(second, "")
+        return "bday" if unit == "day" and first in _NON_CALENDAR else unit
     r = _RANGE_END.match(folded, end)
     return unit_after(folded, r.end()) if r else ""
 
@@ -206,6 +180,17 @@ def _unit_keys(key: str, unit: str, passage: bool) -> tuple[str, ...]:
     if unit:
         return (key, f"{key}@{unit}")
     return (key, f"{key}@") if passage else (key,)
+
+
+def measures(value: float, unit: str) -> tuple[str, ...]:
+    """``value`` of ``unit`` on each scale the unit converts on, as keys: ``"@s:1209600"`` for
+    2 weeks or 14 days, ``"@mo:72"`` for 72 months or 6 years; ``()`` for a unit that converts
+    to nothing (currencies, percent) or no unit. A key opens with ``@``, so it is never read
+    as a number (:func:`has_number`, the relation check) and only equals the same key."""
+    scales = UNIT_MEASURES.get(unit)
+    if not scales:
+        return ()
+    return tuple(f"@{scale}:{value * size:.12g}" for scale, size in scales)
 
 
 def has_number(keys: Set[str], key: str) -> bool:
@@ -287,11 +272,14 @@ def digit_mentions(
             if unscaled is not None:
                 unscaled.update(_unit_keys(canon(value), unit, passage))
             kind = "amount" if dollar else "number"
-            out.append(Mention(raw, kind, _unit_keys(canon(value * scales[suffix]), unit, passage)))
+            value *= scales[suffix]
+            written = _unit_keys(canon(value), unit, passage)
+            out.append(Mention(raw, kind, written, measures(value, unit)))
             continue
         if suffix:  # a unit written onto the number ("250g", "40hrs"): the number counts
             unit = UNITS.get(suffix, "")
-            out.append(Mention(raw, "number", _unit_keys(canon(value), unit, passage)))
+            written = _unit_keys(canon(value), unit, passage)
+            out.append(Mention(raw, "number", written, measures(value, unit)))
             continue
         if dollar or raw.endswith("%") or after in SCALES or after == "percent":
             kind = "amount"
@@ -302,7 +290,9 @@ def digit_mentions(
                 value *= SCALES[after]
             else:
                 unit = unit or "percent"
-            out.append(Mention(raw, kind, _unit_keys(canon(value), unit, passage)))
+            out.append(
+                Mention(raw, kind, _unit_keys(canon(value), unit, passage), measures(value, unit))
+            )
         elif month in MONTHS and 1 <= value <= 31 and value == int(value):
             # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days"); a
             # year next to a month ("3 March 2025", "March 2025") is a plain number
@@ -317,8 +307,11 @@ def digit_mentions(
                 if not unit and (after in _UNIT_LEADS or after.startswith(("-", "–", "—"))):
                     unit = unit_after(folded, m.end())
             key = canon(value)  # _unit_keys, inlined: this is the hot path of every passage
-            keys = (key, f"{key}@{unit}") if unit else (key, key + "@") if passage else (key,)
-            out.append(Mention(raw, "number", keys))
+            if unit:
+                sized = measures(value, unit) if unit in UNIT_MEASURES else ()
+                out.append(Mention(raw, "number", (key, f"{key}@{unit}"), sized))
+            else:
+                out.append(Mention(raw, "number", (key, key + "@") if passage else (key,)))
     return out
 
 
@@ -335,8 +328,74 @@ def spelled_keys(tokens: Sequence[str]) -> set[str]:
             unit = UNITS.get(nxt, "")
             if not unit and nxt in _UNIT_MODIFIERS and k + 2 < len(tokens):
                 unit = UNITS.get(tokens[k + 2], "")
+                if unit == "day" and nxt in _NON_CALENDAR:
+                    unit = "bday"
             keys.update(_unit_keys(key, unit, True))
     return keys
+
+
+_ONES = "one two three four five six seven eight nine"
+_TEENS = "ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen"
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
+_CARDINAL = {w: float(i + 1) for i, w in enumerate(wordlist(_ONES))} | {
+    w: float(i + 10) for i, w in enumerate(wordlist(_TEENS))
+}
+_CARDINAL |= {w: float(10 * i + 20) for i, w in enumerate(wordlist(_TENS))}
+_MEASURED_WORDS = sorted(
+    (w for w, u in UNITS.items() if u in UNIT_MEASURES and w.isalpha() and len(w) > 1),
+    key=len,
+    reverse=True,
+)
+
+
+def _alternatives(names: str) -> str:
+    return "|".join(sorted(names.split(), key=len, reverse=True))
+
+
+_SPELLED = re.compile(
+    r"(?<![\w'-])(?<!once )(?<!twice )(?<!times )(?<!per )"
+    r"(?:(half) an? |(?:a|one) (quarter) of an? "
+    rf"|((?:{_alternatives(_TENS)})(?:[- ](?:{_alternatives(_ONES)}))?"
+    rf"|{_alternatives(_TEENS + ' ' + _ONES)}|an?)( and a half)?[ -])"
+    r"(?:(business|working|banking|school|calendar|full|whole|consecutive|additional|extra)"
+    r"[ -])?"
+    rf"({'|'.join(_MEASURED_WORDS)})(?![\w'])( and a half)?"
+)
+"""A quantity written in words with a unit that converts: "two weeks", "a day and a half",
+"half an hour", "one and a half hours", "twenty-four hours", "a quarter of an hour", "three
+business days". Not "twice a day" or "per hour" (rates), nor ordinals ("the second week")."""
+
+
+def spelled_quantities(folded: str) -> list[tuple[Mention, int, int]]:
+    """The quantities :data:`_SPELLED` finds in ``folded`` text, each as a mention (its keys
+    as digits would give them, with its :func:`measures`) and its span."""
+    out: list[tuple[Mention, int, int]] = []
+    for m in _SPELLED.finditer(folded):
+        half, quarter, number, and_half, modifier, word, half_after = m.groups()
+        if half or quarter:
+            value = 0.5 if half else 0.25
+        elif number in ("a", "an", "one"):
+            value = 1.0
+        else:
+            parts = number.replace("-", " ").split()
+            value = sum(_CARDINAL[p] for p in parts)
+        if and_half or half_after:
+            value += 0.5
+        unit = UNITS[word]
+        if unit == "day" and modifier in _NON_CALENDAR:
+            unit = "bday"
+        key = canon(value)
+        mention = Mention(m.group(0), "number", (key, f"{key}@{unit}"), measures(value, unit))
+        out.append((mention, m.start(), m.end()))
+    return out
+
+
+@functools.lru_cache(maxsize=4096)
+def spelled_measures(folded: str) -> frozenset[str]:
+    """The measures of the quantities ``folded`` text writes in words (see
+    :func:`spelled_quantities`). Read on demand, for a claim's quantity that a passage does
+    not state in digits, so passages pay nothing for it otherwise."""
+    return frozenset(k for m, _, _ in spelled_quantities(folded) for k in m.measures)
 
 
 def _ambiguous_date(m: re.Match[str], passage: bool) -> Mention:

@@ -263,12 +263,18 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
 
 
 def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
-    """Every number a passage states, scaled and unscaled (``5 million`` gives both).
+    """Every number a passage states, scaled and unscaled (``5 million`` gives both), and
+    each quantity with a unit on the scales it converts on (see
+    :func:`~evalkit.scorers._grounding_numbers.measures`; a quantity written in words is
+    read on demand by :func:`~evalkit.scorers._grounding_numbers.spelled_measures`).
 
     ``tokens`` are the passage's :func:`words` when the caller already has them.
     """
     keys: set[str] = set()
-    keys.update(k for m in digit_mentions(fold(text), keys) for k in m.keys)
+    for m in digit_mentions(fold(text), keys):
+        keys.update(m.keys)
+        if m.measures:  # the quantity in other units of its scale ("@mo:72" for "6 years")
+            keys.update(m.measures)
     keys |= spelled_keys(tokens if tokens is not None else words(text))
     return keys
 
