@@ -184,7 +184,9 @@ async def run_suite_async(
     total = len(eval_set) * (opts.repeats or 1) * len(cands)
     label = suite_name if len(cands) > 1 else cands[0].name
     progress = make_progress(opts.progress, total, label=label)
-    suite_info = {"suite": suite_name, "config": str(project.path) if project.path else None}
+    # absolute, as the eval set's path is: --resume and evalkit score may run from elsewhere
+    config = str(Path(project.path).resolve()) if project.path else None
+    suite_info = {"suite": suite_name, "config": config}
     try:
         async with closing_scorers(scorers):
             runs = await all_or_none(

@@ -129,7 +129,7 @@ def scorers_for(
         raise InputError(f"{run_dir}: the run records no suite; pass --suite S (suite=)")
     where = f"{project.path}: [suites.{name}] scorers"
     built = [s.build(where=where) for s in project.suite(name).scorers]
-    path = str(project.path) if project.path else config
+    path = str(Path(project.path).resolve()) if project.path else config
     return built, {"config": path, "suite": name, "scorers_from": "config"}
 
 

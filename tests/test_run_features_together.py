@@ -432,3 +432,30 @@ def test_pytest_plugin_says_a_selected_stored_baseline_is_partial(
         "--evalkit-baseline", "sel", "-v", "-rA",
     )  # fmt: skip
     assert got.ret != 0 or "4 of 6 cases" in got.stdout.str()
+
+
+def test_a_run_with_a_relative_config_resumes_and_rescores_from_another_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Before: ``--config evalkit.toml`` was recorded as given (relative), so ``--resume`` and
+    ``evalkit score`` run from another folder did not find it and silently fell back to the
+    manifest's scorers: an edited threshold was ignored there and applied in the project."""
+    project = tmp_path / "proj"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    _suite_project(project, uuid.uuid4().hex)
+    common = ["--cache-dir", "cache", "--no-progress"]
+    run = ["run", "--config", "evalkit.toml", "--suite", "s", "--candidate", "base"]
+    assert main([*run, "--out", "b", "--max-cost", "1e-9", *common]) == 0
+    assert main(["score", "b", "--out", "b-rs", "--config", "evalkit.toml"]) == 0
+    for name in ("b", "b-rs"):
+        assert read_run(name).manifest["config"] == str(project / "evalkit.toml")
+    toml = (project / "evalkit.toml").read_text(encoding="utf-8")
+    (project / "evalkit.toml").write_text(toml.replace("threshold = 0.9", "threshold = 0.7"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--resume", "proj/b-rs", "--max-cost", "1", "--no-progress"]) == 0
+    assert main(["score", "proj/b", "--out", "b-rs2"]) == 0
+    capsys.readouterr()
+    for name in ("proj/b-rs", "b-rs2"):
+        (scorer,) = read_run(name).manifest["scorers"]
+        assert scorer["name"] == "fuzzy" and scorer["args"]["threshold"] == 0.7, name
