@@ -243,7 +243,7 @@ def test_resuming_a_rescored_budget_stopped_run_finishes_it_and_keeps_rescored_f
     assert m["rescored_from"]["scorers_from"] == "given"
     assert (
         "the source run is incomplete (5 case repeat(s) never run); finish this one with: "
-        f"evalkit run --resume {rs}\n"
+        f"evalkit run --resume {rs} --max-cost USD\n"
     ) in capsys.readouterr().out
 
     assert main(["run", "--resume", str(rs), "--max-cost", "1", "--no-progress"]) == 0
@@ -372,7 +372,7 @@ def test_a_rescored_run_whose_retry_the_budget_stopped_is_retried_in_its_own_fol
     assert main(["score", str(src), "--out", str(rs)]) == 0
     assert (
         "the source run is incomplete (2 errored case repeat(s) not retried); finish this one "
-        f"with: evalkit run --resume {rs} --retry-errors\n"
+        f"with: evalkit run --resume {rs} --retry-errors --max-cost USD\n"
     ) in capsys.readouterr().out
     assert _lines(rs) == 6 and read_run(rs).manifest["counts"]["errors"] == 2
 
