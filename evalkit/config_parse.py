@@ -129,16 +129,13 @@ def _parse_candidate(
     for key in ("prompt_file", "system_file", "tools_file"):
         if body.get(key) is not None:
             p = Path(str(body[key]))
-            full = p if p.is_absolute() else Path(base_dir) / p
-            if not full.is_file():
+            if not (p if p.is_absolute() else Path(base_dir) / p).is_file():
                 problems.append(
                     Problem(
                         f"{where} {key}",
                         f"file {body[key]!r} does not exist (relative to {base_dir}); fix the path",
                     )
                 )
-            elif (why := _unreadable_text(full)) is not None:
-                problems.append(Problem(f"{where} {key}", f"file {body[key]!r} {why}"))
     if body.get("prompt") is not None and body.get("prompt_file") is not None:
         problems.append(Problem(where, "set prompt or prompt_file, not both"))
     if body.get("system") is not None and body.get("system_file") is not None:
@@ -221,16 +218,3 @@ def _table(
         problems.append(Problem(f"{where}: {key}", "must be a table"))
         return {}
     return value
-
-
-def _unreadable_text(path: Path) -> str | None:
-    """Why a template or tools file cannot be read as UTF-8 text, or None. Checked when the
-    config loads: the candidate's fingerprint and summary read these files later, where a
-    decoding error would surface as a traceback in the middle of a run."""
-    try:
-        path.read_bytes().decode("utf-8")
-    except UnicodeDecodeError as exc:
-        return f"is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
-    except OSError as exc:
-        return f"cannot be read ({exc.strerror}); check its permissions"
-    return None

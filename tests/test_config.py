@@ -242,14 +242,3 @@ def test_valid_prices_load_as_written(tmp_path: Path) -> None:
     text = GOOD + '\n[prices]\n"my-model" = { input = 1, output = 2 }\n'
     project = load_config(project_dir(tmp_path, text) / "evalkit.toml")
     assert project.prices == {"my-model": {"input": 1, "output": 2}}
-
-
-def test_a_prompt_file_that_is_not_utf8_is_a_config_error_at_load(tmp_path: Path) -> None:
-    # Read later for the fingerprint, it raised UnicodeDecodeError in the middle of a run.
-    root = project_dir(tmp_path)
-    (root / "prompts" / "answer.j2").write_bytes("Q: {{ input }} caf\u00e9".encode("latin-1"))
-    with pytest.raises(ConfigError) as err:
-        load_config(root / "evalkit.toml")
-    message = str(err.value)
-    assert "candidates.base" in message and "prompt_file" in message
-    assert "'prompts/answer.j2' is not valid UTF-8 (byte 18); save it as UTF-8" in message
