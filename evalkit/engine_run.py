@@ -64,8 +64,16 @@ class CandidateRun:
                 "RunOptions(retry_errors=True): retrying errored cases needs the run that has "
                 "them; pass resume=True with its out_dir (CLI: --resume RUN_DIR --retry-errors)"
             )
-        self.fingerprint = candidate.fingerprint()
-        self.summary = candidate.summary()
+        try:
+            self.fingerprint = candidate.fingerprint()
+            self.summary = candidate.summary()
+        except (OSError, UnicodeDecodeError):
+            # A template file that cannot be read (not UTF-8, no permission) would surface as
+            # a bare traceback here; the renderer names the file, the candidate and the fix.
+            from evalkit.prompt import PromptRenderer
+
+            PromptRenderer(candidate)
+            raise
         self.counts = Counts(cache_on=self.mode != "off")
         self.records: list[Record] = []
         self.retry: dict[tuple[str, int], Record] = {}

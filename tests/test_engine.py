@@ -717,3 +717,15 @@ def test_bad_prices_in_code_fail_before_any_call(tmp_path: Path, key: str) -> No
     good = {"gpt-4o-mini": {"input": 1000.0, "output": 0.0}}
     rec = run(_set(["a"]), _cand(key), [], _opts(tmp_path, prices=good)).records[0]
     assert rec.usage.input_tokens and rec.cost == pytest.approx(rec.usage.input_tokens / 1000)
+
+
+def test_a_prompt_file_that_is_not_utf8_is_an_input_error_before_any_call(
+    tmp_path: Path, key: str
+) -> None:
+    # The fingerprint reads the template; a latin-1 file raised a bare UnicodeDecodeError.
+    (tmp_path / "p.j2").write_bytes("Q: {{ input }} caf\u00e9".encode("latin-1"))
+    cand = _cand(key, prompt_file="p.j2", base_dir=str(tmp_path))
+    with pytest.raises(TemplateError, match=r"p\.j2: cannot read the prompt template of candidate"):
+        run(_set(["hello"]), cand, [], _opts(tmp_path))
+    assert not (tmp_path / "run" / "results.jsonl").exists()
+    assert not sp.CALLS[key]
