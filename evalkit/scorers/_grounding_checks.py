@@ -16,6 +16,7 @@ from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS
 from evalkit.scorers._grounding_numbers import (
     Mention,
     has_number,
+    may_spell_quantity,
     spelled_measures,
     spelled_quantities,
 )
@@ -63,13 +64,16 @@ class ClaimView:
             )
             if not is_source(e.text)
         ]
-        self.tokens = stem_tokens(words(text))
+        tokens = words(text)
+        self.tokens = stem_tokens(tokens)
         self.given = given
         self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
         self.number_keys = {k for m in self.numbers for k in m.keys}
         # Quantities written in words ("two weeks", "half an hour"): not checked as numbers
         # (see numbers()), but words a passage's "14 days" or "30 minutes" accounts for.
-        self.spelled = [q for q, _, _ in spelled_quantities(self.folded)]
+        self.spelled = (
+            [q for q, _, _ in spelled_quantities(self.folded)] if may_spell_quantity(tokens) else []
+        )
         self.names = {stem(k) for e in self.entities for k in e.keys}
         self.order = word_order(cwords, self.names)
 
@@ -132,15 +136,24 @@ def _converted(m: Mention, i: int, index: PassageIndex, region: tuple[int, int])
     the sentences the claim's other words rest on (``region``). Its words are then excused
     from the word checks, so they cannot place it: "the Basic plan's warranty is 36 months"
     must not borrow the Pro plan's "3 years" from the next sentence."""
-    have, spelled = index.numbers[i], spelled_measures(index.texts[i])
+    have = index.numbers[i]
+    spelled = _spelled(i, index)
     if not any(k in have or k in spelled for k in m.measures):
         return False
     numbers, texts = index.sentence_numbers(i), index.sentence_texts(i)
     return any(
-        k in numbers[j] or k in spelled_measures(texts[j])
+        k in numbers[j] or (spelled and k in spelled_measures(texts[j]))
         for j in range(region[0], min(region[1], len(numbers)))
         for k in m.measures
     )
+
+
+def _spelled(i: int, index: PassageIndex) -> frozenset[str]:
+    """The measures of the quantities passage ``i`` writes in words, read only when its
+    words allow one."""
+    if not may_spell_quantity(index.words[i]):
+        return frozenset()
+    return spelled_measures(index.texts[i])
 
 
 def _quantity_stems(m: Mention) -> frozenset[str]:
@@ -418,10 +431,11 @@ def _sentences_with_number(m: Mention, i: int, index: PassageIndex) -> set[int]:
     if out or not m.measures:
         return out
     texts = index.sentence_texts(i)
+    spelled = _spelled(i, index)
     return {
         j
         for j, have in enumerate(numbers)
-        if any(k in have or k in spelled_measures(texts[j]) for k in m.measures)
+        if any(k in have or (spelled and k in spelled_measures(texts[j])) for k in m.measures)
     }
 
 

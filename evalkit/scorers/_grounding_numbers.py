@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence, Set
+from collections.abc import Collection, Sequence, Set
 from dataclasses import dataclass
 
 from evalkit.scorers._grounding_dates import (
@@ -47,6 +47,7 @@ __all__ = [
     "canon",
     "digit_mentions",
     "has_number",
+    "may_spell_quantity",
     "measures",
     "scaled_word",
     "spelled_keys",
@@ -193,6 +194,10 @@ def measures(value: float, unit: str) -> tuple[str, ...]:
     return tuple(f"@{scale}:{value * size:.12g}" for scale, size in scales)
 
 
+_measures = functools.lru_cache(maxsize=1 << 14)(measures)
+""":func:`measures`, cached for the hot path: passages repeat their quantities."""
+
+
 def has_number(keys: Set[str], key: str) -> bool:
     """Whether a passage's (or request's) number ``keys`` hold a claim's ``key``: ``"6@year"``
     is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything)."""
@@ -308,7 +313,7 @@ def digit_mentions(
                     unit = unit_after(folded, m.end())
             key = canon(value)  # _unit_keys, inlined: this is the hot path of every passage
             if unit:
-                sized = measures(value, unit) if unit in UNIT_MEASURES else ()
+                sized = _measures(value, unit) if unit in UNIT_MEASURES else ()
                 out.append(Mention(raw, "number", (key, f"{key}@{unit}"), sized))
             else:
                 out.append(Mention(raw, "number", (key, key + "@") if passage else (key,)))
@@ -364,6 +369,17 @@ _SPELLED = re.compile(
 """A quantity written in words with a unit that converts: "two weeks", "a day and a half",
 "half an hour", "one and a half hours", "twenty-four hours", "a quarter of an hour", "three
 business days". Not "twice a day" or "per hour" (rates), nor ordinals ("the second week")."""
+
+
+_SPELLED_LEADS = frozenset(_CARDINAL) | {"a", "an", "half", "quarter"}
+_SPELLED_UNITS = frozenset(_MEASURED_WORDS)
+
+
+def may_spell_quantity(tokens: Collection[str]) -> bool:
+    """Whether text with these word ``tokens`` may write a quantity in words (a number word,
+    an article or "half", and a unit that converts): a set test that spares most texts the
+    slower :data:`_SPELLED` search."""
+    return not (_SPELLED_UNITS.isdisjoint(tokens) or _SPELLED_LEADS.isdisjoint(tokens))
 
 
 def spelled_quantities(folded: str) -> list[tuple[Mention, int, int]]:
