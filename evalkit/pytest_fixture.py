@@ -149,6 +149,7 @@ class EvalkitFixture:
         import pytest
 
         result = result or self.result
+        partial = self._partial(result)
         if not result.passed:
             # A compared candidate's min/max rules are in its comparison's verdict and again in
             # its thresholds (SuiteResult.failures() lists both): say each once.
@@ -165,9 +166,37 @@ class EvalkitFixture:
                 for r in v.failures
             ]
             pytest.fail(
-                f"evalkit suite {result.suite!r}: gates failed\n  " + "\n  ".join(lines),
+                f"evalkit suite {result.suite!r}: gates failed\n  "
+                + "\n  ".join(lines + [f"partial: {p}" for p in partial]),
                 pytrace=False,
             )
+
+    def _partial(self, result: SuiteResult) -> list[str]:
+        """How each comparison of part of the eval set is partial. Without
+        ``--evalkit-allow-partial`` the gates are not judged (the test fails saying so), as
+        the suite's gate items and ``evalkit check`` do; with it the test passes as
+        ``PASSED (partial 4/6)``."""
+        import pytest
+
+        from evalkit.pytest_plugin import mark_partial
+        from evalkit.pytest_runner import partial_of
+
+        found = [(c, got) for c in result.comparisons if (got := partial_of(c)) is not None]
+        if not found:
+            return []
+        said = [f"{c.candidate.candidate} vs {c.baseline.candidate}: {t}" for c, (_, t) in found]
+        if not self.runner.settings.allow_partial:
+            pytest.fail(
+                f"evalkit suite {result.suite!r}: gates not judged (partial): "
+                + "; ".join(said)
+                + "; pass --evalkit-allow-partial to gate the compared cases, or compare with "
+                "a baseline run of the whole eval set",
+                pytrace=False,
+            )
+        ratio = ", ".join(dict.fromkeys(r for _, (r, _) in found))
+        self.node.user_properties.append(("evalkit.partial", ratio))
+        mark_partial(self.node, ratio)
+        return said
 
     def run(self, eval_set: EvalSet, candidate: Candidate, scorers: Sequence[Scorer] = ()) -> Run:
         """Run a candidate defined in Python under the session's mode and cost cap."""

@@ -25,13 +25,14 @@ if TYPE_CHECKING:
     from evalkit.pytest_fixture import EvalkitFixture
     from evalkit.pytest_runner import SuiteRunner
 
-__all__ = ["evalkit", "mark_collected", "runner_of"]
+__all__ = ["evalkit", "mark_collected", "mark_partial", "runner_of"]
 
 _SETTINGS = pytest.StashKey[Any]()
 _RUNNER = pytest.StashKey[Any]()
 _COLLECTED = pytest.StashKey[bool]()
 _FROM_WORKERS = pytest.StashKey[list[dict[str, Any]]]()
 _REPORT_NOTE = pytest.StashKey[str]()
+_PARTIAL = pytest.StashKey[str]()
 
 _MODES = ("replay", "record", "refresh", "live")
 
@@ -68,6 +69,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="RUN_DIR",
         help="compare with this stored run (or a folder of one run per suite) instead of "
         "running the baseline candidate, and apply the promotion gates",
+    )
+    group.addoption(
+        "--evalkit-allow-partial",
+        action="store_true",
+        help="gate a comparison of part of the eval set (a stored baseline that selected "
+        "cases) on the cases compared, reporting 'partial N/M'; without it its gate items fail",
     )
     group.addoption("--evalkit-report", metavar="PATH", help="write the HTML report here")
     group.addoption(
@@ -113,6 +120,7 @@ def pytest_configure(config: pytest.Config) -> None:
         report=opt.evalkit_report,
         mode=opt.evalkit_mode,
         max_cost_usd=opt.evalkit_max_cost,
+        allow_partial=bool(opt.evalkit_allow_partial),
         workers=int(workerinput.get("workercount", 1)) if workerinput else 1,
         worker=workerinput.get("workerid") if workerinput else None,
         start=str(config.invocation_params.dir),
@@ -122,6 +130,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def mark_collected(config: pytest.Config) -> None:
     """The config file was collected as a test file: do not add its suites a second time."""
     config.stash[_COLLECTED] = True
+
+
+def mark_partial(item: pytest.Item, ratio: str) -> None:
+    """The item judged part of the eval set (``4/6`` cases): its passing status says so."""
+    item.stash[_PARTIAL] = ratio
 
 
 def runner_of(config: pytest.Config) -> SuiteRunner:
@@ -239,7 +252,21 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     config, a fixture test's at the test (pytest puts a skip at the raising line: evalkit's
     own source, in ``-rs`` and JUnit XML)."""
     outcome = yield
-    _locate_skip(item, outcome.get_result())
+    report = outcome.get_result()
+    _locate_skip(item, report)
+    if call.when == "call" and _PARTIAL in item.stash:
+        report.evalkit_partial = item.stash[_PARTIAL]  # a plain attribute crosses xdist
+
+
+def pytest_report_teststatus(
+    report: pytest.TestReport | pytest.CollectReport, config: pytest.Config
+) -> Any:
+    """A gate that passed on part of the eval set reads ``PASSED (partial 4/6)``, not a bare
+    ``PASSED`` that a reviewer would take for the whole eval set."""
+    ratio = getattr(report, "evalkit_partial", None)
+    if getattr(report, "when", None) == "call" and report.passed and ratio:
+        return "passed", ".", (f"PASSED (partial {ratio})", {"green": True})
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -43,6 +43,7 @@ __all__ = [
     "SuiteNotSelected",
     "SuiteRunner",
     "candidate_problems",
+    "partial_of",
 ]
 
 MODES: Mapping[str, str] = {
@@ -89,6 +90,23 @@ def candidate_problems(
     return problems
 
 
+def partial_of(cmp: Comparison) -> tuple[str, str] | None:
+    """``("4/6", "compared 4 of 6 cases: the baseline run selected --case q[1-4]")`` for a
+    comparison of part of the eval set (either run selected cases), None for a whole one.
+
+    The count is of the cases both runs have, the ones the gates judge; the total is the eval
+    set's, so a reviewer sees how much of it went unjudged.
+    """
+    match = cmp.dataset
+    if not match.partial:
+        return None
+    sides = [("baseline", match.baseline_selection), ("candidate", match.candidate_selection)]
+    sels = [(who, s) for who, s in sides if s is not None]
+    total = max(s.of for _, s in sels)
+    why = "; ".join(f"the {who} run selected {s.flags()}" for who, s in sels)
+    return f"{match.shared}/{total}", f"compared {match.shared} of {total} cases: {why}"
+
+
 @dataclass(frozen=True)
 class Settings:
     """The ``--evalkit-*`` options, read once."""
@@ -103,6 +121,10 @@ class Settings:
     report: str | None = None
     mode: str = "replay"
     max_cost_usd: float | None = None
+    allow_partial: bool = False
+    """``--evalkit-allow-partial``: gate a comparison of part of the eval set (a selected stored
+    baseline) on the cases compared; without it such a gate item fails, as ``evalkit check``
+    refuses a selected ``--baseline-run`` without ``--allow-partial``."""
     workers: int = 1
     """pytest-xdist worker count (1 without xdist): the cap is split between them."""
     worker: str | None = None
@@ -294,6 +316,7 @@ class SuiteRunner:
             options=self.options(paying, f"suite {suite!r}", suite),
         )
         self._account(result.runs.values(), f"suite {suite!r}")
+        self._note_partial(suite, result)
         if self.settings.report and not result.comparisons:
             self.notes.append(
                 f"suite {suite!r}: not in the report, nothing to compare (it ran only "
@@ -301,6 +324,25 @@ class SuiteRunner:
                 "--evalkit-baseline"
             )
         return result
+
+    def _note_partial(self, suite: str, result: SuiteResult) -> None:
+        """Say in the terminal summary which comparisons cover part of the eval set: a gate
+        that passed there judged the compared cases only (or failed, without the option)."""
+        for c in result.comparisons:
+            got = partial_of(c)
+            if got is None:
+                continue
+            ratio, text = got
+            then = (
+                "its gates judged those cases only (--evalkit-allow-partial)"
+                if self.settings.allow_partial
+                else "its gate items fail; pass --evalkit-allow-partial to gate the compared "
+                "cases, or compare with a baseline run of the whole eval set"
+            )
+            self.notes.append(
+                f"suite {suite!r}: {c.candidate.candidate} vs {c.baseline.candidate}: "
+                f"partial {ratio} ({text}); {then}"
+            )
 
     def _account(self, runs: Any, label: str) -> None:
         for run in runs:

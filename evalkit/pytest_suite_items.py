@@ -126,10 +126,13 @@ class GateItem(_SuiteItem):
         self._properties(results, cmp)
         if not results:
             pytest.skip(f"{self.gate.label}: needs a baseline run to compare {self.cand} with")
+        against = f" vs {cmp.baseline.candidate}" if cmp is not None else ""
+        partial = self._partial(cmp)
         failed = [r for r in results if r.status == "fail"]
         if failed:
-            against = f" vs {cmp.baseline.candidate}" if cmp is not None else ""
             lines = [f"evalkit gate {self.suite}: {self.cand}{against}: {self.gate.label} FAILED"]
+            if partial:
+                lines.append(f"  partial {partial[0]}: {partial[1]}; judged on those cases only")
             for r in failed:
                 lines.append(f"  {r.rule}: {r.reason}")
                 if r.cases:
@@ -144,6 +147,30 @@ class GateItem(_SuiteItem):
         if all(r.status == "skip" for r in results):
             pytest.skip("; ".join(r.reason for r in results))
         _not_run(result, self.suite)
+
+    def _partial(self, cmp: Comparison | None) -> tuple[str, str] | None:
+        """``(ratio, words)`` when the comparison covers part of the eval set, recorded on the
+        item. Without ``--evalkit-allow-partial`` the gate is not judged: it fails naming the
+        coverage, as ``evalkit check`` refuses a selected ``--baseline-run``, since a stored
+        baseline of a few cases kept in CI would otherwise pass CI on those cases for good."""
+        from evalkit.pytest_plugin import mark_partial
+        from evalkit.pytest_runner import partial_of
+
+        got = partial_of(cmp) if cmp is not None else None
+        if got is None:
+            return None
+        ratio, text = got
+        self.user_properties += [("partial", ratio), ("coverage", text)]
+        if not _runner(self).settings.allow_partial:
+            assert cmp is not None
+            raise EvalkitFailure(
+                f"evalkit gate {self.suite}: {self.cand} vs {cmp.baseline.candidate}: "
+                f"{self.gate.label} not judged (partial {ratio}): {text}; the gate would "
+                "judge those cases only; pass --evalkit-allow-partial to gate the compared "
+                "cases, or compare with a baseline run of the whole eval set"
+            )
+        mark_partial(self, ratio)
+        return got
 
     def _behind(self, result: SuiteResult, cmp: Comparison | None) -> list[str]:
         """The cases behind a failing number: regressions of the gate's scorer and cases

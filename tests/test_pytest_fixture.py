@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run
+from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run, stored_run
 
 pytest_plugins = ["pytester"]
 
@@ -134,3 +134,32 @@ def test_assert_gates_says_each_failing_rule_once(pytester: pytest.Pytester, pro
     # the failure text itself (pytest repeats it in full in the short summary when CI is set)
     failure = out.split("short test summary info")[0]
     assert failure.count("< min 0.9") == 1, out
+
+
+def test_assert_gates_against_a_selected_baseline_needs_allow_partial(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    stored_run(project, "sel", "base", "q[1-4]")
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("qa", baseline_run="sel")
+        def test_gates(evalkit):
+            evalkit.assert_gates()
+        """
+    )
+    refused = run(pytester, "test_evals.py")
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'qa': gates not judged (partial): base vs base: compared 4 of 6 "
+            "cases: the baseline run selected --case q[[]1-4[]]; cand vs base: compared 4 of 6 "
+            "cases: *; pass --evalkit-allow-partial to gate the compared cases*"
+        ]
+    )
+    allowed = run(pytester, "test_evals.py", "--evalkit-allow-partial", "-v", "--junitxml=x.xml")
+    allowed.assert_outcomes(passed=1)
+    allowed.stdout.fnmatch_lines(["*test_evals.py::test_gates PASSED (partial 4/6)*"])
+    props = {p.get("name"): p.get("value") for p in ET.parse(project / "x.xml").iter("property")}
+    assert props["evalkit.partial"] == "4/6"

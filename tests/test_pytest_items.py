@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run
+from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run, stored_run
 
 pytest_plugins = ["pytester"]
 
@@ -149,6 +149,81 @@ def test_a_skipped_gate_is_located_at_its_table_in_the_config(
     assert (skipped.text or "").endswith(
         f"evalkit.toml:{last}: exact_match.mean: needs a baseline run to compare live with"
     )
+
+
+# ------------------------------------------------- a stored baseline of some cases
+
+QA = ["--evalkit-suite", "qa", "--evalkit-candidate", "cand"]
+NOT_JUDGED = (
+    "*evalkit gate qa: cand vs base: exact_match.pass_rate not judged (partial 4/6): compared "
+    "4 of 6 cases: the baseline run selected --case q[[]1-4[]]; the gate would judge those "
+    "cases only; pass --evalkit-allow-partial to gate the compared cases, or compare with a "
+    "baseline run of the whole eval set"
+)
+
+
+def test_a_selected_stored_baseline_fails_the_gates_unless_partial_is_allowed(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    """As ``evalkit check`` refuses a selected ``--baseline-run``: the candidate gets q1-q4
+    right, so without the refusal both gates would pass having judged 4 of 6 cases."""
+    stored_run(project, "sel", "base", "q[1-4]")
+    refused = run(pytester, *QA, "--evalkit-baseline", "sel", "--junitxml=out.xml")
+    refused.assert_outcomes(passed=1, failed=2)  # runs passes: every answer is there
+    refused.stdout.fnmatch_lines([NOT_JUDGED, NOT_JUDGED])
+    messages = [f.get("message") or "" for f in ET.parse(project / "out.xml").iter("failure")]
+    assert len(messages) == 2 and all("not judged (partial 4/6)" in m for m in messages)
+
+    allowed = run(pytester, *QA, "--evalkit-baseline", "sel", "--evalkit-allow-partial", "-v")
+    allowed.assert_outcomes(passed=3)
+    allowed.stdout.fnmatch_lines(
+        [
+            "*qa::exact_match.pass_rate:min[[]cand[]] PASSED (partial 4/6)*",
+            "*qa::exact_match.pass_rate:max_drop[[]cand[]] PASSED (partial 4/6)*",
+            "*qa::runs PASSED *",
+        ]
+    )
+    assert "not judged" not in allowed.stdout.str()
+
+
+def test_a_gate_allowed_to_judge_part_of_the_eval_set_fails_saying_it_is_partial(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    stored_run(project, "sel", "base", "q[3-6]")  # q5 and q6 are among the compared cases
+    result = run(
+        pytester, *QA, "--evalkit-baseline", "sel", "--evalkit-allow-partial", "-v",
+        "--junitxml=out.xml",
+    )  # fmt: skip
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*qa::exact_match.pass_rate:min[[]cand[]] PASSED (partial 4/6)*",
+            "*evalkit gate qa: cand vs base: exact_match.pass_rate FAILED",
+            "*partial 4/6: compared 4 of 6 cases: the baseline run selected --case q[[]3-6[]]; "
+            "judged on those cases only",
+            "*max_drop: exact_match.pass_rate dropped 0.5 (1 → 0.5*",
+        ]
+    )
+    props = {
+        case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
+        for case in ET.parse(project / "out.xml").iter("testcase")
+    }
+    for gate in ("min", "max_drop"):
+        got = props[f"exact_match.pass_rate:{gate}[cand]"]
+        assert got["partial"] == "4/6", got
+        assert got["coverage"] == "compared 4 of 6 cases: the baseline run selected --case q[3-6]"
+    assert "partial" not in props["runs"]
+
+
+def test_a_whole_stored_baseline_is_judged_as_before(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    stored_run(project, "full", "base")
+    for extra in ((), ("--evalkit-allow-partial",)):
+        result = run(pytester, *QA, "--evalkit-baseline", "full", "-v", *extra)
+        result.assert_outcomes(passed=2, failed=1)  # max_drop catches q5, q6
+        result.stdout.fnmatch_lines(["*qa::exact_match.pass_rate:min[[]cand[]] PASSED *"])
+        assert "partial " not in result.stdout.str() and "not judged" not in result.stdout.str()
 
 
 # ------------------------------------------------------------- collection errors

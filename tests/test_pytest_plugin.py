@@ -10,7 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, calls, make_project, run
+from tests.helpers.pytest_project import (
+    CONFIG,
+    EVALKIT_SOURCE,
+    calls,
+    make_project,
+    run,
+    stored_run,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -175,6 +182,39 @@ def test_report_says_which_suites_it_lacks_and_gates_point_to_it(
     assert (project / "both.html").is_file()
 
 
+def test_summary_and_report_say_a_comparison_is_partial(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    stored_run(project, "sel", "base", "q[1-4]")
+    qa = ["--evalkit-suite", "qa", "--evalkit-candidate", "cand", "--evalkit-baseline", "sel"]
+    refused = run(pytester, *qa, "--evalkit-report", "no.html")
+    refused.stdout.fnmatch_lines(
+        [
+            "*= evalkit =*",
+            "suite 'qa': cand vs base: partial 4/6 (compared 4 of 6 cases: the baseline run "
+            "selected --case q[[]1-4[]]); its gate items fail; pass --evalkit-allow-partial "
+            "to gate the compared cases, or compare with a baseline run of the whole eval set",
+        ]
+    )
+    allowed = run(pytester, *qa, "--evalkit-allow-partial", "--evalkit-report", "r.html", "-rA")
+    allowed.stdout.fnmatch_lines(
+        [
+            "*= evalkit =*",
+            "suite 'qa': cand vs base: partial 4/6 (compared 4 of 6 cases: the baseline run "
+            "selected --case q[[]1-4[]]); its gates judged those cases only "
+            "(--evalkit-allow-partial)",
+            "report: *r.html",
+            "PASSED (partial 4/6) evalkit.toml::qa::exact_match.pass_rate:min[[]cand[]]",
+        ]
+    )
+    for name in ("no.html", "r.html"):  # the report says it too, whether gated or not
+        assert "partial 4/6" in (project / name).read_text(encoding="utf-8")
+    stored_run(project, "full", "base")
+    whole = run(pytester, *qa[:-1], "full", "--evalkit-report", "w.html")
+    assert "partial 4/6" not in whole.stdout.str()  # (the rootdir is named after the test)
+    assert "partial 4/6" not in (project / "w.html").read_text(encoding="utf-8")
+
+
 def test_no_evalkit_summary_when_nothing_was_evaluated(
     pytester: pytest.Pytester, project: Path
 ) -> None:
@@ -224,3 +264,22 @@ def test_xdist_workers_share_answers_and_the_report(
     assert ran_paid == {"gw0", "gw1"}  # both workers ran the paying suite, sharing its answers
     html = (project / "r.html").read_text(encoding="utf-8")
     assert "cand" in html and "base" in html  # from whichever worker compared them
+
+
+def test_xdist_workers_say_a_gate_is_partial(pytester: pytest.Pytester, project: Path) -> None:
+    """The partial status and note cross from the workers to the controller's output."""
+    pytest.importorskip("xdist")
+    stored_run(project, "sel", "base", "q[1-4]")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-n", "2", "-v", "--evalkit-suite", "qa",
+        "--evalkit-candidate", "cand", "--evalkit-baseline", "sel", "--evalkit-allow-partial",
+        timeout=120,
+    )  # fmt: skip
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines_random(
+        [
+            "*PASSED (partial 4/6) evalkit.toml::qa::exact_match.pass_rate:min[[]cand[]]*",
+            "*PASSED (partial 4/6) evalkit.toml::qa::exact_match.pass_rate:max_drop[[]cand[]]*",
+            "suite 'qa': cand vs base: partial 4/6 (*); its gates judged those cases only*",
+        ]
+    )

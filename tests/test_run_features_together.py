@@ -412,12 +412,6 @@ def test_pytest_plugin_gates_against_rescored_stored_baselines(pytester: pytest.
     part.assert_outcomes(passed=3)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evalkit/pytest_*.py (not this change's files): a gate item against a selected "
-    "stored baseline passes without saying it judged 4 of 6 cases; evalkit check refuses it "
-    "without --allow-partial and its verdict names the coverage ('4 of 6 cases')",
-)
 def test_pytest_plugin_says_a_selected_stored_baseline_is_partial(
     pytester: pytest.Pytester,
 ) -> None:

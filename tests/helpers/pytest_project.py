@@ -23,7 +23,16 @@ for _mod in pkgutil.walk_packages(evalkit.__path__, "evalkit."):
     if not _mod.name.endswith("__main__"):
         importlib.import_module(_mod.name)
 
-__all__ = ["CASES", "CONFIG", "EVALKIT_SOURCE", "PIPELINE", "calls", "make_project", "run"]
+__all__ = [
+    "CASES",
+    "CONFIG",
+    "EVALKIT_SOURCE",
+    "PIPELINE",
+    "calls",
+    "make_project",
+    "run",
+    "stored_run",
+]
 
 EVALKIT_SOURCE = str(Path(evalkit.__file__).parent)
 """evalkit's own source folder: a failure or skip that shows it shows a traceback location."""
@@ -100,6 +109,18 @@ def make_project(root: Path) -> Path:
         (root / "replay" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (root / "pipeline.py").write_text(PIPELINE.format(log=str(root / "calls.log")))
     return root
+
+
+def stored_run(root: Path, out: str, candidate: str = "base", *cases: str) -> Path:
+    """Store a run of suite ``qa`` at ``root/out`` (for ``--evalkit-baseline``); ``cases``
+    (ids or glob patterns) select part of the eval set, as ``evalkit run --case`` does."""
+    from evalkit import RunOptions, load_config, run_suite
+    from evalkit.dataset import Selection
+
+    select = Selection(cases=tuple(cases)) if cases else None
+    project = load_config(root / "evalkit.toml")
+    run_suite(project, "qa", [candidate], RunOptions(out_dir=root / out, select=select))
+    return root / out
 
 
 def calls(root: Path) -> list[str]:
