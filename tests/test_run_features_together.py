@@ -409,6 +409,8 @@ def test_pytest_plugin_gates_against_rescored_stored_baselines(pytester: pytest.
     whole.assert_outcomes(passed=2, failed=1)
     whole.stdout.fnmatch_lines(["*exact_match.pass_rate*cand*FAILED*"])
     part = run_pytest(pytester, *args, "--evalkit-baseline", "sel")
+    part.assert_outcomes(passed=1, failed=2)  # the gates refuse a partial comparison
+    part = run_pytest(pytester, *args, "--evalkit-baseline", "sel", "--evalkit-allow-partial")
     part.assert_outcomes(passed=3)
 
 
