@@ -25,6 +25,13 @@ from evalkit.records import read_run
 from tests.helpers import scripted_provider as sp
 from tests.helpers.llm_server import LLMServer
 
+# At module level, before any in-process pytester run: it imports every scorer module (numpy,
+# scikit-learn), and a pytester run restores sys.modules afterwards, so a first import inside
+# a later test would load numpy's C extension a second time ("cannot load module more than
+# once per process").
+from tests.helpers.pytest_project import make_project
+from tests.helpers.pytest_project import run as run_pytest
+
 pytest_plugins = ["pytester"]
 
 PROVIDER = "tests.helpers.scripted_provider:ScriptedProvider"
@@ -393,8 +400,6 @@ def test_pytest_plugin_gates_against_rescored_stored_baselines(pytester: pytest.
     """``pytest --evalkit-baseline RUN_DIR`` reads a re-scored run as any other: a whole one
     catches the candidate's two failures (max_drop fails); one re-scored from a run of the
     four cases the candidate gets right compares those only, and passes."""
-    from tests.helpers.pytest_project import make_project
-    from tests.helpers.pytest_project import run as run_pytest
 
     project = make_project(pytester.path)
     config = str(project / "evalkit.toml")
@@ -417,8 +422,6 @@ def test_pytest_plugin_gates_against_rescored_stored_baselines(pytester: pytest.
 def test_pytest_plugin_says_a_selected_stored_baseline_is_partial(
     pytester: pytest.Pytester,
 ) -> None:
-    from tests.helpers.pytest_project import make_project
-    from tests.helpers.pytest_project import run as run_pytest
 
     project = make_project(pytester.path)
     cmd = ["run", "--config", str(project / "evalkit.toml"), "--suite", "qa"]
