@@ -290,7 +290,8 @@ def test_bad_request_messages_are_kept_intact_but_the_exact_key_is_removed() -> 
 class _Canned:
     """A loopback server answering every POST with one canned status and JSON body (shapes the
     loopback LLM server does not produce); ``{auth}`` in the body becomes the request's
-    Authorization header, as a proxy that echoes headers would send it."""
+    credential header (Authorization, or Anthropic's X-Api-Key, which older anthropic SDKs
+    send alone), as a proxy that echoes headers would send it."""
 
     def __init__(self, status: int, body: Any) -> None:
         import json
@@ -300,7 +301,8 @@ class _Canned:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("content-length", 0)))
-                text = json.dumps(body).replace("{auth}", self.headers.get("authorization", ""))
+                auth = self.headers.get("authorization") or self.headers.get("x-api-key", "")
+                text = json.dumps(body).replace("{auth}", auth)
                 data = text.encode()
                 self.send_response(status)
                 self.send_header("content-type", "application/json")
