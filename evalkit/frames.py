@@ -15,9 +15,11 @@ finish reasons, error kinds, detail strings) ``category``, ``timestamp`` a UTC d
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
+
+# The notebook display (HTML and repr) lives in evalkit.frames_display; still importable here.
+from evalkit.frames_display import comparison_html, comparison_repr, run_html, run_repr
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,76 +210,6 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
     return frame
 
 
-def run_html(run: Run) -> str:
-    """Jupyter's rich display of a run: a header and per-scorer mean and pass rate, all escaped.
-
-    Pass rates are :func:`evalkit.aggregate.aggregate`'s, so the notebook shows the numbers
-    the report and the gates use: per case, with scorer and provider errors as failures. A run
-    that did not finish says so first, with how to finish it, since its numbers cover only
-    the cases done. Its size does not grow with the records (no per-record rows).
-    """
-    from evalkit.aggregate import aggregate
-
-    m = run.manifest
-    cand = m.get("candidate", {})
-    ds = m.get("dataset", {})
-    errors = sum(r.error is not None for r in run.records)
-    # Only point values are shown, so no bootstrap resamples are drawn (n_boot=0).
-    agg = aggregate(run.records, n_boot=0)
-    e = html.escape
-    rows = "".join(
-        f"<tr><td>{e(s.name)}</td><td>{_num(s.mean.value)}</td><td>{s.pass_rate.value:.1%}</td>"
-        f"<td>{s.pass_rate.n}</td><td>{s.errors}</td></tr>"
-        for s in agg.scorers
-        if s.pass_rate.value is not None
-    )
-    return (
-        f"<div>{_status_html(run)}<b>evalkit run</b> {e(str(m.get('run_id', run.path.name)))}: "
-        f"candidate <code>{e(str(cand.get('name', '?')))}</code> "
-        f"({e(str(cand.get('provider', '?')))} / {e(str(cand.get('model', '?')))}) on "
-        f"<code>{e(str(ds.get('name', '?')))}</code>{_selection_html(m)}, "
-        f"{len(run.records)} records, {errors} errors, in <code>{e(str(run.path))}</code>"
-        f"<table><thead><tr><th>scorer</th><th>mean</th><th>pass rate</th><th>cases</th>"
-        f"<th>errors</th></tr></thead><tbody>{rows}</tbody></table></div>"
-    )
-
-
-def _status_html(run: Run) -> str:
-    status = run.manifest.get("status")
-    if status in (None, "complete"):
-        return ""
-    hint = {
-        "interrupted": "stopped before its last case",
-        "incomplete": "its budget ran out before its last case",
-        "aborted": "stopped by an error",
-        "running": "still running, or killed",
-    }.get(str(status), "not complete")
-    out = html.escape(str(run.path))
-    return (
-        f"<div><b>{html.escape(str(status))}</b>: {hint}; its numbers cover the records done. "
-        f"Finish it with <code>RunOptions(out_dir={out!r}, resume=True)</code>.</div>"
-    )
-
-
-def _selection_html(manifest: Mapping[str, Any]) -> str:
-    sel = manifest.get("selection")
-    if not isinstance(sel, Mapping):
-        return ""
-    return f" (selection: {sel.get('selected', '?')} of {sel.get('of', '?')} cases)"
-
-
-def run_repr(run: Run) -> str:
-    """A run's ``repr``: what it is and how big, never its records (the dataclass repr was the
-    whole run, 16 MB of text at 10,000 records, sent to the notebook with every display)."""
-    cand = run.manifest.get("candidate", {})
-    status = run.manifest.get("status")
-    return (
-        f"<Run {str(cand.get('name', '?'))!r} on {str(run.manifest.get('dataset', {}).get('name', '?'))!r}: "
-        f"{len(run.records)} records{'' if status in (None, 'complete') else f', {status}'}, "
-        f"path={str(run.path)!r}>"
-    )
-
-
 def deltas_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
     """One row per comparison, slice and metric (overall slice has ``tag`` NA): baseline,
     candidate, delta, its 95% interval ``low``/``high``, ``p_value``, the test, ``n``,
@@ -377,49 +309,3 @@ def cases_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
             frame[f"{name}.passed_{side}"] = frame[f"{name}.passed_{side}"].astype("boolean")
         frame[f"{name}.delta"] = frame[f"{name}.candidate"] - frame[f"{name}.baseline"]
     return frame
-
-
-def comparison_html(cmp: Any) -> str:
-    """Jupyter display of a comparison: verdict, gate reasons and the headline metrics."""
-    e = html.escape
-    reasons = "".join(
-        f"<li>{'✔' if r.passed else '✘'} {e(r.reason)}</li>" for r in cmp.verdict.results
-    )
-    rows = "".join(
-        f"<tr><td>{e(d.metric)}</td><td>{_num(d.baseline)}</td><td>{_num(d.candidate)}</td>"
-        f"<td>{_num(d.delta, signed=True)}</td><td>{_ci(d.low, d.high)}</td>"
-        f"<td>{'' if d.p_value is None else f'{d.p_value:.3g}'}</td></tr>"
-        for d in cmp.overall.metrics
-    )
-    return (
-        f"<div><b>{e(cmp.candidate.candidate)}</b> vs <b>{e(cmp.baseline.candidate)}</b>: "
-        f"<b>{e(cmp.verdict.status)}</b><ul>{reasons}</ul><table><thead><tr><th>metric</th>"
-        "<th>baseline</th><th>candidate</th><th>delta</th><th>95% CI</th><th>p</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table></div>"
-    )
-
-
-def comparison_repr(cmp: Any) -> str:
-    """A comparison's ``repr``: who against whom, the verdict and the size, never its case rows
-    (the dataclass repr of a 10,000-case comparison was 28 MB of text per notebook display)."""
-    return (
-        f"<Comparison {cmp.candidate.candidate!r} vs {cmp.baseline.candidate!r}: "
-        f"{cmp.verdict.status}, {len(cmp.cases)} cases, {len(cmp.overall.metrics)} metrics>"
-    )
-
-
-def _clean(x: float) -> float:
-    """Float noise (a bootstrap bound of -1e-12) is 0, so it shows as 0, not -1e-12."""
-    return 0.0 if abs(x) < 1e-9 else x
-
-
-def _num(x: float | None, signed: bool = False) -> str:
-    if x is None:
-        return "–"
-    return f"{_clean(x):+.4g}" if signed else f"{_clean(x):.4g}"
-
-
-def _ci(low: float | None, high: float | None) -> str:
-    if low is None or high is None:
-        return ""
-    return f"[{_clean(low):+.3g}, {_clean(high):+.3g}]"

@@ -42,7 +42,7 @@ STAGES: list[tuple[str, ...]] = [
         "compare_slices",
     ),
     ("compare", "gates"),
-    ("summary", "report", "frames"),
+    ("summary", "report", "frames_display", "frames"),
     (
         "api",
         "assertions",
