@@ -177,7 +177,7 @@ UNIT_WORDS = {
     "degree": "degree degrees",
 }
 """Each unit the number check reads, with the words that write it (see
-:data:`~evalkit.scorers._grounding_numbers.UNITS`). ``bday`` (a business, working or banking
+:data:`~evalkit.scorers._grounding_units.UNITS`). ``bday`` (a business, working or banking
 day) is not written by one word: a day with such a modifier is one."""
 
 _S, _MO, _MG, _OZ, _MM, _ML = "s", "mo", "mg", "oz", "mm", "ml"

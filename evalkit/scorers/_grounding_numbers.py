@@ -13,14 +13,15 @@ supported by "4 to 6 hours". In a passage (``passage=True``) a number with no un
 has the key ``"6@"``, which :func:`has_number` accepts for a claim's 6 of any unit: the
 passage's bare "under 6" supports the claim's "under 6 years", as it did before units were
 read. The unit of a range's end is its start's too
-("4 to 6 hours", "4-6 hours", "between 4 and 6 hours").
+("4 to 6 hours", "4-6 hours", "between 4 and 6 hours"). Which words are units, and how a
+quantity converts, is :mod:`~evalkit.scorers._grounding_units` (re-exported here).
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Collection, Sequence, Set
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from evalkit.scorers._grounding_dates import (
@@ -31,7 +32,19 @@ from evalkit.scorers._grounding_dates import (
     MONTHS,
     month_pair,
 )
-from evalkit.scorers._grounding_lexicon import UNIT_MEASURES, UNIT_WORDS, wordlist, wordset
+from evalkit.scorers._grounding_lexicon import UNIT_MEASURES, wordlist
+from evalkit.scorers._grounding_units import (
+    _CURRENCY_BEFORE,
+    _NON_CALENDAR,
+    _UNIT_LEADS,
+    _UNIT_MODIFIERS,
+    UNITS,
+    _measures,
+    _unit_keys,
+    has_number,
+    measures,
+    unit_after,
+)
 
 __all__ = [
     "AMOUNT_SUFFIX_SCALES",
@@ -128,83 +141,6 @@ SCALED = re.compile(
     r"(?<![\w.])(\$?)(\d+(?:\.\d+)?) ?(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
 )
 """A number with a scale, written on or after it (``$5m``, ``10k``, ``5 million``)."""
-
-
-UNITS = {w: unit for unit, ws in UNIT_WORDS.items() for w in ws.split()}
-"""A unit written after (or, for a currency, before) a number, as the unit it names: ``yrs``
-is ``year``, ``€`` and ``EUR`` are ``euro``. Units of one kind are kept apart (``GB`` is not
-``MB``, ``$`` is not ``€``); the dollar currencies share ``$``. A quantity in another unit
-of the same scale is converted (see :data:`UNIT_MEASURES`). A word that is a unit only in some senses (``m`` for metres or
-millions, ``s``) is left out: a missing unit is lenient, a wrong one a false alarm."""
-_CURRENCY_BEFORE = frozenset(
-    w for u in ("dollar", "euro", "gbp", "yen", "rupee", "franc") for w in UNIT_WORDS[u].split()
-) - {"dollar", "dollars", "euro", "euros", "yen", "rupee", "rupees"}
-"""Currency symbols and codes that precede an amount (``€29``, ``EUR 49``, ``US$29``)."""
-_UNIT_MODIFIERS = wordset(
-    "business working calendar full whole consecutive additional extra more further free "
-    "straight school billing banking"
-)
-"""Words between a number and its unit ("5 business days", "2 more hours")."""
-_NON_CALENDAR = wordset("business working banking school")
-"""Modifiers that make a day a business day (``bday``), which converts to nothing."""
-_UNIT_AFTER = re.compile(r"[ -]?([^\W\d_]+|%)(?:[ -]([^\W\d_]+))?")
-_RANGE_END = re.compile(r" ?(?:-|–|—|to|and|or|through|thru) ?\$?\d[\d,]*(?:\.\d+)?")
-"""The end of a range after its start ("4 to 6", "4-6", "4 or 5"): its unit is the start's."""
-_UNIT_LEADS = _UNIT_MODIFIERS | wordset("per to and or through thru")
-"""Words after a number that a unit may follow (:func:`unit_after` looks further)."""
-
-
-def unit_after(folded: str, end: int) -> str:
-    """The unit written right after a number that ends at ``end`` in ``folded`` text
-    (``6 years``, ``6-year-old``, ``5 business days``), or of the range it starts ("4 to 6
-    hours"); ``""`` when there is none."""
-    m = _UNIT_AFTER.match(folded, end)
-    if m is None:
-        r = _RANGE_END.match(folded, end)
-        return unit_after(folded, r.end()) if r else ""
-    first, second = m.group(1), m.group(2)
-    unit = UNITS.get(first)
-    if unit:
-        return unit
-    if second and (first in _UNIT_MODIFIERS or (first == "per" and second == "cent")):
-        if first == "per":
-            return "percent"
-        unit = UNITS.get(second, "")
-        return "bday" if unit == "day" and first in _NON_CALENDAR else unit
-    r = _RANGE_END.match(folded, end)
-    return unit_after(folded, r.end()) if r else ""
-
-
-def _unit_keys(key: str, unit: str, passage: bool) -> tuple[str, ...]:
-    """``key`` and the key of the number with its unit; a passage's number without a unit has
-    the key ``"6@"``, which supports the number with any unit (see :func:`has_number`)."""
-    if unit:
-        return (key, f"{key}@{unit}")
-    return (key, f"{key}@") if passage else (key,)
-
-
-def measures(value: float, unit: str) -> tuple[str, ...]:
-    """``value`` of ``unit`` on each scale the unit converts on, as keys: ``"@s:1209600"`` for
-    2 weeks or 14 days, ``"@mo:72"`` for 72 months or 6 years; ``()`` for a unit that converts
-    to nothing (currencies, percent) or no unit. A key opens with ``@``, so it is never read
-    as a number (:func:`has_number`, the relation check) and only equals the same key."""
-    scales = UNIT_MEASURES.get(unit)
-    if not scales:
-        return ()
-    return tuple(f"@{scale}:{value * size:.12g}" for scale, size in scales)
-
-
-_measures = functools.lru_cache(maxsize=1 << 14)(measures)
-""":func:`measures`, cached for the hot path: passages repeat their quantities."""
-
-
-def has_number(keys: Set[str], key: str) -> bool:
-    """Whether a passage's (or request's) number ``keys`` hold a claim's ``key``: ``"6@year"``
-    is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything)."""
-    if key in keys:
-        return True
-    at = key.find("@")
-    return at > 0 and key[: at + 1] in keys
 
 
 def scaled_word(m: re.Match[str]) -> str:

@@ -265,7 +265,7 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
 def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
     """Every number a passage states, scaled and unscaled (``5 million`` gives both), and
     each quantity with a unit on the scales it converts on (see
-    :func:`~evalkit.scorers._grounding_numbers.measures`; a quantity written in words is
+    :func:`~evalkit.scorers._grounding_units.measures`; a quantity written in words is
     read on demand by :func:`~evalkit.scorers._grounding_numbers.spelled_measures`).
 
     ``tokens`` are the passage's :func:`words` when the caller already has them.

@@ -1,0 +1,97 @@
+"""Units for the groundedness scorer: which words name a unit, reading the unit after a number,
+and converting a quantity to the scales its unit converts on.
+
+A number written with a unit has the key ``"6@year"`` beside its plain ``"6"``; a passage's
+number with no unit has ``"6@"``, which :func:`has_number` accepts for a claim's 6 of any unit.
+A quantity whose unit converts (time, length, mass, data, ...) also has its :func:`measures`
+(``"@mo:72"`` for 6 years or 72 months), so a claim may state it in another unit of the same
+scale. The tables of unit words and scales are in
+:mod:`~evalkit.scorers._grounding_lexicon` (:data:`UNIT_WORDS`, :data:`UNIT_MEASURES`); the
+numbers these units follow are read in :mod:`~evalkit.scorers._grounding_numbers`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Set
+
+from evalkit.scorers._grounding_lexicon import UNIT_MEASURES, UNIT_WORDS, wordset
+
+__all__ = ["UNITS", "has_number", "measures", "unit_after"]
+
+UNITS = {w: unit for unit, ws in UNIT_WORDS.items() for w in ws.split()}
+"""A unit written after (or, for a currency, before) a number, as the unit it names: ``yrs``
+is ``year``, ``€`` and ``EUR`` are ``euro``. Units of one kind are kept apart (``GB`` is not
+``MB``, ``$`` is not ``€``); the dollar currencies share ``$``. A quantity in another unit
+of the same scale is converted (see :data:`UNIT_MEASURES`). A word that is a unit only in some senses (``m`` for metres or
+millions, ``s``) is left out: a missing unit is lenient, a wrong one a false alarm."""
+_CURRENCY_BEFORE = frozenset(
+    w for u in ("dollar", "euro", "gbp", "yen", "rupee", "franc") for w in UNIT_WORDS[u].split()
+) - {"dollar", "dollars", "euro", "euros", "yen", "rupee", "rupees"}
+"""Currency symbols and codes that precede an amount (``€29``, ``EUR 49``, ``US$29``)."""
+_UNIT_MODIFIERS = wordset(
+    "business working calendar full whole consecutive additional extra more further free "
+    "straight school billing banking"
+)
+"""Words between a number and its unit ("5 business days", "2 more hours")."""
+_NON_CALENDAR = wordset("business working banking school")
+"""Modifiers that make a day a business day (``bday``), which converts to nothing."""
+_UNIT_AFTER = re.compile(r"[ -]?([^\W\d_]+|%)(?:[ -]([^\W\d_]+))?")
+_RANGE_END = re.compile(r" ?(?:-|–|—|to|and|or|through|thru) ?\$?\d[\d,]*(?:\.\d+)?")
+"""The end of a range after its start ("4 to 6", "4-6", "4 or 5"): its unit is the start's."""
+_UNIT_LEADS = _UNIT_MODIFIERS | wordset("per to and or through thru")
+"""Words after a number that a unit may follow (:func:`unit_after` looks further)."""
+
+
+def unit_after(folded: str, end: int) -> str:
+    """The unit written right after a number that ends at ``end`` in ``folded`` text
+    (``6 years``, ``6-year-old``, ``5 business days``), or of the range it starts ("4 to 6
+    hours"); ``""`` when there is none."""
+    m = _UNIT_AFTER.match(folded, end)
+    if m is None:
+        r = _RANGE_END.match(folded, end)
+        return unit_after(folded, r.end()) if r else ""
+    first, second = m.group(1), m.group(2)
+    unit = UNITS.get(first)
+    if unit:
+        return unit
+    if second and (first in _UNIT_MODIFIERS or (first == "per" and second == "cent")):
+        if first == "per":
+            return "percent"
+        unit = UNITS.get(second, "")
+        return "bday" if unit == "day" and first in _NON_CALENDAR else unit
+    r = _RANGE_END.match(folded, end)
+    return unit_after(folded, r.end()) if r else ""
+
+
+def _unit_keys(key: str, unit: str, passage: bool) -> tuple[str, ...]:
+    """``key`` and the key of the number with its unit; a passage's number without a unit has
+    the key ``"6@"``, which supports the number with any unit (see :func:`has_number`)."""
+    if unit:
+        return (key, f"{key}@{unit}")
+    return (key, f"{key}@") if passage else (key,)
+
+
+def measures(value: float, unit: str) -> tuple[str, ...]:
+    """``value`` of ``unit`` on each scale the unit converts on, as keys: ``"@s:1209600"`` for
+    2 weeks or 14 days, ``"@mo:72"`` for 72 months or 6 years; ``()`` for a unit that converts
+    to nothing (currencies, percent) or no unit. A key opens with ``@``, so it is never read
+    as a number (:func:`has_number`, the relation check) and only equals the same key."""
+    scales = UNIT_MEASURES.get(unit)
+    if not scales:
+        return ()
+    return tuple(f"@{scale}:{value * size:.12g}" for scale, size in scales)
+
+
+_measures = functools.lru_cache(maxsize=1 << 14)(measures)
+""":func:`measures`, cached for the hot path: passages repeat their quantities."""
+
+
+def has_number(keys: Set[str], key: str) -> bool:
+    """Whether a passage's (or request's) number ``keys`` hold a claim's ``key``: ``"6@year"``
+    is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything)."""
+    if key in keys:
+        return True
+    at = key.find("@")
+    return at > 0 and key[: at + 1] in keys
