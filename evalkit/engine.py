@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 # _rebuild_scorer and _sync keep their old names here: rescoring imports them from this module.
 from evalkit.engine_resume import rebuild_scorer as _rebuild_scorer  # noqa: F401
 from evalkit.engine_resume import resume, resume_async
-from evalkit.engine_sync import run_sync as _sync
+from evalkit.engine_tasks import run_sync as _sync
 from evalkit.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.engine_sync import run_sync
+from evalkit.engine_tasks import run_sync
 from evalkit.errors import ConfigError, RunError
 
 if TYPE_CHECKING:

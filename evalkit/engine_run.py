@@ -7,14 +7,15 @@ reads in one sitting. See the engine's docstring for the decisions (budget, erro
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.config import CACHE_MODES
+from evalkit.engine_tasks import POOL_MIN_RECORDS, all_or_none
+from evalkit.engine_tasks import scorer_processes as _scorer_processes
 from evalkit.errors import InputError, RunError
 from evalkit.records import RESULTS, SCHEMA_VERSION, Record, Run, RunWriter
 from evalkit.runmeta import Counts, environment, load_resume
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from evalkit.providers.base import Request, Response, Usage
     from evalkit.scoring import Scorer
 
-__all__ = ["CandidateRun", "all_or_none"]
+__all__ = ["POOL_MIN_RECORDS", "CandidateRun", "all_or_none"]
 
 
 class CandidateRun:
@@ -367,46 +368,6 @@ def _iter_pairs(
 
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-async def all_or_none(coros: Sequence[Awaitable[Any]]) -> list[Any]:
-    """Run the coroutines concurrently and return their results in order; if one fails (an
-    input error, a bug) or this is cancelled, stop the others and wait for them, so nothing
-    touches the cache, the file or a scorer after it is closed."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    try:
-        done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
-    except BaseException:
-        done, pending = set(), set(tasks)
-        raise
-    finally:
-        for t in pending:
-            t.cancel()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
-    # Every failed task's exception is read, not only the one raised: an unread one makes
-    # asyncio print "Task exception was never retrieved" and its traceback at exit. The one
-    # raised is the first in the given order, so the same input gives the same message.
-    failures = [t.exception() for t in tasks if t in done and not t.cancelled()]
-    first = next((e for e in failures if e is not None), None)
-    if first is not None:
-        raise first
-    return [t.result() for t in tasks]
-
-
-POOL_MIN_RECORDS = 1000
-"""Below this many records, worker start-up (each imports scikit-learn) costs more than the
-pool saves: measured 1.8 s in-process against 5.2 s with two workers for 150 groundedness
-records."""
-
-
-def _scorer_processes(asked: int | None, remaining: int) -> int | None:
-    """``None`` (auto) scores in-process for small runs and on one core; else as asked."""
-    if asked is not None:
-        return asked
-    if remaining < POOL_MIN_RECORDS or (os.cpu_count() or 1) < 2:
-        return 0
-    return None
 
 
 async def _close(dispatcher: Dispatcher, pool: ScoringPool, *, abort: bool) -> None:

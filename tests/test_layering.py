@@ -23,7 +23,7 @@ STAGES: list[tuple[str, ...]] = [
         "scoring_pool_procs",
         "scoring_pool",
         "runmeta",
-        "engine_sync",
+        "engine_tasks",
         "engine_run",
         "engine_resume",
         "engine",
