@@ -4,11 +4,6 @@ loopback server (faults, auth errors, and no API key in any file the run writes)
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +11,7 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.records import read_run
+from tests.helpers.killed_run import kill_after_lines
 from tests.helpers.llm_server import LLMServer
 
 PROVIDER = "tests.helpers.scripted_provider:ScriptedProvider"
@@ -119,6 +115,17 @@ candidates = ["one", "two"]
     assert main(["cache", "clear", "--cache-dir", ".evalkit/cache"]) == 0
 
 
+def _openai_run(ds: Path, srv: LLMServer, tmp_path: Path, *extra: str) -> list[str]:
+    """``evalkit run`` of ``ds`` with the openai adapter against the loopback server, the key
+    from ``EVALKIT_TEST_KEY``, into ``tmp_path/run`` with the cache in ``tmp_path/cache``."""
+    return [
+        "run", str(ds), "--provider", "openai", "--model", "gpt-4o-mini",
+        "--base-url", srv.base_url + "/v1", "--api-key-env", "EVALKIT_TEST_KEY",
+        "--out", str(tmp_path / "run"), "--cache-dir", str(tmp_path / "cache"),
+        "--no-progress", *extra,
+    ]  # fmt: skip
+
+
 def _grep_dir(folder: Path, needle: str) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
@@ -130,28 +137,7 @@ def test_openai_through_the_loopback_server_never_writes_the_key(
     inputs = [f"question {i}" for i in range(20)] + ["bad [[status:401]]", "nf [[status:404]]"]
     ds = _ds(tmp_path / "ds.jsonl", inputs)
     with LLMServer(fault_rate=0.2, fault_statuses=(429, 500), fault_retry_after=0.01) as srv:
-        code = main(
-            [
-                "run",
-                str(ds),
-                "--provider",
-                "openai",
-                "--model",
-                "gpt-4o-mini",
-                "--base-url",
-                srv.base_url + "/v1",
-                "--api-key-env",
-                "EVALKIT_TEST_KEY",
-                "--out",
-                str(tmp_path / "run"),
-                "--cache-dir",
-                str(tmp_path / "cache"),
-                "--scorer",
-                "exact_match",
-                "--no-progress",
-            ]
-        )
-        assert code == 0
+        assert main(_openai_run(ds, srv, tmp_path, "--scorer", "exact_match")) == 0
         assert any(c in srv.counts for c in (429, 500))  # faults really happened
     run = read_run(tmp_path / "run")
     by = {r.case_id: r for r in run.records}
@@ -189,26 +175,7 @@ def test_a_retry_after_beyond_the_longest_wait_fails_the_case_at_once_saying_why
     monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
     ds = _ds(tmp_path / "ds.jsonl", ["quota [[status:429]] [[retry-after:3600]]"])
     with LLMServer() as srv:
-        code = main(
-            [
-                "run",
-                str(ds),
-                "--provider",
-                "openai",
-                "--model",
-                "gpt-4o-mini",
-                "--base-url",
-                srv.base_url + "/v1",
-                "--api-key-env",
-                "EVALKIT_TEST_KEY",
-                "--out",
-                str(tmp_path / "run"),
-                "--cache-dir",
-                str(tmp_path / "cache"),
-                "--no-progress",
-            ]
-        )
-        assert code == 0
+        assert main(_openai_run(ds, srv, tmp_path)) == 0
         assert srv.counts.get(429) == 1
     (record,) = read_run(tmp_path / "run").records
     assert record.error is not None and record.error.kind == "rate_limit"
@@ -348,16 +315,8 @@ def test_sigkill_during_a_retry_then_retry_again_keeps_one_record_per_pair(
         assert main(["run", "--suite", "s", "--out", "run", *common]) == 0
         results = tmp_path / "run" / "results.jsonl"
         assert read_run(tmp_path / "run").manifest["counts"]["errors"] == n // 2
-        cmd = [sys.executable, "-m", "evalkit", "run", "--resume", "run", "--retry-errors",
-               "--concurrency", "2", *common]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while results.read_bytes().count(b"\n") < n + 4 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        retried_before_kill = results.read_bytes().count(b"\n") - n
+        args = ["run", "--resume", "run", "--retry-errors", "--concurrency", "2", *common]
+        retried_before_kill = kill_after_lines(args, tmp_path, results, n + 4) - n
         assert 4 <= retried_before_kill < n // 2  # killed mid-way
         assert main(["run", "--resume", "run", "--retry-errors", *common]) == 0
         attempts = [srv.attempts(c["input"]) for c in inputs]

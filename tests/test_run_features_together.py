@@ -7,11 +7,6 @@ Each test names the seam it covers; the bugs found there are locked by the tests
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -23,6 +18,7 @@ from evalkit.compare import compare
 from evalkit.dataset import load_eval_set
 from evalkit.records import read_run
 from tests.helpers import scripted_provider as sp
+from tests.helpers.killed_run import kill_after_lines
 from tests.helpers.llm_server import LLMServer
 
 # At module level, before any in-process pytester run: it imports every scorer module (numpy,
@@ -137,19 +133,9 @@ def test_a_selected_run_killed_then_resumed_with_retry_errors(
     with LLMServer(latency_ms=80) as srv:
         _server_project(tmp_path, srv.base_url, rows)
         common = ["--cache-dir", str(tmp_path / "cache"), "--no-progress"]
-        cmd = [sys.executable, "-m", "evalkit", "run", "--suite", "s", "--tag", "picked",
-               "--out", "run", *common]  # fmt: skip
-        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL)
+        args = ["run", "--suite", "s", "--tag", "picked", "--out", "run", *common]
         results = tmp_path / "run" / "results.jsonl"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and (
-            not results.exists() or results.read_bytes().count(b"\n") < 8
-        ):
-            time.sleep(0.01)
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-        before = results.read_bytes().count(b"\n")
+        before = kill_after_lines(args, tmp_path, results, 8)
         assert 8 <= before < len(picked)  # killed mid-way
         assert json.loads((tmp_path / "run" / "manifest.json").read_text())["status"] == "running"
 
