@@ -4,25 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.dataset import Case, ContextPassage
-from evalkit.providers.base import Response
-from evalkit.scorers._grounding_numbers import unit_after
 from evalkit.scorers._grounding_text import fold, numbers
-from evalkit.scorers.groundedness import Groundedness
-from evalkit.scoring import Score, ScoreContext
-
-
-def run(text: str, passage: str, question: str = "question") -> Score:
-    case = Case(id="u", input=question, context=(ContextPassage("p", passage),))
-    result = Groundedness().score(ScoreContext(case, Response(text=text)))
-    assert isinstance(result, Score)
-    return result
-
-
-def reason(text: str, passage: str) -> str:
-    (claim,) = run(text, passage).details["claims"]
-    assert claim["supported"] is False, claim
-    return str(claim["reason"])
+from evalkit.scorers._grounding_units import unit_after
+from tests.helpers.grounding import reason, run
 
 
 def test_a_number_with_another_unit_in_the_passage_is_a_number_mismatch() -> None:
