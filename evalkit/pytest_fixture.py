@@ -107,15 +107,15 @@ class EvalkitFixture:
         self,
         scorer: str,
         *,
+        min_mean: float | None = None,
+        max_mean: float | None = None,
+        min_pass_rate: float | None = None,
         candidate: str | None = None,
         tag: str | None = None,
         result: Any = None,
-        **bounds: float | None,
     ) -> ScoreSummary:
         """:func:`evalkit.expect` on the marked suite's result (or ``result``), failing the
-        test with the case ids behind a miss and recording mean and pass rate. ``bounds``
-        (``min_mean``, ``max_mean``, ``min_pass_rate``) are passed to it as they are: its
-        signature is their one definition."""
+        test with the case ids behind a miss and recording mean and pass rate."""
         import pytest
 
         from evalkit.assertions import ScoreExpectationError, expect
@@ -127,7 +127,9 @@ class EvalkitFixture:
             s = expect(
                 target,
                 scorer,
-                **bounds,
+                min_mean=min_mean,
+                max_mean=max_mean,
+                min_pass_rate=min_pass_rate,
                 candidate=candidate or (self.candidate if result is None else None),
                 tag=tag,
             )
