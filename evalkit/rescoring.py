@@ -92,7 +92,12 @@ def rescore(
     run_dir: str | Path,
     out_dir: str | Path,
     scorers: Sequence[ScorerLike] | None = None,
-    **kwargs: Any,
+    *,
+    project: Project | None = None,
+    suite: str | None = None,
+    eval_set: EvalSet | str | Path | None = None,
+    scorer_processes: int | None = None,
+    progress: ProgressMode | bool = "auto",
 ) -> Run:
     """Score the answers of the run in ``run_dir`` again into the new run folder ``out_dir``.
 
@@ -102,11 +107,21 @@ def rescore(
     eval set is reloaded from the recorded path unless ``eval_set`` is given; either way its
     version must be the run's. Also works inside a running loop (Jupyter). For a folder holding
     one run per candidate use :func:`rescore_all`.
-
-    Keyword arguments (``project``, ``suite``, ``eval_set``, ``scorer_processes``,
-    ``progress``) are :func:`rescore_all_async`'s, whose signature is their one definition.
     """
-    return rescore_all(run_dir, out_dir, scorers, single=True, **kwargs)[0]
+    runs = _sync(
+        lambda: rescore_all_async(
+            run_dir,
+            out_dir,
+            scorers,
+            project=project,
+            suite=suite,
+            eval_set=eval_set,
+            scorer_processes=scorer_processes,
+            progress=progress,
+            single=True,
+        )
+    )
+    return runs[0]  # type: ignore[no-any-return]
 
 
 async def rescore_async(
