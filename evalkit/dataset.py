@@ -329,8 +329,14 @@ def _collect_cases(
             try:
                 encoded = canonical_json(obj).encode("utf-8")
             except ValueError as exc:  # built in Python (from_cases): NaN, a lone surrogate
+                # json's own wording for NaN varies across Python versions; say it plainly
+                why = (
+                    "NaN or Infinity, e.g. a pandas frame's missing value: use None"
+                    if "Out of range float" in str(exc)
+                    else str(exc)
+                )
                 line_problems.append(
-                    Problem(loc, f"holds a value that is not JSON ({exc}); {_JSON}")
+                    Problem(loc, f"holds a value that is not JSON ({why}); {_JSON}")
                 )
             except TypeError as exc:  # ... or an object JSON cannot hold
                 line_problems.append(Problem(loc, f"{exc}; {_JSON}"))

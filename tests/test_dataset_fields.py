@@ -155,8 +155,8 @@ def test_cases_built_in_python_with_non_json_values_are_problems() -> None:
     with pytest.raises(DatasetError) as info:
         EvalSet.from_cases(rows, name="frame")
     assert [str(p) for p in info.value.problems] == [
-        "frame:1: holds a value that is not JSON (Out of range float values are not JSON "
-        "compliant); use strings, numbers, true/false, null, lists and objects",
+        "frame:1: holds a value that is not JSON (NaN or Infinity, e.g. a pandas frame's "
+        "missing value: use None); use strings, numbers, true/false, null, lists and objects",
         "frame:2: cannot hash a value of type type: <class 'object'>; use strings, numbers, "
         "true/false, null, lists and objects",
     ]
