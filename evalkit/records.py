@@ -34,6 +34,7 @@ __all__ = [
     "read_records",
     "read_run",
     "write_json_atomic",
+    "write_text_atomic",
 ]
 
 SCHEMA_VERSION = 1
@@ -245,18 +246,37 @@ class Run:
         return run_repr(self)
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write JSON through a temporary file and a rename, so a reader never sees half a file."""
+def _file_mode() -> int:
+    """The mode a plain ``open()`` would give a new file under this process's umask. Read once,
+    at import (``os.umask`` can only be read by setting it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_FILE_MODE = _file_mode()
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write text through a temporary file and a rename, so a reader (a browser, a CI artifact
+    upload, another process) never sees half a file. The file gets the mode ``open()`` would
+    give it: ``mkstemp`` creates 0600, which left manifests and reports unreadable to the
+    rest of a team sharing the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=False)
-            fh.write("\n")
+            fh.write(text)
+        os.chmod(tmp, _FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """:func:`write_text_atomic` of indented JSON."""
+    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 class RunWriter:

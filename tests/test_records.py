@@ -118,3 +118,24 @@ def test_unknown_keys_are_tolerated(tmp_path: Path) -> None:
     (tmp_path / MANIFEST).write_text('{"schema_version": 2}')
     (tmp_path / RESULTS).write_text(json.dumps(d) + "\n")
     assert read_run(tmp_path).records[0].case_id == "a"
+
+
+def test_manifest_and_results_get_the_mode_a_plain_open_would_give(tmp_path: Path) -> None:
+    # mkstemp creates 0600: atomically written manifests (and reports) were unreadable to the
+    # rest of a team sharing the runs folder, while results.jsonl was not.
+    import os
+    import stat
+
+    from evalkit.records import _FILE_MODE, write_text_atomic
+
+    probe = tmp_path / "probe"
+    probe.write_text("x")
+    expected = stat.S_IMODE(probe.stat().st_mode)
+    assert expected == _FILE_MODE
+    with RunWriter(tmp_path / "run") as w:
+        w.write_manifest({"schema_version": 1})
+    for name in (MANIFEST, RESULTS):
+        assert stat.S_IMODE((tmp_path / "run" / name).stat().st_mode) == expected
+    write_text_atomic(tmp_path / "r.html", "<p>report</p>")
+    assert stat.S_IMODE(os.stat(tmp_path / "r.html").st_mode) == expected
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp file left

@@ -39,18 +39,8 @@ def write_report(
     The parent folder is created; the file is replaced atomically so a browser or CI artifact
     upload never sees half a report. Returns the path written.
     """
-    import os
-    import tempfile
+    from evalkit.records import write_text_atomic
 
     out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    html = render_report(comparisons, title=title)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(html)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_text_atomic(out, render_report(comparisons, title=title))
     return out
