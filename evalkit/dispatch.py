@@ -39,6 +39,9 @@ class Outcome:
     error: ErrorInfo | None
     attempts: int = 0
     cached: bool = False
+    stop: bool = False
+    """The provider asked for a wait longer than evalkit waits (a spent quota, a ban): the run
+    should send nothing new, and ``error`` says why. The pair is not answered, only refused."""
 
 
 class Dispatcher:
@@ -168,15 +171,14 @@ class Dispatcher:
             if not policy.should_retry(error, attempt):
                 kind = error.kind if error.kind in ERROR_KINDS else "provider"
                 message = error.message
-                if is_retryable(error) and policy.asks_too_long(error):
+                stop = is_retryable(error) and policy.asks_too_long(error)
+                if stop:
                     message += (
                         f" (the provider asked to wait {error.retry_after:.0f} s before "
-                        f"retrying, longer than evalkit waits, {policy.max_wait_s:.0f} s, so "
-                        "it was not retried: run again once the limit resets; with the cache "
-                        "on, the answers already received are free)"
+                        f"retrying, longer than evalkit waits, {policy.max_wait_s:.0f} s)"
                     )
                 info = ErrorInfo(kind, self._scrub(message), error.status, attempt)
-                return Outcome(None, info, attempt)
+                return Outcome(None, info, attempt, stop=stop)
             self.retries += 1
             await asyncio.sleep(policy.delay(attempt, error.retry_after))
 

@@ -82,6 +82,8 @@ class CandidateRun:
         self.retry_stats = {"errored": 0, "retried": 0, "ok": 0, "not_retried": 0}
         self.spent = 0.0
         self.exhausted = False
+        self.stopped: dict[str, str] | None = None
+        """Why no new request was sent any more (``by``: ``budget`` or ``provider``), if so."""
         self._cost_of, self._estimate = _pricing()
         if self._cost_of is not None and options.prices:
             # Prices given in code skip the config's check at load; a bad rate would otherwise
@@ -247,6 +249,8 @@ class CandidateRun:
                 rate_limited=dispatcher.limits.concurrency.rate_limited,
                 retries=dispatcher.retries,
             )
+            if self.stopped is not None:
+                manifest["stopped"] = self.stopped
             writer.write_manifest(manifest)
             await _close(dispatcher, pool, abort=status not in ("complete", "incomplete"))
         if self.options.keep_records:  # errored records not retried (budget) are still the run's
@@ -272,6 +276,14 @@ class CandidateRun:
             req = requests[i] if rep == 0 else _with_repeat(requests[i], rep)
             out = await dispatcher.obtain(req, allow_call=not self.exhausted)
             retrying = (req.case_id, rep) in self.retry
+            if out is not None and out.stop:
+                # The provider will not answer for longer than evalkit waits (a spent daily
+                # quota): asking on would fail every remaining case, one refusal at a time.
+                # Send nothing new; this pair and the rest are left for --resume, like a budget.
+                if self.stopped is None and out.error is not None:
+                    self.stopped = {"by": "provider", "reason": out.error.message}
+                self.exhausted = True
+                out = None
             if out is None:
                 # A retried pair keeps its errored record, so it is not "left for resume".
                 if retrying:
@@ -288,6 +300,11 @@ class CandidateRun:
                     self.spent += cost
                     if budget is not None and self.spent >= budget:
                         self.exhausted = True
+                        if self.stopped is None:
+                            self.stopped = {
+                                "by": "budget",
+                                "reason": f"--max-cost {budget:g} reached",
+                            }
                 ctx = ScoreContext(cases[i], resp, req, self.summary, cost)
                 scores = await pool.score(ctx)
             record = Record.from_response(

@@ -62,6 +62,9 @@ def _status_html(run: Run) -> str:
         "aborted": "stopped by an error",
         "running": "still running, or killed",
     }.get(str(status), "not complete")
+    stopped = run.manifest.get("stopped")
+    if status == "incomplete" and isinstance(stopped, Mapping) and stopped.get("by") == "provider":
+        hint = html.escape(f"the provider stopped answering: {stopped.get('reason')}")
     out = html.escape(str(run.path))
     return (
         f"<div><b>{html.escape(str(status))}</b>: {hint}; its numbers cover the records done. "

@@ -167,21 +167,31 @@ def test_unknown_provider_is_reported_before_anything_else(
     assert not (tmp_path / "run").exists()
 
 
-def test_a_retry_after_beyond_the_longest_wait_fails_the_case_at_once_saying_why(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_retry_after_beyond_the_longest_wait_stops_the_run_for_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # An hour's Retry-After (a spent daily quota) used to cost six capped waits of 120 s
-    # before the case failed anyway; now the case fails on the first answer and says why.
+    # An hour's Retry-After (a spent daily quota) cost six capped waits of 120 s per case,
+    # and then every remaining case failed the same way. Now nothing new is sent: the run is
+    # incomplete, says why, and --resume finishes it once the provider answers again.
     monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
-    ds = _ds(tmp_path / "ds.jsonl", ["quota [[status:429]] [[retry-after:3600]]"])
+    inputs = ["quota [[fail:1:429]] [[retry-after:3600]]"] + [f"q{i}" for i in range(4)]
+    ds = _ds(tmp_path / "ds.jsonl", inputs)
     with LLMServer() as srv:
-        assert main(_openai_run(ds, srv, tmp_path)) == 0
-        assert srv.counts.get(429) == 1
-    (record,) = read_run(tmp_path / "run").records
-    assert record.error is not None and record.error.kind == "rate_limit"
-    assert record.error.attempts == 1 and record.error.status == 429
-    assert "asked to wait 3600 s" in record.error.message
-    assert "longer than evalkit waits, 120 s" in record.error.message
+        assert main(_openai_run(ds, srv, tmp_path, "--concurrency", "1")) == 0
+        assert srv.counts.get(429) == 1 and not srv.counts.get(200)  # nothing sent after it
+        run = read_run(tmp_path / "run")
+        assert run.records == () and run.manifest["status"] == "incomplete"
+        assert run.manifest["counts"]["not_run"] == 5
+        assert run.manifest["stopped"]["by"] == "provider"
+        assert "asked to wait 3600 s" in run.manifest["stopped"]["reason"]
+        out = capsys.readouterr().out
+        assert "5 case repeat(s) not run: " in out and "asked to wait 3600 s" in out
+        assert f"once the limit resets, finish with: evalkit run --resume {tmp_path / 'run'}" in out
+        assert main(["run", "--resume", str(tmp_path / "run"), "--no-progress"]) == 0
+        assert srv.counts.get(200) == 5
+    run = read_run(tmp_path / "run")
+    assert run.manifest["status"] == "complete" and "stopped" not in run.manifest
+    assert sorted(r.case_id for r in run.records if r.ok) == [f"c{i}" for i in range(5)]
 
 
 def _flaky_project(tmp_path: Path, base_url: str, inputs: list[dict[str, Any]]) -> None:

@@ -271,10 +271,7 @@ def print_summary(run: Run) -> None:
 
         lines.append(f"  selection: {Selection.from_dict(sel).describe()}; a partial run")
     if c.get("not_run"):
-        lines.append(
-            f"  {c['not_run']} case repeat(s) not run: budget reached; "
-            f"finish with: evalkit run --resume {run.path} --max-cost USD"
-        )
+        lines.append(f"  {c['not_run']} case repeat(s) not run: {_finish_hint(run)}")
     lines += retry_lines(run)
     lines += scorer_lines(run)
     lines.append(f"  run dir: {run.path}")
@@ -291,11 +288,18 @@ def retry_lines(run: Run) -> list[str]:
     line = f"  retried {retried} errored case repeat(s) of {r.get('errored', 0)}"
     lines = [line + (f": {ok} now ok, {retried - ok} errored again" if retried else "")]
     if r.get("not_retried"):
-        lines.append(
-            f"  {r['not_retried']} errored case repeat(s) not retried: budget reached; "
-            f"retry with: evalkit run --resume {run.path} --retry-errors --max-cost USD"
-        )
+        hint = _finish_hint(run, "--retry-errors")
+        lines.append(f"  {r['not_retried']} errored case repeat(s) not retried: {hint}")
     return lines
+
+
+def _finish_hint(run: Run, *flags: str) -> str:
+    """Why a run stopped sending requests, and the command that finishes it."""
+    stopped = run.manifest.get("stopped") or {"by": "budget", "reason": "budget reached"}
+    cmd = " ".join(["evalkit run --resume", str(run.path), *flags])
+    if stopped.get("by") == "provider":
+        return f"{stopped.get('reason')}; once the limit resets, finish with: {cmd}"
+    return f"{stopped.get('reason')}; finish with: {cmd} --max-cost USD"
 
 
 def scorer_lines(run: Run) -> list[str]:
