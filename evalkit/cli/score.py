@@ -119,10 +119,11 @@ def _unfinished(run: Run) -> list[str]:
     not_retried = (m.get("retry_errors") or {}).get("not_retried", 0)
     left = [f"{not_run} case repeat(s) never run"] if not_run else []
     left += [f"{not_retried} errored case repeat(s) not retried"] if not_retried else []
-    # incomplete: a --max-cost budget stopped the source, and the copied budget would stop
-    # the resumed run at the same spend
+    # incomplete by a --max-cost budget: the copied budget would stop the resumed run at the
+    # same spend (a provider's stop needs no flag, only time for the limit to reset)
+    by_budget = (m.get("stopped") or {}).get("by", "budget") == "budget"
     flag = (" --retry-errors" if not_retried else "") + (
-        " --max-cost USD" if status == "incomplete" else ""
+        " --max-cost USD" if status == "incomplete" and by_budget else ""
     )
     return [
         f"  the source run is {status} ({'; '.join(left) or 'case repeats missing'}); finish "
