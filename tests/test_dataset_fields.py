@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from evalkit.dataset import load_eval_set
+from evalkit.dataset import CASE_FIELDS, load_eval_set
 from evalkit.errors import DatasetError
 
 
@@ -92,20 +92,8 @@ def test_null_means_not_given_for_every_optional_field(tmp_path: Path) -> None:
     row = {
         "id": "a",
         "input": "x",
-        **{
-            k: None
-            for k in (
-                "vars",
-                "context",
-                "expected",
-                "expected_tool_calls",
-                "tool_call_order",
-                "tools",
-                "should_refuse",
-                "tags",
-                "metadata",
-            )
-        },
+        # every optional field, including any added later
+        **{k: None for k in CASE_FIELDS if k not in ("id", "input")},
     }
     path.write_text(json.dumps(row) + "\n")
     case = load_eval_set(path).cases[0]
