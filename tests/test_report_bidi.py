@@ -9,7 +9,6 @@ Skipped without Chromium, failed under ``CI=true`` (tests/helpers/browser.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ from evalkit.config import Gate
 from evalkit.report import write_report
 from evalkit.report.bidi import BIDI_CONTROLS, shown
 from evalkit.scoring import Score
-from tests.helpers.browser import launch, open_page
+from tests.helpers.browser import open_page
 from tests.helpers.report_runs import spec_run
 
 RLO = "\u202e"
@@ -78,12 +77,6 @@ def _specs(candidate: bool) -> list[dict[str, Any]]:
     else:
         out.append({"id": f"err-{RLO}", "scores": {SCORER: True}})
     return out
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ per module; each test opens its own page.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ except ImportError:  # require_chromium() skips, or fails under CI=true
 from evalkit.compare import compare
 from evalkit.config import Gate
 from evalkit.report import write_report
-from tests.helpers.browser import launch, open_page, require_chromium
+from tests.helpers.browser import open_page, require_chromium
 from tests.helpers.report_runs import random_specs, spec_run
 from tests.helpers.unpriced import unpriced_comparison
 
@@ -31,12 +30,6 @@ XSS_OUT = (
     "<script>window.__pwned=1</script> </script><script>window.__pwned=7</script> "
     '<img src=x onerror="window.__pwned=2;alert(2)"> & done'
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as b:
-        yield b
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ limit, several comparisons) without a browser.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ from evalkit.records import read_run
 from evalkit.report import write_report
 from evalkit.report.partial import admits
 from evalkit.report.viewmodel import build_view
-from tests.helpers.browser import launch, open_page
+from tests.helpers.browser import open_page
 
 PROVIDER = "tests.helpers.scripted_provider:ScriptedProvider"
 ROWS = [
@@ -62,12 +61,6 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     short = _run(ds, tmp / "short", "--case", "refund-*")
     _drop_case(short, "refund-5")
     return {"dir": tmp, "ds": ds, "base": base, "cand": cand, "short": short}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launch() as b:
-        yield b
 
 
 def _report(runs: dict[str, Path], cand: str, name: str) -> Path:
