@@ -295,7 +295,7 @@ class CandidateRun:
             scores: Mapping[str, Any] = {}
             if resp is not None:
                 resp = self._with_usage(req, resp)
-                cost = self._price(req, resp)
+                cost, priced_as, price = self._price(req, resp)
                 if not out.cached and cost and dispatcher.provider.spends:
                     self.spent += cost
                     if budget is not None and self.spent >= budget:
@@ -305,7 +305,7 @@ class CandidateRun:
                                 "by": "budget",
                                 "reason": f"--max-cost {budget:g} reached",
                             }
-                ctx = ScoreContext(cases[i], resp, req, self.summary, cost)
+                ctx = ScoreContext(cases[i], resp, req, self.summary, cost, priced_as, price)
                 scores = await pool.score(ctx)
             record = Record.from_response(
                 request=req,
@@ -350,14 +350,18 @@ class CandidateRun:
 
         return replace(resp, usage=usage_or_estimate(req, resp))
 
-    def _price(self, req: Request, resp: Response) -> float | None:
+    def _price(self, req: Request, resp: Response) -> tuple[float | None, str | None, Any]:
+        """The cost, the model it was priced as, and its price entry (see ``ScoreContext``)."""
         if self._cost_of is None:
-            return None
-        prices = self.options.prices
-        cost = self._cost_of(req.model, resp.usage, prices)
-        if cost is None and resp.model and resp.model != req.model:
-            cost = self._cost_of(resp.model, resp.usage, prices)
-        return cost
+            return None, None, None
+        from evalkit.pricing import load_prices, priced_model
+
+        hit = priced_model(load_prices(self.options.prices), req.model, resp.model)
+        if hit is None:
+            return None, None, None
+        model, price = hit
+        cost = price.cost(resp.usage)
+        return (cost, model, price) if cost is not None else (None, None, None)
 
 
 def _pricing() -> tuple[Callable[..., float | None] | None, Callable[..., Usage] | None]:

@@ -23,13 +23,16 @@ import numbers
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from evalkit.dataset import Case
 from evalkit.errors import ScorerError
 from evalkit.providers.base import Request, Response
 from evalkit.registry import Registry
 from evalkit.scoring_lifecycle import closing_scorers, may_keep_open  # re-exported
+
+if TYPE_CHECKING:
+    from evalkit.pricing import Price
 
 __all__ = [
     "SCORERS",
@@ -100,6 +103,13 @@ class ScoreContext:
     """The candidate's summary (name, provider, model, fingerprint, ...)."""
     cost_usd: float | None = None
     """The record's cost as priced by the engine (``None`` when the model has no price)."""
+    priced_as: str | None = None
+    """The model ID the engine priced the response as: the requested one when the run's price
+    table (shipped prices plus the config's ``[prices]``) has it, else the reported one.
+    ``None`` when unpriced or not known (a stored run re-scored)."""
+    price: Price | None = None
+    """The run's price entry behind ``cost_usd``, which a scorer cannot look up itself when it
+    came from the config's ``[prices]``."""
 
 
 @dataclass

@@ -702,6 +702,29 @@ def test_record_and_cost_score_price_the_same_model(
     assert details["price_source"] is not None and not details["price_source"].startswith("engine")
 
 
+def test_the_cost_score_names_a_reported_model_the_config_prices(tmp_path: Path, key: str) -> None:
+    # The requested deployment has no price; the config's [prices] re-prices the reported
+    # model. The scorer cannot see that table, and named the deployment as the priced model
+    # (with "the run's price table" as its source) before the engine passed its choice on.
+    from evalkit.scorers.cost import Cost
+
+    cand = Candidate(
+        name="cand",
+        provider="tests.test_engine:_ReportsOtherModel",
+        model="acme-deployment",
+        options={"key": key, "reported": "gpt-4o-2024-08-06"},
+    )
+    prices = {"gpt-4o": {"input": 100.0, "output": 100.0, "source": "our contract"}}
+    (rec,) = run(
+        _set(["hello there world"]), cand, [Cost()], _opts(tmp_path, prices=prices)
+    ).records
+    total = (rec.usage.input_tokens or 0) + (rec.usage.output_tokens or 0)
+    assert rec.cost == pytest.approx(total * 100.0 / 1e6)
+    details = rec.scores["cost"].details
+    assert details["model"] == "gpt-4o-2024-08-06" and details["cost_usd"] == rec.cost
+    assert details["price_source"] == "gpt-4o: our contract"
+
+
 def test_bad_prices_in_code_fail_before_any_call(tmp_path: Path, key: str) -> None:
     # RunOptions(prices=...) skips the config's check at load: a per-1K rate used to pass
     # until the first priced response, aborting the run after paying for that call.

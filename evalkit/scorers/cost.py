@@ -7,7 +7,8 @@ the run metrics :mod:`evalkit.aggregate` computes (``cost.total``, ``cost.per_ca
 Unknown is never zero: an unpriced model gives a ``cost`` score with ``value=None``,
 ``passed=None`` and ``outcome="unpriced"`` (so the run shows ``cost.unpriced_rate``). Token
 counts evalkit estimated are flagged ``estimated`` in details. A response is priced as the
-model :func:`evalkit.pricing.priced_model` picks, the engine's order.
+model :func:`evalkit.pricing.priced_model` picks, the engine's order; when the engine priced
+it, the scorer reports the engine's model and price entry (``ScoreContext.priced_as``).
 """
 
 from __future__ import annotations
@@ -52,7 +53,10 @@ class Cost(Scorer):
             hit = priced_model(load_prices(self.prices), requested, reported)
             model, price = hit if hit else (requested or reported, None)
             cost = price.cost(usage) if price is not None else None
-        else:
+        elif ctx.priced_as is not None:
+            model, price = ctx.priced_as, ctx.price
+            cost = ctx.cost_usd
+        else:  # a stored run re-scored: the engine's choice is not on the record
             model, price = _engine_priced(ctx.cost_usd, usage, requested, reported)
             cost = ctx.cost_usd
         details: dict[str, Any] = {
