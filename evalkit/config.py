@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from evalkit.config_parse import _parse_candidate, parse_project
+from evalkit.config_parse import _parse_candidate, collect_project, parse_project
 from evalkit.dataset import ToolSpec
 from evalkit.errors import ConfigError, Problem, did_you_mean
 from evalkit.hashing import sha256_json, sha256_text
@@ -40,6 +40,7 @@ __all__ = [
     "Project",
     "ScorerSpec",
     "Suite",
+    "collect_config",
     "find_config",
     "load_config",
 ]
@@ -213,6 +214,25 @@ def find_config(start: str | Path = ".") -> Path | None:
 
 def load_config(path: str | Path | None = None) -> Project:
     """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
+    found, data = _read_config(path)
+    return parse_project(data, base_dir=found.parent, where=str(found), path=found)
+
+
+def collect_config(path: str | Path | None = None) -> tuple[Project, list[Problem]]:
+    """Load what of a config file is valid, with every problem, instead of raising on them.
+
+    For ``evalkit validate``: the suites, eval sets and templates that load are checked in
+    the same run as the broken parts are reported (see
+    :func:`~evalkit.config_parse.collect_project`). Still raises :class:`ConfigError` when
+    nothing can be read: no file, or invalid TOML. Every other command uses
+    :func:`load_config`, which stops at a config error.
+    """
+    found, data = _read_config(path)
+    return collect_project(data, base_dir=found.parent, where=str(found), path=found)
+
+
+def _read_config(path: str | Path | None) -> tuple[Path, Mapping[str, Any]]:
+    """The config file found (or given) and its evalkit tables."""
     found = Path(path) if path else find_config()
     if found is None:
         raise ConfigError.single(
@@ -228,4 +248,4 @@ def load_config(path: str | Path | None = None) -> Project:
         raise ConfigError.single(str(found), f"invalid TOML: {exc}") from exc
     if found.name == "pyproject.toml":
         data = data.get("tool", {}).get("evalkit", {})
-    return parse_project(data, base_dir=found.parent, where=str(found), path=found)
+    return found, data

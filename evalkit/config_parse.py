@@ -21,7 +21,7 @@ from evalkit.suites import Suite, parse_suite, unknown_keys
 if TYPE_CHECKING:
     from evalkit.config import Candidate, Project
 
-__all__ = ["parse_project"]
+__all__ = ["collect_project", "parse_project"]
 
 _SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password")
 
@@ -52,6 +52,24 @@ _CAND_KEYS = (
 def parse_project(
     data: Mapping[str, Any], *, base_dir: Path, where: str, path: Path | None = None
 ) -> Project:
+    project, problems = collect_project(data, base_dir=base_dir, where=where, path=path)
+    if problems:
+        raise ConfigError(problems)
+    return project
+
+
+def collect_project(
+    data: Mapping[str, Any], *, base_dir: Path, where: str, path: Path | None = None
+) -> tuple[Project, list[Problem]]:
+    """The loadable parts of a config and every problem, without raising.
+
+    For ``evalkit validate``, which must go on checking the suites, eval sets and templates
+    that load when another part of the file is broken, so one run lists every problem.
+    :func:`parse_project` raises on the same problems, in the same order. Leniency only adds
+    parts: a candidate whose only problems are unknown keys is built from its known keys (its
+    templates can still be checked), and a suite with problems keeps its eval set, its known
+    candidates and its valid scorers and gates (see :func:`~evalkit.suites.parse_suite`).
+    """
     from evalkit.config import Project
 
     problems: list[Problem] = []
@@ -59,12 +77,16 @@ def parse_project(
     cands: dict[str, Candidate] = {}
     declared = _table(data, "candidates", where, problems)
     for name, body in declared.items():
-        c = _parse_candidate(name, body, str(base_dir), f"{where}: [candidates.{name}]", problems)
+        c = _parse_candidate(
+            name, body, str(base_dir), f"{where}: [candidates.{name}]", problems, partial=True
+        )
         if c is not None:
             cands[name] = c
     suites: dict[str, Suite] = {}
     for name, body in _table(data, "suites", where, problems).items():
-        s = parse_suite(name, body, str(base_dir), f"{where}: [suites.{name}]", problems, declared)
+        s = parse_suite(
+            name, body, str(base_dir), f"{where}: [suites.{name}]", problems, declared, partial=True
+        )
         if s is not None:
             suites[name] = s
     prices = data.get("prices", {})
@@ -75,14 +97,12 @@ def parse_project(
         prices = {}
     else:
         problems += _price_problems(prices, where)
-    if problems:
-        raise ConfigError(problems)
 
     def folder(key: str, default: str) -> Path:
         p = Path(str(data.get(key, default)))
         return p if p.is_absolute() else base_dir / p
 
-    return Project(
+    project = Project(
         path=path,
         candidates=cands,
         suites=suites,
@@ -91,6 +111,7 @@ def parse_project(
         reports_dir=folder("reports_dir", "reports"),
         prices=prices,
     )
+    return project, problems
 
 
 def _price_problems(prices: Mapping[str, Any], where: str) -> list[Problem]:
@@ -107,8 +128,16 @@ def _price_problems(prices: Mapping[str, Any], where: str) -> list[Problem]:
 
 
 def _parse_candidate(
-    name: str, body: Any, base_dir: str, where: str, problems: list[Problem]
+    name: str,
+    body: Any,
+    base_dir: str,
+    where: str,
+    problems: list[Problem],
+    *,
+    partial: bool = False,
 ) -> Candidate | None:
+    """The candidate, or None when it has problems (all appended to ``problems``). With
+    ``partial``, unknown keys alone do not stop it: it is built from its known keys."""
     from evalkit.config import Candidate
 
     if not isinstance(body, Mapping):
@@ -116,6 +145,7 @@ def _parse_candidate(
         return None
     start = len(problems)
     unknown_keys(body, _CAND_KEYS, where, "", problems)
+    known_start = len(problems)
     for key in ("provider", "model"):
         if not isinstance(body.get(key), str) or not body.get(key):
             problems.append(
@@ -170,7 +200,7 @@ def _parse_candidate(
                 Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}")
             )
     tools = _parse_tools(body, base_dir, where, problems)
-    if len(problems) > start:
+    if len(problems) > (known_start if partial else start):
         return None
     kwargs = {k: body[k] for k in _CAND_KEYS if k in body and k not in ("tools", "tools_file")}
     return Candidate(name=name, tools=tools, base_dir=base_dir, **kwargs)

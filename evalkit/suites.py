@@ -161,7 +161,16 @@ def parse_suite(
     where: str,
     problems: list[Problem],
     cands: Mapping[str, Any],
+    *,
+    partial: bool = False,
 ) -> Suite | None:
+    """The suite, or None when it has problems (all appended to ``problems``).
+
+    With ``partial`` (``evalkit validate``), a suite with problems still gives what of it is
+    valid, so its eval set and scorers are checked in the same run: its dataset path (even a
+    missing one), the declared candidates it names, its scorers before the first faulty entry
+    and its valid gates; other fields take their defaults. None only when it is not a table or names no dataset.
+    """
     if not isinstance(body, Mapping):
         problems.append(Problem(where, "must be a table"))
         return None
@@ -212,7 +221,10 @@ def parse_suite(
     scorers = _parse_scorers(body.get("scorers", []), where, problems, base_dir)
     gates = _parse_gates(body.get("gates", []), where, problems)
     if len(problems) > start:
-        return None
+        if not partial or not isinstance(body.get("dataset"), str):
+            return None
+        known = tuple(n for n in names if n in cands)
+        return Suite(name, body["dataset"], known, scorers, gates, base_dir=base_dir)
     return Suite(
         name=name,
         dataset=body["dataset"],
@@ -235,9 +247,12 @@ def _parse_scorers(
             Problem(f"{where} scorers", "must be a list of names or {name, args, threshold} tables")
         )
         return ()
-    out = []
+    out: list[ScorerSpec] = []
     seen: dict[str, int] = {}
     for i, item in enumerate(raw, start=1):
+        # After a faulty entry nothing more is kept: a partial suite keeps the entries before
+        # it, each still scorers[i] of the config (strict parsing returns no suite at all).
+        keep = len(out) == i - 1
         given = (
             item
             if isinstance(item, str)
@@ -259,13 +274,15 @@ def _parse_scorers(
                 continue
             seen[given] = i
         if isinstance(item, str):
-            out.append(ScorerSpec(item, base_dir=base_dir))
+            if keep:
+                out.append(ScorerSpec(item, base_dir=base_dir))
             continue
         if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
             problems.append(
                 Problem(f"{where} scorers[{i}]", "must be a name or a table with a name")
             )
             continue
+        item_start = len(problems)
         unknown_keys(
             item,
             ("name", "args", "threshold", "skip_missing", "as"),
@@ -298,7 +315,8 @@ def _parse_scorers(
                 )
             )
             alias = None
-        out.append(ScorerSpec(item["name"], dict(args), thr, base_dir, skip is True, alias))
+        if keep and len(problems) == item_start:
+            out.append(ScorerSpec(item["name"], dict(args), thr, base_dir, skip is True, alias))
     return tuple(out)
 
 

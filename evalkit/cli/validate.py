@@ -109,14 +109,16 @@ class _Checked:
 
 
 def _check_config(path: Path, checked: _Checked) -> list[str]:
-    from evalkit.config import load_config
+    """Every problem of one config: its own (each broken candidate and suite once), then those
+    of the parts that load. A broken part does not stop the check of the others."""
+    from evalkit.config import collect_config
     from evalkit.prompt import PromptRenderer
 
     try:
-        project = load_config(path)
-    except ConfigError as exc:
+        project, config_problems = collect_config(path)
+    except ConfigError as exc:  # no file or invalid TOML: nothing of it can be checked
         return str(exc).splitlines()
-    if not project.candidates and not project.suites:
+    if not config_problems and not project.candidates and not project.suites:
         return [
             str(
                 Problem(
@@ -126,24 +128,29 @@ def _check_config(path: Path, checked: _Checked) -> list[str]:
                 )
             )
         ]
+    problems: list[Problem] = list(config_problems)
     # Every candidate's templates compile, including a candidate no suite uses yet.
     renderers: dict[str, Any] = {}
-    problems: list[str] = []
     for name, candidate in project.candidates.items():
         try:
             renderers[name] = PromptRenderer(candidate)
         except InputError as exc:
-            problems.append(str(Problem(f"{path}: [candidates.{name}]", str(exc))))
+            problems.append(Problem(f"{path}: [candidates.{name}]", str(exc)))
+    lines = [str(p) for p in problems]
     for suite in project.suites.values():
-        problems += _check_suite(project, suite, checked, renderers)
-    if not problems:
+        lines += _check_suite(project, suite, checked, renderers)
+    if not lines:
         print(f"ok: {path}: {len(project.candidates)} candidates, {len(project.suites)} suites")
-    return problems
+    return lines
 
 
 def _check_suite(
     project: Any, suite: Any, checked: _Checked, renderers: dict[str, Any]
 ) -> list[str]:
+    """A suite's eval set, its candidates' renders of it and its scorers. A candidate missing
+    from ``renderers`` is broken and already reported once, under [candidates.NAME]."""
+    if not _dataset_named(suite):  # reported as a config problem; its scorers still build
+        return [str(p) for p in _check_scorers(project, suite, None)]
     es, problems_text = checked.dataset(suite.dataset_path)
     if es is None:
         return problems_text  # a broken eval set is reported once, where it is first loaded
@@ -151,6 +158,12 @@ def _check_suite(
     problems = _check_renders(suite, es, where, renderers)
     problems += _check_scorers(project, suite, es)
     return problems_text + [str(p) for p in problems]
+
+
+def _dataset_named(suite: Any) -> bool:
+    """Whether the suite's dataset passes the config's own check (which already reported it
+    otherwise): loading it again would only repeat "file not found"."""
+    return suite.dataset_path.is_file() or Path(suite.dataset).is_file()
 
 
 def _check_renders(suite: Any, es: Any, where: str, renderers: dict[str, Any]) -> list[Problem]:
@@ -193,6 +206,8 @@ def _same_failure(exc: Exception) -> tuple[str, ...]:
 
 
 def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
+    """Each scorer builds, has a name of its own and, with an eval set (``es``), finds the
+    case fields it needs."""
     problems: list[Problem] = []
     named: dict[str, str] = {}
     for i, spec in enumerate(suite.scorers, start=1):
@@ -214,6 +229,8 @@ def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
                 )
             )
         named.setdefault(scorer.name, f"scorers[{i}]")
+        if es is None:
+            continue
         missing = [c.id for c in es if not scorer.applies_to(c)]
         if missing and not spec.skip_missing:
             problems.append(
