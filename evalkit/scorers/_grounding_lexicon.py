@@ -185,9 +185,8 @@ UNIT_MEASURES: dict[str, tuple[tuple[str, float], ...]] = {
     "second": ((_S, 1.0),),
     "minute": ((_S, 60.0),),
     "hour": ((_S, 3600.0),),
-    "day": ((_S, 86400.0), ("days", 1.0)),
+    "day": ((_S, 86400.0),),
     "week": ((_S, 604800.0),),
-    "bday": (("days", 1.0),),
     "month": ((_MO, 1.0),),
     "year": ((_MO, 12.0),),
     "mg": ((_MG, 1.0),),
@@ -216,9 +215,9 @@ the same quantity in another unit of the same scale ("72 months" is "6 years", "
 
 - time: seconds to weeks on one scale (``s``), months and years on another (``mo``); days
   and months never meet (a refund policy's "30 days" is not "1 month"), nor weeks and months;
-- a business day (``bday``) converts to nothing; it shares only the ``days`` count with a
-  calendar day, so the same number of days with or without "business" matches as it did
-  before units were converted, while "1 week" is never "5 business days";
+- a business day (``bday``: business, working or banking) converts to nothing, not even to
+  a calendar day: "5 business days" is a week or more, so "within 5 days" misstates it (and
+  "1 week" is never "5 business days");
 - mass: metric (``mg``) and avoirdupois (``oz``: 16 oz = 1 lb) apart, since kg to lb is
   approximate; a ``ton`` (short, long or metric) converts to nothing and only meets a
   ``tonne`` as the same number of ``tons``; pounds (``lb``) and pounds sterling share the
