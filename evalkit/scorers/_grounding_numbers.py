@@ -32,7 +32,7 @@ from evalkit.scorers._grounding_dates import (
     MONTHS,
     month_pair,
 )
-from evalkit.scorers._grounding_lexicon import UNIT_MEASURES, wordlist
+from evalkit.scorers._grounding_lexicon import STOPWORDS, UNIT_MEASURES, wordlist
 from evalkit.scorers._grounding_units import (
     _CURRENCY_BEFORE,
     _NON_CALENDAR,
@@ -41,6 +41,7 @@ from evalkit.scorers._grounding_units import (
     UNITS,
     _measures,
     _unit_keys,
+    ends_quantity,
     has_number,
     measures,
     unit_after,
@@ -219,6 +220,8 @@ def digit_mentions(
             continue
         if suffix:  # a unit written onto the number ("250g", "40hrs"): the number counts
             unit = UNITS.get(suffix, "")
+            if len(suffix) == 1 and unit and not ends_quantity(folded, m.end()):
+                unit = ""  # "5t-shirts"
             written = _unit_keys(canon(value), unit, passage)
             out.append(Mention(raw, "number", written, measures(value, unit)))
             continue
@@ -245,6 +248,8 @@ def digit_mentions(
         else:
             if not unit:  # most numbers: the next word is a unit, or no unit can follow
                 unit = UNITS.get(after, "")
+                if unit and len(after) == 1:  # "5 t" is tonnes, "5 T shirts" are not
+                    unit = unit if ends_quantity(folded, folded.index(after, m.end()) + 1) else ""
                 if not unit and (after in _UNIT_LEADS or after.startswith(("-", "–", "—"))):
                     unit = unit_after(folded, m.end())
             key = canon(value)  # _unit_keys, inlined: this is the hot path of every passage
@@ -267,6 +272,8 @@ def spelled_keys(tokens: Sequence[str]) -> set[str]:
             key = canon(NUMBER_WORDS[w])
             nxt = tokens[k + 1] if k + 1 < len(tokens) else ""
             unit = UNITS.get(nxt, "")
+            if unit and len(nxt) == 1 and k + 2 < len(tokens) and tokens[k + 2] not in STOPWORDS:
+                unit = ""  # "five t shirts": the letter belongs to the thing counted
             if not unit and nxt in _UNIT_MODIFIERS and k + 2 < len(tokens):
                 unit = UNITS.get(tokens[k + 2], "")
                 if unit == "day" and nxt in _NON_CALENDAR:

@@ -16,9 +16,9 @@ import functools
 import re
 from collections.abc import Set
 
-from evalkit.scorers._grounding_lexicon import UNIT_MEASURES, UNIT_WORDS, wordset
+from evalkit.scorers._grounding_lexicon import STOPWORDS, UNIT_MEASURES, UNIT_WORDS, wordset
 
-__all__ = ["UNITS", "has_number", "measures", "unit_after"]
+__all__ = ["UNITS", "ends_quantity", "has_number", "measures", "unit_after"]
 
 UNITS = {w: unit for unit, ws in UNIT_WORDS.items() for w in ws.split()}
 """A unit written after (or, for a currency, before) a number, as the unit it names: ``yrs``
@@ -42,6 +42,22 @@ _RANGE_END = re.compile(r" ?(?:-|–|—|to|and|or|through|thru) ?\$?\d[\d,]*(?:
 """The end of a range after its start ("4 to 6", "4-6", "4 or 5"): its unit is the start's."""
 _UNIT_LEADS = _UNIT_MODIFIERS | wordset("per to and or through thru")
 """Words after a number that a unit may follow (:func:`unit_after` looks further)."""
+_NEXT_WORD = re.compile(r" ([^\W\d_]+)")
+
+
+def ends_quantity(folded: str, end: int) -> bool:
+    """Whether a one-letter unit word (``t``, ``g``, ``h``, ``l``) that ends at ``end`` in
+    ``folded`` text ends its quantity, so it is the unit: "5 t", "5 t.", "5 t of steel", but
+    not "5 t-shirts" or "5 T shirts", where the letter is part of the thing counted. A word
+    other than a function word after it is the counted thing's; then no unit is read, which
+    is lenient, where a tonne would be a false alarm or a false conversion."""
+    nxt = folded[end : end + 1]
+    if nxt == "-":
+        return not folded[end + 1 : end + 2].isalpha()
+    if nxt == " ":
+        m = _NEXT_WORD.match(folded, end)
+        return m is None or m.group(1) in STOPWORDS
+    return not (nxt.isalnum() or nxt == "'")
 
 
 def unit_after(folded: str, end: int) -> str:
@@ -55,11 +71,13 @@ def unit_after(folded: str, end: int) -> str:
     first, second = m.group(1), m.group(2)
     unit = UNITS.get(first)
     if unit:
-        return unit
+        return unit if len(first) > 1 or ends_quantity(folded, m.end(1)) else ""
     if second and (first in _UNIT_MODIFIERS or (first == "per" and second == "cent")):
         if first == "per":
             return "percent"
         unit = UNITS.get(second, "")
+        if len(second) == 1 and not ends_quantity(folded, m.end(2)):
+            return ""
         return "bday" if unit == "day" and first in _NON_CALENDAR else unit
     r = _RANGE_END.match(folded, end)
     return unit_after(folded, r.end()) if r else ""
