@@ -65,20 +65,24 @@ class EvalkitFixture:
                 "or call evalkit.evaluate('NAME')",
                 pytrace=False,
             )
-        # A candidate the suite runs anyway only says which run to check: the suite's full
-        # result is shared; any other candidate is run with the baseline.
+        candidates = self._candidates(suite, candidates)
+        result = self._result(suite, candidates, baseline_run or self.baseline_run)
+        props = self.node.user_properties
+        props.append(("evalkit.suite", suite))
+        props.append(("evalkit.status", result.status))
+        return result
+
+    def _candidates(self, suite: str, candidates: Sequence[str] | None) -> Sequence[str] | None:
+        """A candidate the suite runs anyway only says which run to check: the suite's full
+        result is shared; any other candidate is run with the baseline."""
         if (
             candidates is None
             and self.candidate is not None
             and suite == self.suite
             and self.candidate not in self.project.suite(suite).candidates
         ):
-            candidates = [self.candidate]
-        result = self._result(suite, candidates, baseline_run or self.baseline_run)
-        props = self.node.user_properties
-        props.append(("evalkit.suite", suite))
-        props.append(("evalkit.status", result.status))
-        return result
+            return [self.candidate]
+        return candidates
 
     def _result(
         self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None
@@ -148,6 +152,8 @@ class EvalkitFixture:
         """Fail the test with every failing gate's reason (the suite's promotion rules)."""
         import pytest
 
+        if result is None:
+            self._refuse_early()
         result = result or self.result
         partial = self._partial(result)
         if not result.passed:
@@ -170,6 +176,38 @@ class EvalkitFixture:
                 + "\n  ".join(lines + [f"partial: {p}" for p in partial]),
                 pytrace=False,
             )
+
+    def _refuse_early(self) -> None:
+        """Fail ``assert_gates()`` before the marked suite runs when its comparison with a
+        stored baseline is known to be refused and running would call providers (see
+        :meth:`~evalkit.pytest_runner.SuiteRunner.refusal`), with the message it would fail
+        with after the run. Anything else (a config error, a suite not selected) is left to
+        the run, which says it."""
+        import pytest
+
+        from evalkit.errors import EvalkitError
+        from evalkit.pytest_checks import ALLOW_PARTIAL
+
+        suite = self.suite
+        if suite is None:
+            return
+        try:
+            if self.runner.unselected(suite) is not None:
+                return
+            refused = self.runner.refusal(suite, self.baseline_run)
+            names = self._candidates(suite, None) or self.project.suite(suite).candidates
+        except EvalkitError:
+            return
+        if refused is None:
+            return
+        if refused.ratio is None:
+            pytest.fail(f"evalkit suite {suite!r} could not run: {refused.reason}", pytrace=False)
+        said = "; ".join(f"{n} vs {refused.baseline}: {refused.reason}" for n in names)
+        pytest.fail(
+            f"evalkit suite {suite!r}: gates not judged (partial): {said}; no provider was "
+            f"called; {ALLOW_PARTIAL}",
+            pytrace=False,
+        )
 
     def _partial(self, result: SuiteResult) -> list[str]:
         """How each comparison of part of the eval set is partial. Without

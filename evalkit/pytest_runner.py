@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evalkit.pytest_checks import Refusal, candidate_problems, partial_of, refusal_of
 from evalkit.pytest_fixture import EvalkitFixture  # re-exported: it moved there
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ __all__ = [
     "MODES",
     "CostCapReached",
     "EvalkitFixture",
+    "Refusal",
     "Settings",
     "SuiteNotSelected",
     "SuiteRunner",
@@ -61,50 +63,6 @@ class CostCapReached(Exception):
 
 class SuiteNotSelected(Exception):
     """``--evalkit-candidate`` names none of the suite's candidates: the suite is skipped."""
-
-
-def candidate_problems(
-    project: Project, suites: Sequence[str], candidates: Sequence[str]
-) -> list[str]:
-    """One message per ``--evalkit-candidate`` name that no selected suite lists.
-
-    Such a name would make every suite skip (a CI job that evaluates nothing and passes), so
-    the plugin turns these into a usage error. Unknown suite names are left to collection,
-    which reports them by name.
-    """
-    from evalkit.errors import did_you_mean
-
-    specs = [project.suites[s] for s in (suites or project.suites) if s in project.suites]
-    listed = list(dict.fromkeys(c for spec in specs for c in spec.candidates))
-    if not specs:
-        return []
-    problems = []
-    for name in dict.fromkeys(candidates):
-        if name not in listed:
-            hint = did_you_mean(name, listed).strip()
-            problems.append(
-                f"--evalkit-candidate {name}: no selected suite lists it; pass one of "
-                + ", ".join(listed)
-                + (f" ({hint})" if hint else "")
-            )
-    return problems
-
-
-def partial_of(cmp: Comparison) -> tuple[str, str] | None:
-    """``("4/6", "compared 4 of 6 cases: the baseline run selected --case q[1-4]")`` for a
-    comparison of part of the eval set (either run selected cases), None for a whole one.
-
-    The count is of the cases both runs have, the ones the gates judge; the total is the eval
-    set's, so a reviewer sees how much of it went unjudged.
-    """
-    match = cmp.dataset
-    if not match.partial:
-        return None
-    sides = [("baseline", match.baseline_selection), ("candidate", match.candidate_selection)]
-    sels = [(who, s) for who, s in sides if s is not None]
-    total = max(s.of for _, s in sels)
-    why = "; ".join(f"the {who} run selected {s.flags()}" for who, s in sels)
-    return f"{match.shared}/{total}", f"compared {match.shared} of {total} cases: {why}"
 
 
 @dataclass(frozen=True)
@@ -148,6 +106,7 @@ class SuiteRunner:
     _seq: int = 0
     _session_dir: Path | None = None
     _rows: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    _refusals: dict[tuple[str, str], Refusal | None] = field(default_factory=dict)
     _stamp: str = field(
         default_factory=lambda: datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     )
@@ -230,7 +189,33 @@ class SuiteRunner:
     @property
     def evaluated(self) -> bool:
         """Whether anything was evaluated (or tried to be): else the summary has nothing to say."""
-        return self.started > 0 or bool(self._results)
+        return self.started > 0 or bool(self._results) or any(self._refusals.values())
+
+    def refusal(self, suite: str, baseline_run: str | Path | None = None) -> Refusal | None:
+        """Why the comparison with the suite's stored baseline will be refused, when that is
+        known before the suite runs and running it may call a provider (every mode but
+        ``replay``): the suite's items then fail with it and nothing is run, since paying for
+        the candidates only to refuse their comparison helps nobody. None in ``replay`` mode,
+        which costs nothing and still checks the recordings (the ``runs`` item), and when
+        nothing is wrong. ``baseline_run`` defaults to ``--evalkit-baseline``'s run for it.
+        """
+        if self.settings.mode == "replay":
+            return None
+        stored = Path(baseline_run) if baseline_run is not None else self.baseline_for(suite)
+        if stored is None:
+            return None
+        key = (suite, str(stored))
+        if key not in self._refusals:
+            spec = self.project().suite(suite)
+            got = refusal_of(stored, spec.dataset_path, self.settings.allow_partial)
+            self._refusals[key] = got
+            if got is not None:
+                why = f"partial {got.ratio} ({got.reason})" if got.ratio else got.reason
+                self.notes.append(
+                    f"suite {suite!r}: not run in --evalkit-mode {self.settings.mode}, no "
+                    f"provider called: the comparison with {got.baseline} is refused: {why}"
+                )
+        return self._refusals[key]
 
     # ------------------------------------------------------------------ suites
     def suite_names(self) -> list[str]:

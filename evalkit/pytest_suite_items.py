@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from evalkit.api import SuiteResult
     from evalkit.comparison import CaseRow, Comparison, GateResult
     from evalkit.config import Gate
+    from evalkit.pytest_checks import Refusal
     from evalkit.pytest_runner import SuiteRunner
 
 __all__ = ["CaseItem", "EvalkitFailure", "GateItem", "RunsItem", "rules_of"]
@@ -72,13 +73,31 @@ class _SuiteItem(_EvalkitNode, pytest.Item):
         return self.parent.name
 
     def result(self) -> SuiteResult:
+        """The suite's result, or this item's failure when the suite cannot run or its
+        comparison is refused before running (see :meth:`SuiteRunner.refusal`)."""
         from evalkit.errors import EvalkitError
 
+        runner = _runner(self)
         try:
-            return _runner(self).result(self.suite)
+            refused = runner.refusal(self.suite)
+            if refused is None:
+                return runner.result(self.suite)
+            failure = EvalkitFailure(self.refused(refused))
         except EvalkitError as exc:  # say that the suite did not run, not that a gate failed
             failure = EvalkitFailure(f"evalkit suite {self.suite!r} could not run: {exc}")
         raise failure  # outside the except: no "during handling" chain
+
+    def refused(self, refusal: Refusal) -> str:
+        """The failure of an item whose suite was not run because its comparison is refused."""
+        from evalkit.pytest_checks import ALLOW_PARTIAL
+
+        if refusal.ratio is None:
+            return f"evalkit suite {self.suite!r} could not run: {refusal.reason}"
+        return (
+            f"evalkit suite {self.suite!r} not run: its comparison with {refusal.baseline} "
+            f"would be partial {refusal.ratio} ({refusal.reason}), which its gates refuse; no "
+            f"provider was called; {ALLOW_PARTIAL}"
+        )
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         return self.path, self.line(), f"evalkit {self.suite}::{self.name}"
@@ -160,17 +179,29 @@ class GateItem(_SuiteItem):
         if got is None:
             return None
         ratio, text = got
-        self.user_properties += [("partial", ratio), ("coverage", text)]
         if not _runner(self).settings.allow_partial:
             assert cmp is not None
-            raise EvalkitFailure(
-                f"evalkit gate {self.suite}: {self.cand} vs {cmp.baseline.candidate}: "
-                f"{self.gate.label} not judged (partial {ratio}): {text}; the gate would "
-                "judge those cases only; pass --evalkit-allow-partial to gate the compared "
-                "cases, or compare with a baseline run of the whole eval set"
-            )
+            raise EvalkitFailure(self._not_judged(cmp.baseline.candidate, ratio, text))
+        self.user_properties += [("partial", ratio), ("coverage", text)]
         mark_partial(self, ratio)
         return got
+
+    def refused(self, refusal: Refusal) -> str:
+        """Refused for covering part of the eval set: the same failure as after the run."""
+        self.user_properties.append(("metric", self.gate.metric))
+        if refusal.ratio is None:
+            return super().refused(refusal)
+        return self._not_judged(refusal.baseline, refusal.ratio, refusal.reason)
+
+    def _not_judged(self, baseline: str, ratio: str, text: str) -> str:
+        from evalkit.pytest_checks import ALLOW_PARTIAL
+
+        self.user_properties += [("partial", ratio), ("coverage", text)]
+        return (
+            f"evalkit gate {self.suite}: {self.cand} vs {baseline}: {self.gate.label} not "
+            f"judged (partial {ratio}): {text}; the gate would judge those cases only; "
+            + ALLOW_PARTIAL
+        )
 
     def _behind(self, result: SuiteResult, cmp: Comparison | None) -> list[str]:
         """The cases behind a failing number: regressions of the gate's scorer and cases

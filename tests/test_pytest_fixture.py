@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run, stored_run
+from tests.helpers.pytest_project import (
+    CONFIG,
+    EVALKIT_SOURCE,
+    calls,
+    make_project,
+    run,
+    stored_run,
+)
 
 pytest_plugins = ["pytester"]
 
@@ -163,3 +170,35 @@ def test_assert_gates_against_a_selected_baseline_needs_allow_partial(
     allowed.stdout.fnmatch_lines(["*test_evals.py::test_gates PASSED (partial 4/6)*"])
     props = {p.get("name"): p.get("value") for p in ET.parse(project / "x.xml").iter("property")}
     assert props["evalkit.partial"] == "4/6"
+
+
+def test_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    """In a mode that calls providers, ``assert_gates()`` on a comparison it would refuse fails
+    before the suite runs; ``expect`` (no gate) still runs it, and so does the option."""
+    stored_run(project, "sel", "base", "q[1-4]", suite="paid")
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("paid", baseline_run="sel")
+        def test_gates(evalkit):
+            evalkit.assert_gates()
+        """
+    )
+    record = ("test_evals.py", "--evalkit-mode", "record")
+    refused = run(pytester, *record)
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'paid': gates not judged (partial): live vs base: compared 4 of 6 "
+            "cases: the baseline run selected --case q[[]1-4[]]; no provider was called; pass "
+            "--evalkit-allow-partial to gate the compared cases*"
+        ]
+    )
+    assert calls(project) == []
+    allowed = run(pytester, *record, "--evalkit-allow-partial", "-v")
+    allowed.assert_outcomes(passed=1)
+    allowed.stdout.fnmatch_lines(["*test_evals.py::test_gates PASSED (partial 4/6)*"])
+    assert sorted(calls(project)) == [f"q{i}" for i in range(1, 7)]

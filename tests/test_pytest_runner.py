@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import calls, make_project, run
+from tests.helpers.pytest_project import calls, make_project, run, stored_run
 
 pytest_plugins = ["pytester"]
 
@@ -55,3 +55,48 @@ def test_max_cost_stops_requests_and_says_so(pytester: pytest.Pytester, project:
             "*cost cap reached; 4 case repeats of live were not run*",
         ]
     )
+
+
+# ------------------------------------------- refused before paying for the candidates
+
+PAID = ["--evalkit-suite", "paid", "--evalkit-baseline", "sel"]
+
+
+def test_a_partial_stored_baseline_is_refused_before_any_provider_call(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    """The gates would refuse the comparison after the run: in a mode that calls providers it
+    is refused before, with the same message, and nothing is paid for."""
+    stored_run(project, "sel", "base", "q[1-4]", suite="paid")
+    for mode in ("record", "refresh", "live"):
+        refused = run(pytester, *PAID, "--evalkit-mode", mode)
+        refused.assert_outcomes(failed=2)  # the gate and runs: nothing ran
+        refused.stdout.fnmatch_lines(
+            [
+                "*evalkit gate paid: live vs base: exact_match.pass_rate not judged (partial "
+                "4/6): compared 4 of 6 cases: the baseline run selected --case q[[]1-4[]]; the "
+                "gate would judge those cases only; pass --evalkit-allow-partial to gate the "
+                "compared cases, or compare with a baseline run of the whole eval set",
+                "*evalkit suite 'paid' not run: *partial 4/6*",
+            ]
+        )
+        assert calls(project) == [], mode
+        assert not list(project.glob(".evalkit/runs/*/paid-*"))
+    allowed = run(pytester, *PAID, "--evalkit-mode", "record", "--evalkit-allow-partial", "-v")
+    allowed.assert_outcomes(passed=2)
+    allowed.stdout.fnmatch_lines(["*paid::exact_match.pass_rate[[]live[]] PASSED (partial 4/6)*"])
+    assert sorted(calls(project)) == [f"q{i}" for i in range(1, 7)]
+
+
+def test_a_stored_baseline_of_another_eval_set_version_is_refused_before_any_call(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    stored_run(project, "sel", "base", suite="paid")
+    with (project / "qa.jsonl").open("a") as fh:  # the eval set grew since the baseline ran
+        fh.write('{"id": "q7", "input": "question 7", "expected": "answer 7"}\n')
+    refused = run(pytester, *PAID, "--evalkit-mode", "record")
+    refused.assert_outcomes(failed=2)
+    refused.stdout.fnmatch_lines(
+        ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"]
+    )
+    assert calls(project) == []

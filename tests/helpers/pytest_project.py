@@ -111,15 +111,17 @@ def make_project(root: Path) -> Path:
     return root
 
 
-def stored_run(root: Path, out: str, candidate: str = "base", *cases: str) -> Path:
-    """Store a run of suite ``qa`` at ``root/out`` (for ``--evalkit-baseline``); ``cases``
+def stored_run(
+    root: Path, out: str, candidate: str = "base", *cases: str, suite: str = "qa"
+) -> Path:
+    """Store a run of ``suite`` at ``root/out`` (for ``--evalkit-baseline``); ``cases``
     (ids or glob patterns) select part of the eval set, as ``evalkit run --case`` does."""
     from evalkit import RunOptions, load_config, run_suite
     from evalkit.dataset import Selection
 
     select = Selection(cases=tuple(cases)) if cases else None
     project = load_config(root / "evalkit.toml")
-    run_suite(project, "qa", [candidate], RunOptions(out_dir=root / out, select=select))
+    run_suite(project, suite, [candidate], RunOptions(out_dir=root / out, select=select))
     return root / out
 
 

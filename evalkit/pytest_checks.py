@@ -1,0 +1,133 @@
+"""What the pytest plugin can tell about a session's choices without running anything.
+
+- :func:`candidate_problems`: ``--evalkit-candidate`` names no selected suite lists (a usage
+  error, else every suite would skip and CI would pass on nothing).
+- :func:`partial_of`: how a comparison covers part of the eval set, once it is made.
+- :func:`refusal_of`: why a comparison with a stored baseline will be refused, read from the
+  baseline's manifest and the eval set before any candidate runs, so that a mode that pays
+  providers refuses before paying (the runner decides when to ask: see
+  :meth:`~evalkit.pytest_runner.SuiteRunner.refusal`).
+
+Split from :mod:`evalkit.pytest_runner` (which re-exports these names) to keep it small.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from evalkit.comparison import Comparison
+    from evalkit.config import Project
+
+__all__ = ["ALLOW_PARTIAL", "Refusal", "candidate_problems", "partial_of", "refusal_of"]
+
+ALLOW_PARTIAL = (
+    "pass --evalkit-allow-partial to gate the compared cases, or compare with a baseline run "
+    "of the whole eval set"
+)
+"""What to do about a partial comparison: the same words wherever the plugin refuses one."""
+
+
+def candidate_problems(
+    project: Project, suites: Sequence[str], candidates: Sequence[str]
+) -> list[str]:
+    """One message per ``--evalkit-candidate`` name that no selected suite lists.
+
+    Such a name would make every suite skip (a CI job that evaluates nothing and passes), so
+    the plugin turns these into a usage error. Unknown suite names are left to collection,
+    which reports them by name.
+    """
+    from evalkit.errors import did_you_mean
+
+    specs = [project.suites[s] for s in (suites or project.suites) if s in project.suites]
+    listed = list(dict.fromkeys(c for spec in specs for c in spec.candidates))
+    if not specs:
+        return []
+    problems = []
+    for name in dict.fromkeys(candidates):
+        if name not in listed:
+            hint = did_you_mean(name, listed).strip()
+            problems.append(
+                f"--evalkit-candidate {name}: no selected suite lists it; pass one of "
+                + ", ".join(listed)
+                + (f" ({hint})" if hint else "")
+            )
+    return problems
+
+
+def partial_of(cmp: Comparison) -> tuple[str, str] | None:
+    """``("4/6", "compared 4 of 6 cases: the baseline run selected --case q[1-4]")`` for a
+    comparison of part of the eval set (either run selected cases), None for a whole one.
+
+    The count is of the cases both runs have, the ones the gates judge; the total is the eval
+    set's, so a reviewer sees how much of it went unjudged.
+    """
+    match = cmp.dataset
+    if not match.partial:
+        return None
+    sides = [("baseline", match.baseline_selection), ("candidate", match.candidate_selection)]
+    sels = [(who, s) for who, s in sides if s is not None]
+    total = max(s.of for _, s in sels)
+    why = "; ".join(f"the {who} run selected {s.flags()}" for who, s in sels)
+    return f"{match.shared}/{total}", f"compared {match.shared} of {total} cases: {why}"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A comparison with a stored baseline that the plugin refuses, known before it runs."""
+
+    baseline: str
+    """The stored run's candidate name (``vs base`` in messages)."""
+    reason: str
+    """What is wrong, e.g. ``compared 4 of 6 cases: the baseline run selected --case q[1-4]``
+    (as :func:`partial_of` words it after the run) or an eval set version mismatch."""
+    ratio: str | None = None
+    """``4/6`` when refused for covering part of the eval set (without
+    ``--evalkit-allow-partial``); None for a refusal no option lifts."""
+
+
+def refusal_of(stored: Path, dataset: Path, allow_partial: bool) -> Refusal | None:
+    """Why comparing a new run of ``dataset`` with the ``stored`` baseline run will be refused.
+
+    Two refusals are certain before anything runs: the stored run is of another version of
+    the eval set (comparing refuses it, and the plugin has no option to allow it), or it
+    selected cases and ``allow_partial`` is off (its gates would fail unjudged). A manifest
+    or eval set that cannot be read is left to the run, which reports it before calling a
+    provider; None then, as when nothing is wrong.
+    """
+    from evalkit.dataset import Selection, load_eval_set
+    from evalkit.errors import EvalkitError
+    from evalkit.records import MANIFEST
+
+    try:
+        manifest = json.loads((stored / MANIFEST).read_text(encoding="utf-8"))
+        ran = manifest.get("dataset") or {}
+        base = str((manifest.get("candidate") or {}).get("name") or "baseline")
+        raw = manifest.get("selection")
+    except (OSError, ValueError, AttributeError):
+        return None
+    try:
+        now = load_eval_set(dataset).version
+    except EvalkitError:
+        return None
+    was = ran.get("version")
+    if was is not None and was != now:
+        return Refusal(
+            base,
+            f"--evalkit-baseline {stored} ran {ran.get('name') or 'its eval set'} version "
+            f"{str(was)[:12]}, but {dataset} is now version {now[:12]}: the runs cannot be "
+            "compared; store a baseline run of the current eval set (evalkit run), or run "
+            "without --evalkit-baseline to compare with the suite's baseline candidate",
+        )
+    if not isinstance(raw, dict) or allow_partial:
+        return None
+    sel = Selection.from_dict(raw)
+    return Refusal(
+        base,
+        f"compared {sel.selected} of {sel.of} cases: the baseline run selected {sel.flags()}",
+        ratio=f"{sel.selected}/{sel.of}",
+    )
