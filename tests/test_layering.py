@@ -49,6 +49,7 @@ STAGES: list[tuple[str, ...]] = [
         "pytest_plugin",
         "pytest_items",
         "pytest_suite_items",
+        "pytest_checks",
         "pytest_runner",
         "pytest_fixture",
         "cli",
