@@ -41,6 +41,11 @@ candidates = ["a"]
 """
 
 
+def line_of(header: str, text: str = CONFIG) -> int:
+    """The line number of ``header`` in ``text`` (1-based)."""
+    return text.splitlines().index(header) + 1
+
+
 def project(tmp_path: Path) -> Path:
     rows = [{"id": f"c{i}", "input": "x", "vars": {"customer": "A"}} for i in range(6)]
     (tmp_path / "one.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -61,12 +66,14 @@ def test_every_problem_once_with_its_location(
     err = capsys.readouterr().err.splitlines()
     two = tmp_path / "two.jsonl"
     assert err == [
-        # a candidate no suite uses is still checked
-        f"{config}: [candidates.unused]: latin.j2: cannot read the system template of "
+        # a candidate no suite uses is still checked; a config location carries its line
+        f"{config}:{line_of('[candidates.unused]')}: [candidates.unused]: latin.j2: cannot "
+        "read the system template of "
         "candidate 'unused' (not valid UTF-8); fix the path in the config or save the file as "
         "UTF-8",
         # one template mistake, six cases: one line that says how many and which
-        f"{config}: [suites.one]: candidate 'b' prompt:1: case 'c0' (eval set line 1): the "
+        f"{config}:{line_of('[suites.one]')}: [suites.one]: candidate 'b' prompt:1: case 'c0' "
+        "(eval set line 1): the "
         "template of candidate 'b' uses an undefined variable: 'custmer' is undefined; did you "
         'mean "customer"? add it to the case\'s vars or fix the template (defined: case_id, '
         "context, customer, input, metadata, tags) (the same in 5 more case(s): 'c1', 'c2', "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import ConfigError, DatasetError, EvalkitError, InputError, Problem
+from evalkit.validate_lines import with_lines
 
 MAX_RENDER_PROBLEMS = 20
 
@@ -136,7 +137,7 @@ def _check_config(path: Path, checked: _Checked) -> list[str]:
             renderers[name] = PromptRenderer(candidate)
         except InputError as exc:
             problems.append(Problem(f"{path}: [candidates.{name}]", str(exc)))
-    lines = [str(p) for p in problems]
+    lines = [str(p) for p in with_lines(problems, path)]
     for suite in project.suites.values():
         lines += _check_suite(project, suite, checked, renderers)
     if not lines:
@@ -150,14 +151,14 @@ def _check_suite(
     """A suite's eval set, its candidates' renders of it and its scorers. A candidate missing
     from ``renderers`` is broken and already reported once, under [candidates.NAME]."""
     if not _dataset_named(suite):  # reported as a config problem; its scorers still build
-        return [str(p) for p in _check_scorers(project, suite, None)]
+        return [str(p) for p in with_lines(_check_scorers(project, suite, None), project.path)]
     es, problems_text = checked.dataset(suite.dataset_path)
     if es is None:
         return problems_text  # a broken eval set is reported once, where it is first loaded
     where = f"{project.path}: [suites.{suite.name}]"
     problems = _check_renders(suite, es, where, renderers)
     problems += _check_scorers(project, suite, es)
-    return problems_text + [str(p) for p in problems]
+    return problems_text + [str(p) for p in with_lines(problems, project.path)]
 
 
 def _dataset_named(suite: Any) -> bool:
