@@ -331,6 +331,8 @@ def spelled_quantities(folded: str) -> list[tuple[Mention, int, int]]:
     out: list[tuple[Mention, int, int]] = []
     for m in _SPELLED.finditer(folded):
         half, quarter, number, and_half, modifier, word, half_after = m.groups()
+        if number in ("a", "an") and _rate(folded, m.start()):
+            continue
         if half or quarter:
             value = 0.5 if half else 0.25
         elif number in ("a", "an", "one"):
@@ -347,6 +349,32 @@ def spelled_quantities(folded: str) -> list[tuple[Mention, int, int]]:
         mention = Mention(m.group(0), "number", (key, f"{key}@{unit}"), measures(value, unit))
         out.append((mention, m.start(), m.end()))
     return out
+
+
+def _rate(folded: str, start: int) -> bool:
+    """Whether the article at ``start`` ("a week") makes a rate of the quantity before it:
+    "$10 a week", "5 days a week", "10 GB a month", "3 messages a day", "twice a day". It
+    then means "per": no period of one week that a passage must state, or that supports a
+    claim's "7 days". After anything else ("within a week", "for a day", "$10. A week
+    later") it is one."""
+    before = folded[max(0, start - 40) : start].split()[-2:]
+    if not before or not (before[-1][-1].isalnum() or before[-1][-1] == "%"):
+        return False  # a sentence or clause ended before it
+    last = before[-1]
+    return (
+        _counts(last)
+        or last in _RATE_WORDS
+        or last in UNITS  # "5 days a week"
+        or (len(before) == 2 and _counts(before[0]))  # "3 messages a day"
+    )
+
+
+def _counts(word: str) -> bool:
+    """Whether ``word`` is a number (``5``, ``$10``, ``20%``, ``two``)."""
+    return word in NUMBER_WORDS or any(c.isdigit() for c in word)
+
+
+_RATE_WORDS = frozenset({"once", "twice", "thrice", "times"})
 
 
 @functools.lru_cache(maxsize=4096)
