@@ -69,7 +69,7 @@ def test_starter_eval_set_shows_every_main_field(tmp_path: Path) -> None:
     text = {f.path: f.text for f in scaffold("openai").files}["evals/starter.jsonl"]
     (tmp_path / "s.jsonl").write_text(text, encoding="utf-8")
     cases = load_eval_set(tmp_path / "s.jsonl").cases
-    assert 4 <= len(cases) <= 6
+    assert 4 <= len(cases) <= 8
     assert any(c.context and all(p.id for p in c.context) for c in cases)
     assert any(c.expected for c in cases) and any(c.vars for c in cases)
     assert {c.should_refuse for c in cases} >= {True, False}
@@ -88,6 +88,8 @@ def test_callable_scaffold_checks_offline_and_writes_a_report(
     out = capsys.readouterr().out
     assert "verdict: PASS over suites starter" in out
     assert "errors: baseline 0, candidate 0" in out
+    # green, yet not a no-op: the candidate's change shows up case by case
+    assert "cases: 1 regression(s), 2 improvement(s)" in out
     report = tmp_path / "reports" / "check.html"
     assert report.is_file() and report.stat().st_size > 10_000
     assert len(list((tmp_path / ".evalkit" / "runs").glob("*/results.jsonl"))) == 2
@@ -159,3 +161,38 @@ def test_scaffold_copy_is_self_contained(
     assert init(capsys, str(tmp_path / "a"))[0] == 0
     shutil.move(tmp_path / "a", tmp_path / "b")
     assert main(["validate", "--config", str(tmp_path / "b" / "evalkit.toml")]) == 0
+
+
+def _means(out: str, scorer: str) -> list[str]:
+    """The ``mean`` each run summary printed for ``scorer``, in run order."""
+    return re.findall(rf"^  {scorer}: mean ([0-9.]+)", out, flags=re.MULTILINE)
+
+
+def test_callable_candidate_is_a_visible_change_that_passes_the_gates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The stand-in's two candidates differ in a retrieval threshold: the first run and
+    compare show real deltas (improvements and a regression), and the gates still pass."""
+    assert init(capsys, str(tmp_path))[0] == 0
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--suite", "starter", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    baseline, candidate = _means(out, "contains_any")
+    assert float(candidate) > float(baseline)
+    assert _means(out, "groundedness") == ["1.000", "1.000"]  # verbatim sentences: supported
+
+    runs = sorted((tmp_path / ".evalkit" / "runs").glob("*-baseline")) + sorted(
+        (tmp_path / ".evalkit" / "runs").glob("*-candidate")
+    )
+    assert len(runs) == 2
+    code = main(["compare", *map(str, runs), "--suite", "starter"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "verdict: PASS" in out and "gates: PASS (0 of 3 failed)" in out
+    assert "changed: options.kwargs: {'top_k': 1, 'min_overlap': 2} → " in out
+    row = next(x for x in out.splitlines() if x.startswith("contains_any.pass_rate"))
+    delta = row.split()[3]
+    assert delta.startswith("+") and float(delta) > 0, row
+    assert "cases: 1 regression(s), 2 improvement(s)" in out
+    # the regression is named with its reason: an answer where it should hand over
+    assert re.search(r"^  delivery-007 \[.*\]: contains_any: output contains none of", out, re.M)
