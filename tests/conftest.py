@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.helpers.netguard import loopback_only
+
+# pytest's own ``pytester`` (for the plugin's tests: tests/test_pytest_*.py). pytest accepts
+# ``pytest_plugins`` only in the root conftest, so it is declared here once.
+pytest_plugins = ["pytester"]
 
 
 @pytest.fixture(autouse=True)
@@ -25,3 +30,12 @@ def browser() -> Iterator[Any]:
 
     with launch() as b:
         yield b
+
+
+@pytest.fixture
+def plugin_project(pytester: pytest.Pytester) -> Path:
+    """A tmp evalkit project in pytester's folder (tests/helpers/pytest_project.py), for the
+    pytest plugin's tests; imported lazily so other tests never load every evalkit module."""
+    from tests.helpers.pytest_project import make_project
+
+    return make_project(pytester.path)

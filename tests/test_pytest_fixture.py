@@ -12,23 +12,14 @@ from tests.helpers.pytest_project import (
     CONFIG,
     EVALKIT_SOURCE,
     calls,
-    make_project,
     run,
     stored_run,
 )
 
-pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> Path:
-    return make_project(pytester.path)
-
-
 # --------------------------------------------------------------- fixture, marker
 
 
-def test_fixture_and_marker(pytester: pytest.Pytester, project: Path) -> None:
+def test_fixture_and_marker(pytester: pytest.Pytester, plugin_project: Path) -> None:
     pytester.makepyfile(
         test_evals="""
         import pytest
@@ -68,8 +59,8 @@ def test_fixture_and_marker(pytester: pytest.Pytester, project: Path) -> None:
     assert "Traceback" not in result.stdout.str()
     assert "During handling" not in result.stdout.str()
     # the suite ran once for all three marked tests
-    assert len(list((project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1
-    tree = ET.parse(project / "fx.xml")
+    assert len(list((plugin_project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1
+    tree = ET.parse(plugin_project / "fx.xml")
     props = {
         case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
         for case in tree.iter("testcase")
@@ -79,9 +70,9 @@ def test_fixture_and_marker(pytester: pytest.Pytester, project: Path) -> None:
 
 
 def test_fixture_reports_a_suite_that_cannot_run_without_traceback(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    (project / "replay" / "cand.jsonl").write_text('{"case_id": "q1", "output": \n')
+    (plugin_project / "replay" / "cand.jsonl").write_text('{"case_id": "q1", "output": \n')
     pytester.makepyfile(
         test_evals="""
         import pytest
@@ -116,9 +107,11 @@ def test_fixture_reports_a_suite_that_cannot_run_without_traceback(
     assert "Traceback" not in out and EVALKIT_SOURCE not in out
 
 
-def test_assert_gates_says_each_failing_rule_once(pytester: pytest.Pytester, project: Path) -> None:
+def test_assert_gates_says_each_failing_rule_once(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
     config = CONFIG.replace("min = 0.5\n", "min = 0.9\n", 1)  # cand's 0.667 now fails min too
-    (project / "evalkit.toml").write_text(config, encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(config, encoding="utf-8")
     pytester.makepyfile(
         test_evals="""
         import pytest
@@ -144,9 +137,9 @@ def test_assert_gates_says_each_failing_rule_once(pytester: pytest.Pytester, pro
 
 
 def test_assert_gates_against_a_selected_baseline_needs_allow_partial(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    stored_run(project, "sel", "base", "q[1-4]")
+    stored_run(plugin_project, "sel", "base", "q[1-4]")
     pytester.makepyfile(
         test_evals="""
         import pytest
@@ -168,16 +161,18 @@ def test_assert_gates_against_a_selected_baseline_needs_allow_partial(
     allowed = run(pytester, "test_evals.py", "--evalkit-allow-partial", "-v", "--junitxml=x.xml")
     allowed.assert_outcomes(passed=1)
     allowed.stdout.fnmatch_lines(["*test_evals.py::test_gates PASSED (partial 4/6)*"])
-    props = {p.get("name"): p.get("value") for p in ET.parse(project / "x.xml").iter("property")}
+    props = {
+        p.get("name"): p.get("value") for p in ET.parse(plugin_project / "x.xml").iter("property")
+    }
     assert props["evalkit.partial"] == "4/6"
 
 
 def test_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     """In a mode that calls providers, ``assert_gates()`` on a comparison it would refuse fails
     before the suite runs; ``expect`` (no gate) still runs it, and so does the option."""
-    stored_run(project, "sel", "base", "q[1-4]", suite="paid")
+    stored_run(plugin_project, "sel", "base", "q[1-4]", suite="paid")
     pytester.makepyfile(
         test_evals="""
         import pytest
@@ -197,8 +192,8 @@ def test_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
             "--evalkit-allow-partial to gate the compared cases*"
         ]
     )
-    assert calls(project) == []
+    assert calls(plugin_project) == []
     allowed = run(pytester, *record, "--evalkit-allow-partial", "-v")
     allowed.assert_outcomes(passed=1)
     allowed.stdout.fnmatch_lines(["*test_evals.py::test_gates PASSED (partial 4/6)*"])
-    assert sorted(calls(project)) == [f"q{i}" for i in range(1, 7)]
+    assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]

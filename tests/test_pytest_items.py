@@ -9,21 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, make_project, run, stored_run
-
-pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> Path:
-    return make_project(pytester.path)
-
+from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, run, stored_run
 
 # --------------------------------------------------------------- suites as items
 
 
 def test_gates_collected_and_judged_with_readable_failures(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     collected = run(pytester, "--evalkit-suite", "qa", "--collect-only", "-q")
     collected.stdout.fnmatch_lines(
@@ -44,10 +36,12 @@ def test_gates_collected_and_judged_with_readable_failures(
         ]
     )
     assert "Traceback" not in out and EVALKIT_SOURCE not in out
-    assert len(list((project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1  # once
+    assert len(list((plugin_project / ".evalkit" / "runs").glob("pytest-*/qa-*"))) == 1  # once
 
 
-def test_case_items_name_the_case_and_k_selects(pytester: pytest.Pytester, project: Path) -> None:
+def test_case_items_name_the_case_and_k_selects(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
     result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-k", "q1 or q5", "-rA")
     result.assert_outcomes(passed=1, failed=1, deselected=7)
     result.stdout.fnmatch_lines(
@@ -59,16 +53,18 @@ def test_case_items_name_the_case_and_k_selects(pytester: pytest.Pytester, proje
     )
 
 
-def test_x_stops_at_the_first_failing_item(pytester: pytest.Pytester, project: Path) -> None:
+def test_x_stops_at_the_first_failing_item(pytester: pytest.Pytester, plugin_project: Path) -> None:
     result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-x")
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == 1
     assert outcomes["passed"] + outcomes["failed"] < 9  # 2 gates + runs + 6 cases
 
 
-def test_junitxml_carries_scores_as_properties(pytester: pytest.Pytester, project: Path) -> None:
+def test_junitxml_carries_scores_as_properties(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
     run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "--junitxml=out.xml")
-    tree = ET.parse(project / "out.xml")
+    tree = ET.parse(plugin_project / "out.xml")
     props = {
         case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
         for case in tree.iter("testcase")
@@ -85,7 +81,7 @@ def test_junitxml_carries_scores_as_properties(pytester: pytest.Pytester, projec
 
 
 def test_a_failing_gate_names_the_cases_behind_its_number(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     result = run(pytester, "--evalkit", "-k", "not runs")
     result.assert_outcomes(passed=1, failed=2, deselected=2)
@@ -101,24 +97,26 @@ def test_a_failing_gate_names_the_cases_behind_its_number(
     )
 
 
-def test_items_of_a_suite_that_cannot_run_say_so(pytester: pytest.Pytester, project: Path) -> None:
-    (project / "replay" / "cand.jsonl").unlink()
+def test_items_of_a_suite_that_cannot_run_say_so(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    (plugin_project / "replay" / "cand.jsonl").unlink()
     result = run(pytester, "--evalkit-suite", "qa", "--junitxml=out.xml")
     result.assert_outcomes(failed=3)
     result.stdout.fnmatch_lines(
         ["*evalkit suite 'qa' could not run: *cand.jsonl: cannot read the replay file*"]
     )
     assert "Traceback" not in result.stdout.str()
-    messages = [f.get("message") for f in ET.parse(project / "out.xml").iter("failure")]
+    messages = [f.get("message") for f in ET.parse(plugin_project / "out.xml").iter("failure")]
     assert len(messages) == 3
     assert all(m.startswith("evalkit suite 'qa' could not run: ") for m in messages), messages
 
 
 def test_runs_item_says_how_to_fill_each_kind_of_missing_answer(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    rows = (project / "replay" / "cand.jsonl").read_text().splitlines()
-    (project / "replay" / "cand.jsonl").write_text("\n".join(rows[1:]) + "\n")  # q1 gone
+    rows = (plugin_project / "replay" / "cand.jsonl").read_text().splitlines()
+    (plugin_project / "replay" / "cand.jsonl").write_text("\n".join(rows[1:]) + "\n")  # q1 gone
     result = run(pytester, "--evalkit", "-k", "runs")
     result.assert_outcomes(failed=2, deselected=3)
     result.stdout.fnmatch_lines(
@@ -134,10 +132,10 @@ def test_runs_item_says_how_to_fill_each_kind_of_missing_answer(
 
 
 def test_a_skipped_gate_is_located_at_its_table_in_the_config(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     config = CONFIG + '\n[[suites.paid.gates]]\nmetric = "exact_match.mean"\nmax_drop = 0.1\n'
-    (project / "evalkit.toml").write_text(config, encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(config, encoding="utf-8")
     result = run(pytester, "--evalkit-suite", "paid", "-rs", "--junitxml=out.xml")
     result.assert_outcomes(failed=2, skipped=1)
     last = len(config.splitlines()) - 2  # the second gate of paid
@@ -145,7 +143,7 @@ def test_a_skipped_gate_is_located_at_its_table_in_the_config(
         [f"SKIPPED [[]1[]] evalkit.toml:{last}: exact_match.mean: needs a*"]
     )
     assert EVALKIT_SOURCE not in result.stdout.str()
-    skipped = next(ET.parse(project / "out.xml").iter("skipped"))
+    skipped = next(ET.parse(plugin_project / "out.xml").iter("skipped"))
     assert (skipped.text or "").endswith(
         f"evalkit.toml:{last}: exact_match.mean: needs a baseline run to compare live with"
     )
@@ -163,15 +161,17 @@ NOT_JUDGED = (
 
 
 def test_a_selected_stored_baseline_fails_the_gates_unless_partial_is_allowed(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     """As ``evalkit check`` refuses a selected ``--baseline-run``: the candidate gets q1-q4
     right, so without the refusal both gates would pass having judged 4 of 6 cases."""
-    stored_run(project, "sel", "base", "q[1-4]")
+    stored_run(plugin_project, "sel", "base", "q[1-4]")
     refused = run(pytester, *QA, "--evalkit-baseline", "sel", "--junitxml=out.xml")
     refused.assert_outcomes(passed=1, failed=2)  # runs passes: every answer is there
     refused.stdout.fnmatch_lines([NOT_JUDGED, NOT_JUDGED])
-    messages = [f.get("message") or "" for f in ET.parse(project / "out.xml").iter("failure")]
+    messages = [
+        f.get("message") or "" for f in ET.parse(plugin_project / "out.xml").iter("failure")
+    ]
     assert len(messages) == 2 and all("not judged (partial 4/6)" in m for m in messages)
 
     allowed = run(pytester, *QA, "--evalkit-baseline", "sel", "--evalkit-allow-partial", "-v")
@@ -187,9 +187,9 @@ def test_a_selected_stored_baseline_fails_the_gates_unless_partial_is_allowed(
 
 
 def test_a_gate_allowed_to_judge_part_of_the_eval_set_fails_saying_it_is_partial(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    stored_run(project, "sel", "base", "q[3-6]")  # q5 and q6 are among the compared cases
+    stored_run(plugin_project, "sel", "base", "q[3-6]")  # q5 and q6 are among the compared cases
     result = run(
         pytester, *QA, "--evalkit-baseline", "sel", "--evalkit-allow-partial", "-v",
         "--junitxml=out.xml",
@@ -206,7 +206,7 @@ def test_a_gate_allowed_to_judge_part_of_the_eval_set_fails_saying_it_is_partial
     )
     props = {
         case.get("name"): {p.get("name"): p.get("value") for p in case.iter("property")}
-        for case in ET.parse(project / "out.xml").iter("testcase")
+        for case in ET.parse(plugin_project / "out.xml").iter("testcase")
     }
     for gate in ("min", "max_drop"):
         got = props[f"exact_match.pass_rate:{gate}[cand]"]
@@ -216,9 +216,9 @@ def test_a_gate_allowed_to_judge_part_of_the_eval_set_fails_saying_it_is_partial
 
 
 def test_a_whole_stored_baseline_is_judged_as_before(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    stored_run(project, "full", "base")
+    stored_run(plugin_project, "full", "base")
     for extra in ((), ("--evalkit-allow-partial",)):
         result = run(pytester, *QA, "--evalkit-baseline", "full", "-v", *extra)
         result.assert_outcomes(passed=2, failed=1)  # max_drop catches q5, q6
@@ -230,9 +230,9 @@ def test_a_whole_stored_baseline_is_judged_as_before(
 
 
 def test_bad_config_is_a_collection_error_without_traceback(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    (project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
     result = run(pytester, "--evalkit")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*ERROR collecting evalkit.toml*", "*evalkit.toml: invalid TOML*"])
@@ -241,10 +241,10 @@ def test_bad_config_is_a_collection_error_without_traceback(
 
 
 def test_a_config_without_suites_is_an_error_not_an_empty_session(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     no_suites = CONFIG.split("[suites.qa]")[0]
-    (project / "evalkit.toml").write_text(no_suites, encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(no_suites, encoding="utf-8")
     result = run(pytester, "--evalkit")
     assert result.ret == pytest.ExitCode.INTERRUPTED  # not NO_TESTS_COLLECTED
     result.stdout.fnmatch_lines(["*evalkit.toml: no suite to run; *[[]suites.NAME[]]*"])
@@ -252,13 +252,13 @@ def test_a_config_without_suites_is_an_error_not_an_empty_session(
 
 
 def test_an_unknown_scorer_is_the_suites_collection_error(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     bad = CONFIG.replace(
         'scorers = ["exact_match"]\n\n[[suites.qa', 'scorers = ["exact_mach"]\n\n[[suites.qa'
     )
     assert bad != CONFIG
-    (project / "evalkit.toml").write_text(bad, encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(bad, encoding="utf-8")
     result = run(pytester, "--evalkit")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(

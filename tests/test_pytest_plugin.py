@@ -14,29 +14,20 @@ from tests.helpers.pytest_project import (
     CONFIG,
     EVALKIT_SOURCE,
     calls,
-    make_project,
     run,
     stored_run,
 )
 
-pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> Path:
-    return make_project(pytester.path)
-
-
 # ------------------------------------------------------------------------- inert
 
 
-def test_inert_without_options(pytester: pytest.Pytester, project: Path) -> None:
+def test_inert_without_options(pytester: pytest.Pytester, plugin_project: Path) -> None:
     pytester.makepyfile(test_plain="def test_one():\n    assert True\n")
     result = run(pytester, "-v")
     result.assert_outcomes(passed=1)
     assert "evalkit.toml::" not in result.stdout.str()
     assert "= evalkit =" not in result.stdout.str()
-    assert not (project / ".evalkit").exists()
+    assert not (plugin_project / ".evalkit").exists()
     markers = run(pytester, "--markers")
     markers.stdout.fnmatch_lines(["*@pytest.mark.evalkit(suite, candidate=None*"])
 
@@ -54,11 +45,13 @@ def test_plugin_import_is_cheap() -> None:
 # ------------------------------------------------- options and the config in use
 
 
-def test_stored_baseline_and_report(pytester: pytest.Pytester, project: Path) -> None:
+def test_stored_baseline_and_report(pytester: pytest.Pytester, plugin_project: Path) -> None:
     from evalkit import RunOptions, load_config, run_suite
 
-    stored = project / "stored"
-    run_suite(load_config(project / "evalkit.toml"), "qa", ["cand"], RunOptions(out_dir=stored))
+    stored = plugin_project / "stored"
+    run_suite(
+        load_config(plugin_project / "evalkit.toml"), "qa", ["cand"], RunOptions(out_dir=stored)
+    )
     result = run(
         pytester,
         "--evalkit-suite",
@@ -74,9 +67,9 @@ def test_stored_baseline_and_report(pytester: pytest.Pytester, project: Path) ->
     # compared with its own stored run: no drop, both gates pass
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*report: *out/report.html"])
-    html = (project / "out" / "report.html").read_text(encoding="utf-8")
+    html = (plugin_project / "out" / "report.html").read_text(encoding="utf-8")
     assert "<html" in html and "cand" in html
-    bad = run(pytester, "--evalkit", "--evalkit-baseline", str(project / "nope"))
+    bad = run(pytester, "--evalkit", "--evalkit-baseline", str(plugin_project / "nope"))
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
 
 
@@ -87,9 +80,9 @@ def test_no_config_found_names_the_pytest_option(pytester: pytest.Pytester) -> N
 
 
 def test_a_config_above_the_rootdir_gets_a_relative_node_id(
-    pytester: pytest.Pytester, project: Path, monkeypatch: pytest.MonkeyPatch
+    pytester: pytest.Pytester, plugin_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sub = project / "tests"
+    sub = plugin_project / "tests"
     sub.mkdir()
     (sub / "test_plain.py").write_text("def test_one():\n    pass\n")
     monkeypatch.chdir(sub)
@@ -104,7 +97,7 @@ def test_a_config_above_the_rootdir_gets_a_relative_node_id(
 
 
 def test_a_suite_that_does_not_list_the_candidate_is_skipped_saying_why(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     pytester.makepyfile(
         test_evals="""
@@ -118,7 +111,7 @@ def test_a_suite_that_does_not_list_the_candidate_is_skipped_saying_why(
     result = run(pytester, "--evalkit", "--evalkit-candidate", "cand", "-rs", "test_evals.py")
     # qa runs cand (against its baseline); paid lists only live: one skip, nothing of live ran
     result.assert_outcomes(passed=2, failed=1, skipped=2)
-    assert not list(project.glob(".evalkit/runs/*/paid-*")) and calls(project) == []
+    assert not list(plugin_project.glob(".evalkit/runs/*/paid-*")) and calls(plugin_project) == []
     paid_at = CONFIG.splitlines().index("[suites.paid]") + 1
     result.stdout.fnmatch_lines_random(
         [
@@ -134,7 +127,7 @@ def test_a_suite_that_does_not_list_the_candidate_is_skipped_saying_why(
 
 
 def test_a_candidate_no_selected_suite_lists_is_a_usage_error(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     typo = run(pytester, "--evalkit", "--evalkit-candidate", "cand", "--evalkit-candidate", "cnad")
     assert typo.ret == pytest.ExitCode.USAGE_ERROR
@@ -144,7 +137,7 @@ def test_a_candidate_no_selected_suite_lists_is_a_usage_error(
             'live (did you mean "cand"?)*'
         ]
     )
-    assert "Traceback" not in typo.stderr.str() and not (project / ".evalkit").exists()
+    assert "Traceback" not in typo.stderr.str() and not (plugin_project / ".evalkit").exists()
     # a candidate of the config, but not of the one suite asked for: nothing would run
     other = run(pytester, "--evalkit-suite", "paid", "--evalkit-candidate", "cand")
     assert other.ret == pytest.ExitCode.USAGE_ERROR
@@ -159,7 +152,7 @@ def test_a_candidate_no_selected_suite_lists_is_a_usage_error(
 
 
 def test_report_says_which_suites_it_lacks_and_gates_point_to_it(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     alone = run(pytester, "--evalkit-suite", "paid", "--evalkit-report", "alone.html")
     alone.stdout.fnmatch_lines(
@@ -168,7 +161,7 @@ def test_report_says_which_suites_it_lacks_and_gates_point_to_it(
             "report: not written to alone.html: no suite compared two runs this session",
         ]
     )
-    assert not (project / "alone.html").exists()
+    assert not (plugin_project / "alone.html").exists()
     both = run(pytester, "--evalkit", "--evalkit-report", "both.html")
     both.stdout.fnmatch_lines(
         [
@@ -179,13 +172,13 @@ def test_report_says_which_suites_it_lacks_and_gates_point_to_it(
             "report: *both.html",
         ]
     )
-    assert (project / "both.html").is_file()
+    assert (plugin_project / "both.html").is_file()
 
 
 def test_summary_and_report_say_a_comparison_is_partial(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    stored_run(project, "sel", "base", "q[1-4]")
+    stored_run(plugin_project, "sel", "base", "q[1-4]")
     qa = ["--evalkit-suite", "qa", "--evalkit-candidate", "cand", "--evalkit-baseline", "sel"]
     refused = run(pytester, *qa, "--evalkit-report", "no.html")
     refused.stdout.fnmatch_lines(
@@ -208,17 +201,17 @@ def test_summary_and_report_say_a_comparison_is_partial(
         ]
     )
     for name in ("no.html", "r.html"):  # the report says it too, whether gated or not
-        assert "partial 4/6" in (project / name).read_text(encoding="utf-8")
-    stored_run(project, "full", "base")
+        assert "partial 4/6" in (plugin_project / name).read_text(encoding="utf-8")
+    stored_run(plugin_project, "full", "base")
     whole = run(pytester, *qa[:-1], "full", "--evalkit-report", "w.html")
     assert "partial 4/6" not in whole.stdout.str()  # (the rootdir is named after the test)
-    assert "partial 4/6" not in (project / "w.html").read_text(encoding="utf-8")
+    assert "partial 4/6" not in (plugin_project / "w.html").read_text(encoding="utf-8")
 
 
 def test_no_evalkit_summary_when_nothing_was_evaluated(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    (project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(CONFIG + "\nx = = 1\n", encoding="utf-8")
     broken = run(pytester, "--evalkit")
     assert broken.ret == pytest.ExitCode.INTERRUPTED
     assert "= evalkit =" not in broken.stdout.str() and "provider spend" not in broken.stdout.str()
@@ -228,7 +221,7 @@ def test_no_evalkit_summary_when_nothing_was_evaluated(
     asked.stdout.fnmatch_lines(
         ["*= evalkit =*", "report: not written to r.html: nothing was evaluated this session"]
     )
-    (project / "evalkit.toml").write_text(CONFIG, encoding="utf-8")
+    (plugin_project / "evalkit.toml").write_text(CONFIG, encoding="utf-8")
     listed = run(pytester, "--evalkit", "--collect-only", "-q")
     assert "= evalkit =" not in listed.stdout.str()
 
@@ -237,7 +230,7 @@ def test_no_evalkit_summary_when_nothing_was_evaluated(
 
 
 def test_xdist_workers_share_answers_and_the_report(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     pytest.importorskip("xdist")
     result = pytester.runpytest_subprocess(
@@ -258,18 +251,22 @@ def test_xdist_workers_share_answers_and_the_report(
     )
     # paid: gate + runs + 6 cases; qa: 2 gates + runs + 6 cases (q5, q6 regress, max_drop fails)
     result.assert_outcomes(passed=14, failed=3)
-    log = calls(project)
+    log = calls(plugin_project)
     assert sorted(log) == [f"q{i}" for i in range(1, 7)], log  # never twice, across workers
-    ran_paid = {p.parent.name.rsplit("-", 1)[-1] for p in project.glob(".evalkit/runs/*/paid-*")}
+    ran_paid = {
+        p.parent.name.rsplit("-", 1)[-1] for p in plugin_project.glob(".evalkit/runs/*/paid-*")
+    }
     assert ran_paid == {"gw0", "gw1"}  # both workers ran the paying suite, sharing its answers
-    html = (project / "r.html").read_text(encoding="utf-8")
+    html = (plugin_project / "r.html").read_text(encoding="utf-8")
     assert "cand" in html and "base" in html  # from whichever worker compared them
 
 
-def test_xdist_workers_say_a_gate_is_partial(pytester: pytest.Pytester, project: Path) -> None:
+def test_xdist_workers_say_a_gate_is_partial(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
     """The partial status and note cross from the workers to the controller's output."""
     pytest.importorskip("xdist")
-    stored_run(project, "sel", "base", "q[1-4]")
+    stored_run(plugin_project, "sel", "base", "q[1-4]")
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "-n", "2", "-v", "--evalkit-suite", "qa",
         "--evalkit-candidate", "cand", "--evalkit-baseline", "sel", "--evalkit-allow-partial",

@@ -7,35 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import calls, make_project, run, stored_run
-
-pytest_plugins = ["pytester"]
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> Path:
-    return make_project(pytester.path)
-
+from tests.helpers.pytest_project import calls, run, stored_run
 
 # ---------------------------------------------------------------- modes and cost
 
 
 def test_replay_never_calls_record_does_then_replay_serves(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     replay = run(pytester, "--evalkit-suite", "paid")
-    assert calls(project) == []
+    assert calls(plugin_project) == []
     replay.assert_outcomes(failed=2)
     replay.stdout.fnmatch_lines(
         ["*answers missing in --evalkit-mode replay", "*live: 6 answers not recorded: q1, q2*"]
     )
     run(pytester, "--evalkit-suite", "paid", "--evalkit-mode", "record").assert_outcomes(passed=2)
-    assert sorted(calls(project)) == [f"q{i}" for i in range(1, 7)]
+    assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
     run(pytester, "--evalkit-suite", "paid").assert_outcomes(passed=2)
-    assert len(calls(project)) == 6  # served from the recordings, no new call
+    assert len(calls(plugin_project)) == 6  # served from the recordings, no new call
 
 
-def test_max_cost_stops_requests_and_says_so(pytester: pytest.Pytester, project: Path) -> None:
+def test_max_cost_stops_requests_and_says_so(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
     # each call costs 10 tokens x $1000/M = $0.01; the cap allows two
     result = run(
         pytester,
@@ -46,7 +40,7 @@ def test_max_cost_stops_requests_and_says_so(pytester: pytest.Pytester, project:
         "--evalkit-max-cost",
         "0.02",
     )
-    assert len(calls(project)) == 2
+    assert len(calls(plugin_project)) == 2
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
@@ -63,11 +57,11 @@ PAID = ["--evalkit-suite", "paid", "--evalkit-baseline", "sel"]
 
 
 def test_a_partial_stored_baseline_is_refused_before_any_provider_call(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     """The gates would refuse the comparison after the run: in a mode that calls providers it
     is refused before, with the same message, and nothing is paid for."""
-    stored_run(project, "sel", "base", "q[1-4]", suite="paid")
+    stored_run(plugin_project, "sel", "base", "q[1-4]", suite="paid")
     for mode in ("record", "refresh", "live"):
         refused = run(pytester, *PAID, "--evalkit-mode", mode)
         refused.assert_outcomes(failed=2)  # the gate and runs: nothing ran
@@ -80,23 +74,23 @@ def test_a_partial_stored_baseline_is_refused_before_any_provider_call(
                 "*evalkit suite 'paid' not run: *partial 4/6*",
             ]
         )
-        assert calls(project) == [], mode
-        assert not list(project.glob(".evalkit/runs/*/paid-*"))
+        assert calls(plugin_project) == [], mode
+        assert not list(plugin_project.glob(".evalkit/runs/*/paid-*"))
     allowed = run(pytester, *PAID, "--evalkit-mode", "record", "--evalkit-allow-partial", "-v")
     allowed.assert_outcomes(passed=2)
     allowed.stdout.fnmatch_lines(["*paid::exact_match.pass_rate[[]live[]] PASSED (partial 4/6)*"])
-    assert sorted(calls(project)) == [f"q{i}" for i in range(1, 7)]
+    assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
 
 
 def test_a_stored_baseline_of_another_eval_set_version_is_refused_before_any_call(
-    pytester: pytest.Pytester, project: Path
+    pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    stored_run(project, "sel", "base", suite="paid")
-    with (project / "qa.jsonl").open("a") as fh:  # the eval set grew since the baseline ran
+    stored_run(plugin_project, "sel", "base", suite="paid")
+    with (plugin_project / "qa.jsonl").open("a") as fh:  # the eval set grew since the baseline ran
         fh.write('{"id": "q7", "input": "question 7", "expected": "answer 7"}\n')
     refused = run(pytester, *PAID, "--evalkit-mode", "record")
     refused.assert_outcomes(failed=2)
     refused.stdout.fnmatch_lines(
         ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"]
     )
-    assert calls(project) == []
+    assert calls(plugin_project) == []
