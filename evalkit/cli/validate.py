@@ -1,4 +1,11 @@
-"""``evalkit validate``: check eval sets and configs, print every problem, exit 2 on any."""
+"""``evalkit validate``: check eval sets and configs, print every problem, exit 2 on any.
+
+Every problem in one run: a config is read with :func:`~evalkit.config.collect_config`, which
+returns its loadable parts beside its problems, so a broken candidate or suite is reported (at
+its line, :mod:`evalkit.validate_lines`) while the other suites, their eval sets, templates and
+scorers are still checked. The other commands keep :func:`~evalkit.config.load_config`, which
+stops at a config error.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +26,9 @@ def add_parser(sub: Any) -> None:
         help="check eval sets and configs; exit 2 on any problem",
         description="Validate JSONL eval sets and evalkit configs. With a config, also check "
         "that every suite's dataset loads, every candidate's templates render for every case "
-        "and every scorer exists and finds the case fields it needs.",
+        "and every scorer exists and finds the case fields it needs. A config error does not "
+        "stop the check: every problem of the project is listed in one run, with its file and "
+        "line, config key or case id.",
     )
     p.add_argument(
         "paths",
