@@ -103,9 +103,9 @@ def test_conversions_that_are_not_exact_are_not_made(claim: str, passage: str) -
 
 
 def test_a_spelled_quantity_that_differs_is_still_unsupported() -> None:
-    # spelled numbers in a claim are left to the word checks, as before units converted
+    # a passage that states the quantity otherwise contradicts it, as it would "3 weeks"
     assert reason("You have three weeks to return it.", "Returns are accepted within 14 days.") == (
-        "no support: 3, week not in passage p"
+        "number mismatch: three weeks not in passage p"
     )
     assert reason("The call takes half an hour.", "The call takes 45 minutes.")
     assert reason("Rates are charged twice a day.", "Rates are charged every 24 hours.")

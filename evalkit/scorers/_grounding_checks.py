@@ -101,11 +101,14 @@ def mismatch(
     """
     pid = index.passages[i].id
     excused: set[str] = set()
+    contradicted: Mention | None = None
     for q in view.spelled:
-        if not all(has_number(index.numbers[i], k) for k in q.keys) and _converted(
-            q, i, index, region
-        ):
+        if all(has_number(index.numbers[i], k) for k in q.keys):
+            continue
+        if _converted(q, i, index, region):
             excused |= _quantity_stems(q)
+        elif contradicted is None and _stated_otherwise(q, i, index, view.given):
+            contradicted = q
     for m in view.numbers:
         if all(has_number(index.numbers[i], k) for k in m.keys):
             continue
@@ -118,6 +121,8 @@ def mismatch(
             excused.update(m.keys)
             continue
         return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}", excused
+    if contradicted is not None:
+        return f"number mismatch: {contradicted.text.strip()} not in passage {pid}", excused
     for e in view.entities:
         if all(
             key in index.words[i] or has_stem(stem(key), index.stems[i], index.prefixes[i])
@@ -147,6 +152,35 @@ def _converted(m: Mention, i: int, index: PassageIndex, region: tuple[int, int])
         for j in range(region[0], min(region[1], len(numbers)))
         for k in m.measures
     )
+
+
+def _stated_otherwise(q: Mention, i: int, index: PassageIndex, given: Given) -> bool:
+    """Whether passage ``i`` states a quantity of the kind of the claim's spelled quantity
+    ``q`` ("five days", "two weeks", "half an hour") that it lacks: a number of its unit ("10
+    days"; a business day is of a day's kind) or on its scale ("2 weeks" for "five days").
+    Then "five days" contradicts the passage as "5 days" does, and fails as hard; with
+    nothing of its kind stated it stays for the word checks, since a spelled count may be
+    the writer's loose wording. An article's "a week" and "one day" or "one-year" stay soft
+    ("in a week or so", "one day he left": like ``one`` in
+    :data:`~evalkit.scorers._grounding_numbers.NUMBER_WORDS`, it rarely counts), as does a
+    quantity the user wrote in the request."""
+    if q.text.replace("-", " ").split(None, 1)[0] in ("a", "an", "one") or all(
+        has_number(given.numbers, k) for k in q.keys
+    ):
+        return False
+    unit = q.keys[-1].partition("@")[2]
+    kinds = _DAY_KINDS if unit in _DAY_KINDS else (unit,)
+    scales = tuple(k[: k.index(":") + 1] for k in q.measures)
+    for k in index.numbers[i]:
+        at = k.find("@")
+        if at > 0 and k[at + 1 :] in kinds:
+            return True
+        if at == 0 and scales and k.startswith(scales):
+            return True
+    return bool(scales) and any(k.startswith(scales) for k in _spelled(i, index))
+
+
+_DAY_KINDS = ("day", "bday")
 
 
 def _quantity_stems(m: Mention) -> frozenset[str]:
