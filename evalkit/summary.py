@@ -17,6 +17,7 @@ from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
 from evalkit.gates import fmt
 
 __all__ = [
+    "cost_measured",
     "headline",
     "markdown_summary",
     "terminal_summary",
@@ -183,6 +184,26 @@ def unpriced_note(cmp: Comparison) -> str:
     return f"cost unknown: {' and '.join(parts)}; add [prices] entries"
 
 
+def cost_measured(cmp: Comparison) -> bool:
+    """Whether the comparison's suite looks at cost: a ``cost`` scorer or a gate on ``cost.*``.
+
+    Only then does the summary print :func:`unpriced_note` as a line of its own: a suite that
+    scores refusals of recorded models would otherwise end every comparison with "add [prices]
+    entries" for models nobody meant to price. The unknown value still reads ``n/a`` marked
+    ``unpriced`` in its row (never 0), and the report keeps the full note."""
+    return any(s.name == "cost" for s in cmp.overall.scorers) or any(
+        r.metric.startswith("cost.") for r in cmp.verdict.results
+    )
+
+
+def _unpriced_mark(d: Delta, sl: SliceComparison) -> str:
+    """``unpriced`` for a ``cost.*`` row left unknown by unpriced records, else ``""``."""
+    unknown = (d.baseline is None and sl.baseline_run.cost_unknown) or (
+        d.candidate is None and sl.candidate_run.cost_unknown
+    )
+    return "unpriced" if d.metric.startswith("cost.") and unknown else ""
+
+
 def _flaky(cmp: Comparison) -> tuple[int, int]:
     rows = [r for r in cmp.cases if r.baseline and r.candidate]
     return (
@@ -221,7 +242,7 @@ def terminal_summary(
         ]
         for r in cmp.verdict.results:
             lines.append(f"  {r.status.upper():4}  {r.reason}")
-    lines += ["", _table_text(headline(cmp.overall)), _LEGEND]
+    lines += ["", _table_text(headline(cmp.overall), cmp.overall), _LEGEND]
     fb, fc = _flaky(cmp)
     lines += [
         "",
@@ -231,7 +252,7 @@ def terminal_summary(
     ]
     if estimated_note(cmp.overall):
         lines.append(f"note: {estimated_note(cmp.overall)}")
-    if unpriced_note(cmp):
+    if cost_measured(cmp) and unpriced_note(cmp):
         lines.append(f"note: {unpriced_note(cmp)}")
     for sl in cmp.tags:
         lines.append(f"  [{_one_line(sl.tag, 40)}] {sl.cases} case(s): {_counts(sl)}")
@@ -246,7 +267,7 @@ def terminal_summary(
     return "\n".join(lines) + "\n"
 
 
-def _table_text(rows: Sequence[Delta]) -> str:
+def _table_text(rows: Sequence[Delta], sl: SliceComparison) -> str:
     head = ("metric", "baseline", "candidate", "delta", "95% CI of delta", "p", "")
     body = [
         (
@@ -256,7 +277,7 @@ def _table_text(rows: Sequence[Delta]) -> str:
             _signed(m.delta),
             _ci(m),
             _p(m.p_value),
-            _flag(m),
+            _flag(m) or _unpriced_mark(m, sl),
         )
         for m in rows
     ]
@@ -308,7 +329,7 @@ def markdown_summary(
         "|---|---:|---:|---:|---:|---:|",
     ]
     for m in headline(cmp.overall):
-        flag = _flag(m)
+        flag = _flag(m) or _unpriced_mark(m, cmp.overall)
         delta = _signed(m.delta) + (f" ({flag})" if flag else "")
         lines.append(
             f"| {_md(m.metric)} | {fmt(m.baseline)} | {fmt(m.candidate)} | {delta} | "
@@ -320,7 +341,11 @@ def markdown_summary(
         "",
         f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."
         + (f" Note: {estimated_note(cmp.overall)}." if estimated_note(cmp.overall) else "")
-        + (f" Note: {_md(unpriced_note(cmp), 600)}." if unpriced_note(cmp) else ""),
+        + (
+            f" Note: {_md(unpriced_note(cmp), 600)}."
+            if cost_measured(cmp) and unpriced_note(cmp)
+            else ""
+        ),
     ]
     worst = worst_regressions(cmp, max_regressions)
     if worst:

@@ -10,7 +10,12 @@ import pytest
 from evalkit.compare import Comparison, compare
 from evalkit.config import Gate
 from evalkit.records import Run, read_run
-from evalkit.summary import markdown_summary, terminal_summary, worst_regressions
+from evalkit.summary import (
+    cost_measured,
+    markdown_summary,
+    terminal_summary,
+    worst_regressions,
+)
 from tests.helpers.runs import candidate_dict, make_record, make_run
 from tests.helpers.unpriced import unpriced_comparison
 
@@ -105,6 +110,10 @@ def test_estimated_usage_is_marked_in_every_view(tmp_path: Path) -> None:
     assert again.cases[0].candidate is not None and again.cases[0].candidate.usage_estimated
 
 
+COST_GATE = Gate(metric="cost.per_case", max_rise_pct=10)
+"""A gate that makes a comparison look at cost (as a ``cost`` scorer in the suite would)."""
+
+
 @pytest.fixture
 def unpriced(tmp_path: Path) -> Comparison:
     """Baseline fully priced; the candidate's odd cases on a model without a price."""
@@ -116,21 +125,36 @@ def test_unpriced_records_are_named_in_both_summaries(unpriced: Comparison) -> N
         "cost unknown: candidate 5 of 10 answered records unpriced (model 'acme-chat-9'); "
         "add [prices] entries"
     )
-    text = terminal_summary(unpriced)
+    gated = compare(*unpriced_runs_of(unpriced), gates=[COST_GATE])
+    text = terminal_summary(gated)
     assert f"note: {note}" in text
-    # No interval or p beside the unknown value: the row ends at the delta column.
+    # No interval or p beside the unknown value: the row ends with why it is unknown.
     row = next(x for x in text.splitlines() if x.startswith("cost.per_case"))
-    assert row.split()[1:] == ["0.01", "n/a", "n/a"], row
-    md = markdown_summary(unpriced)
+    assert row.split()[1:] == ["0.01", "n/a", "n/a", "unpriced"], row
+    md = markdown_summary(gated)
     assert "cost unknown: candidate 5 of 10 answered records unpriced (model 'acme-chat-9')" in md
     assert "add \\[prices\\] entries" in md
-    assert "| cost.per\\_case | 0.01 | n/a | n/a |  |  |" in md
+    assert "| cost.per\\_case | 0.01 | n/a | n/a (unpriced) |  |  |" in md
     # Both sides unknown: each is named; a fully priced comparison has no such note.
-    both = compare(*reversed(unpriced_runs_of(unpriced)))
+    both = compare(*reversed(unpriced_runs_of(unpriced)), gates=[COST_GATE])
     assert "cost unknown: baseline 5 of 10" in terminal_summary(both)
     priced = unpriced_runs_of(unpriced)[0]
-    assert "cost unknown" not in terminal_summary(compare(priced, priced))
-    assert "cost unknown" not in markdown_summary(compare(priced, priced))
+    assert "cost unknown" not in terminal_summary(compare(priced, priced, gates=[COST_GATE]))
+    assert "cost unknown" not in markdown_summary(compare(priced, priced, gates=[COST_GATE]))
+
+
+def test_unpriced_note_only_where_the_suite_looks_at_cost(unpriced: Comparison) -> None:
+    # Scorers "acc" only and no cost gate: one note per comparison telling the user to price
+    # models nobody meant to price is noise (the demo's replayed suites). The unknown value
+    # is still n/a, marked unpriced, never 0; a cost gate brings the note back.
+    assert not cost_measured(unpriced)
+    text = terminal_summary(unpriced)
+    assert "cost unknown" not in text and "[prices]" not in text
+    row = next(x for x in text.splitlines() if x.startswith("cost.per_case"))
+    assert row.split()[1:] == ["0.01", "n/a", "n/a", "unpriced"], row
+    md = markdown_summary(unpriced)
+    assert "cost unknown" not in md and "| n/a | n/a (unpriced) |" in md
+    assert cost_measured(compare(*unpriced_runs_of(unpriced), gates=[COST_GATE]))
 
 
 def unpriced_runs_of(cmp: Comparison) -> tuple[Run, Run]:
@@ -146,9 +170,9 @@ def test_unpriced_note_keeps_what_to_do_whatever_the_model_name(tmp_path: Path) 
     b = make_run(tmp_path / "b", [make_record(f"c{i}", {"acc": True}) for i in range(2)])
     cand = [make_record(f"c{i}", {"acc": True}, cost=None, model=odd) for i in range(2)]
     c = make_run(tmp_path / "c", cand, candidate=candidate_dict("cand"))
-    text = terminal_summary(compare(b, c))
+    text = terminal_summary(compare(b, c, gates=[COST_GATE]))
     note = next(x for x in text.splitlines() if x.startswith("note: cost unknown"))
     assert note.endswith("…'); add [prices] entries") and "candidate 2 of 2" in note
     assert len(note) < 200
-    md = markdown_summary(compare(b, c))
+    md = markdown_summary(compare(b, c, gates=[COST_GATE]))
     assert "add \\[prices\\] entries." in md
