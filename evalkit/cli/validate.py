@@ -1,9 +1,9 @@
 """``evalkit validate``: check eval sets and configs, print every problem, exit 2 on any.
 
 Every problem in one run: a config is read with :func:`~evalkit.config.collect_config`, which
-returns its loadable parts beside its problems, so a broken candidate or suite is reported (at
-its line, :mod:`evalkit.validate_lines`) while the other suites, their eval sets, templates and
-scorers are still checked. The other commands keep :func:`~evalkit.config.load_config`, which
+returns its loadable parts beside its problems, so a broken candidate or suite is reported
+(at its line, :mod:`evalkit.cli._validate_lines`) while the other suites, their eval sets,
+templates and scorers are still checked. The other commands keep :func:`~evalkit.config.load_config`, which
 stops at a config error.
 """
 
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from evalkit.cli._validate_lines import with_lines
 from evalkit.errors import ConfigError, DatasetError, EvalkitError, InputError, Problem
-from evalkit.validate_lines import with_lines
 
 MAX_RENDER_PROBLEMS = 20
 

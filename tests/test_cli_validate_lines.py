@@ -1,12 +1,12 @@
-"""``evalkit.validate_lines``: a config problem's ``[table] key`` found as a line number,
+"""``evalkit.cli._validate_lines``: a config problem's ``[table] key`` found as a line number,
 and left as it was where the file does not tell."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from evalkit.cli._validate_lines import ConfigLines, with_lines
 from evalkit.errors import Problem
-from evalkit.validate_lines import ConfigLines, with_lines
 
 TEXT = '''\
 runs_dir = "x"

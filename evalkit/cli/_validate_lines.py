@@ -6,6 +6,8 @@ editor jumps to it, as for an eval set's lines. This module finds the line by re
 file's table headers and key lines; where it cannot tell (a key set in an inline table, a
 dotted key at the top), the problem keeps the location it had, so a guess is never printed.
 Only the location changes; the message stays the one every other command prints.
+
+A helper of ``evalkit validate``, not a subcommand (:data:`evalkit.cli.COMMANDS` names those).
 """
 
 from __future__ import annotations
