@@ -169,7 +169,8 @@ def parse_suite(
     With ``partial`` (``evalkit validate``), a suite with problems still gives what of it is
     valid, so its eval set and scorers are checked in the same run: its dataset path (even a
     missing one), the declared candidates it names, its scorers before the first faulty entry
-    and its valid gates; other fields take their defaults. None only when it is not a table or names no dataset.
+    and its valid gates; other fields take their defaults. None only when it is not a table
+    or names no dataset.
     """
     if not isinstance(body, Mapping):
         problems.append(Problem(where, "must be a table"))

@@ -3,8 +3,8 @@
 Every problem in one run: a config is read with :func:`~evalkit.config.collect_config`, which
 returns its loadable parts beside its problems, so a broken candidate or suite is reported
 (at its line, :mod:`evalkit.cli._validate_lines`) while the other suites, their eval sets,
-templates and scorers are still checked. The other commands keep :func:`~evalkit.config.load_config`, which
-stops at a config error.
+templates and scorers are still checked. The other commands keep
+:func:`~evalkit.config.load_config`, which stops at a config error.
 """
 
 from __future__ import annotations
