@@ -2,6 +2,8 @@
 
 - :func:`candidate_problems`: ``--evalkit-candidate`` names no selected suite lists (a usage
   error, else every suite would skip and CI would pass on nothing).
+- :func:`baseline_problem`: ``--evalkit-baseline`` holds no run for any selected suite (a
+  usage error, else every suite would quietly run its baseline candidate instead).
 - :func:`partial_of`: how a comparison covers part of the eval set, once it is made.
 - :func:`refusal_of`: why a comparison with a stored baseline will be refused, read from the
   baseline's manifest and the eval set before any candidate runs, so that a mode that pays
@@ -23,7 +25,14 @@ if TYPE_CHECKING:
     from evalkit.comparison import Comparison
     from evalkit.config import Project
 
-__all__ = ["ALLOW_PARTIAL", "Refusal", "candidate_problems", "partial_of", "refusal_of"]
+__all__ = [
+    "ALLOW_PARTIAL",
+    "Refusal",
+    "baseline_problem",
+    "candidate_problems",
+    "partial_of",
+    "refusal_of",
+]
 
 ALLOW_PARTIAL = (
     "pass --evalkit-allow-partial to gate the compared cases, or compare with a baseline run "
@@ -130,4 +139,37 @@ def refusal_of(stored: Path, dataset: Path, allow_partial: bool) -> Refusal | No
         base,
         f"compared {sel.selected} of {sel.of} cases: the baseline run selected {sel.flags()}",
         ratio=f"{sel.selected}/{sel.of}",
+    )
+
+
+def baseline_problem(root: Path, suites: Sequence[str]) -> str | None:
+    """Why ``--evalkit-baseline ROOT`` applies to none of the selected ``suites``, or None.
+
+    ROOT is used as :meth:`~evalkit.pytest_runner.SuiteRunner.baseline_for` reads it: a run
+    directory (for the suite it was run for, or every suite) or a folder of ``<suite>/`` run
+    directories. When it fits no selected suite, every suite would quietly run its baseline
+    candidate instead (paying for it in a mode that calls providers) and the promotion gates
+    would judge against that: an empty artifact folder or a run of another suite in CI.
+    """
+    from evalkit.records import MANIFEST
+
+    listed = ", ".join(suites)
+    if (root / MANIFEST).is_file():
+        try:
+            made_for = json.loads((root / MANIFEST).read_text(encoding="utf-8")).get("suite")
+        except (OSError, ValueError, AttributeError):
+            return None  # reading the run says what is wrong with it
+        if made_for is None or made_for in suites:
+            return None
+        return (
+            f"--evalkit-baseline {root}: a run of suite {made_for!r}, which is not selected "
+            f"(suites: {listed}); pass a run of one of them, or a folder with one run "
+            "directory per suite"
+        )
+    if any((root / s / MANIFEST).is_file() for s in suites):
+        return None
+    return (
+        f"--evalkit-baseline {root}: holds no baseline run for the suites selected ({listed}): "
+        f"it has no {MANIFEST} (not a run directory) and no <suite>/{MANIFEST}; pass a run "
+        "directory, or a folder with one per suite"
     )

@@ -14,12 +14,13 @@ State lives in ``config.stash``. Usage and options: ``docs/pytest.md``.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from evalkit.pytest_summary import finish, keep_worker, summarize
 
 if TYPE_CHECKING:
     from evalkit.pytest_fixture import EvalkitFixture
@@ -30,8 +31,6 @@ __all__ = ["evalkit", "mark_collected", "mark_partial", "runner_of"]
 _SETTINGS = pytest.StashKey[Any]()
 _RUNNER = pytest.StashKey[Any]()
 _COLLECTED = pytest.StashKey[bool]()
-_FROM_WORKERS = pytest.StashKey[list[dict[str, Any]]]()
-_REPORT_NOTE = pytest.StashKey[str]()
 _PARTIAL = pytest.StashKey[str]()
 
 _MODES = ("replay", "record", "refresh", "live")
@@ -107,6 +106,11 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(
             f"--evalkit-baseline {opt.evalkit_baseline}: no such folder; pass a run directory "
             "(or a folder with one per suite)"
+        )
+    if opt.evalkit_config and not Path(opt.evalkit_config).is_file():
+        raise pytest.UsageError(
+            f"--evalkit-config {opt.evalkit_config}: no such file; pass the path of an "
+            "evalkit.toml (or of a pyproject.toml with [tool.evalkit])"
         )
     workerinput = getattr(config, "workerinput", None)  # set by pytest-xdist on its workers
     from evalkit.pytest_runner import Settings
@@ -191,14 +195,19 @@ def _config_path(config: pytest.Config) -> Path | None:
 
 @pytest.hookimpl(tryfirst=True)  # on pytest-xdist's controller too, which collects nothing
 def pytest_collection(session: pytest.Session) -> None:
-    """``--evalkit-candidate`` names that no selected suite lists are a usage error, before
-    anything is collected: else every suite would be skipped and CI would pass on nothing."""
+    """Usage errors found before anything is collected: no config for ``--evalkit``,
+    ``--evalkit-candidate`` names that no selected suite lists, an ``--evalkit-baseline`` that
+    holds a run for none of them. Each would otherwise make CI pass, or pay, on something
+    other than what was asked: every suite skipped, or run against its baseline candidate."""
     settings = session.config.stash[_SETTINGS]
-    if not settings.candidates:
+    if not (settings.candidates or settings.collect or settings.baseline):
         return
     path = _config_file(session.config)
     if path is None:
-        return  # said by collection ("no evalkit.toml ...")
+        _no_config(session.config)
+        return
+    if not (settings.candidates or settings.baseline):
+        return
     from evalkit.config import load_config
     from evalkit.errors import EvalkitError
 
@@ -207,6 +216,25 @@ def pytest_collection(session: pytest.Session) -> None:
     except EvalkitError:
         return  # the config's collection error says what is wrong with it
     _check_candidates(project, settings)
+    suites = [s for s in (settings.suites or project.suites) if s in project.suites]
+    if settings.baseline and suites:
+        from evalkit.pytest_checks import baseline_problem
+
+        problem = baseline_problem(Path(settings.baseline), suites)
+        if problem is not None:
+            raise pytest.UsageError(problem)
+
+
+def _no_config(config: pytest.Config) -> None:
+    """``--evalkit`` with no config to use is a usage error before collection: under
+    pytest-xdist the controller collects nothing, and a worker's usage error was lost (the
+    session ended "no tests ran", exit 5, without saying why). A config file given as an
+    argument (``pytest path/evalkit.toml``) is found by collection instead."""
+    if not config.stash[_SETTINGS].collect:
+        return
+    if any(Path(str(a).split("::")[0]).name == "evalkit.toml" for a in config.args):
+        return
+    _config_path(config)  # raises the UsageError saying where it looked
 
 
 def _check_candidates(project: Any, settings: Any) -> None:
@@ -310,81 +338,14 @@ def evalkit(request: pytest.FixtureRequest) -> EvalkitFixture:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
-    runner = config.stash.get(_RUNNER, None)
-    workeroutput = getattr(config, "workeroutput", None)  # pytest-xdist worker
-    if workeroutput is not None:
-        if runner is not None:
-            workeroutput["evalkit"] = json.dumps(
-                {
-                    "comparisons": [c.to_dict() for c in runner.comparisons()],
-                    "spent": runner.spent,
-                    "notes": runner.notes,
-                    "evaluated": runner.evaluated,
-                }
-            )
-        return
-    report = config.stash[_SETTINGS].report
-    if report is None:
-        return
-    from evalkit.comparison import Comparison
-
-    comparisons = list(runner.comparisons()) if runner is not None else []
-    for part in config.stash.get(_FROM_WORKERS, []):
-        comparisons += [Comparison.from_dict(d) for d in part["comparisons"]]
-    unique = {
-        (c.baseline.candidate, c.candidate.candidate, c.candidate.dataset_version): c
-        for c in comparisons
-    }
-    if unique:
-        from evalkit.report import write_report
-
-        write_report(list(unique.values()), report, title="evalkit: pytest")
-    elif runner is not None or config.stash.get(_FROM_WORKERS, []):
-        why = "no suite compared two runs" if _evaluated(config) else "nothing was evaluated"
-        config.stash[_REPORT_NOTE] = f"report: not written to {report}: {why} this session"
-
-
-def _evaluated(config: pytest.Config) -> bool:
-    """Whether this process or an xdist worker evaluated anything (a collection error, or
-    ``--collect-only``, leaves the runner created but unused)."""
-    runner = config.stash.get(_RUNNER, None)
-    parts = config.stash.get(_FROM_WORKERS, [])
-    return (runner is not None and runner.evaluated) or any(p.get("evaluated", True) for p in parts)
+    finish(config, config.stash.get(_RUNNER, None), config.stash[_SETTINGS])
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """pytest-xdist controller: keep what a finished worker ran, for the report and summary."""
-    raw = getattr(node, "workeroutput", {}).get("evalkit")
-    if raw:
-        config = node.config
-        config.stash.setdefault(_FROM_WORKERS, []).append(json.loads(raw))
+    keep_worker(node)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    runner = config.stash.get(_RUNNER, None)
-    parts = config.stash.get(_FROM_WORKERS, [])
-    if runner is None and not parts:
-        return
-    if not _evaluated(config):  # a spend of $0 would read as if the suites had run
-        if _REPORT_NOTE in config.stash:  # the one thing to say: where the report is not
-            terminalreporter.section("evalkit")
-            terminalreporter.write_line(config.stash[_REPORT_NOTE])
-        return
-    settings = config.stash[_SETTINGS]
-    spent = (runner.spent if runner else 0.0) + sum(p["spent"] for p in parts)
-    notes = list(runner.notes if runner else []) + [n for p in parts for n in p["notes"]]
-    notes = list(dict.fromkeys(notes))  # each xdist worker that ran a suite says the same
-    write = terminalreporter.write_line
-    terminalreporter.section("evalkit")
-    cap = settings.max_cost_usd
-    write(
-        f"mode {settings.mode}; provider spend ${spent:.4f}"
-        + (f" of cap ${cap:g}" if cap is not None else "")
-    )
-    for note in notes:
-        write(note)
-    if _REPORT_NOTE in config.stash:
-        write(config.stash[_REPORT_NOTE])
-    elif settings.report and Path(settings.report).is_file():
-        write(f"report: {Path(settings.report).resolve()}")
+    summarize(terminalreporter, config, config.stash.get(_RUNNER, None), config.stash[_SETTINGS])

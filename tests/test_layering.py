@@ -50,6 +50,7 @@ STAGES: list[tuple[str, ...]] = [
         "pytest_items",
         "pytest_suite_items",
         "pytest_checks",
+        "pytest_summary",
         "pytest_runner",
         "pytest_fixture",
         "cli",

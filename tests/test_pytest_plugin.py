@@ -79,6 +79,39 @@ def test_no_config_found_names_the_pytest_option(pytester: pytest.Pytester) -> N
     result.stderr.fnmatch_lines(["*no evalkit.toml*pass --evalkit-config PATH"])
 
 
+def test_a_missing_evalkit_config_names_the_pytest_option(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    result = run(pytester, "--evalkit", "--evalkit-config", "nope.toml")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--evalkit-config nope.toml: no such file; pass the path*"])
+    assert "--config" not in result.stderr.str().replace("--evalkit-config", "")
+
+
+def test_a_baseline_folder_with_no_run_for_the_selected_suites_is_a_usage_error(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    """Else every suite would run its baseline candidate instead, paying for it in record
+    mode, and the promotion gates would judge against that."""
+    (plugin_project / "empty").mkdir()
+    empty = run(pytester, "--evalkit", "--evalkit-baseline", "empty", "--evalkit-mode", "record")
+    assert empty.ret == pytest.ExitCode.USAGE_ERROR
+    empty.stderr.fnmatch_lines(
+        ["*--evalkit-baseline empty: holds no baseline run for the suites selected (qa, paid)*"]
+    )
+    stored_run(plugin_project, "of_qa", "base")
+    other = run(pytester, "--evalkit-suite", "paid", "--evalkit-baseline", "of_qa")
+    assert other.ret == pytest.ExitCode.USAGE_ERROR
+    other.stderr.fnmatch_lines(
+        ["*--evalkit-baseline of_qa: a run of suite 'qa', which is not selected (suites: paid)*"]
+    )
+    assert calls(plugin_project) == [] and not (plugin_project / ".evalkit").exists()
+    (plugin_project / "per_suite").mkdir()
+    (plugin_project / "of_qa").rename(plugin_project / "per_suite" / "qa")
+    fits = run(pytester, "--evalkit-suite", "qa", "--evalkit-baseline", "per_suite")
+    fits.assert_outcomes(passed=4, failed=1)  # base and cand, each against the stored base
+
+
 def test_a_config_above_the_rootdir_gets_a_relative_node_id(
     pytester: pytest.Pytester, plugin_project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -259,6 +292,15 @@ def test_xdist_workers_share_answers_and_the_report(
     assert ran_paid == {"gw0", "gw1"}  # both workers ran the paying suite, sharing its answers
     html = (plugin_project / "r.html").read_text(encoding="utf-8")
     assert "cand" in html and "base" in html  # from whichever worker compared them
+
+
+def test_xdist_without_a_config_says_so(pytester: pytest.Pytester) -> None:
+    """The xdist controller collects nothing: the usage error is raised there, not lost in a
+    worker (which ended the session "no tests ran", exit 5, saying nothing)."""
+    pytest.importorskip("xdist")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2", "--evalkit")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*no evalkit.toml*pass --evalkit-config PATH"])
 
 
 def test_xdist_workers_say_a_gate_is_partial(
