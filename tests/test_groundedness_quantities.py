@@ -181,3 +181,73 @@ def test_a_spelled_quantity_the_passage_does_not_measure_stays_a_soft_check() ->
     for loose in ("within a week", "within one week", "within a one-week window"):
         got = reason(f"Returns are accepted {loose}.", "Returns are accepted within 10 days.")
         assert not got.startswith("number mismatch"), got
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("New customers get 20% off.", "New customers get up to 20% off."),
+        ("Members save $50 on repairs.", "Members save up to $50 on repairs."),
+        ("Members save €50 on repairs.", "Members save as much as €50 on repairs."),
+        ("The refund is 80% of the price.", "The refund is at most 80% of the price."),
+    ],
+)
+def test_a_cap_dropped_from_an_amount_is_an_amount_mismatch(claim: str, passage: str) -> None:
+    assert reason(claim, passage).startswith(("amount mismatch", "number mismatch")), claim
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("New customers get up to 20% off.", "New customers get up to 20% off."),
+        ("New customers get up to 20% off.", "New customers get 20% off."),
+        ("Members save up to $50 on repairs.", "Members save as much as $50 on repairs."),
+        ("The maximum discount is 20%.", "The maximum discount is 20%."),
+        ("The discount is 20% for members.", "The discount is 20% for members."),
+    ],
+)
+def test_a_cap_kept_or_added_is_supported(claim: str, passage: str) -> None:
+    assert run(claim, passage).value == 1.0, claim
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("The Pro plan costs $29 per year.", "The Pro plan costs $29 per month."),
+        ("The Pro plan costs $29/year.", "The Pro plan costs $29/month."),
+        ("The Pro plan costs €29 a year.", "The Pro plan costs 29 EUR per month."),
+        ("The Pro plan costs $29 monthly.", "The Pro plan costs $29 per year."),
+        ("The Pro plan costs $29 per user per year.", "The Pro plan costs $29 per user/month."),
+        ("Late payments accrue 2% per year.", "Late payments accrue 2% per month."),
+    ],
+)
+def test_an_amount_per_another_period_is_a_mismatch(claim: str, passage: str) -> None:
+    assert reason(claim, passage).startswith(("amount mismatch", "number mismatch")), claim
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("The Pro plan costs $29 per month.", "The Pro plan costs $29/month."),
+        ("The Pro plan costs $29 a month.", "The Pro plan costs $29 monthly."),
+        ("The Pro plan costs $29/mo.", "The Pro plan costs $29 per month."),
+        ("The Pro plan costs €29 per month.", "The Pro plan costs 29 EUR a month."),
+        ("The Pro plan costs $29 per user per month.", "The Pro plan costs $29 per seat/month."),
+        ("The Pro plan costs $29 per month.", "The Pro plan costs $29."),
+        ("The Pro plan costs $29.", "The Pro plan costs $29 per month."),
+        ("The Pro plan costs $29 per year.", "The Pro plan costs $29 per month or $29 per year."),
+    ],
+)
+def test_an_amount_per_the_same_or_an_unstated_period_is_supported(
+    claim: str, passage: str
+) -> None:
+    assert run(claim, passage).value == 1.0, claim
+
+
+def test_the_reason_names_the_cap_or_the_period() -> None:
+    assert reason("New customers get 20% off.", "New customers get up to 20% off.") == (
+        "amount mismatch: 20% not in passage p, which says up to 20%"
+    )
+    assert reason("The Pro plan costs $29 per year.", "The Pro plan costs $29 per month.") == (
+        "amount mismatch: $29 per year not in passage p"
+    )

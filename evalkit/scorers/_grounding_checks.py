@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
 from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS
@@ -120,7 +120,7 @@ def mismatch(
         ):
             excused.update(m.keys)
             continue
-        return f"{m.kind} mismatch: {m.text.strip()} not in passage {pid}", excused
+        return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
     if contradicted is not None:
         return f"number mismatch: {contradicted.text.strip()} not in passage {pid}", excused
     for e in view.entities:
@@ -152,6 +152,22 @@ def _converted(m: Mention, i: int, index: PassageIndex, region: tuple[int, int])
         for j in range(region[0], min(region[1], len(numbers)))
         for k in m.measures
     )
+
+
+def _missing(m: Mention, keys: Set[str], pid: str) -> str:
+    """What passage ``pid`` lacks of ``m``, for the reason: "$29 per year not in passage p",
+    "20% not in passage p, which says up to 20%" when it caps the amount, or the mention's
+    text."""
+    text = m.text.strip()
+    for k in m.keys:
+        if has_number(keys, k):
+            continue
+        if "/" in k.partition("@")[2]:  # not a date's "6/8"
+            return f"{text} per {k.rpartition('/')[2]} not in passage {pid}"
+        if "^" + k in keys:
+            return f"{text} not in passage {pid}, which says up to {text}"
+        break
+    return f"{text} not in passage {pid}"
 
 
 def _stated_otherwise(q: Mention, i: int, index: PassageIndex, given: Given) -> bool:

@@ -42,9 +42,11 @@ from evalkit.scorers._grounding_units import (
     _NON_CALENDAR,
     _UNIT_LEADS,
     _UNIT_MODIFIERS,
+    AMOUNT_UNITS,
     UNITS,
     _measures,
     _unit_keys,
+    amount_keys,
     ends_quantity,
     has_number,
     measures,
@@ -214,16 +216,21 @@ def digit_mentions(
             continue
         if dollar or raw.endswith("%") or after in SCALES or after == "percent":
             kind = "amount"
+            end = m.end()
             if after in SCALES:  # "5 million dollars": the unit follows the scale
-                unit = unit or unit_after(folded, folded.index(after, m.end()) + len(after))
+                end = folded.index(after, end) + len(after)
+                unit = unit or unit_after(folded, end)
                 if unscaled is not None:
                     unscaled.update(_unit_keys(canon(value), unit, passage))
                 value *= SCALES[after]
             else:
                 unit = unit or "percent"
-            out.append(
-                Mention(raw, kind, _unit_keys(canon(value), unit, passage), measures(value, unit))
+            written = (
+                amount_keys(folded, m.start(), end, canon(value), unit)
+                if unit in AMOUNT_UNITS
+                else _unit_keys(canon(value), unit, passage)
             )
+            out.append(Mention(raw, kind, written, measures(value, unit)))
         elif month in MONTHS and 1 <= value <= 31 and value == int(value):
             # "March 5" must match a March 5 in the passage, not any 5 (e.g. "5 days"); a
             # year next to a month ("3 March 2025", "March 2025") is a plain number
@@ -240,7 +247,10 @@ def digit_mentions(
                 if not unit and (after in _UNIT_LEADS or after.startswith(("-", "–", "—"))):
                     unit = unit_after(folded, m.end())
             key = canon(value)  # _unit_keys, inlined: this is the hot path of every passage
-            if unit:
+            if unit in AMOUNT_UNITS:  # "€29", "29 EUR per month"
+                written = amount_keys(folded, m.start(), m.end(), key, unit)
+                out.append(Mention(raw, "number", written, measures(value, unit)))
+            elif unit:
                 sized = _measures(value, unit) if unit in UNIT_MEASURES else ()
                 out.append(Mention(raw, "number", (key, f"{key}@{unit}"), sized))
             else:

@@ -18,7 +18,15 @@ from collections.abc import Set
 
 from evalkit.scorers._grounding_lexicon import STOPWORDS, UNIT_MEASURES, UNIT_WORDS, wordset
 
-__all__ = ["UNITS", "ends_quantity", "has_number", "measures", "unit_after"]
+__all__ = [
+    "AMOUNT_UNITS",
+    "UNITS",
+    "amount_keys",
+    "ends_quantity",
+    "has_number",
+    "measures",
+    "unit_after",
+]
 
 UNITS = {w: unit for unit, ws in UNIT_WORDS.items() for w in ws.split()}
 """A unit written after (or, for a currency, before) a number, as the unit it names: ``yrs``
@@ -108,8 +116,62 @@ _measures = functools.lru_cache(maxsize=1 << 14)(measures)
 
 def has_number(keys: Set[str], key: str) -> bool:
     """Whether a passage's (or request's) number ``keys`` hold a claim's ``key``: ``"6@year"``
-    is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything)."""
+    is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything); a
+    capped ``"^20@percent"`` ("up to 20%") also by a plain 20%, which is within its cap; a
+    rate ``"29@dollar/year"`` also where the passage states no period for $29 at all."""
     if key in keys:
         return True
     at = key.find("@")
-    return at > 0 and key[: at + 1] in keys
+    if at <= 0:
+        return False
+    if key[0] == "^":
+        return has_number(keys, key[1:])
+    if key[: at + 1] in keys:
+        return True
+    slash = key.find("/", at)
+    return slash > 0 and not any(k.startswith(key[: slash + 1]) for k in keys)
+
+
+AMOUNT_UNITS = frozenset(("dollar", "euro", "gbp", "yen", "rupee", "franc", "cent", "percent"))
+"""Units of an amount, which a cap ("up to 20% off") and a period ("$29 per month") qualify."""
+_CAP = re.compile(
+    r"(?:\bup ?to|\bas (?:much|high) as|\bat most|\bno more than|\bnot more than|\bmax(?:imum)?"
+    r"(?: of)?|\bcapped at) ?(?:[$€£¥₹]|us\$|(?:usd|eur|gbp|chf|inr|jpy|cad|aud) ?)?$"
+)
+"""A cap right before an amount: "up to 20%", "as much as €50", "a maximum of $100"."""
+_PERIOD = re.compile(
+    r"(?: (?:usd|eur|gbp|chf|inr|jpy|cad|aud|nzd|dollars?|euros?|pounds?|rupees?|francs?))?"
+    r"(?: ?/ ?| (?:per|a|an|each|every) )"
+    r"(?:(?:user|seat|person|member|agent|licen[cs]e|device|head)s?(?: ?/ ?| (?:per|a|an) ))?"
+    r"(day|week|month|quarter|year|mo|yr|annum|night)s?\b"
+    r"| (daily|weekly|monthly|quarterly|yearly|annually|nightly)\b"
+)
+"""The period an amount is paid or charged for, after it (and its currency word): "$29 per
+month", "$29/mo", "€29 a month", "29 EUR monthly", "$29 per user per month"."""
+_PERIODS = {
+    "mo": "month",
+    "yr": "year",
+    "annum": "year",
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+    "annually": "year",
+    "nightly": "night",
+}
+
+
+def amount_keys(folded: str, start: int, end: int, key: str, unit: str) -> tuple[str, ...]:
+    """The keys of an amount (``unit`` in :data:`AMOUNT_UNITS`) written from ``start`` to
+    ``end``: the number's key, its key with its unit, capped (``"^20@percent"``) after "up
+    to", and with the period it is charged for (``"29@dollar/month"``). A passage's "up to
+    20% off" does not hold a claim's plain "20% off", which promises the cap; "$29 per year"
+    is not "$29 per month". An amount without a period holds any (see :func:`has_number`)."""
+    cap = "^" if _CAP.search(folded, max(0, start - 24), start) else ""
+    keys: tuple[str, ...] = (key, f"{cap}{key}@{unit}")
+    m = _PERIOD.match(folded, end)
+    if m is not None:
+        period = m.group(1) or m.group(2)
+        keys += (f"{key}@{unit}/{_PERIODS.get(period, period)}",)
+    return keys
