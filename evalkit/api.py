@@ -145,10 +145,36 @@ def evaluate(
     ``report`` writes the HTML report there. Works in scripts and inside Jupyter's running
     event loop.
     """
-    from evalkit.compare import compare
-    from evalkit.config import Project, load_config
     from evalkit.engine import run_suite
-    from evalkit.gates import check_thresholds
+
+    plan = plan_suite(suite, config, candidates, baseline_run, report=report is not None)
+    runs = run_suite(plan.project, suite, list(plan.names), options)
+    return judge_suite(plan, runs, report)
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """What :func:`evaluate` will run and compare with, settled before anything runs."""
+
+    project: Project
+    suite: str
+    names: tuple[str, ...]
+    """The candidates to run (the baseline candidate first, unless a stored run is given)."""
+    stored: Run | None
+    """The stored baseline run, if any."""
+
+
+def plan_suite(
+    suite: str,
+    config: str | Path | Project | None,
+    candidates: Sequence[str] | None,
+    baseline_run: str | Path | Run | None,
+    *,
+    report: bool = False,
+) -> SuitePlan:
+    """:func:`evaluate`'s first half, for callers that must act between running and comparing
+    (the pytest plugin counts what the runs spent even when the comparison then fails)."""
+    from evalkit.config import Project, load_config
     from evalkit.records import Run, read_run
 
     project = config if isinstance(config, Project) else load_config(config)
@@ -159,7 +185,7 @@ def evaluate(
     names = list(candidates or spec.candidates)
     if stored is None and spec.baseline_name not in names:
         names.insert(0, spec.baseline_name)
-    if report is not None and stored is None and len(names) < 2:
+    if report and stored is None and len(names) < 2:
         from evalkit.errors import InputError
 
         raise InputError(
@@ -167,9 +193,20 @@ def evaluate(
             f"candidate, and this would run only {names}; add a candidate (candidates=[...] "
             "or the suite's candidates), or compare with a stored run (baseline_run=...)"
         )
-    runs = run_suite(project, suite, names, options)
-    if stored is not None:
-        base_run, base_name = stored, str(stored.candidate.get("name", "baseline"))
+    return SuitePlan(project, suite, tuple(names), stored)
+
+
+def judge_suite(
+    plan: SuitePlan, runs: Mapping[str, Run], report: str | Path | None = None
+) -> SuiteResult:
+    """:func:`evaluate`'s second half: compare each candidate run with the baseline, apply
+    the suite's gates, write the report."""
+    from evalkit.compare import compare
+    from evalkit.gates import check_thresholds
+
+    spec = plan.project.suite(plan.suite)
+    if plan.stored is not None:
+        base_run, base_name = plan.stored, str(plan.stored.candidate.get("name", "baseline"))
         others = list(runs)
     else:
         base_run, base_name = runs[spec.baseline_name], spec.baseline_name
@@ -184,8 +221,8 @@ def evaluate(
     if report is not None and comparisons:
         from evalkit.report import write_report
 
-        path = write_report(list(comparisons), report, title=f"evalkit: {suite}")
-    return SuiteResult(suite, base_name, runs, comparisons, thresholds, path)
+        path = write_report(list(comparisons), report, title=f"evalkit: {plan.suite}")
+    return SuiteResult(plan.suite, base_name, runs, comparisons, thresholds, path)
 
 
 def as_mapping(result: SuiteResult) -> dict[str, Any]:

@@ -285,22 +285,18 @@ class SuiteRunner:
     def _evaluate(
         self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None
     ) -> SuiteResult:
-        from evalkit.api import evaluate
+        from evalkit.api import judge_suite, plan_suite
+        from evalkit.engine import run_suite
 
         project = self.project()
-        spec = project.suite(suite)
-        names = list(candidates or spec.candidates)
-        if baseline_run is None and spec.baseline_name not in names:
-            names.append(spec.baseline_name)
-        paying = sum(project.candidate(n).provider != "replay" for n in names)
-        result = evaluate(
-            suite,
-            config=project,
-            candidates=candidates,
-            baseline_run=baseline_run,
-            options=self.options(paying, f"suite {suite!r}", suite),
-        )
-        self._account(result.runs.values(), f"suite {suite!r}")
+        plan = plan_suite(suite, project, candidates, baseline_run)
+        paying = sum(project.candidate(n).provider != "replay" for n in plan.names)
+        options = self.options(paying, f"suite {suite!r}", suite)
+        runs = run_suite(project, suite, list(plan.names), options)
+        # Counted before comparing: a comparison that then fails must not hide the spend from
+        # the session's cost cap and summary.
+        self._account(runs.values(), f"suite {suite!r}")
+        result = judge_suite(plan, runs)
         self._note_partial(suite, result)
         if self.settings.report and not result.comparisons:
             self.notes.append(

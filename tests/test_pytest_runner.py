@@ -94,3 +94,17 @@ def test_a_stored_baseline_of_another_eval_set_version_is_refused_before_any_cal
         ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"]
     )
     assert calls(plugin_project) == []
+
+
+def test_spend_is_counted_when_the_comparison_fails_after_the_run(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    # A stored baseline that answered nothing passes the checks made before running (same
+    # version, no selection), so the candidate runs and pays; the comparison then fails. The
+    # summary said "provider spend $0.0000" and the cost cap was not charged.
+    stored = stored_run(plugin_project, "sel", "base", suite="paid")
+    (stored / "results.jsonl").write_text("")
+    result = run(pytester, *PAID, "--evalkit-mode", "record", "--evalkit-max-cost", "1")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*no case id in common*", "*provider spend $0.0600 of cap $1*"])
+    assert len(calls(plugin_project)) == 6
