@@ -251,3 +251,37 @@ def test_the_reason_names_the_cap_or_the_period() -> None:
     assert reason("The Pro plan costs $29 per year.", "The Pro plan costs $29 per month.") == (
         "amount mismatch: $29 per year not in passage p"
     )
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "ok"),
+    [
+        ("The Pro plan costs €29.99 per month.", "The Pro plan costs 29,99 € per month.", True),
+        ("The Pro plan costs €29.99 per month.", "The Pro plan costs €29,99 per month.", True),
+        ("The Pro plan costs €29.90 per month.", "The Pro plan costs 29,99 € per month.", False),
+        ("The Pro plan costs €29.99 a month.", "The Pro plan costs 29,99 € per year.", False),
+        ("The Pro plan costs €2,999 per year.", "The Pro plan costs €2,999 per year.", True),
+        ("The Pro plan costs €2999 per year.", "The Pro plan costs €2,999 per year.", True),
+    ],
+)
+def test_a_decimal_comma_in_an_amount_is_its_cents(claim: str, passage: str, ok: bool) -> None:
+    score = run(claim, passage)
+    assert (score.value == 1.0) is ok, score.details["claims"]
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "ok"),
+    [
+        ("Orders placed before 12 pm ship today.", "Orders placed before noon ship today.", True),
+        ("Orders placed before noon ship today.", "Orders placed before 12:00 ship today.", True),
+        ("Orders placed before 11 am ship today.", "Orders placed before noon ship today.", False),
+        ("Orders placed before noon ship today.", "Orders placed before 11 am ship today.", False),
+        ("Orders placed by midnight ship today.", "Orders placed by 12 am ship today.", True),
+        ("Orders placed by 12 pm ship today.", "Orders placed by midnight ship today.", False),
+    ],
+)
+def test_noon_and_midnight_are_clock_times(claim: str, passage: str, ok: bool) -> None:
+    score = run(claim, passage)
+    assert (score.value == 1.0) is ok, score.details["claims"]
+    if not ok:
+        assert str(score.details["claims"][0]["reason"]).startswith("time mismatch")

@@ -20,6 +20,7 @@ __all__ = [
     "MONTHS",
     "MONTH_NAMES",
     "MONTH_NUMBER",
+    "NAMED_TIMES",
     "ambiguous_months",
     "dates_and_times",
     "month_pair",
@@ -38,7 +39,9 @@ MONTH_NUMBER = {name[:3]: i + 1 for i, name in enumerate(MONTH_NAMES)}
 def dates_and_times(out: str) -> str:
     """Folded text ``out`` with its numeric dates written in words and its clock times in
     24-hour ``h:mm`` (called by :func:`~evalkit.scorers._grounding_text.fold` only where
-    :data:`DATE_OR_TIME_HINT` finds one may follow)."""
+    :data:`DATE_OR_TIME_HINT` finds one may follow, or :data:`NAMED_TIMES` are named)."""
+    if "noon" in out or "midnight" in out:  # "12 noon" and "12 pm", "midnight" and "12 am"
+        out = _NAMED_TIME.sub(lambda m: "12:00" if m.group(1) == "noon" else "0:00", out)
     if _DATE_HINT.search(out):
         out = _NUMERIC_DATE.sub(_written_date, out)
     if _TIME_HINT.search(out):
@@ -47,6 +50,9 @@ def dates_and_times(out: str) -> str:
     return out
 
 
+NAMED_TIMES = ("noon", "midnight")
+"""Clock times written as words: ``noon`` is ``12:00``, ``midnight`` ``0:00`` (as ``12 am``)."""
+_NAMED_TIME = re.compile(r"\b(?:12(?::00)? ?)?(noon|midnight)\b")
 _TIME_HINT = re.compile(r"\d\s*[ap]\.?m\b|\d:\d\d")
 DATE_OR_TIME_HINT = re.compile(r"\d(?:\s*[ap]\.?m\b|:\d\d|[-/.]\d{1,2}[-/.]\d)")
 """A clock time or a numeric date may follow (:data:`_TIME_HINT` or :data:`_DATE_HINT`)."""

@@ -185,7 +185,9 @@ def digit_mentions(
             continue
         if suffix in _ORDINALS:  # "3rd", "1990s"
             suffix = ""
-        digits = digits.lstrip("+$").rstrip("%").replace(",", "")
+        digits = digits.lstrip("+$").rstrip("%")
+        cents = digits[-3:-2] == "," and digits.count(",") == 1  # "29,99 €": a decimal comma
+        digits = digits.replace(",", "")
         try:
             value = float(digits)
         except ValueError:
@@ -225,6 +227,8 @@ def digit_mentions(
                 value *= SCALES[after]
             else:
                 unit = unit or "percent"
+            if cents and unit in AMOUNT_UNITS:
+                value /= 100
             written = (
                 amount_keys(folded, m.start(), end, canon(value), unit)
                 if unit in AMOUNT_UNITS
@@ -248,6 +252,9 @@ def digit_mentions(
                     unit = unit_after(folded, m.end())
             key = canon(value)  # _unit_keys, inlined: this is the hot path of every passage
             if unit in AMOUNT_UNITS:  # "€29", "29 EUR per month"
+                if cents:
+                    value /= 100
+                    key = canon(value)
                 written = amount_keys(folded, m.start(), m.end(), key, unit)
                 out.append(Mention(raw, "number", written, measures(value, unit)))
             elif unit:

@@ -142,7 +142,7 @@ def fold(text: str) -> str:
         stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
         out = stripped.lower().replace("’", "'")
     # isalpha, then one search for both hints: the cheap common case
-    if not out.isalpha() and DATE_OR_TIME_HINT.search(out):
+    if not out.isalpha() and (DATE_OR_TIME_HINT.search(out) or "noon" in out or "midnight" in out):
         out = dates_and_times(out)
     return out
 

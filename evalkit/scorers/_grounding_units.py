@@ -140,7 +140,7 @@ _CAP = re.compile(
 )
 """A cap right before an amount: "up to 20%", "as much as €50", "a maximum of $100"."""
 _PERIOD = re.compile(
-    r"(?: (?:usd|eur|gbp|chf|inr|jpy|cad|aud|nzd|dollars?|euros?|pounds?|rupees?|francs?))?"
+    r"(?: ?[€£¥₹]| (?:usd|eur|gbp|chf|inr|jpy|cad|aud|nzd|dollars?|euros?|pounds?|rupees?|francs?))?"
     r"(?: ?/ ?| (?:per|a|an|each|every) )"
     r"(?:(?:user|seat|person|member|agent|licen[cs]e|device|head)s?(?: ?/ ?| (?:per|a|an) ))?"
     r"(day|week|month|quarter|year|mo|yr|annum|night)s?\b"
