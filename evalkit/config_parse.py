@@ -26,6 +26,25 @@ __all__ = ["collect_project", "parse_project"]
 _SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password")
 
 _TOP_KEYS = ("candidates", "suites", "runs_dir", "cache_dir", "reports_dir", "prices")
+SAMPLING_PARAMS = (
+    "temperature",
+    "top_p",
+    "top_k",
+    "max_tokens",
+    "max_completion_tokens",
+    "max_output_tokens",
+    "seed",
+    "stop",
+    "stop_sequences",
+    "presence_penalty",
+    "frequency_penalty",
+    "response_format",
+    "reasoning_effort",
+    "logprobs",
+    "n",
+)
+"""Request parameters a candidate sets under ``params``; written at its top level, the
+unknown-key error says where they go."""
 _CAND_KEYS = (
     "provider",
     "model",
@@ -144,7 +163,7 @@ def _parse_candidate(
         problems.append(Problem(where, "must be a table"))
         return None
     start = len(problems)
-    unknown_keys(body, _CAND_KEYS, where, "", problems)
+    unknown_keys(body, _CAND_KEYS, where, "", problems, {"params": SAMPLING_PARAMS})
     known_start = len(problems)
     for key in ("provider", "model"):
         if not isinstance(body.get(key), str) or not body.get(key):

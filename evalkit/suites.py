@@ -183,9 +183,14 @@ def parse_suite(
                 f"{where} dataset", 'is required: the eval set path, e.g. "datasets/support.jsonl"'
             )
         )
-    elif not (Path(base_dir) / body["dataset"]).is_file() and not Path(body["dataset"]).is_file():
+    elif not (Path(base_dir) / body["dataset"]).is_file():
+        # Relative to the config's folder only, as Suite.dataset_path reads it: a path that
+        # happened to exist from the current directory passed here and failed at run time.
         problems.append(
-            Problem(f"{where} dataset", f"file {body['dataset']!r} does not exist; fix the path")
+            Problem(
+                f"{where} dataset",
+                f"file {body['dataset']!r} does not exist (relative to {base_dir}); fix the path",
+            )
         )
     names = body.get("candidates")
     if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
@@ -214,6 +219,10 @@ def parse_suite(
         problems.append(
             Problem(f"{where} repeats", f"must be a whole number >= 1, got {repeats!r}")
         )
+    cap = body.get("max_cost_usd")
+    if cap is not None and (isinstance(cap, bool) or not isinstance(cap, (int, float)) or cap <= 0):
+        why = f"must be a number of USD > 0 (the run's spending cap), got {cap!r}"
+        problems.append(Problem(f"{where} max_cost_usd", why))
     cache = body.get("cache", "use")
     if cache not in CACHE_MODES:
         problems.append(
@@ -364,8 +373,23 @@ def unknown_keys(
     where: str,
     prefix: str,
     problems: list[Problem],
+    elsewhere: Mapping[str, tuple[str, ...]] | None = None,
 ) -> None:
+    """One problem per key not in ``allowed``, with the closest allowed key as a hint, or the
+    sub-table a known key belongs in (``elsewhere``: ``{"params": ("temperature", ...)}``)."""
     for key in body:
         if key not in allowed:
-            hint = did_you_mean(key, allowed) or f" valid keys: {', '.join(allowed)}"
+            hint = did_you_mean(key, allowed) or _belongs(key, elsewhere or {})
+            hint = hint or f" valid keys: {', '.join(allowed)}"
             problems.append(Problem(f"{where} {prefix}{key}".rstrip(), f"unknown key;{hint}"))
+
+
+def _belongs(key: str, elsewhere: Mapping[str, tuple[str, ...]]) -> str:
+    for table, names in elsewhere.items():
+        if key in names:
+            return f" it belongs under {table}: {table} = {{ {key} = ... }}"
+        close = did_you_mean(key, names)
+        if close:
+            name = close.split('"')[1]
+            return f' did you mean "{table}.{name}"? ({table} = {{ {name} = ... }})'
+    return ""

@@ -79,7 +79,7 @@ def test_one_run_lists_config_dataset_scorer_and_template_problems_with_their_li
         f"{config}:{line_in(CONFIG, '[candidates.b]', 'prompt_file')}: [candidates.b] "
         "prompt_file: file 'missing.j2' does not exist",
         f"{config}:{line_in(CONFIG, '[suites.gone]', 'dataset')}: [suites.gone] dataset: file "
-        "'gone.jsonl' does not exist; fix the path",
+        f"'gone.jsonl' does not exist (relative to {tmp_path}); fix the path",
         # the suite without its eval set still has its scorers built
         f"{config}:{line_in(CONFIG, '[suites.gone]', 'scorers')}: [suites.gone] scorers[1]: "
         "unknown scorer 'no_such_scorer'",
@@ -167,12 +167,12 @@ def test_run_and_compare_still_stop_at_the_first_config_error_with_the_same_mess
 ) -> None:
     config = broken_project(tmp_path)
     config_problems = [
-        f"{config}: [candidates.a] temprature: unknown key; valid keys: provider, model, "
-        "params, system, system_file, prompt, prompt_file, tools, tools_file, tool_choice, "
-        "base_url, options, api_key_env, concurrency, rpm, tpm, timeout_s, max_retries, metadata",
+        f'{config}: [candidates.a] temprature: unknown key; did you mean "params.temperature"? '
+        "(params = { temperature = ... })",
         f"{config}: [candidates.b] prompt_file: file 'missing.j2' does not exist (relative to "
         f"{tmp_path}); fix the path",
-        f"{config}: [suites.gone] dataset: file 'gone.jsonl' does not exist; fix the path",
+        f"{config}: [suites.gone] dataset: file 'gone.jsonl' does not exist (relative to "
+        f"{tmp_path}); fix the path",
     ]
     # no line numbers, no eval set or template problems: nothing past the config is read
     expected = "error: " + "\n".join(config_problems) + "\n"

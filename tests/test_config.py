@@ -39,7 +39,7 @@ alpha = 0.05
 
 
 def project_dir(tmp_path: Path, text: str = GOOD) -> Path:
-    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts").mkdir(parents=True)
     (tmp_path / "prompts" / "answer.j2").write_text("Q: {{ input }}")
     (tmp_path / "data.jsonl").write_text('{"id": "a", "input": "x"}\n')
     (tmp_path / "evalkit.toml").write_text(text)
@@ -103,7 +103,8 @@ metric = "refusal.mean"
         "CFG: [candidates.a] options.api_key: looks like a secret; never put keys in config: "
         "set an environment variable and name it with api_key_env",
         "CFG: [candidates.a] concurrency: must be a whole number >= 1, got 0",
-        "CFG: [suites.s] dataset: file 'missing.jsonl' does not exist; fix the path",
+        f"CFG: [suites.s] dataset: file 'missing.jsonl' does not exist (relative to {tmp_path}); "
+        "fix the path",
         "CFG: [suites.s] candidates: unknown candidate 'b'; defined: ['a']",
         "CFG: [suites.s] cache: must be one of ['use', 'refresh', 'off', 'require'], got 'sometimes'",
         'CFG: [suites.s] scorers[1] treshold: unknown key; did you mean "threshold"?',
@@ -242,3 +243,47 @@ def test_valid_prices_load_as_written(tmp_path: Path) -> None:
     text = GOOD + '\n[prices]\n"my-model" = { input = 1, output = 2 }\n'
     project = load_config(project_dir(tmp_path, text) / "evalkit.toml")
     assert project.prices == {"my-model": {"input": 1, "output": 2}}
+
+
+def test_a_dataset_path_is_relative_to_the_config_folder_not_the_current_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The check also accepted a path that existed from the current directory, which the
+    # engine then looked for next to the config and did not find.
+    project = project_dir(tmp_path / "proj", GOOD.replace('"data.jsonl"', '"elsewhere.jsonl"'))
+    (tmp_path / "elsewhere.jsonl").write_text('{"id": "a", "input": "x"}\n')
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as info:
+        load_config(project / "evalkit.toml")
+    assert (
+        f"[suites.support] dataset: file 'elsewhere.jsonl' does not exist (relative to "
+        f"{project}); fix the path" in str(info.value)
+    )
+
+
+@pytest.mark.parametrize("cap", ["-1", "0", "true", '"5"'])
+def test_a_suite_spending_cap_must_be_a_positive_number(tmp_path: Path, cap: str) -> None:
+    text = GOOD.replace('dataset = "data.jsonl"', f'dataset = "data.jsonl"\nmax_cost_usd = {cap}')
+    with pytest.raises(ConfigError) as info:
+        load_config(project_dir(tmp_path, text) / "evalkit.toml")
+    assert "[suites.support] max_cost_usd: must be a number of USD > 0" in str(info.value)
+    ok = GOOD.replace('dataset = "data.jsonl"', 'dataset = "data.jsonl"\nmax_cost_usd = 2.5')
+    assert load_config(project_dir(tmp_path / "ok", ok) / "evalkit.toml").suite(
+        "support"
+    ).max_cost_usd == pytest.approx(2.5)
+
+
+def test_a_sampling_parameter_at_the_candidate_top_level_is_sent_to_params(
+    tmp_path: Path,
+) -> None:
+    text = GOOD.replace(
+        'model = "gpt-4o-mini"\n', 'model = "gpt-4o-mini"\ntemprature = 0.2\nseed = 7\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(project_dir(tmp_path, text) / "evalkit.toml")
+    got = [str(p).split("] ", 1)[1] for p in info.value.problems]
+    assert got == [
+        'temprature: unknown key; did you mean "params.temperature"? '
+        "(params = { temperature = ... })",
+        "seed: unknown key; it belongs under params: params = { seed = ... }",
+    ]
