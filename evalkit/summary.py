@@ -27,7 +27,8 @@ __all__ = [
 ]
 
 _LEGEND = (
-    "(worse/better: significant at p < 0.05; worse?/better?: the direction only, not significant)"
+    "(worse/better: significant at p < 0.05; worse?/better?: the direction only, not "
+    "significant or not tested)"
 )
 _RUN_HEADLINE = ("cost.per_case", "tokens.output_per_case", "latency.p95", "errors.rate")
 
@@ -107,9 +108,11 @@ def _signed(x: float | None) -> str:
 def _flag(d: Delta) -> str:
     if d.delta is None or d.higher_is_better is None or d.delta == 0:
         return ""
+    # A quantile or a total has no paired test: its direction is all there is to say, and the
+    # legend promises that a bare "worse" was significant.
     significant = d.p_value is not None and d.p_value < 0.05
     word = "worse" if d.worse else "better"
-    return word if significant or d.p_value is None else f"{word}?"
+    return word if significant else f"{word}?"
 
 
 def _changes(cmp: Comparison) -> list[str]:

@@ -176,3 +176,17 @@ def test_unpriced_note_keeps_what_to_do_whatever_the_model_name(tmp_path: Path) 
     assert len(note) < 200
     md = markdown_summary(compare(b, c, gates=[COST_GATE]))
     assert "add \\[prices\\] entries." in md
+
+
+def test_an_untested_change_is_never_flagged_as_significant(tmp_path: Path) -> None:
+    # latency.p95 is a quantile: no paired test, no p-value. It read a bare "worse", which the
+    # legend defines as significant at p < 0.05.
+    base = [make_record(f"c{i}", {"acc": True}, latency_ms=100.0) for i in range(10)]
+    cand = [
+        make_record(f"c{i}", {"acc": True}, latency_ms=130.0, candidate="cand") for i in range(10)
+    ]
+    cmp = compare(make_run(tmp_path / "b", base), make_run(tmp_path / "c", cand))
+    p95 = cmp.overall.metric("latency.p95")
+    assert p95 is not None and p95.p_value is None and p95.delta and p95.delta > 0
+    row = next(line for line in terminal_summary(cmp).splitlines() if "latency.p95" in line)
+    assert row.rstrip().endswith("worse?"), row
