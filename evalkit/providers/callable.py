@@ -24,6 +24,8 @@ worker thread so it never blocks the event loop) or async, and returns one of:
 An exception becomes a non-retryable ``provider`` error on that case, naming its type and
 message; a :class:`~evalkit.errors.ProviderError` the function raises passes through as is
 (so a pipeline can report a retryable rate limit). ``settings.timeout_s`` bounds each call.
+``latency_ms`` (unless the function returns its own) is a sync function's time on its worker
+thread, so a wait for a free thread or for a busy event loop is not counted.
 
 Responses are not cached by default: the code behind a callable changes without the
 request changing. ``options.cacheable = true`` opts in. ``options.threads`` (default 32)
@@ -111,9 +113,10 @@ class CallableProvider(Provider):
 
     async def complete(self, request: Request) -> Response:
         where = f"callable {self.target}: case {request.case_id!r} repeat {request.repeat}"
-        t0 = time.perf_counter()
         try:
-            result = await asyncio.wait_for(self._invoke(request), self.settings.timeout_s)
+            result, latency_ms = await asyncio.wait_for(
+                self._invoke(request), self.settings.timeout_s
+            )
         except ProviderError:
             raise
         except asyncio.TimeoutError:
@@ -129,25 +132,45 @@ class CallableProvider(Provider):
                 f"{where}: the function raised {type(exc).__name__}: {exc}; fix the function "
                 "(the traceback is chained to this error)",
             ) from exc
-        latency_ms = (time.perf_counter() - t0) * 1000
         return to_response(result, request, latency_ms, where)
 
-    async def _invoke(self, request: Request) -> Any:
+    async def _invoke(self, request: Request) -> tuple[Any, float]:
+        """The function's result and its own time in milliseconds.
+
+        A sync function is timed on its worker thread, from its first line to its return:
+        neither the wait for a free thread nor the wait for the event loop to notice the
+        result counts (a sync scorer holding the loop for 170 ms made every other answer in
+        flight read 170 ms late). An async function can only be timed on the loop, so time
+        the loop spent on other work while it awaited counts too.
+        """
         if self._is_async:
-            return await self._fn(request, **self._kwargs)
+            t0 = time.perf_counter()
+            result = await self._fn(request, **self._kwargs)
+            return result, (time.perf_counter() - t0) * 1000
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="evalkit-call")
         ctx = contextvars.copy_context()
-        call = functools.partial(ctx.run, self._fn, request, **self._kwargs)
-        result = await asyncio.get_running_loop().run_in_executor(self._executor, call)
+        call = functools.partial(ctx.run, _timed, self._fn, request, self._kwargs)
+        result, latency_ms = await asyncio.get_running_loop().run_in_executor(self._executor, call)
         if inspect.isawaitable(result):  # a sync wrapper that returned a coroutine
+            t0 = time.perf_counter()
             result = await result
-        return result
+            latency_ms += (time.perf_counter() - t0) * 1000
+        return result, latency_ms
 
     async def aclose(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _timed(
+    fn: Callable[..., Any], request: Request, kwargs: Mapping[str, Any]
+) -> tuple[Any, float]:
+    """``fn(request, **kwargs)`` and its wall time in ms, measured on the calling thread."""
+    t0 = time.perf_counter()
+    result = fn(request, **kwargs)
+    return result, (time.perf_counter() - t0) * 1000
 
 
 def to_response(result: Any, request: Request, latency_ms: float, where: str) -> Response:
