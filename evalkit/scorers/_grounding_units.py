@@ -5,7 +5,9 @@ A number written with a unit has the key ``"6@year"`` beside its plain ``"6"``; 
 number with no unit has ``"6@"``, which :func:`has_number` accepts for a claim's 6 of any unit.
 A quantity whose unit converts (time, length, mass, data, ...) also has its :func:`measures`
 (``"@mo:72"`` for 6 years or 72 months), so a claim may state it in another unit of the same
-scale. The tables of unit words and scales are in
+scale. An amount (a currency or percent) also keeps its cap and period (:func:`amount_keys`:
+``"^20@percent"`` for "up to 20%", ``"29@dollar/month"`` for "$29 per month"). The tables of
+unit words and scales are in
 :mod:`~evalkit.scorers._grounding_lexicon` (:data:`UNIT_WORDS`, :data:`UNIT_MEASURES`); the
 numbers these units follow are read in :mod:`~evalkit.scorers._grounding_numbers`.
 """
