@@ -73,8 +73,11 @@ def _opts(tmp_path: Path, **kw: Any) -> RunOptions:
 
 
 def _latencies(records: Any) -> list[float]:
-    assert all(r.ok for r in records), [r.error for r in records]
-    return [r.latency_ms for r in records]
+    """The latencies of records (or responses), each of them answered and timed."""
+    assert all(r is not None and getattr(r, "ok", True) for r in records), records
+    out = [r.latency_ms for r in records]
+    assert all(ms is not None for ms in out), out
+    return [float(ms) for ms in out]
 
 
 def _near(values: list[float], ms: float) -> bool:
@@ -130,7 +133,7 @@ def test_waiting_for_an_in_flight_slot_is_not_counted(srv: LLMServer) -> None:
         finally:
             await d.provider.aclose()
         assert all(o is not None and o.response is not None for o in outs)
-        return [o.response.latency_ms for o in outs if o is not None and o.response is not None]
+        return _latencies([o.response for o in outs if o is not None])
 
     lat = asyncio.run(go())
     assert _near(lat, SERVER_MS), lat
@@ -147,9 +150,7 @@ def test_a_retried_429_reports_the_answering_attempt(srv: LLMServer, tmp_path: P
 
 
 def _request(text: str) -> Request:
-    return Request(
-        case_id=text, repeat=0, model="gpt-test", messages=(Message("user", text),)
-    )
+    return Request(case_id=text, repeat=0, model="gpt-test", messages=(Message("user", text),))
 
 
 # ---------------------------------------------------------------- callable provider

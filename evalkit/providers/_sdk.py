@@ -3,6 +3,10 @@
 A subclass names its SDK (``name``), its key variable, its endpoint ``path`` and how to make
 the client, build a body and parse one; this class owns the rest, so that both adapters read
 the key, scrub it from errors and classify failures the same way.
+
+The client lives on a private loop of its own (:mod:`evalkit.providers._io_thread`): each
+call is sent and read there, so ``latency_ms`` is the HTTP exchange's time even while a sync
+scorer holds the run's loop.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any, ClassVar
 
 from evalkit.errors import ProviderError
 from evalkit.providers._errors import classify_exception, post_json, scrub
+from evalkit.providers._io_thread import IOThread
 from evalkit.providers.base import Provider, ProviderSettings, Request, Response
 
 __all__ = ["PLACEHOLDER_KEY", "SDKProvider"]
@@ -35,6 +40,7 @@ class SDKProvider(Provider):
         self._key_env = settings.api_key_env or self.default_key_env
         self._client: Any = None
         self._secret: str | None = None
+        self._io = IOThread(f"evalkit-{self.name}")
 
     def __repr__(self) -> str:
         s = self.settings
@@ -91,13 +97,9 @@ class SDKProvider(Provider):
         where = f"{self.name} {request.model}"
         client = self._get_client()
         try:
-            data, headers, request_id, latency_ms = await post_json(
-                client,
-                self.name,
-                self.path,
-                self.build_body(request),
-                where=where,
-                secret=self._secret,
+            body = self.build_body(request)
+            data, headers, request_id, latency_ms = await self._io.run(
+                post_json(client, self.name, self.path, body, where=where, secret=self._secret)
             )
         except ProviderError:
             raise
@@ -126,6 +128,5 @@ class SDKProvider(Provider):
             raise
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        client, self._client = self._client, None
+        await self._io.close(client.close() if client is not None else None)
