@@ -9,6 +9,7 @@ the loop was free again, so a 200 ms server read 500 ms behind a 300 ms scorer).
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -190,3 +191,44 @@ def test_callable_thread_queueing_is_not_counted(tmp_path: Path) -> None:
     result = run(_set(3), cand, [], _opts(tmp_path))
     lat = _latencies(result.records)
     assert _near(lat, 100.0), lat
+
+
+# ---------------------------------------------------------------- the SDK's own loop
+
+
+def _threads() -> set[str]:
+    return {t.name for t in threading.enumerate() if t.name.startswith("evalkit-openai")}
+
+
+def test_the_client_thread_ends_with_the_run(srv: LLMServer, tmp_path: Path) -> None:
+    assert not _threads()
+    run(_set(2), _openai(srv, concurrency=2), [], _opts(tmp_path))
+    assert not _threads()
+
+
+def test_cancelling_a_call_cancels_it_on_the_client_loop(srv: LLMServer) -> None:
+    """The dispatcher's timeout and Ctrl-C cancel the awaiting task: the request's task on
+    the client's loop is cancelled too (nothing is left running there), closing is quick."""
+    settings = ProviderSettings(
+        model="gpt-test", base_url=srv.base_url + "/v1", api_key_env=KEY_ENV
+    )
+    provider = OpenAIProvider(settings)
+
+    async def others() -> int:
+        return len(asyncio.all_tasks()) - 1  # besides this one
+
+    async def go() -> tuple[int, float]:
+        try:
+            await provider.complete(_request("warm up"))  # the SDK imported, connected
+            with pytest.raises((asyncio.TimeoutError, TimeoutError)):
+                await asyncio.wait_for(provider.complete(_request("[[latency:3000]]")), 0.5)
+            await asyncio.sleep(0.05)
+            left = await provider._io.run(others())
+        finally:
+            t0 = time.perf_counter()
+            await provider.aclose()
+        return left, time.perf_counter() - t0
+
+    left, closing_s = asyncio.run(go())
+    assert left == 0 and closing_s < 1.0
+    assert not _threads()
