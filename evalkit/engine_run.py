@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from evalkit.dispatch import Dispatcher
     from evalkit.engine import RunOptions
     from evalkit.progress import Progress
-    from evalkit.providers.base import Request, Response, Usage
+    from evalkit.providers.base import Request, Response
     from evalkit.scoring import Scorer
 
 __all__ = ["POOL_MIN_RECORDS", "CandidateRun", "all_or_none"]
@@ -84,13 +84,11 @@ class CandidateRun:
         self.exhausted = False
         self.stopped: dict[str, str] | None = None
         """Why no new request was sent any more (``by``: ``budget`` or ``provider``), if so."""
-        self._cost_of, self._estimate = _pricing()
-        if self._cost_of is not None and options.prices:
-            # Prices given in code skip the config's check at load; a bad rate would otherwise
-            # surface at the first priced response, aborting the run after paying for it.
-            from evalkit.pricing import load_prices
+        from evalkit.pricing import load_prices
 
-            load_prices(options.prices, where="RunOptions.prices")
+        # Prices given in code skip the config's check at load; a bad rate would otherwise
+        # surface at the first priced response, aborting the run after paying for it.
+        self._prices = load_prices(options.prices, where="RunOptions.prices")
 
     # ------------------------------------------------------------------ set-up
     def _run_dir(self) -> Path:
@@ -342,7 +340,7 @@ class CandidateRun:
         figure. Estimating only when both counts were missing left a record with an input
         count alone unpriced while its score priced an estimate."""
         u = resp.usage
-        if self._estimate is None or (u.input_tokens is not None and u.output_tokens is not None):
+        if u.input_tokens is not None and u.output_tokens is not None:
             return resp
         from dataclasses import replace
 
@@ -352,24 +350,14 @@ class CandidateRun:
 
     def _price(self, req: Request, resp: Response) -> tuple[float | None, str | None, Any]:
         """The cost, the model it was priced as, and its price entry (see ``ScoreContext``)."""
-        if self._cost_of is None:
-            return None, None, None
-        from evalkit.pricing import load_prices, priced_model
+        from evalkit.pricing import priced_model
 
-        hit = priced_model(load_prices(self.options.prices), req.model, resp.model)
+        hit = priced_model(self._prices, req.model, resp.model)
         if hit is None:
             return None, None, None
         model, price = hit
         cost = price.cost(resp.usage)
         return (cost, model, price) if cost is not None else (None, None, None)
-
-
-def _pricing() -> tuple[Callable[..., float | None] | None, Callable[..., Usage] | None]:
-    try:
-        from evalkit.pricing import cost_of, estimate_usage
-    except ImportError:  # pricing not installed in this checkout: costs stay unknown
-        return None, None
-    return cost_of, estimate_usage
 
 
 def _with_repeat(req: Request, rep: int) -> Request:
