@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import argparse
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from evalkit.cli import build_parser
+from evalkit.config import tomllib
 from evalkit.config_parse import collect_project
 from evalkit.errors import EvalkitError
 from evalkit.scoring import build_scorer
