@@ -185,8 +185,9 @@ def _scorer_deltas(
         out.append(
             delta(
                 f"{name}.{label}_rate",
-                agg_b.outcomes.get(label, 0.0) if agg_b else None,
-                agg_c.outcomes.get(label, 0.0) if agg_c else None,
+                # A side with no judged case (every record an error) has no rate, not 0.
+                agg_b.outcomes.get(label, 0.0) if agg_b and agg_b.outcomes else None,
+                agg_c.outcomes.get(label, 0.0) if agg_c and agg_c.outcomes else None,
                 lambda s, k=label: s.outcomes.get(k, 0) / s.scored if s.scored else None,
                 outcome_direction(label, pairs),
             )

@@ -58,6 +58,9 @@ _COST_METRICS = ("cost.total", "cost.per_case")
 def _why_unknown(metric: str, run: RunMetrics, models: Sequence[str] = ()) -> str:
     """Why a run metric has no value, in words: for a cost metric, how many answered records
     are unpriced (and which models they report), so "cannot compare" says what to fix."""
+    if run.records and run.errors == run.records:
+        kinds = ", ".join(f"{k} {n}" for k, n in run.errors_by_kind.items())
+        return f"{_ERRORS_WHY}: {kinds or run.errors})"
     if metric not in _COST_METRICS or not run.cost_unknown:
         return ""
     named = ", ".join(repr(m) for m in models[:3]) + (", ..." if len(models) > 3 else "")
@@ -73,6 +76,18 @@ def _unpriced_models(cmp: Comparison, tag: str | None, side: str) -> list[str]:
         if cell is not None and cell.error is None and cell.cost is None and cell.model:
             out.setdefault(cell.model, None)
     return list(out)
+
+
+_ERRORS_WHY = " (every record is a provider error"
+_ERRORS_HINT = (
+    "fix what the errors say (the run's summary and the report show them), then finish the "
+    "run with `evalkit run --resume RUN_DIR --retry-errors`"
+)
+
+
+def _hint(why: str) -> str:
+    """The next step for a metric without a value: fix the errors, or price the model."""
+    return _ERRORS_HINT if why.startswith(_ERRORS_WHY) else _PRICE_HINT
 
 
 _PRICE_HINT = (
@@ -132,7 +147,7 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
         )
     if rule == "no_new_failures":
         return _no_new_failures(cmp, gate)
-    delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, [m.metric for m in sl.metrics])
+    delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, sl.metrics)
     if delta is None:
         return _unknown_metric(gate, rule, [m.metric for m in cmp.overall.metrics])
     why = {
@@ -146,12 +161,17 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
     return _delta_rule(gate, rule, delta, why)
 
 
-def _implicit_rate(metric: str, known: Sequence[str]) -> Delta | None:
-    """``<scorer>.<label>_rate`` for a label no case had: a rate of 0 on both sides."""
+def _implicit_rate(metric: str, known: Sequence[Delta]) -> Delta | None:
+    """``<scorer>.<label>_rate`` for a label no case had: a rate of 0 on each side where the
+    scorer judged a case, unknown on a side where it judged none (every record an error), so
+    a gate such as "no new under-refusal" cannot pass on answers nobody saw."""
     scorer, _, stat = metric.rpartition(".")
-    if stat.endswith("_rate") and f"{scorer}.mean" in known:
-        return Delta(metric, 0.0, 0.0, 0.0)
-    return None
+    mean = next((d for d in known if d.metric == f"{scorer}.mean"), None)
+    if not stat.endswith("_rate") or mean is None:
+        return None
+    base = None if mean.baseline is None else 0.0
+    cand = None if mean.candidate is None else 0.0
+    return Delta(metric, base, cand, None if base is None or cand is None else 0.0)
 
 
 def _absolute(
@@ -167,7 +187,7 @@ def _absolute(
     name = f"{gate.metric}{_where(gate)}"
     if value is None:
         if why:
-            return _result(gate, rule, False, f"{name} has no value{why}; {_PRICE_HINT}")
+            return _result(gate, rule, False, f"{name} has no value{why}; {_hint(why)}")
         return _result(gate, rule, False, f"{name} has no value (nothing was measured)")
     ok = value >= bound if rule == "min" else value <= bound
     op = (">=" if ok else "<") if rule == "min" else ("<=" if ok else ">")
@@ -190,7 +210,7 @@ def _delta_rule(
         sides = [s for s, v in (("baseline", d.baseline), ("candidate", d.candidate)) if v is None]
         why = why or {}
         text = " and ".join(f"the {s}{why.get(s, '')}" for s in sides or ["candidate"])
-        hint = f"; {_PRICE_HINT}" if any(why.get(s) for s in sides) else ""
+        hint = next((f"; {_hint(why[s])}" for s in sides if why.get(s)), "")
         return _result(gate, rule, False, f"{name} has no value in {text}; cannot compare{hint}")
     stats = ", ".join(
         x
@@ -362,7 +382,11 @@ def _threshold(
         if not (stat.endswith("_rate") and agg.scorer(scorer) is not None):
             return _unknown_metric(gate, rule, list(metrics))
     est = agg.estimate(gate.metric)
-    value = metrics.get(gate.metric, 0.0)
+    value = metrics.get(gate.metric)
+    if gate.metric not in metrics:
+        # An outcome no case had is a rate of 0, if the scorer judged any case at all.
+        judged = agg.scorer(gate.metric.rpartition(".")[0])
+        value = 0.0 if judged is not None and judged.outcomes else None
     ci = (est.low, est.high) if est else (None, None)
     unpriced = [r.model for r in records if r.cost is None and r.error is None and r.model]
     why = _why_unknown(gate.metric, agg.run, list(dict.fromkeys(unpriced)))

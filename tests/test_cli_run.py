@@ -52,6 +52,9 @@ def test_adhoc_run_prints_a_summary(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert code == 0
     text = capsys.readouterr().out
     assert "records 4, errors 2 (auth 2)" in text and f"run dir: {out}" in text
+    # what the errors say, once per kind: "connection 8" alone sent a new user to read
+    # results.jsonl to learn that base_url pointed at a server that was not running
+    assert "  auth (2 records, first c1 #0): scripted auth error" in text
     # each scorer's figures over the run (the command keeps no records in memory, so they
     # are read back from the run directory; they were missing from the summary)
     assert "  contains: " in text and "over 2 case(s)" in text

@@ -208,3 +208,32 @@ def test_cost_rise_gate_fails_when_half_the_candidate_is_unpriced(tmp_path: Path
     # Unknown on the baseline side is named as such.
     status, reason = _one(compare(c, b), Gate("cost.per_case", max_rise_pct=10))
     assert status == "fail" and "no value in the baseline" in reason
+
+
+def test_an_outcome_rate_with_no_scored_case_on_a_side_is_unknown_not_zero(
+    tmp_path: Path,
+) -> None:
+    # A local server down for the candidate (every record a connection error): no high-risk
+    # answer was judged, so "no new under-refusal" cannot pass on an implicit 0 -> 0.
+    base = [
+        make_record(f"c{i}", {"refusal": _ref("correct")}, tags=["high-risk"]) for i in range(4)
+    ]
+    cand = [
+        make_record(f"c{i}", error="connection", tags=["high-risk"], candidate="cand")
+        for i in range(4)
+    ]
+    b = make_run(tmp_path / "b", base, scorers=["refusal"])
+    c = make_run(tmp_path / "c", cand, scorers=["refusal"], candidate=candidate_dict("cand"))
+    status, reason = _one(
+        compare(b, c), Gate("refusal.under_refusal_rate", tag="high-risk", max_rise=0.0)
+    )
+    assert status == "fail"
+    assert "has no value in the candidate (every record is a provider error: connection 4)" in (
+        reason
+    )
+    assert "--retry-errors" in reason and "[prices]" not in reason
+    (single,) = check_thresholds(c, [Gate("refusal.under_refusal_rate", max=0.0)]).results
+    assert single.status == "fail" and "has no value" in single.reason
+    # Judged on both sides with no under-refusal anywhere, the rate is a real 0 -> 0.
+    ok = make_run(tmp_path / "ok", base, scorers=["refusal"], candidate=candidate_dict("cand"))
+    assert _one(compare(b, ok), Gate("refusal.under_refusal_rate", max_rise=0.0))[0] == "pass"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from evalkit.config import Project
     from evalkit.dataset import Selection
     from evalkit.engine import RunOptions
-    from evalkit.records import Run
+    from evalkit.records import Record, Run
 
 
 def add_parser(sub: Any) -> None:
@@ -272,8 +273,10 @@ def print_summary(run: Run) -> None:
         lines.append(f"  selection: {Selection.from_dict(sel).describe()}; a partial run")
     if c.get("not_run"):
         lines.append(f"  {c['not_run']} case repeat(s) not run: {_finish_hint(run)}")
+    records = _stored_records(run)
+    lines += error_lines(records)
     lines += retry_lines(run)
-    lines += scorer_lines(run)
+    lines += scorer_lines(run, records)
     lines.append(f"  run dir: {run.path}")
     print("\n".join(lines))
     sys.stdout.flush()
@@ -302,7 +305,32 @@ def _finish_hint(run: Run, *flags: str) -> str:
     return f"{stopped.get('reason')}; finish with: {cmd} --max-cost USD"
 
 
-def scorer_lines(run: Run) -> list[str]:
+def _stored_records(run: Run) -> Sequence[Record]:
+    """The run's records, read back from disk when the run kept none in memory (the command
+    runs with keep_records=False, for flat memory)."""
+    if run.records or not run.manifest.get("counts", {}).get("records"):
+        return run.records
+    from evalkit.records import read_run
+
+    return read_run(run.path).records
+
+
+def error_lines(records: Sequence[Record]) -> list[str]:
+    """Per error kind, how many records and the first one's message: the message names the
+    cause and the fix (a base_url nobody listens on, a wrong key), which a count alone hides."""
+    first: dict[str, tuple[int, Record]] = {}
+    for r in records:
+        if r.error is not None:
+            n, rec = first.get(r.error.kind, (0, r))
+            first[r.error.kind] = (n + 1, rec)
+    return [
+        f"  {kind} ({n} record{'s' if n != 1 else ''}, first {rec.case_id} #{rec.repeat}): "
+        f"{rec.error.message if rec.error else ''}"
+        for kind, (n, rec) in first.items()
+    ]
+
+
+def scorer_lines(run: Run, records: Sequence[Record] | None = None) -> list[str]:
     """Per scorer, over the whole run: mean and pass rate with their 95% intervals (per tag:
     ``SuiteResult.summary()`` / ``evalkit.frames.aggregates_frame``, or the report)."""
     from evalkit.aggregate import aggregate
@@ -312,12 +340,8 @@ def scorer_lines(run: Run) -> list[str]:
         ci = f" [{f(e.low)}, {f(e.high)}]" if e.low is not None and e.high is not None else ""
         return f"{f(e.value)}{ci}"
 
-    records = run.records
-    if not records and run.manifest.get("counts", {}).get("records"):
-        # The command runs with keep_records=False (flat memory), so the records are on disk.
-        from evalkit.records import read_run
-
-        records = read_run(run.path).records
+    if records is None:
+        records = _stored_records(run)
     out = []
     for s in aggregate(records).scorers:
         parts = []
