@@ -701,6 +701,10 @@ GROUNDED_ANSWERS = [
     "No, we don't ship to Mexico; we only ship to the United States and Canada.",
     # saying the source is silent is an abstention, not a claim
     "Unfortunately, the help center doesn't say whether gift cards can be refunded.",
+    # ... also when the question it abstains on names a place or a number (the starter
+    # project's 'Do you deliver to Norway?' failed the answer its own system prompt asks for)
+    "The help center does not say whether we deliver to Norway.",
+    "The passages don't mention if orders over 500 euros ship for free.",
 ]
 
 
@@ -1029,3 +1033,12 @@ def test_a_number_given_as_a_table_column_must_be_in_that_column() -> None:
     assert claim["strongly_unsupported"] is True
     (claim,) = claims(run("Starter has 50 seats.", passage))
     assert str(claim["reason"]).startswith("relation mismatch")
+
+
+def test_an_abstention_with_a_fact_after_it_is_still_checked() -> None:
+    # The abstention alone asserts nothing; a clause that states a fact beside it does.
+    text = "The help center does not say whether we deliver to Norway, but Sweden takes 9 days."
+    found = claims(run(text))
+    assert found and found[0]["supported"] is False
+    # A statement of what a policy excludes is a claim about the world, not an abstention.
+    assert claims(run("The policy does not say whether Norway is covered; it covers 9 countries."))

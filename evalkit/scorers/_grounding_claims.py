@@ -57,6 +57,20 @@ _HEDGE = re.compile(
 )
 
 
+_ABSTENTION = re.compile(
+    r"^\W*(?:the |our )?(?:provided |available )?(?:passages?|context|documents?|"
+    r"help[- ]?cent(?:er|re)(?: articles?| passages?)?|sources?|information (?:i have|provided)) "
+    r"(?:doesn't|don't|does not|do not) (?:say|mention|specify|state|explain)(?: anything)? "
+    r"(?:whether|if|how|when|what|which|where|who|why|about)\b"
+    r"|^\W*i (?:don't|do not) have (?:any )?(?:information|details|data) (?:on|about)\b",
+    re.IGNORECASE,
+)
+"""That the source is silent on a question: it asserts nothing about the world even where the
+question names a place or a number ("does not say whether we deliver to Norway"), unlike a
+hedge. Sentences that go on past it (", but ...", ";") are left to the checks."""
+_GOES_ON = re.compile(r"[;]|,\s*(?:but|however|although|though|yet|and)\b|\bhowever\b", re.I)
+
+
 def split_claims(text: str, given: Given | None = None) -> list[Claim]:
     """Sentences and clauses of ``text`` that assert something, with their spans.
 
@@ -196,6 +210,8 @@ def _skip(sentence: str) -> bool:
     if not s or s.endswith("?") or s.endswith(":"):
         return True
     if _HEDGE.match(s) and not _has_facts(s):
+        return True
+    if _ABSTENTION.match(s) and not _GOES_ON.search(s):
         return True
     opener = _PLEASANTRY.match(s)
     if opener:
