@@ -155,3 +155,67 @@ def test_every_documented_pytest_flag_exists() -> None:
     recorder = _Recorder()
     pytest_addoption(recorder)  # type: ignore[arg-type]
     assert sorted(documented - recorder.names) == []
+
+
+# Each scorer page's argument tables: the names must be the scorer's fields, and a plain
+# default (a number, true/false, none or a word) must be the field's default.
+_PAGES = {
+    "cost.md": ("cost", "latency"),
+    "groundedness.md": ("groundedness",),
+    "judge.md": ("judge",),
+    "text.md": ("exact_match", "contains", "contains_any", "contains_all", "regex", "fuzzy"),
+    "tool_calls.md": ("tool_calls",),
+}
+_TABLE_HEAD = re.compile(r"^\| (?:option|argument|arg) \| default \|", re.M)
+
+
+def _argument_rows(text: str) -> list[tuple[list[str], str]]:
+    rows = []
+    for head in _TABLE_HEAD.finditer(text):
+        for line in text[head.end() :].splitlines()[2:]:
+            if not line.startswith("|"):
+                break
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            rows.append((re.findall(r"`(\w+)`", cells[0]), cells[1]))
+    return rows
+
+
+def _plain(value: str) -> Any:
+    """The documented default as a Python value, or ... when it is prose or a table."""
+    value = re.sub(r"\(.*?\)", "", value).strip().strip("`").strip('"')
+    words = {"none": None, "true": True, "false": False}
+    if value in words:
+        return words[value]
+    try:
+        return float(value)
+    except ValueError:
+        return value if re.fullmatch(r"[\w.\-/]+", value) else ...
+
+
+@pytest.mark.parametrize("page", sorted(_PAGES))
+def test_scorer_argument_tables_match_the_fields(page: str) -> None:
+    import dataclasses
+
+    from evalkit.scoring import SCORERS
+
+    defaults: dict[str, list[Any]] = {}
+    for name in _PAGES[page]:
+        for f in dataclasses.fields(SCORERS.get(name)):
+            if f.default is not dataclasses.MISSING:
+                defaults.setdefault(f.name, []).append(f.default)
+            elif f.default_factory is not dataclasses.MISSING:
+                defaults.setdefault(f.name, []).append(f.default_factory())
+    rows = _argument_rows((ROOT / "docs" / "scorers" / page).read_text(encoding="utf-8"))
+    assert rows
+    wrong = []
+    for names, default in rows:
+        values = [_plain(v) for v in default.split(",")]
+        for i, name in enumerate(names):
+            if name not in defaults:
+                wrong.append(f"{name}: no such argument")
+                continue
+            doc = values[i] if len(values) == len(names) else values[0]
+            code = [None if v in ((), {}, "") else v for v in defaults[name]]
+            if doc is not ... and doc != "required" and doc not in code:
+                wrong.append(f"{name}: documented default {doc!r}, code {defaults[name]!r}")
+    assert wrong == []
