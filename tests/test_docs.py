@@ -200,7 +200,8 @@ def test_scorer_argument_tables_match_the_fields(page: str) -> None:
 
     defaults: dict[str, list[Any]] = {}
     for name in _PAGES[page]:
-        for f in dataclasses.fields(SCORERS.get(name)):
+        scorer_class: Any = SCORERS.get(name)
+        for f in dataclasses.fields(scorer_class):
             if f.default is not dataclasses.MISSING:
                 defaults.setdefault(f.name, []).append(f.default)
             elif f.default_factory is not dataclasses.MISSING:
