@@ -155,3 +155,37 @@ def test_report_flag_calls_write_report(runs: Path, monkeypatch: pytest.MonkeyPa
     target = runs / "r.html"
     assert main(["compare", str(runs / "base"), str(runs / "same"), "--report", str(target)]) == 0
     assert seen == [(1, target)]
+
+
+def _record_suite(run: Path, config: Path, suite: str) -> None:
+    """What `evalkit run --suite` writes into a manifest: the suite and its config."""
+    path = run / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(suite=suite, config=str(config))
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_runs_of_a_suite_get_its_gates_without_options(
+    runs: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # `evalkit compare BASE CAND` on the runs of `evalkit run --suite support` said
+    # "verdict: PASS", exit 0, while the suite's gate failed: no gate had been applied.
+    for name in ("base", "worse"):
+        _record_suite(runs / name, runs / "evalkit.toml", "support")
+    extra = ["--out", str(runs / "r.html")] if command == "report" else []
+    code = main([command, str(runs / "base"), str(runs / "worse"), *extra])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert f"gates of suite 'support' from {runs / 'evalkit.toml'}" in captured.err
+    assert "acc.pass_rate" in captured.out + captured.err
+
+
+@pytest.mark.parametrize("command", ["compare", "report"])
+def test_no_gates_is_said_not_silent(
+    runs: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    extra = ["--out", str(runs / "r.html")] if command == "report" else []
+    assert main([command, str(runs / "base"), str(runs / "worse"), *extra]) == 0
+    err = capsys.readouterr().err
+    assert "no gates applied" in err and "--suite" in err

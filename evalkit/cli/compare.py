@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -53,13 +53,18 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(handler=run)
 
 
-def load_gates(config: str | None, suite: str | None) -> tuple[Gate, ...]:
-    """The gates of ``suite`` in ``config`` (or of the config's only suite); none without
-    either option."""
-    if config is None and suite is None:
-        return ()
+def load_gates(
+    config: str | None, suite: str | None, manifests: Sequence[Mapping[str, Any]] = ()
+) -> tuple[Gate, ...]:
+    """The gates of ``suite`` in ``config`` (or of the config's only suite). Without either
+    option, the gates of the suite the runs record (``evalkit run --suite`` writes its name
+    and config into each manifest): a comparison of a suite's runs that applied no gate
+    printed "verdict: PASS" and exited 0 while the suite's gates failed. Where no gate
+    applies, stderr says so."""
     from evalkit.config import load_config
 
+    if config is None and suite is None:
+        return _recorded_gates(manifests)
     project = load_config(config)
     if suite is not None:
         return tuple(project.suite(suite).gates)
@@ -69,6 +74,32 @@ def load_gates(config: str | None, suite: str | None) -> tuple[Gate, ...]:
         f"{project.path} has {len(project.suites)} suites {sorted(project.suites)}; "
         "pick the one whose gates apply with --suite NAME"
     )
+
+
+def _recorded_gates(manifests: Sequence[Mapping[str, Any]]) -> tuple[Gate, ...]:
+    from evalkit.config import load_config
+
+    recorded = {(m.get("config"), m.get("suite")) for m in manifests}
+    if len(recorded) == 1:
+        ((config, suite),) = recorded
+        if isinstance(suite, str) and isinstance(config, str) and Path(config).is_file():
+            try:
+                project = load_config(config)
+            except InputError:
+                project = None
+            if project is not None and suite in project.suites:
+                print(
+                    f"gates of suite {suite!r} from {project.path} (recorded in the runs; "
+                    "--gates-from/--config and --suite choose others)",
+                    file=sys.stderr,
+                )
+                return tuple(project.suites[suite].gates)
+    print(
+        "no gates applied: the verdict checks nothing (the runs record no suite of a config "
+        "that exists here); pass --suite NAME (and the config) to apply a suite's gates",
+        file=sys.stderr,
+    )
+    return ()
 
 
 def comparisons_dict(comparisons: Sequence[Comparison]) -> dict[str, Any]:
@@ -90,17 +121,18 @@ def run(args: argparse.Namespace) -> int:
     from evalkit.records import read_run
     from evalkit.summary import markdown_summary, terminal_summary
 
-    gates = load_gates(args.gates_from, args.suite)
     baseline = read_run(args.baseline)
+    candidates = [read_run(path) for path in args.candidates]
+    gates = load_gates(args.gates_from, args.suite, [c.manifest for c in candidates])
     comparisons = [
         compare(
             baseline,
-            read_run(path),
+            cand,
             gates=gates,
             allow_dataset_mismatch=args.allow_dataset_mismatch,
             seed=args.seed,
         )
-        for path in args.candidates
+        for cand in candidates
     ]
     if args.report:
         _write_report(comparisons, Path(args.report))

@@ -63,15 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from evalkit.report import write_report
 
     pairs = _pairs(args.runs)
-    gates = load_gates(args.config, args.suite)
+    loaded = [(read_run(b), read_run(c)) for b, c in pairs]
+    gates = load_gates(args.config, args.suite, [c.manifest for _, c in loaded])
     comparisons = [
-        compare(
-            read_run(b),
-            read_run(c),
-            gates=gates,
-            allow_dataset_mismatch=args.allow_dataset_mismatch,
-        )
-        for b, c in pairs
+        compare(b, c, gates=gates, allow_dataset_mismatch=args.allow_dataset_mismatch)
+        for b, c in loaded
     ]
     path = write_report(comparisons, args.out, title=args.title)
     failed = [c for c in comparisons if not c.passed]
