@@ -83,11 +83,18 @@ _ERRORS_HINT = (
     "fix what the errors say (the run's summary and the report show them), then finish the "
     "run with `evalkit run --resume RUN_DIR --retry-errors`"
 )
+_MISSES_HINT = (
+    "the answers were never recorded for this configuration: record them where the provider "
+    "is reachable (pytest --evalkit-mode record, or evalkit run --cache-mode use)"
+)
 
 
 def _hint(why: str) -> str:
-    """The next step for a metric without a value: fix the errors, or price the model."""
-    return _ERRORS_HINT if why.startswith(_ERRORS_WHY) else _PRICE_HINT
+    """The next step for a metric without a value: record, fix the errors, or price."""
+    if not why.startswith(_ERRORS_WHY):
+        return _PRICE_HINT
+    kinds = why[len(_ERRORS_WHY) + 2 : -1].split(", ")
+    return _MISSES_HINT if all(k.startswith("cache_miss ") for k in kinds) else _ERRORS_HINT
 
 
 _PRICE_HINT = (

@@ -237,3 +237,14 @@ def test_an_outcome_rate_with_no_scored_case_on_a_side_is_unknown_not_zero(
     # Judged on both sides with no under-refusal anywhere, the rate is a real 0 -> 0.
     ok = make_run(tmp_path / "ok", base, scorers=["refusal"], candidate=candidate_dict("cand"))
     assert _one(compare(b, ok), Gate("refusal.under_refusal_rate", max_rise=0.0))[0] == "pass"
+
+
+def test_a_side_of_cache_misses_says_to_record_not_to_retry(tmp_path: Path) -> None:
+    # Replay in CI after a prompt edit: every answer is a cache miss; retrying cannot help.
+    base = [make_record(f"c{i}", {"g": 0.9}) for i in range(3)]
+    cand = [make_record(f"c{i}", error="cache_miss", candidate="cand") for i in range(3)]
+    b = make_run(tmp_path / "b", base, scorers=["g"])
+    c = make_run(tmp_path / "c", cand, scorers=["g"], candidate=candidate_dict("cand"))
+    status, reason = _one(compare(b, c), Gate("g.mean", max_drop=0.02))
+    assert status == "fail" and "(every record is a provider error: cache_miss 3)" in reason
+    assert "--evalkit-mode record" in reason and "--retry-errors" not in reason
