@@ -125,6 +125,9 @@ class Scorer:
     requires: ClassVar[tuple[str, ...]] = ()
     cpu_bound: ClassVar[bool] = False
     """Hint for the engine to run :meth:`score` in a process pool (the scorer must pickle)."""
+    path_args: ClassVar[tuple[str, ...]] = ()
+    """Arguments that name a file; a relative one given in a config is read from the config's
+    folder, like eval sets, templates and scorer files."""
     threshold: float = field(default=0.5, kw_only=True)
     skip_missing: bool = field(default=False, kw_only=True, repr=False)
     """When set (a suite's ``skip_missing = true``), cases lacking a required field are left

@@ -66,6 +66,10 @@ def build_scorer(
     kwargs = dict(args or {})
     if threshold is not None:
         kwargs["threshold"] = threshold
+    for arg in getattr(factory, "path_args", ()) if base_dir else ():
+        value = kwargs.get(arg)
+        if isinstance(value, str) and value and not Path(value).is_absolute():
+            kwargs[arg] = str(Path(base_dir or ".") / value)
     if _is_score_function(factory, kwargs):
         obj: Any = FunctionScorer(
             fn=factory,

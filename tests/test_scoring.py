@@ -256,3 +256,54 @@ def test_a_required_field_that_is_no_case_field_fails_when_built() -> None:
         )
     finally:
         SCORERS.unregister("typo_test")
+
+
+def test_file_arguments_in_a_config_are_read_from_the_config_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Eval sets, templates and scorer files resolve from the config's folder; a json_schema
+    # file, a judge rubric_file and a refusal model_path were read from the current folder,
+    # so the same config failed when run from elsewhere (CI jobs, notebooks).
+    import shutil
+
+    from evalkit.config import load_config
+
+    project = tmp_path / "project"
+    (project / "checks").mkdir(parents=True)
+    (project / "checks" / "answer.json").write_text('{"type": "object", "required": ["a"]}')
+    (project / "checks" / "rubric.txt").write_text("Score 1 when the answer is polite.")
+    model = Path(__file__).parents[1] / "evalkit" / "scorers" / "data" / "refusal_model.json"
+    shutil.copy(model, project / "checks" / "model.json")
+    (project / "data.jsonl").write_text('{"id": "a", "input": "x"}\n')
+    (project / "evalkit.toml").write_text(
+        """
+[candidates.c]
+provider = "callable"
+model = "m"
+options = { target = "json:dumps" }
+
+[suites.s]
+dataset = "data.jsonl"
+candidates = ["c"]
+scorers = [
+  { name = "json_schema", args = { schema = "checks/answer.json" } },
+  { name = "judge", args = { provider = "callable", model = "j", rubric_file = "checks/rubric.txt" } },
+  { name = "refusal", args = { model_path = "checks/model.json" } },
+]
+"""
+    )
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    suite = load_config(project / "evalkit.toml").suite("s")
+    schema, judge, refusal = (spec.build() for spec in suite.scorers)
+    assert schema._schema == {"type": "object", "required": ["a"]}
+    assert judge._rubric_text == "Score 1 when the answer is polite."
+    assert refusal.model_path == str(project / "checks" / "model.json")
+    # An absolute path, and the same arguments given in code, are left as given.
+    from evalkit.scorers.json import JsonSchema
+
+    absolute = str(project / "checks" / "answer.json")
+    assert JsonSchema(schema=absolute)._schema == {"type": "object", "required": ["a"]}
+    with pytest.raises(ConfigError, match=r"'checks/answer.json' not found \(relative to "):
+        JsonSchema(schema="checks/answer.json")

@@ -92,11 +92,12 @@ class JsonValid(Scorer):
 class JsonSchema(Scorer):
     """1 when the output's JSON conforms to ``schema``; details list errors by JSON pointer.
 
-    ``schema`` is the schema itself (a table) or the path of a ``.json`` file, relative to the
-    working directory. Its sha256 is part of :meth:`spec` so a schema change shows in the run.
+    ``schema`` is the schema itself (a table) or the path of a ``.json`` file (in a config,
+    relative to the config's folder). Its sha256 is part of :meth:`spec` so a schema change shows in the run.
     """
 
     name: ClassVar[str] = "json_schema"
+    path_args: ClassVar[tuple[str, ...]] = ("schema",)
     schema: Mapping[str, Any] | str | bool = field(default_factory=dict)
     extract: str = "fenced"
     threshold: float = 0.5
@@ -111,7 +112,9 @@ class JsonSchema(Scorer):
                 self._schema = json.loads(path.read_text(encoding="utf-8"))
             except FileNotFoundError:
                 raise ConfigError.single(
-                    where, f"schema file {str(path)!r} not found (relative to {Path.cwd()})"
+                    where,
+                    f"schema file {str(path)!r} not found"
+                    + ("" if path.is_absolute() else f" (relative to {Path.cwd()})"),
                 ) from None
             except json.JSONDecodeError as exc:
                 raise ConfigError.single(

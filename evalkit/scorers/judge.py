@@ -79,6 +79,7 @@ class Judge(Scorer):
     """Grade a response with an LLM on a rubric; see the module docstring."""
 
     name: ClassVar[str] = "judge"
+    path_args: ClassVar[tuple[str, ...]] = ("rubric_file",)
     provider: str = ""
     """Registered provider name (``openai``, ``anthropic``, or any plugin)."""
     model: str = ""
@@ -90,7 +91,7 @@ class Judge(Scorer):
     rubric: str | None = None
     """The rubric text, inline; default :data:`DEFAULT_RUBRIC`."""
     rubric_file: str | None = None
-    """A file with the rubric, relative to the working directory."""
+    """A file with the rubric (in a config, relative to the config's folder)."""
     scale: tuple[int, int] = (1, 5)
     """Lowest and highest integer grade; ``lo`` maps to 0 and ``hi`` to 1."""
     include_expected: bool = True

@@ -157,6 +157,7 @@ class Refusal(Scorer):
     """
 
     name: ClassVar[str] = "refusal"
+    path_args: ClassVar[tuple[str, ...]] = ("model_path",)
     requires: ClassVar[tuple[str, ...]] = ()
     cpu_bound: ClassVar[bool] = False
     """About a millisecond per response: a process pool would cost more than it saves."""
