@@ -160,6 +160,7 @@ class CandidateRun:
             "repeats": self.repeats,
             "cache": {
                 "mode": self.mode,
+                "used": self.counts.cache_on,
                 "dir": str(Path(self.options.cache_dir or ".evalkit/cache").resolve()),
             },
             "max_cost_usd": self.options.max_cost_usd,
@@ -203,6 +204,8 @@ class CandidateRun:
                 "(Python: RunOptions(out_dir=..., resume=True)) or choose another --out"
             )
         dispatcher = self._dispatcher()
+        if dispatcher.cache is None:  # a replay file or a non-cacheable callable: no misses
+            self.counts.cache_on, self.counts.cache_misses = False, 0
         started = previous.get("started_at") or _now()
         run_id = self.options.run_id or previous.get("run_id") or uuid.uuid4().hex[:12]
         manifest = self._manifest(run_dir, started, run_id)

@@ -752,3 +752,27 @@ def test_a_prompt_file_that_is_not_utf8_is_an_input_error_before_any_call(
         run(_set(["hello"]), cand, [], _opts(tmp_path))
     assert not (tmp_path / "run" / "results.jsonl").exists()
     assert not sp.CALLS[key]
+
+
+def test_a_provider_that_is_never_cached_counts_no_cache_misses(tmp_path: Path, key: str) -> None:
+    # A replay file or a callable without cacheable = true is never looked up in the cache;
+    # its run said "cache hits 0, misses 2" as if every answer had been a paid miss.
+    never = Candidate(name="cand", provider="uncacheable", model="m", options={"key": key})
+    out = run(_set(["a", "b"]), never, [], _opts(tmp_path))
+    assert out.manifest["counts"]["cache_misses"] == 0
+    assert out.manifest["cache"]["used"] is False
+    cached = run(_set(["a", "b"]), _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "r2"))
+    assert cached.manifest["counts"]["cache_misses"] == 2
+    assert cached.manifest["cache"]["used"] is True
+    resumed = run(_set(["a", "b"]), never, [], _opts(tmp_path, resume=True))
+    assert resumed.manifest["counts"]["cache_misses"] == 0  # recounted on resume too
+
+
+def test_the_run_summary_says_when_the_cache_was_not_used(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evalkit.cli.run import print_summary
+
+    never = Candidate(name="cand", provider="uncacheable", model="m", options={"key": key})
+    print_summary(run(_set(["a"]), never, [], _opts(tmp_path)))
+    assert "cache not used; tokens in" in capsys.readouterr().out

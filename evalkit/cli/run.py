@@ -263,8 +263,12 @@ def print_summary(run: Run) -> None:
         f"run {m.get('run_id')} [{m.get('candidate', {}).get('name')}]: {m.get('status')}",
         f"  records {c.get('records', 0)}, errors {c.get('errors', 0)}"
         + (f" ({kinds})" if kinds else ""),
-        f"  cache hits {c.get('cache_hits', 0)}, misses {c.get('cache_misses', 0)}; "
-        f"tokens in {c.get('input_tokens', 0):,}, out {c.get('output_tokens', 0):,}; cost {cost}",
+        (
+            f"  cache hits {c.get('cache_hits', 0)}, misses {c.get('cache_misses', 0)}; "
+            if (m.get("cache") or {}).get("used", True)
+            else "  cache not used; "
+        )
+        + f"tokens in {c.get('input_tokens', 0):,}, out {c.get('output_tokens', 0):,}; cost {cost}",
     ]
     sel = m.get("selection")
     if sel:
