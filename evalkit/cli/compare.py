@@ -121,9 +121,13 @@ def run(args: argparse.Namespace) -> int:
     from evalkit.records import read_run
     from evalkit.summary import markdown_summary, terminal_summary
 
+    # A named config is checked before any run is read (its errors come first, as in `run`).
+    named = args.gates_from is not None or args.suite is not None
+    gates = load_gates(args.gates_from, args.suite) if named else ()
     baseline = read_run(args.baseline)
     candidates = [read_run(path) for path in args.candidates]
-    gates = load_gates(args.gates_from, args.suite, [c.manifest for c in candidates])
+    if not named:
+        gates = load_gates(None, None, [c.manifest for c in candidates])
     comparisons = [
         compare(
             baseline,

@@ -63,8 +63,11 @@ def run(args: argparse.Namespace) -> int:
     from evalkit.report import write_report
 
     pairs = _pairs(args.runs)
+    named = args.config is not None or args.suite is not None
+    gates = load_gates(args.config, args.suite) if named else ()
     loaded = [(read_run(b), read_run(c)) for b, c in pairs]
-    gates = load_gates(args.config, args.suite, [c.manifest for _, c in loaded])
+    if not named:
+        gates = load_gates(None, None, [c.manifest for _, c in loaded])
     comparisons = [
         compare(b, c, gates=gates, allow_dataset_mismatch=args.allow_dataset_mismatch)
         for b, c in loaded
