@@ -28,7 +28,9 @@ def add_parser(sub: Any) -> None:
         help="compare candidate run(s) with a baseline run and apply promotion gates",
         description="Compare each CANDIDATE_RUN with BASELINE_RUN case by case: per-scorer "
         "deltas with 95% intervals and p-values, regressions, cost and latency, what changed. "
-        "Gates come from a suite of the config (--gates-from/--suite). "
+        "Gates come from a suite of the config (--gates-from/--suite); without either, from "
+        "the suite the runs record (evalkit run --suite), and stderr says which, or that no "
+        "gate applies. "
         "Exit 0 when every gate passes, 1 when one fails, 2 on bad input.",
     )
     p.add_argument("baseline", metavar="BASELINE_RUN", help="the baseline run directory")

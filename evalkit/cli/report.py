@@ -27,7 +27,9 @@ def add_parser(sub: Any) -> None:
         "report",
         help="write the HTML regression report of baseline vs candidate run(s)",
         description="Compare each BASELINE_RUN with the CANDIDATE_RUN after it and write one "
-        "self-contained HTML file (one tab per pair). Gates come from a suite of the config. "
+        "self-contained HTML file (one tab per pair). Gates come from a suite of the config "
+        "(--config/--suite); without either, from the suite the runs record (evalkit run "
+        "--suite), and stderr says which, or that no gate applies. "
         "Exit 1 when a gate fails.",
     )
     p.add_argument(
