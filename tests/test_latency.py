@@ -30,8 +30,14 @@ from tests.helpers.llm_server import LLMServer
 
 KEY_ENV = "EVALKIT_TEST_LATENCY_KEY"
 SERVER_MS = 200.0
-SLACK_MS = 110.0
-"""Above the true figure, for a busy two-core CI machine; the defect adds 300 ms or more."""
+SLACK_MS = 250.0
+"""Above the true figure: on a busy two-core machine (the other test worker running Chromium)
+the in-process server and client answer up to ~175 ms late, every request alike. Each defect
+adds 300 ms or more to some request, and it grows with the request's place in the queue,
+which :func:`_flat` catches whatever the load."""
+SPREAD_MS = 120.0
+"""How far apart the latencies of one run's requests may be: the defects make them climb by
+100 ms or more per queued request (a thread, a slot, the RPM bucket, a scorer ahead)."""
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +88,12 @@ def _latencies(records: Any) -> list[float]:
 
 
 def _near(values: list[float], ms: float) -> bool:
-    return all(ms - 5.0 <= v <= ms + SLACK_MS for v in values)
+    """Each request took about ``ms`` (never less), and none waited its turn."""
+    return all(ms - 5.0 <= v <= ms + SLACK_MS for v in values) and _flat(values)
+
+
+def _flat(values: list[float]) -> bool:
+    return max(values) - min(values) <= SPREAD_MS
 
 
 # ---------------------------------------------------------------- HTTP providers
