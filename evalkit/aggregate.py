@@ -8,7 +8,9 @@ cases (a cluster bootstrap), because repeats of one case are not independent evi
 Definitions (also in ``docs/compare.md``):
 
 - A scorer *applies* to a record when the record carries that score, or when the record has a
-  provider error (there was no response to score; that counts as a failure, shown as error).
+  provider error (there was no response to score; that counts as a failure, shown as error)
+  and does not name the scorer in ``skipped`` (a suite's ``skip_missing`` would have left
+  the case unscored by it).
 - A record *passes* a scorer when ``Score.passed`` is true; a scorer error or a provider error
   is a failure; ``passed=None`` without error (a value-only scorer) gives no verdict.
 - A case *passes* a scorer when more than half of its verdicts over repeats pass (a tie fails);

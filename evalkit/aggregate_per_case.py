@@ -137,9 +137,10 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
     for r in recs:
         s = r.scores.get(name)
         if s is None:
-            verdicts.append(False if r.error else None)
-            errors += bool(r.error)
-            applied |= r.error is not None
+            failed = r.error is not None and name not in r.skipped
+            verdicts.append(False if failed else None)
+            errors += failed
+            applied |= failed
             continue
         applied = True
         if s.error is not None or r.error is not None:

@@ -24,7 +24,7 @@ from evalkit.scoring_pool import ScoringPool
 
 if TYPE_CHECKING:
     from evalkit.config import Candidate
-    from evalkit.dataset import EvalSet
+    from evalkit.dataset import Case, EvalSet
     from evalkit.dispatch import Dispatcher
     from evalkit.engine import RunOptions
     from evalkit.progress import Progress
@@ -319,6 +319,7 @@ class CandidateRun:
                 cost=cost,
                 attempts=out.attempts,
                 timestamp=_now(),
+                skipped=() if resp is not None else self._not_applying(cases[i]),
             )
             writer.append(record)
             self.counts.add(record)
@@ -335,6 +336,10 @@ class CandidateRun:
                 tokens=(u.input_tokens or 0) + (u.output_tokens or 0),
                 cost=cost,
             )
+
+    def _not_applying(self, case: Case) -> tuple[str, ...]:
+        """The scorers a provider error must not count against (``skip_missing``)."""
+        return tuple(s.name for s in self.scorers if s.skip_missing and not s.applies_to(case))
 
     def _with_usage(self, req: Request, resp: Response) -> Response:
         """The response with every token count the provider left out estimated and flagged

@@ -102,6 +102,9 @@ class Record:
     attempts: int = 1
     timestamp: str = ""
     """ISO 8601 UTC time the record was written."""
+    skipped: tuple[str, ...] = ()
+    """Scorers that do not apply to the case (a suite's ``skip_missing``), named on a record
+    with a provider error, which then counts as a failure of the other scorers only."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -138,6 +141,7 @@ class Record:
         cost: float | None,
         attempts: int,
         timestamp: str,
+        skipped: tuple[str, ...] = (),
     ) -> Record:
         r = response or Response(finish_reason="error")
         return cls(
@@ -160,6 +164,7 @@ class Record:
             cached=r.cached,
             attempts=attempts,
             timestamp=timestamp,
+            skipped=skipped,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -183,6 +188,7 @@ class Record:
             "cached": self.cached,
             "attempts": self.attempts,
             "timestamp": self.timestamp,
+            "skipped": list(self.skipped),
         }
 
     @classmethod
@@ -207,6 +213,7 @@ class Record:
             cached=bool(d.get("cached", False)),
             attempts=int(d.get("attempts", 1)),
             timestamp=d.get("timestamp", ""),
+            skipped=tuple(str(n) for n in d.get("skipped") or ()),
         )
 
 

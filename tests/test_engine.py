@@ -776,3 +776,50 @@ def test_the_run_summary_says_when_the_cache_was_not_used(
     never = Candidate(name="cand", provider="uncacheable", model="m", options={"key": key})
     print_summary(run(_set(["a"]), never, [], _opts(tmp_path)))
     assert "cache not used; tokens in" in capsys.readouterr().out
+
+
+def test_a_provider_error_fails_only_the_scorers_that_apply_to_its_case(
+    tmp_path: Path, key: str
+) -> None:
+    # A suite mixing kinds of cases (skip_missing): a provider error on a case without
+    # context counted as a groundedness failure too, so 2 errors in 4 cases read
+    # "groundedness 33% over 3 cases" when only 2 cases have context.
+    from evalkit.aggregate import aggregate
+    from evalkit.scorers.groundedness import Groundedness
+    from evalkit.scorers.text import Contains
+
+    ctx = [{"id": "p", "text": "Refunds take 5 days."}]
+    es = EvalSet.from_cases(
+        [
+            {"id": "a", "input": "Refunds take 5 days.", "context": ctx},
+            {"id": "b", "input": "Refunds take 5 days. [[error:bad_request]]", "context": ctx},
+            {"id": "c", "input": "hello", "expected": "hello"},
+            {"id": "d", "input": "hello [[error:bad_request]]", "expected": "hello"},
+        ],
+        name="mixed",
+    )
+    g = Groundedness()
+    g.skip_missing = True
+    c = Contains()
+    c.skip_missing = True
+    out = run(es, _cand(key), [g, c], _opts(tmp_path))
+    by_id = {r.case_id: r for r in out.records}
+    assert by_id["b"].skipped == ("contains",) and by_id["d"].skipped == ("groundedness",)
+    from evalkit.records import read_run
+
+    # Counted the same from the run in memory and from its file (a resumed or re-read run).
+    for records in (out.records, read_run(out.path).records):
+        agg = aggregate(records)
+        grounded, contains = agg.scorer("groundedness"), agg.scorer("contains")
+        assert grounded is not None and contains is not None
+        assert grounded.cases == 2 and grounded.errors == 1  # a and b, not d
+        assert grounded.pass_rate.value == pytest.approx(0.5)
+        assert contains.cases == 2 and contains.errors == 1  # c and d, not b
+    # Re-scored with other scorers, an errored record names the ones that skip it now.
+    from evalkit.rescoring import rescore
+
+    only = Contains()
+    only.skip_missing = True
+    again = rescore(out.path, tmp_path / "again", [only], eval_set=es, progress="off")
+    skipped = {r.case_id: r.skipped for r in again.records if r.error is not None}
+    assert skipped == {"b": ("contains",), "d": ()}
