@@ -68,6 +68,20 @@ def test_default_answer_is_an_echo_with_word_count_usage_on_a_kept_alive_connect
         assert [r["path"] for r in srv.requests][-1] == "/v1/messages"
 
 
+def test_for_model_directives_replace_the_others_only_for_that_model() -> None:
+    msg = 'ask [[text:candidate answer]] [[for-model:judge:{"text": "{\\"score\\": 4}"}]]'
+    with LLMServer() as srv:
+        _, _, body = _post(srv, "/v1/messages", _chat(msg, max_tokens=50))
+        assert json.loads(body)["content"][0]["text"] == "candidate answer"
+        judged = {**_chat(msg, max_tokens=50), "model": "judge"}
+        _, _, body = _post(srv, "/v1/messages", judged)
+        assert json.loads(body)["content"][0]["text"] == '{"score": 4}'
+        limited = 'x [[for-model:judge:{"status": 429, "retry-after": 0}]]'
+        status, _, _ = _post(srv, "/v1/messages", {**_chat(limited), "model": "judge"})
+        assert status == 429
+        assert _post(srv, "/v1/messages", _chat(limited, max_tokens=50))[0] == 200
+
+
 def test_fail_directive_fails_exact_attempts_then_succeeds() -> None:
     with LLMServer() as srv:
         msg = "flaky [[fail:2:503]]"

@@ -27,6 +27,10 @@ deterministic per case and crosses process boundaries:
 ``[[cached:N]]``                report N cached input tokens
 ``[[model:NAME]]``              report NAME as the model that answered
 ``[[finish:RAW]]``              report RAW as the finish/stop reason
+``[[for-model:NAME:{json}]]``   for a request to model NAME only, replace every other directive
+                                with these (``{"text": "...", "fail": "1:429"}``: a directive's
+                                name and value each); so one case scripts its candidate and its
+                                LLM judge, whose request quotes the candidate's conversation
 ==============================  ==============================================================
 
 The default answer is ``echo: <last user message without directives>``; usage counts words
@@ -91,6 +95,8 @@ class Directives:
     cached: int = 0
     model: str | None = None
     finish: str | None = None
+    for_model: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Directives that replace all others for a request to that model (``for-model``)."""
     clean: str = ""
     """The message with every directive removed."""
 
@@ -120,6 +126,16 @@ def parse_directives(message: str) -> Directives:
             if not message.startswith("]]", end):
                 raise ValueError(f"tool directive at {start} does not end with ']]'")
             d.tools.append((name, args))
+            pos = end + 2
+            continue
+        if message.startswith("for-model:", head):
+            name_end = message.find(":", head + 10)
+            if name_end < 0:
+                raise ValueError(f"bad for-model directive at {start}")
+            scoped, end = decoder.raw_decode(message, name_end + 1)
+            if not isinstance(scoped, dict) or not message.startswith("]]", end):
+                raise ValueError(f"for-model directive at {start} needs a JSON object, then ']]'")
+            d.for_model[message[head + 10 : name_end]] = scoped
             pos = end + 2
             continue
         end = message.find("]]", head)
@@ -161,6 +177,17 @@ def _apply(d: Directives, name: str, value: str) -> None:
         d.finish = value
     else:
         raise ValueError(f"unknown directive [[{name}]]")
+
+
+def _scoped_directives(scoped: dict[str, Any], clean: str) -> Directives:
+    """The directives of a ``for-model`` object (name → value), and nothing else."""
+    d = Directives(clean=clean)
+    for name, value in scoped.items():
+        if name == "tool":
+            d.tools.extend((str(n), a) for n, a in value)
+        else:
+            _apply(d, name, "" if value is True else str(value))
+    return d
 
 
 def _text_of(content: Any) -> str:
@@ -368,6 +395,9 @@ class LLMServer:
                 break
         try:
             d = parse_directives(last)
+            scoped = d.for_model.get(str(payload.get("model")))
+            if scoped is not None:
+                d = _scoped_directives(scoped, d.clean)
         except ValueError as exc:
             return self._count(self._error(api, 400, f"llm_server: {exc}"))
         key = _msg_key(last)
