@@ -10,7 +10,12 @@ Against the loopback LLM server in a separate process, through the official ``op
 3. a fully cached re-run of 10,000 cases (wall time);
 4. peak RSS for 10,000 and 100,000 cases with the replay provider (no records kept);
 5. faults: 5% of requests answered 429 or 500; every case must end scored, none lost, none
-   duplicated.
+   duplicated;
+6. ``--only ab --before DIR``: cases/s of ``evalkit.engine.run`` (timed in-process, imports
+   left out) at concurrency 1, 16 and 64 against a server answering in 0 and 50 ms, this
+   checkout against another one (``git worktree add /tmp/ab-before <commit>``), interleaved,
+   ``--rounds`` runs each (3 by default). It measured the SDK client's private loop
+   (``providers/_io_thread.py``) against the code before it.
 
 Run: ``python benchmarks/bench_engine.py`` (``--quick`` for smaller sizes).
 """
@@ -53,6 +58,28 @@ async def main(path, base_url, concurrency):
 
 asyncio.run(main(sys.argv[1], sys.argv[2], int(sys.argv[3])))
 """
+
+
+AB_RUN = r"""
+import json, sys, time
+from evalkit.config import Candidate
+from evalkit.dataset import EvalSet
+from evalkit.engine import RunOptions, run
+
+n, c, url, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+es = EvalSet.from_cases([{"id": f"c{i}", "input": f"What is item {i}?"} for i in range(n)])
+cand = Candidate(name="ab", provider="openai", model="gpt-4o-mini", base_url=url,
+                 concurrency=c)
+opts = RunOptions(out_dir=out, cache_mode="off", progress="off", scorer_processes=0)
+t0, c0 = time.perf_counter(), time.process_time()
+r = run(es, cand, [], opts)
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+assert r.manifest["counts"]["errors"] == 0 and len(r.records) == n, r.manifest["counts"]
+print(json.dumps({"wall": wall, "cpu": cpu}))
+"""
+
+AB_SIZES = {(1, 0): 300, (16, 0): 1500, (64, 0): 2000, (1, 50): 60, (16, 50): 800, (64, 50): 2000}
+"""Cases per A/B run, each a few seconds long; --quick divides them by 4."""
 
 
 @contextmanager
@@ -200,12 +227,48 @@ def faults(tmp: Path, n: int) -> None:
     )
 
 
+def ab(tmp: Path, before: Path, rounds: int, quick: bool) -> None:
+    arms = {"before": before.resolve(), "now": ROOT}
+    print(f"\n== A/B cases/s, evalkit.engine.run in-process, no scorer, cache off: "
+          f"before = {arms['before']}, now = {ROOT}; {rounds} interleaved runs each")  # fmt: skip
+    for latency in (0, 50):
+        with server(latency) as url:
+            for c in (1, 16, 64):
+                n = max(20, AB_SIZES[(c, latency)] // (4 if quick else 1))
+                got: dict[str, list[tuple[float, float]]] = {a: [] for a in arms}
+                for r in range(rounds):
+                    for arm, root in arms.items() if r % 2 == 0 else reversed(arms.items()):
+                        out = tmp / f"ab-{arm}-{latency}-{c}-{r}"
+                        proc = subprocess.run(
+                            [sys.executable, "-c", AB_RUN, str(n), str(c), url, str(out)],
+                            cwd=tmp, env={**ENV, "PYTHONPATH": str(root)},
+                            capture_output=True, text=True, check=True,
+                        )  # fmt: skip
+                        m = json.loads(proc.stdout.strip().splitlines()[-1])
+                        got[arm].append((n / m["wall"], m["cpu"] * 1000 / n))
+                line = [f"{latency:2d} ms C={c:2d} n={n:4d}"]
+                for arm, vals in got.items():
+                    rates = sorted(v[0] for v in vals)
+                    cpu = sorted(v[1] for v in vals)[len(vals) // 2]
+                    line.append(
+                        f"{arm} {' '.join(f'{x:.1f}' for x in rates)} cases/s "
+                        f"(median {rates[len(rates) // 2]:.1f}, cpu {cpu:.3f} ms/case)"
+                    )
+                b = sorted(v[0] for v in got["before"])[rounds // 2]
+                now = sorted(v[0] for v in got["now"])[rounds // 2]
+                print(" | ".join(line) + f" | now/before {now / b:.3f}", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     p.add_argument(
-        "--only", choices=("throughput", "overhead", "cached", "memory", "faults"), default=None
+        "--only",
+        choices=("throughput", "overhead", "cached", "memory", "faults", "ab"),
+        default=None,
     )
+    p.add_argument("--before", type=Path, help="the other checkout for --only ab")
+    p.add_argument("--rounds", type=int, default=3, help="runs per arm for --only ab")
     args = p.parse_args()
     q = args.quick
     with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as d:
@@ -217,6 +280,10 @@ def main() -> None:
             "memory": lambda: memory(tmp, (1000, 10000) if q else (10000, 100000)),
             "faults": lambda: faults(tmp, 200 if q else 1000),
         }
+        if args.before is not None:
+            steps["ab"] = lambda: ab(tmp, args.before, args.rounds, q)
+        elif args.only == "ab":
+            raise SystemExit("--only ab needs --before DIR (a checkout to compare with)")
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
         for name, step in steps.items():
             if args.only in (None, name):
