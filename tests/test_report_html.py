@@ -294,3 +294,24 @@ def test_a_huge_tool_call_or_error_is_cut_like_an_output() -> None:
     assert all(len(c["args"]) < MAX_TEXT + 100 for c in view["calls"])
     assert view["calls"][1]["args"].endswith(f"[{len(huge) - MAX_TEXT} more characters]")
     assert len(view["err"]) < MAX_TEXT + 100
+
+
+def test_a_scorer_that_could_not_score_cases_is_named_beside_its_mean(tmp_path: Path) -> None:
+    # A judge that errors on the candidate's weak cases leaves only its good ones in the mean:
+    # judge.mean rises and a max_drop gate passes. The page must say how many are unscored.
+    unscored = Score(None, None, "", {}, error="case 'x': judge: the verdict has no score")
+    base = spec_run(tmp_path, "b", [{"id": f"c{i}", "scores": {"judge": 0.5}} for i in range(3)])
+    cand = spec_run(
+        tmp_path,
+        "c",
+        [{"id": "c0", "scores": {"judge": 1.0}}]
+        + [{"id": f"c{i}", "scores": {"judge": unscored}} for i in (1, 2)],
+    )
+    section = build_view(compare(base, cand, n_boot=20))["sections"][0]
+    notes = [n for n in section["notes"] if n.startswith("judge")]
+    assert notes == [
+        "judge could not score 2 of 3 cases of the candidate and 0 of 3 of the baseline: its "
+        "mean is over the scored cases only; the case rows say why."
+    ]
+    html = render_report(compare(base, cand, n_boot=20))
+    assert "judge could not score 2 of 3 cases" in html
