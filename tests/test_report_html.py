@@ -231,12 +231,12 @@ def test_claim_spans_are_utf16_offsets_and_unlocatable_claims_keep_text() -> Non
             {"text": "Not in the output.", "supported": False},
         ]
     }
-    rows = _claims(details, out)
+    rows = _claims(details, out, "groundedness")
     js = out.encode("utf-16-le")
     a, z = rows[0]["a"], rows[0]["z"]
     assert js[a * 2 : z * 2].decode("utf-16-le") == "Paris is big."
     assert js[rows[1]["a"] * 2 : rows[1]["z"] * 2].decode("utf-16-le") == "Rome is old."
-    assert rows[2] == {"ok": False, "why": "", "t": "Not in the output."}
+    assert rows[2] == {"s": "groundedness", "ok": False, "why": "", "t": "Not in the output."}
 
 
 def test_errors_and_flaky_repeats_reach_the_rows(tmp_path: Path) -> None:
@@ -315,3 +315,27 @@ def test_a_scorer_that_could_not_score_cases_is_named_beside_its_mean(tmp_path: 
     ]
     html = render_report(compare(base, cand, n_boot=20))
     assert "judge could not score 2 of 3 cases" in html
+
+
+def test_claims_of_every_groundedness_scorer_reach_the_row_each_named(tmp_path: Path) -> None:
+    # groundedness offline beside its judge mode (`as = "grounded_judge"`): both lists of claims,
+    # not the last scorer's alone under a "groundedness" heading.
+    out = "Refunds take 30 days. They arrive in 7 days."
+    offline = [{"text": "Refunds take 30 days.", "supported": True}]
+    judged = [
+        {"text": "Refunds take 30 days.", "supported": True},
+        {"text": "They arrive in 7 days.", "supported": False, "reason": "7 not in passage"},
+    ]
+    spec = {
+        "id": "a",
+        "output": out,
+        "scores": {"groundedness": True, "grounded_judge": (0.5, False)},
+        "details": {"groundedness": {"claims": offline}, "grounded_judge": {"claims": judged}},
+    }
+    run = spec_run(tmp_path, "b", [spec])
+    side = build_view(compare(run, run, n_boot=20))["sections"][0]["cases"][0]["c"]
+    assert sorted((c["s"], c["ok"], c["why"]) for c in side["claims"]) == [
+        ("grounded_judge", False, "7 not in passage"),
+        ("grounded_judge", True, ""),
+        ("groundedness", True, ""),
+    ]

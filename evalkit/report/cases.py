@@ -71,8 +71,9 @@ def _span(c: Mapping[str, Any], text: str, output: str, pos: int) -> tuple[int, 
     return (at, at + len(text)) if at >= 0 else None
 
 
-def _claims(details: Mapping[str, Any], output: str) -> list[dict[str, Any]]:
-    """Groundedness claims (``details["claims"]``) as ``{"a", "z", "ok", "why"}``.
+def _claims(details: Mapping[str, Any], output: str, scorer: str) -> list[dict[str, Any]]:
+    """Groundedness claims (``details["claims"]``) as ``{"s", "a", "z", "ok", "why"}``; ``s``
+    names the scorer, as offline groundedness and its judge mode may both check one output.
 
     ``a``/``z`` locate the claim in the output (UTF-16 offsets, as JavaScript slices), so the
     claim's text is not stored twice; a claim that cannot be located keeps its text as ``t``.
@@ -85,6 +86,7 @@ def _claims(details: Mapping[str, Any], output: str) -> list[dict[str, Any]]:
             continue
         text = str(c.get("text") or c.get("claim") or "")
         row: dict[str, Any] = {
+            "s": scorer,
             "ok": bool(c.get("supported")),
             "why": shown(str(c.get("reason") or "")),
         }
@@ -153,8 +155,8 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     """One run's side of a case (evidence from the first repeat).
 
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
-    "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"a", "z" | "t", "ok",
-    "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
+    "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"s": scorer, "a",
+    "z" | "t", "ok", "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
     "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; ``err`` only on a
     provider error, ``n`` / ``rate`` / ``flaky`` only with repeats, ``est`` only when evalkit
     estimated the token counts, the last four only when
@@ -200,7 +202,7 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     for name, cell in side.scores.items():
         details = cell.details if isinstance(cell.details, Mapping) else {}
         if "claims" in details:
-            out["claims"] = _claims(details, side.output)
+            out.setdefault("claims", []).extend(_claims(details, side.output, name))
         if name == "tool_calls":
             tc = _tool_verdicts(details, side.tool_calls)
             if tc:

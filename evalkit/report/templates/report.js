@@ -234,15 +234,22 @@
     var spans = claims.filter(function (cl) { return !cl.ok && cl.a !== undefined; })
       .map(function (cl) { return [cl.a, cl.z]; });
     div.appendChild(renderTokens(tokens, spans));
-    if (claims.length) {
+    /* one list per scorer (offline groundedness and its judge mode may both check the output) */
+    var byScorer = {}, order = [];
+    claims.forEach(function (cl) {
+      var name = cl.s || "groundedness";
+      if (!byScorer[name]) { byScorer[name] = []; order.push(name); }
+      byScorer[name].push(cl);
+    });
+    order.forEach(function (name) {
       var ul = el("ul", "claims small");
-      claims.forEach(function (cl) {
+      byScorer[name].forEach(function (cl) {
         var text = cl.t !== undefined ? cl.t : side.out.slice(cl.a, cl.z);
         ul.appendChild(mix("li", cl.ok ? "yes" : "no", [cl.ok ? "✓ " : "✗ ", iso(text)].concat(cl.why ? [" — ", iso(cl.why)] : [])));
       });
-      div.appendChild(el("div", "small muted", "claims (groundedness)"));
+      div.appendChild(mix("div", "small muted", ["claims (", iso(name), ")"]));
       div.appendChild(ul);
-    }
+    });
     if (side.calls && side.calls.length) {
       div.appendChild(el("div", "small muted", "tool calls made"));
       var calls = el("ol", "mono small");
