@@ -113,3 +113,18 @@ def test_a_claim_the_judge_repeats_counts_once_and_its_worst_verdict_stands() ->
         ("Shipping is free.", False, "no"),
     ]
     assert results[0].start == 0
+
+
+def test_judge_mode_reports_the_judge_its_usage_and_cost(srv: LLMServer, tmp_path: Path) -> None:
+    # The judge's spending must be visible like the judge scorer's: per record and as a metric
+    # that run summaries and comparisons average.
+    verdict = {"claims": [{"claim": "Refunds take 30 days.", "supported": True, "passage": "p1"}]}
+    answer = f"Refunds take 30 days. [[text:{json.dumps(verdict)}]] [[model:claude-3-5-haiku-x]]"
+    score = _score(srv, answer, tmp_path, "anthropic", judge_model="claude-3-5-haiku")
+    assert score.error is None, score.error
+    d = score.details
+    assert d["judge_model"] == "claude-3-5-haiku-x" and d["judge_provider"] == "anthropic"
+    assert d["judge_usage"]["output_tokens"] > 0 and d["cached"] is False
+    # priced as the model asked for (the reported one has no price), like candidate requests
+    assert d["judge_cost_usd"] is not None and d["judge_cost_usd"] > 0
+    assert d["metrics"]["judge_cost_usd"] == d["judge_cost_usd"]

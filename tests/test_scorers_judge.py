@@ -267,6 +267,12 @@ def test_through_anthropic_provider_and_loopback_server(tmp_path: Path) -> None:
         assert (s.value, s.error) == (0.75, None)
         assert s.details["reasoning"] == "Mostly right."
         assert s.details["judge_cost_usd"] is not None
+        # the judge's cost is a metric too, so summaries and comparisons report it
+        assert s.details["metrics"] == {"judge_cost_usd": s.details["judge_cost_usd"]}
+        # priced as the model asked for when the reported name has no price (as candidates are)
+        odd = run(scorer, ctx("[[text:Score: 4]] [[model:claude-3-5-haiku-custom]]"))
+        assert odd.details["judge_model"] == "claude-3-5-haiku-custom"
+        assert odd.details["judge_cost_usd"] is not None
 
 
 def grade_by_length(request: Request) -> str:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from evalkit.cache import ResponseCache
     from evalkit.dispatch import Dispatcher
 
-__all__ = ["JudgeCaller", "cut_off_error"]
+__all__ = ["JudgeCaller", "cut_off_error", "judge_details"]
 
 
 def cut_off_error(where: str, response: Response) -> ScorerError:
@@ -45,6 +45,27 @@ def cut_off_error(where: str, response: Response) -> ScorerError:
         f"{response.text[:80]!r}); raise max_tokens in the judge's params (or the provider's "
         "max_tokens option) so the whole verdict fits"
     )
+
+
+def judge_details(provider: str, model: str, reply: Response, cached: bool) -> dict[str, Any]:
+    """Who judged and what it cost, for a score's details (the ``judge`` scorer and
+    ``groundedness``'s judge mode alike).
+
+    Priced like a candidate's request (:func:`~evalkit.pricing.priced_model`): the model asked
+    for, and only when that has no price the one the provider reports, so a dated or custom
+    name in the reply does not make a priced judge unknown. ``judge_cost_usd`` is ``None`` when
+    neither is priced (unknown, never 0); a cached verdict reports what it cost when asked.
+    """
+    from evalkit.pricing import load_prices, priced_model
+
+    found = priced_model(load_prices(), model, reply.model)
+    return {
+        "judge_provider": provider,
+        "judge_model": reply.model or model,
+        "cached": cached,
+        "judge_usage": reply.usage.to_dict(),
+        "judge_cost_usd": found[1].cost(reply.usage) if found is not None else None,
+    }
 
 
 @dataclass(eq=False)

@@ -14,7 +14,7 @@ FaithBench; the figures and the reasoning behind the defaults are in
 from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from evalkit.errors import ScorerError
@@ -127,7 +127,7 @@ class Groundedness(Scorer):
             split_unlocated,
             with_unlocated,
         )
-        from evalkit.scorers._judge_call import JudgeCaller
+        from evalkit.scorers._judge_call import JudgeCaller, judge_details
 
         where = f"case {ctx.case.id!r}: groundedness judge"
         if not ctx.response.text.strip():
@@ -148,10 +148,16 @@ class Groundedness(Scorer):
         request = build_request(
             ctx.case.id, ctx.case.context, ctx.response.text, caller.model, self.judge_params
         )
-        reply, _ = await caller.ask(request, where)
+        reply, cached = await caller.ask(request, where)
         results = parse_verdict(reply.text, ctx.response.text, where)
         located, unlocated = split_unlocated(results, where)  # claims not in the answer: apart
-        return with_unlocated(self._summarise(located, mode="judge"), unlocated)
+        score = with_unlocated(self._summarise(located, mode="judge"), unlocated)
+        # who judged and what it cost, as the judge scorer reports it
+        judged = judge_details(str(self.judge_provider), caller.model, reply, cached)
+        metrics = dict(score.details.get("metrics") or {})
+        if judged["judge_cost_usd"] is not None:
+            metrics["judge_cost_usd"] = judged["judge_cost_usd"]
+        return replace(score, details={**score.details, **judged, "metrics": metrics})
 
     async def aclose(self) -> None:
         """Judge mode: close the judge's client and cache (the engine calls it at run end)."""

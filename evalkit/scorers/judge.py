@@ -185,19 +185,17 @@ class Judge(Scorer):
         reasoning = _clip(reasoning, _MAX_REASONING)
         value = (grade - lo) / (hi - lo)
         passed = value >= self.threshold
+        from evalkit.scorers._judge_call import judge_details
+
         details: dict[str, Any] = {
             "judge_score": grade,
             "scale": [lo, hi],
             "reasoning": reasoning,
-            "judge_provider": self.provider,
-            "judge_model": reply.model or self.model,
             "rubric_sha256": self.rubric_sha256,
-            "cached": cached,
-            "judge_usage": reply.usage.to_dict(),
+            **judge_details(self.provider, self.model, reply, cached),
         }
-        from evalkit.pricing import cost_of
-
-        details["judge_cost_usd"] = cost_of(reply.model or self.model, reply.usage)
+        if details["judge_cost_usd"] is not None:  # averaged by summaries and comparisons
+            details["metrics"] = {"judge_cost_usd": details["judge_cost_usd"]}
         grade_txt = f"{grade:g}/{hi}"
         brief = f" ({_clip(reasoning, 200)})" if reasoning else ""
         return Score(value, passed, f"judge: {grade_txt}{brief}", details)
