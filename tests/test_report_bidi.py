@@ -212,6 +212,23 @@ def test_every_bidi_control_on_the_page_sits_in_an_isolate(browser: Any, report:
     page.close()
 
 
+def test_an_override_inside_an_output_is_shown_not_obeyed(browser: Any, report: Path) -> None:
+    # Isolated, an override still reversed the rest of its own output ("evil" read "live",
+    # "txt.exe" read "exe.txt"). In free text a reviewer reads it is shown as its escape.
+    page, watch = open_page(browser, report)
+    s = page.locator("#section-0")
+    s.locator("tbody.rows tr.case").first.click()
+    out = s.locator("tr.detail .side.candidate .output")
+    assert RLO not in out.inner_text() and "\\u202E" in out.inner_text()
+    assert out.locator("span.bidi").count() >= 1
+    first, last = rect(out, "rev"), rect(out, "sed")
+    assert first[0] < last[0]  # "reversed" is drawn left to right
+    inp = s.locator("tr.detail .input")
+    assert RLO not in inp.inner_text() and "question \\u202E" in inp.inner_text()
+    assert watch.clean, watch
+    page.close()
+
+
 def test_filters_and_search_work_on_ids_and_tags_with_controls(browser: Any, report: Path) -> None:
     page, watch = open_page(browser, report)
     s = page.locator("#section-0")

@@ -7,7 +7,11 @@ the template and the page script, ``unicode-bidi`` in the CSS), which keeps the 
 Plain-text places cannot hold an isolating element: the document ``<title>``, ``<option>``
 labels, SVG text and tooltips, and sentences the report composes around data (gate reasons,
 notes, tool-call summaries). There each control is replaced by its visible escape
-(``\\u202E``), so a reviewer sees that the text carries one.
+(``\\u202E``), so a reviewer sees that the text carries one. The free text a reviewer reads
+inside a case (its input, each output, a claim) is isolated too, but an override there still
+reversed the rest of that text ("txt.exe" read "exe.txt"), so the page script shows its
+embeddings, overrides and isolates as escapes as well (LRM, RLM and ALM, marks that
+right-to-left text carries, are left alone).
 """
 
 from __future__ import annotations

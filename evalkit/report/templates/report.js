@@ -27,6 +27,32 @@
     return el("bdi", null, text);
   }
 
+  /* Free text a reviewer reads (an input, an output, a claim) with every embedding, override
+     and isolate shown as its escape instead of obeyed: inside an output an override still
+     turned "evil" into "live" or "txt.exe" into "exe.txt". LRM, RLM and ALM (marks that
+     right-to-left text carries) are left alone. Replaced one for one, so offsets hold. */
+  var REORDERING = /([\u202a-\u202e\u2066-\u2069])/;
+
+  function marked(text) {
+    var frag = document.createDocumentFragment();
+    String(text).split(REORDERING).forEach(function (part, i) {
+      if (i % 2 === 1) {
+        var mark = el("span", "bidi", "\\u" + part.charCodeAt(0).toString(16).toUpperCase());
+        mark.title = "a bidirectional control character, shown instead of obeyed";
+        frag.appendChild(mark);
+      } else if (part) {
+        frag.appendChild(document.createTextNode(part));
+      }
+    });
+    return frag;
+  }
+
+  function isoMarked(text) {
+    var node = el("bdi");
+    node.appendChild(marked(text));
+    return node;
+  }
+
   /* An element of our words and isolated data: parts are strings (ours) or nodes. */
   function mix(tag, cls, parts) {
     var node = el(tag, cls);
@@ -211,7 +237,7 @@
     td.colSpan = 6;
     if (c.in) {
       td.appendChild(el("h4", null, "input"));
-      td.appendChild(mix("div", "input", [iso(c.in)]));
+      td.appendChild(mix("div", "input", [isoMarked(c.in)]));
     }
     var diff = wordDiff(c.b ? c.b.out : "", c.c ? c.c.out : "");
     var sides = el("div", "sides");
@@ -245,7 +271,7 @@
       var ul = el("ul", "claims small");
       byScorer[name].forEach(function (cl) {
         var text = cl.t !== undefined ? cl.t : side.out.slice(cl.a, cl.z);
-        ul.appendChild(mix("li", cl.ok ? "yes" : "no", [cl.ok ? "✓ " : "✗ ", iso(text)].concat(cl.why ? [" — ", iso(cl.why)] : [])));
+        ul.appendChild(mix("li", cl.ok ? "yes" : "no", [cl.ok ? "✓ " : "✗ ", isoMarked(text)].concat(cl.why ? [" — ", iso(cl.why)] : [])));
       });
       div.appendChild(mix("div", "small muted", ["claims (", iso(name), ")"]));
       div.appendChild(ul);
@@ -359,7 +385,7 @@
         box.appendChild(cur);
         curKey = key;
       }
-      cur.appendChild(document.createTextNode(tok.t));
+      cur.appendChild(marked(tok.t));
     });
     if (!tokens.length) box.appendChild(el("span", "muted", "(empty output)"));
     return box;
