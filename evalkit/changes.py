@@ -7,11 +7,20 @@ system sources inlined), so a comparison needs no config file and no prompt file
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
-__all__ = ["DIFF_KEYS", "ConfigDiff", "FieldChange", "TextDiff", "config_diff", "text_diff"]
+__all__ = [
+    "DIFF_KEYS",
+    "ConfigDiff",
+    "FieldChange",
+    "TextDiff",
+    "config_diff",
+    "scorer_changes",
+    "text_diff",
+]
 
 DIFF_KEYS = ("provider", "model", "base_url", "tool_choice", "params", "options", "tools")
 """Behaviour settings compared field by field (prompt and system get line diffs)."""
@@ -72,10 +81,17 @@ class ConfigDiff:
     prompt: TextDiff
     system: TextDiff
     same_fingerprint: bool
+    scorers: tuple[FieldChange, ...] = ()
+    """How a scorer both runs have was set up differently (``scorers.fuzzy.threshold``): not a
+    change of the candidate's behaviour but of the ruler, so its deltas compare two measures."""
 
     @property
     def changed(self) -> bool:
         return bool(self.changes) or self.prompt.changed or self.system.changed
+
+    def rescored(self, scorer: str) -> list[FieldChange]:
+        """The setting changes of ``scorer`` between the runs (empty when it scored alike)."""
+        return [c for c in self.scorers if c.key.split(".")[1] == scorer]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +99,7 @@ class ConfigDiff:
             "prompt": self.prompt.to_dict(),
             "system": self.system.to_dict(),
             "same_fingerprint": self.same_fingerprint,
+            "scorers": [c.to_dict() for c in self.scorers],
         }
 
     @classmethod
@@ -92,11 +109,16 @@ class ConfigDiff:
             prompt=TextDiff.from_dict(d.get("prompt") or {"name": "prompt"}),
             system=TextDiff.from_dict(d.get("system") or {"name": "system"}),
             same_fingerprint=bool(d.get("same_fingerprint", False)),
+            scorers=tuple(FieldChange.from_dict(c) for c in d.get("scorers") or ()),
         )
 
 
-def config_diff(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> ConfigDiff:
-    """Diff two manifests' ``candidate`` dicts."""
+def config_diff(
+    baseline: Mapping[str, Any],
+    candidate: Mapping[str, Any],
+    scorers: tuple[Sequence[Any], Sequence[Any]] = ((), ()),
+) -> ConfigDiff:
+    """Diff two manifests' ``candidate`` dicts, and their ``scorers`` specs if given."""
     changes: list[FieldChange] = []
     for key in DIFF_KEYS:
         b, c = baseline.get(key), candidate.get(key)
@@ -112,7 +134,47 @@ def config_diff(baseline: Mapping[str, Any], candidate: Mapping[str, Any]) -> Co
         prompt=text_diff("prompt", baseline.get("prompt"), candidate.get("prompt")),
         system=text_diff("system", baseline.get("system"), candidate.get("system")),
         same_fingerprint=fb is not None and fb == fc,
+        scorers=scorer_changes(*scorers),
     )
+
+
+def scorer_changes(baseline: Sequence[Any], candidate: Sequence[Any]) -> tuple[FieldChange, ...]:
+    """Settings of the scorers both runs have that differ (``scorers.NAME.threshold``).
+
+    A stored baseline scored with ``threshold = 0.5`` against a candidate scored with 0.95
+    read as six regressions and "nothing changed". A file argument (``path_args`` in the spec)
+    and a project scorer file's reference are compared by file name, since two checkouts name
+    one file by two paths; a file's content shows in the scorer's hash argument
+    (``schema_sha256``, ``rubric_sha256``) where it keeps one.
+    """
+    b, c = _specs(baseline), _specs(candidate)
+    out: list[FieldChange] = []
+    for name in sorted(set(b) & set(c)):
+        fb, fc = _flat(b[name]), _flat(c[name])
+        for key in sorted(set(fb) | set(fc)):
+            if fb.get(key) != fc.get(key):
+                out.append(FieldChange(f"scorers.{name}.{key}", fb.get(key), fc.get(key)))
+    return tuple(out)
+
+
+def _specs(specs: Sequence[Any]) -> dict[str, Mapping[str, Any]]:
+    return {str(s["name"]): s for s in specs if isinstance(s, Mapping) and s.get("name")}
+
+
+def _flat(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """A spec's settings by key (``threshold``, ``method``, ``ref``); file arguments by name."""
+    paths = set(spec.get("path_args") or ())
+    raw = spec.get("args")
+    args: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
+    out = {k: PurePath(v).name if k in paths and isinstance(v, str) else v for k, v in args.items()}
+    for k in ("threshold", "ref", "function"):
+        if spec.get(k) is not None:
+            out[k] = spec[k]
+    for k in ("ref", "function"):  # a project's scorer file: /abs/path/file.py:name
+        path, sep, name = str(out.get(k, "")).rpartition(".py:")
+        if sep:
+            out[k] = f"{PurePath(path).name}.py:{name}"
+    return out
 
 
 def text_diff(name: str, baseline: str | None, candidate: str | None) -> TextDiff:

@@ -114,7 +114,11 @@ def compare(
         baseline=_run_info(baseline),
         candidate=_run_info(candidate),
         dataset=match,
-        config=config_diff(baseline.candidate, candidate.candidate),
+        config=config_diff(
+            baseline.candidate,
+            candidate.candidate,
+            (baseline.manifest.get("scorers") or (), candidate.manifest.get("scorers") or ()),
+        ),
         overall=overall,
         tags=tag_slices,
         cases=tuple(rows),

@@ -19,11 +19,11 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from evalkit.aggregate import RunAggregate, RunMetrics, aggregate, scorer_names
+from evalkit.aggregate import RunMetrics
+from evalkit.aggregate_types import RUN_METRICS
 from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
 from evalkit.config import Gate
 from evalkit.errors import did_you_mean
-from evalkit.records import Record, Run
 
 __all__ = ["DELTA_RULES", "check_thresholds", "evaluate_gates", "fmt"]
 
@@ -152,6 +152,9 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
             f"{gate.metric}: no shared case is tagged {gate.tag!r}, so the gate cannot be "
             f"checked; fix the tag (tags here: {', '.join(t.tag or '' for t in cmp.tags) or 'none'})",
         )
+    ruler = _ruler_changed(cmp, gate.metric) if rule not in ("min", "max") else None
+    if ruler:
+        return _result(gate, rule, False, ruler)
     if rule == "no_new_failures":
         return _no_new_failures(cmp, gate)
     delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, sl.metrics)
@@ -166,6 +169,21 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
             gate, rule, delta.candidate, delta.candidate_ci, delta.n, why=why["candidate"]
         )
     return _delta_rule(gate, rule, delta, why)
+
+
+def _ruler_changed(cmp: Comparison, metric: str) -> str | None:
+    """Why a comparing rule cannot judge ``metric``: its scorer was set up differently in the
+    two runs (a threshold, a method), so a delta would measure the change of ruler."""
+    scorer = "" if metric in RUN_METRICS else metric.split(".")[0]
+    changed = cmp.config.rescored(scorer) if scorer else []
+    if not changed:
+        return None
+    what = "; ".join(f"{c.key.split('.', 2)[2]} {c.baseline!r} → {c.candidate!r}" for c in changed)
+    return (
+        f"{metric}: not judged: scorer {scorer!r} was set up differently in the two runs "
+        f"({what}), so the change is partly the ruler's; score both runs alike (evalkit score "
+        "BASELINE_RUN --out NEW_DIR --config C --suite S) and compare again"
+    )
 
 
 def _implicit_rate(metric: str, known: Sequence[Delta]) -> Delta | None:
@@ -336,65 +354,4 @@ def _new_failure_test(metric: str, cmp: Comparison) -> tuple[Any, str]:
     return None, ""
 
 
-# ------------------------------------------------------------------------------ single run
-
-
-def check_thresholds(
-    run: Run | Sequence[Record], gates: Iterable[Gate], *, n_boot: int = 1000, seed: int = 0
-) -> Verdict:
-    """Check a single run (no baseline): ``min`` / ``max`` rules are evaluated, delta and
-    ``no_new_failures`` rules are reported as ``skip`` (they need a baseline run)."""
-    records = tuple(run.records if isinstance(run, Run) else run)
-    names = scorer_names(records, run.manifest if isinstance(run, Run) else None)
-    cache: dict[str | None, RunAggregate] = {}
-    results: list[GateResult] = []
-    for gate in gates:
-        for rule in _rules(gate):
-            if rule not in ("min", "max"):
-                results.append(
-                    GateResult(
-                        gate.label,
-                        gate.metric,
-                        gate.tag,
-                        rule,
-                        None if rule == "no_new_failures" else getattr(gate, rule),
-                        "skip",
-                        f"{gate.metric}{_where(gate)}: {rule} needs a baseline run; skipped",
-                    )
-                )
-                continue
-            if gate.tag not in cache:
-                cache[gate.tag] = aggregate(
-                    records, tag=gate.tag, scorers=names, n_boot=n_boot, seed=seed
-                )
-            tagged = [r for r in records if gate.tag is None or gate.tag in r.tags]
-            results.append(_threshold(cache[gate.tag], gate, rule, tagged))
-    return Verdict(tuple(results))
-
-
-def _threshold(
-    agg: RunAggregate, gate: Gate, rule: str, records: Sequence[Record] = ()
-) -> GateResult:
-    """One ``min``/``max`` rule on ``agg``; ``records`` (the slice's) name unpriced models."""
-    if agg.run.records == 0:
-        return _result(
-            gate,
-            rule,
-            False,
-            f"{gate.metric}: no records{_where(gate)}; the gate cannot be checked",
-        )
-    metrics: Mapping[str, float | None] = agg.metrics()
-    if gate.metric not in metrics:
-        scorer, _, stat = gate.metric.rpartition(".")
-        if not (stat.endswith("_rate") and agg.scorer(scorer) is not None):
-            return _unknown_metric(gate, rule, list(metrics))
-    est = agg.estimate(gate.metric)
-    value = metrics.get(gate.metric)
-    if gate.metric not in metrics:
-        # An outcome no case had is a rate of 0, if the scorer judged any case at all.
-        judged = agg.scorer(gate.metric.rpartition(".")[0])
-        value = 0.0 if judged is not None and judged.outcomes else None
-    ci = (est.low, est.high) if est else (None, None)
-    unpriced = [r.model for r in records if r.cost is None and r.error is None and r.model]
-    why = _why_unknown(gate.metric, agg.run, list(dict.fromkeys(unpriced)))
-    return _absolute(gate, rule, value, ci, est.n if est else 0, why=why)
+from evalkit.gates_single import check_thresholds  # noqa: E402  (re-exported)

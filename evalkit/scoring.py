@@ -161,7 +161,10 @@ class Scorer:
             if dataclasses.is_dataclass(self)
             else {}
         )
-        return {"name": self.name, "args": _jsonable(args), "ref": reference_of(type(self))}
+        out = {"name": self.name, "args": _jsonable(args), "ref": reference_of(type(self))}
+        if self.path_args:  # compared by file name between runs (evalkit.changes)
+            out["path_args"] = list(self.path_args)
+        return out
 
     async def aclose(self) -> None:
         """Release what this scorer keeps open between records; the default has nothing.

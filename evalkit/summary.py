@@ -20,6 +20,7 @@ __all__ = [
     "cost_measured",
     "headline",
     "markdown_summary",
+    "rescored_text",
     "terminal_summary",
     "unpriced_note",
     "verdict_text",
@@ -113,6 +114,19 @@ def _flag(d: Delta) -> str:
     significant = d.p_value is not None and d.p_value < 0.05
     word = "worse" if d.worse else "better"
     return word if significant else f"{word}?"
+
+
+def rescored_text(cmp: Comparison) -> str:
+    """The scorer settings that differ between the runs, and what that means for the deltas."""
+    names = list(dict.fromkeys(c.key.split(".")[1] for c in cmp.config.scorers))
+    what = "; ".join(
+        f"{c.key.removeprefix('scorers.')} {c.baseline!r} → {c.candidate!r}"
+        for c in cmp.config.scorers
+    )
+    return (
+        f"{what}. The deltas of {', '.join(names)} partly measure that change, and their "
+        "comparing gates are not judged; score both runs alike (evalkit score) to compare them"
+    )
 
 
 def _changes(cmp: Comparison) -> list[str]:
@@ -233,6 +247,8 @@ def terminal_summary(
         lines.append(f"note: {cmp.dataset.note}")
     changes = _changes(cmp)
     lines.append("changed: " + ("; ".join(changes) if changes else "nothing in the configuration"))
+    if cmp.config.scorers:
+        lines.append(f"scored differently: {rescored_text(cmp)}")
     lines.append(
         "reported models: baseline "
         f"{', '.join(b.reported_models) or 'none'}; candidate {', '.join(c.reported_models) or 'none'}"
@@ -354,6 +370,8 @@ def markdown_summary(
     if worst:
         lines += ["", f"**Worst regressions** ({cmp.overall.counts.regression} in all)"]
         lines += [f"- **{_md(r.case_id, 60)}**: {_md(_why(r))}" for r in worst]
+    if cmp.config.scorers:
+        lines += ["", f"**Scored differently:** {_md(rescored_text(cmp), 600)}"]
     changes = _changes(cmp)
     if changes:
         lines += ["", "<details><summary>What changed</summary>", ""]

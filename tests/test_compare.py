@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from evalkit.compare import Comparison, compare, compare_many
+from evalkit.config import Gate
 from evalkit.errors import InputError
 from evalkit.records import Run
 from evalkit.scoring import Score
+from evalkit.summary import terminal_summary
 from tests.helpers.runs import candidate_dict, make_record, make_run
 from tests.helpers.unpriced import unpriced_runs
 
@@ -337,3 +340,60 @@ def test_token_intervals_cover_answered_records_like_the_point_values(tmp_path: 
     # An errored record is still a value for the error rate.
     err = cmp.overall.metric("errors.rate")
     assert err is not None and err.n == 10 and err.delta == pytest.approx(0.5)
+
+
+def _fuzzy(threshold: float, **args: Any) -> dict[str, Any]:
+    return {"name": "fuzzy", "args": {"threshold": threshold, "method": "ratio", **args}}
+
+
+def test_a_scorer_set_up_differently_is_named_and_its_comparing_gates_not_judged(
+    tmp_path: Path,
+) -> None:
+    # The same answers scored with threshold 0.5 and then 0.95 read as six regressions and
+    # "changed: nothing in the configuration"; a max_drop gate failed (a loosened threshold
+    # would have passed a real regression instead).
+    base = [make_record(f"c{i}", {"fuzzy": Score(0.7, True)}) for i in range(6)]
+    cand = [make_record(f"c{i}", {"fuzzy": Score(0.7, False)}, candidate="b2") for i in range(6)]
+    b = make_run(tmp_path / "b", base, scorers=[_fuzzy(0.5), "cost"])
+    c = make_run(tmp_path / "c", cand, scorers=[_fuzzy(0.95), "cost"])
+    gates = (
+        Gate("fuzzy.pass_rate", max_drop=0.1),
+        Gate("fuzzy.pass_rate", min=0.5),
+        Gate("errors.rate", max_rise=0.0),
+    )
+    cmp = compare(b, c, gates=gates)
+    assert [ch.to_dict() for ch in cmp.config.scorers] == [
+        {"key": "scorers.fuzzy.threshold", "baseline": 0.5, "candidate": 0.95}
+    ]
+    drop, floor, errors = cmp.verdict.results
+    assert drop.status == "fail" and "not judged: scorer 'fuzzy' was set up differently" in (
+        drop.reason
+    )
+    assert "threshold 0.5 → 0.95" in drop.reason and "evalkit score" in drop.reason
+    assert floor.status == "fail" and "not judged" not in floor.reason  # the candidate alone
+    assert errors.status == "pass"  # a run metric is no scorer's
+    assert "scored differently: fuzzy.threshold 0.5 → 0.95" in terminal_summary(cmp)
+    assert Comparison.from_dict(cmp.to_dict()).config.scorers == cmp.config.scorers
+
+
+def test_a_file_argument_is_compared_by_name_and_content_not_by_folder(tmp_path: Path) -> None:
+    # Two checkouts name one schema file by two paths; its content shows in schema_sha256.
+    def schema(path: str, sha: str) -> dict[str, Any]:
+        return {
+            "name": "json_schema",
+            "args": {"schema": path, "schema_sha256": sha},
+            "path_args": ["schema"],
+        }
+
+    recs = [make_record("c0", {"json_schema": True})]
+    b = make_run(tmp_path / "b", recs, scorers=[schema("/home/a/p/answer.json", "1")])
+    same = make_run(tmp_path / "c", recs, scorers=[schema("/builds/p/answer.json", "1")])
+    assert compare(b, same).config.scorers == ()
+    own = [{"name": "cites", "args": {}, "ref": "/home/a/p/scorers/cites.py:cites"}]
+    moved = [{"name": "cites", "args": {}, "ref": "/builds/p/scorers/cites.py:cites"}]
+    b2 = make_run(tmp_path / "b2", recs, scorers=own)
+    assert compare(b2, make_run(tmp_path / "c2", recs, scorers=moved)).config.scorers == ()
+    edited = make_run(tmp_path / "d", recs, scorers=[schema("/builds/p/answer.json", "2")])
+    assert [ch.key for ch in compare(b, edited).config.scorers] == [
+        "scorers.json_schema.schema_sha256"
+    ]

@@ -41,7 +41,7 @@ STAGES: list[tuple[str, ...]] = [
         "comparison",
         "compare_slices",
     ),
-    ("compare", "gates"),
+    ("compare", "gates", "gates_single"),
     ("summary", "report", "frames_display", "frames"),
     (
         "api",

@@ -339,3 +339,19 @@ def test_claims_of_every_groundedness_scorer_reach_the_row_each_named(tmp_path: 
         ("grounded_judge", True, ""),
         ("groundedness", True, ""),
     ]
+
+
+def test_a_scorer_set_up_differently_is_a_note_and_a_row_of_the_configuration_diff(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from evalkit.changes import FieldChange
+
+    cmp = pair(tmp_path, n=6)
+    change = FieldChange("scorers.acc.threshold", 0.5, 0.95)
+    cmp = replace(cmp, config=replace(cmp.config, scorers=(change,)))
+    view = build_view(cmp)["sections"][0]
+    assert view["notes"][0].startswith("Scored differently: acc.threshold 0.5 → 0.95.")
+    rows = {r["key"]: r for r in view["config_diff"]}
+    assert rows["scorers.acc.threshold"]["changed"] is True

@@ -167,7 +167,7 @@ def _config_rows(c: Comparison) -> list[dict[str, Any]]:
             "candidate": _show(ch.candidate),
             "changed": True,
         }
-        for ch in c.config.changes
+        for ch in (*c.config.changes, *c.config.scorers)
     ]
     changed = {r["key"] for r in rows}
     for key in ("provider", "model"):  # always say what ran, even when it did not change
@@ -260,7 +260,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
     # Cases the other run never selected are one line, not rows (see evalkit.report.partial).
     outside = outside_selection(c)
     cases = case_views([r for r in c.cases if r.case_id not in outside])
-    from evalkit.summary import estimated_note, unpriced_note
+    from evalkit.summary import estimated_note, rescored_text, unpriced_note
 
     partial = partial_view(c)
     if partial is not None:  # its coverage goes beside the verdict; the rest as notes
@@ -273,6 +273,8 @@ def section_view(c: Comparison) -> dict[str, Any]:
         why = unpriced_note(c)  # not capitalize(): it would lower-case the model names
         notes.append(why[:1].upper() + why[1:] + ".")
     notes += _unscored_notes(c)
+    if c.config.scorers:
+        notes.insert(0, f"Scored differently: {rescored_text(c)}.")
     if not c.dataset.same_version and not c.dataset.note:
         notes.append(
             f"The runs used different eval set versions ({c.dataset.baseline_version} vs "

@@ -88,10 +88,10 @@ def make_run(
     candidate: Mapping[str, Any] | None = None,
     version: str = "v1",
     repeats: int = 1,
-    scorers: Iterable[str] = (),
+    scorers: Iterable[str | Mapping[str, Any]] = (),
 ) -> Run:
     """Write a run directory with RunWriter and read it back (``scorers``: the names the
-    manifest declares)."""
+    manifest declares, or whole specs)."""
     recs = list(records)
     cand = dict(candidate or candidate_dict(recs[0].candidate if recs else "base"))
     writer = RunWriter(path)
@@ -104,7 +104,9 @@ def make_run(
                 "version": version,
                 "cases": len({r.case_id for r in recs}),
             },
-            "scorers": [{"name": n, "args": {}} for n in scorers],
+            "scorers": [
+                {"name": n, "args": {}} if isinstance(n, str) else dict(n) for n in scorers
+            ],
             "repeats": repeats,
         }
     )
