@@ -62,7 +62,9 @@ class _EvalkitNode:
         from evalkit.pytest_runner import CostCapReached
 
         if isinstance(excinfo.value, (EvalkitFailure, EvalkitError, CostCapReached)):
-            return str(excinfo.value)
+            from evalkit.terminal_text import inert
+
+            return inert(str(excinfo.value))  # reasons quote outputs and error bodies
         return super().repr_failure(excinfo, style)  # type: ignore[misc, no-any-return]
 
 

@@ -90,7 +90,11 @@ def summarize(
     spent = (runner.spent if runner else 0.0) + sum(p["spent"] for p in parts)
     notes = list(runner.notes if runner else []) + [n for p in parts for n in p["notes"]]
     notes = list(dict.fromkeys(notes))  # each xdist worker that ran a suite says the same
-    write = terminalreporter.write_line
+    from evalkit.terminal_text import inert
+
+    def write(line: str) -> None:
+        terminalreporter.write_line(inert(line))
+
     terminalreporter.section("evalkit")
     cap = settings.max_cost_usd
     write(

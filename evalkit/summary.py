@@ -15,6 +15,7 @@ from typing import Any
 
 from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
 from evalkit.gates import fmt
+from evalkit.terminal_text import inert
 
 __all__ = [
     "cost_measured",
@@ -283,7 +284,7 @@ def terminal_summary(
             lines.append(f"  {_one_line(row.case_id, 40)}{tags}: {_one_line(_why(row))}")
     if report:
         lines += ["", f"report: {report}"]
-    return "\n".join(lines) + "\n"
+    return inert("\n".join(lines)) + "\n"  # outputs, ids, error bodies: inert
 
 
 def _table_text(rows: Sequence[Delta], sl: SliceComparison) -> str:

@@ -42,7 +42,7 @@ STAGES: list[tuple[str, ...]] = [
         "compare_slices",
     ),
     ("compare", "gates", "gates_single"),
-    ("summary", "report", "frames_display", "frames"),
+    ("terminal_text", "summary", "report", "frames_display", "frames"),
     (
         "api",
         "assertions",

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from evalkit.errors import EvalkitError, InputError
+from evalkit.errors import EvalkitError
 
 __all__ = ["EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "main"]
 
@@ -62,11 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         return int(args.handler(args))
-    except InputError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_INPUT
-    except EvalkitError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except EvalkitError as exc:  # InputError too; it may quote a provider's error body
+        from evalkit.terminal_text import inert
+
+        print(f"error: {inert(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
         print(

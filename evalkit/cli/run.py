@@ -282,7 +282,9 @@ def print_summary(run: Run) -> None:
     lines += retry_lines(run)
     lines += scorer_lines(run, records)
     lines.append(f"  run dir: {run.path}")
-    print("\n".join(lines))
+    from evalkit.terminal_text import inert
+
+    print(inert("\n".join(lines)))  # error bodies and scorer reasons are untrusted
     sys.stdout.flush()
 
 
