@@ -89,7 +89,7 @@ def _why(row: CaseRow) -> str:
 
 
 def _one_line(text: Any, limit: int = 120) -> str:
-    s = re.sub(r"\s+", " ", str(text)).strip()
+    s = inert(re.sub(r"\s+", " ", str(text)).strip())
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 

@@ -54,3 +54,12 @@ def test_an_evalkit_error_is_printed_inert(capsys: pytest.CaptureFixture[str]) -
     assert main(["run", "--resume", f"/nonexistent/{HOSTILE}"]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b[1A" in err
+
+
+def test_the_markdown_summary_shows_controls_as_text(tmp_path: Path) -> None:
+    from evalkit.summary import markdown_summary
+
+    base = [make_record("c0", {"acc": True})]
+    cand = [make_record("c0", {"acc": Score(0.0, False, f"said {HOSTILE}")}, candidate="cand")]
+    md = markdown_summary(compare(make_run(tmp_path / "b", base), make_run(tmp_path / "c", cand)))
+    assert "\x1b" not in md and "\u202e" not in md and "x1b[2Kverdict: PASS" in md
