@@ -62,4 +62,4 @@ def test_the_markdown_summary_shows_controls_as_text(tmp_path: Path) -> None:
     base = [make_record("c0", {"acc": True})]
     cand = [make_record("c0", {"acc": Score(0.0, False, f"said {HOSTILE}")}, candidate="cand")]
     md = markdown_summary(compare(make_run(tmp_path / "b", base), make_run(tmp_path / "c", cand)))
-    assert "\x1b" not in md and "\u202e" not in md and "x1b[2Kverdict: PASS" in md
+    assert "\x1b" not in md and "\u202e" not in md and "x1b\\[2Kverdict: PASS" in md
