@@ -18,7 +18,7 @@ from evalkit.engine_tasks import POOL_MIN_RECORDS, all_or_none
 from evalkit.engine_tasks import scorer_processes as _scorer_processes
 from evalkit.errors import InputError, RunError
 from evalkit.records import RESULTS, SCHEMA_VERSION, Record, Run, RunWriter
-from evalkit.runmeta import Counts, environment, load_resume
+from evalkit.runmeta import Counts, environment, load_resume, scorer_entries
 from evalkit.scoring import ScoreContext
 from evalkit.scoring_pool import ScoringPool
 
@@ -156,7 +156,7 @@ class CandidateRun:
                 "cases": len(es),
             },
             "selection": es.selection.to_dict() if es.selection else None,
-            "scorers": [s.spec() for s in self.scorers],
+            **scorer_entries(self.scorers),  # "scorers" and "scorer_texts"
             "repeats": self.repeats,
             "cache": {
                 "mode": self.mode,

@@ -25,13 +25,18 @@ from evalkit.records import MANIFEST, RESULTS, Record, read_records
 from evalkit.scoring import Scorer
 
 __all__ = [
+    "TEXT_CAP",
     "Counts",
     "ResumeState",
     "candidate_from_manifest",
     "environment",
     "load_resume",
+    "scorer_entries",
     "scorers_follow_config",
 ]
+
+TEXT_CAP = 20_000
+"""Characters of one scorer text kept in the manifest (``chars`` says how long it was)."""
 
 
 @dataclass
@@ -102,6 +107,33 @@ def environment(where: Path | None = None) -> dict[str, Any]:
         "git": _git(where or Path.cwd()),
     }
     return env
+
+
+def scorer_entries(scorers: Sequence[Scorer]) -> dict[str, Any]:
+    """The manifest's ``scorers`` (specs) and ``scorer_texts``: each scorer's
+    :meth:`~evalkit.scoring.Scorer.texts` stored once, so a report can show what an LLM judge
+    was asked, where the spec has only hashes.
+
+    ``scorer_texts[name]`` is ``{"spec_sha256", "texts": {label: {"text", "sha256", "chars"}}}``:
+    ``sha256`` and ``chars`` are of the whole text, ``text`` is cut to :data:`TEXT_CAP`. The
+    spec's hash ties the texts to the scorers they were written with: a run re-scored by other
+    scorers that kept this key would otherwise show the old ones' texts.
+    """
+    from evalkit.hashing import sha256_json, sha256_text
+
+    specs = [s.spec() for s in scorers]
+    texts: dict[str, Any] = {}
+    for scorer, spec in zip(scorers, specs, strict=True):
+        own = {k: v for k, v in scorer.texts().items() if isinstance(v, str)}
+        if own:
+            texts[spec["name"]] = {
+                "spec_sha256": sha256_json(spec),
+                "texts": {
+                    label: {"text": t[:TEXT_CAP], "sha256": sha256_text(t), "chars": len(t)}
+                    for label, t in own.items()
+                },
+            }
+    return {"scorers": specs, "scorer_texts": texts}
 
 
 def _git(folder: Path) -> dict[str, Any] | None:

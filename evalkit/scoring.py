@@ -166,6 +166,13 @@ class Scorer:
             out["path_args"] = list(self.path_args)
         return out
 
+    def texts(self) -> dict[str, str]:
+        """Texts a reviewer needs to read this scorer's verdicts (an LLM judge's rubric and
+        prompt template), by label; the default has none. The engine stores them once in the
+        run's manifest (``scorer_texts``), not in :meth:`spec`: runs are rebuilt and resumed
+        from the spec's arguments, which must stay the scorer's configuration only."""
+        return {}
+
     async def aclose(self) -> None:
         """Release what this scorer keeps open between records; the default has nothing.
 

@@ -323,3 +323,52 @@ def test_a_runaway_reasoning_is_clipped_in_details_and_explanation(tmp_path: Pat
     assert score.value == 1.0
     assert len(score.details["reasoning"]) <= 2000
     assert score.reason.startswith("judge: 5/5 (very good.") and len(score.reason) < 250
+
+
+def test_texts_hook_gives_the_rubric_and_prompt_the_hashes_stand_for(tmp_path: Path) -> None:
+    from evalkit.hashing import sha256_text
+    from evalkit.scorers.judge import PROMPT
+
+    s = judge(tmp_path, rubric="Grade politeness only.")
+    texts = s.texts()
+    assert texts == {"rubric": "Grade politeness only.", "prompt": PROMPT}
+    args = s.spec()["args"]
+    assert sha256_text(texts["rubric"]) == args["rubric_sha256"]
+    assert sha256_text(texts["prompt"]) == args["prompt_sha256"]
+    assert "rubric_text" not in json.dumps(args)  # texts never become arguments
+    assert build_scorer("exact_match", {}).texts() == {}  # the default: none
+
+
+def test_groundedness_judge_mode_records_its_rubric_offline_mode_none() -> None:
+    from evalkit.scorers._grounding_judge import RUBRIC
+    from evalkit.scorers.groundedness import Groundedness
+
+    judged = Groundedness(mode="judge", judge_provider="echo-judge", judge_model="m")
+    assert judged.texts() == {"rubric": RUBRIC}
+    assert Groundedness().texts() == {}
+
+
+def test_the_run_manifest_stores_scorer_texts_once_capped(tmp_path: Path) -> None:
+    from evalkit.dataset import EvalSet
+    from evalkit.engine import RunOptions
+    from evalkit.engine import run as run_eval
+    from evalkit.hashing import sha256_json, sha256_text
+    from evalkit.runmeta import TEXT_CAP
+    from tests.helpers.scripted_provider import ScriptedProvider
+
+    PROVIDERS.register("scripted", ScriptedProvider)
+    long_rubric = "Be strict. " * 3000  # 33,000 characters
+    s = judge(tmp_path, rubric=long_rubric)
+    es = EvalSet.from_cases([{"id": "c0", "input": '{"score": 5}'}], name="unit")
+    from evalkit.config import Candidate
+
+    cand = Candidate(name="cand", provider="scripted", model="m", options={"key": "texts"})
+    opts = RunOptions(out_dir=tmp_path / "run", cache_dir=tmp_path / "c", progress="off")
+    run_eval(es, cand, [s], opts)
+    m = json.loads((tmp_path / "run" / "manifest.json").read_text())
+    entry = m["scorer_texts"]["judge"]
+    assert entry["spec_sha256"] == sha256_json(m["scorers"][0])
+    rubric = entry["texts"]["rubric"]
+    assert rubric["chars"] == len(long_rubric.strip()) > TEXT_CAP
+    assert len(rubric["text"]) == TEXT_CAP and rubric["sha256"] == sha256_text(long_rubric.strip())
+    assert entry["texts"]["prompt"]["chars"] == len(entry["texts"]["prompt"]["text"])

@@ -164,6 +164,14 @@ class Groundedness(Scorer):
         if self._judge_caller is not None:
             await self._judge_caller.aclose()
 
+    def texts(self) -> dict[str, str]:
+        """Judge mode: the judge's rubric (its whole system message); offline: none."""
+        if self.mode != "judge":
+            return {}
+        from evalkit.scorers._grounding_judge import RUBRIC
+
+        return {"rubric": RUBRIC}
+
     def spec(self) -> dict[str, Any]:
         """Name and arguments, without the judge's runtime state."""
         d = super().spec()

@@ -148,6 +148,10 @@ class Judge(Scorer):
         d["args"]["prompt_sha256"] = sha256_text(PROMPT)
         return d
 
+    def texts(self) -> dict[str, str]:
+        """The rubric and the prompt template, whose hashes :meth:`spec` records."""
+        return {"rubric": self._rubric_text, "prompt": PROMPT}
+
     # ------------------------------------------------------------------ scoring
     def build_request(self, ctx: ScoreContext) -> Request:
         """The judge request: instructions and rubric as system, the material as user turn."""
