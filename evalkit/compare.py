@@ -41,6 +41,7 @@ from evalkit.comparison import (
     TextDiff,
     Verdict,
 )
+from evalkit.comparison_judges import judges_of
 from evalkit.comparison_meta import coverage
 from evalkit.dataset import Selection
 from evalkit.errors import InputError
@@ -124,6 +125,7 @@ def compare(
         cases=tuple(rows),
         verdict=Verdict(()),
         settings={"confidence": 0.95, "n_boot": n_boot, "seed": seed},
+        judges=judges_of(baseline.manifest, candidate.manifest),
     )
     if gates:
         from evalkit.gates import evaluate_gates
@@ -228,7 +230,15 @@ def _run_info(run: Run) -> RunInfo:
         records=len(run.records),
         repeats=int(run.manifest.get("repeats") or max(per_case.values(), default=1)),
         reported_models=tuple(sorted({r.model for r in run.records if r.model})),
+        evalkit_version=_scored_by(run.manifest),
     )
+
+
+def _scored_by(manifest: Mapping[str, Any]) -> str | None:
+    """The evalkit version whose scorers scored the run: a re-scoring's, else the run's."""
+    again = manifest.get("rescored_from")
+    version = again.get("evalkit_version") if isinstance(again, Mapping) else None
+    return version or manifest.get("evalkit_version")
 
 
 # ------------------------------------------------------------------------------ rows

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from evalkit.aggregate import RunMetrics, ScorerAggregate
 from evalkit.changes import ConfigDiff, FieldChange, TextDiff
 from evalkit.comparison_cases import STATUSES, CaseRow, CaseSide, ScoreCell, Status
+from evalkit.comparison_judges import JudgeComparison, JudgeSide, JudgeText
 from evalkit.comparison_meta import DatasetMatch, GateResult, RunInfo, Verdict
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
     "Delta",
     "FieldChange",
     "GateResult",
+    "JudgeComparison",
+    "JudgeSide",
+    "JudgeText",
     "RunInfo",
     "ScoreCell",
     "ScorerComparison",
@@ -245,6 +249,8 @@ class Comparison:
     """The gates' verdict (``PASS`` with no results when no gates were given)."""
     settings: Mapping[str, Any] = field(default_factory=dict)
     """How statistics were computed: ``confidence``, ``n_boot``, ``seed``."""
+    judges: tuple[JudgeComparison, ...] = ()
+    """Each judge-based scorer's provider, model, scale and texts on both sides."""
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -287,6 +293,7 @@ class Comparison:
             "overall": self.overall.to_dict(),
             "tags": [t.to_dict() for t in self.tags],
             "settings": dict(self.settings),
+            "judges": [j.to_dict() for j in self.judges],
             "cases": [c.to_dict() for c in self.cases],
         }
 
@@ -302,5 +309,6 @@ class Comparison:
             cases=tuple(CaseRow.from_dict(c) for c in d.get("cases") or ()),
             verdict=Verdict.from_dict(d.get("verdict") or {}),
             settings=dict(d.get("settings") or {}),
+            judges=tuple(JudgeComparison.from_dict(j) for j in d.get("judges") or ()),
             schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
         )

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from evalkit.dataset import Selection
 
-__all__ = ["DatasetMatch", "GateResult", "RunInfo", "Verdict", "coverage"]
+__all__ = ["DatasetMatch", "GateResult", "RunInfo", "Verdict", "coverage", "version_note"]
 
 
 # ------------------------------------------------------------------------------ context
@@ -36,6 +36,8 @@ class RunInfo:
     repeats: int
     reported_models: tuple[str, ...] = ()
     """Model IDs the provider reported in this run's responses (sorted)."""
+    evalkit_version: str | None = None
+    """The evalkit version that scored this run (for a re-scored run: the re-scoring one)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -50,6 +52,7 @@ class RunInfo:
             "records": self.records,
             "repeats": self.repeats,
             "reported_models": list(self.reported_models),
+            "evalkit_version": self.evalkit_version,
         }
 
     @classmethod
@@ -66,6 +69,7 @@ class RunInfo:
             records=int(d.get("records", 0)),
             repeats=int(d.get("repeats", 1)),
             reported_models=tuple(d.get("reported_models") or ()),
+            evalkit_version=d.get("evalkit_version"),
         )
 
 
@@ -142,6 +146,20 @@ def coverage(baseline: Selection | None, candidate: Selection | None) -> str:
     if candidate is not None:
         return part(candidate, "the candidate run")
     return part(baseline, "the baseline run") if baseline is not None else ""
+
+
+def version_note(baseline: RunInfo, candidate: RunInfo) -> str:
+    """A note when the runs were scored by different evalkit versions (``""`` otherwise or
+    when either version is unknown): built-in scorers may score differently between
+    versions with no argument changed, so part of a delta may be evalkit's. Never a gate."""
+    vb, vc = baseline.evalkit_version, candidate.evalkit_version
+    if not vb or not vc or vb == vc:
+        return ""
+    return (
+        f"baseline scored by evalkit {vb}, candidate by {vc}: built-in scorers may have "
+        "changed between versions; re-score both runs with one version (evalkit score) to "
+        "compare like with like"
+    )
 
 
 def _sel(s: Selection | None) -> dict[str, Any] | None:

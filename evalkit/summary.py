@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
+from evalkit.comparison_meta import version_note
 from evalkit.gates import fmt
 from evalkit.terminal_text import inert
 
@@ -246,6 +247,8 @@ def terminal_summary(
     ]
     if cmp.dataset.note:
         lines.append(f"note: {cmp.dataset.note}")
+    if version_note(b, c):
+        lines.append(f"note: {version_note(b, c)}")
     changes = _changes(cmp)
     lines.append("changed: " + ("; ".join(changes) if changes else "nothing in the configuration"))
     if cmp.config.scorers:
@@ -336,6 +339,8 @@ def markdown_summary(
         + (f". {_md(cmp.dataset.note, 300)}" if cmp.dataset.note else "."),
         "",
     ]
+    if version_note(b, c):
+        lines += [f"Note: {_md(version_note(b, c), 400)}.", ""]
     if cmp.verdict.results:
         lines.append("**Gates**")
         lines += [

@@ -38,6 +38,7 @@ STAGES: list[tuple[str, ...]] = [
         "changes",
         "comparison_cases",
         "comparison_meta",
+        "comparison_judges",
         "comparison",
         "compare_slices",
     ),

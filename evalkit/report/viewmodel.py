@@ -20,6 +20,7 @@ from typing import Any
 from evalkit.compare import Comparison, Delta, SliceComparison, TextDiff
 from evalkit.report.bidi import shown
 from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
+from evalkit.report.judges import judges_view, version_notes
 from evalkit.report.partial import (
     outside_lines,
     outside_selection,
@@ -273,6 +274,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
         why = unpriced_note(c)  # not capitalize(): it would lower-case the model names
         notes.append(why[:1].upper() + why[1:] + ".")
     notes += _unscored_notes(c)
+    notes += version_notes(c)
     if c.config.scorers:
         notes.insert(0, f"Scored differently: {rescored_text(c)}.")
     if not c.dataset.same_version and not c.dataset.note:
@@ -316,6 +318,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
         "repeats": max(c.baseline.repeats, c.candidate.repeats),
         "config_diff": _config_rows(c),
         "text_diffs": [_text_diff(c.config.system), _text_diff(c.config.prompt)],
+        "judges": judges_view(c),
         **_metric_tables(c, scorers),
         "errors": [
             {
