@@ -227,3 +227,28 @@ def test_unknown_cost_says_how_many_records_are_unpriced(browser: Any, tmp_path:
     assert metric_cells(s, "tokens.input_per_case")[1:3] == ["100.0", "100.0"]
     assert watch.clean, watch
     page.close()
+
+
+def test_judges_panel_renders_and_a_hostile_rubric_stays_inert(
+    browser: Any, tmp_path: Path
+) -> None:
+    from tests.helpers.judge_runs import judge_comparison
+
+    page_file = write_report(judge_comparison(tmp_path), tmp_path / "judges.html")
+    page, watch = open_page(browser, page_file)
+    s = page.locator("#section-0")
+    panel = s.locator(".judges .judge")
+    assert panel.count() == 1
+    expect(panel.locator(".judge-differs")).to_contain_text("model, rubric")
+    rubric = panel.locator("details.judge-text", has_text="rubric").first
+    assert rubric.get_attribute("open") is not None  # a changed text is open
+    bodies = rubric.locator("pre.judge-text-body").all_inner_texts()
+    assert bodies[0] == "Grade fairly."
+    assert "<script>window.__pwned=11</script>" in bodies[1]
+    assert '<img src=x onerror="window.__pwned=12">' in bodies[1]
+    assert "\\u202Eevil" in bodies[1]  # the override shown, not obeyed
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.evaluate("document.querySelectorAll('a, img, iframe').length") == 0
+    assert "candidate by 0.5.0: built-in scorers may have changed" in s.inner_text()
+    assert watch.dialogs == [] and watch.clean, watch
+    page.close()

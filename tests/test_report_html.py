@@ -355,3 +355,33 @@ def test_a_scorer_set_up_differently_is_a_note_and_a_row_of_the_configuration_di
     assert view["notes"][0].startswith("Scored differently: acc.threshold 0.5 → 0.95.")
     rows = {r["key"]: r for r in view["config_diff"]}
     assert rows["scorers.acc.threshold"]["changed"] is True
+
+
+def test_judges_panel_shows_each_sides_judge_and_flags_what_differs(tmp_path: Path) -> None:
+    from tests.helpers.judge_runs import judge_comparison
+
+    cmp = judge_comparison(tmp_path)
+    (j,) = cmp.judges
+    assert j.scorer == "judge" and set(j.differs) == {"model", "rubric"}
+    assert Comparison.from_dict(cmp.to_dict()).judges == cmp.judges
+    html = render_report(cmp)
+    assert "<h3>Judges</h3>" in html and "differs: <bdi>model, rubric</bdi>" in html
+    assert "Grade fairly." in html and "gpt-4.1" in html
+    # The hostile rubric is escaped text; its bidi override is shown, not obeyed.
+    assert "<script>window.__pwned=11" not in html and "&lt;script&gt;window.__pwned=11" in html
+    assert "\u202e" not in html and "\\u202E" in html
+    # The notes say the runs were scored by different evalkit versions.
+    assert "Baseline scored by evalkit 0.4.0, candidate by 0.5.0" in html
+
+
+def test_judges_panel_for_a_run_without_texts_shows_the_hash(tmp_path: Path) -> None:
+    from evalkit.hashing import sha256_text
+    from tests.helpers.judge_runs import judge_comparison
+
+    cmp = judge_comparison(tmp_path, old_baseline=True)
+    view = build_view(cmp)["sections"][0]["judges"][0]
+    rubric = next(t for t in view["texts"] if t["label"] == "rubric")
+    assert rubric["baseline"]["text"] is None and rubric["changed"]
+    assert "not recorded" in rubric["baseline"]["note"]
+    assert sha256_text("Grade fairly.")[:12] in rubric["baseline"]["note"]
+    assert rubric["candidate"]["text"] is not None

@@ -190,3 +190,34 @@ def test_an_untested_change_is_never_flagged_as_significant(tmp_path: Path) -> N
     assert p95 is not None and p95.p_value is None and p95.delta and p95.delta > 0
     row = next(line for line in terminal_summary(cmp).splitlines() if "latency.p95" in line)
     assert row.rstrip().endswith("worse?"), row
+
+
+def _with_manifest(run: Run, **extra: object) -> Run:
+    """The run with keys added to its manifest, read back."""
+    import json
+
+    path = run.path / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), **extra}))
+    return read_run(run.path)
+
+
+def test_runs_scored_by_different_evalkit_versions_get_a_note_not_a_failure(
+    tmp_path: Path,
+) -> None:
+    recs = [make_record(f"c{i}", {"acc": True}) for i in range(5)]
+    b = _with_manifest(make_run(tmp_path / "b", recs), evalkit_version="0.3.0")
+    c = _with_manifest(
+        make_run(tmp_path / "c", recs),
+        evalkit_version="0.3.0",  # made by 0.3.0, re-scored by 0.4.1: that version scored it
+        rescored_from={"run_id": "x", "evalkit_version": "0.4.1"},
+    )
+    cmp = compare(b, c, gates=(Gate("acc.pass_rate", max_drop=0.0),))
+    assert cmp.passed and cmp.candidate.evalkit_version == "0.4.1"
+    want = "baseline scored by evalkit 0.3.0, candidate by 0.4.1: built-in scorers may have"
+    assert want in terminal_summary(cmp)
+    assert "re-score both runs with one version (evalkit score)" in terminal_summary(cmp)
+    assert want in markdown_summary(cmp)
+    assert Comparison.from_dict(cmp.to_dict()).candidate.evalkit_version == "0.4.1"
+    same = compare(b, _with_manifest(c, rescored_from={}), gates=())
+    assert "scored by evalkit" not in terminal_summary(same)
+    assert "scored by evalkit" not in markdown_summary(same)
