@@ -58,7 +58,7 @@ from evalkit.rescoring_inputs import (
     scorers_for,
     sources,
 )
-from evalkit.runmeta import candidate_from_manifest, read_manifest
+from evalkit.runmeta import candidate_from_manifest, read_manifest, scorer_entries
 from evalkit.scoring import ScoreContext, Scorer, closing_scorers
 from evalkit.scoring_pool import ScoringPool
 
@@ -272,7 +272,7 @@ async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress)
         **job.manifest,
         **job.origin,
         "run_id": uuid.uuid4().hex[:12],
-        "scorers": [s.spec() for s in job.scorers],
+        **scorer_entries(job.scorers),  # specs, and the texts a judge was given
         "rescored_from": {
             "run_id": job.manifest.get("run_id"),
             "path": str(job.source.resolve()),

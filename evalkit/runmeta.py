@@ -124,7 +124,19 @@ def scorer_entries(scorers: Sequence[Scorer]) -> dict[str, Any]:
     specs = [s.spec() for s in scorers]
     texts: dict[str, Any] = {}
     for scorer, spec in zip(scorers, specs, strict=True):
-        own = {k: v for k, v in scorer.texts().items() if isinstance(v, str)}
+        try:
+            got = scorer.texts()
+        except Exception as exc:  # a user scorer's display hook must not abort the run
+            import warnings
+
+            warnings.warn(
+                f"scorer {spec['name']!r}: texts() raised {type(exc).__name__}: {exc}; its "
+                "texts are left out of the run's manifest",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            got = {}
+        own = {k: v for k, v in (got or {}).items() if isinstance(v, str)}
         if own:
             texts[spec["name"]] = {
                 "spec_sha256": sha256_json(spec),

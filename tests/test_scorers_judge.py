@@ -372,3 +372,32 @@ def test_the_run_manifest_stores_scorer_texts_once_capped(tmp_path: Path) -> Non
     assert rubric["chars"] == len(long_rubric.strip()) > TEXT_CAP
     assert len(rubric["text"]) == TEXT_CAP and rubric["sha256"] == sha256_text(long_rubric.strip())
     assert entry["texts"]["prompt"]["chars"] == len(entry["texts"]["prompt"]["text"])
+    # Re-scored with another rubric, the new run holds the texts its scorers were given, not
+    # the source run's (copied with the rest of its manifest).
+    from evalkit.rescoring import rescore
+
+    other = judge(tmp_path, rubric="Score 5 only for a polite answer.")
+    again = rescore(tmp_path / "run", tmp_path / "again", [other], eval_set=es, progress="off")
+    texts = again.manifest["scorer_texts"]["judge"]["texts"]
+    assert texts["rubric"]["text"] == "Score 5 only for a polite answer."
+
+
+def test_a_texts_hook_that_raises_warns_and_the_run_completes(tmp_path: Path) -> None:
+    from dataclasses import dataclass
+
+    from evalkit.runmeta import scorer_entries
+    from evalkit.scoring import Score, Scorer
+
+    @dataclass
+    class Broken(Scorer):
+        name = "broken"
+
+        def score(self, ctx: object) -> Score:  # type: ignore[override]
+            return Score(1.0, True)
+
+        def texts(self) -> dict[str, str]:
+            raise ValueError("no rubric here")
+
+    with pytest.warns(RuntimeWarning, match="scorer 'broken': texts\\(\\) raised ValueError"):
+        entries = scorer_entries([Broken()])
+    assert entries["scorer_texts"] == {} and entries["scorers"][0]["name"] == "broken"
