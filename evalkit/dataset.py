@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from evalkit.dataset_messages import Message, ToolCall
 from evalkit.dataset_select import Selection, select_cases
 from evalkit.errors import DatasetError, Problem
 
@@ -27,6 +28,7 @@ __all__ = [
     "ExpectedToolCall",
     "Message",
     "Selection",
+    "ToolCall",
     "ToolSpec",
     "iter_cases",
     "load_eval_set",
@@ -49,19 +51,6 @@ CASE_FIELDS = (
     "tags",
     "metadata",
 )
-ROLES = ("system", "user", "assistant", "tool")
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One chat message as sent to a provider."""
-
-    role: str
-    """``system``, ``user``, ``assistant`` or ``tool``."""
-    content: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"role": self.role, "content": self.content}
 
 
 @dataclass(frozen=True, slots=True)

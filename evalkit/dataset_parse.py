@@ -7,12 +7,10 @@ fixed in one pass. :mod:`evalkit.dataset` collects the cases and re-exports
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from evalkit.dataset import (
     CASE_FIELDS,
-    ROLES,
     Case,
     ContextPassage,
     ExpectedToolCall,
@@ -20,6 +18,7 @@ from evalkit.dataset import (
     ToolSpec,
     _BadJSON,
 )
+from evalkit.dataset_messages import _show, parse_messages
 from evalkit.dataset_read import read_lines
 from evalkit.errors import Problem, did_you_mean
 
@@ -60,7 +59,7 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
         )
 
     # An optional field set to null means "not given", as pandas and most exporters write it.
-    inp = _parse_input(obj.get("input"), bad)
+    inp = _parse_input(obj.get("input"), bad, case_id)
     variables = _or(obj.get("vars"), {})
     if not isinstance(variables, dict):
         bad("vars", f"must be an object of template variables, got {_kind(variables)}")
@@ -101,31 +100,13 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     )
 
 
-def _parse_input(value: Any, bad: Any) -> str | tuple[Message, ...] | None:
+def _parse_input(value: Any, bad: Any, case_id: Any) -> str | tuple[Message, ...] | None:
     if value is None or isinstance(value, str):
         return value
     if not isinstance(value, list) or not value:
         bad("input", f"must be a string or a non-empty list of messages, got {_kind(value)}")
         return None
-    messages = []
-    for i, m in enumerate(value, start=1):
-        if not isinstance(m, dict) or set(m) - {"role", "content"} or "role" not in m:
-            bad("input", f'message {i} must be {{"role", "content"}}, got {_show(m)}')
-            return None
-        if m["role"] not in ROLES:
-            hint = did_you_mean(str(m["role"]).lower(), ROLES) if isinstance(m["role"], str) else ""
-            bad(
-                "input", f"message {i} has role {_show(m['role'])};{hint} use one of {_show(ROLES)}"
-            )
-            return None
-        if not isinstance(m.get("content"), str):
-            bad("input", f"message {i} content must be a string, got {_show(m.get('content'))}")
-            return None
-        messages.append(Message(m["role"], m["content"]))
-    if all(m.role == "system" for m in messages):
-        bad("input", "has only system messages; add the user's turn")
-        return None
-    return tuple(messages)
+    return parse_messages(value, lambda text: bad("input", text), case_id)
 
 
 def _parse_context(value: Any, bad: Any) -> tuple[ContextPassage, ...]:
@@ -300,15 +281,6 @@ def _or(value: Any, default: Any) -> Any:
 
 def _has_problem(problems: list[Problem], start: int, field_name: str) -> bool:
     return any(p.message.startswith(f'field "{field_name}"') for p in problems[start:])
-
-
-def _show(value: Any, limit: int = 80) -> str:
-    """The bad value as the user wrote it (JSON, not Python's repr), cut to ``limit``."""
-    try:
-        text = json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _kind(value: Any) -> str:

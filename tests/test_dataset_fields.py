@@ -82,8 +82,8 @@ def test_conversations_need_a_non_system_turn_and_roles_get_a_hint(tmp_path: Pat
         '2: field "input" message 1 has role "User"; did you mean "user"? use one of '
         '["system", "user", "assistant", "tool"]',
         '3: field "input" message 1 content must be a string, got ["hi"]',
-        '4: field "input" message 1 must be {"role", "content"}, got '
-        '{"role": "user", "content": "hi", "name": "ada"}',
+        '4: field "input" message 1 (user) of case "d" has "name", which only a tool message '
+        "carries; remove it",
     ]
 
 

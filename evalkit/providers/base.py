@@ -15,6 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from evalkit.dataset import Case, Message, ToolSpec
+
+# Defined with the eval set (a conversation holds the calls an assistant made); re-exported
+# here, where a response's calls have always been imported from.
+from evalkit.dataset_messages import ToolCall
 from evalkit.hashing import sha256_json
 from evalkit.registry import Registry
 
@@ -110,38 +114,6 @@ class Request:
         del d["metadata"]
         d.update(provider=provider, base_url=base_url, repeat=self.repeat)
         return sha256_json(d)
-
-
-@dataclass(frozen=True, slots=True)
-class ToolCall:
-    """One tool call the model made. A malformed argument string is kept raw and flagged."""
-
-    name: str
-    arguments: Mapping[str, Any] | None
-    """Parsed arguments; ``None`` when ``raw_arguments`` was not a JSON object."""
-    raw_arguments: str | None = None
-    """The argument string exactly as the provider sent it (when it sent a string)."""
-    id: str | None = None
-    parse_error: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"name": self.name, "arguments": self.arguments}
-        if self.id is not None:
-            d["id"] = self.id
-        if self.parse_error is not None:
-            d["raw_arguments"] = self.raw_arguments
-            d["parse_error"] = self.parse_error
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> ToolCall:
-        return cls(
-            name=d["name"],
-            arguments=d.get("arguments"),
-            raw_arguments=d.get("raw_arguments"),
-            id=d.get("id"),
-            parse_error=d.get("parse_error"),
-        )
 
 
 @dataclass(frozen=True, slots=True)
