@@ -44,6 +44,7 @@ from evalkit.comparison import (
 from evalkit.comparison_judges import judges_of
 from evalkit.comparison_meta import coverage
 from evalkit.dataset import Selection
+from evalkit.dataset_messages import conversation_text
 from evalkit.errors import InputError
 from evalkit.records import Run
 
@@ -273,13 +274,8 @@ def _row(case_id: str, b: CaseSummary | None, c: CaseSummary | None) -> CaseRow:
 
 
 def _input_text(request: Mapping[str, Any]) -> str:
-    msgs = request.get("messages") or ()
-    parts = [
-        str(m.get("content", ""))
-        for m in msgs
-        if isinstance(m, Mapping) and m.get("role") != "system"
-    ]
-    return "\n\n".join(parts)
+    """The non-system turns, tool calls and tool results shown as such."""
+    return conversation_text(request.get("messages") or ())
 
 
 def _side(s: CaseSummary) -> CaseSide:

@@ -2,7 +2,8 @@
 
 The request's system message becomes ``system``; tools become ``input_schema`` tools;
 ``tool_use`` blocks come back as :class:`~evalkit.providers.base.ToolCall` (their input is
-already an object). The key comes from the variable named by ``api_key_env`` (default
+already an object). A conversation's own tool calls go out as ``tool_use`` blocks and its tool
+results as ``tool_result`` blocks of the following user turn. The key comes from the variable named by ``api_key_env`` (default
 ``ANTHROPIC_API_KEY``), read on the first request and scrubbed from every message.
 
 Parameters pass through, with these translations so that one candidate's params can serve
@@ -23,9 +24,10 @@ to ``metadata.user_id`` as ``k=v;k=v``), ``headers`` (extra HTTP headers, e.g. a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from evalkit.dataset import Message
 from evalkit.errors import ProviderError
 from evalkit.providers._errors import malformed, tool_call
 from evalkit.providers._sdk import SDKProvider
@@ -91,11 +93,7 @@ class AnthropicProvider(SDKProvider):
         body: dict[str, Any] = {
             "model": request.model,
             "max_tokens": self._max_tokens,
-            "messages": [
-                {"role": "assistant" if m.role == "assistant" else "user", "content": m.content}
-                for m in request.messages
-                if m.role != "system"
-            ],
+            "messages": _messages(request.messages),
         }
         if system:
             body["system"] = "\n\n".join(system)
@@ -129,6 +127,46 @@ class AnthropicProvider(SDKProvider):
             user = ";".join(f"{k}={v}" for k, v in request.metadata.items())[:256]
             body["metadata"] = {"user_id": user}
         return body
+
+
+def _messages(messages: Iterable[Message]) -> list[dict[str, Any]]:
+    """The Messages API turns: an assistant turn's calls as ``tool_use`` blocks; the tool
+    results after it as ``tool_result`` blocks of one user turn (the API wants every result
+    of a turn together, first in the next user message, so a user message right after the
+    results joins that turn as a text block). Turns without tool structure are sent as
+    before, an old-style tool message (no id) as a user text turn."""
+    out: list[dict[str, Any]] = []
+    results: list[dict[str, Any]] | None = None  # the open user turn of tool results
+    for m in messages:
+        if m.role == "system":
+            continue
+        if m.role == "tool" and m.tool_call_id is not None:
+            block = {"type": "tool_result", "tool_use_id": m.tool_call_id, "content": m.content}
+            if results is None:
+                results = []
+                out.append({"role": "user", "content": results})
+            results.append(block)
+            continue
+        if m.role == "user" and results is not None:
+            if m.content:  # the API refuses an empty text block
+                results.append({"type": "text", "text": m.content})
+            results = None
+            continue
+        results = None
+        if m.role == "assistant" and m.tool_calls:
+            blocks: list[dict[str, Any]] = (
+                [{"type": "text", "text": m.content}] if m.content else []
+            )
+            blocks.extend(
+                {"type": "tool_use", "id": c.id, "name": c.name, "input": dict(c.arguments or {})}
+                for c in m.tool_calls
+            )
+            out.append({"role": "assistant", "content": blocks})
+        else:
+            out.append(
+                {"role": "assistant" if m.role == "assistant" else "user", "content": m.content}
+            )
+    return out
 
 
 def _tool_choice(choice: str | Mapping[str, Any] | None) -> dict[str, Any] | None:

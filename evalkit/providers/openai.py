@@ -18,9 +18,11 @@ Options (``[candidates.options]``):
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
+from evalkit.dataset import Message
 from evalkit.errors import InputError, ProviderError
 from evalkit.providers._errors import malformed, tool_call
 from evalkit.providers._sdk import SDKProvider
@@ -83,7 +85,7 @@ class OpenAIProvider(SDKProvider):
         """The Chat Completions request body for ``request`` (public for inspection)."""
         body: dict[str, Any] = {
             "model": request.model,
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "messages": [_message(m) for m in request.messages],
         }
         for k, v in request.params.items():
             if v is not None:
@@ -108,6 +110,29 @@ class OpenAIProvider(SDKProvider):
             if self._metadata_field in ("metadata", "both") and "metadata" not in body:
                 body["metadata"] = {str(k): str(v)[:512] for k, v in request.metadata.items()}
         return body
+
+
+def _message(m: Message) -> dict[str, Any]:
+    """One Chat Completions message: an assistant turn's calls as ``tool_calls`` (arguments a
+    JSON string, as the API sends them), a tool result with the ``tool_call_id`` it answers.
+    An old-style tool message without an id goes as it always did."""
+    out: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.tool_calls:
+        out["content"] = m.content or None  # what the API itself sends for a calls-only turn
+        out["tool_calls"] = [
+            {
+                "id": c.id,
+                "type": "function",
+                "function": {
+                    "name": c.name,
+                    "arguments": json.dumps(dict(c.arguments or {}), ensure_ascii=False),
+                },
+            }
+            for c in m.tool_calls
+        ]
+    if m.role == "tool" and m.tool_call_id is not None:
+        out["tool_call_id"] = m.tool_call_id
+    return out
 
 
 def _tool_choice(choice: str | Mapping[str, Any]) -> Any:

@@ -38,6 +38,9 @@ The default answer is ``echo: <last user message without directives>``; usage co
 ``max_completion_tokens``) smaller than the answer truncates it to that many words with
 finish reason ``length`` / stop reason ``max_tokens``.
 
+Tool turns are checked as strictly as the real APIs do (:mod:`tests.helpers.tool_turns`): a
+tool result that answers no call of the turn before it, or a call left unanswered, gets 400.
+
 Global knobs: ``latency_ms`` ± ``jitter_ms`` (uniform, seeded), ``fault_rate`` (each attempt of
 a message fails with one of ``fault_statuses`` with that probability, decided by a hash of
 seed, message and attempt number, and never more than ``max_faults_per_message`` times, so
@@ -72,6 +75,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
+
+from tests.helpers.tool_turns import tool_turn_problem
 
 __all__ = ["Directives", "LLMServer", "parse_directives"]
 
@@ -388,6 +393,9 @@ class LLMServer:
         if self.record:
             with self._lock:
                 self._requests.append({"path": path, "headers": headers, "json": payload})
+        refused = tool_turn_problem(api, payload)
+        if refused is not None:  # what the real API answers a broken tool conversation
+            return self._count(self._error(api, 400, refused))
         last = ""
         for m in reversed(payload.get("messages") or []):
             if isinstance(m, dict) and m.get("role") == "user":
