@@ -10,7 +10,7 @@ bare model, by naming a function::
 
 The function receives the :class:`~evalkit.providers.base.Request` (``request.case`` is the
 :class:`~evalkit.dataset.Case`, so it can do its own retrieval; ``request.messages`` is the
-rendered prompt) plus ``options.kwargs`` as keyword arguments. It may be sync (run in a
+rendered prompt, tool turns included: ``Message.tool_calls``, ``tool_call_id``, ``name``) plus ``options.kwargs`` as keyword arguments. It may be sync (run in a
 worker thread so it never blocks the event loop) or async, and returns one of:
 
 * a ``str``: the answer text;
