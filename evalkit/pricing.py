@@ -327,13 +327,16 @@ def estimate_tokens(text: str) -> int:
 def estimate_usage(request: Request, response: Response) -> Usage:
     """Guess token counts for a provider that reports none; ``estimated=True``.
 
-    Input: each message's content at :data:`CHARS_PER_TOKEN` plus
-    :data:`MESSAGE_OVERHEAD_TOKENS`, the tool specs' JSON, plus :data:`REPLY_PRIMING_TOKENS`.
+    Input: each message's content (and an assistant turn's tool calls) at
+    :data:`CHARS_PER_TOKEN` plus :data:`MESSAGE_OVERHEAD_TOKENS`, the tool specs' JSON, plus
+    :data:`REPLY_PRIMING_TOKENS`.
     Output: the text plus each tool call's name and JSON arguments. No cached tokens.
     """
     inp = REPLY_PRIMING_TOKENS
     for m in request.messages:
         inp += estimate_tokens(m.content) + MESSAGE_OVERHEAD_TOKENS
+        for call in m.tool_calls:  # an assistant turn's calls in a tool conversation
+            inp += estimate_tokens(call.name + canonical_json(call.arguments))
     for t in request.tools:
         inp += estimate_tokens(canonical_json(t.to_dict()))
     out = estimate_tokens(response.text)

@@ -298,7 +298,7 @@ def _request(r: Record, case: Case) -> Request:
         case_id=r.case_id,
         repeat=r.repeat,
         model=str(d.get("model") or ""),
-        messages=tuple(Message(m["role"], m["content"]) for m in d.get("messages") or ()),
+        messages=tuple(Message.from_dict(m) for m in d.get("messages") or ()),
         params=d.get("params") or {},
         tools=tuple(ToolSpec.from_dict(t) for t in d.get("tools") or ()),
         tool_choice=d.get("tool_choice"),

@@ -335,7 +335,19 @@ def _conversation(ctx: ScoreContext) -> str:
         msgs = tuple(ctx.case.input)
     if not msgs:
         return "(none)"
-    return "\n".join(f"[{m.role}] {m.content}" for m in msgs)
+    return "\n".join(_turn(m) for m in msgs)
+
+
+def _turn(m: Message) -> str:
+    """One turn for the judge: ``[role] content``, with an assistant's tool calls and a tool
+    result's tool named, so a judge grading an agent sees what the tools were asked and said."""
+    if m.role == "tool" and m.name:
+        return f"[tool result: {m.name}] {m.content}"
+    calls = [
+        f"[tool call] {c.name}({json.dumps(c.arguments, ensure_ascii=False, sort_keys=True)})"
+        for c in m.tool_calls
+    ]
+    return "\n".join([f"[{m.role}] {m.content}", *calls])
 
 
 def _response_text(r: Response) -> str:
