@@ -23,6 +23,7 @@ from typing import Any
 
 from evalkit.cache import ResponseCache
 from evalkit.errors import CacheMissError, InputError, ProviderError, RunError
+from evalkit.hashing import canonical_json
 from evalkit.limits import Limits, rate_limit_wait
 from evalkit.providers.base import ERROR_KINDS, Provider, Request, Response
 from evalkit.records import ErrorInfo
@@ -200,7 +201,10 @@ def _cached(body: dict[str, Any]) -> Response:
 
 
 def _estimate_tokens(request: Request) -> float:
-    chars = sum(len(m.content) for m in request.messages)
+    chars = sum(
+        len(m.content) + sum(len(c.name) + len(canonical_json(c.arguments)) for c in m.tool_calls)
+        for m in request.messages
+    )
     out = request.params.get("max_tokens") or request.params.get("max_completion_tokens") or 256
     return chars / 4 + float(out)
 

@@ -56,3 +56,16 @@ def test_the_token_estimate_counts_the_tool_calls_of_a_conversation() -> None:
         - estimate_usage(without, Response()).input_tokens
     )
     assert extra >= 100  # about 420 characters of call at 4 characters a token
+
+
+def test_the_rate_limiter_counts_the_tool_calls_of_a_conversation() -> None:
+    # The TPM pre-estimate read message text only: a tool-heavy conversation under a tight
+    # tpm limit was sent as if it were nearly empty.
+    from dataclasses import replace
+
+    from evalkit.dispatch import _estimate_tokens
+
+    big = ToolCall("search", {"query": "x" * 400}, id="call_2")
+    with_call = replace(REQUEST, messages=(*TURNS[:1], Message("assistant", "", (big,))))
+    without = replace(REQUEST, messages=(*TURNS[:1], Message("assistant", "")))
+    assert _estimate_tokens(with_call) - _estimate_tokens(without) >= 100
