@@ -339,7 +339,7 @@ class CandidateRun:
 
     def _not_applying(self, case: Case) -> tuple[str, ...]:
         """The scorers a provider error must not count against (``skip_missing``)."""
-        return tuple(s.name for s in self.scorers if s.skip_missing and not s.applies_to(case))
+        return tuple(s.name for s in self.scorers if s.skips(case))
 
     def _with_usage(self, req: Request, resp: Response) -> Response:
         """The response with every token count the provider left out estimated and flagged

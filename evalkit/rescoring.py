@@ -253,10 +253,7 @@ async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress)
                 ctx = ScoreContext(case, r.response(), _request(r, case), summary, r.cost)
                 r = replace(r, scores=await pool.score(ctx))
             else:  # the scorers a provider error counts against may be others now
-                skip = tuple(
-                    s.name for s in job.scorers if s.skip_missing and not s.applies_to(case)
-                )
-                r = replace(r, skipped=skip)
+                r = replace(r, skipped=tuple(s.name for s in job.scorers if s.skips(case)))
             done[i] = r
             bar.update(error=r.error is not None, cached=r.cached, tokens=0, cost=None)
 

@@ -142,6 +142,11 @@ class Scorer:
         (e.g. "tools or expected tool calls")."""
         return all(case.has(f) for f in self.requires)
 
+    def skips(self, case: Case) -> bool:
+        """Whether this scorer leaves ``case`` unscored (a suite's ``skip_missing`` and a case
+        it does not apply to): nothing to score, and no provider error to count against it."""
+        return self.skip_missing and not self.applies_to(case)
+
     def check_case(self, case: Case) -> None:
         missing = [f for f in self.requires if not case.has(f)]
         if missing:
@@ -295,7 +300,7 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
     """Run every scorer on one record; a scorer's failure becomes that score's ``error``."""
     out: dict[str, Score] = {}
     for s in scorers:
-        if s.skip_missing and not s.applies_to(ctx.case):
+        if s.skips(ctx.case):
             continue
         try:
             s.check_case(ctx.case)

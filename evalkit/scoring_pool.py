@@ -327,5 +327,5 @@ def _failures(scorers: Sequence[Scorer], ctx: ScoreContext, why: str) -> dict[st
     return {
         s.name: Score.failure(f"case {case.id!r}: scorer {s.name!r}: {why}")
         for s in scorers
-        if not (s.skip_missing and not s.applies_to(case))
+        if not s.skips(case)
     }
