@@ -22,7 +22,7 @@ from typing import Any
 
 from evalkit.errors import did_you_mean
 
-__all__ = ["ROLES", "Message", "ToolCall", "conversation_text", "parse_messages"]
+__all__ = ["ROLES", "Message", "ToolCall", "call_text", "conversation_text", "parse_messages"]
 
 ROLES = ("system", "user", "assistant", "tool")
 _MESSAGE_KEYS = ("role", "content", "tool_calls", "tool_call_id", "name")
@@ -314,6 +314,11 @@ def _ids(made: Mapping[str, tuple[int, str]], turn: int) -> str:
     return ", ".join(f'"{cid}"' for cid, (at, _) in made.items() if at == turn)
 
 
+def call_text(name: Any, arguments: Any) -> str:
+    """A tool call of a conversation for people (the report, a judge): ``[tool call] f({...})``."""
+    return f"[tool call] {name}({json.dumps(arguments, ensure_ascii=False, sort_keys=True)})"
+
+
 def conversation_text(messages: Iterable[Any]) -> str:
     """A conversation (as ``to_dict`` wrote it) for people: the non-system turns' text, with
     tool calls as ``[tool call] f({...})`` and results as ``[tool result: f] ...``."""
@@ -331,8 +336,7 @@ def conversation_text(messages: Iterable[Any]) -> str:
         for c in m.get("tool_calls") or ():
             if isinstance(c, Mapping):
                 names[c.get("id")] = str(c.get("name"))
-                args = json.dumps(c.get("arguments"), ensure_ascii=False, sort_keys=True)
-                lines.append(f"[tool call] {c.get('name')}({args})")
+                lines.append(call_text(c.get("name"), c.get("arguments")))
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from evalkit.dataset import Message
+from evalkit.dataset_messages import call_text
 from evalkit.errors import ConfigError, ScorerError
 from evalkit.hashing import canonical_json, sha256_text
 from evalkit.providers.base import Request, Response
@@ -343,10 +344,7 @@ def _turn(m: Message) -> str:
     result's tool named, so a judge grading an agent sees what the tools were asked and said."""
     if m.role == "tool" and m.name:
         return f"[tool result: {m.name}] {m.content}"
-    calls = [
-        f"[tool call] {c.name}({json.dumps(c.arguments, ensure_ascii=False, sort_keys=True)})"
-        for c in m.tool_calls
-    ]
+    calls = [call_text(c.name, c.arguments) for c in m.tool_calls]
     return "\n".join([f"[{m.role}] {m.content}", *calls])
 
 
