@@ -90,7 +90,7 @@ def _why(row: CaseRow) -> str:
 
 
 def _one_line(text: Any, limit: int = 120) -> str:
-    s = inert(re.sub(r"\s+", " ", str(text)).strip())
+    s = re.sub(r"\s+", " ", str(text)).strip()
     return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
@@ -320,7 +320,7 @@ def _table_text(rows: Sequence[Delta], sl: SliceComparison) -> str:
 
 def _md(text: Any, limit: int = 120) -> str:
     """One line of untrusted text made inert in GitHub Markdown (tables, HTML, links)."""
-    s = _one_line(text, limit)
+    s = inert(_one_line(text, limit))  # the terminal summary makes its whole text inert
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return re.sub(r"([\\`*_\[\]|#!~])", r"\\\1", s)
 
