@@ -56,6 +56,12 @@ drops by no more than 0.005 under either protocol. Anything else is "not adopted
 Prior expectation, written down too: a scratch run of three of these overlaps (model only,
 text-only path) showed no signal (docs/scorers/refusal.md, "Request-overlap features"); this
 run adds the refusal-anchored and TF-IDF features and measures the shipped path.
+
+Result (added after the one run; nothing above was changed): grouped 5-fold 0.898 / 0.742 /
+0.955 -> 0.904 / 0.758 / 0.957, leave-one-setup-out 0.896 / 0.758 / 0.949 -> 0.904 / 0.767 /
+0.956 (3-way acc / macro-F1 / binary acc): +4 and +5 rows 3-way, +2 and +5 binary, below the
+bar of +0.010 (7 rows) in both protocols. Not adopted. The verdict-change and coefficient
+table (``diagnostics``) was added after the first run and changes no figure.
 """
 
 from __future__ import annotations
@@ -81,6 +87,7 @@ from evalkit.scorers._grounding_text import content_words
 from evalkit.scorers._refusal_lexicon import (
     PREMISE_OVERLAP,
     REFUSAL,
+    VERDICTS,
     lexicon_features,
     normalise,
     split_sentences,
@@ -254,7 +261,52 @@ def main() -> int:
         for k in (0, 1)
     )
     print(f"  passes the bar: {'yes' if passes else 'no'}")
+    diagnostics(texts, y, asked, preds, list(protocols))
     return 0
+
+
+def diagnostics(
+    texts: Sequence[str],
+    y: Sequence[str],
+    asked: Sequence[tuple[str, bool]],
+    preds: dict[tuple[str, str], list[str]],
+    protocols: Sequence[str],
+) -> None:
+    """Added after the first run, changing nothing above: how many verdicts the request block
+    flips each way (is the gain a few rows or a shift?), and what the LR makes of each
+    request feature when fitted on all rows (coefficient per class, compliance / partial /
+    full; the request block's columns come last)."""
+    print("\nVerdicts changed by the request block (fixed / broken, 3-way | binary):")
+    for proto in protocols:
+        base, var = preds[proto, "baseline"], preds[proto, "request"]
+        fixed3 = sum(b != t and v == t for t, b, v in zip(y, base, var, strict=True))
+        broke3 = sum(b == t and v != t for t, b, v in zip(y, base, var, strict=True))
+        yb = [t != "compliance" for t in y]
+        bb = [v != "compliance" for v in base]
+        vb = [v != "compliance" for v in var]
+        fixed2 = sum(b != t and v == t for t, b, v in zip(yb, bb, vb, strict=True))
+        broke2 = sum(b == t and v != t for t, b, v in zip(yb, bb, vb, strict=True))
+        changed = sum(b != v for b, v in zip(base, var, strict=True))
+        print(
+            f"  {proto}: {changed} changed; 3-way {fixed3} fixed / {broke3} broken | "
+            f"binary {fixed2} fixed / {broke2} broken"
+        )
+    everything = np.arange(len(texts))
+    requests = [a[0] for a in asked]
+    parts = []
+    for name, weight in BLOCKS:
+        vec = TfidfVectorizer(analyzer=ANALYZERS[name], sublinear_tf=True, min_df=2)
+        parts.append(vec.fit_transform(texts) * weight)
+    parts.append(csr_matrix(np.array([lexicon_features(t) for t in texts])))
+    block = request_block(requests, texts, everything, everything) * REQUEST_WEIGHT
+    parts.append(csr_matrix(block))
+    clf = LogisticRegression(C=C, max_iter=5000).fit(hstack(parts).tocsr(), list(y))
+    order = [list(clf.classes_).index(v) for v in VERDICTS]
+    coef = clf.coef_[order][:, -len(REQUEST_FEATURES) :]
+    print("\nRequest features, fitted on all rows: mean by label (comp / part / full); coef")
+    for j, feat in enumerate(REQUEST_FEATURES):
+        means = " / ".join(f"{block[[t == v for t in y], j].mean():.2f}" for v in VERDICTS)
+        print(f"  {feat:<22} {means}   coef {' / '.join(f'{c:+.2f}' for c in coef[:, j])}")
 
 
 if __name__ == "__main__":
