@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from evalkit.records import Run
     from evalkit.scoring import Scorer
 
-__all__ = ["EvalkitFixture"]
+__all__ = ["EvalkitFixture", "calls_assert_gates"]
 
 
 class EvalkitFixture:
@@ -38,6 +38,9 @@ class EvalkitFixture:
         self.suite: str | None = marker.get("suite")
         self.candidate: str | None = marker.get("candidate")
         self.baseline_run: str | None = marker.get("baseline_run")
+        self.judges_gates = calls_assert_gates(getattr(node, "function", None))
+        """Whether the test's code calls ``assert_gates``: its first ``expect`` (which runs the
+        suite) then refuses a comparison the gates would refuse, before paying for the run."""
 
     @property
     def project(self) -> Project:
@@ -65,6 +68,8 @@ class EvalkitFixture:
                 "or call evalkit.evaluate('NAME')",
                 pytrace=False,
             )
+        if suite == self.suite and candidates is None and baseline_run in (None, self.baseline_run):
+            self._refuse_early(gates=self.judges_gates)
         candidates = self._candidates(suite, candidates)
         result = self._result(suite, candidates, baseline_run or self.baseline_run)
         props = self.node.user_properties
@@ -153,7 +158,7 @@ class EvalkitFixture:
         import pytest
 
         if result is None:
-            self._refuse_early()
+            self._refuse_early(gates=True)
         result = result or self.result
         partial = self._partial(result)
         if not result.passed:
@@ -177,12 +182,18 @@ class EvalkitFixture:
                 pytrace=False,
             )
 
-    def _refuse_early(self) -> None:
-        """Fail ``assert_gates()`` before the marked suite runs when its comparison with a
-        stored baseline is known to be refused and running would call providers (see
-        :meth:`~evalkit.pytest_runner.SuiteRunner.refusal`), with the message it would fail
-        with after the run. Anything else (a config error, a suite not selected) is left to
-        the run, which says it."""
+    def _refuse_early(self, *, gates: bool) -> None:
+        """Fail before the marked suite runs when its comparison with a stored baseline is
+        known to be refused and running would call providers (see
+        :meth:`~evalkit.pytest_runner.SuiteRunner.refusal`), with the message the test would
+        fail with after the run.
+
+        A refusal no option lifts (a baseline of another eval set version) fails any use of
+        the suite's result, since the run fails after paying anyway. A partial comparison
+        fails only when ``gates`` (``assert_gates()``, or a test whose code calls it): scores
+        alone (``expect``) are still good on a partial baseline. Anything else (a config
+        error, a suite not selected) is left to the run, which says it.
+        """
         import pytest
 
         from evalkit.errors import EvalkitError
@@ -198,7 +209,7 @@ class EvalkitFixture:
             names = self._candidates(suite, None) or self.project.suite(suite).candidates
         except EvalkitError:
             return
-        if refused is None:
+        if refused is None or (refused.ratio is not None and not gates):
             return
         if refused.ratio is None:
             pytest.fail(f"evalkit suite {suite!r} could not run: {refused.reason}", pytrace=False)
@@ -254,3 +265,23 @@ class EvalkitFixture:
         if s.pass_rate is not None:
             props.append((f"{key}.pass_rate", round(s.pass_rate, 6)))
         props.append((f"{key}.n", s.n))
+
+
+def calls_assert_gates(function: Any) -> bool:
+    """Whether ``function``'s code (nested functions and lambdas included) names
+    ``assert_gates``: read from its bytecode, so a test that calls it through a helper defined
+    elsewhere is not seen (it still refuses, at ``assert_gates()``, after the run)."""
+    import inspect
+    import types
+
+    try:
+        code = inspect.unwrap(function).__code__
+    except (AttributeError, ValueError):
+        return False
+    todo: list[types.CodeType] = [code]
+    while todo:
+        c = todo.pop()
+        if "assert_gates" in c.co_names:
+            return True
+        todo.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+    return False

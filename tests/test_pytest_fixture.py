@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -197,3 +198,92 @@ def test_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
     allowed.assert_outcomes(passed=1)
     allowed.stdout.fnmatch_lines(["*test_evals.py::test_gates PASSED (partial 4/6)*"])
     assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
+
+
+EXPECT_THEN_GATES = """
+import pytest
+
+@pytest.mark.evalkit("paid", baseline_run="sel")
+def test_scores_then_gates(evalkit):
+    evalkit.expect("exact_match", min_mean=0.9)
+    evalkit.assert_gates()
+"""
+
+
+def test_expect_then_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    """A test that will judge gates is refused at its first ``expect`` (which would run the
+    suite and pay) with the message ``assert_gates()`` fails with, not after paying."""
+    stored_run(plugin_project, "sel", "base", "q[1-4]", suite="paid")
+    pytester.makepyfile(test_evals=EXPECT_THEN_GATES)
+    record = ("test_evals.py", "--evalkit-mode", "record")
+    refused = run(pytester, *record)
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(
+        [
+            "*evalkit suite 'paid': gates not judged (partial): live vs base: compared 4 of 6 "
+            "cases: the baseline run selected --case q[[]1-4[]]; no provider was called; pass "
+            "--evalkit-allow-partial to gate the compared cases*"
+        ]
+    )
+    assert calls(plugin_project) == []
+    assert not list(plugin_project.glob(".evalkit/runs/*/paid-*"))
+    allowed = run(pytester, *record, "--evalkit-allow-partial", "-v")
+    allowed.assert_outcomes(passed=1)
+    allowed.stdout.fnmatch_lines(["*test_scores_then_gates PASSED (partial 4/6)*"])
+    assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
+
+
+def test_expect_alone_still_runs_against_a_partial_baseline(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    """Scores do not need the baseline: a test that judges no gate is not refused."""
+    stored_run(plugin_project, "sel", "base", "q[1-4]", suite="paid")
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("paid", baseline_run="sel")
+        def test_scores(evalkit):
+            assert evalkit.expect("exact_match", min_mean=0.9).n == 6
+        """
+    )
+    run(pytester, "test_evals.py", "--evalkit-mode", "record").assert_outcomes(passed=1)
+    assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
+
+
+def test_calls_assert_gates_reads_the_test_code() -> None:
+    from evalkit.pytest_fixture import calls_assert_gates
+
+    def direct(evalkit: Any) -> None:
+        evalkit.expect("x")
+        evalkit.assert_gates()
+
+    def nested(evalkit: Any) -> None:
+        def inner() -> None:
+            evalkit.assert_gates()
+
+        inner()
+
+    def scores_only(evalkit: Any) -> None:
+        evalkit.expect("assert_gates")  # the word as a string is not a call
+
+    assert calls_assert_gates(direct) and calls_assert_gates(nested)
+    assert not calls_assert_gates(scores_only)
+    assert not calls_assert_gates(None)
+
+
+def test_expect_then_assert_gates_refuses_another_eval_set_version_before_any_provider_call(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    stored_run(plugin_project, "sel", "base", suite="paid")
+    with (plugin_project / "qa.jsonl").open("a") as fh:  # the eval set grew since the baseline ran
+        fh.write('{"id": "q7", "input": "question 7", "expected": "answer 7"}\n')
+    pytester.makepyfile(test_evals=EXPECT_THEN_GATES)
+    refused = run(pytester, "test_evals.py", "--evalkit-mode", "record")
+    refused.assert_outcomes(failed=1)
+    refused.stdout.fnmatch_lines(
+        ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"]
+    )
+    assert calls(plugin_project) == []
