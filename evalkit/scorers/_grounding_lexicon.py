@@ -91,7 +91,7 @@ COMMON_ACRONYMS = wordset(
     """tv pc id ok ai it hr pr qa faq faqs usb gps pdf pdfs url urls
     ceo cfo cto coo vp dna rna hiv aids covid gdp vat gst pst hst tax am pm est pst cst mst
     gmt utc et pt ct mt edt pdt cdt mdt cet cest bst ist aest
-    usd eur gbp jpy cad aud chf cny inr nzd sek nok dkk
+    usd eur gbp jpy cad aud chf cny inr nzd hkd sgd sek nok dkk
     bc ad ce bce km kg mg ml cm mm mph kph kb mb gb tb lb lbs oz ft
     fbi cia nasa nato who irs sms atm pin
     api sdk app faq diy asap rsvp fyi etc ie eg nb ps vs mr mrs ms dr st jr sr ltd inc llc
@@ -168,7 +168,7 @@ UNIT_WORDS = {
     "ml": "ml millilitre millilitres milliliter milliliters",
     "mph": "mph",
     "kph": "kph kmh",
-    "dollar": "$ us$ dollar dollars usd cad aud nzd",
+    "dollar": "$ us$ ca$ c$ a$ au$ nz$ hk$ s$ sg$ dollar dollars usd cad aud nzd hkd sgd",
     "euro": "€ euro euros eur",
     "yen": "¥ yen jpy",
     "rupee": "₹ rupee rupees inr",
@@ -176,7 +176,9 @@ UNIT_WORDS = {
     "cent": "cent cents ¢",
     "degree": "degree degrees",
 }
-"""Each unit the number check reads, with the words that write it (see
+"""Each unit the number check reads, with the words that write it (a dollar's country prefix,
+``CA$``, ``A$``, ``NZ$``, ``HK$``, ``S$``, is written onto its sign: see
+:data:`~evalkit.scorers._grounding_units.DOLLAR_PREFIXES`) (see
 :data:`~evalkit.scorers._grounding_units.UNITS`). ``bday`` (a business, working or banking
 day) is not written by one word: a day with such a modifier is one."""
 

@@ -197,8 +197,11 @@ def digit_mentions(
         month = after if after in MONTHS else (before[-1].strip(".,") if before else "")
         dollar = raw.startswith("$")
         unit = "dollar" if dollar else "percent" if raw.endswith("%") else ""
+        kind = "number"
         if before and not unit and before[-1] in _CURRENCY_BEFORE:
             unit = UNITS[before[-1]]  # "€29", "EUR 49"
+            if folded[m.start() - 1] == "$":  # "ca$29": an amount, named with its prefix
+                raw, kind = before[-1].upper() + raw, "amount"
         scales = AMOUNT_SUFFIX_SCALES if dollar else SUFFIX_SCALES
         if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
             unit = unit or unit_after(folded, m.end())
@@ -256,7 +259,7 @@ def digit_mentions(
                     value /= 100
                     key = canon(value)
                 written = amount_keys(folded, m.start(), m.end(), key, unit)
-                out.append(Mention(raw, "number", written, measures(value, unit)))
+                out.append(Mention(raw, kind, written, measures(value, unit)))
             elif unit:
                 sized = _measures(value, unit) if unit in UNIT_MEASURES else ()
                 out.append(Mention(raw, "number", (key, f"{key}@{unit}"), sized))

@@ -48,6 +48,7 @@ from evalkit.scorers._grounding_numbers import (
     scaled_word,
     spelled_keys,
 )
+from evalkit.scorers._grounding_units import DOLLAR_PREFIXES
 
 __all__ = [
     "Claim",
@@ -295,11 +296,18 @@ def entities(text: str) -> list[Mention]:
     """
     out: list[Mention] = []
     for m in _CAPS.finditer(text):
+        run = m.group(0)
+        if text.startswith("$", m.end()):  # "CA$29", "Pro NZ$29": the prefix is a currency's
+            head, _, last = run.rpartition(" ")
+            if last.lower() in DOLLAR_PREFIXES:
+                run = head.rstrip()
+                if not run:
+                    continue
         prefix = text[: m.start()].rstrip()
         if not prefix or prefix[-1] in '.!?:"“(\n':
-            surfaces, sentence_start = _after_opener(m.group(0))
+            surfaces, sentence_start = _after_opener(run)
         else:
-            surfaces, sentence_start = [m.group(0)], False
+            surfaces, sentence_start = [run], False
         for surface in surfaces:
             mention = _entity(surface, sentence_start)
             if mention is not None and mention.keys:

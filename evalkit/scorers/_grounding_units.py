@@ -22,6 +22,7 @@ from evalkit.scorers._grounding_lexicon import STOPWORDS, UNIT_MEASURES, UNIT_WO
 
 __all__ = [
     "AMOUNT_UNITS",
+    "DOLLAR_PREFIXES",
     "UNITS",
     "amount_keys",
     "ends_quantity",
@@ -40,6 +41,12 @@ _CURRENCY_BEFORE = frozenset(
     w for u in ("dollar", "euro", "gbp", "yen", "rupee", "franc") for w in UNIT_WORDS[u].split()
 ) - {"dollar", "dollars", "euro", "euros", "yen", "rupee", "rupees"}
 """Currency symbols and codes that precede an amount (``€29``, ``EUR 49``, ``US$29``)."""
+DOLLAR_PREFIXES = frozenset(
+    w[:-1] for w in UNIT_WORDS["dollar"].split() if w.endswith("$") and w != "$"
+)
+"""Country prefixes written onto a dollar sign (``CA$29``, ``A$``, ``NZ$``, ``HK$``, ``S$``,
+``US$``): part of the amount, never a name. The dollar currencies are one unit (see
+:data:`UNITS`), so ``CA$29`` is ``$29`` and ``29 CAD``."""
 _UNIT_MODIFIERS = wordset(
     "business working calendar full whole consecutive additional extra more further free "
     "straight school billing banking"
@@ -138,7 +145,7 @@ AMOUNT_UNITS = frozenset(("dollar", "euro", "gbp", "yen", "rupee", "franc", "cen
 """Units of an amount, which a cap ("up to 20% off") and a period ("$29 per month") qualify."""
 _CAP = re.compile(
     r"(?:\bup ?to|\bas (?:much|high) as|\bat most|\bno more than|\bnot more than|\bmax(?:imum)?"
-    r"(?: of)?|\bcapped at) ?(?:[$€£¥₹]|us\$|(?:usd|eur|gbp|chf|inr|jpy|cad|aud) ?)?$"
+    r"(?: of)?|\bcapped at) ?(?:[$€£¥₹]|[a-z]{1,2}\$|(?:usd|eur|gbp|chf|inr|jpy|cad|aud) ?)?$"
 )
 """A cap right before an amount: "up to 20%", "as much as €50", "a maximum of $100"."""
 _PERIOD = re.compile(

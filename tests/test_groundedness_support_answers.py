@@ -1,0 +1,36 @@
+"""Groundedness on ordinary customer-support answers: what a number's own words say (its
+qualifier, a phone number's form, a currency prefix, a price floor)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.helpers.grounding import reason, run
+
+# -- a currency prefix ("CA$29") is part of the amount, not a name
+
+
+@pytest.mark.parametrize("prefix", ["CA", "US", "A", "AU", "NZ", "HK", "S", "C"])
+def test_a_dollar_prefix_is_a_currency_not_a_name(prefix: str) -> None:
+    claim = f"The Basic plan costs {prefix}$29 per month."
+    assert run(claim, "The Basic plan costs $29 per month.").value == 1.0, claim
+    # the amount is still checked, with its period
+    got = reason(claim.replace("29", "39"), "The Basic plan costs $29 per month.")
+    assert got.startswith(("amount mismatch: ", "number mismatch: 39 ")), claim
+    got = reason(claim.replace("month", "year"), "The Basic plan costs $29 per month.")
+    assert got.startswith("amount mismatch") and "per year" in got, claim
+
+
+def test_a_prefixed_amount_in_the_passage_supports_the_same_amount() -> None:
+    assert run("The Basic plan costs $29 a month.", "The Basic plan costs NZ$29/month.").value == 1
+    assert run("The Basic plan costs CA$29.", "The Basic plan costs 29 CAD.").value == 1.0
+    assert reason("New members save CA$50.", "New members save up to CA$50.").startswith(
+        "amount mismatch"
+    )
+
+
+def test_a_capital_before_a_dollar_sign_in_a_longer_name_is_still_a_name() -> None:
+    # only the prefix right before "$" is the currency: the name before it is still checked
+    assert reason(
+        "Acme Pro CA$29 is the price.", "The Basic plan costs CA$29 per month."
+    ).startswith("entity mismatch: Acme Pro")
