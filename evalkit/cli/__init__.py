@@ -1,6 +1,9 @@
 """The ``evalkit`` command line. Each subcommand lives in its own module of this package.
 
-Exit codes: 0 success, 1 a gate or threshold failed, 2 bad input or usage.
+Exit codes: 0 success, 1 a gate or threshold failed, 2 bad input or usage, 3 a command that
+makes calls evaluated (almost) nothing: every record of a candidate was a provider error, or
+more than ``--max-error-rate`` of them (results are kept; see :mod:`evalkit.cli._error_rate`),
+130 interrupted (Ctrl-C), 141 the reader of stdout went away.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from collections.abc import Sequence
 
 from evalkit.errors import EvalkitError
 
-__all__ = ["EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "main"]
+__all__ = ["EXIT_ERRORS", "EXIT_FAILED", "EXIT_INPUT", "EXIT_OK", "main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_INPUT, EXIT_ERRORS = 0, 1, 2, 3
 
 # Modules of this package, one per subcommand. Each defines ``add_parser(subparsers)``, which
 # registers the subcommand and sets ``handler`` (``args -> exit code``) with set_defaults.

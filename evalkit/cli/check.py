@@ -1,7 +1,8 @@
 """``evalkit check``: run suites, compare each candidate with its baseline, gate, report.
 
 The one command a CI job needs besides pytest: exit 0 when every gate passes, 1 when one
-fails, 2 on bad input. ``--baseline-run`` compares with a stored run (what is in production)
+fails, 2 on bad input, 3 when every record of a candidate that ran was a provider error (or
+more than ``--max-error-rate``): the verdict then judged nothing, whatever the gates say. ``--baseline-run`` compares with a stored run (what is in production)
 instead of running the suite's baseline candidate again. ``--case/--tag/--limit`` check a
 selection of the eval set only with ``--allow-partial``, and the verdict then says so.
 """
@@ -13,7 +14,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.cli import EXIT_FAILED, EXIT_OK
+from evalkit.cli import EXIT_ERRORS, EXIT_FAILED, EXIT_OK
 from evalkit.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ def add_parser(sub: Any) -> None:
         help="run suites, compare with the baseline, apply gates, write the report",
         description="Run each suite's candidates, compare each with the suite's baseline "
         "(or a stored baseline run), apply the suite's gates, print a summary and write the "
-        "HTML report. Exit 0 when every gate passes, 1 when one fails, 2 on bad input.",
+        "HTML report. Exit 0 when every gate passes, 1 when one fails, 2 on bad input, 3 when "
+        "every call of a candidate failed (or more than --max-error-rate of them).",
     )
     add_common(p)
     p.add_argument("--suite", action="append", help="suite to check (repeatable; default: all)")
@@ -42,6 +44,9 @@ def add_parser(sub: Any) -> None:
         help="allow --case/--tag/--limit: gates then judge the selected cases only, and the "
         "verdict says so",
     )
+    from evalkit.cli._error_rate import add_error_rate_option
+
+    add_error_rate_option(p)
     p.set_defaults(handler=run)
 
 
@@ -61,12 +66,16 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> tuple[int, Path]:
     """Evaluate suites, print summaries, write the report; (exit code, report path)."""
     from evalkit.api import as_mapping, evaluate
+    from evalkit.cli._error_rate import error_rate_of, print_errors, too_many_errors
     from evalkit.config import load_config
     from evalkit.engine import RunOptions
     from evalkit.report import write_report
     from evalkit.summary import markdown_summary, terminal_summary
 
     select = _selection(args)
+    # evalkit demo shares check() without the flag, and exits 0 whenever the demo ran
+    gate_errors = hasattr(args, "max_error_rate")
+    max_error_rate = error_rate_of(args)
     _check_stored_baseline(args)
     project = load_config(args.config)
     names = suites or list(project.suites)
@@ -122,6 +131,14 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     )
     if comparisons:
         print(f"report: {report.resolve()}")
+    if gate_errors:
+        # a stored --baseline-run is not in r.runs: only what this command ran is judged
+        failed = too_many_errors(
+            (x for r in results for x in r.runs.values()), max_error_rate, "evalkit check"
+        )
+        if failed:
+            print_errors(failed)
+            return EXIT_ERRORS, report
     return (EXIT_OK if passed else EXIT_FAILED), report
 
 

@@ -1,8 +1,10 @@
 """``evalkit run``: run a suite from the config, an eval set ad hoc, or resume a run.
 
-Per-case provider errors are data in the run (exit 0, counted in the summary); exit 2 means
-the input was wrong (config, eval set, template, unknown provider or scorer, a run directory
-that cannot be resumed) and nothing was paid for.
+Per-case provider errors are data in the run (counted in the summary, kept for
+``--retry-errors``); exit 0 unless every record of a candidate is one (or more than
+``--max-error-rate`` of them), which exits 3 after everything is written: such a run evaluated
+nothing. Exit 2 means the input was wrong (config, eval set, template, unknown provider or
+scorer, a run directory that cannot be resumed) and nothing was paid for.
 """
 
 from __future__ import annotations
@@ -14,6 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evalkit.cli import EXIT_ERRORS, EXIT_OK
+from evalkit.cli._error_rate import (
+    add_error_rate_option,
+    error_rate_of,
+    print_errors,
+    too_many_errors,
+)
 from evalkit.config import CACHE_MODES
 from evalkit.errors import InputError
 
@@ -97,6 +106,7 @@ def add_parser(sub: Any) -> None:
         metavar="USD",
         help="stop sending new requests once this much is spent (rest: --resume)",
     )
+    add_error_rate_option(r)
     p.set_defaults(handler=handle)
 
 
@@ -145,6 +155,7 @@ def handle(args: argparse.Namespace) -> int:
             "--retry-errors: it retries the failed cases of an existing run; pass "
             "--resume RUN_DIR (the run's folder, its --out) with it"
         )
+    max_error_rate = error_rate_of(args)
     options = RunOptions(
         out_dir=args.out,
         repeats=args.repeats,
@@ -172,7 +183,9 @@ def handle(args: argparse.Namespace) -> int:
         )
     for run in runs:
         print_summary(run)
-    return 0
+    failed = too_many_errors(runs, max_error_rate, "evalkit run")
+    print_errors(failed)
+    return EXIT_ERRORS if failed else EXIT_OK
 
 
 def _run_suite(args: argparse.Namespace, options: RunOptions) -> list[Run]:

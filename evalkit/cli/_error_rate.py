@@ -1,0 +1,133 @@
+"""Exit 3 when a run evaluated (almost) nothing: every call of a candidate failed.
+
+Provider errors stay data on their records (the run is kept whole, ``--resume`` and
+``--retry-errors`` finish it), but a run whose every call failed (a wrong key, a base_url
+nobody listens on, a model ID typo) has evaluated nothing, and exiting 0 for it let a CI job
+"succeed" on an empty evaluation. The commands that make calls (``run``, ``run --resume``,
+``run --resume --retry-errors``, ``check``) therefore exit :data:`~evalkit.cli.EXIT_ERRORS`
+after writing everything, when a candidate's share of errored records is too high: all of
+them by default, or above ``--max-error-rate`` (as Inspect AI's ``fail_on_error``).
+
+Errored means a record with a provider error (``Record.error``), over the run's records as
+the manifest counts them after the command (kept ones from before a resume included). A
+record with skipped scorers, a cache hit or a scorer's error is an answer, so it is not one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
+
+from evalkit.errors import InputError
+
+if TYPE_CHECKING:
+    from evalkit.records import Record, Run
+
+__all__ = ["add_error_rate_option", "error_rate_of", "print_errors", "too_many_errors"]
+
+
+def add_error_rate_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--max-error-rate RATE``, shared by ``run`` and ``check``."""
+    p.add_argument(
+        "--max-error-rate",
+        type=float,
+        metavar="RATE",
+        help="exit 3 when more than this share (0..1) of a candidate's records are provider "
+        "errors (default: only when all of them are; 1 never exits 3); results are kept",
+    )
+
+
+def error_rate_of(args: argparse.Namespace) -> float | None:
+    """The checked ``--max-error-rate``; ``None`` (the default: only an all-errored run
+    fails). Checked before anything runs, so a typo costs no calls."""
+    rate = getattr(args, "max_error_rate", None)
+    if rate is not None and not (0.0 <= rate <= 1.0):  # NaN fails both comparisons too
+        raise InputError(
+            f"--max-error-rate: must be a share between 0 and 1, got {rate}; e.g. 0.1 to "
+            "fail when more than 10% of a candidate's records are provider errors"
+        )
+    return rate
+
+
+def too_many_errors(runs: Iterable[Run], max_rate: float | None, command: str) -> list[str]:
+    """One message per run whose errored share is too high (see the module docstring):
+    candidate, counts, the commonest error kind with its first message, what to do."""
+    out = []
+    for run in runs:
+        counts = run.manifest.get("counts") or {}
+        records, errors = int(counts.get("records") or 0), int(counts.get("errors") or 0)
+        if not _over(records, errors, max_rate):
+            continue
+        out.append(_message(run, records, errors, max_rate, command))
+    return out
+
+
+def _over(records: int, errors: int, max_rate: float | None) -> bool:
+    if records == 0 or errors == 0:
+        return False  # nothing written (a budget stop says so itself) or nothing failed
+    if max_rate is None:
+        return errors >= records
+    return errors / records > max_rate and not math.isclose(errors / records, max_rate)
+
+
+def _message(run: Run, records: int, errors: int, max_rate: float | None, command: str) -> str:
+    from evalkit.terminal_text import inert
+
+    name = (run.manifest.get("candidate") or {}).get("name")
+    if errors >= records:
+        what = f"every call failed ({errors} of {records} records): nothing was evaluated"
+    else:
+        what = (
+            f"{errors} of {records} records are provider errors ({errors / records:.1%}, "
+            f"above --max-error-rate {max_rate:g})"
+        )
+    kind, n, first = _commonest(_records_of(run))
+    lines = [f"{command}: candidate {name!r}: {what}"]
+    if kind:
+        lines.append(f"  commonest error: {kind} ({n} of {errors}), first {first}")
+    lines.append(
+        "  what to do: fix the cause (for auth, not_found or connection errors check the API "
+        "key in api_key_env, base_url and the model ID); the results are kept in "
+        f"{run.path}; run the failed cases again with: "
+        f"evalkit run --resume {run.path} --retry-errors"
+    )
+    return inert("\n".join(lines))
+
+
+def _commonest(records: Sequence[Record]) -> tuple[str | None, int, str]:
+    """The commonest error kind (first seen wins a tie), its count, and its first record's
+    case and message."""
+    kinds: Counter[str] = Counter()
+    first: dict[str, Record] = {}
+    for r in records:
+        if r.error is not None:
+            kinds[r.error.kind] += 1
+            first.setdefault(r.error.kind, r)
+    if not kinds:
+        return None, 0, ""
+    kind, n = kinds.most_common(1)[0]
+    rec = first[kind]
+    message = " ".join((rec.error.message if rec.error else "").split())
+    if len(message) > 300:
+        message = message[:299] + "…"
+    return kind, n, f"{rec.case_id} #{rec.repeat}: {message}"
+
+
+def _records_of(run: Run) -> Sequence[Record]:
+    """The run's records, read back from its directory when the command kept none."""
+    if run.records:
+        return run.records
+    from evalkit.records import read_run
+
+    return read_run(run.path).records
+
+
+def print_errors(messages: Sequence[str]) -> None:
+    """Print the messages to stderr, after every summary the command printed on stdout."""
+    sys.stdout.flush()
+    for m in messages:
+        print(f"error: {m}", file=sys.stderr)
