@@ -9,7 +9,7 @@ or tags, since a typo must not quietly run nothing or the wrong cases.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from evalkit.dataset import EvalSet
 
 __all__ = ["Selection", "select_cases"]
+
+_GLOB = frozenset("*?[")
+"""Characters that make a ``--case`` value a glob pattern."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,37 @@ class Selection:
     """How many cases the selection kept (0 before it is applied)."""
     of: int = 0
     """How many cases the whole eval set has (0 before it is applied)."""
+    ids: tuple[str, ...] = ()
+    """The ids kept, in file order, when the ``limit`` cut some of the cases the filters
+    matched (empty otherwise, before the selection is applied, and in manifests written
+    before evalkit recorded them). The filters alone say which cases they keep; which ones a
+    limit cut depends on the file's order, which a run does not otherwise keep, so an
+    unfinished run could not tell a case it has not run yet from one the limit cut. Not part
+    of :attr:`filters`: resume compares filters."""
 
     @property
     def filters(self) -> tuple[tuple[str, ...], tuple[str, ...], int | None]:
         """The filters alone, order-insensitive: two selections with the same filters pick the
         same cases of the same eval set version (what resume checks)."""
         return tuple(sorted(set(self.cases))), tuple(sorted(set(self.tags))), self.limit
+
+    def picks(self, case_id: str, tags: Sequence[str]) -> bool | None:
+        """Whether this selection kept the case: True or False when that is known, None when
+        the filters keep it but a limit may have cut it and the kept ids were not recorded
+        (a manifest from before they were; :attr:`ids`). Same rule as :func:`select_cases`: an id matches
+        a ``--case`` value equal to it or a glob pattern; a case needs one of the ``--tag``
+        values when any is given."""
+        if self.ids:
+            return case_id in self.ids
+        if self.cases and not any(
+            p == case_id or (_GLOB & set(p) and fnmatch.fnmatchcase(case_id, p)) for p in self.cases
+        ):
+            return False
+        if self.tags and not set(tags) & set(self.tags):
+            return False
+        # a limit above the count kept cut nothing; one the count reached may have cut
+        cut = self.limit is not None and (not self.selected or self.selected >= self.limit)
+        return None if cut else True
 
     def flags(self) -> str:
         """The filters as command-line flags, e.g. ``--case refund-* --limit 5``."""
@@ -62,13 +90,16 @@ class Selection:
         return f"{self.selected} of {self.of} cases ({self.flags()})"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        d: dict[str, Any] = {
             "cases": list(self.cases),
             "tags": list(self.tags),
             "limit": self.limit,
             "selected": self.selected,
             "of": self.of,
         }
+        if self.ids:  # written only when a limit chose them: the key is new, readers lenient
+            d["ids"] = list(self.ids)
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Selection:
@@ -79,6 +110,7 @@ class Selection:
             limit=int(limit) if limit is not None else None,
             selected=int(d.get("selected") or 0),
             of=int(d.get("of") or 0),
+            ids=tuple(str(i) for i in d.get("ids") or ()),
         )
 
 
@@ -108,9 +140,6 @@ def _names(value: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(str(v) for v in items))
 
 
-_GLOB = frozenset("*?[")
-
-
 def _apply(es: EvalSet, want: Selection) -> EvalSet:
     from evalkit.dataset import EvalSet  # not at the top: evalkit.dataset imports this module
 
@@ -135,17 +164,20 @@ def _apply(es: EvalSet, want: Selection) -> EvalSet:
     where = str(es.path) if es.path else es.name
     if problems:
         raise InputError(f"{where}: " + f"\n{where}: ".join(problems))
-    kept = [
+    matched = [
         c
         for c in es.cases
         if (not want.cases or c.id in picked) and (not want.tags or set(c.tags) & set(want.tags))
-    ][: want.limit]
+    ]
+    kept = matched[: want.limit]
     if not kept:
         raise InputError(
             f"{where}: the selection {want.flags()} leaves no case (each filter matches some "
             "cases, but no case matches them all); loosen a filter"
         )
-    chosen = Selection(want.cases, want.tags, want.limit, selected=len(kept), of=len(es))
+    cut = len(kept) < len(matched)  # the limit cut some: record which it kept
+    kept_ids = tuple(c.id for c in kept) if cut else ()
+    chosen = Selection(want.cases, want.tags, want.limit, len(kept), len(es), kept_ids)
     return EvalSet(es.name, tuple(kept), es.version, es.path, chosen)
 
 

@@ -86,3 +86,38 @@ def test_an_id_with_glob_characters_matches_itself() -> None:
     es = EvalSet.from_cases([{"id": "q[1]", "input": "a"}, {"id": "q1", "input": "b"}])
     assert ids(es.select(ids="q[1]")) == ["q[1]", "q1"]  # itself, and what the pattern means
     assert ids(es.select(ids="q[[]1]")) == ["q[1]"]
+
+
+def test_a_limit_that_cuts_records_the_ids_it_kept() -> None:
+    es = eval_set()
+    cut = es.select(tags="billing", limit=1).selection
+    assert cut is not None and cut.ids == ("refund-001",)
+    assert cut.to_dict()["ids"] == ["refund-001"]
+    assert Selection.from_dict(cut.to_dict()) == cut
+    # filters alone say what they keep, and a limit above the count cut nothing: no ids
+    for sel in (es.select(ids="refund-*").selection, es.select(limit=99).selection):
+        assert sel is not None and sel.ids == () and "ids" not in sel.to_dict()
+    # the ids are not filters: resume compares filters, and the same filters match
+    assert cut.filters == Selection((), ("billing",), 1).filters
+
+
+def test_picks_says_which_cases_a_selection_kept_or_that_it_cannot_tell() -> None:
+    es = eval_set()
+    tags = {c.id: c.tags for c in es.cases}
+    for sel in (
+        es.select(ids="refund-*").selection,
+        es.select(tags="hard", ids="*-00[12]").selection,
+        es.select(tags="shipping", limit=1).selection,
+        es.select(limit=2).selection,
+        es.select(limit=9).selection,
+    ):
+        assert sel is not None
+        kept = set(ids(es.select(sel.cases, sel.tags, sel.limit)))
+        assert {i for i in tags if sel.picks(i, tags[i])} == kept
+        assert all(sel.picks(i, tags[i]) is False for i in tags if i not in kept)
+    # a manifest from before the ids were recorded: the limit reached its count, so a case the
+    # filters keep may have been cut (None); one they reject is known to be out
+    old = Selection.from_dict({"tags": ["billing"], "limit": 1, "selected": 1, "of": 5})
+    assert old.picks("refund-002", ["billing"]) is None
+    assert old.picks("ship-001", ["shipping"]) is False
+    assert Selection.from_dict({"limit": 9, "selected": 5, "of": 5}).picks("x", []) is True

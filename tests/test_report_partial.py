@@ -104,13 +104,16 @@ def test_a_selected_case_the_candidate_run_lacks_is_still_listed(
     assert watch.clean, watch
     assert page.inner_text("#overall-verdict") == "PASS · partial 11/40"
     section = page.locator("#section-0")
-    assert section.locator("p .badge.baseline_only").inner_text() == "1 baseline only"
-    assert section.locator("tr.case .badge.baseline_only").count() == 1
+    assert section.locator("p .badge.candidate_not_run").inner_text() == "1 candidate not run"
+    assert section.locator(".badge.baseline_only").count() == 0
+    row = section.locator("tr.case", has=page.locator(".badge.candidate_not_run"))
+    assert row.locator("td.id").inner_text() == "refund-5"
+    assert row.locator(".badge").inner_text() == "candidate not run"
     ids = _ids(page)
     assert "refund-5" in ids and len(ids) == 12 and not any(i.startswith("ship-") for i in ids)
     assert section.locator(".outside-selection").inner_text().startswith("28 case(s)")
     notes = " ".join(section.locator("p.note").all_inner_texts())
-    assert "1 case(s) only in the baseline and 0 only in the candidate are listed" in notes
+    assert "1 case(s) the candidate run selected but has not run are listed as not run" in notes
     page.close()
 
 
@@ -143,7 +146,10 @@ def test_statistics_and_the_summaries_are_unchanged(
     assert c.overall.cases == 11 and c.dataset.baseline_only == 29
     assert sum(1 for r in c.cases if r.status == "baseline_only") == 29  # the data keeps all
     view = build_view(c)["sections"][0]
-    assert view["n_cases"] == 11 and view["counts"]["baseline_only"] == 1
+    assert view["n_cases"] == 11 and view["counts"] == {
+        "candidate_not_run": 1,
+        "unchanged_pass": 11,
+    }
     md = runs["dir"] / "cmp.md"
     assert main(["compare", str(runs["base"]), str(runs["short"]), "--markdown", str(md)]) == 0
     partial = "PASS (partial: 12 of 40 cases selected in the candidate run (--case refund-*))"
@@ -168,10 +174,48 @@ def test_a_selected_baseline_hides_candidate_only_cases_and_a_limit_counts(
         "35 case(s) of the candidate run are outside the baseline run's selection "
         "(--tag shipping --limit 5): not run there, so neither listed nor compared."
     ]
-    # unfinished, the limit cannot say which shipping cases it cut: those stay listed
+    # unfinished: the ids the limit kept are in the manifest, so exactly the one selected case
+    # the run lacks is listed, as not run there; the cases the limit cut stay one line
+    assert read_run(limited).manifest["selection"]["ids"] == [f"ship-{i}" for i in range(1, 6)]
     _drop_case(limited, "ship-2")
+    c = compare(read_run(limited), read_run(runs["base"]), n_boot=20)
+    s = build_view(c)["sections"][0]
+    assert {r["id"]: r["st"] for r in s["cases"] if r["st"] != "unchanged_pass"} == {
+        "ship-2": "baseline_not_run"
+    }
+    assert sorted(r["id"] for r in s["cases"]) == [f"ship-{i}" for i in range(1, 6)]
+    assert s["outside_selection"] == [
+        "35 case(s) of the candidate run are outside the baseline run's selection "
+        "(--tag shipping --limit 5): not run there, so neither listed nor compared."
+    ]
+    assert (
+        "1 case(s) the baseline run selected but has not run are listed as not run and not "
+        "counted in the statistics (an unfinished run: resume it to compare them)." in s["notes"]
+    )
+    # the comparison the report reads carries them too (its JSON keeps the selection's ids)
+    again = type(c).from_dict(json.loads(json.dumps(c.to_dict())))
+    assert build_view(again)["sections"][0]["cases"] == s["cases"]
+    # resume reapplies the selection: it runs the one case, keeps the ids, and nothing is missing
+    assert main(["run", "--resume", str(limited), "--no-progress"]) == 0
+    assert read_run(limited).manifest["selection"]["ids"] == [f"ship-{i}" for i in range(1, 6)]
     s = build_view(compare(read_run(limited), read_run(runs["base"]), n_boot=20))["sections"][0]
-    listed = {r["id"] for r in s["cases"] if r["st"] == "candidate_only"}
+    assert s["counts"] == {"unchanged_pass": 5} and len(s["outside_selection"]) == 1
+
+
+def test_an_old_manifest_without_the_limit_ids_still_lists_what_the_limit_may_have_cut(
+    runs: dict[str, Path],
+) -> None:
+    """A run written before evalkit recorded a limit's ids: unfinished, its limit cannot say
+    which cases it cut, so those stay listed (as not run) rather than hidden."""
+    old = _run(runs["ds"], runs["dir"] / "old-limited", "--tag", "shipping", "--limit", "5")
+    manifest = json.loads((old / "manifest.json").read_text())
+    del manifest["selection"]["ids"]
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    s = build_view(compare(read_run(old), read_run(runs["base"]), n_boot=20))["sections"][0]
+    assert len(s["cases"]) == 5  # finished: it holds what it selected, nothing else is listed
+    _drop_case(old, "ship-2")
+    s = build_view(compare(read_run(old), read_run(runs["base"]), n_boot=20))["sections"][0]
+    listed = {r["id"] for r in s["cases"] if r["st"] == "baseline_not_run"}
     assert listed == {f"ship-{i}" for i in range(1, 29)} - {"ship-1", "ship-3", "ship-4", "ship-5"}
     assert s["outside_selection"][0].startswith("12 case(s) of the candidate run")
 
@@ -204,3 +248,17 @@ def test_admits_agrees_with_eval_set_select(cases: tuple[str, ...], tags: tuple[
     picked = {c.id for c in es.select(ids=cases, tags=[t for t in tags if t in known])}
     sel = Selection(cases, tags)
     assert {c.id for c in es if admits(sel, c.id, c.tags)} == picked
+
+
+def test_an_unfinished_whole_run_lists_its_missing_cases_as_not_run(
+    runs: dict[str, Path],
+) -> None:
+    import shutil
+
+    short = runs["dir"] / "whole-short"
+    shutil.copytree(runs["base"], short)
+    _drop_case(short, "ship-7")
+    s = build_view(compare(read_run(runs["base"]), read_run(short), n_boot=20))["sections"][0]
+    assert s["counts"] == {"candidate_not_run": 1, "unchanged_pass": 39}
+    assert [r["id"] for r in s["cases"]][0] == "ship-7"  # with the changed cases, first
+    assert s["outside_selection"] == []

@@ -32,12 +32,23 @@ STATUS_ORDER = (
     "improvement",
     "baseline_only",
     "candidate_only",
+    "baseline_not_run",
+    "candidate_not_run",
     "unchanged_fail",
     "unscored",
     "unchanged_pass",
 )
-"""Order of the case table: what a reviewer must look at first."""
-CHANGED = ("regression", "improvement", "baseline_only", "candidate_only")
+"""Order of the case table: what a reviewer must look at first. ``*_not_run`` are the page's
+own: a one-run-only case the other run selected but has not run (see
+:func:`evalkit.report.partial.not_run`)."""
+CHANGED = (
+    "regression",
+    "improvement",
+    "baseline_only",
+    "candidate_only",
+    "baseline_not_run",
+    "candidate_not_run",
+)
 
 
 def _cut(text: str, limit: int) -> str:
@@ -215,14 +226,15 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     return out
 
 
-def case_view(row: CaseRow) -> dict[str, Any]:
+def case_view(row: CaseRow, status: str | None = None) -> dict[str, Any]:
     """``{"id", "tags", "in", "st", "reg", "imp", "b", "c"}``: ``st`` is the comparison's case
-    status; ``reg`` / ``imp`` name the scorers whose own status is regression / improvement."""
+    status, or ``status`` when the page knows better (``candidate_not_run``); ``reg`` / ``imp``
+    name the scorers whose own status is regression / improvement."""
     return {
         "id": row.case_id,
         "tags": list(row.tags),
         "in": _cut(row.input, MAX_TEXT),
-        "st": row.status,
+        "st": status or row.status,
         "reg": [n for n, s in row.scorer_status.items() if s == "regression"],
         "imp": [n for n, s in row.scorer_status.items() if s == "improvement"],
         "b": side_view(row.baseline) if row.baseline else None,
@@ -230,7 +242,12 @@ def case_view(row: CaseRow) -> dict[str, Any]:
     }
 
 
-def case_views(rows: Sequence[CaseRow]) -> list[dict[str, Any]]:
-    """Every row, regressions first (then :data:`STATUS_ORDER`), stable within a status."""
+def case_views(
+    rows: Sequence[CaseRow], status: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Every row, regressions first (then :data:`STATUS_ORDER`), stable within a status;
+    ``status`` (case id → status) overrides a row's own, as :func:`case_view` says."""
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
-    return sorted((case_view(r) for r in rows), key=lambda v: rank.get(v["st"], len(rank)))
+    over = status or {}
+    views = (case_view(r, over.get(r.case_id)) for r in rows)
+    return sorted(views, key=lambda v: rank.get(v["st"], len(rank)))

@@ -6,14 +6,13 @@ A green PASS over 12 of 40 cases must not read as a PASS on the eval set, so the
 goes on the badge itself (``PASS · partial 12/40``), not only into a note. And a case that the
 other run never selected is not news: listing the 28 unselected cases of a full baseline as
 "baseline only" buries the few that matter, so they become one line with their count. A case
-missing for another reason (an unfinished run, an eval set version that lacks it) is still
-listed. All of this is display: the comparison's statistics already cover only the cases both
+the other run selected but has not run (an unfinished run) is listed as "not run" there, and
+one an eval set version lacks as "baseline only" / "candidate only". All of this is display: the comparison's statistics already cover only the cases both
 runs have, and nothing here changes them.
 """
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from evalkit.report.bidi import shown
 __all__ = [
     "OutsideSelection",
     "admits",
+    "not_run",
     "outside_lines",
     "outside_selection",
     "page_partial",
@@ -32,36 +32,29 @@ __all__ = [
     "section_notes",
 ]
 
-_GLOB = frozenset("*?[")
-
 
 def admits(sel: Selection, case_id: str, tags: Sequence[str]) -> bool:
-    """Whether the selection's id and tag filters keep this case (its ``limit`` aside).
-
-    The same rule as :meth:`evalkit.dataset.EvalSet.select`: an id matches a ``--case`` value
-    equal to it, or a glob pattern; a case needs one of the ``--tag`` values when any is given.
-    """
-    if sel.cases and not any(
-        p == case_id or (_GLOB & set(p) and fnmatch.fnmatchcase(case_id, p)) for p in sel.cases
-    ):
-        return False
-    return not sel.tags or bool(set(tags) & set(sel.tags))
+    """Whether the selection's id and tag filters keep this case (its ``limit`` aside), by the
+    rule of :meth:`evalkit.dataset.Selection.picks`."""
+    return Selection(sel.cases, sel.tags).picks(case_id, tags) is True
 
 
 def _left_out(sel: Selection | None, run: RunInfo, row: CaseRow, same_version: bool) -> bool:
     """Whether ``run`` lacks the case because its selection did not pick it.
 
-    A run holding as many cases as its selection picked holds exactly those, so with the same
-    eval set version any other case was left out by the selection (by the filters or by the
-    limit). A run holding fewer is unfinished: then only the filters can tell, and a case they
-    keep counts as missing, even when a limit might have cut it; a missing case shown once too
-    often is better than one hidden.
+    The selection says so itself when it can (:meth:`~evalkit.dataset.Selection.picks`: the
+    filters, and the ids a limit kept, recorded in manifests since they were). A limit
+    without recorded ids (an older run) leaves one case: a run holding as many cases as its
+    selection picked holds exactly those, so with the same eval set version any other case
+    was left out; a run holding fewer is unfinished, and a case the filters keep counts as
+    not run, even when the limit might have cut it (shown once too often rather than hidden).
     """
     if sel is None:
         return False
-    if same_version and sel.selected and run.cases >= sel.selected:
-        return True
-    return not admits(sel, row.case_id, row.tags)
+    picked = sel.picks(row.case_id, row.tags)
+    if picked is not None:
+        return not picked
+    return same_version and bool(sel.selected) and run.cases >= sel.selected
 
 
 @dataclass(frozen=True)
@@ -95,6 +88,25 @@ def outside_selection(c: Comparison) -> OutsideSelection:
     return OutsideSelection(frozenset(base), frozenset(cand))
 
 
+def not_run(c: Comparison, outside: OutsideSelection) -> dict[str, str]:
+    """Case id → ``"baseline_not_run"`` / ``"candidate_not_run"`` for each one-run-only case the
+    other run was meant to run and has not (an unfinished run: stopped, or cut by the cost
+    cap; a provider error is a record, so not this). Only for runs of one eval set version:
+    across versions a case may simply not exist on the other side, and stays ``... only``.
+    Cases outside the other run's selection are not here (they are one line, not rows)."""
+    if not c.dataset.same_version:
+        return {}
+    out = {}
+    for row in c.cases:
+        if row.case_id in outside:
+            continue
+        if row.status == "baseline_only":
+            out[row.case_id] = "candidate_not_run"
+        elif row.status == "candidate_only":
+            out[row.case_id] = "baseline_not_run"
+    return out
+
+
 def partial_view(c: Comparison) -> dict[str, Any] | None:
     """``{"label": "partial 12/40", "coverage": sentence}`` for a partial comparison, else
     ``None``. The numbers are the cases compared (both runs have them) over the eval set's."""
@@ -125,7 +137,17 @@ def section_notes(c: Comparison, outside: OutsideSelection) -> list[str]:
         )
     b_only = m.baseline_only - len(outside.baseline)
     c_only = m.candidate_only - len(outside.candidate)
-    if b_only or c_only:
+    if (b_only or c_only) and m.same_version:
+        said = [
+            f"{n} case(s) the {who} run selected but has not run"
+            for n, who in ((c_only, "baseline"), (b_only, "candidate"))
+            if n
+        ]
+        notes.append(
+            " and ".join(said) + " are listed as not run and not counted in the statistics "
+            "(an unfinished run: resume it to compare them)."
+        )
+    elif b_only or c_only:
         notes.append(
             f"{b_only} case(s) only in the baseline and {c_only} only in the candidate are "
             "listed but not counted in the statistics."

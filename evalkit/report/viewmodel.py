@@ -22,6 +22,7 @@ from evalkit.report.bidi import shown
 from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
 from evalkit.report.judges import judges_view, version_notes
 from evalkit.report.partial import (
+    not_run,
     outside_lines,
     outside_selection,
     page_partial,
@@ -260,7 +261,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
     scorers = [s.name for s in c.overall.scorers]
     # Cases the other run never selected are one line, not rows (see evalkit.report.partial).
     outside = outside_selection(c)
-    cases = case_views([r for r in c.cases if r.case_id not in outside])
+    cases = case_views([r for r in c.cases if r.case_id not in outside], not_run(c, outside))
     from evalkit.summary import estimated_note, rescored_text, unpriced_note
 
     partial = partial_view(c)

@@ -12,7 +12,8 @@
 (function () {
   "use strict";
   var PAGE_SIZE = 100;
-  var CHANGED = ["regression", "improvement", "baseline_only", "candidate_only"];
+  var CHANGED = ["regression", "improvement", "baseline_only", "candidate_only",
+    "baseline_not_run", "candidate_not_run"];
   var MAX_DIFF_CELLS = 4000000; // LCS table size above which a word diff is not attempted
 
   function el(tag, cls, text) {
@@ -193,7 +194,7 @@
     tr.dataset.index = String(idx);
     tr.appendChild(mix("td", "id", [iso(c.id)]));
     var st = el("td");
-    st.appendChild(el("span", "badge " + c.st, c.st.replace("_", " ")));
+    st.appendChild(el("span", "badge " + c.st, c.st.split("_").join(" ")));
     tr.appendChild(st);
     var tags = el("td");
     c.tags.forEach(function (t) { tags.appendChild(mix("span", "tag", [iso(t)])); });
