@@ -1,12 +1,19 @@
 """Model prices and token usage: what one request cost, in USD.
 
 The shipped table (``evalkit/data/prices.json``) holds list prices in USD per million tokens
-for input, output and cached-input (prompt-cache read) tokens, each with the date it was taken
-and the page it came from. The config's ``[prices]`` table overrides or extends it::
+for input, output, cached-input (prompt-cache read) and, for Anthropic models, cache-write
+tokens, each with the date it was taken and the page it came from. The config's ``[prices]``
+table overrides or extends it::
 
     [prices]
     "gpt-4o" = { input = 2.5, output = 10.0, cached_input = 1.25 }
+    "my-claude" = { input = 3, output = 15, cached_input = 0.3, cache_write = 3.75 }
     "my-azure-deployment" = { same_as = "gpt-4o" }
+
+Prompt-cache writes are billed apart only where the provider reports them (Anthropic's
+``cache_creation_input_tokens``, :attr:`Usage.cache_write_tokens`): at ``cache_write``, or
+:data:`CACHE_WRITE_FACTOR` x input when the entry gives none, which is Anthropic's
+five-minute cache write. OpenAI reports no writes and charges none.
 
 A model without a price costs ``None`` (unknown), never ``0``: a zero would silently make an
 unpriced candidate look free in every comparison. Dated model IDs (``gpt-4o-2024-08-06``,
@@ -41,6 +48,7 @@ from evalkit.hashing import canonical_json
 from evalkit.providers.base import Request, Response, Usage
 
 __all__ = [
+    "CACHE_WRITE_FACTOR",
     "CHARS_PER_TOKEN",
     "MESSAGE_OVERHEAD_TOKENS",
     "MIN_RATE",
@@ -65,13 +73,18 @@ REPLY_PRIMING_TOKENS = 3
 """Tokens every chat request adds to prime the assistant's reply."""
 
 _PER_MILLION = 1_000_000
+CACHE_WRITE_FACTOR = 1.25
+"""Cache-write rate as a multiple of the input rate when a price gives no ``cache_write``:
+Anthropic bills a five-minute prompt-cache write at 1.25x input (a one-hour write at 2x,
+which needs an explicit ``cache_write``). Only providers that report writes pay it."""
 MIN_RATE = 0.001
 """The smallest non-zero rate accepted, USD per million tokens. No provider lists a price
 below it (the cheapest are about $0.02), while a per-1K price is 1,000 times and a per-token
 price 1,000,000 times smaller than the per-million one: ``input = 0.00015`` is gpt-4o-mini's
 per-1K rate, and accepting it would make a candidate look 1,000 times cheaper. ``0`` stays
 valid for a model that is explicitly free."""
-_OVERRIDE_KEYS = ("input", "output", "cached_input", "as_of", "source", "same_as")
+_OVERRIDE_KEYS = ("input", "output", "cached_input", "cache_write", "as_of", "source", "same_as")
+_RATES = ("input", "output", "cached_input", "cache_write")
 # What may follow a priced name and still be the same model: dates, "-latest", Bedrock's
 # "-v2:0" and Vertex's "@20241022". Anything else is a different model.
 _SUFFIX = re.compile(r"(?:-\d{4}-\d{2}-\d{2}|-\d{8}|-latest|@\d{8}|@latest|-v\d+(?::\d+)?)+")
@@ -93,19 +106,30 @@ class Price:
     """The date (ISO) the price was taken from the provider's published prices."""
     source: str = ""
     """Where it came from: the provider's page name, or ``config [prices]``."""
+    cache_write: float | None = None
+    """Rate for input tokens written to the provider's prompt cache; ``None``:
+    :data:`CACHE_WRITE_FACTOR` x ``input``. Applies only to writes a provider reports."""
+
+    @property
+    def cache_write_rate(self) -> float:
+        """The rate cache writes are billed at (``cache_write`` or its default)."""
+        return self.input * CACHE_WRITE_FACTOR if self.cache_write is None else self.cache_write
 
     def cost(self, usage: Usage) -> float | None:
         """USD for ``usage``; ``None`` when input or output counts are unknown.
 
-        Cached tokens are a subset of input tokens, billed at ``cached_input`` instead.
+        Cache reads and writes are subsets of input tokens (apart from each other), billed at
+        ``cached_input`` and :attr:`cache_write_rate` instead of ``input``.
         """
         if usage.input_tokens is None or usage.output_tokens is None:
             return None
         cached = min(max(usage.cached_tokens or 0, 0), usage.input_tokens)
+        written = min(max(usage.cache_write_tokens or 0, 0), usage.input_tokens - cached)
         cached_rate = self.input if self.cached_input is None else self.cached_input
         total = (
-            (usage.input_tokens - cached) * self.input
+            (usage.input_tokens - cached - written) * self.input
             + cached * cached_rate
+            + written * self.cache_write_rate
             + usage.output_tokens * self.output
         )
         return total / _PER_MILLION
@@ -116,6 +140,7 @@ class Price:
             "input": self.input,
             "output": self.output,
             "cached_input": self.cached_input,
+            "cache_write": self.cache_write,
             "as_of": self.as_of,
             "source": self.source,
         }
@@ -129,6 +154,7 @@ class Price:
             cached_input=None if d.get("cached_input") is None else float(d["cached_input"]),
             as_of=d.get("as_of"),
             source=str(d.get("source") or ""),
+            cache_write=None if d.get("cache_write") is None else float(d["cache_write"]),
         )
 
 
@@ -229,7 +255,9 @@ def _parse_override(
     name: str, body: Any, base: PriceTable, where: str, problems: list[Problem]
 ) -> Price | None:
     if not isinstance(body, Mapping):
-        problems.append(Problem(where, "must be a table {input, output, cached_input}"))
+        problems.append(
+            Problem(where, "must be a table {input, output, cached_input, cache_write}")
+        )
         return None
     for k in body:
         if k not in _OVERRIDE_KEYS:
@@ -251,12 +279,13 @@ def _parse_override(
             target.cached_input,
             target.as_of,
             f"config [prices] same_as {target.model} ({target.source})",
+            target.cache_write,
         )
     rates: dict[str, float | None] = {}
-    for k in ("input", "output", "cached_input"):
+    for k in _RATES:
         v = body.get(k)
         if v is None:
-            if k != "cached_input":
+            if k in ("input", "output"):
                 problems.append(Problem(where, f"{k!r} is missing; give USD per million tokens"))
             rates[k] = None
         elif isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or math.isnan(v):
@@ -289,6 +318,7 @@ def _parse_override(
         rates["cached_input"],
         None if body.get("as_of") is None else str(body["as_of"]),
         str(body.get("source") or "config [prices]"),
+        rates["cache_write"],
     )
 
 
@@ -357,4 +387,5 @@ def usage_or_estimate(request: Request, response: Response) -> Usage:
         output_tokens=u.output_tokens if u.output_tokens is not None else guess.output_tokens,
         cached_tokens=u.cached_tokens if u.cached_tokens is not None else 0,
         estimated=True,
+        cache_write_tokens=u.cache_write_tokens,
     )

@@ -194,3 +194,67 @@ def test_toml_date_as_of_is_accepted() -> None:
 
     p = price_for("m", {"m": {"input": 1, "output": 2, "as_of": datetime.date(2025, 1, 1)}})
     assert p is not None and p.as_of == "2025-01-01"
+
+
+def test_shipped_anthropic_prices_carry_their_cache_write_rate() -> None:
+    table = load_prices()
+    for name, p in table.prices.items():
+        if name.startswith("claude"):
+            # 1.25x input on Anthropic's page (Claude 3 Haiku: $0.30 against $0.25)
+            assert p.cache_write is not None and p.input <= p.cache_write <= 1.25 * p.input, name
+        else:  # OpenAI charges nothing to write its prompt cache
+            assert p.cache_write is None, name
+    sonnet = table.price_for("claude-sonnet-4-5-20250929")
+    assert sonnet is not None and sonnet.cache_write == 3.75
+
+
+def test_cache_writes_are_a_subset_of_input_billed_at_their_rate() -> None:
+    p = Price("m", input=2.0, output=4.0, cached_input=0.2, cache_write=3.0)
+    # 1,000 input: 100 read, 300 written, 600 fresh
+    got = p.cost(Usage(1000, 10, cached_tokens=100, cache_write_tokens=300))
+    assert got == pytest.approx((600 * 2.0 + 100 * 0.2 + 300 * 3.0 + 10 * 4.0) / 1e6)
+    # writes beyond what the reads leave of the input are clamped to it
+    assert p.cost(Usage(100, 0, cached_tokens=60, cache_write_tokens=500)) == pytest.approx(
+        (60 * 0.2 + 40 * 3.0) / 1e6
+    )
+    # no cache_write: 1.25x input, Anthropic's five-minute write
+    plain = Price("m", input=2.0, output=4.0)
+    assert plain.cache_write_rate == 2.5
+    assert plain.cost(Usage(1000, 0, cache_write_tokens=1000)) == pytest.approx(2500 / 1e6)
+    # a provider that reports no writes (OpenAI) pays no surcharge
+    assert plain.cost(Usage(1000, 0)) == pytest.approx(2000 / 1e6)
+
+
+def test_cache_write_overrides_are_checked_copied_and_round_trip() -> None:
+    table = load_prices(
+        {
+            "claude-1h": {"input": 3, "output": 15, "cache_write": 6},  # one-hour writes
+            "claude-plain": {"input": 3, "output": 15},
+            "claude-deployment": {"same_as": "claude-sonnet-4-5"},
+        }
+    )
+    one_hour, plain = table.price_for("claude-1h"), table.price_for("claude-plain")
+    assert one_hour is not None and one_hour.cache_write_rate == 6.0
+    assert plain is not None and plain.cache_write is None and plain.cache_write_rate == 3.75
+    dep = table.price_for("claude-deployment")
+    assert dep is not None and dep.cache_write == 3.75
+    assert Price.from_dict(dep.to_dict()) == dep
+    with pytest.raises(ConfigError) as info:
+        load_prices(
+            {
+                "a": {"input": 3, "output": 15, "cache_write": -1},
+                "b": {"input": 3, "output": 15, "cache_write": 0.00000375},
+                "c": {"input": 3, "output": 15, "cache_writes": 3.75},
+            }
+        )
+    text = str(info.value)
+    assert len(info.value.problems) == 3
+    assert "'cache_write' = -1 must be a number >= 0" in text
+    assert "'cache_write' = 3.75e-06 is below $0.001 per million" in text
+    assert 'did you mean "cache_write"?' in text
+
+
+def test_estimated_usage_keeps_reported_cache_writes() -> None:
+    req = _request("hello there")
+    got = usage_or_estimate(req, Response(text="hi", usage=Usage(None, 3, 0, False, 4)))
+    assert got.estimated and got.cache_write_tokens == 4 and got.output_tokens == 3

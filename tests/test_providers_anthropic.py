@@ -245,3 +245,13 @@ def test_a_200_error_body_that_echoes_the_key_is_scrubbed_and_a_nameless_tool_us
         r = _call(_provider(srv), _request("hi"))  # type: ignore[arg-type]
     assert [(t.name, t.arguments) for t in r.tool_calls] == [("", {})]
     assert r.finish_reason == "unknown" and r.usage.input_tokens is None
+
+
+def test_cache_writes_are_kept_apart_from_reads_and_fresh_input(srv: LLMServer) -> None:
+    # 7 words; the API reports 7 - 2 read - 3 written = 2 fresh input tokens.
+    r = _call(_provider(srv), _request("a b c d e [[cached:2]] [[cache-write:3]]"))
+    assert r.raw is not None and r.raw["usage"]["cache_creation_input_tokens"] == 3
+    assert r.raw["usage"]["input_tokens"] == 2
+    u = r.usage
+    assert (u.input_tokens, u.cached_tokens, u.cache_write_tokens) == (7, 2, 3)
+    assert u.to_dict()["cache_write_tokens"] == 3 and type(u).from_dict(u.to_dict()) == u

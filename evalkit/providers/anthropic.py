@@ -16,7 +16,9 @@ required by the API: when params give none, ``options.max_tokens`` (default 1024
 Usage: the API counts prompt-cache reads apart from ``input_tokens``; evalkit's
 ``input_tokens`` is the whole prompt (``input_tokens + cache_creation_input_tokens +
 cache_read_input_tokens``) and ``cached_tokens`` the cache reads, the same meaning as for
-OpenAI, so costs compare across providers.
+OpenAI, so costs compare across providers; ``cache_write_tokens`` keeps the cache writes
+(``cache_creation_input_tokens``), which :mod:`evalkit.pricing` bills at the model's
+``cache_write`` rate (1.25x input when the price table gives none).
 
 Options: ``max_tokens``, ``send_metadata`` (default ``true``: the request's traffic tags go
 to ``metadata.user_id`` as ``k=v;k=v``), ``headers`` (extra HTTP headers, e.g. a beta).
@@ -222,7 +224,10 @@ def parse_response(
         finish_reason=_FINISH.get(raw_stop or "", "unknown"),
         finish_reason_raw=raw_stop,
         usage=Usage(
-            input_tokens=total_in, output_tokens=usage.get("output_tokens"), cached_tokens=read
+            input_tokens=total_in,
+            output_tokens=usage.get("output_tokens"),
+            cached_tokens=read,
+            cache_write_tokens=written,
         ),
         model=data.get("model"),
         request_id=request_id or data.get("id"),

@@ -125,14 +125,21 @@ class Usage:
     cached_tokens: int | None = None
     """Input tokens served from the provider's prompt cache (a subset of ``input_tokens``)."""
     estimated: bool = False
+    cache_write_tokens: int | None = None
+    """Input tokens written to the provider's prompt cache (a subset of ``input_tokens``, apart
+    from ``cached_tokens``), which Anthropic bills above the input rate; ``None`` when the
+    provider reports none (OpenAI caches without a write charge)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "cached_tokens": self.cached_tokens,
             "estimated": self.estimated,
         }
+        if self.cache_write_tokens is not None:  # records of other providers stay as they were
+            out["cache_write_tokens"] = self.cache_write_tokens
+        return out
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any] | None) -> Usage:
@@ -142,6 +149,7 @@ class Usage:
             d.get("output_tokens"),
             d.get("cached_tokens"),
             bool(d.get("estimated", False)),
+            d.get("cache_write_tokens"),
         )
 
 

@@ -25,6 +25,7 @@ deterministic per case and crosses process boundaries:
 ``[[tool:NAME:{json}]]``        answer with that tool call (repeatable: parallel calls)
 ``[[text:...]]``                answer exactly that text
 ``[[cached:N]]``                report N cached input tokens
+``[[cache-write:N]]``           report N input tokens written to the prompt cache (Anthropic only)
 ``[[model:NAME]]``              report NAME as the model that answered
 ``[[finish:RAW]]``              report RAW as the finish/stop reason
 ``[[for-model:NAME:{json}]]``   for a request to model NAME only, replace every other directive
@@ -98,6 +99,7 @@ class Directives:
     tools: list[tuple[str, Any]] = field(default_factory=list)
     text: str | None = None
     cached: int = 0
+    cache_write: int = 0
     model: str | None = None
     finish: str | None = None
     for_model: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -176,6 +178,8 @@ def _apply(d: Directives, name: str, value: str) -> None:
         d.text = value
     elif name == "cached":
         d.cached = int(value)
+    elif name == "cache-write":
+        d.cache_write = int(value)
     elif name == "model":
         d.model = value
     elif name == "finish":
@@ -674,11 +678,12 @@ def _anthropic_body(payload: dict[str, Any], d: Directives, serial: int) -> dict
         "stop_reason": stop,
         "stop_sequence": None,
         "usage": {
-            # Like the real API: input_tokens excludes the tokens read from the prompt cache.
-            "input_tokens": max(0, _input_words(payload) - d.cached),
+            # Like the real API: input_tokens excludes the tokens read from the prompt cache
+            # and the tokens written to it (cache_creation_input_tokens).
+            "input_tokens": max(0, _input_words(payload) - d.cached - d.cache_write),
             "output_tokens": out_words,
             "cache_read_input_tokens": d.cached,
-            "cache_creation_input_tokens": 0,
+            "cache_creation_input_tokens": d.cache_write,
         },
     }
 
