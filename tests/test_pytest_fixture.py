@@ -281,9 +281,19 @@ def test_expect_then_assert_gates_refuses_another_eval_set_version_before_any_pr
     with (plugin_project / "qa.jsonl").open("a") as fh:  # the eval set grew since the baseline ran
         fh.write('{"id": "q7", "input": "question 7", "expected": "answer 7"}\n')
     pytester.makepyfile(test_evals=EXPECT_THEN_GATES)
-    refused = run(pytester, "test_evals.py", "--evalkit-mode", "record")
-    refused.assert_outcomes(failed=1)
+    # scores alone too: the run would fail comparing after paying, so it is not started
+    pytester.makepyfile(
+        test_scores="""
+        import pytest
+
+        @pytest.mark.evalkit("paid", baseline_run="sel")
+        def test_scores(evalkit):
+            evalkit.expect("exact_match", min_mean=0.9)
+        """
+    )
+    refused = run(pytester, "test_evals.py", "test_scores.py", "--evalkit-mode", "record")
+    refused.assert_outcomes(failed=2)
     refused.stdout.fnmatch_lines(
-        ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"]
+        ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"] * 2
     )
     assert calls(plugin_project) == []
