@@ -7,6 +7,52 @@ import pytest
 
 from tests.helpers.grounding import reason, run
 
+# -- phone numbers: one normalised token, national and international forms alike
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Call us at +1 800 555 0199.", "Call our support line at (800) 555-0199."),
+        ("Call us at (800) 555-0199.", "Call our support line at +1 800 555 0199."),
+        ("Call us at 1-800-555-0199.", "Call our support line at 800-555-0199."),
+        ("Call us at 800.555.0199.", "Call our support line at +1 (800) 555-0199."),
+        ("Call us at +44 20 7946 0958.", "Call our London office at 020 7946 0958."),
+        ("Call us at 020 7946 0958.", "Call our London office at +44 20 7946 0958."),
+        ("Call us at +44 (0)20 7946 0958.", "Call our London office at 020 7946 0958."),
+    ],
+)
+def test_national_and_international_forms_of_a_phone_number_match(claim: str, passage: str) -> None:
+    assert run(claim, passage).value == 1.0, claim
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Call us at +1 800 555 0198.", "Call our support line at (800) 555-0199."),
+        ("Call us at (800) 555-0198.", "Call our support line at +1 800 555 0199."),
+        ("Call us at +44 20 7946 0959.", "Call our London office at 020 7946 0958."),
+        ("Call us at 020 7946 0959.", "Call our London office at +44 20 7946 0958."),
+        ("Call us at +45 20 7946 0958.", "Call our London office at +44 20 7946 0958."),
+        ("Call us at (801) 555-0199.", "Call our support line at (800) 555-0199."),
+    ],
+)
+def test_a_wrong_digit_in_a_phone_number_fails(claim: str, passage: str) -> None:
+    assert reason(claim, passage).startswith("number mismatch"), claim
+
+
+def test_a_phone_number_in_a_longer_claim_is_one_token() -> None:
+    passage = "Support is available at (800) 555-0199 from 9 am to 5 pm on weekdays."
+    assert run("Support is available at +1 800 555 0199 on weekdays.", passage).value == 1.0
+    got = reason("Support is available at +1 800 555 0190 on weekdays.", passage)
+    assert got == "number mismatch: +1 800 555 0190 not in passage p"
+
+
+def test_a_wrong_phone_number_is_named_whole() -> None:
+    got = reason("Call us at +44 20 7946 0959.", "Call our London office at 020 7946 0958.")
+    assert got == "number mismatch: +44 20 7946 0959 not in passage p"
+
+
 # -- a currency prefix ("CA$29") is part of the amount, not a name
 
 

@@ -111,6 +111,8 @@ def mismatch(
             contradicted = q
     for m in view.numbers:
         if all(has_number(index.numbers[i], k) for k in m.keys):
+            if m.keys[0].startswith("tel:"):  # "+44 20 ..." for "020 ...": a prefix the
+                excused |= {stem(w) for w in words(m.text)} - index.stems[i]  # passage lacks
             continue
         if m.measures and _converted(m, i, index, region):
             excused |= _quantity_stems(m)  # "72 months" for "6 years": no novel words either
@@ -162,7 +164,7 @@ def _missing(m: Mention, keys: Set[str], pid: str) -> str:
     for k in m.keys:
         if has_number(keys, k):
             continue
-        if "/" in k.partition("@")[2]:  # not a date's "6/8"
+        if "/" in k.partition("@")[2] and not k.startswith("tel:"):  # a date's "6/8", a phone's
             return f"{text} per {k.rpartition('/')[2]} not in passage {pid}"
         if "^" + k in keys:
             return f"{text} not in passage {pid}, which says up to {text}"

@@ -30,7 +30,7 @@ from evalkit.scorers._grounding_dates import (
     MONTHS,
     month_pair,
 )
-from evalkit.scorers._grounding_lexicon import STOPWORDS, UNIT_MEASURES, wordlist
+from evalkit.scorers._grounding_lexicon import STOPWORDS, UNIT_MEASURES, wordlist, wordset
 from evalkit.scorers._grounding_mention import Mention, canon
 from evalkit.scorers._grounding_spelled import (
     may_spell_quantity,
@@ -69,6 +69,7 @@ __all__ = [
     "has_number",
     "may_spell_quantity",
     "measures",
+    "phone_mention",
     "scaled_word",
     "spelled_keys",
     "spelled_measures",
@@ -133,6 +134,52 @@ SCALED = re.compile(
 """A number with a scale, written on or after it (``$5m``, ``10k``, ``5 million``)."""
 
 
+_PHONE = re.compile(
+    r"(?<![\w.,+/$-])(?:"
+    r"\+\d{1,3}(?:[ .-]?\(0\))?(?:[ .-]?\(?\d{1,5}\)?){2,5}"  # +44 20 7946 0958, +1 (800) ...
+    r"|\(\d{2,5}\)[ .-]?\d{2,4}[ .-]?\d{3,4}"  # (800) 555-0199
+    r"|0\d{1,4}[ .-]\d{3,4}[ .-]?\d{3,4}"  # 020 7946 0958
+    r"|(?:1[ .-])?\d{3}[ .-]\d{3}[ .-]\d{4}"  # 1-800-555-0199, 800.555.0199
+    r")(?![\w,]|[.-]\d)"
+)
+"""A phone number, national or international, read as one token (see :func:`phone_mention`)."""
+_CC2 = wordset(
+    "20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62 "
+    "63 64 65 66 81 82 84 86 90 91 92 93 94 95 98"
+)
+"""The two-digit country calling codes; 1 and 7 are the one-digit ones, all others have three
+(calling codes are prefix-free, so the digits after ``+`` say where the code ends)."""
+
+
+def phone_mention(surface: str) -> Mention:
+    """A phone number as one mention whose key is its national number without trunk prefix:
+    ``+1 800 555 0199``, ``1-800-555-0199`` and ``(800) 555-0199`` are ``"tel:8005550199"``,
+    ``+44 20 7946 0958``, ``+44 (0)20 ...`` and ``020 7946 0958`` ``"tel:2079460958"``. An
+    international form also has the key ``"tel:2079460958@cc/44"``, which
+    :func:`has_number` accepts where the passage states the number without a country code
+    (like an amount's period), so a wrong country code fails only against one that is given.
+    Compared as one token, a wrong digit anywhere fails the whole number."""
+    digits = "".join(c for c in surface.replace("(0)", "") if c.isdigit())
+    if surface.startswith("+"):
+        n = 1 if digits[0] in "17" else 2 if digits[:2] in _CC2 else 3
+        national = digits[n:].lstrip("0")
+        return Mention(surface, "number", (f"tel:{national}", f"tel:{national}@cc/{digits[:n]}"))
+    national = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits.lstrip("0")
+    return Mention(surface, "number", (f"tel:{national}",))
+
+
+def _may_open_phone(folded: str, m: re.Match[str]) -> bool:
+    """Whether the number ``m`` may open a phone number: a cheap test on the characters around
+    it, so :data:`_PHONE` is tried at a few places rather than scanned over every passage."""
+    end = m.end()
+    return (
+        folded[m.start()] == "+"
+        or folded[m.start() - 1 : m.start()] == "("
+        or (folded[end : end + 1] in (" ", ".", "-") and folded[end + 1 : end + 2].isdigit())
+        or m.group(0).count(".") == 2
+    )
+
+
 def scaled_word(m: re.Match[str]) -> str:
     """``5 million``, ``$5m`` and ``10k`` as the one word ``5000000`` / ``10000`` that
     ``5,000,000`` and ``10,000`` are (``m`` and ``b`` scale only an amount: ``5m`` is metres)."""
@@ -159,7 +206,17 @@ def digit_mentions(
     second = {d.start(2) for d in ambiguous.values()}
     clocks = {c.end(1): c for c in CLOCK.finditer(folded)} if ":" in folded else {}
     minutes = {c.start(2) for c in clocks.values()}
+    phone_end = -1
     for m in _NUM.finditer(folded):
+        if m.start() < phone_end:
+            continue  # a group of a phone number, which is read whole
+        if _may_open_phone(folded, m):
+            start = m.start() - (folded[m.start() - 1 : m.start()] == "(")
+            phone = _PHONE.match(folded, start)
+            if phone is not None:
+                out.append(phone_mention(phone.group(0)))
+                phone_end = phone.end()
+                continue
         if clocks:  # "15:00" is one time, never the counts 15 and 0
             if m.start() in minutes:
                 continue

@@ -227,7 +227,9 @@ def _judge(
         order = word_order(cwords, view.names)
     found = [has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
-    near = proximity(order, index.content_sentences[i], region)
+    # a claim whose every word is an excused mention ("Call us at 800.555.0199" against
+    # "(800) 555-0199") has nothing left to place: its mentions were checked whole
+    near = proximity(order, index.content_sentences[i], region) if order or not excused else 1.0
     if region[1] - region[0] == 1 and region[0] in index.table_rows[i]:
         near = 1.0  # a table row's cells all describe its row: a claim may pick any of them
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
