@@ -107,6 +107,8 @@ class SuiteRunner:
     _session_dir: Path | None = None
     _rows: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
     _refusals: dict[tuple[str, str], Refusal | None] = field(default_factory=dict)
+    _noted: set[tuple[str, str]] = field(default_factory=set)
+    """Refusals acted on (said once in the terminal summary)."""
     _stamp: str = field(
         default_factory=lambda: datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     )
@@ -189,15 +191,20 @@ class SuiteRunner:
     @property
     def evaluated(self) -> bool:
         """Whether anything was evaluated (or tried to be): else the summary has nothing to say."""
-        return self.started > 0 or bool(self._results) or any(self._refusals.values())
+        return self.started > 0 or bool(self._results) or bool(self._noted)
 
-    def refusal(self, suite: str, baseline_run: str | Path | None = None) -> Refusal | None:
+    def refusal(
+        self, suite: str, baseline_run: str | Path | None = None, *, partial: bool = True
+    ) -> Refusal | None:
         """Why the comparison with the suite's stored baseline will be refused, when that is
         known before the suite runs and running it may call a provider (every mode but
         ``replay``): the suite's items then fail with it and nothing is run, since paying for
         the candidates only to refuse their comparison helps nobody. None in ``replay`` mode,
         which costs nothing and still checks the recordings (the ``runs`` item), and when
         nothing is wrong. ``baseline_run`` defaults to ``--evalkit-baseline``'s run for it.
+        ``partial=False`` asks only about refusals no option lifts (the fixture's ``expect``
+        judges no gate, so a partial comparison does not stop it). A refusal returned is
+        acted on: the terminal summary says once that the suite was not run.
         """
         if self.settings.mode == "replay":
             return None
@@ -207,15 +214,18 @@ class SuiteRunner:
         key = (suite, str(stored))
         if key not in self._refusals:
             spec = self.project().suite(suite)
-            got = refusal_of(stored, spec.dataset_path, self.settings.allow_partial)
-            self._refusals[key] = got
-            if got is not None:
-                why = f"partial {got.ratio} ({got.reason})" if got.ratio else got.reason
-                self.notes.append(
-                    f"suite {suite!r}: not run in --evalkit-mode {self.settings.mode}, no "
-                    f"provider called: the comparison with {got.baseline} is refused: {why}"
-                )
-        return self._refusals[key]
+            self._refusals[key] = refusal_of(stored, spec.dataset_path, self.settings.allow_partial)
+        got = self._refusals[key]
+        if got is None or (got.ratio is not None and not partial):
+            return None
+        if key not in self._noted:
+            self._noted.add(key)
+            why = f"partial {got.ratio} ({got.reason})" if got.ratio else got.reason
+            self.notes.append(
+                f"suite {suite!r}: not run in --evalkit-mode {self.settings.mode}, no "
+                f"provider called: the comparison with {got.baseline} is refused: {why}"
+            )
+        return got
 
     # ------------------------------------------------------------------ suites
     def suite_names(self) -> list[str]:
@@ -271,7 +281,7 @@ class SuiteRunner:
             candidates = self.selected(suite)
         if baseline_run is None:
             baseline_run = self.baseline_for(suite)
-        key = (suite, tuple(candidates) if candidates else None, str(baseline_run or ""))
+        key = self._key(suite, candidates, baseline_run)
         if key not in self._results:
             try:
                 self._results[key] = self._evaluate(suite, candidates, baseline_run)
@@ -281,6 +291,27 @@ class SuiteRunner:
         if isinstance(got, Exception):
             raise got
         return got  # type: ignore[no-any-return]
+
+    def ran(
+        self,
+        suite: str,
+        candidates: Sequence[str] | None = None,
+        baseline_run: str | Path | None = None,
+    ) -> bool:
+        """Whether :meth:`result` with these arguments has run already (or failed to): its
+        providers were called, so refusing it early would save nothing and say otherwise."""
+        if candidates is None and self.settings.candidates:
+            if self.unselected(suite) is not None:
+                return False
+            candidates = self.selected(suite)
+        return self._key(suite, candidates, baseline_run) in self._results
+
+    def _key(
+        self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None
+    ) -> tuple[str, tuple[str, ...] | None, str]:
+        if baseline_run is None:
+            baseline_run = self.baseline_for(suite)
+        return suite, tuple(candidates) if candidates else None, str(baseline_run or "")
 
     def _evaluate(
         self, suite: str, candidates: Sequence[str] | None, baseline_run: str | Path | None

@@ -249,8 +249,10 @@ def test_expect_alone_still_runs_against_a_partial_baseline(
             assert evalkit.expect("exact_match", min_mean=0.9).n == 6
         """
     )
-    run(pytester, "test_evals.py", "--evalkit-mode", "record").assert_outcomes(passed=1)
+    result = run(pytester, "test_evals.py", "--evalkit-mode", "record")
+    result.assert_outcomes(passed=1)
     assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
+    assert "not run in --evalkit-mode" not in result.stdout.str()  # the summary says it ran
 
 
 def test_calls_assert_gates_reads_the_test_code() -> None:
@@ -297,3 +299,33 @@ def test_expect_then_assert_gates_refuses_another_eval_set_version_before_any_pr
         ["*evalkit suite 'paid' could not run: --evalkit-baseline sel ran qa version *"] * 2
     )
     assert calls(plugin_project) == []
+
+
+def test_a_suite_run_earlier_in_the_session_is_not_said_to_be_unpaid(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    """Once an ``expect``-only test ran (and paid for) the suite, a later test that judges its
+    gates fails on the result as it is, not with "no provider was called"."""
+    stored_run(plugin_project, "sel", "base", "q[1-4]", suite="paid")
+    pytester.makepyfile(
+        test_evals="""
+        import pytest
+
+        @pytest.mark.evalkit("paid", baseline_run="sel")
+        def test_a_scores(evalkit):
+            evalkit.expect("exact_match", min_mean=0.9)
+
+        @pytest.mark.evalkit("paid", baseline_run="sel")
+        def test_b_gates(evalkit):
+            evalkit.expect("exact_match", min_mean=0.9)
+            evalkit.assert_gates()
+        """
+    )
+    result = run(pytester, "test_evals.py", "--evalkit-mode", "record")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["*evalkit suite 'paid': gates not judged (partial): live vs base: compared 4 of 6 *"]
+    )
+    out = result.stdout.str()
+    assert "no provider was called" not in out and "no provider called" not in out
+    assert sorted(calls(plugin_project)) == [f"q{i}" for i in range(1, 7)]
