@@ -179,7 +179,7 @@ class Project:
     cache_dir: Path
     reports_dir: Path
     prices: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    """Price overrides: model → {input, output, cached_input} USD per million tokens."""
+    """Price overrides: model → {input, output, cached_input, cache_write} USD per million tokens."""
 
     def suite(self, name: str) -> Suite:
         if name not in self.suites:
