@@ -49,6 +49,7 @@ RECORD_COLUMNS = (
     "input_tokens",
     "output_tokens",
     "cached_tokens",
+    "cache_write_tokens",
     "usage_estimated",
     "latency_ms",
     "cost",
@@ -80,6 +81,7 @@ def _row(r: Record, seen: dict[str, set[str]]) -> dict[str, Any]:
         "input_tokens": r.usage.input_tokens,
         "output_tokens": r.usage.output_tokens,
         "cached_tokens": r.usage.cached_tokens,
+        "cache_write_tokens": r.usage.cache_write_tokens,
         "usage_estimated": r.usage.estimated,
         "latency_ms": r.latency_ms,
         "cost": r.cost,
@@ -139,7 +141,7 @@ def records_frame(records: Iterable[Record]) -> pd.DataFrame:
             frame[col] = frame[col].astype("boolean")
         elif col.startswith("score.") or col in ("latency_ms", "cost") or kind == "num":
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Float64")
-        elif col in ("input_tokens", "output_tokens", "cached_tokens"):
+        elif col in ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens"):
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
         elif col in _CATEGORIES or col.startswith("outcome.") or kind == "str":
             frame[col] = frame[col].astype("category")

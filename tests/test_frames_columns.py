@@ -147,3 +147,12 @@ def test_aggregates_frame_leaves_out_tags_a_scorer_never_applied_to(tmp_path: Pa
         ("chitchat", "acc"),
     }
     assert frame["mean_low"].dtype == "float64" and "flaky" in frame.columns
+
+
+def test_records_frame_has_cache_writes_as_nullable_ints() -> None:
+    written = make_record("a")
+    written = replace(written, usage=replace(written.usage, cache_write_tokens=1200))
+    frame = records_frame([written, make_record("b")])  # b: a provider that reports no writes
+    assert frame["cache_write_tokens"].dtype == "Int64"
+    assert frame["cache_write_tokens"].iloc[0] == 1200
+    assert frame["cache_write_tokens"].isna().iloc[1]

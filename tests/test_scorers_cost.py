@@ -182,3 +182,13 @@ def test_details_name_the_model_the_engine_priced() -> None:
     over = Cost().score(_asked("my-deployment", "gpt-4o-2024-08-06", cost=0.123))
     assert over.details["model"] == "my-deployment"
     assert over.details["price_source"] == "engine: the run's price table"
+
+
+def test_cost_details_show_cache_writes_only_when_reported() -> None:
+    written = Usage(3000, 100, cached_tokens=0, cache_write_tokens=2000)
+    s = Cost().score(_ctx(usage=written, model="claude-sonnet-4-5"))
+    assert s.details["cache_write_tokens"] == 2000
+    assert s.details["metrics"]["cache_write_tokens"] == 2000.0
+    plain = Cost().score(_ctx())
+    assert "cache_write_tokens" not in plain.details
+    assert "cache_write_tokens" not in plain.details["metrics"]

@@ -73,6 +73,8 @@ class Cost(Scorer):
             "max_usd_per_case": self.max_usd_per_case,
             "metrics": _token_metrics(usage) | ({"cost_usd": cost} if cost is not None else {}),
         }
+        if usage.cache_write_tokens is not None:
+            details["cache_write_tokens"] = usage.cache_write_tokens
         est = " (estimated tokens)" if usage.estimated else ""
         if cost is None:
             also = (
@@ -172,7 +174,7 @@ def _source(price: Any, engine_cost: float | None) -> str | None:
 
 def _token_metrics(u: Usage) -> dict[str, float]:
     out = {}
-    for k in ("input_tokens", "output_tokens", "cached_tokens"):
+    for k in ("input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens"):
         v = getattr(u, k)
         if v is not None:
             out[k] = float(v)
