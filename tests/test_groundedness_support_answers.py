@@ -7,6 +7,87 @@ import pytest
 
 from tests.helpers.grounding import reason, run
 
+# -- a number's qualifier ("30 days of delivery") is part of what the claim asserts
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        (
+            "Returns are accepted within 30 days of delivery.",
+            "Returns are accepted within 30 days of purchase.",
+        ),
+        (
+            "You can return unused items within 30 days of delivery.",
+            "You can return unused items within 30 days of purchase for a full refund.",
+        ),
+        (
+            "Refunds are issued within 14 days after inspection.",
+            "Refunds are issued within 14 days after cancellation.",
+        ),
+        (
+            "The warranty covers 2 years from the activation date.",
+            "The warranty covers 2 years from the purchase date.",
+        ),
+    ],
+)
+def test_a_novel_word_qualifying_a_number_is_a_number_mismatch(claim: str, passage: str) -> None:
+    assert reason(claim, passage).startswith("number mismatch"), claim
+
+
+def test_the_qualifier_reason_says_what_the_passage_states() -> None:
+    got = reason(
+        "Returns are accepted within 30 days of delivery.",
+        "Returns are accepted within 30 days of purchase.",
+    )
+    assert got == "number mismatch: 30 days of delivery: passage p says 30 days of purchase"
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        (
+            "Returns are accepted within 30 days of delivery.",
+            "Returns are accepted within 30 days of delivery.",
+        ),
+        (
+            "Returns are accepted within 30 days of delivery.",
+            "Returns are accepted within 30 days from the delivery date.",
+        ),
+        (
+            "Returns are accepted within 30 days from the date of purchase.",
+            "Returns are accepted within 30 days of purchase.",
+        ),
+        (
+            "You get 50 GB of storage on the Pro plan.",
+            "The Pro plan includes 50 GB of storage.",
+        ),
+    ],
+)
+def test_a_qualifier_the_passage_states_is_supported(claim: str, passage: str) -> None:
+    assert run(claim, passage).value == 1.0, claim
+
+
+def test_an_anchor_the_passage_does_not_state_is_a_number_mismatch() -> None:
+    got = reason(
+        "Returns are accepted within 30 days of delivery.", "Returns are accepted within 30 days."
+    )
+    assert got == "number mismatch: 30 days of delivery not in passage p"
+
+
+def test_of_after_a_unit_that_is_no_period_says_what_it_is() -> None:
+    # "of storage" names what the 50 GB are, not where they count from
+    got = run("The Pro plan includes 50 GB of storage.", "The Pro plan includes 50 gigabytes.")
+    assert got.value == 1.0
+
+
+def test_a_novel_word_elsewhere_keeps_its_tolerance() -> None:
+    # one novel word ("quickly") that qualifies no number is within the word checks' coverage
+    claim = "Customers may quickly return unused items within 30 days of purchase for a refund."
+    passage = "Customers may return unused items within 30 days of purchase for a full refund."
+    assert run(claim, passage).value == 1.0
+
+
 # -- phone numbers: one normalised token, national and international forms alike
 
 

@@ -22,6 +22,7 @@ from evalkit.scorers._grounding_numbers import (
     spelled_quantities,
 )
 from evalkit.scorers._grounding_proximity import word_order
+from evalkit.scorers._grounding_qualifiers import qualifier_mismatch, qualifiers
 from evalkit.scorers._grounding_relations import _spelled, relation_mismatch
 from evalkit.scorers._grounding_text import (
     Claim,
@@ -77,6 +78,7 @@ class ClaimView:
         )
         self.names = {stem(k) for e in self.entities for k in e.keys}
         self.order = word_order(cwords, self.names)
+        self.qualifiers = qualifiers(self.folded)  # "30 days of delivery"
 
     def owned(self, surface: str) -> bool:
         """Whether a mention is the user's own thing ("your order A1234", "your $62 order")."""
@@ -125,6 +127,9 @@ def mismatch(
         return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
     if contradicted is not None:
         return f"number mismatch: {contradicted.text.strip()} not in passage {pid}", excused
+    qualified = qualifier_mismatch(view.qualifiers, i, index, excused)
+    if qualified is not None:  # "30 days of delivery" against "30 days of purchase"
+        return f"number mismatch: {qualified}", excused
     for e in view.entities:
         if all(
             key in index.words[i] or has_stem(stem(key), index.stems[i], index.prefixes[i])
