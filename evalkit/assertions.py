@@ -111,6 +111,25 @@ def summarise_scorer(
     )
 
 
+def _unanswered_hint(kinds: list[str]) -> str:
+    """What to do about cases without a score: a missing recording is the usual cause in
+    replay, but a provider or scorer error has its own cause, which the hint must not hide."""
+    hints = []
+    if "cache_miss" in kinds:
+        hints.append(
+            "a missing recording needs --evalkit-mode record (or `evalkit run --cache-mode use`)"
+            " with a key"
+        )
+    if any(k != "cache_miss" and not k.startswith("scorer error") for k in kinds):
+        hints.append(
+            "a provider error: fix what it says (the run's summary and report show it), then"
+            " `evalkit run --resume RUN_DIR --retry-errors`"
+        )
+    if any(k.startswith("scorer error") for k in kinds):
+        hints.append("a scorer error: its message names the case field or argument to fix")
+    return "; ".join(hints)
+
+
 def expect(
     result: Any,
     scorer: str,
@@ -138,8 +157,7 @@ def expect(
         kinds = sorted(set(s.unanswered.values()))
         problems.append(
             f"{label}: {len(s.unanswered)} cases have no score ({'; '.join(kinds)}): "
-            f"{_ids(list(s.unanswered))}; a missing recording needs --evalkit-mode record "
-            "(or `evalkit run --cache-mode use`) with a key"
+            f"{_ids(list(s.unanswered))}; {_unanswered_hint(kinds)}"
         )
     tags = sorted({t for r in records for t in r.tags})
     if tag is not None and tag not in tags:  # else "no case has a score" blames the scorer
@@ -148,9 +166,10 @@ def expect(
         )
     elif s.n == 0:
         scorers = sorted({k for r in records for k in r.scores})
-        problems.append(
-            f"{label}: no case has a score; scorers in this run: {', '.join(scorers) or 'none'}"
-        )
+        if not s.unanswered:  # else the line above already says why
+            problems.append(
+                f"{label}: no case has a score; scorers in this run: {', '.join(scorers) or 'none'}"
+            )
     else:
         assert s.mean is not None
         low = [c for c in sorted(s.values, key=lambda c: s.values[c])]

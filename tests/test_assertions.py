@@ -77,6 +77,26 @@ def test_missing_answers_and_scorer_errors_never_pass() -> None:
         expect(records, "g")
 
 
+def test_the_hint_for_unscored_cases_follows_their_error_kinds() -> None:
+    """A recording hint for a provider outage would send the reader the wrong way."""
+    down = [rec("a", None, error="connection"), rec("b", None, error="connection")]
+    with pytest.raises(ScoreExpectationError) as info:
+        expect(down, "g", min_mean=0.5)
+    msg = str(info.value)
+    assert "2 cases have no score (connection): a, b; a provider error:" in msg
+    assert "--retry-errors" in msg
+    assert "--evalkit-mode record" not in msg
+    assert "no case has a score" not in msg  # the unscored cases already say why
+    with pytest.raises(ScoreExpectationError) as info:
+        expect([rec("a", None, error="cache_miss")], "g", min_mean=0.5)
+    assert "--evalkit-mode record" in str(info.value)
+    assert "provider error" not in str(info.value)
+    with pytest.raises(ScoreExpectationError) as info:
+        expect([rec("a", None, scorer_error="boom")], "g", min_mean=0.5)
+    assert "a scorer error: its message names" in str(info.value)
+    assert "--evalkit-mode record" not in str(info.value)
+
+
 def test_suite_result_needs_a_candidate_when_ambiguous() -> None:
     from evalkit.api import SuiteResult
     from evalkit.records import Run
