@@ -108,7 +108,9 @@ class SuiteResult:
     def __repr__(self) -> str:
         # The dataclass repr held every run's records: 60 MB of text per notebook display of a
         # 10,000-case suite (Jupyter sends text/plain beside the HTML).
-        runs = ", ".join(f"{n}: {len(r.records)} records" for n, r in self.runs.items())
+        from evalkit.frames_display import records_text
+
+        runs = ", ".join(f"{n}: {records_text(r)}" for n, r in self.runs.items())
         return (
             f"<SuiteResult {self.suite!r}: {self.status}, baseline {self.baseline!r}, "
             f"{len(self.comparisons)} comparison(s); {runs}>"

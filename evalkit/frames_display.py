@@ -86,9 +86,17 @@ def run_repr(run: Run) -> str:
     status = run.manifest.get("status")
     return (
         f"<Run {str(cand.get('name', '?'))!r} on {str(run.manifest.get('dataset', {}).get('name', '?'))!r}: "
-        f"{len(run.records)} records{'' if status in (None, 'complete') else f', {status}'}, "
+        f"{records_text(run)}{'' if status in (None, 'complete') else f', {status}'}, "
         f"path={str(run.path)!r}>"
     )
+
+
+def records_text(run: Run) -> str:
+    """'8 records', or '8 records (8 provider errors)': a run that answered nothing must not
+    read like a finished one in a notebook's one-line display."""
+    n, errors = len(run.records), sum(r.error is not None for r in run.records)
+    text = f"{n} record{'' if n == 1 else 's'}"
+    return text + (f" ({errors} provider error{'' if errors == 1 else 's'})" if errors else "")
 
 
 def comparison_html(cmp: Any) -> str:

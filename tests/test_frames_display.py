@@ -46,6 +46,16 @@ def test_displays_stay_small_and_never_carry_records(tmp_path: Path) -> None:
     assert repr(result).startswith(f"<SuiteResult {EVIL!r}: FAIL")
 
 
+def test_one_line_displays_count_provider_errors(tmp_path: Path) -> None:
+    base = make_run(tmp_path / "b", [make_record("a", {"acc": True})])
+    down = [make_record(c, error="connection", candidate="cand") for c in "ab"]
+    cand = make_run(tmp_path / "c", down, candidate=candidate_dict("cand"))
+    result = SuiteResult("s", "base", {"base": base, "cand": cand}, ())
+    assert "cand: 2 records (2 provider errors)" in repr(result)
+    assert "base: 1 record," in repr(result)
+    assert ": 2 records (2 provider errors)" in repr(cand)
+
+
 def test_displays_escape_ids_outputs_names_and_gate_reasons(tmp_path: Path) -> None:
     result, _ = _pair(tmp_path, 5)
     cmp = result.comparisons[0]
