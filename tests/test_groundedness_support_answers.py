@@ -161,3 +161,59 @@ def test_a_capital_before_a_dollar_sign_in_a_longer_name_is_still_a_name() -> No
     assert reason(
         "Acme Pro CA$29 is the price.", "The Basic plan costs CA$29 per month."
     ).startswith("entity mismatch: Acme Pro")
+
+
+# -- price floors ("from $10", "starting at $10")
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Plans start at $10 per month.", "Plans are available from $10 per month."),
+        ("Plans start at $10 per month.", "Plans start from $10 per month."),
+        ("Prices start from $10 per month.", "Plans are available starting at $10 per month."),
+        ("Plans start at $10 per month.", "Plans cost as little as $10 per month."),
+        ("Plans cost from $10 per month.", "Plans start at $10 per month."),
+    ],
+)
+def test_a_floor_restated_as_a_floor_is_supported(claim: str, passage: str) -> None:
+    assert run(claim, passage).value == 1.0, claim
+
+
+def test_a_floor_the_passage_does_not_state_is_no_amount_mismatch() -> None:
+    # the amount holds (a floor is weaker than a price, as "up to" is weaker than a plain
+    # amount); whether "start" is a paraphrase is left to the word checks
+    got = reason("Plans start at $10 per month.", "The Basic plan costs $10 per month.")
+    assert not got.startswith(("amount mismatch", "number mismatch")), got
+
+
+def test_a_range_is_no_floor() -> None:
+    # "from $10 to $50" states a range: a plain "$10" is left as it was (one end of it)
+    passage = "The Basic plan costs from $10 to $50 per month, depending on seats."
+    assert run("The Basic plan costs $10 per month.", passage).value == 1.0
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("Plans start at $12 per month.", "Plans are available from $10 per month."),
+        ("The plan costs $12 per month.", "Plans start at $10 per month."),
+        ("The plan costs $12.", "Plans start at $10."),
+    ],
+)
+def test_a_floor_supports_no_other_amount(claim: str, passage: str) -> None:
+    assert reason(claim, passage).startswith("amount mismatch"), claim
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("The plan costs $10 per month.", "Plans start at $10 per month."),
+        ("The plan costs $10 per month.", "Plans are available from $10 per month."),
+        ("Plans cost $10 per month.", "Plans cost as low as $10 per month."),
+    ],
+)
+def test_a_floor_stated_as_the_price_drops_the_hedge(claim: str, passage: str) -> None:
+    assert reason(claim, passage) == (
+        "amount mismatch: $10 not in passage p, which says from $10"
+    ), claim

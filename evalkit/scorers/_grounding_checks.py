@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable, Set
 
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
-from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS
+from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS, wordlist
 from evalkit.scorers._grounding_numbers import (
     Mention,
     has_number,
@@ -115,6 +115,8 @@ def mismatch(
         if all(has_number(index.numbers[i], k) for k in m.keys):
             if m.keys[0].startswith("tel:"):  # "+44 20 ..." for "020 ...": a prefix the
                 excused |= {stem(w) for w in words(m.text)} - index.stems[i]  # passage lacks
+            elif any(k[0] == "v" and k in index.numbers[i] for k in m.keys):
+                excused |= _FLOOR_STEMS  # "plans start at $10" for "available from $10"
             continue
         if m.measures and _converted(m, i, index, region):
             excused |= _quantity_stems(m)  # "72 months" for "6 years": no novel words either
@@ -141,6 +143,18 @@ def mismatch(
             continue
         return f"entity mismatch: {e.text.strip(' .,;')} not in passage {pid}", excused
     return None, excused
+
+
+_FLOOR_STEMS = frozenset(
+    stem(w)
+    for w in wordlist(
+        "start starts starting begin begins beginning low little cost costs price prices "
+        "priced available"
+    )
+)
+"""Words that only state a price floor ("plans start at", "prices begin at", "cost as little
+as"): where claim and passage both floor the same amount, they are the floor's wording, not
+content (the amount and its period are still checked)."""
 
 
 def _converted(m: Mention, i: int, index: PassageIndex, region: tuple[int, int]) -> bool:
@@ -173,6 +187,8 @@ def _missing(m: Mention, keys: Set[str], pid: str) -> str:
             return f"{text} per {k.rpartition('/')[2]} not in passage {pid}"
         if "^" + k in keys:
             return f"{text} not in passage {pid}, which says up to {text}"
+        if "v" + k in keys:
+            return f"{text} not in passage {pid}, which says from {text}"
         break
     return f"{text} not in passage {pid}"
 

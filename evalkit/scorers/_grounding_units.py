@@ -126,14 +126,15 @@ _measures = functools.lru_cache(maxsize=1 << 14)(measures)
 def has_number(keys: Set[str], key: str) -> bool:
     """Whether a passage's (or request's) number ``keys`` hold a claim's ``key``: ``"6@year"``
     is held by ``"6@year"`` and by the unit-less ``"6@"`` (a bare 6 counts anything); a
-    capped ``"^20@percent"`` ("up to 20%") also by a plain 20%, which is within its cap; a
+    capped ``"^20@percent"`` ("up to 20%") also by a plain 20%, which is within its cap (a
+    floor, ``"v10@dollar"`` for "from $10", likewise by a plain $10); a
     rate ``"29@dollar/year"`` also where the passage states no period for $29 at all."""
     if key in keys:
         return True
     at = key.find("@")
     if at <= 0:
         return False
-    if key[0] == "^":
+    if key[0] == "^" or key[0] == "v":  # a cap or a floor holds where the plain amount does
         return has_number(keys, key[1:])
     if key[: at + 1] in keys:
         return True
@@ -148,6 +149,13 @@ _CAP = re.compile(
     r"(?: of)?|\bcapped at) ?(?:[$€£¥₹]|[a-z]{1,2}\$|(?:usd|eur|gbp|chf|inr|jpy|cad|aud) ?)?$"
 )
 """A cap right before an amount: "up to 20%", "as much as €50", "a maximum of $100"."""
+_FLOOR = re.compile(
+    r"(?:\bfrom|\bstart(?:s|ing)?(?: at| from)?|\bbeginning at|\bas (?:low|little) as) ?"
+    r"(?:[$€£¥₹]|[a-z]{1,2}\$|(?:usd|eur|gbp|chf|inr|jpy|cad|aud) ?)?$"
+)
+"""A price floor right before an amount: "from $10", "starting at $10", "as low as $10". Not
+"at least" or "a minimum of": those are thresholds ("orders of at least $50 ship free"), which
+an answer restates as "orders of $50 or more"."""
 _PERIOD = re.compile(
     r"(?: ?[€£¥₹]| (?:usd|eur|gbp|chf|inr|jpy|cad|aud|nzd|dollars?|euros?|pounds?|rupees?|francs?))?"
     r"(?: ?/ ?| (?:per|a|an|each|every) )"
@@ -174,10 +182,15 @@ _PERIODS = {
 def amount_keys(folded: str, start: int, end: int, key: str, unit: str) -> tuple[str, ...]:
     """The keys of an amount (``unit`` in :data:`AMOUNT_UNITS`) written from ``start`` to
     ``end``: the number's key, its key with its unit, capped (``"^20@percent"``) after "up
-    to", and with the period it is charged for (``"29@dollar/month"``). A passage's "up to
-    20% off" does not hold a claim's plain "20% off", which promises the cap; "$29 per year"
+    to", floored (``"v10@dollar"``) after "from" or "starting at" (not where a range's end
+    follows: "from $10 to $20"), and with the period it is charged for
+    (``"29@dollar/month"``). A passage's "up to 20% off" does not hold a claim's plain "20%
+    off", which promises the cap, nor its "from $10" a plain "$10", which drops the floor's
+    hedge; "$29 per year"
     is not "$29 per month". An amount without a period holds any (see :func:`has_number`)."""
     cap = "^" if _CAP.search(folded, max(0, start - 24), start) else ""
+    if not cap and _FLOOR.search(folded, max(0, start - 24), start):
+        cap = "" if _RANGE_END.match(folded, end) else "v"  # "from $10 to $20" is a range
     keys: tuple[str, ...] = (key, f"{cap}{key}@{unit}")
     m = _PERIOD.match(folded, end)
     if m is not None:
