@@ -168,6 +168,14 @@ def test_assert_gates_against_a_selected_baseline_needs_allow_partial(
     assert props["evalkit.partial"] == "4/6"
 
 
+REFUSED_PARTIAL = (
+    "*evalkit suite 'paid': gates not judged (partial): live vs base: compared 4 of 6 "
+    "cases: the baseline run selected --case q[[]1-4[]]; no provider was called; pass "
+    "--evalkit-allow-partial to gate the compared cases*"
+)
+"""What a test that judges gates says when refused against the 4-of-6 baseline, before paying."""
+
+
 def test_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
     pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
@@ -186,13 +194,7 @@ def test_assert_gates_refuses_a_partial_comparison_before_any_provider_call(
     record = ("test_evals.py", "--evalkit-mode", "record")
     refused = run(pytester, *record)
     refused.assert_outcomes(failed=1)
-    refused.stdout.fnmatch_lines(
-        [
-            "*evalkit suite 'paid': gates not judged (partial): live vs base: compared 4 of 6 "
-            "cases: the baseline run selected --case q[[]1-4[]]; no provider was called; pass "
-            "--evalkit-allow-partial to gate the compared cases*"
-        ]
-    )
+    refused.stdout.fnmatch_lines([REFUSED_PARTIAL])
     assert calls(plugin_project) == []
     allowed = run(pytester, *record, "--evalkit-allow-partial", "-v")
     allowed.assert_outcomes(passed=1)
@@ -220,13 +222,7 @@ def test_expect_then_assert_gates_refuses_a_partial_comparison_before_any_provid
     record = ("test_evals.py", "--evalkit-mode", "record")
     refused = run(pytester, *record)
     refused.assert_outcomes(failed=1)
-    refused.stdout.fnmatch_lines(
-        [
-            "*evalkit suite 'paid': gates not judged (partial): live vs base: compared 4 of 6 "
-            "cases: the baseline run selected --case q[[]1-4[]]; no provider was called; pass "
-            "--evalkit-allow-partial to gate the compared cases*"
-        ]
-    )
+    refused.stdout.fnmatch_lines([REFUSED_PARTIAL])
     assert calls(plugin_project) == []
     assert not list(plugin_project.glob(".evalkit/runs/*/paid-*"))
     allowed = run(pytester, *record, "--evalkit-allow-partial", "-v")

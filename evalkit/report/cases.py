@@ -41,14 +41,7 @@ STATUS_ORDER = (
 """Order of the case table: what a reviewer must look at first. ``*_not_run`` are the page's
 own: a one-run-only case the other run selected but has not run (see
 :func:`evalkit.report.partial.not_run`)."""
-CHANGED = (
-    "regression",
-    "improvement",
-    "baseline_only",
-    "candidate_only",
-    "baseline_not_run",
-    "candidate_not_run",
-)
+CHANGED = STATUS_ORDER[: STATUS_ORDER.index("unchanged_fail")]
 
 
 def _cut(text: str, limit: int) -> str:
