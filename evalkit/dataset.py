@@ -21,8 +21,10 @@ from evalkit.errors import DatasetError, Problem
 
 __all__ = [
     "CASE_FIELDS",
+    "CHECK_KEYS",
     "MAX_PROBLEMS",
     "Case",
+    "Check",
     "ContextPassage",
     "EvalSet",
     "ExpectedToolCall",
@@ -50,6 +52,7 @@ CASE_FIELDS = (
     "should_refuse",
     "tags",
     "metadata",
+    "checks",
 )
 
 
@@ -113,6 +116,53 @@ class ExpectedToolCall:
         }
 
 
+CHECK_KEYS = ("name", "args", "threshold", "label")
+"""The keys of one entry of a case's ``checks``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One check that belongs to one case: a registered scorer, its arguments, a threshold.
+
+    Why per case: "this answer must mention the receipt" is a fact about one case, not a rule
+    for the whole suite. The ``checks`` scorer (:mod:`evalkit.scorers.checks`) runs them.
+    """
+
+    name: str
+    """A registered scorer name (``contains``, ``regex``, ``json_schema``, ``judge``, ...)."""
+    args: Mapping[str, Any] = field(default_factory=dict)
+    """The scorer's arguments, as a suite's ``args`` table would give them."""
+    threshold: float | None = None
+    """The scorer's threshold; ``None``: the scorer's default."""
+    label: str | None = None
+    """A short name a reviewer reads (and, when it is a plain word, a metric name)."""
+
+    @property
+    def key(self) -> str:
+        """What the check is called in reasons and the report: its label, else its name."""
+        return self.label or self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name}
+        if self.args:
+            out["args"] = dict(self.args)
+        if self.threshold is not None:
+            out["threshold"] = self.threshold
+        if self.label is not None:
+            out["label"] = self.label
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Check:
+        threshold = data.get("threshold")
+        return cls(
+            name=str(data["name"]),
+            args=dict(data.get("args") or {}),
+            threshold=None if threshold is None else float(threshold),
+            label=data.get("label"),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class Case:
     """One line of an eval set. Fields are documented in the README's eval-set format."""
@@ -136,6 +186,9 @@ class Case:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     line: int = 0
     """1-based line in the source file (0 when built in Python)."""
+    checks: tuple[Check, ...] = ()
+    """Checks that belong to this case, run by the ``checks`` scorer when a suite lists it.
+    Last, after ``line``, so that positional construction of a case is unchanged."""
 
     def has(self, name: str) -> bool:
         """Whether the case provides field ``name`` (what scorers check before scoring)."""
@@ -169,6 +222,8 @@ class Case:
             out["tags"] = list(self.tags)
         if self.metadata:
             out["metadata"] = dict(self.metadata)
+        if self.checks:
+            out["checks"] = [c.to_dict() for c in self.checks]
         return out
 
 

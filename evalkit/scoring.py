@@ -260,6 +260,7 @@ SCORERS: Registry[Callable[..., Scorer]] = Registry(
         "json_valid": "evalkit.scorers.json:JsonValid",
         "json_schema": "evalkit.scorers.json:JsonSchema",
         "judge": "evalkit.scorers.judge:Judge",
+        "checks": "evalkit.scorers.checks:Checks",
     },
 )
 """Scorer registry. Third parties add ``[project.entry-points."evalkit.scorers"]``."""

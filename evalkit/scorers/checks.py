@@ -1,0 +1,258 @@
+"""Per-case checks: the ``checks`` scorer runs the checks a case carries in its ``checks`` field.
+
+A suite's scorers apply to every case; some facts belong to one case only ("this answer must
+mention the receipt", "must match this pattern", "the judge must find it polite"). A case
+lists them as ``{"name", "args", "threshold", "label"}`` entries naming registered scorers
+(:class:`~evalkit.dataset.Check`), and a suite opts in by listing ``"checks"`` among its
+scorers. Decisions:
+
+- The composite's value is the share of the case's checks that passed; it passes when that
+  share reaches ``threshold`` (default 1.0: every check). A case without checks is left
+  unscored, not failed, with or without the suite's ``skip_missing``.
+- A check's scorer is built once per distinct (name, args, threshold) and kept for the run,
+  so a judge check keeps its client and a regex compiles once; :meth:`Checks.aclose` closes
+  them all at the end of the run.
+- A check that cannot run (bad arguments, a case field its scorer needs, an exception, no
+  verdict) is a failed check carrying its error, never a crash and never a pass.
+- Where a judge connects and which key it sends come from the config, never from the eval
+  set (:data:`~evalkit.dataset_parse.CONFIG_ONLY_ARGS`): the suite gives them once in
+  ``defaults``, e.g. ``args = { defaults = { judge = { provider = "openai", model = "..." } } }``.
+  File arguments (``json_schema``'s schema path, ``judge``'s ``rubric_file``) are refused:
+  relative to what? Give the schema or rubric inline.
+- Checks run in the event loop, one after another: a ``cpu_bound`` scorer used as a check
+  does not go to the worker processes (the composite is one scorer there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from evalkit.dataset import Case, Check, EvalSet
+from evalkit.errors import ConfigError, Problem, ScorerError, did_you_mean
+from evalkit.hashing import canonical_json
+from evalkit.scoring import SCORERS, Score, ScoreContext, Scorer, as_score, build_scorer
+
+__all__ = ["Checks", "check_problems"]
+
+_MAX_DETAILS = 2000
+"""Characters of a check's own details kept (as JSON); larger details are summarised."""
+_MAX_REASON = 300
+_METRIC = re.compile(r"[A-Za-z0-9_-]+")
+
+
+@dataclass
+class Checks(Scorer):
+    """Run each case's own checks; see the module docstring."""
+
+    name: ClassVar[str] = "checks"
+    defaults: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Arguments per scorer name, under every check's own (``{"judge": {"provider": ...}}``)."""
+    threshold: float = 1.0
+    _built: dict[str, Scorer | str] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """A built scorer, or why it could not be built, per distinct check."""
+
+    def __post_init__(self) -> None:
+        where = f"scorer {self.name!r}"
+        if not isinstance(self.defaults, Mapping):
+            raise ConfigError.single(where, "defaults must be a table of scorer name -> args")
+        names = [n for n in SCORERS.names() if n != self.name]
+        problems = []
+        for key, value in self.defaults.items():
+            if key not in names:
+                hint = did_you_mean(key, names) or f" registered scorers: {', '.join(names)}"
+                problems.append(Problem(where, f"defaults names unknown scorer {key!r};{hint}"))
+            elif not isinstance(value, Mapping):
+                problems.append(
+                    Problem(where, f"defaults.{key} must be a table of arguments, got {value!r}")
+                )
+        if problems:
+            raise ConfigError(problems)
+
+    def spec(self) -> dict[str, Any]:
+        d = super().spec()
+        d["args"].pop("_built", None)
+        return d
+
+    def applies_to(self, case: Case) -> bool:
+        return bool(case.checks)
+
+    def skips(self, case: Case) -> bool:
+        """A case without checks has nothing to score here: unscored, never failed."""
+        return not case.checks
+
+    def scorer_for(self, check: Check) -> Scorer:
+        """The check's scorer, built on first use; :class:`ConfigError` when it cannot be."""
+        key = canonical_json([check.name, dict(check.args), check.threshold])
+        built = self._built.get(key)
+        if built is None:
+            try:
+                built = self._build(check)
+            except ConfigError as exc:
+                built = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
+            self._built[key] = built
+        if isinstance(built, str):
+            raise ConfigError.single(f"check {check.key!r}", built)
+        return built
+
+    def _build(self, check: Check) -> Scorer:
+        where = f"scorer {check.name!r}"
+        args = {**dict(self.defaults.get(check.name, {})), **dict(check.args)}
+        try:
+            factory = SCORERS.get(check.name)
+        except Exception as exc:
+            raise ConfigError.single(where, str(exc)) from exc
+        files = [a for a in getattr(factory, "path_args", ()) if isinstance(args.get(a), str)]
+        if files:
+            raise ConfigError.single(
+                where,
+                f"argument {files[0]!r} names a file, which a check does not read; give its "
+                "content inline (a schema object, a rubric text)",
+            )
+        try:
+            return build_scorer(check.name, args, check.threshold, where=where)
+        except ConfigError as exc:
+            if check.name == "judge" and not {"provider", "model"} <= set(args):
+                raise ConfigError.single(
+                    where,
+                    f"{exc.problems[0].message}; give them once for every judge check in the "
+                    'suite: scorers = [{ name = "checks", args = { defaults = { judge = '
+                    '{ provider = "...", model = "..." } } } }]',
+                ) from exc
+            raise
+
+    async def score(self, ctx: ScoreContext) -> Score:  # type: ignore[override]
+        entries = [await self._run(check, ctx) for check in ctx.case.checks]
+        n = len(entries)
+        failed = [e for e in entries if e["passed"] is not True]
+        value = (n - len(failed)) / n if n else 0.0
+        if not failed:
+            reason = f"all {n} checks passed" if n != 1 else "the check passed"
+        else:
+            shown = "; ".join(f"{_key(e)}: {_clip(e['reason'], 120)}" for e in failed[:5])
+            more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+            reason = f"{len(failed)} of {n} checks failed: {shown}{more}"
+        metrics = {
+            e["label"]: 1.0 if e["passed"] is True else 0.0
+            for e in entries
+            if e["label"] is not None and _metric_name(e["label"])
+        }
+        details: dict[str, Any] = {"checks": entries, "failed": [_key(e) for e in failed]}
+        if metrics:
+            details["metrics"] = metrics
+        return Score(value, value >= self.threshold, reason, details)
+
+    async def _run(self, check: Check, ctx: ScoreContext) -> dict[str, Any]:
+        entry: dict[str, Any] = {"name": check.name, "label": check.label}
+        try:
+            scorer = self.scorer_for(check)
+            missing = [f for f in scorer.requires if not ctx.case.has(f)]
+            if missing:
+                raise ScorerError(
+                    f"scorer {check.name!r} needs case field(s) {missing}, which the case "
+                    "does not set; add them to the case or drop the check"
+                )
+            scorer.check_case(ctx.case)
+            result = scorer.score(ctx)
+            if inspect.isawaitable(result):
+                result = await result
+            score = as_score(scorer, result, ctx.case.id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            known = isinstance(exc, (ScorerError, ConfigError))
+            error = str(exc) if known else f"{type(exc).__name__}: {exc}"
+            return entry | _failed(error)
+        if score.error is not None:
+            return entry | _failed(score.error)
+        passed = score.passed
+        reason = score.reason
+        if passed is None:
+            reason = f"no verdict: {reason}" if reason else "no verdict"
+        return entry | {
+            "value": score.value,
+            "passed": passed,
+            "reason": _clip(reason, _MAX_REASON),
+            "details": _small(score.details),
+        }
+
+    async def aclose(self) -> None:
+        """Close every check's scorer (a judge's client); the first failure is raised after
+        all were closed."""
+        first: BaseException | None = None
+        for built in self._built.values():
+            if isinstance(built, Scorer):
+                try:
+                    await built.aclose()
+                except Exception as exc:
+                    first = first or exc
+        if first is not None:
+            raise first
+
+
+def check_problems(es: EvalSet, scorer: Checks, where: str | None = None) -> list[Problem]:
+    """Every check of ``es`` that cannot be built with ``scorer``'s defaults, as problems at
+    ``<eval set>:<line>`` (a check repeated on many lines is reported once, with the count).
+    For ``evalkit validate``: a bad argument is found before a run pays for answers."""
+    source = where or str(es.path or es.name)
+    seen: dict[str, tuple[Problem, list[str]]] = {}
+    for case in es:
+        for i, check in enumerate(case.checks, start=1):
+            try:
+                scorer.scorer_for(check)
+            except ConfigError as exc:
+                key = canonical_json([check.name, dict(check.args), check.threshold])
+                message = f'field "checks" item {i} ("{check.name}"): {exc.problems[0].message}'
+                loc = f"{source}:{case.line}" if case.line else f"{source}: case {case.id!r}"
+                seen.setdefault(key, (Problem(loc, message), []))[1].append(case.id)
+    out = []
+    for problem, ids in seen.values():
+        more = f" (the same check in {len(ids) - 1} more case(s))" if len(ids) > 1 else ""
+        out.append(Problem(problem.where, problem.message + more))
+    return out
+
+
+def _failed(error: str) -> dict[str, Any]:
+    return {
+        "value": None,
+        "passed": False,
+        "reason": _clip(f"error: {error}", _MAX_REASON),
+        "details": {},
+        "error": error,
+    }
+
+
+def _key(entry: Mapping[str, Any]) -> str:
+    return str(entry["label"] or entry["name"])
+
+
+def _metric_name(label: str) -> bool:
+    """Whether a label can be a metric (``checks.<label>``) without clashing with the
+    aggregate's own stats or a gate's ``<scorer>.<stat>`` split."""
+    return (
+        _METRIC.fullmatch(label) is not None
+        and label not in ("mean", "pass_rate")
+        and not label.endswith("_rate")
+    )
+
+
+def _small(details: Mapping[str, Any]) -> dict[str, Any]:
+    """A check's details as they are when small, else a note of their size: one case with a
+    dozen judge checks must not carry a dozen full evidence trails in every record."""
+    try:
+        size = len(canonical_json(dict(details)))
+    except (TypeError, ValueError):
+        return {"omitted": "details that are not JSON"}
+    if size <= _MAX_DETAILS:
+        return dict(details)
+    return {"omitted": f"{size} characters of details"}
+
+
+def _clip(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
