@@ -98,6 +98,8 @@ class _Checked:
 
     def __init__(self) -> None:
         self._seen: dict[Path, Any] = {}
+        self.reported: set[str] = set()
+        """Problems of a case's checks already printed (two suites may score one eval set)."""
 
     def dataset(self, path: Path | tuple[Path, str]) -> tuple[Any, list[str]]:
         """``(eval set or None, problems not reported before)``."""
@@ -164,10 +166,17 @@ def _check_suite(
     es, problems_text = checked.dataset(suite.dataset_path)
     if es is None:
         return problems_text  # a broken eval set is reported once, where it is first loaded
+    from evalkit.cli._validate_checks import checks_warnings
+
+    for warning in checks_warnings(project, suite, es):
+        print(f"warning: {warning}", file=sys.stderr)
     where = f"{project.path}: [suites.{suite.name}]"
     problems = _check_renders(suite, es, where, renderers)
     problems += _check_scorers(project, suite, es)
-    return problems_text + [str(p) for p in with_lines(problems, project.path)]
+    lines = [str(p) for p in with_lines(problems, project.path)]
+    fresh = [line for line in lines if line not in checked.reported]
+    checked.reported.update(line for line in lines if ': field "checks" item ' in line)
+    return problems_text + fresh
 
 
 def _dataset_named(suite: Any) -> bool:
@@ -218,6 +227,8 @@ def _same_failure(exc: Exception) -> tuple[str, ...]:
 def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
     """Each scorer builds, has a name of its own and, with an eval set (``es``), finds the
     case fields it needs."""
+    from evalkit.scorers.checks import Checks, check_problems
+
     problems: list[Problem] = []
     named: dict[str, str] = {}
     for i, spec in enumerate(suite.scorers, start=1):
@@ -241,7 +252,11 @@ def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
         named.setdefault(scorer.name, f"scorers[{i}]")
         if es is None:
             continue
-        missing = [c.id for c in es if not scorer.applies_to(c)]
+        if isinstance(scorer, Checks):
+            problems += check_problems(es, scorer)
+        # A case the scorer leaves unscored by design (the checks scorer on a case without
+        # checks) lacks nothing.
+        missing = [c.id for c in es if not scorer.applies_to(c) and not scorer.skips(c)]
         if missing and not spec.skip_missing:
             problems.append(
                 Problem(

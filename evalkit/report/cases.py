@@ -161,10 +161,10 @@ def side_view(side: CaseSide) -> dict[str, Any]:
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
     "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"s": scorer, "a",
     "z" | "t", "ok", "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
-    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}}``; ``err`` only on a
-    provider error, ``n`` / ``rate`` / ``flaky`` only with repeats, ``est`` only when evalkit
-    estimated the token counts, the last four only when
-    the evidence exists.
+    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}, "chk": [{"s": scorer, "l":
+    label, "ok", "why"}]}``; ``err`` only on a provider error, ``n`` / ``rate`` / ``flaky``
+    only with repeats, ``est`` only when evalkit estimated the token counts, the last five
+    only when the evidence exists.
     """
     err = side.error
     out: dict[str, Any] = {
@@ -207,6 +207,9 @@ def side_view(side: CaseSide) -> dict[str, Any]:
         details = cell.details if isinstance(cell.details, Mapping) else {}
         if "claims" in details:
             out.setdefault("claims", []).extend(_claims(details, side.output, name))
+        chk = _check_verdicts(details, name)
+        if chk:
+            out.setdefault("chk", []).extend(chk)
         if name == "tool_calls":
             tc = _tool_verdicts(details, side.tool_calls)
             if tc:
@@ -216,6 +219,25 @@ def side_view(side: CaseSide) -> dict[str, Any]:
                 "verdict": details["verdict"],
                 "outcome": str(details.get("outcome") or ""),
             }
+    return out
+
+
+def _check_verdicts(details: Mapping[str, Any], scorer: str) -> list[dict[str, Any]]:
+    """A case's own checks (the ``checks`` scorer's ``details["checks"]``, under whatever name
+    the suite gave it) as ``{"s", "l", "ok", "why"}``: label (else scorer name), verdict and
+    reason, the small list a reviewer reads."""
+    out = []
+    for c in details.get("checks") or ():
+        if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
+            continue
+        out.append(
+            {
+                "s": scorer,
+                "l": _cut(str(c.get("label") or c["name"]), MAX_REASON),
+                "ok": c.get("passed") is True,
+                "why": shown(_cut(str(c.get("reason") or ""), MAX_REASON)),
+            }
+        )
     return out
 
 

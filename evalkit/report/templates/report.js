@@ -284,6 +284,15 @@
       div.appendChild(calls);
     }
     if (side.tc && side.tc.length) div.appendChild(toolVerdicts(side.tc));
+    if (side.chk && side.chk.length) {
+      /* a case's own checks: label, verdict, reason */
+      div.appendChild(el("div", "small muted", "checks of this case"));
+      var checks = el("ul", "claims checks small");
+      side.chk.forEach(function (k) {
+        checks.appendChild(mix("li", k.ok ? "yes" : "no", [k.ok ? "✓ " : "✗ ", iso(k.l), k.ok ? " pass" : " FAIL"].concat(k.why ? [" — ", iso(k.why)] : [])));
+      });
+      div.appendChild(checks);
+    }
     var kv = el("dl", "kv");
     /* k and v: a string of ours, or parts for mix() */
     function add(k, v) {

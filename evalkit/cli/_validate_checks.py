@@ -1,0 +1,53 @@
+"""A case's own checks, for ``evalkit validate``: every check builds with the suite's
+``checks`` scorer, and a suite that would leave checks unrun says so.
+
+A check's name is already known to exist when the eval set loads (its line names the typo);
+its arguments can only be tried with the suite's ``defaults`` (a judge check gets its
+provider there), so building each distinct check is done here, per suite. A suite whose eval
+set has checks but which does not list ``"checks"`` gets a warning, not an error: running a
+suite without them is legitimate (a smoke run), but it is usually an oversight.
+
+A helper of ``evalkit validate``, not a subcommand (:data:`evalkit.cli.COMMANDS` names those).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from evalkit.errors import Problem
+from evalkit.scorers.checks import Checks
+
+__all__ = ["checks_warnings"]
+
+
+def checks_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
+    """Warnings about the case checks of ``suite``'s eval set ``es`` (never errors)."""
+    from evalkit.cli._validate_lines import with_lines
+
+    with_checks = [c for c in es if c.checks]
+    listed = any(_is_checks(spec) for spec in suite.scorers)
+    where = f"{project.path}: [suites.{suite.name}] scorers"
+    out = []
+    if with_checks and not listed:
+        out.append(
+            Problem(
+                where,
+                f"{len(with_checks)} case(s) of {suite.dataset!r} carry checks (first: "
+                f'{with_checks[0].id!r}) that this suite does not run; add "checks" to '
+                "its scorers to score them",
+            )
+        )
+    elif listed and not with_checks:
+        out.append(
+            Problem(
+                where,
+                f'"checks" is listed but no case of {suite.dataset!r} carries checks; every '
+                'case is left unscored by it; add "checks" to the cases or drop the scorer',
+            )
+        )
+    return with_lines(out, project.path) if project.path else out
+
+
+def _is_checks(spec: Any) -> bool:
+    """Whether a suite's scorer spec names the checks scorer (by name or reference)."""
+    return spec.name in (Checks.name, "evalkit.scorers.checks:Checks")
