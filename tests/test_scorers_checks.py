@@ -1,0 +1,238 @@
+"""The ``checks`` scorer: a case's own checks run on its response (sync and async scorers, a
+missing field, a raising check, the composite's threshold, a judge check, the scorer cache)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+
+from evalkit.dataset import Case, EvalSet
+from evalkit.errors import ConfigError
+from evalkit.providers.base import PROVIDERS, Provider, Request, Response, Usage
+from evalkit.scorers.checks import Checks, check_problems
+from evalkit.scoring import SCORERS, Score, ScoreContext, Scorer, build_scorer, score_all
+
+BUILT: Counter[str] = Counter()
+CLOSED: Counter[str] = Counter()
+
+
+@dataclass
+class SlowPolite(Scorer):
+    """An async scorer: passes when the output says please."""
+
+    name: ClassVar[str] = "t_async_polite"
+    word: str = "please"
+
+    def __post_init__(self) -> None:
+        BUILT[self.word] += 1
+
+    async def score(self, ctx: ScoreContext) -> Score:  # type: ignore[override]
+        await asyncio.sleep(0)
+        ok = self.word in ctx.response.text
+        return Score(1.0 if ok else 0.0, ok, "polite" if ok else "not polite", {"word": self.word})
+
+    async def aclose(self) -> None:
+        CLOSED[self.word] += 1
+
+
+@dataclass
+class Boom(Scorer):
+    name: ClassVar[str] = "t_boom"
+
+    def score(self, ctx: ScoreContext) -> Score:
+        raise RuntimeError("the scorer broke")
+
+
+@dataclass
+class Chatty(Scorer):
+    """A scorer with huge details, to show they are summarised in the composite."""
+
+    name: ClassVar[str] = "t_chatty"
+
+    def score(self, ctx: ScoreContext) -> Score:
+        return Score(1.0, True, "ok", {"blob": "x" * 5000})
+
+
+class EchoJudge(Provider):
+    """A judge whose verdict is whatever follows ``RESPONSE`` in its prompt."""
+
+    name = "t-echo-judge"
+
+    async def complete(self, request: Request) -> Response:
+        verdict = request.messages[-1].content.rpartition("RESPONSE\n")[2]
+        return Response(text=verdict, usage=Usage(10, 5), model="judge-1")
+
+
+@pytest.fixture(autouse=True)
+def _registered() -> Iterator[None]:
+    for cls in (SlowPolite, Boom, Chatty):
+        SCORERS.register(cls.name, cls)
+    PROVIDERS.register("t-echo-judge", EchoJudge)
+    BUILT.clear()
+    CLOSED.clear()
+    yield
+    for cls in (SlowPolite, Boom, Chatty):
+        SCORERS.unregister(cls.name)
+    PROVIDERS.unregister("t-echo-judge")
+
+
+def case(checks: list[dict[str, Any]], **fields: Any) -> Case:
+    row = {"id": "c1", "input": "where is my refund?", "checks": checks, **fields}
+    return EvalSet.from_cases([row]).cases[0]
+
+
+def run(scorer: Scorer, c: Case, text: str) -> Score | None:
+    return asyncio.run(score_all([scorer], ScoreContext(c, Response(text=text)))).get(scorer.name)
+
+
+RECEIPT = {"name": "contains", "args": {"values": ["receipt"]}, "label": "mentions_receipt"}
+NUMBER = {"name": "regex", "args": {"pattern": r"\d{5}"}, "label": "order number"}
+
+
+def test_value_is_the_share_passed_and_passed_needs_every_check() -> None:
+    c = case([RECEIPT, NUMBER])
+    s = run(Checks(), c, "Keep the receipt.")
+    assert s is not None and s.value == 0.5 and s.passed is False
+    assert s.reason.startswith("1 of 2 checks failed: order number: no search for /")
+    entries = s.details["checks"]
+    assert [(e["name"], e["label"], e["passed"]) for e in entries] == [
+        ("contains", "mentions_receipt", True),
+        ("regex", "order number", False),
+    ]
+    assert entries[0]["details"] == {"found": ["receipt"], "missing": []}
+    assert s.details["failed"] == ["order number"]
+    # Only a label that can be a metric name becomes one (checks.mentions_receipt).
+    assert s.details["metrics"] == {"mentions_receipt": 1.0}
+    ok = run(Checks(), c, "Your receipt for order 12345.")
+    assert ok is not None and ok.value == 1.0 and ok.passed is True
+    assert ok.reason == "all 2 checks passed"
+
+
+def test_the_composite_threshold_is_configurable() -> None:
+    c = case([RECEIPT, NUMBER])
+    lenient = build_scorer("checks", threshold=0.5)
+    s = run(lenient, c, "Keep the receipt.")
+    assert s is not None and s.value == 0.5 and s.passed is True
+    with pytest.raises(ConfigError, match="threshold"):
+        build_scorer("checks", {"threshold": "high"})
+
+
+def test_a_case_without_checks_is_left_unscored_not_failed() -> None:
+    plain = EvalSet.from_cases([{"id": "p", "input": "hi"}]).cases[0]
+    assert run(Checks(), plain, "anything") is None
+    assert Checks().skips(plain) and not Checks().skips(case([RECEIPT]))
+
+
+def test_async_checks_run_and_each_distinct_check_is_built_once() -> None:
+    polite = {"name": "t_async_polite", "label": "polite"}
+    scorer = Checks()
+    for text, ok in (("please wait", True), ("wait", False), ("please", True)):
+        s = run(scorer, case([polite, {"name": "t_async_polite", "args": {"word": "sorry"}}]), text)
+        assert s is not None and s.details["checks"][0]["passed"] is ok
+    assert BUILT == {"please": 1, "sorry": 1}
+    asyncio.run(scorer.aclose())
+    assert CLOSED == {"please": 1, "sorry": 1}
+
+
+def test_a_missing_field_and_a_raising_check_are_failed_checks_with_their_error() -> None:
+    c = case([{"name": "exact_match"}, {"name": "t_boom", "label": "boom"}, RECEIPT])
+    s = run(Checks(), c, "the receipt")
+    assert s is not None and s.error is None and s.value == pytest.approx(1 / 3)
+    missing, boom, receipt = s.details["checks"]
+    assert missing["passed"] is False and missing["value"] is None
+    assert "needs case field(s) ['expected']" in missing["error"]
+    assert boom["passed"] is False and boom["error"] == "RuntimeError: the scorer broke"
+    assert receipt["passed"] is True
+    assert "2 of 3 checks failed: exact_match: error: scorer 'exact_match' needs" in s.reason
+    assert "boom: error: RuntimeError: the scorer broke" in s.reason
+
+
+def test_a_check_whose_arguments_do_not_build_fails_that_check_only() -> None:
+    c = case([{"name": "regex", "args": {"pattern": "("}}, RECEIPT])
+    s = run(Checks(), c, "receipt")
+    assert s is not None and s.value == 0.5
+    assert "is not a valid regular expression" in s.details["checks"][0]["error"]
+
+
+def test_large_details_of_a_check_are_summarised() -> None:
+    s = run(Checks(), case([{"name": "t_chatty"}]), "x")
+    assert s is not None and s.details["checks"][0]["details"] == {
+        "omitted": "5011 characters of details"
+    }
+
+
+def test_defaults_are_validated_when_the_scorer_is_built() -> None:
+    with pytest.raises(ConfigError, match="unknown scorer 'judgee'; did you mean \"judge\""):
+        build_scorer("checks", {"defaults": {"judgee": {}}})
+    with pytest.raises(ConfigError, match=r"defaults\.judge must be a table"):
+        build_scorer("checks", {"defaults": {"judge": "gpt"}})
+    spec = build_scorer("checks", {"defaults": {"regex": {"ignore_case": True}}}).spec()
+    assert spec["args"] == {"defaults": {"regex": {"ignore_case": True}}, "threshold": 1.0}
+
+
+def test_defaults_sit_under_each_checks_own_arguments() -> None:
+    scorer = build_scorer("checks", {"defaults": {"contains": {"ignore_case": True}}})
+    s = run(scorer, case([RECEIPT]), "RECEIPT attached")
+    assert s is not None and s.passed is True
+    own = {**RECEIPT, "args": {"values": ["receipt"], "ignore_case": False}}
+    s = run(scorer, case([own]), "RECEIPT attached")
+    assert s is not None and s.passed is False
+
+
+def test_a_judge_check_gets_its_provider_from_the_suite_defaults(tmp_path: Path) -> None:
+    judge_defaults = {
+        "provider": "t-echo-judge",
+        "model": "judge-model",
+        "cache_dir": str(tmp_path / "cache"),
+    }
+    scorer = build_scorer("checks", {"defaults": {"judge": judge_defaults}})
+    c = case([{"name": "judge", "args": {"rubric": "Is it polite?"}, "label": "polite"}])
+
+    async def both() -> tuple[Score | None, Score | None]:
+        good = await score_all([scorer], ScoreContext(c, Response(text='{"score": 5}')))
+        bad = await score_all([scorer], ScoreContext(c, Response(text='{"score": 2}')))
+        await scorer.aclose()
+        return good.get("checks"), bad.get("checks")
+
+    good, bad = asyncio.run(both())
+    assert good is not None and good.passed is True
+    assert good.details["checks"][0]["details"]["judge_score"] == 5
+    assert bad is not None and bad.passed is False and "polite: judge: 2/5" in bad.reason
+
+
+def test_a_judge_check_without_a_provider_says_where_to_give_one() -> None:
+    c = case([{"name": "judge", "args": {"rubric": "Polite?"}}])
+    s = run(Checks(), c, "hi")
+    assert s is not None and s.passed is False
+    assert "needs 'provider' and 'model'" in s.details["checks"][0]["error"]
+    assert "defaults = { judge = " in s.details["checks"][0]["error"]
+
+
+def test_file_arguments_are_refused_in_a_check(tmp_path: Path) -> None:
+    (tmp_path / "schema.json").write_text('{"type": "object"}')
+    c = case([{"name": "json_schema", "args": {"schema": str(tmp_path / "schema.json")}}])
+    s = run(Checks(), c, "{}")
+    assert s is not None and "names a file, which a check does not read" in s.reason
+
+
+def test_check_problems_name_the_line_and_count_repeats(tmp_path: Path) -> None:
+    bad = {"name": "regex", "args": {"pattern": "("}}
+    rows: list[dict[str, Any]] = [
+        {"id": "a", "input": "x", "checks": [RECEIPT, bad]},
+        {"id": "b", "input": "x"},
+        {"id": "c", "input": "x", "checks": [bad]},
+    ]
+    es = EvalSet.from_cases(rows, name="ds.jsonl")
+    problems = check_problems(es, Checks())
+    assert len(problems) == 1
+    assert problems[0].where == "ds.jsonl:1"
+    assert problems[0].message.startswith(
+        'field "checks" item 2 ("regex"): scorer \'regex\': pattern'
+    )
+    assert problems[0].message.endswith("(the same check in 1 more case(s))")
