@@ -140,3 +140,23 @@ def test_validate_builds_judge_checks_with_the_suites_defaults(
     with_judge = '[{ name = "checks", args = { defaults = { judge = { provider = "openai", model = "gpt-4o-mini" } } } }]'
     (project / "evalkit.toml").write_text(config(scorers=with_judge))
     assert main(["validate", "--config", "evalkit.toml"]) == 0
+
+
+def test_a_replayed_run_scores_the_checks_like_the_live_one(project: Path) -> None:
+    assert main(["run", "--suite", "s", "--out", "out", "--no-progress"]) == 0
+    replay = """
+[candidates.one]
+provider = "replay"
+model = "pipe"
+options = { path = "out/results.jsonl" }
+
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one"]
+scorers = ["checks"]
+"""
+    (project / "evalkit.toml").write_text(replay)
+    assert main(["run", "--suite", "s", "--out", "again", "--no-progress"]) == 0
+    live = {r.case_id: r.scores.get("checks") for r in read_run(project / "out").records}
+    again = {r.case_id: r.scores.get("checks") for r in read_run(project / "again").records}
+    assert again == live and again["refund"] is not None
