@@ -25,7 +25,7 @@ def checks_score(*entries: tuple[str | None, str, bool, str]) -> Score:
         {"name": name, "label": label, "value": float(ok), "passed": ok, "reason": why}
         for label, name, ok, why in entries
     ]
-    passed = sum(c["passed"] for c in checks)
+    passed = sum(ok for _, _, ok, _ in entries)
     return Score(passed / len(checks), passed == len(checks), "reason", {"checks": checks})
 
 
