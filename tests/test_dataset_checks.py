@@ -128,3 +128,16 @@ def test_connection_and_secret_arguments_belong_to_the_config(tmp_path: Path) ->
         "{ judge = { base_url = ... } } } }]"
     )
     assert '"api_key_env"' in found[1]
+
+
+def test_the_documented_examples_load(tmp_path: Path) -> None:
+    """The JSON lines docs/eval-sets.md and docs/scorers/checks.md show with checks load."""
+    lines = []
+    for doc in ("docs/eval-sets.md", "docs/scorers/checks.md"):
+        text = (ROOT / doc).read_text(encoding="utf-8")
+        lines += [ln for ln in text.splitlines() if ln.startswith("{") and '"checks"' in ln]
+    assert len(lines) == 2
+    path = tmp_path / "docs.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    es = load_eval_set(path)
+    assert [len(c.checks) for c in es] == [2, 3]
