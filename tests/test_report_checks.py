@@ -3,56 +3,76 @@ details, hostile labels and reasons inert (headless Chromium, as tests/test_repo
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from evalkit.compare import compare
+from evalkit.dataset import EvalSet
+from evalkit.providers.base import Response
 from evalkit.report import write_report
 from evalkit.report.cases import case_views
-from evalkit.scoring import Score
+from evalkit.scorers.checks import Checks
+from evalkit.scoring import Score, ScoreContext, score_all
+from evalkit.summary import markdown_summary, terminal_summary
 from tests.helpers.browser import open_page
 from tests.helpers.report_runs import spec_run
 
 HOSTILE_LABEL = "<img src=x onerror=window.__pwned=21>"
-HOSTILE_REASON = "no match in <script>window.__pwned=22</script>"
+HOSTILE_PATTERN = "<script>window.__pwned=22</script>"
+CHECKS = [
+    {"name": "contains", "args": {"values": ["receipt"]}, "label": "mentions_receipt"},
+    {"name": "regex", "args": {"pattern": r"\d{5}"}},
+    {"name": "regex", "args": {"pattern": HOSTILE_PATTERN}, "label": HOSTILE_LABEL},
+]
 
 
-def checks_score(*entries: tuple[str | None, str, bool, str]) -> Score:
-    """The checks scorer's score for ``(label, name, passed, reason)`` entries."""
-    checks = [
-        {"name": name, "label": label, "value": float(ok), "passed": ok, "reason": why}
-        for label, name, ok, why in entries
-    ]
-    passed = sum(ok for _, _, ok, _ in entries)
-    return Score(passed / len(checks), passed == len(checks), "reason", {"checks": checks})
+def checks_score(output: str) -> Score:
+    """What the checks scorer gives the case for ``output``."""
+    case = EvalSet.from_cases([{"id": "c1", "input": "refund?", "checks": CHECKS}]).cases[0]
+    scores = asyncio.run(score_all([Checks()], ScoreContext(case, Response(text=output))))
+    return scores["checks"]
 
 
 @pytest.fixture(scope="module")
 def comparison(tmp_path_factory: pytest.TempPathFactory) -> Any:
     tmp = tmp_path_factory.mktemp("checks")
-    good = checks_score(("mentions_receipt", "contains", True, 'output contains "receipt"'))
-    bad = checks_score(
-        ("mentions_receipt", "contains", False, 'output contains none of "receipt"'),
-        (None, "regex", True, "matched '12345'"),
-        (HOSTILE_LABEL, "regex", False, HOSTILE_REASON),
-    )
-    base = spec_run(tmp, "base", [{"id": "c1", "output": "receipt", "scores": {"checks": good}}])
-    cand = spec_run(tmp, "cand", [{"id": "c1", "output": "nothing", "scores": {"checks": bad}}])
+    good_out = f"Your receipt, order 12345. {HOSTILE_PATTERN}"
+    good = {"id": "c1", "output": good_out, "scores": {"checks": checks_score(good_out)}}
+    bad = {"id": "c1", "output": "order 12345", "scores": {"checks": checks_score("order 12345")}}
+    base = spec_run(tmp, "base", [good])
+    cand = spec_run(tmp, "cand", [bad])
     return compare(base, cand, n_boot=50)
 
 
 def test_the_case_view_lists_each_check(comparison: Any) -> None:
     (view,) = case_views(comparison.cases)
-    assert view["b"]["chk"] == [
-        {"s": "checks", "l": "mentions_receipt", "ok": True, "why": 'output contains "receipt"'}
+    assert [(c["l"], c["ok"]) for c in view["b"]["chk"]] == [
+        ("mentions_receipt", True),
+        ("regex", True),  # no label: the scorer's name
+        (HOSTILE_LABEL, True),
     ]
+    assert view["c"]["chk"][0] == {
+        "s": "checks",
+        "l": "mentions_receipt",
+        "ok": False,
+        "why": 'output contains none of "receipt"',
+    }
     assert [(c["l"], c["ok"]) for c in view["c"]["chk"]] == [
         ("mentions_receipt", False),
-        ("regex", True),  # no label: the scorer's name
+        ("regex", True),
         (HOSTILE_LABEL, False),
     ]
+
+
+def test_summaries_name_the_failing_checks(comparison: Any) -> None:
+    text = terminal_summary(comparison)
+    assert "checks: 2 of 3 checks failed: mentions_receipt: output contains none of" in text
+    md = markdown_summary(comparison)
+    assert "checks: 2 of 3 checks failed: mentions\\_receipt: output contains none of" in md
+    assert "&lt;img src=x" in md and "<img" not in md  # a hostile label stays inert
 
 
 def test_a_scorer_without_checks_adds_no_list(tmp_path: Path) -> None:
@@ -70,10 +90,11 @@ def test_the_page_shows_the_checks_and_keeps_hostile_text_inert(
     assert items == [
         '✗ mentions_receipt FAIL — output contains none of "receipt"',
         "✓ regex pass — matched '12345'",
-        f"✗ {HOSTILE_LABEL} FAIL — {HOSTILE_REASON}",
+        f"✗ {HOSTILE_LABEL} FAIL — no search for /{HOSTILE_PATTERN}/ in the output",
     ]
     base = page.locator("tr.detail .side.baseline ul.checks li").all_inner_texts()
-    assert base == ['✓ mentions_receipt pass — output contains "receipt"']
+    assert base[0] == '✓ mentions_receipt pass — output contains "receipt"'
+    assert base[2] == f"✓ {HOSTILE_LABEL} pass — matched '{HOSTILE_PATTERN}'"
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert watch.clean, watch
