@@ -56,7 +56,7 @@ class Chatty(Scorer):
     name: ClassVar[str] = "t_chatty"
 
     def score(self, ctx: ScoreContext) -> Score:
-        return Score(1.0, True, "ok", {"blob": "x" * 5000})
+        return Score(1.0, True, "ok", {"blob": "x" * 5000, "n": 3})
 
 
 class EchoJudge(Provider):
@@ -163,7 +163,8 @@ def test_a_check_whose_arguments_do_not_build_fails_that_check_only() -> None:
 def test_large_details_of_a_check_are_summarised() -> None:
     s = run(Checks(), case([{"name": "t_chatty"}]), "x")
     assert s is not None and s.details["checks"][0]["details"] == {
-        "omitted": "5011 characters of details"
+        "blob": "(omitted: 5002 characters)",
+        "n": 3,
     }
 
 
@@ -188,7 +189,7 @@ def test_defaults_sit_under_each_checks_own_arguments() -> None:
 def test_a_judge_check_gets_its_provider_from_the_suite_defaults(tmp_path: Path) -> None:
     judge_defaults = {
         "provider": "t-echo-judge",
-        "model": "judge-model",
+        "model": "gpt-4o-mini",
         "cache_dir": str(tmp_path / "cache"),
     }
     scorer = build_scorer("checks", {"defaults": {"judge": judge_defaults}})
@@ -203,6 +204,9 @@ def test_a_judge_check_gets_its_provider_from_the_suite_defaults(tmp_path: Path)
     good, bad = asyncio.run(both())
     assert good is not None and good.passed is True
     assert good.details["checks"][0]["details"]["judge_score"] == 5
+    # A priced judge's cost is summed into the composite's metrics (checks.judge_cost_usd).
+    cost = good.details["checks"][0]["details"]["judge_cost_usd"]
+    assert cost > 0 and good.details["metrics"] == {"polite": 1.0, "judge_cost_usd": cost}
     assert bad is not None and bad.passed is False and "polite: judge: 2/5" in bad.reason
 
 

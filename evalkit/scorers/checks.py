@@ -42,6 +42,8 @@ __all__ = ["Checks", "check_problems"]
 _MAX_DETAILS = 2000
 """Characters of a check's own details kept (as JSON); larger details are summarised."""
 _MAX_REASON = 300
+_MAX_KEYS = 20
+_MAX_VALUE = 200
 _METRIC = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -143,6 +145,14 @@ class Checks(Scorer):
             for e in entries
             if e["label"] is not None and _metric_name(e["label"])
         }
+        judge_cost = [
+            m["judge_cost_usd"]
+            for e in entries
+            if isinstance(m := e["details"].get("metrics"), Mapping)
+            and isinstance(m.get("judge_cost_usd"), (int, float))
+        ]
+        if judge_cost:  # what judge checks cost, averaged like a judge scorer's
+            metrics["judge_cost_usd"] = float(sum(judge_cost))
         details: dict[str, Any] = {"checks": entries, "failed": [_key(e) for e in failed]}
         if metrics:
             details["metrics"] = metrics
@@ -237,21 +247,28 @@ def _metric_name(label: str) -> bool:
     aggregate's own stats or a gate's ``<scorer>.<stat>`` split."""
     return (
         _METRIC.fullmatch(label) is not None
-        and label not in ("mean", "pass_rate")
+        and label not in ("mean", "pass_rate", "judge_cost_usd")
         and not label.endswith("_rate")
     )
 
 
 def _small(details: Mapping[str, Any]) -> dict[str, Any]:
-    """A check's details as they are when small, else a note of their size: one case with a
-    dozen judge checks must not carry a dozen full evidence trails in every record."""
+    """A check's details as they are when small; else each large value is replaced by a note
+    of its size (the small ones, a judge's grade, stay): one case with a dozen judge checks
+    must not carry a dozen full evidence trails in every record."""
     try:
         size = len(canonical_json(dict(details)))
     except (TypeError, ValueError):
         return {"omitted": "details that are not JSON"}
     if size <= _MAX_DETAILS:
         return dict(details)
-    return {"omitted": f"{size} characters of details"}
+    out: dict[str, Any] = {}
+    for key, value in list(details.items())[:_MAX_KEYS]:
+        n = len(canonical_json(value))
+        out[str(key)] = value if n <= _MAX_VALUE else f"(omitted: {n} characters)"
+    if len(details) > _MAX_KEYS:
+        out["omitted"] = f"{len(details) - _MAX_KEYS} more keys"
+    return out
 
 
 def _clip(text: str, n: int) -> str:
