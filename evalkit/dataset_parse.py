@@ -366,6 +366,11 @@ def _parse_check(i: int, item: Any, bad: Any) -> Check | None:
     return Check(name, args, None if threshold is None else float(threshold), label)
 
 
+_KNOWN_SCORERS: set[str] = set()
+"""Names already found registered: a large eval set asks about the same few names on every
+line, and listing the registry each time cost more than parsing the checks."""
+
+
 def _unknown_scorer(name: str) -> str:
     """Why ``name`` is not a scorer a check can use, or ``""``. The registry is asked here,
     at load time, so a typo is reported at its line before any provider is paid."""
@@ -376,10 +381,13 @@ def _unknown_scorer(name: str) -> str:
             "a check names a registered scorer, not a reference; register the scorer "
             "(entry point or @evalkit.scorer) or list it in the suite's scorers"
         )
+    if name in _KNOWN_SCORERS:
+        return ""
     from evalkit.scoring import SCORERS  # lazily: scoring is a later stage than the eval set
 
     names = [n for n in SCORERS.names() if n != "checks"]
     if name in names:
+        _KNOWN_SCORERS.add(name)
         return ""
     hint = did_you_mean(name, names) or f" registered scorers: {', '.join(names)}"
     return f"unknown scorer;{hint}"
