@@ -50,6 +50,21 @@ class Boom(Scorer):
 
 
 @dataclass
+class Picky(Scorer):
+    """A plugin that validates its arguments with a plain ValueError."""
+
+    name: ClassVar[str] = "t_picky"
+    size: int = 1
+
+    def __post_init__(self) -> None:
+        if self.size < 1:
+            raise ValueError("size must be positive")
+
+    def score(self, ctx: ScoreContext) -> Score:
+        return Score(1.0, True, "ok")
+
+
+@dataclass
 class Chatty(Scorer):
     """A scorer with huge details, to show they are summarised in the composite."""
 
@@ -71,13 +86,13 @@ class EchoJudge(Provider):
 
 @pytest.fixture(autouse=True)
 def _registered() -> Iterator[None]:
-    for cls in (SlowPolite, Boom, Chatty):
+    for cls in (SlowPolite, Boom, Chatty, Picky):
         SCORERS.register(cls.name, cls)
     PROVIDERS.register("t-echo-judge", EchoJudge)
     BUILT.clear()
     CLOSED.clear()
     yield
-    for cls in (SlowPolite, Boom, Chatty):
+    for cls in (SlowPolite, Boom, Chatty, Picky):
         SCORERS.unregister(cls.name)
     PROVIDERS.unregister("t-echo-judge")
 
@@ -240,3 +255,17 @@ def test_check_problems_name_the_line_and_count_repeats(tmp_path: Path) -> None:
         'field "checks" item 2 ("regex"): scorer \'regex\': pattern'
     )
     assert problems[0].message.endswith("(the same check in 1 more case(s))")
+
+
+def test_a_plugin_that_refuses_its_arguments_is_a_problem_and_a_failed_check() -> None:
+    es = EvalSet.from_cases(
+        [{"id": "a", "input": "x", "checks": [{"name": "t_picky", "args": {"size": 0}}]}]
+    )
+    (problem,) = check_problems(es, Checks())
+    assert problem.message == (
+        'field "checks" item 1 ("t_picky"): scorer \'t_picky\' could not be built: '
+        "ValueError: size must be positive"
+    )
+    s = run(Checks(), es.cases[0], "x")
+    assert s is not None and s.passed is False
+    assert s.details["checks"][0]["error"].endswith("ValueError: size must be positive")

@@ -98,6 +98,8 @@ class Checks(Scorer):
                 built = self._build(check)
             except ConfigError as exc:
                 built = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
+            except Exception as exc:  # a plugin's own validation, in its own words
+                built = f"scorer {check.name!r} could not be built: {type(exc).__name__}: {exc}"
             self._built[key] = built
         if isinstance(built, str):
             raise ConfigError.single(f"check {check.key!r}", built)
