@@ -111,7 +111,10 @@ def collect_project(
     prices = data.get("prices", {})
     if not isinstance(prices, dict):
         problems.append(
-            Problem(f"{where}: prices", "must be a table of model = {input, output, cached_input, cache_write}")
+            Problem(
+                f"{where}: prices",
+                "must be a table of model = {input, output, cached_input, cache_write}",
+            )
         )
         prices = {}
     else:

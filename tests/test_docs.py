@@ -160,6 +160,7 @@ def test_every_documented_pytest_flag_exists() -> None:
 # Each scorer page's argument tables: the names must be the scorer's fields, and a plain
 # default (a number, true/false, none or a word) must be the field's default.
 _PAGES = {
+    "checks.md": ("checks",),
     "cost.md": ("cost", "latency"),
     "groundedness.md": ("groundedness",),
     "judge.md": ("judge",),
