@@ -14,6 +14,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Case": "evalkit.dataset",
+    "Check": "evalkit.dataset",
     "EvalSet": "evalkit.dataset",
     "load_eval_set": "evalkit.dataset",
     "Candidate": "evalkit.config",
