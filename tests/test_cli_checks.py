@@ -116,6 +116,14 @@ def test_validate_reports_a_bad_check_argument_at_its_line(
     err = capsys.readouterr().err
     assert 'ds.jsonl:5: field "checks" item 1 ("regex"): scorer \'regex\': pattern' in err
     assert "1 problem(s) found" in err
+    rows[-1]["checks"] = [{"name": "contains", "args": {"valu": "x"}}]
+    (project / "ds.jsonl").write_text("".join(json.dumps(c) + "\n" for c in rows))
+    assert main(["validate", "--config", "evalkit.toml"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        'ds.jsonl:5: field "checks" item 1 ("contains"): scorer \'contains\' has no argument '
+        "'valu'; did you mean \"values\"?"
+    ) in err  # the scorer is named once
 
 
 def test_validate_warns_when_a_suite_leaves_the_checks_unrun(

@@ -97,7 +97,10 @@ class Checks(Scorer):
             try:
                 built = self._build(check)
             except ConfigError as exc:
-                built = "; ".join(f"{p.where}: {p.message}" for p in exc.problems)
+                built = "; ".join(
+                    p.message if p.message.startswith(p.where) else f"{p.where}: {p.message}"
+                    for p in exc.problems
+                )  # "scorer 'x' has no argument ..." names its scorer already
             except Exception as exc:  # a plugin's own validation, in its own words
                 built = f"scorer {check.name!r} could not be built: {type(exc).__name__}: {exc}"
             self._built[key] = built
