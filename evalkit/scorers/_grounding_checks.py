@@ -79,6 +79,7 @@ class ClaimView:
         self.names = {stem(k) for e in self.entities for k in e.keys}
         self.order = word_order(cwords, self.names)
         self.qualifiers = qualifiers(self.folded)  # "30 days of delivery"
+        self.floored = any(k[0] == "v" for k in self.number_keys)  # "from $10"
 
     def owned(self, surface: str) -> bool:
         """Whether a mention is the user's own thing ("your order A1234", "your $62 order")."""
@@ -115,7 +116,7 @@ def mismatch(
         if all(has_number(index.numbers[i], k) for k in m.keys):
             if m.keys[0].startswith("tel:"):  # "+44 20 ..." for "020 ...": a prefix the
                 excused |= {stem(w) for w in words(m.text)} - index.stems[i]  # passage lacks
-            elif any(k[0] == "v" and k in index.numbers[i] for k in m.keys):
+            elif view.floored and any(k[0] == "v" and k in index.numbers[i] for k in m.keys):
                 excused |= _FLOOR_STEMS  # "plans start at $10" for "available from $10"
             continue
         if m.measures and _converted(m, i, index, region):
@@ -129,9 +130,10 @@ def mismatch(
         return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
     if contradicted is not None:
         return f"number mismatch: {contradicted.text.strip()} not in passage {pid}", excused
-    qualified = qualifier_mismatch(view.qualifiers, i, index, excused)
-    if qualified is not None:  # "30 days of delivery" against "30 days of purchase"
-        return f"number mismatch: {qualified}", excused
+    if view.qualifiers:  # "30 days of delivery" against "30 days of purchase"
+        qualified = qualifier_mismatch(view.qualifiers, i, index, excused)
+        if qualified is not None:
+            return f"number mismatch: {qualified}", excused
     for e in view.entities:
         if all(
             key in index.words[i] or has_stem(stem(key), index.stems[i], index.prefixes[i])

@@ -49,6 +49,7 @@ _NOT_QUALIFIERS = wordset(
 )
 """Words after the preposition that anchor nothing ("30 days from which ...", "5 of them"),
 or nothing by themselves ("2 years from the date you bought it")."""
+_DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset(("second", "minute", "hour", "day", "bday", "week", "month", "year"))
 """Units a window is counted in: only after them does ``of`` anchor ("30 days of delivery")."""
 
@@ -68,7 +69,7 @@ class Qualifier:
 def qualifiers(folded: str) -> list[Qualifier]:
     """The qualified quantities of a claim's ``folded`` text (usually none: a claim is short
     and the pattern needs a digit, a unit and one of seven prepositions)."""
-    if not any(c.isdigit() for c in folded):
+    if _DIGIT.search(folded) is None:
         return []
     out: list[Qualifier] = []
     for m in _QUALIFIED.finditer(folded):
