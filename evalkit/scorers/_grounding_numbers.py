@@ -15,6 +15,9 @@ passage's bare "under 6" supports the claim's "under 6 years", as it did before 
 read. The unit of a range's end is its start's too
 ("4 to 6 hours", "4-6 hours", "between 4 and 6 hours"). Which words are units, and how a
 quantity converts, is :mod:`~evalkit.scorers._grounding_units` (re-exported here).
+
+A phone number is one mention (:func:`phone_mention`), compared by its national number, so its
+national and international forms match and a wrong digit in any group fails the whole number.
 """
 
 from __future__ import annotations
