@@ -68,6 +68,36 @@ def test_a_qualifier_the_passage_states_is_supported(claim: str, passage: str) -
     assert run(claim, passage).value == 1.0, claim
 
 
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        (
+            "Unused items can be returned within 14 days after delivery for a full refund.",
+            "Unused items can be returned within 14 days of receiving the order for a full refund.",
+        ),
+        (
+            "Returns are accepted within 30 days of your order.",
+            "Returns are accepted within 30 days of purchase.",
+        ),
+        (
+            "Bookings can be cancelled free of charge within 24 hours of ordering.",
+            "Bookings can be cancelled free of charge within 24 hours of purchase.",
+        ),
+    ],
+)
+def test_another_name_for_the_same_anchor_is_supported(claim: str, passage: str) -> None:
+    assert run(claim, passage).value == 1.0, reason(claim, passage)
+
+
+def test_names_of_different_anchors_stay_apart() -> None:
+    # receipt (delivery) and order (purchase) name different events: a different policy
+    got = reason(
+        "Returns are accepted within 30 days of receipt.",
+        "Returns are accepted within 30 days of your order.",
+    )
+    assert got.startswith("number mismatch: 30 days of receipt"), got
+
+
 def test_an_anchor_the_passage_does_not_state_is_a_number_mismatch() -> None:
     got = reason(
         "Returns are accepted within 30 days of delivery.", "Returns are accepted within 30 days."

@@ -8,6 +8,8 @@ that anchors a checked number. So a quantity followed by ``of``, ``after``, ``fr
 ``following``, ``before``, ``since`` or ``prior to`` and a content word needs that word (its
 stem) in a passage sentence that states the same number, and fails as a number mismatch
 otherwise: ``number mismatch: 30 days of delivery: passage p says 30 days of purchase``.
+A few everyday names of one event count as the same anchor (:data:`_SAME_ANCHOR`: delivery
+and receipt, purchase and order).
 
 Only a number with a unit (a currency or percent sign, or a unit word such as ``days``,
 ``years``, ``GB``: see :data:`~evalkit.scorers._grounding_units.UNITS`) has a qualifier here;
@@ -49,6 +51,21 @@ _NOT_QUALIFIERS = wordset(
 )
 """Words after the preposition that anchor nothing ("30 days from which ...", "5 of them"),
 or nothing by themselves ("2 years from the date you bought it")."""
+_SAME_ANCHOR = (
+    "delivery delivered deliver receipt receiving received arrival arrived arrives",
+    "purchase purchasing purchased buying bought order ordering ordered checkout",
+    "cancellation cancelling canceling cancelled canceled cancel",
+    "activation activating activated",
+)
+"""Words that name the same event a window counts from: "14 days after delivery" is "14 days
+of receiving the order". A support answer paraphrases these freely, and a window's anchor
+only changes the policy across these groups (delivery against purchase), not within them."""
+_SYNONYMS: dict[str, frozenset[str]] = {
+    stem(w): group
+    for words in _SAME_ANCHOR
+    for group in [frozenset(stem(x) for x in words.split())]
+    for w in words.split()
+}
 _DIGIT = re.compile(r"\d")
 _TIME_UNITS = frozenset(("second", "minute", "hour", "day", "bday", "week", "month", "year"))
 """Units a window is counted in: only after them does ``of`` anchor ("30 days of delivery")."""
@@ -99,8 +116,11 @@ def qualifier_mismatch(
         if q.number in excused:
             continue
         stating = [j for j, have in enumerate(numbers) if q.number in have]
+        words = _SYNONYMS.get(q.word, (q.word,))
         if not stating or any(
-            q.word in sets[j] or has_stem(q.word, sets[j], _prefix_map(sets[j])) for j in stating
+            w in sets[j] or has_stem(w, sets[j], _prefix_map(sets[j]))
+            for j in stating
+            for w in words
         ):
             continue
         texts = index.sentence_texts(i)
