@@ -152,9 +152,40 @@ def scorer_changes(baseline: Sequence[Any], candidate: Sequence[Any]) -> tuple[F
     for name in sorted(set(b) & set(c)):
         fb, fc = _flat(b[name]), _flat(c[name])
         for key in sorted(set(fb) | set(fc)):
-            if fb.get(key) != fc.get(key):
+            vb, vc = fb.get(key, _MISSING), fc.get(key, _MISSING)
+            if vb is _MISSING or vc is _MISSING:  # an argument one evalkit version lacks
+                default = _arg_default(name, key)
+                vb, vc = (default if v is _MISSING else v for v in (vb, vc))
+            if vb != vc:
                 out.append(FieldChange(f"scorers.{name}.{key}", fb.get(key), fc.get(key)))
     return tuple(out)
+
+
+_MISSING: Any = object()
+
+
+def _arg_default(name: str, key: str) -> Any:
+    """The registered scorer's default for argument ``key``, as its spec records values; a
+    run from an evalkit whose scorer did not have the argument yet was scored with that
+    behaviour (a new argument's default keeps the old one), so it is no difference. Unknown
+    scorers and arguments without a default stay a difference."""
+    import dataclasses
+
+    from evalkit.scoring import SCORERS, _jsonable
+
+    try:
+        factory = SCORERS.get(name)
+    except Exception:  # not registered here (a plugin this checkout lacks)
+        return _MISSING
+    if not dataclasses.is_dataclass(factory):
+        return _MISSING
+    for f in dataclasses.fields(factory):
+        if f.name == key:
+            if f.default is not dataclasses.MISSING:
+                return _jsonable(f.default)
+            if f.default_factory is not dataclasses.MISSING:
+                return _jsonable(f.default_factory())
+    return _MISSING
 
 
 def _specs(specs: Sequence[Any]) -> dict[str, Mapping[str, Any]]:

@@ -376,6 +376,31 @@ def test_a_scorer_set_up_differently_is_named_and_its_comparing_gates_not_judged
     assert Comparison.from_dict(cmp.to_dict()).config.scorers == cmp.config.scorers
 
 
+def test_an_argument_an_older_evalkit_lacked_is_no_difference_at_its_default(
+    tmp_path: Path,
+) -> None:
+    # A baseline stored by an evalkit whose fuzzy scorer had no `ignore_punctuation` yet was
+    # scored the way the default behaves; only a value other than the default is a change.
+    from evalkit.scorers.text import Fuzzy
+
+    default = Fuzzy().spec()["args"]["ignore_punctuation"]
+    recs = [make_record("c0", {"fuzzy": True})]
+    old = make_run(tmp_path / "b", recs, scorers=[_fuzzy(0.8)])
+    at_default = make_run(tmp_path / "c", recs, scorers=[_fuzzy(0.8, ignore_punctuation=default)])
+    assert compare(old, at_default).config.scorers == ()
+    assert compare(at_default, old).config.scorers == ()
+    changed = make_run(tmp_path / "d", recs, scorers=[_fuzzy(0.8, ignore_punctuation=not default)])
+    assert [ch.to_dict() for ch in compare(old, changed).config.scorers] == [
+        {"key": "scorers.fuzzy.ignore_punctuation", "baseline": None, "candidate": not default}
+    ]
+    # a scorer this checkout does not know keeps every missing argument a difference
+    unknown = [{"name": "plugin_x", "args": {}}]
+    newer = [{"name": "plugin_x", "args": {"mode": "strict"}}]
+    b2 = make_run(tmp_path / "b2", recs, scorers=unknown)
+    c2 = make_run(tmp_path / "c2", recs, scorers=newer)
+    assert [ch.key for ch in compare(b2, c2).config.scorers] == ["scorers.plugin_x.mode"]
+
+
 def test_a_file_argument_is_compared_by_name_and_content_not_by_folder(tmp_path: Path) -> None:
     # Two checkouts name one schema file by two paths; its content shows in schema_sha256.
     def schema(path: str, sha: str) -> dict[str, Any]:
