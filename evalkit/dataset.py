@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from evalkit.dataset_checks import CHECK_KEYS, Check
 from evalkit.dataset_messages import Message, ToolCall
 from evalkit.dataset_select import Selection, select_cases
 from evalkit.errors import DatasetError, Problem
@@ -114,53 +115,6 @@ class ExpectedToolCall:
             "arguments": dict(self.arguments),
             "optional": list(self.optional),
         }
-
-
-CHECK_KEYS = ("name", "args", "threshold", "label")
-"""The keys of one entry of a case's ``checks``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Check:
-    """One check that belongs to one case: a registered scorer, its arguments, a threshold.
-
-    Why per case: "this answer must mention the receipt" is a fact about one case, not a rule
-    for the whole suite. The ``checks`` scorer (:mod:`evalkit.scorers.checks`) runs them.
-    """
-
-    name: str
-    """A registered scorer name (``contains``, ``regex``, ``json_schema``, ``judge``, ...)."""
-    args: Mapping[str, Any] = field(default_factory=dict)
-    """The scorer's arguments, as a suite's ``args`` table would give them."""
-    threshold: float | None = None
-    """The scorer's threshold; ``None``: the scorer's default."""
-    label: str | None = None
-    """A short name a reviewer reads (and, when it is a plain word, a metric name)."""
-
-    @property
-    def key(self) -> str:
-        """What the check is called in reasons and the report: its label, else its name."""
-        return self.label or self.name
-
-    def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"name": self.name}
-        if self.args:
-            out["args"] = dict(self.args)
-        if self.threshold is not None:
-            out["threshold"] = self.threshold
-        if self.label is not None:
-            out["label"] = self.label
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> Check:
-        threshold = data.get("threshold")
-        return cls(
-            name=str(data["name"]),
-            args=dict(data.get("args") or {}),
-            threshold=None if threshold is None else float(threshold),
-            label=data.get("label"),
-        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,16 +11,15 @@ from typing import Any
 
 from evalkit.dataset import (
     CASE_FIELDS,
-    CHECK_KEYS,
     Case,
-    Check,
     ContextPassage,
     ExpectedToolCall,
     Message,
     ToolSpec,
     _BadJSON,
 )
-from evalkit.dataset_messages import _show, parse_messages
+from evalkit.dataset_checks import parse_checks
+from evalkit.dataset_messages import _kind, _or, _show, parse_messages
 from evalkit.dataset_read import read_lines
 from evalkit.errors import Problem, did_you_mean
 
@@ -83,7 +82,7 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     metadata = _or(obj.get("metadata"), {})
     if not isinstance(metadata, dict):
         bad("metadata", f"must be an object, got {_kind(metadata)}")
-    checks = _parse_checks(obj.get("checks"), bad)
+    checks = parse_checks(obj.get("checks"), bad)
 
     if len(problems) > start:
         return None
@@ -277,138 +276,6 @@ def _parse_tools(value: Any, bad: Any) -> tuple[ToolSpec, ...] | None:
 
 _TOOL_KEYS = ("name", "description", "parameters")
 
-CONFIG_ONLY_ARGS = ("base_url", "api_key_env", "options", "cache_dir")
-"""Check arguments an eval set may not set: where a judge connects and which secret it sends
-are the project's decision (its config), not the data's; a downloaded eval set must not be
-able to send a key to a server of its choosing."""
-_MAX_LABEL = 80
-
-
-def _parse_checks(value: Any, bad: Any) -> tuple[Check, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        bad("checks", f"must be a list of {{name, args, threshold, label}}, got {_kind(value)}")
-        return ()
-    checks: list[Check] = []
-    labels: dict[str, int] = {}
-    for i, item in enumerate(value, start=1):
-        check = _parse_check(i, item, lambda text, i=i: bad("checks", f"item {i} {text}"))
-        if check is None:
-            continue
-        if check.label is not None:
-            if check.label in labels:
-                bad(
-                    "checks",
-                    f'item {i} has label "{check.label}" like item {labels[check.label]}; '
-                    "labels must be unique within a case (the report and metrics use them)",
-                )
-                continue
-            labels[check.label] = i
-        checks.append(check)
-    return tuple(checks) if len(checks) == len(value) else ()
-
-
-def _parse_check(i: int, item: Any, bad: Any) -> Check | None:
-    if not isinstance(item, dict):
-        bad(f"must be an object {{name, args, threshold, label}}, got {_kind(item)}")
-        return None
-    ok = True
-    for key in item:
-        if key not in CHECK_KEYS:
-            bad(
-                f'has unknown key "{key}";{did_you_mean(key, CHECK_KEYS) or " use name, args, threshold, label"}'
-            )
-            ok = False
-    name = item.get("name")
-    if not isinstance(name, str) or not name.strip():
-        bad(f'needs "name": a registered scorer name, got {_show(name)}')
-        return None
-    unknown = _unknown_scorer(name)
-    if unknown:
-        bad(f'("{name}"): {unknown}')
-        ok = False
-    args = _or(item.get("args"), {})
-    if not isinstance(args, dict):
-        bad(f'("{name}") "args" must be an object of the scorer\'s arguments, got {_kind(args)}')
-        ok = False
-    else:
-        for key in args:
-            if key in CONFIG_ONLY_ARGS:
-                bad(
-                    f'("{name}") sets argument "{key}", which only the config may set; give '
-                    f'it in the suite: scorers = [{{ name = "checks", args = {{ defaults = '
-                    f"{{ {name} = {{ {key} = ... }} }} }} }}]"
-                )
-                ok = False
-    threshold = item.get("threshold")
-    if threshold is not None and (
-        isinstance(threshold, bool)
-        or not isinstance(threshold, (int, float))
-        or not 0 <= threshold <= 1
-    ):
-        bad(f'("{name}") "threshold" must be a number in [0, 1], got {_show(threshold)}')
-        ok = False
-    label = item.get("label")
-    if label is not None and (
-        not isinstance(label, str)
-        or not label.strip()
-        or len(label) > _MAX_LABEL
-        or not label.isprintable()
-    ):
-        bad(
-            f'("{name}") "label" must be a short one-line string (at most {_MAX_LABEL} '
-            f"characters), got {_show(label)}"
-        )
-        ok = False
-    if not ok:
-        return None
-    return Check(name, args, None if threshold is None else float(threshold), label)
-
-
-_KNOWN_SCORERS: set[str] = set()
-"""Names already found registered: a large eval set asks about the same few names on every
-line, and listing the registry each time cost more than parsing the checks."""
-
-
-def _unknown_scorer(name: str) -> str:
-    """Why ``name`` is not a scorer a check can use, or ``""``. The registry is asked here,
-    at load time, so a typo is reported at its line before any provider is paid."""
-    if name == "checks":
-        return "a check cannot run the checks scorer itself; name another scorer"
-    if ":" in name:
-        return (
-            "a check names a registered scorer, not a reference; register the scorer "
-            "(entry point or @evalkit.scorer) or list it in the suite's scorers"
-        )
-    if name in _KNOWN_SCORERS:
-        return ""
-    from evalkit.scoring import SCORERS  # lazily: scoring is a later stage than the eval set
-
-    names = [n for n in SCORERS.names() if n != "checks"]
-    if name in names:
-        _KNOWN_SCORERS.add(name)
-        return ""
-    hint = did_you_mean(name, names) or f" registered scorers: {', '.join(names)}"
-    return f"unknown scorer;{hint}"
-
-
-def _or(value: Any, default: Any) -> Any:
-    """``default`` for a missing or null value: null means "not given"."""
-    return default if value is None else value
-
 
 def _has_problem(problems: list[Problem], start: int, field_name: str) -> bool:
     return any(p.message.startswith(f'field "{field_name}"') for p in problems[start:])
-
-
-def _kind(value: Any) -> str:
-    return {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        type(None): "null",
-    }.get(type(value), type(value).__name__)

@@ -12,7 +12,14 @@ PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 
 STAGES: list[tuple[str, ...]] = [
     ("errors", "hashing", "registry"),
-    ("dataset_messages", "dataset_select", "dataset", "dataset_read", "dataset_parse"),
+    (
+        "dataset_messages",
+        "dataset_checks",
+        "dataset_select",
+        "dataset",
+        "dataset_read",
+        "dataset_parse",
+    ),
     ("suites", "config_parse", "config"),
     ("providers", "prompt", "pricing"),
     ("scoring_lifecycle", "scoring", "scoring_build"),

@@ -15,7 +15,7 @@ scorers. Decisions:
 - A check that cannot run (bad arguments, a case field its scorer needs, an exception, no
   verdict) is a failed check carrying its error, never a crash and never a pass.
 - Where a judge connects and which key it sends come from the config, never from the eval
-  set (:data:`~evalkit.dataset_parse.CONFIG_ONLY_ARGS`): the suite gives them once in
+  set (:data:`~evalkit.dataset_checks.CONFIG_ONLY_ARGS`): the suite gives them once in
   ``defaults``, e.g. ``args = { defaults = { judge = { provider = "openai", model = "..." } } }``.
   File arguments (``json_schema``'s schema path, ``judge``'s ``rubric_file``) are refused:
   relative to what? Give the schema or rubric inline.
