@@ -102,9 +102,10 @@ class Refusal:
 def refusal_of(stored: Path, dataset: Path, allow_partial: bool) -> Refusal | None:
     """Why comparing a new run of ``dataset`` with the ``stored`` baseline run will be refused.
 
-    Two refusals are certain before anything runs: the stored run is of another version of
-    the eval set (comparing refuses it, and the plugin has no option to allow it), or it
-    selected cases and ``allow_partial`` is off (its gates would fail unjudged). A manifest
+    Three refusals are certain before anything runs: the stored run is of another version of
+    the eval set (comparing refuses it, and the plugin has no option to allow it), it has no
+    record (nothing to compare with), or it selected cases and ``allow_partial`` is off (its
+    gates would fail unjudged). A manifest
     or eval set that cannot be read is left to the run, which reports it before calling a
     provider; None then, as when nothing is wrong.
     """
@@ -132,6 +133,13 @@ def refusal_of(stored: Path, dataset: Path, allow_partial: bool) -> Refusal | No
             "compared; store a baseline run of the current eval set (evalkit run), or run "
             "without --evalkit-baseline to compare with the suite's baseline candidate",
         )
+    if not _has_records(stored):
+        return Refusal(
+            base,
+            f"--evalkit-baseline {stored} has no records (its results.jsonl is empty or "
+            "missing): there is nothing to compare with; store a baseline run that answered "
+            "(evalkit run, or --evalkit-mode record without --evalkit-baseline)",
+        )
     if not isinstance(raw, dict) or allow_partial:
         return None
     sel = Selection.from_dict(raw)
@@ -140,6 +148,18 @@ def refusal_of(stored: Path, dataset: Path, allow_partial: bool) -> Refusal | No
         f"compared {sel.selected} of {sel.of} cases: the baseline run selected {sel.flags()}",
         ratio=f"{sel.selected}/{sel.of}",
     )
+
+
+def _has_records(stored: Path) -> bool:
+    """Whether the stored run's results hold a record: its first non-blank line is enough
+    (a run of 100,000 records is not read through to find out)."""
+    from evalkit.records import RESULTS
+
+    try:
+        with (stored / RESULTS).open(encoding="utf-8", errors="replace") as f:
+            return any(line.strip() for line in f)
+    except OSError:
+        return False
 
 
 def baseline_problem(root: Path, suites: Sequence[str]) -> str | None:

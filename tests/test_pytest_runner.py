@@ -3,6 +3,7 @@ tests/helpers/pytest_project.py): modes (replay never calls a provider) and the 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -99,12 +100,28 @@ def test_a_stored_baseline_of_another_eval_set_version_is_refused_before_any_cal
 def test_spend_is_counted_when_the_comparison_fails_after_the_run(
     pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    # A stored baseline that answered nothing passes the checks made before running (same
-    # version, no selection), so the candidate runs and pays; the comparison then fails. The
-    # summary said "provider spend $0.0000" and the cost cap was not charged.
+    # A stored baseline whose records name cases the eval set no longer has passes the checks
+    # made before running (same version, no selection, records), so the candidate runs and
+    # pays; the comparison then fails. The summary said "provider spend $0.0000" and the
+    # cost cap was not charged.
     stored = stored_run(plugin_project, "sel", "base", suite="paid")
-    (stored / "results.jsonl").write_text("")
+    results = stored / "results.jsonl"
+    lines = [json.loads(line) for line in results.read_text().splitlines() if line.strip()]
+    results.write_text(
+        "".join(json.dumps({**r, "case_id": "gone-" + r["case_id"]}) + "\n" for r in lines)
+    )
     result = run(pytester, *PAID, "--evalkit-mode", "record", "--evalkit-max-cost", "1")
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(["*no case id in common*", "*provider spend $0.0600 of cap $1*"])
     assert len(calls(plugin_project)) == 6
+
+
+def test_a_stored_baseline_without_records_is_refused_before_any_provider_call(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    stored = stored_run(plugin_project, "sel", "base", suite="paid")
+    (stored / "results.jsonl").write_text("")
+    result = run(pytester, *PAID, "--evalkit-mode", "record")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*has no records (its results.jsonl is empty or missing)*"])
+    assert calls(plugin_project) == []
