@@ -247,3 +247,108 @@ def test_a_floor_stated_as_the_price_drops_the_hedge(claim: str, passage: str) -
     assert reason(claim, passage) == (
         "amount mismatch: $10 not in passage p, which says from $10"
     ), claim
+
+
+# -- dollar currencies are kept apart where both sides say which dollar
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "says"),
+    [
+        ("The plan costs CA$29.", "The plan costs US$29.", "US$29"),
+        ("The plan costs C$29 per month.", "The plan costs NZ$29 per month.", "NZ$29"),
+        ("The plan costs US$29.", "The plan costs 29 AUD.", "A$29"),
+        ("The plan costs A$29.", "The plan costs AUD 29.", None),
+        ("The plan costs S$29.", "The plan costs HK$29.", "HK$29"),
+        ("The plan costs HK$29.", "The plan costs 29 SGD.", "S$29"),
+        ("Add-ons cost CA$10 to CA$20.", "Add-ons cost US$10 to US$20.", "US$10"),
+        ("Refunds are paid up to US$50.", "Refunds are paid up to CA$50.", "CA$50"),
+        ("Plans start from A$10 per month.", "Plans start from US$10 per month.", "US$10"),
+        ("The fund holds CA$5 million.", "The fund holds US$5 million.", "US$5"),
+        ("The fund holds CA$5m.", "The fund holds US$5 million.", "US$5m"),
+    ],
+)
+def test_a_claims_dollar_against_another_named_dollar_is_an_amount_mismatch(
+    claim: str, passage: str, says: str | None
+) -> None:
+    if says is None:  # the same dollar in two spellings
+        assert run(claim, passage).value == 1.0, claim
+        return
+    got = reason(claim, passage)
+    assert got.startswith("amount mismatch: "), got
+    assert got.endswith(f" not in passage p, which says {says}"), got
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage", "says"),
+    [
+        (
+            "The plan costs 29 CAD.",
+            "The plan costs US$29.",
+            "29 CAD not in passage p, which says US$29",
+        ),
+        (
+            "The plan costs $29 CAD.",
+            "The plan costs US$29.",
+            "$29 CAD not in passage p, which says US$29",
+        ),
+        (
+            "Add-ons cost 10 to 20 CAD.",
+            "Add-ons cost 10 to 20 USD.",
+            "10 not in passage p, which says US$10",
+        ),
+        (
+            "The plan costs 29 Canadian dollars.",
+            "The plan costs 29 US dollars.",
+            "29 not in passage p, which says US$29",
+        ),
+    ],
+)
+def test_a_currency_code_or_name_after_the_amount_says_which_dollar(
+    claim: str, passage: str, says: str
+) -> None:
+    got = reason(claim, passage)
+    assert got.startswith(("amount mismatch: ", "number mismatch: ")), got
+    assert got.endswith(says), got
+
+
+@pytest.mark.parametrize(
+    ("claim", "passage"),
+    [
+        ("The plan costs CA$29.", "The plan costs C$29."),
+        ("The plan costs CA$29 per month.", "The plan costs 29 CAD per month."),
+        ("The plan costs 29 CAD.", "The plan costs CA$29."),
+        ("The plan costs $29 CAD.", "The plan costs CA$29."),
+        ("The plan costs A$29.", "The plan costs AU$29."),
+        ("The plan costs NZ$29.", "The plan costs NZD 29."),
+        ("The plan costs US$29.", "The plan costs 29 USD."),
+        ("The plan costs US$29.", "The plan costs 29 US dollars."),
+        ("Add-ons cost CA$10 to CA$20.", "Add-ons cost 10 to 20 CAD."),
+        ("Refunds are paid up to US$50.", "Refunds are paid up to 50 USD."),
+        ("The fund holds CA$5 million.", "The fund holds 5 million CAD."),
+        # a plain dollar on either side matches any dollar
+        ("The plan costs US$29.", "The plan costs $29."),
+        ("The plan costs CA$29 per month.", "The plan costs 29 dollars per month."),
+        ("The plan costs $29.", "The plan costs CA$29."),
+        ("The plan costs 29 dollars.", "The plan costs HK$29."),
+        ("Add-ons cost CA$10 to CA$20.", "Add-ons cost $10 to $20."),
+        ("Refunds are paid up to CA$50.", "Refunds are paid up to $50."),
+        ("Plans start from A$10 per month.", "Plans start from $10 per month."),
+        ("The fund holds CA$5 million.", "The fund holds $5 million."),
+        ("The fund holds CA$5m.", "The fund holds $5m."),
+    ],
+)
+def test_the_same_dollar_or_a_plain_one_supports_it(claim: str, passage: str) -> None:
+    got = run(claim, passage)
+    assert got.value == 1.0, got.details["claims"]
+
+
+def test_a_passage_with_regional_prices_supports_only_the_right_region() -> None:
+    passage = "The Basic plan costs US$29 per month in the US store and CA$39 per month in Canada."
+    assert run("The Basic plan costs CA$39 per month in Canada.", passage).value == 1.0
+    got = reason("The Basic plan costs CA$29 per month in Canada.", passage)
+    assert got == "amount mismatch: CA$29 not in passage p, which says US$29", got
+    # a plain dollar in the passage still supports any dollar, beside a named one
+    both = "Basic costs $29 per month. Pro costs US$49 per month."
+    assert run("Basic costs CA$29 per month.", both).value == 1.0
+    assert reason("Pro costs CA$49 per month.", both).startswith("amount mismatch: CA$49")

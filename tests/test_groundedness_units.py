@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evalkit.scorers._grounding_text import fold, numbers
-from evalkit.scorers._grounding_units import unit_after
+from evalkit.scorers._grounding_text import fold, number_keys, numbers
+from evalkit.scorers._grounding_units import has_number, unit_after
 from tests.helpers.grounding import reason, run
 
 
@@ -102,3 +102,31 @@ def test_dates_scales_and_versions_keep_their_keys() -> None:
     assert keys("10k requests") == [("10000",)]
     assert keys("version 2.4.1") == [("2.4.1",)]
     assert keys("a 12-month warranty") == [("12", "12@month")]
+
+
+def test_a_named_dollar_has_a_country_key_and_a_plain_one_holds_any() -> None:
+    def keys(text: str) -> list[tuple[str, ...]]:
+        return [m.keys for m in numbers(text)]
+
+    assert keys("CA$29") == [("29", "29@dollar", "29@dollar=cad")]
+    assert keys("29 CAD") == keys("C$29") == keys("$29 CAD") == [m for m in keys("CA$29")]
+    assert keys("US$29 a month")[0] == ("29", "29@dollar", "29@dollar/month", "29@dollar=usd")
+    assert keys("$29") == [("29", "29@dollar")]  # a claim's plain dollar: any dollar
+    assert keys("$5 million") == [("5000000", "5000000@dollar")]
+    assert "29@dollar=" in number_keys("It costs $29.")  # a passage's plain dollar holds any
+    assert "29@dollar=aud" in number_keys("It costs 29 Australian dollars.")
+    usd = number_keys("It costs US$29.")
+    assert has_number(usd, "29@dollar") and has_number(usd, "29@dollar=usd")
+    assert not has_number(usd, "29@dollar=cad")
+    assert has_number(number_keys("It costs $29."), "29@dollar=cad")
+    assert has_number(number_keys("It costs 29."), "29@dollar=cad")  # a bare number, as before
+
+
+def test_phone_numbers_dates_and_times_keep_their_keys_beside_a_named_dollar() -> None:
+    text = "Call +1 800 555 0199 by March 5 at 15:00 to pay US$29."
+    assert [m.keys for m in numbers(text)] == [
+        ("tel:8005550199", "tel:8005550199@cc/1"),
+        ("5", "mar 5"),
+        ("15:00",),
+        ("29", "29@dollar", "29@dollar=usd"),
+    ]

@@ -33,6 +33,7 @@ from evalkit.scorers._grounding_text import (
     stem,
     words,
 )
+from evalkit.scorers._grounding_units import dollars_said
 
 __all__ = ["ClaimView", "mismatch", "negation_mismatch", "relation_mismatch"]
 
@@ -191,6 +192,9 @@ def _missing(m: Mention, keys: Set[str], pid: str) -> str:
             return f"{text} not in passage {pid}, which says up to {text}"
         if "v" + k in keys:
             return f"{text} not in passage {pid}, which says from {text}"
+        said = dollars_said(text, k, keys)  # "CA$29" against "US$29"
+        if said:
+            return f"{text} not in passage {pid}, which says {said}"
         break
     return f"{text} not in passage {pid}"
 

@@ -46,6 +46,7 @@ from evalkit.scorers._grounding_units import (
     _UNIT_LEADS,
     _UNIT_MODIFIERS,
     AMOUNT_UNITS,
+    DOLLAR_SIGNS,
     UNITS,
     _measures,
     _unit_keys,
@@ -132,9 +133,10 @@ THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 NUMBER_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([^\W\d_]+)\b")
 """A unit written onto a number (``250g``)."""
 SCALED = re.compile(
-    r"(?<![\w.])(\$?)(\d+(?:\.\d+)?) ?(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
+    r"(?<![\w.])((?:[a-z]{1,2})?\$|)(\d+(?:\.\d+)?) ?"
+    r"(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
 )
-"""A number with a scale, written on or after it (``$5m``, ``10k``, ``5 million``)."""
+"""A number with a scale, written on or after it (``$5m``, ``ca$5m``, ``10k``, ``5 million``)."""
 
 
 _PHONE = re.compile(
@@ -266,9 +268,9 @@ def digit_mentions(
         unit = "dollar" if dollar else "percent" if raw.endswith("%") else ""
         kind = "number"
         if before and not unit and before[-1] in _CURRENCY_BEFORE:
-            unit = UNITS[before[-1]]  # "€29", "EUR 49"
-            if folded[m.start() - 1] == "$":  # "ca$29": an amount, named with its prefix
-                raw, kind = before[-1].upper() + raw, "amount"
+            unit = UNITS[before[-1]]  # "€29", "EUR 49", "CAD 29"
+            if folded[m.start() - 1] == "$":  # "ca$29": a dollar amount, named by its prefix
+                raw, kind, dollar = before[-1].upper() + raw, "amount", True
         scales = AMOUNT_SUFFIX_SCALES if dollar else SUFFIX_SCALES
         if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
             unit = unit or unit_after(folded, m.end())
@@ -297,10 +299,16 @@ def digit_mentions(
                 value *= SCALES[after]
             else:
                 unit = unit or "percent"
+            if unit == "dollar" and folded[end : end + 1] == " ":  # "$29 CAD": which dollar
+                named = unit_after(folded, end)
+                if named in DOLLAR_SIGNS:
+                    unit = named
+                    if after in DOLLAR_SIGNS:
+                        raw += " " + after.upper()
             if cents and unit in AMOUNT_UNITS:
                 value /= 100
             written = (
-                amount_keys(folded, m.start(), end, canon(value), unit)
+                amount_keys(folded, m.start(), end, canon(value), unit, passage)
                 if unit in AMOUNT_UNITS
                 else _unit_keys(canon(value), unit, passage)
             )
@@ -325,7 +333,9 @@ def digit_mentions(
                 if cents:
                     value /= 100
                     key = canon(value)
-                written = amount_keys(folded, m.start(), m.end(), key, unit)
+                written = amount_keys(folded, m.start(), m.end(), key, unit, passage)
+                if unit in DOLLAR_SIGNS and after == unit:  # "29 CAD" names its dollar
+                    raw, kind = f"{raw} {after.upper()}", "amount"
                 out.append(Mention(raw, kind, written, measures(value, unit)))
             elif unit:
                 sized = _measures(value, unit) if unit in UNIT_MEASURES else ()

@@ -48,7 +48,7 @@ from evalkit.scorers._grounding_numbers import (
     scaled_word,
     spelled_keys,
 )
-from evalkit.scorers._grounding_units import DOLLAR_PREFIXES
+from evalkit.scorers._grounding_units import DOLLAR_NAMES, DOLLAR_PREFIXES
 
 __all__ = [
     "Claim",
@@ -300,6 +300,12 @@ def entities(text: str) -> list[Mention]:
         if text.startswith("$", m.end()):  # "CA$29", "Pro NZ$29": the prefix is a currency's
             head, _, last = run.rpartition(" ")
             if last.lower() in DOLLAR_PREFIXES:
+                run = head.rstrip()
+                if not run:
+                    continue
+        elif text.startswith((" dollar", " Dollar"), m.end()):  # "29 Canadian dollars"
+            head, _, last = run.rpartition(" ")
+            if last.lower() in DOLLAR_NAMES:
                 run = head.rstrip()
                 if not run:
                     continue
