@@ -297,6 +297,7 @@ def test_a_claims_dollar_against_another_named_dollar_is_an_amount_mismatch(
             "Add-ons cost 10 to 20 USD.",
             "10 not in passage p, which says US$10",
         ),
+        ("The fee is 29usd.", "The fee is CA$29.", "29usd not in passage p, which says CA$29"),
         (
             "The plan costs 29 Canadian dollars.",
             "The plan costs 29 US dollars.",

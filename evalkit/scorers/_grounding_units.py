@@ -6,7 +6,9 @@ number with no unit has ``"6@"``, which :func:`has_number` accepts for a claim's
 A quantity whose unit converts (time, length, mass, data, ...) also has its :func:`measures`
 (``"@mo:72"`` for 6 years or 72 months), so a claim may state it in another unit of the same
 scale. An amount (a currency or percent) also keeps its cap and period (:func:`amount_keys`:
-``"^20@percent"`` for "up to 20%", ``"29@dollar/month"`` for "$29 per month"). The tables of
+``"^20@percent"`` for "up to 20%", ``"29@dollar/month"`` for "$29 per month"), and a named
+dollar its country (``"29@dollar=cad"`` for ``CA$29`` or ``29 CAD``, which a passage's
+``US$29`` does not hold and its plain ``$29``, ``"29@dollar="``, does). The tables of
 unit words and scales are in
 :mod:`~evalkit.scorers._grounding_lexicon` (:data:`UNIT_WORDS`, :data:`UNIT_MEASURES`); the
 numbers these units follow are read in :mod:`~evalkit.scorers._grounding_numbers`.
@@ -196,6 +198,9 @@ def dollars_said(text: str, key: str, keys: Set[str]) -> str:
     codes = sorted(k[eq + 1 :] for k in keys if k.startswith(head) and k[eq + 1 :] in DOLLAR_SIGNS)
     amount = text.split()[0]
     amount = amount[amount.find("$") + 1 :]  # "CA$5m" -> "5m", "29" stays
+    code = amount.lstrip("0123456789.,")
+    if code in DOLLAR_SIGNS:  # "29usd" -> "29"
+        amount = amount[: -len(code)]
     return " or ".join(DOLLAR_SIGNS[c] + amount for c in codes)
 
 
