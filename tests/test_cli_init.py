@@ -90,6 +90,8 @@ def test_callable_scaffold_checks_offline_and_writes_a_report(
     assert "errors: baseline 0, candidate 0" in out
     # green, yet not a no-op: the candidate's change shows up case by case
     assert "cases: 1 regression(s), 2 improvement(s)" in out
+    # the starter shows per-case checks: two cases carry their own, and both candidates pass
+    assert re.search(r"checks\.pass_rate +1 +1 ", out), out
     report = tmp_path / "reports" / "check.html"
     assert report.is_file() and report.stat().st_size > 10_000
     assert len(list((tmp_path / ".evalkit" / "runs").glob("*/results.jsonl"))) == 2
