@@ -16,6 +16,8 @@ from typing import Any
 from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
 from evalkit.comparison_meta import version_note
 from evalkit.gates import fmt
+from evalkit.summary_notes import cost_measured, estimated_note, unpriced_note, unscored_notes
+from evalkit.summary_notes import one_line as _one_line
 from evalkit.terminal_text import inert
 
 __all__ = [
@@ -87,11 +89,6 @@ def _why(row: CaseRow) -> str:
         if status == "regression" and cell is not None:
             parts.append(f"{name}: {cell.error or cell.reason or 'failed'}")
     return "; ".join(parts)
-
-
-def _one_line(text: Any, limit: int = 120) -> str:
-    s = re.sub(r"\s+", " ", str(text)).strip()
-    return s if len(s) <= limit else s[: limit - 1] + "…"
 
 
 def _p(p: float | None) -> str:
@@ -166,55 +163,6 @@ def _errors(sl: SliceComparison) -> str:
     return f"baseline {side(sl.baseline_run)}, candidate {side(sl.candidate_run)}"
 
 
-def estimated_note(sl: SliceComparison) -> str:
-    """Says which token counts (and so costs) are evalkit's estimates; ``""`` when none."""
-    b, c = sl.baseline_run.usage_estimated, sl.candidate_run.usage_estimated
-    if not b and not c:
-        return ""
-    return (
-        f"tokens and cost estimated (provider reported no usage) for {b} of "
-        f"{sl.baseline_run.records} baseline and {c} of {sl.candidate_run.records} candidate "
-        "record(s)"
-    )
-
-
-def unpriced_note(cmp: Comparison) -> str:
-    """Says which side's answered records have no price, and the models they report, so an
-    unknown ``cost.*`` (shown as n/a) reads as "add a price", not as a missing measurement;
-    ``""`` when every answered record is priced."""
-    from evalkit.gates import _unpriced_models  # the models gates name for the same reason
-
-    parts = []
-    for side, run in (
-        ("baseline", cmp.overall.baseline_run),
-        ("candidate", cmp.overall.candidate_run),
-    ):
-        text = run.unpriced_text()
-        if not text:
-            continue
-        models = _unpriced_models(cmp, None, side)
-        # Each name cut, not the note: a long model name must not push out what to do.
-        named = ", ".join(repr(_one_line(m, 60)) for m in models[:3])
-        named += ", ..." if len(models) > 3 else ""
-        which = f" ({'model' if len(models) == 1 else 'models'} {named})" if models else ""
-        parts.append(f"{side} {text.removeprefix('unknown: ')}{which}")
-    if not parts:
-        return ""
-    return f"cost unknown: {' and '.join(parts)}; add [prices] entries"
-
-
-def cost_measured(cmp: Comparison) -> bool:
-    """Whether the comparison's suite looks at cost: a ``cost`` scorer or a gate on ``cost.*``.
-
-    Only then does the summary print :func:`unpriced_note` as a line of its own: a suite that
-    scores refusals of recorded models would otherwise end every comparison with "add [prices]
-    entries" for models nobody meant to price. The unknown value still reads ``n/a`` marked
-    ``unpriced`` in its row (never 0), and the report keeps the full note."""
-    return any(s.name == "cost" for s in cmp.overall.scorers) or any(
-        r.metric.startswith("cost.") for r in cmp.verdict.results
-    )
-
-
 def _unpriced_mark(d: Delta, sl: SliceComparison) -> str:
     """``unpriced`` for a ``cost.*`` row left unknown by unpriced records, else ``""``."""
     unknown = (d.baseline is None and sl.baseline_run.cost_unknown) or (
@@ -273,6 +221,7 @@ def terminal_summary(
         + (f"; flaky: baseline {fb}, candidate {fc}" if fb or fc else ""),
         f"errors: {_errors(cmp.overall)}",
     ]
+    lines += [f"note: {note}" for note in unscored_notes(cmp)]
     if estimated_note(cmp.overall):
         lines.append(f"note: {estimated_note(cmp.overall)}")
     if cost_measured(cmp) and unpriced_note(cmp):
@@ -370,7 +319,8 @@ def markdown_summary(
             f" Note: {_md(unpriced_note(cmp), 600)}."
             if cost_measured(cmp) and unpriced_note(cmp)
             else ""
-        ),
+        )
+        + "".join(f" Note: {_md(note, 300)}" for note in unscored_notes(cmp)),
     ]
     worst = worst_regressions(cmp, max_regressions)
     if worst:

@@ -50,7 +50,7 @@ STAGES: list[tuple[str, ...]] = [
         "compare_slices",
     ),
     ("compare", "gates", "gates_single"),
-    ("terminal_text", "summary", "report", "frames_display", "frames"),
+    ("terminal_text", "summary_notes", "summary", "report", "frames_display", "frames"),
     (
         "api",
         "assertions",

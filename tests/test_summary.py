@@ -221,3 +221,18 @@ def test_runs_scored_by_different_evalkit_versions_get_a_note_not_a_failure(
     same = compare(b, _with_manifest(c, rescored_from={}), gates=())
     assert "scored by evalkit" not in terminal_summary(same)
     assert "scored by evalkit" not in markdown_summary(same)
+
+
+def test_a_scorer_that_could_not_score_is_named_in_both_summaries(tmp_path: Path) -> None:
+    """A judge whose every call failed (a wrong key) left a green summary with no word of
+    it: its mean is n/a and no gate looked at it. The report had the note; now every view."""
+    from evalkit.scoring import Score
+
+    down = Score(None, None, "", error="judge: connection error")
+    base = [make_record(f"c{i}", {"acc": True, "judge": down}) for i in range(4)]
+    cand = [make_record(f"c{i}", {"acc": True, "judge": down}, candidate="cand") for i in range(4)]
+    cmp = compare(make_run(tmp_path / "b", base), make_run(tmp_path / "c", cand))
+    note = "judge could not score 4 of 4 cases of the candidate and 4 of 4 of the baseline"
+    assert f"note: {note}" in terminal_summary(cmp)
+    assert note in markdown_summary(cmp)
+    assert "could not score" not in terminal_summary(_cmp(tmp_path / "x"))

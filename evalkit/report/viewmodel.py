@@ -262,7 +262,8 @@ def section_view(c: Comparison) -> dict[str, Any]:
     # Cases the other run never selected are one line, not rows (see evalkit.report.partial).
     outside = outside_selection(c)
     cases = case_views([r for r in c.cases if r.case_id not in outside], not_run(c, outside))
-    from evalkit.summary import estimated_note, rescored_text, unpriced_note
+    from evalkit.summary import rescored_text
+    from evalkit.summary_notes import estimated_note, unpriced_note, unscored_notes
 
     partial = partial_view(c)
     if partial is not None:  # its coverage goes beside the verdict; the rest as notes
@@ -274,7 +275,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
     if unpriced_note(c):
         why = unpriced_note(c)  # not capitalize(): it would lower-case the model names
         notes.append(why[:1].upper() + why[1:] + ".")
-    notes += _unscored_notes(c)
+    notes += unscored_notes(c)
     notes += version_notes(c)
     if c.config.scorers:
         notes.insert(0, f"Scored differently: {rescored_text(c)}.")
@@ -337,26 +338,6 @@ def section_view(c: Comparison) -> dict[str, Any]:
         "overall": _slice_chart(c.overall, scorers),
         "cases": cases,
     }
-
-
-def _unscored_notes(c: Comparison) -> list[str]:
-    """One note per scorer with scorer errors: its mean leaves those cases out, so a judge that
-    fails on a candidate's weak cases would read as an improvement. Provider errors alone have
-    their own table; a scorer is named when it has more errors than the run has records
-    without a response."""
-    notes = []
-    for s in c.overall.scorers:
-        b, n = s.baseline, s.candidate
-        provider = (c.overall.baseline_run.errors, c.overall.candidate_run.errors)
-        if not any(a is not None and a.errors > e for a, e in zip((b, n), provider, strict=True)):
-            continue
-        b_txt = f"{b.errors} of {b.cases}" if b is not None else "no scores"
-        n_txt = f"{n.errors} of {n.cases}" if n is not None else "no scores"
-        notes.append(
-            f"{s.name} could not score {n_txt} cases of the candidate and {b_txt} of the "
-            "baseline: its mean is over the scored cases only; the case rows say why."
-        )
-    return notes
 
 
 def _status_rank(status: str) -> int:
