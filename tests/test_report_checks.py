@@ -4,6 +4,7 @@ details, hostile labels and reasons inert (headless Chromium, as tests/test_repo
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,11 @@ CHECKS = [
 def checks_score(output: str) -> Score:
     """What the checks scorer gives the case for ``output``."""
     case = EvalSet.from_cases([{"id": "c1", "input": "refund?", "checks": CHECKS}]).cases[0]
-    scores = asyncio.run(score_all([Checks()], ScoreContext(case, Response(text=output))))
+    ctx = ScoreContext(case, Response(text=output))
+    # On a thread of its own: under xdist a browser test of another module may share this
+    # worker, and sync Playwright keeps an event loop running on the main thread.
+    with ThreadPoolExecutor(1) as pool:
+        scores = pool.submit(lambda: asyncio.run(score_all([Checks()], ctx))).result()
     return scores["checks"]
 
 
