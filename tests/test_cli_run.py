@@ -19,8 +19,13 @@ FAKE_KEY = "sk-evalkit-FAKE-0123456789abcdef"
 
 
 def _ds(path: Path, inputs: list[str]) -> Path:
+    """Cases with ``expected`` too, so the text scorers these runs name can score them (a
+    scorer that scores no case makes the command exit 3)."""
     path.write_text(
-        "".join(json.dumps({"id": f"c{i}", "input": t}) + "\n" for i, t in enumerate(inputs))
+        "".join(
+            json.dumps({"id": f"c{i}", "input": t, "expected": t}) + "\n"
+            for i, t in enumerate(inputs)
+        )
     )
     return path
 
@@ -315,7 +320,11 @@ def test_sigkill_during_a_retry_then_retry_again_keeps_one_record_per_pair(
     monkeypatch.chdir(tmp_path)
     n = 40
     inputs = [
-        {"id": f"c{i}", "input": f"q {i}" + (" [[fail:1:503]]" if i % 2 == 0 else "")}
+        {
+            "id": f"c{i}",
+            "input": f"q {i}" + (" [[fail:1:503]]" if i % 2 == 0 else ""),
+            "expected": "x",
+        }
         for i in range(n)
     ]
     with LLMServer(latency_ms=100) as srv:

@@ -80,12 +80,38 @@ def test_max_error_rate_1_never_exits_3(tmp_path: Path) -> None:
 def test_scorer_errors_are_not_provider_errors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # exact_match cannot score a case without `expected`: every score is an error, but every
-    # call was answered, so the run evaluated something and exits 0 even at rate 0
-    ds = _ds(tmp_path / "ds.jsonl", ["a", "b"])
+    # exact_match cannot score the case without `expected`: a scorer error, not a provider
+    # error, so --max-error-rate 0 does not count it; the scorer scored the other case
+    (tmp_path / "ds.jsonl").write_text(
+        '{"id": "c0", "input": "a", "expected": "a"}\n{"id": "c1", "input": "b"}\n'
+    )
+    ds = tmp_path / "ds.jsonl"
     assert main(_adhoc(tmp_path, ds, "--scorer", "exact_match", "--max-error-rate", "0")) == 0
     run = read_run(tmp_path / "run")
-    assert all(r.ok and r.scores["exact_match"].error for r in run.records)
+    assert all(r.ok for r in run.records) and run.records[1].scores["exact_match"].error
+
+
+def test_a_scorer_that_could_score_no_case_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # every call answered, but exact_match could score none of them (no case has `expected`),
+    # as a judge with a wrong key scores none: nothing was evaluated by it
+    ds = _ds(tmp_path / "ds.jsonl", ["a", "b"])
+    assert main(_adhoc(tmp_path, ds, "--scorer", "exact_match")) == 3
+    err = capsys.readouterr().err
+    assert (
+        "error: evalkit run: candidate 'm': scorer 'exact_match' could not score any of its 2"
+        in err
+    )
+    assert "first: c0 #0: " in err and "skip_missing" in err
+    assert f"evalkit score {tmp_path / 'run'} --out NEW_DIR" in err
+    run = read_run(tmp_path / "run")
+    assert len(run.records) == 2 and all(r.scores["exact_match"].error for r in run.records)
+    # --max-error-rate 1 never exits 3, as documented
+    assert (
+        main(_adhoc(tmp_path, ds, "--scorer", "exact_match", "--max-error-rate", "1", out="r2"))
+        == 0
+    )
 
 
 @pytest.mark.parametrize("rate", ["1.5", "-0.1", "nan"])
@@ -163,7 +189,7 @@ def test_resume_and_retry_after_exit_3_finish_the_run(
     # --resume --retry-errors calls only those again and the run exits 0.
     monkeypatch.setenv("EVALKIT_TEST_KEY", FAKE_KEY)
     monkeypatch.chdir(tmp_path)
-    _ds(tmp_path / "ds.jsonl", ["q [[fail:1:401]]", "r [[fail:1:401]]"])
+    _ds(tmp_path / "ds.jsonl", ["q [[fail:1:401]]", "r [[fail:1:401]]"], expected="an answer")
     with LLMServer() as srv:
         _project(tmp_path, {"one": srv.base_url})
         common = ["--cache-dir", str(tmp_path / "cache"), "--no-progress"]

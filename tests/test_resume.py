@@ -26,7 +26,11 @@ def _lines(path: Path) -> int:
 def test_sigkill_mid_run_then_resume(tmp_path: Path) -> None:
     n = 120
     ds = tmp_path / "ds.jsonl"
-    ds.write_text("".join(json.dumps({"id": f"c{i}", "input": f"q {i}"}) + "\n" for i in range(n)))
+    ds.write_text(
+        "".join(
+            json.dumps({"id": f"c{i}", "input": f"q {i}", "expected": "x"}) + "\n" for i in range(n)
+        )
+    )
     run_dir, log = tmp_path / "run", tmp_path / "calls.log"
     cmd = [
         sys.executable, "-m", "evalkit", "run", str(ds), "--provider", PROVIDER,

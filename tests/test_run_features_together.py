@@ -125,6 +125,7 @@ def test_a_selected_run_killed_then_resumed_with_retry_errors(
         {
             "id": f"c{i}",
             "input": f"q {i}" + (" [[fail:1:503]]" if i % 4 == 0 else ""),
+            "expected": "x",
             "tags": ["picked"] if i % 2 == 0 else ["other"],
         }
         for i in range(n)

@@ -11,6 +11,9 @@ them by default, or above ``--max-error-rate`` (as Inspect AI's ``fail_on_error`
 Errored means a record with a provider error (``Record.error``), over the run's records as
 the manifest counts them after the command (kept ones from before a resume included). A
 record with skipped scorers, a cache hit or a scorer's error is an answer, so it is not one.
+A *scorer* that could not score one of the answered cases it applied to (every score a
+scorer error) has evaluated nothing as well, and exits 3 the same way; a scorer that failed
+on some cases only is a note in the summaries, and its gates see the rest.
 """
 
 from __future__ import annotations
@@ -55,14 +58,56 @@ def error_rate_of(args: argparse.Namespace) -> float | None:
 
 def too_many_errors(runs: Iterable[Run], max_rate: float | None, command: str) -> list[str]:
     """One message per run whose errored share is too high (see the module docstring):
-    candidate, counts, the commonest error kind with its first message, what to do."""
+    candidate, counts, the commonest error kind with its first message, what to do; and one
+    per scorer of a run that could not score a single case it applied to."""
     out = []
     for run in runs:
         counts = run.manifest.get("counts") or {}
         records, errors = int(counts.get("records") or 0), int(counts.get("errors") or 0)
-        if not _over(records, errors, max_rate):
+        if _over(records, errors, max_rate):
+            out.append(_message(run, records, errors, max_rate, command))
+        elif errors < records and (max_rate is None or max_rate < 1):  # 1: never exit 3
+            out += _scored_nothing(run, command)
+    return out
+
+
+def _scored_nothing(run: Run, command: str) -> list[str]:
+    """A scorer whose every score on an answered record is a scorer error (an LLM judge with
+    a wrong key, ``groundedness`` on an eval set without ``context`` and no ``skip_missing``)
+    evaluated nothing either; its gates may not look, and the summary alone only notes it."""
+    from evalkit.terminal_text import inert
+
+    tried: Counter[str] = Counter()
+    failed: dict[str, list[Record]] = {}
+    for r in _records_of(run):
+        if r.error is not None:
             continue
-        out.append(_message(run, records, errors, max_rate, command))
+        for name, score in r.scores.items():
+            if score.error is not None:
+                tried[name] += 1
+                failed.setdefault(name, []).append(r)
+            elif score.value is not None or score.passed is not None:
+                tried[name] += 1
+    name_of = (run.manifest.get("candidate") or {}).get("name")
+    out = []
+    for scorer, bad in failed.items():
+        if len(bad) < tried[scorer]:
+            continue
+        first = bad[0]
+        message = " ".join(str(first.scores[scorer].error).split())
+        if len(message) > 300:
+            message = message[:299] + "…"
+        out.append(
+            inert(
+                f"{command}: candidate {name_of!r}: scorer {scorer!r} could not score any of "
+                f"its {len(bad)} cases: nothing was evaluated by it\n"
+                f"  first: {first.case_id} #{first.repeat}: {message}\n"
+                "  what to do: fix the cause (a judge's provider, key and model; a case field "
+                "the scorer needs, or skip_missing = true for cases without it); the answers "
+                f"are kept in {run.path}; score them again without calling the provider: "
+                f"evalkit score {run.path} --out NEW_DIR"
+            )
+        )
     return out
 
 
