@@ -128,11 +128,9 @@ def compare(
         settings={"confidence": 0.95, "n_boot": n_boot, "seed": seed},
         judges=judges_of(baseline.manifest, candidate.manifest),
     )
-    if gates:
-        from evalkit.gates import evaluate_gates
+    from evalkit.gates import evaluate_gates  # also without gates: see answered_nothing
 
-        comparison = replace(comparison, verdict=evaluate_gates(comparison, gates))
-    return comparison
+    return replace(comparison, verdict=evaluate_gates(comparison, gates or ()))
 
 
 def compare_many(

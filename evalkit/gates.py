@@ -139,7 +139,28 @@ def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
     for gate in gates:
         for rule in _rules(gate):
             results.append(_evaluate(comparison, gate, rule))
-    return Verdict(tuple(results))
+    nothing = None if any(not r.passed for r in results) else answered_nothing(comparison)
+    return Verdict((*results, nothing) if nothing else tuple(results))
+
+
+def answered_nothing(cmp: Comparison) -> GateResult | None:
+    """A failed result when every record of the candidate is a provider error and no gate
+    failed already: a comparison in which nothing was evaluated is no PASS (a suite without
+    gates, or with gates only on what the errors leave alone, said PASS for it)."""
+    run = cmp.overall.candidate_run
+    if run.records == 0 or run.errors < run.records:
+        return None
+    why = _why_unknown("errors.rate", run)
+    return GateResult(
+        gate="the candidate answered",
+        metric="errors.rate",
+        tag=None,
+        rule="answered",
+        threshold=None,
+        status="fail",
+        reason=f"nothing was evaluated{why}; {_hint(why)}",
+        observed=1.0,
+    )
 
 
 def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:

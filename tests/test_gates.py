@@ -248,3 +248,35 @@ def test_a_side_of_cache_misses_says_to_record_not_to_retry(tmp_path: Path) -> N
     status, reason = _one(compare(b, c), Gate("g.mean", max_drop=0.02))
     assert status == "fail" and "(every record is a provider error: cache_miss 3)" in reason
     assert "--evalkit-mode record" in reason and "--retry-errors" not in reason
+
+
+def test_a_candidate_that_answered_nothing_is_no_pass_with_or_without_gates(
+    tmp_path: Path,
+) -> None:
+    # A suite without gates (the live support suite without keys) said "verdict: PASS" for a
+    # comparison of two runs whose every record was a provider error.
+    base = [make_record(f"c{i}", {"g": 0.9}) for i in range(3)]
+    down = [make_record(f"c{i}", error="auth", candidate="cand") for i in range(3)]
+    b = make_run(tmp_path / "b", base, scorers=["g"])
+    c = make_run(tmp_path / "c", down, scorers=["g"], candidate=candidate_dict("cand"))
+    (only,) = compare(b, c).verdict.results
+    assert only.status == "fail" and only.rule == "answered"
+    assert only.reason.startswith(
+        "nothing was evaluated (every record is a provider error: auth 3)"
+    )
+    assert "--retry-errors" in only.reason
+    # a gate that passes on what the errors leave alone does not make it a PASS either
+    v = compare(b, c, gates=[Gate("errors.rate", max=1.0)]).verdict
+    assert v.status == "FAIL" and [r.rule for r in v.results] == ["max", "answered"]
+    # a gate that already failed for it says so; no second line
+    v = compare(b, c, gates=[Gate("g.mean", max_drop=0.02)]).verdict
+    assert [r.rule for r in v.results] == ["max_drop"]
+    # replayed cache misses: record, not retry
+    miss = [make_record(f"c{i}", error="cache_miss", candidate="cand") for i in range(3)]
+    m = make_run(tmp_path / "m", miss, scorers=["g"], candidate=candidate_dict("cand"))
+    (only,) = compare(b, m).verdict.results
+    assert "--evalkit-mode record" in only.reason and "--retry-errors" not in only.reason
+    # one answered record is enough to be judged by the gates alone
+    some = [*down[:2], make_record("c2", {"g": 0.9}, candidate="cand")]
+    s = make_run(tmp_path / "s", some, scorers=["g"], candidate=candidate_dict("cand"))
+    assert compare(b, s).verdict.results == ()
