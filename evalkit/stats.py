@@ -11,7 +11,7 @@ draws its resampling weights once and reuses them for every metric of a slice, w
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,12 @@ __all__ = [
 Z95 = 1.959963984540054
 _BLOCK = 4_000_000
 """Resampling draws per block when building bootstrap weights (bounds temporary memory)."""
+_KEEP = 25_000_000
+"""Most weights a :class:`Bootstrap` keeps (100 MB of float32: 1,000 resamples of 25,000
+cases). Above it the weights are drawn again, block by block, for each product: the same
+weights from the same seed (intervals equal up to float32 rounding), in bounded memory (a
+100,000-case run summary held 400 MB of weights) at the price of drawing them once per
+product."""
 
 
 @dataclass(frozen=True)
@@ -63,24 +69,54 @@ class Bootstrap:
 
     def __init__(self, n: int, *, n_boot: int = 1000, seed: int = 0, level: float = 0.95):
         self.n, self.n_boot, self.level = n, n_boot, level
+        self._seed = seed
         self._recording = False
         self._pending: dict[bytes, np.ndarray] = {}
         self._cache: dict[bytes, tuple[float, np.ndarray, int]] = {}
-        rng = np.random.default_rng(seed)
+        self._kept: np.ndarray | None = None
         if n == 0:
-            self.weights = np.zeros((n_boot, 0), dtype=np.float32)
-            return
-        # Drawn in blocks of rows: the generator's stream is the same as one (n_boot, n) draw,
-        # so the weights (and every interval) are unchanged, while the int64 temporaries stay
-        # near _BLOCK values instead of 2 x 8 bytes x n_boot x n (1.6 GB at 100,000 cases).
-        self.weights = np.empty((n_boot, n), dtype=np.float32)
+            self._kept = np.zeros((n_boot, 0), dtype=np.float32)
+        elif n_boot * n <= _KEEP:
+            self._kept = np.empty((n_boot, n), dtype=np.float32)
+            for start, block in self._blocks():
+                self._kept[start : start + len(block)] = block
+
+    @property
+    def weights(self) -> np.ndarray:
+        """The whole ``(n_boot, n)`` weight matrix (drawn now when it is not kept)."""
+        if self._kept is not None:
+            return self._kept
+        out = np.empty((self.n_boot, self.n), dtype=np.float32)
+        for start, block in self._blocks():
+            out[start : start + len(block)] = block
+        return out
+
+    def _blocks(self) -> Iterator[tuple[int, np.ndarray]]:
+        """The weights in blocks of rows, drawn from the seed. The generator's stream is the
+        same as one ``(n_boot, n)`` draw, so the weights do not depend on the block size, while
+        the int64 temporaries stay near _BLOCK values instead of 2 x 8 bytes x n_boot x n."""
+        rng = np.random.default_rng(self._seed)
+        n = self.n
         rows = max(1, _BLOCK // n)
-        for start in range(0, n_boot, rows):
-            k = min(rows, n_boot - start)
+        for start in range(0, self.n_boot, rows):
+            k = min(rows, self.n_boot - start)
             idx = rng.integers(0, n, size=(k, n))
             idx += (np.arange(k) * n)[:, None]
             counts = np.bincount(idx.ravel(), minlength=k * n)
-            self.weights[start : start + k] = counts.reshape(k, n)
+            yield start, counts.reshape(k, n).astype(np.float32)
+
+    def _products(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(weights @ a, weights @ b)`` for float32 matrices of ``n`` rows, without keeping
+        the weights when they are too many to keep (:data:`_KEEP`): one pass of drawing then
+        serves both products."""
+        if self._kept is not None:
+            return self._kept @ a, self._kept @ b
+        out_a = np.empty((self.n_boot, *a.shape[1:]), dtype=np.float32)
+        out_b = np.empty((self.n_boot, *b.shape[1:]), dtype=np.float32)
+        for start, block in self._blocks():
+            out_a[start : start + len(block)] = block @ a
+            out_b[start : start + len(block)] = block @ b
+        return out_a, out_b
 
     def record(self) -> None:
         """Start a dry pass: ``_means`` only remembers its inputs (results are placeholders).
@@ -102,8 +138,9 @@ class Bootstrap:
         mask = ~np.isnan(xs)
         centre = np.array([_centre(x) for x in pending])
         # float32 on both sides: a float64 operand would upcast the whole weight matrix.
-        num = self.weights @ np.where(mask, xs - centre, 0.0).astype(np.float32)
-        den = self.weights @ mask.astype(np.float32)
+        num, den = self._products(
+            np.where(mask, xs - centre, 0.0).astype(np.float32), mask.astype(np.float32)
+        )
         for j, x in enumerate(pending):
             self._cache[x.tobytes()] = self._finish(x, mask[:, j], num[:, j], den[:, j], centre[j])
 
@@ -136,8 +173,8 @@ class Bootstrap:
             return (float(x[mask].mean()) if k else math.nan), np.zeros(1), k
         centre = _centre(x)
         xm = np.where(mask, x - centre, 0.0).astype(np.float32)
-        den = self.weights @ mask.astype(np.float32)
-        return self._finish(x, mask, self.weights @ xm, den, centre)
+        num, den = self._products(xm, mask.astype(np.float32))
+        return self._finish(x, mask, num, den, centre)
 
     def _interval(self, boots: np.ndarray) -> tuple[float | None, float | None]:
         if boots.size == 0:

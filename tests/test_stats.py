@@ -145,3 +145,28 @@ def test_a_resample_of_zeros_reads_exactly_0_in_the_batched_pass() -> None:
     # tiny values keep their precision: snapping is relative to the data, not absolute
     tiny = Bootstrap(3, seed=0).mean_ci([1e-5, 2e-5, 3e-5])
     assert tiny.low is not None and 1e-5 <= tiny.low < 2e-5
+
+
+def test_weights_too_many_to_keep_are_drawn_again_with_the_same_intervals(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Above _KEEP weights the matrix is not kept (400 MB at 100,000 cases); each product
+    draws the same weights again from the seed, block by block."""
+    import evalkit.stats as stats
+
+    rng = np.random.default_rng(5)
+    a = rng.random(300)
+    b = a + rng.normal(0.02, 0.1, 300)
+    b[::17] = np.nan
+    kept = Bootstrap(300, n_boot=200, seed=3)
+    want = kept.paired(a, b)
+    monkeypatch.setattr(stats, "_KEEP", 1000)
+    monkeypatch.setattr(stats, "_BLOCK", 7 * 300)  # seven rows per block
+    redrawn = Bootstrap(300, n_boot=200, seed=3)
+    assert redrawn._kept is None
+    assert np.array_equal(redrawn.weights, kept.weights)
+    got = redrawn.paired(a, b)
+    assert got.delta == pytest.approx(want.delta, abs=1e-12) and got.n == want.n
+    assert got.low == pytest.approx(want.low, abs=1e-6)
+    assert got.high == pytest.approx(want.high, abs=1e-6)
+    assert got.p_value == pytest.approx(want.p_value, abs=1e-9)
