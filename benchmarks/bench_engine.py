@@ -116,7 +116,8 @@ def dataset(folder: Path, n: int, name: str) -> Path:
     path = folder / f"{name}.jsonl"
     with path.open("w") as fh:
         for i in range(n):
-            fh.write(json.dumps({"id": f"c{i}", "input": f"What is item {i}?"}) + "\n")
+            case = {"id": f"c{i}", "input": f"What is item {i}?", "expected": f"answer {i}"}
+            fh.write(json.dumps(case) + "\n")
     return path
 
 

@@ -210,7 +210,8 @@ def _when(stamp: object) -> datetime:
 def sigint(tmp: Path, provider: str, n: int) -> bool:
     print(f"\n== sigint ({provider}): evalkit run, {n} cases, concurrency 64, 50 ms server")
     ds = tmp / f"sig-{provider}.jsonl"
-    ds.write_text("".join(json.dumps({"id": f"c{i}", "input": f"q {i}"}) + "\n" for i in range(n)))
+    cases = ({"id": f"c{i}", "input": f"q {i}", "expected": f"q {i}"} for i in range(n))
+    ds.write_text("".join(json.dumps(c) + "\n" for c in cases))  # contains scores each case
     out = tmp / f"sig-{provider}"
     with server(50, 10) as url:
         cmd = [sys.executable, "-W", "error::ResourceWarning", "-m", "evalkit", "run", str(ds),
