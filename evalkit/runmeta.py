@@ -56,11 +56,21 @@ class Counts:
     """Records whose model has no known price: their cost is unknown, not zero."""
     not_run: int = 0
     """Case repeats left for ``--resume`` because the budget ran out."""
+    scored: Counter[str] = field(default_factory=Counter)
+    """Answered records each scorer gave a value or verdict, by scorer name."""
+    scorer_errors: Counter[str] = field(default_factory=Counter)
+    """Answered records each scorer could not score (a scorer error), by scorer name: with
+    :attr:`scored`, whether a scorer evaluated anything, without reading the records back."""
 
     def plus(self, records: Iterable[Record]) -> Counts:
         """A copy with ``records`` added: the totals of a run whose errored records are being
         retried count the ones not yet replaced, so the manifest matches the file at any stop."""
-        out = replace(self, errors_by_kind=Counter(self.errors_by_kind))
+        out = replace(
+            self,
+            errors_by_kind=Counter(self.errors_by_kind),
+            scored=Counter(self.scored),
+            scorer_errors=Counter(self.scorer_errors),
+        )
         for r in records:
             out.add(r)
         return out
@@ -80,6 +90,12 @@ class Counts:
             self.cost_usd += r.cost
         elif r.error is None:
             self.cost_unknown += 1
+        if r.error is None:
+            for name, score in r.scores.items():
+                if score.error is not None:
+                    self.scorer_errors[name] += 1
+                elif score.value is not None or score.passed is not None:
+                    self.scored[name] += 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +109,8 @@ class Counts:
             "cost_usd": round(self.cost_usd, 8),
             "cost_unknown": self.cost_unknown,
             "not_run": self.not_run,
+            "scored": dict(sorted(self.scored.items())),
+            "scorer_errors": dict(sorted(self.scorer_errors.items())),
         }
 
 

@@ -74,41 +74,47 @@ def too_many_errors(runs: Iterable[Run], max_rate: float | None, command: str) -
 def _scored_nothing(run: Run, command: str) -> list[str]:
     """A scorer whose every score on an answered record is a scorer error (an LLM judge with
     a wrong key, ``groundedness`` on an eval set without ``context`` and no ``skip_missing``)
-    evaluated nothing either; its gates may not look, and the summary alone only notes it."""
+    evaluated nothing either; its gates may not look, and the summary alone only notes it.
+    Read from the manifest's per-scorer counts; the records are read only to quote the first
+    error of such a scorer."""
     from evalkit.terminal_text import inert
 
-    tried: Counter[str] = Counter()
-    failed: dict[str, list[Record]] = {}
-    for r in _records_of(run):
-        if r.error is not None:
-            continue
-        for name, score in r.scores.items():
-            if score.error is not None:
-                tried[name] += 1
-                failed.setdefault(name, []).append(r)
-            elif score.value is not None or score.passed is not None:
-                tried[name] += 1
+    counts = run.manifest.get("counts") or {}
+    scored, errors = counts.get("scored") or {}, counts.get("scorer_errors") or {}
     name_of = (run.manifest.get("candidate") or {}).get("name")
     out = []
-    for scorer, bad in failed.items():
-        if len(bad) < tried[scorer]:
+    for scorer, n in sorted(errors.items()):
+        if not n or scored.get(scorer):
             continue
-        first = bad[0]
-        message = " ".join(str(first.scores[scorer].error).split())
-        if len(message) > 300:
-            message = message[:299] + "…"
+        first = _first_scorer_error(run, scorer)
         out.append(
             inert(
                 f"{command}: candidate {name_of!r}: scorer {scorer!r} could not score any of "
-                f"its {len(bad)} cases: nothing was evaluated by it\n"
-                f"  first: {first.case_id} #{first.repeat}: {message}\n"
-                "  what to do: fix the cause (a judge's provider, key and model; a case field "
+                f"its {n} cases: nothing was evaluated by it\n"
+                + (f"  first: {first}\n" if first else "")
+                + "  what to do: fix the cause (a judge's provider, key and model; a case field "
                 "the scorer needs, or skip_missing = true for cases without it); the answers "
                 f"are kept in {run.path}; score them again without calling the provider: "
                 f"evalkit score {run.path} --out NEW_DIR"
             )
         )
     return out
+
+
+def _first_scorer_error(run: Run, scorer: str) -> str:
+    """``case #repeat: message`` of the first record ``scorer`` could not score."""
+    from evalkit.records import RESULTS, read_records
+
+    path = run.path / RESULTS
+    records: Iterable[Record] = run.records or (read_records(path) if path.exists() else ())
+    for r in records:
+        score = r.scores.get(scorer)
+        if r.error is None and score is not None and score.error is not None:
+            message = " ".join(str(score.error).split())
+            if len(message) > 300:
+                message = message[:299] + "…"
+            return f"{r.case_id} #{r.repeat}: {message}"
+    return ""
 
 
 def _over(records: int, errors: int, max_rate: float | None) -> bool:
