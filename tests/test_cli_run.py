@@ -355,3 +355,41 @@ def test_sigkill_during_a_retry_then_retry_again_keeps_one_record_per_pair(
     assert all(a == 1 for a in attempts[1::2])
     assert all(a in (2, 3) for a in attempts[0::2])
     assert sum(attempts[0::2]) - 2 * (n // 2) <= 2
+
+
+def test_the_summary_read_back_from_disk_equals_the_one_from_whole_records(
+    tmp_path: Path,
+) -> None:
+    """The CLI keeps no records in memory; the summary reads them back slimmed (no request,
+    output or score evidence). Its lines must be those of the whole records."""
+    from dataclasses import replace
+
+    from evalkit.cli.run import error_lines, scorer_lines
+    from evalkit.scoring import Score
+    from tests.helpers.runs import make_record, make_run
+
+    def score(i: int) -> Score:
+        outcome = "correct" if i % 3 else "over_refusal"
+        details = {"outcome": outcome, "metrics": {"refused": float(i % 2)}, "claims": ["x"] * 50}
+        return Score(float(i % 3 != 0), i % 3 != 0, "a long reason " * 20, details)
+
+    recs = [
+        make_record(f"c{i}", {"refusal": score(i)}, tags=["t"] if i % 2 else [], output="o" * 500)
+        for i in range(30)
+    ]
+    recs.append(make_record("c30", error="auth"))
+    whole = make_run(tmp_path / "r", recs, scorers=["refusal"])
+    assert len(whole.records) == 31
+    # as the CLI holds it: no records in memory, the manifest's counts
+    read_back = replace(whole, records=(), manifest={**whole.manifest, "counts": {"records": 31}})
+    lines = scorer_lines(whole)
+    assert lines and lines == scorer_lines(read_back)
+    from evalkit.cli.run import _stored_records
+
+    assert error_lines(list(whole.records)) == error_lines(_stored_records(read_back))
+    slim = _stored_records(read_back)
+    assert all(r.output == "" and r.request == {} for r in slim)
+    assert slim[0].scores["refusal"].details == {
+        "outcome": "over_refusal",
+        "metrics": {"refused": 0.0},
+    }

@@ -326,12 +326,30 @@ def _finish_hint(run: Run, *flags: str) -> str:
 
 def _stored_records(run: Run) -> Sequence[Record]:
     """The run's records, read back from disk when the run kept none in memory (the command
-    runs with keep_records=False, for flat memory)."""
+    runs with keep_records=False, for flat memory), each slimmed to what the summary reads:
+    100,000 whole records (requests, outputs, score evidence) held 280 MB for a few lines."""
     if run.records or not run.manifest.get("counts", {}).get("records"):
         return run.records
-    from evalkit.records import read_run
+    from evalkit.records import RESULTS, dedupe, read_records
 
-    return read_run(run.path).records
+    path = run.path / RESULTS
+    return dedupe(_slim(r) for r in read_records(path)) if path.exists() else ()
+
+
+def _slim(r: Record) -> Record:
+    """``r`` without what the run summary never reads: the request, the output, tool calls
+    and score evidence (an aggregate reads only ``outcome`` and ``metrics`` of the details)."""
+    from dataclasses import replace
+
+    scores = {
+        name: replace(
+            s,
+            reason="",
+            details={k: s.details[k] for k in ("outcome", "metrics") if k in s.details},
+        )
+        for name, s in r.scores.items()
+    }
+    return replace(r, request={}, output="", tool_calls=(), scores=scores)
 
 
 def error_lines(records: Sequence[Record]) -> list[str]:
