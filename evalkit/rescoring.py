@@ -28,7 +28,8 @@ Decisions:
   named like its function would shadow it as an attribute of the package once imported, and
   type checkers would take ``evalkit.rescore`` for the module.
 - The manifest is the source's, with a new ``run_id``, the new ``scorers``, ``rescored_from``
-  and ``finished_at``; its ``counts`` are the provider's and stay unchanged. Its status stays
+  and ``finished_at``; its ``counts`` are the provider's and stay unchanged, but for the
+  per-scorer ``scored`` and ``scorer_errors``, which are the new scorers'. Its status stays
   that of the source (``complete`` for a finished run); a run still marked ``running`` (in
   progress, or killed) is refused: finish it with ``--resume`` first.
 """
@@ -58,7 +59,7 @@ from evalkit.rescoring_inputs import (
     scorers_for,
     sources,
 )
-from evalkit.runmeta import candidate_from_manifest, read_manifest, scorer_entries
+from evalkit.runmeta import Counts, candidate_from_manifest, read_manifest, scorer_entries
 from evalkit.scoring import ScoreContext, Scorer, closing_scorers
 from evalkit.scoring_pool import ScoringPool
 
@@ -265,8 +266,16 @@ async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress)
     finally:
         await pool.aclose(abort=failed)
     now = _now()
+    counts = dict(job.manifest.get("counts") or {})
+    if counts:  # the provider's totals stay; the per-scorer ones are the new scorers'
+        new = Counts().plus(r for r in done if r is not None)
+        counts.update(
+            scored=dict(sorted(new.scored.items())),
+            scorer_errors=dict(sorted(new.scorer_errors.items())),
+        )
     manifest = {
         **job.manifest,
+        **({"counts": counts} if counts else {}),
         **job.origin,
         "run_id": uuid.uuid4().hex[:12],
         **scorer_entries(job.scorers),  # specs, and the texts a judge was given

@@ -108,7 +108,12 @@ def test_changed_arguments_and_an_added_scorer_rescore_without_the_provider(
     assert m["run_id"] != old_m["run_id"] and m["status"] == "complete"
     assert m["rescored_from"]["run_id"] == old_m["run_id"]
     assert m["rescored_from"]["path"] == str((tmp_path / "run").resolve())
-    assert m["counts"] == old_m["counts"] and m["dataset"] == old_m["dataset"]
+    # the provider's totals stay; the per-scorer counts are the new scorers'
+    provider_counts = ("records", "errors", "errors_by_kind", "cost_usd", "input_tokens")
+    assert all(m["counts"][k] == old_m["counts"][k] for k in provider_counts)
+    assert old_m["counts"]["scored"] == {"word_count": 4}
+    assert m["counts"]["scored"] == {"contains": 4, "word_count": 4}
+    assert m["counts"]["scorer_errors"] == {} and m["dataset"] == old_m["dataset"]
     assert m["candidate"] == old_m["candidate"] and m["started_at"] == old_m["started_at"]
     assert [s["name"] for s in m["scorers"]] == ["word_count", "contains"]
     assert m["scorers"][0]["args"]["min_words"] == 4
