@@ -113,18 +113,15 @@ def summarise_scorer(
 
 def _unanswered_hint(kinds: list[str]) -> str:
     """What to do about cases without a score: a missing recording is the usual cause in
-    replay, but a provider or scorer error has its own cause, which the hint must not hide."""
+    replay, but a provider or scorer error has its own cause, which the hint must not hide.
+    The words are the gates' (:data:`~evalkit.gates.MISSES_HINT`, ``ERRORS_HINT``)."""
+    from evalkit.gates import ERRORS_HINT, MISSES_HINT
+
     hints = []
     if "cache_miss" in kinds:
-        hints.append(
-            "a missing recording needs --evalkit-mode record (or `evalkit run --cache-mode use`)"
-            " with a key"
-        )
+        hints.append(f"a missing recording: {MISSES_HINT}")
     if any(k != "cache_miss" and not k.startswith("scorer error") for k in kinds):
-        hints.append(
-            "a provider error: fix what it says (the run's summary and report show it), then"
-            " `evalkit run --resume RUN_DIR --retry-errors`"
-        )
+        hints.append(f"a provider error: {ERRORS_HINT}")
     if any(k.startswith("scorer error") for k in kinds):
         hints.append("a scorer error: its message names the case field or argument to fix")
     return "; ".join(hints)

@@ -79,11 +79,11 @@ def _unpriced_models(cmp: Comparison, tag: str | None, side: str) -> list[str]:
 
 
 _ERRORS_WHY = " (every record is a provider error"
-_ERRORS_HINT = (
+ERRORS_HINT = (
     "fix what the errors say (the run's summary and the report show them), then finish the "
     "run with `evalkit run --resume RUN_DIR --retry-errors`"
 )
-_MISSES_HINT = (
+MISSES_HINT = (
     "the answers were never recorded for this configuration: record them where the provider "
     "is reachable (pytest --evalkit-mode record, or evalkit run --cache-mode use)"
 )
@@ -94,7 +94,7 @@ def _hint(why: str) -> str:
     if not why.startswith(_ERRORS_WHY):
         return _PRICE_HINT
     kinds = why[len(_ERRORS_WHY) + 2 : -1].split(", ")
-    return _MISSES_HINT if all(k.startswith("cache_miss ") for k in kinds) else _ERRORS_HINT
+    return MISSES_HINT if all(k.startswith("cache_miss ") for k in kinds) else ERRORS_HINT
 
 
 _PRICE_HINT = (
