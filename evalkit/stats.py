@@ -77,15 +77,14 @@ class Bootstrap:
         if n == 0:
             self._kept = np.zeros((n_boot, 0), dtype=np.float32)
         elif n_boot * n <= _KEEP:
-            self._kept = np.empty((n_boot, n), dtype=np.float32)
-            for start, block in self._blocks():
-                self._kept[start : start + len(block)] = block
+            self._kept = self._draw()
 
     @property
     def weights(self) -> np.ndarray:
         """The whole ``(n_boot, n)`` weight matrix (drawn now when it is not kept)."""
-        if self._kept is not None:
-            return self._kept
+        return self._kept if self._kept is not None else self._draw()
+
+    def _draw(self) -> np.ndarray:
         out = np.empty((self.n_boot, self.n), dtype=np.float32)
         for start, block in self._blocks():
             out[start : start + len(block)] = block

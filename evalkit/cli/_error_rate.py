@@ -110,10 +110,7 @@ def _first_scorer_error(run: Run, scorer: str) -> str:
     for r in records:
         score = r.scores.get(scorer)
         if r.error is None and score is not None and score.error is not None:
-            message = " ".join(str(score.error).split())
-            if len(message) > 300:
-                message = message[:299] + "…"
-            return f"{r.case_id} #{r.repeat}: {message}"
+            return f"{r.case_id} #{r.repeat}: {_one_line(str(score.error))}"
     return ""
 
 
@@ -162,10 +159,14 @@ def _commonest(records: Sequence[Record]) -> tuple[str | None, int, str]:
         return None, 0, ""
     kind, n = kinds.most_common(1)[0]
     rec = first[kind]
-    message = " ".join((rec.error.message if rec.error else "").split())
-    if len(message) > 300:
-        message = message[:299] + "…"
+    message = _one_line(rec.error.message if rec.error else "")
     return kind, n, f"{rec.case_id} #{rec.repeat}: {message}"
+
+
+def _one_line(message: str) -> str:
+    """An error message on one line, cut at 300 characters."""
+    message = " ".join(message.split())
+    return message if len(message) <= 300 else message[:299] + "…"
 
 
 def _records_of(run: Run) -> Sequence[Record]:
