@@ -199,3 +199,106 @@ def test_a_killed_rescore_leaves_no_out(tmp_path: Path, project: str) -> None:
     assert len(left) == 1 and left[0].startswith(".new.rescore-")
     assert main(["score", "sleepy", "--out", "new", "--scorer", "contains"]) == 0
     assert read_run(tmp_path / "new").records[0].output == "echo: sleep"
+
+
+FUSSY = """
+from dataclasses import dataclass
+from typing import ClassVar
+
+from evalkit.scoring import Score, Scorer
+
+
+@dataclass
+class Fussy(Scorer):
+    name: ClassVar[str] = "fussy"
+    only: str = ""
+
+    def score(self, ctx):
+        if self.only and self.only in ctx.response.text:
+            return Score(1.0, True, "read it")
+        raise RuntimeError(f"cannot read case {ctx.case.id}")
+
+
+@dataclass
+class Half(Fussy):
+    name: ClassVar[str] = "half"
+    only: str = "refund"
+"""
+
+
+def test_a_rescoring_scorer_that_scored_nothing_exits_3_after_writing_everything(
+    tmp_path: Path, project: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "fussy.py").write_text(FUSSY)
+    capsys.readouterr()
+    args = ["--scorer", "fussy.py:Fussy", "--scorer", "fussy.py:Half", "--no-progress"]
+    assert main(["score", "out", "--out", "new", *args]) == 3
+    out, err = capsys.readouterr()
+    assert out.count("re-scored from run") == 2  # the summaries first, then the errors
+    # one message per candidate's run: fussy scored none of the 3 answered cases; half
+    # scored "refund policy", so it is a note in the summary, not an exit 3
+    assert err.count("error: evalkit score: candidate ") == 2 and "'half'" not in err
+    assert (
+        "error: evalkit score: candidate 'one': scorer 'fussy' could not score any of its 3" in err
+    )
+    assert "  first: a #0: RuntimeError: cannot read case a" in err
+    assert f"evalkit score {Path('new') / 'one'} --out NEW_DIR" in err
+    for name in ("one", "two"):  # everything was written
+        run = read_run(tmp_path / "new" / name)
+        assert run.manifest["counts"]["scorer_errors"] == {"fussy": 3, "half": 2}
+        assert run.manifest["counts"]["scored"] == {"half": 1}
+    assert main(["score", "out/one", "--out", "new2", "--scorer", "fussy.py:Half"]) == 0
+    assert "error:" not in capsys.readouterr().err
+
+
+def _dead_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_judge_checks_rescored_after_the_judge_is_fixed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The run's judge listens nowhere: every check errors, exit 3 names `evalkit score`; the
+    # same command with the judge still down exits 3 too; once it is fixed it scores.
+    from tests.helpers.llm_server import LLMServer
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "pipe.py").write_text("def answer(request):\n    return request.case.input\n")
+    polite = {"name": "judge", "args": {"rubric": "5 = polite"}, "label": "polite"}
+    verdict = '[[text:{"score": 5, "reasoning": "ok"}]]'
+    rows = [{"id": f"c{i}", "input": f"hi {i} {verdict}", "checks": [polite]} for i in range(2)]
+    (tmp_path / "ds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    def config(base_url: str) -> str:
+        judge = (
+            f'{{ provider = "openai", model = "gpt-4o-mini", base_url = "{base_url}", '
+            'api_key_env = "EVALKIT_TEST_NO_SUCH_KEY", cache_dir = "jc", max_retries = 0 }'
+        )
+        return f"""
+[candidates.one]
+provider = "callable"
+model = "pipe"
+options = {{ target = "pipe.py:answer" }}
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one"]
+scorers = [{{ name = "checks", args = {{ defaults = {{ judge = {judge} }} }} }}]
+"""
+
+    (tmp_path / "evalkit.toml").write_text(config(f"http://127.0.0.1:{_dead_port()}/v1"))
+    assert main(["run", "--suite", "s", "--out", "out", "--no-progress"]) == 3
+    assert "evalkit score out --out NEW_DIR" in capsys.readouterr().err
+    assert main(["score", "out", "--out", "still", "--no-progress"]) == 3
+    err = capsys.readouterr().err
+    assert "error: evalkit score: candidate 'one': scorer 'checks' could not score any" in err
+    assert "first: c0 #0: the check could not run: polite: " in err
+    assert read_run(tmp_path / "still").manifest["counts"]["scorer_errors"] == {"checks": 2}
+    with LLMServer(latency_ms=0) as srv:
+        (tmp_path / "evalkit.toml").write_text(config(srv.base_url + "/v1"))
+        assert main(["score", "out", "--out", "fixed", "--no-progress"]) == 0
+    scores = [r.scores["checks"] for r in read_run(tmp_path / "fixed").records]
+    assert [(s.passed, s.details["metrics"]["polite"]) for s in scores] == [(True, 1.0)] * 2

@@ -74,6 +74,36 @@ class Chatty(Scorer):
         return Score(1.0, True, "ok", {"blob": "x" * 5000, "n": 3})
 
 
+@dataclass
+class NoVerdict(Scorer):
+    """A scorer that declines to judge (value and verdict ``None``)."""
+
+    name: ClassVar[str] = "t_no_verdict"
+
+    def score(self, ctx: ScoreContext) -> Score:
+        return Score(None, None, "cannot tell")
+
+
+IN_FLIGHT: Counter[str] = Counter()
+
+
+@dataclass
+class AsyncSlow(Scorer):
+    """An async scorer that sleeps ``ms`` and counts how many of its kind are in flight."""
+
+    name: ClassVar[str] = "t_async_slow"
+    ms: int = 1
+
+    async def score(self, ctx: ScoreContext) -> Score:  # type: ignore[override]
+        if self.ms < 0:
+            raise ValueError("negative sleep")
+        IN_FLIGHT["now"] += 1
+        IN_FLIGHT["max"] = max(IN_FLIGHT["max"], IN_FLIGHT["now"])
+        await asyncio.sleep(self.ms / 1000)
+        IN_FLIGHT["now"] -= 1
+        return Score(1.0, True, "slept", {"ms": self.ms})
+
+
 class EchoJudge(Provider):
     """A judge whose verdict is whatever follows ``RESPONSE`` in its prompt."""
 
@@ -86,13 +116,14 @@ class EchoJudge(Provider):
 
 @pytest.fixture(autouse=True)
 def _registered() -> Iterator[None]:
-    for cls in (SlowPolite, Boom, Chatty, Picky):
+    for cls in (SlowPolite, Boom, Chatty, Picky, NoVerdict, AsyncSlow):
         SCORERS.register(cls.name, cls)
     PROVIDERS.register("t-echo-judge", EchoJudge)
     BUILT.clear()
     CLOSED.clear()
+    IN_FLIGHT.clear()
     yield
-    for cls in (SlowPolite, Boom, Chatty, Picky):
+    for cls in (SlowPolite, Boom, Chatty, Picky, NoVerdict, AsyncSlow):
         SCORERS.unregister(cls.name)
     PROVIDERS.unregister("t-echo-judge")
 
@@ -155,24 +186,81 @@ def test_async_checks_run_and_each_distinct_check_is_built_once() -> None:
     assert CLOSED == {"please": 1, "sorry": 1}
 
 
-def test_a_missing_field_and_a_raising_check_are_failed_checks_with_their_error() -> None:
-    c = case([{"name": "exact_match"}, {"name": "t_boom", "label": "boom"}, RECEIPT])
+def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> None:
+    # An errored check is neither a pass nor a fail: the case is scored over the checks that
+    # ran (1 of 2 passed), the errored ones are named in the reason and the details, and a
+    # labelled errored check gives no checks.<label> metric (a gate must not read it as 0).
+    c = case([{"name": "exact_match"}, {"name": "t_boom", "label": "boom"}, RECEIPT, NUMBER])
     s = run(Checks(), c, "the receipt")
-    assert s is not None and s.error is None and s.value == pytest.approx(1 / 3)
-    missing, boom, receipt = s.details["checks"]
-    assert missing["passed"] is False and missing["value"] is None
+    assert s is not None and s.error is None and s.value == 0.5 and s.passed is False
+    missing, boom, receipt, number = s.details["checks"]
+    assert missing["passed"] is None and missing["value"] is None
     assert "needs case field(s) ['expected']" in missing["error"]
-    assert boom["passed"] is False and boom["error"] == "RuntimeError: the scorer broke"
-    assert receipt["passed"] is True
-    assert "2 of 3 checks failed: exact_match: error: scorer 'exact_match' needs" in s.reason
+    assert boom["passed"] is None and boom["error"] == "RuntimeError: the scorer broke"
+    assert receipt["passed"] is True and number["passed"] is False
+    assert "error" not in receipt and "error" not in number
+    assert s.details["failed"] == ["order number"]
+    assert s.details["errored"] == ["exact_match", "boom"]
+    assert s.details["metrics"] == {"mentions_receipt": 1.0}
+    assert s.reason.startswith("1 of 2 checks failed: order number: no search for /")
+    assert "; 2 of 4 checks could not run (left out): exact_match: error: scorer " in s.reason
     assert "boom: error: RuntimeError: the scorer broke" in s.reason
+    ok = run(Checks(), case([{"name": "t_boom", "label": "boom"}, RECEIPT]), "receipt")
+    assert ok is not None and ok.value == 1.0 and ok.passed is True and ok.error is None
+    assert ok.reason.startswith("the check passed; 1 of 2 checks could not run (left out): ")
 
 
-def test_a_check_whose_arguments_do_not_build_fails_that_check_only() -> None:
-    c = case([{"name": "regex", "args": {"pattern": "("}}, RECEIPT])
+def test_a_case_whose_checks_all_errored_is_a_scorer_error_not_a_failure() -> None:
+    c = case([{"name": "exact_match"}, {"name": "t_boom", "label": "boom"}])
+    s = run(Checks(), c, "the receipt")
+    assert s is not None and s.value is None and s.passed is None
+    assert s.error is not None and s.error.startswith("none of the 2 checks could run: ")
+    assert "boom: RuntimeError: the scorer broke" in s.error
+    assert s.reason == f"scorer error: {s.error}"
+    assert s.details["errored"] == ["exact_match", "boom"] and s.details["failed"] == []
+    assert [e["passed"] for e in s.details["checks"]] == [None, None]
+    assert "metrics" not in s.details
+    one = run(Checks(), case([{"name": "t_boom"}]), "x")
+    assert (
+        one is not None
+        and one.error == "the check could not run: t_boom: RuntimeError: the scorer broke"
+    )
+
+
+def test_a_check_without_a_verdict_could_not_run() -> None:
+    c = case([{"name": "t_no_verdict", "label": "vague"}, RECEIPT])
     s = run(Checks(), c, "receipt")
-    assert s is not None and s.value == 0.5
-    assert "is not a valid regular expression" in s.details["checks"][0]["error"]
+    assert s is not None and s.value == 1.0 and s.passed is True
+    vague = s.details["checks"][0]
+    assert vague["passed"] is None and vague["error"] == "returned no verdict: cannot tell"
+    assert s.details["errored"] == ["vague"] and s.details["metrics"] == {"mentions_receipt": 1.0}
+
+
+def test_async_checks_of_a_case_run_concurrently_in_their_order() -> None:
+    # Three async checks of one case are awaited together (the slowest first, so a gather that
+    # reordered them would show); the sync check between them runs as before.
+    checks = [
+        {"name": "t_async_slow", "args": {"ms": 30}, "label": "slow"},
+        RECEIPT,
+        {"name": "t_async_slow", "args": {"ms": 10}, "label": "mid"},
+        {"name": "t_async_slow", "args": {"ms": 1}, "label": "fast"},
+    ]
+    s = run(Checks(), case(checks), "receipt")
+    assert s is not None and s.passed is True
+    assert [e["label"] for e in s.details["checks"]] == ["slow", "mentions_receipt", "mid", "fast"]
+    assert IN_FLIGHT["max"] == 3
+    assert [e["details"].get("ms") for e in s.details["checks"]] == [30, None, 10, 1]
+
+
+def test_one_async_check_raising_leaves_the_others_scored() -> None:
+    checks = [
+        {"name": "t_async_slow", "args": {"ms": 5}, "label": "slow"},
+        {"name": "t_async_slow", "args": {"ms": -1}, "label": "broken"},
+    ]
+    s = run(Checks(), case(checks), "x")
+    assert s is not None and s.value == 1.0 and s.error is None
+    assert s.details["errored"] == ["broken"]
+    assert s.details["checks"][1]["error"] == "ValueError: negative sleep"
 
 
 def test_large_details_of_a_check_are_summarised() -> None:
@@ -228,7 +316,7 @@ def test_a_judge_check_gets_its_provider_from_the_suite_defaults(tmp_path: Path)
 def test_a_judge_check_without_a_provider_says_where_to_give_one() -> None:
     c = case([{"name": "judge", "args": {"rubric": "Polite?"}}])
     s = run(Checks(), c, "hi")
-    assert s is not None and s.passed is False
+    assert s is not None and s.passed is None and s.error is not None
     assert "needs 'provider' and 'model'" in s.details["checks"][0]["error"]
     assert "defaults = { judge = " in s.details["checks"][0]["error"]
 
@@ -267,5 +355,5 @@ def test_a_plugin_that_refuses_its_arguments_is_a_problem_and_a_failed_check() -
         "ValueError: size must be positive"
     )
     s = run(Checks(), es.cases[0], "x")
-    assert s is not None and s.passed is False
+    assert s is not None and s.passed is None and s.error is not None
     assert s.details["checks"][0]["error"].endswith("ValueError: size must be positive")

@@ -13,7 +13,8 @@ the manifest counts them after the command (kept ones from before a resume inclu
 record with skipped scorers, a cache hit or a scorer's error is an answer, so it is not one.
 A *scorer* that could not score one of the answered cases it applied to (every score a
 scorer error) has evaluated nothing as well, and exits 3 the same way; a scorer that failed
-on some cases only is a note in the summaries, and its gates see the rest.
+on some cases only is a note in the summaries, and its gates see the rest. ``evalkit score``
+applies that scorer check alone (:func:`scored_nothing`): it calls no provider.
 """
 
 from __future__ import annotations
@@ -30,7 +31,13 @@ from evalkit.errors import InputError
 if TYPE_CHECKING:
     from evalkit.records import Record, Run
 
-__all__ = ["add_error_rate_option", "error_rate_of", "print_errors", "too_many_errors"]
+__all__ = [
+    "add_error_rate_option",
+    "error_rate_of",
+    "print_errors",
+    "scored_nothing",
+    "too_many_errors",
+]
 
 
 def add_error_rate_option(p: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -67,16 +74,27 @@ def too_many_errors(runs: Iterable[Run], max_rate: float | None, command: str) -
         if _over(records, errors, max_rate):
             out.append(_message(run, records, errors, max_rate, command))
         elif errors < records and (max_rate is None or max_rate < 1):  # 1: never exit 3
-            out += _scored_nothing(run, command)
+            out += scored_nothing([run], command)
     return out
 
 
-def _scored_nothing(run: Run, command: str) -> list[str]:
-    """A scorer whose every score on an answered record is a scorer error (an LLM judge with
+def scored_nothing(runs: Iterable[Run], command: str) -> list[str]:
+    """One message per scorer of a run that could not score a single answered case it applied
+    to; ``evalkit score`` applies this alone (it calls no provider, so provider errors are the
+    source run's business, already judged when it ran).
+
+    A scorer whose every score on an answered record is a scorer error (an LLM judge with
     a wrong key, ``groundedness`` on an eval set without ``context`` and no ``skip_missing``)
     evaluated nothing either; its gates may not look, and the summary alone only notes it.
     Read from the manifest's per-scorer counts; the records are read only to quote the first
     error of such a scorer."""
+    out = []
+    for run in runs:
+        out += _scored_nothing(run, command)
+    return out
+
+
+def _scored_nothing(run: Run, command: str) -> list[str]:
     from evalkit.terminal_text import inert
 
     counts = run.manifest.get("counts") or {}

@@ -2,7 +2,12 @@
 
 No provider is called (a judge scorer calls its judge). Exit 0 when the new run is written;
 2 on bad input (a run folder that cannot be re-scored, an eval set whose version changed, an
-unknown scorer, a scorer needing a case field the eval set lacks, an existing --out).
+unknown scorer, a scorer needing a case field the eval set lacks, an existing --out); 3, after
+writing everything, when a scorer could score none of the answered cases it applied to (a
+judge whose every call failed: a re-score that evaluated nothing must not pass as one that
+worked), with the same message as ``evalkit run`` (:mod:`evalkit.cli._error_rate`). The
+source's provider errors are not judged again: they were when it ran, and re-scoring cannot
+change them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from evalkit.cli import EXIT_ERRORS, EXIT_OK
 from evalkit.errors import InputError
 
 if TYPE_CHECKING:
@@ -27,7 +33,9 @@ def add_parser(sub: Any) -> None:
         "compare again. Scorers: by default the run's (from its config's suite when the "
         "manifest records both, else the manifest's names and arguments); --config/--suite "
         "take a suite's; --scorer replaces them. RUN_DIR may hold one run per candidate: each "
-        "is re-scored into the same sub-folder of --out. The source run is never modified.",
+        "is re-scored into the same sub-folder of --out. The source run is never modified. "
+        "Exit 3 (after writing everything) when a scorer could score none of the answered "
+        "cases it applied to.",
     )
     p.add_argument("run_dir", metavar="RUN_DIR", help="the run folder ('evalkit run' --out)")
     p.add_argument("--out", required=True, metavar="NEW_DIR", help="the new run folder")
@@ -79,7 +87,11 @@ def handle(args: argparse.Namespace) -> int:
     )
     for run in runs:
         print_score_summary(run)
-    return 0
+    from evalkit.cli._error_rate import print_errors, scored_nothing
+
+    failed = scored_nothing(runs, "evalkit score")
+    print_errors(failed)
+    return EXIT_ERRORS if failed else EXIT_OK
 
 
 def print_score_summary(run: Run) -> None:

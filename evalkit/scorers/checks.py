@@ -12,15 +12,23 @@ scorers. Decisions:
 - A check's scorer is built once per distinct (name, args, threshold) and kept for the run,
   so a judge check keeps its client and a regex compiles once; :meth:`Checks.aclose` closes
   them all at the end of the run.
-- A check that cannot run (bad arguments, a case field its scorer needs, an exception, no
-  verdict) is a failed check carrying its error, never a crash and never a pass.
+- A check that cannot run (bad arguments, a case field its scorer needs, an exception, a
+  returned error, no verdict) is neither a pass nor a fail, as a scorer's error is elsewhere
+  in evalkit (:class:`~evalkit.scoring.Score`): the case is scored over the checks that ran,
+  the others listed in ``details["errored"]`` and the reason, and a labelled one gives no
+  ``checks.<label>`` value for that case. When none could run, the case is a scorer error
+  (value and verdict ``None``), so a suite whose judge checks all failed (a wrong key) counts
+  in the manifest's ``scorer_errors`` and ends in the "scored nothing" exit 3, instead of
+  reading as every case FAILED: a false regression.
 - Where a judge connects and which key it sends come from the config, never from the eval
   set (:data:`~evalkit.dataset_checks.CONFIG_ONLY_ARGS`): the suite gives them once in
   ``defaults``, e.g. ``args = { defaults = { judge = { provider = "openai", model = "..." } } }``.
   File arguments (``json_schema``'s schema path, ``judge``'s ``rubric_file``) are refused:
   relative to what? Give the schema or rubric inline.
-- Checks run in the event loop, one after another: a ``cpu_bound`` scorer used as a check
-  does not go to the worker processes (the composite is one scorer there).
+- Checks run in the event loop: a sync one where it stands in the case's list, the async ones
+  (a judge check: one LLM call each) awaited together, their entries kept in the case's
+  order; each judge keeps its own ``concurrency`` limit. A ``cpu_bound`` scorer used as a
+  check does not go to the worker processes (the composite is one scorer there).
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -135,67 +143,89 @@ class Checks(Scorer):
             raise
 
     async def score(self, ctx: ScoreContext) -> Score:  # type: ignore[override]
-        entries = [await self._run(check, ctx) for check in ctx.case.checks]
+        entries = await self._run_all(ctx)
         n = len(entries)
-        failed = [e for e in entries if e["passed"] is not True]
-        value = (n - len(failed)) / n if n else 0.0
+        errored = [e for e in entries if "error" in e]
+        ran = [e for e in entries if "error" not in e]
+        failed = [e for e in ran if e["passed"] is not True]
+        details: dict[str, Any] = {
+            "checks": entries,
+            "failed": [_key(e) for e in failed],
+            **({"errored": [_key(e) for e in errored]} if errored else {}),
+        }
+        if not ran:  # nothing was evaluated: a scorer error, never a failed case
+            what = "the check" if n == 1 else f"none of the {n} checks"
+            error = f"{what} could {'not ' if n == 1 else ''}run: " + _listed(errored, "error")
+            return Score(None, None, f"scorer error: {error}", details, error)
+        value = (len(ran) - len(failed)) / len(ran)
         if not failed:
-            reason = f"all {n} checks passed" if n != 1 else "the check passed"
+            reason = f"all {len(ran)} checks passed" if len(ran) != 1 else "the check passed"
         else:
-            shown = "; ".join(f"{_key(e)}: {_clip(e['reason'], 120)}" for e in failed[:5])
-            more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
-            reason = f"{len(failed)} of {n} checks failed: {shown}{more}"
+            reason = f"{len(failed)} of {len(ran)} checks failed: {_listed(failed, 'reason')}"
+        if errored:
+            reason += f"; {len(errored)} of {n} checks could not run (left out): " + _listed(
+                errored, "reason"
+            )
         metrics = {
             e["label"]: 1.0 if e["passed"] is True else 0.0
-            for e in entries
+            for e in ran
             if e["label"] is not None and _metric_name(e["label"])
         }
         judge_cost = [
             m["judge_cost_usd"]
-            for e in entries
+            for e in ran
             if isinstance(m := e["details"].get("metrics"), Mapping)
             and isinstance(m.get("judge_cost_usd"), (int, float))
         ]
         if judge_cost:  # what judge checks cost, averaged like a judge scorer's
             metrics["judge_cost_usd"] = float(sum(judge_cost))
-        details: dict[str, Any] = {"checks": entries, "failed": [_key(e) for e in failed]}
         if metrics:
             details["metrics"] = metrics
         return Score(value, value >= self.threshold, reason, details)
 
-    async def _run(self, check: Check, ctx: ScoreContext) -> dict[str, Any]:
-        entry: dict[str, Any] = {"name": check.name, "label": check.label}
+    async def _run_all(self, ctx: ScoreContext) -> list[dict[str, Any]]:
+        """Every check's entry, in the case's order. A sync check runs where it stands; the
+        async ones (a judge check: one LLM call each) are awaited together, so a case with
+        five judge checks waits for the slowest, not for the sum."""
+        entries: list[dict[str, Any]] = []
+        pending: list[tuple[int, Scorer, Awaitable[Any]]] = []
         try:
-            scorer = self.scorer_for(check)
-            missing = [f for f in scorer.requires if not ctx.case.has(f)]
-            if missing:
-                raise ScorerError(
-                    f"scorer {check.name!r} needs case field(s) {missing}, which the case "
-                    "does not set; add them to the case or drop the check"
-                )
-            scorer.check_case(ctx.case)
-            result = scorer.score(ctx)
-            if inspect.isawaitable(result):
-                result = await result
-            score = as_score(scorer, result, ctx.case.id)
-        except asyncio.CancelledError:
+            for i, check in enumerate(ctx.case.checks):
+                entries.append({"name": check.name, "label": check.label})
+                try:
+                    scorer = self._ready(check, ctx)
+                    result = scorer.score(ctx)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    entries[i] |= _errored(_message(exc))
+                    continue
+                if inspect.isawaitable(result):
+                    pending.append((i, scorer, result))  # its entry is completed below
+                else:
+                    entries[i] |= _outcome(scorer, result, ctx)
+        except BaseException:
+            for _, _, awaitable in pending:  # never started: no "never awaited" warning
+                if inspect.iscoroutine(awaitable):
+                    awaitable.close()
             raise
-        except Exception as exc:
-            known = isinstance(exc, (ScorerError, ConfigError))
-            error = str(exc) if known else f"{type(exc).__name__}: {exc}"
-            return entry | _failed(error)
-        if score.error is not None:
-            return entry | _failed(score.error)
-        passed = score.passed
-        reason = score.reason
-        if passed is None:
-            reason = f"no verdict: {reason}" if reason else "no verdict"
-        return entry | {
-            "value": score.value,
-            "passed": passed,
-            "reason": _clip(reason, _MAX_REASON),
-            "details": _small(score.details),
-        }
+        if pending:
+            done = await asyncio.gather(*(_awaited(s, a, ctx) for _, s, a in pending))
+            for (i, _, _), outcome in zip(pending, done, strict=True):
+                entries[i] |= outcome
+        return entries
+
+    def _ready(self, check: Check, ctx: ScoreContext) -> Scorer:
+        """The check's scorer, after the checks :func:`~evalkit.scoring.score_all` makes."""
+        scorer = self.scorer_for(check)
+        missing = [f for f in scorer.requires if not ctx.case.has(f)]
+        if missing:
+            raise ScorerError(
+                f"scorer {check.name!r} needs case field(s) {missing}, which the case "
+                "does not set; add them to the case or drop the check"
+            )
+        scorer.check_case(ctx.case)
+        return scorer
 
     async def aclose(self) -> None:
         """Close every check's scorer (a judge's client); the first failure is raised after
@@ -233,14 +263,57 @@ def check_problems(es: EvalSet, scorer: Checks, where: str | None = None) -> lis
     return out
 
 
-def _failed(error: str) -> dict[str, Any]:
+async def _awaited(scorer: Scorer, awaitable: Awaitable[Any], ctx: ScoreContext) -> dict[str, Any]:
+    """:func:`_outcome` of an async check, once awaited."""
+    try:
+        result = await awaitable
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        return _errored(_message(exc))
+    return _outcome(scorer, result, ctx)
+
+
+def _outcome(scorer: Scorer, result: Any, ctx: ScoreContext) -> dict[str, Any]:
+    """A check's value, verdict, reason and details; or, when it returned an error, a result
+    that is no score, or no verdict, what :func:`_errored` makes of it."""
+    try:
+        score = as_score(scorer, result, ctx.case.id)
+    except Exception as exc:
+        return _errored(_message(exc))
+    if score.error is not None:
+        return _errored(score.error)
+    if score.passed is None:  # the scorer declined to judge: not a fail, not a pass
+        why = f"returned no verdict: {score.reason}" if score.reason else "returned no verdict"
+        return _errored(why)
+    return {
+        "value": score.value,
+        "passed": score.passed,
+        "reason": _clip(score.reason, _MAX_REASON),
+        "details": _small(score.details),
+    }
+
+
+def _errored(error: str) -> dict[str, Any]:
+    """The entry of a check that could not run: no value, no verdict, its error."""
     return {
         "value": None,
-        "passed": False,
+        "passed": None,
         "reason": _clip(f"error: {error}", _MAX_REASON),
         "details": {},
         "error": error,
     }
+
+
+def _message(exc: Exception) -> str:
+    known = isinstance(exc, (ScorerError, ConfigError))
+    return str(exc) if known else f"{type(exc).__name__}: {exc}"
+
+
+def _listed(entries: list[dict[str, Any]], field: str) -> str:
+    """``label: text; ...`` for the first five entries, and how many more."""
+    shown = "; ".join(f"{_key(e)}: {_clip(str(e[field]), 120)}" for e in entries[:5])
+    return shown + (f"; and {len(entries) - 5} more" if len(entries) > 5 else "")
 
 
 def _key(entry: Mapping[str, Any]) -> str:

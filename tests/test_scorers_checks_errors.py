@@ -1,0 +1,118 @@
+"""Per-case checks that could not run, end to end: judge checks graded by the loopback LLM
+server (which answers 401 to some), run through ``evalkit run`` / ``check``. An errored check
+must not read as a failed one: a suite whose every judge check errored exits 3 ("nothing was
+evaluated"), and a gate on ``checks.<label>`` sees only the cases where that check ran."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from evalkit.cli import main
+from evalkit.records import read_run
+from tests.helpers.llm_server import LLMServer
+
+PIPELINE = """
+def answer(request):
+    return "Keep your receipt. " + request.case.input
+"""
+UP = '[[text:{"score": 5, "reasoning": "polite"}]]'
+DOWN = "[[status:401]]"
+RECEIPT = {"name": "contains", "args": {"values": ["receipt"]}, "label": "mentions_receipt"}
+POLITE = {"name": "judge", "args": {"rubric": "5 = polite; 1 = rude."}, "label": "polite"}
+
+
+@pytest.fixture
+def srv() -> Iterator[LLMServer]:
+    with LLMServer(latency_ms=0) as server:
+        yield server
+
+
+def _project(root: Path, srv: LLMServer, cases: list[dict[str, Any]], gates: str = "") -> None:
+    (root / "pipe.py").write_text(PIPELINE)
+    (root / "ds.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
+    judge = (
+        f'{{ provider = "openai", model = "gpt-4o-mini", base_url = "{srv.base_url}/v1", '
+        f'api_key_env = "EVALKIT_TEST_NO_SUCH_KEY", cache_dir = "jc", max_retries = 0 }}'
+    )
+    (root / "evalkit.toml").write_text(
+        f"""
+[candidates.one]
+provider = "callable"
+model = "pipe"
+options = {{ target = "pipe.py:answer" }}
+
+[suites.s]
+dataset = "ds.jsonl"
+candidates = ["one"]
+scorers = [{{ name = "checks", args = {{ defaults = {{ judge = {judge} }} }} }}]
+{gates}
+"""
+    )
+
+
+def test_a_suite_whose_judge_checks_all_error_exits_3_not_failed(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    srv: LLMServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cases = [
+        {"id": "d1", "input": f"refund {DOWN}", "checks": [POLITE]},
+        {"id": "d2", "input": f"return {DOWN}", "checks": [POLITE, {**POLITE, "label": "kind"}]},
+    ]
+    _project(tmp_path, srv, cases)
+    assert main(["run", "--suite", "s", "--out", "out", "--no-progress"]) == 3
+    err = capsys.readouterr().err
+    assert "scorer 'checks' could not score any of its 2 cases: nothing was evaluated" in err
+    assert "first: d1 #0: the check could not run: polite: " in err
+    assert "evalkit score out --out NEW_DIR" in err
+    run = read_run(tmp_path / "out")
+    for r in run.records:
+        s = r.scores["checks"]
+        assert s.value is None and s.passed is None and s.error is not None
+        assert all(e["passed"] is None and e["error"] for e in s.details["checks"])
+    assert run.manifest["counts"]["scorer_errors"] == {"checks": 2}
+
+
+def test_gates_on_checks_see_only_the_checks_that_ran(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    srv: LLMServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    cases = [
+        {"id": "up", "input": f"refund {UP}", "checks": [RECEIPT, POLITE]},
+        {"id": "down", "input": f"return {DOWN}", "checks": [RECEIPT, POLITE]},
+        {"id": "judge-only", "input": f"exchange {DOWN}", "checks": [POLITE]},
+    ]
+    gates = """
+[[suites.s.gates]]
+metric = "checks.polite"
+min = 1.0
+[[suites.s.gates]]
+metric = "checks.pass_rate"
+min = 1.0
+"""
+    _project(tmp_path, srv, cases, gates)
+    # Before, the errored judge checks counted as fails: polite 0.5, pass rate 1/3. Now the
+    # polite gate sees the one case where the judge answered; the case whose only check
+    # errored is a scorer error, which a pass rate counts as not passed (as for any scorer).
+    assert main(["check", "--suite", "s", "--out", "runs", "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "PASS checks.polite 1 >= min 1" in out
+    assert "FAIL checks.pass_rate 0.667 < min 1" in out
+    (run_dir,) = [p for p in (tmp_path / "runs").rglob("manifest.json")]
+    by_id = {r.case_id: r.scores["checks"] for r in read_run(run_dir.parent).records}
+    assert by_id["up"].details["metrics"]["polite"] == 1.0
+    down = by_id["down"]
+    assert down.value == 1.0 and down.passed is True and down.details["errored"] == ["polite"]
+    assert "polite" not in down.details["metrics"]
+    assert "1 of 2 checks could not run (left out): polite: error: " in down.reason
+    assert by_id["judge-only"].error is not None
