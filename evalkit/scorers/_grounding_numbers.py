@@ -145,7 +145,7 @@ _PHONE = re.compile(
     r"|\(\d{2,5}\)[ .-]?\d{2,4}[ .-]?\d{3,4}"  # (800) 555-0199
     r"|0\d{1,4}[ .-]\d{3,4}[ .-]?\d{3,4}"  # 020 7946 0958
     r"|(?:1[ .-])?\d{3}[ .-]\d{3}[ .-]\d{4}"  # 1-800-555-0199, 800.555.0199
-    r")(?![\w,]|[.-]\d)"
+    r")(?!\w|,\d|[.-]\d)"  # a comma ends it ("call 555-0199, or"), unless digits follow
 )
 """A phone number, national or international, read as one token (see :func:`phone_mention`)."""
 _PHONE_HINT = re.compile(r"[0-9][ .-][0-9]")
