@@ -79,6 +79,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--errors", action="store_true", help="list the dev split's errors")
     args = ap.parse_args(argv)
     rows = load(args.data)
+    if not all("family" in r and r.get("split") in ("dev", "test") for r in rows):
+        ap.error(
+            f"{args.data}: not the v1 schema (every row with a family and a dev/test split); "
+            "for the held-out v2 and v3 sets use benchmarks/bench_refusal_support_v2.py --data"
+        )
     scorer = Refusal()
     details = [score(scorer, r) for r in rows]
     pred = [str(d["verdict"]) for d in details]
