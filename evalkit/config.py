@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.config_parse import _parse_candidate, collect_project, parse_project
+from evalkit.config_secrets import redact_options, redact_url
 from evalkit.dataset import ToolSpec
 from evalkit.errors import ConfigError, Problem, did_you_mean
-from evalkit.hashing import sha256_json, sha256_text
+from evalkit.hashing import callable_identity, sha256_json, sha256_text
 from evalkit.suites import CACHE_MODES, Gate, ScorerSpec, Suite
 
 if sys.version_info >= (3, 11):
@@ -98,7 +99,13 @@ class Candidate:
         return self.system
 
     def behaviour(self) -> dict[str, Any]:
-        """Exactly the fields that change what the model is asked: the fingerprint's input."""
+        """Exactly the fields that change what the model is asked: the fingerprint's input.
+
+        Secrets in ``base_url`` and ``options`` (a header's key, URL credentials) appear as
+        redaction markers that carry a digest of the value (see :mod:`evalkit.config_secrets`),
+        and a function given as an option as its :func:`~evalkit.hashing.callable_identity`,
+        so this dict can be stored and shown as it is and still changes when they change.
+        """
         return {
             "provider": self.provider,
             "model": self.model,
@@ -107,8 +114,8 @@ class Candidate:
             "prompt": self.prompt_source,
             "tools": [t.to_dict() for t in self.tools],
             "tool_choice": self.tool_choice,
-            "base_url": self.base_url,
-            "options": dict(self.options),
+            "base_url": redact_url(self.base_url),
+            "options": redact_options(_plain(self.options)),
         }
 
     def fingerprint(self) -> str:
@@ -122,7 +129,7 @@ class Candidate:
             "name": self.name,
             "provider": self.provider,
             "model": self.model,
-            "base_url": self.base_url,
+            "base_url": redact_url(self.base_url),
             "params": dict(self.params),
             "prompt_file": self.prompt_file,
             "prompt_sha256": sha256_text(prompt) if prompt else None,
@@ -166,6 +173,22 @@ class Candidate:
         if problems or cand is None:
             raise ConfigError(problems)
         return cand
+
+
+def _plain(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` with each function in it (a ``callable`` target given in Python) replaced
+    by its identity: the name and a hash of its source, which JSON can hold and hash."""
+
+    def plain(value: Any) -> Any:
+        if callable(value) and not isinstance(value, type):
+            return callable_identity(value)
+        if isinstance(value, Mapping):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [plain(v) for v in value]
+        return value
+
+    return {k: plain(v) for k, v in options.items()}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evalkit.config_secrets import literal_secret_problems
 from evalkit.dataset import ToolSpec
 from evalkit.errors import ConfigError, Problem
 from evalkit.suites import Suite, parse_suite, unknown_keys
@@ -204,6 +205,7 @@ def _parse_candidate(
                     "in config: set an environment variable and name it with api_key_env",
                 )
             )
+    problems += literal_secret_problems(body, where)
     for key in ("concurrency", "max_retries"):
         if key in body and (
             not isinstance(body[key], int) or body[key] < (1 if key == "concurrency" else 0)

@@ -7,10 +7,11 @@ same value hashes the same on every machine and Python version. Never hash ``str
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 from typing import Any
 
-__all__ = ["canonical_json", "sha256_bytes", "sha256_json", "sha256_text"]
+__all__ = ["callable_identity", "canonical_json", "sha256_bytes", "sha256_json", "sha256_text"]
 
 
 def canonical_json(value: Any) -> str:
@@ -45,3 +46,38 @@ def sha256_bytes(data: bytes) -> str:
 def sha256_json(value: Any) -> str:
     """The hex sha256 of :func:`canonical_json` of ``value``."""
     return sha256_text(canonical_json(value))
+
+
+def callable_identity(fn: Any) -> dict[str, Any]:
+    """What a Python function (or callable object) is, as hashable JSON: ``{"callable":
+    "module:qualname", "source_sha256": ...}``.
+
+    Used where a function stands in a candidate's settings (the ``callable`` provider's
+    ``target`` given as a function in Python): the name says which function, the hash of its
+    source says which version, so an edited function changes the fingerprint. The source
+    hash is ``None`` when Python cannot find the source (a function built with ``exec``, a
+    builtin); then only the name identifies it. A ``functools.partial`` is its function's
+    identity plus its bound arguments; a callable object is its class's.
+    """
+    import functools
+
+    if isinstance(fn, functools.partial):
+        out = callable_identity(fn.func)
+        out["partial"] = {"args": list(fn.args), "keywords": dict(fn.keywords)}
+        try:
+            canonical_json(out["partial"])
+        except (TypeError, ValueError):
+            out["partial"] = repr(fn.args) + repr(sorted(fn.keywords))
+        return out
+    obj = fn if inspect.isfunction(fn) or inspect.ismethod(fn) or inspect.isclass(fn) else None
+    named = obj if obj is not None else type(fn)
+    module = getattr(named, "__module__", None) or "?"
+    qualname = getattr(named, "__qualname__", None) or getattr(named, "__name__", "?")
+    try:
+        source: str | None = inspect.getsource(named)
+    except (OSError, TypeError):
+        source = None
+    return {
+        "callable": f"{module}:{qualname}",
+        "source_sha256": sha256_text(source) if source is not None else None,
+    }

@@ -20,7 +20,7 @@ STAGES: list[tuple[str, ...]] = [
         "dataset_read",
         "dataset_parse",
     ),
-    ("suites", "config_parse", "config"),
+    ("suites", "config_secrets", "config_parse", "config"),
     ("providers", "prompt", "pricing"),
     ("scoring_lifecycle", "scoring", "scoring_build"),
     ("records", "cache", "limits", "retry", "progress"),

@@ -16,7 +16,8 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from evalkit.errors import ProviderError
+from evalkit.config_secrets import is_redacted, redact_url, secret_values
+from evalkit.errors import InputError, ProviderError
 from evalkit.providers._errors import classify_exception, post_json, scrub
 from evalkit.providers._io_thread import IOThread
 from evalkit.providers.base import Provider, ProviderSettings, Request, Response
@@ -40,11 +41,14 @@ class SDKProvider(Provider):
         self._key_env = settings.api_key_env or self.default_key_env
         self._client: Any = None
         self._secret: str | None = None
+        self._scrubbed = secret_values(settings.base_url, settings.options)
+        """Secrets of the settings themselves (URL credentials, header keys), never shown."""
         self._io = IOThread(f"evalkit-{self.name}")
+        _refuse_markers(self.name, settings)
 
     def __repr__(self) -> str:
         s = self.settings
-        return f"{type(self).__name__}(model={s.model!r}, base_url={s.base_url!r})"
+        return f"{type(self).__name__}(model={s.model!r}, base_url={redact_url(s.base_url)!r})"
 
     @abc.abstractmethod
     def client_class(self) -> Any:
@@ -91,9 +95,43 @@ class SDKProvider(Provider):
         return self._client
 
     def _headers(self) -> dict[str, str] | None:
-        return dict(self.settings.options.get("headers") or {}) or None
+        """``options.headers`` plus each ``options.headers_env`` header read from its
+        variable now; a header's key goes into the list of secrets scrubbed from errors."""
+        headers = {str(k): str(v) for k, v in (self.settings.options.get("headers") or {}).items()}
+        for name, var in (self.settings.options.get("headers_env") or {}).items():
+            value = os.environ.get(str(var))
+            if not value:
+                raise ProviderError(
+                    "auth",
+                    f"{self.name}: environment variable {var} (options.headers_env, header "
+                    f"{name!r}) is not set; set it to the header's value",
+                )
+            headers[str(name)] = value
+            self._scrubbed.append(value)
+        return headers or None
 
     async def complete(self, request: Request) -> Response:
+        try:
+            return await self._complete(request)
+        except ProviderError as exc:
+            message = exc.message
+            url = self.settings.base_url
+            if url:
+                message = message.replace(url, redact_url(url) or "")
+            for secret in self._scrubbed:
+                message = message.replace(secret, "[redacted]")
+            if message == exc.message:
+                raise
+            raise ProviderError(
+                exc.kind,
+                message,
+                status=exc.status,
+                retryable=exc.retryable,
+                retry_after=exc.retry_after,
+                headers=exc.headers,
+            ) from None
+
+    async def _complete(self, request: Request) -> Response:
         where = f"{self.name} {request.model}"
         client = self._get_client()
         try:
@@ -130,3 +168,16 @@ class SDKProvider(Provider):
     async def aclose(self) -> None:
         client, self._client = self._client, None
         await self._io.close(client.close() if client is not None else None)
+
+
+def _refuse_markers(name: str, settings: ProviderSettings) -> None:
+    """A candidate rebuilt from a run's manifest has its secrets redacted: sending a marker
+    as a key would only fail on every case, so refuse it before anything is sent."""
+    headers = settings.options.get("headers") or {}
+    if is_redacted(settings.base_url) or any(is_redacted(v) for v in headers.values()):
+        raise InputError(
+            f"{name} provider: base_url or options.headers hold a '[redacted ...]' marker (a "
+            "candidate read back from a run's manifest, where secrets are never stored); "
+            "take the key from the environment instead (api_key_env, options.headers_env) "
+            "and run from the config, or pass the candidate itself from Python"
+        )

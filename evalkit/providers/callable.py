@@ -8,6 +8,10 @@ bare model, by naming a function::
     model = "rag-v2"
     options = { target = "myapp.eval_entry:answer" }   # or "pipelines/rag.py:answer"
 
+In Python the target may be the function itself (``options={"target": answer}``); the
+candidate's fingerprint then holds its identity, ``module:qualname`` and a hash of its source
+(:func:`~evalkit.hashing.callable_identity`), so an edited function changes the fingerprint.
+
 The function receives the :class:`~evalkit.providers.base.Request` (``request.case`` is the
 :class:`~evalkit.dataset.Case`, so it can do its own retrieval; ``request.messages`` is the
 rendered prompt, tool turns included: ``Message.tool_calls``, ``tool_call_id``, ``name``) plus ``options.kwargs`` as keyword arguments. It may be sync (run in a
@@ -46,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from evalkit.errors import InputError, ProviderError, did_you_mean
+from evalkit.hashing import callable_identity
 from evalkit.providers._errors import tool_call
 from evalkit.providers.base import (
     FINISH_REASONS,
@@ -83,19 +88,18 @@ class CallableProvider(Provider):
         super().__init__(settings)
         opts = settings.options
         target = opts.get("target")
-        if not isinstance(target, str) or not target:
-            raise InputError(
-                "callable provider: options.target is missing; set it to "
-                "'package.module:function' or 'path/file.py:function'"
-            )
-        self.target = target
-        base = Path(settings.base_dir) if settings.base_dir else None
-        fn = load_reference(target, base_dir=base)
-        if not callable(fn):
-            raise InputError(
-                f"callable provider: {target!r} is a {type(fn).__name__}, not a function; "
-                "point options.target at a function"
-            )
+        if callable(target) and not isinstance(target, type):
+            fn: Any = target  # given in Python: the function itself
+            self.target = str(callable_identity(target)["callable"])
+        else:
+            self.target = _reference(target)
+            base = Path(settings.base_dir) if settings.base_dir else None
+            fn = load_reference(self.target, base_dir=base)
+            if not callable(fn):
+                raise InputError(
+                    f"callable provider: {self.target!r} is a {type(fn).__name__}, not a "
+                    "function; point options.target at a function"
+                )
         kwargs = opts.get("kwargs") or {}
         if not isinstance(kwargs, Mapping):
             raise InputError(f"callable provider {target!r}: options.kwargs must be a table")
@@ -162,6 +166,25 @@ class CallableProvider(Provider):
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _reference(target: Any) -> str:
+    """A target given as text, checked; a function's identity read back from a run's manifest
+    (which cannot hold the function) is refused with the way to run it."""
+    if isinstance(target, Mapping) and "callable" in target:
+        raise InputError(
+            f"callable provider: options.target was the Python function {target['callable']}, "
+            "which a run's manifest cannot hold; pass the function again from Python "
+            "(evalkit.run(..., RunOptions(out_dir=RUN_DIR, resume=True))), or name it in "
+            "config as 'package.module:function' or 'path/file.py:function'"
+        )
+    if not isinstance(target, str) or not target:
+        raise InputError(
+            "callable provider: options.target is missing; set it to "
+            "'package.module:function' or 'path/file.py:function' (in Python, the function "
+            "itself)"
+        )
+    return target
 
 
 def _timed(

@@ -1,0 +1,217 @@
+"""Secrets in a candidate's settings: found, refused in config files, redacted everywhere else.
+
+A key belongs in an environment variable (``api_key_env`` for the provider's key,
+``options.headers_env`` for a header such as Azure's ``api-key`` or a gateway's
+``x-api-key``), never in a file evalkit reads or writes. A config file that holds one inline
+(a secret-looking header, credentials in ``base_url``, a ``?token=`` query value) is refused
+with the way out. A candidate built in Python is not refused, so whatever describes it (the
+fingerprint's input, the run manifest, ``evalkit inventory``, "what changed") shows each such
+value as a redaction marker, ``[redacted 3f2a9c1b7d4e]``, never the value.
+
+The marker carries a salted, slow digest of the value (PBKDF2, 12 hex digits), so a changed
+key still changes the candidate's fingerprint and shows in "what changed", while the digest
+cannot be turned back into a key of any real length. Redaction is idempotent (a marker stays
+the same marker), so a candidate rebuilt from a manifest keeps the fingerprint it was run
+with.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote
+
+from evalkit.errors import Problem
+
+__all__ = [
+    "is_redacted",
+    "literal_secret_problems",
+    "redact_headers",
+    "redact_options",
+    "redact_url",
+    "redacted",
+    "secret_name",
+    "secret_values",
+]
+
+SECRET_WORDS = (
+    "key",
+    "token",
+    "secret",
+    "password",
+    "passwd",
+    "auth",
+    "cookie",
+    "credential",
+    "signature",
+    "session",
+)
+"""A header, query parameter or option whose name contains one of these holds a secret
+(``Authorization``, ``Proxy-Authorization``, ``api-key``, ``x-api-key``, ``Cookie``, ...)."""
+
+_QUERY_NAMES = ("sig", "pwd", "pass")
+"""Short query parameter names that are secrets as a whole word (Azure SAS ``sig``)."""
+
+_SECRET_VALUE = re.compile(
+    r"^\s*(?:bearer|basic|token)\s+\S{8,}|^\s*(?:sk|pk|rk)[-_][A-Za-z0-9_-]{12,}"
+    r"|^\s*(?:ghp|gho|ghs|xox[abpr])[-_][A-Za-z0-9_-]{10,}",
+    re.IGNORECASE,
+)
+"""Values shaped like a key whatever the name they are under (``Bearer ...``, ``sk-...``)."""
+
+_MARKER = re.compile(r"\[redacted [0-9a-f]{12}\]")
+_URL = re.compile(r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<netloc>[^/?#]*)(?P<rest>.*)$", re.S)
+_SALT = b"evalkit-redact-v1"
+
+
+def secret_name(name: str) -> bool:
+    """Whether a header, query parameter or option called ``name`` holds a secret."""
+    low = name.lower()
+    return any(w in low for w in SECRET_WORDS)
+
+
+def _secret_value(value: str) -> bool:
+    return bool(_SECRET_VALUE.match(value))
+
+
+@functools.lru_cache(maxsize=256)
+def _digest(value: str) -> str:
+    # slow and salted: the marker must show that a key changed, not help anyone guess it
+    return hashlib.pbkdf2_hmac("sha256", value.encode("utf-8"), _SALT, 20_000).hex()[:12]
+
+
+def redacted(value: str) -> str:
+    """The marker shown instead of ``value``; a marker is returned unchanged."""
+    if _MARKER.fullmatch(value):
+        return value
+    return f"[redacted {_digest(value)}]"
+
+
+def is_redacted(value: Any) -> bool:
+    """Whether ``value`` (a string) holds a redaction marker."""
+    return isinstance(value, str) and bool(_MARKER.search(value))
+
+
+def _url_secrets(url: str) -> list[tuple[str, str]]:
+    """(what, value) for the credentials and secret query values of ``url``."""
+    m = _URL.match(url)
+    if not m:
+        return []
+    found: list[tuple[str, str]] = []
+    netloc = m["netloc"]
+    if "@" in netloc:
+        found.append(("credentials (user:password@)", netloc.rsplit("@", 1)[0]))
+    _, q, query = m["rest"].partition("?")
+    if q:
+        for item in query.partition("#")[0].split("&"):
+            k, eq, v = item.partition("=")
+            name = unquote(k)
+            if eq and v and (secret_name(name) or name.lower() in _QUERY_NAMES):
+                found.append((f"query parameter {name!r}", v))
+    return [(what, v) for what, v in found if not _MARKER.fullmatch(unquote(v))]
+
+
+def redact_url(url: str | None) -> str | None:
+    """``url`` with its user:password and secret query values replaced by markers."""
+    if not url:
+        return url
+    out = url
+    for _, value in _url_secrets(url):
+        out = out.replace(value, redacted(unquote(value)))
+    return out
+
+
+def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
+    """Headers with each secret value (by the header's name or the value's shape) a marker."""
+    return {
+        k: redacted(v) if isinstance(v, str) and (secret_name(str(k)) or _secret_value(v)) else v
+        for k, v in headers.items()
+    }
+
+
+def redact_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """A candidate's options as they may be shown: ``headers`` redacted by header name, any
+    other string under a secret-looking key, shaped like a key or a URL with credentials, a
+    marker. Keys ending in ``_env`` name environment variables and are kept as they are."""
+    return {k: _redact_value(str(k), v) for k, v in options.items()}
+
+
+def _redact_value(key: str, value: Any) -> Any:
+    if key.endswith("_env"):
+        return value
+    if key == "headers" and isinstance(value, Mapping):
+        return redact_headers(value)
+    if isinstance(value, Mapping):
+        return redact_options(value)
+    if isinstance(value, (list, tuple)):
+        return [_redact_value("", v) for v in value]
+    if isinstance(value, str):
+        if secret_name(key) or _secret_value(value):
+            return redacted(value)
+        return redact_url(value) if _URL.match(value) else value
+    return value
+
+
+def secret_values(base_url: str | None, options: Mapping[str, Any]) -> list[str]:
+    """The literal secrets of a candidate's settings, for scrubbing from error messages."""
+    found: list[str] = []
+    for _, v in _url_secrets(base_url or ""):
+        found += [v, unquote(v), v.rsplit(":", 1)[-1], unquote(v.rsplit(":", 1)[-1])]
+    headers = options.get("headers")
+    if isinstance(headers, Mapping):
+        for k, v in headers.items():
+            if isinstance(v, str) and (secret_name(str(k)) or _secret_value(v)):
+                found.append(v)
+                found.append(v.split(None, 1)[-1])  # the key alone, after "Bearer "
+    return sorted({s for s in found if len(s) >= 6}, key=len, reverse=True)
+
+
+def literal_secret_problems(body: Mapping[str, Any], where: str) -> list[Problem]:
+    """The secrets a candidate's table holds inline, and a malformed ``options.headers_env``.
+
+    Refused like ``options.api_key`` always was: a config file is committed and shared, and
+    whatever it holds ends up in run manifests. The message names the place, never the value.
+    """
+    problems: list[Problem] = []
+    url = body.get("base_url")
+    if isinstance(url, str):
+        for what, _ in _url_secrets(url):
+            problems.append(
+                Problem(
+                    f"{where} base_url",
+                    f"holds a secret in its {what}; never put keys in config: remove it from "
+                    "the URL and set it in an environment variable named by api_key_env (or "
+                    'send it as a header with options.headers_env = { "api-key" = "VAR" })',
+                )
+            )
+    opts = body.get("options")
+    if not isinstance(opts, Mapping):
+        return problems
+    headers = opts.get("headers")
+    if isinstance(headers, Mapping):
+        for name, value in headers.items():
+            if isinstance(value, str) and (secret_name(str(name)) or _secret_value(value)):
+                problems.append(
+                    Problem(
+                        f"{where} options.headers.{name}",
+                        "looks like a secret; never put keys in config: set an environment "
+                        f'variable and name it with options.headers_env = {{ "{name}" = '
+                        '"VAR_NAME" }',
+                    )
+                )
+    env = opts.get("headers_env")
+    if env is not None and (
+        not isinstance(env, Mapping)
+        or not all(isinstance(v, str) and v.strip() for v in env.values())
+    ):
+        problems.append(
+            Problem(
+                f"{where} options.headers_env",
+                'must be a table of header name = environment variable name, e.g. { "api-key" '
+                '= "AZURE_OPENAI_KEY" }',
+            )
+        )
+    return problems
