@@ -68,6 +68,33 @@ _ABSTENTION = re.compile(
 """That the source is silent on a question: it asserts nothing about the world even where the
 question names a place or a number ("does not say whether we deliver to Norway"), unlike a
 hedge. Sentences that go on past it (", but ...", ";") are left to the checks."""
+_COURTESY = re.compile(
+    r"(?:(?:i'?m|i am|we'?re|we are) )?(?:so |very |really |truly )?sorry"
+    r"(?: (?:to hear|to learn|about|for|that|you(?:'re| are))(?: \w+(?:-\w+)?){0,5})?"
+    r"|(?:i'?m|i am) afraid(?: not)?|(?:please )?(?:don'?t|do not) worry|no need to worry"
+    r"|no (?:problem|worries)|not a problem|good luck|take care|safe travels|all the best"
+    r"|happy (?:shopping|travels|travelling|traveling|flying|holidays)|best wishes"
+    r"|enjoy (?:your|the) \w+|have a (?:\w+ )?(?:day|trip|flight|stay|weekend|holiday)"
+    r"|thanks?(?: you)?(?: so much)?(?: for (?:\w+ ){0,3}\w+)?|glad (?:i could|to) help"
+    r"|(?:yes|no|not yet|not just yet|(?:unfortunately|sadly) not|not at the moment|not right"
+    r" now|of course|sure)(?: in (?:this|your) case)?",
+    re.IGNORECASE,
+)
+"""Social phrases: sympathy, reassurance, well-wishing and thanks ("Sorry to hear that!",
+"No problem.", "Enjoy your trip!"), and bare answer particles. A sentence made only of them
+states nothing the context could support; one with a number or a name is still checked, and
+the sympathy's object is kept short ("sorry about the delay", not a whole invented cause)."""
+_COURTESY_PIECES = re.compile(r"\s*(?:[,;:!.\u2014]+|\s-\s|\band\b)\s*")
+
+
+def _social(sentence: str) -> bool:
+    """Whether ``sentence`` is courtesy only (see :data:`_COURTESY`)."""
+    if _has_facts(sentence):
+        return False
+    pieces = [p for p in _COURTESY_PIECES.split(sentence.replace("’", "'")) if p.strip()]
+    return bool(pieces) and all(_COURTESY.fullmatch(p.strip()) for p in pieces)
+
+
 _GOES_ON = re.compile(r"[;]|,\s*(?:but|however|although|though|yet|and)\b|\bhowever\b", re.I)
 
 
@@ -212,6 +239,8 @@ def _skip(sentence: str) -> bool:
     if _HEDGE.match(s) and not _has_facts(s):
         return True
     if _ABSTENTION.match(s) and not _GOES_ON.search(s):
+        return True
+    if _social(s):
         return True
     opener = _PLEASANTRY.match(s)
     if opener:
