@@ -17,7 +17,7 @@ from typing import Any
 from evalkit.errors import Problem
 from evalkit.scorers.checks import Checks
 
-__all__ = ["checks_warnings"]
+__all__ = ["checks_warnings", "is_checks", "unrun_check_problems"]
 
 
 def checks_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
@@ -25,7 +25,7 @@ def checks_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
     from evalkit.cli._validate_lines import with_lines
 
     with_checks = [c for c in es if c.checks]
-    listed = any(_is_checks(spec) for spec in suite.scorers)
+    listed = any(is_checks(spec) for spec in suite.scorers)
     where = f"{project.path}: [suites.{suite.name}] scorers"
     out = []
     if with_checks and not listed:
@@ -48,6 +48,52 @@ def checks_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
     return with_lines(out, project.path) if project.path else out
 
 
-def _is_checks(spec: Any) -> bool:
+def is_checks(spec: Any) -> bool:
     """Whether a suite's scorer spec names the checks scorer (by name or reference)."""
     return spec.name in (Checks.name, "evalkit.scorers.checks:Checks")
+
+
+def unrun_check_problems(es: Any) -> list[Problem]:
+    """Checks of ``es`` that cannot be built on their own arguments (an invalid regex), when no
+    suite runs them with its ``defaults``: an eval set validated alone, or one whose suite does
+    not list ``"checks"``. Found here, the mistake no longer waits for the day the checks run
+    (then a failed check on every candidate, which a comparison shows as "unchanged fail").
+
+    A check whose scorer takes connection arguments only the config may give (a judge's
+    provider) is left out: it cannot be built without the suite, and the suite that runs it
+    checks it with its defaults.
+    """
+    import inspect
+
+    from evalkit.dataset_checks import CONFIG_ONLY_ARGS
+    from evalkit.scoring import SCORERS
+
+    def needs_config(name: str) -> bool:
+        try:
+            params = inspect.signature(SCORERS.get(name)).parameters
+        except Exception:  # an unknown name was reported when the eval set loaded
+            return True
+        return any(p in params for p in (*CONFIG_ONLY_ARGS, "provider"))
+
+    from evalkit.errors import ConfigError
+    from evalkit.hashing import canonical_json
+
+    built, needs = Checks(), dict[str, bool]()
+    seen: dict[str, tuple[Problem, list[str]]] = {}
+    source = str(es.path or es.name)
+    for case in es:
+        for i, check in enumerate(case.checks, start=1):  # numbered as the case lists them
+            if needs.setdefault(check.name, needs_config(check.name)):
+                continue
+            try:
+                built.scorer_for(check)
+            except ConfigError as exc:
+                key = canonical_json([check.name, dict(check.args), check.threshold])
+                message = f'field "checks" item {i} ("{check.name}"): {exc.problems[0].message}'
+                loc = f"{source}:{case.line}" if case.line else f"{source}: case {case.id!r}"
+                seen.setdefault(key, (Problem(loc, message), []))[1].append(case.id)
+    out = []
+    for problem, ids in seen.values():
+        more = f" (the same check in {len(ids) - 1} more case(s))" if len(ids) > 1 else ""
+        out.append(Problem(problem.where, problem.message + more))
+    return out

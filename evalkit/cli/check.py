@@ -79,6 +79,9 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     _check_stored_baseline(args)
     project = load_config(args.config)
     names = suites or list(project.suites)
+    from evalkit.cli._validate_gates import warn_gate_tags
+
+    warn_gate_tags(project, names)
     report = Path(args.report) if args.report else project.reports_dir / f"{title}.html"
     results = []
     for name in names:

@@ -176,10 +176,15 @@ def handle(args: argparse.Namespace) -> int:
         runs = _run_suite(args, options)
     elif args.dataset:
         runs = [_run_adhoc(args, options)]
+    elif _found_config() is not None:
+        # As `evalkit check` does: the config found upwards, and its only suite (--help
+        # promised both defaults; several suites are refused, listed, in _run_suite).
+        runs = _run_suite(args, options)
     else:
         raise InputError(
-            "evalkit run: nothing to run; give --suite NAME (with a config), "
-            "DATASET --provider NAME --model ID, or --resume RUN_DIR"
+            "evalkit run: nothing to run and no evalkit.toml or pyproject.toml found upwards; "
+            "give --suite NAME (with a config), DATASET --provider NAME --model ID, or "
+            "--resume RUN_DIR"
         )
     for run in runs:
         print_summary(run)
@@ -197,9 +202,13 @@ def _run_suite(args: argparse.Namespace, options: RunOptions) -> list[Run]:
     if suite is None:
         if len(project.suites) != 1:
             raise InputError(
-                f"{project.path}: pick a suite with --suite; suites: {sorted(project.suites)}"
+                f"{project.path}: declares {len(project.suites)} suites; pick one with "
+                f"--suite NAME: {', '.join(sorted(project.suites)) or 'none'}"
             )
         suite = next(iter(project.suites))
+    from evalkit.cli._validate_gates import warn_gate_tags
+
+    warn_gate_tags(project, [suite])
     return list(run_suite(project, suite, args.candidate, options).values())
 
 
@@ -245,10 +254,17 @@ def _run_adhoc(args: argparse.Namespace, options: RunOptions) -> Run:
     return run(eval_set, candidate, scorers, options)
 
 
-def _project_or_none(config: str | None) -> Project | None:
-    from evalkit.config import find_config, load_config
+def _found_config() -> Path | None:
+    """The config found upwards from the current directory, or None."""
+    from evalkit.config import find_config
 
-    path = Path(config) if config else find_config()
+    return find_config()
+
+
+def _project_or_none(config: str | None) -> Project | None:
+    from evalkit.config import load_config
+
+    path = Path(config) if config else _found_config()
     return load_config(path) if path is not None else None
 
 

@@ -62,7 +62,8 @@ def run(args: argparse.Namespace) -> int:
     checked = _Checked()
     problems: list[str] = []
     for path in datasets:
-        problems += checked.dataset(path)[1]
+        es, loaded = checked.dataset(path)
+        problems += loaded + (checked.unrun_checks(es) if es is not None else [])
     for path in configs:
         problems += _check_config(path, checked)
     for line in problems:
@@ -119,6 +120,16 @@ class _Checked:
         print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
         return es, []
 
+    def unrun_checks(self, es: Any) -> list[str]:
+        """Problems of ``es``'s checks built on their own arguments (no suite runs them), not
+        reported before."""
+        from evalkit.cli._validate_checks import unrun_check_problems
+
+        lines = [str(p) for p in unrun_check_problems(es)]
+        fresh = [line for line in lines if line not in self.reported]
+        self.reported.update(fresh)
+        return fresh
+
 
 def _check_config(path: Path, checked: _Checked) -> list[str]:
     """Every problem of one config: its own (each broken candidate and suite once), then those
@@ -148,6 +159,7 @@ def _check_config(path: Path, checked: _Checked) -> list[str]:
             renderers[name] = PromptRenderer(candidate)
         except InputError as exc:
             problems.append(Problem(f"{path}: [candidates.{name}]", str(exc)))
+    problems += _unused_providers(project, path, problems)
     lines = [str(p) for p in with_lines(problems, path)]
     for suite in project.suites.values():
         lines += _check_suite(project, suite, checked, renderers)
@@ -166,9 +178,10 @@ def _check_suite(
     es, problems_text = checked.dataset(suite.dataset_path)
     if es is None:
         return problems_text  # a broken eval set is reported once, where it is first loaded
-    from evalkit.cli._validate_checks import checks_warnings
+    from evalkit.cli._validate_checks import checks_warnings, is_checks
+    from evalkit.cli._validate_gates import gate_tag_warnings
 
-    for warning in checks_warnings(project, suite, es):
+    for warning in checks_warnings(project, suite, es) + gate_tag_warnings(project, suite, es):
         print(f"warning: {warning}", file=sys.stderr)
     where = f"{project.path}: [suites.{suite.name}]"
     problems = _check_renders(suite, es, where, renderers)
@@ -176,7 +189,23 @@ def _check_suite(
     lines = [str(p) for p in with_lines(problems, project.path)]
     fresh = [line for line in lines if line not in checked.reported]
     checked.reported.update(line for line in lines if ': field "checks" item ' in line)
+    if not any(is_checks(spec) for spec in suite.scorers):
+        fresh += checked.unrun_checks(es)  # a suite that runs them checked them with its defaults
     return problems_text + fresh
+
+
+def _unused_providers(project: Any, path: Path, problems: list[Problem]) -> list[Problem]:
+    """An unknown provider of a candidate no suite runs (the config's own check covers the
+    candidates the suites run): a candidate kept for later still has to work then."""
+    from evalkit.suites import provider_problem
+
+    out = []
+    for name, candidate in project.candidates.items():
+        why = provider_problem(candidate.provider)
+        problem = Problem(f"{path}: [candidates.{name}] provider", why or "")
+        if why and problem not in problems:
+            out.append(problem)
+    return out
 
 
 def _dataset_named(suite: Any) -> bool:
