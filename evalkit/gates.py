@@ -25,9 +25,20 @@ from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
 from evalkit.config import Gate
 from evalkit.errors import did_you_mean
 
-__all__ = ["DELTA_RULES", "check_thresholds", "evaluate_gates", "fmt"]
+__all__ = [
+    "BUILTIN_RULES",
+    "DELTA_RULES",
+    "answered_nothing",
+    "check_thresholds",
+    "error_limit",
+    "evaluate_gates",
+    "fmt",
+    "new_errors",
+]
 
 DELTA_RULES = ("max_drop", "max_rise", "max_rise_pct")
+BUILTIN_RULES = ("answered", "new_errors")
+"""The ``rule`` of the results :func:`evaluate_gates` adds on its own (no gate declares them)."""
 MAX_CASES = 50
 """Case ids kept on a failing ``no_new_failures`` result."""
 
@@ -134,13 +145,24 @@ def _rules(gate: Gate) -> list[str]:
 
 
 def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
-    """Evaluate every rule of every gate against a comparison; every result has a reason."""
+    """Evaluate every rule of every gate against a comparison; every result has a reason.
+
+    Then the built-in rules (:data:`BUILTIN_RULES`), which no configuration has to ask for:
+    a candidate that answered nothing (:func:`answered_nothing`) and, unless the suite gates
+    ``errors.rate`` itself, new provider errors (:func:`new_errors`)."""
+    gates = tuple(gates)
     results: list[GateResult] = []
     for gate in gates:
         for rule in _rules(gate):
             results.append(_evaluate(comparison, gate, rule))
-    nothing = None if any(not r.passed for r in results) else answered_nothing(comparison)
-    return Verdict((*results, nothing) if nothing else tuple(results))
+    run = comparison.overall.candidate_run
+    if run.records and run.errors >= run.records:
+        extra = None if any(not r.passed for r in results) else answered_nothing(comparison)
+    elif any(g.metric == "errors.rate" and g.tag is None for g in gates):
+        extra = None  # the suite set its own tolerance for provider errors: the opt-out
+    else:
+        extra = new_errors(comparison)
+    return Verdict((*results, extra) if extra else tuple(results))
 
 
 def answered_nothing(cmp: Comparison) -> GateResult | None:
@@ -161,6 +183,104 @@ def answered_nothing(cmp: Comparison) -> GateResult | None:
         reason=f"nothing was evaluated{why}; {_hint(why)}",
         observed=1.0,
     )
+
+
+_FIRST_STEP = {
+    "auth": "check the API key (api_key_env)",
+    "not_found": "check the model ID and base_url",
+    "connection": "check base_url and that the provider is reachable",
+    "rate_limit": "lower the candidate's concurrency or wait for the quota",
+    "timeout": "raise timeout_s or lower the concurrency",
+}
+"""The first thing to fix for an error kind, before calling the failed cases again."""
+
+
+def new_errors(cmp: Comparison) -> GateResult | None:
+    """A failed result when the candidate has a provider error on a case the baseline answered.
+
+    An errored record has no response, so no score: a scorer's mean leaves it out (as it must:
+    counted as 0, a cost or latency mean would read cheaper and faster), and a gate on a mean
+    judged the answered cases only, so a candidate whose calls failed on a quarter of the eval
+    set said PASS. Opt-out, not opt-in: a suite that gates ``errors.rate`` itself (no tag) sets
+    its own tolerance and :func:`evaluate_gates` does not call this. Errors the baseline had on
+    the same cases are not new and do not count."""
+    new = [
+        r
+        for r in cmp.cases
+        if r.baseline is not None
+        and r.candidate is not None
+        and r.candidate.error is not None
+        and r.baseline.error is None
+    ]
+    if not new:
+        return None
+    kinds: dict[str, list[CaseRow]] = {}
+    for r in new:
+        assert r.candidate is not None and r.candidate.error is not None
+        kinds.setdefault(str(r.candidate.error.get("kind") or "unknown"), []).append(r)
+    common = max(kinds, key=lambda k: len(kinds[k]))  # first seen wins a tie
+    first = kinds[common][0]
+    assert first.candidate is not None and first.candidate.error is not None
+    counts = ", ".join(f"{k} {len(v)}" for k, v in sorted(kinds.items(), key=lambda x: -len(x[1])))
+    said = _line(str(first.candidate.error.get("message") or ""))
+    compared = sum(1 for r in cmp.cases if r.baseline is not None and r.candidate is not None)
+    where = f"{len(new)} of {compared} compared case(s)"
+    if set(kinds) == {"cache_miss"}:
+        what = (
+            f"{where} have no recorded answer in the candidate (cache_miss: nothing was "
+            "recorded for their requests; a call that failed while recording is not recorded "
+            "either)"
+        )
+        todo = MISSES_HINT
+    elif common == "bad_request":  # calling again cannot help: the input must change
+        what = f"{where} have a provider error in the candidate and none in the baseline"
+        todo = (
+            "the provider refused the input (too long for the model's context, a parameter "
+            "the model does not take): fix the cases or the prompt and run again"
+        )
+    else:
+        what = f"{where} have a provider error in the candidate and none in the baseline"
+        step = _FIRST_STEP.get(common, "fix what the errors say (the report shows each)")
+        todo = (
+            f"{step}, then call them again: evalkit run --resume {cmp.candidate.path} "
+            "--retry-errors"
+        )
+    shown = ", ".join(r.case_id for r in new[:10]) + (", ..." if len(new) > 10 else "")
+    return GateResult(
+        gate="no new provider errors",
+        metric="errors.rate",
+        tag=None,
+        rule="new_errors",
+        threshold=None,
+        status="fail",
+        reason=(
+            f"{what} ({counts}: {shown}; first {first.case_id}: {said}): unscored, so the "
+            f"means and the gates on them judged the other {compared - len(new)} only; {todo}; "
+            "to accept provider errors, gate errors.rate in the suite (e.g. max_rise = 0.05)"
+        ),
+        observed=float(len(new)),
+        cases=tuple(r.case_id for r in new[:MAX_CASES]),
+    )
+
+
+def error_limit(reason: str, max_rate: float | None) -> GateResult:
+    """The failed result ``evalkit check --max-error-rate`` adds to the verdict of a run
+    over the limit (which exits 3), so that no verdict says PASS for it."""
+    return GateResult(
+        gate="--max-error-rate",
+        metric="errors.rate",
+        tag=None,
+        rule="max_error_rate",
+        threshold=max_rate,
+        status="fail",
+        reason=reason,
+    )
+
+
+def _line(message: str, limit: int = 300) -> str:
+    """An error message on one line, cut at ``limit`` characters."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 1] + "…"
 
 
 def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:

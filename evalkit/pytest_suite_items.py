@@ -252,9 +252,14 @@ class GateItem(_SuiteItem):
 
 class RunsItem(_SuiteItem):
     """Every case of every run got an answer: nothing missing from the recordings, nothing
-    left unrun by the cost cap. Other provider errors are data for the gates (``errors.rate``)."""
+    left unrun by the cost cap, and no comparison failed a built-in rule of its verdict
+    (:data:`evalkit.gates.BUILTIN_RULES`: new provider errors on cases the baseline answered,
+    unless the suite gates ``errors.rate`` itself; a candidate that answered nothing). No gate
+    item carries those rules, and without this item they would fail nothing."""
 
     def runtest(self) -> None:
+        from evalkit.gates import BUILTIN_RULES
+
         result = self.result()
         problems = []
         for name, run in result.runs.items():
@@ -271,6 +276,14 @@ class RunsItem(_SuiteItem):
                 f"evalkit {self.suite}: answers missing in --evalkit-mode {mode}\n"
                 + "\n".join(problems)
             )
+        errors = [
+            f"  {c.candidate.candidate} vs {c.baseline.candidate}: {r.reason}"
+            for c in result.comparisons
+            for r in c.verdict.failures
+            if r.rule in BUILTIN_RULES
+        ]
+        if errors:
+            raise EvalkitFailure(f"evalkit {self.suite}: provider errors\n" + "\n".join(errors))
         _not_run(result, self.suite)
 
 

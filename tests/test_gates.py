@@ -276,7 +276,7 @@ def test_a_candidate_that_answered_nothing_is_no_pass_with_or_without_gates(
     m = make_run(tmp_path / "m", miss, scorers=["g"], candidate=candidate_dict("cand"))
     (only,) = compare(b, m).verdict.results
     assert "--evalkit-mode record" in only.reason and "--retry-errors" not in only.reason
-    # one answered record is enough to be judged by the gates alone
+    # one answered record is no "answered nothing": its two new errors are their own rule
     some = [*down[:2], make_record("c2", {"g": 0.9}, candidate="cand")]
     s = make_run(tmp_path / "s", some, scorers=["g"], candidate=candidate_dict("cand"))
-    assert compare(b, s).verdict.results == ()
+    assert [r.rule for r in compare(b, s).verdict.results] == ["new_errors"]
