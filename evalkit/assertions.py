@@ -111,7 +111,7 @@ def summarise_scorer(
     )
 
 
-def _unanswered_hint(kinds: list[str]) -> str:
+def _unanswered_hint(kinds: list[str], run_dir: Any = None) -> str:
     """What to do about cases without a score: a missing recording is the usual cause in
     replay, but a provider or scorer error has its own cause, which the hint must not hide.
     The words are the gates' (:data:`~evalkit.gates.MISSES_HINT`, ``ERRORS_HINT``)."""
@@ -121,7 +121,9 @@ def _unanswered_hint(kinds: list[str]) -> str:
     if "cache_miss" in kinds:
         hints.append(f"a missing recording: {MISSES_HINT}")
     if any(k != "cache_miss" and not k.startswith("scorer error") for k in kinds):
-        hints.append(f"a provider error: {ERRORS_HINT}")
+        # the run's own folder in the command, when known, not the RUN_DIR placeholder
+        hint = ERRORS_HINT.replace("RUN_DIR", str(run_dir)) if run_dir else ERRORS_HINT
+        hints.append(f"a provider error: {hint}")
     if any(k.startswith("scorer error") for k in kinds):
         hints.append("a scorer error: its message names the case field or argument to fix")
     return "; ".join(hints)
@@ -154,7 +156,7 @@ def expect(
         kinds = sorted(set(s.unanswered.values()))
         problems.append(
             f"{label}: {len(s.unanswered)} cases have no score ({'; '.join(kinds)}): "
-            f"{_ids(list(s.unanswered))}; {_unanswered_hint(kinds)}"
+            f"{_ids(list(s.unanswered))}; {_unanswered_hint(kinds, _run_dir(result, name))}"
         )
     tags = sorted({t for r in records for t in r.tags})
     if tag is not None and tag not in tags:  # else "no case has a score" blames the scorer
@@ -197,6 +199,16 @@ def _ids(ids: Sequence[str], values: Mapping[str, float] | None = None) -> str:
     shown = [f"{c} ({values[c]:.2f})" if values and c in values else c for c in ids[:SHOWN]]
     more = f", ... (+{len(ids) - SHOWN} more)" if len(ids) > SHOWN else ""
     return ", ".join(shown) + more
+
+
+def _run_dir(result: Any, name: str | None) -> Any:
+    """The folder of the run ``expect`` checked, when it has one (records alone have none)."""
+    from evalkit.api import SuiteResult
+    from evalkit.records import Run
+
+    if isinstance(result, SuiteResult) and name is not None and name in result.runs:
+        return result.runs[name].path
+    return result.path if isinstance(result, Run) else None
 
 
 def _records(result: Any, candidate: str | None) -> tuple[Sequence[Record], str | None]:

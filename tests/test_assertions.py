@@ -118,3 +118,17 @@ def test_a_tag_no_case_has_is_named_with_the_tags_there_are() -> None:
     )
     assert "no case has a score" not in str(info.value)
     assert expect(records, "g", max_mean=0.0, tag="hard").n == 1
+
+
+def test_the_provider_error_hint_names_the_run_folder_to_resume(tmp_path: Path) -> None:
+    """QA7 finding 7: the hint said `evalkit run --resume RUN_DIR`, a placeholder."""
+    from evalkit.records import Run
+
+    run = Run(
+        path=tmp_path / "runs" / "cand", manifest={}, records=(rec("a", None, error="connection"),)
+    )
+    with pytest.raises(ScoreExpectationError) as info:
+        expect(run, "g", min_mean=0.5)
+    msg = str(info.value)
+    assert f"evalkit run --resume {tmp_path / 'runs' / 'cand'} --retry-errors" in msg
+    assert "RUN_DIR" not in msg

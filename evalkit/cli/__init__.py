@@ -12,6 +12,7 @@ import argparse
 import importlib
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from evalkit.errors import EvalkitError
@@ -63,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_INPUT
+    started = time.time()
     try:
         return int(args.handler(args))
     except EvalkitError as exc:  # InputError too; it may quote a provider's error body
@@ -71,10 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {inert(str(exc))}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        print(
-            "interrupted; finished results are kept (resume with 'evalkit run --resume RUN_DIR')",
-            file=sys.stderr,
-        )
+        from evalkit.cli._interrupted import interrupted_message
+
+        print(interrupted_message(args, started), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # The reader went away (`evalkit inventory | head`): no traceback, and no second

@@ -1,0 +1,68 @@
+"""Ctrl-C names the run folders to resume, not a RUN_DIR placeholder (QA7 finding 7)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+from tests.test_cli_validate_gates import project
+
+SLOW = """
+import time
+from pathlib import Path
+
+def answer(request, **kw):
+    if request.case_id == "c1":
+        Path(__file__).with_name("started").touch()
+        time.sleep(1.5)
+    return "hello there"
+"""
+
+
+@pytest.mark.parametrize("command", [["run", "--suite", "s"], ["check"]])
+def test_ctrl_c_prints_the_resume_command_of_each_unfinished_run(
+    tmp_path: Path, command: list[str]
+) -> None:
+    project(tmp_path)
+    (tmp_path / "p.py").write_text(SLOW)
+    out = tmp_path / "runs"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "evalkit", *command, "--out", str(out)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "started").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)  # the user's Ctrl-C, with c1 in flight
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "RUN_DIR" not in err
+    folder = out / "s" if command == ["check"] else out
+    for cand in ("base", "cand"):
+        assert f"evalkit run --resume {folder / cand}\n" in err + "\n"
+
+
+def test_ctrl_c_before_any_run_says_there_is_nothing_to_resume(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import evalkit.cli.run as run_cmd
+
+    def interrupt(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(run_cmd, "_run_suite", interrupt)
+    assert main(["run", "--suite", "s"]) == 130
+    assert "interrupted before any run folder was written; nothing to resume" in (
+        capsys.readouterr().err
+    )
