@@ -104,7 +104,9 @@ def test_missing_case_is_a_per_case_error_naming_case_repeat_and_file(tmp_path: 
         _get(p, "nope")
 
 
-def test_a_runs_results_jsonl_replays_and_its_error_records_are_skipped(tmp_path: Path) -> None:
+def test_a_runs_results_jsonl_replays_and_its_error_records_are_replayed_as_errors(
+    tmp_path: Path,
+) -> None:
     def record(case_id: str, repeat: int, **kw: Any) -> Record:
         return Record(
             case_id=case_id,
@@ -128,7 +130,38 @@ def test_a_runs_results_jsonl_replays_and_its_error_records_are_skipped(tmp_path
     assert r1.tool_calls == (bad,) and r1.finish_reason == "tool_calls"
     with pytest.raises(ProviderError) as info:
         _get(p, "b", 0)
-    assert info.value.kind == "replay_missing"
+    assert (info.value.kind, info.value.status) == ("server", 500)
+
+
+def test_a_recorded_provider_error_is_said_to_be_one_not_a_missing_recording(
+    tmp_path: Path,
+) -> None:
+    """QA7 finding 10: a case that got HTTP 400 when recorded was reported as "never
+    recorded; record where the provider is reachable"."""
+    error = {"kind": "bad_request", "message": "HTTP 400: maximum context length", "status": 400}
+    _write(
+        tmp_path / "rec.jsonl",
+        [
+            {"case_id": "q1", "repeat": 0, "error": error},
+            {"case_id": "q2", "repeat": 0, "error": error},
+            {"case_id": "q2", "repeat": 0, "output": "answered on retry"},
+            {"case_id": "q3", "repeat": 0, "error": {"kind": "cache_miss", "message": "x"}},
+        ],
+    )
+    p = _provider(tmp_path, "rec.jsonl")
+    with pytest.raises(ProviderError) as info:
+        _get(p, "q1")
+    err = info.value
+    assert (err.kind, err.status, err.retryable) == ("bad_request", 400, False)
+    assert "recording of case 'q1' repeat 0" in err.message
+    assert "is a provider error, not an answer (bad_request: HTTP 400: maximum context" in (
+        err.message
+    )
+    assert "record the case again" in err.message and "never recorded" not in err.message
+    assert _get(p, "q2").text == "answered on retry"  # an answer beats an earlier error
+    with pytest.raises(ProviderError) as missing:
+        _get(p, "q3")  # no call was made then: nothing was recorded
+    assert missing.value.kind == "replay_missing"
 
 
 def test_bad_lines_are_reported_with_file_and_line(tmp_path: Path) -> None:

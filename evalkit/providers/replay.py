@@ -14,11 +14,13 @@ Each line of a replay file is a JSON object::
      "latency_ms": 420}
 
 Only ``case_id`` and ``output`` are required. A run's own ``results.jsonl`` is a valid replay
-file as it is (its lines carry those keys; lines with an ``error`` are skipped, as there is
-no output to replay). A request is answered from the line with its ``(case_id, repeat)``,
-else from a line of that case without ``repeat``; when several files or lines give the same
-key, the last one wins (as in a resumed run). A case with no line is a per-case
-``replay_missing`` error naming the case, the repeat and the files.
+file as it is (its lines carry those keys). A request is answered from the line with its
+``(case_id, repeat)``, else from a line of that case without ``repeat``; when several files or
+lines give the same key, the last one wins (as in a resumed run). A case with no line is a
+per-case ``replay_missing`` error naming the case, the repeat and the files. A case whose
+only line is a failed record (``error``: the provider answered 400, or timed out, when it was
+recorded) has no output to replay: it is that recorded error again, of its kind, with its
+message and what to do: "never recorded" would send the user to fix a network that worked.
 
 Files are read once, on the first request, keeping only what a response needs (not the
 stored request, scores or raw bodies), so 100,000-line files stay cheap. A line that is not
@@ -39,6 +41,7 @@ from typing import Any
 from evalkit.errors import InputError, ProviderError
 from evalkit.providers._errors import tool_call
 from evalkit.providers.base import (
+    ERROR_KINDS,
     FINISH_REASONS,
     Provider,
     ProviderSettings,
@@ -76,13 +79,15 @@ class ReplayProvider(Provider):
         base = Path(settings.base_dir) if settings.base_dir else Path.cwd()
         self.paths = tuple(p if Path(p).is_absolute() else base / p for p in map(Path, paths))
         self._table: dict[Key, Response] | None = None
+        self._errors: dict[Key, tuple[str, str, int | None]] = {}
+        """Recorded errors (kind, message, HTTP status) of keys without an answer."""
 
     def __repr__(self) -> str:
         return f"ReplayProvider(paths={[str(p) for p in self.paths]!r})"
 
     def _lookup(self) -> dict[Key, Response]:
         if self._table is None:
-            self._table = load_replay(self.paths)
+            self._table = load_replay(self.paths, errors=self._errors)
         return self._table
 
     async def complete(self, request: Request) -> Response:
@@ -92,6 +97,18 @@ class ReplayProvider(Provider):
             found = table.get((request.case_id, None))
         if found is None:
             files = ", ".join(str(p) for p in self.paths)
+            recorded = self._errors.get((request.case_id, request.repeat))
+            recorded = recorded or self._errors.get((request.case_id, None))
+            if recorded is not None:
+                kind, message, status = recorded
+                raise ProviderError(
+                    kind,
+                    f"replay: the recording of case {request.case_id!r} repeat "
+                    f"{request.repeat} in {files} is a provider error, not an answer ({kind}: "
+                    f"{message}); fix what it names (the case's input, the request's size or "
+                    "parameters) and record the case again with the real provider",
+                    status=status,
+                )
             raise ProviderError(
                 "replay_missing",
                 f"replay: no recorded output for case {request.case_id!r} repeat "
@@ -101,9 +118,17 @@ class ReplayProvider(Provider):
         return found
 
 
-def load_replay(paths: tuple[Path, ...] | list[Path]) -> dict[Key, Response]:
-    """Read replay files into ``{(case_id, repeat or None): Response}``; collect every problem."""
+def load_replay(
+    paths: tuple[Path, ...] | list[Path],
+    *,
+    errors: dict[Key, tuple[str, str, int | None]] | None = None,
+) -> dict[Key, Response]:
+    """Read replay files into ``{(case_id, repeat or None): Response}``; collect every problem.
+
+    ``errors``, when given, receives the failed records' ``(kind, message, status)`` by key,
+    for the keys no answer was recorded for."""
     table: dict[Key, Response] = {}
+    failed: dict[Key, tuple[str, str, int | None]] = {}
     problems: list[str] = []
     for path in paths:
         try:
@@ -113,17 +138,25 @@ def load_replay(paths: tuple[Path, ...] | list[Path]) -> dict[Key, Response]:
                 f"{path}: cannot read the replay file ({exc.strerror}); check options.path"
             ) from None
         with f:
-            _read_file(path, f, table, problems)
+            _read_file(path, f, table, problems, failed)
     if problems:
         shown = problems[:_MAX_PROBLEMS]
         more = len(problems) - len(shown)
         if more:
             shown.append(f"... and {more} more problem(s)")
         raise InputError("\n".join(shown))
+    if errors is not None:
+        errors.update((k, v) for k, v in failed.items() if k not in table)
     return table
 
 
-def _read_file(path: Path, f: Any, table: dict[Key, Response], problems: list[str]) -> None:
+def _read_file(
+    path: Path,
+    f: Any,
+    table: dict[Key, Response],
+    problems: list[str],
+    failed: dict[Key, tuple[str, str, int | None]],
+) -> None:
     lineno = 0
     pending: tuple[int, str] | None = None
     for line in f:
@@ -149,11 +182,29 @@ def _read_file(path: Path, f: Any, table: dict[Key, Response], problems: list[st
             continue
         if item is not None:
             table[item[0]] = item[1]
+        else:
+            kind, message, status = _recorded_error(d["error"])
+            if kind not in _NOT_ANSWERED:  # no call was made: nothing was recorded
+                failed[(str(d["case_id"]), d.get("repeat"))] = (kind, message, status)
     # pending is a torn last line (no newline, not JSON): a killed run; skipped on purpose.
 
 
 class _LineError(Exception):
     pass
+
+
+_NOT_ANSWERED = ("cache_miss", "replay_missing")
+"""Error kinds of a record whose request never reached a provider."""
+
+
+def _recorded_error(error: Any) -> tuple[str, str, int | None]:
+    """A failed record's ``error`` as (kind, message, status); a kind this evalkit does not
+    know is ``unknown`` (a file may come from another version)."""
+    e: Mapping[str, Any] = error if isinstance(error, Mapping) else {"message": str(error)}
+    kind = e.get("kind") if e.get("kind") in ERROR_KINDS else "unknown"
+    raw = e.get("status")
+    status = raw if isinstance(raw, int) and not isinstance(raw, bool) else None
+    return str(kind), " ".join(str(e.get("message") or "no message").split())[:300], status
 
 
 def _parse_line(d: Any, where: str) -> tuple[Key, Response] | None:
