@@ -26,7 +26,7 @@ from evalkit.config_parse import _parse_candidate, collect_project, parse_projec
 from evalkit.config_secrets import redact_options, redact_url
 from evalkit.dataset import ToolSpec
 from evalkit.errors import ConfigError, Problem, did_you_mean
-from evalkit.hashing import callable_identity, sha256_json, sha256_text
+from evalkit.hashing import callable_identity, sha256_bytes, sha256_json, sha256_text
 from evalkit.suites import CACHE_MODES, Gate, ScorerSpec, Suite
 
 if sys.version_info >= (3, 11):
@@ -115,8 +115,19 @@ class Candidate:
             "tools": [t.to_dict() for t in self.tools],
             "tool_choice": self.tool_choice,
             "base_url": redact_url(self.base_url),
-            "options": redact_options(_plain(self.options)),
+            "options": redact_options(self._options_with_code()),
         }
+
+    def _options_with_code(self) -> dict[str, Any]:
+        """The options, plus for a ``callable`` target named as text the sha256 of the file
+        that defines it (``target_source_sha256``): the pipeline's code is behaviour, so an
+        edit shows in "what changed" and changes the fingerprint. Code the file imports from
+        elsewhere is not covered; ``None`` when the file cannot be found."""
+        options = _plain(self.options)
+        target = options.get("target")
+        if self.provider == "callable" and isinstance(target, str):
+            options["target_source_sha256"] = _source_sha256(target, self.base_dir)
+        return options
 
     def fingerprint(self) -> str:
         """sha256 of :meth:`behaviour`; equal fingerprints mean equal behaviour settings."""
@@ -173,6 +184,25 @@ class Candidate:
         if problems or cand is None:
             raise ConfigError(problems)
         return cand
+
+
+def _source_sha256(target: str, base_dir: str) -> str | None:
+    """sha256 of the file defining ``path/file.py:attr`` or ``package.module:attr``, found
+    without running it (a module's parent packages are imported to locate it)."""
+    import importlib.util
+
+    module, _, _ = target.rpartition(":")
+    try:
+        if module.endswith(".py"):
+            path = Path(module) if Path(module).is_absolute() else Path(base_dir) / module
+        else:
+            spec = importlib.util.find_spec(module)
+            if spec is None or not spec.origin or not Path(spec.origin).is_file():
+                return None
+            path = Path(spec.origin)
+        return sha256_bytes(path.read_bytes())
+    except Exception:  # a fingerprint never fails on what the provider reports later
+        return None
 
 
 def _plain(options: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.config_secrets import literal_secret_problems
+from evalkit.config_secrets import OPTION_SECRET_WORDS, literal_secret_problems
 from evalkit.dataset import ToolSpec
 from evalkit.errors import ConfigError, Problem
 from evalkit.suites import Suite, parse_suite, unknown_keys
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 __all__ = ["collect_project", "parse_project"]
 
-_SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password")
 
 _TOP_KEYS = ("candidates", "suites", "runs_dir", "cache_dir", "reports_dir", "prices")
 SAMPLING_PARAMS = (
@@ -197,7 +196,7 @@ def _parse_candidate(
         if key in body and not isinstance(body[key], Mapping):
             problems.append(Problem(f"{where} {key}", "must be a table"))
     for key in body.get("options", {}) if isinstance(body.get("options"), Mapping) else ():
-        if any(w in key.lower() for w in _SECRET_WORDS):
+        if any(w in key.lower() for w in OPTION_SECRET_WORDS):
             problems.append(
                 Problem(
                     f"{where} options.{key}",

@@ -27,6 +27,8 @@ from urllib.parse import unquote
 from evalkit.errors import Problem
 
 __all__ = [
+    "OPTION_SECRET_WORDS",
+    "SECRET_WORDS",
     "is_redacted",
     "literal_secret_problems",
     "redact_headers",
@@ -51,6 +53,10 @@ SECRET_WORDS = (
 )
 """A header, query parameter or option whose name contains one of these holds a secret
 (``Authorization``, ``Proxy-Authorization``, ``api-key``, ``x-api-key``, ``Cookie``, ...)."""
+
+OPTION_SECRET_WORDS = ("api_key", "apikey", "secret", "token", "password")
+"""A candidate option whose name contains one of these is a key: refused in a config file
+(by :mod:`evalkit.config_parse`), redacted when a candidate built in Python has one."""
 
 _QUERY_NAMES = ("sig", "pwd", "pass")
 """Short query parameter names that are secrets as a whole word (Azure SAS ``sig``)."""
@@ -133,23 +139,35 @@ def redact_headers(headers: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def redact_options(options: Mapping[str, Any]) -> dict[str, Any]:
-    """A candidate's options as they may be shown: ``headers`` redacted by header name, any
-    other string under a secret-looking key, shaped like a key or a URL with credentials, a
-    marker. Keys ending in ``_env`` name environment variables and are kept as they are."""
-    return {k: _redact_value(str(k), v) for k, v in options.items()}
+    """A candidate's options as they may be shown: ``headers`` redacted by header name, a
+    string under a top-level key named like a secret (:data:`OPTION_SECRET_WORDS`, the keys
+    a config file may not hold) a marker, and anywhere a string shaped like a key or a URL
+    with credentials a marker. Keys ending in ``_env`` name environment variables and stay.
+
+    Other values are kept as they are even under names such as ``key`` or ``session``: a run
+    resumed from its manifest gets its options back from there, and a provider option
+    replaced by a marker would silently change what the run does."""
+    out: dict[str, Any] = {}
+    for k, v in options.items():
+        name = str(k)
+        if name.endswith("_env"):
+            out[k] = v
+        elif name == "headers" and isinstance(v, Mapping):
+            out[k] = redact_headers(v)
+        elif isinstance(v, str) and any(w in name.lower() for w in OPTION_SECRET_WORDS):
+            out[k] = redacted(v)
+        else:
+            out[k] = _by_shape(v)
+    return out
 
 
-def _redact_value(key: str, value: Any) -> Any:
-    if key.endswith("_env"):
-        return value
-    if key == "headers" and isinstance(value, Mapping):
-        return redact_headers(value)
+def _by_shape(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return redact_options(value)
+        return {k: _by_shape(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_redact_value("", v) for v in value]
+        return [_by_shape(v) for v in value]
     if isinstance(value, str):
-        if secret_name(key) or _secret_value(value):
+        if _secret_value(value):
             return redacted(value)
         return redact_url(value) if _URL.match(value) else value
     return value
