@@ -80,3 +80,31 @@ def test_a_courtesy_sentence_is_no_claim(courtesy: str) -> None:
 )
 def test_courtesy_wrapped_round_a_fact_is_still_checked(sentence: str) -> None:
     assert sentence in _unsupported(sentence, _PARCELS)
+
+
+# -- tokenisation: a word is read as the word it is
+
+
+def test_apply_is_not_app() -> None:
+    passage = "A late fee of $8 is added to the account when a payment is missed."
+    answer = "If you miss a payment, a late fee of $8 will apply to the account."
+    assert "app" not in str(_claims(answer, passage)[0].get("reason", ""))
+
+
+def test_a_capital_inside_a_unit_is_no_name() -> None:
+    passage = "The off-peak rate is 9.2p/kWh from midnight to 5 a.m."
+    (claim,) = _claims("The off-peak rate is 9.2p per kWh from midnight to 5 a.m.", passage)
+    assert claim["supported"] is True, claim
+
+
+@pytest.mark.parametrize(("code", "ok"), [("ISO9001", True), ("ISO9002", False)])
+def test_a_letters_and_digits_code_matches_its_parts_written_apart(code: str, ok: bool) -> None:
+    passage = "Our warehouse is certified under ISO standard 9001 for quality management."
+    (claim,) = _claims(f"Our warehouse is certified under {code} for quality management.", passage)
+    assert claim["supported"] is ok, claim
+
+
+def test_a_weekday_abbreviation_is_its_day() -> None:
+    passage = "The helpline is open Monday to Friday 9am-5pm and Saturday 10am-2pm."
+    (claim,) = _claims("The helpline is open Mon-Fri 9am-5pm and Sat 10am-2pm.", passage)
+    assert claim["supported"] is True, claim

@@ -159,7 +159,10 @@ def words(text: str) -> list[str]:
         folded = NUMBER_UNIT.sub(r"\1 \2", SCALED.sub(scaled_word, folded))
     for w in _WORD.findall(folded):
         if "'" not in w and "-" not in w and "." not in w:
-            out.append(w)  # the common case, kept cheap
+            if w[-1].isdigit() and not w[0].isdigit() and (code := _CODE.fullmatch(w)):
+                out.extend(code.groups())  # "eu261": the letters and the number, as written apart
+            else:
+                out.append(w)  # the common case, kept cheap
             continue
         if w.endswith("'s"):
             w = w[:-2]
@@ -189,6 +192,8 @@ def stem(word: str) -> str:
         if len(word) == 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
             return word[:-1]
         return word
+    if word in _PLY_VERBS:  # "apply" is no adverb of "app"
+        return word
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             base = word[: -len(suffix)]
@@ -207,6 +212,9 @@ def stem(word: str) -> str:
     return _final_e(word)
 
 
+_PLY_VERBS = frozenset({"apply", "supply", "reply", "comply", "imply", "multiply"})
+"""Verbs ending in ``ly`` that the ``ly`` rule would cut to another word ("app", "rep");
+their inflections ("applies", "applied") already stem to them through ``ies``/``ied``."""
 _UNIT_SHORT = {
     "hr": "hour",
     "hrs": "hour",
@@ -216,8 +224,20 @@ _UNIT_SHORT = {
     "wks": "week",
     "mins": "minut",
     "secs": "second",
+    "mon": "monday",
+    "tue": "tuesday",
+    "tues": "tuesday",
+    "wed": "wednesday",
+    "thu": "thursday",
+    "thur": "thursday",
+    "thurs": "thursday",
+    "fri": "friday",
+    "sat": "saturday",
+    "sun": "sunday",
 }
-"""Unit abbreviations that are never another word, as the stem of the unit they shorten."""
+"""Unit and weekday abbreviations, as the stem of the word they shorten ("Sat 9am-1pm" for
+"Saturday 9am-1pm"; "sat" and "sun" are rarely the verb and the star in a support answer,
+and a text that means them reads them the same on both sides)."""
 
 
 def _final_e(word: str) -> str:
@@ -281,7 +301,7 @@ def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
 
 
 _CAPS = re.compile(
-    r"(?:[A-Z][\w'’.-]*|[A-Z]\.)(?:\s+(?:(?:of|the|de|da|del|von|van|la|le|and|&)\s+)?"
+    r"(?<![\w'’])(?:[A-Z][\w'’.-]*|[A-Z]\.)(?:\s+(?:(?:of|the|de|da|del|von|van|la|le|and|&)\s+)?"
     r"(?:[A-Z][\w'’.-]*|[A-Z]\.))*",
     re.UNICODE,
 )
@@ -348,13 +368,17 @@ _AND = re.compile(r" (?:and|&) ")
 
 def _entity(surface: str, sentence_start: bool) -> Mention | None:
     """The name a capitalised run ``surface`` states, if it is one (see :func:`entities`)."""
+    # a code's number is part of the name ("EU261": "eu" and "261", as words() reads it)
+    codes = {m.group(2) for m in _CODES.finditer(fold(surface))} if _DIGIT.search(surface) else ()
     toks = [
         t
         for t in words(surface)
         if (t not in STOPWORDS or (t in PLACE_ACRONYMS and t.upper() in surface.replace(".", "")))
         and t not in DISCOURSE
-        and not t.isdigit()
+        and (not t.isdigit() or t in codes)
     ]
+    if "-" in surface:  # "Mon-Fri" is Monday and Friday, whatever the passage's hyphens
+        toks = [t for t in toks if not all(p in _UNIT_SHORT for p in t.split("-"))]
     toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
     toks = [t.replace(".", "") if INITIALS.fullmatch(t) else t for t in toks]  # U.S. = US
     # A unit or a common acronym written in capitals is no name, nor part of a longer one:
@@ -374,4 +398,9 @@ def _entity(surface: str, sentence_start: bool) -> Mention | None:
     return Mention(surface, "entity", tuple(t for t in toks if len(t) > 1))
 
 
+_CODE = re.compile(r"([a-z]{2,})(\d{3,})")
+_CODES = re.compile(r"(?<![\w.-])([a-z]{2,})(\d{3,})(?![\w.-])")
+_DIGIT = re.compile(r"\d")
+"""A code of letters and digits ("EU261"): a passage that names its letters and states its
+number has it (a name's key is a word; each part is one), and a wrong number still fails."""
 INITIALS = re.compile(r"[a-z](?:\.[a-z])+\.?")
