@@ -5,6 +5,7 @@ the fingerprint and the manifest hold, and a manifest's identity is refused with
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,18 @@ def test_secret_headers_do_not_leak_and_still_diff() -> None:
     [change] = config_diff(cand("sk-one-0123456789abc"), cand("sk-two-0123456789abc")).changes
     assert change.key == "options.headers"
     assert "sk-one" not in json.dumps(change.to_dict())
+
+
+def test_cache_scope_changes_with_the_code(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.py"
+    scopes = []
+    for body in ("return 'v1'", "return 'v2'"):
+        pipe.write_text(f"def answer(request):\n    {body}\n")
+        settings = ProviderSettings(
+            model="m", options={"target": "pipe.py:answer"}, base_dir=str(tmp_path)
+        )
+        scopes.append(CallableProvider(settings).cache_scope)
+        sys.modules.pop(  # load the edited file again, as a new process would
+            next(k for k, v in sys.modules.items() if getattr(v, "__file__", None) == str(pipe))
+        )
+    assert scopes[0] != scopes[1] and all(s and "pipe.py:answer" in s for s in scopes)

@@ -236,6 +236,13 @@ class Provider(abc.ABC):
     async def complete(self, request: Request) -> Response:
         """Send ``request`` once; raise :class:`~evalkit.errors.ProviderError` on failure."""
 
+    @property
+    def cache_scope(self) -> str | None:
+        """What, beside the request, decides this provider's answer: the ``base_url`` part of
+        :meth:`Request.cache_key`. ``callable`` adds its code's hash, so an edited pipeline
+        misses the cache instead of serving old answers (the dispatcher is to key on this)."""
+        return self.settings.base_url
+
     async def aclose(self) -> None:
         """Release connections; the engine calls it once when the run ends."""
         return None

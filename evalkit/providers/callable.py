@@ -115,6 +115,13 @@ class CallableProvider(Provider):
     def __repr__(self) -> str:
         return f"CallableProvider(target={self.target!r})"
 
+    @property
+    def cache_scope(self) -> str | None:
+        """The target and a hash of its code (the function's source, else its file's), so
+        ``cacheable = true`` answers are not served to an edited pipeline."""
+        code = callable_identity(self._fn).get("source_sha256")
+        return f"callable:{self.target}#{code}" if code else f"callable:{self.target}"
+
     async def complete(self, request: Request) -> Response:
         where = f"callable {self.target}: case {request.case_id!r} repeat {request.repeat}"
         try:
