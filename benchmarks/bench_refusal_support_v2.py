@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     scorer = Refusal()
     preds = [str(score(scorer, row)["verdict"]) for row in rows]
     y = [row["label"] for row in rows]
-    print(f"Support probes v2 ({args.data.name}): {len(rows)} exchanges, scorer as it runs")
+    print(f"Support probes ({args.data.name}): {len(rows)} exchanges, scorer as it runs")
     print(figures(y, preds))
     print("\n3-way confusion matrix")
     print(confusion(y, preds))
