@@ -196,6 +196,28 @@ def test_check_passes_when_the_suite_gates_errors_rate_itself(
     assert "verdict: PASS over suites s" in out
 
 
+def test_check_over_max_error_rate_says_fail_where_it_exits_3(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The suite accepts the errors (opt-out), --max-error-rate 0.1 does not: exit 3, and every
+    # verdict says FAIL (before: "verdict: PASS" on both verdict lines, exit 3).
+    cfg = _project(tmp_path, OPT_OUT)
+    js = tmp_path / "v.json"
+    args = ["check", "--config", str(cfg), "--no-progress", "--cache-mode", "off"]
+    assert main([*args, "--max-error-rate", "0.1", "--json", str(js)]) == 3
+    out, err = capsys.readouterr()
+    assert "verdict: FAIL" in out.splitlines()[0]
+    assert (
+        "FAIL  candidate 'live': 5 of 20 records are provider errors (25.0%, above "
+        "--max-error-rate 0.1); commonest error: bad_request (5 of 5), first c00 #0: HTTP 400"
+    ) in out
+    assert "verdict: FAIL over suites s" in out and "PASS over" not in out
+    assert json.loads(js.read_text())["status"] == "FAIL"
+    assert "error: evalkit check: candidate 'live': 5 of 20 records" in err
+    assert main([*args, "--max-error-rate", "0.3"]) == 0  # within: no exit 3, PASS
+    assert "verdict: PASS over suites s" in capsys.readouterr().out
+
+
 def test_evaluate_is_not_passed_with_new_provider_errors(tmp_path: Path) -> None:
     from evalkit.engine import RunOptions
 

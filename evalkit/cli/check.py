@@ -66,7 +66,7 @@ def add_common(p: argparse.ArgumentParser) -> None:
 def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> tuple[int, Path]:
     """Evaluate suites, print summaries, write the report; (exit code, report path)."""
     from evalkit.api import as_mapping, evaluate
-    from evalkit.cli._error_rate import error_rate_of, print_errors, too_many_errors
+    from evalkit.cli._error_rate import error_rate_of, print_errors
     from evalkit.config import load_config
     from evalkit.engine import RunOptions
     from evalkit.report import write_report
@@ -102,6 +102,9 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
                 options=options,
             )
         )
+    failed: list[str] = []
+    if gate_errors:
+        failed, results = _error_limit(results, max_error_rate)
     comparisons = [c for r in results for c in r.comparisons]
     if comparisons:
         write_report(comparisons, report, title=f"evalkit: {title}")
@@ -134,15 +137,51 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     )
     if comparisons:
         print(f"report: {report.resolve()}")
-    if gate_errors:
-        # a stored --baseline-run is not in r.runs: only what this command ran is judged
-        failed = too_many_errors(
-            (x for r in results for x in r.runs.values()), max_error_rate, "evalkit check"
-        )
-        if failed:
-            print_errors(failed)
-            return EXIT_ERRORS, report
+    if failed:
+        print_errors(failed)
+        return EXIT_ERRORS, report
     return (EXIT_OK if passed else EXIT_FAILED), report
+
+
+def _error_limit(
+    results: list[SuiteResult], max_rate: float | None
+) -> tuple[list[str], list[SuiteResult]]:
+    """The messages of the runs that make the command exit 3 (too many provider errors, a
+    scorer that scored nothing), and the results with a failed ``max_error_rate`` result in
+    the verdict of every comparison of such a run (else in its own thresholds), so that no
+    summary, report or verdict line says PASS for a command that exits 3."""
+    from dataclasses import replace
+
+    from evalkit.cli._error_rate import too_many_errors
+    from evalkit.comparison import Verdict
+    from evalkit.gates import error_limit
+
+    messages: list[str] = []
+    out = []
+    for r in results:
+        comparisons, thresholds = list(r.comparisons), dict(r.thresholds)
+        # a stored --baseline-run is not in r.runs: only what this command ran is judged
+        for name, run in r.runs.items():
+            said = too_many_errors([run], max_rate, "evalkit check")
+            if not said:
+                continue
+            messages += said
+            # its first lines (what, commonest error); stderr has the whole message
+            why = "; ".join(
+                "; ".join(x.strip() for x in m.removeprefix("evalkit check: ").splitlines()[:2])
+                for m in said
+            )
+            fail = error_limit(f"{why}; exit 3 (stderr says what to do)", max_rate)
+            mine = [str(run.path) in (c.baseline.path, c.candidate.path) for c in comparisons]
+            for i, c in enumerate(comparisons):
+                # "nothing was evaluated" (rule answered) says it already
+                if mine[i] and not any(x.rule == "answered" for x in c.verdict.failures):
+                    verdict = Verdict((*c.verdict.results, fail))
+                    comparisons[i] = replace(c, verdict=verdict)
+            if not any(mine):
+                thresholds[name] = Verdict((*thresholds.get(name, Verdict(())).results, fail))
+        out.append(replace(r, comparisons=tuple(comparisons), thresholds=thresholds))
+    return messages, out
 
 
 def _selection(args: argparse.Namespace) -> Selection | None:
