@@ -104,3 +104,32 @@ def test_the_page_shows_the_checks_and_keeps_hostile_text_inert(
     assert page.evaluate("document.querySelectorAll('img').length") == 0
     assert watch.clean, watch
     page.close()
+
+
+def test_a_check_that_could_not_run_is_not_shown_as_a_failure(browser: Any, tmp_path: Path) -> None:
+    checks = [
+        {"name": "contains", "args": {"values": ["receipt"]}, "label": "mentions_receipt"},
+        {"name": "regex", "args": {"pattern": "("}, "label": "order_number"},  # not a regex
+    ]
+    case = EvalSet.from_cases([{"id": "c1", "input": "refund?", "checks": checks}]).cases[0]
+    with ThreadPoolExecutor(1) as pool:
+        score = pool.submit(
+            lambda: asyncio.run(
+                score_all([Checks()], ScoreContext(case, Response(text="your receipt")))
+            )
+        ).result()["checks"]
+    rec = {"id": "c1", "output": "your receipt", "scores": {"checks": score}}
+    comparison = compare(spec_run(tmp_path, "b", [rec]), spec_run(tmp_path, "c", [rec]), n_boot=20)
+    (view,) = case_views(comparison.cases)
+    assert [(c["l"], c["ok"], c.get("err", False)) for c in view["c"]["chk"]] == [
+        ("mentions_receipt", True, False),
+        ("order_number", False, True),
+    ]
+    page, watch = open_page(browser, write_report(comparison, tmp_path / "r.html"))
+    page.locator("#section-0 tbody.rows tr.case").first.click()
+    items = page.locator("tr.detail .side.candidate ul.checks li").all_inner_texts()
+    assert items[0] == '✓ mentions_receipt pass — output contains "receipt"'
+    assert items[1].startswith("⚠ order_number could not run — error: check 'order_number'")
+    assert "FAIL" not in items[1]
+    assert watch.clean, watch
+    page.close()

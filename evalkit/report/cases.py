@@ -225,19 +225,22 @@ def side_view(side: CaseSide) -> dict[str, Any]:
 def _check_verdicts(details: Mapping[str, Any], scorer: str) -> list[dict[str, Any]]:
     """A case's own checks (the ``checks`` scorer's ``details["checks"]``, under whatever name
     the suite gave it) as ``{"s", "l", "ok", "why"}``: label (else scorer name), verdict and
-    reason, the small list a reviewer reads."""
+    reason, the small list a reviewer reads. A check that could not run (no verdict, an
+    ``error``) adds ``"err": true``: it was left out of the case's score, so the page must not
+    call it a failure."""
     out = []
     for c in details.get("checks") or ():
         if not isinstance(c, Mapping) or not isinstance(c.get("name"), str):
             continue
-        out.append(
-            {
-                "s": scorer,
-                "l": _cut(str(c.get("label") or c["name"]), MAX_REASON),
-                "ok": c.get("passed") is True,
-                "why": shown(_cut(str(c.get("reason") or ""), MAX_REASON)),
-            }
-        )
+        view = {
+            "s": scorer,
+            "l": _cut(str(c.get("label") or c["name"]), MAX_REASON),
+            "ok": c.get("passed") is True,
+            "why": shown(_cut(str(c.get("reason") or c.get("error") or ""), MAX_REASON)),
+        }
+        if c.get("passed") is None and c.get("error"):
+            view["err"] = True
+        out.append(view)
     return out
 
 

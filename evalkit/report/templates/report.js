@@ -289,7 +289,9 @@
       div.appendChild(el("div", "small muted", "checks of this case"));
       var checks = el("ul", "claims checks small");
       side.chk.forEach(function (k) {
-        checks.appendChild(mix("li", k.ok ? "yes" : "no", [k.ok ? "✓ " : "✗ ", iso(k.l), k.ok ? " pass" : " FAIL"].concat(k.why ? [" — ", iso(k.why)] : [])));
+        /* a check that could not run is left out of the score: not a failure */
+        var mark = k.err ? ["⚠ ", " could not run"] : k.ok ? ["✓ ", " pass"] : ["✗ ", " FAIL"];
+        checks.appendChild(mix("li", k.err ? "muted" : k.ok ? "yes" : "no", [mark[0], iso(k.l), mark[1]].concat(k.why ? [" — ", iso(k.why)] : [])));
       });
       div.appendChild(checks);
     }
