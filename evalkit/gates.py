@@ -222,7 +222,7 @@ def new_errors(cmp: Comparison) -> GateResult | None:
     first = kinds[common][0]
     assert first.candidate is not None and first.candidate.error is not None
     counts = ", ".join(f"{k} {len(v)}" for k, v in sorted(kinds.items(), key=lambda x: -len(x[1])))
-    said = _line(str(first.candidate.error.get("message") or ""))
+    said = _line(str(first.candidate.error.get("message") or ""), 160)
     compared = sum(1 for r in cmp.cases if r.baseline is not None and r.candidate is not None)
     where = f"{len(new)} of {compared} compared case(s)"
     if set(kinds) == {"cache_miss"}:

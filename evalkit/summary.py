@@ -293,7 +293,8 @@ def markdown_summary(
     if cmp.verdict.results:
         lines.append("**Gates**")
         lines += [
-            f"- {'✅' if r.passed else '❌'} {_md(r.reason, 300)}"
+            # a failure's reason ends with what to do: room for it
+            f"- {'✅' if r.passed else '❌'} {_md(r.reason, 300 if r.passed else 700)}"
             + (" (skipped)" if r.status == "skip" else "")
             for r in cmp.verdict.results
         ]

@@ -83,6 +83,27 @@ def test_markdown_escapes_untrusted_reasons(tmp_path: Path) -> None:
     assert "\\|" in line  # a pipe cannot split a table cell
 
 
+def test_markdown_keeps_what_to_do_of_a_failing_reason(tmp_path: Path) -> None:
+    # New provider errors: the reason names the errors, then the next step and the opt-out;
+    # cut at 300 characters like a passing reason's, the PR comment lost both.
+    from dataclasses import replace
+
+    from evalkit.records import ErrorInfo
+
+    b = make_run(tmp_path / "b", [make_record(f"c{i}", {"acc": True}) for i in range(4)])
+    long = "HTTP 400: " + "maximum context length exceeded; " * 20
+    recs = [make_record(f"c{i}", {"acc": True}, candidate="cand") for i in range(4)]
+    recs[1] = replace(
+        make_record("c1", error="timeout", candidate="cand"), error=ErrorInfo("timeout", long)
+    )
+    c = make_run(tmp_path / "c", recs, candidate=candidate_dict("cand"))
+    md = markdown_summary(compare(b, c, gates=[Gate("acc.mean", max_drop=0.0)]))
+    line = next(x for x in md.splitlines() if "provider error" in x)
+    assert line.startswith("- ❌ 1 of 4 compared case(s) have a provider error")
+    assert "e.g. max\\_rise = 0.05)" in line and "--retry-errors" in line
+    assert md.startswith("### ❌ evalkit: FAIL")
+
+
 def test_estimated_usage_is_marked_in_every_view(tmp_path: Path) -> None:
     import dataclasses
 
