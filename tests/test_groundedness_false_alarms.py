@@ -108,3 +108,43 @@ def test_a_weekday_abbreviation_is_its_day() -> None:
     passage = "The helpline is open Monday to Friday 9am-5pm and Saturday 10am-2pm."
     (claim,) = _claims("The helpline is open Mon-Fri 9am-5pm and Sat 10am-2pm.", passage)
     assert claim["supported"] is True, claim
+
+
+# -- plain-text tables: a header line of words over rows of cells, with no "|---|" line
+
+_PLAIN_TABLE = """Membership | Yearly fee | Free guest passes | Towel service
+Basic | £120 | 2 | No
+Plus | £240 | 6 | Yes
+Premier | £420 | 12 | Yes
+
+Fees are charged on the day you join."""
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Plus membership has a yearly fee of £240.",
+        "Premier comes with 12 free guest passes.",
+        "Basic includes 2 free guest passes, Plus 6 and Premier 12.",
+    ],
+)
+def test_a_fact_read_from_a_plain_text_row_is_supported(answer: str) -> None:
+    assert _unsupported(answer, _PLAIN_TABLE) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Plus membership has a yearly fee of £420.",  # the Premier row's fee
+        "Basic comes with 6 free guest passes.",  # the Plus row's passes
+    ],
+)
+def test_a_fact_from_another_row_of_a_plain_text_table_still_fails(answer: str) -> None:
+    assert _unsupported(answer, _PLAIN_TABLE) == [answer]
+
+
+def test_lines_with_pipes_of_different_shapes_are_no_table() -> None:
+    from evalkit.scorers._grounding_tables import read_tables
+
+    text = "Open | Closed\nWeekdays 9-5 | Sundays | Holidays\nCall us any time."
+    assert read_tables(text).rows == ()

@@ -193,7 +193,7 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
         last = before[-1].lower().strip('("“') if before else ""
         line_start = text.rfind("\n", 0, m.start()) + 1
         if m.group(0).startswith(".") and (
-            last in ABBREVIATIONS
+            (last in ABBREVIATIONS and (last != "no" or text[m.end() :].lstrip()[:1].isdigit()))
             or (len(last) == 1 and last.isalpha())
             or re.fullmatch(r"\w\.\w", last)
             or re.fullmatch(r"\s*\d{1,2}", text[max(start, line_start) : m.start()])

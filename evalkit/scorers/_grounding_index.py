@@ -290,7 +290,12 @@ def passage_sentences(folded: str) -> list[str]:
     relation check see two sentences where the passage wrote one."""
     out: list[str] = []
     for piece in _SENT.split(folded):
-        if out and out[-1].endswith(".") and _last_word(out[-1]) in ABBREVIATIONS:
+        if (
+            out
+            and out[-1].endswith(".")
+            and (last := _last_word(out[-1])) in ABBREVIATIONS
+            and (last != "no" or piece[:1].isdigit())  # "No. 5", but a table's "no." cell
+        ):
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)

@@ -196,6 +196,15 @@ def check_claim(
     return best_any
 
 
+def _in_rows(cwords: Sequence[str], i: int, index: PassageIndex) -> float:
+    """Share of the claim's content words found in the table rows of passage ``i``."""
+    rows = index.table_rows[i]
+    if not rows or not cwords:
+        return 0.0
+    sets = index.sentence_sets[i]
+    return sum(any(w in sets[j] for j in rows) for w in cwords) / len(cwords)
+
+
 def _rank(r: ClaimResult) -> tuple[bool, float]:
     return (r.supported, r.support)
 
@@ -232,6 +241,10 @@ def _judge(
     near = proximity(order, index.content_sentences[i], region) if order or not excused else 1.0
     if region[1] - region[0] == 1 and region[0] in index.table_rows[i]:
         near = 1.0  # a table row's cells all describe its row: a claim may pick any of them
+    elif local < options.min_local or near < options.min_proximity:
+        in_rows = _in_rows(cwords, i, index)
+        if in_rows >= options.min_local:  # "Basic has 2 passes, Plus 6": rows listed in turn
+            local, near = max(local, in_rows), 1.0  # (relation_mismatch holds each to its row)
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
     features = {
         "tfidf": tfidf,

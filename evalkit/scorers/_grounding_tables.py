@@ -175,9 +175,9 @@ _PIPE = re.compile(r"(?<!\\)\|")
 
 
 def _markdown_tables(text: str, lines: list[str], keys: list[str], titles: list[str]) -> str:
-    """Markdown tables (a header line, a ``|---|---|`` line, then rows) written row by row.
-    Lines with pipes but no separator line are left as written: without headers a line is
-    already its own sentence."""
+    """Markdown tables (a header line, a ``|---|---|`` line, then rows) and plain-text ones
+    (see :func:`_plain_table`) written row by row. Other lines with pipes are left as
+    written: without headers a line is already its own sentence."""
     given = text.split("\n")
     out: list[str] = []
     k = 0
@@ -198,9 +198,38 @@ def _markdown_tables(text: str, lines: list[str], keys: list[str], titles: list[
                 k += 1
             out.append(_table_lines(headers, rows, lines, keys, (titles, title)))
             continue
+        plain = _plain_table(given, k)
+        if plain:  # "Plan | Price" over "Pro | $29" lines, with no "|---|" under the header
+            headers = _markdown_cells(given[k])
+            title = _title("\n".join(given[max(0, k - 3) : k]))
+            rows = [_markdown_cells(line) for line in given[k + 1 : k + plain]]
+            out.append(_table_lines(headers, rows, lines, keys, (titles, title)))
+            k += plain
+            continue
         out.append(given[k])
         k += 1
     return "\n".join(out)
+
+
+def _plain_table(given: Sequence[str], k: int) -> int:
+    """How many lines from ``given[k]`` make a plain-text table (0 when none): a header line
+    of at least two cells, none holding a digit ("Plan | Price | Seats"), over at least two
+    lines with as many cells. A header of words over rows of the same shape is how help
+    centres paste a table; a lone line with pipes is left as a sentence."""
+    if "|" not in given[k] or _DIGIT.search(given[k]):
+        return 0
+    width = len(_markdown_cells(given[k]))
+    if width < 2:
+        return 0
+    n = 1
+    while k + n < len(given) and "|" in given[k + n]:
+        if len(_markdown_cells(given[k + n])) != width:
+            break
+        n += 1
+    return n if n >= 3 else 0
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _markdown_cells(line: str) -> list[str]:
