@@ -2,8 +2,11 @@
 
 Key: :meth:`evalkit.providers.base.Request.cache_key` of the request as sent, i.e. the sha256
 of the canonical JSON of ``{"provider", "base_url", "model", "messages", "params", "tools",
-"tool_choice", "repeat"}``. The repeat index is in it so that K repeats are K real samples;
-the case id and the traffic metadata are not, so renaming a case reuses its answers. Value:
+"tool_choice", "repeat"}``, where ``base_url`` holds the provider's
+:attr:`~evalkit.providers.base.Provider.cache_scope` (the ``base_url`` itself for the SDK
+providers; for ``callable`` its target and a hash of the function's source, so an edited
+pipeline misses). The repeat index is in it so that K repeats are K real samples; the case
+id and the traffic metadata are not, so renaming a case reuses its answers. Value:
 :meth:`Response.to_dict` as JSON. Errors are never stored.
 
 Why SQLite: one file, atomic writes, and WAL mode lets many readers and one writer share it

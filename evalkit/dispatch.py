@@ -62,7 +62,11 @@ class Dispatcher:
     ) -> None:
         self.provider = provider
         self.provider_name = provider_name
-        self.base_url = provider.settings.base_url
+        # What beside the request decides the answer: the base_url for the SDK providers (so
+        # their keys are those of every earlier version), the target and its code's hash for
+        # a callable, so an edited pipeline misses instead of being served its old answers.
+        # Read once: the code a run calls does not change during the run.
+        self.scope = provider.cache_scope
         self.limits = limits
         self.policy = policy
         self.cache = cache if (cache is not None and provider.cacheable) else None
@@ -81,7 +85,7 @@ class Dispatcher:
             return await self._call(request) if allow_call else None
         cache = self.cache
         assert cache is not None
-        key = request.cache_key(self.provider_name, self.base_url)
+        key = request.cache_key(self.provider_name, self.scope)
         if self.mode != "refresh":
             body = cache.get(key)
             if body is not None:
