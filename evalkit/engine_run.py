@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.config import CACHE_MODES
+from evalkit.engine_requests import RunRequests
 from evalkit.engine_tasks import POOL_MIN_RECORDS, all_or_none
 from evalkit.engine_tasks import scorer_processes as _scorer_processes
 from evalkit.errors import InputError, RunError
@@ -99,13 +100,6 @@ class CandidateRun:
         label = self.suite_info.get("suite") or self.eval_set.name
         return default_run_dir(self.options, label, self.candidate.name)
 
-    def _render_all(self) -> list[Request]:
-        """Render every case now: a bad template fails the run before anything is paid for."""
-        from evalkit.prompt import PromptRenderer
-
-        renderer = PromptRenderer(self.candidate)
-        return [renderer.render(case) for case in self.eval_set.cases]
-
     def _dispatcher(self) -> Dispatcher:
         from evalkit.cache import ResponseCache
         from evalkit.dispatch import Dispatcher, env_secrets
@@ -176,7 +170,9 @@ class CandidateRun:
         from evalkit.providers.base import PROVIDERS
 
         PROVIDERS.get(self.candidate.provider)  # an unknown provider is the first thing to say
-        requests = self._render_all()
+        # Every case rendered now, none kept: a bad template fails before anything is paid for.
+        requests = RunRequests(self.candidate, self.eval_set.cases)
+        requests.check()
         done: set[tuple[str, int]] = set()
         previous: dict[str, Any] = {}
         if self.options.resume:
@@ -221,12 +217,11 @@ class CandidateRun:
         writer.write_manifest(manifest)
         writer.open()
         self.progress.skip(len(done))
-        ids = [c.id for c in self.eval_set.cases]
+        remaining = len(self.eval_set) * self.repeats - len(done)
         pool = ScoringPool(
-            self.scorers,
-            _scorer_processes(self.options.scorer_processes, len(ids) * self.repeats - len(done)),
+            self.scorers, _scorer_processes(self.options.scorer_processes, remaining)
         )
-        pairs = _iter_pairs(len(ids), self.repeats, done, ids)
+        pairs = requests.pairs(self.repeats, done)
         status = "running"
         try:
             n_workers = max(1, min(dispatcher.limits.concurrency.max_limit, 1024))
@@ -266,76 +261,90 @@ class CandidateRun:
     async def _worker(
         self,
         pairs: Iterator[tuple[int, int]],
-        requests: list[Request],
+        requests: RunRequests,
         dispatcher: Dispatcher,
         pool: ScoringPool,
         writer: RunWriter,
     ) -> None:
-        cases = self.eval_set.cases
-        budget = self.options.max_cost_usd
+        """Run pairs until none is left. Each request is rendered as its pair is taken and
+        dropped when :meth:`_pair` returns: a worker holds one rendered request at a time."""
         for i, rep in pairs:
-            req = requests[i] if rep == 0 else _with_repeat(requests[i], rep)
-            out = await dispatcher.obtain(req, allow_call=not self.exhausted)
-            retrying = (req.case_id, rep) in self.retry
-            if out is not None and out.stop:
-                # The provider will not answer for longer than evalkit waits (a spent daily
-                # quota): asking on would fail every remaining case, one refusal at a time.
-                # Send nothing new; this pair and the rest are left for --resume, like a budget.
-                if self.stopped is None and out.error is not None:
-                    self.stopped = {"by": "provider", "reason": out.error.message}
-                self.exhausted = True
-                out = None
-            if out is None:
-                # A retried pair keeps its errored record, so it is not "left for resume".
-                if retrying:
-                    self.retry_stats["not_retried"] += 1
-                else:
-                    self.counts.not_run += 1
-                continue
-            resp, cost = out.response, None
-            scores: Mapping[str, Any] = {}
-            if resp is not None:
-                resp = self._with_usage(req, resp)
-                cost, priced_as, price = self._price(req, resp)
-                if not out.cached and cost and dispatcher.provider.spends:
-                    self.spent += cost
-                    if budget is not None and self.spent >= budget:
-                        self.exhausted = True
-                        if self.stopped is None:
-                            self.stopped = {
-                                "by": "budget",
-                                "reason": f"--max-cost {budget:g} reached",
-                            }
-                ctx = ScoreContext(cases[i], resp, req, self.summary, cost, priced_as, price)
-                scores = await pool.score(ctx)
-            record = Record.from_response(
-                request=req,
-                candidate=self.candidate.name,
-                fingerprint=self.fingerprint,
-                response=resp,
-                error=out.error,
-                scores=scores,
-                tags=cases[i].tags,
-                cost=cost,
-                attempts=out.attempts,
-                timestamp=_now(),
-                skipped=() if resp is not None else self._not_applying(cases[i]),
+            await self._pair(
+                self.eval_set.cases[i], requests.render(i, rep), dispatcher, pool, writer
             )
-            writer.append(record)
-            self.counts.add(record)
+
+    async def _pair(
+        self,
+        case: Case,
+        req: Request,
+        dispatcher: Dispatcher,
+        pool: ScoringPool,
+        writer: RunWriter,
+    ) -> None:
+        """Answer, price, score and record one (case, repeat) pair, or leave it for resume."""
+        rep = req.repeat
+        budget = self.options.max_cost_usd
+        out = await dispatcher.obtain(req, allow_call=not self.exhausted)
+        retrying = (req.case_id, rep) in self.retry
+        if out is not None and out.stop:
+            # The provider will not answer for longer than evalkit waits (a spent daily
+            # quota): asking on would fail every remaining case, one refusal at a time.
+            # Send nothing new; this pair and the rest are left for --resume, like a budget.
+            if self.stopped is None and out.error is not None:
+                self.stopped = {"by": "provider", "reason": out.error.message}
+            self.exhausted = True
+            out = None
+        if out is None:
+            # A retried pair keeps its errored record, so it is not "left for resume".
             if retrying:
-                del self.retry[record.key]
-                self.retry_stats["retried"] += 1
-                self.retry_stats["ok"] += record.ok
-            if self.options.keep_records:
-                self.records.append(record)
-            u = record.usage
-            self.progress.update(
-                error=out.error is not None,
-                cached=out.cached,
-                tokens=(u.input_tokens or 0) + (u.output_tokens or 0),
-                cost=cost,
-            )
+                self.retry_stats["not_retried"] += 1
+            else:
+                self.counts.not_run += 1
+            return
+        resp, cost = out.response, None
+        scores: Mapping[str, Any] = {}
+        if resp is not None:
+            resp = self._with_usage(req, resp)
+            cost, priced_as, price = self._price(req, resp)
+            if not out.cached and cost and dispatcher.provider.spends:
+                self.spent += cost
+                if budget is not None and self.spent >= budget:
+                    self.exhausted = True
+                    if self.stopped is None:
+                        self.stopped = {
+                            "by": "budget",
+                            "reason": f"--max-cost {budget:g} reached",
+                        }
+            ctx = ScoreContext(case, resp, req, self.summary, cost, priced_as, price)
+            scores = await pool.score(ctx)
+        record = Record.from_response(
+            request=req,
+            candidate=self.candidate.name,
+            fingerprint=self.fingerprint,
+            response=resp,
+            error=out.error,
+            scores=scores,
+            tags=case.tags,
+            cost=cost,
+            attempts=out.attempts,
+            timestamp=_now(),
+            skipped=() if resp is not None else self._not_applying(case),
+        )
+        writer.append(record)
+        self.counts.add(record)
+        if retrying:
+            del self.retry[record.key]
+            self.retry_stats["retried"] += 1
+            self.retry_stats["ok"] += record.ok
+        if self.options.keep_records:
+            self.records.append(record)
+        u = record.usage
+        self.progress.update(
+            error=out.error is not None,
+            cached=out.cached,
+            tokens=(u.input_tokens or 0) + (u.output_tokens or 0),
+            cost=cost,
+        )
 
     def _not_applying(self, case: Case) -> tuple[str, ...]:
         """The scorers a provider error must not count against (``skip_missing``)."""
@@ -366,21 +375,6 @@ class CandidateRun:
         model, price = hit
         cost = price.cost(resp.usage)
         return (cost, model, price) if cost is not None else (None, None, None)
-
-
-def _with_repeat(req: Request, rep: int) -> Request:
-    from dataclasses import replace
-
-    return replace(req, repeat=rep)
-
-
-def _iter_pairs(
-    n_cases: int, repeats: int, done: set[tuple[str, int]], ids: Sequence[str]
-) -> Iterator[tuple[int, int]]:
-    for rep in range(repeats):
-        for i in range(n_cases):
-            if (ids[i], rep) not in done:
-                yield i, rep
 
 
 def _now() -> str:
