@@ -184,4 +184,7 @@ def run_metrics(records: Sequence[Record], *, cases: int | None = None) -> RunMe
         errors=sum(kinds.values()),
         errors_by_kind=dict(sorted(kinds.items())),
         usage_estimated=sum(1 for r in records if r.usage.estimated),
+        empty=sum(
+            1 for r in records if r.error is None and not r.output.strip() and not r.tool_calls
+        ),
     )

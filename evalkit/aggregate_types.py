@@ -25,6 +25,7 @@ RUN_METRICS = (
     "latency.p95",
     "latency.max",
     "errors.rate",
+    "empty.rate",
 )
 """Run-level metric names a gate may use (besides ``<scorer>.<stat>``)."""
 
@@ -124,6 +125,8 @@ class RunMetrics:
     usage_estimated: int = 0
     """Records whose token counts evalkit estimated (the provider reported none): their
     tokens and cost are estimates, and every view says so."""
+    empty: int = 0
+    """Answered records with no text and no tool call (an empty answer)."""
 
     @property
     def error_rate(self) -> float | None:
@@ -163,6 +166,7 @@ class RunMetrics:
             "latency.p95": self.latency_p95,
             "latency.max": self.latency_max,
             "errors.rate": self.error_rate,
+            "empty.rate": self.empty / n if n else None,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +184,7 @@ class RunMetrics:
             "errors": self.errors,
             "errors_by_kind": dict(self.errors_by_kind),
             "usage_estimated": self.usage_estimated,
+            "empty": self.empty,
         }
 
     @classmethod
@@ -198,6 +203,7 @@ class RunMetrics:
             errors=int(d.get("errors", 0)),
             errors_by_kind=dict(d.get("errors_by_kind") or {}),
             usage_estimated=int(d.get("usage_estimated", 0)),
+            empty=int(d.get("empty", 0)),
         )
 
 

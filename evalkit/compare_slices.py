@@ -236,6 +236,8 @@ _PER_CASE: dict[str, Any] = {
     "tokens.input_per_case": lambda r: None if r.error else (r.usage.input_tokens or 0),
     "tokens.output_per_case": lambda r: None if r.error else (r.usage.output_tokens or 0),
     "errors.rate": lambda r: 1.0 if r.error else 0.0,
+    # Per answered record, as RunMetrics: an errored call has no answer to be empty.
+    "empty.rate": lambda r: None if r.error else float(not r.output.strip() and not r.tool_calls),
 }
 
 

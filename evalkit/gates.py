@@ -19,28 +19,38 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from evalkit.aggregate import RunMetrics
 from evalkit.aggregate_types import RUN_METRICS
 from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
 from evalkit.config import Gate
 from evalkit.errors import did_you_mean
+from evalkit.gates_builtin import (
+    BUILTIN_RULES,
+    ERRORS_HINT,
+    MAX_CASES,
+    MISSES_HINT,
+    _hint,
+    _why_unknown,
+    answered_nothing,
+    error_limit,
+    new_empty_answers,
+    new_errors,
+)
 
 __all__ = [
     "BUILTIN_RULES",
     "DELTA_RULES",
+    "ERRORS_HINT",
+    "MISSES_HINT",
     "answered_nothing",
     "check_thresholds",
     "error_limit",
     "evaluate_gates",
     "fmt",
+    "new_empty_answers",
     "new_errors",
 ]
 
 DELTA_RULES = ("max_drop", "max_rise", "max_rise_pct")
-BUILTIN_RULES = ("answered", "new_errors")
-"""The ``rule`` of the results :func:`evaluate_gates` adds on its own (no gate declares them)."""
-MAX_CASES = 50
-"""Case ids kept on a failing ``no_new_failures`` result."""
 
 
 def fmt(x: float | None) -> str:
@@ -62,23 +72,6 @@ def _where(gate: Gate) -> str:
     return f" on cases tagged {gate.tag!r}" if gate.tag else ""
 
 
-_COST_METRICS = ("cost.total", "cost.per_case")
-"""Run metrics that are unknown (``None``) when any answered record is unpriced."""
-
-
-def _why_unknown(metric: str, run: RunMetrics, models: Sequence[str] = ()) -> str:
-    """Why a run metric has no value, in words: for a cost metric, how many answered records
-    are unpriced (and which models they report), so "cannot compare" says what to fix."""
-    if run.records and run.errors == run.records:
-        kinds = ", ".join(f"{k} {n}" for k, n in run.errors_by_kind.items())
-        return f"{_ERRORS_WHY}: {kinds or run.errors})"
-    if metric not in _COST_METRICS or not run.cost_unknown:
-        return ""
-    named = ", ".join(repr(m) for m in models[:3]) + (", ..." if len(models) > 3 else "")
-    which = f", {'model' if len(models) == 1 else 'models'} {named}" if named else ""
-    return f" ({run.unpriced_text()}{which})"
-
-
 def _unpriced_models(cmp: Comparison, tag: str | None, side: str) -> list[str]:
     """Models reported by ``side``'s answered cases without a known cost, first seen first."""
     out: dict[str, None] = {}
@@ -87,31 +80,6 @@ def _unpriced_models(cmp: Comparison, tag: str | None, side: str) -> list[str]:
         if cell is not None and cell.error is None and cell.cost is None and cell.model:
             out.setdefault(cell.model, None)
     return list(out)
-
-
-_ERRORS_WHY = " (every record is a provider error"
-ERRORS_HINT = (
-    "fix what the errors say (the run's summary and the report show them), then finish the "
-    "run with `evalkit run --resume RUN_DIR --retry-errors`"
-)
-MISSES_HINT = (
-    "the answers were never recorded for this configuration: record them where the provider "
-    "is reachable (pytest --evalkit-mode record, or evalkit run --cache-mode use)"
-)
-
-
-def _hint(why: str) -> str:
-    """The next step for a metric without a value: record, fix the errors, or price."""
-    if not why.startswith(_ERRORS_WHY):
-        return _PRICE_HINT
-    kinds = why[len(_ERRORS_WHY) + 2 : -1].split(", ")
-    return MISSES_HINT if all(k.startswith("cache_miss ") for k in kinds) else ERRORS_HINT
-
-
-_PRICE_HINT = (
-    "add a [prices] entry for the model to the config (USD per 1M tokens, or same_as = a "
-    "priced model) and run again; cached answers are re-priced without a new call"
-)
 
 
 def _unknown_metric(gate: Gate, rule: str, known: list[str]) -> GateResult:
@@ -149,7 +117,9 @@ def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
 
     Then the built-in rules (:data:`BUILTIN_RULES`), which no configuration has to ask for:
     a candidate that answered nothing (:func:`answered_nothing`) and, unless the suite gates
-    ``errors.rate`` itself, new provider errors (:func:`new_errors`)."""
+    ``errors.rate`` itself, new provider errors (:func:`new_errors`); unless it gates
+    ``empty.rate``, new empty answers (:func:`new_empty_answers`). See
+    :mod:`evalkit.gates_builtin`."""
     gates = tuple(gates)
     results: list[GateResult] = []
     for gate in gates:
@@ -162,125 +132,10 @@ def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
         extra = None  # the suite set its own tolerance for provider errors: the opt-out
     else:
         extra = new_errors(comparison)
-    return Verdict((*results, extra) if extra else tuple(results))
-
-
-def answered_nothing(cmp: Comparison) -> GateResult | None:
-    """A failed result when every record of the candidate is a provider error and no gate
-    failed already: a comparison in which nothing was evaluated is no PASS (a suite without
-    gates, or with gates only on what the errors leave alone, said PASS for it)."""
-    run = cmp.overall.candidate_run
-    if run.records == 0 or run.errors < run.records:
-        return None
-    why = _why_unknown("errors.rate", run)
-    return GateResult(
-        gate="the candidate answered",
-        metric="errors.rate",
-        tag=None,
-        rule="answered",
-        threshold=None,
-        status="fail",
-        reason=f"nothing was evaluated{why}; {_hint(why)}",
-        observed=1.0,
-    )
-
-
-_FIRST_STEP = {
-    "auth": "check the API key (api_key_env)",
-    "not_found": "check the model ID and base_url",
-    "connection": "check base_url and that the provider is reachable",
-    "rate_limit": "lower the candidate's concurrency or wait for the quota",
-    "timeout": "raise timeout_s or lower the concurrency",
-}
-"""The first thing to fix for an error kind, before calling the failed cases again."""
-
-
-def new_errors(cmp: Comparison) -> GateResult | None:
-    """A failed result when the candidate has a provider error on a case the baseline answered.
-
-    An errored record has no response, so no score: a scorer's mean leaves it out (as it must:
-    counted as 0, a cost or latency mean would read cheaper and faster), and a gate on a mean
-    judged the answered cases only, so a candidate whose calls failed on a quarter of the eval
-    set said PASS. Opt-out, not opt-in: a suite that gates ``errors.rate`` itself (no tag) sets
-    its own tolerance and :func:`evaluate_gates` does not call this. Errors the baseline had on
-    the same cases are not new and do not count."""
-    new = [
-        r
-        for r in cmp.cases
-        if r.baseline is not None
-        and r.candidate is not None
-        and r.candidate.error is not None
-        and r.baseline.error is None
-    ]
-    if not new:
-        return None
-    kinds: dict[str, list[CaseRow]] = {}
-    for r in new:
-        assert r.candidate is not None and r.candidate.error is not None
-        kinds.setdefault(str(r.candidate.error.get("kind") or "unknown"), []).append(r)
-    common = max(kinds, key=lambda k: len(kinds[k]))  # first seen wins a tie
-    first = kinds[common][0]
-    assert first.candidate is not None and first.candidate.error is not None
-    counts = ", ".join(f"{k} {len(v)}" for k, v in sorted(kinds.items(), key=lambda x: -len(x[1])))
-    said = _line(str(first.candidate.error.get("message") or ""), 160)
-    compared = sum(1 for r in cmp.cases if r.baseline is not None and r.candidate is not None)
-    where = f"{len(new)} of {compared} compared case(s)"
-    if set(kinds) == {"cache_miss"}:
-        what = (
-            f"{where} have no recorded answer in the candidate (cache_miss: nothing was "
-            "recorded for their requests; a call that failed while recording is not recorded "
-            "either)"
-        )
-        todo = MISSES_HINT
-    elif common == "bad_request":  # calling again cannot help: the input must change
-        what = f"{where} have a provider error in the candidate and none in the baseline"
-        todo = (
-            "the provider refused the input (too long for the model's context, a parameter "
-            "the model does not take): fix the cases or the prompt and run again"
-        )
-    else:
-        what = f"{where} have a provider error in the candidate and none in the baseline"
-        step = _FIRST_STEP.get(common, "fix what the errors say (the report shows each)")
-        todo = (
-            f"{step}, then call them again: evalkit run --resume {cmp.candidate.path} "
-            "--retry-errors"
-        )
-    shown = ", ".join(r.case_id for r in new[:10]) + (", ..." if len(new) > 10 else "")
-    return GateResult(
-        gate="no new provider errors",
-        metric="errors.rate",
-        tag=None,
-        rule="new_errors",
-        threshold=None,
-        status="fail",
-        reason=(
-            f"{what} ({counts}: {shown}; first {first.case_id}: {said}): unscored, so the "
-            f"means and the gates on them judged the other {compared - len(new)} only; {todo}; "
-            "to accept provider errors, gate errors.rate in the suite (e.g. max_rise = 0.05)"
-        ),
-        observed=float(len(new)),
-        cases=tuple(r.case_id for r in new[:MAX_CASES]),
-    )
-
-
-def error_limit(reason: str, max_rate: float | None) -> GateResult:
-    """The failed result ``evalkit check --max-error-rate`` adds to the verdict of a run
-    over the limit (which exits 3), so that no verdict says PASS for it."""
-    return GateResult(
-        gate="--max-error-rate",
-        metric="errors.rate",
-        tag=None,
-        rule="max_error_rate",
-        threshold=max_rate,
-        status="fail",
-        reason=reason,
-    )
-
-
-def _line(message: str, limit: int = 300) -> str:
-    """An error message on one line, cut at ``limit`` characters."""
-    message = " ".join(message.split())
-    return message if len(message) <= limit else message[: limit - 1] + "…"
+    opted_out = any(g.metric == "empty.rate" and g.tag is None for g in gates)
+    empty = None if opted_out else new_empty_answers(comparison)
+    added = tuple(r for r in (extra, empty) if r is not None)
+    return Verdict((*results, *added))
 
 
 def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:

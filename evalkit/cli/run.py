@@ -353,8 +353,9 @@ def _stored_records(run: Run) -> Sequence[Record]:
 
 
 def _slim(r: Record) -> Record:
-    """``r`` without what the run summary never reads: the request, the output, tool calls
-    and score evidence (an aggregate reads only ``outcome`` and ``metrics`` of the details)."""
+    """``r`` without what the run summary never reads: the request, the output and tool calls
+    but for whether there were any (``empty.rate``), and score evidence (an aggregate reads
+    only ``outcome`` and ``metrics`` of the details)."""
     from dataclasses import replace
 
     scores = {
@@ -365,7 +366,8 @@ def _slim(r: Record) -> Record:
         )
         for name, s in r.scores.items()
     }
-    return replace(r, request={}, output="", tool_calls=(), scores=scores)
+    output = r.output.strip()[:1]
+    return replace(r, request={}, output=output, tool_calls=r.tool_calls[:1], scores=scores)
 
 
 def error_lines(records: Sequence[Record]) -> list[str]:
