@@ -50,7 +50,7 @@ STAGES: list[tuple[str, ...]] = [
         "comparison",
         "compare_slices",
     ),
-    ("compare", "gates", "gates_single"),
+    ("compare", "gates_builtin", "gates", "gates_single"),
     ("terminal_text", "summary_notes", "summary", "report", "frames_display", "frames"),
     (
         "api",
