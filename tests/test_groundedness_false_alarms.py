@@ -148,3 +148,42 @@ def test_lines_with_pipes_of_different_shapes_are_no_table() -> None:
 
     text = "Open | Closed\nWeekdays 9-5 | Sundays | Holidays\nCall us any time."
     assert read_tables(text).rows == ()
+
+
+# -- negation: a bound is no negation, a restriction licenses negating what it leaves out
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("Each parcel must be no heavier than 20 kg.", True),
+        ("Each parcel must not be heavier than 20 kg.", True),
+        ("Heavier parcels are not refused at the counter.", False),
+    ],
+)
+def test_a_bound_written_with_no_or_not_is_no_negation(answer: str, ok: bool) -> None:
+    passage = "Each parcel can weigh at most 20 kg. Heavier parcels are refused at the counter."
+    (claim,) = _claims(answer, passage)
+    assert (claim["supported"] is True) is ok, claim
+
+
+_RESTRICTION = (
+    "Counter staff can help with parcels, stamps and collections, "
+    "but refund claims are handled by email only."
+)
+
+
+def test_negating_what_a_restriction_leaves_out_is_supported() -> None:
+    (claim,) = _claims("Refund claims can't be handled at the counter.", _RESTRICTION)
+    assert claim["supported"] is True, claim
+
+
+def test_negating_what_a_restriction_lists_still_fails() -> None:
+    (claim,) = _claims("Refund claims can't be handled by email.", _RESTRICTION)
+    assert str(claim["reason"]).startswith("negation mismatch"), claim
+
+
+def test_need_restates_requires() -> None:
+    passages = "Express delivery requires a signature on arrival."
+    (claim,) = _claims("You'll need a signature on arrival for express delivery.", passages)
+    assert claim["supported"] is True, claim

@@ -304,7 +304,7 @@ def negation_mismatch(
     claim_neg = _negated(view.tokens, shared)
     passage_neg = _negated(best, shared)
     if claim_neg and not passage_neg:
-        if _RESTRICTIVE & sets[j] and _negated_scope(view.tokens) - sets[j] - STOPWORDS:
+        if _RESTRICTIVE & sets[j] and _negated_scope(view.tokens) - _restricted(best) - STOPWORDS:
             return None
         return "negation mismatch: the claim negates what the passage states"
     if passage_neg and not claim_neg:
@@ -315,18 +315,39 @@ def negation_mismatch(
 _RESTRICTIVE = frozenset({"only", "exclusively", "solely"})
 
 
+def _restricted(tokens: list[str]) -> set[str]:
+    """The words within six of a restrictive word ("billing disputes are handled by phone or
+    chat only"): what the restriction lists. A claim may negate the rest of the sentence's
+    words for something outside it ("can't be handled in store", where the sentence also
+    says "store staff can help with ...")."""
+    return {
+        w for j, t in enumerate(tokens) if t in _RESTRICTIVE for w in tokens[max(0, j - 6) : j + 7]
+    }
+
+
 def _negated_scope(tokens: list[str]) -> set[str]:
-    """The words within three after a negation."""
+    """The first three content words within six after a negation ("can't be handled at the
+    counter": handled, counter)."""
     return {
         w
         for j, t in enumerate(tokens)
         if t in NEGATIONS or t.endswith("n't")
-        for w in tokens[j + 1 : j + 4]
+        for w in [w for w in tokens[j + 1 : j + 7] if w not in STOPWORDS][:3]
     }
 
 
 def _negated(tokens: list[str], shared: set[str]) -> bool:
     for j, t in enumerate(tokens):
-        if (t in NEGATIONS or t.endswith("n't")) and shared & set(tokens[j + 1 : j + 4]):
+        negation = t in NEGATIONS or t.endswith("n't")
+        if negation and shared & set(tokens[j + 1 : j + 4]) and not _bound(tokens, j):
             return True
     return False
+
+
+def _bound(tokens: list[str], j: int) -> bool:
+    """Whether the negation at ``j`` states a bound ("no bigger than 40 cm", "not be later
+    than noon"), which says "at most", not the opposite of the passage."""
+    if tokens[j] not in ("no", "not"):
+        return False
+    k = j + 2 if tokens[j + 1 : j + 2] == ["be"] else j + 1
+    return tokens[k + 1 : k + 2] == ["than"]

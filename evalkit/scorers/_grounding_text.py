@@ -48,6 +48,7 @@ from evalkit.scorers._grounding_numbers import (
     scaled_word,
     spelled_keys,
 )
+from evalkit.scorers._grounding_stem import UNIT_SHORT, stem
 from evalkit.scorers._grounding_units import DOLLAR_NAMES, DOLLAR_PREFIXES
 
 __all__ = [
@@ -67,23 +68,6 @@ __all__ = [
 CAP_TOKEN = re.compile(r"(?<![\w'’])[A-Z][\w'’.-]*")
 """A capitalised token (a name, or a sentence's first word)."""
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
-_SUFFIXES = (
-    "ational",
-    "ations",
-    "ation",
-    "ments",
-    "ment",
-    "ingly",
-    "ings",
-    "ing",
-    "edly",
-    "ied",
-    "ies",
-    "ed",
-    "es",
-    "ly",
-    "s",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,73 +162,6 @@ def words(text: str) -> list[str]:
 
 
 _DOTTED = re.compile(r"(?:\w\.)+\w?|[\d.]+")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def stem(word: str) -> str:
-    """A light suffix stripper: enough to equate ``directed``/``directs``, cheap to run."""
-    if word in NUMBER_WORDS:  # "three" and "3" are the same word
-        return canon(NUMBER_WORDS[word])
-    if word in _UNIT_SHORT:  # "40 hrs" is "40 hours"
-        return _UNIT_SHORT[word]
-    if len(word) <= 4 or word.isdigit():
-        # plurals of short words: days/day, fees/fee, apps/app (not bus, this, gas, less)
-        if len(word) == 4 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            return word[:-1]
-        return word
-    if word in _PLY_VERBS:  # "apply" is no adverb of "app"
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            base = word[: -len(suffix)]
-            if suffix in ("ies", "ied"):
-                return base + "y"
-            if suffix == "es" and not base.endswith(("s", "x", "z", "ch", "sh")):
-                base += "e"  # pag-es is page-s; box-es is box
-            elif (  # ship-ped, ship-ping: one consonant
-                suffix[0] in "ei"
-                and len(base) >= 4
-                and base[-1] == base[-2]
-                and base[-1] not in "aeioulsz"
-            ):
-                return base[:-1]
-            return _final_e(base)
-    return _final_e(word)
-
-
-_PLY_VERBS = frozenset({"apply", "supply", "reply", "comply", "imply", "multiply"})
-"""Verbs ending in ``ly`` that the ``ly`` rule would cut to another word ("app", "rep");
-their inflections ("applies", "applied") already stem to them through ``ies``/``ied``."""
-_UNIT_SHORT = {
-    "hr": "hour",
-    "hrs": "hour",
-    "yr": "year",
-    "yrs": "year",
-    "wk": "week",
-    "wks": "week",
-    "mins": "minut",
-    "secs": "second",
-    "mon": "monday",
-    "tue": "tuesday",
-    "tues": "tuesday",
-    "wed": "wednesday",
-    "thu": "thursday",
-    "thur": "thursday",
-    "thurs": "thursday",
-    "fri": "friday",
-    "sat": "saturday",
-    "sun": "sunday",
-}
-"""Unit and weekday abbreviations, as the stem of the word they shorten ("Sat 9am-1pm" for
-"Saturday 9am-1pm"; "sat" and "sun" are rarely the verb and the star in a support answer,
-and a text that means them reads them the same on both sides)."""
-
-
-def _final_e(word: str) -> str:
-    """change/changed/changes all give ``chang``; short words (``page``) keep their e."""
-    if len(word) >= 5 and word.endswith("e") and not word.endswith("ee"):
-        return word[:-1]
-    return word
 
 
 def content_words(text: str) -> list[str]:
@@ -378,7 +295,7 @@ def _entity(surface: str, sentence_start: bool) -> Mention | None:
         and (not t.isdigit() or t in codes)
     ]
     if "-" in surface:  # "Mon-Fri" is Monday and Friday, whatever the passage's hyphens
-        toks = [t for t in toks if not all(p in _UNIT_SHORT for p in t.split("-"))]
+        toks = [t for t in toks if not all(p in UNIT_SHORT for p in t.split("-"))]
     toks = [t for t in toks if t not in MONTHS or len(toks) == 1]
     toks = [t.replace(".", "") if INITIALS.fullmatch(t) else t for t in toks]  # U.S. = US
     # A unit or a common acronym written in capitals is no name, nor part of a longer one:
