@@ -33,8 +33,10 @@ __all__ = [
     "literal_secret_problems",
     "redact_headers",
     "redact_options",
+    "redact_scorer_args",
     "redact_url",
     "redacted",
+    "scorer_secret_problems",
     "secret_name",
     "secret_values",
 ]
@@ -233,3 +235,105 @@ def literal_secret_problems(body: Mapping[str, Any], where: str) -> list[Problem
             )
         )
     return problems
+
+
+# ------------------------------------------------------------------ scorers' provider settings
+# A judge (the ``judge`` scorer, the ``checks`` scorer's ``defaults.judge``, groundedness's
+# judge mode, a plugin's) reaches its provider with the same settings as a candidate:
+# ``base_url`` and ``options.headers``, at whatever depth its arguments nest them. So they
+# get the same refusal in a config file and the same redaction in a run's manifest.
+
+_ARG_SECRET_WORDS = frozenset({"secret", "password", "passwd", "token", "apikey"})
+
+
+def _secret_arg(name: str) -> bool:
+    """A scorer argument holding a key by its name (``api_key``, ``auth_token``), judged by
+    whole words so ``max_tokens`` or ``tokenizer`` are not secrets."""
+    words = [w for w in re.split(r"[^a-z0-9]+", name.lower()) if w]
+    if words and words[-1] == "env":
+        return False  # names an environment variable
+    joined = "_".join(words)
+    return bool(_ARG_SECRET_WORDS & set(words)) or "api_key" in joined or "access_key" in joined
+
+
+def scorer_secret_problems(args: Any, where: str) -> list[Problem]:
+    """The secrets a scorer's arguments hold inline (a judge's ``base_url`` with credentials
+    or a ``?token=``, a secret-looking header, a key-shaped value, an argument named like a
+    key), each at its place (``... args.options.headers.api-key``), never with its value."""
+    problems: list[Problem] = []
+    _arg_problems(args, f"{where} args", problems)
+    return problems
+
+
+def _arg_problems(value: Any, where: str, problems: list[Problem]) -> None:
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            name = str(k)
+            at = f"{where}.{name}"
+            if name == "base_url" and isinstance(v, str):
+                for what, _ in _url_secrets(v):
+                    problems.append(Problem(at, f"holds a secret in its {what}; {_ARG_FIX}"))
+            elif name == "headers" and isinstance(v, Mapping):
+                for h, hv in v.items():
+                    if isinstance(hv, str) and (secret_name(str(h)) or _secret_value(hv)):
+                        problems.append(Problem(f"{at}.{h}", _header_fix(str(h))))
+            elif name == "headers_env":
+                if not isinstance(v, Mapping) or not all(
+                    isinstance(e, str) and e.strip() for e in v.values()
+                ):
+                    problems.append(Problem(at, _HEADERS_ENV_SHAPE))
+            elif isinstance(v, str) and _secret_arg(name):
+                problems.append(Problem(at, f"looks like a secret; {_ARG_FIX}"))
+            else:
+                _arg_problems(v, at, problems)
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value, start=1):
+            _arg_problems(v, f"{where}[{i}]", problems)
+    elif isinstance(value, str) and (_secret_value(value) or _url_secrets(value)):
+        problems.append(Problem(where, f"looks like a secret; {_ARG_FIX}"))
+
+
+_ARG_FIX = (
+    "never put keys in config: set the judge's key in an environment variable named by "
+    'api_key_env, or send it as a header with options.headers_env = { "api-key" = "VAR" }'
+)
+_HEADERS_ENV_SHAPE = (
+    'must be a table of header name = environment variable name, e.g. { "api-key" = '
+    '"AZURE_OPENAI_KEY" }'
+)
+
+
+def _header_fix(name: str) -> str:
+    return (
+        "looks like a secret; never put keys in config: set an environment variable and name "
+        f'it with options.headers_env = {{ "{name}" = "VAR_NAME" }}'
+    )
+
+
+def redact_scorer_args(args: Mapping[str, Any]) -> dict[str, Any]:
+    """A scorer's arguments as they may be written or shown (a run's manifest, and so the
+    report, "what changed" and summaries): at any depth, a ``base_url``'s credentials and
+    secret query values, each secret header, a string under a key-like name and any value
+    shaped like a key or a URL with credentials are markers; names of environment variables
+    (``*_env``) stay. Idempotent, like the candidate's redaction."""
+    out = _redact_arg(args)
+    return dict(out) if isinstance(out, Mapping) else {}
+
+
+def _redact_arg(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            key = str(k)
+            if key.endswith("_env"):
+                out[k] = v
+            elif key == "headers" and isinstance(v, Mapping):
+                out[k] = redact_headers(v)
+            elif isinstance(v, str) and _secret_arg(key):
+                out[k] = redacted(v)
+            else:
+                out[k] = _redact_arg(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_redact_arg(v) for v in value]
+    return _by_shape(value)

@@ -137,9 +137,17 @@ def scorer_entries(scorers: Sequence[Scorer]) -> dict[str, Any]:
     spec's hash ties the texts to the scorers they were written with: a run re-scored by other
     scorers that kept this key would otherwise show the old ones' texts.
     """
+    from evalkit.config_secrets import redact_scorer_args
     from evalkit.hashing import sha256_json, sha256_text
 
+    # A judge's base_url and headers may hold a key (a scorer built in Python): never stored.
     specs = [s.spec() for s in scorers]
+    specs = [
+        {**sp, "args": redact_scorer_args(sp["args"])}
+        if isinstance(sp.get("args"), Mapping)
+        else sp
+        for sp in specs
+    ]
     texts: dict[str, Any] = {}
     for scorer, spec in zip(scorers, specs, strict=True):
         try:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from evalkit.config_secrets import scorer_secret_problems
 from evalkit.errors import Problem, did_you_mean
 from evalkit.suites_checks import (
     gate_metric_problem,
@@ -207,6 +208,8 @@ def _parse_scorers(
                 Problem(f"{loc} args", f"must be a table, e.g. args = {{ key = 1 }}, got {args!r}")
             )
             args = {}
+        # A judge's base_url and headers are a candidate's: no key inline in a config file.
+        problems += scorer_secret_problems(args, loc)
         skip = item.get("skip_missing", False)
         if not isinstance(skip, bool):
             problems.append(Problem(f"{loc} skip_missing", f"must be true or false, got {skip!r}"))

@@ -179,6 +179,7 @@ class JudgeCaller:
 
     def _open(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
         from evalkit.cache import ResponseCache
+        from evalkit.config_secrets import secret_values
         from evalkit.dispatch import Dispatcher, env_secrets
         from evalkit.limits import Limits
         from evalkit.providers.base import PROVIDERS, ProviderSettings
@@ -208,7 +209,10 @@ class JudgeCaller:
             timeout_s=self.timeout_s,
             # as for a candidate: the judge's key is scrubbed from recorded errors even when
             # a provider adapter's own scrubbing misses it
-            secrets=env_secrets(self.api_key_env),
+            secrets=[
+                *env_secrets(self.api_key_env),
+                *secret_values(self.base_url, self.options),
+            ],
         )
         return _LoopState(loop, dispatcher, cache)
 
