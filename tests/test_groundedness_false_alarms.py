@@ -187,3 +187,37 @@ def test_need_restates_requires() -> None:
     passages = "Express delivery requires a signature on arrival."
     (claim,) = _claims("You'll need a signature on arrival for express delivery.", passages)
     assert claim["supported"] is True, claim
+
+
+# -- arithmetic: a result worked out in the claim from numbers the passage states
+
+_RATE = "Extra storage costs $4 per 100 GB each month."
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("Extra storage costs $4 per 100 GB each month, so 3 blocks come to $12.", True),
+        ("Extra storage costs $4 per 100 GB each month, so 3 blocks come to $15.", False),
+    ],
+)
+def test_a_product_of_the_claims_own_numbers_is_supported(answer: str, ok: bool) -> None:
+    claims = _claims(answer, _RATE, "How much are 3 blocks of extra storage?")
+    assert all(c["supported"] for c in claims) is ok, claims
+
+
+def test_a_number_the_passage_only_multiplies_to_is_not_supported() -> None:
+    # 400 is 4 x 100, both in the passage, but the claim shows no working
+    (claim,) = _claims("Extra storage costs $400 each month.", _RATE)
+    assert str(claim["reason"]).startswith("amount mismatch"), claim
+
+
+def test_derived_needs_stated_operands() -> None:
+    from evalkit.scorers._grounding_arithmetic import derived
+    from evalkit.scorers._grounding_text import number_keys, numbers
+
+    mentions = numbers("7 points per euro, so a 50 euro fare earns 350 points")
+    result = next(m for m in mentions if m.keys[0] == "350")
+    rule, fare = number_keys("You earn 7 points per euro."), number_keys("A fare of 50 euro.")
+    assert derived(result, mentions, [rule, fare])
+    assert not derived(result, mentions, [rule])  # 50 is stated nowhere

@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Callable, Set
 
+from evalkit.scorers._grounding_arithmetic import derived
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
 from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS, wordlist
 from evalkit.scorers._grounding_numbers import (
@@ -127,6 +128,9 @@ def mismatch(
             view.negated or view.owned(m.text) or not _rival_number(view, m, i, index, region)
         ):
             excused.update(m.keys)
+            continue
+        if derived(m, view.numbers, (index.numbers[i], view.given.numbers)):
+            excused.update(m.keys)  # "12 seats at $23 is $276": worked out in the claim
             continue
         return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
     if contradicted is not None:
