@@ -7,7 +7,10 @@ of the canonical JSON of ``{"provider", "base_url", "model", "messages", "params
 providers; for ``callable`` its target and a hash of the function's source, so an edited
 pipeline misses). The repeat index is in it so that K repeats are K real samples; the case
 id and the traffic metadata are not, so renaming a case reuses its answers. Value:
-:meth:`Response.to_dict` as JSON. Errors are never stored.
+:meth:`Response.to_dict` as JSON. Errors are never served as answers: the last error a key's
+call ended with is kept apart (:meth:`ResponseCache.put_error`) only so that an offline
+``require`` run can say "when recorded, the provider answered 400: ..." instead of "never
+recorded"; an answer stored later replaces it.
 
 Why SQLite: one file, atomic writes, and WAL mode lets many readers and one writer share it
 across processes (pytest-xdist workers, two terminals) with a busy timeout instead of
@@ -47,6 +50,13 @@ CREATE TABLE IF NOT EXISTS responses (
     accessed REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS responses_accessed ON responses(accessed);
+CREATE TABLE IF NOT EXISTS errors (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status INTEGER,
+    message TEXT NOT NULL,
+    created REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS claims (
     key TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -152,6 +162,7 @@ class ResponseCache:
         db.execute("BEGIN IMMEDIATE")
         try:
             db.executemany("INSERT OR REPLACE INTO responses VALUES (?,?,?,?,?,?,?)", rows)
+            db.executemany("DELETE FROM errors WHERE key=?", ((r[0],) for r in rows))
             db.executemany(
                 "DELETE FROM claims WHERE key=? AND owner=?", ((r[0], self.owner) for r in rows)
             )
@@ -159,6 +170,21 @@ class ResponseCache:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def put_error(self, key: str, kind: str, message: str, status: int | None) -> None:
+        """Note how the call for ``key`` failed (its message already scrubbed of secrets).
+        Never served as an answer; read by :meth:`get_error` when a ``require`` run misses."""
+        self._db.execute(
+            "INSERT OR REPLACE INTO errors VALUES (?,?,?,?,?)",
+            (key, kind, status, message, time.time()),
+        )
+
+    def get_error(self, key: str) -> tuple[str, str, int | None] | None:
+        """``(kind, message, status)`` of the last failed call for ``key``, if it has no answer."""
+        row = self._db.execute(
+            "SELECT kind, message, status FROM errors WHERE key=?", (key,)
+        ).fetchone()
+        return (str(row[0]), str(row[1]), row[2]) if row is not None else None
 
     # ------------------------------------------------------------------ claims
     def claim(self, key: str) -> tuple[ClaimState, dict[str, Any] | None]:
@@ -279,12 +305,15 @@ class ResponseCache:
                     total -= size
                 self._db.executemany("DELETE FROM responses WHERE key=?", doomed)
                 removed += len(doomed)
+        if older_than_days is not None:
+            self._db.execute("DELETE FROM errors WHERE created < ?", (cutoff,))
         self._db.execute("DELETE FROM claims WHERE expires < ?", (time.time(),))
         self._vacuum()
         return removed
 
     def clear(self) -> int:
         removed = self._db.execute("DELETE FROM responses").rowcount
+        self._db.execute("DELETE FROM errors")
         self._db.execute("DELETE FROM claims")
         self._vacuum()
         return int(removed)

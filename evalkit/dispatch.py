@@ -9,7 +9,8 @@ its case, never an exception out of the run. Cache modes:
 - ``refresh``: always call, then store (overwrite).
 - ``off``: never read nor write.
 - ``require``: serve a stored answer; a miss is a ``cache_miss`` error naming the case, so
-  offline CI never calls a provider by surprise.
+  offline CI never calls a provider by surprise, or, when the recording call itself failed
+  (a 400, a timeout), that error again: the way on is fixing it, not recording elsewhere.
 """
 
 from __future__ import annotations
@@ -93,8 +94,7 @@ class Dispatcher:
                 return Outcome(_cached(body), None, 0, True)
             self.cache_misses += 1
             if self.mode == "require":
-                err = CacheMissError(request.case_id, request.repeat, key)
-                return Outcome(None, ErrorInfo(err.kind, err.message, None, 0))
+                return Outcome(None, self._not_recorded(cache, request, key))
         if not allow_call:
             return None
         if self.mode == "refresh":
@@ -122,14 +122,34 @@ class Dispatcher:
                 self.cache_hits += 1
                 return Outcome(_cached(body), None, 0, True)
 
+    @staticmethod
+    def _not_recorded(cache: ResponseCache, request: Request, key: str) -> ErrorInfo:
+        """A ``require`` miss: the error the recording ended with when there was one (a 400
+        is to be fixed in the input, not recorded again where the provider is reachable),
+        else ``cache_miss``."""
+        recorded = cache.get_error(key)
+        if recorded is None:
+            err = CacheMissError(request.case_id, request.repeat, key)
+            return ErrorInfo(err.kind, err.message, None, 0)
+        kind, message, status = recorded
+        return ErrorInfo(
+            kind if kind in ERROR_KINDS else "unknown",
+            f"{message} (when this case was recorded the provider answered this error, so "
+            "there is no answer to replay; fix what it says, then record again)",
+            status,
+            0,
+        )
+
     def _store(self, key: str, out: Outcome) -> None:
-        if out.response is not None and self.cache is not None:
-            self.cache.put(
-                key,
-                out.response.to_dict(),
-                provider=self.provider_name,
-                model=out.response.model or "",
-            )
+        if self.cache is None:
+            return
+        if out.response is None:
+            if out.error is not None and not out.stop and out.error.kind != "cache_miss":
+                self.cache.put_error(key, out.error.kind, out.error.message, out.error.status)
+            return
+        self.cache.put(
+            key, out.response.to_dict(), provider=self.provider_name, model=out.response.model or ""
+        )
 
     async def _call(self, request: Request) -> Outcome:
         limits, policy = self.limits, self.policy

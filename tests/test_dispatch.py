@@ -122,3 +122,36 @@ def test_sdk_providers_scope_is_their_base_url(name: str) -> None:
     settings = ProviderSettings(model="m", base_url="http://127.0.0.1:9/v1")
     assert PROVIDERS.get(name)(settings).cache_scope == "http://127.0.0.1:9/v1"
     assert PROVIDERS.get(name)(ProviderSettings(model="m")).cache_scope is None
+
+
+def test_replay_of_a_recorded_provider_error_is_that_error_not_never_recorded(
+    tmp_path: Path,
+) -> None:
+    bad, good = _request("too long [[status:400]]", "c1"), _request("fine", "c2")
+    with LLMServer(latency_ms=0) as srv:
+        settings = ProviderSettings(
+            model="m", base_url=srv.base_url + "/v1", api_key_env="EVALKIT_TEST_KEY"
+        )
+        with ResponseCache(tmp_path) as cache:
+            recorded = _obtain(
+                _dispatcher(PROVIDERS.get("openai")(settings), "openai", cache, "use"), bad
+            )
+            assert recorded.error is not None and recorded.error.kind == "bad_request"
+            replay = _dispatcher(PROVIDERS.get("openai")(settings), "openai", cache, "require")
+            again = _obtain(replay, bad)
+            missing = _obtain(
+                _dispatcher(PROVIDERS.get("openai")(settings), "openai", cache, "require"), good
+            )
+            assert cache.get(bad.cache_key("openai", settings.base_url)) is None  # no answer
+            sent = len(srv.requests)
+            # recorded again once the input is fixed upstream: the answer replaces the error
+            cache.put(bad.cache_key("openai", settings.base_url), {"text": "ok", "model": "m"})
+            served = _obtain(
+                _dispatcher(PROVIDERS.get("openai")(settings), "openai", cache, "require"), bad
+            )
+    assert sent == 1  # require never calls
+    assert again.error is not None and again.response is None
+    assert (again.error.kind, again.error.status) == ("bad_request", 400)
+    assert recorded.error.message in again.error.message and "record again" in again.error.message
+    assert missing.error is not None and missing.error.kind == "cache_miss"
+    assert served.cached and served.response is not None and served.response.text == "ok"
