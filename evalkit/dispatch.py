@@ -202,6 +202,7 @@ class Dispatcher:
                         f" (the provider asked to wait {error.retry_after:.0f} s before "
                         f"retrying, longer than evalkit waits, {policy.max_wait_s:.0f} s)"
                     )
+                message = _after_retries(message, attempt, policy.max_retries, stop)
                 info = ErrorInfo(kind, self._scrub(message), error.status, attempt)
                 return Outcome(None, info, attempt, stop=stop)
             self.retries += 1
@@ -243,3 +244,18 @@ else:  # pragma: no cover
 
     async def _with_timeout(coro, seconds: float):  # type: ignore[no-untyped-def]
         return await asyncio.wait_for(coro, seconds)
+
+
+def _after_retries(message: str, attempts: int, max_retries: int, stopped: bool) -> str:
+    """The final message of a call given up on. A provider's message for a transient error
+    says "evalkit retries it", true while retries remain; recorded after the last attempt it
+    read as if evalkit would still try (QA: a timeout recorded after 3 attempts)."""
+    if "evalkit retries it" not in message:
+        return message
+    if attempts > 1:
+        done = f"evalkit tried it {attempts} times (max_retries = {max_retries})"
+    elif stopped:
+        done = "evalkit did not retry it"
+    else:
+        done = f"evalkit did not retry it (max_retries = {max_retries})"
+    return message.replace("evalkit retries it", done)

@@ -155,3 +155,26 @@ def test_replay_of_a_recorded_provider_error_is_that_error_not_never_recorded(
     assert recorded.error.message in again.error.message and "record again" in again.error.message
     assert missing.error is not None and missing.error.kind == "cache_miss"
     assert served.cached and served.response is not None and served.response.text == "ok"
+
+
+def test_an_error_given_up_on_says_how_often_it_was_tried_not_that_it_will_be(
+    tmp_path: Path,
+) -> None:
+    with LLMServer(latency_ms=0) as srv:
+        settings = ProviderSettings(
+            model="m", base_url=srv.base_url + "/v1", api_key_env="EVALKIT_TEST_KEY"
+        )
+        with ResponseCache(tmp_path) as cache:
+            d = _dispatcher(PROVIDERS.get("openai")(settings), "openai", cache, "use")
+            d.policy = RetryPolicy(max_retries=2, base_s=0.001, cap_s=0.002)
+            out = _obtain(d, _request("down [[status:500]]"))
+            once = _obtain(
+                _dispatcher(PROVIDERS.get("openai")(settings), "openai", cache, "use"),
+                _request("down again [[status:500]]", "c2"),
+            )
+    assert out.error is not None and out.error.kind == "server" and out.error.attempts == 3
+    assert "evalkit tried it 3 times (max_retries = 2)" in out.error.message
+    assert "evalkit retries it" not in out.error.message
+    assert once.error is not None and "evalkit did not retry it (max_retries = 0)" in (
+        once.error.message
+    )
