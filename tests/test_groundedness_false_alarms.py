@@ -221,3 +221,29 @@ def test_derived_needs_stated_operands() -> None:
     rule, fare = number_keys("You earn 7 points per euro."), number_keys("A fare of 50 euro.")
     assert derived(result, mentions, [rule, fare])
     assert not derived(result, mentions, [rule])  # 50 is stated nowhere
+
+
+# -- times: a duration may be read off a clock-time range of the sentence it rests on
+
+_OFF_PEAK = "Off-peak calls are free from 22:00 to 06:00 every night."
+
+
+@pytest.mark.parametrize(
+    ("answer", "ok"),
+    [
+        ("Off-peak calls are free for eight hours every night, from 22:00 to 06:00.", True),
+        ("Off-peak calls are free for 8 hours every night, from 22:00 to 06:00.", True),
+        ("Off-peak calls are free for 9 hours every night, from 22:00 to 06:00.", False),
+    ],
+)
+def test_a_duration_read_off_a_time_range(answer: str, ok: bool) -> None:
+    (claim,) = _claims(answer, _OFF_PEAK)
+    assert (claim["supported"] is True) is ok, claim
+
+
+def test_a_clock_time_written_12_hour_matches_24_hour() -> None:
+    passage = "Same-day transfers must be requested before 15:30 on a business day."
+    (claim,) = _claims(
+        "Same-day transfers must be requested before 3:30 p.m. on a business day.", passage
+    )
+    assert claim["supported"] is True, claim

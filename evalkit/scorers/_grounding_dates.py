@@ -24,6 +24,7 @@ __all__ = [
     "ambiguous_months",
     "dates_and_times",
     "month_pair",
+    "range_durations",
 ]
 
 MONTHS = wordset(
@@ -142,3 +143,26 @@ def ambiguous_months(folded: str) -> list[str]:
         for d in AMBIGUOUS.finditer(folded)
         for g in (d.group(1), d.group(2))
     ]
+
+
+_TIME_RANGE = re.compile(
+    r"(?<![\w.:])([01]?\d|2[0-3]):([0-5]\d)\s*(?:-|\u2013|to|until|till|and)\s*"
+    r"([01]?\d|2[0-3]):([0-5]\d)(?![\w:])"
+)
+
+
+def range_durations(folded: str) -> set[str]:
+    """The lengths of the clock-time ranges in ``folded`` text, as duration measures
+    (``"@s:14400"`` for ``0:30-4:30``, as :func:`~evalkit.scorers._grounding_units.measures`
+    writes "four hours"), so "those four hours" can rest on "00:30-04:30". A range past
+    midnight ("22:00-6:00") wraps to the next day."""
+    if ":" not in folded:
+        return set()
+    out: set[str] = set()
+    for m in _TIME_RANGE.finditer(folded):
+        start = int(m.group(1)) * 60 + int(m.group(2))
+        end = int(m.group(3)) * 60 + int(m.group(4))
+        minutes = (end - start) % (24 * 60)
+        if minutes:
+            out.add(f"@s:{minutes * 60}")
+    return out
