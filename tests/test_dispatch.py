@@ -178,3 +178,20 @@ def test_an_error_given_up_on_says_how_often_it_was_tried_not_that_it_will_be(
     assert once.error is not None and "evalkit did not retry it (max_retries = 0)" in (
         once.error.message
     )
+
+
+def test_an_edited_helper_beside_the_target_misses_the_cache_too(tmp_path: Path) -> None:
+    pipe = tmp_path / "pipe.py"
+
+    def write(word: str) -> None:
+        pipe.write_text(
+            f"def _word():\n    return {word!r}\n\n\ndef answer(request):\n    return _word()\n"
+        )
+
+    write("v1")
+    with ResponseCache(tmp_path / "cache") as cache:
+        first = _obtain(_dispatcher(_callable(pipe), "callable", cache, "use"), _request())
+        write("v2")  # the target's own source is unchanged; its file is not
+        edited = _obtain(_dispatcher(_callable(pipe), "callable", cache, "use"), _request())
+    assert first.response is not None and first.response.text == "v1"
+    assert not edited.cached and edited.response is not None and edited.response.text == "v2"

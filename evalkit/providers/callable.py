@@ -111,16 +111,21 @@ class CallableProvider(Provider):
         self.cacheable = bool(opts.get("cacheable", False))
         self._threads = int(opts.get("threads", 32))
         self._executor: ThreadPoolExecutor | None = None
+        self._scope: str | None = None
 
     def __repr__(self) -> str:
         return f"CallableProvider(target={self.target!r})"
 
     @property
     def cache_scope(self) -> str | None:
-        """The target and a hash of its code (the function's source, else its file's), so
-        ``cacheable = true`` answers are not served to an edited pipeline."""
-        code = callable_identity(self._fn).get("source_sha256")
-        return f"callable:{self.target}#{code}" if code else f"callable:{self.target}"
+        """The target and a hash of its code, so ``cacheable = true`` answers are not served to
+        an edited pipeline: the whole file that defines the function (an edited helper beside
+        it changes behaviour too, and the candidate's fingerprint already hashes that file),
+        else the function's own source. Code imported from other files is not covered."""
+        if self._scope is None:
+            code = _file_sha256(self._fn) or callable_identity(self._fn).get("source_sha256")
+            self._scope = f"callable:{self.target}#{code}" if code else f"callable:{self.target}"
+        return self._scope
 
     async def complete(self, request: Request) -> Response:
         where = f"callable {self.target}: case {request.case_id!r} repeat {request.repeat}"
@@ -259,3 +264,14 @@ def _tool_call(c: Any) -> ToolCall:
     return ToolCall(
         name=str(c), arguments=None, parse_error="tool call is not a {name, arguments} dict"
     )
+
+
+def _file_sha256(fn: Callable[..., Any]) -> str | None:
+    """sha256 of the source file that defines ``fn``; ``None`` when there is none."""
+    import hashlib
+
+    try:
+        path = inspect.getsourcefile(fn)
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else None
+    except (OSError, TypeError):
+        return None
