@@ -247,3 +247,27 @@ def test_a_clock_time_written_12_hour_matches_24_hour() -> None:
         "Same-day transfers must be requested before 3:30 p.m. on a business day.", passage
     )
     assert claim["supported"] is True, claim
+
+
+# -- set phrases of an answer's wording are no content a passage must hold
+
+_REFUNDS = "Refunds reach the original card within 5 business days of approval."
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Bear in mind the refund reaches your card within 5 business days of approval.",
+        "The refund reaches your card within 5 business days of approval, so we'll let you know "
+        "as soon as it's approved.",
+        "We'll take care of it right away: the refund reaches your card within 5 business days "
+        "of approval.",
+    ],
+)
+def test_a_set_phrase_is_no_novel_content(answer: str) -> None:
+    assert _unsupported(answer, _REFUNDS) == []
+
+
+def test_a_fact_beside_a_set_phrase_is_still_checked() -> None:
+    answer = "Bear in mind the refund reaches your card within 10 business days of approval."
+    assert _unsupported(answer, _REFUNDS) == [answer]

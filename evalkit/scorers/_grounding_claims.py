@@ -21,7 +21,7 @@ from evalkit.scorers._grounding_text import (
     words,
 )
 
-__all__ = ["ABBREVIATIONS", "split_claims"]
+__all__ = ["ABBREVIATIONS", "claim_words", "split_claims"]
 
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s+|$)|\n\s*\n|\n(?=\s*[-*•\d]+[.)]?\s)")
 ABBREVIATIONS = wordset(
@@ -96,6 +96,27 @@ def _social(sentence: str) -> bool:
 
 
 _GOES_ON = re.compile(r"[;]|,\s*(?:but|however|although|though|yet|and)\b|\bhowever\b", re.I)
+
+
+_IDIOMS = re.compile(
+    r"\b(?:bear in mind|keep in mind|on the other hand|right away|straight away|as soon as"
+    r"|as long as|in the meantime|take care of|let (?:you|us|me) know|get in touch"
+    r"|at the moment|for now|by the way|in (?:this|that|your) case)\b",
+    re.IGNORECASE,
+)
+"""Set phrases of a support answer's wording that state no fact of their own ("Bear in mind
+that ...", "we'll take care of it", "as soon as it's approved"): their words are not
+content a passage must hold. The claim's facts around them are still checked."""
+
+
+def claim_words(body: str) -> list[str]:
+    """The content words of a claim's checked text, without :data:`_IDIOMS`."""
+    return content_words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body)
+
+
+_IDIOM_HINT = re.compile(
+    r"\b(?:mind|hand|away|soon|long|meantime|care|know|touch|moment|now|way|case)\b", re.I
+)
 
 
 def split_claims(text: str, given: Given | None = None) -> list[Claim]:

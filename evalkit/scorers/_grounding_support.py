@@ -25,6 +25,7 @@ from evalkit.scorers._grounding_checks import (
     negation_mismatch,
     relation_mismatch,
 )
+from evalkit.scorers._grounding_claims import claim_words
 from evalkit.scorers._grounding_index import PassageIndex, has_stem
 from evalkit.scorers._grounding_proximity import (
     local_coverage,
@@ -121,7 +122,7 @@ def check_claims(
     ``given`` holds the names and numbers of the request, which the user supplied: see
     :func:`mismatch` for when a claim may repeat them although the passage lacks them.
     """
-    cwords = [content_words(c.body) for c in claims]
+    cwords = [claim_words(c.body) for c in claims]
     sims = index.similarities(cwords)
     results = [
         check_claim(c, index, options, cw, [float(x) for x in row], given)
@@ -167,7 +168,7 @@ def check_claim(
     named = index.named_sources(claim.body)
     candidates = sorted({t for t in targets if t is not None} | set(named))
     if cwords is None:
-        cwords = content_words(claim.body)
+        cwords = claim_words(claim.body)
     if named:  # "according to the Returns Policy": the attribution is a citation, not content
         attribution = {"accord"} | {
             w for i in named for w in content_words(index.passages[i].source or "")
