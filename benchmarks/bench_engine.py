@@ -9,6 +9,8 @@ Against the loopback LLM server in a separate process, through the official ``op
 2. overhead: whole-process CPU time per case at 0 ms latency over 5,000 cases, both;
 3. a fully cached re-run of 10,000 cases (wall time);
 4. peak RSS for 10,000 and 100,000 cases with the replay provider (no records kept);
+   ``--sizes`` other counts, ``--context-chars N`` a context passage of N characters per
+   case that the prompt template puts in every request (rendered prompts as big as that);
 5. faults: 5% of requests answered 429 or 500; every case must end scored, none lost, none
    duplicated;
 6. ``--only ab --before DIR``: cases/s of ``evalkit.engine.run`` (timed in-process, imports
@@ -194,10 +196,29 @@ def cached(tmp: Path, n: int) -> None:
     )
 
 
-def memory(tmp: Path, sizes: tuple[int, ...]) -> None:
-    print("\n== peak RSS, replay provider (records not kept in memory)")
+PROMPT = "Answer from the context.\n{% for p in context %}{{ p.text }}\n{% endfor %}Q: {{ input }}"
+"""The --context-chars runs' prompt template: every rendered request carries its context."""
+
+
+def memory(tmp: Path, sizes: tuple[int, ...], context_chars: int = 0) -> None:
+    """Peak RSS of whole ``evalkit run`` processes. With ``context_chars``, each case has a
+    context passage of that many characters, which the prompt template puts in its request
+    (a RAG eval set: the rendered prompts are as large as the cases' contexts)."""
+    what = f", {context_chars}-character context per case" if context_chars else ""
+    print(f"\n== peak RSS, replay provider (records not kept in memory{what})")
     for n in sizes:
         ds = dataset(tmp, n, f"mem{n}")
+        extra: list[str] = []
+        if context_chars:
+            ds = tmp / f"mem{n}-ctx.jsonl"
+            filler = ("lorem ipsum dolor sit amet " * (context_chars // 27 + 1))[:context_chars]
+            with ds.open("w") as fh:
+                for i in range(n):
+                    fh.write(json.dumps({"id": f"c{i}", "input": f"What is item {i}?",
+                                         "expected": f"answer {i}",
+                                         "context": [f"item {i}: {filler}"]}) + "\n")  # fmt: skip
+            (tmp / "ctx.j2").write_text(PROMPT)
+            extra = ["--prompt-file", str(tmp / "ctx.j2")]
         replay = tmp / f"replay{n}.jsonl"
         with replay.open("w") as fh:
             for i in range(n):
@@ -206,7 +227,7 @@ def memory(tmp: Path, sizes: tuple[int, ...]) -> None:
         cmd = [sys.executable, "-m", "evalkit", "run", str(ds), "--provider", "replay",
                "--model", "gpt-4o-mini", "--option", f"path={replay}", "--scorer", "contains",
                "--out", str(tmp / f"mem-run{n}"), "--no-progress",
-               "--cache-dir", str(tmp / "memcache")]  # fmt: skip
+               "--cache-dir", str(tmp / "memcache"), *extra]  # fmt: skip
         wall, cpu, rss = timed(cmd, tmp)
         print(f"{n:>7} cases: peak RSS {rss / 1024:.1f} MiB, wall {wall:.2f}s, cpu {cpu:.2f}s")
 
@@ -270,15 +291,28 @@ def main() -> None:
     )
     p.add_argument("--before", type=Path, help="the other checkout for --only ab")
     p.add_argument("--rounds", type=int, default=3, help="runs per arm for --only ab")
+    p.add_argument(
+        "--sizes",
+        type=lambda v: tuple(int(x) for x in v.split(",")),
+        default=None,
+        help="case counts of the memory step, comma-separated (default 10000,100000)",
+    )
+    p.add_argument(
+        "--context-chars",
+        type=int,
+        default=0,
+        help="memory step: a context passage of this many characters per case, in the prompt",
+    )
     args = p.parse_args()
     q = args.quick
+    sizes = args.sizes or ((1000, 10000) if q else (10000, 100000))
     with tempfile.TemporaryDirectory(prefix="evalkit-bench-") as d:
         tmp = Path(d)
         steps = {
             "throughput": lambda: throughput(tmp, 200 if q else 1000),
             "overhead": lambda: overhead(tmp, 500 if q else 5000),
             "cached": lambda: cached(tmp, 1000 if q else 10000),
-            "memory": lambda: memory(tmp, (1000, 10000) if q else (10000, 100000)),
+            "memory": lambda: memory(tmp, sizes, args.context_chars),
             "faults": lambda: faults(tmp, 200 if q else 1000),
         }
         if args.before is not None:

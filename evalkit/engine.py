@@ -1,12 +1,14 @@
 """The run engine: eval set × candidate × repeats → scored records in a run directory.
 
-Flow for one candidate: render every case first (a template error stops the run before a
-single request is paid for), write the manifest (``status: "running"``), then a fixed pool of
-workers pulls (case, repeat) pairs lazily, gets each answer through the
+Flow for one candidate: render every case once and keep nothing (a template error stops the
+run before a single request is paid for), write the manifest (``status: "running"``), then a
+fixed pool of workers pulls (case, repeat) pairs lazily, renders each pair's request as it
+takes it (:mod:`evalkit.engine_requests`), gets its answer through the
 :class:`~evalkit.dispatch.Dispatcher` (cache, limits, retries), prices it, scores it and
-appends its record (one flushed line). Memory therefore holds the rendered requests and the
-workers' few in-flight pairs, not one task per case; finished records are kept only when the
-caller wants them back (``RunOptions.keep_records``).
+appends its record (one flushed line). Memory therefore holds the cases and the workers' few
+in-flight pairs (at most one rendered request per worker), not every rendered prompt nor one
+task per case; finished records are kept only when the caller wants them back
+(``RunOptions.keep_records``).
 
 Decisions:
 
