@@ -271,3 +271,9 @@ def test_a_set_phrase_is_no_novel_content(answer: str) -> None:
 def test_a_fact_beside_a_set_phrase_is_still_checked() -> None:
     answer = "Bear in mind the refund reaches your card within 10 business days of approval."
     assert _unsupported(answer, _REFUNDS) == [answer]
+
+
+def test_a_code_opening_the_sentence_is_checked_as_a_name() -> None:
+    passage = "Our warehouse is certified under ISO standard 9001 for quality management."
+    (claim,) = _claims("ISO9002 certifies our warehouse for quality management.", passage)
+    assert str(claim["reason"]).startswith("entity mismatch"), claim

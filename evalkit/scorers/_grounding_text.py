@@ -304,8 +304,9 @@ def _entity(surface: str, sentence_start: bool) -> Mention | None:
     toks = [t for t in toks if t not in COMMON_ACRONYMS or t not in written]
     if not toks:
         return None
-    acronym = len(toks) == 1 and any(
-        w.isupper() and len(w) >= 2 and fold(w) == toks[0]
+    whole = "".join(toks) if codes and len(toks) == 2 else toks[0]  # "EU261": "eu", "261"
+    acronym = (len(toks) == 1 or whole != toks[0]) and any(
+        w.isupper() and len(w) >= 2 and fold(w) == whole
         for w in (p.strip(" .,;:") for p in surface.split())
     )
     if sentence_start and " " not in surface.strip() and not acronym:
