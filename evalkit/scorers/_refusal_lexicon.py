@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 from typing import Final
 
 from evalkit.scorers._grounding_text import content_words
@@ -106,7 +107,14 @@ def normalise(text: str) -> str:
 
 def split_sentences(text: str) -> list[str]:
     """Split on sentence ends and line breaks; good enough for locating phrases."""
-    return [s.strip() for s in _SENTENCE.split(text.strip()) if s.strip()]
+    return list(_sentences(text))
+
+
+@lru_cache(maxsize=8)
+def _sentences(text: str) -> tuple[str, ...]:
+    # One response is split by the features, the rules and the model's head block: four to
+    # five times, a tenth of the scorer's time before this cache.
+    return tuple(s.strip() for s in _SENTENCE.split(text.strip()) if s.strip())
 
 
 def lexicon_features(text: str) -> list[float]:
