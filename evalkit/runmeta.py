@@ -261,7 +261,9 @@ def load_resume(
     path = run_dir / RESULTS
     if path.exists():
         for r in read_records(path):
-            latest[r.key] = r
+            # Without kept records only the counts read them: a finished record's request,
+            # output and score evidence held 300 MB on resuming 10,000 of 100,000 pairs.
+            latest[r.key] = r if keep_records or r.error is not None else _counted_part(r)
     retry = {k: r for k, r in latest.items() if r.error is not None} if retry_errors else {}
     kept = [r for k, r in latest.items() if k not in retry]
     for r in kept:
@@ -273,6 +275,15 @@ def load_resume(
         records=kept if keep_records else [],
         retry=retry,
     )
+
+
+def _counted_part(r: Record) -> Record:
+    """``r`` with only what :meth:`Counts.add` reads: no request, output, tool calls, nor
+    score reasons and details."""
+    from dataclasses import replace
+
+    scores = {n: replace(sc, reason="", details={}) for n, sc in r.scores.items()}
+    return replace(r, request={}, output="", tool_calls=(), scores=scores)
 
 
 def _check_selection(manifest: Mapping[str, Any], eval_set: EvalSet, where: str) -> None:
