@@ -243,19 +243,28 @@ def _delta_rule(
         if x
     )
     if rule == "max_drop":
-        change, verb = -d.delta, "dropped" if d.delta < 0 else "rose"
+        change, verb = -d.delta, _verb(d.delta)
         over = change > limit
-        text = f"{name} {verb} {fmt(abs(d.delta))} ({stats})"
+        text = (
+            f"{name} {verb} {fmt(abs(d.delta))} ({stats})"
+            if d.delta
+            else f"{name} {verb} ({stats})"
+        )
         allowed = f"allowed drop {fmt(limit)}"
     elif rule == "max_rise":
-        change, verb = d.delta, "rose" if d.delta > 0 else "dropped"
+        change, verb = d.delta, _verb(d.delta)
         over = change > limit
-        text = f"{name} {verb} {fmt(abs(d.delta))} ({stats})"
+        text = (
+            f"{name} {verb} {fmt(abs(d.delta))} ({stats})"
+            if d.delta
+            else f"{name} {verb} ({stats})"
+        )
         allowed = f"allowed rise {fmt(limit)}"
     else:
         if d.baseline == 0:
             change = math.inf if d.candidate > 0 else 0.0
-            text = f"{name} went from 0 to {fmt(d.candidate)} ({stats})"
+            went = f"went from 0 to {fmt(d.candidate)}" if d.candidate else "did not change"
+            text = f"{name} {went} ({stats})"
         else:
             change = d.delta / abs(d.baseline) * 100
             verb = "rose" if change > 0 else "dropped"
@@ -280,6 +289,11 @@ def _delta_rule(
                 p_value=d.p_value,
             )
     return _result(gate, rule, False, f"{text} > {allowed}", observed=change, p_value=d.p_value)
+
+
+def _verb(delta: float) -> str:
+    """ "rose", "dropped", or "did not change": a tie read "dropped 0 (0 → 0)" (QA)."""
+    return "rose" if delta > 0 else "dropped" if delta < 0 else "did not change"
 
 
 def _p(p: float | None) -> str:

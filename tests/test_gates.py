@@ -280,3 +280,13 @@ def test_a_candidate_that_answered_nothing_is_no_pass_with_or_without_gates(
     some = [*down[:2], make_record("c2", {"g": 0.9}, candidate="cand")]
     s = make_run(tmp_path / "s", some, scorers=["g"], candidate=candidate_dict("cand"))
     assert [r.rule for r in compare(b, s).verdict.results] == ["new_errors"]
+
+
+def test_an_unchanged_metric_is_worded_as_unchanged_not_as_a_drop(tmp_path: Path) -> None:
+    from evalkit.comparison import Delta
+    from evalkit.gates import _delta_rule
+
+    same = Delta(metric="r.under_rate", baseline=0.0, candidate=0.0, delta=0.0)
+    for rule in ("max_drop", "max_rise", "max_rise_pct"):
+        r = _delta_rule(Gate("r.under_rate", **{rule: 0.0}), rule, same)
+        assert r.passed and "did not change (0 → 0" in r.reason and "dropped" not in r.reason
