@@ -239,11 +239,29 @@ def terminal_summary(
     return inert("\n".join(lines)) + "\n"  # outputs, ids, error bodies: inert
 
 
+_UNITS = {
+    "cost.per_case": "USD",
+    "cost.total": "USD",
+    "cost.priced_total": "USD",
+    "latency.p50": "ms",
+    "latency.p95": "ms",
+    "latency.max": "ms",
+}
+"""Units of the run metrics a summary's table shows (the report's tables show them too)."""
+
+
+def metric_label(metric: str) -> str:
+    """The metric's name with its unit, e.g. ``latency.p95 (ms)``: "243" alone read as
+    seconds or as a count."""
+    unit = _UNITS.get(metric)
+    return f"{metric} ({unit})" if unit else metric
+
+
 def _table_text(rows: Sequence[Delta], sl: SliceComparison) -> str:
     head = ("metric", "baseline", "candidate", "delta", "95% CI of delta", "p", "")
     body = [
         (
-            m.metric,
+            metric_label(m.metric),
             fmt(m.baseline),
             fmt(m.candidate),
             _signed(m.delta),
@@ -307,7 +325,7 @@ def markdown_summary(
         flag = _flag(m) or _unpriced_mark(m, cmp.overall)
         delta = _signed(m.delta) + (f" ({flag})" if flag else "")
         lines.append(
-            f"| {_md(m.metric)} | {fmt(m.baseline)} | {fmt(m.candidate)} | {delta} | "
+            f"| {_md(metric_label(m.metric))} | {fmt(m.baseline)} | {fmt(m.candidate)} | {delta} | "
             f"{_ci(m)} | {_p(m.p_value)} |"
         )
     lines += [

@@ -151,11 +151,11 @@ def test_unpriced_records_are_named_in_both_summaries(unpriced: Comparison) -> N
     assert f"note: {note}" in text
     # No interval or p beside the unknown value: the row ends with why it is unknown.
     row = next(x for x in text.splitlines() if x.startswith("cost.per_case"))
-    assert row.split()[1:] == ["0.01", "n/a", "n/a", "unpriced"], row
+    assert row.split()[2:] == ["0.01", "n/a", "n/a", "unpriced"], row  # [1] is "(USD)"
     md = markdown_summary(gated)
     assert "cost unknown: candidate 5 of 10 answered records unpriced (model 'acme-chat-9')" in md
     assert "add \\[prices\\] entries" in md
-    assert "| cost.per\\_case | 0.01 | n/a | n/a (unpriced) |  |  |" in md
+    assert "| cost.per\\_case (USD) | 0.01 | n/a | n/a (unpriced) |  |  |" in md
     # Both sides unknown: each is named; a fully priced comparison has no such note.
     both = compare(*reversed(unpriced_runs_of(unpriced)), gates=[COST_GATE])
     assert "cost unknown: baseline 5 of 10" in terminal_summary(both)
@@ -172,7 +172,7 @@ def test_unpriced_note_only_where_the_suite_looks_at_cost(unpriced: Comparison) 
     text = terminal_summary(unpriced)
     assert "cost unknown" not in text and "[prices]" not in text
     row = next(x for x in text.splitlines() if x.startswith("cost.per_case"))
-    assert row.split()[1:] == ["0.01", "n/a", "n/a", "unpriced"], row
+    assert row.split()[2:] == ["0.01", "n/a", "n/a", "unpriced"], row  # [1] is "(USD)"
     md = markdown_summary(unpriced)
     assert "cost unknown" not in md and "| n/a | n/a (unpriced) |" in md
     assert cost_measured(compare(*unpriced_runs_of(unpriced), gates=[COST_GATE]))
@@ -211,6 +211,8 @@ def test_an_untested_change_is_never_flagged_as_significant(tmp_path: Path) -> N
     assert p95 is not None and p95.p_value is None and p95.delta and p95.delta > 0
     row = next(line for line in terminal_summary(cmp).splitlines() if "latency.p95" in line)
     assert row.rstrip().endswith("worse?"), row
+    assert row.startswith("latency.p95 (ms) ") or " latency.p95 (ms) " in row  # the unit
+    assert "| latency.p95 (ms) |" in markdown_summary(cmp)
 
 
 def _with_manifest(run: Run, **extra: object) -> Run:
