@@ -46,7 +46,7 @@ from evalkit.comparison_meta import coverage
 from evalkit.dataset import Selection
 from evalkit.dataset_messages import conversation_text
 from evalkit.errors import InputError
-from evalkit.records import Run
+from evalkit.records import Record, Run
 
 if TYPE_CHECKING:
     from evalkit.config import Gate
@@ -276,13 +276,24 @@ def _input_text(request: Mapping[str, Any]) -> str:
     return conversation_text(request.get("messages") or ())
 
 
+def _agrees(r: Record, s: CaseSummary) -> bool:
+    """Whether every scorer's verdict on repeat ``r`` is the case's majority verdict."""
+    return all(
+        r.scores[name].passed == cs.passed for name, cs in s.scorers.items() if name in r.scores
+    )
+
+
 def _side(s: CaseSummary) -> CaseSide:
     recs = s.records
-    first = recs[0]
+    # The repeat shown (output, tool calls, reasons, evidence): the first that agrees with the
+    # majority verdict. The first repeat alone made a flaky case listed as a regression quote
+    # a passing answer ("output contains "hello"").
+    first = next((r for r in recs if r.error is None and _agrees(r, s)), recs[0])
     repeats = len(recs)
     scores: dict[str, ScoreCell] = {}
     for name, cs in s.scorers.items():
-        src = next((r.scores[name] for r in recs if name in r.scores), None)
+        shown = [first, *recs]
+        src = next((r.scores[name] for r in shown if name in r.scores), None)
         err_rec = next((r for r in recs if r.error is not None), None)
         error = src.error if src is not None else None
         if error is None and src is None and err_rec is not None and err_rec.error is not None:

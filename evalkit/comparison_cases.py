@@ -32,7 +32,8 @@ reverse, ``unchanged_pass`` / ``unchanged_fail`` same verdict, ``unscored`` no v
 
 @dataclass(frozen=True)
 class ScoreCell:
-    """One scorer on one case of one run. Reason and details come from the first repeat."""
+    """One scorer on one case of one run. Reason and details come from the repeat shown (the
+    first that agrees with the majority verdict; see :class:`CaseSide`)."""
 
     value: float | None
     """Mean over repeats."""
@@ -78,7 +79,8 @@ class ScoreCell:
 
 @dataclass(frozen=True)
 class CaseSide:
-    """One case in one run. Output and tool calls are the first repeat's."""
+    """One case in one run. Output and tool calls are those of the repeat shown: the first
+    whose verdicts agree with the majority (the first repeat when none does)."""
 
     output: str
     passed: bool | None

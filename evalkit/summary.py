@@ -87,7 +87,11 @@ def _why(row: CaseRow) -> str:
     for name, status in row.scorer_status.items():
         cell = side.scores.get(name)
         if status == "regression" and cell is not None:
-            parts.append(f"{name}: {cell.error or cell.reason or 'failed'}")
+            rate = cell.pass_rate
+            reps = ""
+            if rate is not None and side.repeats > 1:
+                reps = f" ({round((1 - rate) * side.repeats)} of {side.repeats} repeats failed)"
+            parts.append(f"{name}{reps}: {cell.error or cell.reason or 'failed'}")
     return "; ".join(parts)
 
 

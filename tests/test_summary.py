@@ -259,3 +259,18 @@ def test_a_scorer_that_could_not_score_is_named_in_both_summaries(tmp_path: Path
     assert f"note: {note}" in terminal_summary(cmp)
     assert note in markdown_summary(cmp)
     assert "could not score" not in terminal_summary(_cmp(tmp_path / "x"))
+
+
+def test_a_flaky_regression_quotes_a_failing_repeat_and_counts_them(tmp_path: Path) -> None:
+    base = [make_record("c0", {"acc": True}, repeat=k) for k in range(3)]
+    # the first repeat passes, the other two fail: a regression by the majority
+    cand = [
+        make_record("c0", {"acc": k == 0}, repeat=k, output=f"answer {k}", candidate="cand")
+        for k in range(3)
+    ]
+    cmp = compare(make_run(tmp_path / "b", base), make_run(tmp_path / "c", cand))
+    (row,) = cmp.rows(status="regression")
+    assert row.candidate is not None and row.candidate.output == "answer 1"  # a failing repeat
+    assert row.candidate.scores["acc"].reason == "wrong"
+    line = next(x for x in terminal_summary(cmp).splitlines() if x.strip().startswith("c0"))
+    assert "acc (2 of 3 repeats failed): wrong" in line, line
