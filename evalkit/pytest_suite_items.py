@@ -254,7 +254,8 @@ class RunsItem(_SuiteItem):
     """Every case of every run got an answer: nothing missing from the recordings, nothing
     left unrun by the cost cap, and no comparison failed a built-in rule of its verdict
     (:data:`evalkit.gates.BUILTIN_RULES`: new provider errors on cases the baseline answered,
-    unless the suite gates ``errors.rate`` itself; a candidate that answered nothing). No gate
+    unless the suite gates ``errors.rate`` itself; new empty answers, unless it gates
+    ``empty.rate``; a candidate that answered nothing). No gate
     item carries those rules, and without this item they would fail nothing."""
 
     def runtest(self) -> None:
