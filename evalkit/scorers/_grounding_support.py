@@ -214,9 +214,7 @@ _STRICT_WORDS = frozenset(
 invented one changes what the claim promises, so they are never spared."""
 
 
-def _spare_word(
-    cwords: Sequence[str], found: Sequence[bool], names: Set[str], stems: Sequence[Set[str]]
-) -> str | None:
+def _spare_word(cwords: Sequence[str], found: Sequence[bool], names: Set[str]) -> str | None:
     """The one ordinary word of a claim that the passage lacks, when the claim has at least
     :data:`SPARE_AFTER` other ordinary words the passage holds ("Large workspaces can take
     up to 24 hours to export, so the email may be *delayed*"). A support answer restates a
@@ -228,16 +226,12 @@ def _spare_word(
     of :data:`_STRICT_WORDS`, or a second missing word is never spared. Names do not count
     among the found words: sparing "wrote" in "the screenwriter who wrote <film> also wrote
     <film>" let an invented authorship pass on HaluEval-QA (0.981 -> 0.980), as did sparing
-    two words (and measuring locality on found words only). A claim with two or more words
-    no passage holds as written (the one a stem prefix matched among them) is strongly
-    unsupported and stays so: sparing it cost the FaithBench summary gate 0.649 -> 0.643."""
+    two words (and measuring locality on found words only)."""
     novel = {w for w, ok in zip(cwords, found, strict=True) if not ok}
     if len(novel) != 1 or novel & names or novel & _STRICT_WORDS:
         return None
     if len(set(cwords) - novel - names) < SPARE_AFTER:
         return None
-    if sum(not any(w in s for s in stems) for w in set(cwords)) >= 2:
-        return None  # strong evidence of invention (see _strongly_unsupported), not wording
     return next(iter(novel))
 
 
@@ -280,7 +274,7 @@ def _judge(
         local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
         order = word_order(cwords, view.names)
     found = [has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
-    spare = _spare_word(cwords, found, view.names, index.stems)
+    spare = _spare_word(cwords, found, view.names)
     if spare:  # the answer's own word for what a long claim otherwise repeats: neither novel
         cwords = [w for w in cwords if w != spare]  # nor a word that widens the region
         local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
