@@ -27,7 +27,6 @@ from evalkit.scorers._grounding_checks import (
 )
 from evalkit.scorers._grounding_claims import claim_words
 from evalkit.scorers._grounding_index import PassageIndex, has_stem
-from evalkit.scorers._grounding_lexicon import wordlist
 from evalkit.scorers._grounding_proximity import (
     local_coverage,
     proximity,
@@ -38,7 +37,6 @@ from evalkit.scorers._grounding_text import (
     Claim,
     Given,
     content_words,
-    stem,
 )
 
 SHORTLIST = 2
@@ -199,42 +197,6 @@ def check_claim(
     return best_any
 
 
-SPARE_AFTER = 4
-"""Ordinary content words of a claim, besides its names, that a passage must hold before one
-more word it lacks is taken as the answer's own wording (see :func:`_spare_word`)."""
-
-_STRICT_WORDS = frozenset(
-    stem(w)
-    for w in wordlist(
-        "free always only every all any unlimited guaranteed guarantee automatic automatically "
-        "instant instantly immediately also extra additional"
-    )
-)
-"""Words that widen or narrow a policy ("free", "always", "only", "also", "extra"): an
-invented one changes what the claim promises, so they are never spared."""
-
-
-def _spare_word(cwords: Sequence[str], found: Sequence[bool], names: Set[str]) -> str | None:
-    """The one ordinary word of a claim that the passage lacks, when the claim has at least
-    :data:`SPARE_AFTER` other ordinary words the passage holds ("Large workspaces can take
-    up to 24 hours to export, so the email may be *delayed*"). A support answer restates a
-    help-centre sentence in its own verbs and adjectives. Coverage already tolerated such a
-    word; locality did not: counted as a word missing from the best sentence, it pushed the
-    claim's region from one sentence to a pair, where a word the claim takes from elsewhere
-    ("email") then reads as scattered. A spared word is dropped from every word check.
-    Names, numbers, dates and negation keep their own strict checks; a word of a name, a word
-    of :data:`_STRICT_WORDS`, or a second missing word is never spared. Names do not count
-    among the found words: sparing "wrote" in "the screenwriter who wrote <film> also wrote
-    <film>" let an invented authorship pass on HaluEval-QA (0.981 -> 0.980), as did sparing
-    two words (and measuring locality on found words only)."""
-    novel = {w for w, ok in zip(cwords, found, strict=True) if not ok}
-    if len(novel) != 1 or novel & names or novel & _STRICT_WORDS:
-        return None
-    if len(set(cwords) - novel - names) < SPARE_AFTER:
-        return None
-    return next(iter(novel))
-
-
 def _in_rows(cwords: Sequence[str], i: int, index: PassageIndex) -> float:
     """Share of the claim's content words found in the table rows of passage ``i``."""
     rows = index.table_rows[i]
@@ -274,12 +236,6 @@ def _judge(
         local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
         order = word_order(cwords, view.names)
     found = [has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
-    spare = _spare_word(cwords, found, view.names)
-    if spare:  # the answer's own word for what a long claim otherwise repeats: neither novel
-        cwords = [w for w in cwords if w != spare]  # nor a word that widens the region
-        local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
-        order = word_order(cwords, view.names)
-        found = [True] * len(cwords)
     coverage = sum(found) / len(found) if found else 1.0
     # a claim whose every word is an excused mention ("Call us at 800.555.0199" against
     # "(800) 555-0199") has nothing left to place: its mentions were checked whole
