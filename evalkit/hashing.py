@@ -73,10 +73,15 @@ def callable_identity(fn: Any) -> dict[str, Any]:
     named = obj if obj is not None else type(fn)
     module = getattr(named, "__module__", None) or "?"
     qualname = getattr(named, "__qualname__", None) or getattr(named, "__name__", "?")
-    try:
-        source: str | None = inspect.getsource(named)
-    except (OSError, TypeError):
-        source = None
+    code = getattr(named, "__code__", None)
+    source: str | None = None
+    # A function made by exec or eval has a pseudo file name ("<string>"): whatever linecache
+    # holds under that name is some other code's (Python 3.13 registers its own), not its.
+    if code is None or not code.co_filename.startswith("<"):
+        try:
+            source = inspect.getsource(named)
+        except (OSError, TypeError):
+            source = None
     return {
         "callable": f"{module}:{qualname}",
         "source_sha256": sha256_text(source) if source is not None else None,

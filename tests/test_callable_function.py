@@ -162,3 +162,21 @@ def test_cache_scope_changes_with_the_code(tmp_path: Path) -> None:
             next(k for k, v in sys.modules.items() if getattr(v, "__file__", None) == str(pipe))
         )
     assert scopes[0] != scopes[1] and all(s and "pipe.py:answer" in s for s in scopes)
+
+
+def test_a_function_made_by_exec_is_not_given_another_codes_source() -> None:
+    import linecache
+
+    made: dict[str, object] = {}
+    exec("def made2(request):\n    return 'x'\n", made)
+    # something else's source cached under the same pseudo file name (Python 3.13 does this)
+    linecache.cache["<string>"] = (
+        1,
+        None,
+        ["def made2(request):\n", "    return 'y'\n"],
+        "<string>",
+    )
+    try:
+        assert callable_identity(made["made2"])["source_sha256"] is None
+    finally:
+        linecache.cache.pop("<string>", None)
