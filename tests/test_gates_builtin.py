@@ -73,3 +73,25 @@ def test_a_suite_gate_on_empty_rate_is_the_opt_out(tmp_path: Path) -> None:
     # a tagged gate on it does not opt the whole comparison out
     v = compare(b, c, gates=[Gate("empty.rate", max=1.0, tag="rag")]).verdict
     assert "new_empty_answers" in [r.rule for r in v.results]
+
+
+def test_a_tag_a_partial_selection_did_not_run_is_skipped_not_failed(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from evalkit.dataset import Selection
+    from evalkit.gates import evaluate_gates
+
+    b, c = _runs(tmp_path, set())
+    whole = compare(b, c)
+    gate = Gate("g.mean", tag="high-risk", max_drop=0.0)
+    (failed,) = evaluate_gates(whole, [gate]).results
+    assert failed.status == "fail" and "no shared case is tagged 'high-risk'" in failed.reason
+    tools = Selection((), ("tools",), 4, selected=4, of=40)
+    partial = replace(whole, dataset=replace(whole.dataset, candidate_selection=tools))
+    verdict = evaluate_gates(partial, [gate])
+    (skipped,) = verdict.results
+    assert verdict.status == "PASS" and skipped.status == "skip"
+    assert skipped.reason.startswith("g.mean on cases tagged 'high-risk': not checked: the ")
+    assert "(4 of 40 cases selected in the candidate run (--tag tools --limit 4))" in (
+        skipped.reason
+    )
