@@ -277,3 +277,16 @@ def test_a_code_opening_the_sentence_is_checked_as_a_name() -> None:
     passage = "Our warehouse is certified under ISO standard 9001 for quality management."
     (claim,) = _claims("ISO9002 certifies our warehouse for quality management.", passage)
     assert str(claim["reason"]).startswith("entity mismatch"), claim
+
+
+def test_a_reason_names_the_missing_words_as_the_claim_writes_them() -> None:
+    from evalkit.dataset import Case, ContextPassage
+    from evalkit.providers.base import Response
+    from evalkit.scorers.groundedness import Groundedness
+    from evalkit.scoring import ScoreContext
+
+    passage = ContextPassage(id="p", text="Refunds are processed within 14 days of the return.")
+    case = Case(id="c", input="q", context=(passage,))
+    answer = "Refunds are always free and guaranteed by our partners."
+    (claim,) = Groundedness().score(ScoreContext(case, Response(text=answer))).details["claims"]
+    assert claim["reason"].startswith("no support: always, free, guaranteed not in passage p")

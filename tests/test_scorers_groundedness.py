@@ -731,7 +731,7 @@ INVENTED_ANSWERS = [
         "Unfortunately Acme Express cannot deliver to Canada.",
         "entity mismatch: Acme Express not in passage",
     ),
-    ("Final Sale items can be exchanged for store credit.", "no support: exchang, stor, credit"),
+    ("Final Sale items can be exchanged for store credit.", "no support: exchanged, store, credit"),
     ("Please send a video of the defect and the original receipt.", "no support"),
     ("Water damage is covered by the warranty.", "negation mismatch"),
     ("Refunds are not available for unused items.", "negation mismatch"),

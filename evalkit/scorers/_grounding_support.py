@@ -37,6 +37,9 @@ from evalkit.scorers._grounding_text import (
     Claim,
     Given,
     content_words,
+    is_content,
+    stem,
+    words,
 )
 
 SHORTLIST = 2
@@ -261,7 +264,7 @@ def _judge(
     if reason is None and options.check_relations:
         reason = relation_mismatch(view, i, index, excused)
     if reason is None and partial < options.verbatim:
-        novel = [w for w, ok in zip(cwords, found, strict=True) if not ok]
+        novel = _as_written([w for w, ok in zip(cwords, found, strict=True) if not ok], claim.text)
         if support < options.min_support or coverage < options.min_coverage:
             reason = "no support" + (
                 f": {', '.join(novel[:3])} not in passage {pid}" if novel else ""
@@ -283,3 +286,13 @@ def _judge(
         claim.citations,
         features,
     )
+
+
+def _as_written(stems: Sequence[str], text: str) -> list[str]:
+    """The claim's words behind ``stems``, as the claim writes them: a reason read "no
+    support: alway, free not in passage" (stems) where the claim said "always"."""
+    written: dict[str, str] = {}
+    for w in words(text):
+        if is_content(w):
+            written.setdefault(stem(w), w)
+    return [written.get(s, s) for s in stems]
