@@ -128,6 +128,10 @@ class Scorer:
     path_args: ClassVar[tuple[str, ...]] = ()
     """Arguments that name a file; a relative one given in a config is read from the config's
     folder, like eval sets, templates and scorer files."""
+    good_outcomes: ClassVar[frozenset[str] | None] = None
+    """The ``details["outcome"]`` labels whose rising rate is good (``{"correct"}``); every
+    other label the scorer emits is bad. ``None``: not declared, and comparisons decide from
+    the records (an outcome is good when most records carrying it pass; docs/compare.md)."""
     threshold: float = field(default=0.5, kw_only=True)
     skip_missing: bool = field(default=False, kw_only=True, repr=False)
     """When set (a suite's ``skip_missing = true``), cases lacking a required field are left

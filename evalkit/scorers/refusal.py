@@ -208,6 +208,8 @@ class Refusal(Scorer):
     name: ClassVar[str] = "refusal"
     path_args: ClassVar[tuple[str, ...]] = ("model_path",)
     requires: ClassVar[tuple[str, ...]] = ()
+    good_outcomes: ClassVar[frozenset[str] | None] = frozenset({"correct"})
+    """Every other outcome is a failure mode: its rising rate is worse (docs/compare.md)."""
     cpu_bound: ClassVar[bool] = False
     """About a millisecond per response: a process pool would cost more than it saves."""
 

@@ -51,6 +51,8 @@ class ToolCalls(Scorer):
 
     name: ClassVar[str] = "tool_calls"
     requires: ClassVar[tuple[str, ...]] = ()
+    good_outcomes: ClassVar[frozenset[str] | None] = frozenset({"correct"})
+    """Every other outcome is a failure mode: its rising rate is worse (docs/compare.md)."""
     threshold: float = 0.5
     schema: Literal["auto", "fail", "report"] = "auto"
     """Whether schema problems fail a case: ``auto`` only when it has no expected calls."""
