@@ -310,7 +310,7 @@ def test_a_judge_check_gets_its_provider_from_the_suite_defaults(tmp_path: Path)
     # A priced judge's cost is summed into the composite's metrics (checks.judge_cost_usd).
     cost = good.details["checks"][0]["details"]["judge_cost_usd"]
     assert cost > 0 and good.details["metrics"] == {"polite": 1.0, "judge_cost_usd": cost}
-    assert bad is not None and bad.passed is False and "polite: judge: 2/5" in bad.reason
+    assert bad is not None and bad.passed is False and "polite: 2/5" in bad.reason
 
 
 def test_a_judge_check_without_a_provider_says_where_to_give_one() -> None:

@@ -124,7 +124,7 @@ def test_registered_and_grades(tmp_path: Path) -> None:
     assert isinstance(scorer, Judge)
     s = run(scorer, ctx('{"score": 4, "reasoning": "Correct but terse."}'))
     assert (s.value, s.passed, s.error) == (0.75, True, None)
-    assert s.reason == "judge: 4/5 (Correct but terse.)"
+    assert s.reason == "4/5 (Correct but terse.)"
     d = s.details
     assert d["judge_score"] == 4 and d["scale"] == [1, 5]
     assert d["judge_model"] == "judge-model-2025-01-01"
@@ -139,7 +139,7 @@ def test_registered_and_grades(tmp_path: Path) -> None:
 def test_custom_scale_and_threshold(tmp_path: Path) -> None:
     s = run(judge(tmp_path, scale=[0, 10], threshold=0.9), ctx('{"score": 8}'))
     assert s.value == pytest.approx(0.8) and s.passed is False
-    assert s.reason == "judge: 8/10"
+    assert s.reason == "8/10"
 
 
 def test_malformed_verdict_is_a_recorded_error(tmp_path: Path) -> None:
@@ -322,7 +322,7 @@ def test_a_runaway_reasoning_is_clipped_in_details_and_explanation(tmp_path: Pat
     score = run(judge(tmp_path), ctx('{"score": 5, "reasoning": "' + "very good. " * 30000 + '"}'))
     assert score.value == 1.0
     assert len(score.details["reasoning"]) <= 2000
-    assert score.reason.startswith("judge: 5/5 (very good.") and len(score.reason) < 250
+    assert score.reason.startswith("5/5 (very good.") and len(score.reason) < 250
 
 
 def test_texts_hook_gives_the_rubric_and_prompt_the_hashes_stand_for(tmp_path: Path) -> None:
@@ -401,3 +401,9 @@ def test_a_texts_hook_that_raises_warns_and_the_run_completes(tmp_path: Path) ->
     with pytest.warns(RuntimeWarning, match="scorer 'broken': texts\\(\\) raised ValueError"):
         entries = scorer_entries([Broken()])
     assert entries["scorer_texts"] == {} and entries["scorers"][0]["name"] == "broken"
+
+
+def test_markdown_around_the_score_line_is_no_reasoning() -> None:
+    assert parse_judge_verdict("**Score:** 5/5", (1, 5)) == (5.0, "")
+    grade, why = parse_judge_verdict("Polite and complete.\n**Score:** 4/5", (1, 5))
+    assert (grade, why) == (4.0, "Polite and complete.")

@@ -203,7 +203,9 @@ class Judge(Scorer):
             details["metrics"] = {"judge_cost_usd": details["judge_cost_usd"]}
         grade_txt = f"{grade:g}/{hi}"
         brief = f" ({_clip(reasoning, 200)})" if reasoning else ""
-        return Score(value, passed, f"judge: {grade_txt}{brief}", details)
+        # No "judge: " prefix: every view puts the scorer's name before its reason, which
+        # read "judge: judge: 2/5 (...)".
+        return Score(value, passed, f"{grade_txt}{brief}", details)
 
     async def _ask(self, request: Request, where: str) -> tuple[Response, bool]:
         # A reply cut off after its score still grades; score() names the cut when it does not.
@@ -263,7 +265,9 @@ def parse_judge_verdict(
         found = _SCORE_LINE.findall(text)
         if found:
             grade = float(found[-1])
-            reasoning = reasoning or _SCORE_LINE.sub("", text).strip()[:500]
+            # "**Score:** 5/5" leaves its Markdown emphasis behind: "**" is no reasoning
+            rest = _SCORE_LINE.sub("", text).strip().strip("*_").strip()
+            reasoning = reasoning or rest[:500]
     if grade is None:
         raise ScorerError(
             f"{where}: the verdict has no score (got {_clip(text)!r}); expected "
