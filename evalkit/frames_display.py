@@ -111,9 +111,23 @@ def comparison_html(cmp: Any) -> str:
         f"<td>{'' if d.p_value is None else f'{d.p_value:.3g}'}</td></tr>"
         for d in cmp.overall.metrics
     )
+    note = ""
+    if not cmp.verdict.results:
+        # The CLI says so on stderr; a notebook showed a bare PASS over a verdict of nothing.
+        note = (
+            "<p><i>no gates applied: the verdict checks nothing; pass gates=[Gate(...)] to "
+            "compare_runs, or use evalkit.evaluate with a suite</i></p>"
+        )
+    names = {sc.name for sc in cmp.overall.scorers}
+    if not any(
+        d.baseline is not None and d.candidate is not None
+        for d in cmp.overall.metrics
+        if d.metric.split(".")[0] in names
+    ):
+        note += "<p><i>no scorer is shared by both runs: no score is compared</i></p>"
     return (
         f"<div><b>{e(cmp.candidate.candidate)}</b> vs <b>{e(cmp.baseline.candidate)}</b>: "
-        f"<b>{e(cmp.verdict.status)}</b><ul>{reasons}</ul><table><thead><tr><th>metric</th>"
+        f"<b>{e(cmp.verdict.status)}</b>{note}<ul>{reasons}</ul><table><thead><tr><th>metric</th>"
         "<th>baseline</th><th>candidate</th><th>delta</th><th>95% CI</th><th>p</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></div>"
     )

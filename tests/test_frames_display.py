@@ -92,3 +92,17 @@ def test_suite_display_says_when_only_a_selection_ran(tmp_path: Path) -> None:
     partial = SuiteResult("s", "base", runs, result.comparisons)
     assert partial.partial and "<b>partial</b>" in partial._repr_html_()
     assert "(selection: 1 of 3 cases)" in runs[EVIL]._repr_html_()
+
+
+def test_a_verdict_of_nothing_says_so_in_the_notebook(tmp_path: Path) -> None:
+    from evalkit.frames_display import comparison_html
+
+    base = make_run(tmp_path / "b", [make_record(f"c{i}", {"acc": True}) for i in range(4)])
+    cand = [make_record(f"c{i}", {"short": True}, candidate="cand") for i in range(4)]
+    other = make_run(tmp_path / "c", cand, candidate=candidate_dict("cand"))
+    shown = comparison_html(compare(base, other))
+    assert "no gates applied: the verdict checks nothing" in shown
+    assert "no scorer is shared by both runs" in shown
+    same = make_run(tmp_path / "s", [make_record(f"c{i}", {"acc": True}) for i in range(4)])
+    gated = comparison_html(compare(base, same, gates=[Gate("acc.mean", min=0.5)]))
+    assert "checks nothing" not in gated and "no scorer is shared" not in gated
