@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from evalkit.progress import Progress, ProgressMode
     from evalkit.records import Run
     from evalkit.scoring import Scorer
+    from evalkit.scoring_build import ScorerLike
 
 __all__ = [
     "RunOptions",
@@ -103,7 +104,7 @@ class RunOptions:
 def run(
     eval_set: EvalSet,
     candidate: Candidate,
-    scorers: Sequence[Scorer] = (),
+    scorers: ScorerLike | Sequence[ScorerLike] = (),
     options: RunOptions | None = None,
 ) -> Run:
     """Synchronous :func:`run_async`; also works inside a running loop (Jupyter)."""
@@ -113,20 +114,29 @@ def run(
 async def run_async(
     eval_set: EvalSet,
     candidate: Candidate,
-    scorers: Sequence[Scorer] = (),
+    scorers: ScorerLike | Sequence[ScorerLike] = (),
     options: RunOptions | None = None,
 ) -> Run:
-    """Run every case of ``eval_set`` (``repeats`` times) against ``candidate`` and score it."""
+    """Run every case of ``eval_set`` (``repeats`` times) against ``candidate`` and score it.
+
+    ``scorers`` are built scorers, registered names or references (``"contains"``,
+    ``"scorers/mine.py:fn"``), :class:`~evalkit.config.ScorerSpec` objects or ``{"name",
+    "args", "threshold"}`` mappings, as :func:`~evalkit.rescore` takes them; all are built before
+    anything runs, so an unknown name is a :class:`~evalkit.errors.ConfigError` naming the
+    closest registered ones, raised before the first request.
+    """
     from evalkit.progress import make_progress
     from evalkit.scoring import closing_scorers
+    from evalkit.scoring_build import as_scorers
 
+    built = as_scorers(scorers, "run: scorers")
     options = options or RunOptions()
     eval_set = _select(eval_set, options.select)
     repeats = options.repeats or 1
     progress = make_progress(options.progress, len(eval_set) * repeats, label=candidate.name)
     try:
-        async with closing_scorers(scorers):
-            return await _execute(eval_set, candidate, scorers, options, progress, None)
+        async with closing_scorers(built):
+            return await _execute(eval_set, candidate, built, options, progress, None)
     finally:
         progress.close()
 

@@ -15,15 +15,62 @@ import dataclasses
 import inspect
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Union
 
 from evalkit.dataset import Case
 from evalkit.errors import ConfigError, InputError, UnknownNameError
 from evalkit.scoring import SCORERS, FunctionScorer, Scorer
+from evalkit.suites_types import ScorerSpec
 
-__all__ = ["build_scorer", "rename_scorer"]
+__all__ = ["ScorerLike", "as_scorer", "as_scorers", "build_scorer", "rename_scorer"]
+
+ScorerLike = Union[Scorer, str, ScorerSpec, Mapping[str, Any]]  # noqa: UP007 (a runtime alias)
+"""A built scorer, a registered name or ``module:attr`` reference, a suite's
+:class:`~evalkit.config.ScorerSpec`, or ``{"name", "args", "threshold"}``."""
+
+
+def as_scorers(specs: ScorerLike | Sequence[ScorerLike] | None, where: str) -> list[Scorer]:
+    """Every entry of ``specs`` built by :func:`as_scorer`: what ``run``, ``rescore`` and
+    their async forms accept, so a name that works in one works in the others.
+
+    One scorer or one name alone is taken as a list of one (iterating the string
+    ``"contains"`` would ask for scorers named ``c``, ``o``, ...)."""
+    if specs is None:
+        return []
+    if isinstance(specs, (str, Scorer, ScorerSpec, Mapping)):
+        specs = [specs]
+    if not isinstance(specs, Sequence):
+        raise InputError(
+            f"{where}: {type(specs).__name__} is not a list of scorers; pass a list of "
+            "scorers, names or ScorerSpecs, e.g. ['contains', ScorerSpec('judge', args=...)]"
+        )
+    return [as_scorer(s, f"{where}[{i}]") for i, s in enumerate(specs)]
+
+
+def as_scorer(spec: ScorerLike, where: str) -> Scorer:
+    """A scorer from a built :class:`Scorer` (kept as it is), a registered name or reference
+    (built with :func:`build_scorer`, so an unknown name is a :class:`ConfigError`, an
+    :class:`InputError`, with the closest registered names), a :class:`ScorerSpec` or a
+    ``{"name", "args", "threshold"}`` mapping."""
+    if isinstance(spec, Scorer):
+        return spec
+    if isinstance(spec, str):
+        return build_scorer(spec, where=f"{where} {spec!r}")
+    if isinstance(spec, ScorerSpec):
+        return spec.build(where=where)  # type: ignore[no-any-return]
+    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+        return build_scorer(spec["name"], spec.get("args"), spec.get("threshold"), where=where)
+    hint = ""
+    if isinstance(spec, type) and issubclass(spec, Scorer):
+        hint = f" (the class itself; pass an instance: {spec.__name__}(...))"
+    elif getattr(spec, "__evalkit_factory__", False):
+        hint = " (a scorer factory made by @scorer; call it: pass factory() )"
+    raise InputError(
+        f"{where}: {spec!r} is not a scorer{hint}; give a Scorer, a registered name or "
+        "'module:attr' reference, a ScorerSpec or {'name': ..., 'args': {...}, 'threshold': ...}"
+    )
 
 
 def rename_scorer(scorer: Scorer, name: str) -> Scorer:

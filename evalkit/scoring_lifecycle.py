@@ -64,7 +64,9 @@ async def _aclose_all(scorers: Sequence[Scorer]) -> list[tuple[str, BaseExceptio
         except asyncio.CancelledError:
             cancelled = True  # close the others first, then let the cancellation through
         except Exception as exc:
-            problems.append((str(s.name), exc))
+            # Never s.name alone: this runs while another exception may be on its way, and
+            # an object that is no scorer (no name) would replace it with an AttributeError.
+            problems.append((str(getattr(s, "name", type(s).__name__)), exc))
     if cancelled:
         _warn_close(problems, quiet=True)
         raise asyncio.CancelledError
