@@ -17,10 +17,14 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.compare import CaseRow, CaseSide
 from evalkit.report.bidi import shown
+from evalkit.report.evidence import evidence_view, flagged_passages
+
+if TYPE_CHECKING:
+    from evalkit.dataset import Case
 
 __all__ = ["CHANGED", "STATUS_ORDER", "case_view", "case_views", "side_view"]
 
@@ -76,8 +80,9 @@ def _span(c: Mapping[str, Any], text: str, output: str, pos: int) -> tuple[int, 
 
 
 def _claims(details: Mapping[str, Any], output: str, scorer: str) -> list[dict[str, Any]]:
-    """Groundedness claims (``details["claims"]``) as ``{"s", "a", "z", "ok", "why"}``; ``s``
-    names the scorer, as offline groundedness and its judge mode may both check one output.
+    """Groundedness claims (``details["claims"]``) as ``{"s", "a", "z", "ok", "why", "p"}``;
+    ``p`` is the id of the passage the claim was checked against (when recorded), ``s`` names
+    the scorer, as offline groundedness and its judge mode may both check one output.
 
     ``a``/``z`` locate the claim in the output (UTF-16 offsets, as JavaScript slices), so the
     claim's text is not stored twice; a claim that cannot be located keeps its text as ``t``.
@@ -94,6 +99,8 @@ def _claims(details: Mapping[str, Any], output: str, scorer: str) -> list[dict[s
             "ok": bool(c.get("supported")),
             "why": shown(str(c.get("reason") or "")),
         }
+        if isinstance(c.get("passage"), str):  # the passage it was checked against
+            row["p"] = _cut(c["passage"], MAX_REASON)
         span = _span(c, text, output, pos)
         if span is None or span[0] >= MAX_TEXT:
             row["t"] = _cut(text, 500)
@@ -105,24 +112,32 @@ def _claims(details: Mapping[str, Any], output: str, scorer: str) -> list[dict[s
     return out
 
 
+def _args_text(call: Mapping[str, Any]) -> str:
+    """A call's arguments as the model sent them: the raw string when it did not parse (a
+    parsed ``None`` would read ``null`` and hide what was sent), else canonical JSON."""
+    if call.get("parse_error") is not None and isinstance(call.get("raw_arguments"), str):
+        return str(call["raw_arguments"])
+    args = call.get("arguments", call.get("args"))
+    return args if isinstance(args, str) else json.dumps(args, ensure_ascii=False, sort_keys=True)
+
+
 def _call_text(call: Any) -> str:
     if isinstance(call, Mapping):
-        args = call.get("arguments", call.get("args"))
-        shown = (
-            args if isinstance(args, str) else json.dumps(args, ensure_ascii=False, sort_keys=True)
-        )
-        return f"{call.get('name', '?')}({shown})"
+        return f"{call.get('name', '?')}({_args_text(call)})"
     return "" if call is None else str(call)
 
 
 def _tool_verdicts(
-    details: Mapping[str, Any], made: Sequence[Mapping[str, Any]]
+    details: Mapping[str, Any],
+    made: Sequence[Mapping[str, Any]],
+    expected: Sequence[str] = (),
 ) -> list[dict[str, Any]]:
     """Per-pair verdicts of the ``tool_calls`` scorer, then its schema problems.
 
     A pair is ``{"expected": index | call, "call": index | call, "ok", "reason", "arguments":
     [{"name", "status", "ok", "reason"}]}``; an index refers to the case's expectations or to
-    the calls ``made``.
+    the calls ``made``. An expectation's index reads as the call itself when the eval set's
+    ``expected`` calls are at hand, else as "expected call 2".
     """
     out = []
     for v in details.get("calls") or ():
@@ -135,7 +150,7 @@ def _tool_verdicts(
                 args.append({"n": str(a.get("name", "?")), "ok": bool(a.get("ok")), "why": why})
         exp, got = v.get("expected"), v.get("call")
         if isinstance(exp, int) and not isinstance(exp, bool):
-            exp = f"expected call {exp + 1}"
+            exp = expected[exp] if 0 <= exp < len(expected) else f"expected call {exp + 1}"
         if isinstance(got, int) and not isinstance(got, bool):
             got = made[got] if 0 <= got < len(made) else f"call {got + 1}"
         out.append(
@@ -155,15 +170,27 @@ def _tool_verdicts(
     return out
 
 
-def side_view(side: CaseSide) -> dict[str, Any]:
+def _made_call(t: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"name", "args"}``, plus ``"perr"`` (the parser's message) when the arguments did not
+    parse: ``args`` is then the raw string the model sent."""
+    view: dict[str, Any] = {
+        "name": _cut(str(t.get("name", "?")), MAX_REASON),
+        "args": _cut(_args_text(t), MAX_TEXT),
+    }
+    if t.get("parse_error") is not None:
+        view["perr"] = shown(_cut(str(t["parse_error"]), MAX_REASON))
+    return view
+
+
+def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, Any]:
     """One run's side of a case (evidence from the first repeat).
 
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
     "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"s": scorer, "a",
-    "z" | "t", "ok", "why"}], "calls": [{"name", "args"}], "tc": [{"ok", "exp", "got", "why",
+    "z" | "t", "ok", "why", "p"}], "calls": [{"name", "args", "perr"}], "tc": [{"ok", "exp", "got", "why",
     "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}, "chk": [{"s": scorer, "l":
     label, "ok", "why"}]}``; ``err`` only on a provider error, ``n`` / ``rate`` / ``flaky``
-    only with repeats, ``est`` only when evalkit estimated the token counts, the last five
+    only with repeats, ``fk`` ([passed, judged] repeats) only when flaky, ``est`` only when evalkit estimated the token counts, the last five
     only when the evidence exists.
     """
     err = side.error
@@ -186,23 +213,15 @@ def side_view(side: CaseSide) -> dict[str, Any]:
         out["err"] = shown(_cut(f"{err.get('kind', 'error')}: {err.get('message', '')}", MAX_TEXT))
     if side.repeats != 1:
         out.update(n=side.repeats, rate=side.pass_rate, flaky=side.flaky)
+        if side.flaky:  # [repeats passed, repeats with a verdict], for the "flaky k/n" badge
+            judged = [v for v in side.verdicts if v is not None]
+            out["fk"] = [sum(1 for v in judged if v), len(judged)]
     if side.usage_estimated:
         out["est"] = True
     if side.tool_calls:
         # A model's tool call is untrusted output like its text: cut the same way, or one
         # call with megabytes of arguments would be carried whole into the page.
-        out["calls"] = [
-            {
-                "name": _cut(str(t.get("name", "?")), MAX_REASON),
-                "args": _cut(
-                    t["arguments"]
-                    if isinstance(t.get("arguments"), str)
-                    else json.dumps(t.get("arguments"), ensure_ascii=False, sort_keys=True),
-                    MAX_TEXT,
-                ),
-            }
-            for t in side.tool_calls
-        ]
+        out["calls"] = [_made_call(t) for t in side.tool_calls]
     for name, cell in side.scores.items():
         details = cell.details if isinstance(cell.details, Mapping) else {}
         if "claims" in details:
@@ -211,7 +230,7 @@ def side_view(side: CaseSide) -> dict[str, Any]:
         if chk:
             out.setdefault("chk", []).extend(chk)
         if name == "tool_calls":
-            tc = _tool_verdicts(details, side.tool_calls)
+            tc = _tool_verdicts(details, side.tool_calls, expected_calls)
             if tc:
                 out["tc"] = tc
         if isinstance(details.get("verdict"), str):
@@ -244,28 +263,41 @@ def _check_verdicts(details: Mapping[str, Any], scorer: str) -> list[dict[str, A
     return out
 
 
-def case_view(row: CaseRow, status: str | None = None) -> dict[str, Any]:
-    """``{"id", "tags", "in", "st", "reg", "imp", "b", "c"}``: ``st`` is the comparison's case
-    status, or ``status`` when the page knows better (``candidate_not_run``); ``reg`` / ``imp``
-    name the scorers whose own status is regression / improvement."""
-    return {
+def case_view(
+    row: CaseRow, status: str | None = None, evidence: Case | None = None
+) -> dict[str, Any]:
+    """``{"id", "tags", "in", "st", "reg", "imp", "b", "c", "ev"}``: ``st`` is the comparison's
+    case status, or ``status`` when the page knows better (``candidate_not_run``); ``reg`` /
+    ``imp`` name the scorers whose own status is regression / improvement; ``ev`` is what the
+    case expected (:func:`~evalkit.report.evidence.evidence_view`), only when the eval set
+    is at hand and the case has any."""
+    ev = evidence_view(evidence, flagged_passages(row)) if evidence is not None else {}
+    calls = ev.get("etc", ())
+    view = {
         "id": row.case_id,
         "tags": list(row.tags),
         "in": _cut(row.input, MAX_TEXT),
         "st": status or row.status,
         "reg": [n for n, s in row.scorer_status.items() if s == "regression"],
         "imp": [n for n, s in row.scorer_status.items() if s == "improvement"],
-        "b": side_view(row.baseline) if row.baseline else None,
-        "c": side_view(row.candidate) if row.candidate else None,
+        "b": side_view(row.baseline, calls) if row.baseline else None,
+        "c": side_view(row.candidate, calls) if row.candidate else None,
     }
+    if ev:
+        view["ev"] = ev
+    return view
 
 
 def case_views(
-    rows: Sequence[CaseRow], status: Mapping[str, str] | None = None
+    rows: Sequence[CaseRow],
+    status: Mapping[str, str] | None = None,
+    evidence: Mapping[str, Case] | None = None,
 ) -> list[dict[str, Any]]:
     """Every row, regressions first (then :data:`STATUS_ORDER`), stable within a status;
-    ``status`` (case id → status) overrides a row's own, as :func:`case_view` says."""
+    ``status`` (case id → status) overrides a row's own, as :func:`case_view` says;
+    ``evidence`` (case id → the eval set's case) adds what each case expected."""
     rank = {s: i for i, s in enumerate(STATUS_ORDER)}
     over = status or {}
-    views = (case_view(r, over.get(r.case_id)) for r in rows)
+    cases = evidence or {}
+    views = (case_view(r, over.get(r.case_id), cases.get(r.case_id)) for r in rows)
     return sorted(views, key=lambda v: rank.get(v["st"], len(rank)))

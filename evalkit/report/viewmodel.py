@@ -20,6 +20,7 @@ from typing import Any
 from evalkit.compare import Comparison, Delta, SliceComparison, TextDiff
 from evalkit.report.bidi import shown
 from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
+from evalkit.report.evidence import case_evidence
 from evalkit.report.judges import judges_view, version_notes
 from evalkit.report.partial import (
     not_run,
@@ -261,7 +262,10 @@ def section_view(c: Comparison) -> dict[str, Any]:
     scorers = [s.name for s in c.overall.scorers]
     # Cases the other run never selected are one line, not rows (see evalkit.report.partial).
     outside = outside_selection(c)
-    cases = case_views([r for r in c.cases if r.case_id not in outside], not_run(c, outside))
+    evidence = case_evidence(c)
+    cases = case_views(
+        [r for r in c.cases if r.case_id not in outside], not_run(c, outside), evidence.cases
+    )
     from evalkit.summary import rescored_text
     from evalkit.summary_notes import estimated_note, unpriced_note, unscored_notes
 
@@ -333,11 +337,18 @@ def section_view(c: Comparison) -> dict[str, Any]:
         "counts": {k: counts[k] for k in sorted(counts, key=_status_rank)},
         "changed": sum(counts.get(k, 0) for k in CHANGED),
         "scorers": scorers,
+        "evidence_note": evidence.note,
+        "flaky": sum(1 for row in cases if _flaky(row)),
         "tag_names": sorted({t for row in cases for t in row["tags"]}),
         "tags": [_slice_chart(s, scorers) for s in c.tags],
         "overall": _slice_chart(c.overall, scorers),
         "cases": cases,
     }
+
+
+def _flaky(row: dict[str, Any]) -> bool:
+    """Repeats of the case disagree in either run (the page's "flaky" filter, the same test)."""
+    return any(row[side] and row[side].get("flaky") for side in ("b", "c"))
 
 
 def _status_rank(status: str) -> int:

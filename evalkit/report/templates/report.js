@@ -132,7 +132,8 @@
     var h = this.haystacks[i];
     if (h === undefined) {
       var c = this.cases[i];
-      h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : ""].join("\n")
+      h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : "",
+        isFlaky(c) ? "flaky" : ""].join("\n")
         .replace(BIDI, "").toLowerCase();
       this.haystacks[i] = h;
     }
@@ -144,6 +145,7 @@
     if (f.status === "regression" && c.st !== "regression") return false;
     if (f.status === "improvement" && c.st !== "improvement") return false;
     if (f.status === "failing" && c.st !== "regression" && c.st !== "unchanged_fail") return false;
+    if (f.status === "flaky" && !isFlaky(c)) return false;
     if (f.tag && c.tags.indexOf(f.tag) < 0) return false;
     if (f.scorer) {
       var s = c.c && c.c.s[f.scorer];
@@ -152,6 +154,11 @@
     if (f.text && this.haystack(i).indexOf(f.text) < 0) return false;
     return true;
   };
+
+  /* Repeats of the case disagree in either run (as the view model counts them). */
+  function isFlaky(c) {
+    return !!((c.b && c.b.flaky) || (c.c && c.c.flaky));
+  }
 
   CaseTable.prototype.apply = function () {
     var f = {
@@ -195,6 +202,15 @@
     tr.appendChild(mix("td", "id", [iso(c.id)]));
     var st = el("td");
     st.appendChild(el("span", "badge " + c.st, c.st.split("_").join(" ")));
+    [["c", ""], ["b", "baseline "]].forEach(function (p) {
+      var side = c[p[0]];
+      if (!side || !side.flaky || !side.fk) return;
+      var badge = el("span", "badge flaky", p[1] + "flaky " + side.fk[0] + "/" + side.fk[1]);
+      badge.title = (p[1] ? "baseline" : "candidate") + ": " + side.fk[0] + " of " + side.fk[1] +
+        " repeats passed; the detail shows one that agrees with the majority verdict";
+      st.appendChild(document.createTextNode(" "));
+      st.appendChild(badge);
+    });
     tr.appendChild(st);
     var tags = el("td");
     c.tags.forEach(function (t) { tags.appendChild(mix("span", "tag", [iso(t)])); });
@@ -240,6 +256,7 @@
       td.appendChild(el("h4", null, "input"));
       td.appendChild(mix("div", "input", [isoMarked(c.in)]));
     }
+    if (c.ev) td.appendChild(evidence(c.ev, c));
     var diff = wordDiff(c.b ? c.b.out : "", c.c ? c.c.out : "");
     var sides = el("div", "sides");
     sides.appendChild(sidePanel("baseline", c.b, diff.a));
@@ -247,6 +264,64 @@
     td.appendChild(sides);
     tr.appendChild(td);
     return tr;
+  }
+
+  /* What the case expected (from the eval set): context passages, expected answers and tool
+     calls, its checks' definitions. Each block is collapsible; the context opens by itself
+     when a passage is the best passage of an unsupported claim, which is marked. */
+  function evidence(ev, c) {
+    var box = el("div", "evidence");
+    function block(title, open) {
+      var d = el("details", "ev");
+      d.open = !!open;
+      d.appendChild(el("summary", "small", title));
+      box.appendChild(d);
+      return d;
+    }
+    if (ev.ctx && ev.ctx.length) {
+      var claimsOf = {};
+      [["baseline", c.b], ["candidate", c.c]].forEach(function (p) {
+        ((p[1] && p[1].claims) || []).forEach(function (cl) {
+          if (cl.ok || cl.p === undefined) return;
+          var text = cl.t !== undefined ? cl.t : p[1].out.slice(cl.a, cl.z);
+          (claimsOf[cl.p] = claimsOf[cl.p] || []).push([p[0], text]);
+        });
+      });
+      var flagged = ev.ctx.some(function (p) { return p.f; });
+      var ctx = block("context (" + ev.ctx.length + " passage" + (ev.ctx.length === 1 ? "" : "s") + ")", flagged);
+      ctx.classList.add("ev-context");
+      ev.ctx.forEach(function (p) {
+        var div = el("div", "passage" + (p.f ? " flagged" : ""));
+        div.appendChild(mix("div", "small muted", ["passage ", iso(p.id)].concat(p.src ? [" · ", iso(p.src)] : [])));
+        (p.f ? claimsOf[p.id] || [] : []).forEach(function (x) {
+          div.appendChild(mix("div", "small worse", ["best passage of an unsupported " + x[0] + " claim: ", isoMarked(x[1])]));
+        });
+        div.appendChild(mix("div", "passage-text", [isoMarked(p.t)]));
+        if (p.more) div.appendChild(el("div", "small muted", "[" + p.more + " more characters not shown]"));
+        ctx.appendChild(div);
+      });
+    }
+    if (ev.exp || ev.etc || ev.ref !== undefined) {
+      var exp = block("expected", false);
+      exp.classList.add("ev-expected");
+      var ul = el("ul", "small");
+      (ev.exp || []).forEach(function (x) { ul.appendChild(mix("li", "exp-answer", ["answer: ", isoMarked(x)])); });
+      if (ev.etc) {
+        if (!ev.etc.length) ul.appendChild(el("li", null, "tool calls: none"));
+        ev.etc.forEach(function (x) { ul.appendChild(mix("li", "mono exp-call", ["tool call: ", iso(x)])); });
+        if (ev.ord) ul.appendChild(el("li", null, "tool call order: strict"));
+      }
+      if (ev.ref !== undefined) ul.appendChild(el("li", null, ev.ref ? "should refuse" : "should not refuse"));
+      exp.appendChild(ul);
+    }
+    if (ev.chk && ev.chk.length) {
+      var chk = block("checks (" + ev.chk.length + ")", false);
+      chk.classList.add("ev-checks");
+      var ol = el("ul", "small mono");
+      ev.chk.forEach(function (k) { ol.appendChild(mix("li", null, [iso(k.l), ": ", iso(k.d)])); });
+      chk.appendChild(ol);
+    }
+    return box;
   }
 
   function sidePanel(label, side, tokens) {
@@ -280,7 +355,11 @@
     if (side.calls && side.calls.length) {
       div.appendChild(el("div", "small muted", "tool calls made"));
       var calls = el("ol", "mono small");
-      side.calls.forEach(function (call) { calls.appendChild(mix("li", null, [iso(call.name), "(", iso(call.args), ")"])); });
+      side.calls.forEach(function (call) {
+        /* unparsable arguments: the raw string the model sent, and the parser's message */
+        calls.appendChild(mix("li", call.perr ? "worse" : null, [iso(call.name), "(", iso(call.args), ")"]
+          .concat(call.perr ? [" — malformed arguments: ", iso(call.perr)] : [])));
+      });
       div.appendChild(calls);
     }
     if (side.tc && side.tc.length) div.appendChild(toolVerdicts(side.tc));
