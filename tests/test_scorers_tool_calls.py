@@ -408,7 +408,8 @@ def test_strict_order_pairs_by_position() -> None:
     produced = [call("get_time", city="Rome"), call("get_weather", city="Oslo")]
     s = run(expected, produced, order="strict")
     assert not s.passed
-    assert s.reason == 'call 1: expected tool "get_weather", got "get_time"'
+    assert s.details["calls"][0]["reason"] == 'expected tool "get_weather", got "get_time"'
+    assert s.details["outcome"] == "wrong_order"  # tests/test_scorers_tool_calls_order.py
     assert run(expected, list(reversed(produced)), order="strict").passed
 
 
@@ -661,6 +662,11 @@ def test_outcome_labels_the_kind_of_failure() -> None:
         "missing_call": run(weather, []),
         "unexpected_call": run((), [call("get_time", city="Rome")]),
         "wrong_tool": run(weather, [call("get_time", city="Oslo")]),
+        "wrong_order": run(
+            (*weather, exp("get_time", city="Oslo")),
+            [call("get_time", city="Oslo"), call("get_weather", city="Oslo")],
+            order="strict",
+        ),
         "wrong_arguments": run(weather, [call("get_weather", city="Bergen")]),
         "schema_violation": run(None, [call("get_weather", city=3)]),
     }

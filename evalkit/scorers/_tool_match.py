@@ -276,7 +276,7 @@ def compare_call(
     """Compare one call with one expectation; ``parameters`` is the tool's JSON Schema."""
     if call.name != expected.name:
         return CallVerdict(False, (), f"expected tool {show(expected.name)}, got {show(call.name)}")
-    if call.arguments is None:
+    if not isinstance(call.arguments, Mapping):  # None, or a pipeline's list or string
         why = f"arguments could not be parsed ({call.parse_error or 'not a JSON object'})"
         # Every expected argument is wrong, not unjudged: without verdicts the call would drop
         # out of argument_accuracy and a run of malformed calls would average 1.0.

@@ -186,6 +186,9 @@ def validate_arguments(
     Unlike :func:`validate`, an argument the schema does not declare is reported unless the
     schema sets ``additionalProperties`` itself (see the module docstring for why).
     """
+    if not isinstance(arguments, Mapping):  # a caller's list or string: a problem, not a crash
+        got = f"{type_name(arguments)} {show(arguments)}"
+        return [SchemaProblem("", "invalid", f"arguments must be an object, got {got}")]
     if not isinstance(parameters, Mapping):
         return []
     return _validate_object(arguments, parameters, "", strict_extra=True)

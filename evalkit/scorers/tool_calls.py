@@ -20,14 +20,21 @@ calls to tools that do not exist. What decides the value:
 ``details`` holds ``calls`` (per expected/produced pair, with per-argument verdicts),
 ``schema_problems``, ``hallucinated_tools``, ``outcome`` (``correct``, ``hallucinated_tool``,
 ``malformed_arguments``, ``schema_violation``, ``missing_call``, ``unexpected_call``,
-``wrong_tool`` or ``wrong_arguments``) and ``metrics`` (``name_accuracy`` and
-``argument_accuracy``, averaged per run by the comparison code).
+``wrong_order``, ``wrong_tool`` or ``wrong_arguments``) and ``metrics`` (``name_accuracy`` and
+``argument_accuracy``, averaged per run by the comparison code). ``wrong_order`` is a strict
+order broken by calls that are all right as a set: the per-position rows in ``calls`` still say
+what each position got, and ``order`` pairs each expected call with the call that matches it.
+
+A call whose ``arguments`` are not an object (a pipeline's own :class:`ToolCall` holding a
+list, a string or a number) is judged as the provider adapters judge such an argument string
+from the wire: unparsed, with a ``parse_error``, outcome ``malformed_arguments``.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Literal
 
 from evalkit.dataset import Case, ExpectedToolCall, ToolSpec
@@ -98,7 +105,7 @@ class ToolCalls(Scorer):
     def score(self, ctx: ScoreContext) -> Score:
         case = ctx.case
         tools = _tools(ctx)
-        calls = tuple(ctx.response.tool_calls)
+        calls = tuple(_object_arguments(c) for c in ctx.response.tool_calls)
         expected = case.expected_tool_calls
         tool_use = case.metadata.get(TOOL_USE_KEY) if case.metadata else None
         if expected is None and tool_use is None and tools is None:
@@ -195,6 +202,8 @@ class ToolCalls(Scorer):
             first = f"expected {len(expected)} tool call(s), got {len(calls)}"
         elif len(calls) != len(expected):
             first = f"expected {len(expected)} tool call(s), got {len(calls)}; {first}"
+        elif first and mode == "strict":
+            first = _order_only(matrix, len(calls), details) or first
         return not first, first
 
 
@@ -243,6 +252,41 @@ def _optimal(
     gains = [[weight(matrix[r][c]) for c in cols] for r in rows]
     row_ind, col_ind = linear_sum_assignment(gains, maximize=True)
     return [(rows[int(r)], cols[int(c)]) for r, c in zip(row_ind, col_ind, strict=True)]
+
+
+def _order_only(
+    matrix: Sequence[Sequence[CallVerdict]], n_calls: int, details: dict[str, Any]
+) -> str:
+    """With a strict order broken: when the calls match the expectations one to one as a set,
+    the only fault is their order; say so (``details["order"]`` pairs each expected call with
+    the call matching it) rather than report every misplaced call as a wrong tool. ``""``
+    when the calls are wrong in some other way too."""
+    pairs = pair_calls(matrix, n_calls, "any")
+    loose = [(e, c) for e, c in pairs if e is not None and c is not None and matrix[e][c].ok]
+    if len(loose) != len(pairs):
+        return ""
+    details["order"] = [{"expected": e, "call": c} for e, c in loose]
+    moved = ", ".join(f"expected call {e + 1} is call {c + 1}" for e, c in loose if e != c)
+    return f'right calls in the wrong order (tool_call_order "strict"): {moved}'
+
+
+def _object_arguments(call: ToolCall) -> ToolCall:
+    """``call`` with arguments that are not an object (a pipeline built the :class:`ToolCall`
+    itself with a list, a string, a number) turned into an unparsed call, as the adapters turn
+    such an argument string: the scorer then reports ``malformed_arguments`` instead of
+    crashing on ``.items()`` of a list, and the raw value stays visible."""
+    args = call.arguments
+    if args is None or isinstance(args, Mapping):
+        return call
+    raw = call.raw_arguments
+    if raw is None:
+        try:
+            raw = json.dumps(args, ensure_ascii=False)
+        except (TypeError, ValueError):
+            raw = repr(args)
+    kind = type(args).__name__
+    why = f"arguments are {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, not an object"
+    return replace(call, arguments=None, raw_arguments=raw, parse_error=why)
 
 
 def _unexpected(ci: int | None, calls: Sequence[ToolCall]) -> str:
@@ -305,10 +349,12 @@ def _outcome(
         return "correct"
     if details["hallucinated_tools"]:
         return "hallucinated_tool"
-    if any(c.arguments is None for c in calls):
+    if any(not isinstance(c.arguments, Mapping) for c in calls):
         return "malformed_arguments"
     if schema_failed:
         return "schema_violation"
+    if details.get("order"):
+        return "wrong_order"
     n_expected = 1 if expected is None else len(expected)  # tool_use "required"
     if len(calls) < n_expected:
         return "missing_call"
