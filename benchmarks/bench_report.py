@@ -4,12 +4,17 @@ Prints: compare time, render time, file size (and per case), then for the page i
 the time to first contentful paint, the time until the case table is ready (data parsed,
 first page of rows drawn), and the time a filter, a search and expanding a case take.
 
-    python benchmarks/bench_report.py [--cases 10000] [--words 120]
+    python benchmarks/bench_report.py [--cases 10000] [--words 120] [--passages 3]
+
+``--passages N`` writes an eval set with N context passages of about 500 characters and an
+expected answer per case, and points both runs' manifests at it, so the case details carry
+their evidence (each unsupported claim's best passage whole, the others cut).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
 import time
@@ -32,20 +37,49 @@ def lengthen(specs: list[dict], words: int) -> list[dict]:
     return specs
 
 
+def eval_set(tmp: Path, specs: list[dict], passages: int) -> tuple[str, str]:
+    """Write the eval set for ``specs`` (same ids and inputs); its dataset name and version.
+    Each claim of the specs is pointed at passage ``p0``, as groundedness records it."""
+    from evalkit.dataset import load_eval_set
+
+    path = tmp / "set.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for s in specs:
+            words = s["output"].split(" ")
+            ctx = [
+                {"id": f"p{k}", "text": " ".join((words * 20)[k * 7 : k * 7 + 90])}
+                for k in range(passages)
+            ]
+            case = {"id": s["id"], "input": s["input"], "context": ctx, "expected": ["ten days"]}
+            f.write(json.dumps(case) + "\n")
+    return str(path.with_suffix("")), load_eval_set(path).version
+
+
+def with_passage(specs: list[dict]) -> list[dict]:
+    for s in specs:
+        for claim in s["details"]["groundedness"]["claims"]:
+            claim["passage"] = "p0"
+    return specs
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", type=int, default=10_000)
     ap.add_argument("--words", type=int, default=120, help="words per output")
     ap.add_argument("--repeats", type=int, default=3, help="page loads to time (median)")
+    ap.add_argument("--passages", type=int, default=0, help="context passages per case")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_report_"))
     n = args.cases
-    base = spec_run(
-        tmp, "base", lengthen(random_specs(n, seed=7, quality=0.8, cost=0.002), args.words)
-    )
-    cand = spec_run(
-        tmp, "cand", lengthen(random_specs(n, seed=7, quality=0.75, cost=0.0024), args.words)
-    )
+    b_specs = lengthen(random_specs(n, seed=7, quality=0.8, cost=0.002), args.words)
+    c_specs = lengthen(random_specs(n, seed=7, quality=0.75, cost=0.0024), args.words)
+    ds: dict[str, str] = {}
+    if args.passages:
+        name, version = eval_set(tmp, b_specs, args.passages)
+        ds = {"dataset": name, "dataset_version": version}
+        b_specs, c_specs = with_passage(b_specs), with_passage(c_specs)
+    base = spec_run(tmp, "base", b_specs, **ds)
+    cand = spec_run(tmp, "cand", c_specs, **ds)
 
     t0 = time.perf_counter()
     comparison = compare(base, cand, gates=(Gate(metric="groundedness.mean", max_drop=0.02),))
@@ -54,7 +88,7 @@ def main() -> None:
     path = write_report(comparison, tmp / "report.html")
     t_render = time.perf_counter() - t0
     size = path.stat().st_size
-    print(f"cases: {n}, words per output: {args.words}")
+    print(f"cases: {n}, words per output: {args.words}, context passages: {args.passages}")
     print(f"compare(): {t_compare:.2f} s")
     print(f"write_report(): {t_render:.2f} s")
     print(f"file size: {size / 1e6:.2f} MB ({size / n:.0f} bytes per case)")
