@@ -11,8 +11,11 @@ Definitions (also in ``docs/compare.md``):
   provider error (there was no response to score; that counts as a failure, shown as error)
   and does not name the scorer in ``skipped`` (a suite's ``skip_missing`` would have left
   the case unscored by it).
-- A record *passes* a scorer when ``Score.passed`` is true; a scorer error or a provider error
-  is a failure; ``passed=None`` without error (a value-only scorer) gives no verdict.
+- A record *passes* a scorer when ``Score.passed`` is true; a provider error is a failure;
+  ``passed=None`` without error (a value-only scorer) gives no verdict. A scorer error (a judge
+  with no score, off the scale, or rate-limited after retries) gives no verdict either: the
+  record is *unscored* by that scorer, left out of its pass rate, mean and outcome rates, since
+  the scorer failed, not the candidate.
 - A case *passes* a scorer when more than half of its verdicts over repeats pass (a tie fails);
   it is *flaky* when its verdicts differ across repeats.
 - A case *passes overall* when it passes every scorer that gave it a verdict.
@@ -157,6 +160,7 @@ def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -
         pass_rate=pass_rate,
         errors=sum(p.errors for p in applied),
         flaky=sum(p.flaky for p in applied),
+        unscored=sum(p.unscored for p in applied),
         outcomes=outcomes,
         metrics=metrics,
     )

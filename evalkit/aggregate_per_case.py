@@ -26,14 +26,19 @@ class CaseScorer:
     value: float | None
     """Mean of the scored values over repeats."""
     verdicts: tuple[bool | None, ...]
-    """Per repeat: passed, failed (errors included), or ``None`` (no verdict)."""
+    """Per repeat: passed, failed (a provider error included), or ``None`` (no verdict: a
+    value-only score, or a scorer error, which is unscored and not the candidate's failure)."""
     errors: int
+    """Repeats where the scorer failed or the provider returned no response."""
     outcomes: Mapping[str, int]
     """``details["outcome"]`` label → repeats that had it."""
     scored: int
     """Repeats with a value or an outcome (the outcome-rate denominator)."""
     metrics: Mapping[str, float]
     """``details["metrics"]`` means over repeats."""
+    unscored: int = 0
+    """Repeats the scorer could not score (a scorer error without a provider error: a judge
+    that gave no score or was rate-limited); counted in ``errors`` and given no verdict."""
 
     @cached_property
     def pass_rate(self) -> float | None:
@@ -132,7 +137,7 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
     verdicts: list[bool | None] = []
     outcomes: Counter[str] = Counter()
     metric_sums: dict[str, list[float]] = defaultdict(list)
-    errors = scored = 0
+    errors = scored = unscored = 0
     applied = False
     for r in recs:
         s = r.scores.get(name)
@@ -143,9 +148,14 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
             applied |= failed
             continue
         applied = True
-        if s.error is not None or r.error is not None:
+        if r.error is not None:  # no response to score: the candidate's failure
             verdicts.append(False)
             errors += 1
+            continue
+        if s.error is not None:  # the scorer's failure, not the candidate's: unscored
+            verdicts.append(None)
+            errors += 1
+            unscored += 1
             continue
         verdicts.append(None if s.passed is None else bool(s.passed))
         outcome = s.details.get("outcome") if isinstance(s.details, Mapping) else None
@@ -170,6 +180,7 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
         outcomes=dict(outcomes),
         scored=scored,
         metrics={k: sum(v) / len(v) for k, v in metric_sums.items()},
+        unscored=unscored,
     )
 
 

@@ -60,7 +60,7 @@ class ScorerAggregate:
     """Mean of per-case values (scored records only), bootstrap 95% CI."""
     pass_rate: Estimate
     """Mean over cases of each case's share of passing repeats (without repeats: the share of
-    cases that pass); errors count as failures. Wilson CI when no case is flaky (always so
+    cases that pass); provider errors count as failures, scorer errors (unscored) not at all. Wilson CI when no case is flaky (always so
     without repeats), cluster bootstrap of per-case rates otherwise."""
     errors: int = 0
     """Records where the scorer failed or the provider returned no response."""
@@ -70,6 +70,9 @@ class ScorerAggregate:
     """``details["outcome"]`` label → share of scored records (averaged per case)."""
     metrics: Mapping[str, float] = field(default_factory=dict)
     """``details["metrics"]`` name → mean over cases."""
+    unscored: int = 0
+    """Records the scorer could not score (a scorer error, not a provider error): part of
+    ``errors``, but no verdict, so left out of the pass rate rather than counted as failures."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +84,7 @@ class ScorerAggregate:
             "flaky": self.flaky,
             "outcomes": dict(self.outcomes),
             "metrics": dict(self.metrics),
+            "unscored": self.unscored,
         }
 
     @classmethod
@@ -94,6 +98,7 @@ class ScorerAggregate:
             flaky=int(d.get("flaky", 0)),
             outcomes=dict(d.get("outcomes") or {}),
             metrics=dict(d.get("metrics") or {}),
+            unscored=int(d.get("unscored", 0)),
         )
 
 

@@ -20,7 +20,7 @@ from evalkit.aggregate import (
     summarise_cases,
 )
 from evalkit.changes import config_diff
-from evalkit.compare_slices import SliceBuilder, status_of
+from evalkit.compare_slices import SliceBuilder, outcome_directions, pair_status, status_of
 from evalkit.comparison import (
     SCHEMA_VERSION,
     STATUSES,
@@ -104,7 +104,8 @@ def compare(
     cand = summarise_cases(candidate.records, names)
     shared = [cid for cid in base if cid in cand]
     tags = {cid: tuple(dict.fromkeys(base[cid].tags + cand[cid].tags)) for cid in shared}
-    build = SliceBuilder(base, cand, names, n_boot=n_boot, seed=seed)
+    directions = outcome_directions(names, (baseline, candidate))
+    build = SliceBuilder(base, cand, names, n_boot=n_boot, seed=seed, directions=directions)
     overall = build(None, shared)
     tag_slices = tuple(
         build(t, [cid for cid in shared if t in tags[cid]])
@@ -245,7 +246,7 @@ def _scored_by(manifest: Mapping[str, Any]) -> str | None:
 
 def _row(case_id: str, b: CaseSummary | None, c: CaseSummary | None) -> CaseRow:
     if b is not None and c is not None:
-        status = status_of(b.passed, c.passed)
+        status = pair_status(b, c)
         names = sorted(set(b.scorers) | set(c.scorers))
         per = {
             n: status_of(

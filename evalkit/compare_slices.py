@@ -7,8 +7,10 @@ calls :class:`SliceBuilder` here for each slice. Definitions are in ``docs/compa
 
 from __future__ import annotations
 
+import importlib
+import sys
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -31,9 +33,16 @@ from evalkit.comparison import (
     Status,
     StatusCounts,
 )
+from evalkit.records import Record, Run
 from evalkit.stats import Bootstrap, mcnemar
 
-__all__ = ["SliceBuilder", "outcome_direction", "status_of"]
+__all__ = [
+    "SliceBuilder",
+    "declared_good_outcomes",
+    "outcome_directions",
+    "pair_status",
+    "status_of",
+]
 
 
 def status_of(baseline: bool | None, candidate: bool | None) -> Status:
@@ -45,6 +54,25 @@ def status_of(baseline: bool | None, candidate: bool | None) -> Status:
     if candidate and not baseline:
         return "improvement"
     return "unchanged_pass" if candidate else "unchanged_fail"
+
+
+def pair_status(b: CaseSummary, c: CaseSummary) -> Status:
+    """The overall status of a case, over the scorers that gave it a verdict on both sides.
+
+    A scorer unscored on one side (a scorer error such as a judge without a score, or a
+    scorer only one run has) is left out: its verdict on the other side has nothing to be
+    compared with, and counting it made judge failures candidate regressions. A provider
+    error is a failing verdict, so it still counts. With no scorer shared, the sides' overall
+    verdicts decide (``unscored`` when one has none).
+    """
+    both = [
+        (x.passed, y.passed)
+        for n, x in b.scorers.items()
+        if (y := c.scorers.get(n)) is not None and x.passed is not None and y.passed is not None
+    ]
+    if both:
+        return status_of(all(x for x, _ in both), all(y for _, y in both))
+    return status_of(b.passed, c.passed)
 
 
 def _count(statuses: Sequence[str]) -> StatusCounts:
@@ -65,8 +93,12 @@ class SliceBuilder:
         *,
         n_boot: int,
         seed: int,
+        directions: Mapping[tuple[str, str], bool] | None = None,
     ) -> None:
         self.base, self.cand, self.names = base, cand, names
+        # (scorer, outcome) -> higher is better, decided once for the whole comparison
+        # (outcome_directions, below), so every slice labels a rate the same way.
+        self.directions = directions or {}
         self.n_boot, self.seed = n_boot, seed
         self.present_b = {n for c in base.values() for n in c.scorers}
         self.present_c = {n for c in cand.values() for n in c.scorers}
@@ -94,7 +126,7 @@ class SliceBuilder:
                 status_of(p.passed if p else None, q.passed if q else None) for p, q in pairs
             ]
             scorers.append(ScorerComparison(name, agg_b, agg_c, _count(statuses)))
-            metrics += _scorer_deltas(name, pairs, agg_b, agg_c, boot)
+            metrics += _scorer_deltas(name, pairs, agg_b, agg_c, boot, self.directions)
         run_b = run_metrics([r for x in b for r in x.records], cases=len(b))
         run_c = run_metrics([r for x in c for r in x.records], cases=len(c))
         metrics += _run_deltas(b, c, run_b, run_c, boot)
@@ -103,7 +135,7 @@ class SliceBuilder:
             cases=len(ids),
             metrics=tuple(metrics),
             scorers=tuple(scorers),
-            counts=_count([status_of(x.passed, y.passed) for x, y in zip(b, c, strict=True)]),
+            counts=_count([pair_status(x, y) for x, y in zip(b, c, strict=True)]),
             baseline_run=run_b,
             candidate_run=run_c,
         )
@@ -118,6 +150,7 @@ def _scorer_deltas(
     agg_b: ScorerAggregate | None,
     agg_c: ScorerAggregate | None,
     boot: Bootstrap,
+    directions: Mapping[tuple[str, str], bool],
 ) -> list[Delta]:
     def col(side: int, get: Any) -> np.ndarray:
         out = []
@@ -137,7 +170,20 @@ def _scorer_deltas(
         ci_b: Any = None,
         ci_c: Any = None,
     ) -> Delta:
-        res = boot.paired(col(0, get), col(1, get))
+        xb, xc = col(0, get), col(1, get)
+        res = boot.paired(xb, xc)
+        both = ~np.isnan(xb) & ~np.isnan(xc)
+        # Cases scored on one side only (a scorer error, or no response, on the other): left
+        # out, and the values and delta are those of the cases scored on both sides, which the
+        # interval and p-value describe. Side means over different cases made a judge failing
+        # on one case a "drop of 0.083" beside "95% CI 0…0, p=1.000".
+        unpaired = int(np.sum(np.isnan(xb) != np.isnan(xc)))
+        if unpaired and vb is not None and vc is not None:
+            if both.any():
+                vb, vc = float(xb[both].mean()), float(xc[both].mean())
+            else:
+                vb = vc = None
+            ci_b = ci_c = None  # the side intervals are of the sides' own cases
         return Delta(
             metric=metric,
             baseline=vb,
@@ -151,6 +197,7 @@ def _scorer_deltas(
             higher_is_better=better,
             baseline_ci=(ci_b.low, ci_b.high) if ci_b else (None, None),
             candidate_ci=(ci_c.low, ci_c.high) if ci_c else (None, None),
+            unpaired=unpaired,
         )
 
     out = [
@@ -189,7 +236,9 @@ def _scorer_deltas(
                 agg_b.outcomes.get(label, 0.0) if agg_b and agg_b.outcomes else None,
                 agg_c.outcomes.get(label, 0.0) if agg_c and agg_c.outcomes else None,
                 lambda s, k=label: s.outcomes.get(k, 0) / s.scored if s.scored else None,
-                outcome_direction(label, pairs),
+                # Never learned from case majorities, which flip with flaky repeats; an outcome
+                # the map lacks (a builder used on its own) hides a verdict: bad.
+                directions.get((name, label), False),
             )
         )
     extra = sorted(set(agg_b.metrics if agg_b else ()) | set(agg_c.metrics if agg_c else ()))
@@ -204,22 +253,6 @@ def _scorer_deltas(
             )
         )
     return out
-
-
-def outcome_direction(label: str, pairs: Sequence[Pair] = ()) -> bool | None:
-    """Whether a rising ``<label>_rate`` is good, learned from the scores themselves: an
-    outcome whose cases mostly pass (``correct``, ``cited``) is good, one whose cases mostly
-    fail (``over_refusal``, ``hallucinated_tool``) is bad, one never judged (``unpriced``) is
-    bad too, since it hides a verdict. No scorer needs to declare anything."""
-    verdicts = [
-        cs.passed
-        for pair in pairs
-        for cs in pair
-        if cs is not None and cs.outcomes.get(label) and cs.passed is not None
-    ]
-    if not verdicts:
-        return False if pairs else None
-    return sum(verdicts) / len(verdicts) > 0.5
 
 
 def _case_mean(values: Sequence[float | None]) -> float:
@@ -278,3 +311,77 @@ def _run_deltas(
                 )
         out.append(d)
     return out
+
+
+# ------------------------------------------------------------------ outcome directions
+# Which way is good for a scorer's outcome rate (``<scorer>.<outcome>_rate``): decided once per
+# comparison, from the scorer's declaration or a rule over records, never from case majorities.
+#
+# Why: the direction used to be learned per slice from whether the *cases* carrying
+# an outcome mostly passed. With repeats, a case that hallucinated a tool in 1 of 3 repeats still
+# passes by majority, so ``hallucinated_tool`` read as a good outcome and a rising
+# ``tool_calls.hallucinated_tool_rate`` was labelled "better" exactly for flaky candidates.
+#
+# The rule, in order (also in ``docs/compare.md``):
+#
+# 1. The scorer declares it: :attr:`evalkit.scoring.Scorer.good_outcomes` names the outcomes
+#    whose rise is good, every other label it emits is bad. The class is found through the
+#    ``ref`` of the scorer's spec in either run's manifest (a built-in scorer is imported; a
+#    project scorer only if its module is already imported, as compare never runs user code).
+# 2. Otherwise, from the records of both runs (each repeat on its own, never a case majority):
+#    an outcome is good when more than half of the records carrying it, with a verdict, pass;
+#    an outcome no such record has (``unpriced``: it hides the verdict) is bad.
+
+
+def outcome_directions(names: Sequence[str], runs: Sequence[Run]) -> dict[tuple[str, str], bool]:
+    """``(scorer, outcome) → higher_is_better`` for every outcome label in ``runs``."""
+    specs: dict[str, Mapping[str, Any]] = {}
+    for run in runs:
+        for spec in run.manifest.get("scorers") or ():
+            if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+                specs.setdefault(spec["name"], spec)
+    records = [r for run in runs for r in run.records]
+    out: dict[tuple[str, str], bool] = {}
+    for name in names:
+        declared = declared_good_outcomes(specs.get(name))
+        for label, verdicts in _verdicts_by_outcome(name, records).items():
+            if declared is not None:
+                out[(name, label)] = label in declared
+            else:
+                known = [v for v in verdicts if v is not None]
+                out[(name, label)] = bool(known) and sum(known) / len(known) > 0.5
+    return out
+
+
+def _verdicts_by_outcome(name: str, records: Iterable[Record]) -> dict[str, list[bool | None]]:
+    out: dict[str, list[bool | None]] = {}
+    for r in records:
+        s = r.scores.get(name)
+        if s is None or s.error is not None or r.error is not None:
+            continue
+        label = s.details.get("outcome") if isinstance(s.details, Mapping) else None
+        if isinstance(label, str):
+            out.setdefault(label, []).append(None if s.passed is None else bool(s.passed))
+    return out
+
+
+def declared_good_outcomes(spec: Mapping[str, Any] | None) -> frozenset[str] | None:
+    """The good outcomes the scorer behind a manifest spec declares, or ``None`` when it
+    declares none or cannot be found without running code the user did not ask to run."""
+    ref = spec.get("ref") if spec else None
+    if not isinstance(ref, str) or ":" not in ref:
+        return None
+    module_name, _, qualname = ref.rpartition(":")
+    module = sys.modules.get(module_name)
+    if module is None and module_name.startswith("evalkit."):
+        try:
+            module = importlib.import_module(module_name)
+        except Exception:  # a built-in moved or renamed since the run: use the fallback
+            return None
+    obj: Any = module
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    good = getattr(obj, "good_outcomes", None)
+    if isinstance(good, (frozenset, set, tuple, list)) and all(isinstance(g, str) for g in good):
+        return frozenset(good)
+    return None

@@ -80,6 +80,10 @@ class Delta:
     baseline_ci: tuple[float | None, float | None] = (None, None)
     """95% interval of the baseline value alone (scorer means and pass rates)."""
     candidate_ci: tuple[float | None, float | None] = (None, None)
+    unpaired: int = 0
+    """Scorer metrics: cases scored on one side only (a scorer error such as a failed judge,
+    or no response, on the other), left out. When non-zero, ``baseline``, ``candidate`` and
+    ``delta`` are over the cases scored on both sides, and the side intervals are not given."""
 
     @property
     def rel_pct(self) -> float | None:
@@ -111,6 +115,7 @@ class Delta:
             "higher_is_better": self.higher_is_better,
             "baseline_ci": list(self.baseline_ci),
             "candidate_ci": list(self.candidate_ci),
+            "unpaired": self.unpaired,
         }
 
     @classmethod
@@ -129,6 +134,7 @@ class Delta:
             higher_is_better=d.get("higher_is_better"),
             baseline_ci=(bci[0], bci[1]),
             candidate_ci=(cci[0], cci[1]),
+            unpaired=int(d.get("unpaired") or 0),
         )
 
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from evalkit.aggregate import aggregate, aggregate_by_tag, run_metrics, summarise_cases
+from evalkit.aggregate import (
+    ScorerAggregate,
+    aggregate,
+    aggregate_by_tag,
+    run_metrics,
+    summarise_cases,
+)
 from evalkit.scoring import Score
 from evalkit.stats import Bootstrap
 from tests.helpers.runs import make_record
@@ -21,7 +27,7 @@ def test_mean_pass_rate_and_wilson_interval() -> None:
     assert s.pass_rate.low == pytest.approx(0.4902, abs=1e-3)  # Wilson, no repeats
 
 
-def test_errors_count_as_failures_and_scorer_errors_are_counted() -> None:
+def test_provider_errors_fail_and_scorer_errors_are_unscored_but_counted() -> None:
     recs = [
         make_record("a", {"acc": True}),
         make_record("b", error="timeout"),
@@ -31,9 +37,11 @@ def test_errors_count_as_failures_and_scorer_errors_are_counted() -> None:
     agg = aggregate(recs)
     s = agg.scorer("acc")
     assert s is not None
-    assert s.pass_rate.value == pytest.approx(0.5)
+    # The provider error fails; the scorer error is no verdict (docs/compare.md): 2 of 3.
+    assert s.pass_rate.value == pytest.approx(2 / 3) and s.pass_rate.n == 3
     assert s.mean.value == pytest.approx(1.0)  # only scored values
-    assert s.errors == 2
+    assert s.errors == 2 and s.unscored == 1
+    assert ScorerAggregate.from_dict(s.to_dict()) == s
     m = agg.metrics()
     assert m["errors.rate"] == pytest.approx(0.25)
     assert agg.run.errors_by_kind == {"timeout": 1}
@@ -191,7 +199,7 @@ def test_pass_rate_with_flaky_repeats_is_a_case_bootstrap_of_per_case_rates() ->
     assert est.high == pytest.approx(ref.high, abs=0.008)
 
 
-def test_errors_fail_the_pass_rate_and_stay_out_of_the_mean_and_outcome_rates() -> None:
+def test_provider_errors_fail_and_errors_stay_out_of_mean_and_outcome_rates() -> None:
     def ref(outcome: str) -> Score:
         ok = outcome == "correct"
         return Score(float(ok), ok, outcome, {"outcome": outcome})
@@ -205,9 +213,10 @@ def test_errors_fail_the_pass_rate_and_stay_out_of_the_mean_and_outcome_rates() 
     s = aggregate(recs).scorer("r")
     assert s is not None
     assert s.cases == 4 and s.errors == 2
-    # Pass rate over 4 cases, errors as failures: 1/4 with Wilson(1, 4).
-    assert s.pass_rate.value == pytest.approx(0.25) and s.pass_rate.n == 4
-    assert (s.pass_rate.low, s.pass_rate.high) == pytest.approx(_wilson_scipy(1, 4))
+    # Pass rate over the 3 cases with a verdict (the provider error fails, the scorer error is
+    # unscored): 1/3 with Wilson(1, 3).
+    assert s.pass_rate.value == pytest.approx(1 / 3) and s.pass_rate.n == 3
+    assert (s.pass_rate.low, s.pass_rate.high) == pytest.approx(_wilson_scipy(1, 3))
     # Mean and outcome rates over the two scored cases only.
     assert s.mean.value == pytest.approx(0.5) and s.mean.n == 2
     assert s.outcomes == {"correct": 0.5, "over_refusal": 0.5}

@@ -11,7 +11,7 @@ from evalkit.scoring import Score
 from tests.helpers.runs import make_record, make_run
 
 
-def test_run_html_pass_rates_count_errors_as_failures(tmp_path: Path) -> None:
+def test_run_html_pass_rates_count_provider_errors_as_failures(tmp_path: Path) -> None:
     recs = [
         make_record("a", {"acc": True}),
         make_record("b", {"acc": Score.failure("boom")}),
@@ -19,8 +19,9 @@ def test_run_html_pass_rates_count_errors_as_failures(tmp_path: Path) -> None:
         make_record("d", {"acc": True}),
     ]
     html = run_html(make_run(tmp_path / "run", recs))
-    # 2 of 4 cases pass; the scorer error and the provider error are failures (was 100.0%).
-    assert "<td>acc</td><td>1</td><td>50.0%</td><td>4</td><td>2</td>" in html
+    # 2 of 3 cases pass: the provider error fails (was 100.0%); the scorer error is unscored,
+    # not the candidate's failure (docs/compare.md), but counted in the errors column.
+    assert "<td>acc</td><td>1</td><td>66.7%</td><td>3</td><td>2</td>" in html
     assert "1 errors" in html
 
 
