@@ -20,7 +20,7 @@ import os
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.cache import ResponseCache
 from evalkit.errors import CacheMissError, InputError, ProviderError, RunError
@@ -29,6 +29,9 @@ from evalkit.limits import Limits, rate_limit_wait
 from evalkit.providers.base import ERROR_KINDS, Provider, Request, Response
 from evalkit.records import ErrorInfo
 from evalkit.retry import RetryPolicy, is_retryable
+
+if TYPE_CHECKING:
+    from evalkit.engine_budget import Budget
 
 __all__ = ["Dispatcher", "Outcome", "env_secrets"]
 
@@ -44,6 +47,9 @@ class Outcome:
     stop: bool = False
     """The provider asked for a wait longer than evalkit waits (a spent quota, a ban): the run
     should send nothing new, and ``error`` says why. The pair is not answered, only refused."""
+    reserved: float | None = None
+    """The budget's reservation for this call (USD estimate), when it went through a budget:
+    the engine settles it with the real price (:meth:`~evalkit.engine_budget.Budget.settle`)."""
 
 
 class Dispatcher:
@@ -60,8 +66,11 @@ class Dispatcher:
         cache_mode: str,
         timeout_s: float,
         secrets: Iterable[str] = (),
+        budget: Budget | None = None,
     ) -> None:
         self.provider = provider
+        # A paid call first reserves its estimated cost; a cache hit never touches the budget.
+        self.budget = budget if provider.spends else None
         self.provider_name = provider_name
         # What beside the request decides the answer: the base_url for the SDK providers (so
         # their keys are those of every earlier version), the target and its code's hash for
@@ -83,7 +92,7 @@ class Dispatcher:
     async def obtain(self, request: Request, *, allow_call: bool = True) -> Outcome | None:
         """The answer for ``request``; ``None`` if it needs a call and ``allow_call`` is off."""
         if self.mode == "off":
-            return await self._call(request) if allow_call else None
+            return await self._paid_call(request) if allow_call else None
         cache = self.cache
         assert cache is not None
         key = request.cache_key(self.provider_name, self.scope)
@@ -98,8 +107,9 @@ class Dispatcher:
         if not allow_call:
             return None
         if self.mode == "refresh":
-            out = await self._call(request)
-            self._store(key, out)
+            out = await self._paid_call(request)
+            if out is not None:
+                self._store(key, out)
             return out
         while True:
             state, body = cache.claim(key)
@@ -109,10 +119,14 @@ class Dispatcher:
                 return Outcome(_cached(body), None, 0, True)
             if state == "owned":
                 try:
-                    out = await self._call(request)
+                    paid = await self._paid_call(request)
                 except BaseException:
                     cache.release(key)
                     raise
+                if paid is None:  # the budget is spent: leave the key to whoever comes next
+                    cache.release(key)
+                    return None
+                out = paid
                 if out.response is None:
                     cache.release(key)  # errors are not cached: the next one may try
                 self._store(key, out)
@@ -150,6 +164,22 @@ class Dispatcher:
         self.cache.put(
             key, out.response.to_dict(), provider=self.provider_name, model=out.response.model or ""
         )
+
+    async def _paid_call(self, request: Request) -> Outcome | None:
+        """:meth:`_call` after reserving its estimated cost; ``None`` when the budget is spent."""
+        budget = self.budget
+        if budget is None:
+            return await self._call(request)
+        est = await budget.reserve(request)
+        if est is None:
+            return None
+        try:
+            out = await self._call(request)
+        except BaseException:
+            budget.settle(est, None, None)
+            raise
+        out.reserved = est
+        return out
 
     async def _call(self, request: Request) -> Outcome:
         limits, policy = self.limits, self.policy

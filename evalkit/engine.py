@@ -15,9 +15,10 @@ Decisions:
 - A failed request is a record with ``error`` (kind, message, status, attempts) and the run
   goes on. Only :class:`~evalkit.errors.InputError` and :class:`~evalkit.errors.RunError`
   abort it. A template error is an input error naming the case, raised before any request.
-- Budget (``max_cost_usd``): once the run's *new* spending (cache hits are free) reaches it,
-  no new request is sent; cached answers are still served; requests in flight finish (so a
-  run can overshoot by at most that many requests). The pairs not run are *left for resume*
+- Budget (``max_cost_usd``): each paid request first reserves its estimated cost and is sent
+  only while new spending (candidate and judges; cache hits are free) plus the reservations
+  fits the cap (:mod:`evalkit.engine_budget`, which states the overshoot bound); cached
+  answers are still served. The pairs not run are *left for resume*
   (``counts.not_run``, status ``"incomplete"``), not recorded as errors, so statistics never
   mix "not asked" with "failed"; ``--resume RUN_DIR --max-cost MORE`` finishes them.
 - Cost is the price of the answer even when it came from the cache, so runs compare fairly.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.config import CACHE_MODES
+from evalkit.engine_budget import judge_spending, price_answer, with_usage
 from evalkit.engine_requests import RunRequests
 from evalkit.engine_tasks import POOL_MIN_RECORDS, all_or_none
 from evalkit.engine_tasks import scorer_processes as _scorer_processes
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from evalkit.dispatch import Dispatcher
     from evalkit.engine import RunOptions
     from evalkit.progress import Progress
-    from evalkit.providers.base import Request, Response
+    from evalkit.providers.base import Request
     from evalkit.scoring import Scorer
 
 __all__ = ["POOL_MIN_RECORDS", "CandidateRun", "all_or_none"]
@@ -81,15 +82,17 @@ class CandidateRun:
         self.retry: dict[tuple[str, int], Record] = {}
         """Errored records being retried (``retry_errors``), until their pair's new record."""
         self.retry_stats = {"errored": 0, "retried": 0, "ok": 0, "not_retried": 0}
-        self.spent = 0.0
         self.exhausted = False
         self.stopped: dict[str, str] | None = None
         """Why no new request was sent any more (``by``: ``budget`` or ``provider``), if so."""
+        from evalkit.engine_budget import Budget
         from evalkit.pricing import load_prices
 
         # Prices given in code skip the config's check at load; a bad rate would otherwise
         # surface at the first priced response, aborting the run after paying for it.
         self._prices = load_prices(options.prices, where="RunOptions.prices")
+        self.budget = Budget(options.max_cost_usd, self._prices)
+        """This session's new spending (candidate and judges) and the ``--max-cost`` cap."""
 
     # ------------------------------------------------------------------ set-up
     def _run_dir(self) -> Path:
@@ -131,6 +134,7 @@ class CandidateRun:
             cache_mode=self.mode,
             timeout_s=c.timeout_s,
             secrets=env_secrets(c.api_key_env),
+            budget=self.budget,
         )
 
     def _manifest(self, run_dir: Path, started: str, run_id: str) -> dict[str, Any]:
@@ -245,7 +249,13 @@ class CandidateRun:
                 rate_limited=dispatcher.limits.concurrency.rate_limited,
                 retries=dispatcher.retries,
             )
+            judge = float(previous.get("judge_cost_usd") or 0.0) + self.budget.judge_spent
+            manifest["judge_cost_usd"] = round(judge, 8)
+            if self.budget.cap is not None:
+                manifest["budget"] = self.budget.to_dict()
             if self.stopped is not None:
+                if self.stopped["by"] == "budget":  # the figures once the last answer is in
+                    self.stopped["reason"] = self.budget.stop_reason()
                 manifest["stopped"] = self.stopped
             writer.write_manifest(manifest)
             await _close(dispatcher, pool, abort=status not in ("complete", "incomplete"))
@@ -283,10 +293,13 @@ class CandidateRun:
     ) -> None:
         """Answer, price, score and record one (case, repeat) pair, or leave it for resume."""
         rep = req.repeat
-        budget = self.options.max_cost_usd
+        budget = self.budget
         out = await dispatcher.obtain(req, allow_call=not self.exhausted)
+        self._note_budget_stop()  # the budget may have refused this request
         retrying = (req.case_id, rep) in self.retry
         if out is not None and out.stop:
+            if out.reserved is not None:
+                budget.settle(out.reserved, None, None)
             # The provider will not answer for longer than evalkit waits (a spent daily
             # quota): asking on would fail every remaining case, one refusal at a time.
             # Send nothing new; this pair and the rest are left for --resume, like a budget.
@@ -304,19 +317,16 @@ class CandidateRun:
         resp, cost = out.response, None
         scores: Mapping[str, Any] = {}
         if resp is not None:
-            resp = self._with_usage(req, resp)
-            cost, priced_as, price = self._price(req, resp)
-            if not out.cached and cost and dispatcher.provider.spends:
-                self.spent += cost
-                if budget is not None and self.spent >= budget:
-                    self.exhausted = True
-                    if self.stopped is None:
-                        self.stopped = {
-                            "by": "budget",
-                            "reason": f"--max-cost {budget:g} reached",
-                        }
+            resp = with_usage(req, resp)
+            cost, priced_as, price = price_answer(self._prices, req, resp)
+        if out.reserved is not None:  # the reservation becomes the real price
+            output = resp.usage.output_tokens if resp is not None else None
+            budget.settle(out.reserved, cost, output)
+        if resp is not None:
             ctx = ScoreContext(case, resp, req, self.summary, cost, priced_as, price)
             scores = await pool.score(ctx)
+            budget.add_judge(judge_spending(scores))
+        self._note_budget_stop()
         record = Record.from_response(
             request=req,
             candidate=self.candidate.name,
@@ -346,35 +356,17 @@ class CandidateRun:
             cost=cost,
         )
 
+    def _note_budget_stop(self) -> None:
+        """Once the cap is reached (by the candidate's or the judges' spending), send nothing
+        new and say why."""
+        if self.budget.exhausted and not self.exhausted:
+            self.exhausted = True
+            if self.stopped is None:
+                self.stopped = {"by": "budget", "reason": self.budget.stop_reason()}
+
     def _not_applying(self, case: Case) -> tuple[str, ...]:
         """The scorers a provider error must not count against (``skip_missing``)."""
         return tuple(s.name for s in self.scorers if s.skips(case))
-
-    def _with_usage(self, req: Request, resp: Response) -> Response:
-        """The response with every token count the provider left out estimated and flagged
-        (``usage.estimated``), by :func:`evalkit.pricing.usage_or_estimate`: the rule the
-        ``cost`` scorer applies, so the record is priced whenever its score is, at the same
-        figure. Estimating only when both counts were missing left a record with an input
-        count alone unpriced while its score priced an estimate."""
-        u = resp.usage
-        if u.input_tokens is not None and u.output_tokens is not None:
-            return resp
-        from dataclasses import replace
-
-        from evalkit.pricing import usage_or_estimate
-
-        return replace(resp, usage=usage_or_estimate(req, resp))
-
-    def _price(self, req: Request, resp: Response) -> tuple[float | None, str | None, Any]:
-        """The cost, the model it was priced as, and its price entry (see ``ScoreContext``)."""
-        from evalkit.pricing import priced_model
-
-        hit = priced_model(self._prices, req.model, resp.model)
-        if hit is None:
-            return None, None, None
-        model, price = hit
-        cost = price.cost(resp.usage)
-        return (cost, model, price) if cost is not None else (None, None, None)
 
 
 def _now() -> str:

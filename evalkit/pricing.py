@@ -55,6 +55,7 @@ __all__ = [
     "Price",
     "PriceTable",
     "cost_of",
+    "estimate_input_tokens",
     "estimate_tokens",
     "estimate_usage",
     "load_prices",
@@ -354,14 +355,11 @@ def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / CHARS_PER_TOKEN) if text else 0
 
 
-def estimate_usage(request: Request, response: Response) -> Usage:
-    """Guess token counts for a provider that reports none; ``estimated=True``.
-
-    Input: each message's content (and an assistant turn's tool calls) at
-    :data:`CHARS_PER_TOKEN` plus :data:`MESSAGE_OVERHEAD_TOKENS`, the tool specs' JSON, plus
-    :data:`REPLY_PRIMING_TOKENS`.
-    Output: the text plus each tool call's name and JSON arguments. No cached tokens.
-    """
+def estimate_input_tokens(request: Request) -> int:
+    """The request's input tokens, estimated: each message's content (and an assistant turn's
+    tool calls) at :data:`CHARS_PER_TOKEN` plus :data:`MESSAGE_OVERHEAD_TOKENS`, the tool
+    specs' JSON, plus :data:`REPLY_PRIMING_TOKENS`. Also what a budget reserves before sending
+    (:mod:`evalkit.engine_budget`)."""
     inp = REPLY_PRIMING_TOKENS
     for m in request.messages:
         inp += estimate_tokens(m.content) + MESSAGE_OVERHEAD_TOKENS
@@ -369,6 +367,15 @@ def estimate_usage(request: Request, response: Response) -> Usage:
             inp += estimate_tokens(call.name + canonical_json(call.arguments))
     for t in request.tools:
         inp += estimate_tokens(canonical_json(t.to_dict()))
+    return inp
+
+
+def estimate_usage(request: Request, response: Response) -> Usage:
+    """Guess token counts for a provider that reports none; ``estimated=True``.
+
+    Input: :func:`estimate_input_tokens`. Output: the text plus each tool call's name and JSON arguments. No cached tokens.
+    """
+    inp = estimate_input_tokens(request)
     out = estimate_tokens(response.text)
     for c in response.tool_calls:
         args = c.raw_arguments if c.raw_arguments is not None else canonical_json(c.arguments)

@@ -25,6 +25,7 @@ STAGES: list[tuple[str, ...]] = [
     ("scoring_lifecycle", "scoring", "scoring_build"),
     ("records", "cache", "limits", "retry", "progress"),
     (
+        "engine_budget",
         "dispatch",
         "scoring_pool_worker",
         "scoring_pool_procs",

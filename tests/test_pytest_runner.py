@@ -31,7 +31,8 @@ def test_replay_never_calls_record_does_then_replay_serves(
 def test_max_cost_stops_requests_and_says_so(
     pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
-    # each call costs 10 tokens x $1000/M = $0.01; the cap allows two
+    # each call costs 10 tokens x $1000/M = $0.01; a call is sent only if its estimate (15
+    # tokens once one answer is seen: $0.015) still fits, so a cap of $0.026 allows two
     result = run(
         pytester,
         "--evalkit-suite",
@@ -39,14 +40,14 @@ def test_max_cost_stops_requests_and_says_so(
         "--evalkit-mode",
         "record",
         "--evalkit-max-cost",
-        "0.02",
+        "0.026",
     )
     assert len(calls(plugin_project)) == 2
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
             "*session cost cap stopped the runs (live: 4 case repeats not run)*",
-            "*provider spend $0.0200 of cap $0.02",
+            "*provider spend $0.0200 of cap $0.026",
             "*cost cap reached; 4 case repeats of live were not run*",
         ]
     )

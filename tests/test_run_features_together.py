@@ -374,7 +374,11 @@ def test_a_rescored_run_whose_retry_the_budget_stopped_is_retried_in_its_own_fol
     ) in capsys.readouterr().out
     assert _lines(rs) == 6 and read_run(rs).manifest["counts"]["errors"] == 2
 
-    assert main(["run", "--resume", str(rs), "--retry-errors", "--no-progress"]) == 0
+    # the source's --max-cost 1e-9 is the resumed run's too: raise it to finish
+    assert (
+        main(["run", "--resume", str(rs), "--retry-errors", "--no-progress", "--max-cost", "1"])
+        == 0
+    )
     run = read_run(rs)
     m2 = run.manifest
     assert m2["status"] == "complete" and m2["counts"]["errors"] == 0

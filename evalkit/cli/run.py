@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -297,8 +297,10 @@ def print_summary(run: Run) -> None:
             if (m.get("cache") or {}).get("used", True)
             else "  cache not used; "
         )
-        + f"tokens in {c.get('input_tokens', 0):,}, out {c.get('output_tokens', 0):,}; cost {cost}",
+        + f"tokens in {c.get('input_tokens', 0):,}, out {c.get('output_tokens', 0):,}; cost {cost}"
+        + (f"; judge calls ${m['judge_cost_usd']:.4f}" if m.get("judge_cost_usd") else ""),
     ]
+    lines += budget_lines(m)
     sel = m.get("selection")
     if sel:
         from evalkit.dataset import Selection
@@ -315,6 +317,23 @@ def print_summary(run: Run) -> None:
 
     print(inert("\n".join(lines)))  # error bodies and scorer reasons are untrusted
     sys.stdout.flush()
+
+
+def budget_lines(manifest: Mapping[str, Any]) -> list[str]:
+    """What this session spent against ``--max-cost`` (the candidate's new calls and the
+    judges'), and a warning when it went over: a cap is a promise, so breaking it is said."""
+    b = manifest.get("budget")
+    if not b or not b.get("max_cost_usd"):
+        return []
+    spent, cap = float(b.get("spent_usd") or 0.0), float(b["max_cost_usd"])
+    lines = [f"  budget: spent ${spent:.4f} of --max-cost {cap:g} (new calls, judges included)"]
+    if b.get("exceeded"):
+        lines.append(
+            f"  warning: spent ${spent:.4f}, {spent / cap:.2f}x the --max-cost {cap:g}: the "
+            "requests in flight cost more than estimated; set max_tokens to bound them "
+            "(docs/engine.md, Budget)"
+        )
+    return lines
 
 
 def retry_lines(run: Run) -> list[str]:
