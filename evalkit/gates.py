@@ -256,6 +256,8 @@ def _delta_rule(
             f"{fmt(d.baseline)} → {fmt(d.candidate)}",
             _ci(d.low, d.high),
             f"p={_p(d.p_value)}" if d.p_value is not None else "",
+            # cases one side could not score (a judge that failed) are left out of the pair
+            f"{d.unpaired} case(s) unscored on one side left out" if d.unpaired else "",
         )
         if x
     )

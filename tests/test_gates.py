@@ -290,3 +290,14 @@ def test_an_unchanged_metric_is_worded_as_unchanged_not_as_a_drop(tmp_path: Path
     for rule in ("max_drop", "max_rise", "max_rise_pct"):
         r = _delta_rule(Gate("r.under_rate", **{rule: 0.0}), rule, same)
         assert r.passed and "did not change (0 → 0" in r.reason and "dropped" not in r.reason
+
+
+def test_a_delta_over_paired_cases_says_how_many_were_left_out() -> None:
+    from evalkit.comparison import Delta
+    from evalkit.gates import _delta_rule
+
+    d = Delta(metric="judge.mean", baseline=1.0, candidate=0.9, delta=-0.1, unpaired=6)
+    r = _delta_rule(Gate("judge.mean", max_drop=0.2), "max_drop", d)
+    assert r.passed and "6 case(s) unscored on one side left out" in r.reason
+    whole = Delta(metric="judge.mean", baseline=1.0, candidate=0.9, delta=-0.1)
+    assert "left out" not in _delta_rule(Gate("judge.mean", max_drop=0.2), "max_drop", whole).reason
