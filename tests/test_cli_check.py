@@ -136,3 +136,27 @@ def test_a_failing_min_gate_is_listed_once(tmp_path: Path) -> None:
     assert not result.passed and result.thresholds == {}
     alone = evaluate("qa", config=cfg, candidates=["base"])  # no comparison: checked alone
     assert set(alone.thresholds) == {"base"} and alone.passed
+
+
+def test_check_names_a_run_the_budget_stopped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evalkit.api import SuiteResult
+    from evalkit.cli.check import _budget_notes
+    from evalkit.records import Run
+
+    manifest = {
+        "status": "incomplete",
+        "budget": {"max_cost_usd": 0.03, "spent_usd": 0.0251, "exceeded": False},
+        "stopped": {"by": "budget", "reason": "--max-cost 0.03 reached: spent $0.0251"},
+    }
+    stopped = Run(path=tmp_path / "cand", manifest=manifest, records=())
+    whole = Run(path=tmp_path / "base", manifest={"status": "complete"}, records=())
+    _budget_notes(SuiteResult("qa", "base", {"base": whole, "cand": stopped}, ()))
+    out = capsys.readouterr().out
+    assert "[qa] cand:\n  budget: spent $0.0251 of --max-cost 0.03" in out
+    assert (
+        f"  stopped: --max-cost 0.03 reached: spent $0.0251; finish with: evalkit run --resume {tmp_path / 'cand'}"
+        in out
+    )
+    assert "[qa] base" not in out

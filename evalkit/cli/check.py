@@ -115,6 +115,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
         for cand, verdict in r.thresholds.items():
             for g in verdict.results:
                 print(f"[{r.suite}] {cand}: {g.status.upper()} {g.reason}")
+        _budget_notes(r)
     if args.markdown:
         text = "\n\n".join(markdown_summary(c, report=str(report)) for c in comparisons)
         Path(args.markdown).write_text(text + "\n", encoding="utf-8")
@@ -141,6 +142,19 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
         print_errors(failed)
         return EXIT_ERRORS, report
     return (EXIT_OK if passed else EXIT_FAILED), report
+
+
+def _budget_notes(result: SuiteResult) -> None:
+    """A run the suite's ``max_cost_usd`` stopped, and what it spent: without this a budget
+    stop was invisible in ``check`` (the run summaries that say it are ``evalkit run``'s)."""
+    from evalkit.cli._run_summary import _finish_hint, budget_lines
+
+    for name, run in result.runs.items():
+        lines = budget_lines(run.manifest)
+        if run.manifest.get("stopped"):
+            lines.append(f"  stopped: {_finish_hint(run)}")
+        if lines:
+            print(f"[{result.suite}] {name}:\n" + "\n".join(lines))
 
 
 def _error_limit(
