@@ -18,17 +18,13 @@ from evalkit.errors import InputError, RunError
 from evalkit.records import MANIFEST, Record
 from evalkit.runmeta import scorers_follow_config
 from evalkit.scoring import Scorer
-from evalkit.suites import ScorerSpec
+from evalkit.scoring_build import ScorerLike
 
 if TYPE_CHECKING:
     from evalkit.config import Project
     from evalkit.dataset import Case
 
 __all__ = ["ScorerLike", "check_fields", "check_out", "eval_set_of", "scorers_for", "sources"]
-
-ScorerLike = Scorer | str | ScorerSpec | Mapping[str, Any]
-"""A built scorer, a registered name or ``module:attr`` reference, a suite's
-:class:`~evalkit.config.ScorerSpec`, or ``{"name", "args", "threshold"}``."""
 
 
 def sources(src: Path, single: bool) -> list[tuple[Path, str | None]]:
@@ -110,7 +106,9 @@ def scorers_for(
     ``"config"``), kept in ``rescored_from`` so that resuming or re-scoring the new run again
     rebuilds these scorers, not the suite's the run was first scored with."""
     if given is not None:
-        return [_build(s, i) for i, s in enumerate(given)], {"scorers_from": "given"}
+        from evalkit.scoring_build import as_scorers
+
+        return as_scorers(list(given), "scorers"), {"scorers_from": "given"}
     config, recorded = m.get("config"), m.get("suite")
     if project is None and suite is None and not scorers_follow_config(m):
         built = [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
@@ -131,24 +129,6 @@ def scorers_for(
     built = [s.build(where=where) for s in project.suite(name).scorers]
     path = str(Path(project.path).resolve()) if project.path else config
     return built, {"config": path, "suite": name, "scorers_from": "config"}
-
-
-def _build(spec: ScorerLike, index: int) -> Scorer:
-    from evalkit.scoring import build_scorer
-
-    where = f"scorers[{index}]"
-    if isinstance(spec, Scorer):
-        return spec
-    if isinstance(spec, str):
-        return build_scorer(spec, where=f"{where} {spec!r}")
-    if isinstance(spec, ScorerSpec):
-        return spec.build(where=where)  # type: ignore[no-any-return]
-    if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-        return build_scorer(spec["name"], spec.get("args"), spec.get("threshold"), where=where)
-    raise InputError(
-        f"{where}: {spec!r} is not a scorer; give a Scorer, a name or reference, a ScorerSpec "
-        "or {'name': ..., 'args': {...}, 'threshold': ...}"
-    )
 
 
 def check_fields(
