@@ -75,25 +75,6 @@ def unrun_check_problems(es: Any) -> list[Problem]:
             return True
         return any(p in params for p in (*CONFIG_ONLY_ARGS, "provider"))
 
-    from evalkit.errors import ConfigError
-    from evalkit.hashing import canonical_json
+    from evalkit.scorers.checks import check_problems
 
-    built, needs = Checks(), dict[str, bool]()
-    seen: dict[str, tuple[Problem, list[str]]] = {}
-    source = str(es.path or es.name)
-    for case in es:
-        for i, check in enumerate(case.checks, start=1):  # numbered as the case lists them
-            if needs.setdefault(check.name, needs_config(check.name)):
-                continue
-            try:
-                built.scorer_for(check)
-            except ConfigError as exc:
-                key = canonical_json([check.name, dict(check.args), check.threshold])
-                message = f'field "checks" item {i} ("{check.name}"): {exc.problems[0].message}'
-                loc = f"{source}:{case.line}" if case.line else f"{source}: case {case.id!r}"
-                seen.setdefault(key, (Problem(loc, message), []))[1].append(case.id)
-    out = []
-    for problem, ids in seen.values():
-        more = f" (the same check in {len(ids) - 1} more case(s))" if len(ids) > 1 else ""
-        out.append(Problem(problem.where, problem.message + more))
-    return out
+    return check_problems(es, Checks(), skip=needs_config)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -241,14 +241,23 @@ class Checks(Scorer):
             raise first
 
 
-def check_problems(es: EvalSet, scorer: Checks, where: str | None = None) -> list[Problem]:
+def check_problems(
+    es: EvalSet,
+    scorer: Checks,
+    where: str | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> list[Problem]:
     """Every check of ``es`` that cannot be built with ``scorer``'s defaults, as problems at
     ``<eval set>:<line>`` (a check repeated on many lines is reported once, with the count).
-    For ``evalkit validate``: a bad argument is found before a run pays for answers."""
+    For ``evalkit validate``: a bad argument is found before a run pays for answers.
+    ``skip(name)`` leaves out the checks of scorers that cannot be built without a suite."""
     source = where or str(es.path or es.name)
     seen: dict[str, tuple[Problem, list[str]]] = {}
+    skipped: dict[str, bool] = {}
     for case in es:
         for i, check in enumerate(case.checks, start=1):
+            if skip is not None and skipped.setdefault(check.name, skip(check.name)):
+                continue
             try:
                 scorer.scorer_for(check)
             except ConfigError as exc:
