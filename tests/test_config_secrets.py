@@ -15,25 +15,13 @@ from evalkit.config import Candidate
 from evalkit.config_secrets import redact_headers, redact_url, redacted, secret_values
 from evalkit.errors import ConfigError
 from tests.helpers.llm_server import LLMServer
+from tests.helpers.secrets import assert_no_secret_in, assert_no_secret_under
 
 HEADER_KEY = "sk-evalkitHEADERSECRET0123456789"
 URL_PASS = "sk-evalkitURLSECRET0123456789"
 QUERY_KEY = "sk-evalkitQUERYSECRET0123456789"
 ENV_KEY = "sk-evalkitENVHEADER0123456789"
 SECRETS = (HEADER_KEY, URL_PASS, QUERY_KEY, ENV_KEY)
-
-
-def _no_secret_under(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            for s in SECRETS:
-                assert s.encode() not in data, f"{s} in {path}"
-
-
-def _no_secret_in(text: str) -> None:
-    for s in SECRETS:
-        assert s not in text
 
 
 def test_redaction_hides_values_keeps_changes_and_is_idempotent() -> None:
@@ -64,7 +52,7 @@ def test_candidate_fingerprint_tracks_a_secret_without_holding_it() -> None:
     a, b = cand(HEADER_KEY), cand(HEADER_KEY + "2")
     assert a.fingerprint() != b.fingerprint()
     stored = json.dumps([a.to_dict(), a.summary()])
-    _no_secret_in(stored)
+    assert_no_secret_in(stored, SECRETS)
     back = Candidate(
         name="c",
         provider="openai",
@@ -94,7 +82,7 @@ def test_config_refuses_literal_secrets_without_echoing_them(
         Candidate.from_dict("c", {"provider": "openai", "model": "m", **body})
     message = str(err.value)
     assert where in message and ("environment" in message or "headers_env" in message)
-    _no_secret_in(message)
+    assert_no_secret_in(message, SECRETS)
 
 
 def _project(tmp_path: Path, candidate: str) -> Path:
@@ -128,10 +116,11 @@ def test_cli_commands_refuse_an_inline_key_and_never_print_it(
         code = main(argv)
         captured = capsys.readouterr()
         assert code == 2, argv
-        _no_secret_in(captured.out + captured.err)
+        assert_no_secret_in(captured.out + captured.err, SECRETS)
         assert "headers_env" in captured.out + captured.err, argv
     assert not (tmp_path / "out").exists()
-    _no_secret_under(tmp_path / ".evalkit") if (tmp_path / ".evalkit").exists() else None
+    if (tmp_path / ".evalkit").exists():
+        assert_no_secret_under(tmp_path / ".evalkit", SECRETS)
 
 
 def test_header_from_the_environment_reaches_the_server_and_nowhere_else(
@@ -156,8 +145,8 @@ def test_header_from_the_environment_reaches_the_server_and_nowhere_else(
     manifest = json.loads(found.read_text())
     assert manifest["candidate"]["options"]["headers_env"] == {"x-api-key": "EVALKIT_GW_KEY"}
     assert main(["inventory"]) == 0
-    _no_secret_in(out.out + out.err + capsys.readouterr().out)
-    _no_secret_under(tmp_path)
+    assert_no_secret_in(out.out + out.err + capsys.readouterr().out, SECRETS)
+    assert_no_secret_under(tmp_path, SECRETS)
 
 
 def test_unset_header_variable_is_an_auth_error_naming_it(
@@ -214,5 +203,5 @@ def test_python_candidate_with_inline_secrets_leaves_none_in_the_run_or_report(
     assert main(["report", str(tmp_path / "a"), str(tmp_path / "b"), "--out",
                  str(tmp_path / "r2.html")]) in (0, 1)  # fmt: skip
     captured = capsys.readouterr()
-    _no_secret_in(captured.out + captured.err)
-    _no_secret_under(tmp_path)
+    assert_no_secret_in(captured.out + captured.err, SECRETS)
+    assert_no_secret_under(tmp_path, SECRETS)

@@ -18,6 +18,7 @@ from evalkit.config_secrets import redact_scorer_args, scorer_secret_problems
 from evalkit.dataset_checks import Check
 from evalkit.providers.base import Request
 from tests.helpers.llm_server import LLMServer
+from tests.helpers.secrets import assert_no_secret_in, assert_no_secret_under
 
 HEADER_KEY = "sk-evalkitJUDGEHEADER0123456789"
 URL_PASS = "sk-evalkitJUDGEURL0123456789"
@@ -25,19 +26,6 @@ QUERY_KEY = "sk-evalkitJUDGEQUERY0123456789"
 ENV_KEY = "sk-evalkitJUDGEENV0123456789"
 SECRETS = (HEADER_KEY, URL_PASS, QUERY_KEY, ENV_KEY)
 VERDICT = '[[text:{"score": 5, "reasoning": "fine"}]]'
-
-
-def _no_secret_in(text: str) -> None:
-    for s in SECRETS:
-        assert s not in text
-
-
-def _no_secret_under(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            for s in SECRETS:
-                assert s.encode() not in data, f"{s} in {path}"
 
 
 def answer(request: Request) -> str:
@@ -54,7 +42,7 @@ def test_redaction_of_scorer_args_at_any_depth_keeps_the_rest() -> None:
         "tokenizer": "cl100k",
     }
     out = redact_scorer_args({"defaults": {"judge": judge}, "threshold": 0.5})
-    _no_secret_in(json.dumps(out))
+    assert_no_secret_in(json.dumps(out), SECRETS)
     shown = out["defaults"]["judge"]
     assert "api-version=1" in shown["base_url"] and "[redacted " in shown["base_url"]
     assert shown["options"]["headers"]["X-Team"] == "a"
@@ -75,7 +63,7 @@ def test_scorer_secret_problems_name_the_place_never_the_value() -> None:
         "[suites.s] scorers[1] args.options.headers.Authorization",
         "[suites.s] scorers[1] args.defaults.judge.api_key",
     ]
-    _no_secret_in(" ".join(p.message for p in found))
+    assert_no_secret_in(" ".join(p.message for p in found), SECRETS)
     assert scorer_secret_problems({"params": {"max_tokens": 5}, "tokenizer": "x"}, "w") == []
 
 
@@ -123,7 +111,7 @@ def test_config_refuses_a_judges_inline_key_at_file_line(
         captured = capsys.readouterr()
         text = captured.out + captured.err
         assert code == 2, (argv, text)
-        _no_secret_in(text)
+        assert_no_secret_in(text, SECRETS)
     validate = main(["validate", "--config", "evalkit.toml"])
     text = capsys.readouterr()
     assert validate == 2
@@ -158,8 +146,8 @@ def test_judge_header_from_the_environment_reaches_the_server_and_nowhere_else(
     [found] = (tmp_path / "out").rglob("manifest.json")
     specs = {s["name"]: s["args"] for s in json.loads(found.read_text())["scorers"]}
     assert specs["judge"]["options"]["headers_env"] == {"x-api-key": "EVALKIT_JUDGE_HDR"}
-    _no_secret_in(out.out + out.err)
-    _no_secret_under(tmp_path)
+    assert_no_secret_in(out.out + out.err, SECRETS)
+    assert_no_secret_under(tmp_path, SECRETS)
 
 
 def _judge_args(base_url: str) -> dict[str, Any]:
@@ -209,5 +197,5 @@ def test_python_judge_with_inline_secrets_leaves_none_in_the_run_report_or_outpu
     shown = {s["name"]: s["args"] for s in manifest["scorers"]}
     assert shown["judge"]["options"]["headers"]["api-key"].startswith("[redacted ")
     assert shown["checks"]["defaults"]["judge"]["base_url"].startswith("http://[redacted ")
-    _no_secret_in(json.dumps(capsys.readouterr()))
-    _no_secret_under(tmp_path)
+    assert_no_secret_in(json.dumps(capsys.readouterr()), SECRETS)
+    assert_no_secret_under(tmp_path, SECRETS)
