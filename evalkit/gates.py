@@ -29,6 +29,7 @@ from evalkit.gates_builtin import (
     MAX_CASES,
     MISSES_HINT,
     _hint,
+    _run_dirs,
     _why_unknown,
     answered_nothing,
     error_limit,
@@ -135,7 +136,7 @@ def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
     opted_out = any(g.metric == "empty.rate" and g.tag is None for g in gates)
     empty = None if opted_out else new_empty_answers(comparison)
     added = tuple(r for r in (extra, empty) if r is not None)
-    return Verdict((*results, *added))
+    return Verdict(tuple(_run_dirs(r, comparison) for r in (*results, *added)))
 
 
 def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:

@@ -239,3 +239,22 @@ def new_empty_answers(cmp: Comparison) -> GateResult | None:
         observed=float(len(new)),
         cases=tuple(r.case_id for r in new[:MAX_CASES]),
     )
+
+
+def _run_dirs(result: GateResult, cmp: Comparison) -> GateResult:
+    """``result`` with the hint's ``RUN_DIR`` replaced by the folder of the run whose every
+    record is an error (both, when both are): a CI log said "evalkit run --resume RUN_DIR"."""
+    if "RUN_DIR" not in result.reason:
+        return result
+    from dataclasses import replace
+
+    sides = [
+        str(info.path)
+        for info, run in (
+            (cmp.candidate, cmp.overall.candidate_run),
+            (cmp.baseline, cmp.overall.baseline_run),
+        )
+        if run.records and run.errors >= run.records
+    ] or [str(cmp.candidate.path)]
+    reason = result.reason.replace("RUN_DIR", sides[0])
+    return replace(result, reason=reason + "".join(f"; likewise for {s}" for s in sides[1:]))

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from evalkit.api import SuiteResult
     from evalkit.comparison import Comparison
-    from evalkit.config import Project
+    from evalkit.config import Gate, Project
 
 __all__ = [
     "ALLOW_PARTIAL",
@@ -32,6 +33,7 @@ __all__ = [
     "candidate_problems",
     "partial_of",
     "refusal_of",
+    "unanswered_lines",
 ]
 
 ALLOW_PARTIAL = (
@@ -193,3 +195,28 @@ def baseline_problem(root: Path, suites: Sequence[str]) -> str | None:
         f"it has no {MANIFEST} (not a run directory) and no <suite>/{MANIFEST}; pass a run "
         "directory, or a folder with one per suite"
     )
+
+
+def unanswered_lines(
+    result: SuiteResult, gates: Sequence[Gate], missing_kinds: Sequence[str]
+) -> list[str]:
+    """Per run with provider errors (other than missing recordings): how many, each kind with
+    its first message, and the command that calls them again. Empty when the suite gates
+    ``errors.rate`` itself (its tolerance, as in the verdict's ``new_errors`` rule).
+
+    A dead ``base_url`` failed every call of baseline and candidate alike: no error was *new*,
+    the gate items failed on "no value", and the cause was only in ``results.jsonl``, never in
+    the CI log."""
+    if any(g.metric == "errors.rate" and g.tag is None for g in gates):
+        return []
+    from evalkit.cli._run_summary import error_lines
+
+    lines: list[str] = []
+    for name, run in result.runs.items():
+        errored = [r for r in run.records if r.error and r.error.kind not in missing_kinds]
+        if not errored:
+            continue
+        lines.append(f"  {name}: {len(errored)} of {len(run.records)} records are provider errors")
+        lines += [f"  {x}" for x in error_lines(errored)]
+        lines.append(f"    fix the cause, then: evalkit run --resume {run.path} --retry-errors")
+    return lines

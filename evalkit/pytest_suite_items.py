@@ -260,6 +260,7 @@ class RunsItem(_SuiteItem):
 
     def runtest(self) -> None:
         from evalkit.gates import BUILTIN_RULES
+        from evalkit.pytest_checks import unanswered_lines
 
         result = self.result()
         problems = []
@@ -283,6 +284,8 @@ class RunsItem(_SuiteItem):
             for r in c.verdict.failures
             if r.rule in BUILTIN_RULES
         ]
+        gates = _runner(self).project().suite(self.suite).gates
+        errors = errors or unanswered_lines(result, gates, _MISSING)
         if errors:
             raise EvalkitFailure(f"evalkit {self.suite}: provider errors\n" + "\n".join(errors))
         _not_run(result, self.suite)

@@ -244,3 +244,41 @@ def test_pytest_plugin_fails_the_runs_item_on_new_provider_errors(
     assert "Traceback" not in result.stdout.str()
     (pytester.path / "evalkit.toml").write_text(CONFIG + OPT_OUT)
     run_pytest(pytester, "--evalkit").assert_outcomes(passed=3)
+
+
+DEAD = """
+from evalkit.errors import ProviderError
+
+
+def base(request):
+    raise ProviderError("connection", "connection to http://127.0.0.1:9/v1 failed: refused")
+
+
+live = base
+"""
+
+
+def test_pytest_plugin_says_why_every_call_failed_on_both_sides(
+    pytester: pytest.Pytester,
+) -> None:
+    # QA9: a dead base_url failed every call of baseline and candidate alike; no error was
+    # new, the gate items failed on "no value" and pointed at ::runs, which passed silently,
+    # and the cause was only in results.jsonl
+    _project(pytester.path)
+    (pytester.path / "p.py").write_text(DEAD)
+    config = (pytester.path / "evalkit.toml").read_text()
+    for model in ('"b"', '"l"'):  # no retries with backoff: the test stays fast
+        config = config.replace(f"model = {model}\n", f"model = {model}\nmax_retries = 0\n")
+    (pytester.path / "evalkit.toml").write_text(config)
+    result = run_pytest(pytester, "--evalkit", "-rA")
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*evalkit s: provider errors",
+            "*base: 20 of 20 records are provider errors",
+            "*connection (20 records, first c* #0): *connection to http://127.0.0.1:9/v1 failed*",
+            "*fix the cause, then: evalkit run --resume *runs* --retry-errors",
+            "FAILED evalkit.toml::s::runs*",
+        ]
+    )
+    assert "RUN_DIR" not in out and "Traceback" not in out
