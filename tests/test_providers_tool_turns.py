@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from evalkit.dataset import EvalSet, Message
+from evalkit.dataset import EvalSet, Message, ToolSpec
 from evalkit.hashing import sha256_json
 from evalkit.providers.anthropic import AnthropicProvider
 from evalkit.providers.base import ProviderSettings, Request, ToolCall
@@ -71,7 +72,9 @@ def _request(messages: Any, model: str = "m") -> Request:
         case = EvalSet.from_cases([{"id": "wx", "input": messages}]).cases[0]
         assert isinstance(case.input, tuple)
         messages = case.input
-    return Request(case_id="wx", repeat=0, model=model, messages=messages)
+    # the tools the conversation's calls use: the Messages API refuses tool blocks without them
+    weather = ToolSpec("get_weather", "Weather in a city", {"type": "object"})
+    return Request(case_id="wx", repeat=0, model=model, messages=messages, tools=(weather,))
 
 
 def test_openai_sends_tool_calls_and_tool_call_ids(srv: LLMServer) -> None:
@@ -243,3 +246,13 @@ def test_callable_receives_the_structured_messages() -> None:
     assert msgs[2].tool_calls[1] == ToolCall("get_weather", {"city": "Oslo"}, id="call_o")
     assert (msgs[3].tool_call_id, msgs[3].name) == ("call_p", "get_weather")
     assert (msgs[4].tool_call_id, msgs[4].name) == ("call_o", None)
+
+
+def test_anthropic_refuses_tool_turns_without_tools_before_sending(srv: LLMServer) -> None:
+    # QA9: the Messages API answers tool_use / tool_result blocks without tools with HTTP 400
+    bare = replace(_request(CONVERSATION, "claude-test"), tools=())
+    sent = len(srv.requests)
+    err = fail(_anthropic(srv), bare, KEY)
+    assert err.kind == "bad_request" and not err.retryable
+    assert "no tools are declared" in err.message and '"tools"' in err.message
+    assert len(srv.requests) == sent  # nothing was sent

@@ -90,7 +90,19 @@ class AnthropicProvider(SDKProvider):
         return parse_response(*args)
 
     def build_body(self, request: Request) -> dict[str, Any]:
-        """The Messages API request body for ``request`` (public for inspection)."""
+        """The Messages API request body for ``request`` (public for inspection).
+
+        A conversation with tool calls or tool results but no tools is refused before it is
+        sent: the Messages API answers such a body with HTTP 400 ("tool_use" blocks need the
+        tools defined), which a case can only fix in its own input."""
+        if not request.tools and any(m.role == "tool" or m.tool_calls for m in request.messages):
+            raise ProviderError(
+                "bad_request",
+                f"anthropic {request.model}: case {request.case_id!r}: its conversation has tool "
+                "calls or tool results but no tools are declared, which the Messages API "
+                'refuses (HTTP 400); give the case (field "tools") or the candidate the tools '
+                "those calls use; nothing was sent",
+            )
         system = [m.content for m in request.messages if m.role == "system"]
         body: dict[str, Any] = {
             "model": request.model,
