@@ -67,11 +67,15 @@ def read_lines(path: Path) -> Iterator[tuple[int, Any]]:
     lineno = 0
     try:
         with fh:
+            first = True
             for lineno, raw in enumerate(fh, start=1):
                 if raw.isspace():
                     continue
                 if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
                     raw = raw[len(codecs.BOM_UTF8) :]
+                if first:
+                    _not_a_json_document(raw, where, lineno)
+                    first = False
                 yield lineno, _decode(raw)
     except (OSError, EOFError, zlib.error) as exc:  # a truncated or corrupt gzip stream
         raise DatasetError(
@@ -82,6 +86,25 @@ def read_lines(path: Path) -> Iterator[tuple[int, Any]]:
                 )
             ]
         ) from exc
+
+
+def _not_a_json_document(raw: bytes, where: str, lineno: int) -> None:
+    """Refuse, with one problem, a file that is one JSON document (an array, or an object
+    spread over lines) rather than JSON Lines: read line by line, a 500-item pretty-printed
+    array gave some 2,000 problems and no word of what was wrong."""
+    head = raw.strip()
+    if head.startswith(b"[") or head == b"{":
+        what = "a JSON array" if head.startswith(b"[") else "one JSON object over several lines"
+        convert = "jq -c '.[]'" if head.startswith(b"[") else "jq -c '.'"
+        raise DatasetError(
+            [
+                Problem(
+                    f"{where}:{lineno}",
+                    f"the file is {what}, not JSON Lines (one JSON object per line); convert "
+                    f"it, e.g. {convert} {where} > cases.jsonl",
+                )
+            ]
+        )
 
 
 def _open(path: Path) -> IO[bytes] | gzip.GzipFile:

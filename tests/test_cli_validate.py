@@ -149,3 +149,31 @@ def test_validate_names_each_scorer_problem_once_and_refuses_a_shared_name(
     assert main(["validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert "scorers[2]: scorer name 'check' is already used by scorers[1]" in err
+
+
+def test_a_json_array_file_is_one_problem_with_the_conversion(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{"id": f"c{i}", "input": f"question {i}"} for i in range(500)]
+    array = tmp_path / "set.json"
+    array.write_text(json.dumps(rows, indent=2))
+    assert main(["validate", str(array)]) == 2
+    err = capsys.readouterr().err
+    assert f"{array}:1: the file is a JSON array, not JSON Lines" in err
+    assert "jq -c '.[]'" in err and err.count("\n") == 2  # the problem and the count
+    assert "1 problem(s) found" in err
+    obj = tmp_path / "one.json"
+    obj.write_text(json.dumps(rows[0], indent=2))
+    assert main(["validate", str(obj)]) == 2
+    assert "one JSON object over several lines" in capsys.readouterr().err
+
+
+def test_the_count_includes_the_problems_not_shown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("".join(f'{{"id": "c{i}"}}\n' for i in range(80)))  # no input on any line
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    more = int(err.split("... and ")[1].split(" more")[0])
+    assert f"{50 + more} problem(s) found" in err and more >= 30

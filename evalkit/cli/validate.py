@@ -69,9 +69,21 @@ def run(args: argparse.Namespace) -> int:
     for line in problems:
         print(line, file=sys.stderr)
     if problems:
-        print(f"{len(problems)} problem(s) found", file=sys.stderr)
+        print(f"{_count(problems)} problem(s) found", file=sys.stderr)
         return 2
     return 0
+
+
+def _count(lines: list[str]) -> int:
+    """Problems behind the printed lines: "... and 1952 more problem(s) not shown" stands for
+    1952 of them, not one (the total read "51 problem(s) found" under it)."""
+    import re
+
+    total = 0
+    for line in lines:
+        more = re.match(r"\.\.\. and (\d+) more problem", line)
+        total += int(more.group(1)) if more else 1
+    return total
 
 
 def _expand(paths: list[Path]) -> list[Path | tuple[Path, str]]:
