@@ -7,6 +7,7 @@ fixed in one pass. :mod:`evalkit.dataset` collects the cases and re-exports
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from evalkit.dataset import (
@@ -57,6 +58,15 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
         bad(
             "id",
             f"must not contain line breaks, tabs or other control characters, got {_show(case_id)}",
+        )
+    elif case_id != case_id.strip():  # "c1 " and "c1" read the same and would be two cases
+        bad("id", f"must not start or end with a space, got {_show(case_id)}; remove it")
+    elif unicodedata.normalize("NFC", case_id) != case_id:
+        bad(
+            "id",
+            f"is not in Unicode NFC form, got {_show(case_id)}: the same text written with "
+            "combining characters would be another case; normalise the ids to NFC (e.g. "
+            "Python's unicodedata.normalize('NFC', id))",
         )
 
     # An optional field set to null means "not given", as pandas and most exporters write it.

@@ -16,12 +16,16 @@ import re
 __all__ = ["inert"]
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}]")
+_INVISIBLE = "\u200b\u2060\ufeff"
+"""Zero-width space, word joiner and BOM: text that prints as nothing (the zero-width
+(non-)joiners stay: emoji sequences and Indic and Persian scripts need them),
+so "z\u200bz" read as "zz" in an error about the very id that holds it."""
+_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_INVISIBLE}]")
 
 
 def inert(text: str) -> str:
-    """``text`` with every C0/C1 control but tab and newline, and every bidi control, as its
-    escape (``\\x1b``, ``\\r``-as-``\\x0d``, ``\\u202E``)."""
+    """``text`` with every C0/C1 control but tab and newline, every bidi control and every
+    zero-width character, as its escape (``\\x1b``, ``\\r``-as-``\\x0d``, ``\\u202E``)."""
     return _CONTROL.sub(_escape, text)
 
 

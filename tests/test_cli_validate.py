@@ -177,3 +177,21 @@ def test_the_count_includes_the_problems_not_shown(
     err = capsys.readouterr().err
     more = int(err.split("... and ")[1].split(" more")[0])
     assert f"{50 + more} problem(s) found" in err and more >= 30
+
+
+def test_ids_that_read_the_same_are_refused_and_shown_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"id": "c1", "input": "a"},
+        {"id": "c1 ", "input": "b"},  # a trailing space
+        {"id": "cafe\u0301", "input": "c"},  # 'café' with a combining accent (NFD)
+        {"id": "z\u200bz", "input": "d"},  # a zero-width space
+    ]
+    path = tmp_path / "set.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:2:" in err and "must not start or end with a space" in err
+    assert f"{path}:3:" in err and "is not in Unicode NFC form" in err
+    assert f"{path}:4:" in err and "\u200b" not in err  # shown as an escape, not invisibly

@@ -66,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
         problems += loaded + (checked.unrun_checks(es) if es is not None else [])
     for path in configs:
         problems += _check_config(path, checked)
+    from evalkit.terminal_text import inert
+
     for line in problems:
-        print(line, file=sys.stderr)
+        print(inert(line), file=sys.stderr)  # ids and values from the files are untrusted
     if problems:
         print(f"{_count(problems)} problem(s) found", file=sys.stderr)
         return 2
