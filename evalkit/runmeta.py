@@ -52,6 +52,9 @@ class Counts:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float = 0.0
+    cost_cached_usd: float = 0.0
+    """The part of :attr:`cost_usd` that answers served from the cache stand for: what they
+    cost when first recorded, not paid again."""
     cost_unknown: int = 0
     """Records whose model has no known price: their cost is unknown, not zero."""
     not_run: int = 0
@@ -88,6 +91,8 @@ class Counts:
         self.output_tokens += r.usage.output_tokens or 0
         if r.cost is not None:
             self.cost_usd += r.cost
+            if r.cached:
+                self.cost_cached_usd += r.cost
         elif r.error is None:
             self.cost_unknown += 1
         if r.error is None:
@@ -107,6 +112,7 @@ class Counts:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
             "cost_usd": round(self.cost_usd, 8),
+            "cost_cached_usd": round(self.cost_cached_usd, 8),
             "cost_unknown": self.cost_unknown,
             "not_run": self.not_run,
             "scored": dict(sorted(self.scored.items())),

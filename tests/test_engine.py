@@ -827,3 +827,23 @@ def test_a_provider_error_fails_only_the_scorers_that_apply_to_its_case(
     again = rescore(out.path, tmp_path / "again", [only], eval_set=es, progress="off")
     skipped = {r.case_id: r.skipped for r in again.records if r.error is not None}
     assert skipped == {"b": ("contains",), "d": ()}
+
+
+def test_counts_say_what_cached_answers_cost_and_the_summary_that_it_was_not_paid(
+    tmp_path: Path, key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from evalkit.cli._run_summary import print_summary
+
+    es = _set(["a", "b", "c"])
+    cache = tmp_path / "cache"
+    first = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "one", cache_dir=cache))
+    assert first.manifest["counts"]["cost_cached_usd"] == 0.0
+    # the same cache: every answer is served from it
+    again = run(es, _cand(key), [], _opts(tmp_path, out_dir=tmp_path / "two", cache_dir=cache))
+    c = again.manifest["counts"]
+    assert c["cache_hits"] == 3 and c["cost_usd"] > 0
+    assert c["cost_cached_usd"] == pytest.approx(c["cost_usd"])
+    print_summary(again)
+    assert (
+        f"${c['cost_usd']:.4f} of it for cached answers, not paid again" in capsys.readouterr().out
+    )

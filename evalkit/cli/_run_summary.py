@@ -24,8 +24,12 @@ def print_summary(run: Run) -> None:
     m = run.manifest
     c = m.get("counts", {})
     kinds = ", ".join(f"{k} {n}" for k, n in c.get("errors_by_kind", {}).items())
-    cost = f"${c.get('cost_usd', 0):.4f}" + (
-        f" (+{c['cost_unknown']} of unknown price)" if c.get("cost_unknown") else ""
+    cached = float(c.get("cost_cached_usd") or 0.0)
+    cost = (
+        f"${c.get('cost_usd', 0):.4f}"
+        + (f" (+{c['cost_unknown']} of unknown price)" if c.get("cost_unknown") else "")
+        # what cached answers cost when recorded is not spent again
+        + (f", ${cached:.4f} of it for cached answers, not paid again" if cached else "")
     )
     lines = [
         f"run {m.get('run_id')} [{m.get('candidate', {}).get('name')}]: {m.get('status')}",
