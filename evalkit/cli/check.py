@@ -82,6 +82,14 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     from evalkit.cli._validate_gates import warn_gate_tags
 
     warn_gate_tags(project, names)
+    from evalkit.cli._keys import warn_missing_keys
+
+    wanted = getattr(args, "candidate", None)
+    used = {
+        c for n in names for c in (project.suite(n).baseline_name, *project.suite(n).candidates)
+    }
+    chosen = [c for c in sorted(used) if c in project.candidates and (not wanted or c in wanted)]
+    warn_missing_keys((project.candidates[c] for c in chosen), args.cache_mode)
     report = Path(args.report) if args.report else project.reports_dir / f"{title}.html"
     results = []
     for name in names:

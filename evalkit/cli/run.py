@@ -216,6 +216,12 @@ def _run_suite(args: argparse.Namespace, options: RunOptions) -> list[Run]:
     from evalkit.cli._validate_gates import warn_gate_tags
 
     warn_gate_tags(project, [suite])
+    from evalkit.cli._keys import warn_missing_keys
+
+    spec = project.suite(suite)
+    names = args.candidate or [spec.baseline_name, *spec.candidates]
+    known = [project.candidates[n] for n in dict.fromkeys(names) if n in project.candidates]
+    warn_missing_keys(known, options.cache_mode)
     return list(run_suite(project, suite, args.candidate, options).values())
 
 
