@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from evalkit.api import SuiteResult
     from evalkit.comparison import Comparison
+    from evalkit.comparison_cases import CaseRow
     from evalkit.config import Gate, Project
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "Refusal",
     "baseline_problem",
     "candidate_problems",
+    "case_why",
     "partial_of",
     "refusal_of",
     "unanswered_lines",
@@ -220,3 +222,31 @@ def unanswered_lines(
         lines += [f"  {x}" for x in error_lines(errored)]
         lines.append(f"    fix the cause, then: evalkit run --resume {run.path} --retry-errors")
     return lines
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.2f}"
+
+
+def case_why(row: CaseRow) -> str:
+    """Why a case item failed: the provider error, each failing scorer with its reason and the
+    baseline's value, and the answer itself (a CI log said "contains: output contains none of
+    ..." without what the output was)."""
+    from evalkit.terminal_text import inert
+
+    lines = []
+    assert row.candidate is not None
+    if row.candidate.error:
+        err = row.candidate.error
+        lines.append(f"  no answer ({err.get('kind')}): {err.get('message')}")
+    for name, cell in row.candidate.scores.items():
+        if cell.passed is not False:
+            continue
+        base = row.baseline.scores.get(name) if row.baseline else None
+        was = f" (baseline {_num(base.value)})" if base is not None else ""
+        lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
+    if not row.candidate.error:
+        said = " ".join(row.candidate.output.split())
+        said = said if len(said) <= 300 else said[:299] + "…"
+        lines.append(f"  answer: {inert(said)!r}" if said else "  answer: (empty)")
+    return "\n".join(lines) or "  failed"

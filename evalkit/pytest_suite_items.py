@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from _pytest._code.code import ExceptionInfo, TerminalRepr
 
     from evalkit.api import SuiteResult
-    from evalkit.comparison import CaseRow, Comparison, GateResult
+    from evalkit.comparison import Comparison, GateResult
     from evalkit.config import Gate
     from evalkit.pytest_checks import Refusal
     from evalkit.pytest_runner import SuiteRunner
@@ -300,6 +300,8 @@ class CaseItem(_SuiteItem):
         self.cand = cand
 
     def runtest(self) -> None:
+        from evalkit.pytest_checks import case_why as _why
+
         result = self.result()
         cmp = self.comparison(result, self.cand)
         if cmp is None:
@@ -322,6 +324,8 @@ class CaseItem(_SuiteItem):
             raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + _why(row))
 
     def _alone(self, result: SuiteResult) -> None:
+        from evalkit.pytest_checks import _num
+
         run = result.runs.get(self.cand)
         recs = [r for r in run.records if r.case_id == self.case_id] if run else []
         if not recs:
@@ -337,21 +341,6 @@ class CaseItem(_SuiteItem):
                     lines.append(f"  {name} {_num(s.value)} failed: {s.reason or s.error}")
         if lines:
             raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + "\n".join(lines))
-
-
-def _why(row: CaseRow) -> str:
-    lines = []
-    assert row.candidate is not None
-    if row.candidate.error:
-        err = row.candidate.error
-        lines.append(f"  no answer ({err.get('kind')}): {err.get('message')}")
-    for name, cell in row.candidate.scores.items():
-        if cell.passed is not False:
-            continue
-        base = row.baseline.scores.get(name) if row.baseline else None
-        was = f" (baseline {_num(base.value)})" if base is not None else ""
-        lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
-    return "\n".join(lines) or "  failed"
 
 
 def _table_line(path: Path, suite: str, gate: int | None) -> int:
@@ -380,10 +369,6 @@ def _to_record(candidate: Mapping[str, Any]) -> str:
 
 def _some(ids: list[str], shown: int = 20) -> str:
     return ", ".join(ids[:shown]) + (f" (+{len(ids) - shown} more)" if len(ids) > shown else "")
-
-
-def _num(v: float | None) -> str:
-    return "n/a" if v is None else f"{v:.2f}"
 
 
 def _not_run(result: SuiteResult, suite: str) -> None:

@@ -48,6 +48,7 @@ def test_case_items_name_the_case_and_k_selects(
         [
             "*q5 regressed on cand (passed on base):",
             "*exact_match 0.00 (baseline 1.00)*",
+            "*answer: '*",  # what the candidate said, in the CI log (QA9)
             "FAILED evalkit.toml::qa::q5[[]cand[]]*",
         ]
     )
