@@ -133,3 +133,17 @@ def test_a_check_that_could_not_run_is_not_shown_as_a_failure(browser: Any, tmp_
     assert "FAIL" not in items[1]
     assert watch.clean, watch
     page.close()
+
+
+def test_the_cost_delta_of_a_cheap_case_shows_its_digits(browser: Any, tmp_path: Path) -> None:
+    # QA8: a per-case cost below a hundredth of a cent read "+$0.0000" on every row
+    base = spec_run(tmp_path, "b", [{"id": "c1", "output": "x", "cost": 0.000012}])
+    cand = spec_run(tmp_path, "c", [{"id": "c1", "output": "x", "cost": 0.000036}])
+    page, watch = open_page(
+        browser, write_report(compare(base, cand, n_boot=20), tmp_path / "r.html")
+    )
+    row = page.locator("#section-0 tbody.rows tr.case").first
+    cells = row.locator("td.num").all_inner_texts()
+    assert cells[0] == "+$0.000024", cells
+    assert watch.clean, watch
+    page.close()

@@ -229,7 +229,11 @@
   function delta(c, key, digits, unit) {
     if (!c.b || !c.c || c.b[key] === null || c.c[key] === null) return "–";
     var d = c.c[key] - c.b[key];
-    return unit === "$" ? signed(d, digits).replace(/^([+-]?)/, "$1$") : signed(d, digits, unit);
+    if (unit !== "$") return signed(d, digits, unit);
+    /* per-case costs are often below a hundredth of a cent: two significant digits, not
+       "+$0.0000" on every row */
+    if (d === 0) return "$0";
+    return (d > 0 ? "+" : "-") + "$" + Math.abs(d).toPrecision(2);
   }
 
   function scoreChips(c) {
