@@ -264,32 +264,19 @@ def test_judge_checks_rescored_after_the_judge_is_fixed(
 ) -> None:
     # The run's judge listens nowhere: every check errors, exit 3 names `evalkit score`; the
     # same command with the judge still down exits 3 too; once it is fixed it scores.
+    from tests.helpers.checks_project import write_checks_project
     from tests.helpers.llm_server import LLMServer
 
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "pipe.py").write_text("def answer(request):\n    return request.case.input\n")
     polite = {"name": "judge", "args": {"rubric": "5 = polite"}, "label": "polite"}
     verdict = '[[text:{"score": 5, "reasoning": "ok"}]]'
     rows = [{"id": f"c{i}", "input": f"hi {i} {verdict}", "checks": [polite]} for i in range(2)]
-    (tmp_path / "ds.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    pipeline = "def answer(request):\n    return request.case.input\n"
 
-    def config(base_url: str) -> str:
-        judge = (
-            f'{{ provider = "openai", model = "gpt-4o-mini", base_url = "{base_url}", '
-            'api_key_env = "EVALKIT_TEST_NO_SUCH_KEY", cache_dir = "jc", max_retries = 0 }'
-        )
-        return f"""
-[candidates.one]
-provider = "callable"
-model = "pipe"
-options = {{ target = "pipe.py:answer" }}
-[suites.s]
-dataset = "ds.jsonl"
-candidates = ["one"]
-scorers = [{{ name = "checks", args = {{ defaults = {{ judge = {judge} }} }} }}]
-"""
+    def project(base_url: str) -> None:
+        write_checks_project(tmp_path, base_url, rows, pipeline)
 
-    (tmp_path / "evalkit.toml").write_text(config(f"http://127.0.0.1:{_dead_port()}/v1"))
+    project(f"http://127.0.0.1:{_dead_port()}/v1")
     assert main(["run", "--suite", "s", "--out", "out", "--no-progress"]) == 3
     assert "evalkit score out --out NEW_DIR" in capsys.readouterr().err
     assert main(["score", "out", "--out", "still", "--no-progress"]) == 3
@@ -298,7 +285,7 @@ scorers = [{{ name = "checks", args = {{ defaults = {{ judge = {judge} }} }} }}]
     assert "first: c0 #0: the check could not run: polite: " in err
     assert read_run(tmp_path / "still").manifest["counts"]["scorer_errors"] == {"checks": 2}
     with LLMServer(latency_ms=0) as srv:
-        (tmp_path / "evalkit.toml").write_text(config(srv.base_url + "/v1"))
+        project(srv.base_url + "/v1")  # the same cases and pipeline, a live judge
         assert main(["score", "out", "--out", "fixed", "--no-progress"]) == 0
     scores = [r.scores["checks"] for r in read_run(tmp_path / "fixed").records]
     assert [(s.passed, s.details["metrics"]["polite"]) for s in scores] == [(True, 1.0)] * 2

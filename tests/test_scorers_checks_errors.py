@@ -5,7 +5,6 @@ evaluated"), and a gate on ``checks.<label>`` sees only the cases where that che
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 
 from evalkit.cli import main
 from evalkit.records import read_run
+from tests.helpers.checks_project import write_checks_project
 from tests.helpers.llm_server import LLMServer
 
 PIPELINE = """
@@ -33,26 +33,7 @@ def srv() -> Iterator[LLMServer]:
 
 
 def _project(root: Path, srv: LLMServer, cases: list[dict[str, Any]], gates: str = "") -> None:
-    (root / "pipe.py").write_text(PIPELINE)
-    (root / "ds.jsonl").write_text("".join(json.dumps(c) + "\n" for c in cases))
-    judge = (
-        f'{{ provider = "openai", model = "gpt-4o-mini", base_url = "{srv.base_url}/v1", '
-        f'api_key_env = "EVALKIT_TEST_NO_SUCH_KEY", cache_dir = "jc", max_retries = 0 }}'
-    )
-    (root / "evalkit.toml").write_text(
-        f"""
-[candidates.one]
-provider = "callable"
-model = "pipe"
-options = {{ target = "pipe.py:answer" }}
-
-[suites.s]
-dataset = "ds.jsonl"
-candidates = ["one"]
-scorers = [{{ name = "checks", args = {{ defaults = {{ judge = {judge} }} }} }}]
-{gates}
-"""
-    )
+    write_checks_project(root, f"{srv.base_url}/v1", cases, PIPELINE, gates)
 
 
 def test_a_suite_whose_judge_checks_all_error_exits_3_not_failed(
