@@ -11,6 +11,7 @@ itself (``errors.rate``, ``empty.rate``). :func:`evalkit.gates.evaluate_gates` a
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from evalkit.aggregate import RunMetrics
 from evalkit.comparison import CaseRow, Comparison, GateResult
@@ -83,15 +84,21 @@ def answered_nothing(cmp: Comparison) -> GateResult | None:
     if run.records == 0 or run.errors < run.records:
         return None
     why = _why_unknown("errors.rate", run)
+    reason = f"nothing was evaluated{why}; {_hint(why)}"
+    return _failed("the candidate answered", "errors.rate", "answered", reason, observed=1.0)
+
+
+def _ids(rows: Sequence[CaseRow]) -> str:
+    """The first ten case ids, for a reason."""
+    return ", ".join(r.case_id for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
+
+
+def _failed(gate: str, metric: str, rule: str, reason: str, **kw: Any) -> GateResult:
+    """A failed result of a rule no gate declares (no tag; a threshold only for
+    ``--max-error-rate``)."""
+    kw.setdefault("threshold", None)
     return GateResult(
-        gate="the candidate answered",
-        metric="errors.rate",
-        tag=None,
-        rule="answered",
-        threshold=None,
-        status="fail",
-        reason=f"nothing was evaluated{why}; {_hint(why)}",
-        observed=1.0,
+        gate=gate, metric=metric, tag=None, rule=rule, status="fail", reason=reason, **kw
     )
 
 
@@ -155,15 +162,12 @@ def new_errors(cmp: Comparison) -> GateResult | None:
             f"{step}, then call them again: evalkit run --resume {cmp.candidate.path} "
             "--retry-errors"
         )
-    shown = ", ".join(r.case_id for r in new[:10]) + (", ..." if len(new) > 10 else "")
-    return GateResult(
-        gate="no new provider errors",
-        metric="errors.rate",
-        tag=None,
-        rule="new_errors",
-        threshold=None,
-        status="fail",
-        reason=(
+    shown = _ids(new)
+    return _failed(
+        "no new provider errors",
+        "errors.rate",
+        "new_errors",
+        (
             f"{what} ({counts}: {shown}; first {first.case_id}: {said}): unscored, so the "
             f"means and the gates on them judged the other {compared - len(new)} only; {todo}; "
             "to accept provider errors, gate errors.rate in the suite (e.g. max_rise = 0.05)"
@@ -176,15 +180,7 @@ def new_errors(cmp: Comparison) -> GateResult | None:
 def error_limit(reason: str, max_rate: float | None) -> GateResult:
     """The failed result ``evalkit check --max-error-rate`` adds to the verdict of a run
     over the limit (which exits 3), so that no verdict says PASS for it."""
-    return GateResult(
-        gate="--max-error-rate",
-        metric="errors.rate",
-        tag=None,
-        rule="max_error_rate",
-        threshold=max_rate,
-        status="fail",
-        reason=reason,
-    )
+    return _failed("--max-error-rate", "errors.rate", "max_error_rate", reason, threshold=max_rate)
 
 
 def _line(message: str, limit: int = 300) -> str:
@@ -220,15 +216,12 @@ def new_empty_answers(cmp: Comparison) -> GateResult | None:
     if not new:
         return None
     compared = sum(1 for r in cmp.cases if r.baseline is not None and r.candidate is not None)
-    shown = ", ".join(r.case_id for r in new[:10]) + (", ..." if len(new) > 10 else "")
-    return GateResult(
-        gate="no new empty answers",
-        metric="empty.rate",
-        tag=None,
-        rule="new_empty_answers",
-        threshold=None,
-        status="fail",
-        reason=(
+    shown = _ids(new)
+    return _failed(
+        "no new empty answers",
+        "empty.rate",
+        "new_empty_answers",
+        (
             f"{len(new)} of {compared} compared case(s) have an empty answer in the candidate "
             f"(no text, no tool call) where the baseline answered ({shown}): an empty answer "
             "makes no claim and refuses nothing, so scorers of claims, refusals and cost do not "
