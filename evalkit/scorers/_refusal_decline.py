@@ -21,7 +21,7 @@ from evalkit.scorers._refusal_phrases import (
     ANSWER_SIGNS,
     REFERRAL,
 )
-from evalkit.scorers._refusal_support import _POLICY_QUESTION
+from evalkit.scorers._refusal_support import asks_about_a_rule
 
 __all__ = ["support_refusal"]
 
@@ -198,7 +198,7 @@ def _declines_request(kind: str | None, request: str) -> bool:
     question = bool(
         _YES_NO_QUESTION.search(request)
         or _MODAL_QUESTION.search(request)
-        or _POLICY_QUESTION.search(request)
+        or asks_about_a_rule(request)
     )
     if kind == "inform":
         return True
