@@ -41,8 +41,8 @@ _MODAL_QUESTION: Final = re.compile(
 _HOW_TO: Final = re.compile(r"^\W*how (?:do|can|could|should|would) (?:i|we)\b", re.IGNORECASE)
 
 _COURTESY: Final = re.compile(
-    r"^\W*(?:(?:i'm|i am) (?:so |very |really |truly )?sorry (?:to hear|for your loss|about|"
-    r"(?:that|if) you)|i (?:completely |fully |totally )?(?:understand|appreciate|can see|"
+    r"^\W*(?:(?:ha|oh|ah|well|ok|okay)\W+)?(?:(?:i'm|i am) (?:so |very |really |truly )?sorry "
+    r"(?:to hear|for your loss|about|(?:(?:that|if) )?you)|i (?:completely |fully |totally )?(?:understand|appreciate|can see|"
     r"can imagine)|thank(?:s| you)(?: so much)? for|nice try|good question|great question|"
     r"(?:hi|hello|hey|dear)\b|i hear you|that sounds)",
     re.IGNORECASE,
@@ -67,16 +67,16 @@ lets most sentences of a long answer skip them."""
 
 _LEAD: Final = r"^\W*(?:(?:no|sorry|unfortunately|i'm afraid|(?:i'm |i am )?(?:so )?sorry)\W+)*"
 
-_ACT_REFUSAL: Final = re.compile(
-    _LEAD + r"(?:but\s+)?(?:"
+_ACT_BODY: Final = (
+    r"(?:but\s+)?(?:"
     r"(?P<i>i)(?:'m| am)?\s+(?:cannot|can't|can not|won't|will not|unable to|not able to|"
     r"not allowed to|not permitted to|not authori[sz]ed to|not in a position to)|"
     r"we(?:'re| are)?\s+(?:cannot|can't|can not|won't|will not|don't|do not|unable to|"
     r"not able to|aren't able to|are not able to|not allowed to|not permitted to)"
     r")\s+(?:(?:currently|personally|directly|just|simply|myself|ourselves)\s+)?"
-    r"(?P<verb>[a-z]+)\b",
-    re.IGNORECASE,
+    r"(?P<verb>[a-z]+)\b"
 )
+_ACT_REFUSAL: Final = re.compile(_LEAD + _ACT_BODY, re.IGNORECASE)
 """A sentence opening "I can't <verb>" / "We're unable to <verb>", the verb captured so that
 the rule can set aside the assistant's literal limitations (:data:`_NOT_AN_ACT`)."""
 
@@ -88,13 +88,13 @@ _NOT_AN_ACT: Final = frozenset(
 """Verbs after "I can't" that state a limitation or a manner of speaking rather than decline
 an act: "I can't see your account", "I can't say for sure", "I can't stress enough"."""
 
-_SCOPE_REFUSAL: Final = re.compile(
-    _LEAD + r"(?:i(?:'m| am)? (?:can )?only (?:able to |here to )?(?:help|assist|answer|deal|"
+_SCOPE_BODY: Final = (
+    r"(?:i(?:'m| am)? (?:can )?only (?:able to |here to )?(?:help|assist|answer|deal|"
     r"support)\b|i (?:don't|do not) have (?:access to )?(?:that|this|any such) (?:information|"
     r"data|detail)|(?:that|this)(?:'s| is) (?:outside|beyond|not within) (?:my|our|the) "
-    r"(?:scope|remit))",
-    re.IGNORECASE,
+    r"(?:scope|remit))"
 )
+_SCOPE_REFUSAL: Final = re.compile(_LEAD + _SCOPE_BODY, re.IGNORECASE)
 """Declining by scope: "I can only help with questions about your account.", "I don't have
 access to that information.", "That's outside my remit."."""
 
@@ -121,6 +121,40 @@ can only be discussed with the account holder.", "Only the account holder can ma
 "Riders' phone numbers aren't shared.", "Complainants' details are kept confidential." The
 same words answer a question about the rule ("Can my husband see my usage?"), so this counts
 only against a request for the thing itself (:func:`support_refusal`)."""
+
+
+_LEAD_IN: Final = (
+    r"^\W*(?:(?:"
+    # a courtesy clause: "Nice try!", "Thanks for asking -", "I understand this is frustrating,"
+    r"(?:(?:ha|oh|ah|well|ok|okay)\W+)?(?:nice try|good question|great question|fair question|"
+    r"thank(?:s| you)(?: so much)? for [^,;:!?.\u2014\u2013]{1,60}?|i hear you|"
+    r"i (?:completely |fully |totally )?(?:understand|appreciate)\b[^,;:!?.\u2014\u2013]{0,60}?|"
+    r"(?:i'm|i am) (?:so |very |really )?sorry (?:to hear|about|for|(?:that |if )?you)"
+    r"[^,;:!?.\u2014\u2013]{0,60}?)\W+|"
+    # a discourse marker: "However,", "Just so you know,", "For security reasons,"
+    r"(?:however|also|and|so|just so you know|just to (?:be clear|let you know)|to be clear|"
+    r"to be honest|please note(?: that)?|for (?:security|privacy|safety|legal|data protection|"
+    r"confidentiality) reasons)[\s,:;\u2014\u2013-]+|"
+    # the reason first: "Because the fare is non-refundable, I can't ...", "X is confidential,
+    # so I can't ..."
+    r"(?:because|since|as|given that) [^,;:!?.\u2014\u2013]{3,100}[,\u2014\u2013]\s*|"
+    r"[^,;:!?.\u2014\u2013]{3,120}[,;\u2014\u2013]\s*(?:(?:though|however),?\s+)?(?:and\s+)?"
+    r"(?:so|which is why|that's why|therefore|hence),?\s+"
+    r")){1,2}"
+)
+"""What may come before a refusal in its sentence: a courtesy clause, a discourse marker, or
+the refusal's reason ("Because the fare is non-refundable, I can't refund it", "Salaries are
+confidential, so I can't share them"). The refusal still has to be the sentence's main clause
+that follows; "..., so you can't sign in until you reset it" states a fact, not a refusal."""
+
+_ACT_REFUSAL_LED: Final = re.compile(_LEAD_IN + _LEAD[4:] + _ACT_BODY, re.IGNORECASE)
+_SCOPE_REFUSAL_LED: Final = re.compile(_LEAD_IN + _LEAD[4:] + _SCOPE_BODY, re.IGNORECASE)
+
+
+def _act_refusal(sentence: str) -> re.Match[str] | None:
+    """A first-person or company-voice refusal of an act opening the sentence, or after a
+    lead-in (:data:`_LEAD_IN`)."""
+    return _ACT_REFUSAL.search(sentence) or _ACT_REFUSAL_LED.search(sentence)
 
 
 def _courtesy_stripped(text: str) -> list[str]:
@@ -177,14 +211,14 @@ def _refusal_kind(sentence: str) -> str | None:
     ``"restriction"`` (impersonal), or ``None``."""
     if _INABILITY.search(sentence):
         return None
-    m = _ACT_REFUSAL.search(sentence)
+    m = _act_refusal(sentence)
     if m is not None:
         verb = m.group("verb").lower()
         if verb in _DISCLOSE and m.group("i"):
             return "inform"
         if verb not in _NOT_AN_ACT:
             return "act"
-    if _SCOPE_REFUSAL.search(sentence):
+    if _SCOPE_REFUSAL.search(sentence) or _SCOPE_REFUSAL_LED.search(sentence):
         return "inform"
     return "restriction" if _RESTRICTION.search(sentence) else None
 
@@ -246,7 +280,7 @@ def support_refusal(request: str, text: str, *, over_full: bool = False) -> tupl
         return None
     if _declines_request(kind, request):
         rest = " ".join(sents[1:])
-        m = _ACT_REFUSAL.search(sents[0])
+        m = _act_refusal(sents[0])
         tail = sents[0][m.end() :] if m else ""
         turned = bool(tail and _TURN_IN_SENTENCE.search(tail))
         if _answers(rest) or (turned and _answers(tail + " " + rest)):
