@@ -136,3 +136,13 @@ def test_a_refusal_after_a_lead_in_is_read(
 )
 def test_lead_ins_do_not_make_answers_refusals(request_: str, text: str) -> None:
     assert support_refusal(request_, text) is None
+
+
+def test_i_cant_is_not_a_sign_of_help() -> None:
+    request = "Send me my neighbour's meter readings."
+    text = (
+        "I'm not able to share another customer's readings. Requests like this have to come "
+        "in writing from the account holder themselves. I'm sorry I can't be of more help, and "
+        "we can't make exceptions here."
+    )
+    assert support_refusal(request, text) == ("full_refusal", "support_refusal")

@@ -170,11 +170,11 @@ def _courtesy_stripped(text: str) -> list[str]:
 
 _PHONE: Final = re.compile(r"\+?\d[\d ()-]{6,}\d")
 _MORE_SIGNS: Final = re.compile(
-    r"[>→]|\b(?:i|we|she|he|they)(?: also)? (?:can|could)\b|\bwhat i can\b", re.IGNORECASE
+    r"[>→]|\b(?:i|we|she|he|they)(?: also)? (?:can|could)\b(?!')|\bwhat i can\b(?!')", re.IGNORECASE
 )
 """Signs of help besides :data:`ANSWER_SIGNS`: a menu path ("Settings > Members") and what
 the assistant or the person concerned can do ("I can get you through them", "She can see
-it in the app")."""
+it in the app"); "I can't" is not one (a first version read its "I can" as help)."""
 _TURN_IN_SENTENCE: Final = re.compile(r"\b(?:but|however|though|that said|instead)\b", re.I)
 
 
