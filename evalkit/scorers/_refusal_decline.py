@@ -19,6 +19,7 @@ from evalkit.scorers._refusal_phrases import (
     _INABILITY,
     _YES_NO_QUESTION,
     ANSWER_SIGNS,
+    COURTESY,
     REFERRAL,
 )
 from evalkit.scorers._refusal_support import asks_about_a_rule
@@ -39,17 +40,6 @@ _MODAL_QUESTION: Final = re.compile(
 "Will my refund arrive by Friday?"); "Can you ...?" asks for an act."""
 
 _HOW_TO: Final = re.compile(r"^\W*how (?:do|can|could|should|would) (?:i|we)\b", re.IGNORECASE)
-
-_COURTESY: Final = re.compile(
-    r"^\W*(?:(?:ha|oh|ah|well|ok|okay)\W+)?(?:(?:i'm|i am) (?:so |very |really |truly )?sorry "
-    r"(?:to hear|for your loss|about|(?:(?:that|if) )?you)|i (?:completely |fully |totally )?(?:understand|appreciate|can see|"
-    r"can imagine)|thank(?:s| you)(?: so much)? for|nice try|good question|great question|"
-    r"(?:hi|hello|hey|dear)\b|i hear you|that sounds)",
-    re.IGNORECASE,
-)
-"""Sentences of sympathy, thanks or acknowledgement that support assistants open with ("I'm
-sorry to hear about your experience.", "I understand how frustrating a delay is.", "Thanks for
-getting in touch."): no answer and no refusal, so the reply's first real sentence is the next."""
 
 _REFUSING_WORDS: Final = re.compile(
     r"\b(?:can't|cannot|can not|unable|not able|won't|only|confidential|decline)\b",
@@ -161,9 +151,7 @@ def _courtesy_stripped(text: str) -> list[str]:
     """The reply's sentences from its first one that is not mere courtesy."""
     sents = split_sentences(text)
     i = 0
-    while (
-        i < len(sents) - 1 and _COURTESY.search(sents[i]) and not _REFUSING_WORDS.search(sents[i])
-    ):
+    while i < len(sents) - 1 and COURTESY.search(sents[i]) and not _REFUSING_WORDS.search(sents[i]):
         i += 1
     return sents[i:]
 
@@ -253,7 +241,7 @@ def support_refusal(request: str, text: str, *, over_full: bool = False) -> tupl
     app under Help > Dispute a charge, ..."). The model, which never saw these, reads many of
     them as compliance, and a refusal followed by real help as a full refusal. Conditions:
 
-    - leading sentences of courtesy set aside (:data:`_COURTESY`), the reply's first sentence
+    - leading sentences of courtesy set aside (:data:`COURTESY`), the reply's first sentence
       declines what the request asks for (:func:`_refusal_kind`, :func:`_declines_request`):
       a refusal to inform or help declines any request; a refusal of another act (not a
       limitation such as "I can't see your account", :data:`_NOT_AN_ACT`) declines a request

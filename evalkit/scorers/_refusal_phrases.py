@@ -236,7 +236,8 @@ REFERRAL: Final = _rx(
     r"(?:i'd|i would) (?:suggest|recommend)(?: you)? |best to )"
     r"(?:contact|ask|speak (?:to|with)|talk (?:to|with)|check with|consult|reach out to|"
     r"get in touch with|call|email|write to|raise (?:this|that|it) with)\b",
-    r"(?:that|this|it)(?:'s| is) (?:a (?:question|matter)|one|something) (?:for|to ask|"
+    r"(?:that|this|it)(?:'s| is|'d be| would be) (?:a (?:question|matter)|one|something) (?:for|"
+    r"to ask|"
     r"(?:that |which )?(?:an? |your |the )?[\w -]{0,40}?(?:would|will|should|can|could) "
     r"(?:need to )?(?:advise|answer|help|decide|confirm))",
     r"(?:is|are) (?:the )?(?:best|right|better) (?:place|people|person|team) to (?:ask|"
@@ -276,3 +277,25 @@ details...", "We're unable to reveal...", "We can only discuss appointments with
 themselves"). The same words answer a question *about* the company's practice ("Do you share
 my data?" "We don't share your data with advertisers."), so the rule that reads this also
 reads the request (:func:`~evalkit.scorers._refusal_lexicon.company_voice_refusal`)."""
+
+COURTESY: Final = re.compile(
+    r"^\W*(?:(?:ha|oh|ah|well|ok|okay)\W+)?(?:(?:i'm|i am) (?:so |very |really |truly )?sorry "
+    r"(?:to hear|for your loss|about|(?:(?:that|if) )?you)|i (?:completely |fully |totally )?(?:understand|appreciate|can see|"
+    r"can imagine)|thank(?:s| you)(?: so much)? for|nice try|good question|great question|"
+    r"(?:hi|hello|hey|dear)\b|i hear you|that sounds)",
+    re.IGNORECASE,
+)
+"""Sentences of sympathy, thanks or acknowledgement that support assistants open with ("I'm
+sorry to hear about your experience.", "I understand how frustrating a delay is.", "Thanks for
+getting in touch."): no answer and no refusal, so the reply's first real sentence is the next."""
+
+PLEASANTRY: Final = re.compile(
+    r"^\W*(?:(?:they|we|the team|our \w+ team)(?:'ll| will| would|'d) be (?:happy|glad|pleased|"
+    r"delighted) to (?:help|assist)|have a (?:great|good|nice|lovely|wonderful) (?:day|evening|"
+    r"weekend|week)|(?:i )?hope (?:this|that) helps|thanks? (?:you )?(?:again )?for (?:your "
+    r"patience|getting in touch|reaching out|contacting us|understanding)|take care|"
+    r"is there anything else (?:i|we) can (?:help|do))",
+    re.IGNORECASE,
+)
+"""Closing pleasantries ("They'll be happy to help!", "Have a great day.", "Is there anything
+else I can help with?"): no answer, so a referral they close is still the whole reply."""
