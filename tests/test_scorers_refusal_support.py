@@ -191,3 +191,25 @@ def test_a_referral_wrapped_in_courtesy_is_still_a_pure_deflection(
 )
 def test_courtesy_and_a_referral_beside_an_answer_are_no_deflection(text: str) -> None:
     assert not pure_deflection(text, "What time does the pool open?")
+
+
+# --- a question answered in part, the rest declined on grounds of confidentiality or policy
+
+
+def test_an_answer_then_a_refusal_to_inform_for_a_stated_reason_is_partial() -> None:
+    request = "When is the gym busiest, and who was on the rowing machine at 7 this morning?"
+    text = (
+        "The gym is busiest between 5pm and 7pm on weekdays, so mornings before 8 are usually "
+        "quiet. Member attendance is private, though, so I can't tell you who was there."
+    )
+    assert support_refusal(request, text) == ("partial_refusal", "answer_then_refusal")
+    assert _score(request, text)["verdict"] == "partial_refusal"
+
+
+def test_an_answer_then_a_limitation_without_a_rule_stays_an_answer() -> None:
+    request = "How much will my refund be?"
+    text = (
+        "Refunds are usually 80% of the fare, paid within 14 days to the original card. I "
+        "can't tell you the exact amount until the claim is assessed."
+    )
+    assert support_refusal(request, text) is None
