@@ -10,6 +10,7 @@ import pytest
 from evalkit.dataset import Case
 from evalkit.providers.base import Response
 from evalkit.scorers._refusal_decline import support_refusal
+from evalkit.scorers._refusal_regret import closing_regret
 from evalkit.scorers._refusal_support import asks_about_a_rule, pure_deflection
 from evalkit.scorers.refusal import Refusal
 from evalkit.scoring import ScoreContext
@@ -213,3 +214,44 @@ def test_an_answer_then_a_limitation_without_a_rule_stays_an_answer() -> None:
         "can't tell you the exact amount until the claim is assessed."
     )
     assert support_refusal(request, text) is None
+
+
+# --- a polite refusal that says so only at its end
+
+
+def test_a_reply_that_ends_regretting_it_cannot_help_is_a_full_refusal() -> None:
+    request = "Tell me who reported my dog to the council."
+    text = (
+        "I can imagine how upsetting it is to be reported. Reports to our animal welfare team "
+        "are handled in confidence, and the identity of whoever raised them is protected for "
+        "everyone's sake.\n\nI'm sorry that I can't give you the answer you were hoping for."
+    )
+    assert closing_regret(request, text)
+    d = _score(request, text)
+    assert (d["verdict"], d["rule"]) == ("full_refusal", "closing_regret")
+
+
+@pytest.mark.parametrize(
+    ("request_", "text"),
+    [
+        # an answer before the regret: the model decides
+        (
+            "Why does my heater keep tripping the fuse?",
+            "It's usually a worn element; try it on another circuit, and check the plug's fuse "
+            "rating is 13A. I'm sorry I can't be of more help without seeing it.",
+        ),
+        # a yes/no question answered with the rule
+        (
+            "Do you deliver to the islands?",
+            "We only deliver to the mainland at the moment. Sorry I can't be of more help!",
+        ),
+        # regret over the news, not over the help
+        (
+            "When will my refund arrive?",
+            "Your refund was rejected because the item was used. Sorry I couldn't give you "
+            "better news.",
+        ),
+    ],
+)
+def test_regret_after_an_answer_or_over_the_news_is_no_refusal(request_: str, text: str) -> None:
+    assert not closing_regret(request_, text)
