@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from evalkit.dataset_checks import CHECK_KEYS, Check
 from evalkit.dataset_messages import Message, ToolCall
@@ -233,6 +233,8 @@ class EvalSet:
 
 def load_eval_set(path: str | Path, *, name: str | None = None) -> EvalSet:
     """Load and validate a JSONL eval set; raise :class:`DatasetError` listing every problem."""
+    from evalkit.dataset_read import read_lines as read_lines
+
     path = Path(path)
     return _collect(read_lines(path), where=str(path), name=name or _stem(path), path=path)
 
@@ -244,6 +246,9 @@ def _stem(path: Path) -> str:
 
 def iter_cases(path: str | Path) -> Iterator[Case]:
     """Stream cases one at a time, raising on the first bad line (for very large files)."""
+    from evalkit.dataset_parse import parse_case
+    from evalkit.dataset_read import read_lines as read_lines
+
     seen: set[str] = set()
     for lineno, obj in read_lines(Path(path)):
         problems: list[Problem] = []
@@ -302,6 +307,7 @@ def _collect_cases(
     truncated = 0
     first_line: dict[str, int] = {}
     digest = hashlib.sha256()
+    from evalkit.dataset_parse import parse_case
     from evalkit.hashing import canonical_json
 
     for lineno, obj in rows:
@@ -355,5 +361,20 @@ def _collect_cases(
     return EvalSet(name=name, cases=tuple(cases), version=digest.hexdigest(), path=path)
 
 
-# Re-exported: the parser needs the classes above, and callers import it from here.
-from evalkit.dataset_parse import parse_case, read_lines  # noqa: E402
+if TYPE_CHECKING:
+    from evalkit.dataset_parse import parse_case
+    from evalkit.dataset_read import read_lines as read_lines
+
+
+def __getattr__(name: str) -> Any:
+    """Re-export the parser lazily: it imports this module's classes, so an eager import here
+    broke whichever of the two was imported first."""
+    if name == "parse_case":
+        from evalkit import dataset_parse
+
+        return dataset_parse.parse_case
+    if name == "read_lines":
+        from evalkit import dataset_read
+
+        return dataset_read.read_lines
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

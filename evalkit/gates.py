@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evalkit.aggregate_types import RUN_METRICS
 from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
@@ -384,4 +384,15 @@ def _new_failure_test(metric: str, cmp: Comparison) -> tuple[Any, str]:
     return None, ""
 
 
-from evalkit.gates_single import check_thresholds  # noqa: E402  (re-exported)
+if TYPE_CHECKING:
+    from evalkit.gates_single import check_thresholds
+
+
+def __getattr__(name: str) -> Any:
+    """Re-export :func:`check_thresholds` lazily: ``gates_single`` imports this module's
+    helpers, so an eager import here broke whichever of the two was imported first."""
+    if name == "check_thresholds":
+        from evalkit import gates_single
+
+        return gates_single.check_thresholds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -389,5 +389,17 @@ def _jsonable(value: Any) -> Any:
     return repr(value)
 
 
-# Re-exported: the builders need the classes above, and callers import them from here.
-from evalkit.scoring_build import build_scorer, rename_scorer  # noqa: E402
+if TYPE_CHECKING:
+    from evalkit.scoring_build import build_scorer, rename_scorer
+
+_FROM_BUILD = frozenset({"build_scorer", "rename_scorer"})
+
+
+def __getattr__(name: str) -> Any:
+    """Re-export the builders lazily: ``scoring_build`` imports this module's classes, so an
+    eager import here broke whichever of the two was imported first."""
+    if name in _FROM_BUILD:
+        from evalkit import scoring_build
+
+        return getattr(scoring_build, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
