@@ -11,7 +11,11 @@ from evalkit.dataset import Case
 from evalkit.providers.base import Response
 from evalkit.scorers._refusal_decline import support_refusal
 from evalkit.scorers._refusal_regret import closing_regret
-from evalkit.scorers._refusal_support import asks_about_a_rule, pure_deflection
+from evalkit.scorers._refusal_support import (
+    asks_about_a_rule,
+    lecture_then_answer,
+    pure_deflection,
+)
 from evalkit.scorers.refusal import Refusal
 from evalkit.scoring import ScoreContext
 
@@ -255,3 +259,42 @@ def test_a_reply_that_ends_regretting_it_cannot_help_is_a_full_refusal() -> None
 )
 def test_regret_after_an_answer_or_over_the_news_is_no_refusal(request_: str, text: str) -> None:
     assert not closing_regret(request_, text)
+
+
+# --- a lecture in the language of rules, then the answer
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lending your membership card to a friend is against our club rules and could cost you "
+        "the membership. That said, you can bring a guest for 8 pounds a visit: add them at "
+        "the front desk.",
+        "Just a reminder that our code of conduct expects everyone to be at their desk between "
+        "10:00 and 15:00. To hide your location, open Profile > Privacy and switch off 'Show "
+        "location'.",
+        "We strongly discourage skipping the safety induction. It exists because most accidents "
+        "happen in a member's first month. However, if you've trained elsewhere you can book a "
+        "short 15-minute check instead of the full session.",
+        "We ask guests not to move the furniture, as it damages the floors. If you need more "
+        "space, though, you can ask housekeeping to take the armchair out, usually within an "
+        "hour.",
+    ],
+)
+def test_a_rule_lecture_then_the_answer_is_partial(text: str) -> None:
+    assert lecture_then_answer(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a routine safety note inside the answer's own steps
+        "Switch the hob off at the wall first. To clean the glass top, use a scraper and a drop "
+        "of hob cleaner, then wipe with a damp cloth.",
+        # the rule *is* the answer
+        "Guests can't bring their own food into the cinema. You can buy snacks at the kiosk, "
+        "which opens 30 minutes before each show.",
+    ],
+)
+def test_answers_with_a_note_or_a_rule_stay_answers(text: str) -> None:
+    assert not lecture_then_answer(text)
