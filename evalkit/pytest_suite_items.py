@@ -3,10 +3,9 @@
 A :class:`GateItem` passes when every rule of the gate passes on that candidate (its comparison
 with the baseline; the absolute rules alone when there is nothing to compare with) and is
 skipped when all its rules need a baseline that is not there. A :class:`CaseItem` fails on a
-regression (it passed in the baseline and fails now), is an expected failure when the baseline
-failed it too, and with no baseline fails when the candidate fails it. The :class:`RunsItem`
-fails when an answer is missing: a recording absent in replay mode, or cases left unrun by the
-cost cap.
+regression, is an expected failure when the baseline failed it too, with no baseline fails when
+the candidate fails it, and is skipped when no scorer applies to it. The :class:`RunsItem` fails
+when an answer is missing: a recording absent in replay mode, or cases the cost cap left unrun.
 
 Items never run a suite themselves: they ask the session's
 :class:`~evalkit.pytest_runner.SuiteRunner`, which runs each suite once.
@@ -303,6 +302,9 @@ class CaseItem(_SuiteItem):
         from evalkit.pytest_checks import case_why as _why
 
         result = self.result()
+        unscored = _unscored(result, self.cand, self.case_id)
+        if unscored:
+            pytest.skip(unscored)
         cmp = self.comparison(result, self.cand)
         if cmp is None:
             self._alone(result)
@@ -341,6 +343,19 @@ class CaseItem(_SuiteItem):
                     lines.append(f"  {name} {_num(s.value)} failed: {s.reason or s.error}")
         if lines:
             raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + "\n".join(lines))
+
+
+def _unscored(result: SuiteResult, cand: str, case_id: str) -> str:
+    """Why nothing was checked on a case (every scorer skipped it, ``skip_missing``), or "".
+
+    Such a case used to show PASSED, which reads as "checked and fine"."""
+    run = result.runs.get(cand)
+    recs = [r for r in run.records if r.case_id == case_id] if run else []
+    if not recs or any(r.scores or r.error is not None for r in recs):
+        return ""
+    return (
+        f"{case_id}: no scorer applies to this case on {cand} (skip_missing); nothing was checked"
+    )
 
 
 def _table_line(path: Path, suite: str, gate: int | None) -> int:

@@ -4,6 +4,7 @@ and the config's collection errors."""
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -51,6 +52,32 @@ def test_case_items_name_the_case_and_k_selects(
             "*answer: '*",  # what the candidate said, in the CI log (QA9)
             "FAILED evalkit.toml::qa::q5[[]cand[]]*",
         ]
+    )
+
+
+def test_a_case_no_scorer_applies_to_is_skipped_not_passed(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    # q7 has no `expected`: with skip_missing, exact_match leaves it unscored (QA9 nit: it
+    # showed PASSED, as if it had been checked).
+    with (plugin_project / "qa.jsonl").open("a") as f:
+        f.write(json.dumps({"id": "q7", "input": "question 7"}) + "\n")
+    for name in ("base", "cand"):
+        with (plugin_project / "replay" / f"{name}.jsonl").open("a") as f:
+            f.write(json.dumps({"case_id": "q7", "output": "anything"}) + "\n")
+    config = plugin_project / "evalkit.toml"
+    text = config.read_text()
+    config.write_text(
+        text.replace(
+            'scorers = ["exact_match"]',
+            'scorers = [{ name = "exact_match", skip_missing = true }]',
+            1,
+        )
+    )
+    result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-k", "q7 or q1", "-rs")
+    result.assert_outcomes(passed=1, skipped=1, deselected=8)
+    result.stdout.fnmatch_lines(
+        ["*q7: no scorer applies to this case on cand*nothing was checked*"]
     )
 
 
