@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Sequence, Set
 
 from evalkit.scorers._grounding_arithmetic import derived
 from evalkit.scorers._grounding_dates import range_durations
@@ -23,6 +23,7 @@ from evalkit.scorers._grounding_numbers import (
     spelled_measures,
     spelled_quantities,
 )
+from evalkit.scorers._grounding_paraphrase import canon_tokens
 from evalkit.scorers._grounding_proximity import word_order
 from evalkit.scorers._grounding_qualifiers import qualifier_mismatch, qualifiers
 from evalkit.scorers._grounding_relations import _spelled, relation_mismatch
@@ -49,10 +50,14 @@ class ClaimView:
         cwords: list[str],
         given: Given,
         is_source: Callable[[str], bool] = lambda _: False,
+        ccwords: list[str] | None = None,
     ) -> None:
         text = claim.body
         self.folded = fold(text)
         self.cwords = cwords
+        self.ccwords = cwords if ccwords is None else ccwords
+        """The content words in canonical forms, for the word checks only (see
+        :mod:`~evalkit.scorers._grounding_paraphrase`)."""
         self.numbers = numbers(text)
         # Names are found in the whole claim ("Yes, Bob: ..." names Bob although the checked
         # part starts with him) and kept where they are in the checked part.
@@ -71,6 +76,7 @@ class ClaimView:
         ]
         tokens = words(text)
         self.tokens = stem_tokens(tokens)
+        self._words = tokens
         self.given = given
         self.negated = any(t in NEGATIONS or t.endswith("n't") for t in self.tokens)
         self.number_keys = {k for m in self.numbers for k in m.keys}
@@ -83,6 +89,11 @@ class ClaimView:
         self.order = word_order(cwords, self.names)
         self.qualifiers = qualifiers(self.folded)  # "30 days of delivery"
         self.floored = any(k[0] == "v" for k in self.number_keys)  # "from $10"
+
+    @functools.cached_property
+    def ctokens(self) -> list[str]:
+        """The tokens in canonical forms, negations as written (see :attr:`ccwords`)."""
+        return canon_tokens(self._words, NEGATIONS)
 
     def owned(self, surface: str) -> bool:
         """Whether a mention is the user's own thing ("your order A1234", "your $62 order")."""
@@ -303,7 +314,11 @@ def _canon_number(digits: str) -> str:
 
 
 def negation_mismatch(
-    view: ClaimView, sentences: list[list[str]], sets: list[set[str]]
+    view: ClaimView,
+    sentences: Sequence[list[str]],
+    sets: Sequence[set[str]],
+    *,
+    canonical: bool = False,
 ) -> str | None:
     """A negation next to a shared word on one side only: "did not win" against "won".
 
@@ -313,17 +328,18 @@ def negation_mismatch(
     restricts ("We ship to the United States and Canada only") licenses negating it for
     something it does not list ("we don't ship to Mexico").
     """
-    if not sentences or len(view.cwords) < 3:
+    cwords, tokens = (view.ccwords, view.ctokens) if canonical else (view.cwords, view.tokens)
+    if not sentences or len(cwords) < 3:
         return None
-    target = set(view.cwords)
+    target = set(cwords)
     j = max(range(len(sets)), key=lambda k: len(target & sets[k]))
     best, shared = sentences[j], target & sets[j]
     if len(shared) < max(3, 0.6 * len(target)):
         return None
-    claim_neg = _negated(view.tokens, shared)
+    claim_neg = _negated(tokens, shared)
     passage_neg = _negated(best, shared)
     if claim_neg and not passage_neg:
-        if _RESTRICTIVE & sets[j] and _negated_scope(view.tokens) - _restricted(best) - STOPWORDS:
+        if _RESTRICTIVE & sets[j] and _negated_scope(tokens) - _restricted(best) - STOPWORDS:
             return None
         return "negation mismatch: the claim negates what the passage states"
     if passage_neg and not claim_neg:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from evalkit.scorers._grounding_lexicon import DISCOURSE, REQUEST_VERBS, STOPWORDS, wordset
+from evalkit.scorers._grounding_paraphrase import canon_words
 from evalkit.scorers._grounding_text import (
     Claim,
     Given,
@@ -112,6 +113,13 @@ content a passage must hold. The claim's facts around them are still checked."""
 def claim_words(body: str) -> list[str]:
     """The content words of a claim's checked text, without :data:`_IDIOMS`."""
     return content_words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body)
+
+
+def claim_canon_words(body: str) -> list[str]:
+    """:func:`claim_words` in their canonical forms for the word checks (everyday paraphrase:
+    see :mod:`~evalkit.scorers._grounding_paraphrase`)."""
+    text = _IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body
+    return canon_words(words(text))
 
 
 _IDIOM_HINT = re.compile(

@@ -18,6 +18,14 @@ from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_claims import ABBREVIATIONS
 from evalkit.scorers._grounding_dates import ambiguous_months
 from evalkit.scorers._grounding_lexicon import NEGATIONS, PLACE_ACRONYMS
+from evalkit.scorers._grounding_paraphrase import (
+    PRICE,
+    canon,
+    canon_tokens,
+    canon_words,
+    is_amount_key,
+    rewrite,
+)
 from evalkit.scorers._grounding_tables import read_tables, title_rows
 from evalkit.scorers._grounding_text import (
     content_words,
@@ -28,8 +36,59 @@ from evalkit.scorers._grounding_text import (
     words,
 )
 
-__all__ = ["PassageIndex", "has_stem", "passage_sentences", "stem_tokens"]
+__all__ = ["Lexical", "PassageIndex", "has_stem", "passage_sentences", "stem_tokens"]
 
+
+class Lexical:
+    """A passage in canonical word forms (see :meth:`PassageIndex.lexical`)."""
+
+    __slots__ = ("_prefixes", "content_sentences", "sentence_sets", "sentences", "stems")
+
+    def __init__(
+        self,
+        stems: set[str],
+        sentence_sets: list[set[str]],
+        content_sentences: list[list[str]],
+        sentences: Sequence[list[str]],
+    ) -> None:
+        self.stems = stems
+        self.sentence_sets = sentence_sets
+        self.content_sentences = content_sentences
+        self.sentences = sentences
+        """Every token in canonical form, negations as written (for the negation check)."""
+        self._prefixes: dict[str, list[str]] | None = None
+
+    @property
+    def prefixes(self) -> dict[str, list[str]]:
+        """:attr:`stems` by their first four letters, for :func:`has_stem` (made on first
+        use: most claims find every word exactly)."""
+        if self._prefixes is None:
+            self._prefixes = _prefix_map(self.stems)
+        return self._prefixes
+
+
+class _Canonical(Sequence[list[str]]):
+    """A passage's sentences in canonical tokens, each made when first read: the negation
+    check reads one sentence per claim."""
+
+    def __init__(self, sentences: list[list[str]]) -> None:
+        self._sentences = sentences
+        self._made: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._sentences)
+
+    def __getitem__(self, j: int) -> list[str]:  # type: ignore[override]
+        if j not in self._made:
+            self._made[j] = canon_tokens(self._sentences[j], NEGATIONS)
+        return self._made[j]
+
+
+_MONEY = re.compile(
+    r"[$€£¥₹¢]|\b(?:usd|eur|gbp|cad|aud|nzd|hkd|sgd|jpy|inr|chf|dollars?|euros?|pounds?|"
+    r"cents?|yen|rupees?|francs?)\b"
+)
+"""A sum of money may be stated here (the cheap test before reading the passage's amounts)."""
 
 _ARTICLES = frozenset({"the", "a", "an", "our", "your", "this", "that"})
 
@@ -100,6 +159,7 @@ class PassageIndex:
             for t, rows in titles.items():
                 self._attach(i, t, rows)
         self._where: dict[int, dict[str, set[int]]] = {}
+        self._lexical: dict[int, Lexical] = {}
         self._openers: dict[int, frozenset[int]] = {}
         self._sentence_numbers: dict[int, list[set[str]]] = {}
         self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
@@ -119,6 +179,36 @@ class PassageIndex:
         self.content_sentences[i] = [
             words + s if j in rows else s for j, s in enumerate(self.content_sentences[i])
         ]
+
+    def lexical(self, i: int) -> Lexical:
+        """Passage ``i`` in the canonical word forms of everyday paraphrase, for the word
+        checks only (see :mod:`~evalkit.scorers._grounding_paraphrase`; built on first use)."""
+        if i not in self._lexical:
+            content: list[list[str]] = []
+            own = [sent for sent in self._tokens[i] if sent]
+            for sent, stems in zip(own, self.content_sentences[i], strict=True):
+                if rewrite(sent) is sent:  # the common case: word by word
+                    content.append([c for w in stems if (c := canon(w))])
+                    continue
+                title = len(stems) - sum(is_content(w) for w in sent)  # see _attach
+                content.append([c for w in stems[:title] if (c := canon(w))] + canon_words(sent))
+            # the words as written stay too: the claim's canonical words never need them, and
+            # sharing the sets is cheaper than rewriting every function word
+            sets = [
+                base if cs == stems else base | set(cs)
+                for base, cs, stems in zip(
+                    self.sentence_sets[i], content, self.content_sentences[i], strict=True
+                )
+            ]
+            if PRICE and _MONEY.search(self.texts[i]):
+                amounts = {k.partition("@")[0] for k in self.numbers[i] if is_amount_key(k)}
+                numbers = self.sentence_numbers(i)
+                for j, sent in enumerate(own):
+                    if amounts.intersection(sent) and any(is_amount_key(k) for k in numbers[j]):
+                        sets[j] = sets[j] | {PRICE}
+            stems_all = self.stems[i].union(*sets)
+            self._lexical[i] = Lexical(stems_all, sets, content, _Canonical(own))
+        return self._lexical[i]
 
     def pronoun_openers(self, i: int) -> frozenset[int]:
         """Sentences of passage ``i`` (after the first) that open with a personal pronoun,

@@ -25,8 +25,9 @@ from evalkit.scorers._grounding_checks import (
     negation_mismatch,
     relation_mismatch,
 )
-from evalkit.scorers._grounding_claims import claim_words
+from evalkit.scorers._grounding_claims import claim_canon_words, claim_words
 from evalkit.scorers._grounding_index import PassageIndex, has_stem
+from evalkit.scorers._grounding_paraphrase import canon
 from evalkit.scorers._grounding_proximity import (
     local_coverage,
     proximity,
@@ -172,14 +173,17 @@ def check_claim(
     candidates = sorted({t for t in targets if t is not None} | set(named))
     if cwords is None:
         cwords = claim_words(claim.body)
+    ccwords = claim_canon_words(claim.body)
     if named:  # "according to the Returns Policy": the attribution is a citation, not content
         attribution = {"accord"} | {
             w for i in named for w in content_words(index.passages[i].source or "")
         }
         cwords = [w for w in cwords if w not in attribution]
+        dropped = {canon(w) for w in attribution}
+        ccwords = [w for w in ccwords if w not in dropped]
     if sims is None:
         sims = [float(x) for x in index.similarities([cwords])[0]]
-    view = ClaimView(claim, cwords, given or Given(), index.names_a_source)
+    view = ClaimView(claim, cwords, given or Given(), index.names_a_source, ccwords)
     # Only the few passages that a cheap score ranks highest (and the cited ones) get the
     # full, costlier comparison; the others cannot be the best support anyway.
     cset = set(cwords)
@@ -200,12 +204,11 @@ def check_claim(
     return best_any
 
 
-def _in_rows(cwords: Sequence[str], i: int, index: PassageIndex) -> float:
+def _in_rows(cwords: Sequence[str], i: int, index: PassageIndex, sets: Sequence[set[str]]) -> float:
     """Share of the claim's content words found in the table rows of passage ``i``."""
     rows = index.table_rows[i]
     if not rows or not cwords:
         return 0.0
-    sets = index.sentence_sets[i]
     return sum(any(w in sets[j] for j in rows) for w in cwords) / len(cwords)
 
 
@@ -231,22 +234,27 @@ def _judge(
     text, cwords = view.folded, view.cwords
     partial = fuzz.partial_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
-    local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
+    # The hard checks place the claim by its words as written; the word checks below read
+    # both sides in the canonical forms of everyday paraphrase (see _grounding_paraphrase).
+    _, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
     reason, excused = mismatch(view, i, index, region)
-    order = view.order
+    lex = index.lexical(i)
+    cwords = view.ccwords
     if excused:  # the user's own names and numbers are neither support nor novel words
-        cwords = [w for w in cwords if w not in excused]
-        local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
-        order = word_order(cwords, view.names)
-    found = [has_stem(w, index.stems[i], index.prefixes[i]) for w in cwords]
+        gone = excused | {canon(w) for w in excused}
+        cwords = [w for w in cwords if w not in gone]
+    names = {canon(n) for n in view.names}
+    local, region = local_coverage(cwords, lex.sentence_sets, options.min_local)
+    order = word_order(cwords, names)
+    found = [has_stem(w, lex.stems, lex.prefixes) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
     # a claim whose every word is an excused mention ("Call us at 800.555.0199" against
     # "(800) 555-0199") has nothing left to place: its mentions were checked whole
-    near = proximity(order, index.content_sentences[i], region) if order or not excused else 1.0
+    near = proximity(order, lex.content_sentences, region) if order or not excused else 1.0
     if region[1] - region[0] == 1 and region[0] in index.table_rows[i]:
         near = 1.0  # a table row's cells all describe its row: a claim may pick any of them
     elif local < options.min_local or near < options.min_proximity:
-        in_rows = _in_rows(cwords, i, index)
+        in_rows = _in_rows(cwords, i, index, lex.sentence_sets)
         if in_rows >= options.min_local:  # "Basic has 2 passes, Plus 6": rows listed in turn
             local, near = max(local, in_rows), 1.0  # (relation_mismatch holds each to its row)
     support = 0.3 * tfidf + 0.2 * partial + 0.2 * tset + 0.3 * coverage
@@ -261,6 +269,8 @@ def _judge(
     }
     if reason is None and options.check_negation:
         reason = negation_mismatch(view, index.sentences[i], index.sentence_sets[i])
+        if reason is None:  # and where everyday paraphrase shares the words (never looser)
+            reason = negation_mismatch(view, lex.sentences, lex.sentence_sets, canonical=True)
     if reason is None and options.check_relations:
         reason = relation_mismatch(view, i, index, excused)
     if reason is None and partial < options.verbatim:
@@ -272,7 +282,7 @@ def _judge(
         elif (
             local < options.min_local
             or near < options.min_proximity
-            or transplanted(cwords, index.content_sentences[i], region)
+            or transplanted(cwords, lex.content_sentences, region)
         ):
             reason = f"no support: the claim's words are scattered over passage {pid}"
     return ClaimResult(
@@ -295,4 +305,5 @@ def _as_written(stems: Sequence[str], text: str) -> list[str]:
     for w in words(text):
         if is_content(w):
             written.setdefault(stem(w), w)
+            written.setdefault(canon(stem(w)), w)  # the word checks' canonical form
     return [written.get(s, s) for s in stems]
