@@ -146,6 +146,14 @@ def scorer_changes(baseline: Sequence[Any], candidate: Sequence[Any]) -> tuple[F
     and a project scorer file's reference are compared by file name, since two checkouts name
     one file by two paths; a file's content shows in the scorer's hash argument
     (``schema_sha256``, ``rubric_sha256``) where it keeps one.
+
+    A scorer from a project file (``scorers/mine.py:brevity``) is therefore the same scorer in
+    two processes, two folders and two machines when its file name and attribute are. Its
+    content is not compared: editing the file is not seen as a change of the scorer, so after
+    an edit that changes verdicts, re-score the baseline (``evalkit score``). A function
+    scorer's ``function`` (its module and name) is compared only in a spec without ``ref``
+    (which names the same function, a file by its path): in a file's module name it once
+    differed in every process (``evalkit_user_<salted hash>``).
     """
     b, c = _specs(baseline), _specs(candidate)
     out: list[FieldChange] = []
@@ -201,6 +209,8 @@ def _flat(spec: Mapping[str, Any]) -> dict[str, Any]:
     for k in ("threshold", "ref", "function"):
         if spec.get(k) is not None:
             out[k] = spec[k]
+    if "ref" in out:  # names the same function as ``function``, a file by its path
+        out.pop("function", None)
     for k in ("ref", "function"):  # a project's scorer file: /abs/path/file.py:name
         path, sep, name = str(out.get(k, "")).rpartition(".py:")
         if sep:
