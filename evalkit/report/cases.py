@@ -4,7 +4,9 @@ Keys are short because a report may carry 10,000 cases; the page script
 (``templates/report.js``) is their only reader, and the shapes are documented on
 :func:`case_view` and :func:`side_view`. Scorer evidence is read leniently from
 ``ScoreCell.details`` (groundedness ``claims`` with spans, tool-call per-call verdicts,
-refusal ``verdict`` / ``outcome``), so a scorer that writes less simply shows less.
+refusal ``verdict`` / ``outcome``), recognised by their shape whatever the scorer is called;
+any other scorer's details get a generic, size-capped key/value view
+(:mod:`evalkit.report.details`).
 
 A single value (an id, a tag, an input, an output, a tool call's name or arguments) is kept
 exact: the page isolates it. A sentence that embeds data (a scorer's reason, a provider's error
@@ -21,6 +23,13 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.compare import CaseRow, CaseSide
 from evalkit.report.bidi import shown
+from evalkit.report.details import (
+    generic_details,
+    is_checks,
+    is_claims,
+    is_refusal,
+    is_tool_verdicts,
+)
 from evalkit.report.evidence import evidence_view, flagged_passages
 
 if TYPE_CHECKING:
@@ -131,8 +140,10 @@ def _tool_verdicts(
     details: Mapping[str, Any],
     made: Sequence[Mapping[str, Any]],
     expected: Sequence[str] = (),
+    scorer: str = "tool_calls",
 ) -> list[dict[str, Any]]:
-    """Per-pair verdicts of the ``tool_calls`` scorer, then its schema problems.
+    """Per-pair verdicts of the ``tool_calls`` scorer (``"s"`` names it), then its schema
+    problems.
 
     A pair is ``{"expected": index | call, "call": index | call, "ok", "reason", "arguments":
     [{"name", "status", "ok", "reason"}]}``; an index refers to the case's expectations or to
@@ -155,6 +166,7 @@ def _tool_verdicts(
             got = made[got] if 0 <= got < len(made) else f"call {got + 1}"
         out.append(
             {
+                "s": scorer,
                 "ok": bool(v.get("ok")),
                 "exp": shown(_cut(_call_text(exp), MAX_TEXT)),
                 "got": shown(_cut(_call_text(got), MAX_TEXT)),
@@ -165,7 +177,14 @@ def _tool_verdicts(
     for p in details.get("schema_problems") or ():
         message = p.get("message") if isinstance(p, Mapping) else p
         out.append(
-            {"ok": False, "exp": "schema", "got": "", "why": shown(str(message)), "args": []}
+            {
+                "s": scorer,
+                "ok": False,
+                "exp": "schema",
+                "got": "",
+                "why": shown(str(message)),
+                "args": [],
+            }
         )
     return out
 
@@ -187,11 +206,14 @@ def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, A
 
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
     "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"s": scorer, "a",
-    "z" | "t", "ok", "why", "p"}], "calls": [{"name", "args", "perr"}], "tc": [{"ok", "exp", "got", "why",
-    "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"}, "chk": [{"s": scorer, "l":
-    label, "ok", "why"}]}``; ``err`` only on a provider error, ``n`` / ``rate`` / ``flaky``
-    only with repeats, ``fk`` ([passed, judged] repeats) only when flaky, ``est`` only when evalkit estimated the token counts, the last five
-    only when the evidence exists.
+    "z" | "t", "ok", "why", "p"}], "calls": [{"name", "args", "perr"}], "tc": [{"s": scorer,
+    "ok", "exp", "got", "why", "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"},
+    "chk": [{"s": scorer, "l": label, "ok", "why"}], "dv": [{"s": scorer, "kv": [[key, value,
+    full length]], "cut"}]}``; ``err`` only on a provider error, ``n`` / ``rate`` / ``flaky``
+    only with repeats, ``fk`` ([passed, judged] repeats) only when flaky, ``est`` only when
+    evalkit estimated the token counts, the last six only when the evidence exists.
+    ``claims`` / ``tc`` / ``ref`` / ``chk`` come from details of a built-in's shape
+    (:mod:`evalkit.report.details`); ``dv`` is every other scorer's details, size-capped.
     """
     err = side.error
     out: dict[str, Any] = {
@@ -222,22 +244,31 @@ def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, A
         # A model's tool call is untrusted output like its text: cut the same way, or one
         # call with megabytes of arguments would be carried whole into the page.
         out["calls"] = [_made_call(t) for t in side.tool_calls]
+    # Each dedicated view is chosen by the details' shape, not the scorer's name: a suite may
+    # rename a built-in (as = "tools_strict"), and a user scorer may write a built-in's shape.
     for name, cell in side.scores.items():
         details = cell.details if isinstance(cell.details, Mapping) else {}
-        if "claims" in details:
-            out.setdefault("claims", []).extend(_claims(details, side.output, name))
-        chk = _check_verdicts(details, name)
-        if chk:
-            out.setdefault("chk", []).extend(chk)
-        if name == "tool_calls":
-            tc = _tool_verdicts(details, side.tool_calls, expected_calls)
-            if tc:
-                out["tc"] = tc
-        if isinstance(details.get("verdict"), str):
+        views = (
+            ("claims", _claims(details, side.output, name) if is_claims(details) else ()),
+            ("chk", _check_verdicts(details, name) if is_checks(details) else ()),
+            (
+                "tc",
+                _tool_verdicts(details, side.tool_calls, expected_calls, name)
+                if is_tool_verdicts(details)
+                else (),
+            ),
+        )
+        for key, rows in views:
+            if rows:
+                out.setdefault(key, []).extend(rows)
+        if is_refusal(details):
             out["ref"] = {
                 "verdict": details["verdict"],
                 "outcome": str(details.get("outcome") or ""),
             }
+    dv = generic_details({name: cell.details for name, cell in side.scores.items()})
+    if dv:
+        out["dv"] = dv
     return out
 
 

@@ -366,7 +366,13 @@
       });
       div.appendChild(calls);
     }
-    if (side.tc && side.tc.length) div.appendChild(toolVerdicts(side.tc));
+    if (side.tc && side.tc.length) {
+      /* one table per scorer of the tool-call shape (a suite may rename tool_calls) */
+      groupBy(side.tc).forEach(function (g) {
+        div.appendChild(mix("div", "small muted", ["tool call verdicts (", iso(g[0]), ")"]));
+        div.appendChild(toolVerdicts(g[1]));
+      });
+    }
     if (side.chk && side.chk.length) {
       /* a case's own checks: label, verdict, reason */
       div.appendChild(el("div", "small muted", "checks of this case"));
@@ -397,7 +403,34 @@
     if (side.tok) add("tokens in/out", side.tok[0] + " / " + side.tok[1]);
     if (side.n > 1) add("repeats", side.n + " (pass rate " + fmtNum(side.rate, 2) + ")" + (side.flaky ? " · flaky: verdict differs across repeats" : ""));
     div.appendChild(kv);
+    (side.dv || []).forEach(function (d) { div.appendChild(scorerDetails(d)); });
     return div;
+  }
+
+  /* [[name, rows]] in first-seen order of rows' scorer "s" */
+  function groupBy(rows) {
+    var by = {}, order = [];
+    rows.forEach(function (r) {
+      if (!by[r.s]) { by[r.s] = []; order.push(r.s); }
+      by[r.s].push(r);
+    });
+    return order.map(function (name) { return [name, by[name]]; });
+  }
+
+  /* A scorer's own details (no dedicated view knows their shape): keys and values, collapsed.
+     Values arrive cut (a third item gives the full length) and show their bidi controls. */
+  function scorerDetails(d) {
+    var box = el("details", "sd small");
+    var n = d.kv.length + (d.cut || 0);
+    box.appendChild(mix("summary", "muted", ["details of ", iso(d.s), " (" + n + " key" + (n === 1 ? "" : "s") + ")"]));
+    var dl = el("dl", "kv mono");
+    d.kv.forEach(function (p) {
+      dl.appendChild(mix("dt", null, [isoMarked(p[0])]));
+      dl.appendChild(mix("dd", null, [isoMarked(p[1])].concat(p.length > 2 ? [el("span", "muted", " … [cut: " + p[2] + " characters in all]")] : [])));
+    });
+    box.appendChild(dl);
+    if (d.cut) box.appendChild(el("div", "muted", d.cut + " more key" + (d.cut === 1 ? "" : "s") + " not shown: the report keeps a bounded amount of scorer details per case"));
+    return box;
   }
 
   function toolVerdicts(tc) {
