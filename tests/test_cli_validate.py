@@ -195,3 +195,45 @@ def test_ids_that_read_the_same_are_refused_and_shown_escaped(
     assert f"{path}:2:" in err and "must not start or end with a space" in err
     assert f"{path}:3:" in err and "is not in Unicode NFC form" in err
     assert f"{path}:4:" in err and "\u200b" not in err  # shown as an escape, not invisibly
+
+
+PICKY = """
+from dataclasses import dataclass
+from evalkit.scoring import Score, Scorer
+
+
+@dataclass
+class Picky(Scorer):
+    name = "picky"
+
+    def applies_to(self, case):
+        return bool(case.tags)
+
+    def score(self, ctx):
+        return Score(1.0, True)
+"""
+
+
+def test_a_scorer_overriding_applies_to_names_what_it_needs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # tool_calls checks "expected_tool_calls or tools", which requires cannot say: QA10 #11
+    # read "needs [] but 2 case(s) lack them".
+    root = make_project(tmp_path)
+    config = root / "evalkit.toml"
+    config.write_text(CONFIG.replace('["check.py:Check"]', '["tool_calls"]'))
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "scorer 'tool_calls' needs expected_tool_calls, tools or metadata "
+        '{"tool_use": "required"} but 2 case(s) lack them (first: \'a\')'
+    ) in err
+    assert "needs []" not in err
+    # a scorer that says nothing of what it needs: no empty list either
+    (root / "picky.py").write_text(PICKY)
+    (root / "support.jsonl").write_text('{"id": "a", "input": "x", "vars": {"customer": "A"}}\n')
+    config.write_text(CONFIG.replace('["check.py:Check"]', '["picky.py:Picky"]'))
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert "scorer 'picky.py:Picky' does not apply to 1 case(s) (its applies_to() says no" in err
+    assert "skip_missing = true" in err and "[]" not in err

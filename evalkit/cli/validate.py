@@ -301,12 +301,24 @@ def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
         # checks) lacks nothing.
         missing = [c.id for c in es if not scorer.applies_to(c) and not scorer.skips(c)]
         if missing and not spec.skip_missing:
-            problems.append(
-                Problem(
-                    where,
-                    f"scorer {spec.name!r} needs {list(scorer.requires)} "
-                    f"but {len(missing)} case(s) lack them (first: {missing[0]!r}); "
-                    "add the fields or drop the scorer",
-                )
-            )
+            problems.append(Problem(where, _lacking(spec.name, scorer, missing)))
     return problems
+
+
+def _lacking(name: str, scorer: Any, missing: list[str]) -> str:
+    """What the cases ``missing`` lack: the scorer's own ``needs`` sentence when it has one
+    (a scorer overriding ``applies_to`` with "expected_tool_calls or tools" cannot say it in
+    ``requires``), else its ``requires``, else only that its ``applies_to`` says no."""
+    needs = getattr(scorer, "needs", None)
+    lack = f"{len(missing)} case(s) lack them (first: {missing[0]!r})"
+    if isinstance(needs, str) and needs:
+        what = f"needs {needs} but {lack}"
+    elif scorer.requires:
+        what = f"needs {list(scorer.requires)} but {lack}"
+    else:
+        return (
+            f"scorer {name!r} does not apply to {len(missing)} case(s) (its applies_to() says "
+            f"no; first: {missing[0]!r}); add what it needs to those cases, set "
+            "skip_missing = true to leave them unscored, or drop the scorer"
+        )
+    return f"scorer {name!r} {what}; add the fields or drop the scorer"

@@ -58,6 +58,9 @@ class ToolCalls(Scorer):
 
     name: ClassVar[str] = "tool_calls"
     requires: ClassVar[tuple[str, ...]] = ()
+    needs: ClassVar[str] = 'expected_tool_calls, tools or metadata {"tool_use": "required"}'
+    """What :meth:`applies_to` looks for, in words (``requires`` cannot say "or"); named by
+    ``evalkit validate`` when cases lack it."""
     good_outcomes: ClassVar[frozenset[str] | None] = frozenset({"correct"})
     """Every other outcome is a failure mode: its rising rate is worse (docs/compare.md)."""
     threshold: float = 0.5
