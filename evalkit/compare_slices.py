@@ -59,6 +59,11 @@ def status_of(baseline: bool | None, candidate: bool | None) -> Status:
 def pair_status(b: CaseSummary, c: CaseSummary) -> Status:
     """The overall status of a case, over the scorers that gave it a verdict on both sides.
 
+    A ``regression`` when any of them passed in the baseline and fails now, whatever the
+    others did: an AND over scorers hid a new failure (a wrong tool argument, a new
+    under-refusal) behind a scorer that failed the case on both sides ("unchanged fail",
+    XFAIL in pytest). Otherwise the AND over those scorers decides, as for one scorer.
+
     A scorer unscored on one side (a scorer error such as a judge without a score, or a
     scorer only one run has) is left out: its verdict on the other side has nothing to be
     compared with, and counting it made judge failures candidate regressions. A provider
@@ -70,6 +75,8 @@ def pair_status(b: CaseSummary, c: CaseSummary) -> Status:
         for n, x in b.scorers.items()
         if (y := c.scorers.get(n)) is not None and x.passed is not None and y.passed is not None
     ]
+    if any(x and not y for x, y in both):
+        return "regression"
     if both:
         return status_of(all(x for x, _ in both), all(y for _, y in both))
     return status_of(b.passed, c.passed)

@@ -32,6 +32,7 @@ __all__ = [
     "Refusal",
     "baseline_problem",
     "candidate_problems",
+    "case_status_text",
     "case_why",
     "partial_of",
     "refusal_of",
@@ -250,3 +251,17 @@ def case_why(row: CaseRow) -> str:
         said = said if len(said) <= 300 else said[:299] + "…"
         lines.append(f"  answer: {inert(said)!r}" if said else "  answer: (empty)")
     return "\n".join(lines) or "  failed"
+
+
+def case_status_text(row: CaseRow, cand: str, base: str) -> str:
+    """The first line of a regressed or xfailed case item: which scorers newly fail (passed on
+    ``base``) and which fail on both sides. A case that failed one scorer on both sides and
+    newly failed another was XFAIL "fails on base too", and the new failure went unnoticed."""
+    new = [n for n, s in row.scorer_status.items() if s == "regression"]
+    both = [n for n, s in row.scorer_status.items() if s == "unchanged_fail"]
+    also = f"; {', '.join(both)} {'fails' if len(both) == 1 else 'fail'} on both" if both else ""
+    if row.status == "regression":
+        what = f"{', '.join(new)} passed on {base} and {'fails' if len(new) == 1 else 'fail'} now"
+        return f"{row.case_id} regressed on {cand} ({what if new else f'passed on {base}'}{also})"
+    named = f" ({', '.join(both)} {'fails' if len(both) == 1 else 'fail'} on both sides)"
+    return f"fails on {base} too{named if both else ''}"

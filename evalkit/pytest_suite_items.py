@@ -299,7 +299,7 @@ class CaseItem(_SuiteItem):
         self.cand = cand
 
     def runtest(self) -> None:
-        from evalkit.pytest_checks import case_why as _why
+        from evalkit.pytest_checks import case_status_text, case_why
 
         result = self.result()
         unscored = _unscored(result, self.cand, self.case_id)
@@ -315,15 +315,13 @@ class CaseItem(_SuiteItem):
         for name, cell in row.candidate.scores.items():
             if cell.value is not None:
                 self.user_properties.append((f"score.{name}", round(cell.value, 6)))
+        said = case_status_text(row, self.cand, cmp.baseline.candidate)
         if row.status == "regression":
-            raise EvalkitFailure(
-                f"{self.case_id} regressed on {self.cand} (passed on {cmp.baseline.candidate}):\n"
-                + _why(row)
-            )
+            raise EvalkitFailure(f"{said}:\n{case_why(row)}")
         if row.status == "unchanged_fail":
-            pytest.xfail(f"fails on {cmp.baseline.candidate} too: " + _why(row).strip())
+            pytest.xfail(f"{said}: {case_why(row).strip()}")
         if row.candidate.passed is False:
-            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + _why(row))
+            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + case_why(row))
 
     def _alone(self, result: SuiteResult) -> None:
         from evalkit.pytest_checks import _num

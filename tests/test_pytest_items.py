@@ -47,11 +47,46 @@ def test_case_items_name_the_case_and_k_selects(
     result.assert_outcomes(passed=1, failed=1, deselected=7)
     result.stdout.fnmatch_lines(
         [
-            "*q5 regressed on cand (passed on base):",
+            "*q5 regressed on cand (exact_match passed on base and fails now):",
             "*exact_match 0.00 (baseline 1.00)*",
             "*answer: '*",  # what the candidate said, in the CI log (QA9)
             "FAILED evalkit.toml::qa::q5[[]cand[]]*",
         ]
+    )
+
+
+ODD = """
+def odd(ctx):
+    return ctx.case.id not in ("q1", "q5")  # fails q1 and q5 on both sides
+"""
+
+
+def test_a_new_failure_beside_a_scorer_failing_on_both_sides_fails_not_xfails(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    # QA10 finding 5: q5 fails `odd` on both sides and newly fails exact_match; it was XFAIL
+    # "fails on base too" and the new failure went unnoticed in CI.
+    (plugin_project / "scorers").mkdir()
+    (plugin_project / "scorers" / "odd.py").write_text(ODD)
+    config = plugin_project / "evalkit.toml"
+    text = config.read_text()
+    config.write_text(
+        text.replace(
+            'scorers = ["exact_match"]', 'scorers = ["exact_match", "scorers/odd.py:odd"]', 1
+        )
+    )
+    result = run(pytester, "--evalkit-suite", "qa", "--evalkit-cases", "-k", "q1 or q5", "-rA")
+    result.assert_outcomes(failed=1, xfailed=1, deselected=7)
+    result.stdout.fnmatch_lines(
+        [
+            "*q5 regressed on cand (exact_match passed on base and fails now; odd fails on both):",
+            "*exact_match 0.00 (baseline 1.00)*",
+            "*odd 0.00 (baseline 0.00)*",
+            "FAILED evalkit.toml::qa::q5[[]cand[]]*",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        ["XFAIL evalkit.toml::qa::q1[[]cand[]]* - fails on base too (odd fails on both sides): *"]
     )
 
 
