@@ -159,14 +159,25 @@ def scorer_lines(run: Run, records: Sequence[Record] | None = None) -> list[str]
 
     if records is None:
         records = _stored_records(run)
+
+    def over(n: int, of: int) -> str:
+        return f"over {n} case(s)" if n == of else f"over {n} of {of} case(s)"
+
     out = []
     for s in aggregate(records).scorers:
-        parts = []
-        if s.mean.value is not None:
-            parts.append(f"mean {est(s.mean, False)}")
-        if s.pass_rate.value is not None:
-            parts.append(f"pass rate {est(s.pass_rate, True)}")
-        what = ", ".join(parts) or "no values"
+        # Each figure says how many cases it is over: a case with no value or no verdict
+        # (refusal without should_refuse) is one the scorer applied to but not in the figure.
+        figures = [
+            (f"{label} {est(e, pct)}", e.n)
+            for label, e, pct in (("mean", s.mean, False), ("pass rate", s.pass_rate, True))
+            if e.value is not None
+        ]
+        if not figures:
+            what = f"no values over {s.cases} case(s)"
+        elif len({n for _, n in figures}) == 1:
+            what = f"{', '.join(f for f, _ in figures)} {over(figures[0][1], s.cases)}"
+        else:
+            what = ", ".join(f"{f} {over(n, s.cases)}" for f, n in figures)
         errors = f", {s.errors} error(s)" if s.errors else ""
-        out.append(f"  {s.name}: {what} over {s.cases} case(s){errors}")
+        out.append(f"  {s.name}: {what}{errors}")
     return out
