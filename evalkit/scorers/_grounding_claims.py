@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from evalkit.scorers._grounding_compare import comparison_parts
 from evalkit.scorers._grounding_lexicon import DISCOURSE, REQUEST_VERBS, STOPWORDS, wordset
 from evalkit.scorers._grounding_paraphrase import canon_words
 from evalkit.scorers._grounding_text import (
@@ -143,7 +144,7 @@ def split_claims(text: str, given: Given | None = None) -> list[Claim]:
         body = _CITATION.sub(" ", raw).strip()
         if _skip(body):
             continue
-        for cstart, cend in _clause_spans(raw):
+        for cstart, cend, wrong in _parts(raw):
             clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
             if not clause or _skip(clause):
                 continue
@@ -151,10 +152,19 @@ def split_claims(text: str, given: Given | None = None) -> list[Claim]:
             checked = claim_body(tidy, given)
             if checked != tidy and _skip(checked):
                 continue
-            claims.append(
-                Claim(tidy, start + cstart, start + cend, cites, "" if checked == tidy else checked)
-            )
+            body = "" if checked == tidy else checked
+            claims.append(Claim(tidy, start + cstart, start + cend, cites, body, wrong))
     return claims
+
+
+def _parts(sentence: str) -> list[tuple[int, int, str]]:
+    """The clauses of a sentence, a comparison of two stated facts cut into its two sides
+    (with the reason the comparison is false, if it is: see _grounding_compare)."""
+    out: list[tuple[int, int, str]] = []
+    for cstart, cend in _clause_spans(sentence):
+        spans, wrong = comparison_parts(sentence[cstart:cend])
+        out.extend((cstart + a, cstart + b, wrong) for a, b in spans)
+    return out
 
 
 _OPENER = re.compile(

@@ -165,7 +165,20 @@ def check_claim(
     sims: Sequence[float] | None = None,
     given: Given | None = None,
 ) -> ClaimResult:
-    """Score ``claim`` against every passage, pick the best one and run the hard checks."""
+    """Score ``claim`` against every passage, pick the best one and run the hard checks; a
+    claim false whatever the passages say (``claim.wrong``) fails with that reason."""
+    result = _check_claim(claim, index, options, cwords, sims, given)
+    return _with(result, False, claim.wrong) if claim.wrong else result
+
+
+def _check_claim(
+    claim: Claim,
+    index: PassageIndex,
+    options: SupportOptions,
+    cwords: list[str] | None = None,
+    sims: Sequence[float] | None = None,
+    given: Given | None = None,
+) -> ClaimResult:
     cited = [c for c in claim.citations if c]
     targets = [index.resolve(c) for c in cited]
     unknown = [c for c, t in zip(cited, targets, strict=True) if t is None]

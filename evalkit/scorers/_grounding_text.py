@@ -85,6 +85,9 @@ class Claim:
     """The part of :attr:`text` that is checked, when it differs: without an opening
     interjection ("Sorry,"), a name addressing the user ("Yes, Ada:") or the verb of a
     request ("Please send ..."). Empty when the whole text is checked."""
+    wrong: str = ""
+    """Why the claim is false whatever the passages say (a comparison the wrong way round:
+    see :mod:`~evalkit.scorers._grounding_compare`); empty for most claims."""
 
     @property
     def body(self) -> str:
