@@ -7,7 +7,8 @@ record then sends only its :class:`~evalkit.scoring.ScoreContext`, without the p
 body. Workers start with ``forkserver`` (``spawn`` where that is missing), never ``fork``: a
 forked child of a process with threads (the HTTP client's resolver, Jupyter) can deadlock.
 The price is that such a scorer must be importable by reference and picklable, which a
-module-level dataclass is, and that a worker re-imports the script that started the run: a
+module-level dataclass is (also one in a project file such as ``scorers/mine.py``: the worker
+is told which file each such module comes from), and that a worker re-imports the script that started the run: a
 run started from a script's top level, outside ``if __name__ == "__main__":``, would start
 again in every worker, so it is detected and scored in-process with a warning instead.
 I/O-bound scorers (an LLM judge, groundedness's judge mode) are never ``cpu_bound``: they
@@ -42,7 +43,8 @@ another lost over 100 healthy scores to 4 records that killed their worker):
   pool's scorers stop running: the remaining records get a scorer error that says so. Such
   a scorer is never retried in-process, where the same fault would kill the run.
 - A scorer that cannot reach the workers (it does not pickle, or does not unpickle there)
-  is scored in-process from then on: slower, never wrong.
+  is scored in-process from then on: slower, never wrong, and said once per scorer in a
+  ``RuntimeWarning`` with the reason (:data:`~evalkit.scoring_pool_procs.IN_PROCESS`).
 - A worker ends itself when the run's process dies without closing the pool (``kill -9``):
   nothing else would, since the forkserver, not the run, is its parent.
 
@@ -56,16 +58,23 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import pickle
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
+from evalkit.registry import user_modules
 from evalkit.scoring import Score, ScoreContext, Scorer, score_all
-from evalkit.scoring_pool_procs import _reap, _Retired, _shut, unguarded_main
-from evalkit.scoring_pool_worker import _init_worker, _score_in_worker
+from evalkit.scoring_pool_procs import (
+    IN_PROCESS,
+    _reap,
+    _Retired,
+    _shut,
+    pickle_scorers,
+    unguarded_main,
+)
+from evalkit.scoring_pool_worker import _init_worker, _score_in_worker, _WorkerSetupError
 
 __all__ = [
     "ABORT_GRACE_S",
@@ -112,6 +121,8 @@ class ScoringPool:
         if self.remote and (where := unguarded_main()):
             warnings.warn(_UNGUARDED.format(where=where), RuntimeWarning, stacklevel=2)
             self.remote = []
+        # Pickled once, up front: a scorer that does not pickle stays here, said per scorer.
+        self.remote, self._payload = pickle_scorers(self.remote) if self.remote else ([], ())
         self.local = [s for s in scorers if s not in self.remote]
         self.processes = processes or min(4, os.cpu_count() or 1)
         self.max_deaths = max_deaths
@@ -125,7 +136,6 @@ class ScoringPool:
         self._reshare_at = max(1, reshare_after)
         self._clean = 0  # records in a row scored alone with no death
         self._pool: ProcessPoolExecutor | None = None
-        self._payload: bytes | None = None
         self._index = {id(s): i for i, s in enumerate(self.remote)}
         self._singles: _Singles | None = None
         self._single: set[ProcessPoolExecutor] = set()
@@ -153,9 +163,10 @@ class ScoringPool:
             self._retire(pool, broken=True)
             self.rescored += 1
             return await self._score_alone(remote, ctx, slim)
-        except Exception:
-            # Pickling or the worker's set-up failed: score here from now on.
-            self._go_local()
+        except Exception as exc:
+            # The worker's set-up failed (a scorer does not unpickle there), or the record
+            # does not pickle: score here from now on.
+            self._go_local(exc)
             return await score_all(remote, ctx)
 
     async def _score_alone(
@@ -230,9 +241,9 @@ class ScoringPool:
                 except BrokenProcessPool as exc:
                     self._retire(pool, broken=True)
                     return _failures([s], ctx, _DIED.format(exc=f"{type(exc).__name__}: {exc}"))
-                except Exception:
+                except Exception as exc:
                     keep = pool
-                    self._go_local()
+                    self._go_local(exc)
                     return await score_all([s], ctx)
                 keep = pool
                 return result
@@ -255,24 +266,24 @@ class ScoringPool:
 
     def _start(self, workers: int) -> ProcessPoolExecutor | None:
         """A new pool of ``workers`` (``None`` when the scorers cannot reach a worker)."""
-        if self._payload is None:
-            try:
-                self._payload = pickle.dumps(self.remote)
-            except Exception:
-                self._go_local()
-                return None
+        if not self.remote:
+            return None
         methods = multiprocessing.get_all_start_methods()
         method = "forkserver" if "forkserver" in methods else "spawn"
         return ProcessPoolExecutor(
             max_workers=workers,
             mp_context=multiprocessing.get_context(method),
             initializer=_init_worker,
-            initargs=(self._payload,),
+            initargs=(self._payload, user_modules()),
         )
 
-    def _go_local(self) -> None:
+    def _go_local(self, exc: BaseException) -> None:
+        """Score every worker scorer in-process from now on, saying so once per scorer."""
         if self._pool is not None:
             self._retire(self._pool, broken=False)
+        for s in self.remote:
+            why = str(exc) if isinstance(exc, _WorkerSetupError) else f"{type(exc).__name__}: {exc}"
+            warnings.warn(IN_PROCESS.format(name=s.name, why=why), RuntimeWarning, stacklevel=2)
         self.local, self.remote = self.local + self.remote, []
 
     def _retire(self, pool: ProcessPoolExecutor, *, broken: bool) -> None:

@@ -1,7 +1,8 @@
 """Parent-side process handling of :mod:`evalkit.scoring_pool`, apart from the dispatcher.
 
 Whether worker processes may start at all (:func:`unguarded_main`: a worker re-imports the
-main script), and how a pool that takes no more work is shut down and its processes reaped
+main script), which scorers can be sent to one (:func:`pickle_scorers`, which says why a
+scorer stays in-process), and how a pool that takes no more work is shut down and its processes reaped
 within a bounded time, so neither the run nor the interpreter's exit can hang on a stuck
 worker. The dispatcher (:class:`~evalkit.scoring_pool.ScoringPool`) decides when.
 """
@@ -10,16 +11,28 @@ from __future__ import annotations
 
 import ast
 import os
+import pickle
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
-__all__ = ["unguarded_main"]
+from evalkit.scoring import Scorer
+
+__all__ = ["IN_PROCESS", "pickle_scorers", "unguarded_main"]
+
+IN_PROCESS = (
+    "scorer {name!r} is cpu_bound but is scored in-process (slower), because {why}; to score "
+    "it in worker processes, make it a module-level class or function, or a dataclass "
+    "scorer from a module or a project file, without lambdas, local functions or open "
+    "handles in its fields"
+)
+"""The warning, once per scorer, when a ``cpu_bound`` scorer cannot reach the workers."""
 
 
 @dataclass
@@ -67,6 +80,26 @@ def unguarded_main() -> str | None:
         if any(isinstance(n, ast.Name) and n.id == "__name__" for n in ast.walk(node.test)):
             return None
     return f"{path}:{line}"
+
+
+def pickle_scorers(
+    scorers: Sequence[Scorer],
+) -> tuple[list[Scorer], tuple[tuple[str, bytes], ...]]:
+    """The scorers that pickle, and each one's name and pickle (what a worker is sent once);
+    each that does not (a lambda in a field, a local class) gets a ``RuntimeWarning`` naming it and the
+    reason, and is left out, to be scored in-process. A fallback used to be silent: a run
+    scored 1,000 records on one core and nothing said why."""
+    kept: list[Scorer] = []
+    payloads: list[tuple[str, bytes]] = []
+    for s in scorers:
+        try:
+            payloads.append((s.name, pickle.dumps(s)))
+        except Exception as exc:
+            why = f"it cannot be sent to a worker process ({type(exc).__name__}: {exc})"
+            warnings.warn(IN_PROCESS.format(name=s.name, why=why), RuntimeWarning, stacklevel=3)
+            continue
+        kept.append(s)
+    return kept, tuple(payloads)
 
 
 def _shut(pool: ProcessPoolExecutor, *, cancel: bool) -> _Retired:

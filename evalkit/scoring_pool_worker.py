@@ -2,8 +2,10 @@
 
 Kept apart from the parent-side dispatcher because this is the code a worker imports and runs
 by reference (the pool's initializer and each record's task are pickled by name): the worker's
-scorers, sent once by the initializer; scoring one record, with every scorer or with one when
-scoring alone; and the watch that ends the worker when the run's process dies.
+scorers, sent once by the initializer with the project files they may come from (a scorer in
+``scorers/mine.py`` pickles by its file's module name, which the worker imports from that
+file: :func:`evalkit.registry.install_user_modules`); scoring one record, with every scorer or
+with one when scoring alone; and the watch that ends the worker when the run's process dies.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import multiprocessing
 import os
 import pickle
 import threading
+from collections.abc import Mapping, Sequence
 
+from evalkit.registry import install_user_modules
 from evalkit.scoring import Score, ScoreContext, Scorer, closing_scorers, score_all
 
 _WORKER_SCORERS: list[Scorer] = []
@@ -24,14 +28,21 @@ class _WorkerSetupError(Exception):
     """The worker could not load the scorers (they do not unpickle there)."""
 
 
-def _init_worker(payload: bytes) -> None:
+def _init_worker(payloads: Sequence[tuple[str, bytes]], user_files: Mapping[str, str]) -> None:
     _exit_with_parent()
+    install_user_modules(user_files)
     # Failing here would break the pool like a dead worker; remembering the error lets each
-    # record report it, and the parent then scores in-process instead.
-    try:
-        _WORKER_SCORERS[:] = pickle.loads(payload)
-    except Exception as exc:
-        _WORKER_SETUP_ERROR[:] = [f"{type(exc).__name__}: {exc}"]
+    # record report it, and the parent then scores in-process instead (and says why).
+    scorers: list[Scorer] = []
+    for name, payload in payloads:
+        try:
+            scorers.append(pickle.loads(payload))
+        except Exception as exc:
+            _WORKER_SETUP_ERROR[:] = [
+                f"a worker process could not load scorer {name!r} ({type(exc).__name__}: {exc})"
+            ]
+            return
+    _WORKER_SCORERS[:] = scorers
 
 
 def _exit_with_parent() -> None:

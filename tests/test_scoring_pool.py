@@ -154,7 +154,7 @@ def test_alone_the_other_worker_scorers_keep_their_scores_and_cancelling_is_quic
     assert took < 4.0 and gone({pid}) and not pool_threads()
 
 
-def test_a_scorer_that_does_not_load_in_a_worker_is_scored_in_process() -> None:
+def test_a_scorer_that_does_not_load_in_a_worker_is_scored_in_process_and_says_why() -> None:
     async def main() -> list[dict[str, Score]]:
         pool = ScoringPool([StaysHome()], processes=1)
         try:
@@ -162,7 +162,15 @@ def test_a_scorer_that_does_not_load_in_a_worker_is_scored_in_process() -> None:
         finally:
             await pool.aclose()
 
-    for out in asyncio.run(main()):
+    with pytest.warns(RuntimeWarning) as seen:
+        outs = asyncio.run(main())
+    (w,) = seen  # once, not once per record
+    assert str(w.message).startswith(
+        "scorer 'stays_home' is cpu_bound but is scored in-process (slower), because a worker "
+        "process could not load scorer 'stays_home' (RuntimeError: this scorer cannot be "
+        "loaded in a worker)"
+    )
+    for out in outs:
         assert out["stays_home"].passed is True
         assert out["stays_home"].details["pid"] == os.getpid()
     assert not pool_threads()

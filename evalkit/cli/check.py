@@ -45,7 +45,9 @@ def add_parser(sub: Any) -> None:
         "verdict says so",
     )
     from evalkit.cli._error_rate import add_error_rate_option
+    from evalkit.cli.run import add_scorer_processes_option
 
+    add_scorer_processes_option(p)
     add_error_rate_option(p)
     p.set_defaults(handler=run)
 
@@ -67,12 +69,14 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     """Evaluate suites, print summaries, write the report; (exit code, report path)."""
     from evalkit.api import as_mapping, evaluate
     from evalkit.cli._error_rate import error_rate_of, print_errors
+    from evalkit.cli.run import scorer_processes_of
     from evalkit.config import load_config
     from evalkit.engine import RunOptions
     from evalkit.report import write_report
     from evalkit.summary import markdown_summary, terminal_summary
 
     select = _selection(args)
+    processes = scorer_processes_of(args)  # evalkit demo has no such flag: None
     # evalkit demo shares check() without the flag, and exits 0 whenever the demo ran
     gate_errors = hasattr(args, "max_error_rate")
     max_error_rate = error_rate_of(args)
@@ -100,6 +104,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
             concurrency=args.concurrency,
             progress="auto" if args.progress is None else args.progress,
             select=select,
+            scorer_processes=processes,
         )
         results.append(
             evaluate(

@@ -113,8 +113,28 @@ def add_parser(sub: Any) -> None:
         metavar="USD",
         help="stop sending new requests once this much is spent (rest: --resume)",
     )
+    add_scorer_processes_option(r)
     add_error_rate_option(r)
     p.set_defaults(handler=handle)
+
+
+def add_scorer_processes_option(p: Any) -> None:
+    """``--scorer-processes N`` (shared with ``evalkit score`` and ``evalkit check``)."""
+    p.add_argument(
+        "--scorer-processes",
+        type=int,
+        metavar="N",
+        help="worker processes for cpu_bound scorers; 0 scores in-process (default: "
+        "in-process below 1,000 records or on one core, else up to 4)",
+    )
+
+
+def scorer_processes_of(args: argparse.Namespace) -> int | None:
+    """``--scorer-processes`` checked (``None`` when not given: the automatic choice)."""
+    n: int | None = getattr(args, "scorer_processes", None)
+    if n is not None and n < 0:
+        raise InputError(f"--scorer-processes: must be >= 0 (0: in-process), got {n}")
+    return n
 
 
 def add_selection(p: argparse.ArgumentParser) -> None:
@@ -174,6 +194,7 @@ def handle(args: argparse.Namespace) -> int:
         keep_records=False,
         retry_errors=args.retry_errors,
         select=selection_of(args),
+        scorer_processes=scorer_processes_of(args),
     )
     if args.resume:
         from evalkit.engine import resume

@@ -59,10 +59,14 @@ def add_parser(sub: Any) -> None:
         default=None,
         help="force the progress display on or off (default: only on a terminal)",
     )
+    from evalkit.cli.run import add_scorer_processes_option
+
+    add_scorer_processes_option(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
+    from evalkit.cli.run import scorer_processes_of
     from evalkit.rescoring import rescore_all
     from evalkit.scoring import build_scorer
 
@@ -83,6 +87,7 @@ def handle(args: argparse.Namespace) -> int:
         project=project,
         suite=args.suite,
         eval_set=args.dataset,
+        scorer_processes=scorer_processes_of(args),
         progress="auto" if args.progress is None else args.progress,
     )
     for run in runs:
