@@ -15,7 +15,6 @@ reports need no knowledge of any particular scorer:
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import inspect
 import math
@@ -132,6 +131,13 @@ class Scorer:
     """The ``details["outcome"]`` labels whose rising rate is good (``{"correct"}``); every
     other label the scorer emits is bad. ``None``: not declared, and comparisons decide from
     the records (an outcome is good when most records carrying it pass; docs/compare.md)."""
+    blocking: ClassVar[bool | None] = None
+    """Whether a sync :meth:`score` may block (a network call, seconds of CPU). Such a scorer
+    runs in a worker thread, one call at a time (so it need not be thread-safe), instead of
+    on the run's event loop, where it held up every request in flight until the engine's
+    timers called them timeouts. ``None``: evalkit's own scorers, which return in
+    milliseconds, run inline, and any other sync scorer in the thread. Async scorers always
+    run on the loop and must not block it."""
     threshold: float = field(default=0.5, kw_only=True)
     skip_missing: bool = field(default=False, kw_only=True, repr=False)
     """When set (a suite's ``skip_missing = true``), cases lacking a required field are left
@@ -216,14 +222,11 @@ class FunctionScorer(Scorer):
     def score(self, ctx: ScoreContext) -> Score | Awaitable[Score]:
         result = self.fn(ctx, **self.kwargs)
         if inspect.isawaitable(result):
-            return self._await(result)
-        return self._coerce(result)
+            return self._await(result, ctx.case.id)
+        return as_score(self, result, ctx.case.id)
 
-    async def _await(self, result: Awaitable[Any]) -> Score:
-        return self._coerce(await result)
-
-    def _coerce(self, result: Any) -> Score:
-        return as_score(self, result)
+    async def _await(self, result: Awaitable[Any], case_id: str) -> Score:
+        return as_score(self, await result, case_id)
 
     def spec(self) -> dict[str, Any]:
         return {
@@ -301,26 +304,6 @@ def scorer(
     return decorate
 
 
-async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, Score]:
-    """Run every scorer on one record; a scorer's failure becomes that score's ``error``."""
-    out: dict[str, Score] = {}
-    for s in scorers:
-        if s.skips(ctx.case):
-            continue
-        try:
-            s.check_case(ctx.case)
-            result = s.score(ctx)
-            if inspect.isawaitable(result):
-                result = await result
-            out[s.name] = as_score(s, result, ctx.case.id)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            msg = str(exc) if isinstance(exc, ScorerError) else f"{type(exc).__name__}: {exc}"
-            out[s.name] = Score.failure(msg)
-    return out
-
-
 def as_score(scorer: Scorer, result: Any, case_id: str | None = None) -> Score:
     """``result`` as a valid :class:`Score`, or a :class:`ScorerError` saying what is wrong.
 
@@ -391,15 +374,20 @@ def _jsonable(value: Any) -> Any:
 
 if TYPE_CHECKING:
     from evalkit.scoring_build import build_scorer, rename_scorer
+    from evalkit.scoring_run import score_all
 
-_FROM_BUILD = frozenset({"build_scorer", "rename_scorer"})
+_LAZY = {
+    "build_scorer": "scoring_build",
+    "rename_scorer": "scoring_build",
+    "score_all": "scoring_run",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """Re-export the builders lazily: ``scoring_build`` imports this module's classes, so an
-    eager import here broke whichever of the two was imported first."""
-    if name in _FROM_BUILD:
-        from evalkit import scoring_build
+    """Re-export the builders and :func:`score_all` lazily: their modules import this one's
+    classes, so an eager import here broke whichever of the two was imported first."""
+    if name in _LAZY:
+        import importlib
 
-        return getattr(scoring_build, name)
+        return getattr(importlib.import_module(f"evalkit.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,6 +13,7 @@ from evalkit.errors import ConfigError
 from evalkit.providers.base import Response
 from evalkit.scoring import (
     SCORERS,
+    FunctionScorer,
     Score,
     ScoreContext,
     Scorer,
@@ -307,3 +308,26 @@ scorers = [
     assert JsonSchema(schema=absolute)._schema == {"type": "object", "required": ["a"]}
     with pytest.raises(ConfigError, match=r"'checks/answer.json' not found \(relative to "):
         JsonSchema(schema="checks/answer.json")
+
+
+def test_a_function_scorers_bad_value_names_the_case() -> None:
+    """QA10 #11: the docs promise ``case 'r1': scorer 'mine' returned value 1.7``; a function
+    scorer's message lacked the case (a class scorer's had it)."""
+
+    def mine(ctx: ScoreContext) -> float:
+        return float("nan")
+
+    async def amine(ctx: ScoreContext) -> float:
+        return 1.7
+
+    out = asyncio.run(
+        score_all(
+            [
+                FunctionScorer(fn=mine, scorer_name="mine"),
+                FunctionScorer(fn=amine, scorer_name="a"),
+            ],
+            ctx(0),
+        )
+    )
+    assert (out["mine"].error or "").startswith("case 'with': scorer 'mine' returned value NaN")
+    assert (out["a"].error or "").startswith("case 'with': scorer 'a' returned value 1.7")
