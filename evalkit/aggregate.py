@@ -15,7 +15,9 @@ Definitions (also in ``docs/compare.md``):
   ``passed=None`` without error (a value-only scorer) gives no verdict. A scorer error (a judge
   with no score, off the scale, or rate-limited after retries) gives no verdict either: the
   record is *unscored* by that scorer, left out of its pass rate, mean and outcome rates, since
-  the scorer failed, not the candidate.
+  the scorer failed, not the candidate. ``<scorer>.unscored_rate`` measures them, and a
+  comparison's verdict fails on *new* ones (:func:`evalkit.gates_builtin.new_scorer_errors`):
+  a scorer that raises because of the answer must not turn bad answers into no answers.
 - A case *passes* a scorer when more than half of its verdicts over repeats pass (a tie fails);
   it is *flaky* when its verdicts differ across repeats.
 - A case *passes overall* when it passes every scorer that gave it a verdict.
@@ -161,6 +163,7 @@ def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -
         errors=sum(p.errors for p in applied),
         flaky=sum(p.flaky for p in applied),
         unscored=sum(p.unscored for p in applied),
+        unscored_rate=sum(p.unscored_rate for p in applied) / len(applied) if applied else None,
         outcomes=outcomes,
         metrics=metrics,
     )

@@ -46,6 +46,11 @@ class CaseScorer:
         return sum(v) / len(v) if v else None
 
     @cached_property
+    def unscored_rate(self) -> float:
+        """Share of the repeats the scorer could not score (``<scorer>.unscored_rate``)."""
+        return self.unscored / len(self.verdicts) if self.verdicts else 0.0
+
+    @cached_property
     def passed(self) -> bool | None:
         """Majority verdict over repeats; a tie fails."""
         rate = self.pass_rate

@@ -73,6 +73,11 @@ class ScorerAggregate:
     unscored: int = 0
     """Records the scorer could not score (a scorer error, not a provider error): part of
     ``errors``, but no verdict, so left out of the pass rate rather than counted as failures."""
+    unscored_rate: float | None = None
+    """``<scorer>.unscored_rate``: per case the share of its repeats with a scorer error (without
+    repeats: 1 or 0), averaged over the cases the scorer applied to; ``None`` when it applied to
+    none. A gate on it bounds scorer errors (and opts out of the verdict's ``new_scorer_errors``
+    rule for that scorer), as their own cases are left out of the mean and pass rate."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +90,7 @@ class ScorerAggregate:
             "outcomes": dict(self.outcomes),
             "metrics": dict(self.metrics),
             "unscored": self.unscored,
+            "unscored_rate": self.unscored_rate,
         }
 
     @classmethod
@@ -99,6 +105,7 @@ class ScorerAggregate:
             outcomes=dict(d.get("outcomes") or {}),
             metrics=dict(d.get("metrics") or {}),
             unscored=int(d.get("unscored", 0)),
+            unscored_rate=d.get("unscored_rate"),
         )
 
 
@@ -225,12 +232,13 @@ class RunAggregate:
         return next((s for s in self.scorers if s.name == name), None)
 
     def metrics(self) -> dict[str, float | None]:
-        """Flat ``metric → value``: ``<scorer>.mean``, ``.pass_rate``, outcome rates, detail
-        metrics and the run metrics; the names gates use."""
+        """Flat ``metric → value``: ``<scorer>.mean``, ``.pass_rate``, ``.unscored_rate``,
+        outcome rates, detail metrics and the run metrics; the names gates use."""
         out: dict[str, float | None] = {}
         for s in self.scorers:
             out[f"{s.name}.mean"] = s.mean.value
             out[f"{s.name}.pass_rate"] = s.pass_rate.value
+            out[f"{s.name}.unscored_rate"] = s.unscored_rate  # an outcome "unscored" wins
             for label, rate in s.outcomes.items():
                 out[f"{s.name}.{label}_rate"] = rate
             for name, value in s.metrics.items():

@@ -307,6 +307,7 @@ def _side(s: CaseSummary) -> CaseSide:
             details=src.details if src is not None else {},
             error=error,
             outcomes=tuple(sorted(cs.outcomes)),
+            unscored=cs.unscored,
         )
     costs = [r.cost for r in recs if r.cost is not None]
     lats = [r.latency_ms for r in recs if r.latency_ms is not None]

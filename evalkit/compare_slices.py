@@ -234,6 +234,16 @@ def _scorer_deltas(
         )
         pr = replace(pr, p_value=test.p_mid, test="mcnemar", n=len(flips))
     out.append(pr)
+    if (agg_b and agg_b.unscored) or (agg_c and agg_c.unscored):  # else 0 (gates._implicit_rate)
+        out.append(
+            delta(
+                f"{name}.unscored_rate",
+                agg_b.unscored_rate if agg_b else None,
+                agg_c.unscored_rate if agg_c else None,
+                lambda s: s.unscored_rate,
+                False,
+            )
+        )
     labels = sorted(set(agg_b.outcomes if agg_b else ()) | set(agg_c.outcomes if agg_c else ()))
     for label in labels:
         out.append(
@@ -322,15 +332,9 @@ def _run_deltas(
 
 # ------------------------------------------------------------------ outcome directions
 # Which way is good for a scorer's outcome rate (``<scorer>.<outcome>_rate``): decided once per
-# comparison, from the scorer's declaration or a rule over records, never from case majorities.
-#
-# Why: the direction used to be learned per slice from whether the *cases* carrying
-# an outcome mostly passed. With repeats, a case that hallucinated a tool in 1 of 3 repeats still
-# passes by majority, so ``hallucinated_tool`` read as a good outcome and a rising
-# ``tool_calls.hallucinated_tool_rate`` was labelled "better" exactly for flaky candidates.
-#
-# The rule, in order (also in ``docs/compare.md``):
-#
+# comparison, never from case majorities (with repeats, a case that hallucinated a tool in 1 of
+# 3 repeats passes by majority, so a rising ``hallucinated_tool_rate`` read "better" exactly
+# for flaky candidates). The rule, in order (also in ``docs/compare.md``):
 # 1. The scorer declares it: :attr:`evalkit.scoring.Scorer.good_outcomes` names the outcomes
 #    whose rise is good, every other label it emits is bad. The class is found through the
 #    ``ref`` of the scorer's spec in either run's manifest (a built-in scorer is imported; a

@@ -49,6 +49,9 @@ class ScoreCell:
     """The scorer error, or ``"provider error: <kind>"`` when there was no response."""
     outcomes: tuple[str, ...] = ()
     """Distinct ``details["outcome"]`` labels over repeats."""
+    unscored: int = 0
+    """Repeats with a scorer error (no verdict; not a provider error): what the verdict's
+    ``new_scorer_errors`` rule counts. ``error`` alone cannot tell, as it is the shown repeat's."""
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"value": self.value, "passed": self.passed}
@@ -62,6 +65,8 @@ class ScoreCell:
             d["error"] = self.error
         if self.outcomes:
             d["outcomes"] = list(self.outcomes)
+        if self.unscored:
+            d["unscored"] = self.unscored
         return d
 
     @classmethod
@@ -74,6 +79,7 @@ class ScoreCell:
             details=d.get("details") or {},
             error=d.get("error"),
             outcomes=tuple(d.get("outcomes") or ()),
+            unscored=int(d.get("unscored") or 0),
         )
 
 

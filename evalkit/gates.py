@@ -32,9 +32,12 @@ from evalkit.gates_builtin import (
     _run_dirs,
     _why_unknown,
     answered_nothing,
+    builtin_results,
     error_limit,
     new_empty_answers,
     new_errors,
+    new_scorer_errors,
+    scorer_error_cases,
 )
 
 __all__ = [
@@ -49,6 +52,7 @@ __all__ = [
     "fmt",
     "new_empty_answers",
     "new_errors",
+    "new_scorer_errors",
 ]
 
 DELTA_RULES = ("max_drop", "max_rise", "max_rise_pct")
@@ -119,24 +123,16 @@ def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
     Then the built-in rules (:data:`BUILTIN_RULES`), which no configuration has to ask for:
     a candidate that answered nothing (:func:`answered_nothing`) and, unless the suite gates
     ``errors.rate`` itself, new provider errors (:func:`new_errors`); unless it gates
-    ``empty.rate``, new empty answers (:func:`new_empty_answers`). See
-    :mod:`evalkit.gates_builtin`."""
+    ``empty.rate``, new empty answers (:func:`new_empty_answers`); per scorer, unless it
+    gates ``<scorer>.unscored_rate``, new scorer errors (:func:`new_scorer_errors`). See
+    :func:`evalkit.gates_builtin.builtin_results`."""
     gates = tuple(gates)
     results: list[GateResult] = []
     for gate in gates:
         for rule in _rules(gate):
             results.append(_evaluate(comparison, gate, rule))
-    run = comparison.overall.candidate_run
-    if run.records and run.errors >= run.records:
-        extra = None if any(not r.passed for r in results) else answered_nothing(comparison)
-    elif any(g.metric == "errors.rate" and g.tag is None for g in gates):
-        extra = None  # the suite set its own tolerance for provider errors: the opt-out
-    else:
-        extra = new_errors(comparison)
-    opted_out = any(g.metric == "empty.rate" and g.tag is None for g in gates)
-    empty = None if opted_out else new_empty_answers(comparison)
-    added = tuple(r for r in (extra, empty) if r is not None)
-    return Verdict(tuple(_run_dirs(r, comparison) for r in (*results, *added)))
+    added = builtin_results(comparison, gates, results)
+    return Verdict(tuple(_run_dirs(r, comparison) for r in results) + added)
 
 
 def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
@@ -365,6 +361,9 @@ def _new_failure_test(metric: str, cmp: Comparison) -> tuple[Any, str]:
         ), "case(s) have a provider error now and had none in the baseline"
     scorers = {s.name for s in cmp.overall.scorers}
     scorer, _, stat = metric.rpartition(".")
+    if scorer in scorers and stat == "unscored_rate":
+        new = {r.case_id for r in scorer_error_cases(cmp, scorer)}
+        return (lambda r: r.case_id in new), f"case(s) have a {scorer} scorer error now, not before"
     if metric in scorers or (scorer in scorers and stat in ("mean", "pass_rate")):
         name = metric if metric in scorers else scorer
         return (

@@ -2,20 +2,23 @@
 gate uses to say why a metric has no value and what to do.
 
 A comparison in which the candidate answered nothing, had provider errors on cases the
-baseline answered, or gave empty answers where the baseline answered, said PASS whenever the
-suite's gates looked only at means: an errored or empty case has no claim to check, no text
-to miss. These rules make such a run fail by default; a suite opts out by gating the metric
-itself (``errors.rate``, ``empty.rate``). :func:`evalkit.gates.evaluate_gates` applies them.
+baseline answered, gave empty answers where the baseline answered, or made a scorer fail on
+cases the baseline got a score for, said PASS whenever the suite's gates looked only at means
+and pass rates: an errored, empty or unscored case has no claim to check, no text to miss.
+These rules make such a run fail by default; a suite opts out by gating the metric itself
+(``errors.rate``, ``empty.rate``, ``<scorer>.unscored_rate``, without a tag).
+:func:`builtin_results` applies them for :func:`evalkit.gates.evaluate_gates`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from evalkit.aggregate import RunMetrics
 from evalkit.comparison import CaseRow, Comparison, GateResult
-from evalkit.comparison_cases import CaseSide
+from evalkit.comparison_cases import CaseSide, ScoreCell
+from evalkit.config import Gate
 
 __all__ = [
     "BUILTIN_RULES",
@@ -23,12 +26,14 @@ __all__ = [
     "MAX_CASES",
     "MISSES_HINT",
     "answered_nothing",
+    "builtin_results",
     "error_limit",
     "new_empty_answers",
     "new_errors",
+    "new_scorer_errors",
 ]
 
-BUILTIN_RULES = ("answered", "new_errors", "new_empty_answers")
+BUILTIN_RULES = ("answered", "new_errors", "new_empty_answers", "new_scorer_errors")
 """The ``rule`` of the results :func:`evalkit.gates.evaluate_gates` adds on its own."""
 MAX_CASES = 50
 """Case ids kept on a failing result that lists cases."""
@@ -251,3 +256,95 @@ def _run_dirs(result: GateResult, cmp: Comparison) -> GateResult:
     ] or [str(cmp.candidate.path)]
     reason = result.reason.replace("RUN_DIR", sides[0])
     return replace(result, reason=reason + "".join(f"; likewise for {s}" for s in sides[1:]))
+
+
+def builtin_results(
+    cmp: Comparison, gates: Iterable[Gate], results: Sequence[GateResult]
+) -> tuple[GateResult, ...]:
+    """The failed results of the built-in rules a comparison breaks, after the gates'
+    ``results``: :func:`answered_nothing` (when no gate failed already) or, unless the suite
+    gates ``errors.rate`` (no tag), :func:`new_errors`; unless it gates ``empty.rate``,
+    :func:`new_empty_answers`; per scorer, unless it gates ``<scorer>.unscored_rate``,
+    :func:`new_scorer_errors`. A tagged gate speaks for its tag only, so it opts nothing out."""
+    own = {g.metric for g in gates if g.tag is None}
+    run = cmp.overall.candidate_run
+    if run.records and run.errors >= run.records:
+        first = None if any(not r.passed for r in results) else answered_nothing(cmp)
+    else:
+        first = None if "errors.rate" in own else new_errors(cmp)
+    empty = None if "empty.rate" in own else new_empty_answers(cmp)
+    accepted = {m.removesuffix(".unscored_rate") for m in own if m.endswith(".unscored_rate")}
+    added = (first, empty, *new_scorer_errors(cmp, accepted))
+    return tuple(_run_dirs(r, cmp) for r in added if r is not None)
+
+
+def _unscored(cell: ScoreCell | None) -> bool:
+    """A scorer error on some repeat of the case (a provider error is no scorer error)."""
+    return cell is not None and cell.unscored > 0
+
+
+def _scored(cell: ScoreCell | None, side: CaseSide) -> bool:
+    """The scorer gave the case a value or a verdict on every repeat it applied to."""
+    if cell is None or cell.unscored:
+        return False
+    return cell.value is not None or (cell.passed is not None and side.error is None)
+
+
+def scorer_error_cases(cmp: Comparison, scorer: str) -> list[CaseRow]:
+    """Rows where ``scorer`` has a scorer error in the candidate and scored the baseline."""
+    return [
+        r
+        for r in cmp.cases
+        if r.baseline is not None
+        and r.candidate is not None
+        and _unscored(r.candidate.scores.get(scorer))
+        and _scored(r.baseline.scores.get(scorer), r.baseline)
+    ]
+
+
+def new_scorer_errors(cmp: Comparison, accepted: Iterable[str] = ()) -> list[GateResult]:
+    """One failed result per scorer that has a scorer error in the candidate on a case the
+    baseline got a score from it for, except the ``accepted`` scorers.
+
+    A scorer error leaves its case unscored: out of the mean and the pass rate, so that a judge
+    rate-limited on a few cases does not make candidate regressions. But a user scorer that
+    raises *because of the answer* (``json.loads(answer)["ok"]`` on an answer that is not JSON)
+    turned 8 bad answers of 10 into 8 unscored ones, and the candidate passed every gate on the
+    scorer. The two cannot be told apart, so a new scorer error fails the verdict, with the way
+    out for each: fix the scorer, or re-score a transient failure. Opt-out, per scorer: a suite
+    gate on ``<scorer>.unscored_rate`` (no tag) sets its own tolerance. Scorer errors the
+    baseline had on the same case are not new."""
+    skip = set(accepted)
+    names = sorted({n for r in cmp.cases if r.candidate for n in r.candidate.scores} - skip)
+    out = []
+    for name in names:
+        new = scorer_error_cases(cmp, name)
+        if not new:
+            continue
+        first = new[0].candidate.scores[name]  # type: ignore[union-attr]
+        said = _line(first.error or first.reason or "no message", 160)
+        compared = sum(
+            1 for r in cmp.cases if r.candidate and r.baseline and name in r.candidate.scores
+        )
+        reason = (
+            f"{name}: {len(new)} of {compared} compared case(s) have a scorer error in the "
+            f"candidate where the baseline got a score from {name} ({_ids(new)}; first "
+            f"{new[0].case_id}: {said}): unscored, so {name}'s mean, pass rate and the gates "
+            f"on them judged the other {compared - len(new)} only; if {name} raises on these "
+            "answers, fix it to return a failing score (False, 0.0) for them; if the error was "
+            "transient (a judge's rate limit, a timeout), score the answers again: run again "
+            f"(cached answers are scored anew) or evalkit score {cmp.candidate.path} --out "
+            f"NEW_DIR and compare that run; to accept scorer errors, gate {name}.unscored_rate "
+            "in the suite (e.g. max = 0.05)"
+        )
+        out.append(
+            _failed(
+                f"no new scorer errors ({name})",
+                f"{name}.unscored_rate",
+                "new_scorer_errors",
+                reason,
+                observed=float(len(new)),
+                cases=tuple(r.case_id for r in new[:MAX_CASES]),
+            )
+        )
+    return out

@@ -31,6 +31,7 @@ __all__ = [
     "ALLOW_PARTIAL",
     "Refusal",
     "baseline_problem",
+    "builtin_failures",
     "candidate_problems",
     "case_status_text",
     "case_why",
@@ -198,6 +199,21 @@ def baseline_problem(root: Path, suites: Sequence[str]) -> str | None:
         f"it has no {MANIFEST} (not a run directory) and no <suite>/{MANIFEST}; pass a run "
         "directory, or a folder with one per suite"
     )
+
+
+def builtin_failures(result: SuiteResult) -> tuple[str, list[str]]:
+    """What the suite's ``runs`` item fails for: a title and one line per failed built-in rule
+    of a verdict (:data:`evalkit.gates.BUILTIN_RULES`), which no gate item carries."""
+    from evalkit.gates import BUILTIN_RULES
+
+    failed = [
+        (r.rule, f"  {c.candidate.candidate} vs {c.baseline.candidate}: {r.reason}")
+        for c in result.comparisons
+        for r in c.verdict.failures
+        if r.rule in BUILTIN_RULES
+    ]
+    only_scorers = {rule for rule, _ in failed} == {"new_scorer_errors"}
+    return ("scorer errors" if only_scorers else "provider errors"), [x for _, x in failed]
 
 
 def unanswered_lines(

@@ -254,12 +254,12 @@ class RunsItem(_SuiteItem):
     left unrun by the cost cap, and no comparison failed a built-in rule of its verdict
     (:data:`evalkit.gates.BUILTIN_RULES`: new provider errors on cases the baseline answered,
     unless the suite gates ``errors.rate`` itself; new empty answers, unless it gates
-    ``empty.rate``; a candidate that answered nothing). No gate
-    item carries those rules, and without this item they would fail nothing."""
+    ``empty.rate``; new scorer errors, unless it gates ``<scorer>.unscored_rate``; a candidate
+    that answered nothing). No gate item carries those rules, and without this item they
+    would fail nothing."""
 
     def runtest(self) -> None:
-        from evalkit.gates import BUILTIN_RULES
-        from evalkit.pytest_checks import unanswered_lines
+        from evalkit.pytest_checks import builtin_failures, unanswered_lines
 
         result = self.result()
         problems = []
@@ -277,16 +277,11 @@ class RunsItem(_SuiteItem):
                 f"evalkit {self.suite}: answers missing in --evalkit-mode {mode}\n"
                 + "\n".join(problems)
             )
-        errors = [
-            f"  {c.candidate.candidate} vs {c.baseline.candidate}: {r.reason}"
-            for c in result.comparisons
-            for r in c.verdict.failures
-            if r.rule in BUILTIN_RULES
-        ]
+        what, errors = builtin_failures(result)
         gates = _runner(self).project().suite(self.suite).gates
         errors = errors or unanswered_lines(result, gates, _MISSING)
         if errors:
-            raise EvalkitFailure(f"evalkit {self.suite}: provider errors\n" + "\n".join(errors))
+            raise EvalkitFailure(f"evalkit {self.suite}: {what}\n" + "\n".join(errors))
         _not_run(result, self.suite)
 
 

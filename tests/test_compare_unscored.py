@@ -1,6 +1,7 @@
 """compare(): a scorer error (a judge with no score, off the scale, rate-limited) is unscored,
 not the candidate's failure: never a regression or improvement, and left out of that scorer's
-paired deltas and gates (QA8 finding 2). Provider errors still fail."""
+paired deltas and gates (QA8 finding 2). Provider errors still fail. A *new* scorer error
+fails the verdict on a rule of its own (tests/test_gates_scorer_errors.py)."""
 
 from __future__ import annotations
 
@@ -58,7 +59,13 @@ def test_judge_mean_gate_compares_the_cases_scored_on_both_sides(tmp_path: Path)
     assert d is not None
     assert (d.baseline, d.candidate, d.delta) == (1.0, 1.0, 0.0)
     assert d.n == 11 and d.unpaired == 1
-    assert cmp.verdict.passed
+    gate, new = cmp.verdict.results
+    assert gate.rule == "max_drop" and gate.passed
+    # the judge's new error fails the verdict on its own rule (QA10 finding 3), unless the
+    # suite accepts some: a gate on judge.unscored_rate
+    assert new.rule == "new_scorer_errors" and new.cases == ("k3",)
+    tolerant = [Gate("judge.mean", max_drop=0.05), Gate("judge.unscored_rate", max=0.1)]
+    assert compare(*_runs(tmp_path / "2", base, cand), gates=tolerant).verdict.passed
     pr = cmp.overall.metric("judge.pass_rate")
     assert pr is not None and pr.delta == 0.0 and pr.unpaired == 1
 
