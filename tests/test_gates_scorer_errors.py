@@ -16,7 +16,7 @@ from evalkit.cli import main
 from evalkit.compare import compare
 from evalkit.config import Gate
 from evalkit.gates import check_thresholds
-from evalkit.records import Run
+from evalkit.records import Record, Run
 from evalkit.scoring import Score
 from tests.helpers.pytest_project import run as run_pytest
 from tests.helpers.runs import candidate_dict, make_record, make_run
@@ -27,12 +27,15 @@ RAISED = Score.failure("JSONDecodeError: Expecting value: line 1 column 1 (char 
 
 
 def _runs(
-    tmp_path: Path, cand_errors: set[int], base_errors: set[int] = frozenset(), repeats: int = 1
+    tmp_path: Path,
+    cand_errors: set[int],
+    base_errors: frozenset[int] | set[int] = frozenset(),
+    repeats: int = 1,
 ) -> tuple[Run, Run]:
     """Ten cases scored ``js`` True and ``judge`` 1.0 on both sides, but ``js`` raised on the
     given cases (``repeats`` records a case, the scorer failing on the first of them only)."""
 
-    def recs(errors: set[int], side: str) -> list:
+    def recs(errors: frozenset[int] | set[int], side: str) -> list[Record]:
         return [
             make_record(
                 f"j{i}",
