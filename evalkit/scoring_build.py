@@ -20,15 +20,17 @@ from pathlib import Path
 from typing import Any, Union
 
 from evalkit.dataset import Case
-from evalkit.errors import ConfigError, InputError, UnknownNameError
+from evalkit.errors import ConfigError, InputError, UnknownNameError, did_you_mean
 from evalkit.scoring import SCORERS, FunctionScorer, Scorer
+from evalkit.suites import _SCORER_NAME
 from evalkit.suites_types import ScorerSpec
 
 __all__ = ["ScorerLike", "as_scorer", "as_scorers", "build_scorer", "rename_scorer"]
 
 ScorerLike = Union[Scorer, str, ScorerSpec, Mapping[str, Any]]  # noqa: UP007 (a runtime alias)
 """A built scorer, a registered name or ``module:attr`` reference, a suite's
-:class:`~evalkit.config.ScorerSpec`, or ``{"name", "args", "threshold"}``."""
+:class:`~evalkit.config.ScorerSpec`, or a mapping with a suite entry's keys (``name``,
+``args``, ``threshold``, ``skip_missing``, ``as``)."""
 
 
 def as_scorers(specs: ScorerLike | Sequence[ScorerLike] | None, where: str) -> list[Scorer]:
@@ -61,7 +63,7 @@ def as_scorer(spec: ScorerLike, where: str) -> Scorer:
     if isinstance(spec, ScorerSpec):
         return spec.build(where=where)  # type: ignore[no-any-return]
     if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-        return build_scorer(spec["name"], spec.get("args"), spec.get("threshold"), where=where)
+        return _from_mapping(spec, where)
     hint = ""
     if isinstance(spec, type) and issubclass(spec, Scorer):
         hint = f" (the class itself; pass an instance: {spec.__name__}(...))"
@@ -71,6 +73,38 @@ def as_scorer(spec: ScorerLike, where: str) -> Scorer:
         f"{where}: {spec!r} is not a scorer{hint}; give a Scorer, a registered name or "
         "'module:attr' reference, a ScorerSpec or {'name': ..., 'args': {...}, 'threshold': ...}"
     )
+
+
+_MAPPING_KEYS = ("name", "args", "threshold", "skip_missing", "as")
+
+
+def _from_mapping(spec: Mapping[str, Any], where: str) -> Scorer:
+    """A mapping takes the keys a suite's scorer entry takes, and refuses others: a dropped
+    ``treshold`` or ``skip_missing`` ran the scorer with its defaults, unannounced."""
+    unknown = [k for k in spec if k not in _MAPPING_KEYS]
+    if unknown:
+        key = str(unknown[0])
+        raise InputError(
+            f"{where}: unknown key {key!r} in scorer {spec['name']!r};"
+            f"{did_you_mean(key, _MAPPING_KEYS)} a scorer mapping takes "
+            f"{', '.join(_MAPPING_KEYS)} (the scorer's own arguments go under 'args')"
+        )
+    skip = spec.get("skip_missing", False)
+    if not isinstance(skip, bool):
+        raise InputError(f"{where}: skip_missing must be true or false, got {skip!r}")
+    alias = spec.get("as")
+    if alias is not None and (not isinstance(alias, str) or not _SCORER_NAME.fullmatch(alias)):
+        raise InputError(
+            f"{where}: 'as' must be a name of letters, digits, '_' or '-' (it becomes the "
+            f"metric prefix, '<as>.pass_rate'), got {alias!r}"
+        )
+    return ScorerSpec(  # type: ignore[no-any-return]
+        spec["name"],
+        args=dict(spec.get("args") or {}),
+        threshold=spec.get("threshold"),
+        skip_missing=skip,
+        alias=alias,
+    ).build(where=where)
 
 
 def rename_scorer(scorer: Scorer, name: str) -> Scorer:

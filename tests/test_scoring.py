@@ -331,3 +331,28 @@ def test_a_function_scorers_bad_value_names_the_case() -> None:
     )
     assert (out["mine"].error or "").startswith("case 'with': scorer 'mine' returned value NaN")
     assert (out["a"].error or "").startswith("case 'with': scorer 'a' returned value 1.7")
+
+
+def test_a_scorer_mapping_takes_a_suite_entrys_keys_and_refuses_others() -> None:
+    """QA10 #8: ``{"name": "groundedness", "treshold": 0.99}`` ran at the default threshold and
+    ``skip_missing`` / ``as`` were dropped, where the config refuses or honours them."""
+    from evalkit.errors import InputError
+    from evalkit.scoring_build import as_scorers
+
+    with pytest.raises(InputError, match=r"unknown key 'treshold'.* did you mean \"threshold\""):
+        as_scorers([{"name": "groundedness", "treshold": 0.99}], "run: scorers")
+    with pytest.raises(InputError, match="'as' must be a name of letters"):
+        as_scorers([{"name": "contains", "as": "says.hi"}], "run: scorers")
+    with pytest.raises(InputError, match="skip_missing must be true or false"):
+        as_scorers([{"name": "groundedness", "skip_missing": "yes"}], "run: scorers")
+    g, c = as_scorers(
+        [
+            {"name": "groundedness", "threshold": 0.9, "skip_missing": True},
+            {"name": "contains", "as": "says_hi", "args": {"ignore_case": True}},
+        ],
+        "run: scorers",
+    )
+    assert g.threshold == 0.9 and g.skip_missing and g.skips(CASES.cases[1])
+    assert c.name == "says_hi"
+    out = asyncio.run(score_all([g, c], ctx(1)))
+    assert list(out) == ["says_hi"]  # groundedness skips the case without context
