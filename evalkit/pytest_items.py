@@ -129,7 +129,7 @@ def _check_scorers(runner: SuiteRunner, suite: str) -> None:
 
     project = runner.project()
     problems: list[Problem] = []
-    for i, spec in enumerate(project.suite(suite).scorers, start=1):
+    for i, spec in enumerate(project.suite(suite).scorers):  # from 0, as evalkit.suites
         where = f"{project.path}: [suites.{suite}] scorers[{i}]"
         try:
             spec.build(where)

@@ -155,10 +155,12 @@ def _parse_scorers(
         return ()
     out: list[ScorerSpec] = []
     seen: dict[str, int] = {}
-    for i, item in enumerate(raw, start=1):
+    # Entries are numbered from 0, as the list is indexed in TOML's data and in Python
+    # (run(..., scorers=[...]) says scorers[0] for the first too).
+    for i, item in enumerate(raw):
         # After a faulty entry nothing more is kept: a partial suite keeps the entries before
         # it, each still scorers[i] of the config (strict parsing returns no suite at all).
-        keep = len(out) == i - 1
+        keep = len(out) == i
         given = (
             item
             if isinstance(item, str)
@@ -237,7 +239,7 @@ def _parse_gates(
         )
         return ()
     out = []
-    for i, item in enumerate(raw, start=1):
+    for i, item in enumerate(raw):  # from 0, as scorers[i]
         loc = f"{where} gates[{i}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("metric"), str):
             problems.append(

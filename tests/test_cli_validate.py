@@ -142,13 +142,13 @@ def test_validate_names_each_scorer_problem_once_and_refuses_a_shared_name(
     config.write_text(CONFIG.replace('["check.py:Check"]', '["no_such_scorer"]'))
     assert main(["validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert err.count("[suites.support] scorers[1]") == 1  # the location, not twice over
+    assert err.count("[suites.support] scorers[0]") == 1  # the location, not twice over
     # two references, one name: a record would keep only one of their scores
     (root / "other.py").write_text(SCORER)
     config.write_text(CONFIG.replace('["check.py:Check"]', '["check.py:Check", "other.py:Check"]'))
     assert main(["validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err
-    assert "scorers[2]: scorer name 'check' is already used by scorers[1]" in err
+    assert "scorers[1]: scorer name 'check' is already used by scorers[0]" in err
 
 
 def test_a_json_array_file_is_one_problem_with_the_conversion(

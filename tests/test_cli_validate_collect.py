@@ -81,7 +81,7 @@ def test_one_run_lists_config_dataset_scorer_and_template_problems_with_their_li
         f"{config}:{line_in(CONFIG, '[suites.gone]', 'dataset')}: [suites.gone] dataset: file "
         f"'gone.jsonl' does not exist (relative to {tmp_path}); fix the path",
         # the suite without its eval set still has its scorers built
-        f"{config}:{line_in(CONFIG, '[suites.gone]', 'scorers')}: [suites.gone] scorers[1]: "
+        f"{config}:{line_in(CONFIG, '[suites.gone]', 'scorers')}: [suites.gone] scorers[0]: "
         "unknown scorer 'no_such_scorer'",
         # another suite's eval set, though that suite names the broken candidate b
         f'{rows}:2: field "inptu" is unknown; did you mean "input"?',
@@ -142,9 +142,9 @@ def test_a_faulty_scorer_entry_keeps_the_earlier_entries_checked_under_their_own
     assert main(["validate", "--config", str(config)]) == 2
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(
-        f"{config}:14: [suites.s] scorers[2] threshold: must be a number in [0, 1], got 3"
+        f"{config}:14: [suites.s] scorers[1] threshold: must be a number in [0, 1], got 3"
     )
-    assert err[1].startswith(f"{config}:9: [suites.s] scorers[1]: unknown scorer 'no_such'")
+    assert err[1].startswith(f"{config}:9: [suites.s] scorers[0]: unknown scorer 'no_such'")
     assert err[2:] == ["2 problem(s) found"]
 
 

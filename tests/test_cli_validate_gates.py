@@ -102,7 +102,7 @@ def test_validate_names_a_gate_metric_typo_at_its_line(
     cfg = project(tmp_path, metric="contains.pass_rat")
     assert main(["validate", "--config", str(cfg)]) == 2
     err = capsys.readouterr().err
-    assert f"{cfg}:18: [suites.s] gates[1] metric: " in err
+    assert f"{cfg}:18: [suites.s] gates[0] metric: " in err
     assert 'did you mean "contains.pass_rate"?' in err
 
 
@@ -122,7 +122,7 @@ def test_validate_warns_about_a_gate_tag_no_case_has(
     cfg = project(tmp_path, tag="nonexistent")
     assert main(["validate", "--config", str(cfg)]) == 0  # a warning: the eval set may grow
     err = capsys.readouterr().err
-    assert f"warning: {cfg}:23: [suites.s] gates[2] tag: no case of 'set.jsonl' is tagged" in err
+    assert f"warning: {cfg}:23: [suites.s] gates[1] tag: no case of 'set.jsonl' is tagged" in err
     assert "(tags in it: t)" in err
 
 
@@ -163,7 +163,7 @@ def test_validate_leaves_a_judge_check_to_the_suite_that_configures_it(
     ("setting", "where"),
     [
         ({"provider": "calable"}, "[candidates.cand] provider"),
-        ({"metric": "contains.pass_rat"}, "[suites.s] gates[1] metric"),
+        ({"metric": "contains.pass_rat"}, "[suites.s] gates[0] metric"),
     ],
 )
 def test_run_and_check_refuse_before_any_call(
@@ -188,5 +188,5 @@ def test_check_warns_about_an_empty_tag_before_running_and_the_gate_fails(
     monkeypatch.chdir(tmp_path)
     assert main(["check", "--out", str(tmp_path / "runs")]) == 1
     out, err = capsys.readouterr()
-    assert "gates[2] tag: no case of 'set.jsonl' is tagged 'nonexistent'" in err
+    assert "gates[1] tag: no case of 'set.jsonl' is tagged 'nonexistent'" in err
     assert "FAIL" in out and "no shared case is tagged 'nonexistent'" in out

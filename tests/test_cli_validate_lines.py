@@ -49,9 +49,9 @@ def test_tables_keys_and_array_entries() -> None:
     assert lines.line("[candidates.a] options.api_key") == 10  # a dotted key: its first part
     assert lines.line("[candidates.b] model") == 13  # inline table: the line that holds it
     assert lines.line("[suites.one] dataset") == 16  # quoted name, comment after the header
-    assert lines.line("[suites.one] scorers[2] threshold") == 17  # inline list: its first line
-    assert lines.line("[suites.two] gates[2] mni") == 26
-    assert lines.line("[suites.two] gates[2]") == 24
+    assert lines.line("[suites.one] scorers[1] threshold") == 17  # inline list: its first line
+    assert lines.line("[suites.two] gates[1] mni") == 26
+    assert lines.line("[suites.two] gates[1]") == 24
     assert lines.line("[prices] gpt-4o") == 28
 
 

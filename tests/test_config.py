@@ -107,8 +107,8 @@ metric = "refusal.mean"
         "fix the path",
         "CFG: [suites.s] candidates: unknown candidate 'b'; defined: ['a']",
         "CFG: [suites.s] cache: must be one of ['use', 'refresh', 'off', 'require'], got 'sometimes'",
-        'CFG: [suites.s] scorers[1] treshold: unknown key; did you mean "threshold"?',
-        "CFG: [suites.s] gates[1]: sets no rule; give min, max, max_drop, max_rise, max_rise_pct "
+        'CFG: [suites.s] scorers[0] treshold: unknown key; did you mean "threshold"?',
+        "CFG: [suites.s] gates[0]: sets no rule; give min, max, max_drop, max_rise, max_rise_pct "
         "or no_new_failures = true",
     ]
     assert "sk-123" not in str(info.value)
@@ -208,11 +208,11 @@ scorers = [
         load_config(path)
     got = [str(p).replace(str(path), "CFG") for p in info.value.problems]
     assert got == [
-        "CFG: [suites.s] scorers[1] args: must be a table, e.g. args = { key = 1 }, got 'x'",
-        "CFG: [suites.s] scorers[2] threshold: must be a number in [0, 1], got 1.5",
-        "CFG: [suites.s] scorers[3] threshold: must be a number in [0, 1], got True",
-        "CFG: [suites.s] scorers[4] skip_missing: must be true or false, got 'yes'",
-        "CFG: [suites.s] scorers[6]: 'refusal' is already scorers[5]; scores are keyed by the "
+        "CFG: [suites.s] scorers[0] args: must be a table, e.g. args = { key = 1 }, got 'x'",
+        "CFG: [suites.s] scorers[1] threshold: must be a number in [0, 1], got 1.5",
+        "CFG: [suites.s] scorers[2] threshold: must be a number in [0, 1], got True",
+        "CFG: [suites.s] scorers[3] skip_missing: must be true or false, got 'yes'",
+        "CFG: [suites.s] scorers[5]: 'refusal' is already scorers[4]; scores are keyed by the "
         "scorer's name, so one would hide the other; list it once, or name this one with "
         'as = "..." to use the scorer twice',
     ]

@@ -108,7 +108,7 @@ def test_collect_keeps_what_of_each_part_is_valid(tmp_path: Path) -> None:
     assert "cfg: [candidates.typo] temprature" in wheres
     assert "cfg: [candidates.broken] model" in wheres
     assert "cfg: [suites.faulty] candidates" in wheres  # ghost, once
-    assert "cfg: [suites.faulty] scorers[2] threshold" in wheres
+    assert "cfg: [suites.faulty] scorers[1] threshold" in wheres
     assert "cfg: [suites.nameless] dataset" in wheres
     assert not any("unknown candidate 'broken'" in p.message for p in problems)
 

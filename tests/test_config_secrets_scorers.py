@@ -57,11 +57,11 @@ def test_scorer_secret_problems_name_the_place_never_the_value() -> None:
         "options": {"headers": {"Authorization": f"Bearer {HEADER_KEY}"}},
         "defaults": {"judge": {"api_key": URL_PASS, "max_tokens": 5, "rubric": "be strict"}},
     }
-    found = scorer_secret_problems(args, "[suites.s] scorers[1]")
+    found = scorer_secret_problems(args, "[suites.s] scorers[0]")
     assert [p.where for p in found] == [
-        "[suites.s] scorers[1] args.base_url",
-        "[suites.s] scorers[1] args.options.headers.Authorization",
-        "[suites.s] scorers[1] args.defaults.judge.api_key",
+        "[suites.s] scorers[0] args.base_url",
+        "[suites.s] scorers[0] args.options.headers.Authorization",
+        "[suites.s] scorers[0] args.defaults.judge.api_key",
     ]
     assert_no_secret_in(" ".join(p.message for p in found), SECRETS)
     assert scorer_secret_problems({"params": {"max_tokens": 5}, "tokenizer": "x"}, "w") == []
@@ -116,9 +116,9 @@ def test_config_refuses_a_judges_inline_key_at_file_line(
     text = capsys.readouterr()
     assert validate == 2
     for where in (
-        "evalkit.toml:9: [suites.s] scorers[2] args.defaults.judge.options.headers.api-key",
-        "evalkit.toml:9: [suites.s] scorers[3] args.base_url",
-        "evalkit.toml:9: [suites.s] scorers[3] args.options.headers.api-key",
+        "evalkit.toml:9: [suites.s] scorers[1] args.defaults.judge.options.headers.api-key",
+        "evalkit.toml:9: [suites.s] scorers[2] args.base_url",
+        "evalkit.toml:9: [suites.s] scorers[2] args.options.headers.api-key",
     ):
         assert where in text.out + text.err
     assert "headers_env" in text.out + text.err

@@ -326,7 +326,7 @@ def test_an_unknown_scorer_is_the_suites_collection_error(
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(
         [
-            "*evalkit.toml: [[]suites.qa[]] scorers[[]1[]]: unknown scorer 'exact_mach'; "
+            "*evalkit.toml: [[]suites.qa[]] scorers[[]0[]]: unknown scorer 'exact_mach'; "
             'did you mean "exact_match"?*',
             "ERROR evalkit.toml::qa",
         ]

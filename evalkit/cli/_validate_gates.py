@@ -24,7 +24,7 @@ def gate_tag_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
 
     tags = sorted({t for case in es for t in case.tags})
     out = []
-    for i, gate in enumerate(suite.gates, start=1):
+    for i, gate in enumerate(suite.gates):  # from 0, as evalkit.suites numbers gates[i]
         if gate.tag is None or gate.tag in tags:
             continue
         hint = did_you_mean(gate.tag, tags).strip() or f"tags in it: {', '.join(tags) or 'none'}"

@@ -1,6 +1,6 @@
 """Line numbers for problems located in a config file, for ``evalkit validate``.
 
-Config problems name their table and key (``evalkit.toml: [suites.one] scorers[2] threshold``)
+Config problems name their table and key (``evalkit.toml: [suites.one] scorers[1] threshold``)
 because :mod:`tomllib` keeps no positions. A demanding user wants ``evalkit.toml:14:`` as an
 editor jumps to it, as for an eval set's lines. This module finds the line by reading the
 file's table headers and key lines; where it cannot tell (a key set in an inline table, a
@@ -37,7 +37,7 @@ class ConfigLines:
     """Where each table and key of one TOML file is, by line number (1-based)."""
 
     tables: dict[str, int] = field(default_factory=dict)
-    """Table name → its header line; an array of tables' n-th entry is ``name#n``."""
+    """Table name → its header line; an array of tables' entry i (from 0) is ``name#i``."""
     keys: dict[tuple[str, str], int] = field(default_factory=dict)
     """(table name, key) → the line that sets the key; the top level is table ``""``."""
     arrays: dict[str, int] = field(default_factory=dict)
@@ -75,7 +75,7 @@ class ConfigLines:
         if not array:
             return name
         self.arrays[name] = self.arrays.get(name, 0) + 1
-        return f"{name}#{self.arrays[name]}"
+        return f"{name}#{self.arrays[name] - 1}"  # from 0, as problems number gates[i]
 
     def line(self, location: str) -> int | None:
         """The line of ``[table] key`` / ``[table] item[i] key`` / ``key``, or None."""

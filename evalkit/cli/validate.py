@@ -274,7 +274,7 @@ def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
 
     problems: list[Problem] = []
     named: dict[str, str] = {}
-    for i, spec in enumerate(suite.scorers, start=1):
+    for i, spec in enumerate(suite.scorers):  # from 0, as the config's parser numbers them
         where = f"{project.path}: [suites.{suite.name}] scorers[{i}]"
         try:
             scorer = spec.build(where)
