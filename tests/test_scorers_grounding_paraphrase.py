@@ -65,3 +65,18 @@ def test_no_charge_is_free_never_a_fee() -> None:
 
 def test_only_a_sum_of_money_reads_as_a_price() -> None:
     assert not _supported("The fee is 40 per flight.", "Pets travel in the cabin, 40 per flight.")
+
+
+@pytest.mark.parametrize(
+    ("answer", "passage"),
+    [
+        ("The card is free, though only for students.", "The card is free only for students."),
+        ("Members get a bag plus a seat.", "Members get a bag and a seat."),
+    ],
+)
+def test_function_words_the_stop_list_lacks_are_no_content(answer: str, passage: str) -> None:
+    assert _supported(answer, passage)
+
+
+def test_a_function_word_does_not_excuse_a_content_word() -> None:
+    assert not _supported("Members get a bag plus a coat.", "Members get a bag and a seat.")

@@ -126,6 +126,9 @@ LIGHT: dict[str, str] = {
     "approximately": "about",
     "roughly": "about",
     "around": "about",
+    "though": "although",
+    "rather": "so",
+    "plus": "and",
 }
 """Words that say what a light verb or a function word says ("you'll receive a voucher" is
 "you'll get a voucher", "able to" is "can", "inside 30 days" is "within 30 days"): read as
