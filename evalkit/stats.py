@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -30,6 +31,8 @@ __all__ = [
 ]
 
 Z95 = 1.959963984540054
+SMALL_N = 20
+"""Below this many values a mean's interval is a Student t interval, not a bootstrap."""
 _BLOCK = 4_000_000
 """Resampling draws per block when building bootstrap weights (bounds temporary memory)."""
 _KEEP = 25_000_000
@@ -183,10 +186,14 @@ class Bootstrap:
         return float(lo), float(hi)
 
     def mean_ci(self, values: Sequence[float] | np.ndarray) -> Estimate:
-        """Mean of the non-nan values with a percentile bootstrap interval.
+        """Mean of the non-nan values (scores and pass rates, in [0, 1]) with an interval.
 
-        One value gives no interval (``low``/``high`` ``None``): every resample of one case is
-        that case, so the bootstrap would claim a zero-width 95% interval.
+        A percentile bootstrap from :data:`SMALL_N` values on; below it a Student t interval,
+        because the bootstrap of a few cases is too narrow (two cases gave the range of their
+        two values). Values that do not vary at all carry no spread to go on, and every
+        resample would claim the zero-width interval [m, m]: they get the Wilson interval at
+        their mean, the widest a [0, 1] score of that mean can need, as a pass rate of all-0
+        or all-1 verdicts does. One value gives no interval (``low``/``high`` ``None``).
         """
         from evalkit.aggregate import Estimate
 
@@ -198,7 +205,17 @@ class Bootstrap:
             return Estimate(None, None, None, 0)
         if k == 1:
             return Estimate(mean, None, None, 1)
-        lo, hi = self._interval(boots)
+        finite = x[~np.isnan(x)]
+        z = NormalDist().inv_cdf(0.5 + self.level / 2)
+        lo: float | None
+        hi: float | None
+        if float(np.ptp(finite)) == 0.0:
+            lo, hi = _wilson_p(min(max(mean, 0.0), 1.0), k, z)
+        elif k < SMALL_N:
+            half = _t_quantile(0.5 + self.level / 2, k - 1) * float(finite.std(ddof=1)) / k**0.5
+            lo, hi = max(0.0, mean - half), min(1.0, mean + half)
+        else:
+            lo, hi = self._interval(boots)
         return Estimate(mean, lo, hi, k)
 
     def paired(
@@ -250,14 +267,33 @@ def wilson(successes: int, n: int, *, z: float = Z95) -> tuple[float | None, flo
     """Wilson score interval for a binomial proportion (good near 0 and 1, unlike Wald)."""
     if n <= 0:
         return None, None
-    p = successes / n
+    return _wilson_p(successes / n, n, z)
+
+
+def _wilson_p(p: float, n: int, z: float) -> tuple[float, float]:
+    """The Wilson interval at a share ``p`` of ``n`` (a mean of [0, 1] values is one too)."""
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    # At 0 and n the bound is exactly 0 or 1; rounding left 5.55e-17 for 0 of 3.
-    low = 0.0 if successes <= 0 else max(0.0, centre - half)
-    high = 1.0 if successes >= n else min(1.0, centre + half)
+    # At 0 and 1 the bound is exactly 0 or 1; rounding left 5.55e-17 for 0 of 3.
+    low = 0.0 if p <= 0 else max(0.0, centre - half)
+    high = 1.0 if p >= 1 else min(1.0, centre + half)
     return low, high
+
+
+def _t_quantile(p: float, df: int) -> float:
+    """Student t quantile without scipy: exact for 1 and 2 degrees of freedom, else the
+    Cornish-Fisher expansion around the normal quantile (within 0.3% at df = 3, 0.05% from 5)."""
+    if df == 1:
+        return math.tan(math.pi * (p - 0.5))
+    if df == 2:
+        return (2 * p - 1) / math.sqrt(2 * p * (1 - p))
+    z = NormalDist().inv_cdf(p)
+    g1 = (z**3 + z) / 4
+    g2 = (5 * z**5 + 16 * z**3 + 3 * z) / 96
+    g3 = (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / 384
+    g4 = (79 * z**9 + 776 * z**7 + 1482 * z**5 - 1920 * z**3 - 945 * z) / 92160
+    return float(z + g1 / df + g2 / df**2 + g3 / df**3 + g4 / df**4)
 
 
 def mcnemar(b: int, c: int) -> McNemar:

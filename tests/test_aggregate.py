@@ -318,7 +318,7 @@ def test_non_finite_values_count_as_no_value() -> None:
     assert s is not None
     assert s.mean.value == pytest.approx(0.4) and s.mean.n == 2
     assert s.mean.low is not None and s.mean.high is not None
-    assert 0.2 - 1e-6 <= s.mean.low <= s.mean.high <= 0.6 + 1e-6  # float32 resampling
+    assert s.mean.low <= 0.2 and s.mean.high >= 0.6  # two values: a wide t interval
     assert s.pass_rate.value == pytest.approx(2 / 3)  # verdicts still count
 
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from evalkit.stats import Bootstrap, mcnemar, paired_bootstrap, wilson
+from evalkit.stats import Z95, Bootstrap, _wilson_p, mcnemar, paired_bootstrap, wilson
 
 
 def test_wilson_matches_known_values_and_stays_in_unit_interval() -> None:
@@ -75,18 +75,48 @@ def test_identical_pairs_have_p_one_and_empty_input_is_none() -> None:
         Bootstrap(3).mean_ci([1.0])
 
 
-def test_interval_of_a_constant_column_is_its_mean_to_float64_precision() -> None:
-    # The resampling products run in float32; 0.7 in float32 is 0.699999988..., which used to
-    # put low and high 1.2e-8 below the point estimate.
+def test_a_constant_column_has_its_exact_mean_and_the_wilson_interval_at_it() -> None:
+    # The resampling products run in float32 (0.7 is 0.699999988... there): the mean must
+    # still be 0.7 to float64 precision. No spread means no variance to go on, and every
+    # resample would claim [0.7, 0.7] (QA10 #10): the interval is Wilson's at 0.7 of 50.
+    lo, hi = _wilson_p(0.7, 50, Z95)
     est = Bootstrap(50, seed=0).mean_ci([0.7] * 50)
     assert est.value == pytest.approx(0.7, abs=1e-15)
-    assert est.low == pytest.approx(0.7, abs=1e-12) and est.high == pytest.approx(0.7, abs=1e-12)
+    assert (est.low, est.high) == pytest.approx((lo, hi)) and lo < 0.6 and hi > 0.8
     boot = Bootstrap(50, seed=0)
     boot.record()
     boot.mean_ci([0.7] * 50)
     boot.flush()
     again = boot.mean_ci([0.7] * 50)
-    assert again.low == pytest.approx(0.7, abs=1e-12)
+    assert again.value == pytest.approx(0.7, abs=1e-15) and again.low == pytest.approx(lo)
+    ones = Bootstrap(7, seed=0).mean_ci([1.0] * 7)  # as a pass rate of 7 of 7 would read
+    assert (ones.low, ones.high) == pytest.approx(wilson(7, 7))
+
+
+def test_a_small_sample_gets_a_student_t_interval_not_the_range_of_its_values() -> None:
+    from scipy import stats as scipy_stats
+
+    x = np.array([0.667, 0.727])  # QA10 #10: the bootstrap said [0.667, 0.727]
+    est = Bootstrap(2, seed=0).mean_ci(x)
+    t_lo, _ = scipy_stats.t.interval(0.95, 1, loc=x.mean(), scale=scipy_stats.sem(x))
+    assert est.low == pytest.approx(t_lo, abs=1e-3) and est.high == 1.0  # clipped to [0, 1]
+    for n in (3, 5, 12, 19):
+        y = np.linspace(0.2, 0.9, n)
+        lo, hi = scipy_stats.t.interval(0.95, n - 1, loc=y.mean(), scale=scipy_stats.sem(y))
+        got = Bootstrap(n, seed=0).mean_ci(y)
+        assert (got.low, got.high) == pytest.approx((max(lo, 0.0), min(hi, 1.0)), rel=3e-3)
+
+
+def test_small_sample_intervals_cover_the_true_mean_about_95_percent_of_the_time() -> None:
+    # Five cases per tag slice is normal; the percentile bootstrap covered ~85% there.
+    rng = np.random.default_rng(11)
+    trials, hits = 400, 0
+    for t in range(trials):
+        x = rng.beta(2, 5, 5)  # true mean 2/7
+        est = Bootstrap(5, n_boot=500, seed=t).mean_ci(x)
+        assert est.low is not None and est.high is not None
+        hits += est.low <= 2 / 7 <= est.high
+    assert 0.91 <= hits / trials <= 0.99
 
 
 def test_one_value_has_a_mean_but_no_interval() -> None:
@@ -143,7 +173,7 @@ def test_a_resample_of_zeros_reads_exactly_0_in_the_batched_pass() -> None:
     low = boot.mean_ci([1.0, 1.0, 0.0] * 5).low
     assert low is not None and low >= 0.0
     # tiny values keep their precision: snapping is relative to the data, not absolute
-    tiny = Bootstrap(3, seed=0).mean_ci([1e-5, 2e-5, 3e-5])
+    tiny = Bootstrap(30, seed=0).mean_ci([1e-5, 2e-5, 3e-5] * 10)  # bootstrapped (n >= 20)
     assert tiny.low is not None and 1e-5 <= tiny.low < 2e-5
 
 
