@@ -63,7 +63,12 @@ class Score:
     """Structured evidence for the report (claims, per-argument verdicts, verdict labels)."""
     error: str | None = None
     """Why the scorer could not score this case. Its value and verdict are then unknown: the
-    case counts as not passed in the scorer's pass rate and is left out of its mean."""
+    case is *unscored* by this scorer, left out of its mean, pass rate and outcome rates (a
+    judge that was rate-limited is not the candidate's failure) and counted in its ``errors``,
+    ``unscored`` and ``<scorer>.unscored_rate``. A comparison's verdict fails on *new* scorer
+    errors (cases the baseline got a score for; rule ``new_scorer_errors``) unless the suite
+    gates ``<scorer>.unscored_rate``; so a scorer should return a failing score for a bad
+    answer rather than raise on it."""
 
     def to_dict(self) -> dict[str, Any]:
         d = {
