@@ -20,8 +20,9 @@ from evalkit.scorers._grounding_dates import ambiguous_months
 from evalkit.scorers._grounding_lexicon import NEGATIONS, PLACE_ACRONYMS
 from evalkit.scorers._grounding_paraphrase import (
     PRICE,
+    Canonical,
+    Lexical,
     canon,
-    canon_tokens,
     canon_words,
     is_amount_key,
     rewrite,
@@ -36,52 +37,7 @@ from evalkit.scorers._grounding_text import (
     words,
 )
 
-__all__ = ["Lexical", "PassageIndex", "has_stem", "passage_sentences", "stem_tokens"]
-
-
-class Lexical:
-    """A passage in canonical word forms (see :meth:`PassageIndex.lexical`)."""
-
-    __slots__ = ("_prefixes", "content_sentences", "sentence_sets", "sentences", "stems")
-
-    def __init__(
-        self,
-        stems: set[str],
-        sentence_sets: list[set[str]],
-        content_sentences: list[list[str]],
-        sentences: Sequence[list[str]],
-    ) -> None:
-        self.stems = stems
-        self.sentence_sets = sentence_sets
-        self.content_sentences = content_sentences
-        self.sentences = sentences
-        """Every token in canonical form, negations as written (for the negation check)."""
-        self._prefixes: dict[str, list[str]] | None = None
-
-    @property
-    def prefixes(self) -> dict[str, list[str]]:
-        """:attr:`stems` by their first four letters, for :func:`has_stem` (made on first
-        use: most claims find every word exactly)."""
-        if self._prefixes is None:
-            self._prefixes = _prefix_map(self.stems)
-        return self._prefixes
-
-
-class _Canonical(Sequence[list[str]]):
-    """A passage's sentences in canonical tokens, each made when first read: the negation
-    check reads one sentence per claim."""
-
-    def __init__(self, sentences: list[list[str]]) -> None:
-        self._sentences = sentences
-        self._made: dict[int, list[str]] = {}
-
-    def __len__(self) -> int:
-        return len(self._sentences)
-
-    def __getitem__(self, j: int) -> list[str]:  # type: ignore[override]
-        if j not in self._made:
-            self._made[j] = canon_tokens(self._sentences[j], NEGATIONS)
-        return self._made[j]
+__all__ = ["PassageIndex", "has_stem", "passage_sentences", "stem_tokens"]
 
 
 _MONEY = re.compile(
@@ -207,7 +163,8 @@ class PassageIndex:
                     if amounts.intersection(sent) and any(is_amount_key(k) for k in numbers[j]):
                         sets[j] = sets[j] | {PRICE}
             stems_all = self.stems[i].union(*sets)
-            self._lexical[i] = Lexical(stems_all, sets, content, _Canonical(own))
+            same = all(a is b for a, b in zip(sets, self.sentence_sets[i], strict=True))
+            self._lexical[i] = Lexical(stems_all, sets, content, Canonical(own), same)
         return self._lexical[i]
 
     def pronoun_openers(self, i: int) -> frozenset[int]:

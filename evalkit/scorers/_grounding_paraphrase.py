@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Set
+from collections.abc import Sequence, Set
 
-from evalkit.scorers._grounding_lexicon import wordlist
+from evalkit.scorers._grounding_lexicon import NEGATIONS, wordlist
 from evalkit.scorers._grounding_stem import stem
 from evalkit.scorers._grounding_text import is_content
 
@@ -44,6 +44,8 @@ __all__ = [
     "LIGHT",
     "PHRASES",
     "SYNONYMS",
+    "Canonical",
+    "Lexical",
     "canon",
     "canon_tokens",
     "canon_words",
@@ -205,3 +207,55 @@ def canon_tokens(tokens: list[str], negations: Set[str]) -> list[str]:
     return [
         t if t in negations or t.endswith("n't") else (canon(stem(t)) or t) for t in rewrite(tokens)
     ]
+
+
+class Lexical:
+    """A passage in canonical word forms (see :meth:`PassageIndex.lexical`)."""
+
+    __slots__ = ("_prefixes", "content_sentences", "same", "sentence_sets", "sentences", "stems")
+
+    def __init__(
+        self,
+        stems: set[str],
+        sentence_sets: list[set[str]],
+        content_sentences: list[list[str]],
+        sentences: Sequence[list[str]],
+        same: bool,
+    ) -> None:
+        self.stems = stems
+        self.sentence_sets = sentence_sets
+        self.content_sentences = content_sentences
+        self.sentences = sentences
+        """Every token in canonical form, negations as written (for the negation check)."""
+        self._prefixes: dict[str, list[str]] | None = None
+        self.same = same
+        """Whether no word of the passage reads otherwise in canonical form."""
+
+    @property
+    def prefixes(self) -> dict[str, list[str]]:
+        """:attr:`stems` by their first four letters, as the passage index keeps them for
+        ``has_stem`` (made on first use: most claims find every word exactly)."""
+        if self._prefixes is None:
+            prefixes: dict[str, list[str]] = {}
+            for s in self.stems:
+                if len(s) >= 4 and not s.isdigit():
+                    prefixes.setdefault(s[:4], []).append(s)
+            self._prefixes = prefixes
+        return self._prefixes
+
+
+class Canonical(Sequence[list[str]]):
+    """A passage's sentences in canonical tokens, each made when first read: the negation
+    check reads one sentence per claim."""
+
+    def __init__(self, sentences: list[list[str]]) -> None:
+        self._sentences = sentences
+        self._made: dict[int, list[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._sentences)
+
+    def __getitem__(self, j: int) -> list[str]:  # type: ignore[override]
+        if j not in self._made:
+            self._made[j] = canon_tokens(self._sentences[j], NEGATIONS)
+        return self._made[j]

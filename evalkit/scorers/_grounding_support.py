@@ -249,17 +249,21 @@ def _judge(
     tset = fuzz.token_set_ratio(text, index.texts[i]) / 100.0 if text else 0.0
     # The hard checks place the claim by its words as written; the word checks below read
     # both sides in the canonical forms of everyday paraphrase (see _grounding_paraphrase).
-    _, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
+    local, region = local_coverage(cwords, index.sentence_sets[i], options.min_local)
     reason, excused = mismatch(view, i, index, region)
     lex = index.lexical(i)
+    plain = lex.same and view.ccwords == cwords  # no paraphrase read: the words as written
     cwords = view.ccwords
     if excused:  # the user's own names and numbers are neither support nor novel words
         gone = excused | {canon(w) for w in excused}
         cwords = [w for w in cwords if w not in gone]
-    names = {canon(n) for n in view.names}
-    local, region = local_coverage(cwords, lex.sentence_sets, options.min_local)
-    order = word_order(cwords, names)
-    found = [has_stem(w, lex.stems, lex.prefixes) for w in cwords]
+    if plain and not excused:
+        order = view.order
+    else:
+        local, region = local_coverage(cwords, lex.sentence_sets, options.min_local)
+        order = word_order(cwords, {canon(n) for n in view.names})
+    stems, prefixes = (index.stems[i], index.prefixes[i]) if plain else (lex.stems, lex.prefixes)
+    found = [has_stem(w, stems, prefixes) for w in cwords]
     coverage = sum(found) / len(found) if found else 1.0
     # a claim whose every word is an excused mention ("Call us at 800.555.0199" against
     # "(800) 555-0199") has nothing left to place: its mentions were checked whole
@@ -282,7 +286,7 @@ def _judge(
     }
     if reason is None and options.check_negation:
         reason = negation_mismatch(view, index.sentences[i], index.sentence_sets[i])
-        if reason is None:  # and where everyday paraphrase shares the words (never looser)
+        if reason is None and not plain:  # and where paraphrase shares words (never looser)
             reason = negation_mismatch(view, lex.sentences, lex.sentence_sets, canonical=True)
     if reason is None and options.check_relations:
         reason = relation_mismatch(view, i, index, excused)
