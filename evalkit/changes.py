@@ -148,9 +148,9 @@ def scorer_changes(baseline: Sequence[Any], candidate: Sequence[Any]) -> tuple[F
     (``schema_sha256``, ``rubric_sha256``) where it keeps one.
 
     A scorer from a project file (``scorers/mine.py:brevity``) is therefore the same scorer in
-    two processes, two folders and two machines when its file name and attribute are. Its
-    content is not compared: editing the file is not seen as a change of the scorer, so after
-    an edit that changes verdicts, re-score the baseline (``evalkit score``). A function
+    two processes, two folders and two machines when its file name, attribute and content
+    (``source_sha256``, the file as loaded) are: an edited scorer file is another ruler, so the
+    comparison says "scored differently" until the baseline is re-scored with it. A function
     scorer's ``function`` (its module and name) is compared only in a spec without ``ref``
     (which names the same function, a file by its path): in a file's module name it once
     differed in every process (``evalkit_user_<salted hash>``).
@@ -161,6 +161,8 @@ def scorer_changes(baseline: Sequence[Any], candidate: Sequence[Any]) -> tuple[F
         fb, fc = _flat(b[name]), _flat(c[name])
         for key in sorted(set(fb) | set(fc)):
             vb, vc = fb.get(key, _MISSING), fc.get(key, _MISSING)
+            if key == "source_sha256" and _MISSING in (vb, vc):
+                continue  # a run recorded before file digests were: nothing to compare
             if vb is _MISSING or vc is _MISSING:  # an argument one evalkit version lacks
                 default = _arg_default(name, key)
                 vb, vc = (default if v is _MISSING else v for v in (vb, vc))
@@ -206,7 +208,7 @@ def _flat(spec: Mapping[str, Any]) -> dict[str, Any]:
     raw = spec.get("args")
     args: Mapping[str, Any] = raw if isinstance(raw, Mapping) else {}
     out = {k: PurePath(v).name if k in paths and isinstance(v, str) else v for k, v in args.items()}
-    for k in ("threshold", "ref", "function"):
+    for k in ("threshold", "ref", "function", "source_sha256"):
         if spec.get(k) is not None:
             out[k] = spec[k]
     if "ref" in out:  # names the same function as ``function``, a file by its path

@@ -29,7 +29,7 @@ A file reference loads the file as a module named ``evalkit_user_<stem>_<digest>
 digest is a sha256 of the resolved path: the same in every process, so a scorer pickled by
 that name can be loaded again in a worker process (:func:`install_user_modules`), and one
 file loaded twice is one module. What a run records to compare scorers between runs is the
-file's name and attribute, not this module name (see :mod:`evalkit.changes`).
+file's name, attribute and content digest, not this module name (see :mod:`evalkit.changes`).
 """
 
 from __future__ import annotations
@@ -64,6 +64,26 @@ T = TypeVar("T")
 
 USER_MODULE_PREFIX = "evalkit_user_"
 """Module names of files loaded by path (``scorers/mine.py:brevity``) start with this."""
+SOURCE_DIGEST = "__evalkit_source_sha256__"
+"""The sha256 of such a file's content when it was loaded, kept on its module."""
+
+
+def reference_of(target: Any) -> str:
+    """A reference :func:`build_scorer` can load again (for ``--resume``): ``module:qualname``,
+    or ``/abs/path/file.py:qualname`` for a scorer loaded from a file, whose module name
+    (``evalkit_user_...``) cannot be imported."""
+    module = sys.modules.get(target.__module__)
+    file = getattr(module, "__file__", None)
+    if target.__module__.startswith(USER_MODULE_PREFIX) and file:
+        return f"{file}:{target.__qualname__}"
+    return f"{target.__module__}:{target.__qualname__}"
+
+
+def source_digest(target: Any) -> str | None:
+    """The sha256 of the project file ``target`` was loaded from (``scorers/mine.py``), or
+    ``None`` for an importable module, whose version the run's environment pins."""
+    digest = getattr(sys.modules.get(target.__module__), SOURCE_DIGEST, None)
+    return digest if isinstance(digest, str) else None
 
 
 class Registry(Generic[T]):
@@ -279,6 +299,9 @@ def _load_file(name: str, path: Path) -> ModuleType:
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    # The content as loaded, for the run's scorer spec: an edited scorer file is another
+    # ruler, and a comparison must say so (evalkit.changes).
+    module.__dict__[SOURCE_DIGEST] = hashlib.sha256(path.read_bytes()).hexdigest()
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from evalkit.dataset import Case
 from evalkit.errors import ScorerError
 from evalkit.providers.base import Request, Response
-from evalkit.registry import Registry
+from evalkit.registry import Registry, reference_of, source_digest
 from evalkit.scoring_lifecycle import closing_scorers, may_keep_open  # re-exported
 
 if TYPE_CHECKING:
@@ -182,6 +182,8 @@ class Scorer:
             else {}
         )
         out = {"name": self.name, "args": _jsonable(args), "ref": reference_of(type(self))}
+        if digest := source_digest(type(self)):
+            out["source_sha256"] = digest
         if self.path_args:  # compared by file name between runs (evalkit.changes)
             out["path_args"] = list(self.path_args)
         return out
@@ -234,24 +236,16 @@ class FunctionScorer(Scorer):
         return as_score(self, await result, case_id)
 
     def spec(self) -> dict[str, Any]:
-        return {
+        out = {
             "name": self.scorer_name,
             "args": _jsonable(dict(self.kwargs)),
             "threshold": self.threshold,
             "function": f"{self.fn.__module__}:{self.fn.__qualname__}",
             "ref": reference_of(self.fn),
         }
-
-
-def reference_of(target: Any) -> str:
-    """A reference :func:`build_scorer` can load again (for ``--resume``): ``module:qualname``,
-    or ``/abs/path/file.py:qualname`` for a scorer loaded from a file, whose module name
-    (``evalkit_user_...``) cannot be imported."""
-    module = sys.modules.get(target.__module__)
-    file = getattr(module, "__file__", None)
-    if target.__module__.startswith("evalkit_user_") and file:
-        return f"{file}:{target.__qualname__}"
-    return f"{target.__module__}:{target.__qualname__}"
+        if digest := source_digest(self.fn):
+            out["source_sha256"] = digest
+        return out
 
 
 SCORERS: Registry[Callable[..., Scorer]] = Registry(

@@ -123,3 +123,36 @@ def test_a_file_scorer_is_the_same_scorer_in_two_processes_and_two_checkouts(
     assert check.returncode == 0, check.stdout + check.stderr
     assert "scored differently" not in check.stdout and "not judged" not in check.stdout
     assert "PASS" in check.stdout and "brevity.mean" in check.stdout
+
+
+def test_an_edited_scorer_file_is_another_ruler_until_the_baseline_is_rescored(
+    tmp_path: Path,
+) -> None:
+    one = _project(tmp_path / "one")
+    run_args = ("run", "--suite", "fn", "--candidate", "base", "--no-progress")
+    assert _evalkit(one, "1", *run_args, "--out", "runs/before").returncode == 0
+    mine = one / "scorers" / "mine.py"
+    mine.write_text(mine.read_text().replace("max_words / n", "0.5 * max_words / n"))
+    assert _evalkit(one, "2", *run_args, "--out", "runs/after").returncode == 0
+    spec = json.loads((one / "runs" / "after" / "manifest.json").read_text())["scorers"]
+    assert all(len(s["source_sha256"]) == 64 for s in spec)  # the file as loaded
+    edited = _evalkit(one, "3", "compare", "runs/before", "runs/after", "--suite", "fn")
+    out = edited.stdout + edited.stderr
+    assert edited.returncode == 1, out
+    assert "scored differently" in out and "brevity.source_sha256" in out
+    # re-scored with the edited file, the baseline is measured with the same ruler again
+    rescored = _evalkit(
+        one,
+        "4",
+        "score",
+        "runs/before",
+        "--out",
+        "runs/before2",
+        "--config",
+        "evalkit.toml",
+        "--suite",
+        "fn",
+    )
+    assert rescored.returncode == 0, rescored.stdout + rescored.stderr
+    again = _evalkit(one, "5", "compare", "runs/before2", "runs/after", "--suite", "fn")
+    assert "scored differently" not in again.stdout + again.stderr, again.stdout
