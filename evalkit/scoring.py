@@ -278,8 +278,11 @@ def scorer(
     requires: Sequence[str] = (),
     threshold: float = 0.5,
     register: bool = True,
+    replace: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Scorer]]:
-    """Decorate a function ``(ctx, **kwargs)`` to make it a registered scorer factory."""
+    """Decorate a function ``(ctx, **kwargs)`` to make it a registered scorer factory.
+
+    ``replace=True`` takes a built-in's name without the warning (see :mod:`evalkit.registry`)."""
 
     def decorate(fn: Callable[..., Any]) -> Callable[..., Scorer]:
         scorer_name = name or fn.__name__
@@ -297,7 +300,7 @@ def scorer(
         factory.__wrapped__ = fn  # type: ignore[attr-defined]
         factory.__evalkit_factory__ = True  # type: ignore[attr-defined]
         if register:
-            SCORERS.register(scorer_name, factory)
+            SCORERS.register(scorer_name, factory, replace=replace)
         return factory
 
     return decorate

@@ -117,3 +117,19 @@ def test_a_broken_entry_point_names_itself_and_its_package_and_is_no_choice(
     with pytest.raises(InputError, match="of package 'clash-widgets'"):
         reg.get("ep_broken")  # the same error again, not "unknown widget"
     assert "clash_nothere_mod" not in sys.modules
+
+
+def test_the_scorer_decorator_takes_replace_too() -> None:
+    """A conftest.py that means to shadow a built-in must be able to say so, or pytest's
+    ``-W error`` turns the warning into a collection error."""
+
+    def grounded(ctx: ScoreContext) -> float:
+        return 1.0
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            factory = scorer("groundedness", replace=True)(grounded)
+        assert SCORERS.get("groundedness") is factory
+    finally:
+        SCORERS.unregister("groundedness")
