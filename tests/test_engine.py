@@ -481,7 +481,7 @@ scorers = [
     with pytest.raises(ConfigError, match=r"use the scorer twice"):
         load_config(tmp_path / "evalkit.toml")
     (tmp_path / "evalkit.toml").write_text(body.replace('"says_weeks"', '"says.weeks"'))
-    with pytest.raises(ConfigError, match=r"scorers\[2\] as: must be a name"):
+    with pytest.raises(ConfigError, match=r"scorers\[1\] as: must be a name"):
         load_config(tmp_path / "evalkit.toml")
 
 
