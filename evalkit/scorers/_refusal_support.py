@@ -97,7 +97,7 @@ def _courtesy_aside(text: str) -> str:
         sents = sents[1:]
     while len(sents) > 1 and PLEASANTRY.search(sents[-1]):
         sents = sents[:-1]
-    return " ".join(sents)
+    return " ".join(sents) if len(sents) < len(split_sentences(text)) else text
 
 
 def _answer_before(prefix: str) -> bool:
@@ -124,6 +124,8 @@ def pure_deflection(text: str, request: str | None = None) -> bool:
     call about a lost card?", :data:`ASKS_FOR_CONTACT`), the referral *is* the answer, so the
     rule stays out; without a request the text decides.
     """
+    if len(text.split()) > 3 * SUPPORT_SHORT:
+        return False  # no courtesy brings it down to a short reply: skip the sentence split
     sents = _short_reply(_courtesy_aside(text))
     if sents is None:
         return False
