@@ -177,10 +177,10 @@ def _content(clause: str) -> bool:
 def _opening_refusal(sentence: str) -> re.Match[str] | None:
     """The sentence's opening refusal, unless it states a limitation ("I can't see your
     account", "I can't find order ...") or a manner of speaking ("I can't stress enough")."""
-    if _INABILITY.search(sentence) or LIMITATION.search(sentence):
-        return None
     m = _OPENING.match(sentence) or _CONCESSIVE.match(sentence)
     if m is None or (m.group("verb") or "").lower() in _NOT_AN_ACT | _HEDGES:
+        return None
+    if _INABILITY.search(sentence) or LIMITATION.search(sentence):
         return None
     if _HEDGE.match(sentence, m.end()):
         return None
