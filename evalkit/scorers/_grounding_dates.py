@@ -45,6 +45,8 @@ def dates_and_times(out: str) -> str:
         out = _NAMED_TIME.sub(lambda m: "12:00" if m.group(1) == "noon" else "0:00", out)
     if _DATE_HINT.search(out):
         out = _NUMERIC_DATE.sub(_written_date, out)
+    if "/" in out and _SHORT_DATE_HINT.search(out):
+        out = _SHORT_DATE.sub(_short_date, out)
     if _TIME_HINT.search(out):
         out = _CLOCK_12.sub(_to_24h, out)
         out = _CLOCK_24.sub(lambda m: f"{int(m.group(1))}:{m.group(2)}", out)
@@ -55,7 +57,7 @@ NAMED_TIMES = ("noon", "midnight")
 """Clock times written as words: ``noon`` is ``12:00``, ``midnight`` ``0:00`` (as ``12 am``)."""
 _NAMED_TIME = re.compile(r"\b(?:12(?::00)? ?)?(noon|midnight)\b")
 _TIME_HINT = re.compile(r"\d\s*[ap]\.?m\b|\d:\d\d")
-DATE_OR_TIME_HINT = re.compile(r"\d(?:\s*[ap]\.?m\b|:\d\d|[-/.]\d{1,2}[-/.]\d)")
+DATE_OR_TIME_HINT = re.compile(r"\d(?:\s*[ap]\.?m\b|:\d\d|[-/.]\d{1,2}[-/.]\d|/\d\d\b)")
 """A clock time or a numeric date may follow (:data:`_TIME_HINT` or :data:`_DATE_HINT`)."""
 _CLOCK_12 = re.compile(r"\b(\d{1,2})(?::([0-5]\d))?\s*([ap])(?:m\b|\.m\.)")
 _CLOCK_24 = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)\b")
@@ -98,6 +100,30 @@ def _written_date(m: re.Match[str]) -> str:
     return f"{day} {MONTH_NAMES[month - 1]} {year}{time}"
 
 
+_SHORT_DATE_HINT = re.compile(r"\d\d/\d\d(?![\w/])")
+_SHORT_DATE = re.compile(
+    r"(\b(?:on|by|until|till|from|before|after|since|dated|due|ends?|starts?|to) (?:the )?)"
+    r"(\d\d)/(\d\d)(?![\w/-]|\.\d)"
+)
+"""A numeric date without a year, two digits each (``01/03``, ``31/03``), right after a word
+that introduces a date ("on", "by", "until", "from", "due", ...). Without that word ``24/7``,
+``50/50`` or ``10/10`` (a rating) would read as dates."""
+
+
+def _short_date(m: re.Match[str]) -> str:
+    """``31/03`` as ``31 march``; ``01/03``, whose day and month could be either way round
+    (1 March in a British help centre, January 3 in an American one), as ``1/3/``, which
+    :data:`AMBIGUOUS` reads as either (no year: the trailing ``/``). No valid date: as
+    written."""
+    cue, a, b = m.group(1), int(m.group(2)), int(m.group(3))
+    if not (1 <= a <= 31 and 1 <= b <= 31) or (a > 12 and b > 12):
+        return m.group(0)
+    if a <= 12 and b <= 12 and a != b:
+        return f"{cue}{a}/{b}/"
+    day, month = (b, a) if b > 12 else (a, b)
+    return f"{cue}{day} {MONTH_NAMES[month - 1]}"
+
+
 def _two_digit_year_date(a: int, b: int, separator: str) -> bool:
     """Whether ``a``, ``b`` and a two-digit year are certainly a date: one of ``a``, ``b`` must
     be a day above 12, so the order is known (``31/03/25``, ``03/31/25``). ``03/04/25`` stays
@@ -123,8 +149,11 @@ def _to_24h(m: re.Match[str]) -> str:
 CLOCK = re.compile(r"(?<![\w.:])([01]?\d|2[0-3]):([0-5]\d)(?![\w:]|\.\d)")
 """A clock time as :func:`dates_and_times` leaves it (``3 pm`` and ``15:00`` are both
 ``15:00``)."""
-AMBIGUOUS = re.compile(r"(?<![\w./-])(1[0-2]|[1-9])/(1[0-2]|[1-9])/(\d{4})(?![\w/-]|\.\d)")
-"""A date :func:`dates_and_times` could not order (``3/4/2025``: March 4 or April 3)."""
+AMBIGUOUS = re.compile(
+    r"(?<![\w./-])(1[0-2]|[1-9])/(1[0-2]|[1-9])/(\d{4}|(?![\w/-]))(?![\w/-]|\.\d)"
+)
+"""A date :func:`dates_and_times` could not order (``3/4/2025``: March 4 or April 3; ``3/4/``
+without a year)."""
 
 
 def month_pair(a: int, b: int) -> str:

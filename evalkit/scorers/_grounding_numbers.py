@@ -133,10 +133,11 @@ THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 NUMBER_UNIT = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([^\W\d_]+)\b")
 """A unit written onto a number (``250g``)."""
 SCALED = re.compile(
-    r"(?<![\w.])((?:[a-z]{1,2})?\$|)(\d+(?:\.\d+)?) ?"
+    r"(?<![\w.])((?:[a-z]{1,2})?\$|[€£¥₹]|)(\d+(?:\.\d+)?) ?"
     r"(thousand|million|billion|trillion|k|mn|m|bn|b)\b"
 )
-"""A number with a scale, written on or after it (``$5m``, ``ca$5m``, ``10k``, ``5 million``)."""
+"""A number with a scale, written on or after it (``$5m``, ``ca$5m``, ``£2.5m``, ``10k``, ``5
+million``)."""
 
 
 _PHONE = re.compile(
@@ -271,12 +272,13 @@ def digit_mentions(
             unit = UNITS[before[-1]]  # "€29", "EUR 49", "CAD 29"
             if folded[m.start() - 1] == "$":  # "ca$29": a dollar amount, named by its prefix
                 raw, kind, dollar = before[-1].upper() + raw, "amount", True
-        scales = AMOUNT_SUFFIX_SCALES if dollar else SUFFIX_SCALES
+        money = dollar or (unit in AMOUNT_UNITS and unit != "percent")  # "£2.5m", "€3bn"
+        scales = AMOUNT_SUFFIX_SCALES if money else SUFFIX_SCALES
         if suffix in scales:  # "10k", "$5m": the scaled value, and the written one as well
             unit = unit or unit_after(folded, m.end())
             if unscaled is not None:
                 unscaled.update(_unit_keys(canon(value), unit, passage))
-            kind = "amount" if dollar else "number"
+            kind = "amount" if money else "number"
             value *= scales[suffix]
             written = _unit_keys(canon(value), unit, passage)
             out.append(Mention(raw, kind, written, measures(value, unit)))
@@ -373,4 +375,4 @@ def _ambiguous_date(m: re.Match[str], passage: bool) -> Mention:
     keys: tuple[str, ...] = (month_pair(a, b),)
     if passage:
         keys += (str(a), str(b), f"{MONTH_NAMES[a - 1][:3]} {b}", f"{MONTH_NAMES[b - 1][:3]} {a}")
-    return Mention(m.group(0), "date", keys)
+    return Mention(m.group(0).rstrip("/"), "date", keys)  # "1/3/" has no year
