@@ -69,10 +69,10 @@ def confusion(y: list[str], p: list[str]) -> str:
 
 
 def per_kind(rows: list[dict[str, Any]], p: list[str]) -> str:
-    """3-way accuracy per `kind` tag, worst first (ties by name)."""
+    """3-way accuracy per `kind` tag (v1 calls it `family`), worst first (ties by name)."""
     hits: dict[str, list[bool]] = defaultdict(list)
     for row, verdict in zip(rows, p, strict=True):
-        hits[row["kind"]].append(row["label"] == verdict)
+        hits[row.get("kind") or row.get("family") or "(untagged)"].append(row["label"] == verdict)
     ordered = sorted(hits.items(), key=lambda kv: (sum(kv[1]) / len(kv[1]), kv[0]))
     return "\n".join(f"  {sum(h):>2}/{len(h):<2} {kind}" for kind, h in ordered)
 
