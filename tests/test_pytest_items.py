@@ -336,3 +336,32 @@ def test_an_unknown_scorer_is_the_suites_collection_error(
     # the other suite still runs when asked to go on
     more = run(pytester, "--evalkit", "--continue-on-collection-errors")
     more.assert_outcomes(failed=2, errors=1)
+
+
+
+def test_a_foreign_exception_while_a_suite_is_collected_is_its_collection_error(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    # QA11 finding 3: under -W error, the registry's RuntimeWarning about an installed entry
+    # point named like a built-in scorer is raised while the config is collected; pytest then
+    # crashed with INTERNALERROR (the collector's repr_failure passed `style` on to
+    # pytest.Collector.repr_failure) and never showed the warning. A subprocess: the registry
+    # reads entry points once per process.
+    dist = plugin_project / "qa_scorers-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: qa-scorers\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[evalkit.scorers]\nexact_match = qa_ep:Fake\n")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-W", "error", "--evalkit-suite", "qa"
+    )
+    out = result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in out
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR collecting evalkit.toml*",
+            "*RuntimeWarning: scorer 'exact_match': entry point 'exact_match = qa_ep:Fake' of "
+            "package 'qa-scorers'*is ignored*",
+            "*ERROR evalkit.toml - RuntimeWarning: scorer 'exact_match': entry point*",
+        ]
+    )
