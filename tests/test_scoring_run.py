@@ -4,6 +4,7 @@ the event loop, one call at a time per scorer; built-in and async scorers run on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from evalkit.dataset import Case, EvalSet
 from evalkit.engine import run_async
 from evalkit.providers.base import Request, Response
 from evalkit.scoring import FunctionScorer, Score, ScoreContext, Scorer, build_scorer
-from evalkit.scoring_run import _off_loop, score_all
+from evalkit.scoring_run import off_loop, score_all
 
 CASE = Case(id="c1", input="q", expected="a")
 
@@ -81,16 +82,16 @@ def test_which_scorers_leave_the_loop() -> None:
     def fn(ctx: ScoreContext) -> bool:
         return True
 
-    assert _off_loop(Sleeper())  # a user's sync class
-    assert _off_loop(FunctionScorer(fn=fn, scorer_name="fn"))  # a user's sync function
-    assert not _off_loop(FunctionScorer(fn=afn, scorer_name="afn"))  # async: on the loop
-    assert not _off_loop(build_scorer("refusal")) and not _off_loop(build_scorer("exact_match"))
+    assert off_loop(Sleeper())  # a user's sync class
+    assert off_loop(FunctionScorer(fn=fn, scorer_name="fn"))  # a user's sync function
+    assert not off_loop(FunctionScorer(fn=afn, scorer_name="afn"))  # async: on the loop
+    assert not off_loop(build_scorer("refusal")) and not off_loop(build_scorer("exact_match"))
 
     @dataclass
     class Quick(Sleeper):
         blocking = False  # the scorer's own word wins
 
-    assert not _off_loop(Quick())
+    assert not off_loop(Quick())
 
 
 def test_a_run_with_a_slow_sync_scorer_answers_every_case_without_timeouts(
@@ -136,3 +137,43 @@ def test_a_slotted_sync_scorer_runs_in_a_worker_thread() -> None:
 
     out = asyncio.run(score_all([Slotted()], ctx()))
     assert out["slotted"].passed is True and "MainThread" not in out["slotted"].reason
+
+
+def test_ctrl_c_cancels_the_calls_waiting_for_their_turn() -> None:
+    """QA11 #1: the calls queued behind a slow sync scorer waited inside worker threads, so
+    after an interrupt every one of them still ran (five 8 s calls held Ctrl-C for 41 s)."""
+    s = Sleeper(seconds=0.3)
+    calls_before = []
+
+    async def main() -> float:
+        work = asyncio.gather(*(score_all([s], ctx()) for _ in range(5)))
+        await asyncio.sleep(0.1)  # the first call is running, four wait for their turn
+        work.cancel()
+        t0 = time.perf_counter()
+        with contextlib.suppress(asyncio.CancelledError):
+            await work
+        calls_before.append(s.most)
+        return time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    asyncio.run(main())
+    took = time.perf_counter() - t0  # asyncio.run waits for the running call's thread
+    assert took < 0.9  # one call (0.3 s), not five (1.5 s)
+
+
+def test_a_users_sync_scorer_as_a_per_case_check_runs_off_the_loop() -> None:
+    """QA11 #4: the checks scorer called its checks' scorers directly, on the loop."""
+    from evalkit.scorers.checks import Checks
+
+    case = Case(
+        id="c1",
+        input="q",
+        checks=[{"name": "tests.test_scoring_run:Sleeper", "args": {"seconds": 0.2}}],
+    )
+    checks = Checks()
+    sctx = ScoreContext(case=case, response=Response(text="a"))
+
+    async def main() -> float:
+        return await _longest_stall(asyncio.ensure_future(score_all([checks], sctx)))
+
+    assert asyncio.run(main()) < 0.15

@@ -44,6 +44,7 @@ from evalkit.dataset import Case, Check, EvalSet
 from evalkit.errors import ConfigError, Problem, ScorerError, did_you_mean
 from evalkit.hashing import canonical_json
 from evalkit.scoring import SCORERS, Score, ScoreContext, Scorer, as_score, build_scorer
+from evalkit.scoring_run import call_off_loop, off_loop
 
 __all__ = ["Checks", "check_problems"]
 
@@ -194,7 +195,8 @@ class Checks(Scorer):
                 entries.append({"name": check.name, "label": check.label})
                 try:
                     scorer = self._ready(check, ctx)
-                    result = scorer.score(ctx)
+                    # a user's sync scorer must not block the loop here either
+                    result = call_off_loop(scorer, ctx) if off_loop(scorer) else scorer.score(ctx)
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
