@@ -13,6 +13,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import inspect
+import math
 import types
 import typing
 from collections.abc import Mapping, Sequence
@@ -72,6 +73,16 @@ def as_scorer(spec: ScorerLike, where: str) -> Scorer:
     raise InputError(
         f"{where}: {spec!r} is not a scorer{hint}; give a Scorer, a registered name or "
         "'module:attr' reference, a ScorerSpec or {'name': ..., 'args': {...}, 'threshold': ...}"
+    )
+
+
+def _is_unit(value: Any) -> bool:
+    """A real number in [0, 1] (not a bool, not NaN)."""
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and 0 <= value <= 1
     )
 
 
@@ -147,6 +158,13 @@ def build_scorer(
     kwargs = dict(args or {})
     if threshold is not None:
         kwargs["threshold"] = threshold
+    if "threshold" in kwargs and not _is_unit(kwargs["threshold"]):
+        # A threshold of 2 or NaN failed every case without a word (the config refuses it).
+        raise ConfigError.single(
+            f"{where} threshold",
+            f"must be a number in [0, 1], got {kwargs['threshold']!r}; a value passes when it "
+            "is at least the threshold",
+        )
     for arg in getattr(factory, "path_args", ()) if base_dir else ():
         value = kwargs.get(arg)
         if isinstance(value, str) and value and not Path(value).is_absolute():

@@ -356,3 +356,17 @@ def test_a_scorer_mapping_takes_a_suite_entrys_keys_and_refuses_others() -> None
     assert c.name == "says_hi"
     out = asyncio.run(score_all([g, c], ctx(1)))
     assert list(out) == ["says_hi"]  # groundedness skips the case without context
+
+
+@pytest.mark.parametrize("bad", [2, -1, float("nan"), True, "0.5"])
+def test_a_threshold_outside_0_1_is_refused_in_python_as_in_the_config(bad: object) -> None:
+    """QA11 #6: ``{"name": ..., "threshold": 2}`` ran, and every case failed unannounced."""
+    from evalkit.scoring_build import as_scorers
+
+    with pytest.raises(ConfigError, match=r"threshold: must be a number in \[0, 1\], got"):
+        as_scorers([{"name": "groundedness", "threshold": bad}], "run: scorers")
+    with pytest.raises(ConfigError, match=r"threshold: must be a number in \[0, 1\]"):
+        ScorerSpec("refusal", threshold=bad).build()  # type: ignore[arg-type]
+    with pytest.raises(ConfigError, match=r"threshold: must be a number in \[0, 1\]"):
+        build_scorer("contains", {"threshold": bad})
+    assert build_scorer("contains", threshold=1).threshold == 1  # the ends are fine
