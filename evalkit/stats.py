@@ -193,7 +193,9 @@ class Bootstrap:
         two values). Values that do not vary at all carry no spread to go on, and every
         resample would claim the zero-width interval [m, m]: they get the Wilson interval at
         their mean, the widest a [0, 1] score of that mean can need, as a pass rate of all-0
-        or all-1 verdicts does. One value gives no interval (``low``/``high`` ``None``).
+        or all-1 verdicts does. Values that are all 0 or 1 are verdicts, and get the pass
+        rate's Wilson interval at any n, so a 0/1 scorer's mean and pass rate read alike. One
+        value gives no interval (``low``/``high`` ``None``).
         """
         from evalkit.aggregate import Estimate
 
@@ -209,7 +211,9 @@ class Bootstrap:
         z = NormalDist().inv_cdf(0.5 + self.level / 2)
         lo: float | None
         hi: float | None
-        if float(np.ptp(finite)) == 0.0:
+        if bool(np.all((finite == 0.0) | (finite == 1.0))):  # verdicts: as the pass rate
+            lo, hi = _wilson_p(mean, k, z)
+        elif float(np.ptp(finite)) <= 1e-9:  # one value (up to float rounding)
             lo, hi = _wilson_p(min(max(mean, 0.0), 1.0), k, z)
         elif k < SMALL_N:
             half = _t_quantile(0.5 + self.level / 2, k - 1) * float(finite.std(ddof=1)) / k**0.5

@@ -200,3 +200,13 @@ def test_weights_too_many_to_keep_are_drawn_again_with_the_same_intervals(
     assert got.low == pytest.approx(want.low, abs=1e-6)
     assert got.high == pytest.approx(want.high, abs=1e-6)
     assert got.p_value == pytest.approx(want.p_value, abs=1e-9)
+
+
+def test_a_mean_of_0_1_values_reads_like_the_pass_rate_and_rounding_is_no_spread() -> None:
+    """QA11 #9: a 0/1 scorer showed mean [0.125, 1.000] beside pass rate [30.0%, 90.3%]."""
+    est = Bootstrap(6, seed=0).mean_ci([1.0, 1.0, 0.0, 1.0, 0.0, 1.0])
+    assert (est.low, est.high) == pytest.approx(wilson(4, 6))
+    big = Bootstrap(40, seed=0).mean_ci([1.0, 0.0] * 20)
+    assert (big.low, big.high) == pytest.approx(wilson(20, 40))
+    same = Bootstrap(7, seed=0).mean_ci([0.1 + 0.2] * 3 + [0.3] * 4)  # 0.30000000000000004
+    assert same.low is not None and same.low < 0.1 and same.high is not None and same.high > 0.6
