@@ -12,11 +12,67 @@ passage, some product or sum lands on almost any wrong fee (see docs/scorers/gro
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence, Set
+from typing import Protocol
 
+from evalkit.scorers._grounding_derive import (
+    Figure,
+    approximates,
+    figures,
+    fraction_words,
+    may_derive,
+    worked_out,
+)
 from evalkit.scorers._grounding_mention import Mention
 from evalkit.scorers._grounding_units import has_number
 
-__all__ = ["derived"]
+__all__ = ["derivation", "derived"]
+
+
+class _Passages(Protocol):
+    numbers: list[set[str]]
+    texts: list[str]
+    figures: dict[int, object]
+
+
+def derivation(
+    m: Mention,
+    mentions: Sequence[Mention],
+    folded: str,
+    i: int,
+    index: _Passages,
+    given: Set[str],
+) -> set[str] | None:
+    """What to excuse from the other checks when the claim's figure ``m``, which passage
+    ``i`` lacks, is worked out: from two other figures of the claim (:func:`derived`), with
+    one operation the claim states, or rounded (see
+    :mod:`~evalkit.scorers._grounding_derive`). ``m``'s keys, the words that state the
+    operation, and the keys of the claim's figures it used; ``None`` when it is not."""
+    if derived(m, mentions, (index.numbers[i], given)):
+        return set(m.keys)  # "12 seats at $23 is $276": worked out in the claim
+    if not may_derive(m, folded):
+        return None
+    stated = stated_figures(index.numbers[i], index.texts[i], given, index.figures, i)
+    working = worked_out(m, folded, stated)
+    if working is not None:  # "£120 a year" for "£10 a month", "£25 in total" for £20 + £5
+        used = {k for o in mentions for k in o.keys if _value(o) in working.operands}
+        return set(m.keys) | set(working.words) | used
+    if approximates(m, folded, stated):  # "about 5 hours" for "4.96 hours"
+        return set(m.keys)
+    return None
+
+
+def stated_figures(
+    passage: Iterable[str], text: str, given: Iterable[str], cache: dict[int, object], i: int
+) -> set[Figure]:
+    """The figures a claim's number may be worked out from: passage ``i``'s number keys
+    (``passage``) and its fractions in words (in its folded ``text``, as ``"frac"``
+    percentages), built once per passage into ``cache``, and the user's (``given``)."""
+    mine = cache.get(i)
+    if mine is None:
+        mine = cache[i] = frozenset(figures(passage)) | {
+            (pct, "frac", "") for pct, _ in fraction_words(text)
+        }
+    return mine | figures(given)  # type: ignore[operator, no-any-return]
 
 
 def derived(m: Mention, mentions: Sequence[Mention], stated: Iterable[Set[str]]) -> bool:

@@ -12,8 +12,9 @@ import functools
 import re
 from collections.abc import Callable, Sequence, Set
 
-from evalkit.scorers._grounding_arithmetic import derived
+from evalkit.scorers._grounding_arithmetic import derivation
 from evalkit.scorers._grounding_dates import range_durations
+from evalkit.scorers._grounding_derive import fraction_stems
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
 from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS, wordlist
 from evalkit.scorers._grounding_numbers import (
@@ -145,10 +146,13 @@ def mismatch(
         ):
             excused.update(m.keys)
             continue
-        if derived(m, view.numbers, (index.numbers[i], view.given.numbers)):
-            excused.update(m.keys)  # "12 seats at $23 is $276": worked out in the claim
+        worked = derivation(m, view.numbers, view.folded, i, index, view.given.numbers)
+        if worked is not None:  # "£276" for 12 x £23, "£120 a year" for "£10 a month"
+            excused |= {stem(w) if w.isalpha() else w for w in worked}
             continue
         return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
+    if "half" in view.folded or "quarter" in view.folded or "third" in view.folded:
+        excused |= {stem(w) for w in fraction_stems(view.folded, index.numbers[i])}
     if contradicted is not None:
         return f"number mismatch: {contradicted.text.strip()} not in passage {pid}", excused
     if view.qualifiers:  # "30 days of delivery" against "30 days of purchase"

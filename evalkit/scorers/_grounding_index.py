@@ -118,6 +118,9 @@ class PassageIndex:
         self._lexical: dict[int, Lexical] = {}
         self._openers: dict[int, frozenset[int]] = {}
         self._sentence_numbers: dict[int, list[set[str]]] = {}
+        self.figures: dict[int, object] = {}
+        """Per passage, what :mod:`~evalkit.scorers._grounding_checks` derives figures from
+        (built on first use, for a claim's figure the passage lacks)."""
         self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
         content = [[w for sent in sents for w in sent] for sents in self.content_sentences]
         try:
