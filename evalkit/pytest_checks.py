@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ALLOW_PARTIAL",
     "Refusal",
+    "answer_line",
     "baseline_problem",
     "builtin_failures",
     "candidate_problems",
@@ -249,8 +250,6 @@ def case_why(row: CaseRow) -> str:
     """Why a case item failed: the provider error, each failing scorer with its reason and the
     baseline's value, and the answer itself (a CI log said "contains: output contains none of
     ..." without what the output was)."""
-    from evalkit.terminal_text import inert
-
     lines = []
     assert row.candidate is not None
     if row.candidate.error:
@@ -263,10 +262,17 @@ def case_why(row: CaseRow) -> str:
         was = f" (baseline {_num(base.value)})" if base is not None else ""
         lines.append(f"  {name} {_num(cell.value)}{was}: {cell.error or cell.reason}")
     if not row.candidate.error:
-        said = " ".join(row.candidate.output.split())
-        said = said if len(said) <= 300 else said[:299] + "…"
-        lines.append(f"  answer: {inert(said)!r}" if said else "  answer: (empty)")
+        lines.append(answer_line(row.candidate.output))
     return "\n".join(lines) or "  failed"
+
+
+def answer_line(output: str) -> str:
+    """The candidate's answer on one line of a failure, cut at 300 characters."""
+    from evalkit.terminal_text import inert
+
+    said = " ".join(output.split())
+    said = said if len(said) <= 300 else said[:299] + "…"
+    return f"  answer: {inert(said)!r}" if said else "  answer: (empty)"
 
 
 def case_status_text(row: CaseRow, cand: str, base: str) -> str:

@@ -6,8 +6,8 @@ Tree (node ids relative to the rootdir)::
     evalkit.toml::support::runs                                      every answer was obtained
     evalkit.toml::support::refund-004[support-candidate]             a case (--evalkit-cases)
 
-What each item checks, and how it fails: :mod:`evalkit.pytest_suite_items` (its classes are
-re-exported here). Items never run a suite themselves: they ask the session's
+What each item checks, and how it fails: :mod:`evalkit.pytest_suite_items` and
+:mod:`evalkit.pytest_case_items` (their classes are re-exported here). Items never run a suite themselves: they ask the session's
 :class:`~evalkit.pytest_runner.SuiteRunner`, which runs each suite once.
 """
 
@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from evalkit.pytest_case_items import CaseItem
 from evalkit.pytest_suite_items import (
-    CaseItem,
     EvalkitFailure,
     GateItem,
     RunsItem,

@@ -2,10 +2,9 @@
 
 A :class:`GateItem` passes when every rule of the gate passes on that candidate (its comparison
 with the baseline; the absolute rules alone when there is nothing to compare with) and is
-skipped when all its rules need a baseline that is not there. A :class:`CaseItem` fails on a
-regression, is an expected failure when the baseline failed it too, with no baseline fails when
-the candidate fails it, and is skipped when no scorer applies to it. The :class:`RunsItem` fails
-when an answer is missing: a recording absent in replay mode, or cases the cost cap left unrun.
+skipped when all its rules need a baseline that is not there. The :class:`RunsItem` fails
+when an answer is missing: a recording absent in replay mode, or cases the cost cap left unrun,
+or a built-in rule of the verdict fails. Case items are in :mod:`evalkit.pytest_case_items`.
 
 Items never run a suite themselves: they ask the session's
 :class:`~evalkit.pytest_runner.SuiteRunner`, which runs each suite once.
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
     from evalkit.pytest_checks import Refusal
     from evalkit.pytest_runner import SuiteRunner
 
-__all__ = ["CaseItem", "EvalkitFailure", "GateItem", "RunsItem", "rules_of"]
+__all__ = ["EvalkitFailure", "GateItem", "RunsItem", "rules_of"]
 
 _RULES = ("min", "max", "max_drop", "max_rise", "max_rise_pct")
 _MISSING = ("cache_miss", "replay_missing")
@@ -285,72 +284,6 @@ class RunsItem(_SuiteItem):
         if errors:
             raise EvalkitFailure(f"evalkit {self.suite}: {what}\n" + "\n".join(errors))
         _not_run(result, self.suite)
-
-
-class CaseItem(_SuiteItem):
-    """One case of a suite on one candidate."""
-
-    def __init__(self, *, case_id: str, cand: str, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.case_id = case_id
-        self.cand = cand
-
-    def runtest(self) -> None:
-        from evalkit.pytest_checks import case_status_text, case_why
-
-        result = self.result()
-        unscored = _unscored(result, self.cand, self.case_id)
-        if unscored:
-            pytest.skip(unscored)
-        cmp = self.comparison(result, self.cand)
-        if cmp is None:
-            self._alone(result)
-            return
-        row = _runner(self).case_rows(cmp).get(self.case_id)
-        if row is None or row.candidate is None:
-            raise EvalkitFailure(f"{self.case_id}: not in {self.cand}'s run")
-        for name, cell in row.candidate.scores.items():
-            if cell.value is not None:
-                self.user_properties.append((f"score.{name}", round(cell.value, 6)))
-        said = case_status_text(row, self.cand, cmp.baseline.candidate)
-        if row.status == "regression":
-            raise EvalkitFailure(f"{said}:\n{case_why(row)}")
-        if row.status == "unchanged_fail":
-            pytest.xfail(f"{said}: {case_why(row).strip()}")
-        if row.candidate.passed is False:
-            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + case_why(row))
-
-    def _alone(self, result: SuiteResult) -> None:
-        from evalkit.pytest_checks import _num
-
-        run = result.runs.get(self.cand)
-        recs = [r for r in run.records if r.case_id == self.case_id] if run else []
-        if not recs:
-            raise EvalkitFailure(f"{self.case_id}: not in {self.cand}'s run")
-        lines = []
-        for r in recs:
-            if r.error is not None:
-                lines.append(f"  repeat {r.repeat}: no answer ({r.error.kind}): {r.error.message}")
-            for name, s in r.scores.items():
-                if s.value is not None:
-                    self.user_properties.append((f"score.{name}", round(s.value, 6)))
-                if s.passed is False:
-                    lines.append(f"  {name} {_num(s.value)} failed: {s.reason or s.error}")
-        if lines:
-            raise EvalkitFailure(f"{self.case_id} fails on {self.cand}:\n" + "\n".join(lines))
-
-
-def _unscored(result: SuiteResult, cand: str, case_id: str) -> str:
-    """Why nothing was checked on a case (every scorer skipped it, ``skip_missing``), or "".
-
-    Such a case used to show PASSED, which reads as "checked and fine"."""
-    run = result.runs.get(cand)
-    recs = [r for r in run.records if r.case_id == case_id] if run else []
-    if not recs or any(r.scores or r.error is not None for r in recs):
-        return ""
-    return (
-        f"{case_id}: no scorer applies to this case on {cand} (skip_missing); nothing was checked"
-    )
 
 
 def _table_line(path: Path, suite: str, gate: int | None) -> int:

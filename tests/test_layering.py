@@ -59,6 +59,7 @@ STAGES: list[tuple[str, ...]] = [
         "pytest_plugin",
         "pytest_items",
         "pytest_suite_items",
+        "pytest_case_items",
         "pytest_checks",
         "pytest_summary",
         "pytest_runner",

@@ -338,7 +338,6 @@ def test_an_unknown_scorer_is_the_suites_collection_error(
     more.assert_outcomes(failed=2, errors=1)
 
 
-
 def test_a_foreign_exception_while_a_suite_is_collected_is_its_collection_error(
     pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
