@@ -253,7 +253,8 @@ def _check_unique_names(scorers: Sequence[Scorer], suite_info: Mapping[str, Any]
                 where,
                 f"two scorers are named {s.name!r} ({first} and {second}); a record keeps one "
                 "score per name, so one would overwrite the other; give one of them another "
-                "name (the name argument of @scorer, or the class's name attribute)",
+                "name: 'as' in its entry ({'name': ..., 'as': 'other_name'}, or as = \"...\" "
+                "in the config), or ScorerSpec(..., alias='other_name')",
             )
         seen[s.name] = s
 

@@ -440,6 +440,7 @@ def test_two_scorers_of_one_name_are_refused_before_any_call(tmp_path: Path, key
     message = str(err.value)
     assert "two scorers are named 'echoes'" in message
     assert "test_engine:_echoes" in message and "test_engine:_also_named_echoes" in message
+    assert "'as' in its entry" in message  # the documented way out (QA11 #10)
     assert not sp.CALLS[key] and not (tmp_path / "run" / "results.jsonl").exists()
 
 
