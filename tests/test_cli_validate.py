@@ -108,9 +108,9 @@ def test_validate_config_checks_scorer_requirements(
     (root / "support.jsonl").write_text('{"id": "a", "input": "x", "vars": {"customer": "A"}}\n')
     (root / "evalkit.toml").write_text(CONFIG)
     assert main(["validate", "--config", str(root / "evalkit.toml")]) == 2
-    assert "scorer 'check.py:Check' needs ['expected'] but 1 case(s) lack them (first: 'a')" in (
-        capsys.readouterr().err
-    )
+    err = capsys.readouterr().err
+    assert "scorer 'check.py:Check' needs ['expected'] but 1 case(s) lack them (first: 'a')" in err
+    assert "set skip_missing = true on the scorer" in err  # the fix for mixed suites (QA11)
 
 
 def test_inventory_lists_moving_parts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -321,4 +321,7 @@ def _lacking(name: str, scorer: Any, missing: list[str]) -> str:
             f"no; first: {missing[0]!r}); add what it needs to those cases, set "
             "skip_missing = true to leave them unscored, or drop the scorer"
         )
-    return f"scorer {name!r} {what}; add the fields or drop the scorer"
+    return (
+        f"scorer {name!r} {what}; add the fields, set skip_missing = true on the scorer to "
+        "leave such cases unscored (a suite that mixes kinds of cases), or drop the scorer"
+    )
