@@ -31,3 +31,33 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(
         stdout.close()
     assert rc == 141
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_warning_reads_as_a_line_for_the_user_not_python_s_format(tmp_path: Path) -> None:
+    """QA11 #10: the name-clash warning printed as 'file.py:48: RuntimeWarning: ...' plus the
+    source line. A scorer file that warns at import stands in for it."""
+    import subprocess
+
+    (tmp_path / "scorers").mkdir()
+    (tmp_path / "scorers" / "w.py").write_text(
+        "import warnings\nwarnings.warn('mind the gap', RuntimeWarning)\n"
+        "def fine(ctx):\n    return True\n"
+    )
+    (tmp_path / "set.jsonl").write_text('{"id": "a", "input": "x"}\n')
+    (tmp_path / "evalkit.toml").write_text(
+        '[candidates.c]\nprovider = "callable"\nmodel = "m"\n'
+        'options = { target = "p.py:f" }\n\n'
+        '[suites.s]\ndataset = "set.jsonl"\ncandidates = ["c"]\nscorers = ["scorers/w.py:fine"]\n'
+    )
+    (tmp_path / "p.py").write_text("def f(request):\n    return 'x'\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-m", "evalkit", "validate"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "warning: mind the gap" in done.stderr, done.stderr
+    assert "RuntimeWarning" not in done.stderr and "warnings.warn(" not in done.stderr

@@ -13,7 +13,9 @@ import importlib
 import os
 import sys
 import time
+import warnings
 from collections.abc import Sequence
+from typing import TextIO
 
 from evalkit.errors import EvalkitError
 
@@ -58,6 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: TextIO | None = None,
+    line: str | None = None,
+) -> None:
+    """A warning as a line a user reads (``warning: ...``), not Python's format with a source
+    file and line: the name-clash and pool warnings are meant for the person at the prompt."""
+    from evalkit.terminal_text import inert
+
+    print(f"warning: {inert(str(message))}", file=file or sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -66,7 +83,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     started = time.time()
     try:
-        return int(args.handler(args))
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            return int(args.handler(args))
     except EvalkitError as exc:  # InputError too; it may quote a provider's error body
         from evalkit.terminal_text import inert
 
