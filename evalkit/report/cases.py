@@ -35,7 +35,15 @@ from evalkit.report.evidence import evidence_view, flagged_passages
 if TYPE_CHECKING:
     from evalkit.dataset import Case
 
-__all__ = ["CHANGED", "STATUS_ORDER", "case_view", "case_views", "side_view"]
+__all__ = [
+    "CHANGED",
+    "STATUS_ORDER",
+    "case_view",
+    "case_views",
+    "has_scorer_error",
+    "is_flaky",
+    "side_view",
+]
 
 MAX_TEXT = 20_000
 """Characters of one output or input kept in the page (longer text is cut and marked)."""
@@ -209,8 +217,10 @@ def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, A
     "z" | "t", "ok", "why", "p"}], "calls": [{"name", "args", "perr"}], "tc": [{"s": scorer,
     "ok", "exp", "got", "why", "args": [{"n", "ok", "why"}]}], "ref": {"verdict", "outcome"},
     "chk": [{"s": scorer, "l": label, "ok", "why"}], "dv": [{"s": scorer, "kv": [[key, value,
-    full length]], "cut"}]}``; ``err`` only on a provider error, ``n`` / ``rate`` / ``flaky``
-    only with repeats, ``fk`` ([passed, judged] repeats) only when flaky, ``est`` only when
+    full length]], "cut"}], "ue": [scorer]}``; ``err`` only on a provider error, ``n`` / ``rate`` /
+    ``flaky`` only with repeats, ``fk`` ([passed, judged] repeats) only when flaky, ``ue`` (the
+    scorers with a scorer error on some repeat, as the verdict's ``new_scorer_errors`` rule
+    counts them: the page's "scorer errors" filter) only when there is one, ``est`` only when
     evalkit estimated the token counts, the last six only when the evidence exists.
     ``claims`` / ``tc`` / ``ref`` / ``chk`` come from details of a built-in's shape
     (:mod:`evalkit.report.details`); ``dv`` is every other scorer's details, size-capped.
@@ -238,6 +248,9 @@ def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, A
         if side.flaky:  # [repeats passed, repeats with a verdict], for the "flaky k/n" badge
             judged = [v for v in side.verdicts if v is not None]
             out["fk"] = [sum(1 for v in judged if v), len(judged)]
+    erred = [name for name, cell in side.scores.items() if cell.unscored]
+    if erred:
+        out["ue"] = erred
     if side.usage_estimated:
         out["est"] = True
     if side.tool_calls:
@@ -332,3 +345,13 @@ def case_views(
     cases = evidence or {}
     views = (case_view(r, over.get(r.case_id), cases.get(r.case_id)) for r in rows)
     return sorted(views, key=lambda v: rank.get(v["st"], len(rank)))
+
+
+def is_flaky(view: Mapping[str, Any]) -> bool:
+    """Repeats of the case disagree in either run (the page's "flaky" filter, the same test)."""
+    return any(view[side] and view[side].get("flaky") for side in ("b", "c"))
+
+
+def has_scorer_error(view: Mapping[str, Any]) -> bool:
+    """A scorer error on either side (the page's "scorer errors" filter, the same test)."""
+    return any(view[side] and view[side].get("ue") for side in ("b", "c"))

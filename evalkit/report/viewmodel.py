@@ -17,9 +17,9 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from evalkit.compare import Comparison, Delta, SliceComparison, TextDiff
+from evalkit.compare import Comparison, Delta, GateResult, SliceComparison, TextDiff
 from evalkit.report.bidi import shown
-from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views
+from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views, has_scorer_error, is_flaky
 from evalkit.report.evidence import case_evidence
 from evalkit.report.judges import judges_view, version_notes
 from evalkit.report.partial import (
@@ -291,6 +291,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
     counts: dict[str, int] = {}
     for row in cases:
         counts[row["st"]] = counts.get(row["st"], 0) + 1
+    n_ue = sum(1 for row in cases if has_scorer_error(row))
     errors = sorted(
         set(c.overall.baseline_run.errors_by_kind) | set(c.overall.candidate_run.errors_by_kind)
     )
@@ -314,7 +315,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
         "partial": partial,
         "outside_selection": outside_lines(c, outside),
         "gates": [
-            {"label": shown(f"{g.gate} ({g.rule})"), "passed": g.passed, "reason": shown(g.reason)}
+            {"label": shown(f"{g.gate} ({g.rule})"), "passed": g.passed, "reason": _reason(g, n_ue)}
             for g in c.verdict.results
         ],
         "notes": [shown(n) for n in notes],
@@ -338,7 +339,8 @@ def section_view(c: Comparison) -> dict[str, Any]:
         "changed": sum(counts.get(k, 0) for k in CHANGED),
         "scorers": scorers,
         "evidence_note": evidence.note,
-        "flaky": sum(1 for row in cases if _flaky(row)),
+        "flaky": sum(1 for row in cases if is_flaky(row)),
+        "scorer_errors": n_ue,
         "tag_names": sorted({t for row in cases for t in row["tags"]}),
         "tags": [_slice_chart(s, scorers) for s in c.tags],
         "overall": _slice_chart(c.overall, scorers),
@@ -346,9 +348,12 @@ def section_view(c: Comparison) -> dict[str, Any]:
     }
 
 
-def _flaky(row: dict[str, Any]) -> bool:
-    """Repeats of the case disagree in either run (the page's "flaky" filter, the same test)."""
-    return any(row[side] and row[side].get("flaky") for side in ("b", "c"))
+def _reason(g: GateResult, n_ue: int) -> str:
+    """A result's reason; ``new_scorer_errors`` also points to the filter that lists its cases
+    (its own are those new in the candidate; the filter's count includes the baseline's)."""
+    if g.rule != "new_scorer_errors" or g.passed:
+        return shown(g.reason)
+    return shown(g.reason) + f"; the case table's filter “scorer errors ({n_ue})” lists them"
 
 
 def _status_rank(status: str) -> int:

@@ -133,7 +133,7 @@
     if (h === undefined) {
       var c = this.cases[i];
       h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : "",
-        isFlaky(c) ? "flaky" : ""].join("\n")
+        isFlaky(c) ? "flaky" : "", hasScorerError(c) ? "scorer error" : ""].join("\n")
         .replace(BIDI, "").toLowerCase();
       this.haystacks[i] = h;
     }
@@ -146,6 +146,7 @@
     if (f.status === "improvement" && c.st !== "improvement") return false;
     if (f.status === "failing" && c.st !== "regression" && c.st !== "unchanged_fail") return false;
     if (f.status === "flaky" && !isFlaky(c)) return false;
+    if (f.status === "scorer_errors" && !hasScorerError(c)) return false;
     if (f.tag && c.tags.indexOf(f.tag) < 0) return false;
     if (f.scorer) {
       var s = c.c && c.c.s[f.scorer];
@@ -158,6 +159,11 @@
   /* Repeats of the case disagree in either run (as the view model counts them). */
   function isFlaky(c) {
     return !!((c.b && c.b.flaky) || (c.c && c.c.flaky));
+  }
+
+  /* A scorer error (unscored) in either run (as the view model counts them). */
+  function hasScorerError(c) {
+    return !!((c.b && c.b.ue) || (c.c && c.c.ue));
   }
 
   CaseTable.prototype.apply = function () {
@@ -208,6 +214,17 @@
       var badge = el("span", "badge flaky", p[1] + "flaky " + side.fk[0] + "/" + side.fk[1]);
       badge.title = (p[1] ? "baseline" : "candidate") + ": " + side.fk[0] + " of " + side.fk[1] +
         " repeats passed; the detail shows one that agrees with the majority verdict";
+      st.appendChild(document.createTextNode(" "));
+      st.appendChild(badge);
+    });
+    /* A scorer error leaves the case out of that scorer's numbers; a passing scorer beside it
+       makes the case "unchanged pass", so the status alone would hide it. */
+    [["c", ""], ["b", "baseline "]].forEach(function (p) {
+      var side = c[p[0]];
+      if (!side || !side.ue) return;
+      var badge = el("span", "badge scorer-error", p[1] + "scorer error");
+      badge.title = (p[1] ? "baseline" : "candidate") + ": unscored by " + side.ue.join(", ") +
+        " (a scorer error; the detail shows it)";
       st.appendChild(document.createTextNode(" "));
       st.appendChild(badge);
     });
