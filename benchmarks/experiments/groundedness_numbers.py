@@ -105,8 +105,55 @@ def dump(out: Path) -> None:
                             "reason": c.get("reason", ""),
                         }
                     )
+        records.extend(_borrowed(scorer, n, ds, label, case, response, random.Random(n)))
     out.write_text(json.dumps(records), encoding="utf-8")
     print(f"{len(records)} records -> {out}")
+
+
+def _borrowed(
+    scorer: Groundedness, n: int, ds: str, label: str, case: Any, response: Any, rng: Any
+) -> list[dict[str, Any]]:
+    """Wrong figures that another passage of the case states: each figure of the response
+    (up to three, seeded) replaced by a different figure of a passage other than the claim's
+    best one, the risk of accepting a figure from another article (kind ``"borrowed"``)."""
+    out: list[dict[str, Any]] = []
+    passages = list(case.context or ())
+    if len(passages) < 2:
+        return out
+    claims = _claims(scorer, case, response)
+    figures = list(_FIGURE.finditer(response.text))
+    for m in rng.sample(figures, min(3, len(figures))):
+        at = m.start()
+        best = next((c["passage"] for c in claims if c["span"][0] <= at < c["span"][1]), None)
+        pool = sorted(
+            {
+                f.group(0)
+                for p in passages
+                if p.id != best
+                for f in _FIGURE.finditer(p.text)
+                if f.group(0) != m.group(0) and float(f.group(0)) != float(m.group(0))
+            }
+        )
+        if not pool:
+            continue
+        wrong = rng.choice(pool)
+        text = response.text[: m.start()] + wrong + response.text[m.end() :]
+        for c in _claims(scorer, case, type(response)(text=text)):
+            if c["span"][0] <= at < c["span"][1]:
+                out.append(
+                    {
+                        "kind": "borrowed",
+                        "row": n,
+                        "ds": ds,
+                        "label": label,
+                        "at": at,
+                        "figure": f"{m.group(0)}->{wrong}",
+                        "claim": c["text"],
+                        "ok": c["supported"],
+                        "reason": c.get("reason", ""),
+                    }
+                )
+    return out
 
 
 def diff(before: Path, after: Path) -> None:
@@ -132,11 +179,22 @@ def diff(before: Path, after: Path) -> None:
             "wrong figures accepted:",
             ", ".join(f"{d} {acc[d]}/{per[d]}" for d in sorted(per)),
         )
+    for name, rs in (("before", a), ("after", b)):
+        lent = [r for r in rs if r["kind"] == "borrowed"]
+        print(
+            name,
+            "wrong figures from another passage accepted:",
+            f"{sum(r['ok'] for r in lent)}/{len(lent)}",
+        )
     newly = [
-        r for r in b if r["kind"] == "wrong" and r["ok"] and not old.get(key(r), {"ok": True})["ok"]
+        r
+        for r in b
+        if r["kind"] in ("wrong", "borrowed")
+        and r["ok"]
+        and not old.get(key(r), {"ok": True})["ok"]
     ]
     for r in newly:
-        print(f"  newly accepted wrong figure ({r['ds']}): {r['figure']} in {r['claim']!r}")
+        print(f"  newly accepted {r['kind']} figure ({r['ds']}): {r['figure']} in {r['claim']!r}")
     print("newly accepted wrong figures:", len(newly))
 
 
