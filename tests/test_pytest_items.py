@@ -86,7 +86,7 @@ def test_a_new_failure_beside_a_scorer_failing_on_both_sides_fails_not_xfails(
         ]
     )
     result.stdout.fnmatch_lines(
-        ["XFAIL evalkit.toml::qa::q1[[]cand[]]* - fails on base too (odd fails on both sides): *"]
+        ["XFAIL evalkit.toml::qa::q1[[]cand[]]* - *fails on base too (odd fails on both sides): *"]
     )
 
 
