@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable, Sequence, Set
 
 from evalkit.scorers._grounding_arithmetic import derivation
-from evalkit.scorers._grounding_dates import range_durations
 from evalkit.scorers._grounding_derive import fraction_stems
 from evalkit.scorers._grounding_elsewhere import stated_elsewhere
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
@@ -29,6 +28,7 @@ from evalkit.scorers._grounding_paraphrase import canon_tokens
 from evalkit.scorers._grounding_proximity import word_order
 from evalkit.scorers._grounding_qualifiers import qualifier_mismatch, qualifiers
 from evalkit.scorers._grounding_relations import _spelled, relation_mismatch
+from evalkit.scorers._grounding_spans import spanned
 from evalkit.scorers._grounding_text import (
     Claim,
     Given,
@@ -125,7 +125,7 @@ def mismatch(
     for q in view.spelled:
         if all(has_number(index.numbers[i], k) for k in q.keys):
             continue
-        if _converted(q, i, index, region) or _spanned(q, i, index, region):
+        if _converted(q, i, index, region) or spanned(q, view.folded, i, index, region):
             excused |= _quantity_stems(q)
         elif contradicted is None and _stated_otherwise(q, i, index, view.given):
             contradicted = q
@@ -140,7 +140,7 @@ def mismatch(
         if m.measures and _converted(m, i, index, region):
             excused |= _quantity_stems(m)  # "72 months" for "6 years": no novel words either
             continue
-        if m.measures and _spanned(m, i, index, region):
+        if m.measures and spanned(m, view.folded, i, index, region):
             excused |= _quantity_stems(m) | set(m.keys)  # no sentence states it: no relation
             continue
         if all(has_number(view.given.numbers, k) for k in m.keys) and (
@@ -206,17 +206,6 @@ def _converted(m: Mention, i: int, index: PassageIndex, region: tuple[int, int])
         for j in range(region[0], min(region[1], len(numbers)))
         for k in m.measures
     )
-
-
-def _spanned(m: Mention, i: int, index: PassageIndex, region: tuple[int, int]) -> bool:
-    """Whether a clock-time range of the sentences the claim rests on lasts the duration
-    ``m`` ("those four hours" for "00:30-04:30"): the length is worked out from the range,
-    as a product is (see :mod:`~evalkit.scorers._grounding_arithmetic`)."""
-    texts = index.sentence_texts(i)
-    spans = {
-        k for j in range(region[0], min(region[1], len(texts))) for k in range_durations(texts[j])
-    }
-    return any(k in spans for k in m.measures)
 
 
 def _missing(m: Mention, keys: Set[str], pid: str) -> str:
