@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence, Set
 
 from evalkit.scorers._grounding_arithmetic import derivation
+from evalkit.scorers._grounding_clock import clocked, may_clock
 from evalkit.scorers._grounding_derive import fraction_stems
 from evalkit.scorers._grounding_elsewhere import stated_elsewhere
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
@@ -129,7 +130,11 @@ def mismatch(
             excused |= _quantity_stems(q)
         elif contradicted is None and _stated_otherwise(q, i, index, view.given):
             contradicted = q
+    clock = clocked(view.folded, i, index, region) if may_clock(view.folded) else set()
+    excused |= clock  # "half past five" for "17:30": the time's words, not novel ones
     for m in view.numbers:
+        if m.text.strip() in clock:
+            continue
         if all(has_number(index.numbers[i], k) for k in m.keys):
             if m.keys[0].startswith("tel:") or m.kind == "date":  # "+44 20 ..." for "020
                 # ...", "01/03" for "1 March": digits the passage writes another way
