@@ -25,6 +25,7 @@ from evalkit.scorers._grounding_numbers import (
     spelled_measures,
     spelled_quantities,
 )
+from evalkit.scorers._grounding_ordinals import ordinal_dates
 from evalkit.scorers._grounding_paraphrase import canon_tokens
 from evalkit.scorers._grounding_proximity import word_order
 from evalkit.scorers._grounding_qualifiers import qualifier_mismatch, qualifiers
@@ -61,7 +62,7 @@ class ClaimView:
         self.ccwords = cwords if ccwords is None else ccwords
         """The content words in canonical forms, for the word checks only (see
         :mod:`~evalkit.scorers._grounding_paraphrase`)."""
-        self.numbers = numbers(text)
+        self.numbers = numbers(text) + ordinal_dates(self.folded)  # "the first of March"
         # Names are found in the whole claim ("Yes, Bob: ..." names Bob although the checked
         # part starts with him) and kept where they are in the checked part.
         # A passage's source name ("according to the Returns Policy") is a citation, which

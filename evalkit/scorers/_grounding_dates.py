@@ -25,6 +25,7 @@ __all__ = [
     "dates_and_times",
     "month_pair",
     "range_durations",
+    "with_months",
 ]
 
 MONTHS = wordset(
@@ -172,6 +173,24 @@ def ambiguous_months(folded: str) -> list[str]:
         for d in AMBIGUOUS.finditer(folded)
         for g in (d.group(1), d.group(2))
     ]
+
+
+def with_months(tokens: list[str], folded: str) -> list[str]:
+    """A passage sentence's ``tokens`` with the month names of its ambiguous dates placed
+    beside the digits they read: ``1/3/2025`` is "1 march 3 january 2025", so a claim's "1
+    March" (or "March 1", "3 January") sits as tightly in the passage as the date does,
+    where names appended at the sentence's end stretched it ("scattered words")."""
+    if "/" not in folded:
+        return tokens
+    out = list(tokens)
+    for d in AMBIGUOUS.finditer(folded):
+        a, b = d.group(1), d.group(2)
+        at = next((n for n in range(len(out) - 1) if out[n] == a and out[n + 1] == b), None)
+        if at is None:  # not where expected: the names still belong to the sentence
+            out += [MONTH_NAMES[int(a) - 1], MONTH_NAMES[int(b) - 1]]
+            continue
+        out[at : at + 2] = [a, MONTH_NAMES[int(b) - 1], b, MONTH_NAMES[int(a) - 1]]
+    return out
 
 
 _TIME_RANGE = re.compile(

@@ -16,7 +16,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evalkit.dataset import ContextPassage
 from evalkit.scorers._grounding_claims import ABBREVIATIONS
-from evalkit.scorers._grounding_dates import ambiguous_months
+from evalkit.scorers._grounding_dates import with_months
 from evalkit.scorers._grounding_lexicon import NEGATIONS, PLACE_ACRONYMS
 from evalkit.scorers._grounding_paraphrase import (
     PRICE,
@@ -77,9 +77,7 @@ class PassageIndex:
             else:  # the common case: no place named, nothing to add
                 sent_tokens = [words(s) for s in sents]
             if "/" in text:  # "3/4/2025" is March 4 or April 3: both month names are its words
-                sent_tokens = [
-                    t + ambiguous_months(s) for s, t in zip(sents, sent_tokens, strict=True)
-                ]
+                sent_tokens = [with_months(t, s) for s, t in zip(sents, sent_tokens, strict=True)]
             tokens.append(sent_tokens)
         self.words = [{w for sent in sents for w in sent} for sents in tokens]
         self.stems = [{stem(w) for w in ws} for ws in self.words]
