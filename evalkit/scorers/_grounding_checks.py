@@ -15,7 +15,6 @@ from collections.abc import Callable, Sequence, Set
 from evalkit.scorers._grounding_arithmetic import derivation
 from evalkit.scorers._grounding_clock import clocked, may_clock
 from evalkit.scorers._grounding_derive import fraction_stems
-from evalkit.scorers._grounding_elsewhere import stated_elsewhere
 from evalkit.scorers._grounding_index import PassageIndex, has_stem, stem_tokens
 from evalkit.scorers._grounding_lexicon import NEGATIONS, STOPWORDS, UNIT_WORDS, wordlist
 from evalkit.scorers._grounding_numbers import (
@@ -93,7 +92,6 @@ class ClaimView:
         self.order = word_order(cwords, self.names)
         self.qualifiers = qualifiers(self.folded)  # "30 days of delivery"
         self.floored = any(k[0] == "v" for k in self.number_keys)  # "from $10"
-        self.attributed = False  # cited or a source named: its figures are that source's own
 
     @functools.cached_property
     def ctokens(self) -> list[str]:
@@ -157,10 +155,6 @@ def mismatch(
         worked = derivation(m, view.numbers, view.folded, i, index, view.given.numbers)
         if worked is not None:  # "£276" for 12 x £23, "£120 a year" for "£10 a month"
             excused |= {stem(w) if w.isalpha() else w for w in worked}
-            continue
-        elsewhere = None if view.attributed else stated_elsewhere(m, view.folded, i, index)
-        if elsewhere is not None:  # "... and includes 3 devices", from the devices article
-            excused |= (elsewhere - view.names) | set(m.keys) | _quantity_stems(m)
             continue
         return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
     if "half" in view.folded or "quarter" in view.folded or "third" in view.folded:

@@ -197,7 +197,6 @@ def _check_claim(
     if sims is None:
         sims = [float(x) for x in index.similarities([cwords])[0]]
     view = ClaimView(claim, cwords, given or Given(), index.names_a_source, ccwords)
-    view.attributed = bool(cited or named)
     # Only the few passages that a cheap score ranks highest (and the cited ones) get the
     # full, costlier comparison; the others cannot be the best support anyway.
     cset = set(cwords)
