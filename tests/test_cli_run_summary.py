@@ -36,3 +36,15 @@ def test_every_case_counted_reads_as_before(tmp_path: Path) -> None:
     recs = [make_record(c, {"acc": ok}) for c, ok in zip("abc", (True, True, False), strict=True)]
     (line,) = scorer_lines(make_run(tmp_path / "run", recs))
     assert line.endswith("] over 3 case(s)"), line
+
+
+def test_errors_are_counted_as_records_and_named_by_kind(tmp_path: Path) -> None:
+    # QA11 #10: "over 6 case(s), 4 error(s)" put record counts (2 cases x 2 repeats) beside
+    # case counts, with provider and scorer errors in one number.
+    recs = [make_record(f"c{i}", {"acc": True}, repeat=r) for i in range(4) for r in range(2)]
+    recs += [make_record("c4", {}, repeat=r, error="timeout") for r in range(2)]
+    recs += [make_record("c5", {"acc": Score.failure("boom")}, repeat=r) for r in range(2)]
+    (line,) = scorer_lines(make_run(tmp_path / "run", recs))
+    assert ", 2 record(s) with a provider error" in line, line
+    assert ", 2 record(s) with a scorer error (unscored)" in line, line
+    assert "error(s)" not in line

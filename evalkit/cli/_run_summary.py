@@ -178,6 +178,15 @@ def scorer_lines(run: Run, records: Sequence[Record] | None = None) -> list[str]
             what = f"{', '.join(f for f, _ in figures)} {over(figures[0][1], s.cases)}"
         else:
             what = ", ".join(f"{f} {over(n, s.cases)}" for f, n in figures)
-        errors = f", {s.errors} error(s)" if s.errors else ""
+        # Counted in records (repeats), as the figures above are in cases: say which.
+        provider, unscored = s.errors - s.unscored, s.unscored
+        errors = "".join(
+            f", {n} record(s) {label}"
+            for n, label in (
+                (provider, "with a provider error"),
+                (unscored, "with a scorer error (unscored)"),
+            )
+            if n
+        )
         out.append(f"  {s.name}: {what}{errors}")
     return out
