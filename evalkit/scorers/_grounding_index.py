@@ -157,8 +157,10 @@ class PassageIndex:
                     self.sentence_sets[i], content, self.content_sentences[i], strict=True
                 )
             ]
-            if PRICE and _MONEY.search(self.texts[i]):
-                amounts = {k.partition("@")[0] for k in self.numbers[i] if is_amount_key(k)}
+            # the passage's sums of money first: most passages state none, and then the
+            # costlier money search over the whole text is not needed
+            amounts = {k.partition("@")[0] for k in self.numbers[i] if is_amount_key(k)}
+            if PRICE and amounts and _MONEY.search(self.texts[i]):
                 numbers = self.sentence_numbers(i)
                 for j, sent in enumerate(own):
                     if amounts.intersection(sent) and any(is_amount_key(k) for k in numbers[j]):
