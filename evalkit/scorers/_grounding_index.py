@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from sklearn import config_context
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from evalkit.dataset import ContextPassage
@@ -45,6 +46,11 @@ _MONEY = re.compile(
     r"cents?|yen|rupees?|francs?)\b"
 )
 """A sum of money may be stated here (the cheap test before reading the passage's amounts)."""
+
+_TRUSTED: dict[str, bool] = {"skip_parameter_validation": True, "assume_finite": True}
+"""scikit-learn settings for the TF-IDF of every case: the vectoriser's parameters are ours
+and fixed, its input is counts, so re-validating both on every call only costs time (about a
+quarter of the TF-IDF's time on a typical case); the figures are the same."""
 
 _ARTICLES = frozenset({"the", "a", "an", "our", "your", "this", "that"})
 
@@ -122,7 +128,8 @@ class PassageIndex:
         self.vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True)
         content = [[w for sent in sents for w in sent] for sents in self.content_sentences]
         try:
-            self.matrix = self.vectorizer.fit_transform(content)
+            with config_context(**_TRUSTED):
+                self.matrix = self.vectorizer.fit_transform(content)
         except ValueError:  # passages without a single content word
             self.matrix = None
 
@@ -208,7 +215,8 @@ class PassageIndex:
         """TF-IDF cosine of each claim (as content stems) with each passage, in one batch."""
         if self.matrix is None or not claims:
             return [[0.0] * len(self.passages) for _ in claims]
-        return (self.vectorizer.transform(claims) @ self.matrix.T).toarray()
+        with config_context(**_TRUSTED):
+            return (self.vectorizer.transform(claims) @ self.matrix.T).toarray()
 
     def resolve(self, citation: str) -> int | None:
         """The passage a citation names: its id, its source, or ``doc-2``/``source 2`` for 2.
