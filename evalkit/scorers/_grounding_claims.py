@@ -8,17 +8,20 @@ the checked part; citation markers (``[1]``, ``[doc-id]``) are taken off the tex
 
 from __future__ import annotations
 
+import functools
 import re
 
 from evalkit.scorers._grounding_compare import comparison_parts
 from evalkit.scorers._grounding_lexicon import DISCOURSE, REQUEST_VERBS, STOPWORDS, wordset
 from evalkit.scorers._grounding_paraphrase import canon_words
+from evalkit.scorers._grounding_stem import stem
 from evalkit.scorers._grounding_text import (
     Claim,
     Given,
     content_words,
     entities,
     fold,
+    is_content,
     numbers,
     words,
 )
@@ -113,14 +116,20 @@ content a passage must hold. The claim's facts around them are still checked."""
 
 def claim_words(body: str) -> list[str]:
     """The content words of a claim's checked text, without :data:`_IDIOMS`."""
-    return content_words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body)
+    return [stem(w) for w in _claim_tokens(body) if is_content(w)]
 
 
 def claim_canon_words(body: str) -> list[str]:
     """:func:`claim_words` in their canonical forms for the word checks (everyday paraphrase:
     see :mod:`~evalkit.scorers._grounding_paraphrase`)."""
-    text = _IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body
-    return canon_words(words(text))
+    return canon_words(list(_claim_tokens(body)))
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _claim_tokens(body: str) -> tuple[str, ...]:
+    """The words of a claim's checked text without :data:`_IDIOMS`, tokenised once for both
+    :func:`claim_words` and :func:`claim_canon_words` (a tuple: the cache shares it)."""
+    return tuple(words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body))
 
 
 _IDIOM_HINT = re.compile(
