@@ -5,12 +5,11 @@ naming the scorer and its error, with or without a baseline, unless the suite ga
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import run
+from tests.helpers.pytest_project import add_case, run
 
 # The candidate's replay says "no idea" on q5 and q6; base answers every case.
 STRICT = """
@@ -120,11 +119,7 @@ def test_a_scorer_error_the_baseline_had_too_is_skipped_as_not_checked(
     pytester: pytest.Pytester, plugin_project: Path
 ) -> None:
     # not new, so the verdict does not fail on it; PASSED would say it was checked
-    with (plugin_project / "qa.jsonl").open("a") as f:
-        f.write(json.dumps({"id": "q7", "input": "question 7"}) + "\n")
-    for name in ("base", "cand"):
-        with (plugin_project / "replay" / f"{name}.jsonl").open("a") as f:
-            f.write(json.dumps({"case_id": "q7", "output": "odd"}) + "\n")
+    add_case(plugin_project, "q7", "odd")
     _suite(plugin_project, ONLY_STRICT)
     result = run(pytester, "--evalkit-suite", "js", "--evalkit-cases", "-k", "q7", "-rA")
     result.assert_outcomes(skipped=1, deselected=7)

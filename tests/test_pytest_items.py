@@ -4,13 +4,12 @@ and the config's collection errors."""
 
 from __future__ import annotations
 
-import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, run, stored_run
+from tests.helpers.pytest_project import CONFIG, EVALKIT_SOURCE, add_case, run, stored_run
 
 # --------------------------------------------------------------- suites as items
 
@@ -95,11 +94,7 @@ def test_a_case_no_scorer_applies_to_is_skipped_not_passed(
 ) -> None:
     # q7 has no `expected`: with skip_missing, exact_match leaves it unscored (QA9 nit: it
     # showed PASSED, as if it had been checked).
-    with (plugin_project / "qa.jsonl").open("a") as f:
-        f.write(json.dumps({"id": "q7", "input": "question 7"}) + "\n")
-    for name in ("base", "cand"):
-        with (plugin_project / "replay" / f"{name}.jsonl").open("a") as f:
-            f.write(json.dumps({"case_id": "q7", "output": "anything"}) + "\n")
+    add_case(plugin_project, "q7", "anything")
     config = plugin_project / "evalkit.toml"
     text = config.read_text()
     config.write_text(

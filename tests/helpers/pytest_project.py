@@ -28,6 +28,7 @@ __all__ = [
     "CONFIG",
     "EVALKIT_SOURCE",
     "PIPELINE",
+    "add_case",
     "calls",
     "make_project",
     "run",
@@ -109,6 +110,16 @@ def make_project(root: Path) -> Path:
         (root / "replay" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (root / "pipeline.py").write_text(PIPELINE.format(log=str(root / "calls.log")))
     return root
+
+
+def add_case(root: Path, case_id: str, output: str) -> None:
+    """Append a case without ``expected`` to the project's eval set, answered ``output`` by
+    both replay candidates."""
+    with (root / "qa.jsonl").open("a") as f:
+        f.write(json.dumps({"id": case_id, "input": f"question {case_id}"}) + "\n")
+    for name in ("base", "cand"):
+        with (root / "replay" / f"{name}.jsonl").open("a") as f:
+            f.write(json.dumps({"case_id": case_id, "output": output}) + "\n")
 
 
 def stored_run(
