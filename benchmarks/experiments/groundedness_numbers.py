@@ -88,23 +88,7 @@ def dump(out: Path) -> None:
         figures = list(_FIGURE.finditer(response.text))
         for m in rng.sample(figures, min(3, len(figures))):
             wrong = _wrong(m.group(0), rng)
-            text = response.text[: m.start()] + wrong + response.text[m.end() :]
-            at = m.start()
-            for c in _claims(scorer, case, type(response)(text=text)):
-                if c["span"][0] <= at < c["span"][1]:
-                    records.append(
-                        {
-                            "kind": "wrong",
-                            "row": n,
-                            "ds": ds,
-                            "label": label,
-                            "at": at,
-                            "figure": f"{m.group(0)}->{wrong}",
-                            "claim": c["text"],
-                            "ok": c["supported"],
-                            "reason": c.get("reason", ""),
-                        }
-                    )
+            records.extend(_seeded("wrong", scorer, (n, ds, label), case, response, m, wrong))
         records.extend(_borrowed(scorer, n, ds, label, case, response, random.Random(n)))
     out.write_text(json.dumps(records), encoding="utf-8")
     print(f"{len(records)} records -> {out}")
@@ -137,23 +121,38 @@ def _borrowed(
         if not pool:
             continue
         wrong = rng.choice(pool)
-        text = response.text[: m.start()] + wrong + response.text[m.end() :]
-        for c in _claims(scorer, case, type(response)(text=text)):
-            if c["span"][0] <= at < c["span"][1]:
-                out.append(
-                    {
-                        "kind": "borrowed",
-                        "row": n,
-                        "ds": ds,
-                        "label": label,
-                        "at": at,
-                        "figure": f"{m.group(0)}->{wrong}",
-                        "claim": c["text"],
-                        "ok": c["supported"],
-                        "reason": c.get("reason", ""),
-                    }
-                )
+        out.extend(_seeded("borrowed", scorer, (n, ds, label), case, response, m, wrong))
     return out
+
+
+def _seeded(
+    kind: str,
+    scorer: Groundedness,
+    where: tuple[int, str, str],
+    case: Any,
+    response: Any,
+    m: Any,
+    wrong: str,
+) -> list[dict[str, Any]]:
+    """The verdict on the claim holding figure ``m`` once it is replaced by ``wrong``."""
+    n, ds, label = where
+    at = m.start()
+    text = response.text[:at] + wrong + response.text[m.end() :]
+    return [
+        {
+            "kind": kind,
+            "row": n,
+            "ds": ds,
+            "label": label,
+            "at": at,
+            "figure": f"{m.group(0)}->{wrong}",
+            "claim": c["text"],
+            "ok": c["supported"],
+            "reason": c.get("reason", ""),
+        }
+        for c in _claims(scorer, case, type(response)(text=text))
+        if c["span"][0] <= at < c["span"][1]
+    ]
 
 
 def diff(before: Path, after: Path) -> None:
