@@ -2,7 +2,10 @@
 groundedness scorer's false alarms on faithful support answers without letting a wrong figure
 through?
 
-Run:  python benchmarks/experiments/groundedness_support_gate.py   (about 30 s)
+Run:  python benchmarks/experiments/groundedness_support_gate.py   (about 10 s)
+      python benchmarks/experiments/groundedness_support_gate.py --probes PATH --rule NAME
+      (aggregate figures of one rule, beside the default, on a probe file of v1's format:
+      for the lead's single held-out measurement; nothing per row is printed)
 
 Why: on hand-written support answers the default rule (fail when the supported fraction of
 claims is below 0.6) flags most faithful answers, because they paraphrase (claims with words
@@ -69,6 +72,7 @@ fewest knobs.
 
 from __future__ import annotations
 
+import argparse
 import json
 import random
 import sys
@@ -279,7 +283,7 @@ def support_set(scorer: Groundedness) -> list[tuple[str, str, Verdict]]:
         path = SUPPORT_SET / "replay" / f"{replay}.jsonl"
         for r in (json.loads(x) for x in path.open(encoding="utf-8") if x.strip()):
             cid = r["case_id"]
-            if cid not in cases or cid in SUPPORT_SKIPPED:
+            if cid not in cases or (replay == "candidate" and cid in SUPPORT_SKIPPED):
                 continue
             bad = replay == "candidate" and cid in SUPPORT_HALLUCINATED
             s = score(scorer, cases[cid], Response(text=r["output"]))
@@ -304,7 +308,9 @@ def main() -> None:
     rows = dev_rows()
     scores = [score(scorer, r.case, r.response) for r in rows]
     verdicts = [verdict(s) for s in scores]
-    assert all((frac(v) < THRESHOLD) == (not s.passed) for v, s in zip(verdicts, scores))
+    assert all(
+        (frac(v) < THRESHOLD) == (not s.passed) for v, s in zip(verdicts, scores, strict=True)
+    )
     seeds = seeded(scorer, rows, scores)
     sup = support_set(scorer)
     print(
@@ -351,7 +357,7 @@ def main() -> None:
     )
     for name, rule in RULES:
 
-        def caught(sel: list[Seeded]) -> str:
+        def caught(sel: list[Seeded], rule: Rule = rule) -> str:
             return pct(sum(rule(s.verdict) for s in sel), len(sel))
 
         w1 = [s for s in seeds if s.seed == "wrong" and s.ds == "support-v1"]
@@ -443,5 +449,29 @@ def main() -> None:
     print(f"total {time.perf_counter() - t0:.1f}s")
 
 
+def probes(path: Path, name: str) -> None:
+    """Aggregate false alarms and detection of rule ``name`` and the default on ``path``."""
+    rules = dict(RULES)
+    if name not in rules:
+        raise SystemExit(f"--rule: {name!r} is no rule; use one of {sorted(rules)}")
+    scorer = Groundedness()
+    rows = bs.load(path)
+    got = [verdict(score(scorer, *bs.to_case(r))) for r in rows]
+    y = np.array([r["label"] == "hallucinated" for r in rows])
+    for label in ("default", name):
+        p = np.array([rules[label](v) for v in got])
+        print(
+            f"{path.name}: {label}: false alarms {int((p & ~y).sum())}/{int((~y).sum())}, "
+            f"detected {int((p & y).sum())}/{int(y.sum())}, balanced accuracy {bacc(y, p):.3f}"
+        )
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--probes", type=Path, help="a support probe file (v1's format)")
+    parser.add_argument("--rule", default="hard(HARD, 0.3)", help="a rule name as printed")
+    args = parser.parse_args()
+    if args.probes:
+        probes(args.probes, args.rule)
+    else:
+        main()
