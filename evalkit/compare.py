@@ -93,7 +93,7 @@ def compare(
     (unless ``allow_dataset_mismatch``; then only shared case ids are compared and
     ``Comparison.dataset`` says how many) or share no case at all.
     """
-    match = _dataset_match(baseline, candidate, allow_dataset_mismatch)
+    match, changed = _dataset_match(baseline, candidate, allow_dataset_mismatch)
     names = tuple(
         sorted(
             set(scorer_names(baseline.records, baseline.manifest))
@@ -102,7 +102,7 @@ def compare(
     )
     base = summarise_cases(baseline.records, names)
     cand = summarise_cases(candidate.records, names)
-    shared = [cid for cid in base if cid in cand]
+    shared = [cid for cid in base if cid in cand and cid not in changed]
     tags = {cid: tuple(dict.fromkeys(base[cid].tags + cand[cid].tags)) for cid in shared}
     directions = outcome_directions(names, (baseline, candidate))
     build = SliceBuilder(base, cand, names, n_boot=n_boot, seed=seed, directions=directions)
@@ -111,7 +111,7 @@ def compare(
         build(t, [cid for cid in shared if t in tags[cid]])
         for t in sorted({t for ts in tags.values() for t in ts})
     )
-    rows = [_row(cid, base.get(cid), cand.get(cid)) for cid in base]
+    rows = [_row(cid, base.get(cid), cand.get(cid), cid in changed) for cid in base]
     rows += [_row(cid, None, cand[cid]) for cid in cand if cid not in base]
     comparison = Comparison(
         baseline=_run_info(baseline),
@@ -157,24 +157,33 @@ def compare_many(
     ]
 
 
-def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch:
+def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> tuple[DatasetMatch, set[str]]:
+    """How the runs' cases pair up, and the shared ids whose case was edited in between."""
     vb, vc = baseline.dataset.get("version"), candidate.dataset.get("version")
     ids_b = {r.case_id for r in baseline.records}
     ids_c = {r.case_id for r in candidate.records}
-    shared = len(ids_b & ids_c)
+    common = len(ids_b & ids_c)
     same = vb == vc
     if not same and not allowed:
         name = baseline.dataset.get("name") or "the eval set"
         raise InputError(
             f"compare: {baseline.path} ran {name} version {str(vb)[:12]} but {candidate.path} "
             f"ran {candidate.dataset.get('name') or 'an eval set'} version {str(vc)[:12]} "
-            f"({shared} case ids shared); re-run both on the same eval set, or allow the "
+            f"({common} case ids shared); re-run both on the same eval set, or allow the "
             "mismatch (--allow-dataset-mismatch) to compare only the shared cases"
         )
-    if shared == 0:
+    if common == 0:
         raise InputError(
             f"compare: {baseline.path} and {candidate.path} have no case id in common; "
             "check that both runs are of the same eval set and finished"
+        )
+    edited, unknown = (set(), 0) if same else _edited_cases(baseline, candidate)
+    shared = common - len(edited)
+    if shared == 0:
+        raise InputError(
+            f"compare: every case id {baseline.path} and {candidate.path} share ({common}) "
+            "holds a case that was edited between their eval set versions, so there is nothing "
+            "to compare; re-run the baseline on the candidate's eval set"
         )
     sel_b, sel_c = _selection(baseline), _selection(candidate)
     notes = []
@@ -186,15 +195,27 @@ def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch
     if not same:
         notes.append(
             f"Eval set versions differ ({str(vb)[:12]} vs {str(vc)[:12]}); mismatch allowed, "
-            f"so only the {shared} shared cases are compared"
+            f"so only the {shared} shared unedited cases are compared"
         )
-    if len(ids_b) != shared or len(ids_c) != shared:
+    if edited:
+        first = ", ".join(sorted(edited)[:5]) + (", ..." if len(edited) > 5 else "")
+        notes.append(
+            f"{len(edited)} shared case id(s) hold an edited case ({first}): their answers are "
+            "to different questions, so they are listed as content_changed, not compared or "
+            "gated; re-run the baseline on this eval set version to compare them"
+        )
+    if unknown:
+        notes.append(
+            f"{unknown} shared case(s) cannot be checked for edits (a run written before "
+            "evalkit recorded each case's content hash) and are compared as the same case"
+        )
+    if len(ids_b) != common or len(ids_c) != common:
         notes.append(
             f"{len(ids_b - ids_c)} case(s) only in the baseline and {len(ids_c - ids_b)} only "
             "in the candidate are not counted in the statistics (the report lists those a "
             "selection did not leave out)"
         )
-    return DatasetMatch(
+    match = DatasetMatch(
         same_version=same,
         baseline_version=vb,
         candidate_version=vc,
@@ -204,7 +225,22 @@ def _dataset_match(baseline: Run, candidate: Run, allowed: bool) -> DatasetMatch
         note="; ".join(notes) + ("." if notes else ""),
         baseline_selection=sel_b,
         candidate_selection=sel_c,
+        content_changed=len(edited),
     )
+    return match, edited
+
+
+def _edited_cases(baseline: Run, candidate: Run) -> tuple[set[str], int]:
+    """Shared case ids whose case content differs between the runs' eval set versions, and
+    how many shared ids cannot be told (no content hash: a run written before it)."""
+
+    def versions(run: Run) -> dict[str, str]:
+        return {r.case_id: r.case_version for r in run.records}
+
+    vb, vc = versions(baseline), versions(candidate)
+    shared = [cid for cid in vb if cid in vc]
+    known = [cid for cid in shared if vb[cid] and vc[cid]]
+    return {cid for cid in known if vb[cid] != vc[cid]}, len(shared) - len(known)
 
 
 def _selection(run: Run) -> Selection | None:
@@ -244,8 +280,13 @@ def _scored_by(manifest: Mapping[str, Any]) -> str | None:
 # ------------------------------------------------------------------------------ rows
 
 
-def _row(case_id: str, b: CaseSummary | None, c: CaseSummary | None) -> CaseRow:
-    if b is not None and c is not None:
+def _row(
+    case_id: str, b: CaseSummary | None, c: CaseSummary | None, edited: bool = False
+) -> CaseRow:
+    if b is not None and c is not None and edited:
+        status = "content_changed"
+        per = {n: status for n in sorted(set(b.scorers) | set(c.scorers))}
+    elif b is not None and c is not None:
         status = pair_status(b, c)
         names = sorted(set(b.scorers) | set(c.scorers))
         per = {

@@ -149,6 +149,7 @@ class StatusCounts:
     unscored: int = 0
     baseline_only: int = 0
     candidate_only: int = 0
+    content_changed: int = 0
 
     def to_dict(self) -> dict[str, int]:
         return {s: getattr(self, s) for s in STATUSES}

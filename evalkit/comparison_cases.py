@@ -20,11 +20,14 @@ Status = Literal[
     "unscored",
     "baseline_only",
     "candidate_only",
+    "content_changed",
 ]
 STATUSES: tuple[str, ...] = get_args(Status)
 """Case status: ``regression`` passed in the baseline and fails now, ``improvement`` the
 reverse, ``unchanged_pass`` / ``unchanged_fail`` same verdict, ``unscored`` no verdict on a side,
-``baseline_only`` / ``candidate_only`` the case is in one run only (allowed dataset mismatch)."""
+``baseline_only`` / ``candidate_only`` the case is in one run only (allowed dataset mismatch),
+``content_changed`` both runs have the id but its case was edited between their eval set versions
+(allowed mismatch): shown side by side, never compared, counted or gated."""
 
 
 # ------------------------------------------------------------------------------ per case
@@ -171,6 +174,16 @@ class CaseRow:
     baseline: CaseSide | None
     """``None`` for a ``candidate_only`` case."""
     candidate: CaseSide | None
+
+    @property
+    def paired(self) -> bool:
+        """Whether the two sides answered the same case: the rows statistics and gates count.
+        A ``content_changed`` row has both sides, but of two different questions."""
+        return (
+            self.baseline is not None
+            and self.candidate is not None
+            and self.status != "content_changed"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

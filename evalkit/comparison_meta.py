@@ -92,6 +92,9 @@ class DatasetMatch:
     whole eval set."""
     candidate_selection: Selection | None = None
     """The candidate run's selection; ``None``: the whole eval set."""
+    content_changed: int = 0
+    """Shared case ids whose case was edited between the two eval set versions (allowed
+    mismatch): listed, not compared, and not in :attr:`shared`."""
 
     @property
     def partial(self) -> bool:
@@ -116,6 +119,7 @@ class DatasetMatch:
             "partial": self.partial,
             "baseline_selection": _sel(self.baseline_selection),
             "candidate_selection": _sel(self.candidate_selection),
+            "content_changed": self.content_changed,
         }
 
     @classmethod
@@ -130,6 +134,7 @@ class DatasetMatch:
             note=d.get("note", ""),
             baseline_selection=_from_sel(d.get("baseline_selection")),
             candidate_selection=_from_sel(d.get("candidate_selection")),
+            content_changed=int(d.get("content_changed", 0)),
         )
 
 

@@ -194,6 +194,10 @@ class EvalSet:
     path: Path | None = None
     selection: Selection | None = None
     """Set by :meth:`select`: this set is part of the eval set, not all of it."""
+    case_versions: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Case id -> sha256 (16 hex) of that case's line as the version hashes it. Each record
+    carries its case's, so a comparison across eval set versions leaves out a shared id whose
+    case was edited rather than pair two different questions."""
 
     def __len__(self) -> int:
         return len(self.cases)
@@ -307,6 +311,7 @@ def _collect_cases(
     truncated = 0
     first_line: dict[str, int] = {}
     digest = hashlib.sha256()
+    versions: dict[str, str] = {}
     from evalkit.dataset_parse import parse_case
     from evalkit.hashing import canonical_json
 
@@ -354,11 +359,18 @@ def _collect_cases(
         digest.update(b"\n")
         if not problems:
             cases.append(case)
+            versions[case.id] = hashlib.sha256(encoded).hexdigest()[:16]
     if problems:
         raise DatasetError(problems, truncated=truncated)
     if not cases:
         raise DatasetError([Problem(where, _NO_CASES)])
-    return EvalSet(name=name, cases=tuple(cases), version=digest.hexdigest(), path=path)
+    return EvalSet(
+        name=name,
+        cases=tuple(cases),
+        version=digest.hexdigest(),
+        path=path,
+        case_versions=versions,
+    )
 
 
 if TYPE_CHECKING:

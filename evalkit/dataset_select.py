@@ -178,7 +178,7 @@ def _apply(es: EvalSet, want: Selection) -> EvalSet:
     cut = len(kept) < len(matched)  # the limit cut some: record which it kept
     kept_ids = tuple(c.id for c in kept) if cut else ()
     chosen = Selection(want.cases, want.tags, want.limit, len(kept), len(es), kept_ids)
-    return EvalSet(es.name, tuple(kept), es.version, es.path, chosen)
+    return EvalSet(es.name, tuple(kept), es.version, es.path, chosen, es.case_versions)
 
 
 def _close(name: str, choices: list[str], what: str, n: int = 3) -> str:

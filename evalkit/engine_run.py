@@ -339,6 +339,7 @@ class CandidateRun:
             attempts=out.attempts,
             timestamp=_now(),
             skipped=() if resp is not None else self._not_applying(case),
+            case_version=self.eval_set.case_versions.get(case.id, ""),
         )
         writer.append(record)
         self.counts.add(record)

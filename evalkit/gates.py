@@ -319,7 +319,7 @@ def _p(p: float | None) -> str:
 
 
 def _no_new_failures(cmp: Comparison, gate: Gate) -> GateResult:
-    rows = [r for r in cmp.rows(tag=gate.tag) if r.baseline and r.candidate]
+    rows = [r for r in cmp.rows(tag=gate.tag) if r.paired]
     test, what = _new_failure_test(gate.metric, cmp)
     if test is None:
         known = [s.name for s in cmp.overall.scorers]

@@ -129,8 +129,9 @@ def new_errors(cmp: Comparison) -> GateResult | None:
     new = [
         r
         for r in cmp.cases
-        if r.baseline is not None
+        if r.paired
         and r.candidate is not None
+        and r.baseline is not None
         and r.candidate.error is not None
         and r.baseline.error is None
     ]
@@ -145,7 +146,7 @@ def new_errors(cmp: Comparison) -> GateResult | None:
     assert first.candidate is not None and first.candidate.error is not None
     counts = ", ".join(f"{k} {len(v)}" for k, v in sorted(kinds.items(), key=lambda x: -len(x[1])))
     said = _line(str(first.candidate.error.get("message") or ""), 160)
-    compared = sum(1 for r in cmp.cases if r.baseline is not None and r.candidate is not None)
+    compared = sum(1 for r in cmp.cases if r.paired)
     where = f"{len(new)} of {compared} compared case(s)"
     if set(kinds) == {"cache_miss"}:
         what = (
@@ -217,10 +218,10 @@ def new_empty_answers(cmp: Comparison) -> GateResult | None:
     "" for every case passed a suite gated on those (the ``evalkit init`` starter's three
     gates). Only a text scorer with expected phrases noticed, as a listed regression. Opt-out:
     a suite gate on ``empty.rate`` (no tag) sets its own tolerance."""
-    new = [r for r in cmp.cases if _empty(r.candidate) and _answered(r.baseline)]
+    new = [r for r in cmp.cases if r.paired and _empty(r.candidate) and _answered(r.baseline)]
     if not new:
         return None
-    compared = sum(1 for r in cmp.cases if r.baseline is not None and r.candidate is not None)
+    compared = sum(1 for r in cmp.cases if r.paired)
     shown = _ids(new)
     return _failed(
         "no new empty answers",
@@ -295,8 +296,9 @@ def scorer_error_cases(cmp: Comparison, scorer: str) -> list[CaseRow]:
     return [
         r
         for r in cmp.cases
-        if r.baseline is not None
+        if r.paired
         and r.candidate is not None
+        and r.baseline is not None
         and _unscored(r.candidate.scores.get(scorer))
         and _scored(r.baseline.scores.get(scorer), r.baseline)
     ]
@@ -324,7 +326,7 @@ def new_scorer_errors(cmp: Comparison, accepted: Iterable[str] = ()) -> list[Gat
         first = new[0].candidate.scores[name]  # type: ignore[union-attr]
         said = _line(first.error or first.reason or "no message", 160)
         compared = sum(
-            1 for r in cmp.cases if r.candidate and r.baseline and name in r.candidate.scores
+            1 for r in cmp.cases if r.paired and r.candidate and name in r.candidate.scores
         )
         reason = (
             f"{name}: {len(new)} of {compared} compared case(s) have a scorer error in the "

@@ -105,6 +105,10 @@ class Record:
     skipped: tuple[str, ...] = ()
     """Scorers that do not apply to the case (a suite's ``skip_missing``), named on a record
     with a provider error, which then counts as a failure of the other scorers only."""
+    case_version: str = ""
+    """The case's own content hash (:attr:`EvalSet.case_versions`), so that a comparison of
+    runs on different eval set versions can tell a shared id whose case was edited from one
+    that was not; ``""`` in runs written before it."""
 
     @property
     def key(self) -> tuple[str, int]:
@@ -142,6 +146,7 @@ class Record:
         attempts: int,
         timestamp: str,
         skipped: tuple[str, ...] = (),
+        case_version: str = "",
     ) -> Record:
         r = response or Response(finish_reason="error")
         return cls(
@@ -165,6 +170,7 @@ class Record:
             attempts=attempts,
             timestamp=timestamp,
             skipped=skipped,
+            case_version=case_version,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -189,6 +195,7 @@ class Record:
             "attempts": self.attempts,
             "timestamp": self.timestamp,
             "skipped": list(self.skipped),
+            "case_version": self.case_version,
         }
 
     @classmethod
@@ -214,6 +221,7 @@ class Record:
             attempts=int(d.get("attempts", 1)),
             timestamp=d.get("timestamp", ""),
             skipped=tuple(str(n) for n in d.get("skipped") or ()),
+            case_version=str(d.get("case_version") or ""),
         )
 
 

@@ -53,6 +53,7 @@ STATUS_ORDER = (
     "improvement",
     "baseline_only",
     "candidate_only",
+    "content_changed",
     "baseline_not_run",
     "candidate_not_run",
     "unchanged_fail",

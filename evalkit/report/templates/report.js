@@ -13,7 +13,7 @@
   "use strict";
   var PAGE_SIZE = 100;
   var CHANGED = ["regression", "improvement", "baseline_only", "candidate_only",
-    "baseline_not_run", "candidate_not_run"];
+    "content_changed", "baseline_not_run", "candidate_not_run"];
   var MAX_DIFF_CELLS = 4000000; // LCS table size above which a word diff is not attempted
 
   function el(tag, cls, text) {
