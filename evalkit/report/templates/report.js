@@ -118,6 +118,20 @@
       clearTimeout(timer);
       timer = setTimeout(refilter, 150);
     });
+    /* Column sorting: a click sorts, a second click reverses; ties keep the default order
+       (regressions first), and a case with no value on a side sorts last either way. */
+    this.sort = { key: "status", dir: 1 };
+    this.headers = section.querySelectorAll("table.cases th[aria-sort]");
+    Array.prototype.forEach.call(section.querySelectorAll("button.sort"), function (b) {
+      b.addEventListener("click", function () {
+        var key = b.dataset.key;
+        /* what got worse most comes first: the largest drop, cost or latency rise */
+        var first = key === "id" || key === "status" ? 1 : -1;
+        self.sort = { key: key, dir: self.sort.key === key ? -self.sort.dir : first };
+        self.page = 0;
+        self.apply();
+      });
+    });
     section.querySelector(".p-prev").addEventListener("click", function () {
       if (self.page > 0) { self.page--; self.render(); }
     });
@@ -177,8 +191,55 @@
     for (var i = 0; i < this.cases.length; i++) {
       if (this.matches(this.cases[i], i, f)) visible.push(i);
     }
-    this.visible = visible;
+    this.visible = this.sorted(visible);
     this.render();
+  };
+
+  /* The sort key of a case: numbers or strings; null (no value on a side) sorts last in
+     both directions. */
+  function sortKey(c, key) {
+    if (key === "id") return c.id;
+    if (key === "drop") return largestDrop(c);
+    if (key === "cost" || key === "lat") {
+      if (!c.b || !c.c || c.b[key] === null || c.c[key] === null) return null;
+      return c.c[key] - c.b[key];
+    }
+    return null;
+  }
+
+  /* The largest fall of a score value from baseline to candidate (a rise is negative), so
+     "descending" puts the cases that lost most first. */
+  function largestDrop(c) {
+    if (!c.b || !c.c) return null;
+    var best = null;
+    Object.keys(c.c.s).forEach(function (name) {
+      var b = c.b.s[name], n = c.c.s[name];
+      if (!b || !n || typeof b[0] !== "number" || typeof n[0] !== "number") return;
+      var drop = b[0] - n[0];
+      if (best === null || drop > best) best = drop;
+    });
+    return best;
+  }
+
+  CaseTable.prototype.sorted = function (visible) {
+    var key = this.sort.key, dir = this.sort.dir, cases = this.cases;
+    Array.prototype.forEach.call(this.headers, function (th) {
+      var b = th.querySelector("button.sort");
+      th.setAttribute("aria-sort", b && b.dataset.key === key
+        ? (dir > 0 ? "ascending" : "descending") : "none");
+    });
+    if (key === "status") return dir > 0 ? visible : visible.slice().reverse();
+    var keyed = visible.map(function (i) { return [sortKey(cases[i], key), i]; });
+    keyed.sort(function (x, y) {
+      if (x[0] === null || y[0] === null) {
+        if (x[0] === y[0]) return x[1] - y[1];
+        return x[0] === null ? 1 : -1;
+      }
+      var d = typeof x[0] === "string" ? x[0].localeCompare(y[0], undefined, { numeric: true })
+        : x[0] - y[0];
+      return d !== 0 ? d * dir : x[1] - y[1];
+    });
+    return keyed.map(function (k) { return k[1]; });
   };
 
   CaseTable.prototype.render = function () {
