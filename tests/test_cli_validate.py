@@ -237,3 +237,29 @@ def test_a_scorer_overriding_applies_to_names_what_it_needs(
     err = capsys.readouterr().err
     assert "scorer 'picky.py:Picky' does not apply to 1 case(s) (its applies_to() says no" in err
     assert "skip_missing = true" in err and "[]" not in err
+
+
+def test_problems_in_a_scorer_list_over_lines_point_at_their_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA11: each entry of a multi-line ``scorers = [...]`` was located at its first line."""
+    root = make_project(tmp_path)
+    config = root / "evalkit.toml"
+    scorers = (
+        "[\n"
+        '  "check.py:Check",  # [a comment], with a comma\n'
+        '  { name = "contains", treshold = 0.5, args = { value = "[x]," } },\n'
+        '  { name = "exact_match", skip_missing = "yes" },\n'
+        "]\n"
+        "gates = [\n"
+        '  { metric = "check.mean", min = 0.5 },\n'
+        '  { metric = "check.pass_rate", mni = 0.5 },\n'
+        "]"
+    )
+    config.write_text(CONFIG.replace('["check.py:Check"]', scorers))
+    first = CONFIG.count("\n", 0, CONFIG.index("scorers = ")) + 1  # the array's line
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"evalkit.toml:{first + 2}: [suites.support] scorers[1] treshold: unknown key" in err
+    assert f"evalkit.toml:{first + 3}: [suites.support] scorers[2] skip_missing: must be" in err
+    assert f"evalkit.toml:{first + 7}: [suites.support] gates[1] mni: unknown key" in err

@@ -3,7 +3,9 @@
 Config problems name their table and key (``evalkit.toml: [suites.one] scorers[1] threshold``)
 because :mod:`tomllib` keeps no positions. A demanding user wants ``evalkit.toml:14:`` as an
 editor jumps to it, as for an eval set's lines. This module finds the line by reading the
-file's table headers and key lines; where it cannot tell (a key set in an inline table, a
+file's table headers and key lines, and an array's entries from where each starts
+(:mod:`evalkit.cli._validate_arrays`: ``scorers[2]`` of a ``scorers = [`` spread over lines
+is the line of its third entry); where it cannot tell (a key set in an inline table, a
 dotted key at the top), the problem keeps the location it had, so a guess is never printed.
 Only the location changes; the message stays the one every other command prints.
 
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from evalkit.cli._validate_arrays import value_extent
 from evalkit.errors import Problem
 
 __all__ = ["ConfigLines", "with_lines"]
@@ -42,6 +45,8 @@ class ConfigLines:
     """(table name, key) → the line that sets the key; the top level is table ``""``."""
     arrays: dict[str, int] = field(default_factory=dict)
     """Array-of-tables name → how many ``[[name]]`` headers it has."""
+    items: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    """(table name, key) → the line where each entry of the key's inline array starts."""
 
     @classmethod
     def read(cls, text: str, prefix: str = "") -> ConfigLines:
@@ -49,7 +54,11 @@ class ConfigLines:
         lines = cls()
         # In pyproject.toml, what precedes [tool.evalkit] belongs to other tools.
         table, in_string = ("\0" if prefix else ""), False
-        for number, line in enumerate(text.splitlines(), start=1):
+        rows = text.splitlines()
+        skip_to = 0  # the last line of a value already read (an array over many lines)
+        for number, line in enumerate(rows, start=1):
+            if number <= skip_to:
+                continue
             if len(_TRIPLE.findall(line)) % 2:
                 opened = not in_string
                 in_string = not in_string
@@ -64,8 +73,28 @@ class ConfigLines:
                 continue
             key = _KEY.match(line)
             if key:
-                lines.keys.setdefault((table, _name(key.group(1))), number)
+                name = _name(key.group(1))
+                lines.keys.setdefault((table, name), number)
+                end = lines._value(rows, number - 1, key, table, name)
+                if end is not None:
+                    skip_to, in_string = end, False  # its strings and brackets are read
         return lines
+
+    def _value(
+        self, rows: list[str], row: int, key: re.Match[str], table: str, name: str
+    ) -> int | None:
+        """The last line of the array or inline table that ``key`` sets on ``rows[row]``
+        (recording where an array's entries start), or ``None`` for another value."""
+        if not key.group(0).endswith("="):
+            return None  # a dotted key: its value is not this name's
+        line = rows[row]
+        col = len(line) - len(line[key.end() :].lstrip())
+        extent = value_extent(rows, row, col)
+        if extent is None:
+            return None
+        if line[col] == "[":
+            self.items.setdefault((table, name), extent.items)
+        return extent.end
 
     def _enter(self, name: str, array: bool, prefix: str) -> str:
         if prefix and name == prefix:
@@ -99,6 +128,9 @@ class ConfigLines:
             if key is None:
                 break  # set inside an inline table or list: the line above is the best
             found = key
+            starts = self.items.get((table, item.group(1))) if item else None
+            if item and starts and int(item.group(2)) < len(starts):
+                found = starts[int(item.group(2))]  # scorers = [ ..., its entry i, ... ]
             break
         return found
 
