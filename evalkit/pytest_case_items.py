@@ -44,7 +44,7 @@ class CaseItem(_SuiteItem):
         from evalkit.pytest_checks import case_status_text, case_why
 
         result = self.result()
-        unscored = _unscored(result, self.cand, self.case_id)
+        unscored = _unscored(self._records(result), self.cand, self.case_id)
         if unscored:
             pytest.skip(unscored)
         cmp = self.comparison(result, self.cand)
@@ -110,9 +110,10 @@ class CaseItem(_SuiteItem):
                 return s.error
         return cell.error or cell.reason or "no message"
 
-    def _records(self, result: SuiteResult) -> list[Record]:
-        run = result.runs.get(self.cand)
-        return [r for r in run.records if r.case_id == self.case_id] if run else []
+    def _records(self, result: SuiteResult) -> Sequence[Record]:
+        """This case's records on the candidate, from the session's index of its run (O(1)
+        per item; a scan of the run per item made ``--evalkit-cases`` quadratic)."""
+        return _runner(self).case_records(result.runs.get(self.cand), self.case_id)
 
     def _accepted(self) -> set[str]:
         """Scorers whose errors the suite accepts: it gates ``<scorer>.unscored_rate``
@@ -198,12 +199,11 @@ def _todo(names: Sequence[str]) -> str:
     )
 
 
-def _unscored(result: SuiteResult, cand: str, case_id: str) -> str:
-    """Why nothing was checked on a case (every scorer skipped it, ``skip_missing``), or "".
+def _unscored(recs: Sequence[Record], cand: str, case_id: str) -> str:
+    """Why nothing was checked on a case (every scorer skipped it, ``skip_missing``), or "";
+    ``recs`` are the case's records on ``cand``.
 
     Such a case used to show PASSED, which reads as "checked and fine"."""
-    run = result.runs.get(cand)
-    recs = [r for r in run.records if r.case_id == case_id] if run else []
     if not recs or any(r.scores or r.error is not None for r in recs):
         return ""
     return (

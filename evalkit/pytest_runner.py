@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from evalkit.comparison import CaseRow, Comparison
     from evalkit.config import Project
     from evalkit.engine import RunOptions
+    from evalkit.records import Record, Run
 
 __all__ = [
     "MODES",
@@ -106,6 +107,7 @@ class SuiteRunner:
     _seq: int = 0
     _session_dir: Path | None = None
     _rows: dict[int, tuple[Any, dict[str, Any]]] = field(default_factory=dict)
+    _by_case: dict[Path, tuple[Any, dict[str, tuple[Record, ...]]]] = field(default_factory=dict)
     _refusals: dict[tuple[str, str], Refusal | None] = field(default_factory=dict)
     _noted: set[tuple[str, str]] = field(default_factory=set)
     """Refusals acted on (said once in the terminal summary)."""
@@ -372,6 +374,27 @@ class SuiteRunner:
         if id(cmp) not in self._rows:
             self._rows[id(cmp)] = (cmp, {r.case_id: r for r in cmp.cases})
         return self._rows[id(cmp)][1]
+
+    def case_records(self, run: Run | None, case_id: str) -> tuple[Record, ...]:
+        """The run's records of one case, in the run's order (each repeat; none when the case
+        is not in the run, or there is no run).
+
+        Case items ask this once or more each, so the run is indexed by case on first use and
+        kept for the session, keyed by its directory: scanning the whole run per item made
+        ``--evalkit-cases`` quadratic in the eval set. The index also keeps the records it was
+        built from, so another :class:`~evalkit.records.Run` read from the same directory
+        (other records) gets its own index rather than a stale one.
+        """
+        if run is None:
+            return ()
+        got = self._by_case.get(run.path)
+        if got is None or got[0] is not run.records:
+            index: dict[str, list[Record]] = {}
+            for r in run.records:
+                index.setdefault(r.case_id, []).append(r)
+            got = (run.records, {k: tuple(v) for k, v in index.items()})
+            self._by_case[run.path] = got
+        return got[1].get(case_id, ())
 
     def comparisons(self) -> list[Comparison]:
         """Every comparison this session produced, once each, for the report."""
