@@ -202,16 +202,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--errors", action="store_true", help="list the scorer's errors")
+    parser.add_argument(
+        "--args",
+        default="{}",
+        help='scorer arguments as JSON, e.g. \'{"fail_on_mismatch": true, "threshold": 0.3}\'',
+    )
     args = parser.parse_args(argv)
     rows = load(args.data)
-    scorer = Groundedness()
+    scorer_args = json.loads(args.args)
+    scorer = Groundedness(**scorer_args)
     n_h = sum(r["label"] == "hallucinated" for r in rows)
     print(
         f"{len(rows)} probes: {len(rows) - n_h} grounded, {n_h} hallucinated; "
         f"scorer threshold {scorer.threshold}, baseline threshold {OVERLAP_THRESHOLD}"
     )
     verdicts = [scorer_verdict(scorer, r) for r in rows]
-    report("groundedness (offline, defaults)", rows, verdicts)
+    shown = ", ".join(f"{k}={v}" for k, v in scorer_args.items()) or "defaults"
+    report(f"groundedness (offline, {shown})", rows, verdicts)
     report(
         f"baseline: content-word overlap < {OVERLAP_THRESHOLD}",
         rows,

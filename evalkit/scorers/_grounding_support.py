@@ -46,7 +46,7 @@ from evalkit.scorers._grounding_text import (
 SHORTLIST = 2
 """Passages per claim compared in full (besides cited ones)."""
 
-__all__ = ["ClaimResult", "SupportOptions", "check_claim", "check_claims"]
+__all__ = ["ClaimResult", "SupportOptions", "check_claim", "check_claims", "mismatch_kind"]
 
 
 @dataclass(frozen=True)
@@ -145,6 +145,20 @@ _HARD_REASONS = tuple(
     f"{kind} mismatch"
     for kind in ("entity", "number", "amount", "date", "time", "relation", "negation")
 )
+
+
+def mismatch_kind(result: ClaimResult) -> str | None:
+    """The hard check an unsupported claim failed (``number``, ``amount``, ``date``, ``time``,
+    ``entity``, ``relation``, ``negation`` or ``citation``), else ``None``: a claim that failed
+    on wording alone (no support, scattered words), which a faithful paraphrase also does."""
+    reason = result.reason or ""
+    if result.supported or not reason:
+        return None
+    if reason.startswith(_HARD_REASONS):
+        return reason.split(" ", 1)[0]
+    if reason.startswith(("wrong citation", "citation [")):
+        return "citation"
+    return None
 
 
 def _strongly_unsupported(result: ClaimResult, cwords: Sequence[str], anywhere: Set[str]) -> bool:
