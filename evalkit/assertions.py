@@ -70,6 +70,8 @@ def summarise_scorer(
     records: Iterable[Record], scorer: str, *, tag: str | None = None
 ) -> ScoreSummary:
     """Per-case values and verdicts of ``scorer`` (cases the scorer skipped are left out)."""
+    from evalkit.scoring_run import shown_in_case
+
     values: dict[str, list[float]] = defaultdict(list)
     verdicts: dict[str, list[bool]] = defaultdict(list)
     unanswered: dict[str, str] = {}
@@ -87,7 +89,8 @@ def summarise_scorer(
             continue
         seen_scorer = True
         if s.error is not None:
-            unanswered.setdefault(r.case_id, f"scorer error: {s.error}")
+            # without its "case '<id>': ", so that one fault on many cases is one kind
+            unanswered.setdefault(r.case_id, f"scorer error: {shown_in_case(s.error, r.case_id)}")
             continue
         if s.value is None:
             continue  # skipped (skip_missing): not this scorer's kind of case

@@ -19,6 +19,7 @@ from evalkit.aggregate import RunMetrics
 from evalkit.comparison import CaseRow, Comparison, GateResult
 from evalkit.comparison_cases import CaseSide, ScoreCell
 from evalkit.config import Gate
+from evalkit.scoring_run import shown_in_case
 
 __all__ = [
     "BUILTIN_RULES",
@@ -324,7 +325,10 @@ def new_scorer_errors(cmp: Comparison, accepted: Iterable[str] = ()) -> list[Gat
         if not new:
             continue
         first = new[0].candidate.scores[name]  # type: ignore[union-attr]
-        said = _line(first.error or first.reason or "no message", 160)
+        # the line names the case already: the error without its "case '<id>': "
+        said = _line(
+            shown_in_case(first.error or first.reason or "no message", new[0].case_id), 160
+        )
         compared = sum(
             1 for r in cmp.cases if r.paired and r.candidate and name in r.candidate.scores
         )

@@ -10,13 +10,22 @@ calls waiting for their turn then wait in the event loop, where Ctrl-C cancels t
 Waiting inside worker threads, every queued call ran to the end after an interrupt (five 8 s
 calls held a Ctrl-C for 41 s), and the scorers queued behind each other in the loop's few
 default threads.
+
+Why every error recorded here starts with ``case '<id>': scorer '<name>'``: a scorer error is
+read away from its case (the verdict's ``new_scorer_errors`` line, ``results.jsonl``, the
+"scored nothing" exit, a frame's reason column), and a bare ``ValueError: boom`` named neither
+the case nor the scorer nor what to do. A line that names the case already shows the error
+through :func:`shown_in_case`, so that the id appears once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import inspect
+import os
+import traceback
 import weakref
 from collections.abc import Sequence
 from typing import Any
@@ -24,7 +33,14 @@ from typing import Any
 from evalkit.errors import ScorerError
 from evalkit.scoring import FunctionScorer, Score, ScoreContext, Scorer, as_score
 
-__all__ = ["call_off_loop", "off_loop", "score_all"]
+__all__ = ["RAISED_ADVICE", "call_off_loop", "off_loop", "raised", "score_all", "shown_in_case"]
+
+RAISED_ADVICE = (
+    "the case is unscored by it; fix the scorer to return False (or 0.0) for an answer it "
+    "rejects, and to name the case fields it reads in requires (skip_missing = true then "
+    "skips the cases that lack them)"
+)
+"""What to do about a scorer that raised, the end of :func:`raised`'s message."""
 
 
 async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, Score]:
@@ -38,13 +54,80 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
             result = await call_off_loop(s, ctx) if off_loop(s) else s.score(ctx)
             if inspect.isawaitable(result):
                 result = await result
-            out[s.name] = as_score(s, result, ctx.case.id)
+            score = as_score(s, result, ctx.case.id)
+            if score.error is not None:  # returned, not raised: named like the others
+                named = _in_case(s, ctx.case.id, score.error)
+                reason = score.reason
+                if reason == f"scorer error: {score.error}":  # Score.failure's
+                    reason = f"scorer error: {named}"
+                score = dataclasses.replace(score, reason=reason, error=named)
+            out[s.name] = score
         except asyncio.CancelledError:
             raise
+        except ScorerError as exc:  # the scorer's own words, or evalkit's about its result
+            out[s.name] = Score.failure(_in_case(s, ctx.case.id, str(exc)))
         except Exception as exc:
-            msg = str(exc) if isinstance(exc, ScorerError) else f"{type(exc).__name__}: {exc}"
-            out[s.name] = Score.failure(msg)
+            out[s.name] = Score.failure(raised(s, exc, ctx.case.id))
     return out
+
+
+def raised(s: Scorer, exc: BaseException, case_id: str | None = None) -> str:
+    """The scorer error of ``s`` raising ``exc``: the case (when given), the scorer, the
+    exception, the line of the scorer's own file it was raised from, and what to do.
+
+    ``case 'r2': scorer 'my_json' raised ValueError: boom (at scorers/mine.py:6); the case
+    is unscored by it; fix the scorer ...``. Without ``case_id`` for a message inside one
+    that names the case (a per-case check's)."""
+    what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    at = _raised_at(s, exc)
+    head = f"case {case_id!r}: scorer {s.name!r}" if case_id is not None else f"scorer {s.name!r}"
+    return f"{head} raised {what}{f' (at {at})' if at else ''}; {RAISED_ADVICE}"
+
+
+def shown_in_case(error: str, case_id: str, scorer: str | None = None) -> str:
+    """``error`` for a line that names ``case_id`` (and ``scorer``) already: without its
+    leading ``case '<id>': `` (and ``scorer '<name>'``), so that a reader sees each once.
+    An error that does not start so (a provider error, another case's) is kept whole."""
+    head = f"case {case_id!r}: "
+    if not error.startswith(head):
+        return error
+    rest = error[len(head) :]
+    name = f"scorer {scorer!r}"
+    if scorer is not None and rest.startswith(name):
+        tail = rest[len(name) :]
+        if tail.startswith(": "):
+            return tail[2:]
+        if tail.startswith(" "):
+            return tail[1:]
+    return rest
+
+
+def _in_case(s: Scorer, case_id: str, error: str) -> str:
+    """``error`` naming the case and the scorer: most of evalkit's messages name the scorer
+    already (``scorer 'x' needs ...``), some both; a scorer's own words neither."""
+    if error.startswith("case "):
+        return error
+    if error.startswith(("scorer ", "judge")):
+        return f"case {case_id!r}: {error}"
+    return f"case {case_id!r}: scorer {s.name!r}: {error}"
+
+
+def _raised_at(s: Scorer, exc: BaseException) -> str | None:
+    """``file:line`` of the innermost frame of ``exc`` in the file that defines the scorer's
+    function (or class), relative to the working folder when inside it; ``None`` when the
+    traceback never passes through that file."""
+    fn: Any = s.fn if isinstance(s, FunctionScorer) else type(s).score
+    code = getattr(inspect.unwrap(fn), "__code__", None)
+    if code is None:
+        return None
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename == code.co_filename:
+            path = frame.filename
+            with contextlib.suppress(ValueError):  # another drive (Windows)
+                rel = os.path.relpath(path)
+                path = path if rel.startswith("..") else rel
+            return f"{path}:{frame.lineno}"
+    return None
 
 
 def off_loop(s: Scorer) -> bool:

@@ -241,7 +241,7 @@ def test_a_rescoring_scorer_that_scored_nothing_exits_3_after_writing_everything
     assert (
         "error: evalkit score: candidate 'one': scorer 'fussy' could not score any of its 3" in err
     )
-    assert "  first: a #0: RuntimeError: cannot read case a" in err
+    assert "  first: a #0: scorer 'fussy' raised RuntimeError: cannot read case a" in err
     assert f"evalkit score {Path('new') / 'one'} --out NEW_DIR" in err
     for name in ("one", "two"):  # everything was written
         run = read_run(tmp_path / "new" / name)
@@ -282,7 +282,7 @@ def test_judge_checks_rescored_after_the_judge_is_fixed(
     assert main(["score", "out", "--out", "still", "--no-progress"]) == 3
     err = capsys.readouterr().err
     assert "error: evalkit score: candidate 'one': scorer 'checks' could not score any" in err
-    assert "first: c0 #0: the check could not run: polite: " in err
+    assert "first: c0 #0: scorer 'checks': the check could not run: polite: " in err
     assert read_run(tmp_path / "still").manifest["counts"]["scorer_errors"] == {"checks": 2}
     with LLMServer(latency_ms=0) as srv:
         project(srv.base_url + "/v1")  # the same cases and pipeline, a live judge

@@ -215,7 +215,7 @@ def test_check_fails_a_candidate_with_new_scorer_errors(
     assert "verdict: FAIL" in out.splitlines()[0]  # was: verdict: PASS
     assert "PASS  json_ok.pass_rate 1 >= min 0.9 (n=2)" in out  # the gates alone still pass
     assert "FAIL  json_ok: 8 of 10 compared case(s) have a scorer error in the candidate" in out
-    assert "first j2: JSONDecodeError: Expecting value" in out
+    assert "first j2: scorer 'json_ok' raised JSONDecodeError: Expecting value" in out
     assert "json_ok.unscored_rate          0        0.8" in out  # the metric's summary line
     assert "verdict: FAIL over suites s" in out
     assert json.loads(js.read_text())["status"] == "FAIL"

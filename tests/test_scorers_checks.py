@@ -214,7 +214,8 @@ def test_a_case_whose_checks_all_errored_is_a_scorer_error_not_a_failure() -> No
     c = case([{"name": "exact_match"}, {"name": "t_boom", "label": "boom"}])
     s = run(Checks(), c, "the receipt")
     assert s is not None and s.value is None and s.passed is None
-    assert s.error is not None and s.error.startswith("none of the 2 checks could run: ")
+    assert s.error is not None
+    assert s.error.startswith("case 'c1': scorer 'checks': none of the 2 checks could run: ")
     assert "boom: RuntimeError: the scorer broke" in s.error
     assert s.reason == f"scorer error: {s.error}"
     assert s.details["errored"] == ["exact_match", "boom"] and s.details["failed"] == []
@@ -223,7 +224,9 @@ def test_a_case_whose_checks_all_errored_is_a_scorer_error_not_a_failure() -> No
     one = run(Checks(), case([{"name": "t_boom"}]), "x")
     assert (
         one is not None
-        and one.error == "the check could not run: t_boom: RuntimeError: the scorer broke"
+        and one.error
+        == "case 'c1': scorer 'checks': the check could not run: t_boom: "
+        "RuntimeError: the scorer broke"
     )
 
 

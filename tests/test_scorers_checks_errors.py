@@ -51,7 +51,7 @@ def test_a_suite_whose_judge_checks_all_error_exits_3_not_failed(
     assert main(["run", "--suite", "s", "--out", "out", "--no-progress"]) == 3
     err = capsys.readouterr().err
     assert "scorer 'checks' could not score any of its 2 cases: nothing was evaluated" in err
-    assert "first: d1 #0: the check could not run: polite: " in err
+    assert "first: d1 #0: scorer 'checks': the check could not run: polite: " in err
     assert "evalkit score out --out NEW_DIR" in err
     run = read_run(tmp_path / "out")
     for r in run.records:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import evalkit
 from evalkit.config import Candidate
-from evalkit.dataset import Case, EvalSet
+from evalkit.dataset import Case, Check, EvalSet
 from evalkit.engine import run_async
 from evalkit.providers.base import Request, Response
 from evalkit.scoring import FunctionScorer, Score, ScoreContext, Scorer, build_scorer
@@ -168,12 +168,17 @@ def test_a_users_sync_scorer_as_a_per_case_check_runs_off_the_loop() -> None:
     case = Case(
         id="c1",
         input="q",
-        checks=[{"name": "tests.test_scoring_run:Sleeper", "args": {"seconds": 0.2}}],
+        checks=(Check(name="tests.test_scoring_run:Sleeper", args={"seconds": 0.2}),),
     )
     checks = Checks()
     sctx = ScoreContext(case=case, response=Response(text="a"))
+    out: dict[str, Score] = {}
 
     async def main() -> float:
-        return await _longest_stall(asyncio.ensure_future(score_all([checks], sctx)))
+        work = asyncio.ensure_future(score_all([checks], sctx))
+        stall = await _longest_stall(work)
+        out.update(work.result())
+        return stall
 
     assert asyncio.run(main()) < 0.15
+    assert out["checks"].passed is True, out  # the check ran (it used to fail to build)

@@ -122,13 +122,15 @@ def _scored_nothing(run: Run, command: str) -> list[str]:
 def _first_scorer_error(run: Run, scorer: str) -> str:
     """``case #repeat: message`` of the first record ``scorer`` could not score."""
     from evalkit.records import RESULTS, read_records
+    from evalkit.scoring_run import shown_in_case
 
     path = run.path / RESULTS
     records: Iterable[Record] = run.records or (read_records(path) if path.exists() else ())
     for r in records:
         score = r.scores.get(scorer)
         if r.error is None and score is not None and score.error is not None:
-            return f"{r.case_id} #{r.repeat}: {_one_line(str(score.error))}"
+            error = shown_in_case(str(score.error), r.case_id)  # the line names the case
+            return f"{r.case_id} #{r.repeat}: {_one_line(error)}"
     return ""
 
 
