@@ -251,15 +251,15 @@ def _parse_tools(
         )
         return ()
     out = []
-    for i, t in enumerate(raw, start=1):
+    shape = '{"name", "description", "parameters"}'
+    for i, t in enumerate(raw):
         try:
             out.append(ToolSpec.from_dict(t))
         except (KeyError, TypeError, AttributeError):
-            problems.append(
-                Problem(
-                    f"{where} tools", f'tool {i} must be {{"name", "description", "parameters"}}'
-                )
-            )
+            if body.get("tools_file"):
+                problems.append(Problem(f"{where} tools_file", f"tool {i + 1} must be {shape}"))
+            else:  # numbered from 0 like scorers[i], so validate finds the entry's line
+                problems.append(Problem(f"{where} tools[{i}]", f"must be {shape}"))
     return tuple(out)
 
 

@@ -263,3 +263,23 @@ def test_problems_in_a_scorer_list_over_lines_point_at_their_entry(
     assert f"evalkit.toml:{first + 2}: [suites.support] scorers[1] treshold: unknown key" in err
     assert f"evalkit.toml:{first + 3}: [suites.support] scorers[2] skip_missing: must be" in err
     assert f"evalkit.toml:{first + 7}: [suites.support] gates[1] mni: unknown key" in err
+
+
+def test_a_bad_tool_in_a_list_over_lines_points_at_its_entry(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)
+    config = root / "evalkit.toml"
+    tools = (
+        "tools = [\n"
+        '  { name = "lookup", parameters = { type = "object" } },\n'
+        '  { description = "no name" },\n'
+        "]"
+    )
+    text = CONFIG.replace('tools = [{ name = "lookup", parameters = { type = "object" } }]', tools)
+    config.write_text(text)
+    line = text.splitlines().index('  { description = "no name" },') + 1
+    assert main(["validate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    expected = '[candidates.next] tools[1]: must be {"name", "description", "parameters"}'
+    assert f"evalkit.toml:{line}: {expected}" in err
