@@ -111,7 +111,7 @@ class SuiteCollector(_EvalkitNode, pytest.Collector):
 
     def reportinfo(self) -> tuple[Any, int | None, str]:
         """The suite's table in the config (where its collection skip is reported)."""
-        return self.path, _table_line(self.path, self.name, None), f"evalkit {self.name}"
+        return self.path, _table_line(self, self.path, self.name, None), f"evalkit {self.name}"
 
     def _grouped(self, item: pytest.Item, group: bool) -> pytest.Item:
         # With ``--dist loadgroup`` one worker gets the whole suite, so it runs once; under

@@ -32,6 +32,8 @@ __all__ = ["EvalkitFailure", "GateItem", "RunsItem", "rules_of"]
 
 _RULES = ("min", "max", "max_drop", "max_rise", "max_rise_pct")
 _MISSING = ("cache_miss", "replay_missing")
+_TABLES = pytest.StashKey[dict[tuple[str, str], tuple[tuple[int, ...], tuple[int, ...]]]]()
+"""(config path, suite) → lines of its table and of its gates, for :func:`_table_line`."""
 
 
 class EvalkitFailure(Exception):
@@ -107,7 +109,7 @@ class _SuiteItem(_EvalkitNode, pytest.Item):
     def line(self) -> int:
         """0-based line of the suite's table in the config (a skip is reported there, not at
         the line of evalkit's source that raised it)."""
-        return _table_line(self.path, self.suite, None)
+        return _table_line(self, self.path, self.suite, None)
 
     def comparison(self, result: SuiteResult, cand: str) -> Comparison | None:
         return next((c for c in result.comparisons if c.candidate.candidate == cand), None)
@@ -123,7 +125,7 @@ class GateItem(_SuiteItem):
 
     def line(self) -> int:
         spec = _runner(self).project().suite(self.suite)
-        return _table_line(self.path, self.suite, list(spec.gates).index(self.gate))
+        return _table_line(self, self.path, self.suite, list(spec.gates).index(self.gate))
 
     def results(self, result: SuiteResult) -> list[GateResult]:
         """This gate's rule results for this candidate, found by position in the verdicts."""
@@ -286,19 +288,35 @@ class RunsItem(_SuiteItem):
         _not_run(result, self.suite)
 
 
-def _table_line(path: Path, suite: str, gate: int | None) -> int:
+def _table_line(
+    node: pytest.Item | pytest.Collector, path: Path, suite: str, gate: int | None
+) -> int:
     """0-based line of ``[[suites.S.gates]]`` number ``gate`` (or of ``[suites.S]``), also under
-    ``tool.evalkit.``; 0 when the table is written some other way (inline, quoted name)."""
-    try:
-        text = path.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 0
-    name = rf"\s*(?:tool\.evalkit\.)?suites\.{re.escape(suite)}"
-    suite_at = [i for i, t in enumerate(text) if re.match(rf"\s*\[{name}\s*\]", t)]
-    gates_at = [i for i, t in enumerate(text) if re.match(rf"\s*\[\[{name}\.gates\s*\]\]", t)]
+    ``tool.evalkit.``; 0 when the table is written some other way (inline, quoted name).
+
+    Found once per session and suite (the config is read once per session too): every item of
+    a suite reports its line, and reading and matching the whole config per item cost about
+    0.1 ms each, a second for 10,000 case items."""
+    found = node.config.stash.setdefault(_TABLES, {})
+    key = (str(path), suite)
+    if key not in found:
+        found[key] = _tables(path, suite)
+    suite_at, gates_at = found[key]
     if gate is not None and gate < len(gates_at):
         return gates_at[gate]
     return suite_at[0] if suite_at else 0
+
+
+def _tables(path: Path, suite: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Lines of ``[suites.S]`` and of its ``[[suites.S.gates]]`` (none if unreadable)."""
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return (), ()
+    name = rf"\s*(?:tool\.evalkit\.)?suites\.{re.escape(suite)}"
+    suite_at = tuple(i for i, t in enumerate(text) if re.match(rf"\s*\[{name}\s*\]", t))
+    gates_at = tuple(i for i, t in enumerate(text) if re.match(rf"\s*\[\[{name}\.gates\s*\]\]", t))
+    return suite_at, gates_at
 
 
 def _to_record(candidate: Mapping[str, Any]) -> str:

@@ -5,11 +5,12 @@ naming the scorer and its error, with or without a baseline, unless the suite ga
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.pytest_project import add_case, run
+from tests.helpers.pytest_project import READS_CONFTEST, add_case, run
 
 # The candidate's replay says "no idea" on q5 and q6; base answers every case.
 STRICT = """
@@ -126,3 +127,20 @@ def test_a_scorer_error_the_baseline_had_too_is_skipped_as_not_checked(
     result.stdout.fnmatch_lines(
         ["SKIPPED*q7 not checked on cand: strict has a scorer error (not new: the baseline*"]
     )
+
+
+@pytest.mark.parametrize("candidates", ['"base", "cand"', '"cand"'], ids=["compared", "alone"])
+def test_case_items_read_the_run_once_however_many_they_are(
+    pytester: pytest.Pytester, plugin_project: Path, candidates: str
+) -> None:
+    # Each case item used to scan the whole run for its records (several times), so
+    # --evalkit-cases was quadratic in the eval set; the run is now indexed once per session.
+    # Counted, not timed: how often the candidate's records are iterated after the run.
+    _suite(plugin_project, BOTH, candidates=candidates)
+    (plugin_project / "conftest.py").write_text(READS_CONFTEST)
+    reads = []
+    for selected in ("q1", "q1 or q2 or q3 or q4 or q5 or q6"):
+        result = run(pytester, "--evalkit-suite", "js", "--evalkit-cases", "-k", selected)
+        assert result.ret in (0, 1)  # q5 and q6 fail by design
+        reads.append(json.loads((plugin_project / "reads.json").read_text())["js.cand"])
+    assert reads[0] == reads[1] == 1, reads

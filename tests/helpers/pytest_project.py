@@ -28,6 +28,7 @@ __all__ = [
     "CONFIG",
     "EVALKIT_SOURCE",
     "PIPELINE",
+    "READS_CONFTEST",
     "add_case",
     "calls",
     "make_project",
@@ -110,6 +111,50 @@ def make_project(root: Path) -> Path:
         (root / "replay" / f"{name}.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (root / "pipeline.py").write_text(PIPELINE.format(log=str(root / "calls.log")))
     return root
+
+
+READS_CONFTEST = """
+import dataclasses
+import json
+
+from evalkit.pytest_plugin import runner_of
+
+READS = {}
+
+
+class Counted(tuple):
+    \"\"\"A run's records that count how often they are iterated (one scan each).\"\"\"
+
+    def __iter__(self):
+        READS[self.name] = READS.get(self.name, 0) + 1
+        return super().__iter__()
+
+
+def pytest_collection_finish(session):
+    runner = runner_of(session.config)
+    plain, seen = runner.result, {}
+
+    def counted(*args, **kwargs):
+        got = plain(*args, **kwargs)
+        if id(got) not in seen:
+            seen[id(got)] = got
+            for name, run in list(got.runs.items()):
+                records = Counted(run.records)
+                records.name = f"{got.suite}.{name}"
+                got.runs[name] = dataclasses.replace(run, records=records)
+        return got
+
+    runner.result = counted
+
+
+def pytest_sessionfinish(session):
+    with open("reads.json", "w", encoding="utf-8") as fh:
+        json.dump(READS, fh)
+"""
+"""A ``conftest.py`` that counts, per suite and candidate (``"qa.cand"``), how often the items
+iterate the run's records after the suite ran (through the public ``runner_of(config).result``)
+and writes the counts to ``reads.json``: a scan of the run per case item shows as a count that
+grows with the items selected."""
 
 
 def add_case(root: Path, case_id: str, output: str) -> None:
