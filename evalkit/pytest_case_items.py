@@ -60,7 +60,7 @@ class CaseItem(_SuiteItem):
         base = cmp.baseline.candidate
         said = case_status_text(row, self.cand, base)
         blamed = self._blamed(cmp).get(self.case_id, [])
-        errors = [f"  {n}: {self._error_of(result, row, n)}" for n in blamed]
+        errors = [f"  {n}: {self._shown(self._error_of(result, row, n), n)}" for n in blamed]
         if row.status == "regression":
             also = [f"  also a scorer error where {base} got a score:"] if errors else []
             raise EvalkitFailure("\n".join([f"{said}:", case_why(row), *also, *errors]))
@@ -110,6 +110,13 @@ class CaseItem(_SuiteItem):
                 return s.error
         return cell.error or cell.reason or "no message"
 
+    def _shown(self, error: str, name: str) -> str:
+        """A scorer's error on a line that names this case and the scorer already: without
+        the ``case '<id>': scorer '<name>'`` it starts with (each is said once)."""
+        from evalkit.scoring_run import shown_in_case
+
+        return shown_in_case(error, self.case_id, name)
+
     def _records(self, result: SuiteResult) -> Sequence[Record]:
         """This case's records on the candidate, from the session's index of its run (O(1)
         per item; a scan of the run per item made ``--evalkit-cases`` quadratic)."""
@@ -143,7 +150,7 @@ class CaseItem(_SuiteItem):
                 if s.value is not None:
                     self.user_properties.append((f"score.{name}", round(s.value, 6)))
                 if r.error is None and s.error is not None and name not in accepted:
-                    errors.append(f"  {name}{rep}: {s.error}")
+                    errors.append(f"  {name}{rep}: {self._shown(s.error, name)}")
                     erred.append(name)
                 elif s.passed is False:
                     lines.append(f"  {name} {_num(s.value)} failed: {s.reason or s.error}")
@@ -176,7 +183,7 @@ class CaseItem(_SuiteItem):
         )
         pytest.skip(
             f"{self.case_id} not checked on {self.cand}: {_names(names)} {_has(names)} a "
-            f"scorer error ({why}): {first.error}"
+            f"scorer error ({why}): {self._shown(first.error or '', name)}"
         )
 
 

@@ -58,7 +58,7 @@ def test_a_case_with_a_new_scorer_error_fails_naming_the_scorer_and_its_error(
     result.stdout.fnmatch_lines(
         [
             "*q5 not checked on cand: strict has a scorer error where base got a score from it:",
-            "*strict: *ValueError: cannot read 'no idea'",
+            "  strict: raised ValueError: cannot read 'no idea' (at scorers/strict.py:*",
             "*answer: 'no idea'",
             "*strict.unscored_rate*",
             "PASSED evalkit.toml::js::q1[[]cand[]]*",
@@ -76,7 +76,7 @@ def test_a_scorer_error_without_a_baseline_fails_the_case_as_not_checked(
     result.stdout.fnmatch_lines(
         [
             "*q6 not checked on cand: strict has a scorer error:",
-            "*strict: *ValueError: cannot read 'no idea'",
+            "  strict: raised ValueError: cannot read 'no idea' (at scorers/strict.py:*",
             "FAILED evalkit.toml::js::q6[[]cand[]]*",
         ]
     )
