@@ -116,9 +116,10 @@ def test_config_refuses_a_judges_inline_key_at_file_line(
     text = capsys.readouterr()
     assert validate == 2
     for where in (
-        "evalkit.toml:9: [suites.s] scorers[1] args.defaults.judge.options.headers.api-key",
-        "evalkit.toml:9: [suites.s] scorers[2] args.base_url",
-        "evalkit.toml:9: [suites.s] scorers[2] args.options.headers.api-key",
+        # at the line of each entry of the multi-line list (was: all at the list's line 9)
+        "evalkit.toml:11: [suites.s] scorers[1] args.defaults.judge.options.headers.api-key",
+        "evalkit.toml:12: [suites.s] scorers[2] args.base_url",
+        "evalkit.toml:12: [suites.s] scorers[2] args.options.headers.api-key",
     ):
         assert where in text.out + text.err
     assert "headers_env" in text.out + text.err
