@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 import sys
-from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from evalkit.errors import InputError
@@ -32,7 +33,9 @@ if TYPE_CHECKING:
     from evalkit.records import Record, Run
 
 __all__ = [
+    "ErrorGroup",
     "add_error_rate_option",
+    "error_groups",
     "error_rate_of",
     "print_errors",
     "scored_nothing",
@@ -153,34 +156,115 @@ def _message(run: Run, records: int, errors: int, max_rate: float | None, comman
             f"{errors} of {records} records are provider errors ({errors / records:.1%}, "
             f"above --max-error-rate {max_rate:g})"
         )
-    kind, n, first = _commonest(_records_of(run))
+    groups = error_groups(_records_of(run))
+    shown = groups[:_SHOWN]
     lines = [f"{command}: candidate {name!r}: {what}"]
-    if kind:
-        lines.append(f"  commonest error: {kind} ({n} of {errors}), first {first}")
+    # the second line is the one `check` quotes in its verdict: the commonest message
+    for i, g in enumerate(shown):
+        lead = f"commonest error: {g.kind}" if i == 0 else f"also: {g.kind}"
+        first = "first " if i == 0 else ""
+        lines.append(
+            f"  {lead} ({g.count} of {errors}), {first}{g.first.case_id} #{g.first.repeat}: "
+            f"{g.message}"
+        )
+    rest = groups[_SHOWN:]
+    if rest:
+        lines.append(
+            f"  and {sum(g.count for g in rest)} more record(s) with {len(rest)} other message(s)"
+        )
+    provider = str((run.manifest.get("candidate") or {}).get("provider") or "")
     lines.append(
-        "  what to do: fix the cause (for auth, not_found or connection errors check the API "
-        "key in api_key_env, base_url and the model ID); the results are kept in "
-        f"{run.path}; run the failed cases again with: "
+        f"  what to do: {_next_step(provider, [g.kind for g in shown])}; the results are kept "
+        f"in {run.path}; run the failed cases again with: "
         f"evalkit run --resume {run.path} --retry-errors"
     )
     return inert("\n".join(lines))
 
 
-def _commonest(records: Sequence[Record]) -> tuple[str | None, int, str]:
-    """The commonest error kind (first seen wins a tie), its count, and its first record's
-    case and message."""
-    kinds: Counter[str] = Counter()
-    first: dict[str, Record] = {}
+_SHOWN = 3
+"""How many distinct messages the exit-3 message quotes."""
+
+_STEP = {
+    "auth": "check the API key: api_key_env must name a variable that is set, with a key "
+    "for this provider",
+    "not_found": "check the model ID and base_url",
+    "connection": "check base_url and that the server is reachable",
+    "rate_limit": "lower the candidate's concurrency or rpm, or wait for the quota",
+    "timeout": "raise timeout_s or lower the concurrency",
+    "bad_request": "the provider refused the input: fix the cases or the prompt the message names",
+    "cache_miss": "record the missing answers first (--cache-mode require found none)",
+}
+"""The first thing to check for an error kind of a provider that calls an API."""
+
+
+def _next_step(provider: str, kinds: Sequence[str]) -> str:
+    """What to fix, for the provider at hand: a ``callable`` runs the user's function (its
+    errors say what it raised or returned; an API key has nothing to do with it) and
+    ``replay`` reads recordings; any other provider calls an API, and the step follows the
+    kinds of the messages shown, commonest first."""
+    if provider == "callable":
+        return (
+            "fix the function (the messages above say what it raised or returned; in "
+            "Python, the traceback is chained to each error)"
+        )
+    if provider == "replay":
+        return (
+            "fix the recordings the messages name (add the missing lines to the replay "
+            "file, or record those cases again with the real provider)"
+        )
+    steps = list(dict.fromkeys(f"{k}: {_STEP[k]}" for k in kinds if k in _STEP))
+    if not steps:
+        return "fix the cause the messages above name"
+    return "fix the cause (" + "; ".join(steps) + ")"
+
+
+@dataclass(frozen=True)
+class ErrorGroup:
+    """Provider errors of one kind whose messages differ only in case ids and numbers."""
+
+    kind: str
+    count: int
+    first: Record
+    """The first record of the group; its message is the one quoted."""
+
+    @property
+    def message(self) -> str:
+        """The first record's message on one line."""
+        return _one_line(self.first.error.message if self.first.error else "")
+
+
+def error_groups(records: Iterable[Record]) -> list[ErrorGroup]:
+    """The records' provider errors grouped by kind and message shape, commonest first (the
+    first seen wins a tie).
+
+    By kind alone, one odd error hid the one-line fix the other 13 records shared: a
+    ``callable``'s every exception is kind ``provider``, so the first record's message stood
+    for all of them. The shape is the message with the record's case id and every token
+    holding a digit (repeat numbers, HTTP statuses, retry delays, request ids) blanked."""
+    counts: dict[tuple[str, str], int] = {}
+    firsts: dict[tuple[str, str], Record] = {}
     for r in records:
-        if r.error is not None:
-            kinds[r.error.kind] += 1
-            first.setdefault(r.error.kind, r)
-    if not kinds:
-        return None, 0, ""
-    kind, n = kinds.most_common(1)[0]
-    rec = first[kind]
-    message = _one_line(rec.error.message if rec.error else "")
-    return kind, n, f"{rec.case_id} #{rec.repeat}: {message}"
+        if r.error is None:
+            continue
+        key = (r.error.kind, _shape(r.error.message, r.case_id))
+        counts[key] = counts.get(key, 0) + 1
+        firsts.setdefault(key, r)
+    order = sorted(counts, key=lambda k: -counts[k])  # stable: first seen wins a tie
+    return [ErrorGroup(kind=k[0], count=counts[k], first=firsts[k]) for k in order]
+
+
+_DIGITS = re.compile(r"[\w.-]*\d[\w.-]*")
+
+
+def _shape(message: str, case_id: str) -> str:
+    """``message`` with ``case_id`` (quoted; bare too unless it is short enough to be a word
+    of the prose, like ``a``) and every token holding a digit replaced."""
+    if case_id:
+        for quoted in (repr(case_id), f'"{case_id}"'):
+            message = message.replace(quoted, "<case>")
+        if len(case_id) > 2:
+            message = re.sub(rf"(?<![\w.-]){re.escape(case_id)}(?![\w.-])", "<case>", message)
+    return " ".join(_DIGITS.sub("#", message).split())
 
 
 def _one_line(message: str) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from evalkit.cli._error_rate import ErrorGroup
     from evalkit.records import Record, Run
 
 __all__ = [
@@ -133,18 +134,37 @@ def _slim(r: Record) -> Record:
 
 
 def error_lines(records: Sequence[Record]) -> list[str]:
-    """Per error kind, how many records and the first one's message: the message names the
-    cause and the fix (a base_url nobody listens on, a wrong key), which a count alone hides."""
-    first: dict[str, tuple[int, Record]] = {}
+    """Per error kind (first seen first), each distinct message with how many records carry
+    it and the first of them: the message names the cause and the fix (a base_url nobody
+    listens on, a wrong key), which a count alone hides, and one odd message must not stand
+    for a kind whose other records share another (:func:`~evalkit.cli._error_rate.
+    error_groups`). At most three messages per kind; the rest are counted."""
+    from evalkit.cli._error_rate import error_groups
+
+    by_kind: dict[str, list[ErrorGroup]] = {}
     for r in records:
         if r.error is not None:
-            n, rec = first.get(r.error.kind, (0, r))
-            first[r.error.kind] = (n + 1, rec)
-    return [
-        f"  {kind} ({n} record{'s' if n != 1 else ''}, first {rec.case_id} #{rec.repeat}): "
-        f"{rec.error.message if rec.error else ''}"
-        for kind, (n, rec) in first.items()
-    ]
+            by_kind.setdefault(r.error.kind, [])
+    for g in error_groups(records):
+        by_kind[g.kind].append(g)
+    lines = []
+    for kind, groups in by_kind.items():
+        lines += [
+            f"  {kind} ({g.count} record{'s' if g.count != 1 else ''}, first "
+            f"{g.first.case_id} #{g.first.repeat}): "
+            f"{g.first.error.message if g.first.error else ''}"
+            for g in groups[:_SHOWN_PER_KIND]
+        ]
+        rest = groups[_SHOWN_PER_KIND:]
+        if rest:
+            lines.append(
+                f"  {kind}: {sum(g.count for g in rest)} more record(s) with {len(rest)} "
+                "other message(s)"
+            )
+    return lines
+
+
+_SHOWN_PER_KIND = 3
 
 
 def scorer_lines(run: Run, records: Sequence[Record] | None = None) -> list[str]:
