@@ -139,12 +139,11 @@ def _decode(raw: bytes) -> Any:
             f"not valid UTF-8 (byte 0x{raw[exc.start]:02x} at byte {exc.start + 1} of the "
             "line); save the file as UTF-8"
         )
+    text = text.rstrip("\r\n")  # columns then count on the line, not on a next one
     try:
         obj = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
-        return _BadJSON(
-            f"invalid JSON ({exc.msg} at column {exc.colno}); each line must be one JSON object"
-        )
+        return _BadJSON(_invalid_json(exc, text))
     except _Rejected as exc:
         return _BadJSON(str(exc))
     except RecursionError:
@@ -164,3 +163,30 @@ def _decode(raw: bytes) -> Any:
                 "which is not text; fix or remove it"
             )
     return obj
+
+
+def _invalid_json(exc: json.JSONDecodeError, text: str) -> str:
+    """What is wrong with a line that is not JSON, with the column.
+
+    The commonest cause is a line cut off (an export truncated, an editor wrapping a long
+    line), which Python words as "Unterminated string starting at" or "Expecting ','
+    delimiter": said plainly. Python's messages end in "at" before the position, so the
+    position is appended as "at column N", never "at at"."""
+    what = exc.msg.removesuffix(" at")
+    whole = "each line must be one whole JSON object, with line breaks in strings written \\n"
+    if what == "Unterminated string starting":
+        return (
+            f"invalid JSON: the line ends inside a string (opened at column {exc.colno}): "
+            f"was the line cut off?; {whole}"
+        )
+    if exc.pos >= len(text.rstrip()):
+        return (
+            f"invalid JSON: the line ends before the JSON does ({what} at column "
+            f"{exc.colno}): was the line cut off?; {whole}"
+        )
+    if what == "Invalid control character":
+        return (
+            f"invalid JSON (a raw control character U+{ord(text[exc.pos]):04X} inside a string "
+            f"at column {exc.colno}); write it escaped (\\t for a tab, \\n for a line break)"
+        )
+    return f"invalid JSON ({what} at column {exc.colno}); each line must be one JSON object"

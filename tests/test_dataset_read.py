@@ -132,3 +132,32 @@ def test_iter_cases_reads_like_load(tmp_path: Path) -> None:
     assert next(it).id == "a"
     with pytest.raises(DatasetError, match=r"set\.jsonl:2: not valid UTF-8"):
         next(it)
+
+
+def test_a_line_cut_off_inside_a_string_says_so(tmp_path: Path) -> None:
+    # QA12 F11: read "Invalid control character at at column 28"; the cut can end the file too
+    tail = "each line must be one whole JSON object, with line breaks in strings written \\n"
+    for end in (b"\n", b"\r\n", b""):
+        path = write(tmp_path, GOOD + b'\n{"id": "b", "input": "trunc' + end)
+        assert problems(path) == [
+            "2: invalid JSON: the line ends inside a string (opened at column 22): was the "
+            f"line cut off?; {tail}"
+        ], end
+
+
+def test_a_line_cut_off_outside_a_string_says_so(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD + b'\n{"id": "b", "input": "x", "tags": ["a"\n')
+    assert problems(path) == [
+        "2: invalid JSON: the line ends before the JSON does (Expecting ',' delimiter at "
+        "column 39): was the line cut off?; each line must be one whole JSON object, with line "
+        "breaks in strings written \\n"
+    ]
+
+
+def test_a_raw_tab_inside_a_string_is_named_without_a_doubled_at(tmp_path: Path) -> None:
+    path = write(tmp_path, b'{"id": "a", "input": "x\ty"}\n{"id": "b" "input": "x"}\n')
+    assert problems(path) == [
+        "1: invalid JSON (a raw control character U+0009 inside a string at column 24); "
+        "write it escaped (\\t for a tab, \\n for a line break)",
+        "2: invalid JSON (Expecting ',' delimiter at column 12); each line must be one JSON object",
+    ]
