@@ -319,14 +319,18 @@ def negation_mismatch(
     sets: Sequence[set[str]],
     *,
     canonical: bool = False,
+    text_of: Callable[[int], str] | None = None,
 ) -> str | None:
     """A negation next to a shared word on one side only: "did not win" against "won".
 
     The passage sentence compared is the one sharing most of the claim's words; only a
     negation within three words before a word both sides share counts, so an unrelated
-    "not" elsewhere in a long sentence does not flag the claim. A passage sentence that
-    restricts ("We ship to the United States and Canada only") licenses negating it for
-    something it does not list ("we don't ship to Mexico").
+    "not" elsewhere in a long sentence does not flag the claim. When that sentence has
+    clauses (``text_of`` gives its text), the negation must be in the clause the claim
+    restates, the one sharing most of its words: "Refunds go to your card within 5 days;
+    there is no refund for gift cards" negates gift-card refunds, not the first clause. A
+    passage sentence that restricts ("We ship to the United States and Canada only")
+    licenses negating it for something it does not list ("we don't ship to Mexico").
     """
     cwords, tokens = (view.ccwords, view.ctokens) if canonical else (view.cwords, view.tokens)
     if not sentences or len(cwords) < 3:
@@ -338,6 +342,8 @@ def negation_mismatch(
         return None
     claim_neg = _negated(tokens, shared)
     passage_neg = _negated(best, shared)
+    if passage_neg and text_of is not None:
+        passage_neg = _clause_negated(text_of(j), shared, canonical)
     if claim_neg and not passage_neg:
         if _RESTRICTIVE & sets[j] and _negated_scope(tokens) - _restricted(best) - STOPWORDS:
             return None
@@ -369,6 +375,40 @@ def _negated_scope(tokens: list[str]) -> set[str]:
         if t in NEGATIONS or t.endswith("n't")
         for w in [w for w in tokens[j + 1 : j + 7] if w not in STOPWORDS][:3]
     }
+
+
+_PASSAGE_CLAUSE = re.compile(
+    r"\s*[;:]\s+|,\s+(?=(?:and|but|while|whereas|although|though|yet|so|except)\s)"
+    r"|\s+(?=(?:but|whereas)\s)|\s+(?=and\s+(?:there|we|we'll|we're|you|you'll|you're|it|"
+    r"they|i)\s)"
+)
+"""Where a passage sentence's clauses meet: at ``;`` and ``:``, before a conjunction after a
+comma, before "but" and "whereas", and before an "and" that opens a clause with its own
+subject ("... page and there is no fee", "... and we'll refund you"). A bare "and" or comma
+is no cut: "Damage from drops and water is not covered" is one clause, whose negation covers
+drops."""
+
+
+def _clause_negated(text: str, shared: set[str], canonical: bool) -> bool:
+    """Whether the passage sentence ``text`` negates what the claim restates of it: the
+    clause sharing most of the claim's words (``shared``; with a tie, any of the tied ones)
+    negates one of them, or another clause negates a shared word those clauses lack (the
+    claim brings that clause in too: "a pause fee" against "You can pause your plan ... and
+    there is no pause fee"). A sentence without clauses is read whole, as before."""
+    pieces = [p for p in _PASSAGE_CLAUSE.split(text) if p.strip()]
+    if len(pieces) < 2:
+        return True  # the caller found the negation in the whole sentence
+    clauses = [
+        canon_tokens(ws, NEGATIONS) if canonical else stem_tokens(ws)
+        for ws in (words(p) for p in pieces)
+    ]
+    counts = [len(shared.intersection(c)) for c in clauses]
+    top = max(counts)
+    restated = {w for c, n in zip(clauses, counts, strict=True) if n == top for w in c}
+    return any(
+        _negated(c, shared if n == top else shared - restated)
+        for c, n in zip(clauses, counts, strict=True)
+    )
 
 
 def _negated(tokens: list[str], shared: set[str]) -> bool:

@@ -299,9 +299,17 @@ def _judge(
         "length": float(len(set(cwords))),
     }
     if reason is None and options.check_negation:
-        reason = negation_mismatch(view, index.sentences[i], index.sentence_sets[i])
+
+        def text_of(j: int) -> str:
+            return index.sentence_texts(i)[j]
+
+        reason = negation_mismatch(
+            view, index.sentences[i], index.sentence_sets[i], text_of=text_of
+        )
         if reason is None and not plain:  # and where paraphrase shares words (never looser)
-            reason = negation_mismatch(view, lex.sentences, lex.sentence_sets, canonical=True)
+            reason = negation_mismatch(
+                view, lex.sentences, lex.sentence_sets, canonical=True, text_of=text_of
+            )
     if reason is None and options.check_relations:
         reason = relation_mismatch(view, i, index, excused)
     if reason is None and partial < options.verbatim:
