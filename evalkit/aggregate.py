@@ -24,6 +24,12 @@ Definitions (also in ``docs/compare.md``):
 - Two conventions in ``Score.details`` are aggregated generically: ``details["outcome"]``
   becomes ``<scorer>.<outcome>_rate`` and ``details["metrics"][name]`` becomes
   ``<scorer>.<name>`` (the mean over cases).
+- An outcome rate is 0.0 for every label of the scorer's vocabulary that no scored case of the
+  slice had, and unknown (absent) when the slice scored no case. The vocabulary is the labels
+  of the records aggregated (the whole run's, for a tag slice), widened by ``outcomes=``:
+  :func:`outcome_vocabulary` adds the labels a scorer declares (``Scorer.outcomes``) and
+  those of other runs, as a comparison takes both sides'. Taken from the slice alone, an
+  outcome a tag never had was missing, while the gates and deltas said 0.0.
 
 The data model is in :mod:`evalkit.aggregate_types` and the per-case consolidation in
 :mod:`evalkit.aggregate_per_case`; both are re-exported here, where callers import them.
@@ -31,8 +37,11 @@ The data model is in :mod:`evalkit.aggregate_types` and the per-case consolidati
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -50,7 +59,7 @@ from evalkit.aggregate_types import (
     RunMetrics,
     ScorerAggregate,
 )
-from evalkit.records import Record
+from evalkit.records import Record, Run
 from evalkit.stats import Bootstrap, wilson
 
 __all__ = [
@@ -65,6 +74,8 @@ __all__ = [
     "aggregate_by_tag",
     "aggregate_cases",
     "all_tags",
+    "outcome_labels",
+    "outcome_vocabulary",
     "run_metrics",
     "scorer_aggregate",
     "scorer_names",
@@ -79,24 +90,34 @@ def aggregate(
     scorers: Sequence[str] | None = None,
     n_boot: int = 1000,
     seed: int = 0,
+    outcomes: Mapping[str, Iterable[str]] | None = None,
 ) -> RunAggregate:
-    """Aggregate a run's records, or only those tagged ``tag``."""
+    """Aggregate a run's records, or only those tagged ``tag``; ``outcomes`` widens each
+    scorer's outcome vocabulary beyond the labels of ``records`` (module docstring)."""
+    records = tuple(records)
+    vocab = _vocabulary(records, outcomes)
     records = tuple(r for r in records if tag is None or tag in r.tags)
     names = tuple(scorers) if scorers is not None else scorer_names(records)
     cases = list(summarise_cases(records, names).values())
-    return aggregate_cases(cases, names, records, tag=tag, n_boot=n_boot, seed=seed)
+    return aggregate_cases(cases, names, records, tag=tag, n_boot=n_boot, seed=seed, outcomes=vocab)
 
 
 def aggregate_by_tag(
-    records: Iterable[Record], *, n_boot: int = 1000, seed: int = 0
+    records: Iterable[Record],
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    outcomes: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, RunAggregate]:
-    """One :class:`RunAggregate` per tag, sorted by tag.
+    """One :class:`RunAggregate` per tag, sorted by tag; every slice has the outcome rates of
+    the whole run's vocabulary, widened by ``outcomes``.
 
     Equal to ``aggregate(records, tag=t)`` for every tag; cases are summarised once and a
     summary is reused in each slice that holds all of its records (the usual case, as tags
     are the case's), so ten tags do not summarise every case ten times over.
     """
     records = tuple(records)
+    vocab = _vocabulary(records, outcomes)
     names = scorer_names(records)
     summaries = summarise_cases(records, names)
     out: dict[str, RunAggregate] = {}
@@ -111,7 +132,9 @@ def aggregate_by_tag(
             else:  # repeats of this case carry different tags: summarise the tagged ones
                 own = [r for r in tagged if r.case_id == case_id]
                 cases.append(summarise_cases(own, names)[case_id])
-        out[t] = aggregate_cases(cases, names, tagged, tag=t, n_boot=n_boot, seed=seed)
+        out[t] = aggregate_cases(
+            cases, names, tagged, tag=t, n_boot=n_boot, seed=seed, outcomes=vocab
+        )
     return out
 
 
@@ -123,15 +146,23 @@ def aggregate_cases(
     tag: str | None = None,
     n_boot: int = 1000,
     seed: int = 0,
+    outcomes: Mapping[str, Iterable[str]] | None = None,
 ) -> RunAggregate:
-    """Aggregate already summarised cases (``records`` are theirs, for the run metrics)."""
+    """Aggregate already summarised cases (``records`` are theirs, for the run metrics);
+    ``outcomes``: scorer → outcome labels to give a rate even where no case had them."""
     boot = Bootstrap(len(cases), n_boot=n_boot, seed=seed)
-    aggs = tuple(scorer_aggregate(name, cases, boot) for name in scorers)
+    vocab = outcomes or {}
+    aggs = tuple(
+        scorer_aggregate(name, cases, boot, labels=vocab.get(name, ())) for name in scorers
+    )
     return RunAggregate(tag=tag, scorers=aggs, run=run_metrics(records, cases=len(cases)))
 
 
-def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -> ScorerAggregate:
-    """Aggregate one scorer over cases, resampling with ``boot`` (sized to ``cases``)."""
+def scorer_aggregate(
+    name: str, cases: Sequence[CaseSummary], boot: Bootstrap, *, labels: Iterable[str] = ()
+) -> ScorerAggregate:
+    """Aggregate one scorer over cases, resampling with ``boot`` (sized to ``cases``);
+    ``labels`` get an outcome rate (0.0 if no case had them) when any case was scored."""
     per = [c.scorers.get(name) for c in cases]
     values = np.array([np.nan if p is None or p.value is None else p.value for p in per])
     rates = np.array([np.nan if p is None or p.pass_rate is None else p.pass_rate for p in per])
@@ -145,9 +176,11 @@ def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -
         pass_rate = Estimate(float(judged.mean()), lo, hi, int(judged.size))
     else:
         pass_rate = boot.mean_ci(rates)
-    labels = sorted({o for p in applied for o in p.outcomes})
+    seen = {o for p in applied for o in p.outcomes}
+    # a slice that scored no case has no rate at all: unknown, not 0
+    vocab = seen | set(labels) if any(p.scored for p in applied) else seen
     outcomes = {}
-    for label in labels:
+    for label in sorted(vocab):
         shares = [p.outcomes.get(label, 0) / p.scored for p in applied if p.scored]
         outcomes[label] = sum(shares) / len(shares) if shares else 0.0
     metric_names = sorted({m for p in applied for m in p.metrics})
@@ -166,7 +199,68 @@ def scorer_aggregate(name: str, cases: Sequence[CaseSummary], boot: Bootstrap) -
         unscored_rate=sum(p.unscored_rate for p in applied) / len(applied) if applied else None,
         outcomes=outcomes,
         metrics=metrics,
+        scored=sum(1 for p in applied if p.judged),
     )
+
+
+def outcome_labels(records: Iterable[Record]) -> dict[str, set[str]]:
+    """Scorer → the ``details["outcome"]`` labels its scores carry in ``records``."""
+    out: dict[str, set[str]] = {}
+    for r in records:
+        for name, s in r.scores.items():
+            label = s.details.get("outcome") if isinstance(s.details, Mapping) else None
+            if isinstance(label, str) and s.error is None and r.error is None:
+                out.setdefault(name, set()).add(label)
+    return out
+
+
+def outcome_vocabulary(runs: Iterable[Run]) -> dict[str, tuple[str, ...]]:
+    """Scorer → every outcome label known for it over ``runs``: those any run's records carry
+    and those its class declares (:attr:`evalkit.scoring.Scorer.outcomes`, found through the
+    ``ref`` of the scorer's spec in a manifest), sorted. Pass it as ``outcomes=`` so that runs
+    summarised side by side have the same rate columns, 0.0 where an outcome did not occur."""
+    out: dict[str, set[str]] = {}
+    for run in runs:
+        for name, labels in outcome_labels(run.records).items():
+            out.setdefault(name, set()).update(labels)
+        for spec in run.manifest.get("scorers") or ():
+            if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+                declared = _declared_outcomes(spec.get("ref"))
+                if declared:
+                    out.setdefault(spec["name"], set()).update(declared)
+    return {name: tuple(sorted(labels)) for name, labels in out.items()}
+
+
+def _declared_outcomes(ref: Any) -> frozenset[str]:
+    """The ``outcomes`` a scorer class declares, from its ``module:qualname`` reference.
+
+    A built-in's module is imported; any other only if already imported (reading runs never
+    runs a project's code), as :func:`evalkit.compare_slices.declared_good_outcomes` does."""
+    if not isinstance(ref, str) or ":" not in ref:
+        return frozenset()
+    module_name, _, qualname = ref.rpartition(":")
+    obj: Any = sys.modules.get(module_name)
+    if obj is None and module_name.startswith("evalkit."):
+        try:
+            obj = importlib.import_module(module_name)
+        except Exception:  # a built-in renamed since the run: the records' labels only
+            return frozenset()
+    for part in qualname.split("."):
+        obj = getattr(obj, part, None)
+    declared = getattr(obj, "outcomes", None)
+    if isinstance(declared, (frozenset, set, tuple, list)):
+        return frozenset(x for x in declared if isinstance(x, str))
+    return frozenset()
+
+
+def _vocabulary(
+    records: Sequence[Record], given: Mapping[str, Iterable[str]] | None
+) -> dict[str, set[str]]:
+    """The labels of ``records`` per scorer, with ``given`` added."""
+    vocab = outcome_labels(records)
+    for name, labels in (given or {}).items():
+        vocab.setdefault(name, set()).update(labels)
+    return vocab
 
 
 def run_metrics(records: Sequence[Record], *, cases: int | None = None) -> RunMetrics:

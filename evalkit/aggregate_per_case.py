@@ -39,6 +39,9 @@ class CaseScorer:
     unscored: int = 0
     """Repeats the scorer could not score (a scorer error without a provider error: a judge
     that gave no score or was rate-limited); counted in ``errors`` and given no verdict."""
+    judged: int = 0
+    """Repeats the scorer gave a value, a verdict or an outcome (neither error kind): a case
+    with none (a refusal case without ``should_refuse``) applies but is not scored."""
 
     @cached_property
     def pass_rate(self) -> float | None:
@@ -142,7 +145,7 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
     verdicts: list[bool | None] = []
     outcomes: Counter[str] = Counter()
     metric_sums: dict[str, list[float]] = defaultdict(list)
-    errors = scored = unscored = 0
+    errors = scored = unscored = judged = 0
     applied = False
     for r in recs:
         s = r.scores.get(name)
@@ -169,6 +172,7 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
             values.append(value)
         if value is not None or isinstance(outcome, str):
             scored += 1
+        judged += value is not None or isinstance(outcome, str) or s.passed is not None
         if isinstance(outcome, str):
             outcomes[outcome] += 1
         metrics = s.details.get("metrics") if isinstance(s.details, Mapping) else None
@@ -186,6 +190,7 @@ def _case_scorer(recs: Sequence[Record], name: str) -> CaseScorer | None:
         scored=scored,
         metrics={k: sum(v) / len(v) for k, v in metric_sums.items()},
         unscored=unscored,
+        judged=judged,
     )
 
 

@@ -55,7 +55,8 @@ class ScorerAggregate:
 
     name: str
     cases: int
-    """Cases the scorer applied to."""
+    """Cases the scorer applied to (a score or a provider error; a case ``skip_missing`` left
+    out is not one)."""
     mean: Estimate
     """Mean of per-case values (scored records only), bootstrap 95% CI."""
     pass_rate: Estimate
@@ -78,11 +79,17 @@ class ScorerAggregate:
     repeats: 1 or 0), averaged over the cases the scorer applied to; ``None`` when it applied to
     none. A gate on it bounds scorer errors (and opts out of the verdict's ``new_scorer_errors``
     rule for that scorer), as their own cases are left out of the mean and pass rate."""
+    scored: int = 0
+    """Cases the scorer gave a value, a verdict or an outcome on at least one repeat: the
+    cases behind the mean, the outcome rates and (with provider errors as failures) the pass
+    rate. Fewer than ``cases`` when some applied without a score (a refusal case without
+    ``should_refuse``) or failed."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "cases": self.cases,
+            "scored": self.scored,
             "mean": self.mean.to_dict(),
             "pass_rate": self.pass_rate.to_dict(),
             "errors": self.errors,
@@ -106,6 +113,7 @@ class ScorerAggregate:
             metrics=dict(d.get("metrics") or {}),
             unscored=int(d.get("unscored", 0)),
             unscored_rate=d.get("unscored_rate"),
+            scored=int(d.get("scored", 0)),
         )
 
 

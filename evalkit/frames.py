@@ -165,23 +165,29 @@ def _columns(seen: Mapping[str, set[str]]) -> list[str]:
 
 
 def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0) -> pd.DataFrame:
-    """One row per run, slice (``tag`` is ``None`` for the whole run) and scorer: cases,
-    errors, flaky cases, the mean and the pass rate with their 95% intervals, then the scorer's
-    outcome rates (``<outcome>_rate``) and detail metrics, as
+    """One row per run, slice (``tag`` is ``None`` for the whole run) and scorer: ``cases``
+    (the slice's cases, as the report counts a slice), ``scored`` (those the scorer gave a
+    value, verdict or outcome), errors, flaky cases, the mean and the pass rate with their 95%
+    intervals, then the scorer's outcome rates (``<outcome>_rate``) and detail metrics, as
     :func:`evalkit.aggregate.aggregate` computes them for the report and the gates.
 
-    A scorer that applies to no case of a tag (``skip_missing``: no tool-call expectations in
-    the chitchat cases) has no row for that tag: its row would be all ``NaN``."""
+    Every outcome known for the scorer, in any of ``runs`` or declared by its class, has a
+    rate column, 0.0 in a row whose scored cases never had it (the deltas and gates say 0.0
+    too); ``NaN`` only where the slice scored no case. A scorer that applies to no case of a
+    tag (``skip_missing``: no tool-call expectations in the chitchat cases) has no row for
+    that tag: its row would be all ``NaN``."""
     import pandas as pd
 
-    from evalkit.aggregate import aggregate, aggregate_by_tag
+    from evalkit.aggregate import aggregate, aggregate_by_tag, outcome_vocabulary
 
+    runs = list(runs)
+    vocab = outcome_vocabulary(runs)  # the same columns for every run, as compare's union
     rows: list[dict[str, Any]] = []
     for run in runs:
         name = run.manifest.get("candidate", {}).get("name")
-        slices = [aggregate(run.records, seed=seed)]
+        slices = [aggregate(run.records, seed=seed, outcomes=vocab)]
         if by_tag:
-            slices += list(aggregate_by_tag(run.records, seed=seed).values())
+            slices += list(aggregate_by_tag(run.records, seed=seed, outcomes=vocab).values())
         for agg in slices:
             for s in agg.scorers:
                 if agg.tag is not None and s.cases == 0:
@@ -190,7 +196,8 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
                     "candidate": name,
                     "tag": agg.tag,
                     "scorer": s.name,
-                    "cases": s.cases,
+                    "cases": agg.run.cases,
+                    "scored": s.scored,
                     "errors": s.errors,
                     "flaky": s.flaky,
                     "mean": s.mean.value,
@@ -203,11 +210,15 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
                 row.update({f"{label}_rate": v for label, v in sorted(s.outcomes.items())})
                 row.update(dict(sorted(s.metrics.items())))
                 rows.append(row)
-    head = ["candidate", "tag", "scorer", "cases", "errors", "flaky", "mean", "mean_low"]
-    head += ["mean_high", "pass_rate", "pass_rate_low", "pass_rate_high"]
-    extra = sorted({k for r in rows for k in r} - set(head))
+    head = ["candidate", "tag", "scorer", "cases", "scored", "errors", "flaky", "mean"]
+    head += ["mean_low", "mean_high", "pass_rate", "pass_rate_low", "pass_rate_high"]
+    # every known outcome has its column, even where no row has a rate (all NaN: unknown)
+    rates = {f"{label}_rate" for labels in vocab.values() for label in labels}
+    extra = sorted(({k for r in rows for k in r} | rates) - set(head))
     frame = pd.DataFrame(rows, columns=head + extra)
-    for col in head[6:] + extra:  # an interval nobody could compute is NaN, not an object None
+    for col in head[3:7]:
+        frame[col] = frame[col].astype("int64")
+    for col in head[7:] + extra:  # an interval nobody could compute is NaN, not an object None
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 

@@ -136,6 +136,11 @@ class Scorer:
     """The ``details["outcome"]`` labels whose rising rate is good (``{"correct"}``); every
     other label the scorer emits is bad. ``None``: not declared, and comparisons decide from
     the records (an outcome is good when most records carrying it pass; docs/compare.md)."""
+    outcomes: ClassVar[frozenset[str] | None] = None
+    """Every ``details["outcome"]`` label the scorer can emit, when that is a closed set
+    (refusal: ``correct``, ``over_refusal``, ``under_refusal``). Summaries then give each one a
+    rate (0.0 where no scored case had it), even in a run where it never occurred; ``None``:
+    only the labels the records carry (:func:`evalkit.aggregate.outcome_vocabulary`)."""
     blocking: ClassVar[bool | None] = None
     """Whether a sync :meth:`score` may block (a network call, seconds of CPU). Such a scorer
     runs in a worker thread, one call at a time (so it need not be thread-safe), instead of
