@@ -109,6 +109,28 @@ def _answer_before(prefix: str) -> bool:
     return bool(re.search(r"[,;]\s*(?:and\s+)?$", prefix) and ANSWER_SIGNS.search(prefix))
 
 
+_GENERIC_HELP: Final = (
+    r"help|assist|advise|answer|tell|explain|discuss|guide|support|talk|speak|look|point|direct|"
+    r"give you (?:more |further |some )?(?:information|info|details|advice|guidance)|"
+    r"provide (?:you with )?(?:more |further |some )?(?:information|info|details|advice|"
+    r"guidance)|be|get back|respond|reply|handle|deal|know|have|take a look|go over|walk you|"
+    r"chat|let you know|share|confirm whether|check whether|see (?:if|whether|what)"
+)
+_STATED_ACT: Final = re.compile(
+    r"\b(?:who|they|we|he|she|someone|somebody|an? (?:agent|adviser|advisor|colleague|"
+    r"specialist)|(?:the|our|that) (?:[\w-]+ ){0,2}?(?:team|desk|department|agents?))"
+    r"(?:'ll|'d| will| can| could| would| are able to| is able to| 're able to|"
+    r" should be able to| may)(?!n't|'t| not\b)\s+(?:(?:then|gladly|happily|quickly|usually|"
+    r"also|straight away|immediately|be able to)\s+)*"
+    rf"(?!(?:{_GENERIC_HELP})\b)[a-z]+\b",
+    re.IGNORECASE,
+)
+"""A clause that says what the referred team will do for the request: "..., and they can
+update it before the order ships", "..., who can change it", "... so we can open a claim for
+you". "They'll be happy to help", "who can answer that" and "they will look into it" promise
+no act (:data:`_GENERIC_HELP`): the referral is still the whole reply."""
+
+
 def pure_deflection(text: str, request: str | None = None) -> bool:
     """A short reply whose whole content is sending the user elsewhere.
 
@@ -134,6 +156,8 @@ def pure_deflection(text: str, request: str | None = None) -> bool:
         return False
     if re.search(r"\d", _CONTACT_NUMBER.sub("", sents[0][m.end() :])):
         return False
+    if any(_STATED_ACT.search(sentence) for sentence in sents):
+        return False  # the referral says what will be done: an answer (QA12 F8)
     if request and ASKS_FOR_CONTACT.search(request):
         return False
     if len(sents) == 2 and not REFERRAL.search(sents[1]):
