@@ -92,6 +92,28 @@ the sympathy's object is kept short ("sorry about the delay", not a whole invent
 _COURTESY_PIECES = re.compile(r"\s*(?:[,;:!.\u2014]+|\s-\s|\band\b)\s*")
 
 
+_GREETING = re.compile(
+    r"\W*(?P<hello>(?i:hi|hello|hey|hiya|howdy|greetings|dear|good (?:morning|afternoon|evening"
+    r"|day)))(?:\s+(?i:there|again|all|everyone|team|folks))?(?:\s*,)?"
+    r"(?:\s+(?:(?i:mr|mrs|ms|miss|mx|dr|prof)\.?\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?"
+    r"(?P<end>\s*[,!:;\u2014\u2013]+\s*|\s*\.?\s*$)"
+)
+"""A greeting, with the name it addresses if any ("Hi Sam!", "Hello Maria,", "Dear Mr Lee,",
+"Good morning, Priya!"): an opener that asserts nothing, whatever the name. Support
+deployments greet the customer by the account's name, which the request often lacks, so the
+name is not checked (a name the request gives is dropped anywhere, see :func:`claim_body`).
+A name must end the greeting with punctuation or end the sentence, and after "Dear" only
+punctuation will do: "Dear Evan Hansen is a musical" and "Dear Evan Hansen." are titles."""
+
+
+def _greeting_end(s: str) -> int:
+    """Where a greeting opening ``s`` ends (see :data:`_GREETING`), or 0."""
+    m = _GREETING.match(s)
+    if m is None or (fold(m.group("hello")) == "dear" and not m.group("end").strip(" .")):
+        return 0
+    return m.end()
+
+
 def _social(sentence: str) -> bool:
     """Whether ``sentence`` is courtesy only (see :data:`_COURTESY`)."""
     if _has_facts(sentence):
@@ -201,6 +223,10 @@ def claim_body(clause: str, given: Given) -> str:
     requires, and an invented requirement still fails on its own words)."""
     s, request = clause, False
     while True:
+        greeted = _greeting_end(s)
+        if greeted:
+            s = s[greeted:]
+            continue
         m = _OPENER.match(s)
         if m:
             w = fold(m.group("w"))
@@ -284,6 +310,11 @@ def _skip(sentence: str) -> bool:
     s = sentence.strip()
     if not s or s.endswith("?") or s.endswith(":"):
         return True
+    greeted = _greeting_end(s)
+    if greeted:  # "Hi Sam!", "Hello Maria, ..." (the rest, if any, is read on)
+        s = s[greeted:].strip()
+        if not s:
+            return True
     if _HEDGE.match(s) and not _has_facts(s):
         return True
     if _ABSTENTION.match(s) and not _GOES_ON.search(s):
