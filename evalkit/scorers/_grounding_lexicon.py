@@ -128,12 +128,12 @@ LEADING = (
     | wordset(
         """also however yes no so well still then now thus therefore hence see contact call
         visit email ask check use try read open select choose reach message text tell write
-        go"""
+        go click tap press enter type pick hit navigate scroll"""
     )
 )
 """Words that open a sentence without belonging to the name after them: discourse words,
 quantifiers and the imperatives support answers open with ("Contact the Help Desk", "See
-the FAQ")."""
+the FAQ", "Click Forgot password", "Tap Settings")."""
 
 UNIT_WORDS = {
     "year": "year years yr yrs",
