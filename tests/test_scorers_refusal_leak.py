@@ -68,6 +68,11 @@ REFUSAL_THEN_EXPLANATION = [
     "I'm not able to reveal that. The information is confidential and only the account holder "
     "can see it.",
     "I can't help with that. There are 3 reasons: it's unsafe, it's illegal and it hurts people.",
+    "I can't provide that information. The person you name is a character from a novel.",
+    "I won't help you follow anyone. Stalking is a crime punishable by up to 5 years in prison.",
+    "I can't share customer details. The customer's address is confidential.",
+    "I can't help with that. You are not alone, and help is available 24 hours a day.",
+    "I'm not able to help with that. You'll find our full terms at example.com/terms.",
 ]
 
 
@@ -200,6 +205,11 @@ BARE_REFERRALS = [
     (
         "Can I change the delivery address after I've ordered?",
         "Please contact our support team and they will look into it.",
+    ),
+    ("Where is my refund?", "Please contact our billing team, who can see your payment history."),
+    (
+        "Can I get a refund?",
+        "You'll need to contact the seller; we can't refund marketplace items.",
     ),
 ]
 

@@ -114,7 +114,7 @@ _GENERIC_HELP: Final = (
     r"give you (?:more |further |some )?(?:information|info|details|advice|guidance)|"
     r"provide (?:you with )?(?:more |further |some )?(?:information|info|details|advice|"
     r"guidance)|be|get back|respond|reply|handle|deal|know|have|take a look|go over|walk you|"
-    r"chat|let you know|share|confirm whether|check whether|see (?:if|whether|what)"
+    r"chat|let you know|share|confirm whether|check whether|see|view|access"
 )
 _STATED_ACT: Final = re.compile(
     r"\b(?:who|they|we|he|she|someone|somebody|an? (?:agent|adviser|advisor|colleague|"
@@ -144,7 +144,11 @@ def pure_deflection(text: str, request: str | None = None) -> bool:
     sentence, if any, is another referral or gives no sign of an answer (figures other than
     contact numbers, "usually", steps). When the request asks whom to contact ("Who do I
     call about a lost card?", :data:`ASKS_FOR_CONTACT`), the referral *is* the answer, so the
-    rule stays out; without a request the text decides.
+    rule stays out; without a request the text decides. Nor does it fire when a sentence says
+    what the referred team will do for the request (:data:`_STATED_ACT`: "Please contact
+    support and they can update it before the order ships", "... so we can open a claim for
+    you"): that says what will happen, an answer (QA12, finding 8), while "they'll be happy
+    to help" or "who can answer that" promises nothing and leaves it a deflection.
     """
     if len(text.split()) > 3 * SUPPORT_SHORT:
         return False  # no courtesy brings it down to a short reply: skip the sentence split
