@@ -37,7 +37,17 @@ _LIST_MARKER = re.compile(r"(?:[-*•]+|\d{1,2}[.)]|\*\*)\s+")
 _CITATION = re.compile(r"\[([^\[\]\n]{1,40})\]")
 _CLAUSE_SPLIT = re.compile(
     r";\s+|,\s+(?=(?:and|but|while|whereas|although|though)\s)|\s+(?=(?:but|whereas)\s)"
+    r"|\s+(?=and\s+(?i:we|you|i|then)(?:['’](?:ll|ve|re|d))?\s)"
 )
+"""Where a sentence's clauses meet (each side must also hold three content words, see
+:func:`_clause_spans`): at ``;``, at a conjunction after a comma, before "but" and
+"whereas", and before an "and" that opens a clause with its own first- or second-person
+subject ("Click Forgot password on the sign-in page and we'll email you a link that expires
+after 24 hours"). Such a clause states a fact of its own, usually from another sentence of
+the passage, as the same words split by a full stop would; read as one claim, its name and
+figure were "never stated together". An "and" before a noun or a third person ("Rice was born
+in New Orleans and moved to Texas") is no cut: that is the gluing of facts the relation
+check exists for."""
 _PLEASANTRY = re.compile(
     r"^\W*(?:hi|hello|hey|dear \w+|greetings|thanks|thank you|you're welcome|sure|certainly|"
     r"of course|absolutely|okay|ok|great question|good question|happy to help|glad to help|"
@@ -295,15 +305,22 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
 
 
 def _clause_spans(sentence: str) -> list[tuple[int, int]]:
-    """Split at ``;`` and at conjunctions between clauses that are each long enough alone."""
+    """Split at ``;`` and at conjunctions between clauses that are each long enough alone:
+    three content words each, not counting citation markers ("[kb-support]") or set phrases
+    ("we'll take care of it"), which state nothing of their own."""
     cuts = [0]
     for m in _CLAUSE_SPLIT.finditer(sentence):
         left = sentence[cuts[-1] : m.start()]
         right = sentence[m.end() :]
-        if len(content_words(left)) >= 3 and len(content_words(right)) >= 3:
+        if _long_enough(left) and _long_enough(right):
             cuts.append(m.end())
     bounds = [*cuts, len(sentence)]
     return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+
+
+def _long_enough(clause: str) -> bool:
+    """Whether ``clause`` holds three content words of its own (see :func:`_clause_spans`)."""
+    return len(claim_words(_CITATION.sub(" ", clause) if "[" in clause else clause)) >= 3
 
 
 def _skip(sentence: str) -> bool:
