@@ -138,20 +138,22 @@ def evaluate(
     baseline_run: str | Path | Run | None = None,
     options: RunOptions | None = None,
     report: str | Path | None = None,
+    allow_partial: bool = False,
 ) -> SuiteResult:
     """Run ``suite``, compare each candidate with the baseline, apply its gates.
 
     ``candidates`` restricts which candidates run (the baseline is added unless
     ``baseline_run`` is given); ``options.select`` (a :class:`~evalkit.dataset.Selection`)
     restricts which cases, for every run, and makes the result :attr:`SuiteResult.partial`.
-    ``report`` writes the HTML report there. Works in scripts and inside Jupyter's running
-    event loop.
+    ``report`` writes the HTML report there. A run that stops early (the provider's quota,
+    ``max_cost_usd``, an interrupt) fails the verdict unless ``allow_partial``. Works in
+    scripts and inside Jupyter's running event loop.
     """
     from evalkit.engine import run_suite
 
     plan = plan_suite(suite, config, candidates, baseline_run, report=report is not None)
     runs = run_suite(plan.project, suite, list(plan.names), options)
-    return judge_suite(plan, runs, report)
+    return judge_suite(plan, runs, report, allow_partial=allow_partial)
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,11 @@ def plan_suite(
 
 
 def judge_suite(
-    plan: SuitePlan, runs: Mapping[str, Run], report: str | Path | None = None
+    plan: SuitePlan,
+    runs: Mapping[str, Run],
+    report: str | Path | None = None,
+    *,
+    allow_partial: bool = False,
 ) -> SuiteResult:
     """:func:`evaluate`'s second half: compare each candidate run with the baseline, apply
     the suite's gates, write the report."""
@@ -213,7 +219,9 @@ def judge_suite(
     else:
         base_run, base_name = runs[spec.baseline_name], spec.baseline_name
         others = [n for n in runs if n != spec.baseline_name]
-    comparisons = tuple(compare(base_run, runs[n], gates=spec.gates) for n in others)
+    comparisons = tuple(
+        compare(base_run, runs[n], gates=spec.gates, allow_partial=allow_partial) for n in others
+    )
     absolute = [g for g in spec.gates if g.min is not None or g.max is not None]
     # A compared candidate's min/max rules are in its comparison's verdict already; checked
     # here too, every failure was listed twice. Only a run compared with nothing gets them.

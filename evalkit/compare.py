@@ -42,7 +42,7 @@ from evalkit.comparison import (
     Verdict,
 )
 from evalkit.comparison_judges import judges_of
-from evalkit.comparison_meta import coverage
+from evalkit.comparison_meta import coverage, unfinished_text
 from evalkit.dataset import Selection
 from evalkit.dataset_messages import conversation_text
 from evalkit.errors import InputError
@@ -84,6 +84,7 @@ def compare(
     *,
     gates: Sequence[Gate] = (),
     allow_dataset_mismatch: bool = False,
+    allow_partial: bool = False,
     n_boot: int = 1000,
     seed: int = 0,
 ) -> Comparison:
@@ -91,7 +92,8 @@ def compare(
 
     Raises :class:`~evalkit.errors.InputError` when the runs used different eval set versions
     (unless ``allow_dataset_mismatch``; then only shared case ids are compared and
-    ``Comparison.dataset`` says how many) or share no case at all.
+    ``Comparison.dataset`` says how many) or share no case at all. A run that stopped before
+    answering every case (its manifest ``status``) fails the verdict unless ``allow_partial``.
     """
     match, changed = _dataset_match(baseline, candidate, allow_dataset_mismatch)
     names = tuple(
@@ -113,10 +115,11 @@ def compare(
     )
     rows = [_row(cid, base.get(cid), cand.get(cid), cid in changed) for cid in base]
     rows += [_row(cid, None, cand[cid]) for cid in cand if cid not in base]
+    b_info, c_info = _run_info(baseline), _run_info(candidate)
     comparison = Comparison(
-        baseline=_run_info(baseline),
-        candidate=_run_info(candidate),
-        dataset=match,
+        baseline=b_info,
+        candidate=c_info,
+        dataset=replace(match, unfinished=unfinished_text(b_info, c_info)),
         config=config_diff(
             baseline.candidate,
             candidate.candidate,
@@ -131,7 +134,8 @@ def compare(
     )
     from evalkit.gates import evaluate_gates  # also without gates: see answered_nothing
 
-    return replace(comparison, verdict=evaluate_gates(comparison, gates or ()))
+    verdict = evaluate_gates(comparison, gates or (), allow_partial=allow_partial)
+    return replace(comparison, verdict=verdict)
 
 
 def compare_many(
@@ -140,6 +144,7 @@ def compare_many(
     *,
     gates: Sequence[Gate] = (),
     allow_dataset_mismatch: bool = False,
+    allow_partial: bool = False,
     n_boot: int = 1000,
     seed: int = 0,
 ) -> list[Comparison]:
@@ -150,6 +155,7 @@ def compare_many(
             c,
             gates=gates,
             allow_dataset_mismatch=allow_dataset_mismatch,
+            allow_partial=allow_partial,
             n_boot=n_boot,
             seed=seed,
         )
@@ -267,7 +273,28 @@ def _run_info(run: Run) -> RunInfo:
         repeats=int(run.manifest.get("repeats") or max(per_case.values(), default=1)),
         reported_models=tuple(sorted({r.model for r in run.records if r.model})),
         evalkit_version=_scored_by(run.manifest),
+        status=run.manifest.get("status"),
+        stopped=_stopped(run.manifest)[0],
+        stopped_by=_stopped(run.manifest)[1],
+        planned_cases=_planned(run),
     )
+
+
+def _stopped(manifest: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """What stopped a run early, as its manifest records it: (message, ``provider``/``budget``)."""
+    stop = manifest.get("stopped")
+    if not isinstance(stop, Mapping) or not stop.get("reason"):
+        return None, None
+    return str(stop["reason"]), (str(stop["by"]) if stop.get("by") else None)
+
+
+def _planned(run: Run) -> int | None:
+    """Cases the run set out to answer: its selection's count, else the eval set's."""
+    sel = _selection(run)
+    if sel is not None:
+        return sel.selected
+    n = run.dataset.get("cases")
+    return int(n) if isinstance(n, int) and not isinstance(n, bool) else None
 
 
 def _scored_by(manifest: Mapping[str, Any]) -> str | None:

@@ -12,10 +12,23 @@ from typing import Any, Literal
 
 from evalkit.dataset import Selection
 
-__all__ = ["DatasetMatch", "GateResult", "RunInfo", "Verdict", "coverage", "version_note"]
+__all__ = [
+    "UNFINISHED",
+    "DatasetMatch",
+    "GateResult",
+    "RunInfo",
+    "Verdict",
+    "coverage",
+    "unfinished_text",
+    "version_note",
+]
 
 
 # ------------------------------------------------------------------------------ context
+
+
+UNFINISHED = ("running", "interrupted", "incomplete", "aborted")
+"""Manifest statuses of a run that did not answer every case it set out to."""
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,36 @@ class RunInfo:
     """Model IDs the provider reported in this run's responses (sorted)."""
     evalkit_version: str | None = None
     """The evalkit version that scored this run (for a re-scored run: the re-scoring one)."""
+    status: str | None = None
+    """The run's manifest ``status``: ``complete``, or ``running`` / ``interrupted`` /
+    ``incomplete`` / ``aborted`` for a run that did not answer every case it set out to
+    (``None``: a run written before statuses)."""
+    stopped: str | None = None
+    """Why an ``incomplete`` run stopped, as recorded (the provider's message, the cap)."""
+    stopped_by: str | None = None
+    """Who stopped it: ``provider`` (a quota it will not reset soon) or ``budget``."""
+    planned_cases: int | None = None
+    """Cases the run set out to answer: its selection's, else the eval set's."""
+
+    @property
+    def unfinished(self) -> bool:
+        """Whether the run stopped before answering every case it set out to."""
+        return self.status in UNFINISHED
+
+    def progress_text(self, *, why: bool = True) -> str:
+        """``interrupted after 9 of 33 cases``, ``stopped by the provider after 2 of 33 cases:
+        <its message>`` (without the message when not ``why``); ``""`` for a finished run."""
+        if not self.unfinished:
+            return ""
+        of = f" of {self.planned_cases}" if self.planned_cases else ""
+        by = {"provider": "stopped by the provider", "budget": "stopped by the cost cap"}
+        how = {
+            "running": "still running, or killed,",
+            "interrupted": "interrupted",
+            "aborted": "aborted",
+        }.get(str(self.status)) or by.get(str(self.stopped_by), "stopped")
+        said = f"{how} after {self.cases}{of} cases"
+        return f"{said}: {self.stopped}" if why and self.stopped else said
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +96,10 @@ class RunInfo:
             "repeats": self.repeats,
             "reported_models": list(self.reported_models),
             "evalkit_version": self.evalkit_version,
+            "status": self.status,
+            "stopped": self.stopped,
+            "stopped_by": self.stopped_by,
+            "planned_cases": self.planned_cases,
         }
 
     @classmethod
@@ -70,6 +117,10 @@ class RunInfo:
             repeats=int(d.get("repeats", 1)),
             reported_models=tuple(d.get("reported_models") or ()),
             evalkit_version=d.get("evalkit_version"),
+            status=d.get("status"),
+            stopped=d.get("stopped"),
+            stopped_by=d.get("stopped_by"),
+            planned_cases=d.get("planned_cases"),
         )
 
 
@@ -95,17 +146,26 @@ class DatasetMatch:
     content_changed: int = 0
     """Shared case ids whose case was edited between the two eval set versions (allowed
     mismatch): listed, not compared, and not in :attr:`shared`."""
+    unfinished: str = ""
+    """Which run stopped before answering every case it set out to, and how far it got
+    (:func:`unfinished_text`); ``""`` when both finished."""
 
     @property
     def partial(self) -> bool:
-        """Whether either run covers only part of the eval set, so the comparison and its
-        gates speak for the selected cases only."""
-        return self.baseline_selection is not None or self.candidate_selection is not None
+        """Whether either run covers only part of the eval set (a selection, or a run that
+        stopped early), so the comparison and its gates speak for the compared cases only."""
+        return (
+            self.baseline_selection is not None
+            or self.candidate_selection is not None
+            or bool(self.unfinished)
+        )
 
     def coverage(self) -> str:
-        """``12 of 40 cases selected in the candidate run (--case refund-*)``; ``""`` when
-        both runs cover the whole eval set."""
-        return coverage(self.baseline_selection, self.candidate_selection)
+        """``12 of 40 cases selected in the candidate run (--case refund-*)``, ``the candidate
+        run is unfinished (interrupted after 9 of 33 cases)``; ``""`` when both runs cover the
+        whole eval set."""
+        said = coverage(self.baseline_selection, self.candidate_selection)
+        return "; ".join(p for p in (said, self.unfinished) if p)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -120,6 +180,7 @@ class DatasetMatch:
             "baseline_selection": _sel(self.baseline_selection),
             "candidate_selection": _sel(self.candidate_selection),
             "content_changed": self.content_changed,
+            "unfinished": self.unfinished,
         }
 
     @classmethod
@@ -135,7 +196,19 @@ class DatasetMatch:
             baseline_selection=_from_sel(d.get("baseline_selection")),
             candidate_selection=_from_sel(d.get("candidate_selection")),
             content_changed=int(d.get("content_changed", 0)),
+            unfinished=str(d.get("unfinished") or ""),
         )
+
+
+def unfinished_text(baseline: RunInfo, candidate: RunInfo, *, why: bool = False) -> str:
+    """``the candidate run is unfinished (interrupted after 9 of 33 cases)``, both runs named
+    when both are, with what stopped them when ``why``; ``""`` when both finished."""
+    sides = (("candidate", candidate), ("baseline", baseline))
+    return "; ".join(
+        f"the {name} run is unfinished ({info.progress_text(why=why)})"
+        for name, info in sides
+        if info.unfinished
+    )
 
 
 def coverage(baseline: Selection | None, candidate: Selection | None) -> str:

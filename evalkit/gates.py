@@ -39,6 +39,7 @@ from evalkit.gates_builtin import (
     new_scorer_errors,
     scorer_error_cases,
 )
+from evalkit.gates_finished import unfinished_runs
 
 __all__ = [
     "BUILTIN_RULES",
@@ -117,22 +118,24 @@ def _rules(gate: Gate) -> list[str]:
 # ------------------------------------------------------------------------------ comparison
 
 
-def evaluate_gates(comparison: Comparison, gates: Iterable[Gate]) -> Verdict:
+def evaluate_gates(
+    comparison: Comparison, gates: Iterable[Gate], *, allow_partial: bool = False
+) -> Verdict:
     """Evaluate every rule of every gate against a comparison; every result has a reason.
 
     Then the built-in rules (:data:`BUILTIN_RULES`), which no configuration has to ask for:
-    a candidate that answered nothing (:func:`answered_nothing`) and, unless the suite gates
-    ``errors.rate`` itself, new provider errors (:func:`new_errors`); unless it gates
-    ``empty.rate``, new empty answers (:func:`new_empty_answers`); per scorer, unless it
-    gates ``<scorer>.unscored_rate``, new scorer errors (:func:`new_scorer_errors`). See
-    :func:`evalkit.gates_builtin.builtin_results`."""
+    unless ``allow_partial``, a run that stopped early (:mod:`evalkit.gates_finished`); a
+    candidate that answered nothing and, unless the suite gates ``errors.rate`` itself, new
+    provider errors; unless it gates ``empty.rate``, new empty answers; per scorer, unless it
+    gates ``<scorer>.unscored_rate``, new scorer errors (:mod:`evalkit.gates_builtin`)."""
     gates = tuple(gates)
     results: list[GateResult] = []
     for gate in gates:
         for rule in _rules(gate):
             results.append(_evaluate(comparison, gate, rule))
     added = builtin_results(comparison, gates, results)
-    return Verdict(tuple(_run_dirs(r, comparison) for r in results) + added)
+    first = () if allow_partial else tuple(r for r in [unfinished_runs(comparison)] if r)
+    return Verdict(first + tuple(_run_dirs(r, comparison) for r in results) + added)
 
 
 def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
@@ -149,7 +152,7 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
             threshold=None if rule == "no_new_failures" else getattr(gate, rule),
             status="skip",
             reason=(
-                f"{gate.metric}{_where(gate)}: not checked: the selection "
+                f"{gate.metric}{_where(gate)}: not checked: the compared part of the eval set "
                 f"({cmp.dataset.coverage()}) holds no case tagged {gate.tag!r}; run the whole "
                 "eval set, or select that tag, to check it"
             ),

@@ -34,7 +34,7 @@ __all__ = [
     "new_scorer_errors",
 ]
 
-BUILTIN_RULES = ("answered", "new_errors", "new_empty_answers", "new_scorer_errors")
+BUILTIN_RULES = ("finished", "answered", "new_errors", "new_empty_answers", "new_scorer_errors")
 """The ``rule`` of the results :func:`evalkit.gates.evaluate_gates` adds on its own."""
 MAX_CASES = 50
 """Case ids kept on a failing result that lists cases."""

@@ -51,7 +51,7 @@ STAGES: list[tuple[str, ...]] = [
         "comparison",
         "compare_slices",
     ),
-    ("compare", "gates_builtin", "gates", "gates_single"),
+    ("compare", "gates_finished", "gates_builtin", "gates", "gates_single"),
     ("terminal_text", "summary_notes", "summary", "report", "frames_display", "frames"),
     (
         "api",

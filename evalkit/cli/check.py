@@ -41,8 +41,9 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--allow-partial",
         action="store_true",
-        help="allow --case/--tag/--limit: gates then judge the selected cases only, and the "
-        "verdict says so",
+        help="allow --case/--tag/--limit, and runs that stopped early (provider quota, "
+        "max_cost_usd, an interrupt): gates then judge the cases answered only, and the verdict "
+        "says so",
     )
     from evalkit.cli._error_rate import add_error_rate_option
     from evalkit.cli.run import add_scorer_processes_option
@@ -113,6 +114,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
                 candidates=getattr(args, "candidate", None),
                 baseline_run=getattr(args, "baseline_run", None),
                 options=options,
+                allow_partial=bool(getattr(args, "allow_partial", False)),
             )
         )
     failed: list[str] = []

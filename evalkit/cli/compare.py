@@ -48,6 +48,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="compare runs of different eval set versions on their shared case ids",
     )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="accept a run that stopped before answering every case (provider quota, cost cap, "
+        "an interrupt): gates judge the cases answered; without it such a run fails the verdict",
+    )
     p.add_argument("--json", metavar="OUT", help="write the comparison(s) as JSON")
     p.add_argument("--markdown", metavar="OUT", help="write a Markdown summary (PR comment)")
     p.add_argument("--report", metavar="OUT.html", help="write the HTML report")
@@ -136,6 +142,7 @@ def run(args: argparse.Namespace) -> int:
             cand,
             gates=gates,
             allow_dataset_mismatch=args.allow_dataset_mismatch,
+            allow_partial=args.allow_partial,
             seed=args.seed,
         )
         for cand in candidates

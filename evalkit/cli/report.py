@@ -47,6 +47,12 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="compare runs of different eval set versions on their shared case ids",
     )
+    p.add_argument(
+        "--allow-partial",
+        action="store_true",
+        help="accept a run that stopped before answering every case (provider quota, cost cap, "
+        "an interrupt): gates judge the cases answered; without it such a run fails the verdict",
+    )
     p.set_defaults(handler=run)
 
 
@@ -71,7 +77,13 @@ def run(args: argparse.Namespace) -> int:
     if not named:
         gates = load_gates(None, None, [c.manifest for _, c in loaded])
     comparisons = [
-        compare(b, c, gates=gates, allow_dataset_mismatch=args.allow_dataset_mismatch)
+        compare(
+            b,
+            c,
+            gates=gates,
+            allow_dataset_mismatch=args.allow_dataset_mismatch,
+            allow_partial=args.allow_partial,
+        )
         for b, c in loaded
     ]
     path = write_report(comparisons, args.out, title=args.title)

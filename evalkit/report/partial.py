@@ -113,7 +113,7 @@ def partial_view(c: Comparison) -> dict[str, Any] | None:
     m = c.dataset
     if not m.partial:
         return None
-    of = max(s.of for s in (m.baseline_selection, m.candidate_selection) if s is not None)
+    of = max((s.of for s in (m.baseline_selection, m.candidate_selection) if s), default=0)
     return {
         "label": f"partial {m.shared}/{of}" if of else "partial",
         "coverage": shown(
