@@ -81,6 +81,29 @@ def test_a_claim_that_negates_an_affirmed_sentence_still_fails() -> None:
     assert reasons(s) == ["negation mismatch: the claim negates what the passage states"]
 
 
+WARRANTY = (
+    "The standard warranty lasts 1 year and covers manufacturing faults. Gold members get a "
+    "3-year warranty. Damage from spills or falls is not covered."
+)
+
+
+def test_a_claim_resting_on_two_sentences_must_keep_the_negation_of_either() -> None:
+    s = score(WARRANTY, "Yes, accidental damage is covered under the 3-year warranty.")
+    assert reasons(s) == ["negation mismatch: the passage negates what the claim states"]
+    s = score(WARRANTY, "Gold members get a 3-year warranty, which covers damage from falls.")
+    assert reasons(s)[0].startswith("negation mismatch")
+
+
+def test_faithful_claims_over_the_same_two_sentences_still_pass() -> None:
+    for answer in (
+        "Gold members get a 3-year warranty, but damage from spills or falls is not covered.",
+        "Gold members get a 3-year warranty that does not cover damage from spills or falls.",
+        "Gold members get a 3-year warranty. Spill damage is not covered.",
+    ):
+        s = score(WARRANTY, answer)
+        assert s.value == 1.0, (answer, reasons(s))
+
+
 # --- a greeting with the customer's name ------------------------------------------------
 
 REPLACEMENTS = "Replacement parts ship within 2 business days of the request."

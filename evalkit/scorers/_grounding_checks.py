@@ -41,7 +41,13 @@ from evalkit.scorers._grounding_text import (
 )
 from evalkit.scorers._grounding_units import dollars_said
 
-__all__ = ["ClaimView", "mismatch", "negation_mismatch", "relation_mismatch"]
+__all__ = [
+    "ClaimView",
+    "mismatch",
+    "negation_mismatch",
+    "region_negation",
+    "relation_mismatch",
+]
 
 
 class ClaimView:
@@ -349,6 +355,32 @@ def negation_mismatch(
             return None
         return "negation mismatch: the claim negates what the passage states"
     if passage_neg and not claim_neg:
+        return "negation mismatch: the passage negates what the claim states"
+    return None
+
+
+def region_negation(
+    view: ClaimView,
+    sentences: Sequence[list[str]],
+    sets: Sequence[set[str]],
+    region: tuple[int, int],
+    text_of: Callable[[int], str] | None = None,
+) -> str | None:
+    """A claim resting on two adjacent sentences that states un-negated what one of them
+    negates: "accidental damage is covered under our 2-year warranty" against "Premium
+    members get a 2-year warranty. Damage from drops or water is not covered." Only the
+    words one sentence alone supplies count (two or more), so the claim takes them from the
+    negated sentence and from nowhere else."""
+    if region[1] - region[0] != 2 or len(view.cwords) < 3:
+        return None
+    target = set(view.cwords)
+    a, b = region[0], region[0] + 1
+    for j, other in ((a, b), (b, a)):
+        own = (target & sets[j]) - sets[other]
+        if len(own) < 2 or not _negated(sentences[j], own) or _negated(view.tokens, own):
+            continue
+        if text_of is not None and not _clause_negated(text_of(j), own, False):
+            continue
         return "negation mismatch: the passage negates what the claim states"
     return None
 

@@ -23,6 +23,7 @@ from evalkit.scorers._grounding_checks import (
     ClaimView,
     mismatch,
     negation_mismatch,
+    region_negation,
     relation_mismatch,
 )
 from evalkit.scorers._grounding_claims import claim_canon_words, claim_words
@@ -309,6 +310,10 @@ def _judge(
         if reason is None and not plain:  # and where paraphrase shares words (never looser)
             reason = negation_mismatch(
                 view, lex.sentences, lex.sentence_sets, canonical=True, text_of=text_of
+            )
+        if reason is None:
+            reason = region_negation(
+                view, index.sentences[i], index.sentence_sets[i], region, text_of
             )
     if reason is None and options.check_relations:
         reason = relation_mismatch(view, i, index, excused)
