@@ -34,6 +34,7 @@ class Cost(Scorer):
     """
 
     name: ClassVar[str] = "cost"
+    outcomes: ClassVar[frozenset[str] | None] = frozenset({"ok", "over_budget", "unpriced"})
     max_usd_per_case: float | None = None
     """Budget per case; a case above it fails."""
     prices: Mapping[str, Mapping[str, Any]] | None = None
@@ -104,6 +105,7 @@ class Latency(Scorer):
     """The case's latency in milliseconds against an optional maximum ``max_ms``."""
 
     name: ClassVar[str] = "latency"
+    outcomes: ClassVar[frozenset[str] | None] = frozenset({"ok", "slow", "unmeasured"})
     max_ms: float | None = None
     threshold: float = 0.5
 

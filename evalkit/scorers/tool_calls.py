@@ -63,6 +63,20 @@ class ToolCalls(Scorer):
     ``evalkit validate`` when cases lack it."""
     good_outcomes: ClassVar[frozenset[str] | None] = frozenset({"correct"})
     """Every other outcome is a failure mode: its rising rate is worse (docs/compare.md)."""
+    outcomes: ClassVar[frozenset[str] | None] = frozenset(
+        {
+            "correct",
+            "hallucinated_tool",
+            "malformed_arguments",
+            "schema_violation",
+            "wrong_order",
+            "missing_call",
+            "unexpected_call",
+            "wrong_tool",
+            "wrong_arguments",
+        }
+    )
+    """What :func:`_outcome` returns, so a notebook's summary has every rate, 0.0 included."""
     threshold: float = 0.5
     schema: Literal["auto", "fail", "report"] = "auto"
     """Whether schema problems fail a case: ``auto`` only when it has no expected calls."""
