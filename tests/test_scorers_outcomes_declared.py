@@ -43,7 +43,7 @@ def test_tool_call_outcomes_are_their_whole_range() -> None:
     cases = [
         (True, False, one, [call], base),
         (False, False, one, [call], {**base, "hallucinated_tools": ["nope"]}),
-        (False, False, one, [ToolCall("lookup", "{not json")], base),
+        (False, False, one, [ToolCall("lookup", "{not json")], base),  # type: ignore[arg-type]
         (False, True, one, [call], base),
         (False, False, one + one, [call, call], {**base, "order": True}),
         (False, False, one + one, [call], base),
