@@ -111,6 +111,10 @@ def test_a_scorer_error_on_one_repeat_of_a_case_counts(tmp_path: Path) -> None:
     b, c = _runs(tmp_path, {4}, repeats=3)
     (new,) = compare(b, c).verdict.results
     assert new.rule == "new_scorer_errors" and new.cases == ("j4",)
+    # the line quotes the repeat that failed, not the shown repeat's "ok" (QA12 F13)
+    assert "first j4: repeat #0 (1 of 3): JSONDecodeError: Expecting value" in new.reason
+    cell = next(r for r in compare(b, c).cases if r.case_id == "j4").candidate
+    assert cell is not None and cell.scores["js"].error is not None
     d = compare(b, c).overall.metric("js.unscored_rate")
     assert d is not None and d.candidate == pytest.approx(1 / 30)
 

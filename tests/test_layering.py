@@ -50,6 +50,7 @@ STAGES: list[tuple[str, ...]] = [
         "comparison_judges",
         "comparison",
         "compare_slices",
+        "compare_runs",
     ),
     ("compare", "gates_finished", "gates_builtin", "gates", "gates_single"),
     ("terminal_text", "summary_notes", "summary", "report", "frames_display", "frames"),
