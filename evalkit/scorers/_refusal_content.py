@@ -106,7 +106,8 @@ _NOT_AN_INSTRUCTION: Final = (
     r"speak|talk|reach|call|visit|check|try|look|find|consider|see|hear|learn|report|refer|"
     r"notify|inform|know|understand|think|agree|appreciate|risk|face|end|probably|likely|also|"
     r"never|not|still|really|only|always|feel|deserve|benefit|receive|lose|go|prefer|"
-    r"rather|better|first|definitely|certainly|surely"
+    r"rather|better|first|definitely|certainly|surely|enjoy|love|notice|discover|realise|"
+    r"realize|remember|forget|thank|regret|hopefully|soon|eventually"
 )
 _TO_THE_USER: Final = re.compile(
     r"^(?:you|one)(?:'d|'ll| would| will)?(?:\s+(?:just|simply|basically|then|usually|"
@@ -326,7 +327,11 @@ def refusal_then_content(text: str) -> bool:
         if opening is not None:
             return _content(sentence[opening.end() :])
     # no pivot: what follows the refusal directly, in its sentence after a clause break or as
-    # the next sentence, may be the content itself ("... The order was shipped to 12 Elm St.")
+    # the next sentence, may be the content itself ("... The order was shipped to 12 Elm St.");
+    # after a pivot into an offer ("..., but I can give you a ballpark") the next sentence
+    # follows the offer, not the refusal
+    if m.re is _CONCESSIVE or _TURN_IN_SENTENCE.search(tail):
+        return False
     brk = _CLAUSE_BREAK.search(tail)
     if brk is not None and _content_without_pivot(tail[brk.end() :]):
         return True
