@@ -64,8 +64,14 @@ def test_no_more_requests_alive_than_the_in_flight_bound(
     monkeypatch.setattr("evalkit.prompt.Request", tracked)
     seen: list[int] = []
 
+    # Async, so it counts on the run's loop, between the engine's steps. A sync scorer runs in
+    # a worker thread (asyncio.to_thread), whose finished work item still holds the previous
+    # record's context, and so its request, until that thread gets the GIL back: on a loaded
+    # machine the count then read one or two requests the engine had already dropped (5 of
+    # 300 counts over 4 in one run of six), and the bound needed a slack that could not tell
+    # a worker holding two requests from that.
     @scorer("live", register=False)
-    def count(ctx: ScoreContext) -> Score:
+    async def count(ctx: ScoreContext) -> Score:
         assert isinstance(ctx.request, _Tracked)  # the count sees the requests sent
         seen.append(live[0])
         return Score(1.0, True)
@@ -75,7 +81,7 @@ def test_no_more_requests_alive_than_the_in_flight_bound(
     out = run(_set(150), cand, [count()], _opts(tmp_path, concurrency=4, repeats=2))
     assert len(out.records) == 300 and out.manifest["counts"]["errors"] == 0
     assert len(seen) == 300
-    assert max(seen) <= 4 + 1, max(seen)  # one per worker, plus the one being built
+    assert max(seen) <= 4, max(seen)  # one per worker (concurrency 4)
 
 
 def test_lazy_requests_are_those_rendered_up_front(tmp_path: Path) -> None:
