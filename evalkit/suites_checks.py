@@ -85,7 +85,7 @@ def gate_metric_problem(
             f"{metric!r} is not a run metric;{did_you_mean(metric, choices)} run metrics: "
             f"{', '.join(RUN_METRICS)}"
         )
-    if unknown and scorer:
+    if unknown and (scorer or whole):  # no_new_failures also takes a bare scorer name
         return None
     what = f"no scorer {scorer!r} in this suite" if scorer else "not <scorer>.<stat>"
     hint = did_you_mean(metric, choices + ([*scorers, *_WHOLE_RUN] if whole else []))

@@ -190,3 +190,34 @@ def test_check_warns_about_an_empty_tag_before_running_and_the_gate_fails(
     out, err = capsys.readouterr()
     assert "gates[1] tag: no case of 'set.jsonl' is tagged 'nonexistent'" in err
     assert "FAIL" in out and "no shared case is tagged 'nonexistent'" in out
+
+
+def test_a_refused_judge_does_not_hide_the_checks_listed_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # QA12 F6: a judge with an inline secret header is refused, the loaded suite keeps only
+    # the scorers before it, and the warning claimed that "checks" (listed after it) was not.
+    judge = (
+        '{ name = "judge", args = { provider = "openai", model = "j", base_url = '
+        '"http://127.0.0.1:9/v1", options = { headers = { "X-Api-Key" = '
+        '"qa12FAKEKEYzzzz1234567890abcdefSECRET" } } } }'
+    )
+    cfg = project(
+        tmp_path,
+        scorers=f'["contains", {judge}, "checks"]',
+        checks=[{"name": "contains", "args": {"values": ["hello"]}}],
+    )
+    assert main(["validate", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "scorers[1] args.options.headers.X-Api-Key: looks like a secret" in err
+    assert "that this suite does not run" not in err
+    assert "1 problem(s) found" in err
+
+
+def test_checks_not_listed_anywhere_still_warn(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = project(tmp_path, checks=[{"name": "contains", "args": {"values": ["hello"]}}])
+    assert main(["validate", "--config", str(cfg)]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {cfg}:15: [suites.s] scorers: 1 case(s) of 'set.jsonl' carry checks" in err

@@ -12,6 +12,7 @@ A helper of ``evalkit validate``, not a subcommand (:data:`evalkit.cli.COMMANDS`
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from evalkit.errors import Problem
@@ -20,12 +21,22 @@ from evalkit.scorers.checks import Checks
 __all__ = ["checks_warnings", "is_checks", "unrun_check_problems"]
 
 
-def checks_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
-    """Warnings about the case checks of ``suite``'s eval set ``es`` (never errors)."""
+def checks_warnings(
+    project: Any, suite: Any, es: Any, body: Mapping[str, Any] | None = None
+) -> list[Problem]:
+    """Warnings about the case checks of ``suite``'s eval set ``es`` (never errors).
+
+    Whether the suite runs ``checks`` is read from its scorers as configured (``body``, the
+    suite's table as written), not from those of the loaded suite: a suite with a faulty
+    scorer entry keeps only the entries before it, and a ``"checks"`` listed after a judge
+    refused for an inline key read as missing (QA12 F6)."""
     from evalkit.cli._validate_lines import with_lines
 
     with_checks = [c for c in es if c.checks]
-    listed = any(is_checks(spec) for spec in suite.scorers)
+    raw = body.get("scorers") if body is not None else None
+    listed = any(is_checks(spec) for spec in suite.scorers) or any(
+        _names_checks(item) for item in (raw if isinstance(raw, list) else ())
+    )
     where = f"{project.path}: [suites.{suite.name}] scorers"
     out = []
     if with_checks and not listed:
@@ -50,7 +61,16 @@ def checks_warnings(project: Any, suite: Any, es: Any) -> list[Problem]:
 
 def is_checks(spec: Any) -> bool:
     """Whether a suite's scorer spec names the checks scorer (by name or reference)."""
-    return spec.name in (Checks.name, "evalkit.scorers.checks:Checks")
+    return spec.name in _CHECKS_NAMES
+
+
+def _names_checks(item: Any) -> bool:
+    """Whether a configured scorer entry (a name, or a table with one) is the checks scorer."""
+    name = item.get("name") if isinstance(item, Mapping) else item
+    return name in _CHECKS_NAMES
+
+
+_CHECKS_NAMES = (Checks.name, "evalkit.scorers.checks:Checks")
 
 
 def unrun_check_problems(es: Any) -> list[Problem]:

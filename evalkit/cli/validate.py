@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -175,31 +176,46 @@ def _check_config(path: Path, checked: _Checked) -> list[str]:
             problems.append(Problem(f"{path}: [candidates.{name}]", str(exc)))
     problems += _unused_providers(project, path, problems)
     lines = [str(p) for p in with_lines(problems, path)]
+    from evalkit.cli._validate_metrics import suite_tables
+
+    tables = suite_tables(path)  # as written: a suite with problems keeps only part of it
     for suite in project.suites.values():
-        lines += _check_suite(project, suite, checked, renderers)
+        lines += _check_suite(project, suite, checked, renderers, tables.get(suite.name, {}))
     if not lines:
         print(f"ok: {path}: {len(project.candidates)} candidates, {len(project.suites)} suites")
     return lines
 
 
 def _check_suite(
-    project: Any, suite: Any, checked: _Checked, renderers: dict[str, Any]
+    project: Any,
+    suite: Any,
+    checked: _Checked,
+    renderers: dict[str, Any],
+    body: Mapping[str, Any],
 ) -> list[str]:
-    """A suite's eval set, its candidates' renders of it and its scorers. A candidate missing
-    from ``renderers`` is broken and already reported once, under [candidates.NAME]."""
+    """A suite's eval set, its candidates' renders of it, its scorers and its gates' metrics
+    (``body``: the suite's table as written). A candidate missing from ``renderers`` is
+    broken and already reported once, under [candidates.NAME]."""
+    from evalkit.cli._validate_metrics import gate_metric_problems
+
+    where = f"{project.path}: [suites.{suite.name}]"
+    built: dict[int, Any] = {}
     if not _dataset_named(suite):  # reported as a config problem; its scorers still build
-        return [str(p) for p in with_lines(_check_scorers(project, suite, None), project.path)]
+        problems = _check_scorers(project, suite, None, built)
+        problems += gate_metric_problems(where, body, built)
+        return [str(p) for p in with_lines(problems, project.path)]
     es, problems_text = checked.dataset(suite.dataset_path)
     if es is None:
         return problems_text  # a broken eval set is reported once, where it is first loaded
     from evalkit.cli._validate_checks import checks_warnings, is_checks
     from evalkit.cli._validate_gates import gate_tag_warnings
 
-    for warning in checks_warnings(project, suite, es) + gate_tag_warnings(project, suite, es):
+    warnings = checks_warnings(project, suite, es, body) + gate_tag_warnings(project, suite, es)
+    for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    where = f"{project.path}: [suites.{suite.name}]"
     problems = _check_renders(suite, es, where, renderers)
-    problems += _check_scorers(project, suite, es)
+    problems += _check_scorers(project, suite, es, built)
+    problems += gate_metric_problems(where, body, built)
     lines = [str(p) for p in with_lines(problems, project.path)]
     fresh = [line for line in lines if line not in checked.reported]
     checked.reported.update(line for line in lines if ': field "checks" item ' in line)
@@ -267,9 +283,9 @@ def _same_failure(exc: Exception) -> tuple[str, ...]:
     return (location, type(cause).__name__, str(cause)) if cause else (text,)
 
 
-def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
+def _check_scorers(project: Any, suite: Any, es: Any, built: dict[int, Any]) -> list[Problem]:
     """Each scorer builds, has a name of its own and, with an eval set (``es``), finds the
-    case fields it needs."""
+    case fields it needs. Each scorer built goes into ``built`` by its entry's index."""
     from evalkit.scorers.checks import Checks, check_problems
 
     problems: list[Problem] = []
@@ -284,6 +300,7 @@ def _check_scorers(project: Any, suite: Any, es: Any) -> list[Problem]:
         except EvalkitError as exc:
             problems.append(Problem(where, str(exc)))
             continue
+        built[i] = scorer
         if scorer.name in named:
             problems.append(
                 Problem(
