@@ -108,3 +108,37 @@ def test_without_scorer_errors_the_filter_counts_none(browser: Any, tmp_path: Pa
     assert s.locator(".badge.scorer-error").count() == 0
     assert watch.clean, watch
     page.close()
+
+
+def test_a_cases_detail_shows_its_scorer_error_without_the_case_again(
+    browser: Any, tmp_path: Path
+) -> None:
+    # The error as recorded names the case and the scorer (read away from its case, in
+    # results.jsonl or the verdict); in the case's own detail, under the scorer's own label,
+    # both are said already.
+    error = (
+        "case 'c3': scorer 'judge' raised ValueError: boom (at scorers/mine.py:6); the case "
+        "is unscored by it; fix the scorer"
+    )
+    other = "case 'c5': scorer 'judge' raised ValueError: boom"  # not this case's: kept whole
+    base = spec_run(tmp_path, "base", _specs({}))
+    cand = spec_run(tmp_path, "cand", _specs({"c3": error, "c7": other}))
+    page, watch = open_page(
+        browser, write_report(compare(base, cand, n_boot=50), tmp_path / "r.html")
+    )
+    s = page.locator("#section-0")
+    s.locator(".f-status").select_option("scorer_errors")
+    s.locator("tbody.rows tr.case", has_text="c3").click()
+    side = s.locator("tr.detail .side.candidate")
+    texts = side.locator("dl.kv dd").all_inner_texts()
+    assert (
+        "– n/a — raised ValueError: boom (at scorers/mine.py:6); the case is unscored by it; "
+        "fix the scorer" in texts
+    ), texts
+    assert "case 'c3'" not in side.inner_text()
+    s.locator("tbody.rows tr.case", has_text="c3").click()
+    s.locator("tbody.rows tr.case", has_text="c7").click()
+    kept = s.locator("tr.detail .side.candidate dl.kv dd").all_inner_texts()
+    assert f"– n/a — {other}" in kept, kept
+    assert watch.clean, watch
+    page.close()

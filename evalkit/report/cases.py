@@ -31,6 +31,7 @@ from evalkit.report.details import (
     is_tool_verdicts,
 )
 from evalkit.report.evidence import evidence_view, flagged_passages
+from evalkit.scoring_run import shown_in_case
 
 if TYPE_CHECKING:
     from evalkit.dataset import Case
@@ -210,8 +211,12 @@ def _made_call(t: Mapping[str, Any]) -> dict[str, Any]:
     return view
 
 
-def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, Any]:
-    """One run's side of a case (evidence from the first repeat).
+def side_view(
+    side: CaseSide, expected_calls: Sequence[str] = (), case_id: str | None = None
+) -> dict[str, Any]:
+    """One run's side of a case (evidence from the first repeat). A scorer error is shown
+    without its leading ``case '<id>': scorer '<name>'`` when ``case_id`` is given: the case's
+    detail names both already, in its header and the row's label.
 
     ``{"out", "model", "err", "cost", "lat", "n": repeats, "rate": pass rate over repeats,
     "flaky": bool, "s": {scorer: [value, passed, reason]}, "claims": [{"s": scorer, "a",
@@ -236,7 +241,7 @@ def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, A
             name: [
                 None if (v := _num(cell.value)) is None else round(v, 4),
                 cell.passed,
-                shown(_cut(cell.error or cell.reason, MAX_REASON)),
+                shown(_cut(_cell_error(cell.error, case_id, name) or cell.reason, MAX_REASON)),
             ]
             for name, cell in side.scores.items()
         },
@@ -286,6 +291,13 @@ def side_view(side: CaseSide, expected_calls: Sequence[str] = ()) -> dict[str, A
     return out
 
 
+def _cell_error(error: str | None, case_id: str | None, scorer: str) -> str | None:
+    """A cell's scorer error as its own row in the case's detail shows it."""
+    if error is None or case_id is None:
+        return error
+    return shown_in_case(error, case_id, scorer)
+
+
 def _check_verdicts(details: Mapping[str, Any], scorer: str) -> list[dict[str, Any]]:
     """A case's own checks (the ``checks`` scorer's ``details["checks"]``, under whatever name
     the suite gave it) as ``{"s", "l", "ok", "why"}``: label (else scorer name), verdict and
@@ -325,8 +337,8 @@ def case_view(
         "st": status or row.status,
         "reg": [n for n, s in row.scorer_status.items() if s == "regression"],
         "imp": [n for n, s in row.scorer_status.items() if s == "improvement"],
-        "b": side_view(row.baseline, calls) if row.baseline else None,
-        "c": side_view(row.candidate, calls) if row.candidate else None,
+        "b": side_view(row.baseline, calls, row.case_id) if row.baseline else None,
+        "c": side_view(row.candidate, calls, row.case_id) if row.candidate else None,
     }
     if ev:
         view["ev"] = ev
