@@ -20,7 +20,7 @@ from evalkit.aggregate import (
     summarise_cases,
 )
 from evalkit.changes import config_diff
-from evalkit.compare_runs import dataset_match, run_info
+from evalkit.compare_pairing import dataset_match, run_info
 from evalkit.compare_slices import SliceBuilder, outcome_directions, pair_status, status_of
 from evalkit.comparison import (
     SCHEMA_VERSION,

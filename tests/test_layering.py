@@ -50,7 +50,7 @@ STAGES: list[tuple[str, ...]] = [
         "comparison_judges",
         "comparison",
         "compare_slices",
-        "compare_runs",
+        "compare_pairing",
     ),
     ("compare", "gates_finished", "gates_builtin", "gates", "gates_single"),
     ("terminal_text", "summary_notes", "summary", "report", "frames_display", "frames"),
@@ -111,3 +111,17 @@ def test_the_stage_list_covers_the_package() -> None:
     }
     placed = {n for names in STAGES for n in names}
     assert heads - {"__init__"} <= placed
+
+
+def test_no_module_shadows_a_public_name_of_the_package() -> None:
+    """Importing ``evalkit.<name>`` sets the package attribute ``<name>`` to the module, so a
+    module named like a lazily exported function (``compare_runs``) replaced that function
+    for every later caller, depending on import order."""
+    import evalkit
+
+    heads = {
+        p.relative_to(PACKAGE).parts[0].removesuffix(".py")
+        for p in PACKAGE.glob("*")
+        if p.suffix == ".py" or (p.is_dir() and (p / "__init__.py").exists())
+    }
+    assert heads & set(evalkit.__all__) == set()
