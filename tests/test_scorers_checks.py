@@ -4,6 +4,7 @@ missing field, a raising check, the composite's threshold, a judge check, the sc
 from __future__ import annotations
 
 import asyncio
+import os
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -15,11 +16,24 @@ import pytest
 from evalkit.dataset import Case, EvalSet
 from evalkit.errors import ConfigError
 from evalkit.providers.base import PROVIDERS, Provider, Request, Response, Usage
-from evalkit.scorers.checks import Checks, check_problems
+from evalkit.scorers.checks import CHECK_ADVICE, Checks, check_problems
 from evalkit.scoring import SCORERS, Score, ScoreContext, Scorer, build_scorer, score_all
 
 BUILT: Counter[str] = Counter()
 CLOSED: Counter[str] = Counter()
+
+_REL = os.path.relpath(__file__)
+HERE = __file__ if _REL.startswith("..") else _REL
+"""This file as a scorer error names it (relative to the working folder when inside it)."""
+
+
+def _line(text: str) -> int:
+    lines = Path(__file__).read_text().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if text in line and "_line(" not in line)
+
+
+BOOM_LINE = _line('raise RuntimeError("the scorer broke")')
+SLEEP_LINE = _line('raise ValueError("negative sleep")')
 
 
 @dataclass
@@ -186,6 +200,14 @@ def test_async_checks_run_and_each_distinct_check_is_built_once() -> None:
     assert CLOSED == {"please": 1, "sorry": 1}
 
 
+BOOM_ERROR = (
+    f"scorer 't_boom' raised RuntimeError: the scorer broke (at {HERE}:{BOOM_LINE}); this check "
+    "is left out of the case's checks score; fix the scorer to return False (or 0.0) for an "
+    "answer it rejects, or drop the check from the case"
+)
+"""A check that raised, as its own entry says it (QA12: it read "RuntimeError: ...")."""
+
+
 def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> None:
     # An errored check is neither a pass nor a fail: the case is scored over the checks that
     # ran (1 of 2 passed), the errored ones are named in the reason and the details, and a
@@ -196,7 +218,7 @@ def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> N
     missing, boom, receipt, number = s.details["checks"]
     assert missing["passed"] is None and missing["value"] is None
     assert "needs case field(s) ['expected']" in missing["error"]
-    assert boom["passed"] is None and boom["error"] == "RuntimeError: the scorer broke"
+    assert boom["passed"] is None and boom["error"] == BOOM_ERROR
     assert receipt["passed"] is True and number["passed"] is False
     assert "error" not in receipt and "error" not in number
     assert s.details["failed"] == ["order number"]
@@ -204,7 +226,10 @@ def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> N
     assert s.details["metrics"] == {"mentions_receipt": 1.0}
     assert s.reason.startswith("1 of 2 checks failed: order number: no search for /")
     assert "; 2 of 4 checks could not run (left out): exact_match: error: scorer " in s.reason
-    assert "boom: error: RuntimeError: the scorer broke" in s.reason
+    assert s.reason.endswith(
+        f"boom: error: scorer 't_boom' raised RuntimeError: the scorer broke (at {HERE}:"
+        f"{BOOM_LINE})"
+    )  # the entry's advice stays in the entry
     ok = run(Checks(), case([{"name": "t_boom", "label": "boom"}, RECEIPT]), "receipt")
     assert ok is not None and ok.value == 1.0 and ok.passed is True and ok.error is None
     assert ok.reason.startswith("the check passed; 1 of 2 checks could not run (left out): ")
@@ -216,7 +241,7 @@ def test_a_case_whose_checks_all_errored_is_a_scorer_error_not_a_failure() -> No
     assert s is not None and s.value is None and s.passed is None
     assert s.error is not None
     assert s.error.startswith("case 'c1': scorer 'checks': none of the 2 checks could run: ")
-    assert "boom: RuntimeError: the scorer broke" in s.error
+    assert "boom: scorer 't_boom' raised RuntimeError: the scorer broke (at " in s.error
     assert s.reason == f"scorer error: {s.error}"
     assert s.details["errored"] == ["exact_match", "boom"] and s.details["failed"] == []
     assert [e["passed"] for e in s.details["checks"]] == [None, None]
@@ -225,8 +250,9 @@ def test_a_case_whose_checks_all_errored_is_a_scorer_error_not_a_failure() -> No
     assert (
         one is not None
         and one.error
-        == "case 'c1': scorer 'checks': the check could not run: t_boom: "
-        "RuntimeError: the scorer broke"
+        == "case 'c1': scorer 'checks': the check could not run: t_boom: scorer 't_boom' "
+        f"raised RuntimeError: the scorer broke (at {HERE}:{BOOM_LINE}); fix the scorer to "
+        "return False (or 0.0) for an answer it rejects, or drop the check from the case"
     )
 
 
@@ -263,7 +289,10 @@ def test_one_async_check_raising_leaves_the_others_scored() -> None:
     s = run(Checks(), case(checks), "x")
     assert s is not None and s.value == 1.0 and s.error is None
     assert s.details["errored"] == ["broken"]
-    assert s.details["checks"][1]["error"] == "ValueError: negative sleep"
+    assert s.details["checks"][1]["error"] == (
+        f"scorer 't_async_slow' raised ValueError: negative sleep (at {HERE}:{SLEEP_LINE}); "
+        + CHECK_ADVICE
+    )
 
 
 def test_large_details_of_a_check_are_summarised() -> None:

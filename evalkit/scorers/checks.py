@@ -44,9 +44,17 @@ from evalkit.dataset import Case, Check, EvalSet
 from evalkit.errors import ConfigError, Problem, ScorerError, did_you_mean
 from evalkit.hashing import canonical_json
 from evalkit.scoring import SCORERS, Score, ScoreContext, Scorer, as_score, build_scorer
-from evalkit.scoring_run import call_off_loop, off_loop
+from evalkit.scoring_run import RAISED_ADVICE, call_off_loop, off_loop, raised
 
-__all__ = ["Checks", "check_problems"]
+__all__ = ["CHECK_ADVICE", "Checks", "check_problems"]
+
+_FIX = (
+    "fix the scorer to return False (or 0.0) for an answer it rejects, or drop the check from "
+    "the case"
+)
+CHECK_ADVICE = f"this check is left out of the case's checks score; {_FIX}"
+"""What to do about a check whose scorer raised: the end of its entry's ``error``
+(``scorer 'x' raised ValueError: boom (at scorers/mine.py:6); this check is left out ...``)."""
 
 _MAX_DETAILS = 2000
 """Characters of a check's own details kept (as JSON); larger details are summarised."""
@@ -157,6 +165,8 @@ class Checks(Scorer):
         if not ran:  # nothing was evaluated: a scorer error, never a failed case
             what = "the check" if n == 1 else f"none of the {n} checks"
             error = f"{what} could {'not ' if n == 1 else ''}run: " + _listed(errored, "error")
+            if any(e["error"].endswith(CHECK_ADVICE) for e in errored):
+                error += f"; {_FIX}"  # the entries' advice, once (their listing leaves it out)
             return Score(None, None, f"scorer error: {error}", details, error)
         value = (len(ran) - len(failed)) / len(ran)
         if not failed:
@@ -193,6 +203,7 @@ class Checks(Scorer):
         try:
             for i, check in enumerate(ctx.case.checks):
                 entries.append({"name": check.name, "label": check.label})
+                scorer: Scorer | None = None
                 try:
                     scorer = self._ready(check, ctx)
                     # a user's sync scorer must not block the loop here either
@@ -200,7 +211,7 @@ class Checks(Scorer):
                 except asyncio.CancelledError:
                     raise
                 except Exception as exc:
-                    entries[i] |= _errored(_message(exc))
+                    entries[i] |= _errored(_message(exc, scorer))
                     continue
                 if inspect.isawaitable(result):
                     pending.append((i, scorer, result))  # its entry is completed below
@@ -281,7 +292,7 @@ async def _awaited(scorer: Scorer, awaitable: Awaitable[Any], ctx: ScoreContext)
     except asyncio.CancelledError:
         raise
     except Exception as exc:
-        return _errored(_message(exc))
+        return _errored(_message(exc, scorer))
     return _outcome(scorer, result, ctx)
 
 
@@ -316,15 +327,30 @@ def _errored(error: str) -> dict[str, Any]:
     }
 
 
-def _message(exc: Exception) -> str:
-    known = isinstance(exc, (ScorerError, ConfigError))
-    return str(exc) if known else f"{type(exc).__name__}: {exc}"
+def _message(exc: Exception, scorer: Scorer | None = None) -> str:
+    """A check's error: evalkit's own words as they are; an exception the check's ``scorer``
+    raised as :func:`~evalkit.scoring_run.raised` words a scorer's (the scorer, the
+    exception, the line of the scorer's file), with advice that fits a check."""
+    if isinstance(exc, (ScorerError, ConfigError)):
+        return str(exc)
+    if scorer is None:  # raised while building or checking the case: no scorer file to name
+        return f"{type(exc).__name__}: {exc}"
+    return raised(scorer, exc).removesuffix(f"; {RAISED_ADVICE}") + f"; {CHECK_ADVICE}"
 
 
 def _listed(entries: list[dict[str, Any]], field: str) -> str:
-    """``label: text; ...`` for the first five entries, and how many more."""
-    shown = "; ".join(f"{_key(e)}: {_clip(str(e[field]), 120)}" for e in entries[:5])
+    """``label: text; ...`` for the first five entries, and how many more. The advice of a
+    check that raised is left out: the entry keeps it, and one list would repeat it."""
+    shown = "; ".join(f"{_key(e)}: {_clip(_text(e, field), 120)}" for e in entries[:5])
     return shown + (f"; and {len(entries) - 5} more" if len(entries) > 5 else "")
+
+
+def _text(entry: Mapping[str, Any], field: str) -> str:
+    """An entry's ``field``, its error told without the advice of a check that raised."""
+    if "error" not in entry:
+        return str(entry[field])
+    error = str(entry["error"]).removesuffix(f"; {CHECK_ADVICE}")
+    return f"error: {error}" if field == "reason" else error
 
 
 def _key(entry: Mapping[str, Any]) -> str:
