@@ -48,6 +48,9 @@ which :func:`_flat` catches whatever the load."""
 SPREAD_MS = 120.0
 """How far apart the latencies of one run's requests may be: the defects make them climb by
 100 ms or more per queued request (a thread, a slot, the RPM bucket, a scorer ahead)."""
+CANCEL_S = 1.5
+"""How long a cancelled call may take to end on the client's loop: well under the 2.5 s its
+answer still needs, so a call left running is caught."""
 ATTEMPTS = 3
 """Measurements per test, until one is clean (see the module docstring)."""
 
@@ -277,8 +280,14 @@ def test_cancelling_a_call_cancels_it_on_the_client_loop(srv: LLMServer) -> None
             await provider.complete(_request("warm up"))  # the SDK imported, connected
             with pytest.raises((asyncio.TimeoutError, TimeoutError)):
                 await asyncio.wait_for(provider.complete(_request("[[latency:3000]]")), 0.5)
-            await asyncio.sleep(0.05)
+            # The cancel reaches the client's thread asynchronously: on a loaded machine 50 ms
+            # was not always enough for that thread to run it (1 of 19 runs beside 3 busy
+            # loops). Uncancelled, the task would stay until the answer at 3 s.
+            deadline = time.perf_counter() + CANCEL_S
             left = await provider._io.run(others())
+            while left and time.perf_counter() < deadline:
+                await asyncio.sleep(0.02)
+                left = await provider._io.run(others())
         finally:
             t0 = time.perf_counter()
             await provider.aclose()
