@@ -128,8 +128,10 @@ def test_a_raising_function_used_as_a_per_case_check_names_the_case_once() -> No
     assert error is not None
     assert error == (
         "case 'refund-3': scorer 'checks': the check could not run: "
-        "tests.helpers.raising_scorers:json_ok: ValueError: boom in scorer"
-    )
+        "tests.helpers.raising_scorers:json_ok: scorer 'json_ok' raised ValueError: boom in "
+        "scorer (at tests/helpers/raising_scorers.py:16); fix the scorer to return False (or "
+        "0.0) for an answer it rejects, or drop the check from the case"
+    )  # the check's entry names its scorer, file:line and advice (QA12 leftover b)
     assert error.count("refund-3") == 1
 
 
