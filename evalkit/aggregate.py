@@ -74,6 +74,7 @@ __all__ = [
     "aggregate_by_tag",
     "aggregate_cases",
     "all_tags",
+    "declared_outcomes",
     "outcome_labels",
     "outcome_vocabulary",
     "run_metrics",
@@ -224,6 +225,19 @@ def outcome_vocabulary(runs: Iterable[Run]) -> dict[str, tuple[str, ...]]:
         for name, labels in outcome_labels(run.records).items():
             out.setdefault(name, set()).update(labels)
         for spec in run.manifest.get("scorers") or ():
+            if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
+                declared = _declared_outcomes(spec.get("ref"))
+                if declared:
+                    out.setdefault(spec["name"], set()).update(declared)
+    return {name: tuple(sorted(labels)) for name, labels in out.items()}
+
+
+def declared_outcomes(manifests: Iterable[Mapping[str, Any]]) -> dict[str, tuple[str, ...]]:
+    """Scorer name → the outcome labels its class declares (a closed set), over the scorer
+    specs of ``manifests``; scorers that declare none are left out."""
+    out: dict[str, set[str]] = {}
+    for manifest in manifests:
+        for spec in manifest.get("scorers") or ():
             if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
                 declared = _declared_outcomes(spec.get("ref"))
                 if declared:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.aggregate import (
     CaseSummary,
+    declared_outcomes,
     scorer_names,
     summarise_cases,
 )
@@ -130,6 +131,7 @@ def compare(
         verdict=Verdict(()),
         settings={"confidence": 0.95, "n_boot": n_boot, "seed": seed},
         judges=judges_of(baseline.manifest, candidate.manifest),
+        outcomes=declared_outcomes((baseline.manifest, candidate.manifest)),
     )
     from evalkit.gates import evaluate_gates  # also without gates: see answered_nothing
 

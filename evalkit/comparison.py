@@ -258,6 +258,9 @@ class Comparison:
     """How statistics were computed: ``confidence``, ``n_boot``, ``seed``."""
     judges: tuple[JudgeComparison, ...] = ()
     """Each judge-based scorer's provider, model, scale and texts on both sides."""
+    outcomes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Scorer → the outcome labels its class declares (a closed set, ``Scorer.outcomes``): a
+    gate on any other ``<scorer>.<label>_rate`` of it is an unknown metric, not a rate of 0."""
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -301,6 +304,7 @@ class Comparison:
             "tags": [t.to_dict() for t in self.tags],
             "settings": dict(self.settings),
             "judges": [j.to_dict() for j in self.judges],
+            "outcomes": {k: list(v) for k, v in self.outcomes.items()},
             "cases": [c.to_dict() for c in self.cases],
         }
 
@@ -317,5 +321,6 @@ class Comparison:
             verdict=Verdict.from_dict(d.get("verdict") or {}),
             settings=dict(d.get("settings") or {}),
             judges=tuple(JudgeComparison.from_dict(j) for j in d.get("judges") or ()),
+            outcomes={k: tuple(v) for k, v in (d.get("outcomes") or {}).items()},
             schema_version=int(d.get("schema_version", SCHEMA_VERSION)),
         )

@@ -7,19 +7,16 @@ only when the change is also significant (p < alpha, from the comparison's paire
 ``no_new_failures`` fails when any case that was fine in the baseline is not now. ``tag``
 restricts a rule to the cases with that tag. A gate that cannot be evaluated (unknown metric,
 no cases with the tag, no value) fails and says why: a gate that silently passes is worse.
-
 :func:`evaluate_gates` works on a :class:`~evalkit.comparison.Comparison`;
-:func:`check_thresholds` checks the absolute rules on a single run (suite gates without a
-baseline) and marks the delta rules ``skip``.
+:func:`check_thresholds` checks the absolute rules on one run (delta rules ``skip``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from evalkit.aggregate_types import RUN_METRICS
 from evalkit.comparison import CaseRow, Comparison, Delta, GateResult, Verdict
 from evalkit.config import Gate
 from evalkit.errors import did_you_mean
@@ -40,6 +37,8 @@ from evalkit.gates_builtin import (
     scorer_error_cases,
 )
 from evalkit.gates_finished import unfinished_runs
+from evalkit.gates_lookup import implicit_rate as _implicit_rate
+from evalkit.gates_lookup import ruler_changed as _ruler_changed
 
 __all__ = [
     "BUILTIN_RULES",
@@ -170,7 +169,7 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
         return _result(gate, rule, False, ruler)
     if rule == "no_new_failures":
         return _no_new_failures(cmp, gate)
-    delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, sl.metrics)
+    delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, sl.metrics, cmp.outcomes)
     if delta is None:
         return _unknown_metric(gate, rule, [m.metric for m in cmp.overall.metrics])
     why = {
@@ -182,34 +181,6 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
             gate, rule, delta.candidate, delta.candidate_ci, delta.n, why=why["candidate"]
         )
     return _delta_rule(gate, rule, delta, why)
-
-
-def _ruler_changed(cmp: Comparison, metric: str) -> str | None:
-    """Why a comparing rule cannot judge ``metric``: its scorer was set up differently in the
-    two runs (a threshold, a method), so a delta would measure the change of ruler."""
-    scorer = "" if metric in RUN_METRICS else metric.split(".")[0]
-    changed = cmp.config.rescored(scorer) if scorer else []
-    if not changed:
-        return None
-    what = "; ".join(f"{c.key.split('.', 2)[2]} {c.baseline!r} → {c.candidate!r}" for c in changed)
-    return (
-        f"{metric}: not judged: scorer {scorer!r} was set up differently in the two runs "
-        f"({what}), so the change is partly the ruler's; score both runs alike (evalkit score "
-        "BASELINE_RUN --out NEW_DIR --config C --suite S) and compare again"
-    )
-
-
-def _implicit_rate(metric: str, known: Sequence[Delta]) -> Delta | None:
-    """``<scorer>.<label>_rate`` for a label no case had: a rate of 0 on each side where the
-    scorer judged a case, unknown on a side where it judged none (every record an error), so
-    a gate such as "no new under-refusal" cannot pass on answers nobody saw."""
-    scorer, _, stat = metric.rpartition(".")
-    mean = next((d for d in known if d.metric == f"{scorer}.mean"), None)
-    if not stat.endswith("_rate") or mean is None:
-        return None
-    base = None if mean.baseline is None else 0.0
-    cand = None if mean.candidate is None else 0.0
-    return Delta(metric, base, cand, None if base is None or cand is None else 0.0)
 
 
 def _absolute(
@@ -316,9 +287,7 @@ def _verb(delta: float) -> str:
 
 
 def _p(p: float | None) -> str:
-    if p is None:
-        return "n/a"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return "n/a" if p is None else "<0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _no_new_failures(cmp: Comparison, gate: Gate) -> GateResult:
