@@ -58,6 +58,11 @@ class CaseItem(_SuiteItem):
             if cell.value is not None:
                 self.user_properties.append((f"score.{name}", round(cell.value, 6)))
         base = cmp.baseline.candidate
+        if row.status == "content_changed":  # two different questions under one id
+            pytest.skip(
+                f"{self.case_id}: edited between {base}'s eval set version and {self.cand}'s, so "
+                f"not compared; re-run {base} on this eval set version to compare it"
+            )
         said = case_status_text(row, self.cand, base)
         blamed = self._blamed(cmp).get(self.case_id, [])
         errors = [f"  {n}: {self._shown(self._error_of(result, row, n), n)}" for n in blamed]

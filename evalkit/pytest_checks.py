@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from evalkit.comparison import Comparison
     from evalkit.comparison_cases import CaseRow
     from evalkit.config import Gate, Project
+    from evalkit.records import Run
 
 __all__ = [
     "ALLOW_PARTIAL",
@@ -36,9 +37,11 @@ __all__ = [
     "candidate_problems",
     "case_status_text",
     "case_why",
+    "partial_notes",
     "partial_of",
     "refusal_of",
     "unanswered_lines",
+    "unrun_note",
 ]
 
 ALLOW_PARTIAL = (
@@ -287,3 +290,34 @@ def case_status_text(row: CaseRow, cand: str, base: str) -> str:
         return f"{row.case_id} regressed on {cand} ({what if new else f'passed on {base}'}{also})"
     named = f" ({', '.join(both)} {'fails' if len(both) == 1 else 'fail'} on both sides)"
     return f"fails on {base} too{named if both else ''}"
+
+
+def partial_notes(suite: str, result: SuiteResult, allow_partial: bool) -> list[str]:
+    """The terminal summary's line per comparison that covers part of the eval set: a gate
+    that passed there judged the compared cases only (or failed, without the option)."""
+    then = (
+        "its gates judged those cases only (--evalkit-allow-partial)"
+        if allow_partial
+        else "its gate items fail; pass --evalkit-allow-partial to gate the compared "
+        "cases, or compare with a baseline run of the whole eval set"
+    )
+    return [
+        f"suite {suite!r}: {c.candidate.candidate} vs {c.baseline.candidate}: "
+        f"partial {got[0]} ({got[1]}); {then}"
+        for c in result.comparisons
+        if (got := partial_of(c)) is not None
+    ]
+
+
+def unrun_note(run: Run, label: str) -> str | None:
+    """``suite 's': cost cap reached; 3 case repeats of cand were not run (DIR)``, or what the
+    provider said when it stopped the run (QA12 F7: a quota stop was blamed on the cost cap)."""
+    not_run = int((run.manifest.get("counts") or {}).get("not_run", 0))
+    if not not_run:
+        return None
+    stop = run.manifest.get("stopped") or {}
+    what = "cost cap reached"
+    if stop.get("by") == "provider":
+        what = f"the provider stopped it ({stop.get('reason')})"
+    name = run.candidate.get("name")
+    return f"{label}: {what}; {not_run} case repeats of {name} were not run ({run.path})"

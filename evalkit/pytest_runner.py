@@ -27,7 +27,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.pytest_checks import Refusal, candidate_problems, partial_of, refusal_of
+from evalkit.pytest_checks import (
+    Refusal,
+    candidate_problems,
+    partial_notes,
+    partial_of,
+    refusal_of,
+    unrun_note,
+)
 from evalkit.pytest_fixture import EvalkitFixture  # re-exported: it moved there
 
 if TYPE_CHECKING:
@@ -329,8 +336,8 @@ class SuiteRunner:
         # Counted before comparing: a comparison that then fails must not hide the spend from
         # the session's cost cap and summary.
         self._account(runs.values(), f"suite {suite!r}")
-        result = judge_suite(plan, runs)
-        self._note_partial(suite, result)
+        result = judge_suite(plan, runs, allow_partial=self.settings.allow_partial)
+        self.notes.extend(partial_notes(suite, result, self.settings.allow_partial))
         if self.settings.report and not result.comparisons:
             self.notes.append(
                 f"suite {suite!r}: not in the report, nothing to compare (it ran only "
@@ -339,35 +346,11 @@ class SuiteRunner:
             )
         return result
 
-    def _note_partial(self, suite: str, result: SuiteResult) -> None:
-        """Say in the terminal summary which comparisons cover part of the eval set: a gate
-        that passed there judged the compared cases only (or failed, without the option)."""
-        for c in result.comparisons:
-            got = partial_of(c)
-            if got is None:
-                continue
-            ratio, text = got
-            then = (
-                "its gates judged those cases only (--evalkit-allow-partial)"
-                if self.settings.allow_partial
-                else "its gate items fail; pass --evalkit-allow-partial to gate the compared "
-                "cases, or compare with a baseline run of the whole eval set"
-            )
-            self.notes.append(
-                f"suite {suite!r}: {c.candidate.candidate} vs {c.baseline.candidate}: "
-                f"partial {ratio} ({text}); {then}"
-            )
-
     def _account(self, runs: Any, label: str) -> None:
         for run in runs:
             if run.candidate.get("provider") != "replay":
                 self.spent += sum(r.cost or 0.0 for r in run.records if not r.cached)
-            not_run = int((run.manifest.get("counts") or {}).get("not_run", 0))
-            if not_run:
-                self.notes.append(
-                    f"{label}: cost cap reached; {not_run} case repeats of "
-                    f"{run.candidate.get('name')} were not run ({run.path})"
-                )
+            self.notes.extend(n for n in [unrun_note(run, label)] if n)
 
     def case_rows(self, cmp: Comparison) -> Mapping[str, CaseRow]:
         """Case id → row of a comparison, indexed once for all its case items."""

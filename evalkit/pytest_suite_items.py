@@ -333,14 +333,32 @@ def _some(ids: list[str], shown: int = 20) -> str:
 
 
 def _not_run(result: SuiteResult, suite: str) -> None:
-    """Gates on a run the cost cap cut short were checked on part of the eval set: fail."""
+    """Gates on a run cut short were checked on part of the eval set: fail, saying what cut it
+    short (the session cost cap, a suite's ``max_cost_usd``, the provider's quota) and what to
+    do about that, as the run's manifest records it (QA12 F7: a quota stop was blamed on a cost
+    cap nobody had set)."""
     short = {
         n: int((r.manifest.get("counts") or {}).get("not_run", 0)) for n, r in result.runs.items()
     }
     short = {n: k for n, k in short.items() if k}
-    if short:
-        parts = ", ".join(f"{n}: {k} case repeats not run" for n, k in short.items())
-        raise EvalkitFailure(
-            f"evalkit {suite}: the session cost cap stopped the runs ({parts}); the gates "
-            "were checked on part of the eval set only; raise --evalkit-max-cost"
-        )
+    if not short:
+        return
+    lines = []
+    for name, k in short.items():
+        stop = result.runs[name].manifest.get("stopped") or {}
+        by, why = stop.get("by"), stop.get("reason") or ""
+        if by == "provider":
+            todo = "wait until its limit resets, then run the session again (answers are cached)"
+            lines.append(
+                f"  {name}: {k} case repeats not run; the provider stopped it: {why}; {todo}"
+            )
+        else:
+            todo = "raise --evalkit-max-cost (or the suite's max_cost_usd)"
+            said = f": {why}" if why else ""
+            lines.append(
+                f"  {name}: {k} case repeats not run; the cost cap stopped it{said}; {todo}"
+            )
+    raise EvalkitFailure(
+        f"evalkit {suite}: runs stopped before the end; the gates were checked on part of the "
+        "eval set only\n" + "\n".join(lines)
+    )

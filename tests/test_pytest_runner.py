@@ -46,11 +46,43 @@ def test_max_cost_stops_requests_and_says_so(
     result.assert_outcomes(failed=2)
     result.stdout.fnmatch_lines(
         [
-            "*session cost cap stopped the runs (live: 4 case repeats not run)*",
+            "*runs stopped before the end; the gates were checked on part of the eval set only",
+            "*live: 4 case repeats not run; the cost cap stopped it*raise --evalkit-max-cost*",
             "*provider spend $0.0200 of cap $0.026",
             "*cost cap reached; 4 case repeats of live were not run*",
         ]
     )
+
+
+QUOTA = """
+from evalkit.errors import ProviderError
+
+def answer(request):
+    if request.case_id in ("q1", "q2"):
+        return {"output": "answer " + request.case_id[1:]}
+    raise ProviderError("rate_limit", "You exceeded your current quota", status=429,
+                        retryable=True, retry_after=600)
+"""
+
+
+def test_a_provider_quota_stop_is_named_as_such_not_as_the_cost_cap(
+    pytester: pytest.Pytester, plugin_project: Path
+) -> None:
+    """QA12 F7: the items blamed "the session cost cap" and said "raise --evalkit-max-cost"
+    when the provider's quota stopped the run and no cap was set."""
+    (plugin_project / "pipeline.py").write_text(QUOTA)
+    result = run(pytester, "--evalkit-suite", "paid", "--evalkit-mode", "record")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "*live: 4 case repeats not run; the provider stopped it: You exceeded your current "
+            "quota*; wait until its limit resets*",
+            "*the provider stopped it (You exceeded your current quota*); 4 case repeats of live "
+            "were not run*",
+        ]
+    )
+    assert "--evalkit-max-cost" not in out and "cost cap" not in out
 
 
 # ------------------------------------------- refused before paying for the candidates
