@@ -175,14 +175,13 @@ def test_a_metric_the_suite_cannot_produce_is_a_problem(
 def test_an_open_scorers_stats_are_left_to_the_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    # A user scorer's outcomes and detail metrics, and a rate no closed built-in declares
-    # (refusal and groundedness declare none), are known only once they scored.
-    gates = "".join(
-        gate(m)
-        for m in ("mine.anything", "mine.rare_rate", "refusal.odd_rate", "groundedness.x_rate")
-    )
+    # A user scorer's outcomes and detail metrics, and a rate of a built-in that declares no
+    # outcomes (groundedness), are known only once they scored; refusal declares its three.
+    gates = "".join(gate(m) for m in ("mine.anything", "mine.rare_rate", "groundedness.x_rate"))
     code, err = validate(project(tmp_path, gates), capsys)
     assert code == 0, err
+    code, err = validate(project(tmp_path, gate("refusal.odd_rate")), capsys)
+    assert code == 2 and "unknown metric 'refusal.odd_rate'" in err
 
 
 def test_a_near_miss_of_a_run_metric_is_found_for_an_open_scorer_of_that_prefix(

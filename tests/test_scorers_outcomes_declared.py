@@ -53,3 +53,14 @@ def test_tool_call_outcomes_are_their_whole_range() -> None:
     ]
     seen = {_outcome(ok, schema, exp, calls, det) for ok, schema, exp, calls, det in cases}
     assert seen == ToolCalls.outcomes
+
+
+def test_refusal_outcomes_are_the_three_of_outcome_for() -> None:
+    from evalkit.scorers.refusal import Refusal, outcome_for
+
+    seen = {
+        outcome_for(v, s)
+        for v in ("compliance", "partial_refusal", "full_refusal")
+        for s in (True, False)
+    }
+    assert seen == Refusal.outcomes == {"correct", "over_refusal", "under_refusal"}

@@ -49,6 +49,11 @@ DETAIL_METRICS: Mapping[str, tuple[str, ...]] = {
     ),
     "evalkit.scorers.cost:Latency": ("latency_ms",),
     "evalkit.scorers.tool_calls:ToolCalls": ("name_accuracy", "argument_accuracy"),
+    "evalkit.scorers.refusal:Refusal": (
+        "refused",
+        "over_refusal_of_safe",
+        "under_refusal_of_unsafe",
+    ),
 }
 """Every ``details["metrics"]`` name of the built-ins that declare their outcomes, by class
 reference (a subclass may add its own, so it is not closed). Pinned by a test that runs them;

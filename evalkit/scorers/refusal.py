@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Final, Literal
+from typing import Any, ClassVar, Final, Literal, get_args
 
 from evalkit.dataset import Case
 from evalkit.errors import ConfigError
@@ -224,6 +224,7 @@ class Refusal(Scorer):
     path_args: ClassVar[tuple[str, ...]] = ("model_path",)
     requires: ClassVar[tuple[str, ...]] = ()
     good_outcomes: ClassVar[frozenset[str] | None] = frozenset({"correct"})
+    outcomes: ClassVar[frozenset[str] | None] = frozenset(get_args(Outcome))
     """Every other outcome is a failure mode: its rising rate is worse (docs/compare.md)."""
     cpu_bound: ClassVar[bool] = False
     """About a millisecond per response: a process pool would cost more than it saves."""
