@@ -186,6 +186,37 @@ class ResponseCache:
         ).fetchone()
         return (str(row[0]), str(row[1]), row[2]) if row is not None else None
 
+    def merge_from(self, folder: str | Path) -> int:
+        """Copy every answer of another cache folder into this cache, overwriting, and the last
+        error of each key it has no answer for; returns how many answers were copied.
+
+        How ``pytest --evalkit-mode refresh`` publishes the answers its xdist workers shared
+        through a cache of the session's own (``evalkit/pytest_xdist.py``): the session's
+        cache deduped the calls, this cache gets the fresh answers as a refresh would have
+        written them. Claims are not copied (they belong to the other folder's processes).
+        """
+        self._flush_pending()
+        db = self._db
+        db.execute("ATTACH DATABASE ? AS other", (str(Path(folder) / CACHE_FILE),))
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                copied = db.execute(
+                    "INSERT OR REPLACE INTO main.responses SELECT * FROM other.responses"
+                ).rowcount
+                db.execute("DELETE FROM main.errors WHERE key IN (SELECT key FROM other.responses)")
+                db.execute(
+                    "INSERT OR REPLACE INTO main.errors SELECT * FROM other.errors "
+                    "WHERE key NOT IN (SELECT key FROM other.responses)"
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        finally:
+            db.execute("DETACH DATABASE other")
+        return int(copied)
+
     # ------------------------------------------------------------------ claims
     def claim(self, key: str) -> tuple[ClaimState, dict[str, Any] | None]:
         """Take the lease on a missing key: ``owned`` (call the provider), ``busy`` (someone

@@ -257,7 +257,10 @@ class EvalkitFixture:
 
         paying = int(candidate.provider != "replay")
         opts = self.runner.options(paying, f"candidate {candidate.name!r}", candidate.name)
-        out = run(eval_set, candidate, scorers, opts)
+        try:
+            out = run(eval_set, candidate, scorers, opts)
+        finally:
+            self.runner.session_cache.publish(self.project.cache_dir)
         self.runner._account([out], f"candidate {candidate.name!r}")
         return out
 

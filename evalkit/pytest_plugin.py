@@ -32,8 +32,10 @@ _SETTINGS = pytest.StashKey[Any]()
 _RUNNER = pytest.StashKey[Any]()
 _COLLECTED = pytest.StashKey[bool]()
 _PARTIAL = pytest.StashKey[str]()
+_SHARED = pytest.StashKey[str]()
 
 _MODES = ("replay", "record", "refresh", "live")
+_WORKER_KEY = "evalkit_session_cache"  # pytest_xdist.WORKER_KEY (that module imports more)
 _PYTEST_8 = int(pytest.__version__.split(".")[0]) >= 8
 
 
@@ -128,6 +130,7 @@ def pytest_configure(config: pytest.Config) -> None:
         allow_partial=bool(opt.evalkit_allow_partial),
         workers=int(workerinput.get("workercount", 1)) if workerinput else 1,
         worker=workerinput.get("workerid") if workerinput else None,
+        session_cache=workerinput.get(_WORKER_KEY) if workerinput else None,
         start=str(config.invocation_params.dir),
     )
 
@@ -250,6 +253,10 @@ def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     settings = config.stash[_SETTINGS]
+    if config.pluginmanager.hasplugin("xdist"):
+        from evalkit.pytest_xdist import group_marked
+
+        group_marked(items)
     if config.stash.get(_COLLECTED, False) and settings.candidates:
         _check_explicit(config)  # ``pytest path/evalkit.toml``: checked against that file
     if not settings.collect or config.stash.get(_COLLECTED, False):
@@ -338,7 +345,30 @@ def evalkit(request: pytest.FixtureRequest) -> EvalkitFixture:
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
     config = session.config
-    finish(config, config.stash.get(_RUNNER, None), config.stash[_SETTINGS])
+    runner = config.stash.get(_RUNNER, None)
+    try:
+        finish(config, runner, config.stash[_SETTINGS])
+    finally:
+        if runner is not None:
+            runner.session_cache.close()
+        if _SHARED in config.stash:  # the xdist controller: its workers have finished
+            from evalkit.pytest_xdist import remove
+
+            remove(config.stash[_SHARED])
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist controller, per worker: in ``live`` / ``refresh`` every worker gets the
+    session's cache folder, so they pay for each request once (see evalkit/pytest_xdist.py)."""
+    config = node.config
+    if config.stash[_SETTINGS].mode not in ("live", "refresh"):
+        return
+    if _SHARED not in config.stash:
+        from evalkit.pytest_xdist import new_folder
+
+        config.stash[_SHARED] = new_folder()
+    node.workerinput[_WORKER_KEY] = config.stash[_SHARED]
 
 
 @pytest.hookimpl(optionalhook=True)

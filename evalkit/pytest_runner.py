@@ -5,10 +5,10 @@ and the ``evalkit`` fixture all ask it for a suite's :class:`~evalkit.api.SuiteR
 first ask runs the suite, later asks get the same object (a failure to run is kept too, so
 every item of a broken suite reports the same reason instead of re-running it).
 
-Modes map to cache modes (see ``docs/pytest.md``): ``replay`` → ``require`` (offline: answers
-come from recordings, a miss is a per-case ``cache_miss`` error, no provider is ever called),
-``record`` → ``use`` (missing answers are called and recorded), ``refresh`` → ``refresh``
-(every answer is called again and overwritten), ``live`` → ``off``.
+Modes (``docs/pytest.md``): ``replay`` → cache mode ``require`` (a miss is a per-case
+``cache_miss`` error, no provider is ever called), ``record`` → ``use``; ``refresh`` and
+``live`` call each request once per session through a cache of the session's own, shared by
+xdist workers (:mod:`evalkit.pytest_xdist`).
 
 The session cost cap is spent across suites in the order they run: each suite's paying
 candidates share what is left of it (the engine stops sending requests at its share), a
@@ -36,6 +36,7 @@ from evalkit.pytest_checks import (
     unrun_note,
 )
 from evalkit.pytest_fixture import EvalkitFixture  # re-exported: it moved there
+from evalkit.pytest_xdist import SessionCache
 
 if TYPE_CHECKING:
     from evalkit.api import SuiteResult
@@ -62,7 +63,7 @@ MODES: Mapping[str, str] = {
     "refresh": "refresh",
     "live": "off",
 }
-"""``--evalkit-mode`` → the engine's cache mode."""
+"""``--evalkit-mode`` → cache mode (``refresh``/``live``: see :mod:`evalkit.pytest_xdist`)."""
 
 
 class CostCapReached(Exception):
@@ -94,6 +95,8 @@ class Settings:
     workers: int = 1
     """pytest-xdist worker count (1 without xdist): the cap is split between them."""
     worker: str | None = None
+    session_cache: str | None = None
+    """On an xdist worker in ``live`` / ``refresh``: the controller's session cache folder."""
     start: str = "."
     """Where to look for the config when ``config`` is not given."""
 
@@ -109,6 +112,7 @@ class SuiteRunner:
     """Lines for the terminal summary (cap reached, runs left incomplete)."""
     started: int = 0
     """Evaluations started this session (suites and ad hoc runs, finished or not)."""
+    session_cache: SessionCache = field(init=False)  # live/refresh: answers shared by workers
     _project: Any = None
     _results: dict[tuple[Any, ...], Any] = field(default_factory=dict)
     _seq: int = 0
@@ -121,6 +125,9 @@ class SuiteRunner:
     _stamp: str = field(
         default_factory=lambda: datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     )
+
+    def __post_init__(self) -> None:
+        self.session_cache = SessionCache(self.settings.mode, self.settings.session_cache)
 
     # ------------------------------------------------------------------ config
     def project(self) -> Project:
@@ -192,9 +199,9 @@ class SuiteRunner:
             budget = left / paying
         return RunOptions(
             out_dir=self.out_dir(folder),
-            cache_mode=MODES[self.settings.mode],
             progress="off",
             max_cost_usd=budget,
+            **self.session_cache.options(),
         )
 
     @property
@@ -332,7 +339,10 @@ class SuiteRunner:
         plan = plan_suite(suite, project, candidates, baseline_run)
         paying = sum(project.candidate(n).provider != "replay" for n in plan.names)
         options = self.options(paying, f"suite {suite!r}", suite)
-        runs = run_suite(project, suite, list(plan.names), options)
+        try:
+            runs = run_suite(project, suite, list(plan.names), options)
+        finally:
+            self.session_cache.publish(project.cache_dir)
         # Counted before comparing: a comparison that then fails must not hide the spend from
         # the session's cost cap and summary.
         self._account(runs.values(), f"suite {suite!r}")
@@ -359,8 +369,7 @@ class SuiteRunner:
         return self._rows[id(cmp)][1]
 
     def case_records(self, run: Run | None, case_id: str) -> tuple[Record, ...]:
-        """The run's records of one case, in the run's order (each repeat; none when the case
-        is not in the run, or there is no run).
+        """The run's records of one case, in order (each repeat; none without the case or run).
 
         Case items ask this once or more each, so the run is indexed by case on first use and
         kept for the session, keyed by its directory: scanning the whole run per item made
