@@ -261,6 +261,7 @@ class EvalkitFixture:
             out = run(eval_set, candidate, scorers, opts)
         finally:
             self.runner.session_cache.publish(self.project.cache_dir)
+        self.runner.session_cache.restate([out], self.project.cache_dir)
         self.runner._account([out], f"candidate {candidate.name!r}")
         return out
 

@@ -83,9 +83,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--evalkit-mode",
         choices=_MODES,
         default="replay",
-        help="replay (default): answers only from recordings, never call a provider; "
-        "record: call what is not recorded yet and record it; refresh: call everything "
-        "again and overwrite; live: call everything, record nothing",
+        help="replay (default): answers only from recordings, never call a candidate's "
+        "provider; record: call what is not recorded yet and record it; refresh: call "
+        "everything again (once per session) and overwrite; live: call everything (once per "
+        "session), record nothing; LLM judges keep their own cache setting",
     )
     group.addoption(
         "--evalkit-max-cost",

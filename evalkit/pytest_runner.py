@@ -343,6 +343,7 @@ class SuiteRunner:
             runs = run_suite(project, suite, list(plan.names), options)
         finally:
             self.session_cache.publish(project.cache_dir)
+        self.session_cache.restate(runs.values(), project.cache_dir)
         # Counted before comparing: a comparison that then fails must not hide the spend from
         # the session's cost cap and summary.
         self._account(runs.values(), f"suite {suite!r}")

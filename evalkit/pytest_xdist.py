@@ -17,20 +17,25 @@ xdist controller, handed to its workers), so the claims dedupe across workers as
 only answers obtained during this session are in it. ``live`` writes nothing to the
 project's cache (the folder is removed at the end of the session); ``refresh`` copies each
 evaluation's fresh answers into it once the evaluation is done (:meth:`SessionCache.publish`),
-overwriting the old recordings. This was chosen over refusing ``live`` without
+overwriting the old recordings. Each run's manifest then names the mode asked for and the
+project's cache (:meth:`SessionCache.restate`), so resuming the run does the same. This was chosen over refusing ``live`` without
 ``--dist loadgroup``: the refusal would still let an unmarked ``evaluate()`` or an
 ``evalkit.run`` in two tests pay twice, and would break ``-n auto`` set in ``addopts``.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:
+    from evalkit.records import Run
 
 __all__ = ["CALLING_MODES", "WORKER_KEY", "SessionCache", "group_marked"]
 
@@ -101,6 +106,31 @@ class SessionCache:
             return  # nothing cacheable ran (replay files, non-cacheable callables)
         with ResponseCache(cache_dir) as cache:
             cache.merge_from(self.folder)
+
+    def restate(self, runs: Iterable[Run], cache_dir: str | Path) -> None:
+        """Make each run's manifest say the mode asked for (``live``: cache ``off``;
+        ``refresh``: ``refresh`` into ``cache_dir``) rather than ``use`` on the session's
+        folder, which is gone after the session: ``evalkit run --resume`` (which the terminal
+        summary suggests for provider errors) takes its cache mode and folder from there. The
+        folder the answers were shared through is kept as ``cache.session_dir``."""
+        if self.mode not in CALLING_MODES or self.folder is None:
+            return
+        from evalkit.records import MANIFEST, write_json_atomic
+
+        for run in runs:
+            path = Path(run.path) / MANIFEST
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue  # not written (the run failed to start): nothing to restate
+            cache = data.get("cache") or {}
+            data["cache"] = {
+                **cache,
+                "mode": "off" if self.mode == "live" else "refresh",
+                "dir": str(Path(cache_dir).resolve()),
+                "session_dir": self.folder,
+            }
+            write_json_atomic(path, data)
 
     def close(self) -> None:
         """Remove the folder if this process made it (not a worker's: the controller's)."""

@@ -57,12 +57,24 @@ def _recorded(root: Path) -> list[float]:
         return [row[0] for row in con.execute("SELECT created FROM responses")]
 
 
-def _cache_dirs(root: Path) -> set[str]:
-    """The cache folders the session's runs used (their manifests' ``cache.dir``)."""
-    return {
-        json.loads(m.read_text())["cache"]["dir"]
-        for m in root.glob(".evalkit/runs/**/manifest.json")
-    }
+def _cache_entries(root: Path, sessions: str) -> set[tuple[str, str, str]]:
+    """(mode, dir, session_dir) of the cache in the manifests of ``suite``'s runs: what
+    ``evalkit run --resume`` of the run will use, and where the session shared its answers."""
+    found = set()
+    for m in root.glob(f".evalkit/runs/{sessions}/paid-*/**/manifest.json"):
+        cache = json.loads(m.read_text())["cache"]
+        found.add((cache["mode"], cache["dir"], cache.get("session_dir", "")))
+    return found
+
+
+def _session_dir(root: Path, mode: str, sessions: str = "pytest-*-gw*") -> Path:
+    """The one folder the session's runs shared their answers through; their manifests say the
+    mode asked for and the project's cache, so a resumed run does the same."""
+    entries = _cache_entries(root, sessions)
+    assert len(entries) == 1, entries
+    said, folder, session = entries.pop()
+    assert (said, folder) == (mode, str((root / ".evalkit" / "cache").resolve()))
+    return Path(session)
 
 
 def test_a_marked_test_joins_its_suites_xdist_group(
@@ -135,8 +147,7 @@ def test_live_workers_pay_each_request_once_without_loadgroup(
     assert _paid_workers(plugin_project) == {"gw0", "gw1"}  # both ran the paying suite ...
     assert sorted(calls(plugin_project)) == SIX  # ... and it was paid for once
     assert _recorded(plugin_project) == []
-    used = _cache_dirs(plugin_project)
-    assert len(used) == 1 and not Path(used.pop()).exists()  # one folder, shared, removed
+    assert not _session_dir(plugin_project, "off").exists()  # one folder, shared, removed
     result.stdout.fnmatch_lines(["*mode live; provider spend $0.0600*"])  # 6 calls of $0.01
 
 
@@ -159,6 +170,7 @@ def test_refresh_workers_pay_once_and_overwrite_the_recordings(
     assert sorted(calls(plugin_project)) == sorted(SIX * 2)  # the recording, then once more
     created = _recorded(plugin_project)
     assert len(created) == 6 and min(created) >= before  # every answer overwritten
+    assert not _session_dir(plugin_project, "refresh").exists()
     replayed = run(pytester, "--evalkit-suite", "paid")
     replayed.assert_outcomes(passed=4)
     assert len(calls(plugin_project)) == 12  # replay calls nothing
@@ -181,4 +193,37 @@ def test_live_pays_once_per_session_in_one_process(
     result.assert_outcomes(passed=3)
     assert sorted(calls(plugin_project)) == SIX
     assert _recorded(plugin_project) == []
-    assert not any(Path(d).exists() for d in _cache_dirs(plugin_project))
+    assert not _session_dir(plugin_project, "off", "pytest-*").exists()
+
+
+@pytest.mark.parametrize("mode", ["refresh", "live"])
+def test_the_session_cache_is_published_in_refresh_only(tmp_path: Path, mode: str) -> None:
+    """``refresh`` copies the session's answers over the recordings (and the error of a key it
+    has no answer for, as a refresh that failed would have noted it); ``live`` copies nothing.
+    The folder a session made itself is removed when it closes."""
+    from evalkit.cache import ResponseCache
+    from evalkit.pytest_xdist import SessionCache
+
+    project = tmp_path / "cache"
+    with ResponseCache(project) as old:
+        old.put("a", {"text": "old a"})
+        old.put("b", {"text": "old b"})
+        old.put_error("a", "timeout", "slow", None)
+    session = SessionCache(mode)
+    options = session.options()
+    assert options["cache_mode"] == "use"
+    with ResponseCache(options["cache_dir"]) as fresh:
+        fresh.put("a", {"text": "new a"})
+        fresh.put_error("c", "server_error", "HTTP 500", 500)
+    session.publish(project)
+    with ResponseCache(project) as cache:
+        if mode == "refresh":
+            assert cache.get("a") == {"text": "new a"} and cache.get_error("a") is None
+            assert cache.get_error("c") == ("server_error", "HTTP 500", 500)
+        else:
+            assert cache.get("a") == {"text": "old a"} and cache.get_error("c") is None
+        assert cache.get("b") == {"text": "old b"}
+    session.close()
+    assert not Path(options["cache_dir"]).exists()
+    assert SessionCache("record").options() == {"cache_mode": "use"}  # the project's cache
+    assert SessionCache("replay").options() == {"cache_mode": "require"}
