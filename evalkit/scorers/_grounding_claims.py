@@ -10,9 +10,18 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Set
+from dataclasses import replace
 
 from evalkit.scorers._grounding_compare import comparison_parts
-from evalkit.scorers._grounding_lexicon import DISCOURSE, REQUEST_VERBS, STOPWORDS, wordset
+from evalkit.scorers._grounding_greeting import greeting_end
+from evalkit.scorers._grounding_lexicon import (
+    DISCOURSE,
+    REQUEST_VERBS,
+    STOPWORDS,
+    UI_IMPERATIVES,
+    wordset,
+)
 from evalkit.scorers._grounding_paraphrase import canon_words
 from evalkit.scorers._grounding_stem import stem
 from evalkit.scorers._grounding_text import (
@@ -102,28 +111,6 @@ the sympathy's object is kept short ("sorry about the delay", not a whole invent
 _COURTESY_PIECES = re.compile(r"\s*(?:[,;:!.\u2014]+|\s-\s|\band\b)\s*")
 
 
-_GREETING = re.compile(
-    r"\W*(?P<hello>(?i:hi|hello|hey|hiya|howdy|greetings|dear|good (?:morning|afternoon|evening"
-    r"|day)))(?:\s+(?i:there|again|all|everyone|team|folks))?(?:\s*,)?"
-    r"(?:\s+(?:(?i:mr|mrs|ms|miss|mx|dr|prof)\.?\s+)?[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*){0,2})?"
-    r"(?P<end>\s*[,!:;\u2014\u2013]+\s*|\s*\.?\s*$)"
-)
-"""A greeting, with the name it addresses if any ("Hi Sam!", "Hello Maria,", "Dear Mr Lee,",
-"Good morning, Priya!"): an opener that asserts nothing, whatever the name. Support
-deployments greet the customer by the account's name, which the request often lacks, so the
-name is not checked (a name the request gives is dropped anywhere, see :func:`claim_body`).
-A name must end the greeting with punctuation or end the sentence, and after "Dear" only
-punctuation will do: "Dear Evan Hansen is a musical" and "Dear Evan Hansen." are titles."""
-
-
-def _greeting_end(s: str) -> int:
-    """Where a greeting opening ``s`` ends (see :data:`_GREETING`), or 0."""
-    m = _GREETING.match(s)
-    if m is None or (fold(m.group("hello")) == "dear" and not m.group("end").strip(" .")):
-        return 0
-    return m.end()
-
-
 def _social(sentence: str) -> bool:
     """Whether ``sentence`` is courtesy only (see :data:`_COURTESY`)."""
     if _has_facts(sentence):
@@ -159,9 +146,14 @@ def claim_canon_words(body: str) -> list[str]:
 
 @functools.lru_cache(maxsize=1 << 10)
 def _claim_tokens(body: str) -> tuple[str, ...]:
-    """The words of a claim's checked text without :data:`_IDIOMS`, tokenised once for both
-    :func:`claim_words` and :func:`claim_canon_words` (a tuple: the cache shares it)."""
-    return tuple(words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body))
+    """The words of a claim's checked text without :data:`_IDIOMS` and without an opening
+    imperative of a user interface ("Click", "Type", "Enter": a passage saying "enter the code"
+    supports "Type the code"), tokenised once for both :func:`claim_words` and
+    :func:`claim_canon_words` (a tuple: the cache shares it)."""
+    tokens = words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body)
+    if tokens and tokens[0] in UI_IMPERATIVES:  # "Type SPRING10 at checkout": the how, not a fact
+        tokens = tokens[1:]
+    return tuple(tokens)
 
 
 _IDIOM_HINT = re.compile(
@@ -169,13 +161,17 @@ _IDIOM_HINT = re.compile(
 )
 
 
-def split_claims(text: str, given: Given | None = None) -> list[Claim]:
+def split_claims(
+    text: str, given: Given | None = None, known: Set[str] | None = None
+) -> list[Claim]:
     """Sentences and clauses of ``text`` that assert something, with their spans.
 
     Greetings, hedges, questions back to the user and lines that only introduce a list are
     skipped: they state nothing that the context could support or contradict. So is a
     clause left without content once its interjections, a name addressing the user
-    (one of ``given``'s names) and the verb of a request are set aside ("Thanks, Ada!").
+    (one of ``given``'s names, or a greeting's addressee none of whose words is among
+    ``known``, the stems of the passages) and the verb of a request are set aside ("Thanks,
+    Ada!"). Clauses cut at "and we'll" carry the whole sentence (:attr:`Claim.whole`).
     """
     claims: list[Claim] = []
     given = given or Given()
@@ -183,28 +179,73 @@ def split_claims(text: str, given: Given | None = None) -> list[Claim]:
         raw = text[start:end]
         cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
         body = _CITATION.sub(" ", raw).strip()
-        if _skip(body):
+        if _skip(body, known):
             continue
-        for cstart, cend, wrong in _parts(raw):
-            clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
-            if not clause or _skip(clause):
-                continue
-            tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
-            checked = claim_body(tidy, given)
-            if checked != tidy and _skip(checked):
-                continue
-            body = "" if checked == tidy else checked
-            claims.append(Claim(tidy, start + cstart, start + cend, cites, body, wrong))
+        run: list[Claim | None] = []
+        for cstart, cend, wrong, soft in _parts(raw):
+            if not soft:
+                claims.extend(_joined(run, raw, start, cites, given, known))
+                run = []
+            run.append(_claim(raw, start, cstart, cend, cites, wrong, given, known))
+        claims.extend(_joined(run, raw, start, cites, given, known))
     return claims
 
 
-def _parts(sentence: str) -> list[tuple[int, int, str]]:
+def _claim(
+    raw: str,
+    start: int,
+    cstart: int,
+    cend: int,
+    cites: tuple[str, ...],
+    wrong: str,
+    given: Given,
+    known: Set[str] | None,
+) -> Claim | None:
+    """The claim of the clause ``raw[cstart:cend]`` of a sentence at ``start``, or None."""
+    clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
+    if not clause or _skip(clause, known):
+        return None
+    tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
+    checked = claim_body(tidy, given, known)
+    if checked != tidy and _skip(checked, known):
+        return None
+    body = "" if checked == tidy else checked
+    return Claim(tidy, start + cstart, start + cend, cites, body, wrong)
+
+
+def _joined(
+    run: list[Claim | None],
+    raw: str,
+    start: int,
+    cites: tuple[str, ...],
+    given: Given,
+    known: Set[str] | None,
+) -> list[Claim]:
+    """The claims of clauses cut at "and we'll" (a ``run``), each carrying the claim of the
+    whole stretch, which the support check falls back on: a cut must never turn a sentence
+    the passage supports into unsupported halves. A stretch with a skipped clause or a
+    comparison stays cut."""
+    found = [c for c in run if c is not None]
+    if len(run) < 2 or len(found) < len(run) or any(c.wrong for c in found):
+        return found
+    whole = _claim(
+        raw, start, found[0].start - start, found[-1].end - start, cites, "", given, known
+    )
+    if whole is None:
+        return found
+    return [replace(c, whole=whole) for c in found]
+
+
+def _parts(sentence: str) -> list[tuple[int, int, str, bool]]:
     """The clauses of a sentence, a comparison of two stated facts cut into its two sides
-    (with the reason the comparison is false, if it is: see _grounding_compare)."""
-    out: list[tuple[int, int, str]] = []
-    for cstart, cend in _clause_spans(sentence):
+    (with the reason the comparison is false, if it is: see _grounding_compare), and whether
+    each was cut from the one before at "and we'll" (see :func:`_clause_spans`)."""
+    out: list[tuple[int, int, str, bool]] = []
+    for cstart, cend, soft in _clause_spans(sentence):
         spans, wrong = comparison_parts(sentence[cstart:cend])
-        out.extend((cstart + a, cstart + b, wrong) for a, b in spans)
+        out.extend(
+            (cstart + a, cstart + b, wrong, soft and k == 0) for k, (a, b) in enumerate(spans)
+        )
     return out
 
 
@@ -225,7 +266,7 @@ _OBJECT_START = wordset(
 )
 
 
-def claim_body(clause: str, given: Given) -> str:
+def claim_body(clause: str, given: Given, known: Set[str] | None = None) -> str:
     """What of ``clause`` is checked: without opening interjections and sentence adverbs
     ("Sorry,", "Unfortunately", "Yes,"), without a name from the request that addresses
     the user ("Yes, Ada:", "..., Ada."), and without the verb of a request ("Please send
@@ -233,7 +274,7 @@ def claim_body(clause: str, given: Given) -> str:
     requires, and an invented requirement still fails on its own words)."""
     s, request = clause, False
     while True:
-        greeted = _greeting_end(s)
+        greeted = greeting_end(s, known)
         if greeted:
             s = s[greeted:]
             continue
@@ -304,18 +345,21 @@ def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> 
         spans.append((start, end))
 
 
-def _clause_spans(sentence: str) -> list[tuple[int, int]]:
+def _clause_spans(sentence: str) -> list[tuple[int, int, bool]]:
     """Split at ``;`` and at conjunctions between clauses that are each long enough alone:
     three content words each, not counting citation markers ("[kb-support]") or set phrases
-    ("we'll take care of it"), which state nothing of their own."""
-    cuts = [0]
+    ("we'll take care of it"), which state nothing of their own. Each span says whether it
+    was cut from the one before at an "and" with its own subject (a soft cut: the check falls
+    back on the whole, see :func:`_joined`)."""
+    cuts, soft = [0], [False]
     for m in _CLAUSE_SPLIT.finditer(sentence):
         left = sentence[cuts[-1] : m.start()]
         right = sentence[m.end() :]
         if _long_enough(left) and _long_enough(right):
             cuts.append(m.end())
+            soft.append(m.group(0).isspace() and right.startswith("and"))
     bounds = [*cuts, len(sentence)]
-    return [(bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+    return [(bounds[i], bounds[i + 1], soft[i]) for i in range(len(bounds) - 1)]
 
 
 def _long_enough(clause: str) -> bool:
@@ -323,11 +367,11 @@ def _long_enough(clause: str) -> bool:
     return len(claim_words(_CITATION.sub(" ", clause) if "[" in clause else clause)) >= 3
 
 
-def _skip(sentence: str) -> bool:
+def _skip(sentence: str, known: Set[str] | None = None) -> bool:
     s = sentence.strip()
     if not s or s.endswith("?") or s.endswith(":"):
         return True
-    greeted = _greeting_end(s)
+    greeted = greeting_end(s, known)
     if greeted:  # "Hi Sam!", "Hello Maria, ..." (the rest, if any, is read on)
         s = s[greeted:].strip()
         if not s:

@@ -122,18 +122,26 @@ QUANTIFIERS = wordset("all any both each either every few many most neither seve
 """Quantifiers: opening a sentence they count the names after them ("Both the Pro and Team
 plans", "Several Gold members") and are never part of a name."""
 
+UI_IMPERATIVES = wordset("click tap press enter type pick hit navigate scroll")
+"""Imperatives of a user interface that open support answers ("Click Forgot password", "Type
+the code"): how to act, not a fact. They are no part of the name after them (see
+:data:`LEADING`) and, opening a claim, no word a passage must hold ("enter the code"
+supports "Type the code")."""
+
 LEADING = (
     DISCOURSE
     | QUANTIFIERS
+    | UI_IMPERATIVES
     | wordset(
         """also however yes no so well still then now thus therefore hence see contact call
         visit email ask check use try read open select choose reach message text tell write
-        go click tap press enter type pick hit navigate scroll"""
+        go dear hi hello hey hiya howdy"""
     )
 )
 """Words that open a sentence without belonging to the name after them: discourse words,
-quantifiers and the imperatives support answers open with ("Contact the Help Desk", "See
-the FAQ", "Click Forgot password", "Tap Settings")."""
+quantifiers, greetings ("Dear Platinum members" names Platinum) and the imperatives support
+answers open with ("Contact the Help Desk", "See the FAQ", "Click Forgot password", "Tap
+Settings")."""
 
 UNIT_WORDS = {
     "year": "year years yr yrs",

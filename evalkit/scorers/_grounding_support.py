@@ -126,20 +126,49 @@ def check_claims(
 
     ``given`` holds the names and numbers of the request, which the user supplied: see
     :func:`mismatch` for when a claim may repeat them although the passage lacks them.
+    Clauses cut at "and we'll" are kept apart only where that does better than their whole
+    sentence: the whole is checked too and replaces them when it is supported or none of
+    them is.
     """
-    cwords = [claim_words(c.body) for c in claims]
+    wholes = list({id(c.whole): c.whole for c in claims if c.whole is not None}.values())
+    every = [*claims, *wholes]
+    cwords = [claim_words(c.body) for c in every]
     sims = index.similarities(cwords)
     results = [
         check_claim(c, index, options, cw, [float(x) for x in row], given)
-        for c, cw, row in zip(claims, cwords, sims, strict=True)
+        for c, cw, row in zip(every, cwords, sims, strict=True)
     ]
     anywhere = set().union(*index.stems) if index.stems else set()
-    return [
+    results = [
         replace(r, strongly_unsupported=_strongly_unsupported(r, cw, anywhere))
         if not r.supported
         else r
         for r, cw in zip(results, cwords, strict=True)
     ]
+    return _settle(claims, results, {id(w): results[len(claims) + k] for k, w in enumerate(wholes)})
+
+
+def _settle(
+    claims: Sequence[Claim], results: Sequence[ClaimResult], wholes: dict[int, ClaimResult]
+) -> list[ClaimResult]:
+    """The results of ``claims``, each run of clauses sharing a whole replaced by the whole's
+    result unless the whole fails and one of the clauses is supported."""
+    out: list[ClaimResult] = []
+    i = 0
+    while i < len(claims):
+        whole = claims[i].whole
+        j = i + 1
+        while whole is not None and j < len(claims) and claims[j].whole is whole:
+            j += 1
+        parts = results[i:j]
+        if whole is not None and (
+            wholes[id(whole)].supported or not any(r.supported for r in parts)
+        ):
+            out.append(wholes[id(whole)])
+        else:
+            out.extend(parts)
+        i = j
+    return out
 
 
 _HARD_REASONS = tuple(

@@ -88,6 +88,10 @@ class Claim:
     wrong: str = ""
     """Why the claim is false whatever the passages say (a comparison the wrong way round:
     see :mod:`~evalkit.scorers._grounding_compare`); empty for most claims."""
+    whole: Claim | None = None
+    """For a clause cut from its sentence at "and we'll": the claim of the whole stretch,
+    which replaces the clauses where it is supported or none of them is (see
+    :func:`~evalkit.scorers._grounding_support.check_claims`)."""
 
     @property
     def body(self) -> str:

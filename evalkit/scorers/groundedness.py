@@ -259,10 +259,11 @@ def claim_results(
 
     ``given`` holds the names and numbers of the request (see :func:`given_by`).
     """
-    claims = split_claims(text, given)
+    index = PassageIndex(passages)
+    known = set().union(*index.stems) if index.stems else set()
+    claims = split_claims(text, given, known)
     if not claims:
         return []
-    index = PassageIndex(passages)
     opts = options or SupportOptions()
     return check_claims(claims, index, opts, given)
 
