@@ -69,8 +69,13 @@ _CHANNEL: Final = re.compile(
     + rf"{_CONTACT}(?:\s+[\w-]+){{0,4}}?\s+(?:(?:to|with|in to|into)\s+)?{_ORG}\b{_OBJECT}|"
     # "fill in the form", "submit a data request", "file a complaint"
     + rf"{_PETITION}|"
+    # "written requests can be sent to ...", "privacy requests go to our DPO at ..."
+    + r"(?:[\w-]+\s+){0,2}?(?:requests?|complaints?|letters?|enquiries|inquiries|queries|"
+    r"correspondence|appeals?)\s+(?:go|should go|can go|(?:should|can|may|must) be (?:sent|"
+    r"addressed|made|posted|mailed|emailed|submitted|directed|raised))\s+"
+    rf"(?:(?:in writing\s+)?(?:to|via|through|at|online at|by post to)\b(?:\s+{_ORG}\b)?)|"
     # "the Data Protection Officer can be reached at ...", "our privacy team is reachable on ..."
-    + rf"(?:the |our )?{_ROLE} (?:can|may|is able to) be (?:reached|contacted|written to|"
+     + rf"(?:the |our )?{_ROLE} (?:can|may|is able to) be (?:reached|contacted|written to|"
     r"emailed|called)|(?:the |our )?" + _ROLE + r" (?:is|are) reachable" + r")",
     re.IGNORECASE,
 )
