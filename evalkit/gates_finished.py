@@ -25,8 +25,8 @@ def unfinished_runs(cmp: Comparison) -> GateResult | None:
     resume = " and ".join(f"`evalkit run --resume {p}`" for p in paths)
     reason = (
         f"{said}: the comparison covers the cases answered so far only; finish it with "
-        f"{resume} and compare again, or pass --allow-partial to accept a verdict on part of "
-        "the eval set"
+        f"{resume} and compare again, or pass --allow-partial (pytest: --evalkit-allow-partial) "
+        "to accept a verdict on part of the eval set"
     )
     return GateResult(
         gate="both runs finished",

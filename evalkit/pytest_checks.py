@@ -90,9 +90,17 @@ def partial_of(cmp: Comparison) -> tuple[str, str] | None:
         return None
     sides = [("baseline", match.baseline_selection), ("candidate", match.candidate_selection)]
     sels = [(who, s) for who, s in sides if s is not None]
-    total = max(s.of for _, s in sels)
-    why = "; ".join(f"the {who} run selected {s.flags()}" for who, s in sels)
-    return f"{match.shared}/{total}", f"compared {match.shared} of {total} cases: {why}"
+    planned = [i.planned_cases for i in (cmp.baseline, cmp.candidate) if i.planned_cases]
+    total = max([s.of for _, s in sels] + planned, default=0)  # unfinished: no selection
+    why = "; ".join(
+        [f"the {who} run selected {s.flags()}" for who, s in sels]
+        + ([match.unfinished] if match.unfinished else [])
+    )
+    of = f"/{total}" if total else ""
+    return (
+        f"{match.shared}{of}",
+        f"compared {match.shared}{' of ' + str(total) if total else ''} cases: {why}",
+    )
 
 
 @dataclass(frozen=True)
@@ -216,8 +224,9 @@ def builtin_failures(result: SuiteResult) -> tuple[str, list[str]]:
         for r in c.verdict.failures
         if r.rule in BUILTIN_RULES
     ]
-    only_scorers = {rule for rule, _ in failed} == {"new_scorer_errors"}
-    return ("scorer errors" if only_scorers else "provider errors"), [x for _, x in failed]
+    titles = {"new_scorer_errors": "scorer errors", "finished": "unfinished runs"}
+    what = sorted({titles.get(rule, "provider errors") for rule, _ in failed})
+    return "; ".join(what) or "provider errors", [x for _, x in failed]
 
 
 def unanswered_lines(

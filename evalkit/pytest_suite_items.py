@@ -169,7 +169,8 @@ class GateItem(_SuiteItem):
             raise EvalkitFailure("\n".join(lines))
         if all(r.status == "skip" for r in results):
             pytest.skip("; ".join(r.reason for r in results))
-        _not_run(result, self.suite)
+        if not _runner(self).settings.allow_partial:  # else partial, as the verdict says
+            _not_run(result, self.suite)
 
     def _partial(self, cmp: Comparison | None) -> tuple[str, str] | None:
         """``(ratio, words)`` when the comparison covers part of the eval set, recorded on the
@@ -285,7 +286,8 @@ class RunsItem(_SuiteItem):
         errors = errors or unanswered_lines(result, gates, _MISSING)
         if errors:
             raise EvalkitFailure(f"evalkit {self.suite}: {what}\n" + "\n".join(errors))
-        _not_run(result, self.suite)
+        if not _runner(self).settings.allow_partial:  # else partial, as the verdict says
+            _not_run(result, self.suite)
 
 
 def _table_line(
