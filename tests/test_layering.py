@@ -63,6 +63,7 @@ STAGES: list[tuple[str, ...]] = [
         "pytest_case_items",
         "pytest_checks",
         "pytest_summary",
+        "pytest_xdist",
         "pytest_runner",
         "pytest_fixture",
         "cli",
