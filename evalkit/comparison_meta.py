@@ -80,6 +80,9 @@ class RunInfo:
             "aborted": "aborted",
         }.get(str(self.status)) or by.get(str(self.stopped_by), "stopped")
         said = f"{how} after {self.cases}{of} cases"
+        if self.repeats > 1:  # "30 of 30 cases" read as finished when repeats were missing
+            planned = f" of {self.planned_cases * self.repeats}" if self.planned_cases else ""
+            said = f"{how} after {self.records}{planned} case repeats"
         return f"{said}: {self.stopped}" if why and self.stopped else said
 
     def to_dict(self) -> dict[str, Any]:

@@ -99,6 +99,7 @@ def _resume_job(
         scorers = [s.build(where=f"{config}: [suites.{suite}] scorers") for s in specs]
     else:
         scorers = [rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
+        project = project or _prices_project(config)
     cache = m.get("cache") or {}
     opts = replace(
         options,
@@ -157,3 +158,18 @@ def rebuild_scorer(spec: Mapping[str, Any], run_dir: Path) -> Scorer:
         built = build_scorer(spec["ref"], args, threshold, where=where)
         # a scorer run under another name (a suite's as = "...") keeps that name
         return rename_scorer(built, spec["name"]) if built.name != spec["name"] else built
+
+
+def _prices_project(config: Any) -> Project | None:
+    """The run's recorded config, read for its ``[prices]``: without it a resumed run priced
+    its new answers from the built-in table only, so a model priced in the config came out
+    unpriced and the cost cap went blind (QA13 F3). ``None`` when it cannot be read."""
+    from evalkit.config import load_config
+    from evalkit.errors import EvalkitError
+
+    if not isinstance(config, str) or not Path(config).is_file():
+        return None
+    try:
+        return load_config(config)
+    except EvalkitError:
+        return None

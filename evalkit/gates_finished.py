@@ -21,12 +21,16 @@ def unfinished_runs(cmp: Comparison) -> GateResult | None:
     said = unfinished_text(cmp.baseline, cmp.candidate, why=True)
     if not said:
         return None
-    paths = [info.path for _, info in _sides(cmp) if info.unfinished]
-    resume = " and ".join(f"`evalkit run --resume {p}`" for p in paths)
+    resume = " and ".join(_resume(info) for _, info in _sides(cmp) if info.unfinished)
+    covers = (
+        "rests on the repeats answered so far"
+        if _repeats_missing_only(cmp)
+        else "covers the cases answered so far"
+    )
     reason = (
-        f"{said}: the comparison covers the cases answered so far only; finish it with "
-        f"{resume} and compare again, or pass --allow-partial (pytest: --evalkit-allow-partial) "
-        "to accept a verdict on part of the eval set"
+        f"{said}: the comparison {covers} only; finish it with {resume} and "
+        "compare again, or pass --allow-partial (pytest: --evalkit-allow-partial) to accept a "
+        "verdict on part of the eval set"
     )
     return GateResult(
         gate="both runs finished",
@@ -36,6 +40,22 @@ def unfinished_runs(cmp: Comparison) -> GateResult | None:
         threshold=None,
         status="fail",
         reason=reason,
+    )
+
+
+def _resume(info: RunInfo) -> str:
+    """The command that finishes the run: a run the cost cap stopped needs a higher cap, or
+    it stops again at once (QA13 F3). Written without backticks, which a Markdown summary
+    escaped into literal ones (QA13 F6)."""
+    more = " --max-cost USD (a higher cap)" if info.stopped_by == "budget" else ""
+    return f"evalkit run --resume {info.path}{more}"
+
+
+def _repeats_missing_only(cmp: Comparison) -> bool:
+    """Whether every case is there and only repeats are missing (``--repeats 3``)."""
+    return all(
+        not i.unfinished or (i.planned_cases is not None and i.cases >= i.planned_cases)
+        for _, i in _sides(cmp)
     )
 
 

@@ -94,7 +94,8 @@ def test_an_unfinished_candidate_fails_the_verdict_and_says_how_to_finish(
     first = cmp.verdict.failures[0]
     assert (first.rule, first.metric) == ("finished", "runs")
     assert first.reason.startswith(f"the candidate run is unfinished ({said})")
-    assert f"`evalkit run --resume {cand.path}`" in first.reason
+    assert f"finish it with evalkit run --resume {cand.path} and compare" in first.reason
+    assert "`" not in first.reason  # a Markdown summary escaped them (QA13 F6)
     assert "--allow-partial" in first.reason
     assert cmp.dataset.partial and cmp.dataset.unfinished
     assert verdict_text(cmp) == f"FAIL (partial: the candidate run is unfinished ({said}))"
@@ -115,6 +116,8 @@ def test_the_reason_names_what_stopped_it_and_finished_runs_are_left_alone(
         "the candidate run is unfinished (stopped by the cost cap after 2 of 5 cases: "
         "--max-cost 0.03 reached: spent $0.0251)"
     )
+    # the cap stops a resumed run again at once unless raised (QA13 F3)
+    assert f"evalkit run --resume {cand.path} --max-cost USD (a higher cap)" in first.reason
     for status in ("complete", None):  # None: a run written before statuses
         base, cand = _pair(tmp_path / str(status), status)
         cmp = compare(base, cand)
@@ -194,3 +197,20 @@ def test_the_report_banner_fails_and_names_the_unfinished_run(browser: Any, tmp_
     assert "the candidate run is unfinished (interrupted after 2 of 5 cases)" in text
     assert "evalkit run --resume" in text
     page.close()
+
+
+def test_missing_repeats_are_counted_as_repeats(tmp_path: Path) -> None:
+    """QA13 F15: with --repeats 3, an interrupted run read "after 30 of 30 cases"."""
+    base = make_run(
+        tmp_path / "b",
+        [make_record(f"q{i}", {"acc": True}, repeat=k) for i in range(3) for k in range(3)],
+        repeats=3,
+    )
+    recs = [make_record(f"q{i}", {"acc": True}, repeat=0, candidate="cand") for i in range(3)]
+    cand = make_run(tmp_path / "c", recs, candidate=candidate_dict("cand"), repeats=3)
+    cand = Run(cand.path, {**cand.manifest, "status": "interrupted"}, cand.records)
+    (first,) = compare(base, cand).verdict.failures
+    assert first.reason.startswith(
+        "the candidate run is unfinished (interrupted after 3 of 9 case repeats): the "
+        "comparison rests on the repeats answered so far only"
+    )

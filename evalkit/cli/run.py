@@ -199,7 +199,8 @@ def handle(args: argparse.Namespace) -> int:
     if args.resume:
         from evalkit.engine import resume
 
-        runs = resume(args.resume, replace(options, out_dir=None), _project_or_none(args.config))
+        project = _project_or_none(args.config) if args.config else _resume_project(args.resume)
+        runs = resume(args.resume, replace(options, out_dir=None), project)
     elif args.suite or (args.config and not args.dataset):
         runs = _run_suite(args, options)
     elif args.dataset:
@@ -293,6 +294,24 @@ def _found_config() -> Path | None:
     from evalkit.config import find_config
 
     return find_config()
+
+
+def _resume_project(run_dir: str) -> Project | None:
+    """The project a resumed run takes its ``[prices]`` (and suite scorers) from without
+    ``--config``: ``None`` when its manifest names a config file, which the engine then reads,
+    so a config found upwards from the working folder cannot replace the run's own (QA13 F3:
+    resumed in a folder whose evalkit.toml lacked the run's prices, 26 of 30 records were
+    unpriced and the cost cap went blind); else the one found upwards, as for the run itself."""
+    from evalkit.errors import EvalkitError
+    from evalkit.runmeta import read_manifest
+
+    try:
+        config = read_manifest(Path(run_dir)).get("config")
+    except EvalkitError:  # the engine says what is wrong with the folder
+        return None
+    if isinstance(config, str) and Path(config).is_file():
+        return None
+    return _project_or_none(None)
 
 
 def _project_or_none(config: str | None) -> Project | None:
