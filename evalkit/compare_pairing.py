@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from evalkit.comparison import DatasetMatch, RunInfo
-from evalkit.comparison_meta import coverage
+from evalkit.comparison_meta import UNFINISHED, coverage
 from evalkit.dataset import Selection
 from evalkit.errors import InputError
 from evalkit.records import Run
@@ -56,7 +56,7 @@ def dataset_match(baseline: Run, candidate: Run, allowed: bool) -> tuple[Dataset
     if not same:
         notes.append(
             f"Eval set versions differ ({str(vb)[:12]} vs {str(vc)[:12]}); mismatch allowed, "
-            f"so only the {shared} shared unedited cases are compared"
+            f"so only the {shared} shared {'' if unknown else 'unedited '}cases are compared"
         )
     if edited:
         first = ", ".join(sorted(edited)[:5]) + (", ..." if len(edited) > 5 else "")
@@ -71,10 +71,15 @@ def dataset_match(baseline: Run, candidate: Run, allowed: bool) -> tuple[Dataset
             "evalkit recorded each case's content hash) and are compared as the same case"
         )
     if len(ids_b) != common or len(ids_c) != common:
+        short = [w for w, r in (("baseline", baseline), ("candidate", candidate)) if _short(r)]
+        why = (
+            f"not answered (yet) by the unfinished {' and '.join(short)} run"
+            if short
+            else "the report lists those a selection did not leave out"
+        )
         notes.append(
             f"{len(ids_b - ids_c)} case(s) only in the baseline and {len(ids_c - ids_b)} only "
-            "in the candidate are not counted in the statistics (the report lists those a "
-            "selection did not leave out)"
+            f"in the candidate are not counted in the statistics ({why})"
         )
     match = DatasetMatch(
         same_version=same,
@@ -157,3 +162,8 @@ def _scored_by(manifest: Mapping[str, Any]) -> str | None:
     again = manifest.get("rescored_from")
     version = again.get("evalkit_version") if isinstance(again, Mapping) else None
     return version or manifest.get("evalkit_version")
+
+
+def _short(run: Run) -> bool:
+    """Whether the run stopped before answering every case (its manifest ``status``)."""
+    return run.manifest.get("status") in UNFINISHED

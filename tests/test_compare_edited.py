@@ -133,6 +133,7 @@ def test_without_the_hash_the_edit_would_have_failed_the_gate(tmp_path: Path) ->
     assert {r.case_id: r.status for r in cmp.cases}["b"] == "regression"
     assert not cmp.verdict.passed
     assert "3 shared case(s) cannot be checked for edits" in cmp.dataset.note
+    assert "unedited" not in cmp.dataset.note  # they could not be checked (QA13 F8)
 
 
 def test_every_shared_case_edited_is_refused(tmp_path: Path) -> None:

@@ -98,6 +98,8 @@ def test_an_unfinished_candidate_fails_the_verdict_and_says_how_to_finish(
     assert "`" not in first.reason  # a Markdown summary escaped them (QA13 F6)
     assert "--allow-partial" in first.reason
     assert cmp.dataset.partial and cmp.dataset.unfinished
+    # the cases the run never reached are named as such, not as a selection's (QA13 F5)
+    assert "(not answered (yet) by the unfinished candidate run)" in cmp.dataset.note
     assert verdict_text(cmp) == f"FAIL (partial: the candidate run is unfinished ({said}))"
     accepted = compare(base, cand, allow_partial=True)
     assert accepted.passed and accepted.dataset.partial
