@@ -283,7 +283,8 @@ def cases_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
     ``value_counts()`` shows the zeros), ``tags``, both outputs, and per scorer
     ``<scorer>.baseline``, ``<scorer>.candidate``, ``<scorer>.delta`` (values, mean over
     repeats) and ``<scorer>.passed_baseline`` / ``<scorer>.passed_candidate`` (verdicts).
-    A side the case is missing from (``baseline_only``/``candidate_only``) is ``<NA>``."""
+    A side the case is missing from (``baseline_only``/``candidate_only``) is ``<NA>``, and so
+    is the delta of a ``content_changed`` case (edited between the runs' eval set versions)."""
     import pandas as pd
 
     from evalkit.comparison_cases import STATUSES
@@ -321,4 +322,6 @@ def cases_frame(comparisons: Iterable[Any]) -> pd.DataFrame:
             frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Float64")
             frame[f"{name}.passed_{side}"] = frame[f"{name}.passed_{side}"].astype("boolean")
         frame[f"{name}.delta"] = frame[f"{name}.candidate"] - frame[f"{name}.baseline"]
+        # two answers to two different questions: no delta (QA13 F7), as docs/compare.md says
+        frame.loc[frame["status"] == "content_changed", f"{name}.delta"] = pd.NA
     return frame

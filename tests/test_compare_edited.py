@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from evalkit.compare import compare
@@ -20,6 +21,7 @@ from evalkit.config import Candidate, Gate
 from evalkit.dataset import EvalSet, load_eval_set
 from evalkit.engine import RunOptions, run
 from evalkit.errors import InputError
+from evalkit.frames import cases_frame
 from evalkit.providers.base import Request
 from evalkit.records import Run, read_run
 from evalkit.report import write_report
@@ -117,6 +119,9 @@ def test_edited_case_is_listed_not_compared_or_gated(tmp_path: Path) -> None:
     assert "1 shared case id(s) hold an edited case (b)" in cmp.dataset.note
     assert "re-run the baseline" in cmp.dataset.note
     assert cmp.verdict.passed, cmp.verdict
+    frame = cases_frame([cmp])  # no delta between answers to two questions (QA13 F7)
+    edited = frame[frame.case_id == "b"].iloc[0]
+    assert edited["exact_match.delta"] is pd.NA and edited["exact_match.baseline"] == 1.0
     again = type(cmp).from_dict(json.loads(json.dumps(cmp.to_dict())))
     assert again.dataset.content_changed == 1
     assert next(r for r in again.cases if r.case_id == "b").status == "content_changed"
@@ -162,4 +167,9 @@ def test_report_shows_the_edited_case_with_its_own_badge(browser: Any, tmp_path:
     section.locator(".f-status").select_option("changed")
     rows = section.locator("tbody tr:visible .badge").all_inner_texts()
     assert "content changed" in rows and "candidate only" in rows
+    # sorted by score drop it has no drop (two questions), so it sorts last, not first
+    section.locator(".f-status").select_option("all")
+    section.locator('button.sort[data-key="drop"]').click()
+    ids = section.locator("tbody tr.case td.id").all_inner_texts()
+    assert ids[-2:] == ["b", "d"] or ids[-2:] == ["d", "b"]
     page.close()

@@ -201,7 +201,9 @@
     if (key === "id") return c.id;
     if (key === "drop") return largestDrop(c);
     if (key === "cost" || key === "lat") {
-      if (!c.b || !c.c || c.b[key] === null || c.c[key] === null) return null;
+      if (!c.b || !c.c || c.st === "content_changed" || c.b[key] === null || c.c[key] === null) {
+        return null;
+      }
       return c.c[key] - c.b[key];
     }
     return null;
@@ -210,7 +212,7 @@
   /* The largest fall of a score value from baseline to candidate (a rise is negative), so
      "descending" puts the cases that lost most first. */
   function largestDrop(c) {
-    if (!c.b || !c.c) return null;
+    if (!c.b || !c.c || c.st === "content_changed") return null;  /* two different questions */
     var best = null;
     Object.keys(c.c.s).forEach(function (name) {
       var b = c.b.s[name], n = c.c.s[name];
