@@ -216,3 +216,19 @@ def test_missing_repeats_are_counted_as_repeats(tmp_path: Path) -> None:
         "the candidate run is unfinished (interrupted after 3 of 9 case repeats): the "
         "comparison rests on the repeats answered so far only"
     )
+
+
+def test_check_refuses_an_unfinished_stored_baseline_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA13 F4: it ran (and paid for) every candidate, then failed; a selected stored
+    baseline was refused up front, and an unfinished one now is too."""
+    cfg = _project(tmp_path)
+    base, _ = _pair(tmp_path / "stored", "interrupted")
+    manifest = json.loads((base.path / "manifest.json").read_text())
+    (base.path / "manifest.json").write_text(json.dumps({**manifest, "status": "interrupted"}))
+    args = ["check", "--config", str(cfg), "--no-progress", "--baseline-run", str(base.path)]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert f"--baseline-run {base.path} is unfinished (status interrupted)" in err
+    assert not (tmp_path / "runs").exists()  # nothing ran

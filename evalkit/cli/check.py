@@ -238,14 +238,23 @@ def _check_stored_baseline(args: argparse.Namespace) -> None:
     folder = getattr(args, "baseline_run", None)
     if not folder or getattr(args, "allow_partial", False):
         return
+    from evalkit.comparison_meta import UNFINISHED
     from evalkit.dataset import Selection
     from evalkit.records import MANIFEST
 
     path = Path(folder) / MANIFEST
     try:
-        raw = json.loads(path.read_text(encoding="utf-8")).get("selection")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        raw, status = manifest.get("selection"), manifest.get("status")
     except (OSError, ValueError, AttributeError):
         return  # reading the run reports what is wrong with it
+    if status in UNFINISHED:  # known now: refused before paying for the candidates (QA13 F4)
+        raise InputError(
+            f"evalkit check: --baseline-run {folder} is unfinished (status {status}), so gates "
+            f"would judge the cases it answered only; finish it with evalkit run --resume "
+            f"{folder}, or add --allow-partial to check against it (the verdict says it is "
+            "partial)"
+        )
     if raw:
         raise InputError(
             f"evalkit check: --baseline-run {folder} selected {Selection.from_dict(raw).describe()}"
