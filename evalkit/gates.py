@@ -171,7 +171,9 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
         return _no_new_failures(cmp, gate)
     delta = sl.metric(gate.metric) or _implicit_rate(gate.metric, sl.metrics, cmp.outcomes)
     if delta is None:
-        return _unknown_metric(gate, rule, [m.metric for m in cmp.overall.metrics])
+        known = [m.metric for m in cmp.overall.metrics]
+        rates = [f"{n}.{o}_rate" for n, outs in cmp.outcomes.items() for o in outs]
+        return _unknown_metric(gate, rule, known + [r for r in rates if r not in known])
     why = {
         side: _why_unknown(gate.metric, run, _unpriced_models(cmp, gate.tag, side))
         for side, run in (("baseline", sl.baseline_run), ("candidate", sl.candidate_run))

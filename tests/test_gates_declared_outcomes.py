@@ -39,6 +39,8 @@ def test_a_misspelled_outcome_of_a_closed_scorer_fails_with_did_you_mean(tmp_pat
     assert "wrong_tool" in cmp.outcomes["tool_calls"]
     bad, good = cmp.verdict.results
     assert bad.status == "fail" and "tool_calls.wrong_tol_rate: unknown metric" in bad.reason
+    # the list of metrics names the declared rates no case had too (QA13 F12)
+    assert "tool_calls.missing_call_rate" in bad.reason
     assert good.status == "pass"  # a declared label no case had is a rate of 0
     again = type(cmp).from_dict(json.loads(json.dumps(cmp.to_dict())))
     assert again.outcomes == cmp.outcomes
