@@ -128,3 +128,12 @@ def test_run_summary_caps_the_shapes_of_one_kind() -> None:
     lines = error_lines(records)
     assert len(lines) == 4
     assert lines[-1] == "  server: 3 more record(s) with 3 other message(s)"
+
+
+def test_a_quoted_message_does_not_repeat_the_case_its_line_names() -> None:
+    """QA13 F11: 'first g2 #0: callable pipe.py:answer: case 'g2' repeat 0: ...'."""
+    (group,) = error_groups([_rec("g2", "provider", RAISED)])
+    assert group.message.startswith("callable pipe.py:answer: the function raised RuntimeError")
+    lines = "\n".join(error_lines([_rec("g2", "provider", RAISED)]))
+    assert "first g2 #0): callable pipe.py:answer: the function raised" in lines
+    assert "case 'g2' repeat 0" not in lines

@@ -229,8 +229,13 @@ class ErrorGroup:
 
     @property
     def message(self) -> str:
-        """The first record's message on one line."""
-        return _one_line(self.first.error.message if self.first.error else "")
+        """The first record's message on one line, without the ``case 'c-0' repeat 0: `` a
+        callable's message starts with: the line quoting it names the case (QA13 F11)."""
+        text = self.first.error.message if self.first.error else ""
+        r = self.first
+        for said in (f"case {r.case_id!r} repeat {r.repeat}: ", f"case {r.case_id!r}: "):
+            text = text.replace(said, "", 1)
+        return _one_line(text)
 
 
 def error_groups(records: Iterable[Record]) -> list[ErrorGroup]:

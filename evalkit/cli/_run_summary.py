@@ -152,7 +152,7 @@ def error_lines(records: Sequence[Record]) -> list[str]:
         lines += [
             f"  {kind} ({g.count} record{'s' if g.count != 1 else ''}, first "
             f"{g.first.case_id} #{g.first.repeat}): "
-            f"{g.first.error.message if g.first.error else ''}"
+            f"{g.message}"
             for g in groups[:_SHOWN_PER_KIND]
         ]
         rest = groups[_SHOWN_PER_KIND:]
