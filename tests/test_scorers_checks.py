@@ -22,9 +22,12 @@ from evalkit.scoring import SCORERS, Score, ScoreContext, Scorer, build_scorer, 
 BUILT: Counter[str] = Counter()
 CLOSED: Counter[str] = Counter()
 
-_REL = os.path.relpath(__file__)
-HERE = __file__ if _REL.startswith("..") else _REL
-"""This file as a scorer error names it (relative to the working folder when inside it)."""
+
+def here() -> str:
+    """This file as a scorer error names it: relative to the working folder when inside it,
+    read when the error is, since an earlier test may have left another working folder."""
+    rel = os.path.relpath(__file__)
+    return __file__ if rel.startswith("..") else rel
 
 
 def _line(text: str) -> int:
@@ -200,12 +203,13 @@ def test_async_checks_run_and_each_distinct_check_is_built_once() -> None:
     assert CLOSED == {"please": 1, "sorry": 1}
 
 
-BOOM_ERROR = (
-    f"scorer 't_boom' raised RuntimeError: the scorer broke (at {HERE}:{BOOM_LINE}); this check "
-    "is left out of the case's checks score; fix the scorer to return False (or 0.0) for an "
-    "answer it rejects, or drop the check from the case"
-)
-"""A check that raised, as its own entry says it (QA12: it read "RuntimeError: ...")."""
+def boom_error() -> str:
+    """A check that raised, as its own entry says it (QA12: it read "RuntimeError: ...")."""
+    return (
+        f"scorer 't_boom' raised RuntimeError: the scorer broke (at {here()}:{BOOM_LINE}); this "
+        "check is left out of the case's checks score; fix the scorer to return False (or 0.0) "
+        "for an answer it rejects, or drop the check from the case"
+    )
 
 
 def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> None:
@@ -218,7 +222,7 @@ def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> N
     missing, boom, receipt, number = s.details["checks"]
     assert missing["passed"] is None and missing["value"] is None
     assert "needs case field(s) ['expected']" in missing["error"]
-    assert boom["passed"] is None and boom["error"] == BOOM_ERROR
+    assert boom["passed"] is None and boom["error"] == boom_error()
     assert receipt["passed"] is True and number["passed"] is False
     assert "error" not in receipt and "error" not in number
     assert s.details["failed"] == ["order number"]
@@ -227,7 +231,7 @@ def test_a_missing_field_or_a_raising_check_could_not_run_and_is_left_out() -> N
     assert s.reason.startswith("1 of 2 checks failed: order number: no search for /")
     assert "; 2 of 4 checks could not run (left out): exact_match: error: scorer " in s.reason
     assert s.reason.endswith(
-        f"boom: error: scorer 't_boom' raised RuntimeError: the scorer broke (at {HERE}:"
+        f"boom: error: scorer 't_boom' raised RuntimeError: the scorer broke (at {here()}:"
         f"{BOOM_LINE})"
     )  # the entry's advice stays in the entry
     ok = run(Checks(), case([{"name": "t_boom", "label": "boom"}, RECEIPT]), "receipt")
@@ -251,7 +255,7 @@ def test_a_case_whose_checks_all_errored_is_a_scorer_error_not_a_failure() -> No
         one is not None
         and one.error
         == "case 'c1': scorer 'checks': the check could not run: t_boom: scorer 't_boom' "
-        f"raised RuntimeError: the scorer broke (at {HERE}:{BOOM_LINE}); fix the scorer to "
+        f"raised RuntimeError: the scorer broke (at {here()}:{BOOM_LINE}); fix the scorer to "
         "return False (or 0.0) for an answer it rejects, or drop the check from the case"
     )
 
@@ -290,7 +294,7 @@ def test_one_async_check_raising_leaves_the_others_scored() -> None:
     assert s is not None and s.value == 1.0 and s.error is None
     assert s.details["errored"] == ["broken"]
     assert s.details["checks"][1]["error"] == (
-        f"scorer 't_async_slow' raised ValueError: negative sleep (at {HERE}:{SLEEP_LINE}); "
+        f"scorer 't_async_slow' raised ValueError: negative sleep (at {here()}:{SLEEP_LINE}); "
         + CHECK_ADVICE
     )
 
