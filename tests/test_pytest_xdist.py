@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def _recorded(root: Path) -> list[float]:
     db = root / ".evalkit" / "cache" / "responses.sqlite3"
     if not db.exists():
         return []
-    with sqlite3.connect(db) as con:
+    with closing(sqlite3.connect(db)) as con:  # "with connect()" commits, it does not close
         return [row[0] for row in con.execute("SELECT created FROM responses")]
 
 
