@@ -12,6 +12,7 @@ These rules make such a run fail by default; a suite opts out by gating the metr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -94,6 +95,11 @@ def answered_nothing(cmp: Comparison) -> GateResult | None:
     return _failed("the candidate answered", "errors.rate", "answered", reason, observed=1.0)
 
 
+def _natural(case_id: str) -> list[Any]:
+    """``c8`` before ``c10``: the order a reader expects, whatever order the answers came in."""
+    return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", case_id)]
+
+
 def _ids(rows: Sequence[CaseRow]) -> str:
     """The first ten case ids, for a reason."""
     return ", ".join(r.case_id for r in rows[:10]) + (", ..." if len(rows) > 10 else "")
@@ -138,6 +144,7 @@ def new_errors(cmp: Comparison) -> GateResult | None:
     ]
     if not new:
         return None
+    new.sort(key=lambda r: _natural(r.case_id))  # rows come in answer order, which varies
     kinds: dict[str, list[CaseRow]] = {}
     for r in new:
         assert r.candidate is not None and r.candidate.error is not None
@@ -222,6 +229,7 @@ def new_empty_answers(cmp: Comparison) -> GateResult | None:
     new = [r for r in cmp.cases if r.paired and _empty(r.candidate) and _answered(r.baseline)]
     if not new:
         return None
+    new.sort(key=lambda r: _natural(r.case_id))
     compared = sum(1 for r in cmp.cases if r.paired)
     shown = _ids(new)
     return _failed(
@@ -293,8 +301,9 @@ def _scored(cell: ScoreCell | None, side: CaseSide) -> bool:
 
 
 def scorer_error_cases(cmp: Comparison, scorer: str) -> list[CaseRow]:
-    """Rows where ``scorer`` has a scorer error in the candidate and scored the baseline."""
-    return [
+    """Rows where ``scorer`` has a scorer error in the candidate and scored the baseline, in
+    case id order."""
+    rows = [
         r
         for r in cmp.cases
         if r.paired
@@ -303,6 +312,7 @@ def scorer_error_cases(cmp: Comparison, scorer: str) -> list[CaseRow]:
         and _unscored(r.candidate.scores.get(scorer))
         and _scored(r.baseline.scores.get(scorer), r.baseline)
     ]
+    return sorted(rows, key=lambda r: _natural(r.case_id))
 
 
 def new_scorer_errors(cmp: Comparison, accepted: Iterable[str] = ()) -> list[GateResult]:
