@@ -220,15 +220,13 @@ def outcome_vocabulary(runs: Iterable[Run]) -> dict[str, tuple[str, ...]]:
     and those its class declares (:attr:`evalkit.scoring.Scorer.outcomes`, found through the
     ``ref`` of the scorer's spec in a manifest), sorted. Pass it as ``outcomes=`` so that runs
     summarised side by side have the same rate columns, 0.0 where an outcome did not occur."""
+    runs = list(runs)
     out: dict[str, set[str]] = {}
     for run in runs:
         for name, labels in outcome_labels(run.records).items():
             out.setdefault(name, set()).update(labels)
-        for spec in run.manifest.get("scorers") or ():
-            if isinstance(spec, Mapping) and isinstance(spec.get("name"), str):
-                declared = _declared_outcomes(spec.get("ref"))
-                if declared:
-                    out.setdefault(spec["name"], set()).update(declared)
+    for name, declared in declared_outcomes(r.manifest for r in runs).items():
+        out.setdefault(name, set()).update(declared)
     return {name: tuple(sorted(labels)) for name, labels in out.items()}
 
 

@@ -120,6 +120,7 @@ def run_info(run: Run) -> RunInfo:
     per_case: dict[str, int] = {}
     for r in run.records:
         per_case[r.case_id] = per_case.get(r.case_id, 0) + 1
+    stopped, stopped_by = _stopped(run.manifest)
     return RunInfo(
         path=str(run.path),
         candidate=str(cand.get("name") or (run.records[0].candidate if run.records else "")),
@@ -134,8 +135,8 @@ def run_info(run: Run) -> RunInfo:
         reported_models=tuple(sorted({r.model for r in run.records if r.model})),
         evalkit_version=_scored_by(run.manifest),
         status=run.manifest.get("status"),
-        stopped=_stopped(run.manifest)[0],
-        stopped_by=_stopped(run.manifest)[1],
+        stopped=stopped,
+        stopped_by=stopped_by,
         planned_cases=_planned(run),
     )
 
