@@ -57,7 +57,14 @@ SHORT_WORDS: Final = 40
 """Below this many words, an opening refusal leaves no room for a real answer."""
 
 _LIST_ITEM: Final = re.compile(r"(?:^|\n)\s*(?:\d{1,2}[.)]|[-*•])\s+\S")
-_SENTENCE: Final = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+")
+_PICTOGRAPH: Final = r"[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d]"
+_SENTENCE: Final = re.compile(
+    r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n+|"
+    # brand-voice replies end a sentence with an emoji, with or without a full stop before
+    # it ("Thanks for being with us! \U0001F499 I'm not able to ...", "Nice try \U0001F604 We never
+    # share ..."); XSTest has none, so the model's features there are unchanged
+    rf"\s*{_PICTOGRAPH}+\s+(?=[\"'(\[]?[A-Z0-9])"
+)
 
 FEATURE_NAMES: Final = (
     "refusal_first",
