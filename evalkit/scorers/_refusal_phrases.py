@@ -263,8 +263,17 @@ ASKS_FOR_CONTACT: Final = _rx(
 )
 """A request that asks whom to contact: there a referral is the answer, not a deflection."""
 
+REASON_LEAD: Final = (
+    r"(?:(?:for|under|in line with|in accordance with|because of|due to|out of respect for|"
+    r"to protect|as per) [^,;:!?.\u2014\u2013]{2,80}?,\s*)"
+)
+"""A phrase of reason, purpose or authority that opens a refusal's sentence: "For the privacy
+of our guests, we never share ...", "Under data protection law, we are unable to ...", "For
+your security, we can't ...". The refusal is still the sentence's main clause after it."""
+
 COMPANY_REFUSAL: Final = re.compile(
     r"^\W*(?:(?:i'm |i am )?sorry,?\s*(?:but\s+)?|unfortunately,?\s*)?"
+    rf"{REASON_LEAD}?"
     r"we(?:'re| are)?\s+(?:don't|do not|can't|cannot|can not|won't|will not|never|"
     r"aren't able to|are not able to|not able to|unable to|can only|only)\s+(?:\w+\s+){0,1}?"
     r"(?:share|disclose|reveal|give out|give|release|pass on|provide|send|forward|retrieve|"
