@@ -23,6 +23,7 @@ from evalkit.scorers._refusal_phrases import (
     REASON_LEAD,
     REFERRAL,
 )
+from evalkit.scorers._refusal_request import asks_for_an_act
 from evalkit.scorers._refusal_support import asks_about_a_rule
 
 __all__ = ["support_refusal"]
@@ -232,6 +233,8 @@ def _declines_request(kind: str | None, request: str) -> bool:
     )
     if kind == "inform":
         return True
+    if (question or _QUESTION.search(request)) and asks_for_an_act(request):
+        return True  # "What's the APR? And can you approve me now?", "Can I have ...?"
     if kind == "act":
         return not question and not _QUESTION.search(request)
     return not question and not _HOW_TO.search(request)
@@ -305,6 +308,7 @@ def support_refusal(request: str, text: str, *, over_full: bool = False) -> tupl
     if over_full or len(sents) < 2:
         return None
     question = bool(_YES_NO_QUESTION.search(request) or _QUESTION.search(request))
+    question = question and not asks_for_an_act(request)
     if question and not _RULE_REASON.search(text):
         return None  # most answers to questions: one search instead of one per sentence
     for later in sents[1:]:
