@@ -14,6 +14,7 @@ from collections.abc import Set
 from dataclasses import replace
 
 from evalkit.scorers._grounding_compare import comparison_parts
+from evalkit.scorers._grounding_expressive import is_expressive
 from evalkit.scorers._grounding_greeting import greeting_end
 from evalkit.scorers._grounding_lexicon import (
     DISCOURSE,
@@ -179,7 +180,7 @@ def split_claims(
         raw = text[start:end]
         cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
         body = _CITATION.sub(" ", raw).strip()
-        if _skip(body, known):
+        if _skip(body, known) or is_expressive(body, known, given):
             continue
         run: list[Claim | None] = []
         for cstart, cend, wrong, soft in _parts(raw):
@@ -203,7 +204,7 @@ def _claim(
 ) -> Claim | None:
     """The claim of the clause ``raw[cstart:cend]`` of a sentence at ``start``, or None."""
     clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
-    if not clause or _skip(clause, known):
+    if not clause or _skip(clause, known) or is_expressive(clause, known, given):
         return None
     tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
     checked = claim_body(tidy, given, known)
