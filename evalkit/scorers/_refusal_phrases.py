@@ -291,7 +291,15 @@ COURTESY: Final = re.compile(
     r"^\W*(?:(?:ha|oh|ah|well|ok|okay)\W+)?(?:(?:i'm|i am) (?:so |very |really |truly )?sorry "
     r"(?:to hear|for your loss|about|(?:(?:that|if) )?you)|i (?:completely |fully |totally )?(?:understand|appreciate|can see|"
     r"can imagine)|thank(?:s| you)(?: so much)? for|nice try|good question|great question|"
-    r"(?:hi|hello|hey|dear)\b|i hear you|that sounds)",
+    r"(?:hi|hello|hey|dear)\b|i hear you|that sounds|"
+    # sympathy and appreciation in other words: "I'm so sorry things are tough", "I hope your
+    # son is okay", "What a lovely idea!", "That's really kind of you.", "I can tell how much
+    # you care" (a sentence with a refusing word is never set aside as courtesy)
+    r"(?:i'm|i am) (?:so |very |really |truly )?sorry (?:it|things|this|that|for)\b|"
+    r"i (?:really |do )?hope (?:you|your|he|she|they|it|things|everything)\b|"
+    r"what a (?:lovely|great|kind|nice|thoughtful|sweet|brilliant|good)\b|"
+    r"(?:that's|that is|how) (?:really |so |very )?(?:kind|thoughtful|lovely|sweet|generous)\b|"
+    r"i can tell\b)",
     re.IGNORECASE,
 )
 """Sentences of sympathy, thanks or acknowledgement that support assistants open with ("I'm
