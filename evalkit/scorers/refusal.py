@@ -38,6 +38,7 @@ from evalkit.dataset import Case
 from evalkit.errors import ConfigError
 from evalkit.scorers._refusal_content import refusal_then_content
 from evalkit.scorers._refusal_decline import support_refusal
+from evalkit.scorers._refusal_fallback import scripted_fallback
 from evalkit.scorers._refusal_lexicon import (
     VERDICTS,
     bare_no,
@@ -152,6 +153,8 @@ def support_rules(
         return verdict, rule
     if pure_deflection(text, request):
         return "full_refusal", "pure_deflection"
+    if request and scripted_fallback(request, text):
+        return "full_refusal", "scripted_fallback"
     if request:
         company = company_voice_refusal(request, text)
         if company is not None:
