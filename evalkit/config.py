@@ -268,7 +268,9 @@ def find_config(start: str | Path = ".") -> Path | None:
 def load_config(path: str | Path | None = None) -> Project:
     """Load and validate a config file; raise :class:`ConfigError` listing every problem."""
     found, data = _read_config(path)
-    return parse_project(data, base_dir=found.parent, where=str(found), path=found)
+    project = parse_project(data, base_dir=found.parent, where=str(found), path=found)
+    _use_project_scorers(project)
+    return project
 
 
 def collect_config(path: str | Path | None = None) -> tuple[Project, list[Problem]]:
@@ -281,7 +283,18 @@ def collect_config(path: str | Path | None = None) -> tuple[Project, list[Proble
     :func:`load_config`, which stops at a config error.
     """
     found, data = _read_config(path)
-    return collect_project(data, base_dir=found.parent, where=str(found), path=found)
+    project, problems = collect_project(data, base_dir=found.parent, where=str(found), path=found)
+    _use_project_scorers(project)
+    return project, problems
+
+
+def _use_project_scorers(project: Project) -> None:
+    """The names the project's scorer files register (``@evalkit.scorer``) become known to
+    every lookup, a case's ``checks`` too, before any of them is built
+    (:func:`~evalkit.dataset_checks.use_project_scorers`; nothing is imported yet)."""
+    from evalkit.dataset_checks import use_project_scorers
+
+    use_project_scorers(project)
 
 
 def _read_config(path: str | Path | None) -> tuple[Path, Mapping[str, Any]]:

@@ -1,17 +1,28 @@
 """A case's own checks: the :class:`Check` data and the parsing of an eval set's ``checks``
 field (each problem at its line, with the check's number), kept apart from the other fields
-because a check names a scorer, which only the registry can confirm."""
+because a check names a scorer, which only the registry can confirm.
+
+A check names a registered scorer, never a ``file.py:attr`` reference: an eval set is data
+(it may be downloaded), and data must not choose which code is imported. A project's own
+scorers still get names: a module that registers one (``@evalkit.scorer("cites_source")``)
+is imported when a name is missing, if it is a file in the ``scorers/`` folder beside the
+config or a file or module the config's suites reference in their scorers
+(:func:`use_project_scorers`, called when a config is loaded; the registry imports them
+lazily, as it loads entry points). So the order in which a command loads the eval set and
+builds the suite's scorers no longer decides whether a check's name is known (QA13 F16).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from evalkit.dataset_messages import _kind, _or, _show
 from evalkit.errors import did_you_mean
 
-__all__ = ["CHECK_KEYS", "CONFIG_ONLY_ARGS", "Check", "parse_checks"]
+__all__ = ["CHECK_KEYS", "CONFIG_ONLY_ARGS", "Check", "parse_checks", "use_project_scorers"]
 
 CHECK_KEYS = ("name", "args", "threshold", "label")
 """The keys of one entry of a case's ``checks``."""
@@ -67,7 +78,10 @@ able to send a key to a server of its choosing."""
 _MAX_LABEL = 80
 
 
-def parse_checks(value: Any, bad: Any) -> tuple[Check, ...]:
+def parse_checks(value: Any, bad: Any, case_id: Any = None) -> tuple[Check, ...]:
+    """The checks of one case (``value``, its ``checks`` field); every problem goes to
+    ``bad(field, message)`` (which adds the file and line); ``case_id`` is named with an
+    unknown scorer, whose line alone is hard to find in a long eval set."""
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -76,7 +90,7 @@ def parse_checks(value: Any, bad: Any) -> tuple[Check, ...]:
     checks: list[Check] = []
     labels: dict[str, int] = {}
     for i, item in enumerate(value, start=1):
-        check = _parse_check(i, item, lambda text, i=i: bad("checks", f"item {i} {text}"))
+        check = _parse_check(item, lambda text, i=i: bad("checks", f"item {i} {text}"), case_id)
         if check is None:
             continue
         if check.label is not None:
@@ -92,7 +106,7 @@ def parse_checks(value: Any, bad: Any) -> tuple[Check, ...]:
     return tuple(checks) if len(checks) == len(value) else ()
 
 
-def _parse_check(i: int, item: Any, bad: Any) -> Check | None:
+def _parse_check(item: Any, bad: Any, case_id: Any) -> Check | None:
     if not isinstance(item, dict):
         bad(f"must be an object {{name, args, threshold, label}}, got {_kind(item)}")
         return None
@@ -109,7 +123,8 @@ def _parse_check(i: int, item: Any, bad: Any) -> Check | None:
         return None
     unknown = _unknown_scorer(name)
     if unknown:
-        bad(f'("{name}"): {unknown}')
+        of_case = f" of case {case_id!r}" if isinstance(case_id, str) else ""
+        bad(f'("{name}"){of_case}: {unknown}')
         ok = False
     args = _or(item.get("args"), {})
     if not isinstance(args, dict):
@@ -153,24 +168,65 @@ _KNOWN_SCORERS: set[str] = set()
 """Names already found registered: a large eval set asks about the same few names on every
 line, and listing the registry each time cost more than parsing the checks."""
 
+_OWN_SCORER = (
+    'a scorer of your own is known by the name it registers (@evalkit.scorer("name")) '
+    "when its file is in the scorers/ folder beside the config or is referenced in a "
+    "suite's scorers, or when it is installed in the 'evalkit.scorers' entry-point group"
+)
+
 
 def _unknown_scorer(name: str) -> str:
     """Why ``name`` is not a scorer a check can use, or ``""``. The registry is asked here,
     at load time, so a typo is reported at its line before any provider is paid."""
     if name == "checks":
         return "a check cannot run the checks scorer itself; name another scorer"
-    if ":" in name:
-        return (
-            "a check names a registered scorer, not a reference; register the scorer "
-            "(entry point or @evalkit.scorer) or list it in the suite's scorers"
-        )
     if name in _KNOWN_SCORERS:
         return ""
     from evalkit.scoring import SCORERS  # lazily: scoring is a later stage than the eval set
 
     names = [n for n in SCORERS.names() if n != "checks"]
+    if ":" in name:
+        attr = name.rpartition(":")[2].rpartition(".")[2]
+        use = f'use its registered name "{attr}"' if attr in names else _OWN_SCORER
+        return (
+            "a check names a registered scorer, not a reference (an eval set may not choose "
+            f"which code is imported); {use}"
+        )
     if name in names:
         _KNOWN_SCORERS.add(name)
         return ""
-    hint = did_you_mean(name, names) or f" registered scorers: {', '.join(names)}"
-    return f"unknown scorer;{hint}"
+    broken = "".join(
+        f"; {source} could not be imported: {why}"
+        for source, why in SCORERS.source_errors().items()
+    )
+    hint = did_you_mean(name, names)
+    if hint:  # a typo of a known name: the list would only bury the answer
+        return f"unknown scorer;{hint}{broken}"
+    return f"unknown scorer; registered scorers: {', '.join(names)}{broken}; {_OWN_SCORER}"
+
+
+def use_project_scorers(project: Any) -> None:
+    """Make the names a project's scorer modules register known to every name lookup: the
+    ``.py`` files in the ``scorers/`` folder beside the config, and the files and modules
+    its suites' scorers reference (``scorers/mine.py:Mine``, ``mypkg.checks:Mentions``).
+    Nothing is imported here; the registry imports them when a name is first missing."""
+    from evalkit.scoring import SCORERS
+
+    sources: list[str] = []
+    for suite in project.suites.values():
+        for spec in suite.scorers:
+            module, sep, _ = spec.name.rpartition(":")
+            if not sep or not module:
+                continue
+            if module.endswith(".py"):
+                path = Path(module)
+                if not path.is_absolute():
+                    path = Path(spec.base_dir or ".") / path
+                sources.append(str(path.resolve()))
+            elif not module.startswith("evalkit."):
+                sources.append(module)
+    if project.path is not None:
+        folder = Path(project.path).resolve().parent / "scorers"
+        if folder.is_dir():
+            sources += [str(p) for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")]
+    SCORERS.use_sources(sources)

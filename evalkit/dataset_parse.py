@@ -92,7 +92,7 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     metadata = _or(obj.get("metadata"), {})
     if not isinstance(metadata, dict):
         bad("metadata", f"must be an object, got {_kind(metadata)}")
-    checks = parse_checks(obj.get("checks"), bad)
+    checks = parse_checks(obj.get("checks"), bad, case_id)
 
     if len(problems) > start:
         return None

@@ -54,6 +54,7 @@ from evalkit.errors import InputError, UnknownNameError
 __all__ = [
     "USER_MODULE_PREFIX",
     "Registry",
+    "import_source",
     "install_user_modules",
     "load_reference",
     "user_module_name",
@@ -102,6 +103,9 @@ class Registry(Generic[T]):
         self._broken: dict[str, InputError] = {}  # entry points that failed to load
         self._warned: set[str] = set()
         self._entry_points_loaded = False
+        self._sources: tuple[str, ...] = ()  # a project's modules (see use_sources)
+        self._sources_loaded = True
+        self._source_errors: dict[str, str] = {}
 
     def register(self, name: str, factory: T | None = None, *, replace: bool = False) -> Any:
         """Register ``factory`` under ``name``; without ``factory``, return a decorator.
@@ -157,7 +161,38 @@ class Registry(Generic[T]):
             factory = self._load_lazy(name)
             self._factories[name] = factory
             return factory
+        self._load_sources()
+        if name in self._factories:  # registered in code by a project's module
+            return self._factories[name]
         raise UnknownNameError(self.kind, name, self._choices())
+
+    def use_sources(self, sources: Sequence[str]) -> None:
+        """Modules that may register names in code (``@evalkit.scorer("boom")``): a project's
+        scorer files (absolute ``/path/file.py``) and modules (``package.module``).
+
+        They are imported the first time a name is missing or the names are listed, like
+        entry points, so a name they register is known wherever a name is looked up (a
+        case's ``checks``, a suite's scorers, the checks scorer's ``defaults``) whatever was
+        loaded first. The set replaces the previous one: the project whose config was loaded
+        last is the one whose names count. A source that fails to import is remembered
+        (:meth:`source_errors`), not raised: the name lookup that needed it says so."""
+        given = tuple(dict.fromkeys(sources))
+        if given != self._sources:
+            self._sources, self._sources_loaded, self._source_errors = given, False, {}
+
+    def source_errors(self) -> dict[str, str]:
+        """Why each source of :meth:`use_sources` that failed to import did so."""
+        return dict(self._source_errors)
+
+    def _load_sources(self) -> None:
+        if self._sources_loaded:
+            return
+        self._sources_loaded = True
+        for source in self._sources:
+            try:
+                import_source(source)
+            except InputError as exc:
+                self._source_errors[source] = str(exc)
 
     def _load_lazy(self, name: str) -> Any:
         origin = self._origins.get(name)
@@ -176,8 +211,10 @@ class Registry(Generic[T]):
 
     def names(self) -> list[str]:
         """Every name that :meth:`get` accepts without a reference, sorted (an entry point is
-        listed without importing it, so a broken one is listed until first asked for)."""
+        listed without importing it, so a broken one is listed until first asked for; the
+        modules of :meth:`use_sources` are imported)."""
         self._load_entry_points()
+        self._load_sources()
         return sorted(set(self._factories) | set(self._lazy))
 
     def _choices(self) -> list[str]:
@@ -280,6 +317,23 @@ def load_reference(ref: str, *, base_dir: Path | None = None) -> Any:
                 f"{ref!r}: module {module_part!r} has no attribute {attr!r}; check the name"
             ) from None
     return obj
+
+
+def import_source(source: str) -> ModuleType:
+    """Import a module by file path (``/path/file.py``, loaded as :func:`load_reference` loads
+    a file reference) or by name (``package.module``); :class:`InputError` when it fails."""
+    if source.endswith(".py"):
+        path = Path(source)
+        if not path.is_file():
+            raise InputError(f"{source!r}: file does not exist; check the path")
+        try:
+            return _load_file(user_module_name(path), path)
+        except Exception as exc:
+            raise _import_failed(source, source, exc) from exc
+    try:
+        return importlib.import_module(source)
+    except Exception as exc:
+        raise _import_failed(source, source, exc) from exc
 
 
 def user_module_name(path: Path) -> str:

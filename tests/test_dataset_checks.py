@@ -92,7 +92,8 @@ def test_every_problem_names_its_line_and_the_checks_index(tmp_path: Path) -> No
     p = str(tmp_path / "ds.jsonl")
     assert found == [
         f'{p}:1: field "checks" item 2 has unknown key "tresh"; did you mean "threshold"?',
-        f'{p}:2: field "checks" item 1 ("containz"): unknown scorer; did you mean "contains"?',
+        f'{p}:2: field "checks" item 1 ("containz") of case \'b\': unknown scorer; did you mean '
+        '"contains"?',
         f'{p}:3: field "checks" must be a list of {{name, args, threshold, label}}, got an object',
         f'{p}:4: field "checks" item 2 must be an object {{name, args, threshold, label}}, '
         "got a string",
@@ -104,11 +105,13 @@ def test_every_problem_names_its_line_and_the_checks_index(tmp_path: Path) -> No
         'most 80 characters), got "a\\nb"',
         f'{p}:9: field "checks" item 2 has label "l" like item 1; labels must be unique '
         "within a case (the report and metrics use them)",
-        f'{p}:10: field "checks" item 1 ("checks"): a check cannot run the checks scorer '
-        "itself; name another scorer",
-        f'{p}:11: field "checks" item 1 ("my.mod:Scorer"): a check names a registered '
-        "scorer, not a reference; register the scorer (entry point or @evalkit.scorer) or "
-        "list it in the suite's scorers",
+        f'{p}:10: field "checks" item 1 ("checks") of case \'j\': a check cannot run the checks '
+        "scorer itself; name another scorer",
+        f'{p}:11: field "checks" item 1 ("my.mod:Scorer") of case \'k\': a check names a '
+        "registered scorer, not a reference (an eval set may not choose which code is "
+        'imported); a scorer of your own is known by the name it registers (@evalkit.scorer("name")) '
+        "when its file is in the scorers/ folder beside the config or is referenced in a "
+        "suite's scorers, or when it is installed in the 'evalkit.scorers' entry-point group",
     ]
 
 

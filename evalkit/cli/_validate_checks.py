@@ -12,13 +12,31 @@ A helper of ``evalkit validate``, not a subcommand (:data:`evalkit.cli.COMMANDS`
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from evalkit.errors import Problem
 from evalkit.scorers.checks import Checks
 
-__all__ = ["checks_warnings", "is_checks", "unrun_check_problems"]
+__all__ = ["checks_warnings", "is_checks", "unrun_check_problems", "use_project_names"]
+
+
+def use_project_names(configs: Sequence[Path]) -> None:
+    """Make the names the project's scorer files register known before any eval set given on
+    the command line is loaded (its cases' ``checks`` may name them): the configs given, or
+    else the one found upwards. Eval sets are checked before configs, so without this a
+    check naming ``@evalkit.scorer("boom")`` of ``scorers/boom.py`` read as unknown (QA13
+    F16). A config that cannot be read is skipped here; its own check reports it."""
+    from evalkit.config import collect_config, find_config
+    from evalkit.errors import EvalkitError
+
+    found = find_config()
+    for path in configs or ([found] if found is not None else []):
+        try:
+            collect_config(path)  # notes the project's scorer modules (imported on a miss)
+        except EvalkitError:
+            continue
 
 
 def checks_warnings(

@@ -257,7 +257,6 @@ def _run_adhoc(args: argparse.Namespace, options: RunOptions) -> Run:
 
     if not args.provider or not args.model:
         raise InputError("evalkit run DATASET: --provider and --model are required")
-    eval_set = load_eval_set(args.dataset)
     data: dict[str, Any] = {"provider": args.provider, "model": args.model}
     for key, value in (
         ("base_url", args.base_url),
@@ -275,6 +274,9 @@ def _run_adhoc(args: argparse.Namespace, options: RunOptions) -> Run:
     candidate = Candidate.from_dict(name, data, base_dir=Path.cwd(), where="command line")
     scorers = [build_scorer(s, where=f"--scorer {s}") for s in args.scorer]
     project = _project_or_none(args.config)
+    # After the scorers and the config: a case's checks may name a scorer that a --scorer
+    # file or the project's scorer files register (@evalkit.scorer), known once they load.
+    eval_set = load_eval_set(args.dataset)
     if project is not None:
         options = replace(
             options,

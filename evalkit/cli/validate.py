@@ -62,6 +62,10 @@ def run(args: argparse.Namespace) -> int:
         configs.append(found)
     checked = _Checked()
     problems: list[str] = []
+    if datasets:
+        from evalkit.cli._validate_checks import use_project_names
+
+        use_project_names(configs)
     for path in datasets:
         es, loaded = checked.dataset(path)
         problems += loaded + (checked.unrun_checks(es) if es is not None else [])
