@@ -23,7 +23,12 @@ from evalkit.scorers._refusal_phrases import (
     REASON_LEAD,
     REFERRAL,
 )
-from evalkit.scorers._refusal_request import asks_for_an_act
+from evalkit.scorers._refusal_request import (
+    answers_a_part,
+    asks_for_an_act,
+    declines_a_part,
+    only_asks,
+)
 from evalkit.scorers._refusal_support import asks_about_a_rule
 
 __all__ = ["support_refusal"]
@@ -64,7 +69,8 @@ _ACT_BODY: Final = (
     r"(?P<i>i)(?:'m| am)?\s+(?:cannot|can't|can not|won't|will not|unable to|not able to|"
     r"not allowed to|not permitted to|not authori[sz]ed to|not in a position to|"
     r"(?:don't|do not) have the (?:ability|authority|permission|power) to)|"
-    r"we(?:'re| are)?\s+(?:cannot|can't|can not|won't|will not|don't|do not|never|unable to|"
+    r"we(?:'re| are)?\s+(?:cannot|can't|can not|won't|will not|don't|do not|never|can only|"
+    r"unable to|"
     r"not able to|aren't able to|are not able to|not allowed to|not permitted to|"
     r"(?:don't|do not) have the (?:ability|authority|permission|power) to)"
     r")\s+(?:(?:currently|personally|directly|just|simply|myself|ourselves)\s+)?"
@@ -134,6 +140,10 @@ _LEAD_IN: Final = (
     # a reason, purpose or authority: "For the privacy of our guests,", "Under data protection
     # law,", "For your security,"
     rf"{REASON_LEAD}|"
+    # a change of topic in a reply to several questions: "As for your wife's card:", "On
+    # whether it's legal,", "Regarding the fine,"
+    r"(?:as (?:for|to|regards)|regarding|on|about|when it comes to|with regard to) "
+    r"[^,;:!?.\u2014\u2013]{1,80}[,:;\u2014\u2013]\s*|"
     # the reason first: "Because the fare is non-refundable, I can't ...", "X is confidential,
     # so I can't ..."
     r"(?:because|since|as|given that) [^,;:!?.\u2014\u2013]{3,100}[,\u2014\u2013]\s*|"
@@ -202,6 +212,9 @@ which only a request for that act asks for ("Where do I report a pothole?" answe
 able to log reports in this chat, but you can report it at ..." answers the question)."""
 
 
+_PRAISE: Final = re.compile(r"\s+(?:it |them |this |him |her )?(?:enough|highly|strongly|too)\b")
+
+
 def _refusal_kind(sentence: str) -> str | None:
     """How one sentence declines: ``"inform"`` (a first-person refusal to inform or help, or
     by scope), ``"act"`` (a first-person or company-voice refusal of another act),
@@ -213,6 +226,8 @@ def _refusal_kind(sentence: str) -> str | None:
         verb = m.group("verb").lower()
         if verb in _DISCLOSE and m.group("i"):
             return "inform"
+        if verb == "recommend" and not _PRAISE.match(sentence, m.end()):
+            return "inform"  # "we can't recommend tariffs", not "I can't recommend it enough"
         if verb not in _NOT_AN_ACT:
             return "act"
     if _SCOPE_REFUSAL.search(sentence) or _SCOPE_REFUSAL_LED.search(sentence):
@@ -309,16 +324,22 @@ def support_refusal(request: str, text: str, *, over_full: bool = False) -> tupl
         return None
     question = bool(_YES_NO_QUESTION.search(request) or _QUESTION.search(request))
     question = question and not asks_for_an_act(request)
-    if question and not _RULE_REASON.search(text):
-        return None  # most answers to questions: one search instead of one per sentence
     for later in sents[1:]:
         if not _DECLINE_HINT.search(later):
             continue
         kind = _refusal_kind(later)
+        before = text[: text.find(later)]
         # after the answer to a question, only a refusal to inform on grounds of a rule
         # declines a part of it ("... is private, so I can't tell you who was there")
         declines = (kind == "inform" and _RULE_REASON.search(later)) if question else kind in _LATE
-        if declines and _answers(text[: text.find(later)]):
+        if declines and _answers(before):
+            return "partial_refusal", "answer_then_refusal"
+        # a part answered or done, then a refusal of another part the request named ("I've
+        # renewed your books. I'm not able to waive fines."): partial whatever the request's form
+        # (after a question only a refusal to inform: "do you move pianos?" ... "We don't move
+        # pianos up more than two flights" states the practice asked about)
+        late = kind == "inform" if question or only_asks(request) else kind in _LATE
+        if late and declines_a_part(request, later) and answers_a_part(before):
             return "partial_refusal", "answer_then_refusal"
     return None
 
