@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from evalkit.scorers._grounding_compare import comparison_parts
 from evalkit.scorers._grounding_expressive import is_expressive
+from evalkit.scorers._grounding_frames import drop_frames
 from evalkit.scorers._grounding_greeting import greeting_end
 from evalkit.scorers._grounding_lexicon import (
     DISCOURSE,
@@ -151,6 +152,7 @@ def _claim_tokens(body: str) -> tuple[str, ...]:
     imperative of a user interface ("Click", "Type", "Enter": a passage saying "enter the code"
     supports "Type the code"), tokenised once for both :func:`claim_words` and
     :func:`claim_canon_words` (a tuple: the cache shares it)."""
+    body = drop_frames(body)
     tokens = words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body)
     if tokens and tokens[0] in UI_IMPERATIVES:  # "Type SPRING10 at checkout": the how, not a fact
         tokens = tokens[1:]
