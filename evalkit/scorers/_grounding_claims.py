@@ -156,6 +156,8 @@ def _claim_tokens(body: str) -> tuple[str, ...]:
     tokens = words(_IDIOMS.sub(" ", body) if _IDIOM_HINT.search(body) else body)
     if tokens and tokens[0] in UI_IMPERATIVES:  # "Type SPRING10 at checkout": the how, not a fact
         tokens = tokens[1:]
+    if "must" in tokens:  # a claim's "must" asks nothing of the passage (see PHRASES)
+        tokens = [t for t in tokens if t != "must"]
     return tuple(tokens)
 
 

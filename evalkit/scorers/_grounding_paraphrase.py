@@ -65,14 +65,17 @@ PHRASES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"\bmoney back\b", "refund"),
         (r"\bprior to\b", "before"),
         (r"\bsend (?:it |them |this |that |these |those )?back\b", "return"),
+        (r"\bmust\b(?! not)", "need"),
     )
 )
 """Fixed multi-word expressions and the one word they are read as, in folded token text. The
 negated cost phrases become ``free`` before anything else, so "no charge" never meets the
-``fee`` class as its opposite would."""
+``fee`` class as its opposite would. "must" is "need" (a passage's "you must bring photo
+ID" is restated "you'll need photo ID"; "required" already stems to "need"), but "must not"
+forbids where "need not" releases, so it stays as written."""
 
-_PHRASE_HINT = re.compile(r"\b(?:charge|cost|fee|free|back|prior)\b")
-_HINTS = frozenset({"charge", "cost", "fee", "free", "back", "prior"})
+_PHRASE_HINT = re.compile(r"\b(?:charge|cost|fee|free|back|prior|must)\b")
+_HINTS = frozenset({"charge", "cost", "fee", "free", "back", "prior", "must"})
 
 SYNONYMS: tuple[str, ...] = (
     "fee fees charge charges charged cost costs price prices priced",
@@ -108,6 +111,7 @@ SYNONYMS: tuple[str, ...] = (
     "stop stopped cease ceased",
     "talk speak spoke",
     "bring brought carry carried",
+    "need needs needed necessary mandatory compulsory obligatory",
 )
 """Classes of everyday support vocabulary that restate one another. Each line is one class;
 its words are read through :func:`~evalkit.scorers._grounding_stem.stem`, so inflections
