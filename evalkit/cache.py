@@ -33,10 +33,36 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["CACHE_FILE", "ResponseCache"]
+__all__ = ["CACHE_FILE", "ResponseCache", "answer_cache_mode", "note_answer_cache_mode"]
+
+_ANSWER_MODE: ContextVar[str | None] = ContextVar("evalkit_answer_cache_mode", default=None)
+
+
+def answer_cache_mode() -> str | None:
+    """The cache mode of the run whose answer is being scored here (``require`` in replay:
+    pytest's ``--evalkit-mode replay``, ``--cache-mode require``, a suite's ``cache =
+    "require"``), or ``None`` outside a run (a notebook's ``await judge.score(ctx)``,
+    ``evalkit score``).
+
+    Why: an LLM judge has its own cache setting, and its default ``use`` asked the judge's
+    provider for a verdict that was not recorded even in a replay run, meant to be offline
+    and key-free. The judge reads this to stay offline there too
+    (:class:`~evalkit.scorers._judge_call.JudgeCaller`)."""
+    return _ANSWER_MODE.get()
+
+
+def note_answer_cache_mode(mode: str) -> None:
+    """Say which cache mode the answer about to be scored in this task was obtained with.
+
+    Called by a run candidate's :class:`~evalkit.dispatch.Dispatcher` for each request, in
+    the task that then scores the answer; a context variable, so it holds for that task (and
+    the tasks and threads scoring starts from it) and never leaks into another run's."""
+    _ANSWER_MODE.set(mode)
+
 
 CACHE_FILE = "responses.sqlite3"
 _SCHEMA = """

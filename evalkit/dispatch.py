@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from evalkit.cache import ResponseCache
+from evalkit.cache import ResponseCache, note_answer_cache_mode
 from evalkit.errors import CacheMissError, InputError, ProviderError, RunError
 from evalkit.hashing import canonical_json
 from evalkit.limits import Limits, rate_limit_wait
@@ -67,8 +67,12 @@ class Dispatcher:
         timeout_s: float,
         secrets: Iterable[str] = (),
         budget: Budget | None = None,
+        announce: bool = True,
     ) -> None:
         self.provider = provider
+        # A run's candidate says in which cache mode its answers were obtained, for the LLM
+        # judges that score them (evalkit.cache.answer_cache_mode); a judge's own does not.
+        self.announced = cache_mode if announce else None
         # A paid call first reserves its estimated cost; a cache hit never touches the budget.
         self.budget = budget if provider.spends else None
         self.provider_name = provider_name
@@ -91,6 +95,8 @@ class Dispatcher:
 
     async def obtain(self, request: Request, *, allow_call: bool = True) -> Outcome | None:
         """The answer for ``request``; ``None`` if it needs a call and ``allow_call`` is off."""
+        if self.announced is not None:
+            note_answer_cache_mode(self.announced)
         if self.mode == "off":
             return await self._paid_call(request) if allow_call else None
         cache = self.cache

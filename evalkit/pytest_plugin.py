@@ -83,10 +83,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--evalkit-mode",
         choices=_MODES,
         default="replay",
-        help="replay (default): answers only from recordings, never call a candidate's "
-        "provider; record: call what is not recorded yet and record it; refresh: call "
-        "everything again (once per session) and overwrite; live: call everything (once per "
-        "session), record nothing; LLM judges keep their own cache setting",
+        help="replay (default): answers and LLM-judge verdicts only from recordings, never "
+        "call a provider (a judge whose cache is set to record, refresh or off still asks); "
+        "record: call what is not recorded yet and record it; refresh: call everything again "
+        "(once per session) and overwrite; live: call everything (once per session), record "
+        "nothing",
     )
     group.addoption(
         "--evalkit-max-cost",

@@ -94,7 +94,7 @@ def test_the_judges_dispatcher_scrubs_its_key_like_a_candidates(
     async def scrubbed() -> str:
         state = caller._state()
         try:
-            return state.dispatcher._scrub("401: bad key sk-judge-0123456789 (header)")
+            return state.dispatcher("off")._scrub("401: bad key sk-judge-0123456789 (header)")
         finally:
             await caller.aclose()
 

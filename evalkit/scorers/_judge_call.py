@@ -5,6 +5,23 @@ are cached (a re-run costs nothing; ``require`` keeps offline CI offline), rate 
 transient errors are handled by the engine's :class:`~evalkit.dispatch.Dispatcher`, and a
 failed judge call becomes a :class:`~evalkit.errors.ScorerError` on that case, never a crash.
 
+Cache modes (the ``judge`` scorer's ``cache``, ``groundedness``'s ``judge_cache``):
+
+- ``use`` (the default): a recorded verdict is reused, a missing one is asked for and
+  recorded, except in a run that replays recorded answers (the candidates' cache mode is
+  ``require``: pytest's ``--evalkit-mode replay``, ``--cache-mode require``, a suite's
+  ``cache = "require"``; :func:`~evalkit.cache.answer_cache_mode`). There a missing verdict
+  is a scorer error on its case, naming what to do, and no provider is called: replay is
+  meant to be offline and key-free, and a judge asking its provider broke both (a CI run
+  without a key failed every case on a 401; one with a key paid).
+- ``record``: like ``use`` in every mode, replay included: the explicit way to let a judge
+  ask its provider for the verdicts a replay run lacks.
+- ``refresh``, ``off``: always ask (and store, or not), in every mode, replay included.
+- ``require``: never ask; a missing verdict is an error.
+
+A judge whose provider is not cacheable (a local ``callable``) runs in every mode: there is
+nothing recorded to replay and nothing paid or sent away.
+
 Lifetime: a judge keeps one provider (its SDK client and connection pool), one response
 cache connection and one dispatcher per event loop, because asyncio objects belong to the
 loop that made them. Inside an engine run (:func:`~evalkit.scoring.may_keep_open`) they live
@@ -17,18 +34,21 @@ last of them closes it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from evalkit.errors import ScorerError
-from evalkit.providers.base import Request, Response
+from evalkit.providers.base import Provider, Request, Response
 
 if TYPE_CHECKING:
     from evalkit.cache import ResponseCache
     from evalkit.dispatch import Dispatcher
 
-__all__ = ["JudgeCaller", "cut_off_error", "judge_details"]
+__all__ = ["JUDGE_CACHE_MODES", "JudgeCaller", "cut_off_error", "judge_details"]
+
+JUDGE_CACHE_MODES = ("use", "record", "refresh", "off", "require")
+"""A judge's cache modes (see the module docstring)."""
 
 
 def cut_off_error(where: str, response: Response) -> ScorerError:
@@ -73,13 +93,22 @@ class _LoopState:
     """What one event loop's judge calls share; closed once, when idle and released."""
 
     loop: asyncio.AbstractEventLoop
-    dispatcher: Dispatcher
+    provider: Provider
     cache: ResponseCache | None
+    make: Callable[[str], Dispatcher]
+    """A dispatcher for a cache mode, sharing this state's provider, cache and limits."""
+    dispatchers: dict[str, Dispatcher] = field(default_factory=dict)
     active: int = 0
     """Calls in flight that use this state."""
     released: bool = False
     """Detached from its caller: the last call in flight closes it."""
     closed: bool = False
+
+    def dispatcher(self, mode: str) -> Dispatcher:
+        found = self.dispatchers.get(mode)
+        if found is None:
+            found = self.dispatchers[mode] = self.make(mode)
+        return found
 
     async def aclose(self) -> None:
         if self.closed:
@@ -89,7 +118,7 @@ class _LoopState:
             if self.cache is not None:
                 self.cache.close()
         finally:
-            await self.dispatcher.provider.aclose()
+            await self.provider.aclose()
 
     def drop_stale(self) -> None:
         """Forget a state whose loop has ended without the end-of-run hook (the engine always
@@ -111,6 +140,7 @@ class JudgeCaller:
     api_key_env: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
     cache: str = "use"
+    """One of :data:`JUDGE_CACHE_MODES`; ``use`` follows a replay run (module docstring)."""
     cache_dir: str = ".evalkit/cache"
     timeout_s: float = 60.0
     max_retries: int = 4
@@ -130,10 +160,12 @@ class JudgeCaller:
         """
         from evalkit.scoring import may_keep_open
 
+        mode, replaying = self._mode()
         state = self._state()
         state.active += 1
         try:
-            out = await state.dispatcher.obtain(request)
+            dispatcher = state.dispatcher(mode)
+            out = await dispatcher.obtain(request)
         finally:
             state.active -= 1
             if not may_keep_open() and self._states.get(state.loop) is state:
@@ -145,12 +177,46 @@ class JudgeCaller:
         if out.response is None:
             kind = out.error.kind if out.error else "unknown"
             msg = out.error.message if out.error else "no response"
+            if kind == "cache_miss" and dispatcher.mode == "require":
+                raise ScorerError(self._not_recorded(where, replaying))
             raise ScorerError(
                 f"{where}: the judge call failed ({kind}: {msg}); the case is unscored"
             )
         if out.response.finish_reason == "length" and not allow_cut_off:
             raise cut_off_error(where, out.response)
         return out.response, out.cached
+
+    def _mode(self) -> tuple[str, bool]:
+        """The cache mode of this call, and whether it is ``require`` because the run replays
+        (``use``, the default, in a run whose answers are recorded ones)."""
+        from evalkit.cache import answer_cache_mode
+
+        if self.cache == "record":
+            return "use", False
+        if self.cache == "use" and answer_cache_mode() == "require":
+            return "require", True
+        return self.cache, False
+
+    def _not_recorded(self, where: str, replaying: bool) -> str:
+        """A missing verdict where none may be asked for: what happened and the ways on."""
+        why = (
+            "this run replays recorded answers (cache mode require), so the judge's "
+            f"provider {self.provider!r} is not called"
+            if replaying
+            else f'the judge\'s cache is "require", so its provider {self.provider!r} is not called'
+        )
+        allow = (
+            'set the judge\'s cache to "record" (groundedness: judge_cache) to let it ask '
+            "its provider in replay"
+            if replaying
+            else 'set the judge\'s cache to "use" to let it ask its provider'
+        )
+        return (
+            f"{where}: no recorded verdict (cache_miss) for this judge request (judge {self.provider} "
+            f"{self.model!r}) and {why}; the case is unscored by it; record the verdicts "
+            "where the provider is reachable (pytest --evalkit-mode record, or refresh; "
+            f"evalkit run/check --cache-mode use), or {allow}"
+        )
 
     async def aclose(self) -> None:
         """Close this loop's client and cache (now, or when its last call in flight ends).
@@ -199,22 +265,25 @@ class JudgeCaller:
             if self.cache != "off" and provider.cacheable
             else None
         )
-        dispatcher = Dispatcher(
-            provider,
-            provider_name=self.provider,
-            limits=Limits(self.concurrency),
-            policy=RetryPolicy(max_retries=self.max_retries),
-            cache=cache,
-            cache_mode=self.cache,
-            timeout_s=self.timeout_s,
-            # as for a candidate: the judge's key is scrubbed from recorded errors even when
-            # a provider adapter's own scrubbing misses it
-            secrets=[
-                *env_secrets(self.api_key_env),
-                *secret_values(self.base_url, self.options),
-            ],
-        )
-        return _LoopState(loop, dispatcher, cache)
+        limits = Limits(self.concurrency)
+        # as for a candidate: the judge's key is scrubbed from recorded errors even when a
+        # provider adapter's own scrubbing misses it
+        secrets = [*env_secrets(self.api_key_env), *secret_values(self.base_url, self.options)]
+
+        def make(mode: str) -> Dispatcher:
+            return Dispatcher(
+                provider,
+                provider_name=self.provider,
+                limits=limits,
+                policy=RetryPolicy(max_retries=self.max_retries),
+                cache=cache,
+                cache_mode=mode,
+                timeout_s=self.timeout_s,
+                secrets=secrets,
+                announce=False,  # a judge's verdict is no answer a run's judges score
+            )
+
+        return _LoopState(loop, provider, cache, make)
 
     def _drop_stale(self, current: asyncio.AbstractEventLoop) -> None:
         for loop, state in list(self._states.items()):

@@ -70,7 +70,8 @@ _REASON_KEYS = ("reasoning", "reason", "explanation", "rationale")
 _SCORE_LINE = re.compile(
     r"\b(?:score|grade|rating)\b\s*[:=]?\s*\**\s*(-?\d+(?:\.\d+)?)(?:\s*/\s*\d+)?", re.I
 )
-_CACHE_MODES = ("use", "refresh", "off", "require")
+_CACHE_MODES = ("use", "record", "refresh", "off", "require")
+"""As :data:`evalkit.scorers._judge_call.JUDGE_CACHE_MODES` (there: what each does)."""
 _MAX_REASONING = 2000
 """Characters of the judge's reasoning kept in a score's details."""
 
@@ -99,7 +100,9 @@ class Judge(Scorer):
     """Show the case's ``expected`` answers to the judge as references, when present."""
     threshold: float = 0.75
     cache: str = "use"
-    """Response-cache mode for judge requests: ``use``, ``refresh``, ``off``, ``require``."""
+    """Response-cache mode for judge requests: ``use`` (reuse, ask for what is missing and
+    record it; in a run that replays recorded answers a missing verdict is an error, nothing
+    is asked), ``record`` (``use`` in replay too), ``refresh``, ``off``, ``require``."""
     cache_dir: str = ".evalkit/cache"
     timeout_s: float = 60.0
     max_retries: int = 4
