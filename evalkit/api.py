@@ -186,6 +186,7 @@ def plan_suite(
     stored = None
     if baseline_run is not None:
         stored = baseline_run if isinstance(baseline_run, Run) else read_run(baseline_run)
+        refuse_other_eval_set(project, suite, stored)
     names = list(candidates or spec.candidates)
     if stored is None and spec.baseline_name not in names:
         names.insert(0, spec.baseline_name)
@@ -198,6 +199,34 @@ def plan_suite(
             "or the suite's candidates), or compare with a stored run (baseline_run=...)"
         )
     return SuitePlan(project, suite, tuple(names), stored)
+
+
+def refuse_other_eval_set(project: Project, suite: str, stored: Run) -> None:
+    """A stored baseline of another eval set version is refused before anything runs: the
+    comparison would refuse it anyway, after every candidate had been paid for (QA14 F13).
+    ``check`` and ``evaluate`` have no ``allow_dataset_mismatch``; ``evalkit compare`` has."""
+    from evalkit.dataset import load_eval_set
+    from evalkit.errors import InputError
+
+    spec = project.suite(suite)
+    eval_set = load_eval_set(spec.dataset_path)
+    theirs = str(stored.dataset.get("version") or "")
+    if theirs == eval_set.version:
+        return
+    shared = len({r.case_id for r in stored.records} & {c.id for c in eval_set.cases})
+    what = (
+        "none of its case ids is in this eval set, so it is a run of another eval set"
+        if shared == 0
+        else f"{shared} case id(s) shared; cases were added, removed or edited since"
+    )
+    raise InputError(
+        f"suite {suite!r}: baseline run {stored.path} ran "
+        f"{stored.dataset.get('name') or 'an eval set'} version {theirs[:12] or '(none)'}, but "
+        f"the suite's eval set {spec.dataset_path} is version {eval_set.version[:12]} ({what}); "
+        "nothing was run. Re-run the baseline on this eval set (evalkit run --suite "
+        f"{suite} --candidate {spec.baseline_name}) and pass that run, or run the candidates "
+        "and compare the two runs with evalkit compare --allow-dataset-mismatch"
+    )
 
 
 def judge_suite(

@@ -19,7 +19,9 @@ from evalkit.errors import InputError
 
 if TYPE_CHECKING:
     from evalkit.api import SuiteResult
+    from evalkit.config import Project
     from evalkit.dataset import Selection
+    from evalkit.records import Run
 
 
 def add_parser(sub: Any) -> None:
@@ -95,6 +97,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
     }
     chosen = [c for c in sorted(used) if c in project.candidates and (not wanted or c in wanted)]
     warn_missing_keys((project.candidates[c] for c in chosen), args.cache_mode)
+    baseline_run = _stored_baseline(args, project, names)
     report = Path(args.report) if args.report else project.reports_dir / f"{title}.html"
     results = []
     for name in names:
@@ -112,7 +115,7 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
                 name,
                 config=project,
                 candidates=getattr(args, "candidate", None),
-                baseline_run=getattr(args, "baseline_run", None),
+                baseline_run=baseline_run,
                 options=options,
                 allow_partial=bool(getattr(args, "allow_partial", False)),
             )
@@ -261,6 +264,22 @@ def _check_stored_baseline(args: argparse.Namespace) -> None:
             ", so gates would judge those cases only; add --allow-partial to check against it "
             "(the verdict says it is partial), or give a baseline run of the whole eval set"
         )
+
+
+def _stored_baseline(args: argparse.Namespace, project: Project, names: list[str]) -> Run | None:
+    """The stored ``--baseline-run``, read once and matched against every suite's eval set
+    before any suite runs: with several suites, the second one's mismatch would otherwise be
+    found after the first suite had been paid for."""
+    folder = getattr(args, "baseline_run", None)
+    if not folder:
+        return None
+    from evalkit.api import refuse_other_eval_set
+    from evalkit.records import read_run
+
+    stored = read_run(folder)
+    for name in names:
+        refuse_other_eval_set(project, name, stored)
+    return stored
 
 
 def _coverage(result: SuiteResult) -> str:
