@@ -217,7 +217,8 @@ def _run_dir(result: Any, name: str | None) -> Any:
 def _records(result: Any, candidate: str | None) -> tuple[Sequence[Record], str | None]:
     """The records to check, and the candidate name they belong to."""
     from evalkit.api import SuiteResult
-    from evalkit.records import Run
+    from evalkit.errors import InputError
+    from evalkit.records import Record, Run
 
     if isinstance(result, SuiteResult):
         runs = dict(result.runs)
@@ -237,7 +238,36 @@ def _records(result: Any, candidate: str | None) -> tuple[Sequence[Record], str 
         return runs[candidate].records, candidate
     if isinstance(result, Run):
         return result.records, str(result.candidate.get("name") or "") or None
-    records = tuple(result)
+    records = tuple(result) if _iterable(result) else (result,)
+    wrong = next((r for r in records if not isinstance(r, Record)), None)
+    if wrong is not None:
+        raise InputError(_not_records(result, wrong))
     if candidate is not None:
         records = tuple(r for r in records if r.candidate == candidate)
     return records, candidate
+
+
+def _iterable(value: Any) -> bool:
+    try:
+        iter(value)
+    except TypeError:
+        return False
+    return not isinstance(value, (str, bytes, Mapping))
+
+
+def _not_records(result: Any, wrong: Any) -> str:
+    """``expect(comparison, ...)`` is the natural guess in a notebook (QA14 F12); say what to
+    pass instead of failing inside the summary with a ``TypeError``."""
+    got = type(wrong).__name__
+    hint = ""
+    if got == "Comparison":
+        hint = (
+            "; a Comparison holds aggregates, not each case's scores: check its candidate run, "
+            f"expect(evalkit.read_run({str(getattr(wrong.candidate, 'path', 'RUN_DIR'))!r}), "
+            "...), or the SuiteResult that evaluate() returned"
+        )
+    where = "" if wrong is result else f" (an item of the {type(result).__name__} given)"
+    return (
+        f"expect(): got a {got}{where}; it takes a SuiteResult (what evaluate() returns), a Run "
+        f"(read_run(RUN_DIR)) or Record objects{hint}"
+    )

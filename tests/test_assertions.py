@@ -132,3 +132,28 @@ def test_the_provider_error_hint_names_the_run_folder_to_resume(tmp_path: Path) 
     msg = str(info.value)
     assert f"evalkit run --resume {tmp_path / 'runs' / 'cand'} --retry-errors" in msg
     assert "RUN_DIR" not in msg
+
+
+def test_a_comparison_or_other_object_gets_a_message_saying_what_to_pass(tmp_path: Path) -> None:
+    """QA14 F12: expect(comparison, ...) failed with an internal TypeError (not iterable), and
+    expect([comparison], ...) with an AttributeError."""
+    from evalkit.api import evaluate
+    from evalkit.errors import InputError
+    from evalkit.records import read_run
+
+    from .test_cli_check import project
+
+    result = evaluate("qa", config=project(tmp_path, 0.5))
+    comparison = result.comparisons[0]
+    with pytest.raises(InputError) as info:
+        expect(comparison, "exact_match", min_mean=0.5)
+    msg = str(info.value)
+    assert msg.startswith("expect(): got a Comparison; it takes a SuiteResult")
+    assert f"expect(evalkit.read_run({str(comparison.candidate.path)!r}), ...)" in msg
+    with pytest.raises(InputError, match=r"got a Comparison \(an item of the list given\)"):
+        expect([comparison], "exact_match", min_mean=0.5)
+    with pytest.raises(InputError, match="got a dict"):
+        expect({"case_id": "a"}, "exact_match", min_mean=0.5)
+    # what the message advises works
+    run = read_run(comparison.candidate.path)
+    assert expect(run, "exact_match", min_mean=0.5).n == 8
