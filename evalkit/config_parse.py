@@ -222,11 +222,60 @@ def _parse_candidate(
             problems.append(
                 Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}")
             )
+    if isinstance(body.get("params"), Mapping):
+        problems += param_problems(body["params"], str(body.get("provider", "")), where)
     tools = _parse_tools(body, base_dir, where, problems)
     if len(problems) > (known_start if partial else start):
         return None
     kwargs = {k: body[k] for k in _CAND_KEYS if k in body and k not in ("tools", "tools_file")}
     return Candidate(name=name, tools=tools, base_dir=base_dir, **kwargs)
+
+
+_NUMBER_RANGES = {
+    "temperature": (0.0, 2.0),
+    "top_p": (0.0, 1.0),
+    "presence_penalty": (-2.0, 2.0),
+    "frequency_penalty": (-2.0, 2.0),
+}
+_POSITIVE_INTS = ("top_k", "max_tokens", "max_completion_tokens", "max_output_tokens", "n")
+
+
+def param_problems(params: Mapping[str, Any], provider: str, where: str) -> list[Problem]:
+    """Types and ranges of the well-known sampling parameters (QA14 F14): ``temperature =
+    "0.2"`` or ``max_tokens = -5`` otherwise passed ``validate`` and failed every case with the
+    provider's 400 once the run had started."""
+    out: list[Problem] = []
+
+    def bad(key: str, want: str) -> None:
+        got = params[key]
+        quoted = isinstance(got, str) and got.strip().lstrip("-").replace(".", "", 1).isdigit()
+        tip = f"; write it without quotes: {key} = {got.strip()}" if quoted else ""
+        out.append(Problem(f"{where} params.{key}", f"must be {want}, got {got!r}{tip}"))
+
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    for key, (low, high) in _NUMBER_RANGES.items():
+        if key == "temperature" and provider == "anthropic":
+            high = 1.0  # Anthropic's API range
+        if key in params and (not number(params[key]) or not low <= params[key] <= high):
+            bad(key, f"a number from {low:g} to {high:g}")
+    for key in _POSITIVE_INTS:
+        v = params.get(key)
+        if key in params and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+            bad(key, "a whole number >= 1")
+    if "seed" in params and (
+        not isinstance(params["seed"], int) or isinstance(params["seed"], bool)
+    ):
+        bad("seed", "a whole number")
+    for key in ("stop", "stop_sequences"):
+        v = params.get(key)
+        strings = isinstance(v, list) and all(isinstance(x, str) for x in v)
+        if key in params and not (strings or (key == "stop" and isinstance(v, str))):
+            bad(key, "a list of strings" + (" (or one string)" if key == "stop" else ""))
+    if "logprobs" in params and not isinstance(params["logprobs"], bool):
+        bad("logprobs", "true or false")
+    return out
 
 
 def _parse_tools(

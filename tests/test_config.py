@@ -287,3 +287,34 @@ def test_a_sampling_parameter_at_the_candidate_top_level_is_sent_to_params(
         "(params = { temperature = ... })",
         "seed: unknown key; it belongs under params: params = { seed = ... }",
     ]
+
+
+def test_sampling_parameter_values_are_checked_at_load(tmp_path: Path) -> None:
+    """QA14 F14: a quoted number or an out-of-range value passed validate and failed every
+    case with the provider's 400 once the run had started."""
+    text = GOOD.replace(
+        "params = { temperature = 0.0, max_tokens = 200 }",
+        'params = { temperature = "0.2", max_tokens = -5, top_p = 7, seed = true, '
+        "stop = [1], n = 2, presence_penalty = -2 }",
+    ).replace(
+        'prompt = "{{ input }}"\n', 'prompt = "{{ input }}"\nparams = { temperature = 1.5 }\n'
+    )
+    with pytest.raises(ConfigError) as info:
+        load_config(project_dir(tmp_path, text) / "evalkit.toml")
+    got = sorted(str(p).split(": ", 1)[1] for p in info.value.problems)
+    assert got == [
+        "[candidates.base] params.max_tokens: must be a whole number >= 1, got -5",
+        "[candidates.base] params.seed: must be a whole number, got True",
+        "[candidates.base] params.stop: must be a list of strings (or one string), got [1]",
+        "[candidates.base] params.temperature: must be a number from 0 to 2, got '0.2'; "
+        "write it without quotes: temperature = 0.2",
+        "[candidates.base] params.top_p: must be a number from 0 to 1, got 7",
+        # Anthropic's range is 0 to 1
+        "[candidates.next] params.temperature: must be a number from 0 to 1, got 1.5",
+    ]
+    # the GOOD config's values (and the edges of each range) load
+    edges = GOOD.replace(
+        "params = { temperature = 0.0, max_tokens = 200 }",
+        'params = { temperature = 2, top_p = 0, max_tokens = 1, seed = -3, stop = "END" }',
+    )
+    assert load_config(project_dir(tmp_path / "ok", edges) / "evalkit.toml").candidates
