@@ -80,6 +80,10 @@ class RunOptions:
     """``use`` (default), ``refresh``, ``off`` or ``require``."""
     cache_dir: str | Path | None = None
     """Default: the project's ``cache_dir``, else ``.evalkit/cache``."""
+    cache_copy_to: str | Path | None = None
+    """Also write each answer stored in ``cache_dir`` into this cache folder as it arrives
+    (:mod:`evalkit.cache_copy`): how ``pytest --evalkit-mode refresh``, which runs on a cache of
+    the session's own, keeps the project's cache up to date even when interrupted."""
     resume: bool = False
     """Finish the run in ``out_dir``: only its missing (case, repeat) pairs are run."""
     retry_errors: bool = False

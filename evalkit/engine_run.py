@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.config import CACHE_MODES
 from evalkit.engine_budget import judge_spending, price_answer, with_usage
+from evalkit.engine_drain import Drained, current_drain, run_limits
 from evalkit.engine_requests import RunRequests
 from evalkit.engine_tasks import POOL_MIN_RECORDS, all_or_none
 from evalkit.engine_tasks import scorer_processes as _scorer_processes
@@ -104,9 +105,8 @@ class CandidateRun:
         return default_run_dir(self.options, label, self.candidate.name)
 
     def _dispatcher(self) -> Dispatcher:
-        from evalkit.cache import ResponseCache
+        from evalkit.cache_copy import open_cache
         from evalkit.dispatch import Dispatcher, env_secrets
-        from evalkit.limits import Limits
         from evalkit.providers.base import PROVIDERS, ProviderSettings
         from evalkit.retry import RetryPolicy
 
@@ -124,11 +124,12 @@ class CandidateRun:
         cache = None
         if self.mode != "off" and provider.cacheable:
             folder = Path(self.options.cache_dir or ".evalkit/cache")
-            cache = ResponseCache(folder, lease_s=c.timeout_s * (c.max_retries + 1) + 60.0)
+            lease = c.timeout_s * (c.max_retries + 1) + 60.0
+            cache = open_cache(folder, self.options.cache_copy_to, lease_s=lease)
         return Dispatcher(
             provider,
             provider_name=c.provider,
-            limits=Limits(self.options.concurrency or c.concurrency, c.rpm, c.tpm),
+            limits=run_limits(self.options.concurrency or c.concurrency, c.rpm, c.tpm, c.timeout_s),
             policy=RetryPolicy(max_retries=c.max_retries),
             cache=cache,
             cache_mode=self.mode,
@@ -277,11 +278,21 @@ class CandidateRun:
         writer: RunWriter,
     ) -> None:
         """Run pairs until none is left. Each request is rendered as its pair is taken and
-        dropped when :meth:`_pair` returns: a worker holds one rendered request at a time."""
+        dropped when :meth:`_pair` returns: a worker holds one rendered request at a time.
+        After Ctrl-C it finishes a pair whose call started, takes none (engine_drain.py)."""
+        drain = current_drain()
         for i, rep in pairs:
-            await self._pair(
-                self.eval_set.cases[i], requests.render(i, rep), dispatcher, pool, writer
-            )
+            if drain is not None and drain.requested:
+                await drain.park()
+            try:
+                await self._pair(
+                    self.eval_set.cases[i], requests.render(i, rep), dispatcher, pool, writer
+                )
+            except Drained:
+                pass  # its call was withheld: the pair is left for resume
+            finally:
+                if drain is not None:
+                    drain.done()
 
     async def _pair(
         self,
@@ -323,6 +334,8 @@ class CandidateRun:
             output = resp.usage.output_tokens if resp is not None else None
             budget.settle(out.reserved, cost, output)
         if resp is not None:
+            if (drain := current_drain()) is not None:
+                drain.commit()  # a judge may be called: an answer being scored is in flight
             ctx = ScoreContext(case, resp, req, self.summary, cost, priced_as, price)
             scores = await pool.score(ctx)
             budget.add_judge(judge_spending(scores))

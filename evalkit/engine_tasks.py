@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+
+from evalkit.engine_drain import Drain
 
 __all__ = ["POOL_MIN_RECORDS", "all_or_none", "run_sync", "scorer_processes"]
 
@@ -23,39 +25,44 @@ def run_sync(make: Any) -> Any:
     """Run a coroutine to completion from sync code, even under a running loop (Jupyter):
     there, it runs on a worker thread with its own loop, and this thread waits for it.
 
-    A KeyboardInterrupt while waiting (Jupyter's "interrupt kernel") cancels the run in its
-    loop, waits for it to record ``status: "interrupted"`` (so ``resume=True`` finishes it),
-    and is raised again; before, the wait ended but the run went on to the last case."""
+    Ctrl-C (SIGINT on the main thread, or the KeyboardInterrupt of Jupyter's "interrupt
+    kernel" while waiting) first lets the answers in flight finish and be recorded, starting
+    nothing new; then, or at a second Ctrl-C, the run is cancelled, records ``status:
+    "interrupted"`` (so ``resume=True`` finishes it) and KeyboardInterrupt is raised here
+    (:mod:`evalkit.engine_drain`)."""
+    drain = Drain()
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(make())
-    import contextlib
-    import threading
-    from concurrent.futures import ThreadPoolExecutor, wait
-
-    started: list[tuple[asyncio.AbstractEventLoop, asyncio.Task[Any]]] = []
-    stop = threading.Event()
-
-    async def main() -> Any:
-        task = asyncio.current_task()
-        assert task is not None
-        started.append((asyncio.get_running_loop(), task))
-        if stop.is_set():  # interrupted before the loop started
-            raise asyncio.CancelledError
-        return await make()
+        with drain.handling_sigint():
+            return _interrupted_as_keyboard(drain, lambda: asyncio.run(drain.main(make)))
+    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(1, thread_name_prefix="evalkit-run") as pool:
-        future = pool.submit(lambda: asyncio.run(main()))
-        try:
-            return future.result()
-        except KeyboardInterrupt:
-            stop.set()
-            for loop, task in started:
-                with contextlib.suppress(RuntimeError):  # the loop closed: the run is over
-                    loop.call_soon_threadsafe(task.cancel)
-            wait([future])  # the run records "interrupted" as it winds down
-            raise
+        future = pool.submit(lambda: asyncio.run(drain.main(make)))
+
+        def wait() -> Any:
+            while True:
+                try:
+                    return future.result()
+                except KeyboardInterrupt:  # the first drains, the next ones stop now
+                    drain.interrupt_threadsafe()
+
+        return _interrupted_as_keyboard(drain, wait)
+
+
+def _interrupted_as_keyboard(drain: Drain, call: Callable[[], Any]) -> Any:
+    """``call()``, except that a run stopped by an interrupt raises KeyboardInterrupt, as an
+    interrupted Python call does, whether its cancellation surfaced or was absorbed."""
+    try:
+        result = call()
+    except asyncio.CancelledError:
+        if drain.interrupted:
+            raise KeyboardInterrupt from None
+        raise
+    if drain.interrupted:
+        raise KeyboardInterrupt
+    return result
 
 
 async def all_or_none(coros: Sequence[Awaitable[Any]]) -> list[Any]:

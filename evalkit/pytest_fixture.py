@@ -257,10 +257,7 @@ class EvalkitFixture:
 
         paying = int(candidate.provider != "replay")
         opts = self.runner.options(paying, f"candidate {candidate.name!r}", candidate.name)
-        try:
-            out = run(eval_set, candidate, scorers, opts)
-        finally:
-            self.runner.session_cache.publish(self.project.cache_dir)
+        out = run(eval_set, candidate, scorers, opts)
         self.runner.session_cache.restate([out], self.project.cache_dir)
         self.runner._account([out], f"candidate {candidate.name!r}")
         return out

@@ -201,7 +201,7 @@ class SuiteRunner:
             out_dir=self.out_dir(folder),
             progress="off",
             max_cost_usd=budget,
-            **self.session_cache.options(),
+            **self.session_cache.options(self.project().cache_dir),
         )
 
     @property
@@ -339,10 +339,7 @@ class SuiteRunner:
         plan = plan_suite(suite, project, candidates, baseline_run)
         paying = sum(project.candidate(n).provider != "replay" for n in plan.names)
         options = self.options(paying, f"suite {suite!r}", suite)
-        try:
-            runs = run_suite(project, suite, list(plan.names), options)
-        finally:
-            self.session_cache.publish(project.cache_dir)
+        runs = run_suite(project, suite, list(plan.names), options)
         self.session_cache.restate(runs.values(), project.cache_dir)
         # Counted before comparing: a comparison that then fails must not hide the spend from
         # the session's cost cap and summary.

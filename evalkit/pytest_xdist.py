@@ -15,10 +15,13 @@ every evaluation runs in cache mode ``use`` against a folder made for this sessi
 xdist controller, handed to its workers), so the claims dedupe across workers as in
 ``record`` while nothing is read from the project's cache: the folder starts empty, and
 only answers obtained during this session are in it. ``live`` writes nothing to the
-project's cache (the folder is removed at the end of the session); ``refresh`` copies each
-evaluation's fresh answers into it once the evaluation is done (:meth:`SessionCache.publish`),
-overwriting the old recordings. Each run's manifest then names the mode asked for and the
-project's cache (:meth:`SessionCache.restate`), so resuming the run does the same. This was chosen over refusing ``live`` without
+project's cache (the folder is removed at the end of the session); ``refresh`` writes each
+fresh answer into it as well, overwriting the old recording, as the answer arrives
+(``RunOptions.cache_copy_to``, :mod:`evalkit.cache_copy`), so a Ctrl-C or a crash mid-suite
+keeps in the project's cache what was paid for (it used to be copied when the evaluation
+ended). Each run's manifest then names the mode asked for and the project's cache
+(:meth:`SessionCache.restate`), so resuming the run does the same. This was chosen over
+refusing ``live`` without
 ``--dist loadgroup``: the refusal would still let an unmarked ``evaluate()`` or an
 ``evalkit.run`` in two tests pay twice, and would break ``-n auto`` set in ``addopts``.
 """
@@ -82,30 +85,21 @@ class SessionCache:
         self.folder = shared
         self._owned = False
 
-    def options(self) -> dict[str, Any]:
-        """``RunOptions`` fields (``cache_mode``, ``cache_dir``) for one evaluation: the mode's
-        own cache mode outside ``live`` / ``refresh``, else ``use`` on the session's folder."""
+    def options(self, cache_dir: str | Path | None = None) -> dict[str, Any]:
+        """``RunOptions`` fields for one evaluation: the mode's own cache mode outside
+        ``live`` / ``refresh``, else ``use`` on the session's folder; in ``refresh``, each
+        answer is also written into the project's cache ``cache_dir`` as it arrives (each
+        worker writes those it obtained, so every answer once)."""
         from evalkit.pytest_runner import MODES
 
         if self.mode not in CALLING_MODES:
             return {"cache_mode": MODES[self.mode]}
         if self.folder is None:
             self.folder, self._owned = new_folder(), True
-        return {"cache_mode": "use", "cache_dir": self.folder}
-
-    def publish(self, cache_dir: str | Path) -> None:
-        """``refresh``: copy the session's answers into the project's cache (``cache_dir``),
-        overwriting; called after each evaluation, so an interrupted session keeps what the
-        evaluations that finished refreshed. Answers obtained by another worker and not yet
-        copied are copied when that worker's evaluation ends."""
-        if self.mode != "refresh" or self.folder is None:
-            return
-        from evalkit.cache import CACHE_FILE, ResponseCache
-
-        if not (Path(self.folder) / CACHE_FILE).exists():
-            return  # nothing cacheable ran (replay files, non-cacheable callables)
-        with ResponseCache(cache_dir) as cache:
-            cache.merge_from(self.folder)
+        opts: dict[str, Any] = {"cache_mode": "use", "cache_dir": self.folder}
+        if self.mode == "refresh" and cache_dir is not None:
+            opts["cache_copy_to"] = str(cache_dir)
+        return opts
 
     def restate(self, runs: Iterable[Run], cache_dir: str | Path) -> None:
         """Make each run's manifest say the mode asked for (``live``: cache ``off``;

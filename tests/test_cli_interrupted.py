@@ -43,7 +43,13 @@ def test_ctrl_c_prints_the_resume_command_of_each_unfinished_run(
     while not (tmp_path / "started").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     proc.send_signal(signal.SIGINT)  # the user's Ctrl-C, with c1 in flight
+    assert proc.stderr is not None
+    said = ""
+    while "Ctrl-C again" not in said and (line := proc.stderr.readline()):
+        said += line  # the first Ctrl-C waits for c1 (engine_drain.py), so that both runs
+    proc.send_signal(signal.SIGINT)  # stay unfinished, a second one stops now
     _, err = proc.communicate(timeout=30)
+    err = said + err
     assert proc.returncode == 130, err
     assert "RUN_DIR" not in err
     folder = out / "s" if command == ["check"] else out

@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 
 STAGES: list[tuple[str, ...]] = [
-    ("errors", "hashing", "registry"),
+    ("errors", "hashing", "registry", "jsonfiles"),
     (
         "dataset_messages",
         "dataset_checks",
@@ -23,9 +23,10 @@ STAGES: list[tuple[str, ...]] = [
     ("suites_types", "suites_checks", "suites", "config_secrets", "config_parse", "config"),
     ("providers", "prompt", "pricing"),
     ("scoring_lifecycle", "scoring", "scoring_build", "scoring_run"),
-    ("records", "cache", "limits", "retry", "progress"),
+    ("records", "cache", "cache_copy", "limits", "retry", "progress"),
     (
         "engine_budget",
+        "engine_drain",
         "dispatch",
         "scoring_pool_worker",
         "scoring_pool_procs",

@@ -204,10 +204,11 @@ def test_live_pays_once_per_session_in_one_process(
 
 @pytest.mark.parametrize("mode", ["refresh", "live"])
 def test_the_session_cache_is_published_in_refresh_only(tmp_path: Path, mode: str) -> None:
-    """``refresh`` copies the session's answers over the recordings (and the error of a key it
-    has no answer for, as a refresh that failed would have noted it); ``live`` copies nothing.
-    The folder a session made itself is removed when it closes."""
+    """``refresh`` copies the session's answers over the recordings as they are stored (and
+    the error of a key it has no answer for, as a refresh that failed would have noted it);
+    ``live`` copies nothing. The folder a session made itself is removed when it closes."""
     from evalkit.cache import ResponseCache
+    from evalkit.cache_copy import open_cache
     from evalkit.pytest_xdist import SessionCache
 
     project = tmp_path / "cache"
@@ -216,12 +217,11 @@ def test_the_session_cache_is_published_in_refresh_only(tmp_path: Path, mode: st
         old.put("b", {"text": "old b"})
         old.put_error("a", "timeout", "slow", None)
     session = SessionCache(mode)
-    options = session.options()
+    options = session.options(project)
     assert options["cache_mode"] == "use"
-    with ResponseCache(options["cache_dir"]) as fresh:
+    with open_cache(options["cache_dir"], options.get("cache_copy_to")) as fresh:  # the run's
         fresh.put("a", {"text": "new a"})
         fresh.put_error("c", "server_error", "HTTP 500", 500)
-    session.publish(project)
     with ResponseCache(project) as cache:
         if mode == "refresh":
             assert cache.get("a") == {"text": "new a"} and cache.get_error("a") is None

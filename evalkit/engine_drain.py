@@ -1,0 +1,206 @@
+"""Ctrl-C in two steps: the answers already paid for are kept, then the run stops.
+
+Cancelling a run at the first Ctrl-C threw away every call in flight: the provider had been
+asked (and bills for it), the answer was on its way, and ``--resume`` asked it again. So an
+interrupt of a synchronous entry point (:func:`evalkit.engine_tasks.run_sync`: ``evalkit run``,
+``evalkit check``, ``evaluate()``, a notebook's "interrupt kernel", the pytest plugin) now
+
+1. *drains*: no worker takes a new (case, repeat) pair, no new provider call starts (not even
+   a retry: :class:`DrainLimits` refuses it, and its pair is left for resume), and the pairs
+   whose call is in flight, or whose answer is being scored, finish and write their records.
+   It says so on stderr, with the bound: the longest call timeout of the running candidates;
+2. then cancels the run exactly as the first Ctrl-C used to (manifest ``status:
+   "interrupted"``, resources closed, ``KeyboardInterrupt`` raised to the caller), once
+   nothing is in flight, when the bound runs out, or at a second Ctrl-C (a third one, should
+   the winding down itself hang, raises ``KeyboardInterrupt`` at once).
+
+Resuming stays exact: a pair is either recorded (its answer, scores and record written in one
+step) or not, and ``--resume`` asks only the pairs without a record.
+
+A :class:`Drain` belongs to one ``run_sync`` call and reaches the run's workers through a
+context variable, so a run started with ``run_async`` in the caller's own loop is untouched
+(no signal handler is installed there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+import threading
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
+from typing import Any
+
+from evalkit.limits import Limits
+
+__all__ = ["Drain", "DrainLimits", "Drained", "current_drain", "run_limits"]
+
+_CURRENT: ContextVar[Drain | None] = ContextVar("evalkit_drain", default=None)
+
+
+def current_drain() -> Drain | None:
+    """The drain of the synchronous entry point running this coroutine, if any."""
+    return _CURRENT.get()
+
+
+class Drained(BaseException):
+    """Raised where a provider call would start while the run drains: its pair is left for
+    resume. A ``BaseException``, like a cancellation, so that no ``except Exception`` records
+    it as the call's error, and the dispatcher still releases its claim and reservation."""
+
+
+class Drain:
+    """One synchronous run's interrupt state (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task[Any] | None = None
+        self.requested = False
+        """The first interrupt came: nothing new starts."""
+        self.interrupted = False
+        """An interrupt came at all: the caller gets ``KeyboardInterrupt``."""
+        self.bound_s = 0.0
+        """How long the in-flight pairs may take (the longest call timeout of the runs)."""
+        self._busy: set[asyncio.Task[Any]] = set()
+        self._timer: asyncio.TimerHandle | None = None
+        self._lock = threading.Lock()
+        self._signals = 0
+
+    # ------------------------------------------------------------------ the run's side
+    async def main(self, make: Callable[[], Awaitable[Any]]) -> Any:
+        """Run ``make()`` as the task an interrupt stops, with this drain as its context."""
+        with self._lock:
+            self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
+            early = self.interrupted
+        if early:  # interrupted before the loop started
+            raise asyncio.CancelledError
+        _CURRENT.set(self)
+        return await make()
+
+    def allow(self, timeout_s: float) -> None:
+        """A run of this drain calls with ``timeout_s``: pairs in flight may take that long."""
+        self.bound_s = max(self.bound_s, timeout_s)
+
+    def commit(self) -> None:
+        """The current worker's pair has started its call (or its scoring): let it finish."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._busy.add(task)
+
+    def done(self) -> None:
+        """The current worker's pair is over (recorded or left); the last one stops the run."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._busy.discard(task)
+        if self.requested and not self._busy:
+            self.stop_now()
+
+    async def park(self) -> None:
+        """Wait, taking nothing new, until the drain cancels the run."""
+        assert self.loop is not None
+        await self.loop.create_future()
+
+    # ------------------------------------------------------------------ the interrupt's side
+    def interrupt(self) -> None:
+        """An interrupt, in the run's loop: the first drains, the second stops now."""
+        self.interrupted = True
+        if self.requested:
+            self.stop_now()
+            return
+        self.requested = True
+        n = len(self._busy)
+        if not n or self.loop is None:
+            self.stop_now()
+            return
+        bound = max(self.bound_s, 1.0)
+        answers = "answer" if n == 1 else "answers"
+        _say(
+            f"Interrupted: waiting up to {bound:.0f}s for {n} {answers} in flight, to record "
+            "them; no new call is sent. Press Ctrl-C again to stop now"
+        )
+        self._timer = self.loop.call_later(bound, self._out_of_time, bound)
+
+    def interrupt_threadsafe(self) -> None:
+        """:meth:`interrupt` from another thread (a notebook's, waiting for the run)."""
+        with self._lock:
+            loop = self.loop
+            if loop is None:
+                self.interrupted = True  # :meth:`main` will not start the run
+                return
+        with suppress(RuntimeError):  # the loop is closed: the run is over
+            loop.call_soon_threadsafe(self.interrupt)
+
+    def stop_now(self) -> None:
+        """Cancel the run (today's Ctrl-C): what is still in flight is left for resume."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+
+    def _out_of_time(self, bound: float) -> None:
+        n = len(self._busy)
+        if n:
+            _say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
+        self.stop_now()
+
+    @contextmanager
+    def handling_sigint(self) -> Iterator[None]:
+        """Route SIGINT to :meth:`interrupt` while the run is on this (the main) thread. Only
+        Python's default handler is replaced: a handler of the caller's own is left alone."""
+        if (
+            threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+        ):
+            yield
+            return
+        signal.signal(signal.SIGINT, self._on_sigint)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def _on_sigint(self, signum: int, frame: object) -> None:
+        self._signals += 1
+        loop = self.loop
+        # Before the loop runs, after it closed, or a third Ctrl-C (the winding down hangs):
+        # Python's own behaviour.
+        if loop is None or loop.is_closed() or self._signals >= 3:
+            raise KeyboardInterrupt
+        loop.call_soon_threadsafe(self.interrupt)
+
+
+class DrainLimits(Limits):
+    """A candidate's :class:`~evalkit.limits.Limits` that mark a pair as in flight when its
+    call is about to start, and refuse the start (:class:`Drained`) once the run drains. The
+    dispatcher acquires them right before every attempt, so this is the last moment a call
+    can be withheld, and it covers retries too."""
+
+    def __init__(
+        self, drain: Drain, concurrency: int, rpm: float | None = None, tpm: float | None = None
+    ) -> None:
+        super().__init__(concurrency, rpm, tpm)
+        self.drain = drain
+
+    async def acquire(self, est_tokens: float = 0.0) -> None:
+        await super().acquire(est_tokens)
+        if self.drain.requested:
+            self.release(est_tokens)
+            raise Drained
+        self.drain.commit()
+
+
+def run_limits(concurrency: int, rpm: float | None, tpm: float | None, timeout_s: float) -> Limits:
+    """A candidate's limits: :class:`DrainLimits` under a drain, whose bound then covers the
+    candidate's call timeout ``timeout_s``; plain :class:`~evalkit.limits.Limits` without."""
+    drain = current_drain()
+    if drain is None:
+        return Limits(concurrency, rpm, tpm)
+    drain.allow(timeout_s)
+    return DrainLimits(drain, concurrency, rpm, tpm)
+
+
+def _say(text: str) -> None:
+    print(f"\n{text}", file=sys.stderr, flush=True)

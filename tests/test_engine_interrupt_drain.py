@@ -1,0 +1,171 @@
+"""Ctrl-C keeps the answers in flight (evalkit/engine_drain.py): the first interrupt stops
+new calls and lets those in flight finish and be recorded; a second one stops at once.
+
+A real ``evalkit run`` process gets SIGINT while the loopback server holds its calls; the
+notebook path (a KeyboardInterrupt while a sync entry point waits under a running loop) runs
+in this process. Each point is a state observed (the server holding two calls, a line on
+stderr), not a time, and no assertion is on a duration.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from evalkit.cli import main
+from evalkit.records import RESULTS, read_run
+from tests.helpers.interrupting import Command, wait_until
+from tests.helpers.llm_server import LLMServer
+
+KEY_ENV = "EVALKIT_TEST_KEY"
+KEY = "sk-evalkit-FAKE-0123456789abcdef"
+INPUTS = [f"question {i}" for i in range(6)]
+WAITING = "Interrupted: waiting up to 60s for 2 answers in flight"
+
+
+def _project(root: Path, base_url: str) -> None:
+    """One OpenAI-compatible candidate, two calls in flight at most, six cases."""
+    rows = [{"id": f"c{i}", "input": text, "expected": "echo"} for i, text in enumerate(INPUTS)]
+    (root / "set.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (root / "evalkit.toml").write_text(
+        f"""
+[candidates.cand]
+provider = "openai"
+model = "gpt-4o-mini"
+base_url = "{base_url}/v1"
+api_key_env = "{KEY_ENV}"
+concurrency = 2
+max_retries = 0
+
+[suites.s]
+dataset = "set.jsonl"
+candidates = ["cand"]
+scorers = ["contains"]
+"""
+    )
+
+
+@pytest.fixture
+def server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LLMServer]:
+    monkeypatch.setenv(KEY_ENV, KEY)
+    monkeypatch.chdir(tmp_path)
+    with LLMServer(latency_ms=1500) as srv:
+        _project(tmp_path, srv.base_url)
+        yield srv
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[[], Command]]:
+    """Starts ``evalkit run`` of the suite in ``tmp_path``; whatever a failed test left
+    running is killed."""
+    started: list[Command] = []
+
+    def run() -> Command:
+        args = ["run", "--suite", "s", "--out", "out", "--cache-dir", "cache", "--no-progress"]
+        started.append(Command(args, tmp_path, {KEY_ENV: KEY}))
+        return started[-1]
+
+    yield run
+    for cmd in started:
+        cmd.close()
+
+
+def _lines(run_dir: Path) -> list[dict[str, object]]:
+    path = run_dir / RESULTS
+    text = path.read_text() if path.exists() else ""
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _resume_finishes_without_duplicates(srv: LLMServer, out: Path) -> None:
+    srv.latency_ms = 0
+    assert main(["run", "--resume", str(out), "--no-progress"]) == 0
+    lines = _lines(out)
+    keys = [(r["case_id"], r["repeat"]) for r in lines]
+    assert sorted(keys) == [(f"c{i}", 0) for i in range(6)]  # each pair once
+    assert read_run(out).manifest["status"] == "complete"
+
+
+def test_first_ctrl_c_records_the_answers_in_flight_and_starts_no_call(
+    tmp_path: Path, server: LLMServer, start: Callable[[], Command]
+) -> None:
+    cmd = start()
+    assert wait_until(lambda: server.in_flight >= 2), cmd.err
+    asked = len(server.requests)
+    cmd.sigint()
+    assert cmd.finish() == 130, cmd.err
+    assert WAITING in cmd.err
+    assert "press ctrl-c again to stop now" in cmd.err.lower()
+    out = tmp_path / "out"
+    assert "evalkit run --resume out\n" in cmd.err  # the resume command, as before
+    # The two answers in flight were recorded (scored), and nothing was asked after the signal.
+    lines = _lines(out)
+    assert asked == 2 and len(server.requests) == 2
+    assert len(lines) == 2 and all(r["error"] is None for r in lines)
+    assert all(r["scores"]["contains"]["passed"] for r in lines)  # type: ignore[index]
+    assert read_run(out).manifest["status"] == "interrupted"
+    # Resume asks only the four cases without a record: every question once in all.
+    _resume_finishes_without_duplicates(server, out)
+    assert [server.attempts(text) for text in INPUTS] == [1] * 6
+
+
+def test_second_ctrl_c_stops_at_once_and_the_run_stays_resumable(
+    tmp_path: Path, server: LLMServer, start: Callable[[], Command]
+) -> None:
+    server.latency_ms = 60_000  # answers that would keep a drain waiting for a minute
+    cmd = start()
+    assert wait_until(lambda: server.in_flight >= 2), cmd.err
+    cmd.sigint()
+    assert cmd.said(WAITING), cmd.err
+    cmd.sigint()
+    assert cmd.finish(timeout=40) == 130, cmd.err
+    out = tmp_path / "out"
+    assert "evalkit run --resume out\n" in cmd.err
+    assert _lines(out) == []  # the calls in flight were cancelled, as Ctrl-C did before
+    assert len(server.requests) == 2
+    assert read_run(out).manifest["status"] == "interrupted"
+    _resume_finishes_without_duplicates(server, out)
+    assert sorted(server.attempts(text) for text in INPUTS) == [1, 1, 1, 1, 2, 2]
+
+
+def test_a_notebook_interrupt_records_the_answers_in_flight(
+    tmp_path: Path, server: LLMServer
+) -> None:
+    """Jupyter's "interrupt kernel" is a KeyboardInterrupt in the main thread while ``run``
+    waits for its loop on a worker thread (the notebook's own loop is running)."""
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("needs the main thread, where KeyboardInterrupt is delivered")
+    from evalkit.config import load_config
+    from evalkit.engine import RunOptions, run_suite
+
+    project = load_config(tmp_path / "evalkit.toml")
+    out = tmp_path / "out"
+    options = RunOptions(out_dir=out, cache_dir=tmp_path / "cache", progress="off")
+
+    def interrupt_when_in_flight() -> None:
+        if wait_until(lambda: server.in_flight >= 2):  # a real signal: it wakes a blocked wait
+            signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+
+    async def cell() -> None:  # a notebook cell: sync code under a running loop
+        run_suite(project, "s", options=options)
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    loop = asyncio.new_event_loop()  # no asyncio.run: it would install its own SIGINT handler
+    try:
+        threading.Thread(target=interrupt_when_in_flight, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            loop.run_until_complete(cell())
+    finally:
+        loop.close()
+        signal.signal(signal.SIGINT, previous)
+    lines = _lines(out)
+    assert len(lines) == 2 and all(r["error"] is None for r in lines)
+    assert len(server.requests) == 2
+    assert read_run(out).manifest["status"] == "interrupted"
+    _resume_finishes_without_duplicates(server, out)
+    assert [server.attempts(text) for text in INPUTS] == [1] * 6
