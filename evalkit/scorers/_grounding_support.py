@@ -35,11 +35,13 @@ from evalkit.scorers._grounding_proximity import (
     transplanted,
     word_order,
 )
+from evalkit.scorers._grounding_running import carried_keys
 from evalkit.scorers._grounding_text import (
     Claim,
     Given,
     content_words,
     is_content,
+    numbers,
     stem,
     words,
 )
@@ -134,10 +136,17 @@ def check_claims(
     every = [*claims, *wholes]
     cwords = [claim_words(c.body) for c in every]
     sims = index.similarities(cwords)
-    results = [
-        check_claim(c, index, options, cw, [float(x) for x in row], given)
-        for c, cw, row in zip(every, cwords, sims, strict=True)
-    ]
+    given = given or Given()
+    results: list[ClaimResult] = [None] * len(every)  # type: ignore[list-item]
+    order = {id(w): len(claims) + k for k, w in enumerate(wholes)}
+    worked: list[str] = []  # the figures of the answer so far (see _grounding_running)
+    for k, c in enumerate(claims):
+        now = replace(given, worked=tuple(worked)) if worked else given
+        for j in (k, order.get(id(c.whole), -1)):
+            if j >= 0 and results[j] is None:  # a whole is checked with its first clause
+                row = [float(x) for x in sims[j]]
+                results[j] = check_claim(every[j], index, options, cwords[j], row, now)
+        worked.extend(carried_keys(numbers(c.body), results[k].reason or ""))
     anywhere = set().union(*index.stems) if index.stems else set()
     results = [
         replace(r, strongly_unsupported=_strongly_unsupported(r, cw, anywhere))

@@ -110,6 +110,10 @@ class Given:
     """Folded words of every capitalised token and name in the request."""
     numbers: frozenset[str] = frozenset()
     """Normalised numbers, amounts and dates of the request (as :func:`number_keys`)."""
+    worked: tuple[str, ...] = ()
+    """Number keys of the figures the answer stated in its earlier claims, in order: operands
+    of a later claim's worked-out figures, never accepted by themselves (see
+    :mod:`~evalkit.scorers._grounding_running`)."""
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Given:

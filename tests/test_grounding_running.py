@@ -1,0 +1,68 @@
+"""groundedness: a worked example's running figures. A total of the amounts the answer just
+listed, a step built on a figure the answer worked out earlier (in the claim or before it),
+and a period's size ("12 months") are operands like the passage's; a wrong total or step still
+fails, and a claim whose own figure failed carries nothing forward. Invented sentences."""
+
+from __future__ import annotations
+
+from evalkit.dataset import Case, ContextPassage
+from evalkit.providers.base import Response
+from evalkit.scorers._grounding_running import carried_keys, running_total
+from evalkit.scorers._grounding_text import numbers
+from evalkit.scorers.groundedness import Groundedness
+from evalkit.scoring import Score, ScoreContext
+
+FARES = (
+    "Ferry fares. A car with its driver costs £70.40 per crossing. Each extra adult costs "
+    "£21.30. Children aged 5 to 15 cost £8.60. Under-5s travel free."
+)
+PLANS = "Streaming plans. The Family plan costs £13.49 per month. The annual plan costs £139."
+
+
+def score(passage: str, answer: str, question: str = "q") -> Score:
+    case = Case(id="c", input=question, context=(ContextPassage("p", passage),))
+    result = Groundedness().score(ScoreContext(case=case, response=Response(answer)))
+    assert isinstance(result, Score)
+    return result
+
+
+def claim(s: Score, start: str) -> dict[str, object]:
+    return next(c for c in s.details["claims"] if str(c["text"]).startswith(start))
+
+
+ITEMS = "A car with its driver costs £70.40. An extra adult costs £21.30. A child costs £8.60."
+
+
+def test_a_total_of_the_listed_items_is_supported() -> None:
+    s = score(FARES, f"{ITEMS} That comes to £100.30 in total.")
+    assert claim(s, "That comes")["supported"] is True
+
+
+def test_a_wrong_total_still_fails() -> None:
+    s = score(FARES, f"{ITEMS} That comes to £100.80 in total.")
+    assert "100.80" in str(claim(s, "That comes")["reason"])
+
+
+def test_a_total_needs_a_result_cue() -> None:
+    m = numbers("Ferries leave at £100.30.")[0]
+    assert not running_total(m, "ferries leave at £100.30.", ("70.4@gbp", "21.3@gbp", "8.6@gbp"))
+    m = numbers("So £100.30.")[0]
+    assert running_total(m, "so £100.30.", ("70.4@gbp", "21.3@gbp", "8.6@gbp"))
+
+
+def test_a_total_of_other_units_is_no_total() -> None:
+    m = numbers("That's £30.")[0]
+    assert not running_total(m, "that's £30.", ("10@day", "20@day"))
+
+
+def test_a_claim_whose_figure_failed_carries_nothing() -> None:
+    bad = numbers("An extra adult costs £25.30.")
+    assert carried_keys(bad, "amount mismatch: 25.30 not in passage p") == ()
+    assert carried_keys(bad, "no support: costs not in passage p") == ("25.3@gbp",)
+
+
+def test_a_step_on_a_figure_worked_out_earlier_in_the_claim() -> None:
+    ok = "At £13.49 per month, that's £161.88 a year, so the annual plan saves you £22.88."
+    assert score(PLANS, ok).value == 1.0
+    wrong = "At £13.49 per month, that's £161.88 a year, so the annual plan saves you £24.88."
+    assert "24.88" in str(score(PLANS, wrong).details["claims"][0]["reason"])
