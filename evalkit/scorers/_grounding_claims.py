@@ -15,7 +15,7 @@ from dataclasses import replace
 
 from evalkit.scorers._grounding_compare import comparison_parts
 from evalkit.scorers._grounding_expressive import is_expressive
-from evalkit.scorers._grounding_frames import drop_frames
+from evalkit.scorers._grounding_frames import drop_frames, is_vague_lead
 from evalkit.scorers._grounding_greeting import greeting_end
 from evalkit.scorers._grounding_lexicon import (
     DISCOURSE,
@@ -184,7 +184,7 @@ def split_claims(
         raw = text[start:end]
         cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
         body = _CITATION.sub(" ", raw).strip()
-        if _skip(body, known) or is_expressive(body, known, given):
+        if _skip(body, known) or is_expressive(body, known, given) or is_vague_lead(body):
             continue
         run: list[Claim | None] = []
         for cstart, cend, wrong, soft in _parts(raw):

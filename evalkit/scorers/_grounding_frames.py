@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["drop_frames"]
+from evalkit.scorers._grounding_text import content_words, entities, numbers, words
+
+__all__ = ["drop_frames", "is_vague_lead"]
 
 FRAMES = re.compile(
     r"\b(?:(?:one|a|the (?:only|other|main)) thing to (?:be aware of|note|know|watch(?: out)? for"
@@ -33,13 +35,13 @@ FRAMES = re.compile(
     r"|if you(?:'d| would) (?:like|prefer|rather)(?: to)?"
     r"|let's (?:work (?:it|that|this) out|run (?:the|through the) numbers|break (?:it|that|this)"
     r" down)"
-    r"|(?:please )?don't panic)\b",
+    r"|(?:please )?don't panic|(?:it|that|this) (?:all )?depends on|depending on)\b",
     re.IGNORECASE,
 )
 """The frames, in a claim's text as written (apostrophes straight)."""
 _HINT = re.compile(
     r"\b(?:thing|things|worth|aware|note|remember|reference|comparison|example|instance|news"
-    r"|catch|difference|like|prefer|rather|let's|panic)\b",
+    r"|catch|difference|like|prefer|rather|let's|panic|depends|depending)\b",
     re.IGNORECASE,
 )
 
@@ -50,3 +52,27 @@ def drop_frames(body: str) -> str:
     if not _HINT.search(body):
         return body
     return FRAMES.sub(" ", body.replace("\u2019", "'"))
+
+
+VAGUE = frozenset(
+    content_words(
+        """almost certainly definitely probably possibly likely quite lot bit matter matters
+        depends depend certain times fine true correct exactly right indeed course really"""
+    )
+)
+"""The words of an answer's lead that only grades the yes or no it gives ("Almost certainly!",
+"It does matter, yes.", "It is, by quite a lot!", "He can, at certain times."): the facts that
+justify it follow in the next sentences. Words of frequency ("always", "usually", "never")
+are not among them: "Not always." answers "Is delivery always free?" with a fact."""
+_MAX_LEAD = 6
+
+
+def is_vague_lead(sentence: str) -> bool:
+    """Whether ``sentence`` is a short lead whose content words all only grade an answer
+    (:data:`VAGUE`): no number, no name, at most six words. A lead with a word of its own
+    ("Yes, pets are allowed.") is a claim and is checked."""
+    tokens = words(sentence)
+    if not tokens or len(tokens) > _MAX_LEAD or numbers(sentence) or entities(sentence):
+        return False
+    cw = content_words(sentence)
+    return bool(cw) and all(w in VAGUE for w in cw)
