@@ -1,34 +1,137 @@
-"""Untrusted text printed to a terminal or a CI log: control characters shown, not obeyed.
+"""Untrusted text shown, not obeyed: in a terminal, a CI log, a Markdown summary and the report.
 
 A model's output, a case id or a provider's error body reaches the terminal summary, the run
 summary, error messages and pytest's failure reports. An ANSI escape sequence in it
 (``\\x1b[2K\\x1b[1A`` erases the line above; ``\\x1b]8;;`` makes a link) or a carriage return
 could overwrite "verdict: FAIL" with "verdict: PASS" in a reviewer's terminal, and a bidi
-override could reorder a line. Every such character is replaced by its escape, as the HTML
-report does for bidi controls (:mod:`evalkit.report.bidi`). Tabs and newlines stay: they
-only move text, and the summaries fold them where one line is wanted.
+override (U+202E) or isolate could reorder a line: "Ignore the refund policy" added to a system
+prompt can be made to read backwards, or as some other sentence. Invisible characters (a
+zero-width space, a word joiner, Unicode tag characters that smuggle ASCII) make "z\u200bz"
+read as "zz". Every such character is replaced by its escape (``\\x1b``, ``\\u202E``,
+``\\U000E0041``): the reviewer sees that something is there and what it is.
+
+This module is the one definition of "such a character", for every place: :func:`inert` for
+terminals and Markdown, :func:`split` for the HTML report (which marks each escape up,
+:mod:`evalkit.report.bidi`), and :data:`PAGE_PATTERN` for the report's script, which compiles
+the very same pattern. Tabs and newlines stay everywhere: they only move text. A carriage
+return stays on the page (a browser reads it as a line break; it cannot overwrite anything).
+
+Joiners are kept where text needs them and nowhere else: a zero-width joiner inside an emoji
+sequence (👩‍💻), a zero-width (non-)joiner between two letters of a script that joins (Arabic,
+Persian, the Indic scripts), and the tag characters of a subdivision flag (🏴 + tags + cancel
+tag). Anywhere else ("ad\u200dmin") they are escaped like the rest.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
-__all__ = ["inert"]
+__all__ = ["BIDI_CONTROLS", "PAGE_PATTERN", "escape_char", "inert", "split"]
 
-_BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_INVISIBLE = "\u200b\u2060\ufeff"
-"""Zero-width space, word joiner and BOM: text that prints as nothing (the zero-width
-(non-)joiners stay: emoji sequences and Indic and Persian scripts need them),
-so "z\u200bz" read as "zz" in an error about the very id that holds it."""
-_CONTROL = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{_BIDI}{_INVISIBLE}]")
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+"""ALM, LRM, RLM, the embeddings and overrides (LRE RLE PDF LRO RLO), the isolates (LRI RLI
+FSI PDI): every invisible character that changes how the text around it is ordered."""
+
+_C0_C1 = ((0x00, 0x08), (0x0B, 0x0C), (0x0E, 0x1F), (0x7F, 0x9F))
+"""C0 and C1 controls but tab, newline and carriage return (ANSI escapes start with 0x1B)."""
+_CR = ((0x0D, 0x0D),)
+_INVISIBLE = (
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x061C, 0x061C),  # arabic letter mark
+    (0x115F, 0x1160),  # hangul fillers
+    (0x17B4, 0x17B5),  # khmer inherent vowels
+    (0x180E, 0x180E),  # mongolian vowel separator
+    (0x200B, 0x200F),  # zero-width space, non-joiner, joiner; LRM, RLM
+    (0x202A, 0x202E),  # embeddings, overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, isolates, deprecated format
+    (0x3164, 0x3164),  # hangul filler
+    (0xFEFF, 0xFEFF),  # zero-width no-break space (BOM)
+    (0xFFA0, 0xFFA0),  # halfwidth hangul filler
+    (0xFFF9, 0xFFFB),  # interlinear annotation
+    (0x1D173, 0x1D17A),  # musical formatting
+    (0xE0000, 0xE007F),  # tag characters
+)
+_PICTOGRAPHIC = (
+    (0x00A9, 0x00A9),
+    (0x00AE, 0x00AE),
+    (0x203C, 0x203C),
+    (0x2049, 0x2049),
+    (0x2122, 0x2122),
+    (0x2139, 0x2139),
+    (0x2194, 0x21AA),
+    (0x231A, 0x23FF),
+    (0x24C2, 0x24C2),
+    (0x25AA, 0x27BF),
+    (0x2934, 0x2935),
+    (0x2B05, 0x2B55),
+    (0x3030, 0x3030),
+    (0x303D, 0x303D),
+    (0x3297, 0x3299),
+    (0x1F000, 0x1FAFF),
+)
+"""Emoji that may be joined by U+200D (an approximation of Extended_Pictographic)."""
+_JOINING = (
+    (0x0600, 0x061B),  # arabic (without ALM, U+061C)
+    (0x061D, 0x08FF),  # arabic, syriac, thaana, nko, samaritan, mandaic, arabic extended
+    (0x0900, 0x0DFF),  # devanagari … sinhala
+    (0x0F00, 0x0FFF),  # tibetan
+    (0x1000, 0x109F),  # myanmar
+    (0x1780, 0x17B3),  # khmer (without its inherent vowels)
+    (0x17B6, 0x17FF),
+    (0xFB50, 0xFDFF),  # arabic presentation forms
+    (0xFE70, 0xFEFE),
+)
+"""Scripts whose letters a zero-width (non-)joiner legitimately sits between."""
+
+
+def _class(ranges: Iterable[tuple[int, int]]) -> str:
+    # Literal characters, not escapes: Python's re and JavaScript's RegExp (flag "u") read the
+    # same source, so the page compiles this pattern as it is.
+    return "[" + "".join(chr(a) if a == b else f"{chr(a)}-{chr(b)}" for a, b in ranges) + "]"
+
+
+def _pattern(controls: tuple[tuple[int, int], ...]) -> str:
+    emoji = _class(_PICTOGRAPHIC) + "[\ufe0f\U0001f3fb-\U0001f3ff]*"
+    keep = (
+        f"{emoji}(?:\u200d{emoji})+",
+        "\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f",
+        f"{_class(_JOINING)}[\u200c\u200d]+(?={_class(_JOINING)})",
+    )
+    return f"({'|'.join(keep)})|({_class(controls)})"
+
+
+_TERMINAL = re.compile(_pattern(_C0_C1 + _CR + _INVISIBLE))
+PAGE_PATTERN = _pattern(_C0_C1 + _INVISIBLE)
+"""The report's pattern (group 1: kept as it is, group 2: one character to show escaped);
+``templates/report.js`` compiles this same source with ``new RegExp(source, "gu")``."""
+_PAGE = re.compile(PAGE_PATTERN)
+
+
+def escape_char(ch: str) -> str:
+    """``\\x1b`` below U+0100, ``\\u202E`` in the BMP, ``\\U000E0041`` above it."""
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
 
 
 def inert(text: str) -> str:
     """``text`` with every C0/C1 control but tab and newline, every bidi control and every
-    zero-width character, as its escape (``\\x1b``, ``\\r``-as-``\\x0d``, ``\\u202E``)."""
-    return _CONTROL.sub(_escape, text)
+    invisible character as its escape (``\\x1b``, ``\\r``-as-``\\x0d``, ``\\u202E``)."""
+    return _TERMINAL.sub(lambda m: m.group(1) or escape_char(m.group(2)), text)
 
 
-def _escape(m: re.Match[str]) -> str:
-    code = ord(m.group())
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04X}"
+def split(text: str) -> list[str]:
+    """``text`` cut for the report: even items are text to show as it is, odd items one
+    character each, to show as its escape (a carriage return counts as text here)."""
+    out: list[str] = []
+    start = 0
+    for m in _PAGE.finditer(text):
+        if m.group(2) is None:
+            continue
+        out += [text[start : m.start()], m.group(2)]
+        start = m.end()
+    out.append(text[start:])
+    return out

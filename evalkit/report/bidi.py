@@ -1,32 +1,55 @@
-"""Bidirectional-text controls in untrusted text: shown, not obeyed, where they cannot be isolated.
+"""Bidi and invisible controls in untrusted text: shown as marked escapes on the page, never obeyed.
 
-A right-to-left override (U+202E) or isolate in a model name, a case id or an output reorders
-the rest of its line as displayed: "baseline A → candidate B · 0.91 → 0.62" can be made to
-read as an improvement. In HTML the page isolates every piece of data instead (``<bdi>`` in
-the template and the page script, ``unicode-bidi`` in the CSS), which keeps the text exact.
-Plain-text places cannot hold an isolating element: the document ``<title>``, ``<option>``
-labels, SVG text and tooltips, and sentences the report composes around data (gate reasons,
-notes, tool-call summaries). There each control is replaced by its visible escape
-(``\\u202E``), so a reviewer sees that the text carries one. The free text a reviewer reads
-inside a case (its input, each output, a claim) is isolated too, but an override there still
-reversed the rest of that text ("txt.exe" read "exe.txt"), so the page script shows its
-embeddings, overrides and isolates as escapes as well (LRM, RLM and ALM, marks that
-right-to-left text carries, are left alone).
+A right-to-left override (U+202E) in a model name, a case id, a tool call or a system prompt
+reorders the text after it as displayed: "baseline A → candidate B · 0.91 → 0.62" can be made
+to read as an improvement, an added instruction in a prompt diff as gibberish or as another
+sentence, and a tool argument "\u202e0001 DSU" as "USD 1000". Isolating the value (``<bdi>``)
+keeps the text around it in order but still obeys the control inside it. So every control
+(what :mod:`evalkit.terminal_text` defines: bidi embeddings, overrides, isolates and marks,
+zero-width and other invisible characters, C0/C1 controls) is replaced by its escape
+(``\\u202E``) everywhere the page shows data:
+
+- in markup, :func:`marked` wraps the value in a ``<bdi>`` and each escape in a
+  ``<span class="bidi">``, styled as an escape, so it cannot pass for text the data holds;
+- in plain-text places that cannot hold markup (the document ``<title>``, ``<option>``
+  labels, SVG text and tooltips), :func:`shown` writes the escape as text;
+- the page script does the same for what it inserts, compiling the same pattern
+  (:data:`evalkit.terminal_text.PAGE_PATTERN`, embedded in the page).
+
+The view model therefore carries data as it is; rendering shows it.
 """
 
 from __future__ import annotations
 
-import re
+from markupsafe import Markup, escape
 
-__all__ = ["BIDI_CONTROLS", "shown"]
+from evalkit.terminal_text import BIDI_CONTROLS, escape_char, split
 
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-"""ALM, LRM, RLM, the embeddings and overrides (LRE RLE PDF LRO RLO), the isolates (LRI RLI
-FSI PDI): every invisible character that changes how the text around it is ordered."""
+__all__ = ["BIDI_CONTROLS", "ESCAPE_TITLE", "has_controls", "marked", "shown"]
 
-_CONTROL = re.compile(f"[{BIDI_CONTROLS}]")
+ESCAPE_TITLE = "an invisible or bidirectional control character, shown instead of obeyed"
+"""The tooltip of every marked escape (the page script uses the same words)."""
 
 
 def shown(text: str) -> str:
-    """``text`` with every bidi control replaced by its escape, e.g. ``\\u202E``."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04X}", text)
+    """``text`` with every control replaced by its escape, e.g. ``\\u202E`` (plain text)."""
+    parts = split(text)
+    return "".join(escape_char(p) if i % 2 else p for i, p in enumerate(parts))
+
+
+def has_controls(text: str) -> bool:
+    """``text`` holds a character the page shows as an escape."""
+    return len(split(text)) > 1
+
+
+def marked(text: object) -> Markup:
+    """``text`` (any value, as ``str``) HTML-escaped in its own ``<bdi>``, each control as a
+    marked escape: the template's ``data`` filter."""
+    parts = split("" if text is None else str(text))
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2:
+            out.append(f'<span class="bidi" title="{ESCAPE_TITLE}">{escape_char(part)}</span>')
+        elif part:
+            out.append(str(escape(part)))
+    return Markup("<bdi>" + "".join(out) + "</bdi>")

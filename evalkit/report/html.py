@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +18,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from evalkit.report.bidi import shown
+from evalkit.jsonfiles import dumps
+from evalkit.report.bidi import marked, shown
 from evalkit.report.charts import charts_for_section
 
 __all__ = ["TEMPLATES", "embed_json", "render_html"]
@@ -41,7 +41,7 @@ _JSON_TABLE = str.maketrans(_JSON_ESCAPES)
 
 def embed_json(value: Any) -> Markup:
     """JSON safe to place inside ``<script type="application/json">`` (no ``<``, ``>``, ``&``)."""
-    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = dumps(value, ensure_ascii=False, separators=(",", ":"))  # NaN as null
     return Markup(text.translate(_JSON_TABLE))
 
 
@@ -54,7 +54,8 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["shown"] = shown  # plain-text places, where no <bdi> can isolate the data
+    env.filters["shown"] = shown  # plain-text places (title, option labels): escapes as text
+    env.filters["data"] = marked  # everywhere else: <bdi> with each escape marked up
     return env
 
 

@@ -30,6 +30,7 @@ from evalkit.report.partial import (
     partial_view,
     section_notes,
 )
+from evalkit.terminal_text import split
 
 __all__ = ["HEADLINE_RUN_METRICS", "build_view", "format_value", "metric_row", "section_view"]
 
@@ -153,7 +154,19 @@ def _text_diff(t: TextDiff) -> dict[str, Any]:
     if t.changed and not lines:  # no unified diff stored: show both texts whole
         lines = [{"op": "-", "text": x} for x in (t.baseline or "").splitlines()]
         lines += [{"op": "+", "text": x} for x in (t.candidate or "").splitlines()]
-    return {"name": t.name, "changed": t.changed, "lines": lines}
+    return {"name": t.name, "changed": t.changed, "lines": lines, "controls": _controls(lines)}
+
+
+def _controls(lines: Sequence[dict[str, Any]]) -> str:
+    """A warning when the changed lines of a prompt diff hold control characters: the page
+    shows each as an escape, and the reviewer approving the change should know to look."""
+    n = sum(len(split(ln["text"])) // 2 for ln in lines if ln["op"] in "+-")
+    if not n:
+        return ""
+    return (
+        f"contains {n} invisible or bidirectional control character{'' if n == 1 else 's'}, "
+        "shown as escapes"
+    )
 
 
 def _show(v: Any) -> str:
