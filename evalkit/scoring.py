@@ -132,6 +132,10 @@ class Scorer:
     path_args: ClassVar[tuple[str, ...]] = ()
     """Arguments that name a file; a relative one given in a config is read from the config's
     folder, like eval sets, templates and scorer files."""
+    operational_args: ClassVar[tuple[str, ...]] = ()
+    """Arguments that change how a score is obtained, not what it measures (a judge's cache
+    mode, timeout, retries, concurrency, key variable): a stored baseline run with another
+    value of one is no "scored differently", which would leave the scorer's gates unjudged."""
     good_outcomes: ClassVar[frozenset[str] | None] = None
     """The ``details["outcome"]`` labels whose rising rate is good (``{"correct"}``); every
     other label the scorer emits is bad. ``None``: not declared, and comparisons decide from
@@ -191,6 +195,8 @@ class Scorer:
             out["source_sha256"] = digest
         if self.path_args:  # compared by file name between runs (evalkit.changes)
             out["path_args"] = list(self.path_args)
+        if self.operational_args:  # not compared between runs (evalkit.changes)
+            out["operational_args"] = list(self.operational_args)
         return out
 
     def texts(self) -> dict[str, str]:

@@ -422,3 +422,35 @@ def test_a_file_argument_is_compared_by_name_and_content_not_by_folder(tmp_path:
     assert [ch.key for ch in compare(b, edited).config.scorers] == [
         "scorers.json_schema.schema_sha256"
     ]
+
+
+def test_a_judges_cache_timeout_or_key_variable_is_no_other_ruler(tmp_path: Path) -> None:
+    """A stored baseline recorded with the judge's ``cache = "record"`` and a candidate run
+    with the default differ in how verdicts are obtained, not in what they measure: read as
+    "scored differently", the judge's comparing gates went unjudged (and failed)."""
+
+    def judge(**args: Any) -> dict[str, Any]:
+        return {"name": "judge", "args": {"provider": "openai", "model": "m", **args}}
+
+    base = [make_record(f"c{i}", {"judge": Score(0.8, True)}) for i in range(6)]
+    cand = [make_record(f"c{i}", {"judge": Score(0.8, True)}, candidate="b2") for i in range(6)]
+    gates = (Gate("judge.mean", max_drop=0.1),)
+    # runs recorded before specs listed operational_args: the registered judge's are used
+    b = make_run(tmp_path / "b", base, scorers=[judge(cache="record", timeout_s=30)])
+    c = make_run(tmp_path / "c", cand, scorers=[judge(cache="use", api_key_env="K")])
+    cmp = compare(b, c, gates=gates)
+    assert cmp.config.scorers == ()
+    assert cmp.verdict.results[0].status == "pass"
+    # the judge's model still is another ruler
+    c2 = make_run(tmp_path / "c2", cand, scorers=[judge(cache="use", model="other")])
+    cmp2 = compare(b, c2, gates=gates)
+    assert [ch.key for ch in cmp2.config.scorers] == ["scorers.judge.model"]
+    assert "not judged" in cmp2.verdict.results[0].reason
+
+
+def test_a_spec_lists_its_operational_args() -> None:
+    from evalkit.scorers.judge import Judge
+
+    spec = Judge(provider="openai", model="m").spec()
+    assert {"cache", "timeout_s", "api_key_env"} <= set(spec["operational_args"])
+    assert "model" not in spec["operational_args"]

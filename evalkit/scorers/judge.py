@@ -82,6 +82,14 @@ class Judge(Scorer):
 
     name: ClassVar[str] = "judge"
     path_args: ClassVar[tuple[str, ...]] = ("rubric_file",)
+    operational_args: ClassVar[tuple[str, ...]] = (
+        "api_key_env",
+        "cache",
+        "cache_dir",
+        "timeout_s",
+        "max_retries",
+        "concurrency",
+    )
     provider: str = ""
     """Registered provider name (``openai``, ``anthropic``, or any plugin)."""
     model: str = ""
