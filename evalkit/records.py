@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from evalkit.errors import RunError
+from evalkit.jsonfiles import dumps, write_json_atomic, write_text_atomic
 from evalkit.providers.base import ERROR_KINDS, Request, Response, ToolCall, Usage
 from evalkit.scoring import Score
 
@@ -261,39 +261,6 @@ class Run:
         return run_repr(self)
 
 
-def _file_mode() -> int:
-    """The mode a plain ``open()`` would give a new file under this process's umask. Read once,
-    at import (``os.umask`` can only be read by setting it)."""
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_FILE_MODE = _file_mode()
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write text through a temporary file and a rename, so a reader (a browser, a CI artifact
-    upload, another process) never sees half a file. The file gets the mode ``open()`` would
-    give it: ``mkstemp`` creates 0600, which left manifests and reports unreadable to the
-    rest of a team sharing the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.chmod(tmp, _FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """:func:`write_text_atomic` of indented JSON."""
-    write_text_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
 class RunWriter:
     """Appends records to a run directory, one flushed line per finished case."""
 
@@ -318,7 +285,13 @@ class RunWriter:
         if self._fh is None:
             self.open()
         assert self._fh is not None
-        self._fh.write(json.dumps(record.to_dict(), ensure_ascii=False) + "\n")
+        # NaN as null and no value lost to a TypeError (see evalkit.jsonfiles); a lone
+        # surrogate (no UTF-8 form) is written \u-escaped, which reads back the same.
+        data = record.to_dict()
+        try:
+            self._fh.write(dumps(data, ensure_ascii=False) + "\n")
+        except UnicodeEncodeError:
+            self._fh.write(dumps(data) + "\n")
         self._fh.flush()
 
     def close(self) -> None:

@@ -24,16 +24,26 @@ import asyncio
 import contextlib
 import dataclasses
 import inspect
+import math
 import os
 import traceback
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalkit.errors import ScorerError
+from evalkit.jsonfiles import MAX_DEPTH, NOTES_KEY, Unrecordable, to_json
 from evalkit.scoring import FunctionScorer, Score, ScoreContext, Scorer, as_score
 
-__all__ = ["RAISED_ADVICE", "call_off_loop", "off_loop", "raised", "score_all", "shown_in_case"]
+__all__ = [
+    "RAISED_ADVICE",
+    "call_off_loop",
+    "off_loop",
+    "raised",
+    "recordable",
+    "score_all",
+    "shown_in_case",
+]
 
 RAISED_ADVICE = (
     "the case is unscored by it; fix the scorer to return False (or 0.0) for an answer it "
@@ -61,7 +71,7 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
                 if reason == f"scorer error: {score.error}":  # Score.failure's
                     reason = f"scorer error: {named}"
                 score = dataclasses.replace(score, reason=reason, error=named)
-            out[s.name] = score
+            out[s.name] = recordable(s, score, ctx.case.id)
         except asyncio.CancelledError:
             raise
         except ScorerError as exc:  # the scorer's own words, or evalkit's about its result
@@ -69,6 +79,59 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
         except Exception as exc:
             out[s.name] = Score.failure(raised(s, exc, ctx.case.id))
     return out
+
+
+def recordable(s: Scorer, score: Score, case_id: str) -> Score:
+    """``score`` as it can be written to ``results.jsonl`` (and sent back from a worker
+    process): its details converted by :func:`evalkit.jsonfiles.to_json` (numpy values to
+    numbers, sets to lists, NaN to null, ...; what only a ``repr`` can record is listed under
+    ``details["evalkit_notes"]``). Details that have no JSON form at all make it a scorer
+    error on this case, named like a raised one, so that the run and the case's other
+    scores go on (a ``numpy.int64`` in details once aborted a run and kept no record)."""
+    details, reason = score.details, score.reason
+    if type(details) is dict and type(reason) is str and _plain(details):
+        return score  # the usual case: nothing to convert, no copy
+    if details is None:
+        details = {}
+    if not isinstance(details, Mapping):
+        return Score.failure(_unrecordable(s, case_id, f"details is a {type(details).__name__}"))
+    try:
+        plain, notes = to_json(details, "details")
+    except Unrecordable as exc:
+        return Score.failure(_unrecordable(s, case_id, str(exc)))
+    if notes:
+        plain[NOTES_KEY] = [*(plain.get(NOTES_KEY) or ()), *notes]
+    if not isinstance(reason, str):
+        reason = "" if reason is None else str(reason)
+    return dataclasses.replace(score, reason=str(reason), details=plain)
+
+
+def _plain(value: Any, depth: int = 0) -> bool:
+    """``value`` is JSON already (dicts with str keys, lists, str, int, finite float, bool,
+    None): the walk that finds it so is cheaper than a conversion. Too deep (or a value that
+    contains itself) is not plain: the conversion says why."""
+    kind = type(value)
+    if kind is str or kind is bool or kind is int or value is None:
+        return True
+    if kind is float:
+        return math.isfinite(value)
+    if depth > MAX_DEPTH:
+        return False
+    if kind is dict:
+        return all(type(k) is str and _plain(v, depth + 1) for k, v in value.items())
+    if kind is list:
+        return all(_plain(v, depth + 1) for v in value)
+    return False
+
+
+def _unrecordable(s: Scorer, case_id: str, what: str) -> str:
+    at = _defined_at(s)
+    return (
+        f"case {case_id!r}: scorer {s.name!r} returned details that cannot be recorded "
+        f"({what}){f' (scorer at {at})' if at else ''}; the case is unscored by it; give "
+        "details of str, int, float, bool, None, lists and dicts (convert numpy values with "
+        ".item() or .tolist(), others with str())"
+    )
 
 
 def raised(s: Scorer, exc: BaseException, case_id: str | None = None) -> str:
@@ -112,21 +175,36 @@ def _in_case(s: Scorer, case_id: str, error: str) -> str:
     return f"case {case_id!r}: scorer {s.name!r}: {error}"
 
 
+def _scorer_code(s: Scorer) -> Any:
+    """The code object of the scorer's function (or of its class's ``score``), if any."""
+    fn: Any = s.fn if isinstance(s, FunctionScorer) else type(s).score
+    return getattr(inspect.unwrap(fn), "__code__", None)
+
+
+def _shown_path(path: str) -> str:
+    """``path`` relative to the working folder when inside it."""
+    with contextlib.suppress(ValueError):  # another drive (Windows)
+        rel = os.path.relpath(path)
+        path = path if rel.startswith("..") else rel
+    return path
+
+
+def _defined_at(s: Scorer) -> str | None:
+    """``file:line`` where the scorer's function (or ``score`` method) is defined."""
+    code = _scorer_code(s)
+    return None if code is None else f"{_shown_path(code.co_filename)}:{code.co_firstlineno}"
+
+
 def _raised_at(s: Scorer, exc: BaseException) -> str | None:
     """``file:line`` of the innermost frame of ``exc`` in the file that defines the scorer's
     function (or class), relative to the working folder when inside it; ``None`` when the
     traceback never passes through that file."""
-    fn: Any = s.fn if isinstance(s, FunctionScorer) else type(s).score
-    code = getattr(inspect.unwrap(fn), "__code__", None)
+    code = _scorer_code(s)
     if code is None:
         return None
     for frame in reversed(traceback.extract_tb(exc.__traceback__)):
         if frame.filename == code.co_filename:
-            path = frame.filename
-            with contextlib.suppress(ValueError):  # another drive (Windows)
-                rel = os.path.relpath(path)
-                path = path if rel.startswith("..") else rel
-            return f"{path}:{frame.lineno}"
+            return f"{_shown_path(frame.filename)}:{frame.lineno}"
     return None
 
 

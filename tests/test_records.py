@@ -126,7 +126,7 @@ def test_manifest_and_results_get_the_mode_a_plain_open_would_give(tmp_path: Pat
     import os
     import stat
 
-    from evalkit.records import _FILE_MODE, write_text_atomic
+    from evalkit.jsonfiles import _FILE_MODE, write_text_atomic
 
     probe = tmp_path / "probe"
     probe.write_text("x")

@@ -8,7 +8,6 @@ for a pull-request comment, and the HTML report. Exit 1 when any gate fails, 2 o
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.cli import EXIT_FAILED, EXIT_OK
 from evalkit.errors import InputError
+from evalkit.jsonfiles import dumps
 
 if TYPE_CHECKING:
     from evalkit.comparison import Comparison
@@ -154,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             print()
         sys.stdout.write(terminal_summary(cmp, report=args.report))
     if args.json:
-        _write_text(Path(args.json), json.dumps(comparisons_dict(comparisons), indent=1) + "\n")
+        _write_text(Path(args.json), dumps(comparisons_dict(comparisons), indent=1) + "\n")
     if args.markdown:
         parts = [markdown_summary(c, report=args.report) for c in comparisons]
         _write_text(Path(args.markdown), "\n---\n\n".join(parts))
