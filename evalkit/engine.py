@@ -231,6 +231,7 @@ async def _execute(
     from evalkit.engine_run import CandidateRun
 
     _check_unique_names(scorers, suite_info)
+    _check_case_checks(eval_set, scorers)
     job = CandidateRun(eval_set, candidate, scorers, options, progress, dict(suite_info or {}))
     return await job.execute()
 
@@ -261,6 +262,19 @@ def _check_unique_names(scorers: Sequence[Scorer], suite_info: Mapping[str, Any]
                 "in the config), or ScorerSpec(..., alias='other_name')",
             )
         seen[s.name] = s
+
+
+def _check_case_checks(eval_set: EvalSet, scorers: Sequence[Scorer]) -> None:
+    """A case's check that cannot be built (an invalid regex, a missing argument) is refused
+    before the first request, as ``evalkit validate`` reports it (QA14 F6): left to scoring
+    time it was an error on its case after the answer had been paid for."""
+    from evalkit.scorers.checks import Checks, check_problems
+
+    for scorer in scorers:
+        if isinstance(scorer, Checks):
+            problems = check_problems(eval_set, scorer)
+            if problems:
+                raise ConfigError(problems)
 
 
 def _describe(s: Scorer) -> str:

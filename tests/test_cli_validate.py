@@ -283,3 +283,57 @@ def test_a_bad_tool_in_a_list_over_lines_points_at_its_entry(
     err = capsys.readouterr().err
     expected = '[candidates.next] tools[1]: must be {"name", "description", "parameters"}'
     assert f"evalkit.toml:{line}: {expected}" in err
+
+
+def test_a_bad_check_argument_is_listed_with_the_other_problems_and_no_ok(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA14 F6: the file read "ok:" on stdout and then had a problem on stderr; and a bad
+    check argument was not listed at all while the file had another problem."""
+    regex = {"id": "rx", "input": "x", "checks": [{"name": "regex", "args": {"pattern": "("}}]}
+    only = tmp_path / "only.jsonl"
+    only.write_text(json.dumps(regex) + "\n")
+    assert main(["validate", str(only)]) == 2
+    out, err = capsys.readouterr()
+    assert "ok:" not in out
+    assert f"{only}:1: field \"checks\" item 1 (\"regex\"): scorer 'regex': pattern '('" in err
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(
+        '{"id": "a", "input": "x", "tags": "t"}\n'
+        + json.dumps(regex)
+        + "\n{not json\n"
+        + json.dumps(
+            {**regex, "id": "rx2", "checks": [{"name": "regex", "args": {"pattern": "["}}]}
+        )
+        + "\n"
+    )
+    assert main(["validate", str(mixed)]) == 2
+    err = capsys.readouterr().err
+    assert f'{mixed}:1: field "tags" must be a list' in err
+    assert f"{mixed}:2: field \"checks\" item 1 (\"regex\"): scorer 'regex': pattern '('" in err
+    assert f"{mixed}:3: invalid JSON" in err
+    assert f"{mixed}:4: field \"checks\" item 1 (\"regex\"): scorer 'regex': pattern '['" in err
+    assert "4 problem(s) found" in err
+
+
+def test_run_refuses_a_case_whose_check_cannot_be_built_before_any_request(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.txt"
+    (tmp_path / "pipe.py").write_text(
+        f"def answer(request):\n    open({str(calls)!r}, 'a').write('x')\n    return 'ok'\n"
+    )
+    data = tmp_path / "d.jsonl"
+    rows = [
+        {"id": "fine", "input": "x", "checks": [{"name": "contains", "args": {"expected": "ok"}}]},
+        {"id": "rx", "input": "x", "checks": [{"name": "regex", "args": {"pattern": "("}}]},
+    ]
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    code = main(
+        ["run", str(data), "--provider", "callable", "--option", f"target={tmp_path}/pipe.py:answer",
+         "--model", "m", "--scorer", "checks", "--out", str(tmp_path / "run"), "--no-progress"]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert f'{data}:2: field "checks" item 1 ("regex"): scorer \'regex\'' in err
+    assert not calls.exists(), "the pipeline was called before the bad check was refused"

@@ -19,7 +19,13 @@ from typing import Any
 from evalkit.errors import Problem
 from evalkit.scorers.checks import Checks
 
-__all__ = ["checks_warnings", "is_checks", "unrun_check_problems", "use_project_names"]
+__all__ = [
+    "checks_warnings",
+    "is_checks",
+    "unrun_check_problems",
+    "use_project_names",
+    "valid_cases",
+]
 
 
 def use_project_names(configs: Sequence[Path]) -> None:
@@ -116,3 +122,24 @@ def unrun_check_problems(es: Any) -> list[Problem]:
     from evalkit.scorers.checks import check_problems
 
     return check_problems(es, Checks(), skip=needs_config)
+
+
+def valid_cases(path: Path) -> Any:
+    """The cases of the lines of ``path`` that parse, as an eval set, for the checks of a file
+    that failed to load: ``validate`` lists a bad check argument with the file's other
+    problems, not after they are fixed (QA14 F6). Duplicate ids are kept; the load reported
+    them."""
+    from evalkit.dataset import EvalSet
+    from evalkit.dataset_parse import parse_case
+    from evalkit.dataset_read import read_lines
+    from evalkit.errors import EvalkitError
+
+    cases = []
+    try:
+        for lineno, obj in read_lines(path):
+            case = parse_case(obj, f"{path}:{lineno}", [], line=lineno)
+            if case is not None:
+                cases.append(case)
+    except EvalkitError:  # unreadable from some line on: the load said so
+        pass
+    return EvalSet(name=path.stem, cases=tuple(cases), version="", path=path)

@@ -67,8 +67,16 @@ def run(args: argparse.Namespace) -> int:
 
         use_project_names(configs)
     for path in datasets:
-        es, loaded = checked.dataset(path)
-        problems += loaded + (checked.unrun_checks(es) if es is not None else [])
+        es, loaded = checked.dataset(path, announce=False)
+        if es is None and not isinstance(path, tuple):
+            # the valid lines' checks too: fixing the shapes must not reveal a bad regex
+            from evalkit.cli._validate_checks import valid_cases
+
+            loaded += checked.unrun_checks(valid_cases(path)) if loaded else []
+        mine = loaded + (checked.unrun_checks(es) if es is not None else [])
+        if es is not None and not mine:  # "ok" only for a file with no problem (QA14 F6)
+            print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
+        problems += mine
     for path in configs:
         problems += _check_config(path, checked)
     from evalkit.terminal_text import inert
@@ -121,8 +129,11 @@ class _Checked:
         self.reported: set[str] = set()
         """Problems of a case's checks already printed (two suites may score one eval set)."""
 
-    def dataset(self, path: Path | tuple[Path, str]) -> tuple[Any, list[str]]:
-        """``(eval set or None, problems not reported before)``."""
+    def dataset(
+        self, path: Path | tuple[Path, str], *, announce: bool = True
+    ) -> tuple[Any, list[str]]:
+        """``(eval set or None, problems not reported before)``; ``announce`` prints ``ok:``
+        for a file that loads (a file given alone says it once its checks are known too)."""
         from evalkit.dataset import load_eval_set
 
         if isinstance(path, tuple):
@@ -136,7 +147,8 @@ class _Checked:
             self._seen[key] = None
             return None, str(exc).splitlines()
         self._seen[key] = es
-        print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
+        if announce:
+            print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
         return es, []
 
     def unrun_checks(self, es: Any) -> list[str]:
