@@ -14,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Mapping, Sequence
 
@@ -29,6 +30,11 @@ class _WorkerSetupError(Exception):
 
 
 def _init_worker(payloads: Sequence[tuple[str, bytes]], user_files: Mapping[str, str]) -> None:
+    # Ctrl-C reaches the terminal's whole process group: the run decides what it means (the
+    # first keeps the answers in flight, which these workers are scoring), and it ends the
+    # workers itself. Obeyed here, it became a KeyboardInterrupt in the record being scored,
+    # which the pool re-raised in the run, so those answers were lost after all.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _exit_with_parent()
     install_user_modules(user_files)
     # Failing here would break the pool like a dead worker; remembering the error lets each

@@ -428,3 +428,25 @@ def test_returning_to_a_shared_pool_with_many_records_in_flight(tmp_path: Path) 
     assert all(s["length"].passed for s in out.values())
     assert pool.reshares >= 1
     assert gone({int(p.name) for p in tmp_path.iterdir()}) and not pool_threads()
+
+
+def test_a_worker_ignores_ctrl_c_which_the_run_handles(tmp_path: Path) -> None:
+    """Ctrl-C goes to the terminal's whole process group; the run's first interrupt keeps the
+    answers in flight and scores them, so a worker busy scoring one must not turn it into a
+    KeyboardInterrupt on that record."""
+
+    async def main() -> dict[str, Score]:
+        pool = ScoringPool([Sleeps(pid_dir=str(tmp_path), seconds=1.0)], processes=1)
+        try:
+            task = asyncio.ensure_future(pool.score(ctx(3)))
+            deadline = time.monotonic() + 30
+            while not list(tmp_path.iterdir()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.02)
+            (pid_file,) = tmp_path.iterdir()
+            os.kill(int(pid_file.name), signal.SIGINT)
+            return await task
+        finally:
+            await pool.aclose()
+
+    got = asyncio.run(main())["sleeps"]
+    assert got.error is None and got.passed is True, got.error
