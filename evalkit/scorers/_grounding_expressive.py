@@ -58,13 +58,21 @@ upgrade!", "You're welcome to bring a guest".)"""
 _MAX_WORDS = 16
 """Expressive sentences are short; a long sentence is left to the checks whatever it says."""
 _APOSTROPHE = re.compile(r"[’`]")
+_MAX_CHARS = 160
+"""Longer than any sentence of :data:`_MAX_WORDS` words: no need to tokenise it."""
+_HINT = re.compile(
+    r"sorry|apolog|congrat|thank|luck|hop(?:e|ing)|glad|delight|love|wonderful|fantastic"
+    r"|brilliant|excit|frustrat|horribl|annoy|awful|stress|worr|upset|panic|shame|pity|sound",
+    re.IGNORECASE,
+)
+"""A cheap test for an expressive word, before the sentence is tokenised."""
 
 
 def is_expressive(sentence: str, known: Set[str] | None, given: Given) -> bool:
     """Whether ``sentence`` only expresses an attitude to the user's situation (see the
     module's docstring). ``known`` holds the stems of the passages' words; without it
     (no passages at hand) nothing is skipped here."""
-    if not known:
+    if not known or len(sentence) > _MAX_CHARS or not _HINT.search(sentence):
         return False
     text = _APOSTROPHE.sub("'", sentence)
     tokens = words(text)

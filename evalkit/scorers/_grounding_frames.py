@@ -71,6 +71,8 @@ def is_vague_lead(sentence: str) -> bool:
     """Whether ``sentence`` is a short lead whose content words all only grade an answer
     (:data:`VAGUE`): no number, no name, at most six words. A lead with a word of its own
     ("Yes, pets are allowed.") is a claim and is checked."""
+    if len(sentence) > 60:  # six words, however long, fit well within this
+        return False
     tokens = words(sentence)
     if not tokens or len(tokens) > _MAX_LEAD or numbers(sentence) or entities(sentence):
         return False

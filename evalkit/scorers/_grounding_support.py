@@ -146,7 +146,8 @@ def check_claims(
             if j >= 0 and results[j] is None:  # a whole is checked with its first clause
                 row = [float(x) for x in sims[j]]
                 results[j] = check_claim(every[j], index, options, cwords[j], row, now)
-        worked.extend(carried_keys(numbers(c.body), results[k].reason or ""))
+        if any(ch.isdigit() for ch in c.body):  # figures are written in digits
+            worked.extend(carried_keys(numbers(c.body), results[k].reason or ""))
     anywhere = set().union(*index.stems) if index.stems else set()
     results = [
         replace(r, strongly_unsupported=_strongly_unsupported(r, cw, anywhere))

@@ -203,12 +203,19 @@ def numbers(text: str, *, spelled: bool = False) -> list[Mention]:
     counts the writer made up from the text ("two people"), so they are left to the softer
     content-word check instead of failing the claim outright.
     """
-    out = digit_mentions(fold(text), passage=False)
+    out = list(_digit_mentions(text))
     if spelled:
         for w in words(text):
             if w in NUMBER_WORDS:
                 out.append(Mention(w, "number", (canon(NUMBER_WORDS[w]),)))
     return out
+
+
+@functools.lru_cache(maxsize=1 << 11)
+def _digit_mentions(text: str) -> tuple[Mention, ...]:
+    """A claim's mentions in digits, read once per text: the checks and the worked figures
+    an answer carries forward (:mod:`~evalkit.scorers._grounding_running`) both read them."""
+    return tuple(digit_mentions(fold(text), passage=False))
 
 
 def number_keys(text: str, tokens: list[str] | None = None) -> set[str]:
