@@ -29,6 +29,7 @@ from bfcl_convert import bfcl_output_to_response, bfcl_to_case
 from evalkit.dataset import Case, parse_case
 from evalkit.errors import Problem
 from evalkit.scorers._tool_match import MatchRules
+from evalkit.scorers._tool_strings import normalize_string, string_groups
 from evalkit.scorers.tool_calls import ToolCalls
 from evalkit.scoring import ScoreContext
 
@@ -101,6 +102,35 @@ def exact_values(row: Mapping[str, Any]) -> bool:
     return search(0, frozenset())
 
 
+# ------------------------------------------------------------------ string comparison
+
+
+def _string_pairs(value: Any, answers: list[Any]) -> Iterator[tuple[str, str]]:
+    """(sent, acceptable) string pairs at the same place of an argument, at any depth."""
+    for answer in answers:
+        if isinstance(value, str) and isinstance(answer, str) and answer:
+            yield value, answer
+        elif isinstance(value, dict) and isinstance(answer, dict):
+            for key in value.keys() & answer.keys():
+                sub = answer[key]
+                yield from _string_pairs(value[key], sub if isinstance(sub, list) else [sub])
+        elif isinstance(value, list) and isinstance(answer, list) and len(value) == len(answer):
+            for v, a in zip(value, answer, strict=True):
+                yield from _string_pairs(v, [a])
+
+
+def string_pairs(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """Every string a model sent beside every string answer for that argument of that tool."""
+    truth: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for call in row["ground_truth"] or []:
+        name, args = next(iter(call.items()))
+        truth[name].append(args)
+    for name, args in _outputs(row):
+        for answer in truth.get(name, []):
+            for key in args.keys() & answer.keys():
+                yield from _string_pairs(args[key], answer[key])
+
+
 # ------------------------------------------------------------------ attribution
 
 
@@ -117,6 +147,7 @@ class _Variant(ToolCalls):
     @property
     def rules(self) -> MatchRules:
         return MatchRules(
+            bfcl_strings=self.bfcl_rule == "strings",
             normalize_enum_strings=self.bfcl_rule == "enum",
             int_for_float_in_arrays=self.bfcl_rule != "array_float",
             null_is_omitted=self.bfcl_rule != "null",
@@ -126,6 +157,8 @@ class _Variant(ToolCalls):
 
 DIFFERENCES = {
     "greedy": "evalkit pairs parallel calls by optimal assignment; BFCL greedily (first match)",
+    "strings": "evalkit compares strings group by group (a sign, a decimal point and where a "
+    "separator stands are kept); BFCL deletes whitespace and , . / - _ * ^",
     "enum": "evalkit compares enum strings exactly; BFCL normalises case/spaces/punctuation",
     "array_float": "evalkit accepts an integer for a float inside an array; BFCL wants the "
     "exact element type",
@@ -182,8 +215,10 @@ def main() -> None:
     misses: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
     started = time.perf_counter()
     n = 0
+    pairs: set[tuple[str, str]] = set()
     for row in rows(args.path):
         n += 1
+        pairs.update(string_pairs(row))
         label = row["label"] == "correct"
         case, response = to_case(row), bfcl_output_to_response(row)
         ctx = ScoreContext(case=case, response=response)
@@ -199,6 +234,19 @@ def main() -> None:
     print(f"{n} labelled rows from {args.path} scored in {elapsed:.1f}s")
     for title in [*scorers, *baselines]:
         table(title, agree[title])
+    differ = sorted(
+        (a, b)
+        for a, b in pairs
+        if (normalize_string(a) == normalize_string(b)) != (string_groups(a) == string_groups(b))
+    )
+    print(
+        f"\ndistinct (sent, answer) string pairs: {len(pairs)}; where evalkit's group comparison"
+        f" and BFCL's separator deletion disagree: {len(differ)}"
+    )
+    for a, b in differ[: args.show]:
+        print(
+            f"  sent {a!r}, answer {b!r}: BFCL equal={normalize_string(a) == normalize_string(b)}"
+        )
     for title in scorers:
         found = misses[title]
         print(f"\nrows where {title} disagrees with BFCL's label: {len(found)}")

@@ -11,15 +11,16 @@ The expectation language (documented in docs/scorers/tool_calls.md) is plain JSO
 Values are compared after the normalisation a reviewer would apply and the Berkeley Function
 Calling Leaderboard (BFCL) applies: an integer is acceptable for a float; a float is
 acceptable for an integer only when the schema allows any number (``5.0`` is not an
-``integer``); ``true`` is never a number; tuples are lists; strings are compared after
-:func:`normalize_string` when the schema allows a string and gives no ``enum`` (an enum value
-is an exact token the tool parses, so ``"Celsius"`` is not ``"celsius"``).
+``integer``); ``true`` is never a number; tuples are lists; strings are compared by
+:func:`same_string` when the schema allows a string and gives no ``enum`` (an enum value is an
+exact token the tool parses, so ``"Celsius"`` is not ``"celsius"``). Unlike BFCL, which deletes
+separators (so ``"-500"`` would equal ``"500"``), evalkit compares the sequence of groups
+(:mod:`evalkit.scorers._tool_strings`); ``bfcl_compat`` restores BFCL's deletion.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from typing import Any, Literal
 from evalkit.dataset import ExpectedToolCall
 from evalkit.providers.base import ToolCall
 from evalkit.scorers._tool_schema import allowed_types, item_schema, property_schema, show
+from evalkit.scorers._tool_strings import normalize_string, string_groups
 
 __all__ = [
     "ArgumentVerdict",
@@ -37,23 +39,8 @@ __all__ = [
     "compare_call",
     "match_value",
     "normalize_string",
+    "same_string",
 ]
-
-_STRING_NOISE = re.compile(r"[\s,./\-_*^]")
-
-
-def normalize_string(text: str) -> str:
-    """Unicode-normalise, case-fold, drop whitespace and ``, . / - _ * ^``, ``'`` as ``"``.
-
-    NFKC first, because the same visible text arrives in several encodings (an eval set
-    written on macOS often holds decomposed "u + combining diaeresis" where the model emits
-    the precomposed "ü"; full-width "Ｏｓｌｏ" is "Oslo"), then ``casefold`` rather than
-    ``lower`` so "Straße" equals "STRASSE". The punctuation set is BFCL's, so "New York, NY"
-    equals "new york ny" and "2024-01-05" equals "2024/01/05"; other punctuation (``:``,
-    ``(``, ``!``) stays significant because it often changes meaning ("3:00" is not "300").
-    """
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return _STRING_NOISE.sub("", folded).replace("'", '"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +48,10 @@ class MatchRules:
     """How lenient value comparison is; the defaults are evalkit's documented semantics."""
 
     normalize_strings: bool = True
-    """Compare strings after :func:`normalize_string` where the schema gives no enum."""
+    """Compare strings by :func:`string_groups` where the schema gives no enum."""
+    bfcl_strings: bool = False
+    """Compare them by BFCL's :func:`normalize_string` instead, which deletes separators and so
+    equates ``"-500"`` with ``"500"`` (only with ``bfcl_compat``)."""
     normalize_enum_strings: bool = False
     """Normalise enum strings too (BFCL does; evalkit compares enum tokens exactly)."""
     int_for_float_in_arrays: bool = True
@@ -160,10 +150,15 @@ def _scalar_ok(
             return False
         if got == expected:
             return True
-        return _normalises(schema, types, rules) and normalize_string(got) == normalize_string(
-            expected
-        )
+        return _normalises(schema, types, rules) and same_string(got, expected, rules)
     return bool(got == expected)
+
+
+def same_string(got: str, expected: str, rules: MatchRules = MatchRules()) -> bool:
+    """Whether two strings are the same argument under the normalisation ``rules`` ask for."""
+    if rules.bfcl_strings:
+        return normalize_string(got) == normalize_string(expected)
+    return string_groups(got) == string_groups(expected)
 
 
 def _normalises(

@@ -81,11 +81,13 @@ class ToolCalls(Scorer):
     schema: Literal["auto", "fail", "report"] = "auto"
     """Whether schema problems fail a case: ``auto`` only when it has no expected calls."""
     normalize_strings: bool = True
-    """Compare non-enum strings after normalising case, whitespace and ``, . / - _ * ^``."""
+    """Compare non-enum strings by their groups, ignoring case, Unicode form and which
+    separator (whitespace, ``, . / - _ * ^``) stands between two groups; signs and decimal
+    points stay significant (docs/scorers/tool_calls.md)."""
     bfcl_compat: bool = False
-    """Reproduce BFCL's checker where evalkit deliberately differs (greedy pairing, enum
-    strings normalised, no int for float inside arrays, no null-as-omitted or schema-default
-    equivalence, schema never fails a case)."""
+    """Reproduce BFCL's checker where evalkit deliberately differs (greedy pairing, strings
+    compared with separators deleted, enum strings normalised, no int for float inside arrays,
+    no null-as-omitted or schema-default equivalence, schema never fails a case)."""
 
     def __post_init__(self) -> None:
         if self.schema not in ("auto", "fail", "report"):
@@ -104,6 +106,7 @@ class ToolCalls(Scorer):
         """Value-comparison rules implied by the fields."""
         return MatchRules(
             normalize_strings=self.normalize_strings,
+            bfcl_strings=self.bfcl_compat,
             normalize_enum_strings=self.bfcl_compat,
             int_for_float_in_arrays=not self.bfcl_compat,
             null_is_omitted=not self.bfcl_compat,
