@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from evalkit.dataset import Case
 from evalkit.errors import ConfigError, ScorerError
 from evalkit.scoring import Score, ScoreContext, Scorer
 
@@ -127,6 +128,29 @@ class _ContainsBase(_Normalising):
                 f"scorer {self.name!r}",
                 f"values = {self.values!r} must be a non-empty list of non-empty strings",
             )
+        blank = [v for v in self.values or () if not self.norm(v)]
+        if blank:
+            raise ConfigError.single(
+                f"scorer {self.name!r}",
+                f"values item {blank[0]!r} is empty once normalised, so every output contains "
+                "it and the check would pass any answer; write the text to look for",
+            )
+
+    def check_case(self, case: Case) -> None:
+        """Refuse a reference that normalises to nothing: ``""`` is in every output, so the
+        case would pass whatever the answer (QA14 F7). Loading an eval set already refuses a
+        blank ``expected``; this catches a ``Case`` built in code and normalisation options
+        that empty a reference (``ignore_punctuation`` and ``"..."``)."""
+        super().check_case(case)
+        if self.values is not None:
+            return
+        for i, ref in enumerate(case.expected or (), start=1):
+            if not self.norm(ref):
+                raise ScorerError(
+                    f"case {case.id!r}: scorer {self.name!r}: expected item {i} ({ref!r}) is "
+                    "empty once normalised, so every output contains it; write the answer "
+                    "in the eval set or remove the item"
+                )
 
     def found(self, ctx: ScoreContext) -> tuple[list[str], list[str]]:
         wanted = list(self.values) if self.values is not None else list(self.references(ctx))
