@@ -17,7 +17,7 @@ from evalkit.providers.base import Response
 from evalkit.scorers.text import ContainsAll, ContainsAny
 from evalkit.scoring import ScoreContext, build_scorer, score_all
 
-BLANK = [
+BLANK: list[dict[str, object]] = [
     {"id": "f", "input": "x", "expected": ""},
     {"id": "f2", "input": "x", "expected": ["", "refund"]},
     {"id": "f3", "input": "x", "expected": " "},
