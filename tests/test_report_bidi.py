@@ -22,12 +22,13 @@ except ImportError:  # require_chromium() skips, or fails under CI=true
 from evalkit.compare import compare
 from evalkit.config import Gate
 from evalkit.report import write_report
-from evalkit.report.bidi import BIDI_CONTROLS, shown
+from evalkit.report.bidi import shown
 from evalkit.scoring import Score
 from tests.helpers.browser import open_page
 from tests.helpers.report_runs import spec_run
 
 RLO = "\u202e"
+E = "\\u202E"  # how the page shows it
 SCORER = f"acc{RLO}"
 
 
@@ -131,14 +132,16 @@ def rect(locator: Any, needle: str) -> tuple[float, float, float]:
 def test_text_after_a_hostile_candidate_name_stays_after_it(browser: Any, report: Path) -> None:
     page, watch = open_page(browser, report)
     line = page.locator("#section-0 p.muted.small").first
+    assert (
+        "candidate cand\\u202Eevil (m\\u202E2; reported m\\u202E2) · 5 cases" in line.inner_text()
+    )
     word = rect(line, "candidate")
-    name = rect(line, f"cand{RLO}evil")
-    model = rect(line, f"m{RLO}2")
+    evil = rect(line, "evil")
     cases = rect(line, " cases")
-    assert word[2] == name[2] == model[2] == cases[2]  # one line
+    assert word[2] == evil[2] == cases[2]  # one line
     # Drawn in reading order: before the fix the override ran to the end of the line, which
     # was drawn backwards from inside the name ("cand" … "sesac 5 · )2m( live").
-    assert word[1] <= name[0] and name[1] <= model[0] and model[1] <= cases[0]
+    assert word[1] <= evil[0] and evil[1] <= cases[0]
     assert watch.clean, watch
     page.close()
 
@@ -150,64 +153,6 @@ def test_a_score_chip_reads_baseline_then_candidate(browser: Any, report: Path) 
     chip = s.locator("tbody.rows tr.case").first.locator(".chip", has_text="acc").first
     before, after = rect(chip, "1.00"), rect(chip, "0.00")
     assert before[1] <= after[0], (before, after)  # "1.00 → 0.00", not "00.0 → 00.1"
-    assert watch.clean, watch
-    page.close()
-
-
-# The text of every single value the report above shows with an override in it, as shown.
-VALUES = (
-    [f"case-{RLO}{i:02d}" for i in range(4)]
-    + [f"err-{RLO}", f"t{RLO}ag", SCORER, f"c{RLO}v", f"look{RLO}up", f'{{"q": "x{RLO}y"}}']
-    + [f"question {RLO}{i} about refunds" for i in range(4)]
-    + [f"m{RLO}1", f"m{RLO}2", f"cand{RLO}evil", f"set{RLO}one", f"v{RLO}1", f"0{RLO}.2"]
-    + [f"Be {RLO}nice.", f"Be {RLO}brief.", f"question err-{RLO}", f"server{RLO}", f"q{RLO}"]
-)
-
-# Every text node of the page holding a bidi control. Outside a model's output box (all data,
-# drawn as word tokens) it must be one value alone: a node mixing our words with data (say
-# "candidate · m<RLO>2") lets the control reorder our words. Then it is walked up to what ends
-# the control: an inline isolate (a <bdi>) passes; a box (a block, a cell, an inline-block
-# chip) passes when it holds that value alone. (Chromium styles p, div and section "isolate":
-# that isolates the box from its parent, not a value from its siblings, so it cannot count.)
-_UNISOLATED = """([controls, values]) => {
-  const bad = [];
-  let checked = 0;
-  const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
-    if (![...n.data].some((ch) => controls.includes(ch))) continue;
-    if (n.parentElement.closest("script, style")) continue;
-    checked++;
-    if (n.parentElement.closest(".output")) continue;
-    if (!values.includes(n.data)) { bad.push("mixed: " + n.data.slice(0, 80)); continue; }
-    for (let e = n.parentElement; ; e = e.parentElement) {
-      const cs = getComputedStyle(e);
-      if (cs.display === "inline" || cs.display === "contents") {
-        if (["isolate", "isolate-override"].includes(cs.unicodeBidi)) break;
-        continue;
-      }
-      if (e.textContent !== n.data) bad.push(e.tagName + ": " + e.textContent.slice(0, 80));
-      break;
-    }
-  }
-  return [checked, bad];
-}"""
-
-
-def test_every_bidi_control_on_the_page_sits_in_an_isolate(browser: Any, report: Path) -> None:
-    page, watch = open_page(browser, report)
-    s = page.locator("#section-0")
-    rows = s.locator("tbody.rows tr.case")
-    for i in range(rows.count()):
-        s.locator("tbody.rows tr.case").nth(i).click()  # open every case's detail
-    assert s.locator("tr.detail").count() == rows.count() == 5
-    checked, bad = page.evaluate(_UNISOLATED, [BIDI_CONTROLS, VALUES])
-    assert checked >= 60 and bad == [], bad
-    # Plain-text places show the controls instead: the tab title, option labels, SVG text.
-    assert "\\u202E" in page.title() and RLO not in page.title()
-    labels = " ".join(s.locator("option").all_inner_texts())
-    assert "t\\u202Eag" in labels and RLO not in labels
-    svg = " ".join(s.locator("svg").evaluate_all("nodes => nodes.map((n) => n.textContent)"))
-    assert "acc\\u202E" in svg and RLO not in svg
     assert watch.clean, watch
     page.close()
 
@@ -234,17 +179,17 @@ def test_filters_and_search_work_on_ids_and_tags_with_controls(browser: Any, rep
     s = page.locator("#section-0")
     ids = s.locator("tbody.rows tr.case td.id")
     s.locator(".f-tag").select_option(f"t{RLO}ag")  # the option's value is the tag itself
-    assert sorted(ids.all_inner_texts()) == [f"case-{RLO}00", f"case-{RLO}02"]
+    assert sorted(ids.all_inner_texts()) == [f"case-{E}00", f"case-{E}02"]
     s.locator(".f-tag").select_option("")
-    s.locator(".f-text").fill("case-01")  # as the id reads: the control is not typed
+    s.locator(".f-text").fill("case-01")  # the control is not typed
     expect(s.locator("tbody.rows tr.case")).to_have_count(1)
-    assert ids.all_inner_texts() == [f"case-{RLO}01"]
+    assert ids.all_inner_texts() == [f"case-{E}01"]
     s.locator(".f-text").fill(f"case-{RLO}03")  # pasted with the control
-    expect(ids).to_have_text([f"case-{RLO}03"])
+    expect(ids).to_have_text([f"case-{E}03"])
     s.locator(".f-scorer").select_option(SCORER)
     s.locator(".f-text").fill("")
     expect(ids).to_have_count(3)  # the two it fails, and the provider error
-    assert sorted(ids.all_inner_texts()) == [f"case-{RLO}00", f"case-{RLO}02", f"err-{RLO}"]
+    assert sorted(ids.all_inner_texts()) == [f"case-{E}00", f"case-{E}02", f"err-{E}"]
     assert watch.clean, watch
     page.close()
 
@@ -288,5 +233,234 @@ def test_a_prompt_diff_shows_an_override_as_an_escape_in_reading_order(
         "contains 2 invisible or bidirectional control characters, shown as escapes",
         "contains 1 invisible or bidirectional control character, shown as escapes",
     ]
+    assert watch.clean, watch
+    page.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# QA14 F2: every untrusted field, every control shown as a marked escape, none obeyed.
+
+CTRL = "\u202e"
+"""The override in every field below; other controls ride along in a few (see MIXED)."""
+MIXED = "\u2066\u2069\u200e\u200f\u061c\u200b\U000e0041\x1b"
+"""LRI, PDI, LRM, RLM, ALM, zero-width space, a tag character (ASCII smuggling), ESC."""
+EMOJI = "\U0001f469\u200d\U0001f4bb"
+"""👩‍💻: its joiner is text, kept as it is."""
+
+
+def x(field: str) -> str:
+    """A field's hostile value: its name, an override, a mark."""
+    return f"{field}{CTRL}!"
+
+
+def shown_x(field: str) -> str:
+    return f"{field}\\u202E!"
+
+
+FIELDS = [
+    "id0", "id1", "tag", "input", "outb", "outc", "scorer", "claimwhy", "tcwhy", "argname",
+    "argwhy", "refreason", "outcome", "checklabel", "checkwhy", "userreason", "dkey", "dval",
+    "toolname", "reported", "errmsg", "rawargs", "perr", "paramkey", "paramval", "model",
+    "system", "prompt", "dataset", "version", "cand", "pid", "passage", "source",
+    "expected", "etool", "earg", "checkarg", "evout",
+]  # fmt: skip
+
+
+def _hostile_specs(candidate: bool) -> list[dict[str, Any]]:
+    out = []
+    for i in range(2):
+        out.append(
+            {
+                "id": x(f"id{i}"),
+                "tags": [x("tag"), f"on{CTRL}error"],
+                "input": x("input") + MIXED,
+                "output": x("outc" if candidate else "outb") + f" {EMOJI}",
+                "model": x("reported"),
+                "scores": {
+                    x("scorer"): not (candidate and i == 0),
+                    "groundedness": (0.4, False),
+                    "tool_calls": False,
+                    "refusal": Score(
+                        1.0,
+                        True,
+                        x("refreason"),
+                        {"verdict": "compliance", "outcome": x("outcome")},
+                    ),
+                    "checks": Score(
+                        0.0,
+                        False,
+                        "1 of 1 failed",
+                        {
+                            "checks": [
+                                {
+                                    "name": "contains",
+                                    "label": x("checklabel"),
+                                    "passed": False,
+                                    "reason": x("checkwhy"),
+                                }
+                            ]
+                        },
+                    ),
+                    "user": Score(0.5, True, x("userreason"), {x("dkey"): x("dval")}),
+                },
+                "details": {
+                    "groundedness": {
+                        "claims": [{"text": "zzz", "supported": False, "reason": x("claimwhy")}]
+                    },
+                    "tool_calls": {
+                        "calls": [
+                            {
+                                "expected": "want()",
+                                "call": 0,
+                                "ok": False,
+                                "reason": x("tcwhy"),
+                                "arguments": [
+                                    {"name": x("argname"), "ok": False, "reason": x("argwhy")}
+                                ],
+                            }
+                        ]
+                    },
+                },
+                "tool_calls": [(x("toolname"), {"memo": f"{CTRL}0001 DSU", "to": "ACC-1"})],
+            }
+        )
+    out.append({"id": "err", "scores": {x("scorer"): True}})
+    if candidate:
+        out[-1] = {"id": "err", "error": ("server", x("errmsg"))}
+    return out
+
+
+def _malformed(rec: dict[str, Any]) -> None:
+    if rec["case_id"] == x("id1"):
+        rec["tool_calls"] = [
+            {
+                "name": "t",
+                "arguments": None,
+                "raw_arguments": x("rawargs"),
+                "parse_error": x("perr"),
+            }
+        ]
+
+
+def _evidence_comparison(tmp: Path) -> Any:
+    import json
+
+    from evalkit.dataset import load_eval_set
+
+    case = {
+        "id": "e0",
+        "input": x("evinput"),
+        "tags": [x("evtag")],
+        "context": [{"id": x("pid"), "text": x("passage"), "source": x("source")}],
+        "expected": [x("expected")],
+        "expected_tool_calls": [{"name": x("etool"), "arguments": {"a": x("earg")}}],
+        "checks": [
+            {"name": "contains", "args": {"values": [x("checkarg")]}, "label": "evchecklabel"}
+        ],
+    }
+    path = tmp / "ev.jsonl"
+    path.write_text(json.dumps(case) + "\n", encoding="utf-8")
+    version = load_eval_set(path).version
+    runs = [
+        spec_run(
+            tmp,
+            name,
+            [{"id": "e0", "output": x("evout"), "scores": {"acc": ok}}],
+            dataset=str(path.with_suffix("")),
+            dataset_version=version,
+        )
+        for name, ok in (("eb", True), ("ec", False))
+    ]
+    return compare(*runs, n_boot=20)
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three tabs: a comparison with a control in every field of runs and records, one with the
+    eval set's text (context, expected answers and calls, checks), and an LLM judge's rubric."""
+    from tests.helpers.judge_runs import judge_comparison
+    from tests.test_report_evidence import edit_records
+
+    tmp = tmp_path_factory.mktemp("everything")
+    common = {"dataset": x("dataset"), "dataset_version": x("version")}
+    base = spec_run(tmp, "base", _hostile_specs(False), model=x("model"), **common)
+    cand = spec_run(
+        tmp,
+        x("cand"),
+        _hostile_specs(True),
+        model=x("model") + "2",
+        system=x("system"),
+        prompt=x("prompt") + " {{ input }}",
+        params={x("paramkey"): x("paramval")},
+        **common,
+    )
+    cand = edit_records(cand, _malformed)
+    gate = Gate(metric=f"{x('scorer')}.mean", max_drop=0.0)
+    main = compare(base, cand, gates=(gate,), n_boot=20)
+    judge = judge_comparison(tmp / "judge")
+    return write_report([main, _evidence_comparison(tmp), judge], tmp / "report.html")
+
+
+# Every text node, title and aria-label of the page (data blocks and our script aside) holding
+# a character of `chars`.
+_RAW = """(chars) => {
+  const bad = [];
+  const walk = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+    if (n.parentElement.closest("script, style")) continue;
+    if ([...n.data].some((ch) => chars.includes(ch))) bad.push(JSON.stringify(n.data.slice(0, 60)));
+  }
+  for (const e of document.querySelectorAll("[title], [aria-label]")) {
+    const t = (e.getAttribute("title") || "") + (e.getAttribute("aria-label") || "");
+    if ([...t].some((ch) => chars.includes(ch))) bad.push("attribute: " + JSON.stringify(t.slice(0, 60)));
+  }
+  return bad;
+}"""
+
+
+def test_every_untrusted_field_shows_its_controls_as_marked_escapes(
+    browser: Any, everything: Path
+) -> None:
+    page, watch = open_page(browser, everything, width=1600)
+    texts = [page.title()]
+    for tab in range(3):
+        page.locator(f"#tab-{tab}").click()
+        s = page.locator(f"#section-{tab}")
+        rows = s.locator("tbody.rows tr.case")
+        for i in range(rows.count()):
+            s.locator("tbody.rows tr.case").nth(i).click()  # open every case's detail
+        expect(s.locator("tr.detail")).to_have_count(rows.count())
+        for d in s.locator("details").all():
+            d.evaluate("d => { d.open = true; }")
+        texts.append(s.inner_text())
+        texts += s.locator("option").all_inner_texts()
+        texts += s.locator("svg").evaluate_all("nodes => nodes.map((n) => n.textContent)")
+    assert page.evaluate(_RAW, CTRL + MIXED) == []
+    text = "\n".join(texts)
+    missing = [f for f in FIELDS if shown_x(f) not in text]
+    assert missing == [], missing
+    # the other controls, each shown by its escape
+    assert "\\u2066\\u2069\\u200E\\u200F\\u061C\\u200B\\U000E0041\\x1b" in text
+    assert "\\u202Eevil\\u202C 5 = perfect." in text  # the judge's rubric
+    assert EMOJI in text and "\\u200D" not in text  # an emoji's joiner is left alone
+    # marked up, not only written: one escape element per control shown in the markup
+    assert page.locator("span.bidi").count() >= 120
+    assert watch.clean, watch
+    page.close()
+
+
+def test_reversed_looking_values_read_in_order(browser: Any, everything: Path) -> None:
+    # QA14 F2: '"memo": "\u202e0001 DSU"' in "tool calls made" read "USD 1000" and the rest of
+    # the call backwards; a tag "on\u202eerror" read "onrorre" in the case table's chip.
+    page, watch = open_page(browser, everything, width=1600)
+    s = page.locator("#section-0")
+    chip = s.locator("tbody.rows tr.case").first.locator("span.tag", has_text="error")
+    assert chip.inner_text() == "on\\u202Eerror"
+    assert rect(chip, "on")[1] <= rect(chip, "error")[0]
+    s.locator("tbody.rows tr.case").first.click()
+    call = s.locator("tr.detail .side.candidate ol li").first
+    assert call.inner_text().endswith('({"memo": "\\u202E0001 DSU", "to": "ACC-1"})')
+    memo, usd, to = rect(call, "0001"), rect(call, "DSU"), rect(call, '"to"')
+    assert memo[2] == usd[2] == to[2] and memo[1] <= usd[0] and usd[1] <= to[0]
     assert watch.clean, watch
     page.close()

@@ -21,11 +21,13 @@ The view model therefore carries data as it is; rendering shows it.
 
 from __future__ import annotations
 
+import json
+
 from markupsafe import Markup, escape
 
-from evalkit.terminal_text import BIDI_CONTROLS, escape_char, split
+from evalkit.terminal_text import BIDI_CONTROLS, PAGE_PATTERN, escape_char, split
 
-__all__ = ["BIDI_CONTROLS", "ESCAPE_TITLE", "has_controls", "marked", "shown"]
+__all__ = ["BIDI_CONTROLS", "ESCAPE_TITLE", "has_controls", "marked", "pattern_json", "shown"]
 
 ESCAPE_TITLE = "an invisible or bidirectional control character, shown instead of obeyed"
 """The tooltip of every marked escape (the page script uses the same words)."""
@@ -53,3 +55,10 @@ def marked(text: object) -> Markup:
         elif part:
             out.append(str(escape(part)))
     return Markup("<bdi>" + "".join(out) + "</bdi>")
+
+
+def pattern_json() -> str:
+    """:data:`~evalkit.terminal_text.PAGE_PATTERN` as a JSON string for the page script, ASCII
+    only (``\\u`` escapes): the pattern is made of control characters, which the HTML parser
+    might otherwise rewrite; ``JSON.parse`` reads them back as they are."""
+    return json.dumps(PAGE_PATTERN, ensure_ascii=True)

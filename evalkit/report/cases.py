@@ -22,7 +22,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from evalkit.compare import CaseRow, CaseSide
-from evalkit.report.bidi import shown
 from evalkit.report.details import (
     generic_details,
     is_checks,
@@ -116,7 +115,7 @@ def _claims(details: Mapping[str, Any], output: str, scorer: str) -> list[dict[s
         row: dict[str, Any] = {
             "s": scorer,
             "ok": bool(c.get("supported")),
-            "why": shown(str(c.get("reason") or "")),
+            "why": str(c.get("reason") or ""),
         }
         if isinstance(c.get("passage"), str):  # the passage it was checked against
             row["p"] = _cut(c["passage"], MAX_REASON)
@@ -167,7 +166,7 @@ def _tool_verdicts(
         args = []
         for a in v.get("arguments") or ():
             if isinstance(a, Mapping):
-                why = shown(str(a.get("reason") or a.get("status") or ""))
+                why = str(a.get("reason") or a.get("status") or "")
                 args.append({"n": str(a.get("name", "?")), "ok": bool(a.get("ok")), "why": why})
         exp, got = v.get("expected"), v.get("call")
         if isinstance(exp, int) and not isinstance(exp, bool):
@@ -178,9 +177,9 @@ def _tool_verdicts(
             {
                 "s": scorer,
                 "ok": bool(v.get("ok")),
-                "exp": shown(_cut(_call_text(exp), MAX_TEXT)),
-                "got": shown(_cut(_call_text(got), MAX_TEXT)),
-                "why": shown(str(v.get("reason") or "")),
+                "exp": _cut(_call_text(exp), MAX_TEXT),
+                "got": _cut(_call_text(got), MAX_TEXT),
+                "why": str(v.get("reason") or ""),
                 "args": args,
             }
         )
@@ -192,7 +191,7 @@ def _tool_verdicts(
                 "ok": False,
                 "exp": "schema",
                 "got": "",
-                "why": shown(str(message)),
+                "why": str(message),
                 "args": [],
             }
         )
@@ -207,7 +206,7 @@ def _made_call(t: Mapping[str, Any]) -> dict[str, Any]:
         "args": _cut(_args_text(t), MAX_TEXT),
     }
     if t.get("parse_error") is not None:
-        view["perr"] = shown(_cut(str(t["parse_error"]), MAX_REASON))
+        view["perr"] = _cut(str(t["parse_error"]), MAX_REASON)
     return view
 
 
@@ -241,14 +240,14 @@ def side_view(
             name: [
                 None if (v := _num(cell.value)) is None else round(v, 4),
                 cell.passed,
-                shown(_cut(_cell_error(cell.error, case_id, name) or cell.reason, MAX_REASON)),
+                _cut(_cell_error(cell.error, case_id, name) or cell.reason, MAX_REASON),
             ]
             for name, cell in side.scores.items()
         },
     }
     # Defaults are left out: at 10,000 cases every key counts.
     if err:
-        out["err"] = shown(_cut(f"{err.get('kind', 'error')}: {err.get('message', '')}", MAX_TEXT))
+        out["err"] = _cut(f"{err.get('kind', 'error')}: {err.get('message', '')}", MAX_TEXT)
     if side.repeats != 1:
         out.update(n=side.repeats, rate=side.pass_rate, flaky=side.flaky)
         if side.flaky:  # [repeats passed, repeats with a verdict], for the "flaky k/n" badge
@@ -312,7 +311,7 @@ def _check_verdicts(details: Mapping[str, Any], scorer: str) -> list[dict[str, A
             "s": scorer,
             "l": _cut(str(c.get("label") or c["name"]), MAX_REASON),
             "ok": c.get("passed") is True,
-            "why": shown(_cut(str(c.get("reason") or c.get("error") or ""), MAX_REASON)),
+            "why": _cut(str(c.get("reason") or c.get("error") or ""), MAX_REASON),
         }
         if c.get("passed") is None and c.get("error"):
             view["err"] = True

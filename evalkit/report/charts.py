@@ -87,7 +87,7 @@ def distributions(cases: Sequence[Mapping[str, Any]], scorers: Sequence[str]) ->
             body.append(_t(left + v * plot_w, h - 6, f"{v:g}", "middle"))
         body.append(_t(left - 4, top + 10, str(peak), "end"))
         body.append(_t(left - 4, h - bottom, "0", "end"))
-        charts.append({"title": f"{shown(name)}: per-case values", "svg": _svg(w, h, body, name)})
+        charts.append({"title": f"{name}: per-case values", "svg": _svg(w, h, body, name)})
     return charts
 
 

@@ -24,8 +24,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from evalkit.report.bidi import shown
-
 if TYPE_CHECKING:
     from evalkit.compare import CaseRow, Comparison
     from evalkit.dataset import Case
@@ -104,9 +102,7 @@ def case_evidence(c: Comparison) -> CaseEvidence:
         return CaseEvidence(cases)
     why = "; ".join(dict.fromkeys(reasons))
     return CaseEvidence(
-        note=shown(
-            f"Context passages, expected answers and check definitions are not shown: {why}."
-        )
+        note=f"Context passages, expected answers and check definitions are not shown: {why}."
     )
 
 
@@ -150,8 +146,8 @@ def evidence_view(case: Case, flagged: set[str]) -> dict[str, Any]:
         out["exp"] = [_cut(x, MAX_VALUE)[0] for x in case.expected]
     if case.expected_tool_calls is not None:
         out["etc"] = [
-            shown(_cut(f"{e.name}({_json(dict(e.arguments))})", MAX_VALUE)[0])
-            + (f" optional: {shown(', '.join(e.optional))}" if e.optional else "")
+            _cut(f"{e.name}({_json(dict(e.arguments))})", MAX_VALUE)[0]
+            + (f" optional: {', '.join(e.optional)}" if e.optional else "")
             for e in case.expected_tool_calls
         ]
         if case.tool_call_order == "strict":
@@ -163,7 +159,7 @@ def evidence_view(case: Case, flagged: set[str]) -> dict[str, Any]:
         d = k.name + (f" {_json(dict(k.args))}" if k.args else "")
         if k.threshold is not None:
             d += f" threshold {k.threshold:g}"
-        chk.append({"l": _cut(k.key, MAX_VALUE)[0], "d": shown(_cut(d, MAX_VALUE)[0])})
+        chk.append({"l": _cut(k.key, MAX_VALUE)[0], "d": _cut(d, MAX_VALUE)[0]})
     if chk:
         out["chk"] = chk
     return out

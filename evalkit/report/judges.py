@@ -13,7 +13,6 @@ from typing import Any
 
 from evalkit.comparison import Comparison, JudgeComparison, JudgeSide, JudgeText
 from evalkit.comparison_meta import version_note
-from evalkit.report.bidi import shown
 
 __all__ = ["judges_view", "version_notes"]
 
@@ -53,7 +52,7 @@ def _judge(j: JudgeComparison) -> dict[str, Any]:
         changed = label in differs or (j.baseline is None) != (j.candidate is None)
         texts.append(
             {
-                "label": shown(label),
+                "label": label,
                 "changed": changed,
                 "same": not changed and tb["text"] is not None and tb == tc,
                 "baseline": tb,
@@ -61,9 +60,9 @@ def _judge(j: JudgeComparison) -> dict[str, Any]:
             }
         )
     return {
-        "scorer": shown(j.scorer),
+        "scorer": j.scorer,
         "differs": bool(differs),
-        "differs_label": shown(", ".join("only one run" if d == "scorer" else d for d in differs)),
+        "differs_label": ", ".join("only one run" if d == "scorer" else d for d in differs),
         "rows": rows,
         "texts": texts,
     }
@@ -76,7 +75,7 @@ def _setting(value: Any, side: JudgeSide | None) -> str:
         return "–"
     if isinstance(value, list):
         return " to ".join(str(v) for v in value)
-    return shown(str(value))
+    return str(value)
 
 
 def _text(side: JudgeSide | None, label: str) -> dict[str, Any]:
@@ -94,4 +93,4 @@ def _text(side: JudgeSide | None, label: str) -> dict[str, Any]:
         if t.cut and t.chars
         else ""
     )
-    return {"text": shown(t.text), "note": "", "sha": sha, "cut": cut}
+    return {"text": t.text, "note": "", "sha": sha, "cut": cut}

@@ -19,7 +19,6 @@ from typing import Any
 
 from evalkit.compare import CaseRow, Comparison, RunInfo
 from evalkit.dataset import Selection
-from evalkit.report.bidi import shown
 
 __all__ = [
     "OutsideSelection",
@@ -116,10 +115,8 @@ def partial_view(c: Comparison) -> dict[str, Any] | None:
     of = max((s.of for s in (m.baseline_selection, m.candidate_selection) if s), default=0)
     return {
         "label": f"partial {m.shared}/{of}" if of else "partial",
-        "coverage": shown(
-            f"Partial: {m.coverage()}; only the {m.shared} case(s) of both runs are compared "
-            "and gated, not the whole eval set."
-        ),
+        "coverage": f"Partial: {m.coverage()}; only the {m.shared} case(s) of both runs are compared "
+        "and gated, not the whole eval set.",
     }
 
 
@@ -167,10 +164,8 @@ def outside_lines(c: Comparison, outside: OutsideSelection) -> list[str]:
     ):
         if ids and sel is not None:
             lines.append(
-                shown(
-                    f"{len(ids)} case(s) of the {here} run are outside the {there} run's "
-                    f"selection ({sel.flags()}): not run there, so neither listed nor compared."
-                )
+                f"{len(ids)} case(s) of the {here} run are outside the {there} run's "
+                f"selection ({sel.flags()}): not run there, so neither listed nor compared."
             )
     return lines
 

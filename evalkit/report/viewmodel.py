@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from typing import Any
 
 from evalkit.compare import Comparison, Delta, GateResult, SliceComparison, TextDiff
-from evalkit.report.bidi import shown
 from evalkit.report.cases import CHANGED, STATUS_ORDER, case_views, has_scorer_error, is_flaky
 from evalkit.report.evidence import case_evidence
 from evalkit.report.judges import judges_view, version_notes
@@ -132,7 +131,7 @@ def metric_row(d: Delta, label: str | None = None) -> dict[str, Any]:
     )
     return {
         "metric": d.metric,
-        "label": shown(label or d.metric),
+        "label": label or d.metric,
         "baseline_fmt": format_value(d.baseline, kind),
         "candidate_fmt": format_value(d.candidate, kind),
         "delta_fmt": format_value(delta, kind, signed=True),
@@ -178,7 +177,7 @@ def _show(v: Any) -> str:
 def _config_rows(c: Comparison) -> list[dict[str, Any]]:
     rows = [
         {
-            "key": shown(ch.key),  # a path: ours ("params.") and the data's names
+            "key": ch.key,  # a path: ours ("params.") and the data's names
             "baseline": _show(ch.baseline),
             "candidate": _show(ch.candidate),
             "changed": True,
@@ -320,7 +319,7 @@ def section_view(c: Comparison) -> dict[str, Any]:
     return {
         "name": c.baseline.dataset
         or c.candidate.dataset
-        or f"{shown(c.baseline.candidate)} vs {shown(c.candidate.candidate)}",
+        or f"{c.baseline.candidate} vs {c.candidate.candidate}",
         "verdict": c.verdict.status,
         "verdict_label": (
             f"{c.verdict.status} · {partial['label']}" if partial else c.verdict.status
@@ -328,10 +327,10 @@ def section_view(c: Comparison) -> dict[str, Any]:
         "partial": partial,
         "outside_selection": outside_lines(c, outside),
         "gates": [
-            {"label": shown(f"{g.gate} ({g.rule})"), "passed": g.passed, "reason": _reason(g, n_ue)}
+            {"label": f"{g.gate} ({g.rule})", "passed": g.passed, "reason": _reason(g, n_ue)}
             for g in c.verdict.results
         ],
-        "notes": [shown(n) for n in notes],
+        "notes": list(notes),
         **runs,
         "dataset": c.baseline.dataset_version or "",
         "n_cases": c.dataset.shared or len(cases),
@@ -365,8 +364,8 @@ def _reason(g: GateResult, n_ue: int) -> str:
     """A result's reason; ``new_scorer_errors`` also points to the filter that lists its cases
     (its own are those new in the candidate; the filter's count includes the baseline's)."""
     if g.rule != "new_scorer_errors" or g.passed:
-        return shown(g.reason)
-    return shown(g.reason) + f"; the case table's filter “scorer errors ({n_ue})” lists them"
+        return g.reason
+    return g.reason + f"; the case table's filter “scorer errors ({n_ue})” lists them"
 
 
 def _status_rank(status: str) -> int:
@@ -384,15 +383,15 @@ def build_view(
     if title is None:
         first = items[0] if items else None
         title = (
-            f"evalkit: {shown(first.baseline.candidate)} → {shown(first.candidate.candidate)}"
+            f"evalkit: {first.baseline.candidate} → {first.candidate.candidate}"
             if first is not None
             else "evalkit regression report"
         )
     names = [s["name"] for s in sections]
     for s in sections:  # same eval set twice (two candidates): say which is which
         if names.count(s["name"]) > 1:
-            b, c = shown(s["baseline"]["name"]), shown(s["candidate"]["name"])
-            s["name"] = f"{shown(s['name'])}: {b} → {c}"
+            b, c = s["baseline"]["name"], s["candidate"]["name"]
+            s["name"] = f"{s['name']}: {b} → {c}"
     verdicts = [s["verdict"] for s in sections]
     verdict = ("FAIL" if "FAIL" in verdicts else "PASS") if verdicts else None
     return {

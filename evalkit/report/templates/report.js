@@ -5,9 +5,10 @@
  * ever becomes a link: untrusted text stays inert. Case data is parsed from the
  * JSON block (script type application/json) of a comparison when its tab is first shown.
  *
- * Every such string also sits in its own <bdi> (iso()), so a right-to-left override or an
- * isolate in a scorer name, a model name or a reason cannot reorder the text around it
- * ("groundedness 0.91 → 0.62" must not read as "26.0 → 19.0"). Search ignores bidi controls.
+ * Every such string also goes through iso(): its own <bdi>, with every bidi, invisible or
+ * C0/C1 control character shown as a marked escape, never obeyed, so an override can neither
+ * reorder the text around it ("groundedness 0.91 → 0.62" must not read as "26.0 → 19.0") nor
+ * the value itself ("\u202E0001 DSU" must not read as "USD 1000"). Search ignores them.
  */
 (function () {
   "use strict";
@@ -23,23 +24,47 @@
     return node;
   }
 
-  /* Data in an isolate: its bidi controls end where it ends. */
-  function iso(text) {
-    return el("bdi", null, text);
+  /* Data as the reviewer must see it: in its own isolate (<bdi>), with every bidi control,
+     invisible character and C0/C1 control shown as a marked escape ("\u202E") instead of
+     obeyed. Isolating alone still obeyed an override inside the value: a tool argument
+     "\u202E0001 DSU" read "USD 1000", a tag "on\u202Eerror" read "onrorre". The pattern is
+     the one evalkit.terminal_text defines (the terminal and Markdown summaries use it too),
+     embedded in the page; it keeps joiners inside emoji sequences and joining scripts.
+     Replaced one for one, so offsets hold. */
+  var CONTROLS = new RegExp(JSON.parse(document.getElementById("evalkit-main").dataset.controls), "gu");
+  var ESCAPE_TITLE = "an invisible or bidirectional control character, shown instead of obeyed";
+
+  function escapeChar(ch) {
+    var code = ch.codePointAt(0), hex = code.toString(16).toUpperCase();
+    if (code < 0x100) return "\\x" + ("0" + code.toString(16)).slice(-2);
+    return code <= 0xffff ? "\\u" + ("000" + hex).slice(-4) : "\\U" + ("0000000" + hex).slice(-8);
   }
 
-  /* Free text a reviewer reads (an input, an output, a claim) with every embedding, override
-     and isolate shown as its escape instead of obeyed: inside an output an override still
-     turned "evil" into "live" or "txt.exe" into "exe.txt". LRM, RLM and ALM (marks that
-     right-to-left text carries) are left alone. Replaced one for one, so offsets hold. */
-  var REORDERING = /([\u202a-\u202e\u2066-\u2069])/;
+  /* [text, control, text, control, ..., text]: odd items are one character to escape */
+  function splitControls(text) {
+    var out = [], start = 0, m;
+    text = String(text);
+    CONTROLS.lastIndex = 0;
+    while ((m = CONTROLS.exec(text)) !== null) {
+      if (m[2] === undefined) continue;
+      out.push(text.slice(start, m.index), m[2]);
+      start = m.index + m[2].length;
+    }
+    out.push(text.slice(start));
+    return out;
+  }
+
+  /* Plain-text places (a tooltip): every control as its escape, unmarked. */
+  function shownText(text) {
+    return splitControls(text).map(function (p, i) { return i % 2 ? escapeChar(p) : p; }).join("");
+  }
 
   function marked(text) {
     var frag = document.createDocumentFragment();
-    String(text).split(REORDERING).forEach(function (part, i) {
+    splitControls(text).forEach(function (part, i) {
       if (i % 2 === 1) {
-        var mark = el("span", "bidi", "\\u" + part.charCodeAt(0).toString(16).toUpperCase());
-        mark.title = "a bidirectional control character, shown instead of obeyed";
+        var mark = el("span", "bidi", escapeChar(part));
+        mark.title = ESCAPE_TITLE;
         frag.appendChild(mark);
       } else if (part) {
         frag.appendChild(document.createTextNode(part));
@@ -48,7 +73,7 @@
     return frag;
   }
 
-  function isoMarked(text) {
+  function iso(text) {
     var node = el("bdi");
     node.appendChild(marked(text));
     return node;
@@ -64,7 +89,10 @@
     return node;
   }
 
-  var BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+  /* Search ignores what the page shows as escapes: "case-01" finds "case-\u202E01". */
+  function unmarked(text) {
+    return splitControls(text).filter(function (p, i) { return i % 2 === 0; }).join("");
+  }
 
   function fmtNum(v, digits) {
     return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
@@ -147,8 +175,8 @@
     if (h === undefined) {
       var c = this.cases[i];
       h = [c.id, c.tags.join(" "), c.in, c.b ? c.b.out : "", c.c ? c.c.out : "",
-        isFlaky(c) ? "flaky" : "", hasScorerError(c) ? "scorer error" : ""].join("\n")
-        .replace(BIDI, "").toLowerCase();
+        isFlaky(c) ? "flaky" : "", hasScorerError(c) ? "scorer error" : ""].join("\n");
+      h = unmarked(h).toLowerCase();
       this.haystacks[i] = h;
     }
     return h;
@@ -185,7 +213,7 @@
       status: this.controls.status.value,
       tag: this.controls.tag.value,
       scorer: this.controls.scorer.value,
-      text: this.controls.text.value.replace(BIDI, "").trim().toLowerCase()
+      text: unmarked(this.controls.text.value).trim().toLowerCase()
     };
     var visible = [];
     for (var i = 0; i < this.cases.length; i++) {
@@ -286,7 +314,7 @@
       var side = c[p[0]];
       if (!side || !side.ue) return;
       var badge = el("span", "badge scorer-error", p[1] + "scorer error");
-      badge.title = (p[1] ? "baseline" : "candidate") + ": unscored by " + side.ue.join(", ") +
+      badge.title = (p[1] ? "baseline" : "candidate") + ": unscored by " + shownText(side.ue.join(", ")) +
         " (a scorer error; the detail shows it)";
       st.appendChild(document.createTextNode(" "));
       st.appendChild(badge);
@@ -338,7 +366,7 @@
     td.colSpan = 6;
     if (c.in) {
       td.appendChild(el("h4", null, "input"));
-      td.appendChild(mix("div", "input", [isoMarked(c.in)]));
+      td.appendChild(mix("div", "input", [iso(c.in)]));
     }
     if (c.ev) td.appendChild(evidence(c.ev, c));
     var diff = wordDiff(c.b ? c.b.out : "", c.c ? c.c.out : "");
@@ -378,9 +406,9 @@
         var div = el("div", "passage" + (p.f ? " flagged" : ""));
         div.appendChild(mix("div", "small muted", ["passage ", iso(p.id)].concat(p.src ? [" · ", iso(p.src)] : [])));
         (p.f ? claimsOf[p.id] || [] : []).forEach(function (x) {
-          div.appendChild(mix("div", "small worse", ["best passage of an unsupported " + x[0] + " claim: ", isoMarked(x[1])]));
+          div.appendChild(mix("div", "small worse", ["best passage of an unsupported " + x[0] + " claim: ", iso(x[1])]));
         });
-        div.appendChild(mix("div", "passage-text", [isoMarked(p.t)]));
+        div.appendChild(mix("div", "passage-text", [iso(p.t)]));
         if (p.more) div.appendChild(el("div", "small muted", "[" + p.more + " more characters not shown]"));
         ctx.appendChild(div);
       });
@@ -389,7 +417,7 @@
       var exp = block("expected", false);
       exp.classList.add("ev-expected");
       var ul = el("ul", "small");
-      (ev.exp || []).forEach(function (x) { ul.appendChild(mix("li", "exp-answer", ["answer: ", isoMarked(x)])); });
+      (ev.exp || []).forEach(function (x) { ul.appendChild(mix("li", "exp-answer", ["answer: ", iso(x)])); });
       if (ev.etc) {
         if (!ev.etc.length) ul.appendChild(el("li", null, "tool calls: none"));
         ev.etc.forEach(function (x) { ul.appendChild(mix("li", "mono exp-call", ["tool call: ", iso(x)])); });
@@ -431,7 +459,7 @@
       var ul = el("ul", "claims small");
       byScorer[name].forEach(function (cl) {
         var text = cl.t !== undefined ? cl.t : side.out.slice(cl.a, cl.z);
-        ul.appendChild(mix("li", cl.ok ? "yes" : "no", [cl.ok ? "✓ " : "✗ ", isoMarked(text)].concat(cl.why ? [" — ", iso(cl.why)] : [])));
+        ul.appendChild(mix("li", cl.ok ? "yes" : "no", [cl.ok ? "✓ " : "✗ ", iso(text)].concat(cl.why ? [" — ", iso(cl.why)] : [])));
       });
       div.appendChild(mix("div", "small muted", ["claims (", iso(name), ")"]));
       div.appendChild(ul);
@@ -505,8 +533,8 @@
     box.appendChild(mix("summary", "muted", ["details of ", iso(d.s), " (" + n + " key" + (n === 1 ? "" : "s") + ")"]));
     var dl = el("dl", "kv mono");
     d.kv.forEach(function (p) {
-      dl.appendChild(mix("dt", null, [isoMarked(p[0])]));
-      dl.appendChild(mix("dd", null, [isoMarked(p[1])].concat(p.length > 2 ? [el("span", "muted", " … [cut: " + p[2] + " characters in all]")] : [])));
+      dl.appendChild(mix("dt", null, [iso(p[0])]));
+      dl.appendChild(mix("dd", null, [iso(p[1])].concat(p.length > 2 ? [el("span", "muted", " … [cut: " + p[2] + " characters in all]")] : [])));
     });
     box.appendChild(dl);
     if (d.cut) box.appendChild(el("div", "muted", d.cut + " more key" + (d.cut === 1 ? "" : "s") + " not shown: the report keeps a bounded amount of scorer details per case"));
@@ -579,7 +607,9 @@
      spans are [start, end) character offsets of unsupported claims in this output. */
   function renderTokens(tokens, spans) {
     var box = el("div", "output");
-    var cur = null, curKey = "";
+    var cur = null, curKey = "", text = "";
+    /* a run's text is marked whole: a joiner between two emoji is two tokens apart */
+    function flush() { if (cur) cur.appendChild(marked(text)); text = ""; }
     tokens.forEach(function (tok) {
       var bad = false;
       for (var s = 0; s < spans.length; s++) {
@@ -587,14 +617,16 @@
       }
       var key = tok.op + (bad ? "!" : "");
       if (!cur || key !== curKey) {
+        flush();
         var tag = tok.op === "ins" ? "ins" : tok.op === "del" ? "del" : "span";
         cur = el(tag, bad ? "unsupported" : null);
         if (bad) cur.title = "unsupported claim";
         box.appendChild(cur);
         curKey = key;
       }
-      cur.appendChild(marked(tok.t));
+      text += tok.t;
     });
+    flush();
     if (!tokens.length) box.appendChild(el("span", "muted", "(empty output)"));
     return box;
   }
