@@ -183,15 +183,20 @@ SCHEMA = {
 
 
 def test_json_schema_scorer_inline() -> None:
-    ok = JsonSchema(schema=SCHEMA).score(ctx('{"answer": "Paris", "confidence": 0.9}'))
-    assert (ok.value, ok.passed, ok.reason) == (1.0, True, "output conforms to the schema")
+    scorer = JsonSchema(schema=SCHEMA, allow_unchecked=["format_hint"])
+    ok = scorer.score(ctx('{"answer": "Paris", "confidence": 0.9}'))
+    assert (ok.value, ok.passed) == (1.0, True)
+    assert ok.reason == "output conforms to the schema (format_hint not checked)"
     assert ok.details["ignored_keywords"] == ["format_hint"]
-    bad = JsonSchema(schema=SCHEMA).score(ctx('```json\n{"answer": 1, "extra": 2}\n```'))
+    bad = scorer.score(ctx('```json\n{"answer": 1, "extra": 2}\n```'))
     assert bad.passed is False and bad.value == 0.0
     assert bad.reason == "(root): required property 'confidence' is missing (and 2 more)"
     assert bad.details["error_count"] == 3
     assert {e["pointer"] for e in bad.details["errors"]} == {"", "/answer", "/extra"}
-    nojson = JsonSchema(schema=SCHEMA).score(ctx("Paris"))
+    plain = {k: v for k, v in SCHEMA.items() if k != "format_hint"}
+    fine = JsonSchema(schema=plain).score(ctx('{"answer": "Paris", "confidence": 0.9}'))
+    assert fine.reason == "output conforms to the schema" and "ignored_keywords" not in fine.details
+    nojson = scorer.score(ctx("Paris"))
     assert nojson.passed is False and nojson.reason.startswith("output is not valid JSON")
 
 
@@ -201,7 +206,9 @@ def test_json_schema_from_file_relative_to_cwd(
     (tmp_path / "schemas").mkdir()
     (tmp_path / "schemas" / "answer.json").write_text(json.dumps(SCHEMA), encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    scorer = build_scorer("json_schema", {"schema": "schemas/answer.json"})
+    args = {"schema": "schemas/answer.json", "allow_unchecked": ["format_hint"]}
+    scorer = build_scorer("json_schema", args)
+    assert isinstance(scorer, JsonSchema)
     assert scorer.score(ctx('{"answer": "a", "confidence": 1}')).passed is True
     spec = scorer.spec()
     assert spec["args"]["schema"] == "schemas/answer.json"
@@ -217,3 +224,54 @@ def test_json_schema_config_errors(tmp_path: Path) -> None:
         JsonSchema(schema=str(tmp_path / "bad.json"))
     with pytest.raises(ConfigError, match="schema is missing"):
         JsonSchema()
+
+
+# ------------------------------------------------------------- QA14 F4: strict JSON, unchecked
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(constant: str) -> None:
+    text = f'{{"answer": "x", "confidence": {constant}}}'
+    for scorer in (JsonValid(), JsonValid(extract="any"), JsonSchema(schema=CONFIDENCE)):
+        score = scorer.score(ctx(text))
+        assert score.passed is False, scorer
+        assert f"{constant.lstrip('-')} is not JSON" in score.reason
+    fenced = f"Here:\n```json\n[{constant}]\n```"
+    assert JsonValid().score(ctx(fenced)).passed is False
+    # a real number still passes; the string "NaN" is JSON
+    assert JsonSchema(schema=CONFIDENCE).score(ctx('{"answer": "x", "confidence": 1}')).passed
+    assert JsonValid().score(ctx('{"confidence": "NaN"}')).passed
+
+
+CONFIDENCE = {
+    "type": "object",
+    "required": ["answer", "confidence"],
+    "properties": {"confidence": {"type": "number", "minimum": 0, "maximum": 1}},
+}
+
+
+def test_a_python_nan_fails_range_keywords_in_validate() -> None:
+    assert pointers({"answer": "x", "confidence": float("nan")}, CONFIDENCE) == [
+        ("/confidence", "type")
+    ]
+
+
+def test_a_schema_with_unchecked_keywords_is_refused_when_built() -> None:
+    schema = {
+        "type": "object",
+        "if": {"properties": {"kind": {"const": "refund"}}},
+        "then": {"required": ["amount"]},
+        "properties": {"email": {"type": "string", "format": "email"}, "if": {"type": "string"}},
+    }
+    with pytest.raises(ConfigError) as info:
+        JsonSchema(schema=schema)
+    message = str(info.value)
+    assert "if (at /), then (at /), format (at /properties/email)" in message
+    assert 'allow_unchecked = ["format", "if", "then"]' in message
+    accepted = JsonSchema(schema=schema, allow_unchecked=["if", "then", "format"])
+    score = accepted.score(ctx('{"kind": "refund", "email": "not an address"}'))
+    assert score.passed and score.reason == (
+        "output conforms to the schema (format, if, then not checked)"
+    )
+    # annotations assert nothing and need no permission
+    JsonSchema(schema={"type": "object", "title": "t", "description": "d", "x-order": 1})

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["SchemaError", "validate"]
+__all__ = ["SchemaError", "unchecked_keywords", "validate"]
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,16 @@ _ANNOTATIONS = frozenset(
         "description",
         "default",
         "examples",
-        "format",
         "definitions",
         "$defs",
         "readOnly",
         "writeOnly",
         "deprecated",
-        "contentMediaType",
-        "contentEncoding",
     ]
 )
+"""Keywords that assert nothing about an instance, so skipping them loses nothing. ``format``
+is formally an annotation too, but a schema author who writes ``"format": "email"`` expects
+it checked, so it counts as unchecked (:func:`unchecked_keywords`), like ``contentEncoding``."""
 _HANDLED = frozenset(
     [
         "type",
@@ -88,6 +88,44 @@ _HANDLED = frozenset(
 )
 
 
+_SUBSCHEMA = ("additionalProperties", "additionalItems", "not")
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "definitions", "$defs")
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+
+
+def _checks_nothing(keyword: str) -> bool:
+    return keyword in _ANNOTATIONS or keyword.startswith("x-")  # OpenAPI extensions
+
+
+def unchecked_keywords(schema: Any, ptr: str = "") -> dict[str, list[str]]:
+    """Keyword → the schema locations (JSON pointers into the schema) of every keyword in
+    ``schema`` that this validator does not check and that may assert something (``if``,
+    ``contains``, ``format``, a misspelt ``minimun``), so an output breaking it would pass.
+    Walks the subschemas the validator visits (and ``definitions`` / ``$defs``)."""
+    found: dict[str, list[str]] = {}
+    if not isinstance(schema, Mapping):
+        return found
+
+    def merge(more: dict[str, list[str]]) -> None:
+        for k, where in more.items():
+            found.setdefault(k, []).extend(where)
+
+    for key, sub in schema.items():
+        k = str(key)
+        here = f"{ptr}/{_escape(k)}"
+        if k not in _HANDLED and not _checks_nothing(k):
+            found.setdefault(k, []).append(ptr or "/")
+        elif k in _SUBSCHEMA or (k == "items" and isinstance(sub, Mapping)):
+            merge(unchecked_keywords(sub, here))
+        elif k in _SUBSCHEMA_MAPS and isinstance(sub, Mapping):
+            for name, child in sub.items():
+                merge(unchecked_keywords(child, f"{here}/{_escape(str(name))}"))
+        elif (k in _SUBSCHEMA_LISTS or k == "items") and isinstance(sub, list):
+            for i, child in enumerate(sub):
+                merge(unchecked_keywords(child, f"{here}/{i}"))
+    return found
+
+
 def validate(instance: Any, schema: Mapping[str, Any] | bool) -> list[SchemaError]:
     """Every error of ``instance`` against ``schema`` (empty when it conforms)."""
     return _Validator(schema).validate(instance, schema, "")
@@ -112,7 +150,7 @@ class _Validator:
             errs.append(SchemaError(ptr, keyword, message))
 
         for k in schema:
-            if k not in _HANDLED and k not in _ANNOTATIONS:
+            if k not in _HANDLED and not _checks_nothing(str(k)):
                 self.ignored.add(str(k))
         if "$ref" in schema:
             errs += self._ref(inst, str(schema["$ref"]), ptr)
@@ -242,6 +280,8 @@ class _Validator:
 
 
 def _number(x: float, s: Mapping[str, Any]) -> list[tuple[str, str]]:
+    if not math.isfinite(x):  # a Python caller's NaN: every comparison with it is false
+        return [("type", f"{x!r} is not a JSON number (JSON has no NaN or Infinity)")]
     out = []
     # draft 4 spells exclusive bounds as booleans beside minimum/maximum
     lo: Any = s.get("minimum")

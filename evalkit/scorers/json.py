@@ -12,22 +12,32 @@ to 2020-12): ``type``, ``enum``, ``const``, ``properties``, ``required``,
 ``prefixItems``, ``minItems``/``maxItems``, ``uniqueItems``, ``minimum``/``maximum``,
 ``exclusiveMinimum``/``exclusiveMaximum``, ``multipleOf``, ``minLength``/``maxLength``,
 ``pattern``, ``anyOf``/``oneOf``/``allOf``/``not`` and ``$ref`` to ``#/definitions/...`` or
-``#/$defs/...``. Other keywords are ignored (``format`` is an annotation) and listed in the
-score's details under ``ignored_keywords`` so nobody believes they were checked.
+``#/$defs/...``. A schema that uses any other keyword that may assert something (``if``,
+``contains``, ``format``, a misspelt ``minimun``) is refused when the scorer is built, unless
+``allow_unchecked`` lists it: an output breaking it would pass with "conforms" (QA14 F4).
+
+Parsing is strict RFC 8259: ``NaN``, ``Infinity`` and ``-Infinity``, which Python's ``json``
+reads but ``JSON.parse``, Go, serde and Jackson reject, make the output invalid JSON.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
 from evalkit.errors import ConfigError
 from evalkit.hashing import sha256_json
-from evalkit.scorers._json_schema import SchemaError, _type_name, _Validator, validate
+from evalkit.scorers._json_schema import (
+    SchemaError,
+    _type_name,
+    _Validator,
+    unchecked_keywords,
+    validate,
+)
 from evalkit.scoring import Score, ScoreContext, Scorer
 
 __all__ = ["EXTRACT_MODES", "JsonSchema", "JsonValid", "SchemaError", "find_json", "validate"]
@@ -37,14 +47,31 @@ _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_-]*)[ \t]*\r?\n(.*?)```", re.DOTALL)
 _MAX_ERRORS = 50
 
 
+def _not_json(name: str) -> Any:
+    raise ValueError(
+        f"{name} is not JSON (RFC 8259 has no NaN or Infinity; JSON.parse and most parsers "
+        "reject it)"
+    )
+
+
+_STRICT = json.JSONDecoder(parse_constant=_not_json)
+"""Python's ``json`` accepts ``NaN``/``Infinity``; the consumers a JSON check protects do not."""
+
+
+def _why(exc: ValueError) -> str:
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+    return str(exc)
+
+
 def find_json(text: str, extract: str = "fenced") -> tuple[Any, str]:
     """Parse JSON out of ``text``; return ``(value, where)`` with ``where`` in
     ``"whole"``, ``"fence"``, ``"embedded"``. Raise :class:`ValueError` saying why not."""
     stripped = text.strip()
     try:
-        return json.loads(stripped), "whole"
-    except json.JSONDecodeError as exc:
-        first_error = f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        return _STRICT.decode(stripped), "whole"
+    except ValueError as exc:
+        first_error = _why(exc)
     if extract in ("fenced", "any"):
         fences = _FENCE.findall(text)
         # a fence labelled json first, then unlabelled ones
@@ -52,15 +79,14 @@ def find_json(text: str, extract: str = "fenced") -> tuple[Any, str]:
             if lang.lower() not in ("json", "jsonc", ""):
                 continue
             try:
-                return json.loads(body), "fence"
-            except json.JSONDecodeError:
+                return _STRICT.decode(body), "fence"
+            except ValueError:
                 continue
     if extract == "any":
-        decoder = json.JSONDecoder()
         for m in re.finditer(r"[{\[]", text):
             try:
-                value, _ = decoder.raw_decode(text, m.start())
-            except json.JSONDecodeError:
+                value, _ = _STRICT.raw_decode(text, m.start())
+            except ValueError:
                 continue
             return value, "embedded"
     if not stripped:
@@ -100,6 +126,10 @@ class JsonSchema(Scorer):
     path_args: ClassVar[tuple[str, ...]] = ("schema",)
     schema: Mapping[str, Any] | str | bool = field(default_factory=dict)
     extract: str = "fenced"
+    allow_unchecked: Sequence[str] = ()
+    """Keywords the validator does not check that the schema may use anyway (``["format"]``):
+    the author accepts that outputs are not checked against them; every other such keyword
+    is refused when the scorer is built."""
     threshold: float = 0.5
     _schema: Any = field(init=False, repr=False, compare=False, default=None)
 
@@ -126,6 +156,23 @@ class JsonSchema(Scorer):
             raise ConfigError.single(
                 where, "schema is missing; give a JSON Schema object or a path to a .json file"
             )
+        if isinstance(self.allow_unchecked, str):
+            self.allow_unchecked = [self.allow_unchecked]
+        self.allow_unchecked = list(self.allow_unchecked)
+        unchecked = {
+            k: v
+            for k, v in unchecked_keywords(self._schema).items()
+            if k not in self.allow_unchecked
+        }
+        if unchecked:
+            listed = ", ".join(f"{k} (at {', '.join(v[:3])})" for k, v in unchecked.items())
+            raise ConfigError.single(
+                where,
+                f"the schema uses keywords evalkit's validator does not check: {listed}; an "
+                "output breaking them would pass as conforming. Remove them (or fix a "
+                "misspelling), or accept that they go unchecked: allow_unchecked = "
+                + json.dumps(sorted(unchecked)),
+            )
 
     def spec(self) -> dict[str, Any]:
         d = super().spec()
@@ -148,7 +195,8 @@ class JsonSchema(Scorer):
         if v.ignored:
             details["ignored_keywords"] = sorted(v.ignored)
         if not errors:
-            return Score(1.0, True, "output conforms to the schema", details)
+            unchecked = f" ({', '.join(sorted(v.ignored))} not checked)" if v.ignored else ""
+            return Score(1.0, True, f"output conforms to the schema{unchecked}", details)
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return Score(0.0, False, f"{errors[0]}{more}", details)
 
