@@ -170,3 +170,31 @@ def test_fuzzy_methods() -> None:
     assert Fuzzy(method="token_set_ratio").score(ctx("b a c", ("a b c",))).value == 1.0
     with pytest.raises(ConfigError, match="method = 'cosine'"):
         Fuzzy(method="cosine")
+
+
+# ------------------------------------------------ QA14 F11: Unicode NFC, look-alikes escaped
+
+DECOMPOSED, PRECOMPOSED = "Cafe\u0301", "Caf\u00e9"
+
+
+def test_text_scorers_compare_after_nfc() -> None:
+    assert ExactMatch().score(ctx(DECOMPOSED, (PRECOMPOSED,))).passed
+    assert ExactMatch().score(ctx(PRECOMPOSED, (DECOMPOSED,))).passed
+    assert Contains().score(ctx(f"Un {DECOMPOSED} noir", (PRECOMPOSED,))).passed
+    assert ContainsAll(values=[DECOMPOSED]).score(ctx(PRECOMPOSED)).passed
+    assert Fuzzy().score(ctx(DECOMPOSED, (PRECOMPOSED,))).value == 1.0
+    assert Regex(pattern=DECOMPOSED, mode="fullmatch").score(ctx(PRECOMPOSED)).passed
+    assert normalize(DECOMPOSED) == PRECOMPOSED
+
+
+def test_nfkc_is_not_applied_but_look_alikes_are_shown_escaped() -> None:
+    wide = ExactMatch().score(ctx("\uff30\uff41\uff52\uff49\uff53", ("Paris",)))
+    assert not wide.passed
+    assert wide.reason.endswith(
+        'expected[0] only looks the same: output "\\uff30\\uff41\\uff52\\uff49\\uff53", '
+        'expected "Paris"'
+    )
+    hidden = ExactMatch().score(ctx("Pa\u200bris", ("Lyon", "Paris")))
+    assert 'expected[1] only looks the same: output "Pa\\u200bris"' in hidden.reason
+    assert "looks the same" not in ExactMatch().score(ctx("Lyon", ("Paris",))).reason
+    assert not ExactMatch().score(ctx("x\u00b2", ("x2",))).passed  # x squared is not x2

@@ -1,7 +1,11 @@
 """Text checks: exact match, contains (any / all), regular expression, fuzzy similarity.
 
 All share the same normalisation options, applied to the output and to every reference
-before comparing, so ``" Paris. "`` can equal ``"paris"`` when a suite says so:
+before comparing, so ``" Paris. "`` can equal ``"paris"`` when a suite says so. Unicode NFC
+comes first, always: it never changes what a text says, and the same visible "é" arrives
+precomposed from one source and as "e" + combining accent from another (QA14 F11). NFKC would
+also fold "x²" into "x2" and full-width letters into ASCII, which can change meaning, so it is
+not applied; a failing ``exact_match`` shows escapes when output and reference only look alike.
 
 - ``strip`` (default on): trim surrounding whitespace;
 - ``ignore_case``: compare case-insensitively (Unicode casefold);
@@ -14,6 +18,7 @@ and ``regex`` take their own ``values`` / ``pattern`` arguments instead.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -43,7 +48,8 @@ def normalize(
     ignore_whitespace: bool = False,
     ignore_punctuation: bool = False,
 ) -> str:
-    """Apply the text scorers' normalisation options to ``text``."""
+    """Apply the text scorers' normalisation options to ``text`` (after Unicode NFC)."""
+    text = unicodedata.normalize("NFC", text)
     if ignore_case:
         text = text.casefold()
     if ignore_punctuation:
@@ -100,7 +106,8 @@ class ExactMatch(_Normalising):
         return Score(
             0.0,
             False,
-            f"output {shown!r} equals none of {len(refs)} expected answer(s)",
+            f"output {shown!r} equals none of {len(refs)} expected answer(s)"
+            + _look_alike(out, [self.norm(r) for r in refs]),
             {"matched": None, "normalized_output": out},
         )
 
@@ -259,7 +266,8 @@ class Regex(_Normalising):
         if not self.pattern:
             raise ConfigError.single(where, "pattern is missing; give a regular expression")
         try:
-            self._compiled = re.compile(self.pattern, bits)
+            # NFC like the output it is matched against (the identity on ASCII syntax)
+            self._compiled = re.compile(unicodedata.normalize("NFC", self.pattern), bits)
         except re.error as exc:
             raise ConfigError.single(
                 where, f"pattern {self.pattern!r} is not a valid regular expression: {exc}"
@@ -333,6 +341,25 @@ class Fuzzy(_Normalising):
             f"{self.method} similarity {value:.2f} to expected[{best}], {verb} {self.threshold}",
             {"similarities": sims, "best": best, "method": self.method},
         )
+
+
+def _look_alike(out: str, refs: list[str]) -> str:
+    """When the (normalised) output reads like a reference but differs in code points
+    (full-width letters, a zero-width space, a ligature), both with escapes, so the reason does
+    not say "'Paris' equals none of ['Paris']"."""
+
+    def seen(text: str) -> str:
+        folded = unicodedata.normalize("NFKC", text)
+        return "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+
+    for i, ref in enumerate(refs):
+        if ref != out and seen(ref) == seen(out):
+            show = json.dumps(_clip(out), ensure_ascii=True)
+            return (
+                f"; expected[{i}] only looks the same: output {show}, "
+                f"expected {json.dumps(_clip(ref), ensure_ascii=True)}"
+            )
+    return ""
 
 
 def _clip(text: str, n: int = 80) -> str:
