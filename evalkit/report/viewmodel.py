@@ -31,7 +31,14 @@ from evalkit.report.partial import (
 )
 from evalkit.terminal_text import split
 
-__all__ = ["HEADLINE_RUN_METRICS", "build_view", "format_value", "metric_row", "section_view"]
+__all__ = [
+    "HEADLINE_RUN_METRICS",
+    "build_view",
+    "format_value",
+    "metric_row",
+    "money",
+    "section_view",
+]
 
 HEADLINE_RUN_METRICS = (
     "cost.per_case",
@@ -93,7 +100,7 @@ def format_value(value: float | None, kind: str, *, signed: bool = False) -> str
     if kind == "pct":
         out = f"{sign}{v * 100:.1f}{' pp' if signed else '%'}"
     elif kind == "usd":
-        out = f"{'-' if v < 0 else sign}${abs(v):.4g}"
+        out = f"{'-' if v < 0 else sign}{money(abs(v))}"
     elif kind == "ms":
         out = f"{sign}{v:.0f} ms"
     elif kind == "num":
@@ -101,9 +108,26 @@ def format_value(value: float | None, kind: str, *, signed: bool = False) -> str
     else:
         out = f"{sign}{v:.3f}"
     # a bootstrap bound of -1e-12 rounds to zero: "0.0 pp", not "-0.0 pp" (or "+0.0 pp")
-    if out[0] in "+-" and not any(c in "123456789" for c in out):
+    if out[0] in "+-" and _rounds_to_zero(out):
         out = out[1:]
     return out
+
+
+def money(usd: float) -> str:
+    """A non-negative amount of dollars with four significant digits, never in exponent form
+    and never rounded to nothing: ``$0.0000042``, ``$0.001235``, ``$12.35``, ``$0``. Per-case
+    costs are often below a hundredth of a cent; "$0.00000" read as free, "$2.7e-05" is hard
+    to compare by eye. The page script's ``money()`` follows the same rule."""
+    if usd == 0:
+        return "$0"
+    decimals = min(12, max(0, 3 - math.floor(math.log10(usd))))
+    text = f"{usd:.{decimals}f}"
+    return "$" + (text.rstrip("0").rstrip(".") if "." in text else text)
+
+
+def _rounds_to_zero(text: str) -> bool:
+    """A formatted number with no non-zero digit ("0 ms", "0.000", "0.0 pp")."""
+    return not any(c in "123456789" for c in text)
 
 
 def _p(p: float | None) -> str:
@@ -118,7 +142,9 @@ def metric_row(d: Delta, label: str | None = None) -> dict[str, Any]:
     ``worse`` or ``flat`` by the metric's direction; ``significant`` when p < 0.05."""
     kind = _kind(d.metric)
     delta = _finite(d.delta)
-    if delta is None or delta == 0 or d.higher_is_better is None:
+    delta_fmt = format_value(delta, kind, signed=True)
+    # A change too small to show ("0 ms" for +0.002 ms) is no regression to colour red.
+    if delta is None or _rounds_to_zero(delta_fmt) or d.higher_is_better is None:
         tone = "flat"
     else:
         tone = "worse" if d.worse else "better"
@@ -134,7 +160,7 @@ def metric_row(d: Delta, label: str | None = None) -> dict[str, Any]:
         "label": label or d.metric,
         "baseline_fmt": format_value(d.baseline, kind),
         "candidate_fmt": format_value(d.candidate, kind),
-        "delta_fmt": format_value(delta, kind, signed=True),
+        "delta_fmt": delta_fmt,
         "ci_fmt": ci,
         "p_fmt": _p(p),
         "tone": tone,

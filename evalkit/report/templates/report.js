@@ -98,9 +98,22 @@
     return v === null || v === undefined ? "–" : Number(v).toFixed(digits);
   }
 
+  /* "+12 ms", "-3 ms"; a change that rounds to nothing is "0 ms", without a sign */
   function signed(v, digits, unit) {
     if (v === null || v === undefined) return "–";
-    return (v > 0 ? "+" : "") + Number(v).toFixed(digits) + (unit || "");
+    var text = Math.abs(v).toFixed(digits);
+    if (!/[1-9]/.test(text)) return text + (unit || "");
+    return (v > 0 ? "+" : "-") + text + (unit || "");
+  }
+
+  /* Dollars as evalkit.report.viewmodel.money() writes them: four significant digits, no
+     exponent, never rounded to nothing ("$0.0000042", "$0.001235", "$12.35", "$0"). */
+  function money(usd) {
+    if (usd === 0) return "$0";
+    var decimals = Math.min(12, Math.max(0, 3 - Math.floor(Math.log10(usd))));
+    var text = usd.toFixed(decimals);
+    if (text.indexOf(".") >= 0) text = text.replace(/\.?0+$/, "");
+    return "$" + text;
   }
 
   /* ---------- tabs ---------- */
@@ -338,10 +351,10 @@
     if (!c.b || !c.c || c.b[key] === null || c.c[key] === null) return "–";
     var d = c.c[key] - c.b[key];
     if (unit !== "$") return signed(d, digits, unit);
-    /* per-case costs are often below a hundredth of a cent: two significant digits, not
+    /* per-case costs are often below a hundredth of a cent: significant digits, not
        "+$0.0000" on every row */
     if (d === 0) return "$0";
-    return (d > 0 ? "+" : "-") + "$" + Math.abs(d).toPrecision(2);
+    return (d > 0 ? "+" : "-") + money(Math.abs(d));
   }
 
   function scoreChips(c) {
@@ -505,7 +518,7 @@
       var verdict = s[1] === true ? "pass" : s[1] === false ? "FAIL" : "n/a";
       add([iso(name)], [fmtNum(s[0], 3) + " " + verdict].concat(s[2] ? [" — ", iso(s[2])] : []));
     });
-    add("cost", (side.cost === null ? "unknown" : "$" + fmtNum(side.cost, 5)) +
+    add("cost", (side.cost === null ? "unknown" : money(side.cost)) +
       (side.est ? " (estimated: the provider reported no usage)" : ""));
     add("latency", side.lat === null ? "–" : fmtNum(side.lat, 0) + " ms");
     if (side.tok) add("tokens in/out", side.tok[0] + " / " + side.tok[1]);
