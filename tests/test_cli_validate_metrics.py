@@ -245,7 +245,7 @@ def test_every_metric_the_runtime_accepts_passes_validate(
     names, whole = _accepted(evaluate("s", config=cfg))
     # the built-ins' detail metrics and outcomes, and the user scorer's, are all in there
     for expected in (
-        "cost.cost_usd",
+        "cost.priced_cost_usd",
         "cost.ok_rate",
         "latency.latency_ms",
         "tool_calls.name_accuracy",

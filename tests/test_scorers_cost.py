@@ -43,7 +43,7 @@ def test_cost_priced_from_usage_when_engine_gave_none() -> None:
     assert s.details["metrics"] == {
         "input_tokens": 1000.0,
         "output_tokens": 500.0,
-        "cost_usd": pytest.approx(0.0075),
+        "priced_cost_usd": pytest.approx(0.0075),
     }
     assert s.reason == "$0.007500"
 
@@ -80,14 +80,18 @@ def test_unknown_price_is_unknown_never_zero() -> None:
         Response(text="x", usage=Usage(10, 10), model="my-local-model"),
         Request("c1", 0, "my-local-model", (Message("user", "x"),)),
     )
-    s = Cost(max_usd_per_case=1.0).score(ctx)
+    s = Cost().score(ctx)
     assert s.value is None and s.passed is None and s.error is None
     assert s.reason == (
         "unknown price for model 'my-local-model'; add it to the config's [prices] table"
     )
     assert s.details["priced"] is False and s.details["cost_usd"] is None
     assert s.details["outcome"] == "unpriced"
-    assert "cost_usd" not in s.details["metrics"]
+    assert "priced_cost_usd" not in s.details["metrics"]
+    # with a budget, an unknown cost cannot be shown within it: it fails (QA14 F3)
+    b = Cost(max_usd_per_case=1.0).score(ctx)
+    assert (b.value, b.passed, b.details["outcome"]) == (0.0, False, "unpriced")
+    assert b.reason.endswith("; the budget of $1.000000 per case cannot be checked")
 
 
 def test_prices_override_argument() -> None:
@@ -192,3 +196,22 @@ def test_cost_details_show_cache_writes_only_when_reported() -> None:
     plain = Cost().score(_ctx())
     assert "cache_write_tokens" not in plain.details
     assert "cache_write_tokens" not in plain.details["metrics"]
+
+
+def test_the_averaged_cost_is_named_for_the_priced_cases_it_covers() -> None:
+    """QA14 F3: ``cost.cost_usd`` averaged the priced cases only, so a candidate half of whose
+    answers went to an unpriced model read "no change"; the figure is now
+    ``priced_cost_usd`` and a gate on the old name is refused with the way out."""
+    from evalkit.cli._validate_metrics import gate_metric_problems
+
+    priced = Cost().score(_ctx())
+    assert "cost_usd" not in priced.details["metrics"]
+    assert priced.details["metrics"]["priced_cost_usd"] == pytest.approx(0.0075)
+    body = {"scorers": ["cost"], "gates": [{"metric": "cost.cost_usd", "max_rise_pct": 10}]}
+    problems = gate_metric_problems("[suites.s]", body, {0: Cost()})
+    assert len(problems) == 1
+    message = problems[0].message
+    assert message.startswith("metric 'cost.cost_usd' is gone: ")
+    assert "cost.per_case" in message and "cost.priced_cost_usd" in message
+    ok = {"scorers": ["cost"], "gates": [{"metric": "cost.priced_cost_usd", "max": 1}]}
+    assert gate_metric_problems("[suites.s]", ok, {0: Cost()}) == []

@@ -41,7 +41,7 @@ __all__ = ["DETAIL_METRICS", "gate_metric_problems", "scorer_vocabulary", "suite
 
 DETAIL_METRICS: Mapping[str, tuple[str, ...]] = {
     "evalkit.scorers.cost:Cost": (
-        "cost_usd",
+        "priced_cost_usd",
         "input_tokens",
         "output_tokens",
         "cached_tokens",
@@ -58,6 +58,16 @@ DETAIL_METRICS: Mapping[str, tuple[str, ...]] = {
 """Every ``details["metrics"]`` name of the built-ins that declare their outcomes, by class
 reference (a subclass may add its own, so it is not closed). Pinned by a test that runs them;
 a built-in missing here is only treated as open."""
+
+_RETIRED: Mapping[tuple[str, str], str] = {
+    ("evalkit.scorers.cost:Cost", "cost_usd"): (
+        "the cost scorer's cost_usd averaged the priced cases only, so a candidate half of whose "
+        "answers went to an unpriced model read 'no change' (QA14 F3); gate the run metric "
+        "cost.per_case (unknown when any answered record is unpriced), or {prefix}"
+        ".priced_cost_usd to judge the priced cases alone (with {prefix}.unpriced_rate beside it)"
+    ),
+}
+"""Detail metrics a built-in no longer gives, by class reference: why, and what to gate."""
 
 _STATS = ("mean", "pass_rate", "unscored_rate")
 """Stats of every scorer, whatever it scores (``ScorerAggregate``)."""
@@ -151,6 +161,10 @@ def _value_problem(metric: str, scorers: Mapping[str, Any], complete: bool) -> s
     stats, closed = scorer_vocabulary(scorers[prefix])
     if stat in stats:
         return None
+    cls = type(scorers[prefix])
+    retired = _RETIRED.get((f"{cls.__module__}:{cls.__qualname__}", stat))
+    if retired:
+        return f"metric {metric!r} is gone: " + retired.format(prefix=prefix)
     run = [m for m in RUN_METRICS if m.startswith(prefix + ".")]
     # Open: an outcome or detail metric of this name may come; only a near miss of a run
     # metric of the same prefix or of a declared outcome is a mistake (the config's check

@@ -5,7 +5,12 @@ the run metrics :mod:`evalkit.aggregate` computes (``cost.total``, ``cost.per_ca
 ``latency.p95``, ...); this module keeps no copy of those figures.
 
 Unknown is never zero: an unpriced model gives a ``cost`` score with ``value=None``,
-``passed=None`` and ``outcome="unpriced"`` (so the run shows ``cost.unpriced_rate``). Token
+``passed=None`` and ``outcome="unpriced"`` (so the run shows ``cost.unpriced_rate``); with a
+budget (``max_usd_per_case``) it fails instead, as a cost nobody knows is not within budget.
+The per-case figure averaged per run is ``priced_cost_usd``, named for what it is: the mean over
+the *priced* cases (QA14 F3: as ``cost_usd`` it read "no change" for a candidate half of whose
+answers moved to an unpriced model). The run metric ``cost.per_case`` is the honest mean: unknown
+when any answered record is unpriced. Token
 counts evalkit estimated are flagged ``estimated`` in details. A response is priced as the
 model :func:`evalkit.pricing.priced_model` picks, the engine's order; when the engine priced
 it, the scorer reports the engine's model and price entry (``ScoreContext.priced_as``).
@@ -29,8 +34,9 @@ __all__ = ["Cost", "Latency"]
 class Cost(Scorer):
     """The case's cost in USD against an optional per-case budget.
 
-    ``value`` is 1 within budget (or with no budget) and 0 over it; ``None`` when the cost is
-    unknown. ``details["metrics"]`` carries ``cost_usd`` and token counts for averaging.
+    ``value`` is 1 within budget (or with no budget) and 0 over it; when the cost is unknown,
+    ``None`` without a budget and 0 with one. ``details["metrics"]`` carries
+    ``priced_cost_usd`` (priced cases only) and token counts for averaging.
     """
 
     name: ClassVar[str] = "cost"
@@ -72,7 +78,8 @@ class Cost(Scorer):
             "price_source": _source(price, ctx.cost_usd),
             "price_as_of": price.as_of if price else None,
             "max_usd_per_case": self.max_usd_per_case,
-            "metrics": _token_metrics(usage) | ({"cost_usd": cost} if cost is not None else {}),
+            "metrics": _token_metrics(usage)
+            | ({"priced_cost_usd": cost} if cost is not None else {}),
         }
         if usage.cache_write_tokens is not None:
             details["cache_write_tokens"] = usage.cache_write_tokens
@@ -86,6 +93,9 @@ class Cost(Scorer):
                 if price is None
                 else "unknown token usage; the provider reported none and no request to estimate"
             )
+            if self.max_usd_per_case is not None:
+                budget = f"; the budget of ${self.max_usd_per_case:.6f} per case cannot be checked"
+                return Score(0.0, False, why + budget, details | {"outcome": "unpriced"})
             return Score(None, None, why, details | {"outcome": "unpriced"})
         if self.max_usd_per_case is not None and cost > self.max_usd_per_case:
             return Score(
