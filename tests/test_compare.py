@@ -451,6 +451,11 @@ def test_a_judges_cache_timeout_or_key_variable_is_no_other_ruler(tmp_path: Path
 def test_a_spec_lists_its_operational_args() -> None:
     from evalkit.scorers.judge import Judge
 
+    from evalkit.scorers.groundedness import Groundedness
+
     spec = Judge(provider="openai", model="m").spec()
     assert {"cache", "timeout_s", "api_key_env"} <= set(spec["operational_args"])
     assert "model" not in spec["operational_args"]
+    ground = Groundedness().spec()
+    assert {"judge_cache", "judge_timeout_s"} <= set(ground["operational_args"])
+    assert not {"judge_model", "threshold", "mode"} & set(ground["operational_args"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from evalkit.errors import ScorerError
 from evalkit.scorers._grounding_claims import split_claims
@@ -47,6 +47,13 @@ class Groundedness(Scorer):
 
     name = "groundedness"
     requires = ("context",)
+    operational_args: ClassVar[tuple[str, ...]] = (
+        "judge_api_key_env",
+        "judge_timeout_s",
+        "judge_cache",
+        "judge_cache_dir",
+        "judge_max_retries",
+    )
 
     threshold: float = 0.6
     """Share of supported claims needed to pass (see the docs for how it was chosen)."""
