@@ -300,4 +300,5 @@ def run_metrics(records: Sequence[Record], *, cases: int | None = None) -> RunMe
         empty=sum(
             1 for r in records if r.error is None and not r.output.strip() and not r.tool_calls
         ),
+        truncated=sum(1 for r in records if r.error is None and r.finish_reason == "length"),
     )

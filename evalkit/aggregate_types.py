@@ -26,6 +26,7 @@ RUN_METRICS = (
     "latency.max",
     "errors.rate",
     "empty.rate",
+    "truncated.rate",
 )
 """Run-level metric names a gate may use (besides ``<scorer>.<stat>``)."""
 
@@ -147,6 +148,9 @@ class RunMetrics:
     tokens and cost are estimates, and every view says so."""
     empty: int = 0
     """Answered records with no text and no tool call (an empty answer)."""
+    truncated: int = 0
+    """Answered records cut off by the token limit (finish reason ``length``: OpenAI's
+    ``length``, Anthropic's ``max_tokens``), which scorers of claims and cost do not see."""
 
     @property
     def error_rate(self) -> float | None:
@@ -187,6 +191,7 @@ class RunMetrics:
             "latency.max": self.latency_max,
             "errors.rate": self.error_rate,
             "empty.rate": self.empty / n if n else None,
+            "truncated.rate": self.truncated / n if n else None,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -205,6 +210,7 @@ class RunMetrics:
             "errors_by_kind": dict(self.errors_by_kind),
             "usage_estimated": self.usage_estimated,
             "empty": self.empty,
+            "truncated": self.truncated,
         }
 
     @classmethod
@@ -224,6 +230,7 @@ class RunMetrics:
             errors_by_kind=dict(d.get("errors_by_kind") or {}),
             usage_estimated=int(d.get("usage_estimated", 0)),
             empty=int(d.get("empty", 0)),
+            truncated=int(d.get("truncated", 0)),
         )
 
 

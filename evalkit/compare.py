@@ -255,4 +255,11 @@ def _side(s: CaseSummary) -> CaseSide:
         model=next((r.model for r in recs if r.model), None),
         repeats=repeats,
         verdicts=s.verdicts if repeats > 1 else (),
+        truncated=sum(1 for r in recs if r.error is None and r.finish_reason == "length"),
+        finish_reason=None if first.finish_reason in _PLAIN_END else first.finish_reason,
     )
+
+
+_PLAIN_END = ("stop", "tool_calls", "unknown", "error")
+"""Finish reasons a case's side does not mention: an answer that simply ended (or none:
+a provider error, shown as such)."""

@@ -288,6 +288,7 @@ _PER_CASE: dict[str, Any] = {
     "errors.rate": lambda r: 1.0 if r.error else 0.0,
     # Per answered record, as RunMetrics: an errored call has no answer to be empty.
     "empty.rate": lambda r: None if r.error else float(not r.output.strip() and not r.tool_calls),
+    "truncated.rate": lambda r: None if r.error else float(r.finish_reason == "length"),
 }
 
 

@@ -110,6 +110,11 @@ class CaseSide:
     repeats: int = 1
     verdicts: tuple[bool | None, ...] = ()
     """Case-level verdict per repeat (only stored when there are repeats)."""
+    truncated: int = 0
+    """Repeats whose answer the token limit cut off (finish reason ``length``)."""
+    finish_reason: str | None = None
+    """The finish reason of the repeat shown, when it is not a plain end (``stop``,
+    ``tool_calls``, or ``unknown`` for a provider that reports none)."""
 
     @property
     def flaky(self) -> bool:
@@ -136,6 +141,10 @@ class CaseSide:
         d.update({k: v for k, v in optional.items() if v not in (None, [])})
         if self.usage_estimated:
             d["usage_estimated"] = True
+        if self.truncated:
+            d["truncated"] = self.truncated
+        if self.finish_reason:
+            d["finish_reason"] = self.finish_reason
         if self.repeats != 1:
             d["repeats"] = self.repeats
             d["verdicts"] = list(self.verdicts)
@@ -156,6 +165,8 @@ class CaseSide:
             usage_estimated=bool(d.get("usage_estimated", False)),
             repeats=int(d.get("repeats", 1)),
             verdicts=tuple(d.get("verdicts") or ()),
+            truncated=int(d.get("truncated") or 0),
+            finish_reason=d.get("finish_reason"),
         )
 
 

@@ -264,8 +264,8 @@ class GateResult:
     tag: str | None
     rule: str
     """``min``, ``max``, ``max_drop``, ``max_rise``, ``max_rise_pct`` or ``no_new_failures``;
-    the verdict's built-in rules ``answered``, ``new_errors``, ``new_empty_answers`` and
-    ``new_scorer_errors`` (no gate declares them, see :data:`evalkit.gates.BUILTIN_RULES`);
+    the verdict's built-in rules ``answered``, ``new_errors``, ``new_empty_answers``,
+    ``new_truncated`` and ``new_scorer_errors`` (no gate declares them, see :data:`evalkit.gates.BUILTIN_RULES`);
     ``max_error_rate`` from ``evalkit check --max-error-rate``."""
     threshold: float | None
     status: Literal["pass", "fail", "skip"]

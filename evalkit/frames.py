@@ -167,7 +167,8 @@ def _columns(seen: Mapping[str, set[str]]) -> list[str]:
 def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0) -> pd.DataFrame:
     """One row per run, slice (``tag`` is ``None`` for the whole run) and scorer: ``cases``
     (the slice's cases, as the report counts a slice), ``scored`` (those the scorer gave a
-    value, verdict or outcome), errors, flaky cases, the mean and the pass rate with their 95%
+    value, verdict or outcome), errors, flaky cases, ``truncated`` (the slice's answered
+    records the token limit cut off, finish reason ``length``), the mean and the pass rate with their 95%
     intervals, then the scorer's outcome rates (``<outcome>_rate``) and detail metrics, as
     :func:`evalkit.aggregate.aggregate` computes them for the report and the gates.
 
@@ -200,6 +201,7 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
                     "scored": s.scored,
                     "errors": s.errors,
                     "flaky": s.flaky,
+                    "truncated": agg.run.truncated,
                     "mean": s.mean.value,
                     "mean_low": s.mean.low,
                     "mean_high": s.mean.high,
@@ -210,15 +212,16 @@ def aggregates_frame(runs: Iterable[Run], *, by_tag: bool = True, seed: int = 0)
                 row.update({f"{label}_rate": v for label, v in sorted(s.outcomes.items())})
                 row.update(dict(sorted(s.metrics.items())))
                 rows.append(row)
-    head = ["candidate", "tag", "scorer", "cases", "scored", "errors", "flaky", "mean"]
+    head = ["candidate", "tag", "scorer", "cases", "scored", "errors", "flaky", "truncated"]
+    head += ["mean"]
     head += ["mean_low", "mean_high", "pass_rate", "pass_rate_low", "pass_rate_high"]
     # every known outcome has its column, even where no row has a rate (all NaN: unknown)
     rates = {f"{label}_rate" for labels in vocab.values() for label in labels}
     extra = sorted(({k for r in rows for k in r} | rates) - set(head))
     frame = pd.DataFrame(rows, columns=head + extra)
-    for col in head[3:7]:
+    for col in head[3:8]:
         frame[col] = frame[col].astype("int64")
-    for col in head[7:] + extra:  # an interval nobody could compute is NaN, not an object None
+    for col in head[8:] + extra:  # an interval nobody could compute is NaN, not an object None
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 

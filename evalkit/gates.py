@@ -125,8 +125,10 @@ def evaluate_gates(
     Then the built-in rules (:data:`BUILTIN_RULES`), which no configuration has to ask for:
     unless ``allow_partial``, a run that stopped early (:mod:`evalkit.gates_finished`); a
     candidate that answered nothing and, unless the suite gates ``errors.rate`` itself, new
-    provider errors; unless it gates ``empty.rate``, new empty answers; per scorer, unless it
-    gates ``<scorer>.unscored_rate``, new scorer errors (:mod:`evalkit.gates_builtin`)."""
+    provider errors; unless it gates ``empty.rate``, new empty answers; unless it gates
+    ``truncated.rate``, new answers cut off by ``max_tokens`` (:mod:`evalkit.gates_truncated`);
+    per scorer, unless it gates ``<scorer>.unscored_rate``, new scorer errors
+    (:mod:`evalkit.gates_builtin`)."""
     gates = tuple(gates)
     results: list[GateResult] = []
     for gate in gates:

@@ -6,7 +6,8 @@ baseline answered, gave empty answers where the baseline answered, or made a sco
 cases the baseline got a score for, said PASS whenever the suite's gates looked only at means
 and pass rates: an errored, empty or unscored case has no claim to check, no text to miss.
 These rules make such a run fail by default; a suite opts out by gating the metric itself
-(``errors.rate``, ``empty.rate``, ``<scorer>.unscored_rate``, without a tag).
+(``errors.rate``, ``empty.rate``, ``truncated.rate``, ``<scorer>.unscored_rate``, without a
+tag). Answers cut off by ``max_tokens`` have their rule in :mod:`evalkit.gates_truncated`.
 :func:`builtin_results` applies them for :func:`evalkit.gates.evaluate_gates`.
 """
 
@@ -35,7 +36,14 @@ __all__ = [
     "new_scorer_errors",
 ]
 
-BUILTIN_RULES = ("finished", "answered", "new_errors", "new_empty_answers", "new_scorer_errors")
+BUILTIN_RULES = (
+    "finished",
+    "answered",
+    "new_errors",
+    "new_empty_answers",
+    "new_truncated",
+    "new_scorer_errors",
+)
 """The ``rule`` of the results :func:`evalkit.gates.evaluate_gates` adds on its own."""
 MAX_CASES = 50
 """Case ids kept on a failing result that lists cases."""
@@ -274,8 +282,12 @@ def builtin_results(
     """The failed results of the built-in rules a comparison breaks, after the gates'
     ``results``: :func:`answered_nothing` (when no gate failed already) or, unless the suite
     gates ``errors.rate`` (no tag), :func:`new_errors`; unless it gates ``empty.rate``,
-    :func:`new_empty_answers`; per scorer, unless it gates ``<scorer>.unscored_rate``,
-    :func:`new_scorer_errors`. A tagged gate speaks for its tag only, so it opts nothing out."""
+    :func:`new_empty_answers`; unless it gates ``truncated.rate``,
+    :func:`evalkit.gates_truncated.new_truncated`; per scorer, unless it gates
+    ``<scorer>.unscored_rate``, :func:`new_scorer_errors`. A tagged gate speaks for its tag
+    only, so it opts nothing out."""
+    from evalkit.gates_truncated import new_truncated  # it builds on this module's helpers
+
     own = {g.metric for g in gates if g.tag is None}
     run = cmp.overall.candidate_run
     if run.records and run.errors >= run.records:
@@ -283,8 +295,9 @@ def builtin_results(
     else:
         first = None if "errors.rate" in own else new_errors(cmp)
     empty = None if "empty.rate" in own else new_empty_answers(cmp)
+    cut = None if "truncated.rate" in own else new_truncated(cmp)
     accepted = {m.removesuffix(".unscored_rate") for m in own if m.endswith(".unscored_rate")}
-    added = (first, empty, *new_scorer_errors(cmp, accepted))
+    added = (first, empty, cut, *new_scorer_errors(cmp, accepted))
     return tuple(_run_dirs(r, cmp) for r in added if r is not None)
 
 

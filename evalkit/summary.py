@@ -16,7 +16,13 @@ from typing import Any
 from evalkit.comparison import CaseRow, Comparison, Delta, SliceComparison
 from evalkit.comparison_meta import version_note
 from evalkit.gates import fmt
-from evalkit.summary_notes import cost_measured, estimated_note, unpriced_note, unscored_notes
+from evalkit.summary_notes import (
+    cost_measured,
+    estimated_note,
+    truncated_note,
+    unpriced_note,
+    unscored_notes,
+)
 from evalkit.summary_notes import one_line as _one_line
 from evalkit.terminal_text import inert
 
@@ -225,6 +231,8 @@ def terminal_summary(
         + (f"; flaky: baseline {fb}, candidate {fc}" if fb or fc else ""),
         f"errors: {_errors(cmp.overall)}",
     ]
+    if truncated_note(cmp.overall):
+        lines.append(f"truncated: {truncated_note(cmp.overall)}")
     lines += [f"note: {note}" for note in unscored_notes(cmp)]
     if estimated_note(cmp.overall):
         lines.append(f"note: {estimated_note(cmp.overall)}")
@@ -337,6 +345,7 @@ def markdown_summary(
         _LEGEND,
         "",
         f"Cases: {_counts(cmp.overall)}. Errors: {_md(_errors(cmp.overall), 300)}."
+        + (f" Truncated: {_md(cut, 300)}." if (cut := truncated_note(cmp.overall)) else "")
         + (f" Note: {estimated_note(cmp.overall)}." if estimated_note(cmp.overall) else "")
         + (
             f" Note: {_md(unpriced_note(cmp), 600)}."

@@ -10,7 +10,14 @@ from typing import Any
 
 from evalkit.comparison import Comparison, SliceComparison
 
-__all__ = ["cost_measured", "estimated_note", "one_line", "unpriced_note", "unscored_notes"]
+__all__ = [
+    "cost_measured",
+    "estimated_note",
+    "one_line",
+    "truncated_note",
+    "unpriced_note",
+    "unscored_notes",
+]
 
 
 def one_line(text: Any, limit: int = 120) -> str:
@@ -28,6 +35,19 @@ def estimated_note(sl: SliceComparison) -> str:
         f"tokens and cost estimated (provider reported no usage) for {b} of "
         f"{sl.baseline_run.records} baseline and {c} of {sl.candidate_run.records} candidate "
         "record(s)"
+    )
+
+
+def truncated_note(sl: SliceComparison) -> str:
+    """How many answered records of each side the token limit cut off (finish reason
+    ``length``); ``""`` when none was. A cut answer can pass scorers of claims and refusals and
+    reads cheaper, so the count is said wherever the errors are (QA14 F8)."""
+    b, c = sl.baseline_run, sl.candidate_run
+    if not b.truncated and not c.truncated:
+        return ""
+    return (
+        f"answers cut off by max_tokens (finish reason length): baseline {b.truncated} of "
+        f"{b.answered}, candidate {c.truncated} of {c.answered} answered record(s)"
     )
 
 

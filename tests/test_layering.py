@@ -53,7 +53,15 @@ STAGES: list[tuple[str, ...]] = [
         "compare_slices",
         "compare_pairing",
     ),
-    ("compare", "gates_finished", "gates_lookup", "gates_builtin", "gates", "gates_single"),
+    (
+        "compare",
+        "gates_finished",
+        "gates_lookup",
+        "gates_builtin",
+        "gates_truncated",
+        "gates",
+        "gates_single",
+    ),
     ("terminal_text", "summary_notes", "summary", "report", "frames_display", "frames"),
     (
         "api",

@@ -34,27 +34,18 @@ from evalkit.errors import ProviderError
 from evalkit.providers._errors import malformed, tool_call
 from evalkit.providers._sdk import SDKProvider
 from evalkit.providers.base import (
-    FinishReason,
     ProviderSettings,
     Request,
     Response,
     ToolCall,
     Usage,
+    finish_reason_of,
 )
 
 __all__ = ["AnthropicProvider"]
 
 DEFAULT_MAX_TOKENS = 1024
 
-_FINISH: dict[str, FinishReason] = {
-    "end_turn": "stop",
-    "stop_sequence": "stop",
-    "pause_turn": "stop",
-    "max_tokens": "length",
-    "model_context_window_exceeded": "length",
-    "tool_use": "tool_calls",
-    "refusal": "refusal",
-}
 _DROPPED = frozenset(
     {
         "seed",
@@ -233,7 +224,7 @@ def parse_response(
     return Response(
         text="".join(texts),
         tool_calls=tuple(calls),
-        finish_reason=_FINISH.get(raw_stop or "", "unknown"),
+        finish_reason=finish_reason_of(raw_stop),
         finish_reason_raw=raw_stop,
         usage=Usage(
             input_tokens=total_in,

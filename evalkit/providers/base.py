@@ -32,6 +32,7 @@ __all__ = [
     "Response",
     "ToolCall",
     "Usage",
+    "finish_reason_of",
 ]
 
 ERROR_KINDS = (
@@ -62,6 +63,29 @@ FINISH_REASONS: tuple[str, ...] = (
     "error",
     "unknown",
 )
+
+
+_FINISH_RAW: dict[str, FinishReason] = {
+    **dict.fromkeys(("stop", "eos", "eos_token", "end", "stop_sequence", "end_turn"), "stop"),
+    "pause_turn": "stop",
+    **dict.fromkeys(("length", "max_tokens", "max_output_tokens"), "length"),
+    **dict.fromkeys(("model_length", "model_context_window_exceeded"), "length"),
+    **dict.fromkeys(("tool_calls", "function_call", "tool_use"), "tool_calls"),
+    **dict.fromkeys(("content_filter", "safety", "recitation"), "content_filter"),
+    "refusal": "refusal",
+    **dict.fromkeys(("error", "abort"), "error"),
+}
+
+
+def finish_reason_of(raw: Any) -> FinishReason:
+    """A provider's raw finish/stop reason in evalkit's closed form, the same for every
+    adapter: OpenAI's ``length`` and Anthropic's ``max_tokens`` are both ``"length"`` (an
+    answer cut off by the token limit, which the verdict's ``new_truncated`` rule reads), and
+    so is what OpenAI-compatible servers (vLLM, Ollama, LiteLLM) and a callable or replay file
+    write. Case is ignored; anything else is ``"unknown"`` (the raw value is kept beside it)."""
+    if not isinstance(raw, str):
+        return "unknown"
+    return _FINISH_RAW.get(raw.strip().lower(), "unknown")
 
 
 @dataclass(frozen=True, slots=True)

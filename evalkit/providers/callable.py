@@ -53,13 +53,13 @@ from evalkit.errors import InputError, ProviderError, did_you_mean
 from evalkit.hashing import callable_identity
 from evalkit.providers._errors import tool_call
 from evalkit.providers.base import (
-    FINISH_REASONS,
     Provider,
     ProviderSettings,
     Request,
     Response,
     ToolCall,
     Usage,
+    finish_reason_of,
 )
 from evalkit.registry import load_reference
 
@@ -242,7 +242,7 @@ def to_response(result: Any, request: Request, latency_ms: float, where: str) ->
     return Response(
         text="" if text is None else str(text),
         tool_calls=calls,
-        finish_reason=finish if finish in FINISH_REASONS else "unknown",  # type: ignore[arg-type]
+        finish_reason=finish_reason_of(finish),
         finish_reason_raw=str(finish),
         usage=Usage(
             input_tokens=usage.get("input_tokens", usage.get("prompt_tokens")),

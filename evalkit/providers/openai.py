@@ -33,25 +33,10 @@ from evalkit.providers.base import (
     Response,
     ToolCall,
     Usage,
+    finish_reason_of,
 )
 
 __all__ = ["OpenAIProvider"]
-
-
-_FINISH: dict[str, FinishReason] = {
-    "stop": "stop",
-    "eos": "stop",
-    "stop_sequence": "stop",
-    "end_turn": "stop",
-    "length": "length",
-    "max_tokens": "length",
-    "tool_calls": "tool_calls",
-    "function_call": "tool_calls",
-    "content_filter": "content_filter",
-    "refusal": "refusal",
-    "error": "error",
-    "abort": "error",
-}
 
 
 class OpenAIProvider(SDKProvider):
@@ -174,7 +159,7 @@ def parse_response(
     if legacy and not calls:
         calls.append(tool_call(str(legacy.get("name") or ""), legacy.get("arguments")))
     raw_finish = choice.get("finish_reason")
-    finish: FinishReason = _FINISH.get(raw_finish or "", "unknown")
+    finish: FinishReason = finish_reason_of(raw_finish)
     refusal = message.get("refusal")
     if refusal:
         finish = "refusal"

@@ -42,13 +42,13 @@ from evalkit.errors import InputError, ProviderError
 from evalkit.providers._errors import tool_call
 from evalkit.providers.base import (
     ERROR_KINDS,
-    FINISH_REASONS,
     Provider,
     ProviderSettings,
     Request,
     Response,
     ToolCall,
     Usage,
+    finish_reason_of,
 )
 
 __all__ = ["ReplayProvider", "load_replay"]
@@ -239,7 +239,7 @@ def _parse_line(d: Any, where: str) -> tuple[Key, Response] | None:
     response = Response(
         text=output,
         tool_calls=tool_calls,
-        finish_reason=finish if finish in FINISH_REASONS else "unknown",  # type: ignore[arg-type]
+        finish_reason=finish_reason_of(finish),
         finish_reason_raw=d.get("finish_reason_raw") or finish,
         usage=Usage.from_dict(usage) if usage else _EMPTY_USAGE,
         model=sys.intern(model) if isinstance(model, str) else None,

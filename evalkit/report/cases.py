@@ -226,7 +226,9 @@ def side_view(
     ``flaky`` only with repeats, ``fk`` ([passed, judged] repeats) only when flaky, ``ue`` (the
     scorers with a scorer error on some repeat, as the verdict's ``new_scorer_errors`` rule
     counts them: the page's "scorer errors" filter) only when there is one, ``est`` only when
-    evalkit estimated the token counts, the last six only when the evidence exists.
+    evalkit estimated the token counts, ``tr`` (repeats cut off by ``max_tokens``) only when
+    there is one, ``fr`` (the finish reason of the repeat shown) only when it is not a plain
+    end, the last six only when the evidence exists.
     ``claims`` / ``tc`` / ``ref`` / ``chk`` come from details of a built-in's shape
     (:mod:`evalkit.report.details`); ``dv`` is every other scorer's details, size-capped.
     """
@@ -258,6 +260,10 @@ def side_view(
         out["ue"] = erred
     if side.usage_estimated:
         out["est"] = True
+    if side.truncated:  # repeats cut off by max_tokens: the "truncated" badge
+        out["tr"] = side.truncated
+    if side.finish_reason:  # the shown repeat's, when not a plain end (stop, tool_calls)
+        out["fr"] = side.finish_reason
     if side.tool_calls:
         # A model's tool call is untrusted output like its text: cut the same way, or one
         # call with megabytes of arguments would be carried whole into the page.

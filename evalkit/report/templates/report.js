@@ -332,6 +332,17 @@
       st.appendChild(document.createTextNode(" "));
       st.appendChild(badge);
     });
+    /* An answer cut off by max_tokens can still pass scorers of claims and cost less: the
+       status alone would call it an unchanged pass. */
+    [["c", ""], ["b", "baseline "]].forEach(function (p) {
+      var side = c[p[0]];
+      if (!side || !side.tr) return;
+      var badge = el("span", "badge truncated", p[1] + "truncated");
+      badge.title = (p[1] ? "baseline" : "candidate") + ": " + side.tr + " of " + (side.n || 1) +
+        " answer(s) cut off by max_tokens (finish reason length)";
+      st.appendChild(document.createTextNode(" "));
+      st.appendChild(badge);
+    });
     tr.appendChild(st);
     var tags = el("td");
     c.tags.forEach(function (t) { tags.appendChild(mix("span", "tag", [iso(t)])); });
@@ -521,6 +532,7 @@
     add("cost", (side.cost === null ? "unknown" : money(side.cost)) +
       (side.est ? " (estimated: the provider reported no usage)" : ""));
     add("latency", side.lat === null ? "–" : fmtNum(side.lat, 0) + " ms");
+    if (side.fr) add("finish reason", [iso(side.fr)].concat(side.fr === "length" ? [" (cut off by max_tokens)"] : []));
     if (side.tok) add("tokens in/out", side.tok[0] + " / " + side.tok[1]);
     if (side.n > 1) add("repeats", side.n + " (pass rate " + fmtNum(side.rate, 2) + ")" + (side.flaky ? " · flaky: verdict differs across repeats" : ""));
     div.appendChild(kv);
