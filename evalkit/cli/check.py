@@ -143,7 +143,9 @@ def check(args: argparse.Namespace, suites: list[str] | None, *, title: str) -> 
             "partial": any(r.partial for r in results),
             "suites": [as_mapping(r) for r in results],
         }
-        Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        from evalkit.jsonfiles import dumps  # never NaN: a run from before details were JSON
+
+        Path(args.json).write_text(dumps(data, indent=2) + "\n", encoding="utf-8")
     passed = all(r.passed for r in results)
     partial = [f"[{r.suite}] {_coverage(r)}" for r in results if r.partial]
     print(
