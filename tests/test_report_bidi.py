@@ -382,7 +382,7 @@ def everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from tests.test_report_evidence import edit_records
 
     tmp = tmp_path_factory.mktemp("everything")
-    common = {"dataset": x("dataset"), "dataset_version": x("version")}
+    common: dict[str, Any] = {"dataset": x("dataset"), "dataset_version": x("version")}
     base = spec_run(tmp, "base", _hostile_specs(False), model=x("model"), **common)
     cand = spec_run(
         tmp,
