@@ -222,8 +222,9 @@ def _parse_candidate(
             problems.append(
                 Problem(f"{where} {key}", f"must be a positive number, got {body[key]!r}")
             )
-    if isinstance(body.get("params"), Mapping):
-        problems += param_problems(body["params"], str(body.get("provider", "")), where)
+    provider = str(body.get("provider", ""))
+    if isinstance(body.get("params"), Mapping) and _official_api(provider, body.get("base_url")):
+        problems += param_problems(body["params"], provider, where)
     tools = _parse_tools(body, base_dir, where, problems)
     if len(problems) > (known_start if partial else start):
         return None
@@ -240,10 +241,18 @@ _NUMBER_RANGES = {
 _POSITIVE_INTS = ("top_k", "max_tokens", "max_completion_tokens", "max_output_tokens", "n")
 
 
+def _official_api(provider: str, base_url: Any) -> bool:
+    """Whether the candidate talks to OpenAI's or Anthropic's own API, whose parameter ranges
+    are known. A local OpenAI-compatible server has its own (vLLM's ``top_k = -1``, llama.cpp's
+    ``max_tokens = -1``) and a callable pipeline's params mean what the pipeline says: those
+    are not checked (QA15 F6)."""
+    return provider in ("openai", "anthropic") and not base_url
+
+
 def param_problems(params: Mapping[str, Any], provider: str, where: str) -> list[Problem]:
-    """Types and ranges of the well-known sampling parameters (QA14 F14): ``temperature =
-    "0.2"`` or ``max_tokens = -5`` otherwise passed ``validate`` and failed every case with the
-    provider's 400 once the run had started."""
+    """Types and ranges of the well-known sampling parameters on the official APIs (QA14
+    F14): ``temperature = "0.2"`` or ``max_tokens = -5`` otherwise passed ``validate`` and
+    failed every case with the provider's 400 once the run had started."""
     out: list[Problem] = []
 
     def bad(key: str, want: str) -> None:

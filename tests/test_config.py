@@ -318,3 +318,25 @@ def test_sampling_parameter_values_are_checked_at_load(tmp_path: Path) -> None:
         'params = { temperature = 2, top_p = 0, max_tokens = 1, seed = -3, stop = "END" }',
     )
     assert load_config(project_dir(tmp_path / "ok", edges) / "evalkit.toml").candidates
+
+
+@pytest.mark.parametrize(
+    ("provider", "extra", "params"),
+    [
+        ("callable", 'options = { target = "p.py:f" }\n', "{ temperature = 5, mode = 'x' }"),
+        ("openai", 'base_url = "http://127.0.0.1:8000/v1"\n', "{ top_k = -1, max_tokens = -1 }"),
+        ("anthropic", 'base_url = "http://127.0.0.1:8000"\n', "{ temperature = 1.5 }"),
+    ],
+)
+def test_params_of_a_pipeline_or_a_local_server_are_not_checked(
+    tmp_path: Path, provider: str, extra: str, params: str
+) -> None:
+    """QA15 F6: a local OpenAI-compatible server has its own ranges (vLLM top_k = -1,
+    llama.cpp max_tokens = -1) and a callable's params mean what the pipeline says."""
+    text = GOOD.replace(
+        'provider = "openai"\nmodel = "gpt-4o-mini"\nparams = { temperature = 0.0, max_tokens = 200 }\n',
+        f'provider = "{provider}"\nmodel = "m"\n{extra}params = {params}\n',
+    )
+    assert f'provider = "{provider}"' in text
+    project = load_config(project_dir(tmp_path, text) / "evalkit.toml")
+    assert project.candidates["base"].provider == provider
