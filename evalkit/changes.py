@@ -218,6 +218,14 @@ def _flat(spec: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = spec[k]
     if "ref" in out:  # names the same function as ``function``, a file by its path
         out.pop("function", None)
+    nested = out.get("defaults")
+    if spec.get("name") == "checks" and isinstance(nested, Mapping):  # a check's own scorer
+        out["defaults"] = {
+            n: {k: v for k, v in a.items() if k not in _operational(str(n))}
+            if isinstance(a, Mapping)
+            else a
+            for n, a in nested.items()
+        }
     for k in ("ref", "function"):  # a project's scorer file: /abs/path/file.py:name
         path, sep, name = str(out.get(k, "")).rpartition(".py:")
         if sep:

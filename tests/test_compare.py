@@ -449,9 +449,8 @@ def test_a_judges_cache_timeout_or_key_variable_is_no_other_ruler(tmp_path: Path
 
 
 def test_a_spec_lists_its_operational_args() -> None:
-    from evalkit.scorers.judge import Judge
-
     from evalkit.scorers.groundedness import Groundedness
+    from evalkit.scorers.judge import Judge
 
     spec = Judge(provider="openai", model="m").spec()
     assert {"cache", "timeout_s", "api_key_env"} <= set(spec["operational_args"])
@@ -459,3 +458,27 @@ def test_a_spec_lists_its_operational_args() -> None:
     ground = Groundedness().spec()
     assert {"judge_cache", "judge_timeout_s"} <= set(ground["operational_args"])
     assert not {"judge_model", "threshold", "mode"} & set(ground["operational_args"])
+
+
+def test_a_judge_checks_operational_settings_in_defaults_are_no_other_ruler(
+    tmp_path: Path,
+) -> None:
+    """QA15 F3: ``cache = "record"`` in the checks scorer's ``defaults.judge`` (what the replay
+    error advises) made every ``checks.*`` gate against a stored baseline "not judged"."""
+
+    def checks(**judge: Any) -> dict[str, Any]:
+        args = {"defaults": {"judge": {"provider": "openai", "model": "m", **judge}}}
+        return {"name": "checks", "args": args}
+
+    base = [make_record(f"c{i}", {"checks": Score(1.0, True)}) for i in range(6)]
+    cand = [make_record(f"c{i}", {"checks": Score(1.0, True)}, candidate="b2") for i in range(6)]
+    gates = (Gate("checks.pass_rate", max_drop=0.1),)
+    b = make_run(tmp_path / "b", base, scorers=[checks(api_key_env="K")])
+    c = make_run(tmp_path / "c", cand, scorers=[checks(cache="record", timeout_s=5)])
+    cmp = compare(b, c, gates=gates)
+    assert cmp.config.scorers == ()
+    assert cmp.verdict.results[0].status == "pass"
+    c2 = make_run(tmp_path / "c2", cand, scorers=[checks(model="other")])
+    assert [ch.key for ch in compare(b, c2, gates=gates).config.scorers] == [
+        "scorers.checks.defaults"
+    ]
