@@ -239,9 +239,9 @@ def _records(result: Any, candidate: str | None) -> tuple[Sequence[Record], str 
     if isinstance(result, Run):
         return result.records, str(result.candidate.get("name") or "") or None
     records = tuple(result) if _iterable(result) else (result,)
-    wrong = next((r for r in records if not isinstance(r, Record)), None)
-    if wrong is not None:
-        raise InputError(_not_records(result, wrong))
+    wrong = [r for r in records if not isinstance(r, Record)][:1]
+    if wrong:  # None among them too
+        raise InputError(_not_records(result, wrong[0]))
     if candidate is not None:
         records = tuple(r for r in records if r.candidate == candidate)
     return records, candidate

@@ -154,6 +154,8 @@ def test_a_comparison_or_other_object_gets_a_message_saying_what_to_pass(tmp_pat
         expect([comparison], "exact_match", min_mean=0.5)
     with pytest.raises(InputError, match="got a dict"):
         expect({"case_id": "a"}, "exact_match", min_mean=0.5)
+    with pytest.raises(InputError, match="got a NoneType; it takes a SuiteResult"):
+        expect(None, "exact_match", min_mean=0.5)  # QA15 F11
     # what the message advises works
     run = read_run(comparison.candidate.path)
     assert expect(run, "exact_match", min_mean=0.5).n == 8

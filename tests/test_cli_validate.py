@@ -314,6 +314,8 @@ def test_a_bad_check_argument_is_listed_with_the_other_problems_and_no_ok(
     assert f"{mixed}:3: invalid JSON" in err
     assert f"{mixed}:4: field \"checks\" item 1 (\"regex\"): scorer 'regex': pattern '['" in err
     assert "4 problem(s) found" in err
+    lines = [line.split(":")[1] for line in err.splitlines() if line.startswith(str(mixed))]
+    assert lines == ["1", "2", "3", "4"]  # in line order (QA15 F11)
 
 
 def test_run_refuses_a_case_whose_check_cannot_be_built_before_any_request(

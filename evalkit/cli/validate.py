@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
             # the valid lines' checks too: fixing the shapes must not reveal a bad regex
             from evalkit.cli._validate_checks import valid_cases
 
-            loaded += checked.unrun_checks(valid_cases(path)) if loaded else []
+            loaded = _in_line_order(loaded + checked.unrun_checks(valid_cases(path)))
         mine = loaded + (checked.unrun_checks(es) if es is not None else [])
         if es is not None and not mine:  # "ok" only for a file with no problem (QA14 F6)
             print(f"ok: {path}: {len(es)} cases, version {es.version[:12]}")
@@ -87,6 +87,18 @@ def run(args: argparse.Namespace) -> int:
         print(f"{_count(problems)} problem(s) found", file=sys.stderr)
         return 2
     return 0
+
+
+def _in_line_order(lines: list[str]) -> list[str]:
+    """One file's problems by line (a bad check argument among the shape problems, where the
+    reader fixing the file top down meets it); lines without a number keep their place last."""
+    import re
+
+    def line_of(text: str) -> int:
+        found = re.match(r".*?:(\d+): ", text)
+        return int(found.group(1)) if found else 1 << 62
+
+    return sorted(lines, key=line_of)  # stable: one line's problems keep their order
 
 
 def _count(lines: list[str]) -> int:
