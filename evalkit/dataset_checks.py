@@ -22,7 +22,14 @@ from typing import Any
 from evalkit.dataset_messages import _kind, _or, _show
 from evalkit.errors import did_you_mean
 
-__all__ = ["CHECK_KEYS", "CONFIG_ONLY_ARGS", "Check", "parse_checks", "use_project_scorers"]
+__all__ = [
+    "CHECK_KEYS",
+    "CONFIG_ONLY_ARGS",
+    "Check",
+    "parse_checks",
+    "project_scorer_sources",
+    "use_project_scorers",
+]
 
 CHECK_KEYS = ("name", "args", "threshold", "label")
 """The keys of one entry of a case's ``checks``."""
@@ -212,6 +219,12 @@ def use_project_scorers(project: Any) -> None:
     Nothing is imported here; the registry imports them when a name is first missing."""
     from evalkit.scoring import SCORERS
 
+    SCORERS.use_sources(project_scorer_sources(project))
+
+
+def project_scorer_sources(project: Any) -> list[str]:
+    """The modules :func:`use_project_scorers` notes for ``project``: for a caller that must
+    note several projects' at once (a resumed run: the recorded config's and the one given)."""
     sources: list[str] = []
     for suite in project.suites.values():
         for spec in suite.scorers:
@@ -229,4 +242,4 @@ def use_project_scorers(project: Any) -> None:
         folder = Path(project.path).resolve().parent / "scorers"
         if folder.is_dir():
             sources += [str(p) for p in sorted(folder.glob("*.py")) if not p.name.startswith("_")]
-    SCORERS.use_sources(sources)
+    return sources

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from evalkit.records import Run
     from evalkit.scoring import Scorer
 
-__all__ = ["rebuild_scorer", "resume", "resume_async"]
+__all__ = ["rebuild_scorer", "resume", "resume_async", "run_project", "use_run_scorers"]
 
 
 def resume(
@@ -88,18 +88,22 @@ def _resume_job(
             f"--resume {run_dir}: the run's eval set was built in Python (no path); resume it "
             "with run_async(..., RunOptions(out_dir=..., resume=True))"
         )
+    config, suite = m.get("config"), m.get("suite")
+    recorded = run_project(m)
+    # The project's scorer names are noted before a scorer is built or a case's checks are
+    # parsed: either may name a scorer registered by a file of its scorers/ folder (QA15 F5).
+    use_run_scorers(m, project, recorded)
     eval_set = load_eval_set(ds_path, name=m["dataset"].get("name"))
     eval_set = _reselect(run_dir, m, eval_set, options)
-    config, suite = m.get("config"), m.get("suite")
     if scorers_follow_config(m):
         from evalkit.config import load_config
 
-        project = project or load_config(config)
+        project = project or recorded or load_config(config)  # the last: its error
         specs = project.suite(str(suite)).scorers
         scorers = [s.build(where=f"{config}: [suites.{suite}] scorers") for s in specs]
     else:
         scorers = [rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
-        project = project or _prices_project(config)
+        project = project or (recorded if _is_file(config) else None)
     cache = m.get("cache") or {}
     opts = replace(
         options,
@@ -160,16 +164,66 @@ def rebuild_scorer(spec: Mapping[str, Any], run_dir: Path) -> Scorer:
         return rename_scorer(built, spec["name"]) if built.name != spec["name"] else built
 
 
-def _prices_project(config: Any) -> Project | None:
-    """The run's recorded config, read for its ``[prices]``: without it a resumed run priced
-    its new answers from the built-in table only, so a model priced in the config came out
-    unpriced and the cost cap went blind (QA13 F3). ``None`` when it cannot be read."""
-    from evalkit.config import load_config
+def run_project(manifest: Mapping[str, Any]) -> Project | None:
+    """The project a run was made in: its recorded config, read again (for its ``[prices]``
+    and its scorer files), else, for a run that records none (``evalkit run DATASET``), the
+    config found upwards from its eval set's folder, as it was found from the working folder
+    when the run was made there. ``None`` when there is none or it cannot be read: a resumed
+    run without it priced its new answers from the built-in table only (QA13 F3), and a
+    case's check naming a project scorer was refused (QA15 F5)."""
+    from evalkit.config import find_config, load_config
     from evalkit.errors import EvalkitError
 
-    if not isinstance(config, str) or not Path(config).is_file():
+    config = manifest.get("config")
+    path: Path | None = Path(config) if isinstance(config, str) and _is_file(config) else None
+    if path is None and not config:
+        ds_path = (manifest.get("dataset") or {}).get("path")
+        if isinstance(ds_path, str) and Path(ds_path).is_file():
+            path = find_config(Path(ds_path).parent)
+    if path is None:
         return None
     try:
-        return load_config(config)
+        return load_config(path)
     except EvalkitError:
         return None
+
+
+def use_run_scorers(manifest: Mapping[str, Any], *projects: Project | None) -> None:
+    """Make the names the run's scorer modules register (``@evalkit.scorer``) known before
+    its scorers are built and its eval set is parsed: the scorer files of ``projects`` (the
+    one given, the run's own from :func:`run_project`) and the files and modules its
+    manifest's scorers were loaded from.
+
+    Why: a case's ``checks`` may name a scorer of the project's ``scorers/`` folder, which
+    the registry imports only once a loaded config has noted it
+    (:func:`~evalkit.dataset_checks.use_project_scorers`). ``evalkit run --resume`` and
+    ``evalkit score`` read the eval set from the manifest, and loaded it before the config,
+    so every such case was an "unknown scorer", from any folder (QA15 F5). Nothing is
+    imported here; the registry does it when a name is first missing."""
+    from evalkit.dataset_checks import project_scorer_sources
+    from evalkit.scoring import SCORERS
+
+    sources: list[str] = []
+    for project in projects:
+        if project is not None:
+            sources += project_scorer_sources(project)
+    for spec in manifest.get("scorers") or ():
+        ref = spec.get("ref") if isinstance(spec, Mapping) else None
+        if source := _source_of(ref):
+            sources.append(source)
+    SCORERS.use_sources(sources)
+
+
+def _source_of(ref: Any) -> str | None:
+    """The module a manifest scorer's ``ref`` was loaded from, when it is the user's: an
+    existing ``/abs/file.py`` or an importable module other than evalkit's own."""
+    module = ref.rpartition(":")[0] if isinstance(ref, str) else ""
+    if module.endswith(".py"):
+        return module if Path(module).is_file() else None
+    if not module or module == "__main__" or module.split(".")[0] == "evalkit":
+        return None
+    return module
+
+
+def _is_file(path: Any) -> bool:
+    return isinstance(path, str) and bool(path) and Path(path).is_file()

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 from evalkit.dataset import EvalSet, Message, ToolSpec
 from evalkit.engine import _check_unique_names, _sync
+from evalkit.engine_resume import run_project, use_run_scorers
 from evalkit.engine_run import _scorer_processes, all_or_none
 from evalkit.errors import InputError, RunError
 from evalkit.providers.base import Request
@@ -206,6 +207,10 @@ def _prepare(
             f"killed); finish it first with: evalkit run --resume {run_dir}"
         )
     candidate = candidate_from_manifest(m)
+    recorded = run_project(m)
+    # before a scorer is built or a case's checks are parsed: either may name a scorer that a
+    # file of the project's scorers/ folder registers (QA15 F5)
+    use_run_scorers(m, project, recorded)
     es, origin = eval_set_of(run_dir, m, eval_set)
     path = run_dir / RESULTS
     records = dedupe(read_records(path)) if path.exists() else ()
@@ -216,7 +221,7 @@ def _prepare(
             f"{run_dir}: records of case(s) {unknown[:5]} that the eval set {es.name!r} does "
             "not hold; pass the eval set the run used with --dataset FILE (eval_set=)"
         )
-    built, scorer_origin = scorers_for(run_dir, m, scorers, project, suite)
+    built, scorer_origin = scorers_for(run_dir, m, scorers, project, suite, recorded)
     scorers_from = scorer_origin.pop("scorers_from")
     if not built:
         raise InputError(

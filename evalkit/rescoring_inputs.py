@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.dataset import EvalSet
-from evalkit.engine import _rebuild_scorer
+from evalkit.engine_resume import rebuild_scorer
 from evalkit.errors import InputError, RunError
 from evalkit.records import MANIFEST, Record
 from evalkit.runmeta import scorers_follow_config
@@ -100,18 +100,20 @@ def scorers_for(
     given: Sequence[ScorerLike] | None,
     project: Project | None,
     suite: str | None,
+    recorded: Project | None = None,
 ) -> tuple[list[Scorer], dict[str, Any]]:
     """The scorers to run and the manifest keys that say where they came from: when a suite
     gave them, its config and suite; always ``scorers_from`` (``"given"``, ``"manifest"`` or
     ``"config"``), kept in ``rescored_from`` so that resuming or re-scoring the new run again
-    rebuilds these scorers, not the suite's the run was first scored with."""
+    rebuilds these scorers, not the suite's the run was first scored with. ``recorded`` is
+    the run's own config already read (:func:`~evalkit.engine_resume.run_project`)."""
     if given is not None:
         from evalkit.scoring_build import as_scorers
 
         return as_scorers(list(given), "scorers"), {"scorers_from": "given"}
-    config, recorded = m.get("config"), m.get("suite")
+    config, recorded_suite = m.get("config"), m.get("suite")
     if project is None and suite is None and not scorers_follow_config(m):
-        built = [_rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
+        built = [rebuild_scorer(s, run_dir) for s in m.get("scorers", [])]
         return built, {"scorers_from": "manifest"}
     from evalkit.config import load_config
 
@@ -121,14 +123,21 @@ def scorers_for(
                 f"{run_dir}: the run records no config to take suite {suite!r} from; pass "
                 "--config C (project=)"
             )
-        project = load_config(config)
-    name = suite or recorded
+        project = recorded if recorded and _read_from(recorded, config) else load_config(config)
+    name = suite or recorded_suite
     if not name:
         raise InputError(f"{run_dir}: the run records no suite; pass --suite S (suite=)")
     where = f"{project.path}: [suites.{name}] scorers"
     built = [s.build(where=where) for s in project.suite(name).scorers]
     path = str(Path(project.path).resolve()) if project.path else config
     return built, {"config": path, "suite": name, "scorers_from": "config"}
+
+
+def _read_from(project: Project, config: str) -> bool:
+    """Whether ``project`` was read from the file ``config`` (no need to read it again)."""
+    if project.path is None:
+        return False
+    return Path(project.path).resolve() == Path(config).resolve()
 
 
 def check_fields(
