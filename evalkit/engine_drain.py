@@ -8,7 +8,10 @@ interrupt of a synchronous entry point (:func:`evalkit.engine_tasks.run_sync`: `
 1. *drains*: no worker takes a new (case, repeat) pair, no new provider call starts (not even
    a retry: :class:`DrainLimits` refuses it, and its pair is left for resume), and the pairs
    whose call is in flight, or whose answer is being scored, finish and write their records.
-   It says so on stderr, with the bound: the longest call timeout of the running candidates;
+   It says so on stderr, with the bound: the longest call timeout of the running candidates.
+   A pair that has no answer coming is *abandoned* at once, left for resume, and not counted:
+   one waiting for a free slot or a rate limit, or sleeping out a retry's backoff (a
+   ``Retry-After`` of 25 s used to be slept out, counted "in flight", and then refused anyway);
 2. then cancels the run exactly as the first Ctrl-C used to (manifest ``status:
    "interrupted"``, resources closed, ``KeyboardInterrupt`` raised to the caller), once
    nothing is in flight, when the bound runs out, or at a second Ctrl-C (a third one, should
@@ -51,6 +54,11 @@ class Drained(BaseException):
     it as the call's error, and the dispatcher still releases its claim and reservation."""
 
 
+WAITING, CALLING, HOLDING = "waiting", "calling", "holding"
+"""Where a worker's pair is: no call out (cache, limits, backoff), a call awaiting the
+provider's answer, an answer in hand (being priced, scored, written)."""
+
+
 class Drain:
     """One synchronous run's interrupt state (see the module docstring)."""
 
@@ -63,7 +71,11 @@ class Drain:
         """An interrupt came at all: the caller gets ``KeyboardInterrupt``."""
         self.bound_s = 0.0
         """How long the in-flight pairs may take (the longest call timeout of the runs)."""
-        self._busy: set[asyncio.Task[Any]] = set()
+        self._pairs: dict[asyncio.Task[Any], str] = {}
+        """Each worker task's pair and where it is (:data:`WAITING` ...)."""
+        self._abandoned: set[asyncio.Task[Any]] = set()
+        self.stopping = False
+        """:meth:`stop_now` was called: a cancellation is the run's, not an abandoned pair's."""
         self._timer: asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
         self._signals = 0
@@ -83,19 +95,62 @@ class Drain:
         """A run of this drain calls with ``timeout_s``: pairs in flight may take that long."""
         self.bound_s = max(self.bound_s, timeout_s)
 
-    def commit(self) -> None:
-        """The current worker's pair has started its call (or its scoring): let it finish."""
+    @contextmanager
+    def pair(self) -> Iterator[None]:
+        """One (case, repeat) pair of the current worker, from taking it to its record. A pair
+        refused its call (:class:`Drained`) or abandoned at the interrupt ends here quietly,
+        left for resume; the last pair in flight to end stops the run."""
         task = asyncio.current_task()
-        if task is not None:
-            self._busy.add(task)
+        assert task is not None
+        self._pairs[task] = WAITING
+        try:
+            yield
+        except Drained:
+            pass
+        except asyncio.CancelledError:
+            if task not in self._abandoned or self.stopping:
+                raise
+            uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the count goes back
+            if uncancel is not None:
+                uncancel()
+        finally:
+            self._pairs.pop(task, None)
+            self._abandoned.discard(task)
+            if self.requested and not self._in_flight():
+                self.stop_now()
 
-    def done(self) -> None:
-        """The current worker's pair is over (recorded or left); the last one stops the run."""
+    def calling(self) -> None:
+        """The current worker's pair sends its call now: its answer is awaited."""
+        self._mark(CALLING)
+
+    def returned(self) -> None:
+        """The current worker's call is over. An answer is taken in hand (:meth:`commit`) in
+        the same step; anything else (a retry's backoff, a wait) has no answer coming, so
+        while draining the pair is abandoned once the loop comes round."""
+        task = self._mark(WAITING)
+        if task is not None and self.requested and self.loop is not None:
+            self.loop.call_soon(self._abandon_waiting, task)
+
+    def commit(self) -> None:
+        """The current worker's pair holds its answer (scoring it may call a judge): let it
+        finish."""
+        self._mark(HOLDING)
+
+    def _mark(self, state: str) -> asyncio.Task[Any] | None:
         task = asyncio.current_task()
-        if task is not None:
-            self._busy.discard(task)
-        if self.requested and not self._busy:
-            self.stop_now()
+        if task is not None and task in self._pairs:
+            self._pairs[task] = state
+            return task
+        return None
+
+    def _in_flight(self) -> int:
+        return sum(state != WAITING for state in self._pairs.values())
+
+    def _abandon_waiting(self, task: asyncio.Task[Any]) -> None:
+        """Leave a pair with no answer coming for resume: cancel it, at once."""
+        if self._pairs.get(task) == WAITING and task not in self._abandoned and not task.done():
+            self._abandoned.add(task)
+            task.cancel()
 
     async def park(self) -> None:
         """Wait, taking nothing new, until the drain cancels the run."""
@@ -110,7 +165,9 @@ class Drain:
             self.stop_now()
             return
         self.requested = True
-        n = len(self._busy)
+        for task in list(self._pairs):
+            self._abandon_waiting(task)
+        n = self._in_flight()
         if not n or self.loop is None:
             self.stop_now()
             return
@@ -134,6 +191,7 @@ class Drain:
 
     def stop_now(self) -> None:
         """Cancel the run (today's Ctrl-C): what is still in flight is left for resume."""
+        self.stopping = True
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -141,7 +199,7 @@ class Drain:
             self.task.cancel()
 
     def _out_of_time(self, bound: float) -> None:
-        n = len(self._busy)
+        n = self._in_flight()
         if n:
             _say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
         self.stop_now()
@@ -173,10 +231,11 @@ class Drain:
 
 
 class DrainLimits(Limits):
-    """A candidate's :class:`~evalkit.limits.Limits` that mark a pair as in flight when its
-    call is about to start, and refuse the start (:class:`Drained`) once the run drains. The
-    dispatcher acquires them right before every attempt, so this is the last moment a call
-    can be withheld, and it covers retries too."""
+    """A candidate's :class:`~evalkit.limits.Limits` that mark a pair as in flight from the
+    moment its call starts until it returns, and refuse the start (:class:`Drained`) once the
+    run drains. The dispatcher acquires them right before every attempt and releases them
+    right after it, so this is the last moment a call can be withheld (retries included), and
+    a pair waiting for a slot or sleeping out a backoff between attempts is never "in flight"."""
 
     def __init__(
         self, drain: Drain, concurrency: int, rpm: float | None = None, tpm: float | None = None
@@ -187,9 +246,13 @@ class DrainLimits(Limits):
     async def acquire(self, est_tokens: float = 0.0) -> None:
         await super().acquire(est_tokens)
         if self.drain.requested:
-            self.release(est_tokens)
+            super().release(est_tokens)
             raise Drained
-        self.drain.commit()
+        self.drain.calling()
+
+    def release(self, est_tokens: float = 0.0, used_tokens: float | None = None) -> None:
+        super().release(est_tokens, used_tokens)
+        self.drain.returned()
 
 
 def run_limits(concurrency: int, rpm: float | None, tpm: float | None, timeout_s: float) -> Limits:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from evalkit.config import CACHE_MODES
 from evalkit.engine_budget import judge_spending, price_answer, with_usage
-from evalkit.engine_drain import Drained, current_drain, run_limits
+from evalkit.engine_drain import current_drain, run_limits
 from evalkit.engine_requests import RunRequests
 from evalkit.engine_tasks import POOL_MIN_RECORDS, all_or_none
 from evalkit.engine_tasks import scorer_processes as _scorer_processes
@@ -279,20 +280,15 @@ class CandidateRun:
     ) -> None:
         """Run pairs until none is left. Each request is rendered as its pair is taken and
         dropped when :meth:`_pair` returns: a worker holds one rendered request at a time.
-        After Ctrl-C it finishes a pair whose call started, takes none (engine_drain.py)."""
+        After Ctrl-C it finishes a pair with an answer coming, takes none (engine_drain.py)."""
         drain = current_drain()
         for i, rep in pairs:
             if drain is not None and drain.requested:
                 await drain.park()
-            try:
+            with drain.pair() if drain is not None else nullcontext():
                 await self._pair(
                     self.eval_set.cases[i], requests.render(i, rep), dispatcher, pool, writer
                 )
-            except Drained:
-                pass  # its call was withheld: the pair is left for resume
-            finally:
-                if drain is not None:
-                    drain.done()
 
     async def _pair(
         self,

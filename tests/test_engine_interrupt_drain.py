@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from evalkit.cli import main
+from evalkit.engine_drain import Drain, DrainLimits
 from evalkit.records import RESULTS, read_run
-from tests.helpers.interrupting import Command, wait_until
+from tests.helpers.interrupting import Command, callable_project, wait_until
 from tests.helpers.llm_server import LLMServer
 
 KEY_ENV = "EVALKIT_TEST_KEY"
@@ -169,3 +170,94 @@ def test_a_notebook_interrupt_records_the_answers_in_flight(
     assert read_run(out).manifest["status"] == "interrupted"
     _resume_finishes_without_duplicates(server, out)
     assert [server.attempts(text) for text in INPUTS] == [1] * 6
+
+
+BACKOFF_PIPELINE = """
+import asyncio
+from pathlib import Path
+
+from evalkit.errors import ProviderError
+
+HERE = Path(__file__).parent
+
+
+async def answer(request):
+    with open(HERE / "calls.log", "a") as log:
+        log.write(request.case_id + "\\n")
+    if request.case_id == "c-retry" and not (HERE / "retry-failed").exists():
+        (HERE / "retry-failed").touch()
+        raise ProviderError("server", "busy", status=503, retryable=True, retry_after=100)
+    if request.case_id == "c0" and not (HERE / "released").exists():
+        while not (HERE / "retry-failed").exists():
+            await asyncio.sleep(0.01)
+        for _ in range(20):  # turns of the loop: the failed call reaches its backoff sleep
+            await asyncio.sleep(0)
+        (HERE / "c0-waiting").touch()
+        while not (HERE / "released").exists():
+            await asyncio.sleep(0.02)
+    return "echo"
+"""
+
+
+def test_a_call_sleeping_out_a_backoff_is_left_at_once_and_not_counted(tmp_path: Path) -> None:
+    """QA15 F1: c-retry failed and sleeps out a 100 s Retry-After while c0's call is out.
+    Only c0 has an answer coming: the interrupt waits for it alone and leaves c-retry for
+    resume without sleeping out its backoff."""
+    cases = ["c-retry", "c0", "c1", "c2", "c3"]
+    callable_project(tmp_path, BACKOFF_PIPELINE, cases, concurrency=2, max_retries=3)
+    cmd = Command(["run", "--suite", "s", "--out", "out", "--no-progress"], tmp_path)
+    try:
+        assert wait_until(lambda: (tmp_path / "c0-waiting").exists()), cmd.err
+        cmd.sigint()
+        assert cmd.said("Interrupted: waiting"), cmd.err
+        assert "for 1 answer in flight" in cmd.err, cmd.err
+        (tmp_path / "released").touch()  # c0's answer comes; nothing else is waited for
+        assert cmd.finish(timeout=60) == 130, cmd.err
+    finally:
+        cmd.close()
+    out = tmp_path / "out"
+    assert [(r["case_id"], r["error"]) for r in _lines(out)] == [("c0", None)]
+    assert read_run(out).manifest["status"] == "interrupted"
+    assert main(["run", "--resume", str(out), "--no-progress"]) == 0
+    assert sorted(r["case_id"] for r in _lines(out)) == sorted(cases)
+    calls = (tmp_path / "calls.log").read_text().split()
+    assert sorted(calls) == sorted([*cases, "c-retry"])  # c-retry: the failed try, then resume
+
+
+def test_a_pair_waiting_for_a_slot_is_abandoned_and_not_counted(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """QA15 F1, the rate-limit side, in-process: of two pairs under a concurrency of one, the
+    one waiting for the slot is left at once; only the call out is waited for."""
+    drain = Drain()
+    answered: list[str] = []
+
+    async def run() -> None:
+        limits = DrainLimits(drain, concurrency=1)
+        answer_comes = asyncio.Event()
+
+        async def pair(name: str) -> None:
+            with drain.pair():
+                await limits.acquire()
+                try:
+                    await answer_comes.wait()
+                finally:
+                    limits.release()
+                drain.commit()
+                answered.append(name)
+
+        tasks = [asyncio.ensure_future(pair(name)) for name in ("calling", "waiting")]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert limits.concurrency.in_flight == 1 and not any(t.done() for t in tasks)
+        drain.interrupt()
+        await asyncio.sleep(0)
+        assert tasks[1].done() and not tasks[0].done()  # left at once, quietly
+        answer_comes.set()
+        await asyncio.gather(*tasks)
+        await asyncio.sleep(60)  # the drain is over: the run is cancelled here
+
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(drain.main(run))
+    assert answered == ["calling"]
+    assert "for 1 answer in flight" in capsys.readouterr().err

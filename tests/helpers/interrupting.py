@@ -9,6 +9,7 @@ clock, so the tests hold on a slow or loaded machine.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-__all__ = ["Command", "wait_until"]
+__all__ = ["Command", "callable_project", "wait_until"]
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -103,3 +104,37 @@ class Command:
             if self.proc.stderr is not None:
                 self.proc.stderr.close()
         return code
+
+
+def callable_project(
+    root: Path,
+    pipeline: str,
+    cases: Sequence[str],
+    *,
+    concurrency: int = 2,
+    max_retries: int = 0,
+    scorers: str = '["contains"]',
+) -> None:
+    """A project in ``root`` whose one candidate ``cand`` (suite ``s``) is the function
+    ``answer`` of ``pipeline`` (the code of ``pipe.py``), over cases with these ids, each
+    expecting "echo". The call timeout is long (300 s): no test here waits on it, and a
+    drain bounded by it never ends a test by running out."""
+    (root / "pipe.py").write_text(pipeline)
+    rows = [{"id": c, "input": f"question {c}", "expected": "echo"} for c in cases]
+    (root / "set.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (root / "evalkit.toml").write_text(
+        f"""
+[candidates.cand]
+provider = "callable"
+model = "pipeline"
+options = {{ target = "pipe.py:answer" }}
+concurrency = {concurrency}
+max_retries = {max_retries}
+timeout_s = 300
+
+[suites.s]
+dataset = "set.jsonl"
+candidates = ["cand"]
+scorers = {scorers}
+"""
+    )
