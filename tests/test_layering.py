@@ -22,7 +22,7 @@ STAGES: list[tuple[str, ...]] = [
     ),
     ("suites_types", "suites_checks", "suites", "config_secrets", "config_parse", "config"),
     ("providers", "prompt", "pricing"),
-    ("scoring_lifecycle", "scoring", "scoring_build", "scoring_run"),
+    ("scoring_types", "scoring_lifecycle", "scoring", "scoring_build", "scoring_run"),
     ("records", "cache", "cache_copy", "limits", "retry", "progress"),
     (
         "engine_budget",
