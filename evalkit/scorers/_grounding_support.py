@@ -19,15 +19,10 @@ from typing import Any
 
 from rapidfuzz import fuzz
 
-from evalkit.scorers._grounding_checks import (
-    ClaimView,
-    mismatch,
-    negation_mismatch,
-    region_negation,
-    relation_mismatch,
-)
+from evalkit.scorers._grounding_checks import ClaimView, mismatch
 from evalkit.scorers._grounding_claims import claim_canon_words, claim_words
 from evalkit.scorers._grounding_index import PassageIndex, has_stem
+from evalkit.scorers._grounding_negation import negation_mismatch, region_negation
 from evalkit.scorers._grounding_paraphrase import canon
 from evalkit.scorers._grounding_proximity import (
     local_coverage,
@@ -35,6 +30,7 @@ from evalkit.scorers._grounding_proximity import (
     transplanted,
     word_order,
 )
+from evalkit.scorers._grounding_relations import relation_mismatch
 from evalkit.scorers._grounding_running import carried_keys
 from evalkit.scorers._grounding_text import (
     Claim,
