@@ -16,7 +16,8 @@ from evalkit.compare import Comparison, compare
 from evalkit.config import Gate
 from evalkit.report import render_report, write_report
 from evalkit.report.html import embed_json
-from evalkit.report.viewmodel import build_view, format_value
+from evalkit.report.metrics import format_value
+from evalkit.report.viewmodel import build_view
 from evalkit.scoring import Score
 from tests.helpers.report_runs import random_specs, spec_run
 

@@ -10,7 +10,7 @@ import pytest
 
 from evalkit.compare import compare
 from evalkit.report import write_report
-from evalkit.report.viewmodel import format_value
+from evalkit.report.metrics import format_value
 from tests.helpers.browser import open_page
 from tests.helpers.report_runs import spec_run
 

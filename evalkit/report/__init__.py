@@ -1,9 +1,9 @@
 """The HTML regression report: one self-contained file per comparison (or several).
 
 :func:`write_report` is the whole public surface. The data side (:mod:`.viewmodel`,
-:mod:`.cases`) turns comparisons into the page's JSON; the rendering side (:mod:`.html`,
-:mod:`.charts`, ``templates/``) turns that into HTML. The file fetches nothing, so it can be
-attached to a CI run, mailed, or opened from disk years later.
+:mod:`.metrics`, :mod:`.cases`) turns comparisons into the page's JSON; the rendering side
+(:mod:`.html`, :mod:`.charts`, ``templates/``) turns that into HTML. The file fetches
+nothing, so it can be attached to a CI run, mailed, or opened from disk years later.
 """
 
 from __future__ import annotations

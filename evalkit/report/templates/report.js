@@ -106,7 +106,7 @@
     return (v > 0 ? "+" : "-") + text + (unit || "");
   }
 
-  /* Dollars as evalkit.report.viewmodel.money() writes them: four significant digits, no
+  /* Dollars as evalkit.report.metrics.money() writes them: four significant digits, no
      exponent, never rounded to nothing ("$0.0000042", "$0.001235", "$12.35", "$0"). */
   function money(usd) {
     if (usd === 0) return "$0";
