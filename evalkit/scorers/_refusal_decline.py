@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from evalkit.scorers._refusal_fallback import asks_about_scope
 from evalkit.scorers._refusal_help import offers_help
 from evalkit.scorers._refusal_lexicon import split_sentences
 from evalkit.scorers._refusal_phrases import (
@@ -156,6 +157,13 @@ _LEAD_IN: Final = (
 the refusal's reason ("Because the fare is non-refundable, I can't refund it", "Salaries are
 confidential, so I can't share them"). The refusal still has to be the sentence's main clause
 that follows; "..., so you can't sign in until you reset it" states a fact, not a refusal."""
+
+
+def _scope_statement(sentence: str) -> bool:
+    """Whether the sentence declines by scope ("I can only help with ..."), which is also how
+    the assistant answers a question about its scope."""
+    return bool(_SCOPE_REFUSAL.search(sentence) or _SCOPE_REFUSAL_LED.search(sentence))
+
 
 _ACT_REFUSAL_LED: Final = re.compile(_LEAD_IN + _LEAD[4:] + _ACT_BODY, re.IGNORECASE)
 _SCOPE_REFUSAL_LED: Final = re.compile(_LEAD_IN + _LEAD[4:] + _SCOPE_BODY, re.IGNORECASE)
@@ -311,6 +319,8 @@ def support_refusal(request: str, text: str, *, over_full: bool = False) -> tupl
     if not sents:
         return None
     kind = _refusal_kind(sents[0])
+    if kind == "inform" and _scope_statement(sents[0]) and asks_about_scope(request):
+        return None  # "What can you help with?" "I can only help with ...": the answer (QA16 F14)
     m = _act_refusal(sents[0])
     tail = sents[0][m.end() :] if m else ""
     rest = " ".join(sents[1:])
