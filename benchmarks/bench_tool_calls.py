@@ -29,7 +29,7 @@ from bfcl_convert import bfcl_output_to_response, bfcl_to_case
 from evalkit.dataset import Case, parse_case
 from evalkit.errors import Problem
 from evalkit.scorers._tool_match import MatchRules
-from evalkit.scorers._tool_strings import normalize_string, string_groups
+from evalkit.scorers._tool_strings import normalize_string, readings, same_value
 from evalkit.scorers.tool_calls import ToolCalls
 from evalkit.scoring import ScoreContext
 
@@ -131,6 +131,30 @@ def string_pairs(row: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
                 yield from _string_pairs(args[key], answer[key])
 
 
+def _kind(text: str) -> str:
+    return next(iter(readings(text)), "text")
+
+
+def string_agreement(pairs: set[tuple[str, str]], show: int) -> None:
+    """Print every (sent, answer) pair that evalkit's string rule and BFCL's deletion judge
+    differently, with the value kinds evalkit read; a pair here changes a row's verdict only
+    when no other answer or argument decides it."""
+    differ = sorted(
+        (a, b) for a, b in pairs if (normalize_string(a) == normalize_string(b)) != same_value(a, b)
+    )
+    print(
+        f"\ndistinct (sent, answer) string pairs: {len(pairs)}; equal under evalkit's rule: "
+        f"{sum(same_value(a, b) for a, b in pairs)}, under BFCL's: "
+        f"{sum(normalize_string(a) == normalize_string(b) for a, b in pairs)}; "
+        f"judged differently: {len(differ)}"
+    )
+    for a, b in differ[:show]:
+        print(
+            f"  sent {a!r} ({_kind(a)}), answer {b!r} ({_kind(b)}): "
+            f"BFCL equal={normalize_string(a) == normalize_string(b)}"
+        )
+
+
 # ------------------------------------------------------------------ attribution
 
 
@@ -157,8 +181,9 @@ class _Variant(ToolCalls):
 
 DIFFERENCES = {
     "greedy": "evalkit pairs parallel calls by optimal assignment; BFCL greedily (first match)",
-    "strings": "evalkit compares strings group by group (a sign, a decimal point and where a "
-    "separator stands are kept); BFCL deletes whitespace and , . / - _ * ^",
+    "strings": "evalkit compares strings by recognised value (number, date/time, grouped "
+    "identifier), else as text where every character but case and spacing counts; BFCL deletes "
+    "whitespace and , . / - _ * ^",
     "enum": "evalkit compares enum strings exactly; BFCL normalises case/spaces/punctuation",
     "array_float": "evalkit accepts an integer for a float inside an array; BFCL wants the "
     "exact element type",
@@ -234,19 +259,7 @@ def main() -> None:
     print(f"{n} labelled rows from {args.path} scored in {elapsed:.1f}s")
     for title in [*scorers, *baselines]:
         table(title, agree[title])
-    differ = sorted(
-        (a, b)
-        for a, b in pairs
-        if (normalize_string(a) == normalize_string(b)) != (string_groups(a) == string_groups(b))
-    )
-    print(
-        f"\ndistinct (sent, answer) string pairs: {len(pairs)}; where evalkit's group comparison"
-        f" and BFCL's separator deletion disagree: {len(differ)}"
-    )
-    for a, b in differ[: args.show]:
-        print(
-            f"  sent {a!r}, answer {b!r}: BFCL equal={normalize_string(a) == normalize_string(b)}"
-        )
+    string_agreement(pairs, args.show)
     for title in scorers:
         found = misses[title]
         print(f"\nrows where {title} disagrees with BFCL's label: {len(found)}")

@@ -14,8 +14,9 @@ acceptable for an integer only when the schema allows any number (``5.0`` is not
 ``integer``); ``true`` is never a number; tuples are lists; strings are compared by
 :func:`same_string` when the schema allows a string and gives no ``enum`` (an enum value is an
 exact token the tool parses, so ``"Celsius"`` is not ``"celsius"``). Unlike BFCL, which deletes
-separators (so ``"-500"`` would equal ``"500"``), evalkit compares the sequence of groups
-(:mod:`evalkit.scorers._tool_strings`); ``bfcl_compat`` restores BFCL's deletion.
+separators (so ``"-500"`` would equal ``"500"``), evalkit compares the value a string is
+written as, else its text (:mod:`evalkit.scorers._tool_strings`); ``bfcl_compat`` restores
+BFCL's deletion.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from __future__ import annotations
 import json
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from evalkit.dataset import ExpectedToolCall
 from evalkit.providers.base import ToolCall
 from evalkit.scorers._tool_schema import allowed_types, item_schema, property_schema, show
-from evalkit.scorers._tool_strings import normalize_string, string_groups
+from evalkit.scorers._tool_strings import normalize_string, same_value
 
 __all__ = [
     "ArgumentVerdict",
@@ -39,6 +40,7 @@ __all__ = [
     "compare_call",
     "match_value",
     "normalize_string",
+    "object_arguments",
     "same_string",
 ]
 
@@ -48,7 +50,7 @@ class MatchRules:
     """How lenient value comparison is; the defaults are evalkit's documented semantics."""
 
     normalize_strings: bool = True
-    """Compare strings by :func:`string_groups` where the schema gives no enum."""
+    """Compare strings by :func:`same_value` where the schema gives no enum."""
     bfcl_strings: bool = False
     """Compare them by BFCL's :func:`normalize_string` instead, which deletes separators and so
     equates ``"-500"`` with ``"500"`` (only with ``bfcl_compat``)."""
@@ -158,7 +160,7 @@ def same_string(got: str, expected: str, rules: MatchRules = MatchRules()) -> bo
     """Whether two strings are the same argument under the normalisation ``rules`` ask for."""
     if rules.bfcl_strings:
         return normalize_string(got) == normalize_string(expected)
-    return string_groups(got) == string_groups(expected)
+    return same_value(got, expected)
 
 
 def _normalises(
@@ -320,3 +322,22 @@ def _default_expected(schema: Mapping[str, Any] | None, expected: Any, rules: Ma
     if not isinstance(schema, Mapping) or "default" not in schema:
         return False
     return match_value(schema["default"], expected, schema, rules) is None
+
+
+def object_arguments(call: ToolCall) -> ToolCall:
+    """``call`` with arguments that are not an object (a pipeline built the :class:`ToolCall`
+    itself with a list, a string, a number) turned into an unparsed call, as the adapters turn
+    such an argument string: the scorer then reports ``malformed_arguments`` instead of
+    crashing on ``.items()`` of a list, and the raw value stays visible."""
+    args = call.arguments
+    if args is None or isinstance(args, Mapping):
+        return call
+    raw = call.raw_arguments
+    if raw is None:
+        try:
+            raw = json.dumps(args, ensure_ascii=False)
+        except (TypeError, ValueError):
+            raw = repr(args)
+    kind = type(args).__name__
+    why = f"arguments are {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, not an object"
+    return replace(call, arguments=None, raw_arguments=raw, parse_error=why)

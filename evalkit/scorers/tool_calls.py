@@ -32,15 +32,14 @@ from the wire: unparsed, with a ``parse_error``, outcome ``malformed_arguments``
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from evalkit.dataset import Case, ExpectedToolCall, ToolSpec
 from evalkit.errors import ScorerError
 from evalkit.providers.base import ToolCall
-from evalkit.scorers._tool_match import CallVerdict, MatchRules, compare_call
+from evalkit.scorers._tool_match import CallVerdict, MatchRules, compare_call, object_arguments
 from evalkit.scorers._tool_schema import SchemaProblem, show, validate_arguments
 from evalkit.scoring import Score, ScoreContext, Scorer
 
@@ -81,9 +80,9 @@ class ToolCalls(Scorer):
     schema: Literal["auto", "fail", "report"] = "auto"
     """Whether schema problems fail a case: ``auto`` only when it has no expected calls."""
     normalize_strings: bool = True
-    """Compare non-enum strings by their groups, ignoring case, Unicode form and which
-    separator (whitespace, ``, . / - _ * ^``) stands between two groups; signs and decimal
-    points stay significant (docs/scorers/tool_calls.md)."""
+    """Compare non-enum strings by the value they are written as (number, date or time, grouped
+    identifier), else as text ignoring only case, Unicode form and spacing
+    (:mod:`evalkit.scorers._tool_strings`, docs/scorers/tool_calls.md)."""
     bfcl_compat: bool = False
     """Reproduce BFCL's checker where evalkit deliberately differs (greedy pairing, strings
     compared with separators deleted, enum strings normalised, no int for float inside arrays,
@@ -125,7 +124,7 @@ class ToolCalls(Scorer):
     def score(self, ctx: ScoreContext) -> Score:
         case = ctx.case
         tools = _tools(ctx)
-        calls = tuple(_object_arguments(c) for c in ctx.response.tool_calls)
+        calls = tuple(object_arguments(c) for c in ctx.response.tool_calls)
         expected = case.expected_tool_calls
         tool_use = case.metadata.get(TOOL_USE_KEY) if case.metadata else None
         if expected is None and tool_use is None and tools is None:
@@ -288,25 +287,6 @@ def _order_only(
     details["order"] = [{"expected": e, "call": c} for e, c in loose]
     moved = ", ".join(f"expected call {e + 1} is call {c + 1}" for e, c in loose if e != c)
     return f'right calls in the wrong order (tool_call_order "strict"): {moved}'
-
-
-def _object_arguments(call: ToolCall) -> ToolCall:
-    """``call`` with arguments that are not an object (a pipeline built the :class:`ToolCall`
-    itself with a list, a string, a number) turned into an unparsed call, as the adapters turn
-    such an argument string: the scorer then reports ``malformed_arguments`` instead of
-    crashing on ``.items()`` of a list, and the raw value stays visible."""
-    args = call.arguments
-    if args is None or isinstance(args, Mapping):
-        return call
-    raw = call.raw_arguments
-    if raw is None:
-        try:
-            raw = json.dumps(args, ensure_ascii=False)
-        except (TypeError, ValueError):
-            raw = repr(args)
-    kind = type(args).__name__
-    why = f"arguments are {'an' if kind[:1] in 'aeiou' else 'a'} {kind}, not an object"
-    return replace(call, arguments=None, raw_arguments=raw, parse_error=why)
 
 
 def _unexpected(ci: int | None, calls: Sequence[ToolCall]) -> str:
