@@ -182,8 +182,8 @@ class _Variant(ToolCalls):
 DIFFERENCES = {
     "greedy": "evalkit pairs parallel calls by optimal assignment; BFCL greedily (first match)",
     "strings": "evalkit compares strings by recognised value (number, date/time, grouped "
-    "identifier), else as text where every character but case and spacing counts; BFCL deletes "
-    "whitespace and , . / - _ * ^",
+    "identifier), else as text where every character but case and surrounding or repeated "
+    "whitespace counts; BFCL deletes whitespace and , . / - _ * ^",
     "enum": "evalkit compares enum strings exactly; BFCL normalises case/spaces/punctuation",
     "array_float": "evalkit accepts an integer for a float inside an array; BFCL wants the "
     "exact element type",
