@@ -37,6 +37,7 @@ from evalkit.gates_builtin import (
     scorer_error_cases,
 )
 from evalkit.gates_finished import unfinished_runs
+from evalkit.gates_lookup import candidate_alone
 from evalkit.gates_lookup import implicit_rate as _implicit_rate
 from evalkit.gates_lookup import ruler_changed as _ruler_changed
 
@@ -181,6 +182,11 @@ def _evaluate(cmp: Comparison, gate: Gate, rule: str) -> GateResult:
         for side, run in (("baseline", sl.baseline_run), ("candidate", sl.candidate_run))
     }
     if rule in ("min", "max"):
+        alone = candidate_alone(sl, gate.metric) if delta.unpaired else None
+        if alone is not None:  # not the paired value: every case the candidate scored
+            value, ci, n = alone
+            more = n - delta.n  # cases only the candidate scored, in the value now
+            return _absolute(gate, rule, value, ci, n, why=why["candidate"], alone=max(more, 0))
         return _absolute(
             gate, rule, delta.candidate, delta.candidate_ci, delta.n, why=why["candidate"]
         )
@@ -195,6 +201,7 @@ def _absolute(
     n: int,
     *,
     why: str = "",
+    alone: int = 0,
 ) -> GateResult:
     bound = getattr(gate, rule)
     name = f"{gate.metric}{_where(gate)}"
@@ -204,7 +211,8 @@ def _absolute(
         return _result(gate, rule, False, f"{name} has no value (nothing was measured)")
     ok = value >= bound if rule == "min" else value <= bound
     op = (">=" if ok else "<") if rule == "min" else ("<=" if ok else ">")
-    extra = ", ".join(x for x in (_ci(*ci), f"n={n}" if n else "") if x)
+    own = f"{alone} of them unscored in the baseline" if alone else ""
+    extra = ", ".join(x for x in (_ci(*ci), f"n={n}" if n else "", own) if x)
     return _result(
         gate,
         rule,

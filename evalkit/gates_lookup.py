@@ -1,7 +1,8 @@
 """Where a gate's metric comes from when the comparison has no row for it: an outcome rate
 no case had (0 on each side, unless the scorer's declared outcomes say the label cannot
-exist), and why a comparing rule must not judge a scorer that was set up differently in the
-two runs. Helpers of :mod:`evalkit.gates`.
+exist); the candidate's own value for a ``min``/``max`` rule; and why a comparing rule must
+not judge a scorer that was set up differently in the two runs. Helpers of
+:mod:`evalkit.gates`.
 """
 
 from __future__ import annotations
@@ -9,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from evalkit.aggregate_types import RUN_METRICS
-from evalkit.comparison import Comparison, Delta
+from evalkit.comparison import Comparison, Delta, SliceComparison
 
-__all__ = ["implicit_rate", "ruler_changed"]
+__all__ = ["candidate_alone", "implicit_rate", "ruler_changed"]
 
 
 def ruler_changed(cmp: Comparison, metric: str) -> str | None:
@@ -47,3 +48,29 @@ def implicit_rate(
 
 def _undeclared(label: str, closed: Sequence[str] | None) -> bool:
     return bool(closed) and label not in (*(closed or ()), "unscored")
+
+
+def candidate_alone(
+    sl: SliceComparison, metric: str
+) -> tuple[float | None, tuple[float | None, float | None], int] | None:
+    """``(value, 95% interval, cases)`` of a scorer metric over every case the candidate
+    scored, for ``min``/``max``, which judge the candidate alone. A delta row is paired: with
+    cases scored on one side only (a judge that failed in the baseline, a scorer the baseline
+    ran an older version of) its candidate value leaves them out, and a candidate failing
+    exactly those cases passed ``min`` (QA16 F5). ``None`` for run metrics (cost, latency:
+    not paired) and names no aggregate holds."""
+    name, _, stat = metric.partition(".")
+    found = sl.scorer(name)
+    agg = found.candidate if found is not None else None
+    if agg is None or not stat:
+        return None
+    if stat in ("mean", "pass_rate"):
+        e = agg.mean if stat == "mean" else agg.pass_rate
+        return e.value, (e.low, e.high), e.n
+    if stat == "unscored_rate":
+        return agg.unscored_rate, (None, None), agg.cases
+    if stat in agg.metrics:
+        return agg.metrics[stat], (None, None), agg.scored
+    if stat.endswith("_rate") and stat[: -len("_rate")] in agg.outcomes:
+        return agg.outcomes[stat[: -len("_rate")]], (None, None), agg.scored
+    return None

@@ -217,7 +217,8 @@ def test_check_fails_a_candidate_with_new_scorer_errors(
     assert main([*args, "--json", str(js), "--report", str(html)]) == 1  # was 0
     out = capsys.readouterr().out
     assert "verdict: FAIL" in out.splitlines()[0]  # was: verdict: PASS
-    assert "PASS  json_ok.pass_rate 1 >= min 0.9 (n=2)" in out  # the gates alone still pass
+    # the gates alone still pass; min reads the candidate's own aggregate (with its interval)
+    assert "PASS  json_ok.pass_rate 1 >= min 0.9 (95% CI 0.342…1, n=2)" in out
     assert "FAIL  json_ok: 8 of 10 compared case(s) have a scorer error in the candidate" in out
     assert "first j2: scorer 'json_ok' raised JSONDecodeError: Expecting value" in out
     assert "json_ok.unscored_rate          0        0.8" in out  # the metric's summary line
