@@ -257,6 +257,7 @@ def _side(s: CaseSummary) -> CaseSide:
         verdicts=s.verdicts if repeats > 1 else (),
         truncated=sum(1 for r in recs if r.error is None and r.finish_reason == "length"),
         finish_reason=None if first.finish_reason in _PLAIN_END else first.finish_reason,
+        finish_unknown=sum(1 for r in recs if r.error is None and r.finish_reason == "unknown"),
     )
 
 

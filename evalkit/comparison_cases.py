@@ -115,6 +115,10 @@ class CaseSide:
     finish_reason: str | None = None
     """The finish reason of the repeat shown, when it is not a plain end (``stop``,
     ``tool_calls``, or ``unknown`` for a provider that reports none)."""
+    finish_unknown: int = 0
+    """Answered repeats whose finish reason is ``unknown`` (a pipeline that reports none, or
+    a run recorded before evalkit normalised a callable's ``max_tokens``): whether they were
+    cut off is not known."""
 
     @property
     def flaky(self) -> bool:
@@ -145,6 +149,8 @@ class CaseSide:
             d["truncated"] = self.truncated
         if self.finish_reason:
             d["finish_reason"] = self.finish_reason
+        if self.finish_unknown:
+            d["finish_unknown"] = self.finish_unknown
         if self.repeats != 1:
             d["repeats"] = self.repeats
             d["verdicts"] = list(self.verdicts)
@@ -167,6 +173,7 @@ class CaseSide:
             verdicts=tuple(d.get("verdicts") or ()),
             truncated=int(d.get("truncated") or 0),
             finish_reason=d.get("finish_reason"),
+            finish_unknown=int(d.get("finish_unknown") or 0),
         )
 
 

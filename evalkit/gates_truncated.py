@@ -7,7 +7,8 @@ still makes a supported claim, so groundedness gives it 1.0; it refuses nothing;
 less, so the cost rows read "better". A candidate whose every answer was cut passed with
 "cost better". The provider says so on every record (finish reason ``length``: OpenAI's
 ``length``, Anthropic's ``max_tokens``, normalised by each adapter), so the rule reads that,
-not the text. Answers the baseline had cut too are not new and do not count. Opt-out, as for
+not the text. Answers the baseline had cut too, or whose finish reason the baseline's provider
+did not report, are not new and do not count. Opt-out, as for
 the other built-in rules: a suite gate on ``truncated.rate`` (no tag) sets its own tolerance.
 """
 
@@ -28,8 +29,16 @@ def _truncated(side: CaseSide | None) -> bool:
 
 
 def _whole(side: CaseSide | None) -> bool:
-    """Answered on every repeat, none of them cut off."""
-    return side is not None and side.error is None and side.truncated == 0
+    """Answered on every repeat, none of them cut off, as far as the provider said: a repeat
+    whose finish reason is unknown may have been cut (a stored baseline of a callable
+    pipeline recorded before its ``max_tokens`` was read as ``length`` says ``unknown``
+    where it was cut), so it makes no truncation "new" (QA16 F7)."""
+    return (
+        side is not None
+        and side.error is None
+        and side.truncated == 0
+        and not (side.finish_unknown)
+    )
 
 
 def truncated_cases(cmp: Comparison) -> list[CaseRow]:

@@ -163,10 +163,34 @@ def _cut(record: Any) -> Any:
     return dataclasses.replace(record, finish_reason="length")
 
 
+def _ended(record: Any) -> Any:
+    return dataclasses.replace(record, finish_reason="stop")
+
+
+def test_a_baseline_whose_finish_reasons_are_unknown_makes_no_truncation_new(
+    tmp_path: Path,
+) -> None:
+    """QA16 F7: a stored baseline of a callable pipeline recorded before its max_tokens was
+    read as length says unknown where it was cut; an unchanged pipeline then FAILed with
+    "where the baseline's answer was whole" and advice to raise max_tokens."""
+    base = [make_record(cid, {"s": True}) for cid in IDS]  # finish reason unknown
+    cand = [_cut(make_record(cid, {"s": True}, candidate="cand")) for cid in IDS]
+    b = make_run(tmp_path / "b", base, scorers=["s"])
+    c = make_run(tmp_path / "c", cand, candidate=candidate_dict("cand"), scorers=["s"])
+    cmp = compare(b, c, n_boot=50)
+    assert not [r for r in cmp.verdict.results if r.rule == "new_truncated"]
+    assert cmp.overall.candidate_run.truncated == len(IDS)  # still counted and shown
+    # one baseline answer known to be whole: that case is new
+    base[3] = _ended(base[3])
+    b2 = make_run(tmp_path / "b2", base, scorers=["s"])
+    cut = [r for r in compare(b2, c, n_boot=50).verdict.failures if r.rule == "new_truncated"]
+    assert [r.cases for r in cut] == [("c3",)]
+
+
 def test_only_new_truncation_counts_and_the_opt_out_is_untagged(tmp_path: Path) -> None:
     """Cut on both sides is not new (c0); cut in the baseline only is no failure (c1); an
     errored baseline answered nothing to compare with (c2); c3 is the new one."""
-    base = [make_record(cid, {"s": True}) for cid in IDS]
+    base = [_ended(make_record(cid, {"s": True})) for cid in IDS]
     base[0], base[1] = _cut(base[0]), _cut(base[1])
     base[2] = make_record("c2", error="server")
     cand = [make_record(cid, {"s": True}, candidate="cand") for cid in IDS]
