@@ -3,6 +3,7 @@ is not coloured as a regression (QA14 F10). Browser tests in headless Chromium."
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -63,5 +64,23 @@ def test_a_latency_change_that_rounds_to_zero_is_not_a_regression(
     assert "flat" in (cell.get_attribute("class") or "")
     lat = page.locator("#section-0 tbody.rows tr.case").first.locator("td.num").nth(1)
     assert lat.inner_text() == "0 ms"  # not "+0 ms"
+    assert watch.clean, watch
+    page.close()
+
+
+def test_the_cost_quality_chart_writes_dollars_without_an_exponent(
+    browser: Any, report: Path
+) -> None:
+    # QA16 F11: the chart's axis and tooltips printed "$2.43e-05" after the rest of the page
+    # had moved to money() (QA14 F10).
+    page, watch = open_page(browser, report)
+    chart = page.locator("#section-0 svg", has_text="mean cost per case (USD)")
+    parts = chart.locator("text, title").evaluate_all("ns => ns.map((n) => n.textContent)")
+    text = "\n".join(parts)
+    dollars = re.findall(r"\$[^\s,]+", text)
+    assert dollars, text
+    assert [d for d in dollars if not re.fullmatch(r"\$\d+(\.\d+)?", d)] == []
+    assert "all cases: $0.0000047 → $0.0000052, quality" in text
+    assert "$0.00000465" in text  # the axis starts a tenth of the spread below the baseline
     assert watch.clean, watch
     page.close()

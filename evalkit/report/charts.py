@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from evalkit.report.bidi import shown
+from evalkit.report.metrics import money
 
 __all__ = ["Chart", "charts_for_section", "cost_quality", "distributions", "tag_deltas"]
 
@@ -160,8 +161,8 @@ def cost_quality(overall: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]) 
         _t((left + w - right) / 2, h - 4, "mean cost per case (USD)", "middle"),
         _t(left - 4, py(qmax) + 10, f"{qmax:.2f}", "end"),
         _t(left - 4, py(qmin), f"{qmin:.2f}", "end"),
-        _t(left, h - bottom + 12, f"${cmin:.4g}", "middle"),
-        _t(w - right, h - bottom + 12, f"${cmax:.4g}", "middle"),
+        _t(left, h - bottom + 12, money(cmin), "middle"),
+        _t(w - right, h - bottom + 12, money(cmax), "middle"),
         f'<text x="12" y="{(top + h - bottom) / 2:.0f}" transform="rotate(-90 12 '
         f'{(top + h - bottom) / 2:.0f})" text-anchor="middle">mean quality</text>',
     ]
@@ -169,7 +170,7 @@ def cost_quality(overall: Mapping[str, Any], tags: Sequence[Mapping[str, Any]]) 
     for label, cb, cc, qb, qc, big in pts:
         r = 5 if big else 3
         x1, y1, x2, y2 = px(cb), py(qb), px(cc), py(qc)
-        tip = f"{label}: ${cb:.4g} → ${cc:.4g}, quality {qb:.3f} → {qc:.3f}"
+        tip = f"{label}: {money(cb)} → {money(cc)}, quality {qb:.3f} → {qc:.3f}"
         body.append(
             f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#8c959f" '
             f'stroke-width="{1.5 if big else 1}"/>'
