@@ -23,6 +23,7 @@ from evalkit.scorers._grounding_checks import ClaimView, mismatch
 from evalkit.scorers._grounding_claims import claim_canon_words, claim_words
 from evalkit.scorers._grounding_index import PassageIndex, has_stem
 from evalkit.scorers._grounding_negation import negation_mismatch, region_negation
+from evalkit.scorers._grounding_obligation import obligation_mismatch
 from evalkit.scorers._grounding_paraphrase import canon
 from evalkit.scorers._grounding_proximity import (
     local_coverage,
@@ -179,7 +180,7 @@ def _settle(
 
 _HARD_REASONS = tuple(
     f"{kind} mismatch"
-    for kind in ("entity", "number", "amount", "date", "time", "relation", "negation")
+    for kind in ("entity", "number", "amount", "date", "time", "relation", "negation", "obligation")
 )
 
 
@@ -350,6 +351,9 @@ def _judge(
             reason = region_negation(
                 view, index.sentences[i], index.sentence_sets[i], region, text_of
             )
+    if reason is None:  # a "must" where the passage says "may" (see _grounding_obligation)
+        said = index.sentence_texts(i)[region[0] : region[1]]
+        reason = obligation_mismatch(view.folded, said, pid)
     if reason is None and options.check_relations:
         reason = relation_mismatch(view, i, index, excused)
     if reason is None and partial < options.verbatim:
