@@ -59,17 +59,48 @@
     return splitControls(text).map(function (p, i) { return i % 2 ? escapeChar(p) : p; }).join("");
   }
 
+  function escapeMark(ch) {
+    var mark = el("span", "bidi", escapeChar(ch));
+    mark.title = ESCAPE_TITLE;
+    return mark;
+  }
+
   function marked(text) {
     var frag = document.createDocumentFragment();
     splitControls(text).forEach(function (part, i) {
-      if (i % 2 === 1) {
-        var mark = el("span", "bidi", escapeChar(part));
-        mark.title = ESCAPE_TITLE;
-        frag.appendChild(mark);
-      } else if (part) {
-        frag.appendChild(document.createTextNode(part));
-      }
+      if (i % 2 === 1) frag.appendChild(escapeMark(part));
+      else if (part) frag.appendChild(document.createTextNode(part));
     });
+    return frag;
+  }
+
+  /* The offsets of the characters splitControls() shows escaped, decided on the whole text:
+     whether a joiner or a mark is kept depends on its neighbours, which a piece of the text
+     (a run of a word diff) may have cut off. */
+  function controlOffsets(text) {
+    var at = 0, out = {};
+    splitControls(text).forEach(function (part, i) {
+      if (i % 2 === 1) out[at] = true;
+      at += part.length;
+    });
+    return out;
+  }
+
+  /* text, which starts at offset `from` of a whole whose controlOffsets() are `controls` */
+  function markedAt(text, from, controls) {
+    var frag = document.createDocumentFragment(), plain = "", i = 0;
+    while (i < text.length) {
+      var ch = String.fromCodePoint(text.codePointAt(i));
+      if (controls[from + i]) {
+        if (plain) frag.appendChild(document.createTextNode(plain));
+        frag.appendChild(escapeMark(ch));
+        plain = "";
+      } else {
+        plain += ch;
+      }
+      i += ch.length;
+    }
+    if (plain) frag.appendChild(document.createTextNode(plain));
     return frag;
   }
 
@@ -589,9 +620,25 @@
 
   /* ---------- word diff ---------- */
 
+  /* Words are cut from grapheme clusters, so what belongs to a letter or an emoji stays with
+     it: a zero-width non-joiner inside a Persian word ("کتاب\u200Cها" is one word, not three
+     tokens), a joiner in a Devanagari conjunct or an emoji sequence, combining marks, skin
+     tones. A browser without Intl.Segmenter falls back to code points. */
+  var GRAPHEMES = typeof Intl === "object" && Intl.Segmenter
+    ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
+  var WORD = /^[\p{L}\p{N}\p{M}_]/u, SPACE = /^\s/u;
+
   function tokenize(text) {
-    var out = [], re = /\s+|[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu, m;
-    while ((m = re.exec(text)) !== null) out.push({ t: m[0], at: m.index, op: "eq" });
+    var out = [], last = "";
+    var parts = GRAPHEMES
+      ? Array.from(GRAPHEMES.segment(text), function (g) { return [g.segment, g.index]; })
+      : Array.from(text.matchAll(/[^]/gu), function (m) { return [m[0], m.index]; });
+    parts.forEach(function (p) {
+      var kind = WORD.test(p[0]) ? "w" : SPACE.test(p[0]) ? "s" : "o";
+      if (kind !== "o" && kind === last) out[out.length - 1].t += p[0];
+      else out.push({ t: p[0], at: p[1], op: "eq" });
+      last = kind;
+    });
     return out;
   }
 
@@ -632,9 +679,9 @@
      spans are [start, end) character offsets of unsupported claims in this output. */
   function renderTokens(tokens, spans) {
     var box = el("div", "output");
-    var cur = null, curKey = "", text = "";
-    /* a run's text is marked whole: a joiner between two emoji is two tokens apart */
-    function flush() { if (cur) cur.appendChild(marked(text)); text = ""; }
+    var cur = null, curKey = "", text = "", from = 0;
+    var controls = controlOffsets(tokens.map(function (tok) { return tok.t; }).join(""));
+    function flush() { if (cur) cur.appendChild(markedAt(text, from, controls)); text = ""; }
     tokens.forEach(function (tok) {
       var bad = false;
       for (var s = 0; s < spans.length; s++) {
@@ -648,6 +695,7 @@
         if (bad) cur.title = "unsupported claim";
         box.appendChild(cur);
         curKey = key;
+        from = tok.at;
       }
       text += tok.t;
     });
