@@ -88,3 +88,41 @@ def test_a_wish_that_presupposes_a_benefit_is_a_claim() -> None:
         "Thanks for waiting, your refund is on its way!",
     ):
         assert score(answer).value == 0.0, answer
+
+
+WARRANTY = (
+    "Warranty repairs. Requests are assessed within 5 working days. "
+    "We send you an email once a decision has been made."
+)
+
+
+def _warranty(answer: str, question: str) -> Score:
+    case = Case(id="c", input=question, context=(ContextPassage("p", WARRANTY),))
+    result = Groundedness().score(ScoreContext(case=case, response=Response(answer)))
+    assert isinstance(result, Score)
+    return result
+
+
+def test_a_courtesy_that_announces_an_event_nobody_reported_is_a_claim() -> None:
+    """QA16 F12 c: "congratulations on the approval" tells the user a decision was made."""
+    question = "I filed a repair request on Monday. What happens next?"
+    for answer in (
+        "Good luck with the laptop, and congratulations on the approval!",
+        "Congratulations on your accepted request!",
+        "Enjoy your replacement!",
+        "So sorry it got declined.",
+        "Thanks for your payment.",
+    ):
+        s = _warranty(answer, question)
+        assert s.value == 0.0, (answer, s.reason)
+        assert s.details["claims"], answer
+
+
+def test_a_courtesy_about_an_event_the_user_reported_is_still_none() -> None:
+    told = "Great news, my repair request was approved this morning! How long until it's fixed?"
+    s = _warranty(
+        "Congratulations on the approval! Requests are assessed within 5 working days.", told
+    )
+    assert s.value == 1.0, s.details["claims"]
+    s = _warranty("Sorry to hear it was declined.", "My request was declined. Can I appeal?")
+    assert s.reason == "no checkable claims in the response"

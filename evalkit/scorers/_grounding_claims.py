@@ -14,7 +14,7 @@ from collections.abc import Set
 from dataclasses import replace
 
 from evalkit.scorers._grounding_compare import comparison_parts
-from evalkit.scorers._grounding_expressive import is_expressive
+from evalkit.scorers._grounding_expressive import is_expressive, presupposes
 from evalkit.scorers._grounding_frames import drop_frames, is_vague_lead
 from evalkit.scorers._grounding_greeting import greeting_end
 from evalkit.scorers._grounding_lexicon import (
@@ -113,9 +113,10 @@ the sympathy's object is kept short ("sorry about the delay", not a whole invent
 _COURTESY_PIECES = re.compile(r"\s*(?:[,;:!.\u2014]+|\s-\s|\band\b)\s*")
 
 
-def _social(sentence: str) -> bool:
-    """Whether ``sentence`` is courtesy only (see :data:`_COURTESY`)."""
-    if _has_facts(sentence):
+def _social(sentence: str, given: Given | None = None) -> bool:
+    """Whether ``sentence`` is courtesy only (see :data:`_COURTESY`): with ``given``, not
+    when it presupposes an event the user did not report ("Enjoy your payout!")."""
+    if _has_facts(sentence) or (given is not None and presupposes(content_words(sentence), given)):
         return False
     pieces = [p for p in _COURTESY_PIECES.split(sentence.replace("’", "'")) if p.strip()]
     return bool(pieces) and all(_COURTESY.fullmatch(p.strip()) for p in pieces)
@@ -184,7 +185,7 @@ def split_claims(
         raw = text[start:end]
         cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
         body = _CITATION.sub(" ", raw).strip()
-        if _skip(body, known) or is_expressive(body, known, given) or is_vague_lead(body):
+        if _skip(body, known, given) or is_expressive(body, known, given) or is_vague_lead(body):
             continue
         run: list[Claim | None] = []
         for cstart, cend, wrong, soft in _parts(raw):
@@ -208,11 +209,11 @@ def _claim(
 ) -> Claim | None:
     """The claim of the clause ``raw[cstart:cend]`` of a sentence at ``start``, or None."""
     clause = _CITATION.sub(" ", raw[cstart:cend]).strip(" ,;\n")
-    if not clause or _skip(clause, known) or is_expressive(clause, known, given):
+    if not clause or _skip(clause, known, given) or is_expressive(clause, known, given):
         return None
     tidy = re.sub(r"\s+([.,;:!?])", r"\1", " ".join(clause.split()))
     checked = claim_body(tidy, given, known)
-    if checked != tidy and _skip(checked, known):
+    if checked != tidy and _skip(checked, known, given):
         return None
     body = "" if checked == tidy else checked
     return Claim(tidy, start + cstart, start + cend, cites, body, wrong)
@@ -372,7 +373,7 @@ def _long_enough(clause: str) -> bool:
     return len(claim_words(_CITATION.sub(" ", clause) if "[" in clause else clause)) >= 3
 
 
-def _skip(sentence: str, known: Set[str] | None = None) -> bool:
+def _skip(sentence: str, known: Set[str] | None = None, given: Given | None = None) -> bool:
     s = sentence.strip()
     if not s or s.endswith("?") or s.endswith(":"):
         return True
@@ -385,7 +386,7 @@ def _skip(sentence: str, known: Set[str] | None = None) -> bool:
         return True
     if _ABSTENTION.match(s) and not _GOES_ON.search(s):
         return True
-    if _social(s):
+    if _social(s, given):
         return True
     opener = _PLEASANTRY.match(s)
     if opener:

@@ -11,7 +11,9 @@ hear that``) cover only the shortest of them.
 **Decision:** a sentence is expressive, and skipped, when it has an expressive word
 (:data:`EXPRESSIVE`), no number, no name the request did not give, no first-person-plural
 subject ("we", "our": the company describing what it does is a claim), no word of a benefit
-the company grants (:data:`_BENEFITS`: "Congratulations on your free upgrade!"), and none of its other
+the company grants (:data:`_BENEFITS`: "Congratulations on your free upgrade!"), no event or
+decision the user did not report (:func:`presupposes`: "congratulations on the approval!"
+announces one), and none of its other
 content words occurs in the case's passages. The last condition is what keeps it safe: a
 sentence that reuses the knowledge base's words ("Congrats, your order ships free", "Sorry,
 refunds take 10 days") may restate or invent policy and is checked as before; one whose words
@@ -22,13 +24,13 @@ are all the user's own talks about the user. An invented rule in words the passa
 from __future__ import annotations
 
 import re
-from collections.abc import Set
+from collections.abc import Iterable, Set
 
 from evalkit.scorers._grounding_lexicon import wordset
 from evalkit.scorers._grounding_stem import stem
 from evalkit.scorers._grounding_text import Given, content_words, entities, numbers, words
 
-__all__ = ["EXPRESSIVE", "is_expressive"]
+__all__ = ["EXPRESSIVE", "is_expressive", "presupposes"]
 
 EXPRESSIVE = frozenset(
     stem(w)
@@ -55,6 +57,33 @@ _BENEFITS = frozenset(
 the upgrade, which is the claim a hallucinating answer makes, so such a sentence is checked.
 ("Enjoy" and "welcome" are no expressive words for the same reason: "Enjoy your free
 upgrade!", "You're welcome to bring a guest".)"""
+_EVENTS = (
+    "approv", "accept", "grant", "confirm", "ship", "dispatch", "deliver", "issu", "process",
+    "paid", "payout", "pay", "reimburs", "cancel", "reject", "declin", "deni", "deny",
+    "success", "complet", "book", "reserv", "resolv", "fix", "replac", "arriv", "decid",
+    "decision", "sort",
+)  # fmt: skip
+"""Stem prefixes of an event or a decision ("congratulations on the approval", "enjoy your
+payout", "sorry it was rejected", "thanks for booking"): the sentence presupposes it
+happened. Prefixes, as "approval" and "approved" stem apart."""
+
+
+def presupposes(stems: Iterable[str], given: Given) -> bool:
+    """Whether words of an expressive or courtesy sentence (``stems``) presuppose an event or
+    decision (:data:`_EVENTS`) the user did not report (:attr:`Given.words`): then the
+    sentence tells the user something happened, and is a claim. "Congratulations on the
+    approval!" to "I sent my claim yesterday" announces a decision nobody made; to "My claim
+    was approved!" it takes up the user's news."""
+    mine = _events(stems)
+    return bool(mine) and not mine <= _events(given.words)
+
+
+def _events(stems: Iterable[str]) -> set[str]:
+    return {e for s in stems for e in _EVENTS if s.startswith(e)} | (
+        {"win"} if any(s in ("won", "win", "winn") for s in stems) else set()
+    )
+
+
 _MAX_WORDS = 16
 """Expressive sentences are short; a long sentence is left to the checks whatever it says."""
 _APOSTROPHE = re.compile(r"[’`]")
@@ -79,7 +108,7 @@ def is_expressive(sentence: str, known: Set[str] | None, given: Given) -> bool:
     if not tokens or len(tokens) > _MAX_WORDS or _WE.intersection(tokens):
         return False
     stems = content_words(text)
-    if _BENEFITS.intersection(stems):
+    if _BENEFITS.intersection(stems) or presupposes(stems, given):
         return False
     if not any(s in EXPRESSIVE for s in stems) and not any(stem(t) in EXPRESSIVE for t in tokens):
         return False

@@ -114,6 +114,10 @@ class Given:
     """Number keys of the figures the answer stated in its earlier claims, in order: operands
     of a later claim's worked-out figures, never accepted by themselves (see
     :mod:`~evalkit.scorers._grounding_running`)."""
+    words: frozenset[str] = frozenset()
+    """Stems of the request's content words: what the user said happened ("my claim was
+    approved"), which a congratulation may take up without presupposing anything new (see
+    :mod:`~evalkit.scorers._grounding_expressive`)."""
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Given:
@@ -121,11 +125,15 @@ class Given:
         the start of a sentence too: a template variable is often a bare ``"Ada"``."""
         names: set[str] = set()
         found: set[str] = set()
+        said: set[str] = set()
         for text in texts:
             for m in CAP_TOKEN.finditer(text):
                 names.update(words(m.group(0)))
             found |= number_keys(text)
-        return cls(frozenset(names - STOPWORDS - DISCOURSE), frozenset(found))
+            said.update(content_words(text))
+        return cls(
+            frozenset(names - STOPWORDS - DISCOURSE), frozenset(found), words=frozenset(said)
+        )
 
 
 def fold(text: str) -> str:
