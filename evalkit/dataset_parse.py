@@ -77,7 +77,7 @@ def parse_case(obj: Any, loc: str, problems: list[Problem], *, line: int = 0) ->
     if inp is None and not variables and not _has_problem(problems, start, "input"):
         bad("input", "is required unless the case gives vars for the prompt template")
     context = _parse_context(obj.get("context"), bad)
-    expected = _parse_expected(obj.get("expected"), bad, case_id)
+    expected = _parse_expected(obj.get("expected"), bad)
     calls = _parse_expected_calls(obj.get("expected_tool_calls"), bad)
     order = _or(obj.get("tool_call_order"), "any")
     if order not in ("any", "strict"):
@@ -180,28 +180,19 @@ def _parse_passage(i: int, p: Any, bad: Any) -> ContextPassage | None:
     return ContextPassage(str(pid), p["text"], source)
 
 
-def _parse_expected(value: Any, bad: Any, case_id: Any = None) -> tuple[str, ...] | None:
+def _parse_expected(value: Any, bad: Any) -> tuple[str, ...] | None:
+    # A blank answer is accepted here: "" means "the answer must be empty" to exact_match. The
+    # scorers it would fool (contains family: "" is in every output) refuse it where the suite's
+    # scorers are known: validate --config, run/check before the first request, and a scorer
+    # error on the case (QA16 F4).
     if value is None:
         return None
     if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        bad("expected", f"must be a string or a list of strings, got {_kind(value)}")
-        return None
-    # An empty or blank answer is found in every output: contains / contains_any passed any
-    # answer (an exported empty cell, a curator's placeholder) (QA14 F7).
-    blank = [i for i, v in enumerate(value, start=1) if not v.strip()]
-    if blank:
-        which = f"item {blank[0]} " if len(value) > 1 else ""
-        who = f" in case {_show(case_id)}" if isinstance(case_id, str) else ""
-        bad(
-            "expected",
-            f"{which}is empty ({_show(value[blank[0] - 1])}){who}: every output contains it, "
-            "so contains/contains_any would pass any answer; write the answer, remove the item, "
-            'or leave "expected" out',
-        )
-        return None
-    return tuple(value)
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    bad("expected", f"must be a string or a list of strings, got {_kind(value)}")
+    return None
 
 
 def _parse_expected_calls(value: Any, bad: Any) -> tuple[ExpectedToolCall, ...] | None:

@@ -232,6 +232,7 @@ async def _execute(
 
     _check_unique_names(scorers, suite_info)
     _check_case_checks(eval_set, scorers)
+    _check_blank_references(eval_set, scorers, suite_info)
     job = CandidateRun(eval_set, candidate, scorers, options, progress, dict(suite_info or {}))
     return await job.execute()
 
@@ -275,6 +276,21 @@ def _check_case_checks(eval_set: EvalSet, scorers: Sequence[Scorer]) -> None:
             problems = check_problems(eval_set, scorer)
             if problems:
                 raise ConfigError(problems)
+
+
+def _check_blank_references(
+    eval_set: EvalSet, scorers: Sequence[Scorer], suite_info: Mapping[str, Any] | None
+) -> None:
+    """A blank ``expected`` that a contains-family scorer of this run would find in every
+    output (so pass any answer) is refused before the first request, as ``evalkit validate
+    --config`` reports it; loading the eval set accepts it, since ``exact_match`` reads it as
+    "the answer must be empty" (QA16 F4)."""
+    from evalkit.scorers._text_blank import blank_reference_problems
+
+    label = f" of [suites.{suite_info['suite']}]" if suite_info and suite_info.get("suite") else ""
+    problems = [p for s in scorers for p in blank_reference_problems(eval_set, s, label)]
+    if problems:
+        raise ConfigError(problems)
 
 
 def _describe(s: Scorer) -> str:

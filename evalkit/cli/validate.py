@@ -314,6 +314,7 @@ def _same_failure(exc: Exception) -> tuple[str, ...]:
 def _check_scorers(project: Any, suite: Any, es: Any, built: dict[int, Any]) -> list[Problem]:
     """Each scorer builds, has a name of its own and, with an eval set (``es``), finds the
     case fields it needs. Each scorer built goes into ``built`` by its entry's index."""
+    from evalkit.scorers._text_blank import blank_reference_problems
     from evalkit.scorers.checks import Checks, check_problems
 
     problems: list[Problem] = []
@@ -342,6 +343,7 @@ def _check_scorers(project: Any, suite: Any, es: Any, built: dict[int, Any]) -> 
             continue
         if isinstance(scorer, Checks):
             problems += check_problems(es, scorer)
+        problems += blank_reference_problems(es, scorer, f" ([suites.{suite.name}] scorers[{i}])")
         # A case the scorer leaves unscored by design (the checks scorer on a case without
         # checks) lacks nothing.
         missing = [c.id for c in es if not scorer.applies_to(c) and not scorer.skips(c)]

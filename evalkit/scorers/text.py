@@ -145,19 +145,30 @@ class _ContainsBase(_Normalising):
 
     def check_case(self, case: Case) -> None:
         """Refuse a reference that normalises to nothing: ``""`` is in every output, so the
-        case would pass whatever the answer (QA14 F7). Loading an eval set already refuses a
-        blank ``expected``; this catches a ``Case`` built in code and normalisation options
-        that empty a reference (``ignore_punctuation`` and ``"..."``)."""
+        case would pass whatever the answer (QA14 F7). Loading accepts a blank ``expected``
+        (to ``exact_match`` it means "the answer must be empty", QA16 F4); a run refuses it
+        up front for the suites that score it with this family
+        (:func:`evalkit.scorers._text_blank.blank_reference_problems`), and this catches the rest (a ``Case`` built in
+        code, a rescored run, normalisation options that empty ``"..."``)."""
         super().check_case(case)
+        why = self.blank_reference(case)
+        if why is not None:
+            raise ScorerError(f"case {case.id!r}: scorer {self.name!r}: {why}")
+
+    def blank_reference(self, case: Case) -> str | None:
+        """Why ``case``'s ``expected`` cannot be looked for (an item normalises to nothing),
+        else ``None``; ``None`` too when the scorer looks for its own ``values``."""
         if self.values is not None:
-            return
+            return None
         for i, ref in enumerate(case.expected or (), start=1):
             if not self.norm(ref):
-                raise ScorerError(
-                    f"case {case.id!r}: scorer {self.name!r}: expected item {i} ({ref!r}) is "
-                    "empty once normalised, so every output contains it; write the answer "
-                    "in the eval set or remove the item"
+                return (
+                    f"expected item {i} ({ref!r}) is empty once normalised, so every output "
+                    "contains it and the case would pass any answer; write the answer in the "
+                    "eval set or remove the item (to require an empty answer, score the case "
+                    'with exact_match, which reads "" as "the answer must be empty")'
                 )
+        return None
 
     def found(self, ctx: ScoreContext) -> tuple[list[str], list[str]]:
         wanted = list(self.values) if self.values is not None else list(self.references(ctx))
