@@ -1,7 +1,7 @@
 """groundedness: a worked example's running figures. A total of the amounts the answer just
-listed, a step built on a figure the answer worked out earlier (in the claim or before it),
-and a period's size ("12 months") are operands like the passage's; a wrong total or step still
-fails, and a claim whose own figure failed carries nothing forward. Invented sentences."""
+listed is supported; a wrong total still fails, a claim whose own figure failed carries
+nothing forward, and (QA16 F12) a figure the answer worked out is no operand of a later step
+nor of a sum read as a saving or balance. Invented sentences."""
 
 from __future__ import annotations
 
@@ -61,8 +61,32 @@ def test_a_claim_whose_figure_failed_carries_nothing() -> None:
     assert carried_keys(bad, "no support: costs not in passage p") == ("25.3@gbp",)
 
 
-def test_a_step_on_a_figure_worked_out_earlier_in_the_claim() -> None:
-    ok = "At £13.49 per month, that's £161.88 a year, so the annual plan saves you £22.88."
-    assert score(PLANS, ok).value == 1.0
-    wrong = "At £13.49 per month, that's £161.88 a year, so the annual plan saves you £24.88."
-    assert "24.88" in str(score(PLANS, wrong).details["claims"][0]["reason"])
+def test_a_figure_the_answer_worked_out_is_no_operand_of_a_later_step() -> None:
+    """QA16 F12 b: right arithmetic on the wrong operands. £161.88 - £13.49 is no saving of
+    the annual plan and no balance after three months; the scorer cannot tell which of the
+    answer's own figures a step should use, so it uses none of them (the correct £22.88 is
+    a false alarm again, as before db07b5d)."""
+    year = "At £13.49 per month, that's £161.88 a year"
+    for answer in (
+        f"{year}, so the annual plan saves you £148.39.",
+        f"{year}, so after the 3 months you've paid you have £148.39 left to pay.",
+        f"{year}. So after the 3 months you've paid, £148.39 is still to pay.",
+        f"{year}. The annual plan saves you £148.39.",
+    ):
+        s = score(PLANS, answer, "I've paid 3 months of the Family plan. What's left this year?")
+        assert s.value is not None and s.value < 0.6, answer
+        step = next(c for c in s.details["claims"] if "148.39" in str(c["text"]))
+        assert step["supported"] is False, answer
+    assert "22.88" in str(score(PLANS, f"{year}, so the annual plan saves you £22.88.").reason)
+
+
+def test_a_per_period_restatement_is_still_supported() -> None:
+    assert score(PLANS, "At £13.49 per month, that's £161.88 a year.").value == 1.0
+
+
+def test_a_sum_of_the_listed_items_is_no_saving_or_balance() -> None:
+    m = numbers("So you save £152.49.")[0]
+    assert not running_total(m, "so you save £152.49.", ("13.49@gbp", "139@gbp"))
+    m = numbers("So you have £152.49 left.")[0]
+    assert not running_total(m, "so you have £152.49 left.", ("13.49@gbp", "139@gbp"))
+    assert running_total(numbers("So £152.49.")[0], "so £152.49.", ("13.49@gbp", "139@gbp"))

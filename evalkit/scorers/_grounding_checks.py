@@ -140,8 +140,6 @@ def mismatch(
             contradicted = q
     clock = clocked(view.folded, i, index, region) if may_clock(view.folded) else set()
     excused |= clock  # "half past five" for "17:30": the time's words, not novel ones
-    chain: set[str] = set()  # figures this claim worked out so far ("£39.60 a month, or
-    # £475.20 over a year"): operands of its later steps, as the answer's earlier ones are
     for m in view.numbers:
         if m.text.strip() in clock:
             continue
@@ -165,13 +163,12 @@ def mismatch(
             continue
         if view.given.worked and running_total(m, view.folded, view.given.worked):
             excused |= result_words(m, view.folded)  # "That's £118.20": the items listed
-            chain.update(m.keys)
             continue
-        stated = view.given.numbers.union(view.given.worked, chain)
-        worked = derivation(m, view.numbers, view.folded, i, index, stated)
+        # the answer's own figures are no operands of a step (QA16 F12: "£161.88 a year, so
+        # after 3 months £148.39 is left" took 161.88 - 13.49): only a running total uses them
+        worked = derivation(m, view.numbers, view.folded, i, index, view.given.numbers)
         if worked is not None:  # "£276" for 12 x £23, "£120 a year" for "£10 a month"
             excused |= {stem(w) if w.isalpha() else w for w in worked}
-            chain.update(m.keys)
             continue
         return f"{m.kind} mismatch: {_missing(m, index.numbers[i], pid)}", excused
     if "half" in view.folded or "quarter" in view.folded or "third" in view.folded:

@@ -8,15 +8,20 @@ stated step from figures the answer itself wrote earlier, which the passage neve
 such a step failed as `number mismatch`, and every worked example was a false alarm.
 
 **Decision:** figures of the answer's earlier claims (:attr:`Given.worked`, in order) are
-operands for a later claim's derivations exactly as the user's figures are: one stated
-operation, its cue word in the claim, the claim's precision (see
-:mod:`~evalkit.scorers._grounding_derive`). They are never accepted by themselves: restating
-an earlier figure needs a passage or the user. A claim whose own figures failed (a number,
-amount, date or time mismatch) carries nothing forward, so a wrong step is not a base for the
-next. One further operation, :func:`running_total`: a figure that is the total of the last two
+used by one operation only, :func:`running_total`: a figure that is the total of the last two
 or more amounts the answer listed (same unit), with a result cue ("that's", "in total",
-"altogether", "comes to", "so"). A wrong total still fails: "That's £118.40" is no sum of the
-items before it.
+"altogether", "comes to", "so") and no word of a difference ("so you save £152.49" is no
+total). A wrong total still fails: "That's £118.40" is no sum of the items before it. A claim
+whose own figures failed (a number, amount, date or time mismatch) carries nothing forward.
+
+**Not kept** (QA16 F12): the answer's own figures, earlier ones and those a claim worked out
+so far, as operands of any stated step. "At £13.49 per month, that's £161.88 a year, so after
+the 3 months you've paid you have £148.39 left" passed as 161.88 - 13.49, the right
+arithmetic on the wrong operands (£121.41 is right); "saves you £148.39" likewise (£22.88 is
+right). Which figures a step combines is meaning the operation's cue word does not carry, and
+every figure the answer writes widens the pool a wrong step can be matched from, so a later
+step is worked out from the passage's and the user's figures alone, as before, and the
+correct "saves you £22.88" after "£161.88 a year" is a false alarm again.
 """
 
 from __future__ import annotations
@@ -54,6 +59,12 @@ _CUE_WORDS = frozenset(
         "bringing",
     ]
 )
+_DIFFERENCE = re.compile(
+    r"\b(?:saves?|saving|left|remaining|remains?|owe|outstanding|balance|difference|cheaper"
+    r"|dearer|less|more than|minus|back|refund(?:ed)?|off|discount)\b"
+)
+"""Words of a difference: a claim stating one is not read as a running total, whatever the
+sum of the items before it happens to give."""
 _MAX_ITEMS = 8
 """How far back a total may reach: an itemised list of a support answer is short."""
 _FAILED = ("number mismatch", "amount mismatch", "date mismatch", "time mismatch")
@@ -73,6 +84,8 @@ def running_total(m: Mention, folded: str, worked: Sequence[str]) -> bool:
     """Whether ``m`` is the total of the last two or more amounts of ``worked`` (the answer's
     earlier figures, in order) that share its unit, in a claim that announces a result."""
     if m.kind not in ("number", "amount") or len(worked) < 2 or not _RESULT_CUE.search(folded):
+        return False
+    if _DIFFERENCE.search(folded):  # "so you save £152.49": a sum is no saving or balance
         return False
     mine = figures([max(m.keys, key=len)])
     if not mine:
