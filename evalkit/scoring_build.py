@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Union
 
 from evalkit.dataset import Case
-from evalkit.errors import ConfigError, InputError, UnknownNameError, did_you_mean
+from evalkit.errors import ConfigError, InputError, Problem, UnknownNameError, did_you_mean
 from evalkit.scoring import SCORERS, FunctionScorer, Scorer
 from evalkit.suites import _SCORER_NAME
 from evalkit.suites_types import ScorerSpec
@@ -187,6 +187,8 @@ def build_scorer(
                 f"scorer {name!r} rejected its arguments {kwargs}: {exc}; "
                 "check the scorer's documented fields",
             ) from exc
+        except ConfigError as exc:  # the scorer's own check: say which entry (QA16 F6)
+            raise _located(exc, where) from exc
     if not isinstance(obj, Scorer):
         raise ConfigError.single(
             where,
@@ -197,6 +199,19 @@ def build_scorer(
         _check_args(obj.fn, dict(obj.kwargs), name, where, skip_first=True)
     _check_requires(obj, where)
     return obj
+
+
+def _located(exc: ConfigError, where: str) -> ConfigError:
+    """``exc`` with ``where`` (the config file, suite and entry) in front of each problem
+    located only by its scorer (``scorer 'json_schema': ...``): with several entries of one
+    scorer, a reader could not tell which was refused, and validate gave it no line."""
+    if where == "scorer":
+        return exc
+    problems = [
+        p if p.where.startswith(where) else Problem(where, f"{p.where}: {p.message}")
+        for p in exc.problems
+    ]
+    return ConfigError(problems)
 
 
 _OWN_SCORER_HINT = (

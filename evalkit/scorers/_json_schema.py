@@ -13,6 +13,8 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 __all__ = ["SchemaError", "unchecked_keywords", "validate"]
@@ -49,11 +51,15 @@ _ANNOTATIONS = frozenset(
         "readOnly",
         "writeOnly",
         "deprecated",
+        "discriminator",
     ]
 )
 """Keywords that assert nothing about an instance, so skipping them loses nothing. ``format``
 is formally an annotation too, but a schema author who writes ``"format": "email"`` expects
-it checked, so it counts as unchecked (:func:`unchecked_keywords`), like ``contentEncoding``."""
+it checked, so it counts as unchecked (:func:`unchecked_keywords`), like ``contentEncoding``.
+OpenAPI's ``discriminator`` (pydantic emits it for every discriminated union) only names the
+property that tells the ``oneOf`` / ``anyOf`` beside it which branch applies; the branches'
+own ``const`` / ``enum`` on that property, which are checked, already decide it (QA16 F6)."""
 _HANDLED = frozenset(
     [
         "type",
@@ -280,7 +286,8 @@ class _Validator:
 
 
 def _number(x: float, s: Mapping[str, Any]) -> list[tuple[str, str]]:
-    if not math.isfinite(x):  # a Python caller's NaN: every comparison with it is false
+    if isinstance(x, float) and not math.isfinite(x):  # a Python caller's NaN: every
+        # comparison with it is false (a parsed 1e400 arrives as an int: json._number)
         return [("type", f"{x!r} is not a JSON number (JSON has no NaN or Infinity)")]
     out = []
     # draft 4 spells exclusive bounds as booleans beside minimum/maximum
@@ -300,11 +307,22 @@ def _number(x: float, s: Mapping[str, Any]) -> list[tuple[str, str]]:
         out.append(("exclusiveMinimum", f"{_show(x)} must be more than {em}"))
     if _is_num(eM) and x >= eM:
         out.append(("exclusiveMaximum", f"{_show(x)} must be less than {eM}"))
-    if _is_num(s.get("multipleOf")) and s["multipleOf"] > 0:
-        q = x / s["multipleOf"]
-        if not math.isfinite(q) or abs(q - round(q)) > 1e-9:
-            out.append(("multipleOf", f"{_show(x)} is not a multiple of {s['multipleOf']}"))
+    step: Any = s.get("multipleOf")
+    if _is_num(step) and step > 0 and not _multiple(x, step):
+        out.append(("multipleOf", f"{_show(x)} is not a multiple of {s['multipleOf']}"))
     return out
+
+
+def _multiple(x: float, m: float) -> bool:
+    """Whether ``x`` is a multiple of ``m``: exactly for integers (``1e400`` is read as one,
+    beyond a float's range), within rounding for the rest (0.3 is a multiple of 0.1)."""
+    if isinstance(x, int) and isinstance(m, int):
+        return x % m == 0
+    try:
+        q = x / m
+    except OverflowError:  # a huge integer over a fractional step: exact arithmetic
+        return (Fraction(x) / Fraction(str(m))).denominator == 1
+    return math.isfinite(q) and abs(q - round(q)) <= 1e-9
 
 
 def _is_num(v: Any) -> bool:
@@ -312,8 +330,8 @@ def _is_num(v: Any) -> bool:
 
 
 def _is_type(inst: Any, t: str) -> bool:
-    if t == "integer":
-        return _is_num(inst) and float(inst).is_integer()
+    if t == "integer":  # an int beyond a float's range (a parsed 1e400) is one too
+        return _is_num(inst) and (isinstance(inst, int) or float(inst).is_integer())
     if t == "number":
         return _is_num(inst)
     py = {"string": str, "boolean": bool, "null": type(None), "array": list, "object": Mapping}
@@ -358,5 +376,7 @@ def _escape(key: str) -> str:
 
 
 def _show(v: Any, n: int = 60) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**21:
+        return f"{Decimal(v):.6g}"  # a parsed 1e400 reads 1e+400, not 60 digits cut off
     s = json.dumps(v, ensure_ascii=False)
     return s if len(s) <= n else s[: n - 1] + "…"

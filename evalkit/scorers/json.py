@@ -23,9 +23,11 @@ reads but ``JSON.parse``, Go, serde and Jackson reject, make the output invalid 
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -54,7 +56,18 @@ def _not_json(name: str) -> Any:
     )
 
 
-_STRICT = json.JSONDecoder(parse_constant=_not_json)
+def _number(text: str) -> float | int:
+    """A JSON number with a fraction or exponent. One beyond the double range (``1e400``,
+    valid RFC 8259) would become ``inf``, which the schema check refuses as "not a JSON
+    number" while ``json_valid`` passes it (QA16 F6); it is read as the integer it is (every
+    decimal that large is one, short of a literal with hundreds of digits, rounded)."""
+    value = float(text)
+    if math.isinf(value):
+        return int(Decimal(text).to_integral_value())
+    return value
+
+
+_STRICT = json.JSONDecoder(parse_constant=_not_json, parse_float=_number)
 """Python's ``json`` accepts ``NaN``/``Infinity``; the consumers a JSON check protects do not."""
 
 
@@ -74,14 +87,18 @@ def find_json(text: str, extract: str = "fenced") -> tuple[Any, str]:
         first_error = _why(exc)
     if extract in ("fenced", "any"):
         fences = _FENCE.findall(text)
+        fence_error = None
         # a fence labelled json first, then unlabelled ones
         for lang, body in sorted(fences, key=lambda f: f[0].lower() != "json"):
             if lang.lower() not in ("json", "jsonc", ""):
                 continue
             try:
-                return _STRICT.decode(body), "fence"
-            except ValueError:
-                continue
+                return _STRICT.decode(body.strip()), "fence"
+            except ValueError as exc:
+                # the block meant to hold the JSON says why better than the whole output's
+                # "Expecting value at line 1 column 1" (QA16 F6: a fenced Infinity)
+                fence_error = fence_error or f"in the fenced block: {_why(exc)}"
+        first_error = fence_error or first_error
     if extract == "any":
         for m in re.finditer(r"[{\[]", text):
             try:
@@ -165,10 +182,11 @@ class JsonSchema(Scorer):
             if k not in self.allow_unchecked
         }
         if unchecked:
-            listed = ", ".join(f"{k} (at {', '.join(v[:3])})" for k, v in unchecked.items())
+            listed = ", ".join(f"{k} (at {_places(v)})" for k, v in unchecked.items())
+            which = f"schema file {self.schema!r}" if isinstance(self.schema, str) else "schema"
             raise ConfigError.single(
                 where,
-                f"the schema uses keywords evalkit's validator does not check: {listed}; an "
+                f"the {which} uses keywords evalkit's validator does not check: {listed}; an "
                 "output breaking them would pass as conforming. Remove them (or fix a "
                 "misspelling), or accept that they go unchecked: allow_unchecked = "
                 + json.dumps(sorted(unchecked)),
@@ -199,6 +217,13 @@ class JsonSchema(Scorer):
             return Score(1.0, True, f"output conforms to the schema{unchecked}", details)
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         return Score(0.0, False, f"{errors[0]}{more}", details)
+
+
+def _places(pointers: Sequence[str], n: int = 5) -> str:
+    """The first ``n`` schema locations, then how many more: a list cut without a word hid
+    the place a user had to fix (QA16 F6)."""
+    more = f" and {len(pointers) - n} more" if len(pointers) > n else ""
+    return ", ".join(pointers[:n]) + more
 
 
 def _check_extract(name: str, extract: str) -> None:
