@@ -8,6 +8,8 @@ QA16 F2/F3 equal values judged different; every one of their examples is below.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from evalkit.dataset import Case, ExpectedToolCall, ToolSpec
@@ -166,3 +168,15 @@ def test_enum_strings_and_switched_off_normalisation_stay_exact() -> None:
     enum = {"type": "string", "enum": ["a-b"]}
     assert match_value("a b", "a-b", enum) is not None
     assert match_value("10.5", "10.50", {"type": "string", "enum": ["10.50"]}) is not None
+
+
+def test_long_digit_runs_do_not_backtrack() -> None:
+    # A first version of the digit-group pattern took ~40 s on 20,000 digits and a letter
+    # (quadratic backtracking); the pattern itself must stay linear, the length cap aside.
+    from evalkit.scorers import _tool_strings
+
+    started = time.perf_counter()
+    for tail in ("x", "-x", ":", ".5."):
+        assert _tool_strings._DIGIT_GROUPS.fullmatch("1" * 20_000 + tail) is None
+    assert not same_value("1" * 20_000 + "x", "1" * 20_000 + "y")
+    assert time.perf_counter() - started < 5.0

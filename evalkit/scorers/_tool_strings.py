@@ -69,7 +69,10 @@ _ONLY_TIME = re.compile(_TIME)
 _HOUR_ONLY = re.compile(r"([0-9]{1,2}) ?(am|pm|a\.m\.|p\.m\.)")
 
 # 3. grouped identifiers
-_DIGIT_GROUPS = re.compile(r"\+? ?(?:[0-9]+ ?)?(?:\([0-9]+\) ?)?[0-9]+(?:[ .-][0-9]+)*")
+_DIGIT_GROUPS = re.compile(r"\+? ?(?:[0-9]+ )?(?:\([0-9]+\) ?)?[0-9]+(?:[ .-][0-9]+)*")
+_LONGEST_VALUE = 64
+"""Longer strings are text: no number, date or identifier is that long, and the patterns
+above need not run over a pasted document."""
 _SPACED_CODE = re.compile(r"[^\W_]+(?: [^\W_]+)*")
 
 # 4. text: an abbreviation of single capitals (U.S., D.C.), not inside a word, an address or a
@@ -192,6 +195,8 @@ def readings(text: str) -> dict[str, Hashable]:
     """
     folded = fold(text)
     found: dict[str, Hashable] = {}
+    if len(folded) > _LONGEST_VALUE:
+        return found
     if any(p.fullmatch(folded) for p in (_DATE_TIME, _ONLY_TIME, _HOUR_ONLY)):
         when = _date_time(folded)  # out of range ("2024-13-01"): text, not digit groups
         if when is not None:
