@@ -41,7 +41,9 @@ __all__ = [
     "MAX_DEPTH",
     "NOTES_KEY",
     "Unrecordable",
+    "details_to_json",
     "dumps",
+    "numeric_metrics",
     "to_json",
     "write_json_atomic",
     "write_text_atomic",
@@ -213,6 +215,84 @@ def _refuse(path: str, what: str, lenient: bool) -> Any:
     if lenient:
         return f"<not recorded: {what}>"
     raise Unrecordable(path, what)
+
+
+def details_to_json(details: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A scorer's ``details`` as :func:`to_json` makes them, with ``details["metrics"]`` held
+    to what it is averaged as: ``{name: number}``.
+
+    Each metric value is a JSON number or ``null``: an int stays an int, and every other real
+    number (``Decimal``, ``Fraction``, numpy's) becomes the nearest float, always. A
+    ``Decimal`` was a float only when that float read back as the same number, else its
+    digits as a string, so one key was a number on some cases and a string on others, and the
+    run's mean left the strings out: ``recall`` read 1.0 where the cases averaged 0.833
+    (QA16 F8). The rounding is a double's: ``Decimal(1) / 3`` is written ``0.3333333333333333``
+    (about 16 significant digits), the precision every aggregate has anyway. NaN, ±Infinity
+    and ``None`` are ``null``: no value for this case, as everywhere. Anything else (a
+    string, a bool, a list; or ``metrics`` that is not a mapping) is :class:`Unrecordable`,
+    which scoring makes a scorer error on the case naming the key, so that it is counted
+    and seen, not averaged as missing. Elsewhere in ``details`` a ``Decimal`` keeps
+    :func:`to_json`'s rule (its exact digits when a float would change it)."""
+    plain, notes = to_json(details, "details")
+    if "metrics" in details:
+        plain["metrics"] = _metrics(details["metrics"])
+    return plain, notes
+
+
+def numeric_metrics(details: Mapping[str, Any]) -> bool:
+    """Whether ``details["metrics"]``, when present, is already written as
+    :func:`details_to_json` would write it (a dict of str -> int, finite float or ``None``):
+    the check that lets already-plain details skip the conversion."""
+    metrics = details.get("metrics")
+    if "metrics" not in details:
+        return True
+    if type(metrics) is not dict:
+        return False
+    return all(
+        type(k) is str and (v is None or type(v) is int or (type(v) is float and math.isfinite(v)))
+        for k, v in metrics.items()
+    )
+
+
+def _metrics(metrics: Any) -> dict[str, Any]:
+    if not isinstance(metrics, Mapping):
+        raise Unrecordable(
+            "details['metrics']",
+            f"is a {type(metrics).__name__}, not a mapping of metric name -> number; give "
+            "{name: number}",
+        )
+    out: dict[str, Any] = {}
+    for k, v in metrics.items():
+        out[_key(k)] = _metric(v, f"details['metrics'][{_key(k)!r}]")
+    return out
+
+
+def _metric(value: Any, path: str) -> int | float | None:
+    item = _numpy_item(value)
+    value = value if item is _NOTHING else item
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):  # pandas' missing
+        return None
+    if isinstance(value, dt.timedelta):  # seconds, as to_json writes it
+        value = value.total_seconds()
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        number = float(value)  # Decimal and Fraction round to the nearest double
+        return number if math.isfinite(number) else None
+    if isinstance(value, decimal.Decimal):  # not registered as numbers.Real
+        number = float(value)
+        return number if math.isfinite(number) else None
+    try:
+        shown = repr(value)
+    except Exception:
+        shown = "?"
+    shown = shown if len(shown) <= 60 else shown[:59] + "…"
+    raise Unrecordable(
+        path,
+        f"is a {type(value).__name__} ({shown}), not a number; metrics are averaged over the "
+        "run as numbers, and this one would be left out of the mean without a word: give a "
+        "number (float(...), 1.0/0.0 for a flag), or put it elsewhere in details",
+    )
 
 
 def _file_mode() -> int:

@@ -32,7 +32,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from evalkit.errors import ScorerError
-from evalkit.jsonfiles import MAX_DEPTH, NOTES_KEY, Unrecordable, to_json
+from evalkit.jsonfiles import (
+    MAX_DEPTH,
+    NOTES_KEY,
+    Unrecordable,
+    details_to_json,
+    numeric_metrics,
+)
 from evalkit.scoring import FunctionScorer, Score, ScoreContext, Scorer, as_score
 
 __all__ = [
@@ -83,20 +89,21 @@ async def score_all(scorers: Sequence[Scorer], ctx: ScoreContext) -> dict[str, S
 
 def recordable(s: Scorer, score: Score, case_id: str) -> Score:
     """``score`` as it can be written to ``results.jsonl`` (and sent back from a worker
-    process): its details converted by :func:`evalkit.jsonfiles.to_json` (numpy values to
-    numbers, sets to lists, NaN to null, ...; what only a ``repr`` can record is listed under
-    ``details["evalkit_notes"]``). Details that have no JSON form at all make it a scorer
+    process): its details converted by :func:`evalkit.jsonfiles.details_to_json` (numpy
+    values to numbers, sets to lists, NaN to null, metrics to numbers, ...; what only a
+    ``repr`` can record is listed under ``details["evalkit_notes"]``). Details that have no JSON form at all make it a scorer
     error on this case, named like a raised one, so that the run and the case's other
     scores go on (a ``numpy.int64`` in details once aborted a run and kept no record)."""
     details, reason = score.details, score.reason
-    if type(details) is dict and type(reason) is str and _plain(details):
+    plain_now = type(details) is dict and type(reason) is str and _plain(details)
+    if plain_now and numeric_metrics(details):
         return score  # the usual case: nothing to convert, no copy
     if details is None:
         details = {}
     if not isinstance(details, Mapping):
         return Score.failure(_unrecordable(s, case_id, f"details is a {type(details).__name__}"))
     try:
-        plain, notes = to_json(details, "details")
+        plain, notes = details_to_json(details)  # metrics held to numbers (QA16 F8)
     except Unrecordable as exc:
         return Score.failure(_unrecordable(s, case_id, str(exc)))
     if notes:
@@ -126,11 +133,15 @@ def _plain(value: Any, depth: int = 0) -> bool:
 
 def _unrecordable(s: Scorer, case_id: str, what: str) -> str:
     at = _defined_at(s)
+    advice = (
+        "; give details of str, int, float, bool, None, lists and dicts (convert numpy values "
+        "with .item() or .tolist(), others with str())"
+        if not what.startswith("details['metrics']")  # its own advice says what to give
+        else ""
+    )
     return (
         f"case {case_id!r}: scorer {s.name!r} returned details that cannot be recorded "
-        f"({what}){f' (scorer at {at})' if at else ''}; the case is unscored by it; give "
-        "details of str, int, float, bool, None, lists and dicts (convert numpy values with "
-        ".item() or .tolist(), others with str())"
+        f"({what}){f' (scorer at {at})' if at else ''}; the case is unscored by it{advice}"
     )
 
 
