@@ -40,6 +40,7 @@ from decimal import Decimal
 __all__ = ["fold", "normalize_string", "readings", "same_value", "text_key"]
 
 _BFCL_NOISE = re.compile(r"[\s,./\-_*^]")
+_BFCL_SIGNS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "'": '"'})
 _TYPOGRAPHIC = str.maketrans(
     {
         "\u2212": "-",  # minus sign
@@ -94,13 +95,14 @@ def fold(text: str) -> str:
 
 
 def normalize_string(text: str) -> str:
-    """BFCL's normalisation: NFKC, case-fold, delete whitespace and ``, . / - _ * ^``.
+    """BFCL's normalisation: NFKC, case-fold, ``'`` as ``"``, delete whitespace and
+    ``, . / - _ * ^`` (unchanged since before QA14; a typographic minus reads as ``-``).
 
     Used only with ``bfcl_compat``; it equates ``"-500"`` with ``"500"`` (see the module
     docstring), which evalkit's default :func:`same_value` does not.
     """
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_TYPOGRAPHIC)
-    return _BFCL_NOISE.sub("", folded).replace("'", '"')
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_BFCL_SIGNS)
+    return _BFCL_NOISE.sub("", folded)
 
 
 def text_key(text: str) -> str:
