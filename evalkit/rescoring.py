@@ -22,8 +22,18 @@ Decisions:
   reason, as ``--resume`` refuses it.
 - Scoring goes through the engine's machinery: :class:`~evalkit.scoring_pool.ScoringPool`
   (``cpu_bound`` scorers in worker processes, the others in the event loop, so async and judge
-  scorers work) and :func:`~evalkit.scoring.closing_scorers`. A judge scorer calls its judge:
-  that is the user's choice, and the response cache applies to it.
+  scorers work) and :func:`~evalkit.scoring.closing_scorers`.
+- An LLM judge follows the rule it follows in the run: the answers are scored as answers of
+  the source run's cache mode (its manifest's ``cache.mode``;
+  :func:`~evalkit.cache.answer_cache_mode`), so a judge whose cache is ``use`` (the default)
+  stays offline when re-scoring a replay run (``require``): a verdict that was not recorded
+  is a scorer error on its case naming what to do, never a call to the judge's provider.
+  Before, ``evalkit score`` knew no cache mode and such a judge asked its provider (with the
+  key, or failing every case on a 401 in an offline CI job) although the replay run's own
+  advice said it would not (QA15 F4). ``cache_mode`` (``--cache-mode``) overrides the
+  recorded mode: ``use`` lets those judges ask for the missing verdicts. It is recorded in
+  the new manifest's ``rescored_from.cache_mode``; the ``cache`` entry stays the source's
+  (how the answers were obtained).
 - The module is ``rescoring`` and the function ``rescore`` (``evalkit.rescore``): a module
   named like its function would shadow it as an attribute of the package once imported, and
   type checkers would take ``evalkit.rescore`` for the module.
@@ -45,6 +55,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from evalkit.cache import note_answer_cache_mode
 from evalkit.dataset import EvalSet, Message, ToolSpec
 from evalkit.engine import _check_unique_names, _sync
 from evalkit.engine_resume import run_project, use_run_scorers
@@ -54,6 +65,8 @@ from evalkit.providers.base import Request
 from evalkit.records import RESULTS, Record, Run, RunWriter, dedupe, read_records
 from evalkit.rescoring_inputs import (
     ScorerLike,
+    answers_cache_mode,
+    check_cache_mode,
     check_fields,
     check_out,
     eval_set_of,
@@ -88,6 +101,9 @@ class _Job:
     """Manifest keys that change with where the scorers and eval set came from."""
     scorers_from: str
     """``"config"`` (a suite's), ``"manifest"`` (the run's own specs) or ``"given"``."""
+    cache_mode: str
+    """The cache mode the answers are scored as (the LLM judges read it): the source run's
+    recorded one, or the ``cache_mode`` asked for."""
 
 
 def rescore(
@@ -100,6 +116,7 @@ def rescore(
     eval_set: EvalSet | str | Path | None = None,
     scorer_processes: int | None = None,
     progress: ProgressMode | bool = "auto",
+    cache_mode: str | None = None,
 ) -> Run:
     """Score the answers of the run in ``run_dir`` again into the new run folder ``out_dir``.
 
@@ -107,8 +124,11 @@ def rescore(
     suite when both are recorded and the file exists, else the manifest's names and arguments);
     ``project``/``suite`` take a suite's scorers instead (``suite`` defaults to the run's). The
     eval set is reloaded from the recorded path unless ``eval_set`` is given; either way its
-    version must be the run's. Also works inside a running loop (Jupyter). For a folder holding
-    one run per candidate use :func:`rescore_all`.
+    version must be the run's. ``cache_mode`` (``use``, ``refresh``, ``off``, ``require``)
+    overrides the source run's recorded cache mode, which decides, as in the run, whether an
+    LLM judge whose cache is ``use`` may ask its provider (not in ``require``: a replay run is
+    re-scored offline). Also works inside a running loop (Jupyter). For a folder holding one
+    run per candidate use :func:`rescore_all`.
     """
     runs = _sync(
         lambda: rescore_all_async(
@@ -120,6 +140,7 @@ def rescore(
             eval_set=eval_set,
             scorer_processes=scorer_processes,
             progress=progress,
+            cache_mode=cache_mode,
             single=True,
         )
     )
@@ -157,6 +178,7 @@ async def rescore_all_async(
     eval_set: EvalSet | str | Path | None = None,
     scorer_processes: int | None = None,
     progress: ProgressMode | bool = "auto",
+    cache_mode: str | None = None,
     single: bool = False,
 ) -> list[Run]:
     """:func:`rescore_all` in the caller's event loop. Every run folder is checked (manifest,
@@ -165,12 +187,14 @@ async def rescore_all_async(
     from evalkit.progress import make_progress
 
     src, out = Path(run_dir), Path(out_dir)
+    check_cache_mode(cache_mode)
     found = sources(src, single)
     check_out(out, src)
     jobs = [
         _prepare(d, sub, scorers, project=project, suite=suite, eval_set=eval_set)
         for d, sub in found
     ]
+    jobs = [replace(j, cache_mode=cache_mode or j.cache_mode) for j in jobs]
     tmp = out.parent / f".{out.name}.rescore-{uuid.uuid4().hex[:8]}.tmp"
     tmp.mkdir(parents=True)
     bar = make_progress(progress, sum(len(j.records) for j in jobs), label=f"score {src.name}")
@@ -240,6 +264,7 @@ def _prepare(
         records,
         {**origin, **scorer_origin},
         scorers_from,
+        answers_cache_mode(m),
     )
 
 
@@ -253,6 +278,9 @@ async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress)
     pending = iter(enumerate(job.records))
 
     async def worker(items: Iterator[tuple[int, Record]]) -> None:
+        # in this worker's task only (a context variable): the judges scoring these answers
+        # follow the cache mode they were obtained in, as in the run (QA15 F4)
+        note_answer_cache_mode(job.cache_mode)
         for i, r in items:
             case = cases[r.case_id]
             if r.error is None:
@@ -290,6 +318,7 @@ async def _score_job(job: _Job, tmp: Path, processes: int | None, bar: Progress)
             "at": now,
             "evalkit_version": _version(),
             "scorers_from": job.scorers_from,
+            "cache_mode": job.cache_mode,
         },
         "finished_at": now,
         "status": job.manifest.get("status") or "complete",

@@ -24,7 +24,16 @@ if TYPE_CHECKING:
     from evalkit.config import Project
     from evalkit.dataset import Case
 
-__all__ = ["ScorerLike", "check_fields", "check_out", "eval_set_of", "scorers_for", "sources"]
+__all__ = [
+    "ScorerLike",
+    "answers_cache_mode",
+    "check_cache_mode",
+    "check_fields",
+    "check_out",
+    "eval_set_of",
+    "scorers_for",
+    "sources",
+]
 
 
 def sources(src: Path, single: bool) -> list[tuple[Path, str | None]]:
@@ -43,6 +52,24 @@ def sources(src: Path, single: bool) -> list[tuple[Path, str | None]]:
             "one of them, or all with rescore_all() (CLI: evalkit score RUN_DIR --out NEW_DIR)"
         )
     return [(d, d.name) for d in subs]
+
+
+def check_cache_mode(mode: str | None) -> None:
+    """Refuse a ``cache_mode`` that is not one of a run's (before anything is read)."""
+    from evalkit.config import CACHE_MODES
+
+    if mode is not None and mode not in CACHE_MODES:
+        raise InputError(
+            f"rescore(cache_mode={mode!r}): not a cache mode; pick one of {list(CACHE_MODES)}"
+        )
+
+
+def answers_cache_mode(m: Mapping[str, Any]) -> str:
+    """The cache mode a run's answers were obtained in (its manifest's ``cache.mode``): what
+    an LLM judge re-scoring them follows by default. ``use`` for a run that records none (a
+    run made before evalkit recorded it), the run's own default."""
+    mode = (m.get("cache") or {}).get("mode")
+    return mode if isinstance(mode, str) and mode else "use"
 
 
 def check_out(out: Path, src: Path) -> None:

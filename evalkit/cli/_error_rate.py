@@ -115,11 +115,28 @@ def _scored_nothing(run: Run, command: str) -> list[str]:
                 + (f"  first: {first}\n" if first else "")
                 + "  what to do: fix the cause (a judge's provider, key and model; a case field "
                 "the scorer needs, or skip_missing = true for cases without it); the answers "
-                f"are kept in {run.path}; score them again without calling the provider: "
-                f"evalkit score {run.path} --out NEW_DIR"
+                f"are kept in {run.path}; score them again without asking the candidate's "
+                f"provider: {_score_again(run)}"
             )
         )
     return out
+
+
+def _score_again(run: Run) -> str:
+    """The ``evalkit score`` command for a run whose scorer scored nothing, and what it does
+    with an LLM judge: it follows the run's cache mode, as the run did (QA15 F4: this advice
+    said "without calling the provider" while a judge asked its own; of a replay run it said
+    to re-score, which stays offline and so could not get the verdicts that were missing)."""
+    m = run.manifest
+    mode = (m.get("rescored_from") or {}).get("cache_mode") or (m.get("cache") or {}).get("mode")
+    cmd = f"evalkit score {run.path} --out NEW_DIR"
+    if mode == "require":
+        return (
+            f"{cmd} (the answers were replayed (cache mode require), and an LLM judge stays "
+            "offline there too, using recorded verdicts only; add --cache-mode use to let it "
+            "ask its provider for the verdicts not recorded)"
+        )
+    return f"{cmd} (an LLM judge asks its own provider for a verdict not in its cache)"
 
 
 def _first_scorer_error(run: Run, scorer: str) -> str:

@@ -1,6 +1,9 @@
 """``evalkit score``: score a finished run's stored answers again into a new run folder.
 
-No provider is called (a judge scorer calls its judge). Exit 0 when the new run is written;
+The candidates' provider is never called. An LLM judge follows the source run's cache mode,
+as it did in the run: re-scoring a replay run (``require``) asks no judge's provider either (a
+verdict not recorded is a scorer error on its case), unless ``--cache-mode use`` lets the
+judges whose cache is ``use`` ask for it (QA15 F4). Exit 0 when the new run is written;
 2 on bad input (a run folder that cannot be re-scored, an eval set whose version changed, an
 unknown scorer, a scorer needing a case field the eval set lacks, an existing --out); 3, after
 writing everything, when a scorer could score none of the answered cases it applied to (a
@@ -28,12 +31,16 @@ def add_parser(sub: Any) -> None:
         "score",
         help="score a finished run again (changed thresholds, new scorers) without the provider",
         description="Score the stored answers of RUN_DIR again into the new run folder --out, "
-        "without calling the provider: after changing a scorer's threshold or arguments, "
+        "without calling the candidates' provider: after changing a scorer's threshold or "
+        "arguments, "
         "upgrading evalkit or adding a scorer, re-score the baseline and the candidate and "
         "compare again. Scorers: by default the run's (from its config's suite when the "
         "manifest records both, else the manifest's names and arguments); --config/--suite "
         "take a suite's; --scorer replaces them. RUN_DIR may hold one run per candidate: each "
         "is re-scored into the same sub-folder of --out. The source run is never modified. "
+        "An LLM judge follows the run's cache mode, as in the run: a replay run (cache mode "
+        "require) is re-scored offline, a verdict not recorded being a scorer error on its "
+        "case; --cache-mode use lets a judge ask its provider for it. "
         "Exit 3 (after writing everything) when a scorer could score none of the answered "
         "cases it applied to.",
     )
@@ -52,6 +59,14 @@ def add_parser(sub: Any) -> None:
         "--dataset",
         metavar="FILE",
         help="the run's eval set, when it moved (it must be the same version)",
+    )
+    from evalkit.config import CACHE_MODES
+
+    p.add_argument(
+        "--cache-mode",
+        choices=CACHE_MODES,
+        help="the cache mode the answers are scored as, for LLM judges (default: the run's; "
+        "require: no judge whose cache is 'use' calls its provider)",
     )
     p.add_argument(
         "--progress",
@@ -89,6 +104,7 @@ def handle(args: argparse.Namespace) -> int:
         eval_set=args.dataset,
         scorer_processes=scorer_processes_of(args),
         progress="auto" if args.progress is None else args.progress,
+        cache_mode=args.cache_mode,
     )
     for run in runs:
         print_score_summary(run)

@@ -211,11 +211,14 @@ class JudgeCaller:
             if replaying
             else 'set the judge\'s cache to "use" to let it ask its provider'
         )
+        # evalkit score follows the source run's cache mode (QA15 F4): its --cache-mode use
+        # lets such a judge ask for the verdicts of kept answers
+        rescore = "; evalkit score RUN_DIR --out NEW_DIR --cache-mode use" if replaying else ""
         return (
             f"{where}: no recorded verdict (cache_miss) for this judge request (judge {self.provider} "
             f"{self.model!r}) and {why}; the case is unscored by it; record the verdicts "
             "where the provider is reachable (pytest --evalkit-mode record, or refresh; "
-            f"evalkit run/check --cache-mode use), or {allow}"
+            f"evalkit run/check --cache-mode use{rescore}), or {allow}"
         )
 
     async def aclose(self) -> None:
