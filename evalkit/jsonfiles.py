@@ -14,11 +14,15 @@ allows: numpy scalars become Python numbers (``.item()``), arrays and pandas ser
 ``datetime``/``date``/``time`` ISO 8601 strings, ``timedelta`` seconds, ``Decimal`` a float
 when the float reads back as the same number (``1.50``, ``0.1``) else its string, ``set`` a
 sorted list, bytes a short repr, enums their value, paths and UUIDs strings, dataclasses
-dicts of their fields; NaN and ±Infinity become ``null`` (unknown, as the aggregates read
-them). Anything else becomes its ``repr``, with a note saying so (the scorer's author is the
-one to fix it). What cannot be written at all (a value that contains itself, nesting deeper
-than :data:`MAX_DEPTH`, a ``repr`` that raises) is :class:`Unrecordable`, which scoring turns
-into a scorer error on that case.
+dicts of their fields; NaN, ±Infinity and pandas' missing values (``NaT``, ``NA``) become
+``null`` (unknown, as the aggregates read them; ``NaT`` is a ``datetime`` to Python and was
+written as the string ``"NaT"``, ``NA`` as its repr ``"<NA>"``: QA15 F10). Mapping keys are
+written as JSON writes them (``1`` as ``"1"``); two keys written alike (``1`` and ``"1"``) both
+stay: a key that is not a string and collides gets its type added (``"1 (int)"``), with a
+note, instead of one value silently replacing the other. Anything else becomes its ``repr``,
+with a note saying so (the scorer's author is the one to fix it). What cannot be written at
+all (a value that contains itself, nesting deeper than :data:`MAX_DEPTH`, a ``repr`` that
+raises) is :class:`Unrecordable`, which scoring turns into a scorer error on that case.
 """
 
 from __future__ import annotations
@@ -95,6 +99,8 @@ def _convert(
         return int(value)
     if isinstance(value, float):
         return float(value) if math.isfinite(value) else None
+    if _pandas_missing(value):
+        return None
     if depth > MAX_DEPTH:
         return _refuse(path, f"nested deeper than {MAX_DEPTH} levels", lenient)
     item = _numpy_item(value)
@@ -138,9 +144,13 @@ def _container(
             if isinstance(value, Mapping)
             else ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
         )
+        pairs = list(items)
+        taken = {k for k, _ in pairs if isinstance(k, str)}  # a string key keeps its name
         out: dict[str, Any] = {}
-        for k, v in items:
+        for k, v in pairs:
             key = _key(k)
+            if key in out or (key in taken and not isinstance(k, str)):
+                key = _distinct(k, key, out, taken, path, notes)
             out[key] = _convert(v, f"{path}[{key!r}]", notes, seen, depth + 1, lenient)
         return out
     converted = [
@@ -164,6 +174,32 @@ def _key(key: Any) -> str:
     if key is None or isinstance(key, (bool, int, float)):
         return json.dumps(key)
     return str(key)
+
+
+def _distinct(
+    raw: Any, key: str, out: Mapping[str, Any], taken: set[str], path: str, notes: list[str]
+) -> str:
+    """A name for the key ``raw`` that JSON would write as ``key``, already the name of
+    another key of the same mapping (``1`` beside ``"1"``): its type added, then a number,
+    so that both values are kept; noted, so the scorer's author sees it."""
+    new = f"{key} ({type(raw).__name__})"
+    n = 2
+    while new in out or new in taken:
+        new = f"{key} ({type(raw).__name__} {n})"
+        n += 1
+    notes.append(
+        f"{path}: key {raw!r} is written {key!r} in JSON, as another key of the same mapping "
+        f"is; recorded as {new!r} so that neither value is lost; use keys that stay distinct "
+        "as strings"
+    )
+    return new
+
+
+def _pandas_missing(value: Any) -> bool:
+    """Whether ``value`` is pandas' ``NaT`` or ``NA`` (by type name, so that pandas need not
+    be imported): unknown values, written as ``null`` like NaN."""
+    kind = type(value)
+    return kind.__name__ in ("NaTType", "NAType") and (kind.__module__ or "").startswith("pandas")
 
 
 def _decimal(value: decimal.Decimal) -> float | str | None:

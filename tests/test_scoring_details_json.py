@@ -340,3 +340,45 @@ def test_a_run_written_before_this_fix_gives_strict_json_in_compare_and_the_repo
     assert "NaN" in (tmp_path / "a" / RESULTS).read_text() and "NaN" not in out.read_text()
     json.loads(out.read_text(), parse_constant=lambda t: pytest.fail(f"{t} in compare --json"))
     assert str(embed_json({"x": nan, "y": [float("inf")]})) == '{"x":null,"y":[null]}'
+
+
+@scorer("frame_like", register=False)
+def frame_like(ctx: ScoreContext) -> Score:
+    """What a pandas scorer puts in its details: missing values and keys of two types."""
+    import pandas as pd
+
+    when = pd.Series([pd.Timestamp("2024-01-02"), pd.NaT])
+    counts = pd.Series([1, None], dtype="Int64")
+    details: dict[Any, Any] = {"nat": pd.NaT, "na": pd.NA, 1: "int one", "1": "str one"}
+    return Score(1.0, True, "ok", {**details, "when": when, "counts": counts})
+
+
+def test_pandas_missing_values_are_null_and_colliding_keys_both_kept() -> None:
+    """QA15 F10: pandas' NaT was written as "NaT" and NA as "<NA>" (unknown values read as
+    text), and keys 1 and "1" both became "1", one value dropped without a word."""
+    ctx = ScoreContext(Case(id="k1", input="q"), Response(text="a"))
+    out = asyncio.run(score_all([frame_like()], ctx))["frame_like"]
+    assert out.error is None, out.error
+    details = dict(out.details)
+    notes = details.pop(NOTES_KEY)
+    assert details == {
+        "nat": None,
+        "na": None,
+        "1 (int)": "int one",  # the key that is not a string gets its type
+        "1": "str one",  # a string key keeps its name
+        "when": ["2024-01-02T00:00:00", None],
+        "counts": [1, None],
+    }
+    assert notes == [
+        "details: key 1 is written '1' in JSON, as another key of the same mapping is; "
+        "recorded as '1 (int)' so that neither value is lost; use keys that stay distinct as "
+        "strings"
+    ]
+    json.dumps(out.details, allow_nan=False)
+    # the order of the keys does not decide which one is renamed; a third alike gets a number
+    out_, notes_ = to_json({"1": "s", 1.0: "f", "1.0": "s2", "1.0 (float)": "taken"}, "d")
+    assert out_ == {"1": "s", "1.0 (float 2)": "f", "1.0": "s2", "1.0 (float)": "taken"}
+    assert len(notes_) == 1 and "recorded as '1.0 (float 2)'" in notes_[0]
+    assert dumps({"n": __import__("pandas").NA, 2: "a", "2": "b"}) == (
+        '{"n": null, "2 (int)": "a", "2": "b"}'
+    )
