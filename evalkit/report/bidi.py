@@ -25,9 +25,17 @@ import json
 
 from markupsafe import Markup, escape
 
-from evalkit.terminal_text import BIDI_CONTROLS, PAGE_PATTERN, escape_char, split
+from evalkit.terminal_text import BIDI_CONTROLS, INVISIBLE_CLASS, PAGE_PATTERN, escape_char, split
 
-__all__ = ["BIDI_CONTROLS", "ESCAPE_TITLE", "has_controls", "marked", "pattern_json", "shown"]
+__all__ = [
+    "BIDI_CONTROLS",
+    "ESCAPE_TITLE",
+    "has_controls",
+    "invisible_json",
+    "marked",
+    "pattern_json",
+    "shown",
+]
 
 ESCAPE_TITLE = "an invisible or bidirectional control character, shown instead of obeyed"
 """The tooltip of every marked escape (the page script uses the same words)."""
@@ -62,3 +70,9 @@ def pattern_json() -> str:
     only (``\\u`` escapes): the pattern is made of control characters, which the HTML parser
     might otherwise rewrite; ``JSON.parse`` reads them back as they are."""
     return json.dumps(PAGE_PATTERN, ensure_ascii=True)
+
+
+def invisible_json() -> str:
+    """:data:`~evalkit.terminal_text.INVISIBLE_CLASS` as a JSON string (like
+    :func:`pattern_json`): what the page's search ignores."""
+    return json.dumps(INVISIBLE_CLASS, ensure_ascii=True)

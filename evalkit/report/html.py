@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from evalkit.jsonfiles import dumps
-from evalkit.report.bidi import marked, pattern_json, shown
+from evalkit.report.bidi import invisible_json, marked, pattern_json, shown
 from evalkit.report.charts import charts_for_section
 
 __all__ = ["TEMPLATES", "embed_json", "render_html"]
@@ -86,9 +86,15 @@ def render_html(view: Mapping[str, Any]) -> str:
         charts=charts,
         case_json=[embed_json(s["cases"]) for s in sections],
         controls=_controls(),  # the page script's control pattern (evalkit.report.bidi)
+        invisible=_invisible(),  # what its search ignores
     )
 
 
 @lru_cache(maxsize=1)
 def _controls() -> str:
     return pattern_json()  # an attribute value: autoescaped by the template
+
+
+@lru_cache(maxsize=1)
+def _invisible() -> str:
+    return invisible_json()

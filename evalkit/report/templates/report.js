@@ -120,9 +120,11 @@
     return node;
   }
 
-  /* Search ignores what the page shows as escapes: "case-01" finds "case-\u202E01". */
+  /* Search ignores every character the page shows as an escape somewhere, kept as text or
+     not: "case-01" finds "case-\u202E01", "ภาษาไทย" finds "ภาษา\u200Bไทย" (kept there). */
+  var INVISIBLE = new RegExp(JSON.parse(document.getElementById("evalkit-main").dataset.invisible), "gu");
   function unmarked(text) {
-    return splitControls(text).filter(function (p, i) { return i % 2 === 0; }).join("");
+    return String(text).replace(INVISIBLE, "");
   }
 
   function fmtNum(v, digits) {
