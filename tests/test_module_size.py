@@ -13,12 +13,11 @@ LIMIT = 400
 
 # Modules over the limit that other engineers are still editing today, so they are not split
 # yet; each may not grow past its line count when it was listed (the numbers below). Split
-# one and remove its entry. Counts when listed: evalkit/cache.py 409, evalkit/registry.py 413,
-# evalkit/scorers/tool_calls.py 403.
+# one and remove its entry. Counts when listed: evalkit/cache.py 409, evalkit/registry.py 413
+# (evalkit/scorers/tool_calls.py, listed at 403, was brought to 383 by its string rework).
 ALLOWED: Mapping[str, int] = {
     "evalkit/cache.py": 409,
     "evalkit/registry.py": 413,
-    "evalkit/scorers/tool_calls.py": 403,
 }
 
 
