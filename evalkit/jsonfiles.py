@@ -306,7 +306,7 @@ def _metrics(metrics: Any) -> dict[str, Any]:
 def _metric(value: Any, path: str) -> int | float | None:
     item = _numpy_item(value)
     value = value if item is _NOTHING else item
-    if value is None or type(value).__name__ in ("NaTType", "NAType"):  # pandas' missing
+    if value is None or _pandas_missing(value):
         return None
     if isinstance(value, dt.timedelta):  # seconds, as to_json writes it
         value = value.total_seconds()
