@@ -17,6 +17,13 @@ interrupt of a synchronous entry point (:func:`evalkit.engine_tasks.run_sync`: `
    nothing is in flight, when the bound runs out, or at a second Ctrl-C (a third one, should
    the winding down itself hang, raises ``KeyboardInterrupt`` at once).
 
+Synchronous user code (a ``callable`` pipeline, a sync scorer) runs on threads, which cannot
+be stopped. A run stopped by an interrupt does not wait for them (:mod:`evalkit.daemon_threads`:
+the run's default executor and the callable provider's threads are daemons, abandoned): the
+second Ctrl-C returns at once, saying how many such calls were left running, instead of
+waiting silently for them and then dropping their answers anyway. Their cases are left for
+resume; the calls run on in the background until they return or the process exits.
+
 Resuming stays exact: a pair is either recorded (its answer, scores and record written in one
 step) or not, and ``--resume`` asks only the pairs without a record.
 
@@ -36,6 +43,7 @@ from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
+from evalkit.daemon_threads import DaemonThreadPool, running_calls
 from evalkit.limits import Limits
 
 __all__ = ["Drain", "DrainLimits", "Drained", "current_drain", "run_limits"]
@@ -76,6 +84,8 @@ class Drain:
         self._abandoned: set[asyncio.Task[Any]] = set()
         self.stopping = False
         """:meth:`stop_now` was called: a cancellation is the run's, not an abandoned pair's."""
+        self.threads = DaemonThreadPool(thread_name_prefix="evalkit-sync")
+        """The run loop's default executor (sync scorers): not waited for once interrupted."""
         self._timer: asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
         self._signals = 0
@@ -88,6 +98,7 @@ class Drain:
             early = self.interrupted
         if early:  # interrupted before the loop started
             raise asyncio.CancelledError
+        asyncio.get_running_loop().set_default_executor(self.threads)
         _CURRENT.set(self)
         return await make()
 
@@ -162,6 +173,7 @@ class Drain:
         """An interrupt, in the run's loop: the first drains, the second stops now."""
         self.interrupted = True
         if self.requested:
+            self._left_running("Stopping now")
             self.stop_now()
             return
         self.requested = True
@@ -190,8 +202,11 @@ class Drain:
             loop.call_soon_threadsafe(self.interrupt)
 
     def stop_now(self) -> None:
-        """Cancel the run (today's Ctrl-C): what is still in flight is left for resume."""
+        """Cancel the run (today's Ctrl-C): what is still in flight is left for resume, and
+        after an interrupt no thread running sync code is waited for."""
         self.stopping = True
+        if self.interrupted:
+            self.threads.abandon()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -202,7 +217,19 @@ class Drain:
         n = self._in_flight()
         if n:
             _say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
+        self._left_running("Stopping")
         self.stop_now()
+
+    def _left_running(self, what: str) -> None:
+        """Say which calls a stop leaves running, if any: threads cannot be stopped."""
+        n = running_calls()
+        if n:
+            calls = "call" if n == 1 else "calls"
+            _say(
+                f"{what}: {n} {calls} of synchronous code (a callable pipeline or a sync "
+                "scorer) still running on threads, which cannot be stopped; not waiting for "
+                "them: their cases are left for --resume"
+            )
 
     @contextmanager
     def handling_sigint(self) -> Iterator[None]:
@@ -226,6 +253,7 @@ class Drain:
         # Before the loop runs, after it closed, or a third Ctrl-C (the winding down hangs):
         # Python's own behaviour.
         if loop is None or loop.is_closed() or self._signals >= 3:
+            self.threads.abandon()
             raise KeyboardInterrupt
         loop.call_soon_threadsafe(self.interrupt)
 

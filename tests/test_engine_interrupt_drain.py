@@ -261,3 +261,72 @@ def test_a_pair_waiting_for_a_slot_is_abandoned_and_not_counted(
         asyncio.run(drain.main(run))
     assert answered == ["calling"]
     assert "for 1 answer in flight" in capsys.readouterr().err
+
+
+BLOCKING_PIPELINE = """
+import time
+from pathlib import Path
+
+HERE = Path(__file__).parent
+
+
+def answer(request):
+    (HERE / f"called-{request.case_id}").touch()
+    while not (HERE / "released").exists():
+        time.sleep(0.02)
+    return "echo"
+"""
+
+QUICK_PIPELINE = """
+def answer(request):
+    return "echo"
+"""
+
+BLOCKING_SCORER = """
+import time
+from pathlib import Path
+
+from evalkit import Score
+
+HERE = Path(__file__).parent
+
+
+def slow(ctx):
+    (HERE / f"called-{ctx.case.id}").touch()
+    while not (HERE / "released").exists():
+        time.sleep(0.02)
+    return Score(1.0, True, "scored")
+"""
+
+
+@pytest.mark.parametrize("blocking", ["pipeline", "scorer"])
+def test_second_ctrl_c_does_not_wait_for_sync_code_on_threads(
+    tmp_path: Path, blocking: str
+) -> None:
+    """QA15 F2: a sync pipeline call (or a sync scorer) runs on a thread, which cannot be
+    stopped. The second Ctrl-C returns at once, says what it left running, and the cases are
+    left for resume; before, the process waited for the threads and then dropped their
+    answers. Here they never return before the process ends (they wait for a file)."""
+    cases = [f"c{i}" for i in range(6)]
+    if blocking == "pipeline":
+        callable_project(tmp_path, BLOCKING_PIPELINE, cases)
+    else:
+        (tmp_path / "slow.py").write_text(BLOCKING_SCORER)
+        callable_project(tmp_path, QUICK_PIPELINE, cases, scorers='["contains", "slow.py:slow"]')
+    cmd = Command(["run", "--suite", "s", "--out", "out", "--no-progress"], tmp_path)
+    try:
+        assert wait_until(lambda: len(list(tmp_path.glob("called-*"))) >= 1), cmd.err
+        cmd.sigint()
+        assert cmd.said("Interrupted: waiting up to 300s"), cmd.err
+        cmd.sigint()
+        assert cmd.finish(timeout=30) == 130, cmd.err  # the threads would run forever
+    finally:
+        cmd.close()
+    assert "still running on threads, which cannot be stopped" in cmd.err
+    assert "evalkit run --resume out\n" in cmd.err
+    out = tmp_path / "out"
+    assert _lines(out) == []
+    assert read_run(out).manifest["status"] == "interrupted"
+    (tmp_path / "released").touch()
+    assert main(["run", "--resume", str(out), "--no-progress"]) == 0
+    assert sorted(r["case_id"] for r in _lines(out)) == cases

@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "evalkit"
 
 STAGES: list[tuple[str, ...]] = [
-    ("errors", "hashing", "registry", "jsonfiles"),
+    ("errors", "hashing", "registry", "jsonfiles", "daemon_threads"),
     (
         "dataset_messages",
         "dataset_checks",

@@ -44,11 +44,11 @@ import functools
 import inspect
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from evalkit.daemon_threads import DaemonThreadPool
 from evalkit.errors import InputError, ProviderError, did_you_mean
 from evalkit.hashing import callable_identity
 from evalkit.providers._errors import tool_call
@@ -110,7 +110,7 @@ class CallableProvider(Provider):
         )
         self.cacheable = bool(opts.get("cacheable", False))
         self._threads = int(opts.get("threads", 32))
-        self._executor: ThreadPoolExecutor | None = None
+        self._executor: DaemonThreadPool | None = None
         self._scope: str | None = None
 
     def __repr__(self) -> str:
@@ -164,7 +164,9 @@ class CallableProvider(Provider):
             result = await self._fn(request, **self._kwargs)
             return result, (time.perf_counter() - t0) * 1000
         if self._executor is None:
-            self._executor = ThreadPoolExecutor(self._threads, thread_name_prefix="evalkit-call")
+            # Daemon threads: a run stopped by Ctrl-C does not wait for a call that cannot be
+            # stopped (evalkit.daemon_threads); otherwise the same as a ThreadPoolExecutor.
+            self._executor = DaemonThreadPool(self._threads, thread_name_prefix="evalkit-call")
         ctx = contextvars.copy_context()
         call = functools.partial(ctx.run, _timed, self._fn, request, self._kwargs)
         result, latency_ms = await asyncio.get_running_loop().run_in_executor(self._executor, call)
