@@ -710,7 +710,8 @@ GROUNDED_ANSWERS = [
 
 @pytest.mark.parametrize("text", GROUNDED_ANSWERS)
 def test_grounded_support_answers_pass(text: str) -> None:
-    score = support_score(text, question="Do you ship to Mexico?")
+    # the user's name for a place is given; no yes/no question, which a "Sure!" would answer
+    score = support_score(text, question="I'm in Mexico. What should I know?")
     assert score.value == 1.0, score.details["claims"]
     assert score.passed is True
 
@@ -831,8 +832,9 @@ def test_a_users_number_is_accepted_unless_it_replaces_the_passages_number() -> 
 def test_the_users_word_is_not_evidence_for_an_affirmative_answer() -> None:
     text = "Yes! We ship to Mexico with standard shipping in 3 to 5 business days."
     score = support_score(text, question="Do you ship to Mexico?")
-    (claim,) = claims(score)
+    lead, claim = claims(score)
     assert claim["reason"] == "entity mismatch: Mexico not in passage shipping-policy"
+    assert "says yes to 'Do you ship to Mexico?'" in str(lead["reason"])  # QA16 F12
     assert support_score("We don't ship to Mexico.", "Do you ship to Mexico?").value == 1.0
 
 

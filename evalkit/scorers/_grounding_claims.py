@@ -25,6 +25,7 @@ from evalkit.scorers._grounding_lexicon import (
     wordset,
 )
 from evalkit.scorers._grounding_paraphrase import canon_words
+from evalkit.scorers._grounding_polarity import lead_claims
 from evalkit.scorers._grounding_stem import stem
 from evalkit.scorers._grounding_text import (
     Claim,
@@ -131,9 +132,8 @@ _IDIOMS = re.compile(
     r"|at the moment|for now|by the way|in (?:this|that|your) case)\b",
     re.IGNORECASE,
 )
-"""Set phrases of a support answer's wording that state no fact of their own ("Bear in mind
-that ...", "we'll take care of it", "as soon as it's approved"): their words are not
-content a passage must hold. The claim's facts around them are still checked."""
+"""Set phrases that state no fact of their own ("Bear in mind that ...", "we'll take care of
+it", "as soon as it's approved"): no content a passage must hold; the facts around them are."""
 
 
 def claim_words(body: str) -> list[str]:
@@ -186,6 +186,7 @@ def split_claims(
         cites = tuple(c.strip() for m in _CITATION.finditer(raw) for c in m.group(1).split(","))
         body = _CITATION.sub(" ", raw).strip()
         if _skip(body, known, given) or is_expressive(body, known, given) or is_vague_lead(body):
+            claims.extend(lead_claims(body, start, end, cites, given))  # "Yes!" to "Can I ...?"
             continue
         run: list[Claim | None] = []
         for cstart, cend, wrong, soft in _parts(raw):

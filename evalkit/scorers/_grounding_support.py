@@ -139,6 +139,8 @@ def check_claims(
     worked: list[str] = []  # the figures of the answer so far (see _grounding_running)
     for k, c in enumerate(claims):
         now = replace(given, worked=tuple(worked)) if worked else given
+        if c.answers:  # a bare "yes" asserts the question's own names and figures too
+            now = Given()
         for j in (k, order.get(id(c.whole), -1)):
             if j >= 0 and results[j] is None:  # a whole is checked with its first clause
                 row = [float(x) for x in sims[j]]

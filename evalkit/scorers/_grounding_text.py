@@ -92,6 +92,9 @@ class Claim:
     """For a clause cut from its sentence at "and we'll": the claim of the whole stretch,
     which replaces the clauses where it is supported or none of them is (see
     :func:`~evalkit.scorers._grounding_support.check_claims`)."""
+    answers: str = ""
+    """For a bare "yes" lead ("Almost certainly!"): the user's yes/no question it answers,
+    whose statement is :attr:`checked` (see :mod:`~evalkit.scorers._grounding_polarity`)."""
 
     @property
     def body(self) -> str:
@@ -111,9 +114,12 @@ class Given:
     numbers: frozenset[str] = frozenset()
     """Normalised numbers, amounts and dates of the request (as :func:`number_keys`)."""
     worked: tuple[str, ...] = ()
-    """Number keys of the figures the answer stated in its earlier claims, in order: operands
-    of a later claim's worked-out figures, never accepted by themselves (see
+    """Number keys of the figures the answer stated in its earlier claims, in order: items of
+    a later claim's running total, never accepted by themselves (see
     :mod:`~evalkit.scorers._grounding_running`)."""
+    question: str = ""
+    """The user's last yes/no question ("Can I ...?"), which a bare "yes" lead answers (see
+    :mod:`~evalkit.scorers._grounding_polarity`); ``""`` when there is none."""
     words: frozenset[str] = frozenset()
     """Stems of the request's content words: what the user said happened ("my claim was
     approved"), which a congratulation may take up without presupposing anything new (see

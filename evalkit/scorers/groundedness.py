@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 from evalkit.errors import ScorerError
 from evalkit.scorers._grounding_claims import split_claims
 from evalkit.scorers._grounding_index import PassageIndex
+from evalkit.scorers._grounding_polarity import yes_no_question
 from evalkit.scorers._grounding_support import (
     ClaimResult,
     SupportOptions,
@@ -272,7 +273,16 @@ def claim_results(
     if not claims:
         return []
     opts = options or SupportOptions()
-    return check_claims(claims, index, opts, given)
+    results = check_claims(claims, index, opts, given)
+    leads = {(c.start, c.end): c.answers for c in claims if c.answers}
+    return [_yes_to(r, leads.get((r.start, r.end), "")) for r in results] if leads else results
+
+
+def _yes_to(result: ClaimResult, question: str) -> ClaimResult:
+    """An unsupported bare "yes" lead's reason, naming the question it says yes to."""
+    if not question or result.supported:
+        return result
+    return replace(result, reason=f"{result.reason} (the answer says yes to {question!r})")
 
 
 def given_by(ctx: ScoreContext) -> Given:
@@ -297,7 +307,7 @@ def given_by(ctx: ScoreContext) -> Given:
     elif ctx.case.input:
         texts.extend(m.content for m in ctx.case.input if m.role == "user")
     texts.extend(_scalars(ctx.case.vars))
-    return Given.from_texts(texts)
+    return replace(Given.from_texts(texts), question=yes_no_question(texts))
 
 
 def _scalars(value: Any) -> list[str]:
