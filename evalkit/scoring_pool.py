@@ -67,14 +67,15 @@ from dataclasses import dataclass, replace
 from evalkit.registry import user_modules
 from evalkit.scoring import Score, ScoreContext, Scorer, score_all
 from evalkit.scoring_pool_procs import (
-    IN_PROCESS,
     _reap,
     _Retired,
     _shut,
+    in_process_warning,
     pickle_scorers,
+    sigint_held,
     unguarded_main,
 )
-from evalkit.scoring_pool_worker import _init_worker, _score_in_worker, _WorkerSetupError
+from evalkit.scoring_pool_worker import _init_worker, _score_in_worker
 
 __all__ = [
     "ABORT_GRACE_S",
@@ -156,7 +157,9 @@ class ScoringPool:
                 return await score_all(remote, ctx)
             return await self._score_alone(remote, ctx, slim)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _score_in_worker, slim)
+            with sigint_held():  # the submit may start the forkserver or a worker
+                future = asyncio.get_running_loop().run_in_executor(pool, _score_in_worker, slim)
+            return await future
         except asyncio.CancelledError:
             raise
         except BrokenProcessPool:
@@ -226,9 +229,10 @@ class ScoringPool:
                     return await score_all([s], ctx)
                 self._single.add(pool)
                 try:
-                    future = asyncio.get_running_loop().run_in_executor(
-                        pool, _score_in_worker, slim, self._index[id(s)]
-                    )
+                    with sigint_held():
+                        future = asyncio.get_running_loop().run_in_executor(
+                            pool, _score_in_worker, slim, self._index[id(s)]
+                        )
                 except BrokenProcessPool:  # it died idle: not this record's doing
                     self._retire(pool, broken=True)
                     pool = None
@@ -282,8 +286,7 @@ class ScoringPool:
         if self._pool is not None:
             self._retire(self._pool, broken=False)
         for s in self.remote:
-            why = str(exc) if isinstance(exc, _WorkerSetupError) else f"{type(exc).__name__}: {exc}"
-            warnings.warn(IN_PROCESS.format(name=s.name, why=why), RuntimeWarning, stacklevel=2)
+            warnings.warn(in_process_warning(s.name, exc), RuntimeWarning, stacklevel=2)
         self.local, self.remote = self.local + self.remote, []
 
     def _retire(self, pool: ProcessPoolExecutor, *, broken: bool) -> None:

@@ -2,7 +2,8 @@
 
 Whether worker processes may start at all (:func:`unguarded_main`: a worker re-imports the
 main script), which scorers can be sent to one (:func:`pickle_scorers`, which says why a
-scorer stays in-process), and how a pool that takes no more work is shut down and its processes reaped
+scorer stays in-process), how a worker is started out of reach of the terminal's Ctrl-C
+(:func:`sigint_held`), and how a pool that takes no more work is shut down and its processes reaped
 within a bounded time, so neither the run nor the interpreter's exit can hang on a stuck
 worker. The dispatcher (:class:`~evalkit.scoring_pool.ScoringPool`) decides when.
 """
@@ -12,19 +13,29 @@ from __future__ import annotations
 import ast
 import os
 import pickle
+import signal
 import sys
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
 from typing import Any
 
 from evalkit.scoring import Scorer
+from evalkit.scoring_pool_worker import _WorkerSetupError
 
-__all__ = ["IN_PROCESS", "pickle_scorers", "unguarded_main"]
+__all__ = [
+    "IN_PROCESS",
+    "NO_WORKERS",
+    "in_process_warning",
+    "pickle_scorers",
+    "sigint_held",
+    "unguarded_main",
+]
 
 IN_PROCESS = (
     "scorer {name!r} is cpu_bound but is scored in-process (slower), because {why}; to score "
@@ -33,6 +44,45 @@ IN_PROCESS = (
     "handles in its fields"
 )
 """The warning, once per scorer, when a ``cpu_bound`` scorer cannot reach the workers."""
+NO_WORKERS = (
+    "scorer {name!r} is cpu_bound but is scored in-process (slower), because no scorer "
+    "worker process could be started ({why}); nothing is wrong with the scorer: if this "
+    "happens again, score with scorer_processes=0 (CLI: --scorer-processes 0)"
+)
+"""The same when the workers could not be started at all (a dead forkserver, no process
+left): rewriting a correct scorer would not help."""
+
+
+def in_process_warning(name: str, exc: BaseException) -> str:
+    """Why scorer ``name`` is scored in-process after ``exc`` from the pool: a scorer or a
+    record that does not cross to a worker (:data:`IN_PROCESS`), or workers that could not be
+    started, a closed pipe (``EOFError``, ``OSError``; :data:`NO_WORKERS`)."""
+    why = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, (EOFError, OSError)):
+        return NO_WORKERS.format(name=name, why=why)
+    return IN_PROCESS.format(name=name, why=str(exc) if isinstance(exc, _WorkerSetupError) else why)
+
+
+@contextmanager
+def sigint_held() -> Iterator[None]:
+    """Hold SIGINT back from this thread while a worker process may be started from it.
+
+    Why: the terminal's Ctrl-C reaches the whole process group, and a forkserver or worker
+    that is still importing (it ignores SIGINT only once it is set up) died of it with a
+    traceback; the pool then could not start and the scorer was blamed for not pickling. A
+    process started from a thread that blocks SIGINT starts with it blocked (the mask is
+    inherited through fork and exec), and the forkserver and the workers set it to ignored
+    before they unblock anything, so a pending one is discarded. The run's own Ctrl-C is not
+    lost: another thread takes it, or this one as the block ends. A no-op where signal masks
+    do not exist (Windows)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 @dataclass
