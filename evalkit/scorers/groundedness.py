@@ -67,8 +67,9 @@ class Groundedness(Scorer):
     docs), which is why it is not the default."""
     fail_on_mismatch: bool = False
     """For support answers: also fail on any claim with a hard mismatch (a number, amount, date,
-    time, name, negation, relation or citation the passages contradict or lack), whatever the
-    fraction; pair it with a lower ``threshold`` (0.3) so that paraphrase alone rarely fails.
+    time, name, negation, obligation, relation or citation the passages contradict or lack),
+    whatever the fraction; pair it with a lower ``threshold`` (0.3) so that paraphrase alone
+    rarely fails.
     With the default 0.6 a wrong fee in one claim of three passes. Offline mode only; measured
     in the docs ("Support answers: fail on any hard mismatch")."""
     min_support: float = SupportOptions.min_support
