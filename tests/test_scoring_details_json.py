@@ -147,7 +147,9 @@ def _check_counts(details: dict[str, Any]) -> None:
         "(str(), int(), float(), a list or a dict)"
         for k, kind in (("obj", "Opaque"), ("lock", "lock"))
     ]
-    assert details == pytest.approx(CONVERTED)
+    # the one computed float by approx; pytest 9.2's approx refuses a dict holding lists
+    assert details.pop("mean") == pytest.approx(CONVERTED["mean"])
+    assert details == {k: v for k, v in CONVERTED.items() if k != "mean"}
 
 
 def _loops_line() -> int:
