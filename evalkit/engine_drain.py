@@ -40,15 +40,25 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any
 
 from evalkit.daemon_threads import DaemonThreadPool, running_calls
 from evalkit.limits import Limits
 
-__all__ = ["Drain", "DrainLimits", "Drained", "current_drain", "run_limits"]
+__all__ = ["Drain", "DrainLimits", "Drained", "current_drain", "notices_to", "run_limits"]
 
 _CURRENT: ContextVar[Drain | None] = ContextVar("evalkit_drain", default=None)
+_NOTICES: ContextVar[Callable[[str], None] | None] = ContextVar("evalkit_notices", default=None)
+
+
+def notices_to(write: Callable[[str], None] | None) -> Token[Callable[[str], None] | None]:
+    """Have the interrupt's notices ("Interrupted: waiting up to 60s ...") of the runs started
+    in this context written by ``write`` instead of to stderr; ``None`` for stderr again. The
+    token undoes it (``_NOTICES.reset``). Why: the pytest plugin, whose runs happen while
+    pytest captures stderr, so the user saw nothing for up to a minute and pressed Ctrl-C
+    again, which dropped the answers the first one was waiting for."""
+    return _NOTICES.set(write)
 
 
 def current_drain() -> Drain | None:
@@ -86,6 +96,7 @@ class Drain:
         """:meth:`stop_now` was called: a cancellation is the run's, not an abandoned pair's."""
         self.threads = DaemonThreadPool(thread_name_prefix="evalkit-sync")
         """The run loop's default executor (sync scorers): not waited for once interrupted."""
+        self._say = _NOTICES.get() or _say
         self._timer: asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
         self._signals = 0
@@ -185,7 +196,7 @@ class Drain:
             return
         bound = max(self.bound_s, 1.0)
         answers = "answer" if n == 1 else "answers"
-        _say(
+        self._say(
             f"Interrupted: waiting up to {bound:.0f}s for {n} {answers} in flight, to record "
             "them; no new call is sent. Press Ctrl-C again to stop now"
         )
@@ -216,7 +227,7 @@ class Drain:
     def _out_of_time(self, bound: float) -> None:
         n = self._in_flight()
         if n:
-            _say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
+            self._say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
         self._left_running("Stopping")
         self.stop_now()
 
@@ -225,7 +236,7 @@ class Drain:
         n = running_calls()
         if n:
             calls = "call" if n == 1 else "calls"
-            _say(
+            self._say(
                 f"{what}: {n} {calls} of synchronous code (a callable pipeline or a sync "
                 "scorer) still running on threads, which cannot be stopped; not waiting for "
                 "them: their cases are left for --resume"

@@ -155,7 +155,16 @@ def runner_of(config: pytest.Config) -> SuiteRunner:
 
         runner = SuiteRunner(config.stash[_SETTINGS])
         config.stash[_RUNNER] = runner
+        from evalkit.pytest_notices import notices_on
+
+        notices_on(config)  # Ctrl-C's "waiting for the answers in flight", past the capture
     return runner  # type: ignore[no-any-return]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    from evalkit.pytest_notices import notices_off
+
+    notices_off(config)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -67,6 +67,7 @@ STAGES: list[tuple[str, ...]] = [
         "api",
         "assertions",
         "pytest_plugin",
+        "pytest_notices",
         "pytest_items",
         "pytest_suite_items",
         "pytest_case_items",
