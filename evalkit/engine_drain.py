@@ -94,9 +94,11 @@ class Drain:
         self._abandoned: set[asyncio.Task[Any]] = set()
         self.stopping = False
         """:meth:`stop_now` was called: a cancellation is the run's, not an abandoned pair's."""
+        self.left = 0
+        """Pairs left for resume since the interrupt (withheld, abandoned or not taken)."""
         self.threads = DaemonThreadPool(thread_name_prefix="evalkit-sync")
         """The run loop's default executor (sync scorers): not waited for once interrupted."""
-        self._say = _NOTICES.get() or _say
+        self.say = _NOTICES.get() or _say
         self._timer: asyncio.TimerHandle | None = None
         self._lock = threading.Lock()
         self._signals = 0
@@ -128,18 +130,25 @@ class Drain:
         try:
             yield
         except Drained:
-            pass
+            self.left += 1
         except asyncio.CancelledError:
             if task not in self._abandoned or self.stopping:
                 raise
+            self.left += 1
             uncancel = getattr(task, "uncancel", None)  # Python 3.11+: the count goes back
             if uncancel is not None:
                 uncancel()
         finally:
             self._pairs.pop(task, None)
             self._abandoned.discard(task)
-            if self.requested and not self._in_flight():
-                self.stop_now()
+            self._settled()
+
+    def _settled(self) -> None:
+        """Once nothing is in flight after the interrupt: stop the run if a pair was left
+        for resume; if none was (the interrupt came while the last pairs were in flight),
+        let it finish as a complete run instead (:attr:`finished`)."""
+        if self.requested and not self._in_flight() and self.left:
+            self.stop_now()
 
     def calling(self) -> None:
         """The current worker's pair sends its call now: its answer is awaited."""
@@ -175,8 +184,11 @@ class Drain:
             task.cancel()
 
     async def park(self) -> None:
-        """Wait, taking nothing new, until the drain cancels the run."""
+        """Leave the pair just taken (and the rest) for resume, and wait, taking nothing new,
+        until the drain cancels the run."""
         assert self.loop is not None
+        self.left += 1
+        self._settled()
         await self.loop.create_future()
 
     # ------------------------------------------------------------------ the interrupt's side
@@ -196,7 +208,7 @@ class Drain:
             return
         bound = max(self.bound_s, 1.0)
         answers = "answer" if n == 1 else "answers"
-        self._say(
+        self.say(
             f"Interrupted: waiting up to {bound:.0f}s for {n} {answers} in flight, to record "
             "them; no new call is sent. Press Ctrl-C again to stop now"
         )
@@ -211,6 +223,12 @@ class Drain:
                 return
         with suppress(RuntimeError):  # the loop is closed: the run is over
             loop.call_soon_threadsafe(self.interrupt)
+
+    @property
+    def finished(self) -> bool:
+        """Interrupted, yet the run was not stopped: every pair left was in flight, and all
+        were recorded, so the run is complete and the caller gets its result."""
+        return self.interrupted and not self.stopping
 
     def stop_now(self) -> None:
         """Cancel the run (today's Ctrl-C): what is still in flight is left for resume, and
@@ -227,7 +245,7 @@ class Drain:
     def _out_of_time(self, bound: float) -> None:
         n = self._in_flight()
         if n:
-            self._say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
+            self.say(f"Interrupted: {n} still in flight after {bound:.0f}s; left for --resume")
         self._left_running("Stopping")
         self.stop_now()
 
@@ -236,7 +254,7 @@ class Drain:
         n = running_calls()
         if n:
             calls = "call" if n == 1 else "calls"
-            self._say(
+            self.say(
                 f"{what}: {n} {calls} of synchronous code (a callable pipeline or a sync "
                 "scorer) still running on threads, which cannot be stopped; not waiting for "
                 "them: their cases are left for --resume"

@@ -53,14 +53,21 @@ def run_sync(make: Any) -> Any:
 
 def _interrupted_as_keyboard(drain: Drain, call: Callable[[], Any]) -> Any:
     """``call()``, except that a run stopped by an interrupt raises KeyboardInterrupt, as an
-    interrupted Python call does, whether its cancellation surfaced or was absorbed."""
+    interrupted Python call does, whether its cancellation surfaced or was absorbed. An
+    interrupt that came while the last pairs were in flight, all then recorded, stopped
+    nothing: the run is complete, and its result is returned like any finished run's."""
     try:
         result = call()
     except asyncio.CancelledError:
         if drain.interrupted:
             raise KeyboardInterrupt from None
         raise
-    if drain.interrupted:
+    if drain.finished:
+        drain.say(
+            "Interrupted after the last case was sent: every answer in flight is recorded, so "
+            "the run is complete"
+        )
+    elif drain.interrupted:
         raise KeyboardInterrupt
     return result
 

@@ -330,3 +330,23 @@ def test_second_ctrl_c_does_not_wait_for_sync_code_on_threads(
     (tmp_path / "released").touch()
     assert main(["run", "--resume", str(out), "--no-progress"]) == 0
     assert sorted(r["case_id"] for r in _lines(out)) == cases
+
+
+def test_a_drain_that_records_every_remaining_case_completes_the_run(tmp_path: Path) -> None:
+    """QA15 F9 (a): the interrupt came while the last two cases were in flight; both are
+    recorded, so nothing is left to resume: the run is complete and exits as one."""
+    callable_project(tmp_path, BLOCKING_PIPELINE, ["c0", "c1"])
+    cmd = Command(["run", "--suite", "s", "--out", "out", "--no-progress"], tmp_path)
+    try:
+        assert wait_until(lambda: len(list(tmp_path.glob("called-*"))) == 2), cmd.err
+        cmd.sigint()
+        assert cmd.said("Interrupted: waiting up to 300s for 2 answers in flight"), cmd.err
+        (tmp_path / "released").touch()
+        assert cmd.finish(timeout=60) == 0, cmd.err
+    finally:
+        cmd.close()
+    assert "Interrupted after the last case was sent" in cmd.err
+    assert "--resume" not in cmd.err
+    out = tmp_path / "out"
+    assert sorted(r["case_id"] for r in _lines(out)) == ["c0", "c1"]
+    assert read_run(out).manifest["status"] == "complete"
