@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+import json
 import signal
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from evalkit.cli import main
+from evalkit.cli._interrupted import interrupted_message
 from tests.test_cli_validate_gates import project
 
 SLOW = """
@@ -72,3 +75,34 @@ def test_ctrl_c_before_any_run_says_there_is_nothing_to_resume(
     assert "interrupted before any run folder was written; nothing to resume" in (
         capsys.readouterr().err
     )
+
+
+def _unfinished_run(folder: Path, name: str, cached: bool) -> None:
+    folder.mkdir(parents=True)
+    manifest = {"status": "interrupted", "candidate": {"name": name}, "cache": {"used": cached}}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    ("cached", "again"),
+    [
+        ((True, True), "or run `evalkit check` again (answers in the cache are not asked again)"),
+        ((True, False), "the cases of cand would all be asked again: no cache)"),
+        ((False, False), None),
+    ],
+)
+def test_check_again_is_advised_only_for_answers_that_were_cached(
+    tmp_path: Path, cached: tuple[bool, bool], again: str | None
+) -> None:
+    """QA15 F9 (b): a callable pipeline's answers are never cached, so running `check` again
+    asks (and may pay for) every case again; only the --resume lines are right for it."""
+    out = tmp_path / "runs"
+    _unfinished_run(out / "s" / "base", "base", cached[0])
+    _unfinished_run(out / "s" / "cand", "cand", cached[1])
+    args = argparse.Namespace(command="check", out=str(out), resume=None, config=None)
+    said = interrupted_message(args, time.time())
+    assert f"evalkit run --resume {out / 's' / 'cand'}" in said
+    if again is None:
+        assert "run `evalkit check` again" not in said
+    else:
+        assert again in said

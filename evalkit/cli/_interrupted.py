@@ -16,6 +16,7 @@ import argparse
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 __all__ = ["interrupted_message"]
 
@@ -24,32 +25,60 @@ _UNFINISHED = ("interrupted", "running")
 
 def interrupted_message(args: argparse.Namespace, since: float) -> str:
     """The line(s) to print after Ctrl-C of the command ``args`` started at ``since``."""
-    found = unfinished_runs(args, since)
+    found = _unfinished(args, since)
     if not found:
         return "interrupted before any run folder was written; nothing to resume"
     cmds = "\n".join(f"  evalkit run --resume {p}" for p in found)
-    again = (
-        "\nor run `evalkit check` again (answers in the cache are not asked again)"
-        if getattr(args, "command", None) == "check"
-        else ""
-    )
+    again = _check_again(found) if getattr(args, "command", None) == "check" else ""
     return f"interrupted; finished results are kept; resume with:\n{cmds}{again}"
+
+
+def _check_again(found: dict[Path, dict[str, Any]]) -> str:
+    """Running ``evalkit check`` again is worth saying only for answers that were cached: a
+    candidate without the cache (a ``callable`` pipeline, ``--cache-mode off``) would be asked
+    every case again, paid again if its pipeline calls a model."""
+    uncached = [_name(folder, m) for folder, m in found.items() if not _cached(m)]
+    if len(uncached) == len(found):
+        return ""
+    if not uncached:
+        return "\nor run `evalkit check` again (answers in the cache are not asked again)"
+    return (
+        "\nor run `evalkit check` again (answers in the cache are not asked again; the "
+        f"cases of {', '.join(uncached)} would all be asked again: no cache)"
+    )
+
+
+def _cached(manifest: dict[str, Any]) -> bool:
+    cache = manifest.get("cache")
+    return isinstance(cache, dict) and bool(cache.get("used"))
+
+
+def _name(folder: Path, manifest: dict[str, Any]) -> str:
+    candidate = manifest.get("candidate")
+    name = candidate.get("name") if isinstance(candidate, dict) else None
+    return str(name) if name else folder.name
 
 
 def unfinished_runs(args: argparse.Namespace, since: float) -> list[Path]:
     """Run folders whose manifest was written after ``since`` and says the run is unfinished."""
-    out: dict[Path, None] = {}
+    return list(_unfinished(args, since))
+
+
+def _unfinished(args: argparse.Namespace, since: float) -> dict[Path, dict[str, Any]]:
+    """:func:`unfinished_runs` with each one's manifest."""
+    out: dict[Path, dict[str, Any]] = {}
     for folder in _candidates(args):
         manifest = folder / "manifest.json"
         try:
             if manifest.stat().st_mtime < since - 1:
                 continue
-            status = json.loads(manifest.read_text(encoding="utf-8")).get("status")
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+            status = data.get("status")
         except (OSError, ValueError, AttributeError):
             continue
         if status in _UNFINISHED:
-            out.setdefault(folder, None)
-    return list(out)
+            out.setdefault(folder, data)
+    return out
 
 
 def _candidates(args: argparse.Namespace) -> Iterator[Path]:
