@@ -41,6 +41,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from contextvars import ContextVar, Token
+from pathlib import Path
 from typing import Any
 
 from evalkit.daemon_threads import DaemonThreadPool, running_calls
@@ -96,6 +97,8 @@ class Drain:
         """:meth:`stop_now` was called: a cancellation is the run's, not an abandoned pair's."""
         self.left = 0
         """Pairs left for resume since the interrupt (withheld, abandoned or not taken)."""
+        self.unfinished: list[Path] = []
+        """The run folders that the interrupt left ``interrupted``, to name in :meth:`why`."""
         self.threads = DaemonThreadPool(thread_name_prefix="evalkit-sync")
         """The run loop's default executor (sync scorers): not waited for once interrupted."""
         self.say = _NOTICES.get() or _say
@@ -229,6 +232,18 @@ class Drain:
         """Interrupted, yet the run was not stopped: every pair left was in flight, and all
         were recorded, so the run is complete and the caller gets its result."""
         return self.interrupted and not self.stopping
+
+    def why(self) -> str:
+        """The ``KeyboardInterrupt``'s message: what is kept and how to finish each run. The
+        CLI says it from the manifests on disk; a notebook or a script shows this, which named
+        no run folder before."""
+        if not self.unfinished:
+            return "interrupted before a run was under way; nothing to resume"
+        folders = "\n".join(f"  evalkit run --resume {p}" for p in self.unfinished)
+        return (
+            "interrupted; the finished records are kept. Resume with:\n"
+            f"{folders}\n(in Python: evalkit.engine.resume({str(self.unfinished[0])!r}))"
+        )
 
     def stop_now(self) -> None:
         """Cancel the run (today's Ctrl-C): what is still in flight is left for resume, and

@@ -260,6 +260,8 @@ class CandidateRun:
                     self.stopped["reason"] = self.budget.stop_reason()
                 manifest["stopped"] = self.stopped
             writer.write_manifest(manifest)
+            if manifest["status"] == "interrupted" and (drain := current_drain()) is not None:
+                drain.unfinished.append(run_dir)  # named by the KeyboardInterrupt
             await _close(dispatcher, pool, abort=status not in ("complete", "incomplete"))
         if self.options.keep_records:  # errored records not retried (budget) are still the run's
             self.records.extend(self.retry.values())

@@ -60,7 +60,7 @@ def _interrupted_as_keyboard(drain: Drain, call: Callable[[], Any]) -> Any:
         result = call()
     except asyncio.CancelledError:
         if drain.interrupted:
-            raise KeyboardInterrupt from None
+            raise KeyboardInterrupt(drain.why()) from None
         raise
     if drain.finished:
         drain.say(
@@ -68,7 +68,7 @@ def _interrupted_as_keyboard(drain: Drain, call: Callable[[], Any]) -> Any:
             "the run is complete"
         )
     elif drain.interrupted:
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt(drain.why())
     return result
 
 

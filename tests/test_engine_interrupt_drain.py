@@ -159,11 +159,14 @@ def test_a_notebook_interrupt_records_the_answers_in_flight(
     loop = asyncio.new_event_loop()  # no asyncio.run: it would install its own SIGINT handler
     try:
         threading.Thread(target=interrupt_when_in_flight, daemon=True).start()
-        with pytest.raises(KeyboardInterrupt):
+        with pytest.raises(KeyboardInterrupt) as stopped:
             loop.run_until_complete(cell())
     finally:
         loop.close()
         signal.signal(signal.SIGINT, previous)
+    # QA15 F9 (c): the cell's error names the run folder and how to finish it.
+    assert f"evalkit run --resume {out}\n" in str(stopped.value)
+    assert f"evalkit.engine.resume({str(out)!r})" in str(stopped.value)
     lines = _lines(out)
     assert len(lines) == 2 and all(r["error"] is None for r in lines)
     assert len(server.requests) == 2
