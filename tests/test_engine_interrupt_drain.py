@@ -222,7 +222,7 @@ def test_a_call_sleeping_out_a_backoff_is_left_at_once_and_not_counted(tmp_path:
     assert [(r["case_id"], r["error"]) for r in _lines(out)] == [("c0", None)]
     assert read_run(out).manifest["status"] == "interrupted"
     assert main(["run", "--resume", str(out), "--no-progress"]) == 0
-    assert sorted(r["case_id"] for r in _lines(out)) == sorted(cases)
+    assert sorted(str(r["case_id"]) for r in _lines(out)) == sorted(cases)
     calls = (tmp_path / "calls.log").read_text().split()
     assert sorted(calls) == sorted([*cases, "c-retry"])  # c-retry: the failed try, then resume
 
@@ -332,7 +332,7 @@ def test_second_ctrl_c_does_not_wait_for_sync_code_on_threads(
     assert read_run(out).manifest["status"] == "interrupted"
     (tmp_path / "released").touch()
     assert main(["run", "--resume", str(out), "--no-progress"]) == 0
-    assert sorted(r["case_id"] for r in _lines(out)) == cases
+    assert sorted(str(r["case_id"]) for r in _lines(out)) == cases
 
 
 def test_a_drain_that_records_every_remaining_case_completes_the_run(tmp_path: Path) -> None:
@@ -351,5 +351,5 @@ def test_a_drain_that_records_every_remaining_case_completes_the_run(tmp_path: P
     assert "Interrupted after the last case was sent" in cmd.err
     assert "--resume" not in cmd.err
     out = tmp_path / "out"
-    assert sorted(r["case_id"] for r in _lines(out)) == ["c0", "c1"]
+    assert sorted(str(r["case_id"]) for r in _lines(out)) == ["c0", "c1"]
     assert read_run(out).manifest["status"] == "complete"
