@@ -81,7 +81,8 @@ def test_a_fenced_infinity_is_named_as_not_json() -> None:
         reason = scorer.score(ctx(text)).reason
         assert "in the fenced block: Infinity is not JSON" in reason, reason
     broken = JsonValid().score(ctx('Here:\n```json\n{"c": 1,}\n```')).reason
-    assert "in the fenced block: Expecting property name" in broken
+    # the parser's own words differ across Pythons (3.13: "Illegal trailing comma ...")
+    assert "output is not valid JSON: in the fenced block: " in broken
 
 
 @pytest.mark.parametrize("number", ["1e400", "-1E+400", "2.5e401"])
